@@ -1,0 +1,289 @@
+//! Reading capture files: classic pcap (µs/ns, either byte order), pcapng (several
+//! interfaces, per-interface resolution and offset), optionally gzip-compressed. The
+//! format is detected by magic, never by extension. Streamed through pcap-parser's
+//! bounded buffer: memory does not grow with file size.
+//!
+//! This is the I/O edge: it reads files and hands frames to a callback; it decodes
+//! nothing above the capture format.
+
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapNGPacketBlock;
+use pcap_parser::{PcapBlockOwned, PcapError, create_reader};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+const READ_BUFFER: usize = 1 << 20;
+/// Largest block we grow the buffer for; a larger one is corrupt input (real snaplens
+/// are ≤ 262144).
+const MAX_BLOCK: usize = 16 << 20;
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// One captured frame, borrowed from the reader's buffer.
+pub struct Frame<'a> {
+    /// 1-based, counting packet blocks only (as Wireshark numbers frames).
+    pub number: u64,
+    pub time_ns: i64,
+    pub linktype: u32,
+    pub data: &'a [u8],
+    pub orig_len: u32,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReadSummary {
+    pub format: &'static str,
+    pub frames: u64,
+    pub bytes_read: u64,
+    /// The file ends inside a record: what came before was analysed.
+    pub truncated: bool,
+    /// Reading stopped at undecodable data; what came before was analysed.
+    pub corrupt: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a pcap or pcapng file (starts with {magic})")]
+    NotACapture { path: String, magic: String },
+    #[error("{path}: empty file")]
+    Empty { path: String },
+}
+
+/// A `Read` that counts bytes, for throughput and progress.
+struct Counting<R> {
+    inner: R,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Interface {
+    linktype: u32,
+    /// Units per second of the timestamps.
+    resolution: u64,
+    offset_s: i64,
+}
+
+/// Reads `path` and calls `on_frame` for every packet, in file order.
+pub fn read_capture_file(
+    path: &Path,
+    on_frame: impl FnMut(Frame<'_>),
+) -> Result<ReadSummary, CaptureError> {
+    let name = path.display().to_string();
+    let io_err = |source| CaptureError::Io {
+        path: name.clone(),
+        source,
+    };
+    let mut file = BufReader::with_capacity(64 * 1024, File::open(path).map_err(io_err)?);
+    let mut magic = [0u8; 2];
+    let peek = std::io::BufRead::fill_buf(&mut file).map_err(io_err)?;
+    if peek.is_empty() {
+        return Err(CaptureError::Empty { path: name });
+    }
+    magic[..peek.len().min(2)].copy_from_slice(&peek[..peek.len().min(2)]);
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let summary = if magic == GZIP_MAGIC {
+        let gz = flate2::read::MultiGzDecoder::new(file);
+        read_capture(
+            &name,
+            Counting {
+                inner: gz,
+                count: count.clone(),
+            },
+            on_frame,
+        )
+    } else {
+        read_capture(
+            &name,
+            Counting {
+                inner: file,
+                count: count.clone(),
+            },
+            on_frame,
+        )
+    };
+    summary.map(|mut s| {
+        s.bytes_read = count.load(std::sync::atomic::Ordering::Relaxed);
+        s
+    })
+}
+
+/// Reads a capture from any reader (already decompressed).
+pub fn read_capture<R: Read + Send>(
+    name: &str,
+    reader: R,
+    mut on_frame: impl FnMut(Frame<'_>),
+) -> Result<ReadSummary, CaptureError> {
+    let mut reader = match create_reader(READ_BUFFER, reader) {
+        Ok(r) => r,
+        Err(PcapError::Eof) => {
+            return Err(CaptureError::Empty {
+                path: name.to_string(),
+            });
+        }
+        Err(PcapError::ReadError) => {
+            return Err(CaptureError::Io {
+                path: name.to_string(),
+                source: std::io::Error::other("read error"),
+            });
+        }
+        Err(_) => {
+            return Err(CaptureError::NotACapture {
+                path: name.to_string(),
+                magic: "an unknown magic number".into(),
+            });
+        }
+    };
+    let mut summary = ReadSummary::default();
+    let mut legacy: Option<Interface> = None;
+    let mut interfaces: Vec<Interface> = Vec::new();
+    let mut buffer = READ_BUFFER;
+    loop {
+        match reader.next() {
+            Ok((offset, block)) => {
+                let frame = match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        summary.format = if h.is_nanosecond_precision() {
+                            "pcap (nanosecond)"
+                        } else {
+                            "pcap"
+                        };
+                        legacy = Some(Interface {
+                            linktype: h.network.0 as u32,
+                            resolution: if h.is_nanosecond_precision() {
+                                1_000_000_000
+                            } else {
+                                1_000_000
+                            },
+                            offset_s: 0,
+                        });
+                        None
+                    }
+                    PcapBlockOwned::Legacy(b) => legacy.map(|i| {
+                        let ts = i64::from(b.ts_sec) * 1_000_000_000
+                            + scale(u64::from(b.ts_usec), i.resolution) as i64;
+                        (ts, i.linktype, b.data, b.origlen)
+                    }),
+                    PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                        summary.format = "pcapng";
+                        interfaces.clear();
+                        None
+                    }
+                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                        interfaces.push(Interface {
+                            linktype: idb.linktype.0 as u32,
+                            resolution: idb.ts_resolution().unwrap_or(1_000_000),
+                            offset_s: idb.ts_offset(),
+                        });
+                        None
+                    }
+                    PcapBlockOwned::NG(Block::EnhancedPacket(ref epb)) => {
+                        if let Some(i) = interfaces.get(epb.if_id as usize) {
+                            let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                            let secs = (units / i.resolution) as i64 + i.offset_s;
+                            let time_ns = secs.saturating_mul(1_000_000_000)
+                                + scale(units % i.resolution, i.resolution) as i64;
+                            summary.frames += 1;
+                            on_frame(Frame {
+                                number: summary.frames,
+                                time_ns,
+                                linktype: i.linktype,
+                                data: epb.packet_data(),
+                                orig_len: epb.origlen,
+                            });
+                        }
+                        None
+                    }
+                    PcapBlockOwned::NG(Block::SimplePacket(ref spb)) => {
+                        // SPBs carry no timestamp (RFC draft-ietf-opsawg-pcapng §4.4).
+                        if let Some(i) = interfaces.first() {
+                            summary.frames += 1;
+                            on_frame(Frame {
+                                number: summary.frames,
+                                time_ns: 0,
+                                linktype: i.linktype,
+                                data: spb.packet_data(),
+                                orig_len: spb.origlen,
+                            });
+                        }
+                        None
+                    }
+                    PcapBlockOwned::NG(_) => None,
+                };
+                if let Some((time_ns, linktype, data, orig_len)) = frame {
+                    summary.frames += 1;
+                    on_frame(Frame {
+                        number: summary.frames,
+                        time_ns,
+                        linktype,
+                        data,
+                        orig_len,
+                    });
+                }
+                reader.consume(offset);
+            }
+            Err(PcapError::Eof) => break,
+            Err(PcapError::Incomplete(_)) => {
+                if reader.reader_exhausted() {
+                    summary.truncated = true;
+                    break;
+                }
+                if reader.refill().is_err() {
+                    summary.corrupt = Some("read error".into());
+                    break;
+                }
+            }
+            Err(PcapError::BufferTooSmall) => {
+                if buffer >= MAX_BLOCK || !reader.grow(buffer * 2) {
+                    summary.corrupt =
+                        Some(format!("a block is larger than {} MiB", MAX_BLOCK >> 20));
+                    break;
+                }
+                buffer *= 2;
+                if reader.refill().is_err() {
+                    summary.corrupt = Some("read error".into());
+                    break;
+                }
+            }
+            Err(PcapError::UnexpectedEof) => {
+                summary.truncated = true;
+                break;
+            }
+            Err(e) => {
+                summary.corrupt = Some(format!(
+                    "undecodable data after frame {}: {e:?}",
+                    summary.frames
+                ));
+                break;
+            }
+        }
+    }
+    if summary.format.is_empty() {
+        return Err(CaptureError::NotACapture {
+            path: name.to_string(),
+            magic: "no capture header".into(),
+        });
+    }
+    Ok(summary)
+}
+
+/// Fraction in `resolution` units per second → nanoseconds.
+fn scale(units: u64, resolution: u64) -> u64 {
+    if resolution == 1_000_000_000 {
+        units
+    } else {
+        (u128::from(units) * 1_000_000_000 / u128::from(resolution.max(1))) as u64
+    }
+}

@@ -1,0 +1,346 @@
+//! Trust profiles and chain judgement: which roots a device trusts, and what a presented
+//! chain means against them (DOMAIN.md §3). Never hard-codes one chain: the built-in IOS XE
+//! profile is a list of root names, replaceable with a real trustpool (`--trust-store`).
+
+use crate::model::CertInfo;
+
+/// Roots of a recent IOS XE built-in trustpool relevant to licensing (DOMAIN.md §3). By
+/// name only: the built-in profile has no keys, so a lab root with the same name matches.
+pub const IOS_XE_ROOTS: &[&str] = &[
+    "IdenTrust Commercial Root CA 1",
+    "QuoVadis Root CA 2",
+    "VeriSign Class 3 Public Primary Certification Authority - G5",
+    "Cisco Licensing Root CA",
+    "Cisco Root CA 2048",
+    "Cisco Root CA M2",
+];
+pub const IDENTRUST_ROOT: &str = "IdenTrust Commercial Root CA 1";
+/// CAs of the public chains Cisco's licensing names were issued under (DOMAIN.md §3).
+const CISCO_PUBLIC_CA_MARKERS: &[&str] = &["HydrantID", "IdenTrust", "QuoVadis"];
+/// Public Cisco licensing names: a chain for these from any other CA is interception.
+pub const CISCO_PUBLIC_NAMES: &[&str] = &[
+    "smartreceiver.cisco.com",
+    "tools.cisco.com",
+    "smartreceiver-stage.cisco.com",
+    "smartreceiver-dev.cisco.com",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedRoot {
+    pub subject_cn: String,
+    pub subject: Option<String>,
+    pub spki_sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustProfile {
+    pub name: String,
+    pub roots: Vec<TrustedRoot>,
+    /// Why IdenTrust is absent, when FN72323 applies.
+    pub fn72323_affected: Option<String>,
+}
+
+/// An IOS XE release, e.g. "17.3.2a" → (17, 3, 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IosVersion(pub u32, pub u32, pub u32);
+
+impl std::str::FromStr for IosVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let mut parts = s.trim().split('.').map(|p| {
+            p.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse::<u32>()
+        });
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(Ok(a)), Some(Ok(b)), Some(Ok(c))) => Ok(IosVersion(a, b, c)),
+            (Some(Ok(a)), Some(Ok(b)), None) => Ok(IosVersion(a, b, 0)),
+            _ => Err(format!(
+                "'{s}' is not an IOS XE version like 17.3.2 or 16.12.5b"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for IosVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.0, self.1, self.2)
+    }
+}
+
+impl IosVersion {
+    /// FN72323 / CSCvx00521: fixed in 16.12.6, 17.3.4, 17.4.2, 17.5.1, 17.6.1, 17.7.1+.
+    pub fn has_identrust_root(self) -> bool {
+        let IosVersion(major, minor, patch) = self;
+        match (major, minor) {
+            (m, _) if m > 17 => true,
+            (17, n) if n >= 7 => true,
+            (17, 6) | (17, 5) => patch >= 1,
+            (17, 4) => patch >= 2,
+            (17, 3) => patch >= 4,
+            (16, 12) => patch >= 6,
+            _ => false,
+        }
+    }
+}
+
+impl TrustProfile {
+    pub fn ios_xe(version: Option<IosVersion>) -> TrustProfile {
+        let affected = version.filter(|v| !v.has_identrust_root());
+        let roots = IOS_XE_ROOTS
+            .iter()
+            .filter(|r| affected.is_none() || **r != IDENTRUST_ROOT)
+            .map(|r| TrustedRoot {
+                subject_cn: r.to_string(),
+                subject: None,
+                spki_sha256: None,
+            })
+            .collect();
+        TrustProfile {
+            name: match version {
+                Some(v) => format!("IOS XE {v} built-in trustpool"),
+                None => "IOS XE built-in trustpool (recent release)".into(),
+            },
+            roots,
+            fn72323_affected: affected.map(|v| {
+                format!(
+                    "IOS XE {v} predates the FN72323 fix (CSCvx00521) and lacks {IDENTRUST_ROOT}"
+                )
+            }),
+        }
+    }
+
+    /// A profile from PEM certificates (a switch's exported trustpool, or a lab CA).
+    pub fn from_pem(name: &str, pem: &[u8]) -> Result<TrustProfile, String> {
+        let mut roots = Vec::new();
+        for item in x509_parser::pem::Pem::iter_from_buffer(pem) {
+            let item = item.map_err(|e| format!("{name}: bad PEM: {e}"))?;
+            if item.label != "CERTIFICATE" {
+                continue;
+            }
+            let info = crate::wire::x509::parse_certificate(&item.contents)
+                .map_err(|e| format!("{name}: {e}"))?;
+            roots.push(TrustedRoot {
+                subject_cn: info.subject_cn.clone().unwrap_or_default(),
+                subject: Some(info.subject.clone()),
+                spki_sha256: Some(info.spki_sha256.clone()),
+            });
+        }
+        if roots.is_empty() {
+            return Err(format!("{name}: no certificate found"));
+        }
+        Ok(TrustProfile {
+            name: format!("trust store {name}"),
+            roots,
+            fn72323_affected: None,
+        })
+    }
+
+    /// Trusts this certificate as an anchor: by key when the profile has keys, else by name.
+    fn trusts_cert(&self, c: &CertInfo) -> bool {
+        self.roots
+            .iter()
+            .any(|r| match (&r.spki_sha256, &r.subject) {
+                (Some(k), Some(s)) => *k == c.spki_sha256 && *s == c.subject,
+                _ => c.subject_cn.as_deref() == Some(r.subject_cn.as_str()),
+            })
+    }
+
+    /// Has a root named like this issuer (when the root itself was not sent).
+    fn trusts_issuer(&self, c: &CertInfo) -> bool {
+        self.roots.iter().any(|r| match &r.subject {
+            Some(s) => *s == c.issuer,
+            None => c.issuer_cn.as_deref() == Some(r.subject_cn.as_str()),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainVerdict {
+    Trusted {
+        anchor: String,
+    },
+    /// A Cisco public licensing name, issued outside the expected public chain.
+    Interception {
+        issuer: String,
+        anchor_trusted: bool,
+    },
+    RootMissingOnDevice {
+        root: String,
+        why: String,
+    },
+    UntrustedRoot {
+        root: String,
+    },
+    IncompleteChain {
+        top: String,
+        missing_issuer: String,
+    },
+    Empty,
+}
+
+/// Walks the presented chain from the leaf and judges it against `profile`.
+pub fn judge_chain(certs: &[CertInfo], host: Option<&str>, profile: &TrustProfile) -> ChainVerdict {
+    let Some(leaf) = certs.first() else {
+        return ChainVerdict::Empty;
+    };
+    let mut path = vec![leaf];
+    let mut top = leaf;
+    while !top.self_signed && path.len() <= certs.len() {
+        match certs
+            .iter()
+            .find(|c| c.subject == top.issuer && !std::ptr::eq(*c, top))
+        {
+            Some(next) => {
+                path.push(next);
+                top = next;
+            }
+            None => break,
+        }
+    }
+    let root_sent = top.self_signed;
+    let anchor = if root_sent {
+        top.subject.clone()
+    } else {
+        top.issuer.clone()
+    };
+    let anchored = if root_sent {
+        profile.trusts_cert(top)
+    } else {
+        profile.trusts_issuer(top)
+    };
+
+    let cisco_public =
+        host.is_some_and(|h| CISCO_PUBLIC_NAMES.iter().any(|n| n.eq_ignore_ascii_case(h)));
+    if cisco_public {
+        let names: Vec<&str> = path
+            .iter()
+            .flat_map(|c| [c.subject.as_str(), c.issuer.as_str()])
+            .collect();
+        let public = names
+            .iter()
+            .any(|n| CISCO_PUBLIC_CA_MARKERS.iter().any(|m| n.contains(m)));
+        if !public {
+            return ChainVerdict::Interception {
+                issuer: leaf.issuer.clone(),
+                anchor_trusted: anchored,
+            };
+        }
+    }
+    if anchored {
+        return ChainVerdict::Trusted { anchor };
+    }
+    let anchor_cn = if root_sent {
+        top.subject_cn.clone()
+    } else {
+        top.issuer_cn.clone()
+    }
+    .unwrap_or_default();
+    if let Some(why) = &profile.fn72323_affected
+        && anchor_cn == IDENTRUST_ROOT
+    {
+        return ChainVerdict::RootMissingOnDevice {
+            root: anchor,
+            why: why.clone(),
+        };
+    }
+    if !root_sent && !top.is_ca {
+        return ChainVerdict::IncompleteChain {
+            top: top.subject.clone(),
+            missing_issuer: top.issuer.clone(),
+        };
+    }
+    ChainVerdict::UntrustedRoot { root: anchor }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(subject_cn: &str, issuer_cn: &str, ca: bool) -> CertInfo {
+        CertInfo {
+            subject: format!("CN={subject_cn}"),
+            issuer: format!("CN={issuer_cn}"),
+            subject_cn: Some(subject_cn.into()),
+            issuer_cn: Some(issuer_cn.into()),
+            serial: "01".into(),
+            not_before: 0,
+            not_after: i64::MAX,
+            sans: vec![],
+            sha256: String::new(),
+            self_signed: subject_cn == issuer_cn,
+            is_ca: ca,
+            spki_sha256: subject_cn.into(),
+        }
+    }
+
+    fn cisco_chain() -> Vec<CertInfo> {
+        vec![
+            cert("smartreceiver.cisco.com", "HydrantID Server CA O1", false),
+            cert("HydrantID Server CA O1", IDENTRUST_ROOT, true),
+        ]
+    }
+
+    #[test]
+    fn fn72323_releases() {
+        for (v, ok) in [
+            ("17.3.2a", false),
+            ("17.3.4", true),
+            ("16.12.5b", false),
+            ("16.12.6", true),
+            ("17.6.1", true),
+            ("17.2.1", false),
+            ("17.9.4", true),
+            ("17.5.1", true),
+            ("17.4.1", false),
+        ] {
+            assert_eq!(
+                v.parse::<IosVersion>().unwrap().has_identrust_root(),
+                ok,
+                "{v}"
+            );
+        }
+        assert!("seventeen".parse::<IosVersion>().is_err());
+    }
+
+    #[test]
+    fn verdicts() {
+        let host = Some("smartreceiver.cisco.com");
+        let recent = TrustProfile::ios_xe(None);
+        assert!(matches!(
+            judge_chain(&cisco_chain(), host, &recent),
+            ChainVerdict::Trusted { .. }
+        ));
+        let old = TrustProfile::ios_xe(Some("17.3.2".parse().unwrap()));
+        assert!(matches!(
+            judge_chain(&cisco_chain(), host, &old),
+            ChainVerdict::RootMissingOnDevice { .. }
+        ));
+        let bumped = vec![
+            cert(
+                "smartreceiver.cisco.com",
+                "Lab Squid Interception CA",
+                false,
+            ),
+            cert(
+                "Lab Squid Interception CA",
+                "Lab Squid Interception CA",
+                true,
+            ),
+        ];
+        assert!(
+            matches!(judge_chain(&bumped, host, &recent), ChainVerdict::Interception { issuer, .. } if issuer.contains("Squid"))
+        );
+        // The same chain for an On-Prem name is no interception, just an unknown root.
+        assert!(matches!(
+            judge_chain(&bumped, Some("onprem.example"), &recent),
+            ChainVerdict::UntrustedRoot { .. }
+        ));
+        let leaf_only = vec![cert("onprem.example", "Some Intermediate", false)];
+        assert!(matches!(
+            judge_chain(&leaf_only, Some("onprem.example"), &recent),
+            ChainVerdict::IncompleteChain { .. }
+        ));
+    }
+}

@@ -1,0 +1,348 @@
+//! What runs over a TCP connection, recognised by content, not by port: an HTTP CONNECT
+//! to a proxy (then TLS in the tunnel), plain HTTP, TLS, DNS over TCP. Turns reassembled
+//! bytes into model events. Pure.
+
+use super::{DnsOut, push_event};
+use crate::model::{Connection, Direction, Event, EventKind};
+use crate::wire::http::{self, Head};
+use crate::wire::tls::{TlsDecoder, TlsOutput};
+
+/// RFC 1035 §4.2.2: DNS over TCP messages carry a 2-byte length.
+const MAX_DNS_TCP_BUFFER: usize = 64 * 1024 + 2;
+
+#[derive(Default)]
+pub enum AppState {
+    #[default]
+    Unknown,
+    Tls(TlsDecoder),
+    Connect(Box<ConnectState>),
+    Http(Box<HttpState>),
+    Dns([Vec<u8>; 2]),
+    Other,
+}
+
+#[derive(Default)]
+pub struct HttpState {
+    request: Vec<u8>,
+    response: Vec<u8>,
+    request_done: bool,
+    response_done: bool,
+}
+
+#[derive(Default)]
+pub struct ConnectState {
+    head: HttpState,
+    /// Client bytes sent after the CONNECT head, before the proxy answered.
+    early_client: Vec<u8>,
+    tunnel: Option<TlsDecoder>,
+}
+
+impl AppState {
+    pub fn data(
+        &mut self,
+        conn: &mut Connection,
+        dir: Direction,
+        t: i64,
+        frame: Option<u64>,
+        data: &[u8],
+        dns_out: &mut DnsOut,
+    ) {
+        if data.is_empty() {
+            return;
+        }
+        if let AppState::Unknown = self {
+            *self = if conn.server.port() == 53 || conn.client.port() == 53 {
+                AppState::Dns([Vec::new(), Vec::new()])
+            } else if dir == Direction::ToServer
+                && (data.starts_with(b"CONNECT ") || b"CONNECT ".starts_with(data))
+            {
+                AppState::Connect(Box::default())
+            } else if dir == Direction::ToServer && http::looks_like_request(data) {
+                AppState::Http(Box::default())
+            } else if dir == Direction::ToServer && data[0] == 22 {
+                AppState::Tls(TlsDecoder::new())
+            } else if dir == Direction::ToServer {
+                push_event(
+                    conn,
+                    t,
+                    frame,
+                    dir,
+                    EventKind::Undecoded {
+                        reason: format!("unrecognised client data: {}", http::preview(data, 32)),
+                    },
+                );
+                AppState::Other
+            } else {
+                AppState::Other
+            };
+        }
+        match self {
+            AppState::Tls(dec) => tls_feed(dec, conn, dir, t, frame, data),
+            AppState::Http(h) => {
+                http_feed(h, conn, dir, t, frame, data, false);
+            }
+            AppState::Connect(c) => connect_feed(c, conn, dir, t, frame, data),
+            AppState::Dns(bufs) => {
+                let buf = &mut bufs[usize::from(dir == Direction::ToClient)];
+                if buf.len() + data.len() > MAX_DNS_TCP_BUFFER {
+                    buf.clear();
+                    return;
+                }
+                buf.extend_from_slice(data);
+                while buf.len() >= 2 {
+                    let len = usize::from(u16::from_be_bytes([buf[0], buf[1]]));
+                    if buf.len() < 2 + len {
+                        break;
+                    }
+                    let msg: Vec<u8> = buf.drain(..2 + len).skip(2).collect();
+                    dns_out.push((frame, t, dir, msg));
+                }
+            }
+            AppState::Unknown | AppState::Other => {}
+        }
+    }
+
+    /// Bytes of `dir` the capture lacks.
+    pub fn gap(&mut self, dir: Direction, n: u64) {
+        match self {
+            AppState::Tls(dec) => dec.gap(dir, n),
+            AppState::Connect(c) => match c.tunnel.as_mut() {
+                Some(dec) => dec.gap(dir, n),
+                None => {
+                    c.head.request_done = true;
+                    c.head.response_done = true;
+                }
+            },
+            AppState::Dns(bufs) => bufs[usize::from(dir == Direction::ToClient)].clear(),
+            _ => {}
+        }
+    }
+}
+
+fn tls_feed(
+    dec: &mut TlsDecoder,
+    conn: &mut Connection,
+    dir: Direction,
+    t: i64,
+    frame: Option<u64>,
+    data: &[u8],
+) {
+    let mut out = Vec::new();
+    dec.feed(dir, data, &mut out);
+    for o in out {
+        match o {
+            TlsOutput::Event(kind) => push_event(conn, t, frame, dir, kind),
+            TlsOutput::Opaque(rec) => {
+                // Fold consecutive encrypted records of one direction into one event.
+                if let Some(Event {
+                    dir: d,
+                    kind:
+                        EventKind::TlsEncrypted {
+                            records,
+                            bytes,
+                            content_type,
+                            largest,
+                        },
+                    ..
+                }) = conn.events.last_mut()
+                    && *d == dir
+                    && content_type == rec.content_type
+                {
+                    *records += 1;
+                    *bytes += rec.len as u64;
+                    *largest = (*largest).max(rec.len as u32);
+                    conn.end_ns = conn.end_ns.max(t);
+                    continue;
+                }
+                push_event(
+                    conn,
+                    t,
+                    frame,
+                    dir,
+                    EventKind::TlsEncrypted {
+                        records: 1,
+                        bytes: rec.len as u64,
+                        content_type: rec.content_type.to_string(),
+                        largest: rec.len as u32,
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// Feeds an HTTP/1.x exchange; returns the bytes after a completed head in `dir`.
+fn http_feed(
+    h: &mut HttpState,
+    conn: &mut Connection,
+    dir: Direction,
+    t: i64,
+    frame: Option<u64>,
+    data: &[u8],
+    connect: bool,
+) -> Vec<u8> {
+    match dir {
+        Direction::ToServer if !h.request_done => {
+            h.request.extend_from_slice(data);
+            match http::parse_request_head(&h.request) {
+                Head::Complete { head, len } => {
+                    h.request_done = true;
+                    let kind = if connect {
+                        EventKind::HttpConnectRequest {
+                            target: head.target.clone(),
+                            version: head.version.clone(),
+                        }
+                    } else {
+                        EventKind::HttpRequest {
+                            host: head.header("host").map(str::to_string),
+                            method: head.method,
+                            target: head.target,
+                            version: head.version,
+                        }
+                    };
+                    push_event(conn, t, frame, dir, kind);
+                    let rest = h.request.split_off(len);
+                    h.request = Vec::new();
+                    rest
+                }
+                Head::NeedMore => Vec::new(),
+                Head::Invalid(reason) => {
+                    h.request_done = true;
+                    h.request = Vec::new();
+                    push_event(conn, t, frame, dir, EventKind::Undecoded { reason });
+                    Vec::new()
+                }
+            }
+        }
+        Direction::ToClient if !h.response_done => {
+            h.response.extend_from_slice(data);
+            match http::parse_response_head(&h.response) {
+                Head::Complete { head, len } => {
+                    h.response_done = true;
+                    push_event(
+                        conn,
+                        t,
+                        frame,
+                        dir,
+                        EventKind::HttpResponse {
+                            version: head.version,
+                            status: head.status,
+                            reason: head.reason,
+                            headers: head.headers,
+                        },
+                    );
+                    let rest = h.response.split_off(len);
+                    h.response = Vec::new();
+                    rest
+                }
+                Head::NeedMore => Vec::new(),
+                Head::Invalid(_) => {
+                    h.response_done = true;
+                    let preview = http::preview(&h.response, 64);
+                    h.response = Vec::new();
+                    push_event(
+                        conn,
+                        t,
+                        frame,
+                        dir,
+                        EventKind::NotTls {
+                            preview: format!("not an HTTP answer: {preview}"),
+                        },
+                    );
+                    Vec::new()
+                }
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn connect_feed(
+    c: &mut ConnectState,
+    conn: &mut Connection,
+    dir: Direction,
+    t: i64,
+    frame: Option<u64>,
+    data: &[u8],
+) {
+    if let Some(dec) = c.tunnel.as_mut() {
+        return tls_feed(dec, conn, dir, t, frame, data);
+    }
+    let head_was_done = match dir {
+        Direction::ToServer => c.head.request_done,
+        Direction::ToClient => c.head.response_done,
+    };
+    if head_was_done {
+        if dir == Direction::ToServer && c.early_client.len() < crate::wire::tls::MAX_HANDSHAKE_LEN
+        {
+            c.early_client.extend_from_slice(data);
+        }
+        return;
+    }
+    let rest = http_feed(&mut c.head, conn, dir, t, frame, data, true);
+    match dir {
+        Direction::ToServer => c.early_client.extend_from_slice(&rest),
+        Direction::ToClient => {
+            let ok = conn.events.iter().rev().find_map(|e| match &e.kind {
+                EventKind::HttpResponse { status, .. } => Some((200..300).contains(status)),
+                _ => None,
+            });
+            if ok == Some(true) {
+                let mut dec = TlsDecoder::new();
+                let early = std::mem::take(&mut c.early_client);
+                tls_feed(&mut dec, conn, Direction::ToServer, t, frame, &early);
+                tls_feed(&mut dec, conn, Direction::ToClient, t, frame, &rest);
+                c.tunnel = Some(dec);
+            }
+        }
+    }
+}
+
+/// "host:port" or "[v6]:port" → host.
+pub fn host_of_target(target: &str) -> &str {
+    if let Some(rest) = target.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match target.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.contains(':') => h,
+        _ => target,
+    }
+}
+
+/// Whether the TLS handshake visibly completed: both ChangeCipherSpecs in TLS ≤ 1.2; in
+/// TLS 1.3 an encrypted client record large enough to be a Finished (RFC 8446 §4.4.4:
+/// 4 + hash length + 1 + 16-byte tag ≥ 53) after the ServerHello.
+pub fn tls_handshake_complete(events: &[Event]) -> bool {
+    let mut tls13 = false;
+    let mut ccs = [false, false];
+    for e in events {
+        match &e.kind {
+            EventKind::TlsServerHello(sh) if !sh.hello_retry_request => {
+                tls13 = sh.version.starts_with("TLS 1.3")
+            }
+            EventKind::TlsChangeCipherSpec => ccs[usize::from(e.dir == Direction::ToClient)] = true,
+            EventKind::TlsEncrypted { largest, .. }
+                if tls13 && e.dir == Direction::ToServer && *largest >= 53 =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+    }
+    !tls13 && ccs[0] && ccs[1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            host_of_target("smartreceiver.cisco.com:443"),
+            "smartreceiver.cisco.com"
+        );
+        assert_eq!(host_of_target("[2001:db8::1]:443"), "2001:db8::1");
+        assert_eq!(host_of_target("tools.cisco.com"), "tools.cisco.com");
+    }
+}

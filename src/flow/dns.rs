@@ -1,0 +1,116 @@
+//! DNS query/response matching: by (client, server, transaction id, name); a second query
+//! for the same name and type before an answer is a retry of the first. Bounded by
+//! [`MAX_PENDING`] unanswered queries. Pure.
+
+use crate::model::{DnsExchange, DnsResponse};
+use crate::wire::dns::{DnsMessage, qtype_name, rcode_name};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+const MAX_PENDING: usize = 16_384;
+const MAX_KEPT: usize = 10_000;
+/// A query unanswered for this long (capture time) is final: resolvers give up sooner.
+const QUERY_TIMEOUT_NS: i64 = 30_000_000_000;
+
+#[derive(Default)]
+pub struct DnsTracker {
+    /// (client ip, server ip, name, qtype) → exchange; retries share the entry.
+    pending: HashMap<(std::net::IpAddr, std::net::IpAddr, String, u16), DnsExchange>,
+    done: Vec<DnsExchange>,
+    hidden: u64,
+    keep_flags: HashMap<(std::net::IpAddr, std::net::IpAddr, String, u16), bool>,
+}
+
+impl DnsTracker {
+    #[allow(clippy::too_many_arguments)]
+    pub fn message(
+        &mut self,
+        frame: Option<u64>,
+        t: i64,
+        src: SocketAddr,
+        dst: SocketAddr,
+        m: &DnsMessage,
+        transport: &'static str,
+        licensing: bool,
+        keep: bool,
+    ) {
+        if m.is_response {
+            let key = (dst.ip(), src.ip(), m.qname.clone(), m.qtype);
+            if let Some(mut ex) = self.pending.remove(&key) {
+                let keep = self.keep_flags.remove(&key).unwrap_or(keep);
+                ex.response = Some(DnsResponse {
+                    frame,
+                    time_ns: t,
+                    rcode: rcode_name(m.rcode),
+                    answers: m.answers.clone(),
+                });
+                self.store(ex, keep);
+            }
+            // An answer with no query seen: the query fell before the capture started.
+            return;
+        }
+        let key = (src.ip(), dst.ip(), m.qname.clone(), m.qtype);
+        if let Some(ex) = self.pending.get_mut(&key) {
+            ex.retries += 1;
+            return;
+        }
+        if self.pending.len() >= MAX_PENDING {
+            self.expire(t);
+            if self.pending.len() >= MAX_PENDING {
+                self.hidden += 1;
+                return;
+            }
+        }
+        self.keep_flags.insert(key.clone(), keep);
+        self.pending.insert(
+            key,
+            DnsExchange {
+                client: src,
+                server: dst,
+                id: m.id,
+                name: m.qname.clone(),
+                qtype: qtype_name(m.qtype),
+                transport: transport.to_string(),
+                query_frame: frame,
+                query_ns: t,
+                retries: 0,
+                response: None,
+                licensing,
+            },
+        );
+    }
+
+    fn store(&mut self, ex: DnsExchange, keep: bool) {
+        if keep && self.done.len() < MAX_KEPT {
+            self.done.push(ex);
+        } else {
+            self.hidden += 1;
+        }
+    }
+
+    /// Queries unanswered for [`QUERY_TIMEOUT_NS`] become final.
+    pub fn expire(&mut self, now: i64) {
+        let old: Vec<_> = self
+            .pending
+            .iter()
+            .filter(|(_, e)| now - e.query_ns > QUERY_TIMEOUT_NS)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in old {
+            if let Some(ex) = self.pending.remove(&k) {
+                let keep = self.keep_flags.remove(&k).unwrap_or(false);
+                self.store(ex, keep);
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> (Vec<DnsExchange>, u64) {
+        let rest: Vec<_> = self.pending.drain().collect();
+        for (k, ex) in rest {
+            let keep = self.keep_flags.remove(&k).unwrap_or(false);
+            self.store(ex, keep);
+        }
+        self.done.sort_by_key(|e| (e.query_ns, e.query_frame));
+        (self.done, self.hidden)
+    }
+}

@@ -1,0 +1,227 @@
+//! One direction of a TCP byte stream, reassembled from segments that may arrive out of
+//! order, retransmitted or with holes (switch captures drop packets past 1000 pps).
+//! Bounded: at most [`MAX_OUT_OF_ORDER_BYTES`] wait for a hole to fill; past that the hole
+//! is declared a gap and delivery resumes after it.
+
+use std::collections::BTreeMap;
+
+pub const MAX_OUT_OF_ORDER_BYTES: usize = 256 * 1024;
+/// Offsets further back than this are old data (sequence space is 2^32, RFC 9293 §3.4).
+const HALF_SEQ_SPACE: u32 = 1 << 31;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery<'a> {
+    Data(&'a [u8]),
+    /// Bytes the capture lacks; the stream continues after them.
+    Gap(u64),
+}
+
+#[derive(Debug, Default)]
+pub struct Reassembler {
+    /// Sequence number of stream offset 0.
+    base: Option<u32>,
+    /// Next offset expected (everything before it was delivered or declared a gap).
+    next: u64,
+    ooo: BTreeMap<u64, Vec<u8>>,
+    ooo_bytes: usize,
+    pub retransmitted_segments: u64,
+    pub gap_bytes: u64,
+    /// Sequence number of this direction's FIN, which takes one sequence number of its own
+    /// (RFC 9293 §3.4): an ACK of it is not an ACK of missing data.
+    fin_seq: Option<u32>,
+}
+
+impl Reassembler {
+    /// Sets offset 0 at `seq` (the SYN's sequence number + 1). Ignored once data flowed.
+    pub fn set_base(&mut self, seq: u32) {
+        if self.base.is_none() {
+            self.base = Some(seq);
+        }
+    }
+
+    pub fn delivered(&self) -> u64 {
+        self.next
+    }
+
+    /// Adds a segment; `deliver` is called with in-order data and gaps.
+    pub fn segment(&mut self, seq: u32, payload: &[u8], mut deliver: impl FnMut(Delivery<'_>)) {
+        if payload.is_empty() {
+            return;
+        }
+        let base = *self.base.get_or_insert(seq);
+        let rel = seq.wrapping_sub(base);
+        if rel >= HALF_SEQ_SPACE {
+            // Before the stream start we know of: a retransmission of old data.
+            self.retransmitted_segments += 1;
+            return;
+        }
+        // Streams past 4 GiB wrap; licensing flows are tiny, and wrapping only misplaces
+        // offsets of bulk flows whose payload we skip anyway.
+        let start = u64::from(rel) + (self.next & !0xffff_ffff);
+        let end = start + payload.len() as u64;
+        if end <= self.next {
+            self.retransmitted_segments += 1;
+            return;
+        }
+        if start <= self.next {
+            let skip = usize::try_from(self.next - start).unwrap_or(usize::MAX);
+            deliver(Delivery::Data(&payload[skip..]));
+            self.next = end;
+            self.drain(&mut deliver);
+        } else {
+            if self
+                .ooo
+                .get(&start)
+                .is_some_and(|b| b.len() >= payload.len())
+            {
+                self.retransmitted_segments += 1;
+                return;
+            }
+            self.ooo_bytes += payload.len();
+            if let Some(old) = self.ooo.insert(start, payload.to_vec()) {
+                self.ooo_bytes -= old.len();
+            }
+            while self.ooo_bytes > MAX_OUT_OF_ORDER_BYTES {
+                self.skip_hole(&mut deliver);
+            }
+        }
+    }
+
+    fn drain(&mut self, deliver: &mut impl FnMut(Delivery<'_>)) {
+        while let Some(entry) = self.ooo.first_entry() {
+            let start = *entry.key();
+            if start > self.next {
+                return;
+            }
+            let data = entry.remove();
+            self.ooo_bytes -= data.len();
+            let end = start + data.len() as u64;
+            if end > self.next {
+                let skip = usize::try_from(self.next - start).unwrap_or(usize::MAX);
+                deliver(Delivery::Data(&data[skip..]));
+                self.next = end;
+            }
+        }
+    }
+
+    fn skip_hole(&mut self, deliver: &mut impl FnMut(Delivery<'_>)) {
+        if let Some((&start, _)) = self.ooo.first_key_value() {
+            let missing = start.saturating_sub(self.next);
+            if missing > 0 {
+                self.gap_bytes += missing;
+                deliver(Delivery::Gap(missing));
+                self.next = start;
+            }
+            self.drain(deliver);
+        }
+    }
+
+    /// At the end of the flow: whatever still waits behind a hole is delivered after a gap.
+    pub fn flush(&mut self, mut deliver: impl FnMut(Delivery<'_>)) {
+        while !self.ooo.is_empty() {
+            self.skip_hole(&mut deliver);
+        }
+    }
+
+    /// Records a FIN whose sequence number is `seq` (after the segment's payload).
+    pub fn fin(&mut self, seq: u32) {
+        self.fin_seq.get_or_insert(seq);
+    }
+
+    /// Data the peer acknowledged that never reached us (captured neither in order nor
+    /// out of order): a gap the capture cannot fill.
+    pub fn acknowledged(&mut self, ack: u32, mut deliver: impl FnMut(Delivery<'_>)) {
+        let Some(base) = self.base else { return };
+        let ack = match self.fin_seq {
+            Some(fin) if ack == fin.wrapping_add(1) => fin,
+            _ => ack,
+        };
+        let rel = ack.wrapping_sub(base);
+        if rel >= HALF_SEQ_SPACE {
+            return;
+        }
+        let acked = u64::from(rel) + (self.next & !0xffff_ffff);
+        if acked > self.next && self.ooo.first_key_value().is_none_or(|(&s, _)| s >= acked) {
+            let missing = acked - self.next;
+            self.gap_bytes += missing;
+            deliver(Delivery::Gap(missing));
+            self.next = acked;
+            self.drain(&mut deliver);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(r: &mut Reassembler, seq: u32, data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        r.segment(seq, data, |d| {
+            if let Delivery::Data(b) = d {
+                out.extend_from_slice(b)
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn out_of_order_and_retransmission() {
+        let mut r = Reassembler::default();
+        r.set_base(1000);
+        assert_eq!(collect(&mut r, 1005, b"fghij"), b"");
+        assert_eq!(collect(&mut r, 1000, b"abcde"), b"abcdefghij");
+        assert_eq!(collect(&mut r, 1000, b"abcde"), b"");
+        assert_eq!(r.retransmitted_segments, 1);
+        // Overlapping retransmission that extends the stream.
+        assert_eq!(collect(&mut r, 1008, b"ijKL"), b"KL");
+    }
+
+    #[test]
+    fn wraps_around_sequence_space() {
+        let mut r = Reassembler::default();
+        r.set_base(u32::MAX - 2);
+        assert_eq!(collect(&mut r, u32::MAX - 2, b"abc"), b"abc");
+        assert_eq!(collect(&mut r, 0, b"def"), b"def");
+    }
+
+    #[test]
+    fn hole_becomes_gap_at_cap_and_at_flush() {
+        let mut r = Reassembler::default();
+        r.set_base(0);
+        let chunk = vec![1u8; 64 * 1024];
+        let mut gaps = Vec::new();
+        for i in 0..5u32 {
+            r.segment(100 + i * 65536, &chunk, |d| {
+                if let Delivery::Gap(n) = d {
+                    gaps.push(n)
+                }
+            });
+        }
+        assert_eq!(gaps, vec![100]);
+        assert!(r.ooo_bytes <= MAX_OUT_OF_ORDER_BYTES);
+
+        let mut r = Reassembler::default();
+        r.set_base(0);
+        collect(&mut r, 10, b"x");
+        let mut seen = Vec::new();
+        r.flush(|d| seen.push(format!("{d:?}")));
+        assert_eq!(seen, vec!["Gap(10)", "Data([120])"]);
+    }
+
+    #[test]
+    fn ack_beyond_captured_data_is_a_gap() {
+        let mut r = Reassembler::default();
+        r.set_base(0);
+        collect(&mut r, 0, b"abc");
+        let mut seen = Vec::new();
+        r.acknowledged(10, |d| seen.push(format!("{d:?}")));
+        assert_eq!(seen, vec!["Gap(7)"]);
+        assert_eq!(r.delivered(), 10);
+        // The ACK of a FIN covers the FIN's own sequence number, not data.
+        r.fin(10);
+        seen.clear();
+        r.acknowledged(11, |d| seen.push(format!("{d:?}")));
+        assert!(seen.is_empty());
+    }
+}

@@ -1,0 +1,12 @@
+//! licpath: why can't a Cisco switch reach Cisco licensing? Proof from the packets.
+//!
+//! Layers (data flows one way): `capture` (files) → `flow` (TCP tracking, reassembly) →
+//! `wire` (pure decoders) → `model` (Timeline) → `diagnose` (findings) → `report`.
+#![forbid(unsafe_code)]
+
+pub mod capture;
+pub mod diagnose;
+pub mod flow;
+pub mod model;
+pub mod report;
+pub mod wire;

@@ -1,0 +1,484 @@
+//! The one model every front-end reads: a [`Timeline`] of DNS exchanges and connections,
+//! each a list of timed [`Event`]s, with [`Finding`]s attached.
+//!
+//! Both the capture analyser and the live probe produce this; the text/JSON reports and
+//! the TUI only read it. Pure data: no I/O, no clock reads. Times are nanoseconds since
+//! the Unix epoch as seen by whoever recorded them (the capture's clock, or the prober's).
+
+use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
+
+/// Version of the JSON schema (`docs/json-schema.md`). Bump on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Where the events came from.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Source {
+    Capture { files: Vec<String> },
+    Probe { targets: Vec<String> },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeline {
+    pub schema_version: u32,
+    pub source: Source,
+    /// First and last packet/event time (ns since epoch); `None` for an empty input.
+    pub start_ns: Option<i64>,
+    pub end_ns: Option<i64>,
+    pub stats: CaptureStats,
+    pub dns: Vec<DnsExchange>,
+    pub connections: Vec<Connection>,
+    /// Findings that belong to no single connection: DNS, the capture itself.
+    pub findings: Vec<Finding>,
+    /// Connections seen but not shown (not licensing-related, or over the display cap).
+    pub hidden_connections: u64,
+    pub hidden_dns: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct CaptureStats {
+    pub bytes: u64,
+    pub frames: u64,
+    pub frames_truncated: u64,
+    pub frames_undecoded: u64,
+    pub frames_duplicated: u64,
+    pub time_went_backwards: u64,
+    pub file_truncated: bool,
+    pub tcp_connections: u64,
+    pub dns_queries: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Capture,
+    Dns,
+    Tcp,
+    Proxy,
+    Tls,
+    Cert,
+    Http,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Capture => "capture",
+            Step::Dns => "dns",
+            Step::Tcp => "tcp",
+            Step::Proxy => "proxy",
+            Step::Tls => "tls",
+            Step::Cert => "cert",
+            Step::Http => "http",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The finding vocabulary of DOMAIN.md §7. Extend, never rename: these strings are a
+/// contract with scripts.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingCode {
+    DnsNxdomain,
+    DnsServfail,
+    DnsTimeout,
+    DnsNoAddress,
+    TcpTimeout,
+    TcpRefused,
+    TcpReset,
+    ProxyUnreachable,
+    ProxyDenied,
+    ProxyAuthRequired,
+    ProxyUpstreamError,
+    ProxyBadResponse,
+    TlsTimeout,
+    TlsReset,
+    TlsAlert,
+    TlsVersionMismatch,
+    TlsClientAbort,
+    TlsPlaintextAnswer,
+    SslInterception,
+    IncompleteChain,
+    UntrustedRoot,
+    RootMissingOnDevice,
+    CertExpired,
+    CertNotYetValid,
+    CertHostnameMismatch,
+    ClockSkew,
+    Retransmissions,
+    MtuBlackhole,
+    PlaintextHttp,
+    CrlUnreachable,
+    CommFlapping,
+    CaptureTruncated,
+    CaptureGap,
+    /// Extension: timestamps that go backwards in the file (DOMAIN.md §5).
+    CaptureTimeBackwards,
+    /// Extension: a non-production receiver (smartreceiver-stage/-dev) is in use.
+    NonProductionEndpoint,
+}
+
+impl FindingCode {
+    pub fn as_str(self) -> &'static str {
+        use FindingCode::*;
+        match self {
+            DnsNxdomain => "dns_nxdomain",
+            DnsServfail => "dns_servfail",
+            DnsTimeout => "dns_timeout",
+            DnsNoAddress => "dns_no_address",
+            TcpTimeout => "tcp_timeout",
+            TcpRefused => "tcp_refused",
+            TcpReset => "tcp_reset",
+            ProxyUnreachable => "proxy_unreachable",
+            ProxyDenied => "proxy_denied",
+            ProxyAuthRequired => "proxy_auth_required",
+            ProxyUpstreamError => "proxy_upstream_error",
+            ProxyBadResponse => "proxy_bad_response",
+            TlsTimeout => "tls_timeout",
+            TlsReset => "tls_reset",
+            TlsAlert => "tls_alert",
+            TlsVersionMismatch => "tls_version_mismatch",
+            TlsClientAbort => "tls_client_abort",
+            TlsPlaintextAnswer => "tls_plaintext_answer",
+            SslInterception => "ssl_interception",
+            IncompleteChain => "incomplete_chain",
+            UntrustedRoot => "untrusted_root",
+            RootMissingOnDevice => "root_missing_on_device",
+            CertExpired => "cert_expired",
+            CertNotYetValid => "cert_not_yet_valid",
+            CertHostnameMismatch => "cert_hostname_mismatch",
+            ClockSkew => "clock_skew",
+            Retransmissions => "retransmissions",
+            MtuBlackhole => "mtu_blackhole",
+            PlaintextHttp => "plaintext_http",
+            CrlUnreachable => "crl_unreachable",
+            CommFlapping => "comm_flapping",
+            CaptureTruncated => "capture_truncated",
+            CaptureGap => "capture_gap",
+            CaptureTimeBackwards => "capture_time_backwards",
+            NonProductionEndpoint => "non_production_endpoint",
+        }
+    }
+}
+
+/// How sure a finding is. Passive TLS 1.3 inferences are never `Certain`.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+    Certain,
+}
+
+/// A pointer into the evidence: a frame of the capture (1-based, as Wireshark numbers
+/// them) and its time, with what it shows.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Evidence {
+    pub frame: Option<u64>,
+    pub time_ns: i64,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub code: FindingCode,
+    pub severity: Severity,
+    pub step: Step,
+    pub confidence: Confidence,
+    pub summary: String,
+    pub explanation: String,
+    /// IOS XE configuration or commands that fix it, one per line; may be empty.
+    pub remediation: Vec<String>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the side that opened the connection (the switch, or the proxy's client leg).
+    ToServer,
+    ToClient,
+}
+
+impl Direction {
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Direction::ToServer => "->",
+            Direction::ToClient => "<-",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub time_ns: i64,
+    pub frame: Option<u64>,
+    pub dir: Direction,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum EventKind {
+    TcpSyn {
+        mss: Option<u16>,
+        window: u16,
+        retransmission: bool,
+    },
+    TcpSynAck {
+        mss: Option<u16>,
+        window: u16,
+        retransmission: bool,
+    },
+    TcpEstablished {
+        rtt_ns: i64,
+    },
+    TcpFin,
+    TcpRst,
+    /// Bytes the peer acknowledged or later data shows were sent, but the capture lacks.
+    TcpGap {
+        missing_bytes: u64,
+    },
+    HttpConnectRequest {
+        target: String,
+        version: String,
+    },
+    HttpResponse {
+        version: String,
+        status: u16,
+        reason: String,
+        headers: Vec<(String, String)>,
+    },
+    HttpRequest {
+        method: String,
+        target: String,
+        version: String,
+        host: Option<String>,
+    },
+    TlsClientHello(ClientHello),
+    TlsServerHello(ServerHello),
+    TlsCertificate {
+        certificates: Vec<CertInfo>,
+    },
+    TlsCertificateRequest,
+    TlsServerHelloDone,
+    TlsClientKeyExchange,
+    TlsChangeCipherSpec,
+    TlsAlert {
+        level: String,
+        description: String,
+        code: u8,
+    },
+    /// Consecutive encrypted records in one direction, folded into one event.
+    TlsEncrypted {
+        records: u32,
+        bytes: u64,
+        content_type: String,
+        largest: u32,
+    },
+    /// Bytes where a TLS record was expected that are not TLS.
+    NotTls {
+        preview: String,
+    },
+    Undecoded {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ClientHello {
+    pub record_version: String,
+    pub version: String,
+    pub supported_versions: Vec<String>,
+    pub sni: Option<String>,
+    pub alpn: Vec<String>,
+    pub cipher_count: usize,
+    pub has_ech: bool,
+}
+
+impl ClientHello {
+    /// The highest version offered, as (major, minor) of the wire encoding.
+    pub fn max_version(&self) -> &str {
+        self.supported_versions
+            .iter()
+            .max_by_key(|v| version_rank(v))
+            .map(String::as_str)
+            .unwrap_or(&self.version)
+    }
+}
+
+/// Orders version names for comparisons ("TLS 1.3" > "TLS 1.2" > ... > "SSL 3.0").
+pub fn version_rank(v: &str) -> u8 {
+    match v {
+        "SSL 3.0" => 1,
+        "TLS 1.0" => 2,
+        "TLS 1.1" => 3,
+        "TLS 1.2" => 4,
+        "TLS 1.3" => 5,
+        _ => 0,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ServerHello {
+    /// The negotiated version (supported_versions wins over the legacy field, RFC 8446 §4.2.1).
+    pub version: String,
+    pub cipher: String,
+    pub hello_retry_request: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CertInfo {
+    pub subject: String,
+    pub issuer: String,
+    pub subject_cn: Option<String>,
+    pub issuer_cn: Option<String>,
+    pub serial: String,
+    pub not_before: i64,
+    pub not_after: i64,
+    pub sans: Vec<String>,
+    pub sha256: String,
+    pub self_signed: bool,
+    pub is_ca: bool,
+    /// DER of the certificate, hex; kept so trust can be judged by key, not only by name.
+    #[serde(skip)]
+    pub spki_sha256: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TcpState {
+    /// SYN sent, nothing came back.
+    SynUnanswered,
+    /// SYN answered by RST.
+    Refused,
+    /// SYN/ACK seen (handshake may be completing).
+    Established,
+    ClosedByClient,
+    ClosedByServer,
+    ResetByClient,
+    ResetByServer,
+    /// The capture holds no SYN for this connection.
+    StartNotCaptured,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Connection {
+    pub id: u64,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// The best name for the server side: SNI, CONNECT target or DNS answer.
+    pub server_name: Option<String>,
+    /// The CONNECT target when this is a connection to a proxy.
+    pub proxy_target: Option<String>,
+    pub first_frame: Option<u64>,
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub state: TcpState,
+    pub packets: u64,
+    pub bytes_to_server: u64,
+    pub bytes_to_client: u64,
+    pub retransmissions: u64,
+    pub handshake_rtt_ns: Option<i64>,
+    pub tls: Option<TlsSummary>,
+    /// The furthest step this connection reached, and whether it completed there.
+    pub reached: Step,
+    pub verdict: Verdict,
+    pub licensing: bool,
+    pub events: Vec<Event>,
+    pub events_dropped: u64,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct TlsSummary {
+    pub sni: Option<String>,
+    pub client_max_version: Option<String>,
+    pub version: Option<String>,
+    pub cipher: Option<String>,
+    pub certificates: Vec<CertInfo>,
+    pub alert: Option<String>,
+    pub handshake_complete: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Ok,
+    Failed,
+    /// The capture ends before the outcome is visible.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsExchange {
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub id: u16,
+    pub name: String,
+    pub qtype: String,
+    pub transport: String,
+    pub query_frame: Option<u64>,
+    pub query_ns: i64,
+    pub retries: u32,
+    pub response: Option<DnsResponse>,
+    pub licensing: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DnsResponse {
+    pub frame: Option<u64>,
+    pub time_ns: i64,
+    pub rcode: String,
+    pub answers: Vec<DnsAnswer>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DnsAnswer {
+    pub name: String,
+    pub ttl: u32,
+    #[serde(flatten)]
+    pub data: DnsData,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", tag = "type", content = "value")]
+pub enum DnsData {
+    A(IpAddr),
+    Aaaa(IpAddr),
+    Cname(String),
+    Other(u16),
+}
+
+impl Timeline {
+    pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .chain(self.connections.iter().flat_map(|c| c.findings.iter()))
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.all_findings().any(|f| f.severity == Severity::Error)
+    }
+}

@@ -1,0 +1,75 @@
+//! The JSON report: one document, versioned (`schema_version`), described in
+//! `docs/json-schema.md`. Consumers are tested with their own types in `tests/json.rs`.
+
+use super::{OverallVerdict, overall_verdict};
+use crate::model::{SCHEMA_VERSION, Severity, Timeline};
+use serde::Serialize;
+use std::io::Write;
+
+#[derive(Serialize)]
+pub struct CaptureReport<'a> {
+    pub file: &'a str,
+    pub format: &'a str,
+    pub verdict: OverallVerdict,
+    pub errors: usize,
+    pub warnings: usize,
+    pub timeline: &'a Timeline,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    licpath_version: &'static str,
+    command: &'a str,
+    verdict: OverallVerdict,
+    reports: Vec<CaptureReport<'a>>,
+}
+
+pub fn report<'a>(file: &'a str, format: &'a str, t: &'a Timeline) -> CaptureReport<'a> {
+    CaptureReport {
+        file,
+        format,
+        verdict: overall_verdict(t),
+        errors: t
+            .all_findings()
+            .filter(|f| f.severity == Severity::Error)
+            .count(),
+        warnings: t
+            .all_findings()
+            .filter(|f| f.severity == Severity::Warning)
+            .count(),
+        timeline: t,
+    }
+}
+
+/// Worst verdict first: failed, inconclusive, ok, no traffic.
+pub fn combine(verdicts: impl Iterator<Item = OverallVerdict>) -> OverallVerdict {
+    let rank = |v: &OverallVerdict| match v {
+        OverallVerdict::Failed => 3,
+        OverallVerdict::Inconclusive => 2,
+        OverallVerdict::Ok => 1,
+        OverallVerdict::NoLicensingTraffic => 0,
+    };
+    verdicts
+        .max_by_key(rank)
+        .unwrap_or(OverallVerdict::NoLicensingTraffic)
+}
+
+pub fn write_json(
+    out: &mut dyn Write,
+    command: &str,
+    reports: Vec<CaptureReport<'_>>,
+) -> std::io::Result<()> {
+    let doc = Document {
+        schema_version: SCHEMA_VERSION,
+        licpath_version: env!("CARGO_PKG_VERSION"),
+        command,
+        verdict: combine(reports.iter().map(|r| r.verdict)),
+        reports,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(|e| match e.io_error_kind() {
+        Some(kind) => std::io::Error::from(kind),
+        None => std::io::Error::other(e),
+    })?;
+    writeln!(out)
+}

@@ -1,0 +1,87 @@
+//! Reports: text for people, JSON for scripts. Printers write to any `io::Write`; they
+//! read only the model.
+
+pub mod json;
+pub mod text;
+
+use crate::model::{Severity, Timeline, Verdict};
+use serde::Serialize;
+
+/// The verdict over one timeline, for the summary line, JSON and exit codes.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OverallVerdict {
+    /// Licensing connections were seen and none failed.
+    Ok,
+    /// At least one error finding.
+    Failed,
+    /// No licensing traffic in the input (use --all / --host to look wider).
+    NoLicensingTraffic,
+    /// Licensing traffic was seen, but its outcome is not visible.
+    Inconclusive,
+}
+
+impl OverallVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OverallVerdict::Ok => "OK",
+            OverallVerdict::Failed => "FAILED",
+            OverallVerdict::NoLicensingTraffic => "NO LICENSING TRAFFIC",
+            OverallVerdict::Inconclusive => "INCONCLUSIVE",
+        }
+    }
+}
+
+pub fn overall_verdict(t: &Timeline) -> OverallVerdict {
+    if t.all_findings().any(|f| f.severity == Severity::Error) {
+        return OverallVerdict::Failed;
+    }
+    let licensing: Vec<_> = t.connections.iter().filter(|c| c.licensing).collect();
+    if licensing.is_empty() && !t.dns.iter().any(|d| d.licensing) {
+        OverallVerdict::NoLicensingTraffic
+    } else if licensing.iter().any(|c| c.verdict == Verdict::Ok) {
+        OverallVerdict::Ok
+    } else {
+        OverallVerdict::Inconclusive
+    }
+}
+
+/// Nanoseconds since the epoch → "YYYY-MM-DD HH:MM:SS.mmm UTC" (proleptic Gregorian,
+/// Howard Hinnant's days-from-civil inverse).
+pub fn format_utc(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let ms = ns.rem_euclid(1_000_000_000) / 1_000_000;
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{ms:03} UTC",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc() {
+        assert_eq!(super::format_utc(0), "1970-01-01 00:00:00.000 UTC");
+        assert_eq!(
+            super::format_utc(1_674_691_200_123_000_000),
+            "2023-01-26 00:00:00.123 UTC"
+        );
+        assert_eq!(
+            super::format_utc(951_782_400_000_000_000),
+            "2000-02-29 00:00:00.000 UTC"
+        );
+    }
+}

@@ -1,0 +1,386 @@
+//! The text report: verdict first, then DNS, then each connection as a timeline with its
+//! findings and the IOS XE commands that fix them. Colour only when asked for (the CLI
+//! decides from the terminal and NO_COLOR).
+
+use super::{format_utc, overall_verdict};
+use crate::model::*;
+use std::io::{self, Write};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Never,
+    Always,
+}
+
+struct Paint(Color);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        match self.0 {
+            Color::Always => format!("\x1b[{code}m{s}\x1b[0m"),
+            Color::Never => s.to_string(),
+        }
+    }
+    fn sev(&self, s: Severity) -> String {
+        match s {
+            Severity::Error => self.wrap("1;31", "ERROR"),
+            Severity::Warning => self.wrap("33", "WARN "),
+            Severity::Info => self.wrap("36", "INFO "),
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+}
+
+fn rel_ms(ns: i64, start: i64) -> String {
+    format!("{:>+10.3} ms", (ns - start) as f64 / 1e6)
+}
+
+fn frame(f: Option<u64>) -> String {
+    f.map_or_else(|| "      ".to_string(), |n| format!("#{n:<5}"))
+}
+
+pub fn describe_event(k: &EventKind) -> String {
+    match k {
+        EventKind::TcpSyn {
+            mss,
+            window,
+            retransmission,
+        } => format!(
+            "SYN{} mss {} win {window}",
+            if *retransmission {
+                " (retransmission)"
+            } else {
+                ""
+            },
+            mss.map_or("-".into(), |m| m.to_string())
+        ),
+        EventKind::TcpSynAck {
+            mss,
+            window,
+            retransmission,
+        } => format!(
+            "SYN/ACK{} mss {} win {window}",
+            if *retransmission {
+                " (retransmission)"
+            } else {
+                ""
+            },
+            mss.map_or("-".into(), |m| m.to_string())
+        ),
+        EventKind::TcpEstablished { rtt_ns } => format!(
+            "ACK: TCP established (handshake {:.1} ms)",
+            *rtt_ns as f64 / 1e6
+        ),
+        EventKind::TcpFin => "FIN".into(),
+        EventKind::TcpRst => "RST".into(),
+        EventKind::TcpGap { missing_bytes } => {
+            format!("[capture gap: {missing_bytes} bytes not captured]")
+        }
+        EventKind::HttpConnectRequest { target, version } => format!("CONNECT {target} {version}"),
+        EventKind::HttpResponse {
+            version,
+            status,
+            reason,
+            ..
+        } => format!("{version} {status} {reason}"),
+        EventKind::HttpRequest {
+            method,
+            target,
+            version,
+            host,
+        } => format!(
+            "{method} {target} {version}{}",
+            host.as_deref()
+                .map(|h| format!(" (Host: {h})"))
+                .unwrap_or_default()
+        ),
+        EventKind::TlsClientHello(h) => format!(
+            "ClientHello {}SNI {} offers {} ({} ciphers{}{})",
+            "",
+            h.sni.as_deref().unwrap_or("(none)"),
+            if h.supported_versions.is_empty() {
+                h.version.clone()
+            } else {
+                h.supported_versions.join("/")
+            },
+            h.cipher_count,
+            if h.alpn.is_empty() {
+                String::new()
+            } else {
+                format!(", ALPN {}", h.alpn.join(","))
+            },
+            if h.has_ech { ", ECH" } else { "" }
+        ),
+        EventKind::TlsServerHello(s) if s.hello_retry_request => {
+            format!("HelloRetryRequest {} {}", s.version, s.cipher)
+        }
+        EventKind::TlsServerHello(s) => format!("ServerHello {} {}", s.version, s.cipher),
+        EventKind::TlsCertificate { certificates } => {
+            let mut s = format!(
+                "Certificate ({} cert{})",
+                certificates.len(),
+                if certificates.len() == 1 { "" } else { "s" }
+            );
+            for (i, c) in certificates.iter().enumerate() {
+                s.push_str(&format!(
+                    "\n{:>33}[{i}] {}  <- issued by {}  valid {} .. {}",
+                    "",
+                    c.subject_cn.as_deref().unwrap_or(&c.subject),
+                    c.issuer_cn.as_deref().unwrap_or(&c.issuer),
+                    &format_utc(c.not_before * 1_000_000_000)[..10],
+                    &format_utc(c.not_after * 1_000_000_000)[..10]
+                ));
+            }
+            s
+        }
+        EventKind::TlsCertificateRequest => "CertificateRequest".into(),
+        EventKind::TlsServerHelloDone => "ServerHelloDone".into(),
+        EventKind::TlsClientKeyExchange => "ClientKeyExchange".into(),
+        EventKind::TlsChangeCipherSpec => "ChangeCipherSpec".into(),
+        EventKind::TlsAlert {
+            level,
+            description,
+            code,
+        } => format!("Alert {level} {description} ({code})"),
+        EventKind::TlsEncrypted {
+            records,
+            bytes,
+            content_type,
+            ..
+        } => format!(
+            "{records} encrypted {content_type} record{} ({bytes} bytes)",
+            if *records == 1 { "" } else { "s" }
+        ),
+        EventKind::NotTls { preview } => format!("not TLS: {preview}"),
+        EventKind::Undecoded { reason } => format!("undecoded: {reason}"),
+    }
+}
+
+fn verdict_word(p: &Paint, c: &Connection) -> String {
+    match c.verdict {
+        Verdict::Ok => p.wrap("32", "OK"),
+        Verdict::Failed => p.wrap("1;31", &format!("FAILED at {}", c.reached.as_str())),
+        Verdict::Unknown => p.wrap("33", &format!("UNKNOWN (reached {})", c.reached.as_str())),
+    }
+}
+
+fn write_finding(
+    out: &mut dyn Write,
+    p: &Paint,
+    f: &Finding,
+    start: i64,
+    indent: &str,
+) -> io::Result<()> {
+    let conf = match f.confidence {
+        Confidence::Certain => String::new(),
+        c => format!(" [confidence: {}]", format!("{c:?}").to_lowercase()),
+    };
+    writeln!(
+        out,
+        "{indent}{} {} ({}): {}{conf}",
+        p.sev(f.severity),
+        p.bold(f.code.as_str()),
+        f.step.as_str(),
+        f.summary
+    )?;
+    writeln!(out, "{indent}      why: {}", f.explanation)?;
+    for e in &f.evidence {
+        writeln!(
+            out,
+            "{indent}      seen: {} {} {}",
+            frame(e.frame).trim_end(),
+            rel_ms(e.time_ns, start).trim_start(),
+            e.what
+        )?;
+    }
+    if !f.remediation.is_empty() {
+        writeln!(out, "{indent}      fix:")?;
+        for r in &f.remediation {
+            writeln!(out, "{indent}        {r}")?;
+        }
+    }
+    Ok(())
+}
+
+pub fn write_text(
+    out: &mut dyn Write,
+    file: &str,
+    format: &str,
+    t: &Timeline,
+    color: Color,
+) -> io::Result<()> {
+    let p = Paint(color);
+    let start = t.start_ns.unwrap_or(0);
+    let verdict = overall_verdict(t);
+    let errors = t
+        .all_findings()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = t
+        .all_findings()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    writeln!(out, "{}", p.bold(&format!("== {file}")))?;
+    let span = match (t.start_ns, t.end_ns) {
+        (Some(a), Some(b)) => format!("{} + {:.3} s", format_utc(a), (b - a) as f64 / 1e9),
+        _ => "empty".into(),
+    };
+    writeln!(out, "   {format}, {} frames, {span}", t.stats.frames)?;
+    let vword = match verdict {
+        super::OverallVerdict::Failed => p.wrap("1;31", verdict.as_str()),
+        super::OverallVerdict::Ok => p.wrap("1;32", verdict.as_str()),
+        _ => p.wrap("1;33", verdict.as_str()),
+    };
+    writeln!(
+        out,
+        "   verdict: {vword}  ({errors} error{}, {warnings} warning{})",
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" }
+    )?;
+    for c in &t.connections {
+        let name = c.server_name.as_deref().unwrap_or("");
+        let first_error = c
+            .findings
+            .iter()
+            .find(|f| f.severity == Severity::Error)
+            .map(|f| format!(": {}", f.code.as_str()))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "     #{:<4} {} -> {} {name}  {}{first_error}",
+            c.id,
+            c.client,
+            c.server,
+            verdict_word(&p, c)
+        )?;
+    }
+    if t.hidden_connections > 0 {
+        writeln!(
+            out,
+            "     ({} other connection{} not shown; --all shows them)",
+            t.hidden_connections,
+            if t.hidden_connections == 1 { "" } else { "s" }
+        )?;
+    }
+    for f in &t.findings {
+        write_finding(out, &p, f, start, "   ")?;
+    }
+    if !t.dns.is_empty() {
+        writeln!(out, "\n   {}", p.bold("DNS"))?;
+        for d in &t.dns {
+            let answer = match &d.response {
+                Some(r) => {
+                    let addrs: Vec<String> = r
+                        .answers
+                        .iter()
+                        .map(|a| match &a.data {
+                            DnsData::A(ip) | DnsData::Aaaa(ip) => ip.to_string(),
+                            DnsData::Cname(n) => format!("CNAME {n}"),
+                            DnsData::Other(t) => format!("type {t}"),
+                        })
+                        .collect();
+                    format!(
+                        "{} {} in {:.1} ms",
+                        r.rcode,
+                        if addrs.is_empty() {
+                            "(no answer)".into()
+                        } else {
+                            addrs.join(", ")
+                        },
+                        (r.time_ns - d.query_ns) as f64 / 1e6
+                    )
+                }
+                None => p.wrap("33", "no response"),
+            };
+            let retries = if d.retries > 0 {
+                format!(
+                    " ({} retr{})",
+                    d.retries,
+                    if d.retries == 1 { "y" } else { "ies" }
+                )
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "   {} {} {:<5} {} -> {}{retries}  via {}/{}",
+                rel_ms(d.query_ns, start),
+                frame(d.query_frame),
+                d.qtype,
+                d.name,
+                answer,
+                d.server,
+                d.transport
+            )?;
+        }
+    }
+    for c in &t.connections {
+        writeln!(out)?;
+        let name = c
+            .server_name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        let via = c
+            .proxy_target
+            .as_deref()
+            .map(|t| format!(" via proxy to {t}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "   {} {} -> {}{name}{via}  {}",
+            p.bold(&format!("connection #{}", c.id)),
+            c.client,
+            c.server,
+            verdict_word(&p, c)
+        )?;
+        let mut facts = vec![
+            format!("{} packets", c.packets),
+            format!(
+                "{} B sent, {} B received",
+                c.bytes_to_server, c.bytes_to_client
+            ),
+        ];
+        if let Some(rtt) = c.handshake_rtt_ns {
+            facts.push(format!("TCP RTT {:.1} ms", rtt as f64 / 1e6));
+        }
+        if let Some(tls) = &c.tls
+            && let Some(v) = &tls.version
+        {
+            facts.push(format!(
+                "{v}{}",
+                if tls.handshake_complete {
+                    ", handshake complete"
+                } else {
+                    ", handshake incomplete"
+                }
+            ));
+        }
+        if c.state == TcpState::StartNotCaptured {
+            facts.push("start not captured".into());
+        }
+        writeln!(out, "   {}", p.dim(&facts.join(" | ")))?;
+        for e in &c.events {
+            writeln!(
+                out,
+                "   {} {} {} {}",
+                rel_ms(e.time_ns, c.start_ns),
+                frame(e.frame),
+                e.dir.arrow(),
+                describe_event(&e.kind)
+            )?;
+        }
+        if c.events_dropped > 0 {
+            writeln!(out, "   ... {} more events not kept", c.events_dropped)?;
+        }
+        for f in &c.findings {
+            write_finding(out, &p, f, c.start_ns, "   ")?;
+        }
+    }
+    Ok(())
+}

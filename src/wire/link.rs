@@ -1,0 +1,362 @@
+//! Link-layer and IP/TCP/UDP decoding of one captured frame into a [`Packet`].
+//!
+//! Pure: bytes in, a borrowed view out. Handles what switch exports contain (DOMAIN.md §5):
+//! 802.1Q/QinQ tags, the Cisco MetaData header (EtherType 0x8909) before IP, Ethernet
+//! trailers, truncated frames and bad checksums (checksums are never verified: egress
+//! frames on a switch are captured before rewrite). IP and transport headers are read by
+//! etherparse in its lax mode, which accepts a payload shorter than the IP length says.
+
+use etherparse::{LaxNetSlice, LaxSlicedPacket, TcpOptionElement, TransportSlice};
+use std::net::IpAddr;
+
+/// pcap LINKTYPE_* values this decoder understands (tcpdump.org/linktypes.html).
+pub mod linktype {
+    pub const NULL: u32 = 0;
+    pub const ETHERNET: u32 = 1;
+    pub const RAW_BSD: u32 = 12;
+    pub const RAW_BSD2: u32 = 14;
+    pub const RAW: u32 = 101;
+    pub const LOOP: u32 = 108;
+    pub const LINUX_SLL: u32 = 113;
+    pub const IPV4: u32 = 228;
+    pub const IPV6: u32 = 229;
+    pub const LINUX_SLL2: u32 = 276;
+}
+
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+const ETHERTYPE_VLAN: u16 = 0x8100;
+const ETHERTYPE_QINQ: u16 = 0x88a8;
+const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+/// Cisco MetaData (carries the SGT): version(1) length(1) option(2) SGT(2) then the
+/// inner EtherType(2), as Wireshark's packet-cmd.c reads it.
+const ETHERTYPE_CISCO_METADATA: u16 = 0x8909;
+const CISCO_METADATA_LEN: usize = 6;
+/// Tags we peel before giving up: QinQ is 2, a MetaData header may sit among them.
+const MAX_TAGS: usize = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpFlags {
+    pub syn: bool,
+    pub ack: bool,
+    pub fin: bool,
+    pub rst: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TcpSegment<'a> {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: TcpFlags,
+    pub window: u16,
+    pub mss: Option<u16>,
+    pub payload: &'a [u8],
+    /// Payload bytes the sender put on the wire that the capture lacks (snaplen/truncation).
+    pub payload_missing: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Transport<'a> {
+    Tcp(TcpSegment<'a>),
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+        payload: &'a [u8],
+        truncated: bool,
+    },
+    Other(u8),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub vlan_tags: u8,
+    pub cisco_metadata: bool,
+    pub transport: Transport<'a>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkError {
+    UnsupportedLinktype(u32),
+    NotIp(u16),
+    Truncated(&'static str),
+    Ip(String),
+    /// An IP fragment after the first: not reassembled (licensing traffic is TCP with MSS).
+    Fragment,
+}
+
+impl std::fmt::Display for LinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LinkError::UnsupportedLinktype(l) => write!(f, "unsupported link type {l}"),
+            LinkError::NotIp(e) => write!(f, "not IP (EtherType 0x{e:04x})"),
+            LinkError::Truncated(w) => write!(f, "frame truncated in {w}"),
+            LinkError::Ip(e) => write!(f, "bad IP packet: {e}"),
+            LinkError::Fragment => write!(f, "non-first IP fragment"),
+        }
+    }
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+/// Decodes one frame of the given link type down to TCP/UDP.
+pub fn decode_frame(linktype: u32, frame: &[u8]) -> Result<Packet<'_>, LinkError> {
+    let (ip, tags, cmd) = match linktype {
+        linktype::ETHERNET => {
+            let ethertype = be16(frame, 12).ok_or(LinkError::Truncated("Ethernet header"))?;
+            strip_ethertypes(ethertype, frame.get(14..).unwrap_or_default())?
+        }
+        linktype::LINUX_SLL => {
+            let proto = be16(frame, 14).ok_or(LinkError::Truncated("Linux cooked header"))?;
+            strip_ethertypes(proto, frame.get(16..).unwrap_or_default())?
+        }
+        linktype::LINUX_SLL2 => {
+            let proto = be16(frame, 0).ok_or(LinkError::Truncated("Linux cooked v2 header"))?;
+            strip_ethertypes(proto, frame.get(20..).unwrap_or_default())?
+        }
+        linktype::RAW
+        | linktype::RAW_BSD
+        | linktype::RAW_BSD2
+        | linktype::IPV4
+        | linktype::IPV6 => (frame, 0, false),
+        linktype::NULL | linktype::LOOP => {
+            // 4-byte address family, host byte order for NULL, network for LOOP; the
+            // IP version nibble that follows is what we trust.
+            let rest = frame
+                .get(4..)
+                .ok_or(LinkError::Truncated("loopback header"))?;
+            (rest, 0, false)
+        }
+        other => return Err(LinkError::UnsupportedLinktype(other)),
+    };
+    decode_ip(ip, tags, cmd)
+}
+
+/// Peels VLAN tags and Cisco MetaData headers until an IP EtherType.
+fn strip_ethertypes(mut ethertype: u16, mut rest: &[u8]) -> Result<(&[u8], u8, bool), LinkError> {
+    let mut tags = 0u8;
+    let mut cmd = false;
+    for _ in 0..MAX_TAGS {
+        match ethertype {
+            ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => return Ok((rest, tags, cmd)),
+            ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD => {
+                ethertype = be16(rest, 2).ok_or(LinkError::Truncated("802.1Q tag"))?;
+                rest = rest.get(4..).unwrap_or_default();
+                tags += 1;
+            }
+            ETHERTYPE_CISCO_METADATA => {
+                ethertype = be16(rest, CISCO_METADATA_LEN)
+                    .ok_or(LinkError::Truncated("Cisco MetaData header"))?;
+                rest = rest.get(CISCO_METADATA_LEN + 2..).unwrap_or_default();
+                cmd = true;
+            }
+            other => return Err(LinkError::NotIp(other)),
+        }
+    }
+    Err(LinkError::NotIp(ethertype))
+}
+
+fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_>, LinkError> {
+    // Lax: the IP total length may exceed what was captured (truncated frames), and an
+    // Ethernet trailer after the IP packet is cut off by the IP length.
+    let sliced = LaxSlicedPacket::from_ip(ip).map_err(|e| LinkError::Ip(e.to_string()))?;
+    let (src, dst, payload) = match &sliced.net {
+        Some(LaxNetSlice::Ipv4(v4)) => (
+            IpAddr::V4(v4.header().source_addr()),
+            IpAddr::V4(v4.header().destination_addr()),
+            v4.payload(),
+        ),
+        Some(LaxNetSlice::Ipv6(v6)) => (
+            IpAddr::V6(v6.header().source_addr()),
+            IpAddr::V6(v6.header().destination_addr()),
+            v6.payload(),
+        ),
+        _ => return Err(LinkError::Ip("no IP header".into())),
+    };
+    if payload.fragmented {
+        return Err(LinkError::Fragment);
+    }
+    let ip_number = payload.ip_number.0;
+    let transport = match &sliced.transport {
+        Some(TransportSlice::Tcp(tcp)) => {
+            let mss = tcp.options_iterator().find_map(|o| match o {
+                Ok(TcpOptionElement::MaximumSegmentSize(m)) => Some(m),
+                _ => None,
+            });
+            // What the IP header promised minus what we hold = bytes lost to truncation.
+            let promised = ip_payload_len(&sliced).unwrap_or(payload.payload.len());
+            let header_len = usize::from(tcp.data_offset()) * 4;
+            let captured_payload = tcp.payload();
+            let expected_payload = promised.saturating_sub(header_len);
+            let missing = expected_payload.saturating_sub(captured_payload.len());
+            Transport::Tcp(TcpSegment {
+                src_port: tcp.source_port(),
+                dst_port: tcp.destination_port(),
+                seq: tcp.sequence_number(),
+                ack: tcp.acknowledgment_number(),
+                flags: TcpFlags {
+                    syn: tcp.syn(),
+                    ack: tcp.ack(),
+                    fin: tcp.fin(),
+                    rst: tcp.rst(),
+                },
+                window: tcp.window_size(),
+                mss,
+                payload: &captured_payload[..captured_payload.len().min(expected_payload)],
+                payload_missing: u32::try_from(missing).unwrap_or(u32::MAX),
+            })
+        }
+        Some(TransportSlice::Udp(udp)) => {
+            let declared = usize::from(udp.length()).saturating_sub(8);
+            let payload = udp.payload();
+            Transport::Udp {
+                src_port: udp.source_port(),
+                dst_port: udp.destination_port(),
+                payload: &payload[..payload.len().min(declared)],
+                truncated: payload.len() < declared
+                    || payload.len() < udp.payload().len().min(declared),
+            }
+        }
+        _ => {
+            if matches!(ip_number, 6 | 17) {
+                return Err(LinkError::Truncated("transport header"));
+            }
+            Transport::Other(ip_number)
+        }
+    };
+    Ok(Packet {
+        src,
+        dst,
+        vlan_tags,
+        cisco_metadata,
+        transport,
+    })
+}
+
+/// The IP payload length the header declares (IPv4 total length − IHL; IPv6 payload
+/// length minus extension headers), independent of how much was captured.
+fn ip_payload_len(sliced: &LaxSlicedPacket<'_>) -> Option<usize> {
+    match &sliced.net {
+        Some(LaxNetSlice::Ipv4(v4)) => {
+            let h = v4.header();
+            Some(usize::from(h.total_len()).saturating_sub(usize::from(h.ihl()) * 4))
+        }
+        Some(LaxNetSlice::Ipv6(v6)) => {
+            let ext_len = v6.extensions().slice().len();
+            Some(usize::from(v6.header().payload_length()).saturating_sub(ext_len))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An IPv4/TCP SYN to 443 with MSS 536, as a switch sends it.
+    pub(crate) fn ipv4_syn() -> Vec<u8> {
+        let mut p = vec![
+            0x45, 0, 0, 44, 0, 1, 0, 0, 64, 6, 0, 0, 198, 51, 100, 10, 203, 0, 113, 10,
+        ];
+        p.extend_from_slice(&[
+            0xc0, 0x01, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x60, 0x02, 0x10, 0x20, 0, 0, 0, 0,
+        ]);
+        p.extend_from_slice(&[2, 4, 0x02, 0x18]);
+        p
+    }
+
+    fn eth(ethertype_chain: &[u8], ip: &[u8]) -> Vec<u8> {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(ethertype_chain);
+        f.extend_from_slice(ip);
+        f
+    }
+
+    #[test]
+    fn plain_ethernet_syn_with_mss() {
+        let f = eth(&[0x08, 0x00], &ipv4_syn());
+        let p = decode_frame(linktype::ETHERNET, &f).unwrap();
+        let Transport::Tcp(t) = p.transport else {
+            panic!("not tcp")
+        };
+        assert_eq!(
+            (t.src_port, t.dst_port, t.mss, t.window),
+            (49153, 443, Some(536), 4128)
+        );
+        assert!(t.flags.syn && !t.flags.ack);
+        assert_eq!(p.dst.to_string(), "203.0.113.10");
+    }
+
+    #[test]
+    fn qinq_and_cisco_metadata_are_peeled() {
+        // S-tag, C-tag, then CMD header (ver 1, len 1, option 0x0001, SGT 0x0010), then IPv4.
+        let chain = [
+            0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x00, 0x0a, 0x89, 0x09, 0x01, 0x01, 0x00, 0x01,
+            0x00, 0x10, 0x08, 0x00,
+        ];
+        let frame = eth(&chain, &ipv4_syn());
+        let p = decode_frame(linktype::ETHERNET, &frame).unwrap();
+        assert_eq!(p.vlan_tags, 2);
+        assert!(p.cisco_metadata);
+        assert!(matches!(p.transport, Transport::Tcp(t) if t.dst_port == 443));
+    }
+
+    #[test]
+    fn trailer_is_not_payload_and_truncation_is_counted() {
+        let mut ip = ipv4_syn();
+        ip[3] = 44 + 10; // claims 10 payload bytes
+        ip.extend_from_slice(b"0123456789");
+        let mut f = eth(&[0x08, 0x00], &ip);
+        f.extend_from_slice(&[0xee; 6]); // Ethernet trailer
+        let Transport::Tcp(t) = decode_frame(linktype::ETHERNET, &f).unwrap().transport else {
+            panic!()
+        };
+        assert_eq!(t.payload, b"0123456789");
+        assert_eq!(t.payload_missing, 0);
+
+        f.truncate(14 + 44 + 4); // snaplen cut inside the payload
+        let Transport::Tcp(t) = decode_frame(linktype::ETHERNET, &f).unwrap().transport else {
+            panic!()
+        };
+        assert_eq!(t.payload, b"0123");
+        assert_eq!(t.payload_missing, 6);
+    }
+
+    #[test]
+    fn every_truncation_point_is_an_error_or_a_packet_never_a_panic() {
+        let f = eth(
+            &[0x81, 0x00, 0, 1, 0x89, 0x09, 1, 1, 0, 1, 0, 2, 0x08, 0x00],
+            &ipv4_syn(),
+        );
+        for cut in 0..f.len() {
+            let _ = decode_frame(linktype::ETHERNET, &f[..cut]);
+        }
+        assert!(decode_frame(linktype::ETHERNET, &f[..13]).is_err());
+    }
+
+    #[test]
+    fn other_link_types() {
+        let ip = ipv4_syn();
+        assert!(decode_frame(linktype::RAW, &ip).is_ok());
+        let mut sll = vec![0u8; 14];
+        sll.extend_from_slice(&[0x08, 0x00]);
+        sll.extend_from_slice(&ip);
+        assert!(decode_frame(linktype::LINUX_SLL, &sll).is_ok());
+        let mut lo = vec![2, 0, 0, 0];
+        lo.extend_from_slice(&ip);
+        assert!(decode_frame(linktype::NULL, &lo).is_ok());
+        assert_eq!(
+            decode_frame(147, &ip).unwrap_err(),
+            LinkError::UnsupportedLinktype(147)
+        );
+        assert_eq!(
+            decode_frame(linktype::ETHERNET, &eth(&[0x08, 0x06], &[0; 28])).unwrap_err(),
+            LinkError::NotIp(0x0806)
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Pure protocol decoders: link/IP/TCP/UDP, DNS, HTTP heads, TLS records and handshake,
+//! X.509. No I/O; every length from the wire is checked against a named limit.
+
+pub mod dns;
+pub mod http;
+pub mod link;
+pub mod tls;
+pub mod x509;

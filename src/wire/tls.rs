@@ -1,0 +1,539 @@
+//! Incremental TLS decoder for one connection (both directions), fed with reassembled
+//! stream bytes. Plaintext records are decoded with tls-parser (RFC 5246, RFC 8446);
+//! encrypted records are only counted and sized, never buffered. Bounded by
+//! [`MAX_RECORD_LEN`] and [`MAX_HANDSHAKE_LEN`].
+
+use crate::model::{ClientHello, Direction, EventKind, ServerHello};
+use crate::wire::x509::parse_certificate;
+use tls_parser::{
+    TlsCipherSuite, TlsExtension, TlsMessage, TlsMessageHandshake,
+    parse_tls_client_hello_extensions, parse_tls_message_handshake,
+    parse_tls_server_hello_extensions,
+};
+
+/// RFC 8446 §5.2 / RFC 5246 §6.2.3: TLSCiphertext.length ≤ 2^14 + 2048.
+pub const MAX_RECORD_LEN: usize = 16384 + 2048;
+/// Largest handshake message we reassemble (a certificate chain is the big one).
+pub const MAX_HANDSHAKE_LEN: usize = 128 * 1024;
+/// The HelloRetryRequest marker random, RFC 8446 §4.1.3.
+const HRR_RANDOM: [u8; 32] = [
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+];
+const EXT_ECH: u16 = 0xfe0d;
+
+pub fn version_name(v: u16) -> String {
+    match v {
+        0x0300 => "SSL 3.0".into(),
+        0x0301 => "TLS 1.0".into(),
+        0x0302 => "TLS 1.1".into(),
+        0x0303 => "TLS 1.2".into(),
+        0x0304 => "TLS 1.3".into(),
+        v if v >> 8 == 0x7f => format!("TLS 1.3 draft {}", v & 0xff),
+        v => format!("0x{v:04x}"),
+    }
+}
+
+fn is_grease(v: u16) -> bool {
+    v & 0x0f0f == 0x0a0a && (v >> 8) == (v & 0xff)
+}
+
+pub fn alert_name(code: u8) -> String {
+    let name = match code {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        21 => "decryption_failed",
+        22 => "record_overflow",
+        30 => "decompression_failure",
+        40 => "handshake_failure",
+        41 => "no_certificate",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        60 => "export_restriction",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        100 => "no_renegotiation",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        111 => "certificate_unobtainable",
+        112 => "unrecognized_name",
+        113 => "bad_certificate_status_response",
+        114 => "bad_certificate_hash_value",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        121 => "ech_required",
+        other => return format!("alert_{other}"),
+    };
+    name.into()
+}
+
+fn content_type_name(t: u8) -> &'static str {
+    match t {
+        20 => "change_cipher_spec",
+        21 => "alert",
+        22 => "handshake",
+        23 => "application_data",
+        24 => "heartbeat",
+        _ => "unknown",
+    }
+}
+
+#[derive(Debug, Default)]
+struct HalfStream {
+    /// Bytes of a record header or of a plaintext record body not yet complete.
+    pending: Vec<u8>,
+    /// Remaining body bytes of an encrypted record being skipped.
+    skip: usize,
+    /// Handshake message bytes across records.
+    handshake: Vec<u8>,
+    /// After ChangeCipherSpec (≤ 1.2) or ServerHello (1.3): handshake records are opaque.
+    encrypted: bool,
+    /// Saw something that is not TLS; ignore the rest of this direction.
+    dead: bool,
+    seen_any: bool,
+}
+
+/// Decodes one TLS connection. `feed` returns the events the new bytes completed.
+#[derive(Debug, Default)]
+pub struct TlsDecoder {
+    to_server: HalfStream,
+    to_client: HalfStream,
+    tls13: bool,
+    hrr: bool,
+}
+
+/// An encrypted record, reported with its size so the diagnosis can tell a Finished
+/// from an alert in TLS 1.3 (RFC 8446 §5.2: an encrypted alert is 2 + 1 + 16 bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpaqueRecord {
+    pub content_type: &'static str,
+    pub len: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TlsOutput {
+    Event(EventKind),
+    Opaque(OpaqueRecord),
+}
+
+impl TlsDecoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn is_tls13(&self) -> bool {
+        self.tls13
+    }
+
+    /// `n` bytes of `dir` are missing from the capture. Inside an encrypted record that
+    /// costs nothing; anywhere else the record framing is lost for that direction.
+    pub fn gap(&mut self, dir: Direction, n: u64) {
+        let half = self.half(dir);
+        match usize::try_from(n) {
+            Ok(n) if half.skip >= n && half.pending.is_empty() => half.skip -= n,
+            _ => half.dead = true,
+        }
+    }
+
+    pub fn feed(&mut self, dir: Direction, mut data: &[u8], out: &mut Vec<TlsOutput>) {
+        loop {
+            let half = match dir {
+                Direction::ToServer => &mut self.to_server,
+                Direction::ToClient => &mut self.to_client,
+            };
+            if half.dead || data.is_empty() {
+                return;
+            }
+            if half.skip > 0 {
+                let n = half.skip.min(data.len());
+                half.skip -= n;
+                data = &data[n..];
+                continue;
+            }
+            // Collect a 5-byte record header.
+            if half.pending.len() < 5 {
+                let need = 5 - half.pending.len();
+                let n = need.min(data.len());
+                half.pending.extend_from_slice(&data[..n]);
+                data = &data[n..];
+                if half.pending.len() < 5 {
+                    return;
+                }
+                let (ctype, major, len) = (
+                    half.pending[0],
+                    half.pending[1],
+                    usize::from(u16::from_be_bytes([half.pending[3], half.pending[4]])),
+                );
+                if !(20..=24).contains(&ctype) || major != 3 {
+                    half.dead = true;
+                    let preview =
+                        crate::wire::http::preview(&[half.pending.as_slice(), data].concat(), 64);
+                    out.push(TlsOutput::Event(if half.seen_any {
+                        EventKind::Undecoded {
+                            reason: format!("lost TLS record framing: {preview}"),
+                        }
+                    } else {
+                        EventKind::NotTls { preview }
+                    }));
+                    return;
+                }
+                if len > MAX_RECORD_LEN {
+                    half.dead = true;
+                    out.push(TlsOutput::Event(EventKind::Undecoded {
+                        reason: format!(
+                            "TLS record of {len} bytes exceeds the {MAX_RECORD_LEN}-byte limit"
+                        ),
+                    }));
+                    return;
+                }
+                half.seen_any = true;
+                let opaque = ctype == 23 || ctype == 24 || (half.encrypted && ctype != 20);
+                if opaque {
+                    out.push(TlsOutput::Opaque(OpaqueRecord {
+                        content_type: content_type_name(ctype),
+                        len,
+                    }));
+                    half.pending.clear();
+                    half.skip = len;
+                    continue;
+                }
+            }
+            let len = usize::from(u16::from_be_bytes([half.pending[3], half.pending[4]]));
+            let have = half.pending.len() - 5;
+            let n = (len - have).min(data.len());
+            half.pending.extend_from_slice(&data[..n]);
+            data = &data[n..];
+            if half.pending.len() < 5 + len {
+                return;
+            }
+            let record = std::mem::take(&mut half.pending);
+            self.record(dir, record[0], &record[5..], out);
+        }
+    }
+
+    fn record(&mut self, dir: Direction, ctype: u8, body: &[u8], out: &mut Vec<TlsOutput>) {
+        match ctype {
+            20 => {
+                out.push(TlsOutput::Event(EventKind::TlsChangeCipherSpec));
+                // TLS 1.3's compatibility CCS changes nothing (RFC 8446 §D.4); neither does
+                // one sent after a HelloRetryRequest.
+                if !self.tls13 && !self.hrr {
+                    self.half(dir).encrypted = true;
+                }
+            }
+            21 => {
+                if body.len() == 2 {
+                    let level = match body[0] {
+                        1 => "warning".to_string(),
+                        2 => "fatal".to_string(),
+                        l => format!("level_{l}"),
+                    };
+                    out.push(TlsOutput::Event(EventKind::TlsAlert {
+                        level,
+                        description: alert_name(body[1]),
+                        code: body[1],
+                    }));
+                } else {
+                    out.push(TlsOutput::Opaque(OpaqueRecord {
+                        content_type: "alert",
+                        len: body.len(),
+                    }));
+                }
+            }
+            22 => {
+                let half = self.half(dir);
+                half.handshake.extend_from_slice(body);
+                self.drain_handshake(dir, out);
+            }
+            _ => {}
+        }
+    }
+
+    fn half(&mut self, dir: Direction) -> &mut HalfStream {
+        match dir {
+            Direction::ToServer => &mut self.to_server,
+            Direction::ToClient => &mut self.to_client,
+        }
+    }
+
+    fn drain_handshake(&mut self, dir: Direction, out: &mut Vec<TlsOutput>) {
+        loop {
+            let half = self.half(dir);
+            if half.handshake.len() < 4 {
+                return;
+            }
+            let msg_len = (usize::from(half.handshake[1]) << 16)
+                | (usize::from(half.handshake[2]) << 8)
+                | usize::from(half.handshake[3]);
+            if msg_len > MAX_HANDSHAKE_LEN {
+                half.dead = true;
+                half.handshake.clear();
+                out.push(TlsOutput::Event(EventKind::Undecoded {
+                    reason: format!("handshake message of {msg_len} bytes exceeds the {MAX_HANDSHAKE_LEN}-byte limit"),
+                }));
+                return;
+            }
+            if half.handshake.len() < 4 + msg_len {
+                return;
+            }
+            let msg: Vec<u8> = half.handshake.drain(..4 + msg_len).collect();
+            self.handshake_message(&msg, out);
+        }
+    }
+
+    fn server_hello(&mut self, version: u16, cipher: u16, hrr: bool) -> EventKind {
+        self.hrr |= hrr;
+        if (version == 0x0304 || version >> 8 == 0x7f) && !hrr {
+            self.tls13 = true;
+            self.to_server.encrypted = true;
+            self.to_client.encrypted = true;
+        }
+        let cipher = TlsCipherSuite::from_id(cipher)
+            .map(|c| c.name.to_string())
+            .unwrap_or_else(|| format!("0x{cipher:04x}"));
+        EventKind::TlsServerHello(ServerHello {
+            version: version_name(version),
+            cipher,
+            hello_retry_request: hrr,
+        })
+    }
+
+    fn handshake_message(&mut self, msg: &[u8], out: &mut Vec<TlsOutput>) {
+        let event = match parse_tls_message_handshake(msg) {
+            Ok((_, TlsMessage::Handshake(hs))) => match hs {
+                TlsMessageHandshake::ClientHello(ch) => {
+                    let mut hello = ClientHello {
+                        record_version: String::new(),
+                        version: version_name(ch.version.0),
+                        supported_versions: Vec::new(),
+                        sni: None,
+                        alpn: Vec::new(),
+                        cipher_count: ch.ciphers.len(),
+                        has_ech: false,
+                    };
+                    if let Some(ext) = ch.ext {
+                        hello.has_ech = raw_extension_types(ext).contains(&EXT_ECH);
+                        if let Ok((_, exts)) = parse_tls_client_hello_extensions(ext) {
+                            for e in exts {
+                                match e {
+                                    TlsExtension::SNI(names) => {
+                                        hello.sni = names.first().map(|(_, n)| {
+                                            String::from_utf8_lossy(n).to_ascii_lowercase()
+                                        });
+                                    }
+                                    TlsExtension::SupportedVersions(vs) => {
+                                        hello.supported_versions = vs
+                                            .iter()
+                                            .filter(|v| !is_grease(v.0))
+                                            .map(|v| version_name(v.0))
+                                            .collect();
+                                    }
+                                    TlsExtension::ALPN(protos) => {
+                                        hello.alpn = protos
+                                            .iter()
+                                            .map(|p| String::from_utf8_lossy(p).into_owned())
+                                            .collect();
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
+                    }
+                    EventKind::TlsClientHello(hello)
+                }
+                TlsMessageHandshake::ServerHello(sh) => {
+                    let hrr = sh.random == HRR_RANDOM;
+                    let mut version = sh.version.0;
+                    if let Some(ext) = sh.ext
+                        && let Ok((_, exts)) = parse_tls_server_hello_extensions(ext)
+                    {
+                        for e in exts {
+                            if let TlsExtension::SupportedVersions(vs) = e
+                                && let Some(v) = vs.first()
+                            {
+                                version = v.0;
+                            }
+                        }
+                    }
+                    self.server_hello(version, sh.cipher.0, hrr)
+                }
+                TlsMessageHandshake::ServerHelloV13Draft18(sh) => {
+                    self.server_hello(sh.version.0, sh.cipher.0, false)
+                }
+                TlsMessageHandshake::Certificate(c) => {
+                    let mut certificates = Vec::new();
+                    for raw in &c.cert_chain {
+                        match parse_certificate(raw.data) {
+                            Ok(info) => certificates.push(info),
+                            Err(e) => {
+                                out.push(TlsOutput::Event(EventKind::Undecoded { reason: e }))
+                            }
+                        }
+                    }
+                    EventKind::TlsCertificate { certificates }
+                }
+                TlsMessageHandshake::CertificateRequest(_) => EventKind::TlsCertificateRequest,
+                TlsMessageHandshake::ServerDone(_) => EventKind::TlsServerHelloDone,
+                TlsMessageHandshake::ClientKeyExchange(_) => EventKind::TlsClientKeyExchange,
+                _ => return,
+            },
+            Ok(_) => return,
+            Err(_) => EventKind::Undecoded {
+                reason: format!("handshake message type {} does not parse", msg[0]),
+            },
+        };
+        out.push(TlsOutput::Event(event));
+    }
+}
+
+/// Extension types in a raw extensions block, for those tls-parser does not name.
+fn raw_extension_types(mut ext: &[u8]) -> Vec<u16> {
+    let mut types = Vec::new();
+    while ext.len() >= 4 {
+        let t = u16::from_be_bytes([ext[0], ext[1]]);
+        let l = usize::from(u16::from_be_bytes([ext[2], ext[3]]));
+        types.push(t);
+        ext = ext.get(4 + l..).unwrap_or_default();
+    }
+    types
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A ClientHello record with SNI and supported_versions {1.3, 1.2}.
+    pub(crate) fn client_hello(sni: &str) -> Vec<u8> {
+        let mut ext = Vec::new();
+        let name = sni.as_bytes();
+        ext.extend_from_slice(&[0, 0]);
+        ext.extend_from_slice(&((name.len() + 5) as u16).to_be_bytes());
+        ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
+        ext.push(0);
+        ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
+        ext.extend_from_slice(name);
+        ext.extend_from_slice(&[0, 43, 0, 5, 4, 3, 4, 3, 3]);
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[7; 32]);
+        body.push(0);
+        body.extend_from_slice(&[0, 4, 0x13, 0x01, 0xc0, 0x2f]);
+        body.extend_from_slice(&[1, 0]);
+        body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+        body.extend_from_slice(&ext);
+        let mut hs = vec![1, 0];
+        hs.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        hs.extend_from_slice(&body);
+        let mut rec = vec![22, 3, 1];
+        rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+        rec.extend_from_slice(&hs);
+        rec
+    }
+
+    fn events(out: &[TlsOutput]) -> Vec<&EventKind> {
+        out.iter()
+            .filter_map(|o| {
+                if let TlsOutput::Event(e) = o {
+                    Some(e)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn client_hello_split_at_every_byte() {
+        let rec = client_hello("smartreceiver.cisco.com");
+        for split in 1..rec.len() {
+            let mut d = TlsDecoder::new();
+            let mut out = Vec::new();
+            d.feed(Direction::ToServer, &rec[..split], &mut out);
+            d.feed(Direction::ToServer, &rec[split..], &mut out);
+            let ev = events(&out);
+            assert_eq!(ev.len(), 1, "split {split}");
+            let EventKind::TlsClientHello(ch) = ev[0] else {
+                panic!()
+            };
+            assert_eq!(ch.sni.as_deref(), Some("smartreceiver.cisco.com"));
+            assert_eq!(ch.supported_versions, vec!["TLS 1.3", "TLS 1.2"]);
+            assert_eq!(ch.cipher_count, 2);
+        }
+    }
+
+    #[test]
+    fn handshake_message_spanning_two_records() {
+        let rec = client_hello("tools.cisco.com");
+        let hs = &rec[5..];
+        let (a, b) = hs.split_at(10);
+        let mut stream = vec![22, 3, 1, 0, a.len() as u8];
+        stream.extend_from_slice(a);
+        stream.extend_from_slice(&[22, 3, 1, 0, b.len() as u8]);
+        stream.extend_from_slice(b);
+        let mut d = TlsDecoder::new();
+        let mut out = Vec::new();
+        d.feed(Direction::ToServer, &stream, &mut out);
+        assert!(matches!(events(&out)[..], [EventKind::TlsClientHello(_)]));
+    }
+
+    #[test]
+    fn alert_and_http_answer_and_limits() {
+        let mut d = TlsDecoder::new();
+        let mut out = Vec::new();
+        d.feed(Direction::ToClient, &[21, 3, 3, 0, 2, 2, 40], &mut out);
+        assert_eq!(
+            events(&out),
+            vec![&EventKind::TlsAlert {
+                level: "fatal".into(),
+                description: "handshake_failure".into(),
+                code: 40
+            }]
+        );
+        let mut d = TlsDecoder::new();
+        let mut out = Vec::new();
+        d.feed(
+            Direction::ToClient,
+            b"HTTP/1.1 407 Proxy Authentication Required\r\n",
+            &mut out,
+        );
+        assert!(
+            matches!(events(&out)[..], [EventKind::NotTls { preview }] if preview.starts_with("HTTP/1.1 407"))
+        );
+        let mut d = TlsDecoder::new();
+        let mut out = Vec::new();
+        d.feed(Direction::ToClient, &[22, 3, 3, 0xff, 0xff], &mut out);
+        assert!(matches!(events(&out)[..], [EventKind::Undecoded { .. }]));
+        assert_eq!(alert_name(200), "alert_200");
+    }
+
+    #[test]
+    fn application_data_is_skipped_not_buffered() {
+        let mut d = TlsDecoder::new();
+        let mut out = Vec::new();
+        let mut rec = vec![23, 3, 3, 0x40, 0x00];
+        rec.extend_from_slice(&vec![0xab; 0x4000]);
+        for chunk in rec.chunks(536) {
+            d.feed(Direction::ToClient, chunk, &mut out);
+        }
+        assert_eq!(
+            out,
+            vec![TlsOutput::Opaque(OpaqueRecord {
+                content_type: "application_data",
+                len: 0x4000
+            })]
+        );
+        assert!(d.to_client.pending.len() <= 5);
+    }
+}

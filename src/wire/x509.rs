@@ -1,0 +1,144 @@
+//! X.509 certificate summaries (subject, issuer, validity, SANs, fingerprints) with
+//! x509-parser. Pure; a certificate that does not parse becomes an error string, never a
+//! panic.
+
+use crate::model::CertInfo;
+use sha2::{Digest, Sha256};
+use x509_parser::extensions::GeneralName;
+use x509_parser::prelude::*;
+
+/// SANs kept per certificate; CDN certificates can carry hundreds.
+const MAX_SANS: usize = 64;
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// The serial as an unsigned number in hex: DER's sign byte (a leading 0x00) is not part
+/// of it (zeek and openssl print it this way).
+fn serial_hex(raw: &[u8]) -> String {
+    let start = raw.iter().position(|&b| b != 0).unwrap_or(raw.len().saturating_sub(1));
+    hex(&raw[start..])
+}
+
+/// The (first) common name; T61String and other legacy string types, which `as_str`
+/// refuses, are read from the name's display form.
+fn cn(name: &X509Name<'_>) -> Option<String> {
+    if let Some(s) = name.iter_common_name().next().and_then(|a| a.as_str().ok()) {
+        return Some(s.to_string());
+    }
+    name.to_string().split(", ").find_map(|part| part.strip_prefix("CN=")).map(str::to_string)
+}
+
+pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {
+    let (_, cert) =
+        X509Certificate::from_der(der).map_err(|e| format!("certificate does not parse: {e}"))?;
+    let sans = cert
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|ext| {
+            ext.value
+                .general_names
+                .iter()
+                .filter_map(|g| match g {
+                    GeneralName::DNSName(d) => Some(d.to_string()),
+                    GeneralName::IPAddress(ip) => match ip.len() {
+                        4 => Some(std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string()),
+                        16 => <[u8; 16]>::try_from(*ip)
+                            .ok()
+                            .map(|o| std::net::Ipv6Addr::from(o).to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .take(MAX_SANS)
+                .collect()
+        })
+        .unwrap_or_default();
+    let is_ca = cert
+        .basic_constraints()
+        .ok()
+        .flatten()
+        .is_some_and(|b| b.value.ca);
+    let subject = cert.subject().to_string();
+    let issuer = cert.issuer().to_string();
+    Ok(CertInfo {
+        self_signed: subject == issuer,
+        subject_cn: cn(cert.subject()),
+        issuer_cn: cn(cert.issuer()),
+        subject,
+        issuer,
+        serial: serial_hex(cert.raw_serial()),
+        not_before: cert.validity().not_before.timestamp(),
+        not_after: cert.validity().not_after.timestamp(),
+        sans,
+        sha256: hex(&Sha256::digest(der)),
+        is_ca,
+        spki_sha256: hex(&Sha256::digest(cert.public_key().raw)),
+    })
+}
+
+/// RFC 6125 §6.4 matching of a DNS name against a certificate: SANs when present (CN
+/// only when there are none), a wildcard only as the whole left-most label.
+pub fn name_matches(cert: &CertInfo, host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let names: Vec<&str> = if cert.sans.is_empty() {
+        cert.subject_cn.iter().map(String::as_str).collect()
+    } else {
+        cert.sans.iter().map(String::as_str).collect()
+    };
+    names.iter().any(|pattern| {
+        let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
+        match pattern.strip_prefix("*.") {
+            Some(suffix) => host
+                .split_once('.')
+                .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
+            None => pattern == host,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(cn: &str, sans: &[&str]) -> CertInfo {
+        CertInfo {
+            subject: format!("CN={cn}"),
+            issuer: "CN=x".into(),
+            subject_cn: Some(cn.into()),
+            issuer_cn: Some("x".into()),
+            serial: "01".into(),
+            not_before: 0,
+            not_after: 1,
+            sans: sans.iter().map(|s| s.to_string()).collect(),
+            sha256: String::new(),
+            self_signed: false,
+            is_ca: false,
+            spki_sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn wildcard_and_san_rules() {
+        let c = cert("ignored.example", &["*.badssl.com", "badssl.com"]);
+        assert!(!name_matches(&c, "wrong.host.badssl.com"));
+        assert!(name_matches(&c, "host.badssl.com"));
+        assert!(name_matches(&c, "BADSSL.com."));
+        assert!(
+            !name_matches(&c, "ignored.example"),
+            "CN is ignored when SANs exist"
+        );
+        assert!(name_matches(
+            &cert("smartreceiver.cisco.com", &[]),
+            "smartreceiver.cisco.com"
+        ));
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        assert!(parse_certificate(b"\x30\x03\x02\x01").is_err());
+        assert!(parse_certificate(&[]).is_err());
+    }
+}

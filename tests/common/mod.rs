@@ -1,0 +1,55 @@
+//! Shared helpers for integration tests: run the library pipeline on a capture file.
+#![allow(dead_code)]
+
+use licpath::capture::read_capture_file;
+use licpath::diagnose::trust::TrustProfile;
+use licpath::diagnose::{DiagnoseConfig, diagnose};
+use licpath::flow::{AnalyzeConfig, Analyzer};
+use licpath::model::*;
+use std::path::{Path, PathBuf};
+
+pub fn public_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures/public");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIP: {} is absent (public captures are not part of a user's clone)", dir.display());
+        None
+    }
+}
+
+/// Reads and analyses `path` as `licpath analyze` does (built-in IOS XE profile).
+pub fn analyze_with(path: &Path, all: bool, trust: Option<TrustProfile>) -> Timeline {
+    let mut a = Analyzer::new(AnalyzeConfig { all, ..AnalyzeConfig::default() });
+    read_capture_file(path, |f| a.frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)).expect("readable capture");
+    let mut t = a.finish(Source::Capture { files: vec![path.display().to_string()] });
+    let judge_all_chains = trust.is_some();
+    let cfg = DiagnoseConfig { now_unix: 1_790_000_000, trust: trust.unwrap_or_else(|| TrustProfile::ios_xe(None)), judge_all_chains };
+    diagnose(&mut t, &cfg);
+    t
+}
+
+pub fn analyze(path: &Path) -> Timeline {
+    analyze_with(path, true, None)
+}
+
+pub fn codes(t: &Timeline) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = t.all_findings().map(|f| f.code.as_str()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+pub fn events<'a>(c: &'a Connection) -> impl Iterator<Item = &'a EventKind> {
+    c.events.iter().map(|e| &e.kind)
+}
+
+/// Non-comment rows of a zeek log, split on tabs.
+pub fn zeek_rows(path: &Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
