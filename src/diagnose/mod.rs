@@ -346,7 +346,10 @@ fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
                 vec![ev(che, format!("ClientHello (max {client_max})")), ev(e, format!("fatal alert {description}"))],
             ));
         } else if server_hello.is_none() {
-            let server_close = close_from_server.filter(|(i, _)| *i > chi);
+            // The server closed first: a reset/close answer. The client closing first
+            // means it gave up waiting (a timeout), whatever the server did after.
+            let server_close = close_from_server
+                .filter(|(i, _)| *i > chi && close_from_client.is_none_or(|(j, _)| i < &j));
             match server_close {
                 Some((_, e)) => {
                     let how = if matches!(e.kind, EventKind::TcpRst) {

@@ -17,7 +17,10 @@ pub fn hex(bytes: &[u8]) -> String {
 /// The serial as an unsigned number in hex: DER's sign byte (a leading 0x00) is not part
 /// of it (zeek and openssl print it this way).
 fn serial_hex(raw: &[u8]) -> String {
-    let start = raw.iter().position(|&b| b != 0).unwrap_or(raw.len().saturating_sub(1));
+    let start = raw
+        .iter()
+        .position(|&b| b != 0)
+        .unwrap_or(raw.len().saturating_sub(1));
     hex(&raw[start..])
 }
 
@@ -27,7 +30,10 @@ fn cn(name: &X509Name<'_>) -> Option<String> {
     if let Some(s) = name.iter_common_name().next().and_then(|a| a.as_str().ok()) {
         return Some(s.to_string());
     }
-    name.to_string().split(", ").find_map(|part| part.strip_prefix("CN=")).map(str::to_string)
+    name.to_string()
+        .split(", ")
+        .find_map(|part| part.strip_prefix("CN="))
+        .map(str::to_string)
 }
 
 pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {

@@ -13,18 +13,33 @@ pub fn public_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIP: {} is absent (public captures are not part of a user's clone)", dir.display());
+        eprintln!(
+            "SKIP: {} is absent (public captures are not part of a user's clone)",
+            dir.display()
+        );
         None
     }
 }
 
 /// Reads and analyses `path` as `licpath analyze` does (built-in IOS XE profile).
 pub fn analyze_with(path: &Path, all: bool, trust: Option<TrustProfile>) -> Timeline {
-    let mut a = Analyzer::new(AnalyzeConfig { all, ..AnalyzeConfig::default() });
-    read_capture_file(path, |f| a.frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)).expect("readable capture");
-    let mut t = a.finish(Source::Capture { files: vec![path.display().to_string()] });
+    let mut a = Analyzer::new(AnalyzeConfig {
+        all,
+        ..AnalyzeConfig::default()
+    });
+    read_capture_file(path, |f| {
+        a.frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
+    })
+    .expect("readable capture");
+    let mut t = a.finish(Source::Capture {
+        files: vec![path.display().to_string()],
+    });
     let judge_all_chains = trust.is_some();
-    let cfg = DiagnoseConfig { now_unix: 1_790_000_000, trust: trust.unwrap_or_else(|| TrustProfile::ios_xe(None)), judge_all_chains };
+    let cfg = DiagnoseConfig {
+        now_unix: 1_790_000_000,
+        trust: trust.unwrap_or_else(|| TrustProfile::ios_xe(None)),
+        judge_all_chains,
+    };
     diagnose(&mut t, &cfg);
     t
 }
@@ -40,7 +55,7 @@ pub fn codes(t: &Timeline) -> Vec<&'static str> {
     v
 }
 
-pub fn events<'a>(c: &'a Connection) -> impl Iterator<Item = &'a EventKind> {
+pub fn events(c: &Connection) -> impl Iterator<Item = &EventKind> {
     c.events.iter().map(|e| &e.kind)
 }
 

@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# The licpath lab: real dnsmasq, squid (CONNECT, 403, 407, 5xx, ssl-bump), nginx and a DPI
+# stand-in in network namespaces, a lab PKI, and real clients (curl) on a "switch" whose
+# traffic tcpdump records. See tests/lab/README.md.
+#
+#   lab.sh capture [SCENARIO...]  regenerate captures/NAME.pcap + NAME.expected
+#   lab.sh check                  regenerate into a temp dir and check licpath's verdicts on
+#                                 the fresh captures, and tshark on the committed ones
+#   lab.sh up | down              bring the lab up (and leave it) / tear it down
+#
+# Needs root. Only sends packets inside the namespaces it creates. Tears down on exit.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+WORK=${LAB_WORK:-/tmp/licpath-lab}
+SW=lp-sw SRV=lp-srv
+SWX="ip netns exec $SW"
+SRVX="ip netns exec $SRV"
+
+if [ "$(id -u)" != 0 ]; then echo "lab.sh: SKIP: needs root (network namespaces)"; exit 0; fi
+for t in ip dnsmasq squid nginx tcpdump curl openssl python3 ethtool editcap tshark; do
+  command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || { echo "lab.sh: SKIP: $t not installed (tests/run.sh installs it)"; exit 0; }
+done
+export PATH=$PATH:/usr/sbin
+
+# ---------------------------------------------------------------- topology
+# switch (lp-sw) sw0 198.51.100.10/24  <->  srv0 198.51.100.1 (lp-srv: every server)
+# switch (lp-sw) sw1 192.0.2.10/24      <->  srv1 192.0.2.1     (a second source interface)
+# lp-srv also holds 203.0.113.0/24: the "internet" (CSSM stand-ins, middleboxes).
+down() {
+  for p in "$WORK"/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null || true; rm -f "$p"; done
+  ip netns pids $SRV 2>/dev/null | xargs -r kill 2>/dev/null || true
+  ip netns pids $SW 2>/dev/null | xargs -r kill 2>/dev/null || true
+  ip netns del $SW 2>/dev/null || true
+  ip netns del $SRV 2>/dev/null || true
+  rm -rf /etc/netns/$SW
+}
+
+up() {
+  down
+  mkdir -p "$WORK/logs"
+  bash "$HERE/pki.sh" "$WORK/pki"
+  ip netns add $SW; ip netns add $SRV
+  ip link add sw0 netns $SW type veth peer name srv0 netns $SRV
+  ip link add sw1 netns $SW type veth peer name srv1 netns $SRV
+  $SWX ip link set lo up; $SRVX ip link set lo up
+  $SWX ip addr add 198.51.100.10/24 dev sw0; $SWX ip link set sw0 up
+  $SWX ip addr add 192.0.2.10/24 dev sw1; $SWX ip link set sw1 up
+  $SRVX ip addr add 198.51.100.1/24 dev srv0; $SRVX ip link set srv0 up
+  $SRVX ip addr add 192.0.2.1/24 dev srv1; $SRVX ip link set srv1 up
+  for a in 3 4 53 54 55; do $SRVX ip addr add 198.51.100.$a/32 dev srv0; done
+  for a in 10 11 12 13 14 15 16 20 21 30 31; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
+  # No segmentation/receive offloads: a switch's capture shows wire-sized segments, and the
+  # MSS-536 scenario must show the server flight in 536-byte segments, not GRO aggregates.
+  for dev in sw0 sw1; do $SWX ethtool -K $dev gro off gso off tso off >/dev/null 2>&1 || true; done
+  for dev in srv0 srv1; do $SRVX ethtool -K $dev gro off gso off tso off >/dev/null 2>&1 || true; done
+  $SWX ip route add 203.0.113.0/24 via 198.51.100.1
+  # sw1 has its own route table (policy routing), as a second source interface would.
+  $SWX ip route add default via 192.0.2.1 dev sw1 table 100
+  $SWX ip rule add from 192.0.2.10 table 100
+  # Middleboxes made of iptables: SYNs dropped, SYNs rejected, DNS dropped, loss by nth.
+  $SRVX iptables -A INPUT -p tcp -d 203.0.113.20 --dport 443 --syn -j DROP
+  $SRVX iptables -A INPUT -p tcp -d 203.0.113.21 --dport 443 -j REJECT --reject-with tcp-reset
+  $SRVX iptables -A INPUT -p udp -d 198.51.100.55 --dport 53 -j DROP
+  # Loss after the capture point (the switch sees its own retransmissions; loss before it
+  # would only show as delay). Deterministic: every 2nd client packet to .16.
+  $SRVX iptables -A INPUT -p tcp -d 203.0.113.16 --dport 443 -m statistic --mode nth --every 2 --packet 1 -j DROP
+  mkdir -p /etc/netns/$SW
+
+  # nginx: one server block per certificate scenario.
+  P=$WORK/pki
+  {
+    echo "worker_processes 1; pid $WORK/nginx.pid; error_log $WORK/logs/nginx.err;"
+    echo "events { worker_connections 64; }"
+    echo "http { access_log $WORK/logs/nginx.access; ssl_protocols TLSv1.2 TLSv1.3;"
+    for pair in 10:current 11:old 12:expired 13:future 14:wrongname 15:digicert 16:current; do
+      ip=${pair%%:*} chain=${pair#*:}
+      key=leaf; case $chain in old) key=leaf-old;; expired) key=leaf-expired;; future) key=leaf-future;; wrongname) key=leaf-wrongname;; digicert) key=leaf-dc;; esac
+      echo " server { listen 203.0.113.$ip:443 ssl; ssl_certificate $P/chain-$chain.pem; ssl_certificate_key $P/$key.key;"
+      echo "   location / { default_type application/json; return 200 '{\"status\":\"OK\"}'; } }"
+    done
+    echo "}"
+  } > "$WORK/nginx.conf"
+  $SRVX nginx -c "$WORK/nginx.conf"
+
+  # squid: 3128 and 80 open; 3129 denies (403); 3130 wants auth (407); 3131 ssl-bump.
+  printf 'lab:%s\n' "$(openssl passwd -apr1 labpass)" > "$WORK/squid.passwd"
+  printf '203.0.113.10 smartreceiver.cisco.com\n203.0.113.21 tools.cisco.com\n' > "$WORK/squid.hosts"
+  rm -rf "$WORK/ssl_db"; /usr/lib/squid/security_file_certgen -c -s "$WORK/ssl_db" -M 4MB >/dev/null
+  chown -R proxy:proxy "$WORK/ssl_db" "$WORK/logs" 2>/dev/null || true
+  cat > "$WORK/squid.conf" <<SQ
+http_port 198.51.100.3:3128 name=open
+http_port 198.51.100.3:80 name=open80
+http_port 198.51.100.3:3129 name=deny
+http_port 198.51.100.3:3130 name=auth
+http_port 198.51.100.3:3131 name=bump ssl-bump generate-host-certificates=on cert=$WORK/pki/interceptor-bundle.pem
+sslcrtd_program /usr/lib/squid/security_file_certgen -s $WORK/ssl_db -M 4MB
+sslcrtd_children 2
+sslproxy_cert_error allow all
+tls_outgoing_options flags=DONT_VERIFY_PEER
+auth_param basic program /usr/lib/squid/basic_ncsa_auth $WORK/squid.passwd
+acl p_deny myportname deny
+acl p_auth myportname auth
+acl p_bump myportname bump
+acl authed proxy_auth REQUIRED
+acl step1 at_step SslBump1
+ssl_bump peek step1
+ssl_bump bump p_bump
+ssl_bump splice all
+http_access deny p_deny
+http_access deny p_auth !authed
+http_access allow all
+hosts_file $WORK/squid.hosts
+dns_nameservers 198.51.100.53
+connect_timeout 3 seconds
+cache deny all
+pid_filename $WORK/squid.pid
+access_log $WORK/logs/squid.access
+cache_log $WORK/logs/squid.cache
+coredump_dir $WORK
+shutdown_lifetime 0 seconds
+SQ
+  $SRVX squid -f "$WORK/squid.conf" -N >"$WORK/logs/squid.out" 2>&1 &
+  for mode in blackhole:30 reset:31; do
+    $SRVX python3 "$HERE/dpi_relay.py" "${mode%%:*}" "203.0.113.${mode#*:}" &
+    echo $! > "$WORK/relay-${mode%%:*}.pid"
+  done
+  # Bounded wait for the servers.
+  for i in $(seq 1 50); do
+    $SRVX bash -c "exec 3<>/dev/tcp/198.51.100.3/3128" 2>/dev/null && $SRVX bash -c "exec 3<>/dev/tcp/203.0.113.10/443" 2>/dev/null \
+      && $SRVX bash -c "exec 3<>/dev/tcp/203.0.113.31/443" 2>/dev/null && break
+    sleep 0.2
+  done
+}
+
+# dnsmasq for one scenario: "ip" answers the licensing names with ip; nxdomain; refused.
+dns() {
+  [ -f "$WORK/dnsmasq.pid" ] && kill "$(cat "$WORK/dnsmasq.pid")" 2>/dev/null || true
+  sleep 0.1
+  local args=(--keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=198.51.100.53
+    --listen-address=198.51.100.55 --port=53 --log-facility="$WORK/logs/dnsmasq.log" --pid-file= --user=root
+    --address=/proxy.lab/198.51.100.3 --address=/proxy-closed.lab/198.51.100.4 --local-ttl=60)
+  case $1 in
+    nxdomain) args+=(--local=/cisco.com/) ;;
+    refused) ;;  # no upstream and no local data: dnsmasq answers REFUSED
+    *) args+=(--address=/smartreceiver.cisco.com/$1 --address=/tools.cisco.com/$1) ;;
+  esac
+  $SRVX dnsmasq "${args[@]}" &
+  echo $! > "$WORK/dnsmasq.pid"
+  printf 'nameserver %s\noptions timeout:1 attempts:2\n' "${2:-198.51.100.53}" > /etc/netns/$SW/resolv.conf
+  for i in $(seq 1 20); do $SRVX bash -c "exec 3<>/dev/udp/198.51.100.53/53" 2>/dev/null && sleep 0.1 && break; sleep 0.1; done
+}
+
+CURL_BASE=(curl -sS -o /dev/null --max-time 8 --cacert "$WORK/pki/device-trustpool.pem")
+URL=https://smartreceiver.cisco.com/licservice/license
+
+# ---------------------------------------------------------------- scenarios
+# Each: name | dns answer | client command | expected lines (key=value; see README).
+scenario() {
+  local name=$1 answer=$2 dnsserver=$3; shift 3
+  local expected=$1; shift
+  SCEN_NAMES+=("$name"); SCEN_DNS[$name]=$answer; SCEN_DNSSRV[$name]=$dnsserver; SCEN_EXPECTED[$name]=$expected; SCEN_CMD[$name]="$*"
+}
+declare -A SCEN_DNS SCEN_DNSSRV SCEN_EXPECTED SCEN_CMD; SCEN_NAMES=()
+T12="--tls-max 1.2"
+scenario healthy-direct-tls12 203.0.113.10 198.51.100.53 \
+  $'verdict=ok\ntls_version=TLS 1.2\nsni=smartreceiver.cisco.com\nissuer=HydrantID Server CA O1\ntshark=tls.handshake.type == 11' \
+  "${CURL_BASE[@]}" $T12 $URL
+scenario healthy-direct-tls13 203.0.113.10 198.51.100.53 \
+  $'verdict=ok\ntls_version=TLS 1.3\nsni=smartreceiver.cisco.com\ntshark=tls.handshake.extensions.supported_version == 0x0304' \
+  "${CURL_BASE[@]}" --tlsv1.3 $URL
+scenario healthy-proxy 203.0.113.10 198.51.100.53 \
+  $'verdict=ok\nargs=--host proxy.lab\ntls_version=TLS 1.2\nsni=smartreceiver.cisco.com\nissuer=HydrantID Server CA O1\ntshark=http.response.code == 200' \
+  "${CURL_BASE[@]}" $T12 --proxy1.0 proxy.lab:3128 $URL
+scenario proxy-port-80 203.0.113.10 198.51.100.53 \
+  $'verdict=ok\nargs=--host proxy.lab\ntls_version=TLS 1.2\ntshark=http.request.method == "CONNECT"' \
+  "${CURL_BASE[@]}" $T12 --proxy1.0 proxy.lab:80 $URL
+scenario dns-nxdomain nxdomain 198.51.100.53 \
+  $'verdict=failed\nstep=dns\nfinding=dns_nxdomain\ntshark=dns.flags.rcode == 3' \
+  "${CURL_BASE[@]}" $URL
+scenario dns-refused refused 198.51.100.53 \
+  $'verdict=failed\nstep=dns\nfinding=dns_servfail\ntshark=dns.flags.rcode == 5' \
+  "${CURL_BASE[@]}" $URL
+scenario dns-timeout 203.0.113.10 198.51.100.55 \
+  $'verdict=failed\nstep=dns\nfinding=dns_timeout\ntshark=dns.flags.response == 0' \
+  "${CURL_BASE[@]}" $URL
+scenario syn-dropped 203.0.113.20 198.51.100.53 \
+  $'verdict=failed\nstep=tcp\nfinding=tcp_timeout\ntshark=tcp.analysis.retransmission' \
+  "${CURL_BASE[@]}" --connect-timeout 4 $URL
+scenario syn-rejected 203.0.113.21 198.51.100.53 \
+  $'verdict=failed\nstep=tcp\nfinding=tcp_refused\ntshark=tcp.flags.reset == 1' \
+  "${CURL_BASE[@]}" $URL
+scenario proxy-port-closed 203.0.113.10 198.51.100.53 \
+  $'verdict=failed\nargs=--host proxy-closed.lab\nstep=tcp\nfinding=tcp_refused\ntshark=tcp.flags.reset == 1 && tcp.srcport == 3128' \
+  "${CURL_BASE[@]}" --proxy1.0 proxy-closed.lab:3128 $URL
+scenario proxy-403 203.0.113.10 198.51.100.53 \
+  $'verdict=failed\nargs=--host proxy.lab\nstep=proxy\nfinding=proxy_denied\ntshark=http.response.code == 403' \
+  "${CURL_BASE[@]}" --proxy1.0 proxy.lab:3129 $URL
+scenario proxy-407 203.0.113.10 198.51.100.53 \
+  $'verdict=failed\nargs=--host proxy.lab\nstep=proxy\nfinding=proxy_auth_required\ntshark=http.response.code == 407' \
+  "${CURL_BASE[@]}" --proxy1.0 proxy.lab:3130 $URL
+scenario proxy-upstream-503 203.0.113.10 198.51.100.53 \
+  $'verdict=failed\nargs=--host proxy.lab\nstep=proxy\nfinding=proxy_upstream_error\ntshark=http.response.code == 503' \
+  "${CURL_BASE[@]}" --proxy1.0 proxy.lab:3128 https://tools.cisco.com/its/service/oddce/services/DDCEService
+scenario ssl-interception-tls12 203.0.113.10 198.51.100.53 \
+  $'verdict=failed\nargs=--host proxy.lab\nstep=cert\nfinding=ssl_interception\nissuer=Lab Squid Interception CA\ntshark=x509sat.printableString == "Lab Squid Interception CA" || x509sat.uTF8String == "Lab Squid Interception CA"' \
+  "${CURL_BASE[@]}" $T12 --proxy1.0 proxy.lab:3131 $URL
+scenario ssl-interception-tls13 203.0.113.10 198.51.100.53 \
+  $'verdict=failed\nargs=--host proxy.lab\nstep=cert\nfinding=tls_client_abort\ntls_version=TLS 1.3\ntshark=http.response.code == 200' \
+  "${CURL_BASE[@]}" --tlsv1.3 --proxy1.0 proxy.lab:3131 $URL
+scenario untrusted-root 203.0.113.15 198.51.100.53 \
+  $'verdict=failed\nstep=cert\nfinding=untrusted_root\ntshark=tls.handshake.type == 11' \
+  "${CURL_BASE[@]}" $T12 $URL
+scenario root-missing-fn72323 203.0.113.10 198.51.100.53 \
+  $'verdict=failed\nargs=--ios-version 17.3.2\nstep=cert\nfinding=root_missing_on_device\nissuer=HydrantID Server CA O1\ntshark=tls.handshake.type == 11' \
+  "${CURL_BASE[@]}" $T12 $URL
+scenario old-quovadis-chain 203.0.113.11 198.51.100.53 \
+  $'verdict=ok\nissuer=QuoVadis Root CA 2\ntshark=tls.handshake.type == 11' \
+  "${CURL_BASE[@]}" $T12 $URL
+scenario cert-expired 203.0.113.12 198.51.100.53 \
+  $'verdict=failed\nstep=cert\nfinding=cert_expired\ntshark=tls.handshake.type == 11' \
+  "${CURL_BASE[@]}" $T12 $URL
+scenario cert-not-yet-valid 203.0.113.13 198.51.100.53 \
+  $'verdict=failed\nstep=cert\nfinding=cert_not_yet_valid\ntshark=tls.handshake.type == 11' \
+  "${CURL_BASE[@]}" $T12 $URL
+scenario cert-wrong-name 203.0.113.14 198.51.100.53 \
+  $'verdict=failed\nstep=cert\nfinding=cert_hostname_mismatch\ntshark=tls.handshake.type == 11' \
+  "${CURL_BASE[@]}" $T12 $URL
+scenario tls-no-answer 203.0.113.30 198.51.100.53 \
+  $'verdict=failed\nstep=tls\nfinding=tls_timeout\ntshark=tls.handshake.type == 1' \
+  "${CURL_BASE[@]}" --max-time 3 $URL
+scenario tls-reset-on-sni 203.0.113.31 198.51.100.53 \
+  $'verdict=failed\nstep=tls\nfinding=tls_reset\ntshark=tcp.flags.reset == 1 && tcp.srcport == 443' \
+  "${CURL_BASE[@]}" $URL
+scenario mss536-proxy 203.0.113.10 198.51.100.53 \
+  $'verdict=ok\nargs=--host proxy.lab\nmss=536\ntls_version=TLS 1.2\nissuer=HydrantID Server CA O1\ntshark=tcp.options.mss_val == 536' \
+  "${CURL_BASE[@]}" $T12 --proxy1.0 proxy.lab:3128 $URL
+scenario packet-loss 203.0.113.16 198.51.100.53 \
+  $'verdict=ok\nfinding=retransmissions\ntls_version=TLS 1.2\ntshark=tcp.analysis.retransmission' \
+  "${CURL_BASE[@]}" $T12 --max-time 20 $URL
+
+run_scenario() { # name outdir
+  local name=$1 out=$2
+  dns "${SCEN_DNS[$name]}" "${SCEN_DNSSRV[$name]}"
+  local expected=${SCEN_EXPECTED[$name]}
+  if grep -q '^mss=536' <<<"$expected"; then
+    $SWX iptables -t mangle -A OUTPUT -p tcp --syn -j TCPMSS --set-mss 536
+  fi
+  local pcap="$out/$name.pcap"
+  # -Z root: the privilege drop loses writes here; --immediate-mode: without it packets
+  # still in the TPACKET_V3 block are lost when tcpdump is stopped.
+  $SWX tcpdump -Z root --immediate-mode -i sw0 -s 0 -U -w "$pcap" 'not arp and not icmp6' 2>"$WORK/logs/tcpdump.err" &
+  local tpid=$!
+  for i in $(seq 1 50); do grep -q "listening on" "$WORK/logs/tcpdump.err" 2>/dev/null && break; sleep 0.1; done
+  sleep 0.3
+  $SWX ${SCEN_CMD[$name]} >/dev/null 2>"$WORK/logs/$name.curl" || true
+  sleep 0.5
+  kill -INT $tpid; wait $tpid 2>/dev/null || true
+  $SWX iptables -t mangle -F OUTPUT
+  printf '# Generated by tests/lab/lab.sh capture %s; client: %s\n%s\n' "$name" "${SCEN_CMD[$name]%% *}" "$expected" > "$out/$name.expected"
+}
+
+derived_variants() { # out: a nanosecond pcap and a pcapng of the healthy proxy path
+  local out=$1
+  editcap -F pcapng "$out/healthy-proxy.pcap" "$out/healthy-proxy-pcapng.pcapng"
+  sed 's/^# Generated.*/# Generated: healthy-proxy.pcap converted to pcapng by editcap/' "$out/healthy-proxy.expected" > "$out/healthy-proxy-pcapng.expected"
+  editcap -F nsecpcap "$out/syn-rejected.pcap" "$out/syn-rejected-nanosecond.pcap"
+  sed 's/^# Generated.*/# Generated: syn-rejected.pcap converted to nanosecond pcap by editcap/' "$out/syn-rejected.expected" > "$out/syn-rejected-nanosecond.expected"
+}
+
+capture_all() { # outdir [names]
+  local out=$1; shift
+  mkdir -p "$out"
+  local names=("$@"); [ ${#names[@]} -gt 0 ] || names=("${SCEN_NAMES[@]}")
+  for n in "${names[@]}"; do
+    [ -n "${SCEN_CMD[$n]:-}" ] || { echo "lab.sh: no scenario $n" >&2; exit 2; }
+    run_scenario "$n" "$out"
+    printf '  captured %-24s %6s bytes\n' "$n" "$(stat -c %s "$out/$n.pcap")"
+  done
+  [ -f "$out/healthy-proxy.pcap" ] && [ -f "$out/syn-rejected.pcap" ] && derived_variants "$out"
+  return 0
+}
+
+licpath_bin() {
+  (cd "$REPO" && cargo build --release -q) && echo "$REPO/target/release/licpath"
+}
+
+# Checks one capture against its expected file with licpath's JSON output.
+check_capture() { # pcap expected bin
+  local pcap=$1 exp=$2 bin=$3
+  local args; args=$(sed -n 's/^args=//p' "$exp")
+  # shellcheck disable=SC2086
+  "$bin" analyze --json $args "$pcap" > "$WORK/check.json" 2>/dev/null || true
+  python3 - "$WORK/check.json" "$exp" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+exp = dict(l.split("=", 1) for l in open(sys.argv[2]).read().splitlines() if l and not l.startswith("#"))
+r = doc["reports"][0]
+codes = {f["code"] for f in r["timeline"]["findings"]} | {f["code"] for c in r["timeline"]["connections"] for f in c["findings"]}
+errors = [f"verdict {r['verdict']} != {exp['verdict']}"] if r["verdict"] != exp["verdict"] else []
+if "finding" in exp and exp["finding"] not in codes:
+    errors.append(f"finding {exp['finding']} not in {sorted(codes)}")
+if errors:
+    print("; ".join(errors)); sys.exit(1)
+PY
+}
+
+check() {
+  local bin; bin=$(licpath_bin)
+  local fresh="$WORK/fresh"; rm -rf "$fresh"
+  up
+  capture_all "$fresh"
+  local fail=0
+  echo "lab: licpath on freshly captured scenarios"
+  for exp in "$fresh"/*.expected; do
+    local n; n=$(basename "$exp" .expected)
+    local pcap; pcap=$(ls "$fresh/$n".pcap* 2>/dev/null | head -1)
+    if msg=$(check_capture "$pcap" "$exp" "$bin"); then echo "  ok   $n"; else echo "  FAIL $n: $msg"; fail=1; fi
+  done
+  echo "lab: tshark agrees with the names of the committed captures"
+  for exp in "$REPO"/captures/*.expected; do
+    local n; n=$(basename "$exp" .expected)
+    local pcap; pcap=$(ls "$REPO/captures/$n".pcap* 2>/dev/null | head -1)
+    local filter; filter=$(sed -n 's/^tshark=//p' "$exp")
+    [ -n "$filter" ] || continue
+    local hits; hits=$(tshark -r "$pcap" -Y "$filter" 2>/dev/null | wc -l)
+    if [ "$hits" -gt 0 ]; then echo "  ok   $n ($hits frames match: $filter)"; else echo "  FAIL $n: no frame matches '$filter'"; fail=1; fi
+  done
+  return $fail
+}
+
+trap down EXIT
+case ${1:-} in
+  up) trap - EXIT; up; echo "lab is up (lab.sh down to remove)";;
+  down) trap - EXIT; down;;
+  capture) shift; up; capture_all "$REPO/captures" "$@";;
+  check) check;;
+  *) sed -n '2,12p' "$0"; exit 2;;
+esac

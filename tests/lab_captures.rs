@@ -1,0 +1,180 @@
+//! The lab's reference captures (captures/NAME.pcap* with NAME.expected, produced by
+//! tests/lab/lab.sh from real dnsmasq/squid/nginx/curl runs) analysed by licpath: each
+//! must give the verdict, finding, step and TLS facts its expected file names.
+
+mod common;
+use common::*;
+use licpath::diagnose::trust::TrustProfile;
+use licpath::model::*;
+use std::collections::HashMap;
+use std::path::Path;
+
+fn expected(path: &Path) -> HashMap<String, String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn analyze_as_cli(pcap: &Path, args: &str) -> Timeline {
+    let mut words = args.split_whitespace();
+    let mut hosts = Vec::new();
+    let mut ios = None;
+    while let Some(w) = words.next() {
+        match w {
+            "--host" => hosts.push(words.next().unwrap().to_string()),
+            "--ios-version" => ios = Some(words.next().unwrap().parse().unwrap()),
+            other => panic!("unsupported args in expected file: {other}"),
+        }
+    }
+    let mut a = licpath::flow::Analyzer::new({
+        let mut c = licpath::flow::AnalyzeConfig::default();
+        c.names.extend(hosts);
+        c
+    });
+    licpath::capture::read_capture_file(pcap, |f| {
+        a.frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
+    })
+    .unwrap();
+    let mut t = a.finish(Source::Capture { files: vec![] });
+    let cfg = licpath::diagnose::DiagnoseConfig {
+        now_unix: 1_790_000_000,
+        trust: TrustProfile::ios_xe(ios),
+        judge_all_chains: false,
+    };
+    licpath::diagnose::diagnose(&mut t, &cfg);
+    t
+}
+
+#[test]
+fn every_lab_capture_gives_its_expected_result() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for exp_path in entries
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "expected"))
+    {
+        let stem = exp_path.file_stem().unwrap().to_string_lossy().to_string();
+        let pcap = entries
+            .iter()
+            .find(|p| p.file_stem().is_some_and(|s| s.to_string_lossy() == stem) && *p != exp_path)
+            .unwrap_or_else(|| panic!("no capture for {stem}"));
+        let exp = expected(exp_path);
+        let t = analyze_as_cli(pcap, exp.get("args").map(String::as_str).unwrap_or(""));
+        let mut fail = |what: String| failures.push(format!("{stem}: {what}"));
+        let verdict = format!("{:?}", licpath::report::overall_verdict(&t)).to_lowercase();
+        if Some(&verdict) != exp.get("verdict") {
+            fail(format!(
+                "verdict {verdict}, expected {:?} (codes {:?})",
+                exp.get("verdict"),
+                codes(&t)
+            ));
+        }
+        if let Some(code) = exp.get("finding") {
+            if !codes(&t).contains(&code.as_str()) {
+                fail(format!("finding {code} missing (codes {:?})", codes(&t)));
+            }
+        }
+        if let Some(step) = exp.get("step") {
+            let first_error = t
+                .all_findings()
+                .filter(|f| f.severity == Severity::Error)
+                .map(|f| f.step.as_str())
+                .min_by_key(|s| {
+                    ["capture", "dns", "tcp", "proxy", "tls", "cert", "http"]
+                        .iter()
+                        .position(|x| x == s)
+                });
+            if first_error != Some(step.as_str()) {
+                fail(format!("failing step {first_error:?}, expected {step}"));
+            }
+        }
+        let lic: Vec<&Connection> = t
+            .connections
+            .iter()
+            .filter(|c| c.licensing && c.tls.is_some())
+            .collect();
+        if let Some(v) = exp.get("tls_version") {
+            if !lic
+                .iter()
+                .any(|c| c.tls.as_ref().unwrap().version.as_deref() == Some(v))
+            {
+                fail(format!("no licensing connection negotiated {v}"));
+            }
+        }
+        if let Some(sni) = exp.get("sni") {
+            if !lic
+                .iter()
+                .any(|c| c.tls.as_ref().unwrap().sni.as_deref() == Some(sni))
+            {
+                fail(format!("no ClientHello with SNI {sni}"));
+            }
+        }
+        if let Some(issuer) = exp.get("issuer") {
+            let seen = lic
+                .iter()
+                .flat_map(|c| c.tls.as_ref().unwrap().certificates.iter())
+                .any(|c| c.issuer.contains(issuer.as_str()));
+            if !seen {
+                fail(format!("no certificate issued by {issuer}"));
+            }
+        }
+        if let Some(mss) = exp.get("mss") {
+            let mss: u16 = mss.parse().unwrap();
+            if !t
+                .connections
+                .iter()
+                .flat_map(|c| c.events.iter())
+                .any(|e| matches!(e.kind, EventKind::TcpSyn { mss: Some(m), .. } if m == mss))
+            {
+                fail(format!("no SYN with MSS {mss}"));
+            }
+        }
+        checked += 1;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked >= 25, "only {checked} lab captures");
+}
+
+#[test]
+fn mss536_certificate_flight_spans_many_segments_and_is_reassembled() {
+    let pcap = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/mss536-proxy.pcap");
+    let t = analyze_as_cli(&pcap, "--host proxy.lab");
+    let c = t
+        .connections
+        .iter()
+        .find(|c| c.proxy_target.is_some())
+        .unwrap();
+    let cert = c
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::TlsCertificate { .. }))
+        .unwrap();
+    // The Certificate message arrived in a later segment than the ServerHello began in:
+    // it could only be decoded after reassembly.
+    let sh = c
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::TlsServerHello(_)))
+        .unwrap();
+    assert!(
+        cert.frame > sh.frame,
+        "Certificate completed in a later segment (frame {:?}) than ServerHello ({:?})",
+        cert.frame,
+        sh.frame
+    );
+    assert!(
+        c.bytes_to_client > 1072,
+        "server flight larger than two 536-byte segments"
+    );
+    assert_eq!(c.tls.as_ref().unwrap().certificates.len(), 2);
+}
