@@ -79,10 +79,10 @@ fn every_lab_capture_gives_its_expected_result() {
                 codes(&t)
             ));
         }
-        if let Some(code) = exp.get("finding") {
-            if !codes(&t).contains(&code.as_str()) {
-                fail(format!("finding {code} missing (codes {:?})", codes(&t)));
-            }
+        if let Some(code) = exp.get("finding")
+            && !codes(&t).contains(&code.as_str())
+        {
+            fail(format!("finding {code} missing (codes {:?})", codes(&t)));
         }
         if let Some(step) = exp.get("step") {
             let first_error = t
@@ -103,21 +103,19 @@ fn every_lab_capture_gives_its_expected_result() {
             .iter()
             .filter(|c| c.licensing && c.tls.is_some())
             .collect();
-        if let Some(v) = exp.get("tls_version") {
-            if !lic
+        if let Some(v) = exp.get("tls_version")
+            && !lic
                 .iter()
                 .any(|c| c.tls.as_ref().unwrap().version.as_deref() == Some(v))
-            {
-                fail(format!("no licensing connection negotiated {v}"));
-            }
+        {
+            fail(format!("no licensing connection negotiated {v}"));
         }
-        if let Some(sni) = exp.get("sni") {
-            if !lic
+        if let Some(sni) = exp.get("sni")
+            && !lic
                 .iter()
                 .any(|c| c.tls.as_ref().unwrap().sni.as_deref() == Some(sni))
-            {
-                fail(format!("no ClientHello with SNI {sni}"));
-            }
+        {
+            fail(format!("no ClientHello with SNI {sni}"));
         }
         if let Some(issuer) = exp.get("issuer") {
             let seen = lic
