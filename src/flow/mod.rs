@@ -167,7 +167,19 @@ impl Analyzer {
     fn packet(&mut self, frame: u64, time_ns: i64, p: &Packet<'_>) {
         match p.transport {
             Transport::Tcp(seg) => {
-                if self.is_duplicate(p, &seg, time_ns) {
+                let f = seg.flags;
+                let flags = (u32::from(f.syn) << 3)
+                    | (u32::from(f.fin) << 2)
+                    | (u32::from(f.rst) << 1)
+                    | u32::from(f.ack);
+                let key = (
+                    seg.src_port,
+                    seg.dst_port,
+                    seg.seq,
+                    seg.ack,
+                    (flags << 16) | u32::from(seg.window),
+                );
+                if self.is_duplicate(p, key, seg.payload, time_ns) {
                     self.stats.frames_duplicated += 1;
                     return;
                 }
@@ -182,6 +194,10 @@ impl Analyzer {
                 ..
             } => {
                 if src_port == 53 || dst_port == 53 || src_port == 5353 || dst_port == 5353 {
+                    if self.is_duplicate(p, (src_port, dst_port, 0, 0, 0), payload, time_ns) {
+                        self.stats.frames_duplicated += 1;
+                        return;
+                    }
                     let src = SocketAddr::new(p.src, src_port);
                     let dst = SocketAddr::new(p.dst, dst_port);
                     self.dns_message(Some(frame), time_ns, src, dst, payload, "udp");
@@ -191,28 +207,19 @@ impl Analyzer {
         }
     }
 
-    fn is_duplicate(&mut self, p: &Packet<'_>, seg: &TcpSegment<'_>, time_ns: i64) -> bool {
+    /// The same frame seen twice (two capture points): same addresses, the transport
+    /// header fields in `key`, same payload start, within [`DUPLICATE_WINDOW_NS`].
+    fn is_duplicate(
+        &mut self,
+        p: &Packet<'_>,
+        key: (u16, u16, u32, u32, u32),
+        payload: &[u8],
+        time_ns: i64,
+    ) -> bool {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (
-            p.src,
-            p.dst,
-            seg.src_port,
-            seg.dst_port,
-            seg.seq,
-            seg.ack,
-            seg.payload.len(),
-        )
-            .hash(&mut h);
-        (
-            seg.flags.syn,
-            seg.flags.fin,
-            seg.flags.rst,
-            seg.flags.ack,
-            seg.window,
-        )
-            .hash(&mut h);
-        seg.payload[..seg.payload.len().min(32)].hash(&mut h);
+        (p.src, p.dst, key, payload.len()).hash(&mut h);
+        payload[..payload.len().min(32)].hash(&mut h);
         let key = h.finish();
         let dup = self
             .dup_ring
