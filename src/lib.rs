@@ -8,5 +8,6 @@ pub mod capture;
 pub mod diagnose;
 pub mod flow;
 pub mod model;
+pub mod pipeline;
 pub mod report;
 pub mod wire;

@@ -2,13 +2,11 @@
 //! prints comes from `report`; everything it decides comes from `diagnose`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use licpath::capture::read_capture_file;
+use licpath::diagnose::DiagnoseConfig;
 use licpath::diagnose::trust::{IosVersion, TrustProfile};
-use licpath::diagnose::{DiagnoseConfig, diagnose};
-use licpath::flow::{AnalyzeConfig, Analyzer};
-use licpath::model::{
-    Confidence, Evidence, Finding, FindingCode, Severity, Source, Step, Timeline,
-};
+use licpath::flow::AnalyzeConfig;
+use licpath::model::Timeline;
+use licpath::pipeline::analyze_file;
 use licpath::report::{self, OverallVerdict, json, text};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -129,13 +127,8 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, String> {
     let mut results: Vec<(String, &'static str, Timeline)> = Vec::new();
     for path in &args.files {
         let name = path.display().to_string();
-        let mut analyzer = Analyzer::new(acfg.clone());
-        let summary = read_capture_file(path, |f| {
-            analyzer.frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
-        })
-        .map_err(|e| e.to_string())?;
+        let (timeline, summary) = analyze_file(path, &acfg, &dcfg).map_err(|e| e.to_string())?;
         if summary.truncated {
-            analyzer.stats_mut().file_truncated = true;
             eprintln!(
                 "licpath: warning: {name}: the file ends inside a record (truncated capture); results are partial"
             );
@@ -143,26 +136,6 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, String> {
         if let Some(why) = &summary.corrupt {
             eprintln!("licpath: warning: {name}: stopped reading: {why}; results are partial");
         }
-        let mut timeline = analyzer.finish(Source::Capture {
-            files: vec![name.clone()],
-        });
-        if summary.truncated || summary.corrupt.is_some() {
-            let end = timeline.end_ns.unwrap_or(0);
-            timeline.findings.push(Finding {
-                code: FindingCode::CaptureTruncated,
-                severity: Severity::Warning,
-                step: Step::Capture,
-                confidence: Confidence::Certain,
-                summary: match &summary.corrupt {
-                    Some(why) => format!("reading stopped after frame {}: {why}", summary.frames),
-                    None => format!("the file ends inside a record after frame {}", summary.frames),
-                },
-                explanation: "The capture file is cut short (an interrupted export or copy). Everything before the cut was analysed; connections still open at the cut show as unfinished.".into(),
-                remediation: vec!["monitor capture NAME export location flash:NAME.pcap   ! export again after 'monitor capture NAME stop'".into()],
-                evidence: vec![Evidence { frame: Some(summary.frames), time_ns: end, what: "last complete frame".into() }],
-            });
-        }
-        diagnose(&mut timeline, &dcfg);
         results.push((name, summary.format, timeline));
     }
 

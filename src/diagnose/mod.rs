@@ -173,7 +173,8 @@ fn ms(ns: i64) -> String {
     format!("{:.0} ms", ns as f64 / 1e6)
 }
 
-fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
+/// Diagnoses one connection (its findings, verdict and failing step). Idempotent.
+pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
     let mut f: Vec<Finding> = Vec::new();
     let target = c.server.to_string();
     let syns: Vec<&Event> = c

@@ -17,12 +17,16 @@ use std::net::{IpAddr, SocketAddr};
 
 /// Events kept per connection; a long transfer folds into few events, this bounds the rest.
 pub const MAX_EVENTS_PER_CONNECTION: usize = 512;
-/// Connections kept for display; further ones are counted in `hidden_connections`.
-pub const MAX_SHOWN_CONNECTIONS: usize = 5_000;
+/// Connections kept whole for display. Further relevant ones go to the overflow sink
+/// (the caller diagnoses and counts them), so memory stays flat whatever the file size.
+pub const MAX_SHOWN_CONNECTIONS: usize = 1_000;
 /// Live flows before idle ones are retired early.
 const MAX_LIVE_FLOWS: usize = 100_000;
-/// A closed flow lingers this long (capture time) to absorb late retransmissions.
+/// A closed flow lingers this long (capture time) to absorb late retransmissions...
 const CLOSED_LINGER_NS: i64 = 5_000_000_000;
+/// ...or this many frames, whichever comes first: on a busy link 5 s is millions of
+/// frames, and lingering flows would make memory follow the traffic rate.
+const CLOSED_LINGER_FRAMES: u64 = 20_000;
 /// A flow with no packet for this long is finished.
 const IDLE_TIMEOUT_NS: i64 = 300_000_000_000;
 const SWEEP_EVERY_PACKETS: u64 = 4096;
@@ -83,6 +87,8 @@ struct Flow {
     synack_ns: Option<i64>,
     established: bool,
     closed: bool,
+    /// The analyser's frame count when the flow closed.
+    closed_at_frame: u64,
     last_ns: i64,
 }
 
@@ -108,6 +114,7 @@ pub struct Analyzer {
     backwards_first: Option<(u64, i64)>,
     truncated_first: Option<(u64, i64)>,
     hidden_connections: u64,
+    overflow: Option<Box<dyn FnMut(Connection)>>,
 }
 
 impl Analyzer {
@@ -127,7 +134,14 @@ impl Analyzer {
             backwards_first: None,
             truncated_first: None,
             hidden_connections: 0,
+            overflow: None,
         }
+    }
+
+    /// Where relevant connections past [`MAX_SHOWN_CONNECTIONS`] go instead of being kept.
+    /// Without a sink they are only counted in `hidden_connections`.
+    pub fn set_overflow_sink(&mut self, sink: impl FnMut(Connection) + 'static) {
+        self.overflow = Some(Box::new(sink));
     }
 
     pub fn stats_mut(&mut self) -> &mut CaptureStats {
@@ -251,7 +265,7 @@ impl Analyzer {
         if m.is_response {
             for a in &m.answers {
                 if let DnsData::A(ip) | DnsData::Aaaa(ip) = a.data {
-                    if licensing {
+                    if licensing && self.licensing_addrs.len() < MAX_NAMED_ADDRS {
                         self.licensing_addrs.insert(ip);
                     }
                     if self.name_by_addr.len() < MAX_NAMED_ADDRS
@@ -353,6 +367,7 @@ impl Analyzer {
                 synack_ns: None,
                 established: false,
                 closed: false,
+                closed_at_frame: 0,
                 last_ns: time_ns,
             };
             self.flows.insert(key, flow);
@@ -362,7 +377,11 @@ impl Analyzer {
             return;
         };
         let mut dns_out = Vec::new();
+        let was_closed = flow.closed;
         flow_segment(flow, frame, time_ns, dir, seg, &mut dns_out);
+        if flow.closed && !was_closed {
+            flow.closed_at_frame = self.stats.frames;
+        }
         self.dns_from_tcp(key, dns_out);
     }
 
@@ -377,31 +396,36 @@ impl Analyzer {
     }
 
     fn sweep(&mut self, now: i64) {
-        let done: Vec<FlowKey> = self
+        let frames = self.stats.frames;
+        let done: Vec<(u64, FlowKey)> = self
             .flows
             .iter()
             .filter(|(_, f)| {
-                (f.closed && now - f.last_ns > CLOSED_LINGER_NS)
+                (f.closed
+                    && (now - f.last_ns > CLOSED_LINGER_NS
+                        || frames - f.closed_at_frame > CLOSED_LINGER_FRAMES))
                     || now - f.last_ns > IDLE_TIMEOUT_NS
             })
-            .map(|(k, _)| *k)
+            .map(|(k, f)| (f.conn.id, *k))
             .collect();
-        for k in done {
-            if let Some(f) = self.flows.remove(&k) {
-                self.finish_flow(f);
-            }
-        }
+        self.finish_in_order(done);
         self.dns.expire(now);
     }
 
     fn retire_idle(&mut self, now: i64, idle_ns: i64) {
-        let done: Vec<FlowKey> = self
+        let done = self
             .flows
             .iter()
             .filter(|(_, f)| now - f.last_ns > idle_ns)
-            .map(|(k, _)| *k)
+            .map(|(k, f)| (f.conn.id, *k))
             .collect();
-        for k in done {
+        self.finish_in_order(done);
+    }
+
+    /// Finishes flows oldest first, so what is shown does not depend on hash order.
+    fn finish_in_order(&mut self, mut done: Vec<(u64, FlowKey)>) {
+        done.sort_unstable_by_key(|(id, _)| *id);
+        for (_, k) in done {
             if let Some(f) = self.flows.remove(&k) {
                 self.finish_flow(f);
             }
@@ -410,13 +434,12 @@ impl Analyzer {
 
     fn finish_flow(&mut self, mut flow: Flow) {
         let mut dns_out = Vec::new();
+        let t = flow.last_ns;
+        let Flow {
+            streams, app, conn, ..
+        } = &mut flow;
         for dir in [Direction::ToServer, Direction::ToClient] {
-            let mut items = Vec::new();
-            flow.streams[idx(dir)].flush(|d| items.push(owned(d)));
-            for item in items {
-                let t = flow.last_ns;
-                apply(&mut flow, None, t, dir, item, &mut dns_out);
-            }
+            streams[idx(dir)].flush(|d| deliver(app, conn, None, t, dir, d, &mut dns_out));
         }
         let key = FlowKey {
             client: flow.conn.client,
@@ -429,6 +452,9 @@ impl Analyzer {
                 self.kept.push(conn);
             } else {
                 self.hidden_connections += 1;
+                if let Some(sink) = self.overflow.as_mut() {
+                    sink(conn);
+                }
             }
         } else {
             self.hidden_connections += 1;
@@ -480,6 +506,7 @@ impl Analyzer {
             connections: self.kept,
             findings,
             hidden_connections: self.hidden_connections,
+            overflow: OverflowSummary::default(),
             hidden_dns,
         }
     }
@@ -593,32 +620,32 @@ fn flow_segment(
     }
 
     if !f.syn {
-        let stream = &mut flow.streams[idx(dir)];
+        // Disjoint borrows: the reassembler hands in-order bytes straight to the app
+        // decoder, with no copy on the common path.
+        let Flow {
+            streams, app, conn, ..
+        } = flow;
+        // The peer's ACK tells what it received from us: anything acknowledged but not
+        // captured in the other direction is a capture gap.
+        if f.ack && !f.rst {
+            streams[1 - idx(dir)].acknowledged(seg.ack, |d| {
+                deliver(app, conn, conn_frame, t, dir.flip(), d, dns_out)
+            });
+        }
+        let stream = &mut streams[idx(dir)];
         let before = stream.retransmitted_segments;
-        let mut items: Vec<Item> = Vec::new();
-        stream.segment(seg.seq, seg.payload, |d| items.push(owned(d)));
+        stream.segment(seg.seq, seg.payload, |d| {
+            deliver(app, conn, conn_frame, t, dir, d, dns_out)
+        });
         let after = stream.retransmitted_segments;
-        flow.conn.retransmissions += after - before;
+        conn.retransmissions += after - before;
         // Data lost to snaplen truncation is a gap of known size right after this segment.
         if seg.payload_missing > 0 && after == before {
             let end = seg
                 .seq
                 .wrapping_add(seg.payload.len() as u32)
                 .wrapping_add(seg.payload_missing);
-            stream.acknowledged(end, |d| items.push(owned(d)));
-        }
-        // The peer's ACK tells what it received from us: anything acknowledged but not
-        // captured in the other direction is a capture gap.
-        if f.ack && !f.rst {
-            let other = &mut flow.streams[1 - idx(dir)];
-            let mut extra = Vec::new();
-            other.acknowledged(seg.ack, |d| extra.push(owned(d)));
-            for item in extra {
-                apply(flow, conn_frame, t, dir.flip(), item, dns_out);
-            }
-        }
-        for item in items {
-            apply(flow, conn_frame, t, dir, item, dns_out);
+            stream.acknowledged(end, |d| deliver(app, conn, conn_frame, t, dir, d, dns_out));
         }
     }
 
@@ -650,35 +677,20 @@ fn flow_segment(
     }
 }
 
-/// A delivery detached from the reassembler's borrow: data, or the size of a gap.
-type Item = Result<Vec<u8>, u64>;
-
-fn owned(d: Delivery<'_>) -> Item {
-    match d {
-        Delivery::Data(b) => Ok(b.to_vec()),
-        Delivery::Gap(n) => Err(n),
-    }
-}
-
-fn apply(
-    flow: &mut Flow,
+fn deliver(
+    app: &mut AppState,
+    conn: &mut Connection,
     frame: Option<u64>,
     t: i64,
     dir: Direction,
-    item: Item,
+    d: Delivery<'_>,
     dns_out: &mut DnsOut,
 ) {
-    match item {
-        Ok(data) => flow.app.data(&mut flow.conn, dir, t, frame, &data, dns_out),
-        Err(n) => {
-            push_event(
-                &mut flow.conn,
-                t,
-                frame,
-                dir,
-                EventKind::TcpGap { missing_bytes: n },
-            );
-            flow.app.gap(dir, n);
+    match d {
+        Delivery::Data(bytes) => app.data(conn, dir, t, frame, bytes, dns_out),
+        Delivery::Gap(n) => {
+            push_event(conn, t, frame, dir, EventKind::TcpGap { missing_bytes: n });
+            app.gap(dir, n);
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct Timeline {
     pub findings: Vec<Finding>,
     /// Connections seen but not shown (not licensing-related, or over the display cap).
     pub hidden_connections: u64,
+    /// Licensing connections past the display cap: diagnosed, counted, not kept.
+    pub overflow: OverflowSummary,
     pub hidden_dns: u64,
 }
 
@@ -471,6 +473,30 @@ pub enum DnsData {
     Other(u16),
 }
 
+/// What the connections past the display cap had: how many, how many failed, and how
+/// often each finding code occurred among them.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct OverflowSummary {
+    pub connections: u64,
+    pub failed: u64,
+    pub findings: std::collections::BTreeMap<String, u64>,
+}
+
+impl OverflowSummary {
+    pub fn add(&mut self, c: &Connection) {
+        self.connections += 1;
+        if c.verdict == Verdict::Failed {
+            self.failed += 1;
+        }
+        for f in &c.findings {
+            *self
+                .findings
+                .entry(f.code.as_str().to_string())
+                .or_default() += 1;
+        }
+    }
+}
+
 impl Timeline {
     pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings
@@ -479,6 +505,6 @@ impl Timeline {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.all_findings().any(|f| f.severity == Severity::Error)
+        self.overflow.failed > 0 || self.all_findings().any(|f| f.severity == Severity::Error)
     }
 }

@@ -4,7 +4,7 @@
 pub mod json;
 pub mod text;
 
-use crate::model::{Severity, Timeline, Verdict};
+use crate::model::{Timeline, Verdict};
 use serde::Serialize;
 
 /// The verdict over one timeline, for the summary line, JSON and exit codes.
@@ -33,7 +33,7 @@ impl OverallVerdict {
 }
 
 pub fn overall_verdict(t: &Timeline) -> OverallVerdict {
-    if t.all_findings().any(|f| f.severity == Severity::Error) {
+    if t.has_errors() {
         return OverallVerdict::Failed;
     }
     let licensing: Vec<_> = t.connections.iter().filter(|c| c.licensing).collect();

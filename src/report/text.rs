@@ -220,7 +220,8 @@ pub fn write_text(
     let errors = t
         .all_findings()
         .filter(|f| f.severity == Severity::Error)
-        .count();
+        .count()
+        + t.overflow.failed as usize;
     let warnings = t
         .all_findings()
         .filter(|f| f.severity == Severity::Warning)
@@ -259,12 +260,31 @@ pub fn write_text(
             verdict_word(&p, c)
         )?;
     }
-    if t.hidden_connections > 0 {
+    if t.overflow.connections > 0 {
+        let codes: Vec<String> = t
+            .overflow
+            .findings
+            .iter()
+            .map(|(k, v)| format!("{k} x{v}"))
+            .collect();
         writeln!(
             out,
-            "     ({} other connection{} not shown; --all shows them)",
-            t.hidden_connections,
-            if t.hidden_connections == 1 { "" } else { "s" }
+            "     ... and {} more licensing connections past the display cap: {} failed ({})",
+            t.overflow.connections,
+            t.overflow.failed,
+            if codes.is_empty() {
+                "no findings".to_string()
+            } else {
+                codes.join(", ")
+            }
+        )?;
+    }
+    let unrelated = t.hidden_connections.saturating_sub(t.overflow.connections);
+    if unrelated > 0 {
+        writeln!(
+            out,
+            "     ({unrelated} other connection{} not shown; --all shows them)",
+            if unrelated == 1 { "" } else { "s" }
         )?;
     }
     for f in &t.findings {

@@ -1,10 +1,9 @@
 //! Shared helpers for integration tests: run the library pipeline on a capture file.
 #![allow(dead_code)]
 
-use licpath::capture::read_capture_file;
+use licpath::diagnose::DiagnoseConfig;
 use licpath::diagnose::trust::TrustProfile;
-use licpath::diagnose::{DiagnoseConfig, diagnose};
-use licpath::flow::{AnalyzeConfig, Analyzer};
+use licpath::flow::AnalyzeConfig;
 use licpath::model::*;
 use std::path::{Path, PathBuf};
 
@@ -23,25 +22,19 @@ pub fn public_dir() -> Option<PathBuf> {
 
 /// Reads and analyses `path` as `licpath analyze` does (built-in IOS XE profile).
 pub fn analyze_with(path: &Path, all: bool, trust: Option<TrustProfile>) -> Timeline {
-    let mut a = Analyzer::new(AnalyzeConfig {
-        all,
-        ..AnalyzeConfig::default()
-    });
-    read_capture_file(path, |f| {
-        a.frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
-    })
-    .expect("readable capture");
-    let mut t = a.finish(Source::Capture {
-        files: vec![path.display().to_string()],
-    });
     let judge_all_chains = trust.is_some();
     let cfg = DiagnoseConfig {
         now_unix: 1_790_000_000,
         trust: trust.unwrap_or_else(|| TrustProfile::ios_xe(None)),
         judge_all_chains,
     };
-    diagnose(&mut t, &cfg);
-    t
+    let acfg = AnalyzeConfig {
+        all,
+        ..AnalyzeConfig::default()
+    };
+    licpath::pipeline::analyze_file(path, &acfg, &cfg)
+        .expect("readable capture")
+        .0
 }
 
 pub fn analyze(path: &Path) -> Timeline {
