@@ -126,6 +126,17 @@ fn every_lab_capture_gives_its_expected_result() {
                 fail(format!("no certificate issued by {issuer}"));
             }
         }
+        if let Some(transport) = exp.get("dns_transport") {
+            if !t
+                .dns
+                .iter()
+                .any(|d| d.licensing && &d.transport == transport && d.response.is_some())
+            {
+                fail(format!(
+                    "no answered licensing DNS exchange over {transport}"
+                ));
+            }
+        }
         if let Some(mss) = exp.get("mss") {
             let mss: u16 = mss.parse().unwrap();
             if !t
@@ -140,7 +151,7 @@ fn every_lab_capture_gives_its_expected_result() {
         checked += 1;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(checked >= 25, "only {checked} lab captures");
+    assert!(checked >= 33, "only {checked} lab captures");
 }
 
 #[test]

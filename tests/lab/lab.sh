@@ -49,7 +49,7 @@ up() {
   $SRVX ip addr add 198.51.100.1/24 dev srv0; $SRVX ip link set srv0 up
   $SRVX ip addr add 192.0.2.1/24 dev srv1; $SRVX ip link set srv1 up
   for a in 3 4 53 54 55; do $SRVX ip addr add 198.51.100.$a/32 dev srv0; done
-  for a in 10 11 12 13 14 15 16 20 21 30 31; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
+  for a in 10 11 12 13 14 15 16 17 18 19 20 21 30 31; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
   # No segmentation/receive offloads: a switch's capture shows wire-sized segments, and the
   # MSS-536 scenario must show the server flight in 536-byte segments, not GRO aggregates.
   for dev in sw0 sw1; do $SWX ethtool -K $dev gro off gso off tso off >/dev/null 2>&1 || true; done
@@ -79,6 +79,10 @@ up() {
       echo " server { listen 203.0.113.$ip:443 ssl; ssl_certificate $P/chain-$chain.pem; ssl_certificate_key $P/$key.key;"
       echo "   location / { default_type application/json; return 200 '{\"status\":\"OK\"}'; } }"
     done
+    # Leaf without its intermediate; TLS 1.3 only; plain HTTP for CSLU (8182) and call-home (80).
+    echo " server { listen 203.0.113.17:443 ssl; ssl_certificate $P/leaf.pem; ssl_certificate_key $P/leaf.key; return 200; }"
+    echo " server { listen 203.0.113.18:443 ssl; ssl_protocols TLSv1.3; ssl_certificate $P/chain-current.pem; ssl_certificate_key $P/leaf.key; return 200; }"
+    echo " server { listen 203.0.113.19:8182; listen 203.0.113.19:80; location / { default_type application/json; return 200 '{\"status\":\"OK\"}'; } }"
     echo "}"
   } > "$WORK/nginx.conf"
   $SRVX nginx -c "$WORK/nginx.conf"
@@ -139,7 +143,7 @@ dns() {
   sleep 0.1
   local args=(--keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=198.51.100.53
     --listen-address=198.51.100.55 --port=53 --log-facility="$WORK/logs/dnsmasq.log" --pid-file= --user=root
-    --address=/proxy.lab/198.51.100.3 --address=/proxy-closed.lab/198.51.100.4 --local-ttl=60)
+    --address=/proxy.lab/198.51.100.3 --address=/proxy-closed.lab/198.51.100.4 --address=/cslu-local/203.0.113.19 --local-ttl=60)
   case $1 in
     nxdomain) args+=(--local=/cisco.com/) ;;
     refused) ;;  # no upstream and no local data: dnsmasq answers REFUSED
@@ -147,7 +151,10 @@ dns() {
   esac
   $SRVX dnsmasq "${args[@]}" &
   echo $! > "$WORK/dnsmasq.pid"
-  printf 'nameserver %s\noptions timeout:1 attempts:2\n' "${2:-198.51.100.53}" > /etc/netns/$SW/resolv.conf
+  # "tcp:IP" asks the resolver for DNS over TCP (glibc's use-vc).
+  local server=${2:-198.51.100.53} opts="timeout:1 attempts:2"
+  case $server in tcp:*) server=${server#tcp:}; opts="$opts use-vc";; esac
+  printf 'nameserver %s\noptions %s\n' "$server" "$opts" > /etc/netns/$SW/resolv.conf
   for i in $(seq 1 20); do $SRVX bash -c "exec 3<>/dev/udp/198.51.100.53/53" 2>/dev/null && sleep 0.1 && break; sleep 0.1; done
 }
 
@@ -239,6 +246,22 @@ scenario packet-loss 203.0.113.16 198.51.100.53 \
   $'verdict=ok\nfinding=retransmissions\ntls_version=TLS 1.2\ntshark=tcp.analysis.retransmission' \
   "${CURL_BASE[@]}" $T12 --max-time 20 $URL
 
+scenario incomplete-chain 203.0.113.17 198.51.100.53 \
+  $'verdict=failed\nstep=cert\nfinding=incomplete_chain\ntshark=tls.handshake.certificates_length < 700' \
+  "${CURL_BASE[@]}" $T12 $URL
+scenario tls-version-mismatch 203.0.113.18 198.51.100.53 \
+  $'verdict=failed\nstep=tls\nfinding=tls_version_mismatch\ntshark=tls.alert_message.desc == 70' \
+  "${CURL_BASE[@]}" $T12 $URL
+scenario cslu-plain-http 203.0.113.10 198.51.100.53 \
+  $'verdict=ok\nfinding=plaintext_http\ntshark=http.request.uri contains "/cslu/v1/pi" && tcp.dstport == 8182' \
+  "${CURL_BASE[@]}" http://cslu-local:8182/cslu/v1/pi
+scenario callhome-plain-http 203.0.113.19 198.51.100.53 \
+  $'verdict=ok\nfinding=plaintext_http\ntshark=http.request.uri contains "/its/service/oddce"' \
+  "${CURL_BASE[@]}" http://tools.cisco.com/its/service/oddce/services/DDCEService
+scenario dns-over-tcp 203.0.113.10 tcp:198.51.100.53 \
+  $'verdict=ok\ndns_transport=tcp\ntls_version=TLS 1.2\ntshark=dns && tcp' \
+  "${CURL_BASE[@]}" $T12 $URL
+
 run_scenario() { # name outdir
   local name=$1 out=$2
   dns "${SCEN_DNS[$name]}" "${SCEN_DNSSRV[$name]}"
@@ -264,6 +287,9 @@ derived_variants() { # out: a nanosecond pcap and a pcapng of the healthy proxy 
   local out=$1
   editcap -F pcapng "$out/healthy-proxy.pcap" "$out/healthy-proxy-pcapng.pcapng"
   sed 's/^# Generated.*/# Generated: healthy-proxy.pcap converted to pcapng by editcap/' "$out/healthy-proxy.expected" > "$out/healthy-proxy-pcapng.expected"
+  python3 "$HERE/vlan_tag.py" 10 "$out/healthy-proxy.pcap" "$out/healthy-proxy-vlan10.pcap"
+  sed -e 's/^# Generated.*/# Generated: healthy-proxy.pcap with an 802.1Q tag (VLAN 10) added to every frame by tests\/lab\/vlan_tag.py (no VLAN devices on this kernel)/' \
+    -e 's/^tshark=.*/tshark=vlan.id == 10 \&\& http.response.code == 200/' "$out/healthy-proxy.expected" > "$out/healthy-proxy-vlan10.expected"
   editcap -F nsecpcap "$out/syn-rejected.pcap" "$out/syn-rejected-nanosecond.pcap"
   sed 's/^# Generated.*/# Generated: syn-rejected.pcap converted to nanosecond pcap by editcap/' "$out/syn-rejected.expected" > "$out/syn-rejected-nanosecond.expected"
 }
