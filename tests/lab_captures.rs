@@ -126,16 +126,15 @@ fn every_lab_capture_gives_its_expected_result() {
                 fail(format!("no certificate issued by {issuer}"));
             }
         }
-        if let Some(transport) = exp.get("dns_transport") {
-            if !t
+        if let Some(transport) = exp.get("dns_transport")
+            && !t
                 .dns
                 .iter()
                 .any(|d| d.licensing && &d.transport == transport && d.response.is_some())
-            {
-                fail(format!(
-                    "no answered licensing DNS exchange over {transport}"
-                ));
-            }
+        {
+            fail(format!(
+                "no answered licensing DNS exchange over {transport}"
+            ));
         }
         if let Some(mss) = exp.get("mss") {
             let mss: u16 = mss.parse().unwrap();
