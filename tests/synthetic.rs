@@ -296,3 +296,44 @@ fn every_prefix_of_a_capture_is_handled() {
         }
     }
 }
+
+#[test]
+fn one_direction_capture_is_not_a_silent_server() {
+    let (lt, recs) = read_pcap(&lab("healthy-direct-tls12.pcap"));
+    // Keep only what the switch sent (IPv4 source 198.51.100.10): an egress-only capture.
+    let egress: Vec<Rec> = recs
+        .into_iter()
+        .filter(|r| r.data[12..14] == [0x08, 0x00] && r.data[26..30] == [198, 51, 100, 10])
+        .collect();
+    let t = analyze_with(
+        &tmp("egress.pcap", &write_pcap(lt, &egress, false, false)),
+        false,
+        None,
+    );
+    let c = t
+        .connections
+        .iter()
+        .find(|c| c.server.port() == 443)
+        .expect("the TLS connection");
+    assert!(c.one_direction);
+    assert_eq!(
+        c.findings.iter().map(|f| f.code).collect::<Vec<_>>(),
+        vec![FindingCode::CaptureOneDirection]
+    );
+    assert!(
+        !codes(&t).contains(&"tcp_timeout") && !codes(&t).contains(&"tls_timeout"),
+        "{:?}",
+        codes(&t)
+    );
+    // The DNS answers were not captured either: the queries look unanswered, and say so.
+    let dns = t
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::DnsTimeout)
+        .expect("dns_timeout, downgraded");
+    assert_eq!(
+        (dns.severity, dns.confidence),
+        (Severity::Warning, Confidence::Low)
+    );
+    assert!(!t.has_errors(), "{:?}", codes(&t));
+}

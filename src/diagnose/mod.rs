@@ -67,6 +67,9 @@ fn diagnose_dns(t: &mut Timeline) {
     let mut names: Vec<&str> = t.dns.iter().map(|d| d.name.as_str()).collect();
     names.sort_unstable();
     names.dedup();
+    // An egress-only capture (SPAN of one direction, `match ... outbound`) cannot show
+    // answers: unanswered queries then prove nothing about the DNS server.
+    let one_direction = t.connections.iter().any(|c| c.one_direction);
     let mut out = Vec::new();
     for name in names {
         let exchanges: Vec<&DnsExchange> = t.dns.iter().filter(|d| d.name == name).collect();
@@ -145,7 +148,7 @@ fn diagnose_dns(t: &mut Timeline) {
                 "The server answered NOERROR without an A or AAAA record for the name.",
             )
         };
-        out.push(finding(
+        let mut fnd = finding(
             code,
             severity,
             Step::Dns,
@@ -153,7 +156,15 @@ fn diagnose_dns(t: &mut Timeline) {
             explanation,
             DNS_REMEDY,
             evidence,
-        ));
+        );
+        if code == FindingCode::DnsTimeout && one_direction {
+            fnd.severity = Severity::Warning;
+            fnd.confidence = Confidence::Low;
+            fnd.explanation.push_str(
+                " This capture holds only one direction of its connections, so the answers may simply not have been captured.",
+            );
+        }
+        out.push(fnd);
     }
     t.findings.extend(out);
 }
@@ -175,6 +186,36 @@ fn ms(ns: i64) -> String {
 
 /// Diagnoses one connection (its findings, verdict and failing step). Idempotent.
 pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
+    if c.one_direction {
+        // Every rule below reads the server's answers; none are in the capture. Say so
+        // instead of calling the server silent.
+        let first = c
+            .events
+            .first()
+            .map(|e| ev(e, "first packet of the connection"))
+            .into_iter()
+            .collect();
+        c.findings = vec![Finding {
+            confidence: Confidence::High,
+            ..finding(
+                FindingCode::CaptureOneDirection,
+                Severity::Warning,
+                Step::Capture,
+                format!(
+                    "only the client's side of the connection to {} is in the capture",
+                    c.server
+                ),
+                "The client acknowledged a SYN/ACK and data that the capture does not hold, so the server did answer; its packets were not captured (an egress-only capture, or asymmetric routing around the capture point). Nothing can be concluded about the server's answers from this file.",
+                &[
+                    "monitor capture NAME interface <if> both   ! capture both directions",
+                    "monitor capture NAME match ipv4 host <switch-ip> any",
+                ],
+                first,
+            )
+        }];
+        c.verdict = Verdict::Unknown;
+        return;
+    }
     let mut f: Vec<Finding> = Vec::new();
     let target = c.server.to_string();
     let syns: Vec<&Event> = c

@@ -356,6 +356,7 @@ impl Analyzer {
                     reached: Step::Tcp,
                     verdict: Verdict::Unknown,
                     licensing: self.licensing_addrs.contains(&key.server.ip()),
+                    one_direction: false,
                     events: Vec::new(),
                     events_dropped: 0,
                     findings: Vec::new(),
@@ -617,6 +618,26 @@ fn flow_segment(
             dir,
             EventKind::TcpEstablished { rtt_ns },
         );
+    }
+
+    // The client acknowledges a SYN/ACK the capture lacks: the server's side was not
+    // captured (an egress-only capture). Take the server's sequence space from the ACK, so
+    // what the client acknowledges shows as capture gaps, not as silence.
+    if dir == Direction::ToServer
+        && f.ack
+        && !f.syn
+        && !f.rst
+        && flow.synack_ns.is_none()
+        && flow.conn.bytes_to_client == 0
+    {
+        if flow.conn.state == TcpState::SynUnanswered {
+            flow.conn.state = TcpState::Established;
+        }
+        flow.streams[1].set_base(seg.ack);
+        flow.conn.one_direction = true;
+    }
+    if dir == Direction::ToClient {
+        flow.conn.one_direction = false;
     }
 
     if !f.syn {

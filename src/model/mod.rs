@@ -137,6 +137,8 @@ pub enum FindingCode {
     CaptureTimeBackwards,
     /// Extension: a non-production receiver (smartreceiver-stage/-dev) is in use.
     NonProductionEndpoint,
+    /// Extension: the capture holds only the client's side of a connection.
+    CaptureOneDirection,
 }
 
 impl FindingCode {
@@ -178,6 +180,7 @@ impl FindingCode {
             CaptureGap => "capture_gap",
             CaptureTimeBackwards => "capture_time_backwards",
             NonProductionEndpoint => "non_production_endpoint",
+            CaptureOneDirection => "capture_one_direction",
         }
     }
 }
@@ -408,6 +411,9 @@ pub struct Connection {
     pub reached: Step,
     pub verdict: Verdict,
     pub licensing: bool,
+    /// The client acknowledged server data that the capture does not hold at all: only
+    /// one direction was captured.
+    pub one_direction: bool,
     pub events: Vec<Event>,
     pub events_dropped: u64,
     pub findings: Vec<Finding>,
