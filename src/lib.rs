@@ -9,5 +9,6 @@ pub mod diagnose;
 pub mod flow;
 pub mod model;
 pub mod pipeline;
+pub mod probe;
 pub mod report;
 pub mod wire;

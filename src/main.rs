@@ -36,6 +36,155 @@ struct Cli {
 enum Command {
     /// Analyse capture files (.pcap, .pcapng, optionally gzipped; detected by content).
     Analyze(AnalyzeArgs),
+    /// Do from this host what the switch does (DNS, TCP, CONNECT, TLS, HTTP) and report
+    /// each step with timings, evidence and the IOS XE fix.
+    #[command(after_help = PROBE_EXAMPLES)]
+    Probe(ProbeArgs),
+    /// Like probe, one line per target (OK, or FAIL with step, finding code and summary),
+    /// for scripts and monitoring. Exit 0 when every target succeeded, 1 when any failed.
+    #[command(after_help = PROBE_EXAMPLES)]
+    Check(ProbeArgs),
+}
+
+const PROBE_EXAMPLES: &str = "Targets: smart (default), callhome, cslu[@HOST], or a URL such as \
+https://onprem.example.com/cslu/v1/pi/VA-1. Presets live in probes/ (embedded); add your own \
+as NAME.probe files in ~/.config/licpath/probes or --presets DIR.\n\n\
+Examples:\n  \
+licpath probe                                   # smart transport, system resolver\n  \
+licpath probe --dns-server 10.0.0.53 --proxy proxy.example.com:80\n  \
+licpath probe --source-interface eth1 --ios-version 17.3.2 callhome\n  \
+licpath probe --trust-store trustpool.pem --resolve smartreceiver.cisco.com=10.9.9.9\n  \
+licpath check --json smart callhome > result.json";
+
+#[derive(Args, Clone)]
+struct ProbeArgs {
+    /// What to probe: smart, callhome, cslu, cslu@HOST, a preset of yours, or a URL.
+    #[arg(value_name = "TARGET", default_value = "smart")]
+    targets: Vec<String>,
+    /// Ask this name server (like `ip name-server`); repeatable, asked in order.
+    /// Default: the system's resolvers.
+    #[arg(long = "dns-server", value_name = "IP[:PORT]", value_parser = parse_dns_server)]
+    dns_servers: Vec<std::net::SocketAddr>,
+    /// Use IP for HOST without DNS (like `ip host HOST IP`); repeatable.
+    #[arg(long, value_name = "HOST=IP", value_parser = parse_resolve)]
+    resolve: Vec<(String, std::net::IpAddr)>,
+    /// Send from this interface (SO_BINDTODEVICE, needs CAP_NET_RAW/root): the switch's
+    /// `ip http client source-interface`. A Linux VRF device name works the same way
+    /// (`license smart vrf`). DNS queries leave from this interface's address.
+    #[arg(long, value_name = "IFACE")]
+    source_interface: Option<String>,
+    /// Send from this local address.
+    #[arg(long, value_name = "IP")]
+    source_address: Option<std::net::IpAddr>,
+    /// Go through this HTTP proxy with CONNECT, as `license smart proxy address/port`.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_proxy)]
+    proxy: Option<(String, u16)>,
+    /// Basic credentials for the proxy, for testing only: the switch itself cannot
+    /// authenticate to a proxy.
+    #[arg(long, value_name = "USER:PASSWORD")]
+    proxy_user: Option<String>,
+    /// Seconds to wait for each DNS answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = parse_secs)]
+    dns_timeout: f64,
+    /// Seconds to wait for the TCP handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_secs)]
+    tcp_timeout: f64,
+    /// Seconds to wait for the proxy's answer to CONNECT (it connects upstream first).
+    #[arg(long, value_name = "SECONDS", default_value_t = 15.0, value_parser = parse_secs)]
+    proxy_timeout: f64,
+    /// Seconds for the whole TLS handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_secs)]
+    tls_timeout: f64,
+    /// Seconds for the HTTP answer inside TLS.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_secs)]
+    http_timeout: f64,
+    /// Highest TLS version to offer; 1.2 mimics releases before 17.14.
+    #[arg(long, value_name = "VERSION", default_value = "1.3", value_parser = ["1.2", "1.3"])]
+    tls_max: String,
+    /// Skip step 5 (the HTTP request inside TLS).
+    #[arg(long)]
+    no_http: bool,
+    /// Judge chains against these PEM roots (a trustpool exported from the switch: `show
+    /// crypto pki trustpool` / `crypto pki trustpool export`) instead of the built-in
+    /// IOS XE profile.
+    #[arg(long, value_name = "PEM")]
+    trust_store: Option<PathBuf>,
+    /// The switch's IOS XE release: applies FN72323 to the built-in trust profile.
+    #[arg(long, value_name = "VERSION")]
+    ios_version: Option<IosVersion>,
+    /// A directory of extra NAME.probe presets.
+    #[arg(long, value_name = "DIR")]
+    presets: Option<PathBuf>,
+    /// One JSON document on stdout (schema: docs/json-schema.md); messages on stderr.
+    #[arg(long)]
+    json: bool,
+    /// Colour in text output: auto = only on a terminal and when NO_COLOR is unset.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+fn parse_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 600.0 => Ok(v),
+        _ => Err("a number of seconds, more than 0 and at most 600".into()),
+    }
+}
+
+fn parse_dns_server(s: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(a) = s.parse::<std::net::SocketAddr>() {
+        return Ok(a);
+    }
+    s.parse::<std::net::IpAddr>()
+        .map(|ip| std::net::SocketAddr::new(ip, 53))
+        .map_err(|_| format!("{s:?} is not an IP address (IP or IP:PORT, [IPv6]:PORT)"))
+}
+
+fn parse_resolve(s: &str) -> Result<(String, std::net::IpAddr), String> {
+    let (h, ip) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: expected HOST=IP"))?;
+    let ip = ip
+        .parse()
+        .map_err(|_| format!("{s:?}: {ip:?} is not an IP address"))?;
+    Ok((h.trim().trim_end_matches('.').to_ascii_lowercase(), ip))
+}
+
+fn parse_proxy(s: &str) -> Result<(String, u16), String> {
+    let s = s.trim_start_matches("http://").trim_end_matches('/');
+    let (h, p) = s.rsplit_once(':').ok_or_else(|| {
+        format!("{s:?}: expected HOST:PORT (the switch needs an explicit port too)")
+    })?;
+    let port = p
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("{s:?}: bad port {p:?}"))?;
+    let h = h.trim_start_matches('[').trim_end_matches(']');
+    if h.is_empty() {
+        return Err(format!("{s:?}: no host"));
+    }
+    Ok((h.to_ascii_lowercase(), port))
+}
+
+fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(A[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -83,15 +232,167 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cli.command {
-        Command::Analyze(args) => match analyze(&args) {
-            Ok(code) => ExitCode::from(code),
-            Err(msg) => {
-                eprintln!("licpath: error: {msg}");
-                ExitCode::from(EXIT_USAGE)
-            }
-        },
+    let result = match cli.command {
+        Command::Analyze(args) => analyze(&args),
+        Command::Probe(args) => probe(&args, false),
+        Command::Check(args) => probe(&args, true),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("licpath: error: {msg}");
+            ExitCode::from(EXIT_USAGE)
+        }
     }
+}
+
+fn color_of(choice: ColorChoice) -> text::Color {
+    match choice {
+        ColorChoice::Always => text::Color::Always,
+        ColorChoice::Never => text::Color::Never,
+        ColorChoice::Auto
+            if std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) =>
+        {
+            text::Color::Always
+        }
+        ColorChoice::Auto => text::Color::Never,
+    }
+}
+
+fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
+    use licpath::probe::{ProbeConfig, Timeouts, probe_target, target};
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".config/licpath/probes"));
+    }
+    if let Some(d) = &args.presets {
+        if !d.is_dir() {
+            return Err(format!("{}: not a directory", d.display()));
+        }
+        dirs.push(d.clone());
+    }
+    let dir_refs: Vec<&std::path::Path> = dirs.iter().map(|d| d.as_path()).collect();
+    let presets = target::load_presets(&dir_refs)?;
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| target::resolve_target(t, &presets))
+        .collect::<Result<Vec<_>, _>>()?;
+    let trust = match &args.trust_store {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            TrustProfile::from_pem(&path.display().to_string(), &pem)?
+        }
+        None => TrustProfile::ios_xe(args.ios_version),
+    };
+    let secs = std::time::Duration::from_secs_f64;
+    let cfg = std::sync::Arc::new(ProbeConfig {
+        dns_servers: args.dns_servers.clone(),
+        resolve: args.resolve.clone(),
+        source_interface: args.source_interface.clone(),
+        source_address: args.source_address,
+        proxy: args.proxy.clone(),
+        proxy_basic: args.proxy_user.as_deref().map(|u| base64(u.as_bytes())),
+        timeouts: Timeouts {
+            dns: secs(args.dns_timeout),
+            tcp: secs(args.tcp_timeout),
+            proxy: secs(args.proxy_timeout),
+            tls: secs(args.tls_timeout),
+            http: secs(args.http_timeout),
+        },
+        tls_max_12: args.tls_max == "1.2",
+        http: !args.no_http,
+    });
+    // Fail early on a source binding the kernel refuses: a usage error, not a finding.
+    if cfg.source_interface.is_some() || cfg.source_address.is_some() {
+        let probe_addr = match cfg.source_address {
+            Some(std::net::IpAddr::V6(_)) => "[2001:db8::1]:443",
+            _ => "192.0.2.1:443",
+        };
+        licpath::probe::session::bound_socket_std(&cfg, probe_addr.parse().expect("literal"))?;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the runtime: {e}"))?;
+    let now = now_unix();
+    let (timelines, end_reason) = rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for (i, t) in targets.iter().enumerate() {
+            let (t, cfg, trust) = (t.clone(), cfg.clone(), trust.clone());
+            set.spawn(async move { (i, probe_target(&t, cfg, &trust, now).await) });
+        }
+        let mut done: Vec<(usize, Timeline)> = Vec::new();
+        let interrupted = loop {
+            tokio::select! {
+                r = set.join_next() => match r {
+                    Some(Ok(x)) => done.push(x),
+                    Some(Err(e)) => eprintln!("licpath: warning: a probe task failed: {e}"),
+                    None => break false,
+                },
+                _ = tokio::signal::ctrl_c() => {
+                    set.abort_all();
+                    break true;
+                }
+            }
+        };
+        done.sort_by_key(|(i, _)| *i);
+        (
+            done,
+            if interrupted {
+                "interrupted"
+            } else {
+                "completed"
+            },
+        )
+    });
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    if end_reason == "interrupted" {
+        eprintln!(
+            "licpath: interrupted: {} of {} target(s) finished",
+            timelines.len(),
+            targets.len()
+        );
+    }
+    let labels: Vec<String> = timelines
+        .iter()
+        .map(|(i, _)| targets[*i].to_string())
+        .collect();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let command = if check { "check" } else { "probe" };
+    let write_result = if args.json {
+        let reports = timelines
+            .iter()
+            .zip(&labels)
+            .map(|((_, t), l)| json::report(l, "live probe", t))
+            .collect();
+        json::write_json(&mut out, command, end_reason, reports)
+    } else if check {
+        timelines
+            .iter()
+            .zip(&labels)
+            .try_for_each(|((_, t), l)| writeln!(out, "{}", report::check_line(l, t)))
+    } else {
+        let color = color_of(args.color);
+        timelines.iter().zip(&labels).try_for_each(|((_, t), l)| {
+            text::write_text(&mut out, l, "live probe", t, color).and_then(|_| writeln!(out))
+        })
+    };
+    if let Err(e) = write_result
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(format!("writing the report: {e}"));
+    }
+    if end_reason == "interrupted" {
+        return Ok(130);
+    }
+    let all_ok = timelines
+        .iter()
+        .all(|(_, t)| report::overall_verdict(t) == OverallVerdict::Ok);
+    Ok(if all_ok { 0 } else { EXIT_FINDINGS })
 }
 
 fn now_unix() -> i64 {
@@ -146,19 +447,9 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, String> {
             .iter()
             .map(|(n, f, t)| json::report(n, f, t))
             .collect();
-        json::write_json(&mut out, "analyze", reports)
+        json::write_json(&mut out, "analyze", "completed", reports)
     } else {
-        let color = match args.color {
-            ColorChoice::Always => text::Color::Always,
-            ColorChoice::Never => text::Color::Never,
-            ColorChoice::Auto
-                if std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) =>
-            {
-                text::Color::Always
-            }
-            ColorChoice::Auto => text::Color::Never,
-        };
+        let color = color_of(args.color);
         results.iter().try_for_each(|(n, f, t)| {
             text::write_text(&mut out, n, f, t, color).and_then(|_| writeln!(out))
         })

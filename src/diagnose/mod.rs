@@ -10,6 +10,8 @@ use trust::{ChainVerdict, TrustProfile, judge_chain};
 
 /// Retransmitted segments on one connection before it is worth a warning.
 const RETRANSMISSION_WARNING: u64 = 3;
+/// Seconds of difference between the local clock and a server's `Date` worth a warning.
+pub const CLOCK_SKEW_WARNING_S: i64 = 60;
 
 #[derive(Debug, Clone)]
 pub struct DiagnoseConfig {
@@ -235,10 +237,30 @@ pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
 
     // TCP.
     match c.state {
+        TcpState::SynUnanswered
+            if let Some(e) = c
+                .events
+                .iter()
+                .find(|e| matches!(e.kind, EventKind::TcpUnreachable { .. })) =>
+        {
+            let EventKind::TcpUnreachable { reason } = &e.kind else {
+                unreachable!()
+            };
+            f.push(finding(
+                FindingCode::TcpUnreachable,
+                Severity::Error,
+                Step::Tcp,
+                format!("{target} is unreachable: {reason}"),
+                "The connection attempt was answered by ICMP unreachable (or the local stack has no route): a routing problem on the source interface/VRF, not a firewall silently dropping.",
+                &["show ip route <destination>              ! or: show ip route vrf <VRF> <destination>", "ip http client source-interface <interface-with-a-route>", "license smart vrf <VRF>        ! if the path lives in a VRF"],
+                vec![ev(e, "unreachable")],
+            ));
+        }
         TcpState::SynUnanswered => {
             let last = syns.last().copied();
+            // Until the last SYN, or until the client gave up (the probe's wait).
             let span = match (syns.first(), last) {
-                (Some(a), Some(b)) => b.time_ns - a.time_ns,
+                (Some(a), Some(b)) => (b.time_ns - a.time_ns).max(c.end_ns - a.time_ns),
                 _ => 0,
             };
             f.push(finding(
@@ -621,6 +643,19 @@ pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
             vec![ev(e, format!("{method} {path}"))],
         ));
     }
+    if let Some((e, skew)) = clock_skew(c) {
+        f.push(finding(
+            FindingCode::ClockSkew,
+            Severity::Warning,
+            Step::Http,
+            format!(
+                "this host's clock differs from the server's Date header by {skew} s"
+            ),
+            "Certificate validity is judged against the local clock: a clock that is off makes valid certificates look expired or not yet valid. The switch needs the right time for the same reason.",
+            &["ntp server <ntp-server>", "clock timezone UTC 0 0   ! then check: show clock detail"],
+            vec![ev(e, "server Date header")],
+        ));
+    }
     if let Some(name) = c
         .server_name
         .as_deref()
@@ -657,6 +692,21 @@ pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
         c.reached = worst;
     }
     c.findings = f;
+}
+
+/// Clock difference (seconds, signed: positive when the server is ahead) beyond
+/// [`CLOCK_SKEW_WARNING_S`] between an HTTP `Date` seen inside TLS and when it was seen.
+fn clock_skew(c: &Connection) -> Option<(&Event, i64)> {
+    c.events.iter().find_map(|e| match &e.kind {
+        EventKind::HttpsExchange {
+            date: Some(date), ..
+        } => {
+            let server = crate::wire::http::parse_http_date(date)?;
+            let skew = server - e.time_ns.div_euclid(1_000_000_000);
+            (skew.abs() > CLOCK_SKEW_WARNING_S).then_some((e, skew))
+        }
+        _ => None,
+    })
 }
 
 fn diagnose_certs(

@@ -111,6 +111,25 @@ impl TrustProfile {
         }
     }
 
+    /// Mozilla's roots (webpki-roots), matched by subject name: for an SSM On-Prem or
+    /// proxy with a publicly issued certificate.
+    pub fn mozilla() -> TrustProfile {
+        let roots = webpki_roots::TLS_SERVER_ROOTS
+            .iter()
+            .filter_map(|a| crate::wire::x509::name_from_der_contents(a.subject.as_ref()))
+            .map(|(subject, cn)| TrustedRoot {
+                subject_cn: cn.unwrap_or_default(),
+                subject: Some(subject),
+                spki_sha256: None,
+            })
+            .collect();
+        TrustProfile {
+            name: "Mozilla root store (webpki-roots)".into(),
+            roots,
+            fn72323_affected: None,
+        }
+    }
+
     /// A profile from PEM certificates (a switch's exported trustpool, or a lab CA).
     pub fn from_pem(name: &str, pem: &[u8]) -> Result<TrustProfile, String> {
         let mut roots = Vec::new();

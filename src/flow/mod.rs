@@ -731,7 +731,17 @@ fn finalize_connection(
     cfg: &AnalyzeConfig,
     licensing_addrs: &HashSet<IpAddr>,
 ) -> Connection {
-    let conn = &mut flow.conn;
+    summarize_connection(&mut flow.conn, cfg, licensing_addrs);
+    flow.conn
+}
+
+/// Fills the summary fields (TLS summary, names, licensing, furthest step) of a
+/// connection from its events. Shared by the capture analyser and the live probe.
+pub fn summarize_connection(
+    conn: &mut Connection,
+    cfg: &AnalyzeConfig,
+    licensing_addrs: &HashSet<IpAddr>,
+) {
     let mut tls: Option<TlsSummary> = None;
     let mut reached = Step::Tcp;
     for e in &conn.events {
@@ -811,5 +821,4 @@ fn finalize_connection(
         || conn.server.port() == 8182;
     conn.reached = reached;
     conn.tls = tls;
-    flow.conn
 }

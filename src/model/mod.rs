@@ -107,6 +107,8 @@ pub enum FindingCode {
     TcpTimeout,
     TcpRefused,
     TcpReset,
+    /// Extension: ICMP unreachable in answer to the connection attempt (live probe).
+    TcpUnreachable,
     ProxyUnreachable,
     ProxyDenied,
     ProxyAuthRequired,
@@ -152,6 +154,7 @@ impl FindingCode {
             TcpTimeout => "tcp_timeout",
             TcpRefused => "tcp_refused",
             TcpReset => "tcp_reset",
+            TcpUnreachable => "tcp_unreachable",
             ProxyUnreachable => "proxy_unreachable",
             ProxyDenied => "proxy_denied",
             ProxyAuthRequired => "proxy_auth_required",
@@ -308,6 +311,25 @@ pub enum EventKind {
     },
     Undecoded {
         reason: String,
+    },
+    /// Live probe: connect() failed with ICMP unreachable (no route, host or network
+    /// unreachable) instead of a timeout or a RST.
+    TcpUnreachable {
+        reason: String,
+    },
+    /// Live probe: an HTTP exchange inside the TLS session, which only the probe sees in
+    /// clear.
+    HttpsExchange {
+        request: String,
+        status: u16,
+        reason: String,
+        date: Option<String>,
+        server: Option<String>,
+    },
+    /// Live probe: something the probe did or could not do that is not on the wire (a
+    /// local error, a step given up).
+    ProbeNote {
+        text: String,
     },
 }
 

@@ -21,6 +21,8 @@ struct Document<'a> {
     schema_version: u32,
     licpath_version: &'static str,
     command: &'a str,
+    /// Why the run ended: `completed`, or `interrupted` (Ctrl-C; reports are partial).
+    end_reason: &'a str,
     verdict: OverallVerdict,
     reports: Vec<CaptureReport<'a>>,
 }
@@ -58,12 +60,14 @@ pub fn combine(verdicts: impl Iterator<Item = OverallVerdict>) -> OverallVerdict
 pub fn write_json(
     out: &mut dyn Write,
     command: &str,
+    end_reason: &str,
     reports: Vec<CaptureReport<'_>>,
 ) -> std::io::Result<()> {
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         licpath_version: env!("CARGO_PKG_VERSION"),
         command,
+        end_reason,
         verdict: combine(reports.iter().map(|r| r.verdict)),
         reports,
     };

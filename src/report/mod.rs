@@ -46,6 +46,48 @@ pub fn overall_verdict(t: &Timeline) -> OverallVerdict {
     }
 }
 
+/// One line for `licpath check`: `OK <target> ...` or `FAIL <target>: <step>: <code>:
+/// <summary>` (the earliest failing step's first error).
+pub fn check_line(label: &str, t: &Timeline) -> String {
+    use crate::model::Severity;
+    let took = match (t.start_ns, t.end_ns) {
+        (Some(a), Some(b)) => format!("{:.0} ms", (b - a) as f64 / 1e6),
+        _ => String::new(),
+    };
+    match overall_verdict(t) {
+        OverallVerdict::Ok => {
+            let c = t.connections.iter().find(|c| c.verdict == Verdict::Ok);
+            let detail = c
+                .map(|c| {
+                    let tls = c
+                        .tls
+                        .as_ref()
+                        .and_then(|x| x.version.clone())
+                        .map(|v| format!(", {v}"))
+                        .unwrap_or_default();
+                    format!(" via {}{tls}", c.server)
+                })
+                .unwrap_or_default();
+            format!("OK    {label}{detail}, {took}")
+        }
+        v => {
+            let worst = t
+                .all_findings()
+                .filter(|f| f.severity == Severity::Error)
+                .min_by_key(|f| f.step);
+            match worst {
+                Some(f) => format!(
+                    "FAIL  {label}: {}: {}: {}",
+                    f.step.as_str(),
+                    f.code.as_str(),
+                    f.summary
+                ),
+                None => format!("FAIL  {label}: {} ({took})", v.as_str().to_lowercase()),
+            }
+        }
+    }
+}
+
 /// Nanoseconds since the epoch → "YYYY-MM-DD HH:MM:SS.mmm UTC" (proleptic Gregorian,
 /// Howard Hinnant's days-from-civil inverse).
 pub fn format_utc(ns: i64) -> String {

@@ -46,6 +46,17 @@ fn frame(f: Option<u64>) -> String {
 
 pub fn describe_event(k: &EventKind) -> String {
     match k {
+        // The live probe knows it sent a SYN, not its options.
+        EventKind::TcpSyn {
+            mss: None,
+            window: 0,
+            ..
+        } => "SYN".into(),
+        EventKind::TcpSynAck { mss, window: 0, .. } => format!(
+            "SYN/ACK{}",
+            mss.map(|m| format!(" (negotiated mss {m})"))
+                .unwrap_or_default()
+        ),
         EventKind::TcpSyn {
             mss,
             window,
@@ -158,6 +169,24 @@ pub fn describe_event(k: &EventKind) -> String {
         ),
         EventKind::NotTls { preview } => format!("not TLS: {preview}"),
         EventKind::Undecoded { reason } => format!("undecoded: {reason}"),
+        EventKind::TcpUnreachable { reason } => format!("connect failed: {reason}"),
+        EventKind::HttpsExchange {
+            request,
+            status,
+            reason,
+            date,
+            server,
+        } => format!(
+            "[inside TLS] {request} -> {status} {reason}{}{}",
+            date.as_deref()
+                .map(|d| format!(", Date: {d}"))
+                .unwrap_or_default(),
+            server
+                .as_deref()
+                .map(|s| format!(", Server: {s}"))
+                .unwrap_or_default()
+        ),
+        EventKind::ProbeNote { text } => format!("[probe] {text}"),
     }
 }
 
@@ -231,7 +260,15 @@ pub fn write_text(
         (Some(a), Some(b)) => format!("{} + {:.3} s", format_utc(a), (b - a) as f64 / 1e9),
         _ => "empty".into(),
     };
-    writeln!(out, "   {format}, {} frames, {span}", t.stats.frames)?;
+    match &t.source {
+        Source::Probe { .. } => writeln!(
+            out,
+            "   {format}, {} connection attempt{}, {span}",
+            t.connections.len(),
+            if t.connections.len() == 1 { "" } else { "s" }
+        )?,
+        Source::Capture { .. } => writeln!(out, "   {format}, {} frames, {span}", t.stats.frames)?,
+    }
     let vword = match verdict {
         super::OverallVerdict::Failed => p.wrap("1;31", verdict.as_str()),
         super::OverallVerdict::Ok => p.wrap("1;32", verdict.as_str()),
@@ -359,13 +396,13 @@ pub fn write_text(
             c.server,
             verdict_word(&p, c)
         )?;
-        let mut facts = vec![
-            format!("{} packets", c.packets),
-            format!(
-                "{} B sent, {} B received",
-                c.bytes_to_server, c.bytes_to_client
-            ),
-        ];
+        let mut facts = vec![format!(
+            "{} B sent, {} B received",
+            c.bytes_to_server, c.bytes_to_client
+        )];
+        if matches!(t.source, Source::Capture { .. }) {
+            facts.insert(0, format!("{} packets", c.packets));
+        }
         if let Some(rtt) = c.handshake_rtt_ns {
             facts.push(format!("TCP RTT {:.1} ms", rtt as f64 / 1e6));
         }

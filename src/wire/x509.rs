@@ -26,7 +26,7 @@ fn serial_hex(raw: &[u8]) -> String {
 
 /// The (first) common name; T61String and other legacy string types, which `as_str`
 /// refuses, are read from the name's display form.
-fn cn(name: &X509Name<'_>) -> Option<String> {
+pub(crate) fn cn(name: &X509Name<'_>) -> Option<String> {
     if let Some(s) = name.iter_common_name().next().and_then(|a| a.as_str().ok()) {
         return Some(s.to_string());
     }
@@ -34,6 +34,22 @@ fn cn(name: &X509Name<'_>) -> Option<String> {
         .split(", ")
         .find_map(|part| part.strip_prefix("CN="))
         .map(str::to_string)
+}
+
+/// A DER `Name` given without its outer SEQUENCE header (as trust anchors store it) →
+/// (display form, common name), in the same form as [`CertInfo`]'s subject.
+pub fn name_from_der_contents(contents: &[u8]) -> Option<(String, Option<String>)> {
+    use x509_parser::prelude::FromDer;
+    let mut der = vec![0x30];
+    let n = contents.len();
+    match n {
+        0..=127 => der.push(n as u8),
+        128..=255 => der.extend([0x81, n as u8]),
+        _ => der.extend([0x82, (n >> 8) as u8, n as u8]),
+    }
+    der.extend_from_slice(contents);
+    let (_, name) = X509Name::from_der(&der).ok()?;
+    Some((name.to_string(), cn(&name)))
 }
 
 pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {

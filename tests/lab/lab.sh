@@ -6,6 +6,7 @@
 #   lab.sh capture [SCENARIO...]  regenerate captures/NAME.pcap + NAME.expected
 #   lab.sh check                  regenerate into a temp dir and check licpath's verdicts on
 #                                 the fresh captures, and tshark on the committed ones
+#   lab.sh probe [SCENARIO...]    only the live-probe checks (licpath check in the switch)
 #   lab.sh up | down              bring the lab up (and leave it) / tear it down
 #
 # Needs root. Only sends packets inside the namespaces it creates. Tears down on exit.
@@ -331,6 +332,100 @@ if errors:
 PY
 }
 
+# ---------------------------------------------------------------- probe mode
+# `licpath check --json` inside the switch namespace against every scenario the probe can
+# meet. Each: name | dns answer | dns server | expected (key=value; see README) | args.
+probe_scenario() {
+  local name=$1 answer=$2 dnsserver=$3 expected=$4; shift 4
+  PROBE_NAMES+=("$name"); PROBE_DNS[$name]=$answer; PROBE_DNSSRV[$name]=$dnsserver; PROBE_EXPECTED[$name]=$expected; PROBE_ARGS[$name]="$*"
+}
+declare -A PROBE_DNS PROBE_DNSSRV PROBE_EXPECTED PROBE_ARGS; PROBE_NAMES=()
+R=smartreceiver.cisco.com
+probe_scenario healthy-direct-tls13 203.0.113.10 198.51.100.53 $'verdict=ok\ntls_version=TLS 1.3\nissuer=HydrantID Server CA O1\nhttp_status=200' smart
+probe_scenario healthy-direct-tls12 203.0.113.10 198.51.100.53 $'verdict=ok\ntls_version=TLS 1.2\nissuer=HydrantID Server CA O1' --tls-max 1.2 smart
+probe_scenario healthy-proxy 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200' --proxy proxy.lab:3128
+probe_scenario proxy-port-80 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200' --proxy proxy.lab:80
+probe_scenario proxy-basic-auth 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200' --proxy proxy.lab:3130 --proxy-user lab:labpass
+probe_scenario source-interface-sw1 203.0.113.10 198.51.100.53 $'verdict=ok\nclient=192.0.2.10' --source-interface sw1
+probe_scenario source-address 203.0.113.10 198.51.100.53 $'verdict=ok\nclient=192.0.2.10' --source-address 192.0.2.10
+probe_scenario static-host 203.0.113.11 198.51.100.55 $'verdict=ok\ndns_queries=0' --resolve $R=203.0.113.10
+probe_scenario old-quovadis-chain 203.0.113.11 198.51.100.53 $'verdict=ok\nissuer=QuoVadis Root CA 2'
+probe_scenario dns-nxdomain nxdomain 198.51.100.53 $'verdict=failed\nstep=dns\nfinding=dns_nxdomain'
+probe_scenario dns-refused refused 198.51.100.53 $'verdict=failed\nstep=dns\nfinding=dns_servfail'
+probe_scenario dns-timeout 203.0.113.10 198.51.100.55 $'verdict=failed\nstep=dns\nfinding=dns_timeout' --dns-timeout 1
+probe_scenario dns-second-server 203.0.113.10 198.51.100.55 $'verdict=ok\ndns_server=198.51.100.53:53' --dns-timeout 1 --dns-server 198.51.100.53
+probe_scenario syn-dropped 203.0.113.20 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_timeout'
+probe_scenario syn-rejected 203.0.113.21 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_refused'
+probe_scenario no-route 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_unreachable' --resolve $R=2001:db8::99
+probe_scenario proxy-port-closed 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_refused' --proxy proxy-closed.lab:3128
+probe_scenario proxy-403 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_denied\nproxy_status=403' --proxy proxy.lab:3129
+probe_scenario proxy-407 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_auth_required\nproxy_status=407' --proxy proxy.lab:3130
+probe_scenario proxy-upstream-503 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_upstream_error\nproxy_status=503' --proxy proxy.lab:3128 callhome
+probe_scenario ssl-interception-tls12 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\nissuer=Lab Squid Interception CA' --tls-max 1.2 --proxy proxy.lab:3131
+probe_scenario ssl-interception-tls13 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\ntls_version=TLS 1.3\nissuer=Lab Squid Interception CA' --proxy proxy.lab:3131
+probe_scenario untrusted-root 203.0.113.15 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=untrusted_root'
+probe_scenario root-missing-fn72323 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=root_missing_on_device\nno_trust_store=1' --ios-version 17.3.2
+probe_scenario cert-expired 203.0.113.12 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_expired'
+probe_scenario cert-not-yet-valid 203.0.113.13 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_not_yet_valid'
+probe_scenario cert-wrong-name 203.0.113.14 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_hostname_mismatch'
+probe_scenario incomplete-chain 203.0.113.17 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=incomplete_chain'
+probe_scenario tls-version-mismatch 203.0.113.18 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_version_mismatch' --tls-max 1.2
+probe_scenario tls-no-answer 203.0.113.30 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_timeout' --tls-timeout 2
+probe_scenario tls-reset-on-sni 203.0.113.31 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_reset'
+probe_scenario tls-plaintext-answer 203.0.113.19 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_plaintext_answer' https://$R:80/licservice/license
+probe_scenario packet-loss 203.0.113.16 198.51.100.53 $'verdict=ok'
+probe_scenario cslu-plain-http 203.0.113.10 198.51.100.53 $'verdict=ok\nfinding=plaintext_http' cslu
+probe_scenario callhome-plain-http 203.0.113.19 198.51.100.53 $'verdict=ok\nfinding=plaintext_http' http://tools.cisco.com/its/service/oddce/services/DDCEService
+
+# Checks one probe result (JSON) against its expected lines.
+check_probe_json() { # json expected
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+exp = dict(l.split("=", 1) for l in sys.argv[2].splitlines() if l)
+r = doc["reports"][0]; t = r["timeline"]
+findings = t["findings"] + [f for c in t["connections"] for f in c["findings"]]
+codes = {f["code"] for f in findings}
+errs = []
+want = {"ok": "ok", "failed": "failed"}[exp["verdict"]]
+if r["verdict"] != want: errs.append(f"verdict {r['verdict']} != {want} ({sorted(codes)})")
+if doc["end_reason"] != "completed": errs.append(f"end_reason {doc['end_reason']}")
+if "finding" in exp and exp["finding"] not in codes: errs.append(f"finding {exp['finding']} not in {sorted(codes)}")
+if "step" in exp:
+    steps = sorted({f["step"] for f in findings if f["severity"] == "error"}, key=["dns","tcp","proxy","tls","cert","http"].index)
+    if not steps or steps[0] != exp["step"]: errs.append(f"step {steps} != {exp['step']}")
+conns = t["connections"]
+tls = [c["tls"] for c in conns if c.get("tls")]
+if "tls_version" in exp and not any(x.get("version") == exp["tls_version"] for x in tls): errs.append(f"tls_version not {exp['tls_version']}: {[x.get('version') for x in tls]}")
+if "issuer" in exp and not any(exp["issuer"] in (ce.get("issuer") or "") for x in tls for ce in x.get("certificates", [])): errs.append(f"no certificate issued by {exp['issuer']}")
+events = [e for c in conns for e in c["events"]]
+if "proxy_status" in exp and not any(e["type"] == "http_response" and str(e["status"]) == exp["proxy_status"] for e in events): errs.append(f"no proxy answer {exp['proxy_status']}")
+if "http_status" in exp and not any(e["type"] == "https_exchange" and str(e["status"]) == exp["http_status"] for e in events): errs.append(f"no HTTPS answer {exp['http_status']}")
+if "client" in exp and not any(c["client"].startswith(exp["client"] + ":") for c in conns): errs.append(f"client not {exp['client']}: {[c['client'] for c in conns]}")
+if "dns_queries" in exp and len(t["dns"]) != int(exp["dns_queries"]): errs.append(f"{len(t['dns'])} DNS exchanges")
+if "dns_server" in exp and not any(d["server"] == exp["dns_server"] and d.get("response") and d["response"]["rcode"] == "NOERROR" for d in t["dns"]): errs.append(f"no answer from {exp['dns_server']}")
+if errs: print("; ".join(errs)); sys.exit(1)
+PY
+}
+
+probe_check() { # bin
+  local bin=$1 fail=0
+  echo "lab: licpath check (live probe) inside the switch namespace"
+  for n in "${PROBE_NAMES[@]}"; do
+    dns "${PROBE_DNS[$n]}" 198.51.100.53
+    local exp=${PROBE_EXPECTED[$n]}
+    local trust=(--trust-store "$WORK/pki/device-trustpool.pem")
+    grep -q '^no_trust_store=1' <<<"$exp" && trust=()
+    local t0; t0=$(date +%s%N)
+    # shellcheck disable=SC2086
+    $SWX "$bin" check --json --dns-server "${PROBE_DNSSRV[$n]}" "${trust[@]}" --tcp-timeout 2 --proxy-timeout 6 \
+      ${PROBE_ARGS[$n]} > "$WORK/probe-$n.json" 2>"$WORK/logs/probe-$n.err" || true
+    local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    if msg=$(check_probe_json "$WORK/probe-$n.json" "$exp"); then echo "  ok   $n (${ms} ms)"; else echo "  FAIL $n: $msg"; fail=1; fi
+  done
+  return $fail
+}
+
 check() {
   local bin; bin=$(licpath_bin)
   local fresh="$WORK/fresh"; rm -rf "$fresh"
@@ -352,6 +447,7 @@ check() {
     local hits; hits=$(tshark -r "$pcap" -Y "$filter" 2>/dev/null | wc -l)
     if [ "$hits" -gt 0 ]; then echo "  ok   $n ($hits frames match: $filter)"; else echo "  FAIL $n: no frame matches '$filter'"; fail=1; fi
   done
+  probe_check "$bin" || fail=1
   return $fail
 }
 
@@ -361,5 +457,6 @@ case ${1:-} in
   down) trap - EXIT; down;;
   capture) shift; up; capture_all "$REPO/captures" "$@";;
   check) check;;
+  probe) bin=$(licpath_bin); up; shift; [ $# -gt 0 ] && PROBE_NAMES=("$@"); probe_check "$bin";;
   *) sed -n '2,12p' "$0"; exit 2;;
 esac

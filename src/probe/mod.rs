@@ -1,0 +1,225 @@
+//! The live probe: DNS → TCP → HTTP CONNECT → TLS → HTTP toward a licensing endpoint,
+//! done from this host as the switch does it. It builds the same [`Timeline`] the capture
+//! analyser builds — its bytes go through the analyser's decoders — and the same
+//! `diagnose` rules judge it, so a probe and a capture of the same failure give the same
+//! finding codes.
+
+pub mod dns;
+pub mod session;
+pub mod target;
+pub mod verifier;
+
+use crate::diagnose::trust::TrustProfile;
+use crate::diagnose::{DiagnoseConfig, diagnose};
+use crate::flow::{AnalyzeConfig, LICENSING_NAMES, summarize_connection};
+use crate::model::*;
+use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use target::{Target, TrustKind};
+
+pub fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// Per-step time limits. Each step is bounded; the whole run is bounded by their sum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub dns: Duration,
+    pub tcp: Duration,
+    pub proxy: Duration,
+    pub tls: Duration,
+    pub http: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            dns: Duration::from_secs(5),
+            tcp: Duration::from_secs(10),
+            proxy: Duration::from_secs(15),
+            tls: Duration::from_secs(10),
+            http: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProbeConfig {
+    /// `--dns-server`, in order; empty: the system's name servers.
+    pub dns_servers: Vec<SocketAddr>,
+    /// `--resolve HOST=IP`: static entries, like `ip host`.
+    pub resolve: Vec<(String, IpAddr)>,
+    pub source_interface: Option<String>,
+    pub source_address: Option<IpAddr>,
+    /// `--proxy HOST:PORT`.
+    pub proxy: Option<(String, u16)>,
+    /// `--proxy-user`, already base64-encoded `user:password`.
+    pub proxy_basic: Option<String>,
+    pub timeouts: Timeouts,
+    pub tls_max_12: bool,
+    /// Step 5: a GET inside the TLS session.
+    pub http: bool,
+}
+
+/// How addresses for a name were found.
+async fn addresses(
+    name: &str,
+    cfg: &ProbeConfig,
+    servers: &Result<Vec<SocketAddr>, String>,
+    licensing: bool,
+    dns_out: &mut Vec<DnsExchange>,
+    notes: &mut Vec<String>,
+) -> Vec<IpAddr> {
+    if let Ok(ip) = name.parse::<IpAddr>() {
+        return vec![ip];
+    }
+    let fixed: Vec<IpAddr> = cfg
+        .resolve
+        .iter()
+        .filter(|(h, _)| h.eq_ignore_ascii_case(name))
+        .map(|(_, ip)| *ip)
+        .collect();
+    if !fixed.is_empty() {
+        notes.push(format!(
+            "{name}: address from --resolve (like 'ip host'), no DNS query"
+        ));
+        return fixed;
+    }
+    match servers {
+        Ok(servers) => {
+            let (ex, addrs) = dns::resolve(name, cfg, servers, licensing).await;
+            dns_out.extend(ex);
+            addrs
+        }
+        Err(e) => {
+            notes.push(format!("{name}: not resolved: {e}"));
+            Vec::new()
+        }
+    }
+}
+
+/// The trust profile that judges `target`'s chain.
+pub fn profile_for(target: &Target, device: &TrustProfile) -> TrustProfile {
+    match target.trust {
+        TrustKind::Mozilla => TrustProfile::mozilla(),
+        TrustKind::IosXe | TrustKind::None => device.clone(),
+    }
+}
+
+/// Probes one target over every address it resolves to (concurrently) and diagnoses the
+/// result with the shared rules.
+pub async fn probe_target(
+    target: &Target,
+    cfg: Arc<ProbeConfig>,
+    device_trust: &TrustProfile,
+    now_unix: i64,
+) -> Timeline {
+    let start = now_ns();
+    let mut dns_ex = Vec::new();
+    let mut notes = Vec::new();
+    let servers = dns::name_servers(&cfg);
+    let licensing_names: Vec<String> = LICENSING_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(std::iter::once(target.host.clone()))
+        .collect();
+    let (connect_host, connect_port, via_proxy) = match &cfg.proxy {
+        Some((h, p)) => (h.clone(), *p, true),
+        None => (target.host.clone(), target.port, false),
+    };
+    let addrs = addresses(&connect_host, &cfg, &servers, true, &mut dns_ex, &mut notes).await;
+
+    let mut set = tokio::task::JoinSet::new();
+    for (i, ip) in addrs.iter().enumerate() {
+        let cfg = cfg.clone();
+        let target = target.clone();
+        let addr = SocketAddr::new(*ip, connect_port);
+        set.spawn(
+            async move { session::attempt(i as u64 + 1, addr, &cfg, &target, via_proxy).await },
+        );
+    }
+    let mut connections = Vec::new();
+    while let Some(r) = set.join_next().await {
+        if let Ok(c) = r {
+            connections.push(c);
+        }
+    }
+    connections.sort_by_key(|c| c.id);
+    let acfg = AnalyzeConfig {
+        names: licensing_names,
+        all: true,
+    };
+    let licensing_addrs: HashSet<IpAddr> = if via_proxy {
+        HashSet::new()
+    } else {
+        addrs.iter().copied().collect()
+    };
+    for c in &mut connections {
+        for n in &notes {
+            c.events.insert(
+                0,
+                Event {
+                    time_ns: c.start_ns,
+                    frame: None,
+                    dir: Direction::ToServer,
+                    kind: EventKind::ProbeNote { text: n.clone() },
+                },
+            );
+        }
+        summarize_connection(c, &acfg, &licensing_addrs);
+        // Through a proxy the connection goes to the proxy's address; it is the licensing
+        // connection all the same.
+        c.licensing = true;
+    }
+    let end = now_ns();
+    let mut t = Timeline {
+        schema_version: SCHEMA_VERSION,
+        source: Source::Probe {
+            targets: vec![target.url()],
+        },
+        start_ns: Some(start),
+        end_ns: Some(end),
+        stats: CaptureStats {
+            tcp_connections: connections.len() as u64,
+            dns_queries: dns_ex.len() as u64,
+            ..CaptureStats::default()
+        },
+        dns: dns_ex,
+        connections,
+        findings: Vec::new(),
+        hidden_connections: 0,
+        overflow: OverflowSummary::default(),
+        hidden_dns: 0,
+    };
+    if addrs.is_empty()
+        && t.dns.is_empty()
+        && let Some(why) = notes.first()
+    {
+        // No DNS server could even be asked (no configuration): a usage-level problem
+        // reported as a DNS failure with the reason.
+        t.findings.push(Finding {
+            code: FindingCode::DnsTimeout,
+            severity: Severity::Error,
+            step: Step::Dns,
+            confidence: Confidence::Certain,
+            summary: why.clone(),
+            explanation: "The probe could not ask any name server.".into(),
+            remediation: vec![
+                "licpath probe --dns-server <ip> ...   ! the switch's ip name-server".into(),
+            ],
+            evidence: vec![],
+        });
+    }
+    let dcfg = DiagnoseConfig {
+        now_unix,
+        trust: profile_for(target, device_trust),
+        judge_all_chains: true,
+    };
+    diagnose(&mut t, &dcfg);
+    t
+}

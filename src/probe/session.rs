@@ -1,0 +1,666 @@
+//! Steps 2–5 over one address: TCP (socket2, bound to the source interface/address),
+//! HTTP CONNECT through the proxy, TLS (rustls, driven by hand so every byte is seen) and
+//! a minimal HTTP request. Every byte sent and received goes through the capture
+//! analyser's own decoders (`flow::app`), so the probe's connection is the same model
+//! the analyser builds from packets, and the same rules diagnose it.
+
+use super::verifier::RecordingVerifier;
+use super::{ProbeConfig, now_ns};
+use crate::flow::app::AppState;
+use crate::flow::{DnsOut, push_event};
+use crate::model::{Connection, Direction, EventKind, Step, TcpState, Verdict};
+use crate::wire::http::{Head, parse_response_head};
+use rustls::pki_types::ServerName;
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+/// Bytes of an HTTP head (proxy answer, server answer) read at most.
+const MAX_HEAD: usize = 16 * 1024;
+/// Body bytes of a failed CONNECT answer kept for the report.
+const MAX_BODY_PREVIEW: usize = 2 * 1024;
+/// Received TLS bytes during one handshake before giving up (a hostile server).
+const MAX_HANDSHAKE_BYTES: usize = 1024 * 1024;
+
+/// A connection under construction: the model object plus the analyser's decoder.
+pub struct Recorder {
+    pub conn: Connection,
+    app: AppState,
+    dns_out: DnsOut,
+}
+
+impl Recorder {
+    pub fn new(id: u64, server: SocketAddr) -> Self {
+        let t = now_ns();
+        Recorder {
+            conn: Connection {
+                id,
+                client: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+                server,
+                server_name: None,
+                proxy_target: None,
+                first_frame: None,
+                start_ns: t,
+                end_ns: t,
+                state: TcpState::SynUnanswered,
+                packets: 0,
+                bytes_to_server: 0,
+                bytes_to_client: 0,
+                retransmissions: 0,
+                handshake_rtt_ns: None,
+                tls: None,
+                reached: Step::Tcp,
+                verdict: Verdict::Unknown,
+                licensing: false,
+                one_direction: false,
+                events: Vec::new(),
+                events_dropped: 0,
+                findings: Vec::new(),
+            },
+            app: AppState::default(),
+            dns_out: Vec::new(),
+        }
+    }
+
+    pub fn event(&mut self, dir: Direction, kind: EventKind) {
+        push_event(&mut self.conn, now_ns(), None, dir, kind);
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.event(
+            Direction::ToServer,
+            EventKind::ProbeNote { text: text.into() },
+        );
+    }
+
+    /// Bytes that went over the socket, decoded as the analyser decodes a stream.
+    pub fn data(&mut self, dir: Direction, bytes: &[u8]) {
+        match dir {
+            Direction::ToServer => self.conn.bytes_to_server += bytes.len() as u64,
+            Direction::ToClient => self.conn.bytes_to_client += bytes.len() as u64,
+        }
+        self.app.data(
+            &mut self.conn,
+            dir,
+            now_ns(),
+            None,
+            bytes,
+            &mut self.dns_out,
+        );
+    }
+
+    /// The peer closed (read returned 0) or reset.
+    fn peer_closed(&mut self, reset: bool) {
+        if reset {
+            self.event(Direction::ToClient, EventKind::TcpRst);
+            self.conn.state = TcpState::ResetByServer;
+        } else {
+            self.event(Direction::ToClient, EventKind::TcpFin);
+            self.conn.state = TcpState::ClosedByServer;
+        }
+    }
+
+    /// We close; a no-op after the peer did.
+    fn close(&mut self) {
+        if self.conn.state == TcpState::Established {
+            self.event(Direction::ToServer, EventKind::TcpFin);
+            self.conn.state = TcpState::ClosedByClient;
+        }
+    }
+}
+
+/// What one read brought.
+enum Got {
+    Data(usize),
+    Closed,
+    Reset,
+    Timeout,
+    Error(String),
+}
+
+async fn read_until(stream: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> Got {
+    let left = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout(left, stream.read(buf)).await {
+        Err(_) => Got::Timeout,
+        Ok(Ok(0)) => Got::Closed,
+        Ok(Ok(n)) => Got::Data(n),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => Got::Reset,
+        Ok(Err(e)) => Got::Error(e.to_string()),
+    }
+}
+
+async fn send(rec: &mut Recorder, stream: &mut TcpStream, bytes: &[u8], deadline: Instant) -> bool {
+    rec.data(Direction::ToServer, bytes);
+    let left = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout(left, stream.write_all(bytes)).await {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+            rec.peer_closed(true);
+            false
+        }
+        Ok(Err(e)) => {
+            rec.note(format!("send failed: {e}"));
+            false
+        }
+        Err(_) => {
+            rec.note("send did not complete in time (the peer stopped reading)");
+            false
+        }
+    }
+}
+
+/// Handles a read outcome that is not data: records it and says to stop.
+fn not_data(rec: &mut Recorder, got: Got, waiting_for: &str, timeout: Duration) {
+    match got {
+        Got::Closed => rec.peer_closed(false),
+        Got::Reset => rec.peer_closed(true),
+        Got::Timeout => rec.note(format!(
+            "no {waiting_for} within {:.1} s; giving up",
+            timeout.as_secs_f64()
+        )),
+        Got::Error(e) => rec.note(format!("receive failed: {e}")),
+        Got::Data(_) => {}
+    }
+}
+
+/// A socket bound as the switch's would be: `--source-interface` (SO_BINDTODEVICE, which
+/// is also how a Linux VRF device is entered) and/or `--source-address`.
+pub fn bound_socket(cfg: &ProbeConfig, addr: SocketAddr) -> Result<TcpSocket, String> {
+    let s = make_socket(cfg, addr)?;
+    s.set_nonblocking(true)
+        .map_err(|e| format!("setting the socket non-blocking: {e}"))?;
+    let std: std::net::TcpStream = s.into();
+    Ok(TcpSocket::from_std_stream(std))
+}
+
+fn make_socket(cfg: &ProbeConfig, addr: SocketAddr) -> Result<socket2::Socket, String> {
+    let s = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )
+    .map_err(|e| format!("creating a socket: {e}"))?;
+    if let Some(dev) = &cfg.source_interface {
+        s.bind_device(Some(dev.as_bytes()))
+            .map_err(|e| format!("binding to interface {dev}: {e}"))?;
+    }
+    if let Some(src) = cfg.source_address {
+        s.bind(&SocketAddr::new(src, 0).into())
+            .map_err(|e| format!("binding to source address {src}: {e}"))?;
+    }
+    Ok(s)
+}
+
+/// Checks that the kernel accepts the source binding (device exists, permission).
+pub fn bound_socket_std(cfg: &ProbeConfig, addr: SocketAddr) -> Result<(), String> {
+    make_socket(cfg, addr).map(|_| ())
+}
+
+/// Step 2: TCP. Refused, unreachable and timeout are kept apart.
+async fn connect(rec: &mut Recorder, cfg: &ProbeConfig, addr: SocketAddr) -> Option<TcpStream> {
+    let sock = match bound_socket(cfg, addr) {
+        Ok(s) => s,
+        Err(e) => {
+            rec.note(e);
+            return None;
+        }
+    };
+    let t0 = now_ns();
+    rec.event(
+        Direction::ToServer,
+        EventKind::TcpSyn {
+            mss: None,
+            window: 0,
+            retransmission: false,
+        },
+    );
+    match tokio::time::timeout(cfg.timeouts.tcp, sock.connect(addr)).await {
+        Err(_) => {
+            rec.note(format!(
+                "no SYN/ACK within {:.1} s (--tcp-timeout)",
+                cfg.timeouts.tcp.as_secs_f64()
+            ));
+            rec.conn.state = TcpState::SynUnanswered;
+            None
+        }
+        Ok(Err(e)) => {
+            use std::io::ErrorKind::*;
+            match e.kind() {
+                ConnectionRefused => {
+                    rec.event(Direction::ToClient, EventKind::TcpRst);
+                    rec.conn.state = TcpState::Refused;
+                }
+                HostUnreachable | NetworkUnreachable | AddrNotAvailable => {
+                    rec.event(
+                        Direction::ToClient,
+                        EventKind::TcpUnreachable {
+                            reason: e.to_string(),
+                        },
+                    );
+                    rec.conn.state = TcpState::SynUnanswered;
+                }
+                TimedOut => {
+                    rec.note(format!("the kernel gave up connecting: {e}"));
+                    rec.conn.state = TcpState::SynUnanswered;
+                }
+                _ => {
+                    rec.event(
+                        Direction::ToClient,
+                        EventKind::TcpUnreachable {
+                            reason: e.to_string(),
+                        },
+                    );
+                    rec.conn.state = TcpState::SynUnanswered;
+                }
+            }
+            None
+        }
+        Ok(Ok(stream)) => {
+            let rtt = now_ns() - t0;
+            if let Ok(local) = stream.local_addr() {
+                rec.conn.client = local;
+            }
+            let mss = socket2::SockRef::from(&stream)
+                .tcp_mss()
+                .ok()
+                .and_then(|m| u16::try_from(m).ok());
+            rec.event(
+                Direction::ToClient,
+                EventKind::TcpSynAck {
+                    mss,
+                    window: 0,
+                    retransmission: false,
+                },
+            );
+            rec.event(
+                Direction::ToServer,
+                EventKind::TcpEstablished { rtt_ns: rtt },
+            );
+            rec.conn.handshake_rtt_ns = Some(rtt);
+            rec.conn.state = TcpState::Established;
+            Some(stream)
+        }
+    }
+}
+
+/// Reads an HTTP response head (bounded), feeding every byte to the recorder. Returns the
+/// status, or `None` when the peer did not answer with a complete head.
+async fn read_head(
+    rec: &mut Recorder,
+    stream: &mut TcpStream,
+    timeout: Duration,
+    what: &str,
+) -> Option<(u16, usize, Vec<u8>)> {
+    let deadline = Instant::now() + timeout;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match read_until(stream, &mut chunk, deadline).await {
+            Got::Data(n) => {
+                rec.data(Direction::ToClient, &chunk[..n]);
+                buf.extend_from_slice(&chunk[..n]);
+                match parse_response_head(&buf) {
+                    Head::Complete { head, len } => return Some((head.status, len, buf)),
+                    Head::Invalid(_) => return None,
+                    Head::NeedMore if buf.len() > MAX_HEAD => {
+                        rec.note(format!("{what} head longer than {MAX_HEAD} bytes; stopped"));
+                        return None;
+                    }
+                    Head::NeedMore => {}
+                }
+            }
+            got => {
+                not_data(rec, got, what, timeout);
+                return None;
+            }
+        }
+    }
+}
+
+/// Step 3: `CONNECT host:port HTTP/1.0`, as the switch sends it. True when the tunnel is
+/// open.
+async fn http_connect(
+    rec: &mut Recorder,
+    stream: &mut TcpStream,
+    cfg: &ProbeConfig,
+    host: &str,
+    port: u16,
+) -> bool {
+    let authority = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let mut req = format!("CONNECT {authority} HTTP/1.0\r\n");
+    if let Some(cred) = &cfg.proxy_basic {
+        req.push_str(&format!("Proxy-Authorization: Basic {cred}\r\n"));
+    }
+    req.push_str("\r\n");
+    let deadline = Instant::now() + cfg.timeouts.proxy;
+    if !send(rec, stream, req.as_bytes(), deadline).await {
+        return false;
+    }
+    match read_head(rec, stream, cfg.timeouts.proxy, "answer to CONNECT").await {
+        Some((200..=299, len, buf)) if buf.len() == len => true,
+        Some((200..=299, _, _)) => {
+            rec.note("the proxy sent bytes after its 200 before the client spoke");
+            true
+        }
+        Some((_, len, buf)) => {
+            // Keep the start of the error page: it often names the policy or the upstream
+            // error. Bounded in size and time.
+            let mut got = buf.len() - len;
+            let deadline = Instant::now() + Duration::from_millis(500);
+            let mut chunk = [0u8; 1024];
+            while got < MAX_BODY_PREVIEW {
+                match read_until(stream, &mut chunk, deadline).await {
+                    Got::Data(n) => {
+                        rec.data(Direction::ToClient, &chunk[..n]);
+                        got += n;
+                    }
+                    Got::Closed => {
+                        rec.peer_closed(false);
+                        break;
+                    }
+                    Got::Reset => {
+                        rec.peer_closed(true);
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            false
+        }
+        None => false,
+    }
+}
+
+/// The rustls client configuration: recording verifier, `--tls-max`, no client auth.
+pub fn tls_config(cfg: &ProbeConfig) -> (Arc<rustls::ClientConfig>, Arc<RecordingVerifier>) {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Arc::new(RecordingVerifier::new(provider.clone()));
+    let versions: &[&rustls::SupportedProtocolVersion] = if cfg.tls_max_12 {
+        &[&rustls::version::TLS12]
+    } else {
+        rustls::ALL_VERSIONS
+    };
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .expect("ring supports TLS 1.2 and 1.3")
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone())
+        .with_no_client_auth();
+    (Arc::new(config), verifier)
+}
+
+/// Writes whatever rustls has queued (handshake messages, alerts) to the socket.
+async fn flush_tls(
+    rec: &mut Recorder,
+    stream: &mut TcpStream,
+    tls: &mut rustls::ClientConnection,
+    deadline: Instant,
+) -> bool {
+    while tls.wants_write() {
+        let mut out = Vec::new();
+        if tls.write_tls(&mut out).is_err() {
+            return false;
+        }
+        if !out.is_empty() && !send(rec, stream, &out, deadline).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// Step 4 (and 5): the TLS handshake, then a minimal HTTP request inside the session.
+async fn tls_and_http(
+    rec: &mut Recorder,
+    stream: &mut TcpStream,
+    cfg: &ProbeConfig,
+    host: &str,
+    path: &str,
+) {
+    let (config, verifier) = tls_config(cfg);
+    let name = match ServerName::try_from(host.to_string()) {
+        Ok(n) => n,
+        Err(e) => {
+            rec.note(format!("{host} is not a valid TLS server name: {e}"));
+            return;
+        }
+    };
+    let mut tls = match rustls::ClientConnection::new(config, name) {
+        Ok(t) => t,
+        Err(e) => {
+            rec.note(format!("TLS setup failed: {e}"));
+            return;
+        }
+    };
+    let deadline = Instant::now() + cfg.timeouts.tls;
+    let mut chunk = vec![0u8; 16 * 1024];
+    let mut received = 0usize;
+    while tls.is_handshaking() {
+        if !flush_tls(rec, stream, &mut tls, deadline).await {
+            return;
+        }
+        if !tls.is_handshaking() {
+            break;
+        }
+        let n = match read_until(stream, &mut chunk, deadline).await {
+            Got::Data(n) => n,
+            got => {
+                not_data(rec, got, "TLS answer", cfg.timeouts.tls);
+                return;
+            }
+        };
+        rec.data(Direction::ToClient, &chunk[..n]);
+        received += n;
+        if received > MAX_HANDSHAKE_BYTES {
+            rec.note(format!(
+                "the server sent over {MAX_HANDSHAKE_BYTES} bytes without completing the handshake; stopped"
+            ));
+            return;
+        }
+        let mut slice = &chunk[..n];
+        while !slice.is_empty() {
+            match tls.read_tls(&mut slice) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    rec.note(format!("TLS input rejected: {e}"));
+                    return;
+                }
+            }
+            if let Err(e) = tls.process_new_packets() {
+                rec.note(format!("TLS handshake failed: {e}"));
+                // rustls queued an alert for the peer: send it, as a client would.
+                let _ = flush_tls(rec, stream, &mut tls, deadline).await;
+                return;
+            }
+        }
+    }
+    let _ = flush_tls(rec, stream, &mut tls, deadline).await;
+    // TLS 1.3 encrypts the Certificate message: the decoder saw only records. The verifier
+    // saw the chain; add it to the timeline as the event a TLS 1.2 decode gives.
+    let have_certs = rec
+        .conn
+        .events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::TlsCertificate { .. }));
+    let seen = verifier.seen.lock().ok().and_then(|s| s.clone());
+    if let (false, Some(p)) = (have_certs, seen) {
+        let certificates = p
+            .chain
+            .iter()
+            .filter_map(|der| crate::wire::x509::parse_certificate(der).ok())
+            .collect();
+        push_event(
+            &mut rec.conn,
+            p.time_ns,
+            None,
+            Direction::ToClient,
+            EventKind::TlsCertificate { certificates },
+        );
+        rec.conn.events.sort_by_key(|e| e.time_ns);
+    }
+    if cfg.http {
+        https_request(rec, stream, &mut tls, cfg, host, path).await;
+    }
+    tls.send_close_notify();
+    let _ = flush_tls(
+        rec,
+        stream,
+        &mut tls,
+        Instant::now() + Duration::from_secs(1),
+    )
+    .await;
+}
+
+/// Step 5: `GET path` inside TLS; the status line, `Date` and `Server`, read with limits.
+async fn https_request(
+    rec: &mut Recorder,
+    stream: &mut TcpStream,
+    tls: &mut rustls::ClientConnection,
+    cfg: &ProbeConfig,
+    host: &str,
+    path: &str,
+) {
+    let request = format!("GET {path} HTTP/1.1");
+    let req = format!(
+        "{request}\r\nHost: {host}\r\nUser-Agent: licpath/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    if tls.writer().write_all(req.as_bytes()).is_err() {
+        return;
+    }
+    let deadline = Instant::now() + cfg.timeouts.http;
+    if !flush_tls(rec, stream, tls, deadline).await {
+        return;
+    }
+    let mut plain = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        let mut pbuf = [0u8; 4096];
+        loop {
+            match tls.reader().read(&mut pbuf) {
+                Ok(0) => break,
+                Ok(n) => plain.extend_from_slice(&pbuf[..n]),
+                Err(_) => break,
+            }
+            if plain.len() > MAX_HEAD {
+                break;
+            }
+        }
+        match parse_response_head(&plain) {
+            _ if plain.is_empty() => {}
+            Head::Complete { head, .. } => {
+                rec.event(
+                    Direction::ToClient,
+                    EventKind::HttpsExchange {
+                        request,
+                        status: head.status,
+                        reason: head.reason.clone(),
+                        date: head.header("date").map(str::to_string),
+                        server: head.header("server").map(str::to_string),
+                    },
+                );
+                return;
+            }
+            Head::Invalid(why) => {
+                rec.note(format!("the HTTPS answer is not HTTP: {why}"));
+                return;
+            }
+            Head::NeedMore if plain.len() > MAX_HEAD => {
+                rec.note(format!("HTTPS answer head longer than {MAX_HEAD} bytes"));
+                return;
+            }
+            Head::NeedMore => {}
+        }
+        let n = match read_until(stream, &mut chunk, deadline).await {
+            Got::Data(n) => n,
+            got => {
+                not_data(rec, got, "HTTP answer inside TLS", cfg.timeouts.http);
+                return;
+            }
+        };
+        rec.data(Direction::ToClient, &chunk[..n]);
+        let mut slice = &chunk[..n];
+        while !slice.is_empty() {
+            if tls.read_tls(&mut slice).is_err() || tls.process_new_packets().is_err() {
+                let _ = flush_tls(rec, stream, tls, deadline).await;
+                return;
+            }
+        }
+    }
+}
+
+/// Plain HTTP (CSLU, call-home over port 80): a GET, as origin-form or through the proxy
+/// in absolute form.
+async fn plain_http(
+    rec: &mut Recorder,
+    stream: &mut TcpStream,
+    cfg: &ProbeConfig,
+    url: &str,
+    host: &str,
+    path: &str,
+    via_proxy: bool,
+) {
+    let target = if via_proxy { url } else { path };
+    let req = format!(
+        "GET {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: licpath/{}\r\nConnection: close\r\n\r\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let deadline = Instant::now() + cfg.timeouts.http;
+    if send(rec, stream, req.as_bytes(), deadline).await {
+        let _ = read_head(rec, stream, cfg.timeouts.http, "HTTP answer").await;
+    }
+}
+
+/// One attempt over one address: TCP, then CONNECT when `proxy`, then TLS/HTTP.
+pub async fn attempt(
+    id: u64,
+    addr: SocketAddr,
+    cfg: &ProbeConfig,
+    target: &super::target::Target,
+    via_proxy: bool,
+) -> Connection {
+    let mut rec = Recorder::new(id, addr);
+    if via_proxy {
+        rec.conn.proxy_target = Some(format!("{}:{}", target.host, target.port));
+    } else {
+        rec.conn.server_name = Some(target.host.clone());
+    }
+    let Some(mut stream) = connect(&mut rec, cfg, addr).await else {
+        return rec.conn;
+    };
+    let tunnel = match (via_proxy, target.scheme) {
+        (true, super::target::Scheme::Https) => {
+            http_connect(&mut rec, &mut stream, cfg, &target.host, target.port).await
+        }
+        _ => true,
+    };
+    if tunnel {
+        match target.scheme {
+            super::target::Scheme::Https => {
+                tls_and_http(&mut rec, &mut stream, cfg, &target.host, &target.path).await
+            }
+            super::target::Scheme::Http => {
+                plain_http(
+                    &mut rec,
+                    &mut stream,
+                    cfg,
+                    &target.url(),
+                    &target.host,
+                    &target.path,
+                    via_proxy,
+                )
+                .await
+            }
+        }
+    }
+    rec.close();
+    let _ = stream.shutdown().await;
+    rec.conn
+}
