@@ -364,3 +364,69 @@ fn json_dns_failure_is_a_timeline_finding() {
     assert_eq!((f.code.as_str(), f.step.as_str()), ("dns_timeout", "dns"));
     assert!(f.evidence.iter().all(|e| e.what.contains("unanswered")));
 }
+
+#[test]
+fn check_prints_one_line_per_target_and_exits_by_verdict() {
+    // A loopback port nobody listens on: refused, the first failing step is TCP.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("https://smartreceiver.cisco.com:{port}/licservice/license");
+    let o = licpath(&[
+        "check",
+        "--resolve",
+        "smartreceiver.cisco.com=127.0.0.1",
+        &url,
+        "cslu@127.0.0.1:1",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with(&format!("FAIL  {url}: tcp: tcp_refused: ")),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with(
+            "FAIL  cslu@127.0.0.1:1 (http://127.0.0.1:1/cslu/v1/pi): tcp: tcp_refused"
+        ),
+        "{out}"
+    );
+
+    let o = licpath(&[
+        "check",
+        "--json",
+        "--resolve",
+        "smartreceiver.cisco.com=127.0.0.1",
+        &url,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["command"], "check");
+    assert_eq!(doc["end_reason"], "completed");
+    assert_eq!(doc["reports"][0]["format"], "live probe");
+    assert_eq!(
+        doc["reports"][0]["timeline"]["connections"][0]["findings"][0]["code"],
+        "tcp_refused"
+    );
+}
+
+#[test]
+fn probe_usage_errors_exit_2_with_one_line() {
+    for args in [
+        &["check", "--proxy", "proxy-without-port"][..],
+        &["check", "nosuchpreset"],
+        &["check", "ftp://example.com/"],
+        &["check", "--dns-server", "not-an-ip"],
+        &["check", "--tcp-timeout", "0"],
+        &["check", "--source-interface", "no-such-if0"],
+        &["probe", "--presets", "/nonexistent-dir"],
+    ] {
+        let o = licpath(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert!(!stderr(&o).trim().is_empty(), "{args:?}");
+    }
+}

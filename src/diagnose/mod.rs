@@ -727,9 +727,9 @@ fn diagnose_certs(
     for c in certs {
         let name = c.subject_cn.clone().unwrap_or_else(|| c.subject.clone());
         if at > c.not_after {
-            f.push(finding(FindingCode::CertExpired, Severity::Error, Step::Cert, format!("certificate '{name}' had expired when captured (notAfter {})", date(c.not_after)), "A certificate in the chain was past its validity at the time of the capture. If the switch's clock is right, the server must renew it; if the switch's clock is wrong, fix the clock.", &["show clock", "ntp server <ntp-server>", "clock calendar-valid"], vec![ev(ce, format!("Certificate {name}"))]));
+            f.push(finding(FindingCode::CertExpired, Severity::Error, Step::Cert, format!("certificate '{name}' had expired when seen (notAfter {})", date(c.not_after)), "A certificate in the chain was past its validity at the time of the capture or probe. If the switch's clock is right, the server must renew it; if the switch's clock is wrong, fix the clock.", &["show clock", "ntp server <ntp-server>", "clock calendar-valid"], vec![ev(ce, format!("Certificate {name}"))]));
         } else if at < c.not_before {
-            f.push(finding(FindingCode::CertNotYetValid, Severity::Error, Step::Cert, format!("certificate '{name}' was not yet valid when captured (notBefore {})", date(c.not_before)), "The certificate's validity starts after the capture's time: either the capturing clock is behind (the switch logs %PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID) or the certificate was issued with a future date.", &["show clock", "ntp server <ntp-server>", "clock calendar-valid"], vec![ev(ce, format!("Certificate {name}"))]));
+            f.push(finding(FindingCode::CertNotYetValid, Severity::Error, Step::Cert, format!("certificate '{name}' was not yet valid when seen (notBefore {})", date(c.not_before)), "The certificate's validity starts after the time it was seen: either the capturing clock is behind (the switch logs %PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID) or the certificate was issued with a future date.", &["show clock", "ntp server <ntp-server>", "clock calendar-valid"], vec![ev(ce, format!("Certificate {name}"))]));
         } else if cfg.now_unix > c.not_after {
             f.push(finding(
                 FindingCode::CertExpired,

@@ -93,8 +93,37 @@ pub fn check_line(label: &str, t: &Timeline) -> String {
 pub fn format_utc(ns: i64) -> String {
     let secs = ns.div_euclid(1_000_000_000);
     let ms = ns.rem_euclid(1_000_000_000) / 1_000_000;
-    let days = secs.div_euclid(86_400);
+    let (y, m, d) = civil(secs.div_euclid(86_400));
     let sod = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{ms:03} UTC",
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+/// Seconds since the epoch → an HTTP IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+pub fn format_http_date(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let (y, m, d) = civil(days);
+    let sod = secs.rem_euclid(86_400);
+    const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MON: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {d:02} {} {y:04} {:02}:{:02}:{:02} GMT",
+        WD[days.rem_euclid(7) as usize],
+        MON[(m - 1) as usize],
+        sod / 3600,
+        sod % 3600 / 60,
+        sod % 60
+    )
+}
+
+/// Days since the epoch → (year, month, day), Howard Hinnant's civil_from_days.
+fn civil(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -104,16 +133,23 @@ pub fn format_utc(ns: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{ms:03} UTC",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    (y, m, d)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn http_date_round_trip() {
+        assert_eq!(
+            super::format_http_date(784_111_777),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+        for s in [0, 951_782_400, 1_795_305_600, 4_102_444_799] {
+            let d = super::format_http_date(s);
+            assert_eq!(crate::wire::http::parse_http_date(&d), Some(s), "{d}");
+        }
+    }
+
     #[test]
     fn utc() {
         assert_eq!(super::format_utc(0), "1970-01-01 00:00:00.000 UTC");
