@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod diagnose;
 pub mod flow;
+pub mod ios;
 pub mod model;
 pub mod pipeline;
 pub mod probe;

@@ -54,13 +54,29 @@ licpath probe                                   # smart transport, system resolv
 licpath probe --dns-server 10.0.0.53 --proxy proxy.example.com:80\n  \
 licpath probe --source-interface eth1 --ios-version 17.3.2 callhome\n  \
 licpath probe --trust-store trustpool.pem --resolve smartreceiver.cisco.com=10.9.9.9\n  \
-licpath check --json smart callhome > result.json";
+licpath check --json smart callhome > result.json\n  \
+licpath probe --from-config show-run.txt --map Vlan10=eth1\n  \
+licpath probe --from-config show-tech-license.txt --plan-only";
 
 #[derive(Args, Clone)]
 struct ProbeArgs {
     /// What to probe: smart, callhome, cslu, cslu@HOST, a preset of yours, or a URL.
-    #[arg(value_name = "TARGET", default_value = "smart")]
+    /// Default: smart, or what --from-config derives.
+    #[arg(value_name = "TARGET")]
     targets: Vec<String>,
+    /// Derive the plan from the switch's own text: `show running-config`, `show license
+    /// status`, `show license tech support` (pasted into one file is fine). Flags given
+    /// here override what the file says.
+    #[arg(long, value_name = "FILE")]
+    from_config: Option<PathBuf>,
+    /// With --from-config: the local interface (or Linux VRF device) standing in for a
+    /// switch interface or VRF, e.g. --map Vlan10=eth1 --map Mgmt-vrf=mgmt; repeatable.
+    #[arg(long = "map", value_name = "SWITCH=LOCAL")]
+    maps: Vec<String>,
+    /// With --from-config: print the derived plan and the configuration findings, and
+    /// probe nothing.
+    #[arg(long)]
+    plan_only: bool,
     /// Ask this name server (like `ip name-server`); repeatable, asked in order.
     /// Default: the system's resolvers.
     #[arg(long = "dns-server", value_name = "IP[:PORT]", value_parser = parse_dns_server)]
@@ -73,6 +89,9 @@ struct ProbeArgs {
     /// (`license smart vrf`). DNS queries leave from this interface's address.
     #[arg(long, value_name = "IFACE")]
     source_interface: Option<String>,
+    /// DNS queries leave from this interface instead (`ip domain lookup source-interface`).
+    #[arg(long, value_name = "IFACE")]
+    dns_source_interface: Option<String>,
     /// Send from this local address.
     #[arg(long, value_name = "IP")]
     source_address: Option<std::net::IpAddr>,
@@ -198,8 +217,18 @@ enum ColorChoice {
 struct AnalyzeArgs {
     /// Capture files exported from the switch (monitor capture ... export) or taken anywhere
     /// on the path. Each file is analysed on its own.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "logs", value_name = "FILE")]
     files: Vec<PathBuf>,
+    /// Text from the switch: `show logging`, `show license eventlog`, `show license tech
+    /// support`, `show license history message`, a syslog file. Its messages become
+    /// findings; with captures they are lined up with the connections. Repeatable.
+    #[arg(long, value_name = "TEXT-FILE")]
+    logs: Vec<PathBuf>,
+    /// With --logs: the switch clock minus the capture's clock, in seconds (e.g. 3600 when
+    /// the switch runs on CET and the capture on UTC). Default: estimated by lining up
+    /// failure/recovery messages with licensing connections.
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    clock_offset: Option<f64>,
     /// Print one JSON document (schema: docs/json-schema.md) instead of text.
     #[arg(long)]
     json: bool,
@@ -274,25 +303,69 @@ fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
     }
     let dir_refs: Vec<&std::path::Path> = dirs.iter().map(|d| d.as_path()).collect();
     let presets = target::load_presets(&dir_refs)?;
-    let targets = args
-        .targets
+    let from_config = match &args.from_config {
+        Some(path) => Some(plan_from_config(path, &args.maps)?),
+        None if !args.maps.is_empty() || args.plan_only => {
+            return Err("--map and --plan-only go with --from-config FILE".into());
+        }
+        None => None,
+    };
+    let plan = from_config.as_ref().map(|(_, p, _)| p);
+    let mut target_names = args.targets.clone();
+    if target_names.is_empty() {
+        match plan {
+            Some(p) => target_names.extend(p.targets.iter().map(|t| t.url.clone())),
+            None => target_names.push("smart".into()),
+        }
+    }
+    let targets = target_names
         .iter()
         .map(|t| target::resolve_target(t, &presets))
         .collect::<Result<Vec<_>, _>>()?;
+    let ios_version = args.ios_version.or_else(|| {
+        plan.and_then(|p| p.ios_version.as_deref())
+            .and_then(|v| v.parse().ok())
+    });
     let trust = match &args.trust_store {
         Some(path) => {
             let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
             TrustProfile::from_pem(&path.display().to_string(), &pem)?
         }
-        None => TrustProfile::ios_xe(args.ios_version),
+        None => TrustProfile::ios_xe(ios_version),
     };
+    let plan_proxy = match plan.and_then(|p| p.proxy.as_deref()) {
+        Some(pp) => Some(parse_proxy(pp)?),
+        None => None,
+    };
+    let local = |b: Option<&licpath::ios::plan::Binding>| b.and_then(|b| b.local.clone());
+    let mut resolve = args.resolve.clone();
+    if let Some(p) = plan {
+        resolve.extend(p.resolve.iter().cloned());
+    }
     let secs = std::time::Duration::from_secs_f64;
     let cfg = std::sync::Arc::new(ProbeConfig {
-        dns_servers: args.dns_servers.clone(),
-        resolve: args.resolve.clone(),
-        source_interface: args.source_interface.clone(),
+        dns_servers: if args.dns_servers.is_empty() {
+            plan.map(|p| {
+                p.dns_servers
+                    .iter()
+                    .map(|ip| std::net::SocketAddr::new(*ip, 53))
+                    .collect()
+            })
+            .unwrap_or_default()
+        } else {
+            args.dns_servers.clone()
+        },
+        resolve,
+        source_interface: args
+            .source_interface
+            .clone()
+            .or_else(|| local(plan.and_then(|p| p.source.as_ref()))),
         source_address: args.source_address,
-        proxy: args.proxy.clone(),
+        dns_source_interface: args
+            .dns_source_interface
+            .clone()
+            .or_else(|| local(plan.and_then(|p| p.dns_source.as_ref()))),
+        proxy: args.proxy.clone().or(plan_proxy),
         proxy_basic: args.proxy_user.as_deref().map(|u| base64(u.as_bytes())),
         timeouts: Timeouts {
             dns: secs(args.dns_timeout),
@@ -304,6 +377,40 @@ fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
         tls_max_12: args.tls_max == "1.2",
         http: !args.no_http,
     });
+    let plan_report = from_config
+        .as_ref()
+        .map(|(file, plan, findings)| json::PlanReport {
+            file,
+            plan,
+            findings,
+        });
+    let plan_failed = from_config.as_ref().is_some_and(|(_, _, f)| {
+        f.iter()
+            .any(|f| f.severity == licpath::model::Severity::Error)
+    });
+    if let Some(pr) = &plan_report
+        && (args.plan_only || targets.is_empty())
+    {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        let r = if args.json {
+            json::write_json(&mut out, "probe", "completed", Vec::new(), Some(*pr))
+        } else {
+            text::write_plan(
+                &mut out,
+                pr.file,
+                pr.plan,
+                pr.findings,
+                color_of(args.color),
+            )
+        };
+        if let Err(e) = r
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            return Err(format!("writing the report: {e}"));
+        }
+        return Ok(if plan_failed { EXIT_FINDINGS } else { 0 });
+    }
     // Fail early on a source binding the kernel refuses: a usage error, not a finding.
     if cfg.source_interface.is_some() || cfg.source_address.is_some() {
         let probe_addr = match cfg.source_address {
@@ -369,7 +476,7 @@ fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
             .zip(&labels)
             .map(|((_, t), l)| json::report(l, "live probe", t))
             .collect();
-        json::write_json(&mut out, command, end_reason, reports)
+        json::write_json(&mut out, command, end_reason, reports, plan_report)
     } else if check {
         timelines
             .iter()
@@ -377,8 +484,15 @@ fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
             .try_for_each(|((_, t), l)| writeln!(out, "{}", report::check_line(l, t)))
     } else {
         let color = color_of(args.color);
-        timelines.iter().zip(&labels).try_for_each(|((_, t), l)| {
-            text::write_text(&mut out, l, "live probe", t, color).and_then(|_| writeln!(out))
+        let plan_text = match &plan_report {
+            Some(pr) => text::write_plan(&mut out, pr.file, pr.plan, pr.findings, color)
+                .and_then(|_| writeln!(out)),
+            None => Ok(()),
+        };
+        plan_text.and_then(|_| {
+            timelines.iter().zip(&labels).try_for_each(|((_, t), l)| {
+                text::write_text(&mut out, l, "live probe", t, color).and_then(|_| writeln!(out))
+            })
         })
     };
     if let Err(e) = write_result
@@ -392,7 +506,61 @@ fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
     let all_ok = timelines
         .iter()
         .all(|(_, t)| report::overall_verdict(t) == OverallVerdict::Ok);
-    Ok(if all_ok { 0 } else { EXIT_FINDINGS })
+    Ok(if all_ok && !plan_failed {
+        0
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// Read the switch's configuration text: (file name, plan, configuration findings).
+fn plan_from_config(
+    path: &std::path::Path,
+    maps: &[String],
+) -> Result<
+    (
+        String,
+        licpath::ios::plan::ProbePlan,
+        Vec<licpath::model::Finding>,
+    ),
+    String,
+> {
+    let name = path.display().to_string();
+    let text = read_text_file(path)?;
+    let cfg = licpath::ios::config::parse_config(&text);
+    if cfg.lines_used == 0 {
+        return Err(format!(
+            "{name}: no licensing configuration found (expected show running-config, show license status or show license tech support)"
+        ));
+    }
+    let map = licpath::ios::plan::InterfaceMap::parse(maps)?;
+    let plan = licpath::ios::plan::derive(&cfg, &map);
+    let findings = licpath::diagnose::config::check_config(&cfg, &plan, &name);
+    Ok((name, plan, findings))
+}
+
+/// Text pasted from a terminal: at most 64 MiB, any encoding (invalid UTF-8 replaced).
+fn read_text_file(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    const MAX: u64 = 64 << 20;
+    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut buf = Vec::new();
+    f.take(MAX + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if buf.len() as u64 > MAX {
+        return Err(format!(
+            "{}: larger than 64 MiB: not text pasted from a switch",
+            path.display()
+        ));
+    }
+    if buf.iter().take(4096).filter(|&&b| b == 0).count() > 8 {
+        return Err(format!(
+            "{}: binary data, not text from the switch (a capture goes to 'licpath analyze FILE')",
+            path.display()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
 }
 
 fn now_unix() -> i64 {
@@ -440,6 +608,50 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, String> {
         results.push((name, summary.format, timeline));
     }
 
+    if !args.logs.is_empty() {
+        let inputs = args
+            .logs
+            .iter()
+            .map(|p| Ok((p.display().to_string(), read_text_file(p)?)))
+            .collect::<Result<Vec<_>, String>>()?;
+        let offset = args.clock_offset.map(|s| (s * 1e9) as i64);
+        if results.is_empty() {
+            let names: Vec<String> = inputs.iter().map(|(n, _)| n.clone()).collect();
+            let mut t = Timeline::empty(licpath::model::Source::Logs {
+                files: names.clone(),
+            });
+            let year = licpath::report::format_utc(now_unix() * 1_000_000_000)[..4]
+                .parse()
+                .ok();
+            let mut log = licpath::ios::logs::read_logs(&inputs, year);
+            for e in &mut log.entries {
+                e.time_ns = e.switch_time_ns;
+            }
+            t.start_ns = log.entries.iter().filter_map(|e| e.time_ns).min();
+            t.end_ns = log.entries.iter().filter_map(|e| e.time_ns).max();
+            t.findings = licpath::diagnose::logs::log_findings(&log);
+            warn_if_nothing_recognised(&log);
+            t.switch_log = Some(log);
+            results.push((names.join(", "), "switch log", t));
+        } else {
+            for (_, _, t) in &mut results {
+                let year = t
+                    .start_ns
+                    .and_then(|s| licpath::report::format_utc(s)[..4].parse().ok());
+                let mut log = licpath::ios::logs::read_logs(&inputs, year);
+                licpath::diagnose::logs::correlate(&mut log, t, offset);
+                t.findings
+                    .extend(licpath::diagnose::logs::log_findings(&log));
+                t.switch_log = Some(log);
+            }
+            if let Some((_, _, t)) = results.first()
+                && let Some(log) = &t.switch_log
+            {
+                warn_if_nothing_recognised(log);
+            }
+        }
+    }
+
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let write_result = if args.json {
@@ -447,7 +659,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, String> {
             .iter()
             .map(|(n, f, t)| json::report(n, f, t))
             .collect();
-        json::write_json(&mut out, "analyze", "completed", reports)
+        json::write_json(&mut out, "analyze", "completed", reports, None)
     } else {
         let color = color_of(args.color);
         results.iter().try_for_each(|(n, f, t)| {
@@ -465,4 +677,14 @@ fn analyze(args: &AnalyzeArgs) -> Result<u8, String> {
     } else {
         0
     })
+}
+
+fn warn_if_nothing_recognised(log: &licpath::model::SwitchLog) {
+    if log.entries.is_empty() {
+        eprintln!(
+            "licpath: warning: {}: no licensing message recognised in {} line(s) (SMART_LIC, CALL_HOME, PKI, SAEVT_, tech-support statistics)",
+            log.files.join(", "),
+            log.lines_read
+        );
+    }
 }

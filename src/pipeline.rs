@@ -48,7 +48,7 @@ pub fn analyze_file(
             },
             explanation: "The capture file is cut short (an interrupted export or copy). Everything before the cut was analysed; connections still open at the cut show as unfinished.".into(),
             remediation: vec!["monitor capture NAME export location flash:NAME.pcap   ! export again after 'monitor capture NAME stop'".into()],
-            evidence: vec![Evidence { frame: Some(summary.frames), time_ns: end, what: "last complete frame".into() }],
+            evidence: vec![Evidence { frame: Some(summary.frames), time_ns: end, what: "last complete frame".into(), log: None }],
         });
     }
     diagnose(&mut timeline, dcfg);

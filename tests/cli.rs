@@ -430,3 +430,185 @@ fn probe_usage_errors_exit_2_with_one_line() {
         assert!(!stderr(&o).trim().is_empty(), "{args:?}");
     }
 }
+
+fn json_value(args: &[&str]) -> (serde_json::Value, i32) {
+    let o = licpath(args);
+    let v = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
+    (v, o.status.code().unwrap())
+}
+
+#[test]
+fn analyze_logs_with_a_capture_lines_them_up() {
+    // syn-dropped.pcap: one licensing connection whose SYNs go unanswered. The switch's
+    // clock runs an hour ahead (CET shown as UTC), and it logs the timeout at the end.
+    let (doc, _) = json_value(&["analyze", "--json", &cap("syn-dropped.pcap")]);
+    let conn = &doc["reports"][0]["timeline"]["connections"][0];
+    let end_s = conn["end_ns"].as_i64().unwrap() / 1_000_000_000;
+    let stamp = |secs: i64| {
+        let t = licpath::report::format_utc(secs * 1_000_000_000);
+        // "YYYY-MM-DD HH:MM:SS UTC" → "2026-11-22 10:00:00.000 UTC" eventlog style.
+        format!("{}.000 UTC", &t[..19])
+    };
+    let log = format!(
+        "{} SAEVT_COMM_FAIL error=\"Connection timed out\"\n{} SAEVT_COMM_FAIL error=\"Connection timed out\"\n",
+        stamp(end_s - 86_400 + 3600),
+        stamp(end_s + 3600 + 1)
+    );
+    let logfile = tmpfile("eventlog.txt", log.as_bytes());
+    let logs = logfile.to_str().unwrap();
+    let (doc, code) = json_value(&[
+        "analyze",
+        "--json",
+        "--logs",
+        logs,
+        &cap("syn-dropped.pcap"),
+    ]);
+    assert_eq!(code, 1);
+    let t = &doc["reports"][0]["timeline"];
+    let sl = &t["switch_log"];
+    let off = sl["clock_offset_ns"].as_i64().expect("estimated offset");
+    assert!((off / 1_000_000_000 - 3601).abs() <= 1, "{off}");
+    assert_eq!(sl["entries"][1]["connection"], conn["id"]);
+    assert_eq!(sl["entries"][1]["message"], "event_comm_fail");
+    assert!(sl["entries"][0]["connection"].is_null());
+    let log_finding = t["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "tcp_timeout" && f["evidence"][0]["log"].is_string())
+        .expect("tcp_timeout from the log, with a log line as evidence");
+    assert_eq!(log_finding["severity"], "error");
+
+    // The text report shows both on one clock.
+    let o = licpath(&["analyze", "--logs", logs, &cap("syn-dropped.pcap")]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("Switch log"), "{text}");
+    assert!(text.contains("= connection #1"), "{text}");
+    assert!(text.contains("ahead of the capture's"), "{text}");
+
+    // A given offset wins over the estimate.
+    let (doc, _) = json_value(&[
+        "analyze",
+        "--json",
+        "--clock-offset",
+        "-5",
+        "--logs",
+        logs,
+        &cap("syn-dropped.pcap"),
+    ]);
+    let sl = &doc["reports"][0]["timeline"]["switch_log"];
+    assert_eq!(sl["clock_offset_ns"].as_i64(), Some(-5_000_000_000));
+    assert!(sl["entries"][1]["connection"].is_null());
+}
+
+#[test]
+fn analyze_logs_alone_and_bad_text() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ios");
+    let f = data.join("show-logging-17.9-flapping.txt");
+    let (doc, code) = json_value(&["analyze", "--json", "--logs", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "recovered since: warnings only");
+    let t = &doc["reports"][0]["timeline"];
+    assert_eq!(t["source"]["kind"], "logs");
+    let codes: Vec<&str> = t["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["tcp_timeout", "comm_flapping"]);
+
+    // A capture given as --logs: one line, exit 2.
+    let o = licpath(&["analyze", "--logs", &cap("syn-dropped.pcap")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("binary data"), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1);
+    // Text with nothing to recognise: a warning, not an error.
+    let p = tmpfile("nothing.txt", b"hello\nworld\n");
+    let o = licpath(&["analyze", "--logs", p.to_str().unwrap()]);
+    assert!(stderr(&o).contains("no licensing message recognised"));
+    // Neither captures nor logs: usage error.
+    assert_eq!(licpath(&["analyze"]).status.code(), Some(2));
+}
+
+#[test]
+fn probe_from_config_plan_only() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ios");
+    let f = data.join("running-config-callhome-16.12.txt");
+    let (doc, code) = json_value(&[
+        "probe",
+        "--from-config",
+        f.to_str().unwrap(),
+        "--map",
+        "Vlan200=eth9",
+        "--plan-only",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "call-home without service call-home is an error");
+    let plan = &doc["plan"]["plan"];
+    assert_eq!(plan["transport"], "callhome");
+    assert_eq!(plan["proxy"], "proxy.corp.example:3128");
+    assert_eq!(plan["source"]["local"], "eth9");
+    assert_eq!(doc["verdict"], "failed");
+    assert!(doc["reports"].as_array().unwrap().is_empty());
+    let codes: Vec<&str> = doc["plan"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"config_callhome_disabled"), "{codes:?}");
+
+    let o = licpath(&["probe", "--from-config", &cap("syn-dropped.pcap")]);
+    assert_eq!(o.status.code(), Some(2));
+    let p = tmpfile("empty-config.txt", b"hostname sw1\ninterface Vlan1\n");
+    let o = licpath(&["probe", "--from-config", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no licensing configuration"),
+        "{}",
+        stderr(&o)
+    );
+    let o = licpath(&["probe", "--plan-only"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn probe_from_config_runs_the_switch_plan() {
+    use std::io::{Read, Write};
+    // A CSLU on loopback: the plan derived from the config must reach it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        let n = s.read(&mut buf).unwrap_or(0);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    });
+    let cfg = format!(
+        "version 17.12\nip name-server 127.0.0.1\nlicense smart transport cslu\nlicense smart url cslu http://127.0.0.1:{port}/cslu/v1/pi\n"
+    );
+    let p = tmpfile("cslu-config.txt", cfg.as_bytes());
+    let (doc, code) = json_value(&[
+        "probe",
+        "--from-config",
+        p.to_str().unwrap(),
+        "--json",
+        "--tcp-timeout",
+        "3",
+    ]);
+    let request = server.join().unwrap();
+    assert!(request.starts_with("GET /cslu/v1/pi HTTP/1.1"), "{request}");
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["plan"]["plan"]["transport"], "cslu");
+    assert_eq!(doc["reports"][0]["verdict"], "ok");
+    assert!(
+        doc["reports"][0]["file"]
+            .as_str()
+            .unwrap()
+            .contains(&port.to_string())
+    );
+}

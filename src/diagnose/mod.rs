@@ -2,6 +2,8 @@
 //! current time comes in [`DiagnoseConfig::now_unix`]. The probe and the capture analyser
 //! share these rules; nothing else decides what a failure means.
 
+pub mod config;
+pub mod logs;
 pub mod trust;
 
 use crate::model::*;
@@ -55,6 +57,7 @@ fn ev(e: &Event, what: impl Into<String>) -> Evidence {
         frame: e.frame,
         time_ns: e.time_ns,
         what: what.into(),
+        log: None,
     }
 }
 
@@ -103,6 +106,7 @@ fn diagnose_dns(t: &mut Timeline) {
                     frame: r.frame,
                     time_ns: r.time_ns,
                     what: format!("{} {} from {} -> {}", d.qtype, name, d.server, r.rcode),
+                    log: None,
                 },
                 None => Evidence {
                     frame: d.query_frame,
@@ -115,6 +119,7 @@ fn diagnose_dns(t: &mut Timeline) {
                         d.retries,
                         if d.retries == 1 { "y" } else { "ies" }
                     ),
+                    log: None,
                 },
             })
             .collect();

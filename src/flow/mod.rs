@@ -482,7 +482,7 @@ impl Analyzer {
                 summary: format!("{} frame(s) have a timestamp earlier than the frame before", self.stats.time_went_backwards),
                 explanation: "Switch exports are not guaranteed to be time-ordered (DOMAIN.md §5). licpath keeps file order for sequencing and uses timestamps only for timings, so some intervals may look negative.".into(),
                 remediation: vec![],
-                evidence: vec![Evidence { frame: Some(frame), time_ns: t, what: "first frame whose time goes backwards".into() }],
+                evidence: vec![Evidence { frame: Some(frame), time_ns: t, what: "first frame whose time goes backwards".into(), log: None }],
             });
         }
         if let Some((frame, t)) = self.truncated_first {
@@ -494,7 +494,7 @@ impl Analyzer {
                 summary: format!("{} frame(s) were captured shorter than they were on the wire", self.stats.frames_truncated),
                 explanation: "Those frames were cut by the capture's snap length; bytes past the cut are treated as a capture gap, not as a protocol error.".into(),
                 remediation: vec!["monitor capture NAME limit packet-len 9500   ! capture whole frames".into()],
-                evidence: vec![Evidence { frame: Some(frame), time_ns: t, what: "first truncated frame".into() }],
+                evidence: vec![Evidence { frame: Some(frame), time_ns: t, what: "first truncated frame".into(), log: None }],
             });
         }
         Timeline {
@@ -509,6 +509,7 @@ impl Analyzer {
             hidden_connections: self.hidden_connections,
             overflow: OverflowSummary::default(),
             hidden_dns,
+            switch_log: None,
         }
     }
 }

@@ -15,8 +15,16 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Source {
-    Capture { files: Vec<String> },
-    Probe { targets: Vec<String> },
+    Capture {
+        files: Vec<String>,
+    },
+    Probe {
+        targets: Vec<String>,
+    },
+    /// Only text from the switch (`analyze --logs` without a capture).
+    Logs {
+        files: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +44,82 @@ pub struct Timeline {
     /// Licensing connections past the display cap: diagnosed, counted, not kept.
     pub overflow: OverflowSummary,
     pub hidden_dns: u64,
+    /// What the switch's own logs say (`analyze --logs`), on this timeline's clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub switch_log: Option<SwitchLog>,
+}
+
+/// Lines recognised in text pasted from the switch (`show logging`, `show license
+/// eventlog`, `show license tech support`, ...), and how they line up with the packets.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SwitchLog {
+    pub files: Vec<String>,
+    pub lines_read: u64,
+    pub entries: Vec<LogEntry>,
+    /// Switch clock minus this timeline's clock (ns), when known.
+    pub clock_offset_ns: Option<i64>,
+    /// How the offset was found, in words (given, estimated from N pairs, unknown).
+    pub clock_offset_basis: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    /// Which of `files` (0-based) and the 1-based line in it.
+    pub file: usize,
+    pub line: u64,
+    /// The timestamp as the switch printed it.
+    pub timestamp: Option<String>,
+    /// The switch's clock in ns since the epoch (a missing year or an unknown zone is
+    /// inferred: see `time_inferred`).
+    pub switch_time_ns: Option<i64>,
+    pub time_inferred: bool,
+    /// On this timeline's clock (switch time minus the offset), when the offset is known.
+    pub time_ns: Option<i64>,
+    #[serde(flatten)]
+    pub kind: LogKind,
+    /// The line itself (capped).
+    pub text: String,
+    /// The connection of the capture this entry matches, if any.
+    pub connection: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", tag = "message")]
+pub enum LogKind {
+    /// `%SMART_LIC-3-COMM_FAILED`; `server` is `cssm` or `cslu`.
+    CommFailed { server: String, reason: String },
+    /// `%SMART_LIC-5-COMM_RESTORED`.
+    CommRestored { server: String },
+    /// `%CALL_HOME-...` with an `(ERR nnn : text)`.
+    CallHomeFailed {
+        url: Option<String>,
+        error: Option<u16>,
+        reason: String,
+    },
+    /// `show license eventlog`: `SAEVT_COMM_FAIL error="..."`.
+    EventCommFail { error: String },
+    /// `show license eventlog`: `SAEVT_COMM_RESTORED`.
+    EventCommRestored,
+    /// `%PKI-3-CRL_FETCH_FAIL` / `%PKI-4-CRLHTTPFETCHFAIL`.
+    CrlFetchFail {
+        trustpoint: Option<String>,
+        reason: Option<String>,
+    },
+    /// `%PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID`.
+    CertNotYetValid,
+    /// `%PKI-3-CERTIFICATE_INVALID_EXPIRED`.
+    CertExpired,
+    /// `show license tech support`: one message type's communication statistics.
+    TechSupport {
+        message_type: String,
+        total: Option<u64>,
+        success: Option<u64>,
+        fail: Option<u64>,
+        last_response: Option<String>,
+        failure_reason: Option<String>,
+    },
+    /// Another SMART_LIC / CALL_HOME / PKI message, kept for the timeline.
+    Other { mnemonic: String },
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -141,6 +225,21 @@ pub enum FindingCode {
     NonProductionEndpoint,
     /// Extension: the capture holds only the client's side of a connection.
     CaptureOneDirection,
+    /// Switch log: name resolution failed; the log does not say how (extension).
+    DnsUnresolved,
+    /// Switch log: the exchange failed past TCP without the log saying where (extension).
+    CommFailed,
+    /// Switch configuration: transport cslu with no CSLU address (extension).
+    ConfigCsluNoAddress,
+    /// Switch configuration: call-home transport without `service call-home` (extension).
+    ConfigCallhomeDisabled,
+    /// Switch configuration: a static `ip host` for a Cisco licensing name (extension).
+    ConfigStaticHost,
+    /// Switch configuration: no name server usable from the licensing VRF, or DNS lookup
+    /// disabled (extension).
+    ConfigNoNameServer,
+    /// Switch configuration: `license smart transport off` (extension).
+    ConfigTransportOff,
 }
 
 impl FindingCode {
@@ -184,6 +283,13 @@ impl FindingCode {
             CaptureTimeBackwards => "capture_time_backwards",
             NonProductionEndpoint => "non_production_endpoint",
             CaptureOneDirection => "capture_one_direction",
+            DnsUnresolved => "dns_unresolved",
+            CommFailed => "comm_failed",
+            ConfigCsluNoAddress => "config_cslu_no_address",
+            ConfigCallhomeDisabled => "config_callhome_disabled",
+            ConfigStaticHost => "config_static_host",
+            ConfigNoNameServer => "config_no_name_server",
+            ConfigTransportOff => "config_transport_off",
         }
     }
 }
@@ -205,6 +311,9 @@ pub struct Evidence {
     pub frame: Option<u64>,
     pub time_ns: i64,
     pub what: String,
+    /// A line of the switch's own text (`file:line`) instead of a frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -526,6 +635,24 @@ impl OverflowSummary {
 }
 
 impl Timeline {
+    /// A timeline with no packets: for logs read on their own.
+    pub fn empty(source: Source) -> Timeline {
+        Timeline {
+            schema_version: SCHEMA_VERSION,
+            source,
+            start_ns: None,
+            end_ns: None,
+            stats: CaptureStats::default(),
+            dns: Vec::new(),
+            connections: Vec::new(),
+            findings: Vec::new(),
+            hidden_connections: 0,
+            overflow: OverflowSummary::default(),
+            hidden_dns: 0,
+            switch_log: None,
+        }
+    }
+
     pub fn all_findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings
             .iter()

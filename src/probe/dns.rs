@@ -42,7 +42,10 @@ fn bind_addr(cfg: &ProbeConfig, server: SocketAddr) -> Option<SocketAddr> {
     if let Some(a) = cfg.source_address {
         return Some(SocketAddr::new(a, 0));
     }
-    let iface = cfg.source_interface.as_deref()?;
+    let iface = cfg
+        .dns_source_interface
+        .as_deref()
+        .or(cfg.source_interface.as_deref())?;
     let domain = socket2::Domain::for_address(server);
     let s = socket2::Socket::new(domain, socket2::Type::DGRAM, None).ok()?;
     s.bind_device(Some(iface.as_bytes())).ok()?;

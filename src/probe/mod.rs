@@ -56,6 +56,9 @@ pub struct ProbeConfig {
     pub resolve: Vec<(String, IpAddr)>,
     pub source_interface: Option<String>,
     pub source_address: Option<IpAddr>,
+    /// Where DNS queries leave from when it differs from `source_interface` (`ip domain
+    /// lookup source-interface`).
+    pub dns_source_interface: Option<String>,
     /// `--proxy HOST:PORT`.
     pub proxy: Option<(String, u16)>,
     /// `--proxy-user`, already base64-encoded `user:password`.
@@ -195,6 +198,7 @@ pub async fn probe_target(
         hidden_connections: 0,
         overflow: OverflowSummary::default(),
         hidden_dns: 0,
+        switch_log: None,
     };
     if addrs.is_empty()
         && t.dns.is_empty()

@@ -2,7 +2,8 @@
 //! `docs/json-schema.md`. Consumers are tested with their own types in `tests/json.rs`.
 
 use super::{OverallVerdict, overall_verdict};
-use crate::model::{SCHEMA_VERSION, Severity, Timeline};
+use crate::ios::plan::ProbePlan;
+use crate::model::{Finding, SCHEMA_VERSION, Severity, Timeline};
 use serde::Serialize;
 use std::io::Write;
 
@@ -24,7 +25,18 @@ struct Document<'a> {
     /// Why the run ended: `completed`, or `interrupted` (Ctrl-C; reports are partial).
     end_reason: &'a str,
     verdict: OverallVerdict,
+    /// `probe --from-config`: what was read from the switch's configuration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<PlanReport<'a>>,
     reports: Vec<CaptureReport<'a>>,
+}
+
+/// The plan derived from the switch's configuration, and what is wrong with it.
+#[derive(Serialize, Clone, Copy)]
+pub struct PlanReport<'a> {
+    pub file: &'a str,
+    pub plan: &'a ProbePlan,
+    pub findings: &'a [Finding],
 }
 
 pub fn report<'a>(file: &'a str, format: &'a str, t: &'a Timeline) -> CaptureReport<'a> {
@@ -62,13 +74,23 @@ pub fn write_json(
     command: &str,
     end_reason: &str,
     reports: Vec<CaptureReport<'_>>,
+    plan: Option<PlanReport<'_>>,
 ) -> std::io::Result<()> {
+    let plan_failed =
+        plan.is_some_and(|p| p.findings.iter().any(|f| f.severity == Severity::Error));
+    let verdict = combine(
+        reports
+            .iter()
+            .map(|r| r.verdict)
+            .chain(plan_failed.then_some(OverallVerdict::Failed)),
+    );
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         licpath_version: env!("CARGO_PKG_VERSION"),
         command,
         end_reason,
-        verdict: combine(reports.iter().map(|r| r.verdict)),
+        verdict,
+        plan,
         reports,
     };
     serde_json::to_writer_pretty(&mut *out, &doc).map_err(|e| match e.io_error_kind() {

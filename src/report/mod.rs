@@ -4,7 +4,7 @@
 pub mod json;
 pub mod text;
 
-use crate::model::{Timeline, Verdict};
+use crate::model::{LogKind, Source, Timeline, Verdict};
 use serde::Serialize;
 
 /// The verdict over one timeline, for the summary line, JSON and exit codes.
@@ -35,6 +35,23 @@ impl OverallVerdict {
 pub fn overall_verdict(t: &Timeline) -> OverallVerdict {
     if t.has_errors() {
         return OverallVerdict::Failed;
+    }
+    if matches!(t.source, Source::Logs { .. }) {
+        // Logs alone: the switch says it communicates (its last word is a restore or an
+        // OK response), or it does not say.
+        let restored = t.switch_log.as_ref().is_some_and(|l| {
+            l.entries.iter().any(|e| {
+                matches!(
+                    e.kind,
+                    LogKind::CommRestored { .. } | LogKind::EventCommRestored
+                ) || matches!(&e.kind, LogKind::TechSupport { last_response: Some(r), .. } if r.to_ascii_uppercase().starts_with("OK"))
+            })
+        });
+        return if restored {
+            OverallVerdict::Ok
+        } else {
+            OverallVerdict::Inconclusive
+        };
     }
     let licensing: Vec<_> = t.connections.iter().filter(|c| c.licensing).collect();
     if licensing.is_empty() && !t.dns.iter().any(|d| d.licensing) {

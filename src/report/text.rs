@@ -219,6 +219,10 @@ fn write_finding(
     )?;
     writeln!(out, "{indent}      why: {}", f.explanation)?;
     for e in &f.evidence {
+        if let Some(l) = &e.log {
+            writeln!(out, "{indent}      seen: {l}: {}", e.what)?;
+            continue;
+        }
         writeln!(
             out,
             "{indent}      seen: {} {} {}",
@@ -268,6 +272,17 @@ pub fn write_text(
             if t.connections.len() == 1 { "" } else { "s" }
         )?,
         Source::Capture { .. } => writeln!(out, "   {format}, {} frames, {span}", t.stats.frames)?,
+        Source::Logs { .. } => {
+            let (lines, n) = t
+                .switch_log
+                .as_ref()
+                .map_or((0, 0), |l| (l.lines_read, l.entries.len()));
+            writeln!(
+                out,
+                "   {format}, {lines} lines read, {n} licensing message{} recognised, {span}",
+                if n == 1 { "" } else { "s" }
+            )?
+        }
     }
     let vword = match verdict {
         super::OverallVerdict::Failed => p.wrap("1;31", verdict.as_str()),
@@ -438,6 +453,222 @@ pub fn write_text(
         for f in &c.findings {
             write_finding(out, &p, f, c.start_ns, "   ")?;
         }
+    }
+    if let Some(log) = &t.switch_log {
+        write_switch_log(out, &p, t, log)?;
+    }
+    Ok(())
+}
+
+/// Entries of the switch log shown in the text report before "... N more".
+const LOG_LINES_SHOWN: usize = 200;
+
+pub fn describe_log(k: &LogKind) -> String {
+    match k {
+        LogKind::CommFailed { server, reason } => {
+            format!("COMM_FAILED ({}): {reason}", server.to_uppercase())
+        }
+        LogKind::CommRestored { server } => format!("COMM_RESTORED ({})", server.to_uppercase()),
+        LogKind::CallHomeFailed { error, reason, .. } => format!(
+            "CALL_HOME failed{}: {reason}",
+            error.map(|e| format!(" (ERR {e})")).unwrap_or_default()
+        ),
+        LogKind::EventCommFail { error } => format!("SAEVT_COMM_FAIL: {error}"),
+        LogKind::EventCommRestored => "SAEVT_COMM_RESTORED".into(),
+        LogKind::CrlFetchFail { trustpoint, reason } => format!(
+            "CRL fetch failed{}{}",
+            trustpoint
+                .as_deref()
+                .map(|t| format!(" for {t}"))
+                .unwrap_or_default(),
+            reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ),
+        LogKind::CertNotYetValid => "certificate not yet valid".into(),
+        LogKind::CertExpired => "certificate expired".into(),
+        LogKind::TechSupport {
+            message_type,
+            total,
+            fail,
+            last_response,
+            failure_reason,
+            ..
+        } => format!(
+            "{message_type}: {} attempts, {} failed, last response {}{}",
+            total.map_or("?".into(), |v| v.to_string()),
+            fail.map_or("?".into(), |v| v.to_string()),
+            last_response.as_deref().unwrap_or("none"),
+            failure_reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ),
+        LogKind::Other { mnemonic } => mnemonic.clone(),
+    }
+}
+
+/// The switch's messages, merged with the connections on one clock when it is known.
+fn write_switch_log(
+    out: &mut dyn Write,
+    p: &Paint,
+    t: &Timeline,
+    log: &SwitchLog,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n   {} ({} message{} from {})",
+        p.bold("Switch log"),
+        log.entries.len(),
+        if log.entries.len() == 1 { "" } else { "s" },
+        log.files.join(", ")
+    )?;
+    writeln!(out, "   clock: {}", log.clock_offset_basis)?;
+    // (time on the timeline's clock, connection id or entry index)
+    enum Row<'a> {
+        Conn(&'a Connection),
+        Log(&'a LogEntry),
+    }
+    let mut rows: Vec<(Option<i64>, Row)> = log
+        .entries
+        .iter()
+        .map(|e| (e.time_ns, Row::Log(e)))
+        .collect();
+    if log.clock_offset_ns.is_some() {
+        rows.extend(
+            t.connections
+                .iter()
+                .filter(|c| c.licensing)
+                .map(|c| (Some(c.start_ns), Row::Conn(c))),
+        );
+        rows.sort_by_key(|(time, _)| time.unwrap_or(i64::MIN));
+    }
+    let total = rows.len();
+    for (time, row) in rows.into_iter().take(LOG_LINES_SHOWN) {
+        let when = match (time, log.clock_offset_ns, &row) {
+            (Some(ns), Some(_), _) => format_utc(ns),
+            (_, _, Row::Log(e)) => e.timestamp.clone().unwrap_or_else(|| "-".into()),
+            _ => "-".into(),
+        };
+        match row {
+            Row::Conn(c) => writeln!(
+                out,
+                "   {when:<24}  {} #{} {} -> {} {}",
+                p.dim("capture"),
+                c.id,
+                c.client,
+                c.server,
+                verdict_word(p, c)
+            )?,
+            Row::Log(e) => {
+                let file = log.files.get(e.file).map(String::as_str).unwrap_or("log");
+                writeln!(
+                    out,
+                    "   {when:<24}  {} {}{}  [{file}:{}{}]",
+                    p.dim("switch "),
+                    describe_log(&e.kind),
+                    e.connection
+                        .map(|id| format!("  = connection #{id}"))
+                        .unwrap_or_default(),
+                    e.line,
+                    match (&e.timestamp, log.clock_offset_ns) {
+                        (Some(s), Some(_)) => format!(", switch clock {s}"),
+                        _ => String::new(),
+                    }
+                )?
+            }
+        }
+    }
+    if total > LOG_LINES_SHOWN {
+        writeln!(
+            out,
+            "   ... {} more not shown (--json has all)",
+            total - LOG_LINES_SHOWN
+        )?;
+    }
+    Ok(())
+}
+
+/// `probe --from-config`: what the switch would do, and what is wrong with its
+/// configuration, before the probe results.
+pub fn write_plan(
+    out: &mut dyn Write,
+    file: &str,
+    plan: &crate::ios::plan::ProbePlan,
+    findings: &[Finding],
+    color: Color,
+) -> io::Result<()> {
+    let p = Paint(color);
+    writeln!(
+        out,
+        "{}",
+        p.bold(&format!(
+            "== probe plan from {file}{}",
+            plan.ios_version
+                .as_deref()
+                .map(|v| format!(" (IOS XE {v})"))
+                .unwrap_or_default()
+        ))
+    )?;
+    writeln!(out, "   transport       {}", plan.transport)?;
+    for t in &plan.targets {
+        writeln!(
+            out,
+            "   target          {:<9} {}  ({})",
+            t.label, t.url, t.origin
+        )?;
+    }
+    if plan.targets.is_empty() {
+        writeln!(out, "   target          (none: nothing to probe)")?;
+    }
+    writeln!(
+        out,
+        "   proxy           {}",
+        plan.proxy.as_deref().unwrap_or("none (direct)")
+    )?;
+    writeln!(
+        out,
+        "   vrf             {}",
+        plan.vrf.as_deref().unwrap_or("global")
+    )?;
+    let ns: Vec<String> = plan.dns_servers.iter().map(|a| a.to_string()).collect();
+    writeln!(
+        out,
+        "   name servers    {}",
+        if ns.is_empty() {
+            "none for this VRF (probe uses this host's resolvers)".to_string()
+        } else {
+            ns.join(", ")
+        }
+    )?;
+    for (n, a) in &plan.resolve {
+        writeln!(out, "   ip host         {n} = {a}")?;
+    }
+    for (label, b) in [("source", &plan.source), ("dns source", &plan.dns_source)] {
+        if let Some(b) = b {
+            writeln!(
+                out,
+                "   {label:<15} {} -> {}",
+                b.switch,
+                b.local.as_deref().unwrap_or("(not mapped: default route)")
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "   identity check  {}",
+        if plan.server_identity_check {
+            "on"
+        } else {
+            "off"
+        }
+    )?;
+    for n in &plan.notes {
+        writeln!(out, "   note: {n}")?;
+    }
+    for f in findings {
+        write_finding(out, &p, f, 0, "   ")?;
     }
     Ok(())
 }

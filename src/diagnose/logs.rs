@@ -1,0 +1,570 @@
+//! What the switch's own messages mean (DOMAIN.md §4), as findings with the same codes the
+//! analyser and the probe use, and how they line up with a capture's connections.
+//!
+//! A log line says less than a packet: "Unable to resolve server hostname" does not say
+//! whether the name server answered NXDOMAIN or nothing at all. The findings say what the
+//! log proves and no more; the capture or the probe tells the rest.
+
+use crate::model::*;
+
+/// A failure message and a connection's end this close (ns), once the clocks are aligned,
+/// are the same event.
+const MATCH_TOLERANCE_NS: i64 = 10_000_000_000;
+/// Bounds on the offset search (log entries × connections).
+const MAX_FAILS_FOR_OFFSET: usize = 64;
+const MAX_CONNS_FOR_OFFSET: usize = 512;
+/// Evidence lines kept per finding.
+const MAX_EVIDENCE: usize = 5;
+
+struct Class {
+    code: FindingCode,
+    step: Step,
+    confidence: Confidence,
+    what: &'static str,
+    explanation: &'static str,
+    remediation: &'static [&'static str],
+}
+
+/// What a failure reason (COMM_FAILED text, CALL_HOME ERR, SAEVT error, tech-support
+/// Failure Reason / Last Response) says about the failing step.
+fn classify(reason: &str, err: Option<u16>) -> Class {
+    let r = reason.to_ascii_lowercase();
+    if err == Some(218) || r.contains("resolve") || r.contains("resolution") {
+        return Class {
+            code: FindingCode::DnsUnresolved,
+            step: Step::Dns,
+            confidence: Confidence::High,
+            what: "the switch could not resolve the licensing server's name",
+            explanation: "The switch gave up at name resolution. Its log does not say whether the name server answered NXDOMAIN or SERVFAIL, answered without an address, or did not answer at all (wrong VRF or source interface, no route, DNS lookup disabled); a capture or `licpath probe --from-config` tells which.",
+            remediation: &[
+                "ip domain lookup",
+                "ip name-server [vrf <licensing-vrf>] <dns-server-ip>",
+                "ip domain lookup [vrf <licensing-vrf>] source-interface <interface>",
+                "show running-config | include ip host   (a stale static entry for the name?)",
+            ],
+        };
+    }
+    if err == Some(207) || r.contains("timed out") || r.contains("time out") {
+        return Class {
+            code: FindingCode::TcpTimeout,
+            step: Step::Tcp,
+            confidence: Confidence::Medium,
+            what: "the switch's connection timed out",
+            explanation: "The switch reports a connection timeout: its SYNs (to the server, or to the proxy when one is configured) were most likely not answered. A middlebox that silently drops the TLS handshake produces the same message; a capture tells which.",
+            remediation: &[
+                "check routing and ACLs/firewalls from the licensing source interface/VRF to TCP 443 (or to the proxy port)",
+                "ip http client source-interface <interface>",
+                "license smart vrf <vrf>   (if the path is in a VRF)",
+            ],
+        };
+    }
+    if err == Some(205) || r.contains("aborted") {
+        return Class {
+            code: FindingCode::CommFailed,
+            step: Step::Tls,
+            confidence: Confidence::Low,
+            what: "the switch aborted the request",
+            explanation: "\"Request Aborted\" comes after the connection was set up: the proxy refused the CONNECT, or the TLS handshake failed (a certificate the switch rejects: SSL interception, a root missing from the trustpool as in FN72323, a clock outside the certificate's validity), or a middlebox cut the session. The log does not say which; a capture or the probe does.",
+            remediation: &[
+                "exempt smartreceiver.cisco.com / tools.cisco.com from SSL inspection",
+                "crypto pki trustpool import url http://www.cisco.com/security/pki/trs/ios_core.p7b",
+                "ntp server <ip>   (the clock must be within the certificate's validity)",
+            ],
+        };
+    }
+    if r.contains("empty response") {
+        return Class {
+            code: FindingCode::CommFailed,
+            step: Step::Http,
+            confidence: Confidence::Medium,
+            what: "the server (or a proxy) answered with nothing",
+            explanation: "The switch got an empty HTTP response: a proxy or middlebox that closes the session after the request, or a receiver that refused the message.",
+            remediation: &[
+                "check the proxy's logs for the licensing host; try without the proxy if the path allows it",
+            ],
+        };
+    }
+    if r.contains("transport not available") || r.contains("transport is not") {
+        return Class {
+            code: FindingCode::CommFailed,
+            step: Step::Http,
+            confidence: Confidence::High,
+            what: "no usable licensing transport is configured",
+            explanation: "The switch has no transport to send with: transport off, or cslu with no CSLU address and none discoverable.",
+            remediation: &["license smart transport smart", "license smart url default"],
+        };
+    }
+    Class {
+        code: FindingCode::CommFailed,
+        step: Step::Http,
+        confidence: Confidence::Low,
+        what: "the switch could not complete its exchange with the licensing server",
+        explanation: "The message says the exchange failed without saying at which step (DNS, TCP, proxy, TLS or HTTP). A capture or `licpath probe --from-config` finds the step.",
+        remediation: &[],
+    }
+}
+
+enum Role {
+    Fail(String, Option<u16>),
+    Restore,
+    Other,
+}
+
+fn role(k: &LogKind) -> Role {
+    match k {
+        LogKind::CommFailed { reason, .. } => Role::Fail(reason.clone(), None),
+        LogKind::EventCommFail { error } => Role::Fail(error.clone(), None),
+        LogKind::CallHomeFailed { reason, error, .. } => Role::Fail(reason.clone(), *error),
+        LogKind::TechSupport {
+            last_response,
+            failure_reason,
+            ..
+        } => match last_response.as_deref() {
+            Some(r) if !r.to_ascii_uppercase().starts_with("OK") => Role::Fail(
+                failure_reason.clone().unwrap_or_else(|| r.to_string()),
+                None,
+            ),
+            _ => Role::Other,
+        },
+        LogKind::CommRestored { .. } | LogKind::EventCommRestored => Role::Restore,
+        _ => Role::Other,
+    }
+}
+
+fn evidence(log: &SwitchLog, e: &LogEntry) -> Evidence {
+    let file = log.files.get(e.file).map(String::as_str).unwrap_or("log");
+    Evidence {
+        frame: None,
+        time_ns: e.time_ns.or(e.switch_time_ns).unwrap_or(0),
+        what: e.text.clone(),
+        log: Some(format!("{file}:{}", e.line)),
+    }
+}
+
+/// The last few entries of `idx` as evidence (the most recent matter most).
+fn last_evidence(log: &SwitchLog, idx: &[usize]) -> Vec<Evidence> {
+    let from = idx.len().saturating_sub(MAX_EVIDENCE);
+    idx[from..]
+        .iter()
+        .map(|&i| evidence(log, &log.entries[i]))
+        .collect()
+}
+
+/// Findings from the switch's messages.
+pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    let order = entries_in_order(log);
+
+    // The last restore, per clock position: a failure followed by a restore is history.
+    let last_restore = order
+        .iter()
+        .rposition(|&i| matches!(role(&log.entries[i].kind), Role::Restore));
+
+    // Failures grouped by what they mean (one finding per code and step), quoting what
+    // they say.
+    let mut groups: Vec<(Class, Vec<String>, Vec<usize>)> = Vec::new();
+    for (pos, &i) in order.iter().enumerate() {
+        let Role::Fail(reason, err) = role(&log.entries[i].kind) else {
+            continue;
+        };
+        let class = classify(&reason, err);
+        let reason = reason.trim().to_string();
+        let g = match groups
+            .iter()
+            .position(|(c, _, _)| (c.code, c.step) == (class.code, class.step))
+        {
+            Some(g) => g,
+            None => {
+                groups.push((class, Vec::new(), Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let (_, reasons, positions) = &mut groups[g];
+        if !reasons.contains(&reason) {
+            reasons.push(reason);
+        }
+        positions.push(pos);
+    }
+    for (class, reasons, positions) in groups {
+        let last_pos = *positions.last().unwrap_or(&0);
+        let recovered = last_restore.is_some_and(|r| r > last_pos);
+        let n = positions.len();
+        let quoted: Vec<String> = reasons.iter().take(3).map(|r| format!("\"{r}\"")).collect();
+        let tech: Vec<String> = positions
+            .iter()
+            .filter_map(|&p| match &log.entries[order[p]].kind {
+                LogKind::TechSupport {
+                    message_type,
+                    total: Some(total),
+                    fail: Some(fail),
+                    ..
+                } => Some(format!("{message_type}: {fail} of {total} attempts failed")),
+                _ => None,
+            })
+            .collect();
+        let summary = format!(
+            "{}: {} ({} message{}{})",
+            class.what,
+            quoted.join(" / "),
+            n,
+            if n == 1 { "" } else { "s" },
+            if recovered {
+                ", communication restored since"
+            } else {
+                ""
+            }
+        ) + &if tech.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", tech.join("; "))
+        };
+        out.push(Finding {
+            code: class.code,
+            severity: if recovered {
+                Severity::Warning
+            } else {
+                Severity::Error
+            },
+            step: class.step,
+            confidence: class.confidence,
+            summary,
+            explanation: class.explanation.to_string(),
+            remediation: class.remediation.iter().map(|s| s.to_string()).collect(),
+            evidence: last_evidence(
+                log,
+                &positions.iter().map(|&p| order[p]).collect::<Vec<_>>(),
+            ),
+        });
+    }
+
+    flapping(log, &order, &mut out);
+
+    // PKI: CRL fetch failures, per trustpoint; certificate validity.
+    let mut crl: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+    for &i in &order {
+        if let LogKind::CrlFetchFail { trustpoint, .. } = &log.entries[i].kind {
+            match crl.iter_mut().find(|(t, _)| t == trustpoint) {
+                Some(g) => g.1.push(i),
+                None => crl.push((trustpoint.clone(), vec![i])),
+            }
+        }
+    }
+    for (tp, idx) in crl {
+        let name = tp.clone().unwrap_or_else(|| "SLA-TrustPoint".into());
+        let reason = idx.iter().rev().find_map(|&i| match &log.entries[i].kind {
+            LogKind::CrlFetchFail { reason, .. } => reason.clone(),
+            _ => None,
+        });
+        out.push(Finding {
+            code: FindingCode::CrlUnreachable,
+            severity: Severity::Error,
+            step: Step::Cert,
+            confidence: Confidence::High,
+            summary: format!(
+                "the switch could not fetch the CRL for trustpoint {name}{} ({} time{})",
+                reason.map(|r| format!(": {r}")).unwrap_or_default(),
+                idx.len(),
+                if idx.len() == 1 { "" } else { "s" }
+            ),
+            explanation: "With `revocation-check crl` the switch fetches the issuer's CRL over plain HTTP before it accepts the server's certificate, and waits when it cannot. Licensing needs no CRL check: turn it off for the trustpoint, or let the switch reach the CRL host on TCP 80.".into(),
+            remediation: vec![
+                format!("crypto pki trustpoint {name}"),
+                " revocation-check none".into(),
+            ],
+            evidence: last_evidence(log, &idx),
+        });
+    }
+    for (kind, code, summary, explanation) in [
+        (
+            LogKind::CertNotYetValid,
+            FindingCode::CertNotYetValid,
+            "the switch found a certificate not yet valid: its clock is behind",
+            "IOS logs CERTIFICATE_INVALID_NOT_YET_VALID when its own clock is earlier than the certificate's notBefore: almost always a switch clock that was never set (1993/2000 after a reload without NTP or calendar).",
+        ),
+        (
+            LogKind::CertExpired,
+            FindingCode::CertExpired,
+            "the switch found an expired certificate (or its clock is ahead)",
+            "IOS logs CERTIFICATE_INVALID_EXPIRED when a certificate's notAfter is before its own clock: an old chain (QuoVadis-era), an intercepting proxy's stale certificate, or a switch clock far ahead.",
+        ),
+    ] {
+        let idx: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| log.entries[i].kind == kind)
+            .collect();
+        if idx.is_empty() {
+            continue;
+        }
+        out.push(Finding {
+            code,
+            severity: Severity::Error,
+            step: Step::Cert,
+            confidence: Confidence::High,
+            summary: format!(
+                "{summary} ({} time{})",
+                idx.len(),
+                if idx.len() == 1 { "" } else { "s" }
+            ),
+            explanation: explanation.into(),
+            remediation: vec![
+                "ntp server <ip>".into(),
+                "clock calendar-valid".into(),
+                "show clock detail".into(),
+            ],
+            evidence: idx
+                .iter()
+                .take(MAX_EVIDENCE)
+                .map(|&i| evidence(log, &log.entries[i]))
+                .collect(),
+        });
+    }
+    out
+}
+
+/// Failure → restore cycles. Syslog and eventlog lines of the same events are counted
+/// apart (the larger count wins), so pasting both does not double the count.
+fn flapping(log: &SwitchLog, order: &[usize], out: &mut Vec<Finding>) {
+    let mut best: (usize, Vec<usize>) = (0, Vec::new());
+    for eventlog in [false, true] {
+        let mut failing = false;
+        let mut cycles = 0;
+        let mut idx = Vec::new();
+        for &i in order {
+            let k = &log.entries[i].kind;
+            let is_event = matches!(
+                k,
+                LogKind::EventCommFail { .. } | LogKind::EventCommRestored
+            );
+            if is_event != eventlog || matches!(k, LogKind::TechSupport { .. }) {
+                continue;
+            }
+            match role(k) {
+                Role::Fail(..) => failing = true,
+                Role::Restore if failing => {
+                    failing = false;
+                    cycles += 1;
+                    idx.push(i);
+                }
+                _ => {}
+            }
+        }
+        if cycles > best.0 {
+            best = (cycles, idx);
+        }
+    }
+    if best.0 < 2 {
+        return;
+    }
+    let (cycles, idx) = best;
+    out.push(Finding {
+        code: FindingCode::CommFlapping,
+        severity: Severity::Warning,
+        step: Step::Http,
+        confidence: Confidence::High,
+        summary: format!(
+            "communication with licensing failed and recovered {cycles} times: an intermittent path"
+        ),
+        explanation: "COMM_FAILED followed by COMM_RESTORED, again and again: the path works sometimes. Look for what changes: a proxy or firewall cluster member, DNS answers that rotate to an unreachable address, loss on a link, a VRF/route that flaps. Run `licpath tui` to re-probe like mtr and watch which step fails.".into(),
+        remediation: vec![],
+        evidence: last_evidence(log, &idx),
+    });
+}
+
+/// Entries in time order when every entry has a time; otherwise in file order (logs are
+/// printed oldest first; tech support has no order to respect).
+fn entries_in_order(log: &SwitchLog) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..log.entries.len()).collect();
+    let timed = log
+        .entries
+        .iter()
+        .filter(|e| !matches!(e.kind, LogKind::TechSupport { .. }))
+        .all(|e| e.switch_time_ns.is_some());
+    if timed {
+        v.sort_by_key(|&i| {
+            let e = &log.entries[i];
+            (e.switch_time_ns.unwrap_or(i64::MIN), e.file, e.line)
+        });
+    }
+    v
+}
+
+/// Put the log on the timeline's clock and tie its failure/recovery messages to
+/// connections. `given_offset_ns` (switch clock − capture clock) wins over the estimate.
+pub fn correlate(log: &mut SwitchLog, t: &Timeline, given_offset_ns: Option<i64>) {
+    let fails: Vec<(usize, i64)> = timed(log, |k| matches!(role(k), Role::Fail(..)));
+    let restores: Vec<(usize, i64)> = timed(log, |k| matches!(role(k), Role::Restore));
+    let mut failed_ends: Vec<(i64, u64)> = t
+        .connections
+        .iter()
+        .filter(|c| c.licensing && c.verdict == Verdict::Failed)
+        .map(|c| (c.end_ns, c.id))
+        .collect();
+    let mut ok_ends: Vec<(i64, u64)> = t
+        .connections
+        .iter()
+        .filter(|c| c.licensing && c.verdict == Verdict::Ok)
+        .map(|c| (c.end_ns, c.id))
+        .collect();
+    failed_ends.sort_unstable();
+    ok_ends.sort_unstable();
+
+    let offset = match given_offset_ns {
+        Some(o) => {
+            log.clock_offset_basis = format!(
+                "given: the switch clock is {} the capture's",
+                describe_offset(o)
+            );
+            Some(o)
+        }
+        None => {
+            let best = estimate_offset(&fails, &restores, &failed_ends, &ok_ends);
+            match best {
+                Some((o, n)) => {
+                    log.clock_offset_basis = format!(
+                        "estimated: {n} failure/recovery message{} line up with licensing connections when the switch clock is {} the capture's{}",
+                        if n == 1 { "" } else { "s" },
+                        describe_offset(o),
+                        if n == 1 { " (one pair only: weak)" } else { "" }
+                    );
+                    Some(o)
+                }
+                None => {
+                    log.clock_offset_basis = if t.connections.is_empty() {
+                        "no capture connections to line up with".into()
+                    } else {
+                        "unknown: no failure or recovery message lines up with a licensing connection; give --clock-offset".into()
+                    };
+                    None
+                }
+            }
+        }
+    };
+    log.clock_offset_ns = offset;
+    let Some(offset) = offset else {
+        return;
+    };
+    for e in &mut log.entries {
+        e.time_ns = e.switch_time_ns.map(|s| s - offset);
+    }
+    for (list, ends) in [(&fails, &failed_ends), (&restores, &ok_ends)] {
+        for &(i, ts) in list {
+            if let Some(id) = nearest(ends, ts - offset) {
+                log.entries[i].connection = Some(id);
+            }
+        }
+    }
+}
+
+fn timed(log: &SwitchLog, want: impl Fn(&LogKind) -> bool) -> Vec<(usize, i64)> {
+    log.entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| want(&e.kind) && !matches!(e.kind, LogKind::TechSupport { .. }))
+        .filter_map(|(i, e)| e.switch_time_ns.map(|t| (i, t)))
+        .collect()
+}
+
+/// The connection whose end is nearest `t`, within the tolerance.
+fn nearest(ends: &[(i64, u64)], t: i64) -> Option<u64> {
+    let i = ends.partition_point(|&(e, _)| e < t);
+    [i.checked_sub(1), Some(i)]
+        .into_iter()
+        .flatten()
+        .filter_map(|j| ends.get(j))
+        .filter(|(e, _)| (e - t).abs() <= MATCH_TOLERANCE_NS)
+        .min_by_key(|(e, _)| (e - t).abs())
+        .map(|&(_, id)| id)
+}
+
+/// The offset that lines up the most messages with connections; ties go to the smallest
+/// offset. Candidates come from each (failure message, failed connection) pair.
+fn estimate_offset(
+    fails: &[(usize, i64)],
+    restores: &[(usize, i64)],
+    failed_ends: &[(i64, u64)],
+    ok_ends: &[(i64, u64)],
+) -> Option<(i64, usize)> {
+    let mut best: Option<(i64, usize)> = None;
+    let cand_msgs = fails
+        .iter()
+        .take(MAX_FAILS_FOR_OFFSET)
+        .map(|f| (f.1, failed_ends))
+        .chain(
+            restores
+                .iter()
+                .take(MAX_FAILS_FOR_OFFSET)
+                .map(|r| (r.1, ok_ends)),
+        );
+    for (ts, ends) in cand_msgs {
+        for &(end, _) in ends.iter().take(MAX_CONNS_FOR_OFFSET) {
+            let o = ts - end;
+            let score = fails
+                .iter()
+                .filter(|(_, t)| nearest(failed_ends, t - o).is_some())
+                .count()
+                + restores
+                    .iter()
+                    .filter(|(_, t)| nearest(ok_ends, t - o).is_some())
+                    .count();
+            let better = match best {
+                None => true,
+                Some((bo, bs)) => score > bs || (score == bs && o.abs() < bo.abs()),
+            };
+            if better {
+                best = Some((o, score));
+            }
+        }
+    }
+    best.filter(|&(_, s)| s > 0)
+}
+
+fn describe_offset(o: i64) -> String {
+    let s = o as f64 / 1e9;
+    if s.abs() < 0.5 {
+        "the same as".into()
+    } else if s > 0.0 {
+        format!("{s:.1} s ahead of")
+    } else {
+        format!("{:.1} s behind", -s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_map_to_steps() {
+        let c = classify("Unable to resolve server hostname/domain name", None);
+        assert_eq!((c.code, c.step), (FindingCode::DnsUnresolved, Step::Dns));
+        let c = classify("Connection time out", Some(207));
+        assert_eq!((c.code, c.step), (FindingCode::TcpTimeout, Step::Tcp));
+        let c = classify("Request Aborted", Some(205));
+        assert_eq!((c.code, c.step), (FindingCode::CommFailed, Step::Tls));
+        let c = classify("Host name resolution failed", Some(218));
+        assert_eq!(c.code, FindingCode::DnsUnresolved);
+        let c = classify("something new in 17.18", None);
+        assert_eq!(
+            (c.code, c.confidence),
+            (FindingCode::CommFailed, Confidence::Low)
+        );
+    }
+
+    #[test]
+    fn offset_prefers_most_matches() {
+        // Three failures 3600 s ahead of three failed connections; one decoy.
+        let s = 1_000_000_000;
+        let ends = vec![(100 * s, 1), (400 * s, 2), (900 * s, 3), (5000 * s, 4)];
+        let fails: Vec<(usize, i64)> = [102, 401, 905]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i, (t + 3600) * s))
+            .collect();
+        let (o, n) = estimate_offset(&fails, &[], &ends, &[]).unwrap();
+        assert_eq!(n, 3);
+        assert!((o - 3600 * s).abs() <= 5 * s, "{o}");
+        assert_eq!(nearest(&ends, 399 * s), Some(2));
+        assert_eq!(nearest(&ends, 2000 * s), None);
+    }
+}

@@ -1,0 +1,314 @@
+//! From a [`SwitchConfig`] to what the switch itself would do: which URL, through which
+//! proxy, from which interface/VRF, asking which name servers — the probe plan that
+//! `licpath probe --from-config` runs. Misconfigurations are judged in
+//! `diagnose::config`, not here.
+
+use super::config::SwitchConfig;
+use crate::probe::target::parse_url;
+use serde::Serialize;
+use std::net::IpAddr;
+
+pub const SMART_DEFAULT_URL: &str = "https://smartreceiver.cisco.com/licservice/license";
+pub const CSLU_DISCOVERY_URL: &str = "http://cslu-local:8182/cslu/v1/pi";
+pub const CALLHOME_DEFAULT_URL: &str =
+    "https://tools.cisco.com/its/service/oddce/services/DDCEService";
+
+/// Switch interface or VRF name → local interface (or Linux VRF device), from `--map`.
+#[derive(Debug, Clone, Default)]
+pub struct InterfaceMap(pub Vec<(String, String)>);
+
+impl InterfaceMap {
+    /// `Vlan10=eth1` pairs; the switch side may be abbreviated (`Gi1/0/1`).
+    pub fn parse(items: &[String]) -> Result<Self, String> {
+        let mut v = Vec::new();
+        for it in items {
+            match it.split_once('=') {
+                Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+                    v.push((a.trim().to_string(), b.trim().to_string()))
+                }
+                _ => {
+                    return Err(format!(
+                        "--map '{it}': expected SWITCH-INTERFACE=LOCAL-INTERFACE, e.g. Vlan10=eth1"
+                    ));
+                }
+            }
+        }
+        Ok(InterfaceMap(v))
+    }
+
+    pub fn lookup(&self, switch_name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(s, _)| same_interface(s, switch_name))
+            .map(|(_, l)| l.as_str())
+    }
+}
+
+/// IOS accepts any unambiguous prefix of an interface type: `Gi1/0/1` is
+/// `GigabitEthernet1/0/1`, `vl10` is `Vlan10`. Compare type prefixes and numbers.
+pub fn same_interface(a: &str, b: &str) -> bool {
+    fn split(s: &str) -> (String, String) {
+        let s: String = s
+            .split_whitespace()
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let i = s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
+        (s[..i].to_string(), s[i..].to_string())
+    }
+    let (ta, na) = split(a);
+    let (tb, nb) = split(b);
+    if na != nb || ta.is_empty() || tb.is_empty() {
+        return ta == tb && na == nb;
+    }
+    ta.starts_with(&tb) || tb.starts_with(&ta)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanTarget {
+    /// `smart`, `callhome`, `cslu`.
+    pub label: String,
+    pub url: String,
+    /// Where the URL came from, in words.
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Binding {
+    /// The switch's interface or VRF.
+    pub switch: String,
+    /// What it maps to here (`--map`), if anything.
+    pub local: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbePlan {
+    pub transport: String,
+    pub targets: Vec<PlanTarget>,
+    /// `host:port`.
+    pub proxy: Option<String>,
+    pub vrf: Option<String>,
+    pub dns_servers: Vec<IpAddr>,
+    /// Static `ip host` entries that apply (replace DNS for these names).
+    pub resolve: Vec<(String, IpAddr)>,
+    /// The interface the HTTPS connection leaves from.
+    pub source: Option<Binding>,
+    /// The interface DNS queries leave from.
+    pub dns_source: Option<Binding>,
+    pub server_identity_check: bool,
+    pub ios_version: Option<String>,
+    /// Plain statements about how the plan was derived.
+    pub notes: Vec<String>,
+}
+
+fn norm_transport(t: &str) -> String {
+    match t.to_ascii_lowercase().as_str() {
+        "smart" => "smart",
+        "callhome" | "call-home" => "callhome",
+        "cslu" => "cslu",
+        "off" => "off",
+        "automatic" => "automatic",
+        other => return other.to_string(),
+    }
+    .into()
+}
+
+pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
+    let mut notes = Vec::new();
+    let status = c.status.clone().unwrap_or_default();
+    let transport = match (&c.transport, &status.kind) {
+        (Some(t), _) => norm_transport(t),
+        (None, Some(k)) => {
+            notes.push(format!(
+                "transport '{k}' read from show license status (no 'license smart transport' line)"
+            ));
+            norm_transport(k)
+        }
+        (None, None) => {
+            notes.push(
+                "no 'license smart transport' line: assuming the factory default, cslu".into(),
+            );
+            "cslu".into()
+        }
+    };
+
+    let mut targets = Vec::new();
+    let mut proxy = None;
+    let mut vrf = c.vrf.clone().or(status.vrf.clone());
+    let mut source_if = c.http_client_source.clone();
+    match transport.as_str() {
+        "smart" => {
+            let (url, origin) = match (&c.smart_url, &status.url) {
+                (Some(u), _) if !c.url_default => (u.clone(), "license smart url smart"),
+                (_, Some(u)) if !c.url_default && u.contains("://") => {
+                    (u.clone(), "show license status")
+                }
+                _ => (SMART_DEFAULT_URL.to_string(), "default"),
+            };
+            targets.push(PlanTarget {
+                label: "smart".into(),
+                url,
+                origin: origin.into(),
+            });
+            let address = c.proxy_address.clone().or(status.proxy_address.clone());
+            if let Some(a) = address {
+                let port = c
+                    .proxy_port
+                    .or_else(|| status.proxy_port.as_deref().and_then(|p| p.parse().ok()));
+                let port = port.unwrap_or_else(|| {
+                    notes.push("proxy address without a port: assuming 80".into());
+                    80
+                });
+                proxy = Some(host_port(&a, port));
+            }
+        }
+        "callhome" => {
+            let ch = c.call_home.clone().unwrap_or_default();
+            let urls: Vec<(String, String)> = ch
+                .profiles
+                .iter()
+                .filter(|p| p.active)
+                .flat_map(|p| {
+                    p.urls
+                        .iter()
+                        .map(move |u| (u.clone(), format!("call-home profile {}", p.name)))
+                })
+                .collect();
+            if urls.is_empty() {
+                targets.push(PlanTarget {
+                    label: "callhome".into(),
+                    url: CALLHOME_DEFAULT_URL.into(),
+                    origin: "default (CiscoTAC-1)".into(),
+                });
+            }
+            for (url, origin) in urls {
+                targets.push(PlanTarget {
+                    label: "callhome".into(),
+                    url,
+                    origin,
+                });
+            }
+            proxy = ch.http_proxy.as_ref().map(|(h, p)| host_port(h, *p));
+            vrf = ch.vrf.clone().or(vrf);
+            source_if = ch.source_interface.clone().or(source_if);
+        }
+        "cslu" => {
+            let url = c.cslu_url.clone().or(status.cslu_address.clone());
+            let (url, origin) = match url {
+                Some(u) => (u, "license smart url cslu"),
+                // With no address the switch looks for a CSLU named cslu-local.
+                None => (
+                    CSLU_DISCOVERY_URL.to_string(),
+                    "default (CSLU discovery by the name cslu-local)",
+                ),
+            };
+            targets.push(PlanTarget {
+                label: "cslu".into(),
+                url,
+                origin: origin.into(),
+            });
+        }
+        _ => {}
+    }
+
+    // Name servers: those of the licensing VRF, else the global ones.
+    let dns_servers: Vec<IpAddr> = c
+        .name_servers
+        .iter()
+        .filter(|n| {
+            n.vrf.as_deref().map(str::to_ascii_lowercase)
+                == vrf.as_deref().map(str::to_ascii_lowercase)
+        })
+        .map(|n| n.addr)
+        .collect();
+    let names: Vec<String> = targets
+        .iter()
+        .filter_map(|t| parse_url(&t.url).ok().map(|(_, host, _, _)| host))
+        .chain(proxy.as_ref().map(|p| split_host(p).to_string()))
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    let resolve = c
+        .hosts
+        .iter()
+        .filter(|h| names.contains(&h.name))
+        .filter(|h| {
+            h.vrf.as_deref().map(str::to_ascii_lowercase)
+                == vrf.as_deref().map(str::to_ascii_lowercase)
+        })
+        .flat_map(|h| h.addrs.iter().map(move |a| (h.name.clone(), *a)))
+        .collect();
+
+    let bind = |name: &String| Binding {
+        switch: name.clone(),
+        local: map.lookup(name).map(str::to_string),
+    };
+    let source = source_if
+        .as_ref()
+        .map(bind)
+        .or_else(|| vrf.as_ref().map(bind));
+    let dns_if = c
+        .domain_lookup_source
+        .iter()
+        .find(|(v, _)| {
+            v.as_deref().map(str::to_ascii_lowercase) == vrf.as_deref().map(str::to_ascii_lowercase)
+        })
+        .map(|(_, i)| i.clone());
+    let dns_source = dns_if.as_ref().map(bind).or_else(|| source.clone());
+    for b in [&source, &dns_source].into_iter().flatten() {
+        if b.local.is_none() {
+            let note = format!(
+                "the switch sends from {} but --map gives no local interface for it: probing from this host's default route (use --map {}=IF)",
+                b.switch, b.switch
+            );
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+    }
+
+    let server_identity_check = c
+        .server_identity_check
+        .or(status.server_identity_check)
+        .unwrap_or(true);
+    ProbePlan {
+        transport,
+        targets,
+        proxy,
+        vrf,
+        dns_servers,
+        resolve,
+        source,
+        dns_source,
+        server_identity_check,
+        ios_version: c.version.clone(),
+        notes,
+    }
+}
+
+fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+fn split_host(hp: &str) -> &str {
+    if let Some(rest) = hp.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    hp.rsplit_once(':').map(|(h, _)| h).unwrap_or(hp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_abbreviations() {
+        assert!(same_interface("Gi1/0/1", "GigabitEthernet1/0/1"));
+        assert!(same_interface("vlan 10", "Vlan10"));
+        assert!(!same_interface("Vlan10", "Vlan100"));
+        assert!(!same_interface("Gi1/0/1", "TenGigabitEthernet1/0/1"));
+        assert!(same_interface("Mgmt-vrf", "mgmt-vrf"));
+    }
+}

@@ -1,0 +1,366 @@
+//! The readers of what the switch says (issue #6): realistic samples of `show logging`,
+//! `show license eventlog`, `show license tech support`, `show license status` and `show
+//! running-config` from several releases (tests/data/ios/), judged with the shared codes.
+
+use licpath::diagnose::config::check_config;
+use licpath::diagnose::logs::{correlate, log_findings};
+use licpath::ios::config::parse_config;
+use licpath::ios::logs::{parse_log, read_logs};
+use licpath::ios::plan::{InterfaceMap, derive};
+use licpath::model::*;
+
+fn sample(name: &str) -> String {
+    let p = format!("{}/tests/data/ios/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+fn log_of(names: &[&str], year: Option<i64>) -> SwitchLog {
+    let inputs: Vec<(String, String)> = names.iter().map(|n| (n.to_string(), sample(n))).collect();
+    read_logs(&inputs, year)
+}
+
+fn find(fs: &[Finding], code: FindingCode) -> &Finding {
+    fs.iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("no {code:?} in {fs:#?}"))
+}
+
+fn codes(fs: &[Finding]) -> Vec<&'static str> {
+    let mut v: Vec<_> = fs.iter().map(|f| f.code.as_str()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn show_logging_dns_failures_17_3() {
+    let log = log_of(&["show-logging-17.3.txt"], Some(2026));
+    assert_eq!(log.entries.len(), 4, "{:#?}", log.entries);
+    assert_eq!(
+        log.entries[1].kind,
+        LogKind::CallHomeFailed {
+            url: Some("https://smartreceiver.cisco.com/licservice/license".into()),
+            error: Some(218),
+            reason: "Host name resolution failed".into()
+        }
+    );
+    // "*Nov 20 09:14:30.118" with no year: the hint supplies it, and says so.
+    let e = &log.entries[0];
+    assert_eq!(e.switch_time_ns, Some(1_795_166_070_118_000_000));
+    assert!(e.time_inferred);
+    assert_eq!(e.line, 16);
+    let fs = log_findings(&log);
+    assert_eq!(codes(&fs), ["dns_unresolved"]);
+    let f = &fs[0];
+    assert_eq!((f.severity, f.step), (Severity::Error, Step::Dns));
+    assert!(f.summary.contains("4 messages"), "{}", f.summary);
+    assert_eq!(f.evidence.len(), 4);
+    assert_eq!(
+        f.evidence[0].log.as_deref(),
+        Some("show-logging-17.3.txt:16")
+    );
+}
+
+#[test]
+fn flapping_in_syslog_and_eventlog_is_counted_once() {
+    let log = log_of(
+        &["show-logging-17.9-flapping.txt", "eventlog-17.9.txt"],
+        None,
+    );
+    // CET 08:00:05.221 is 07:00:05.221 UTC, the eventlog's own UTC stamp (2 ms apart).
+    let syslog_first = log.entries.iter().find(|e| e.file == 0).unwrap();
+    let event_first = log
+        .entries
+        .iter()
+        .find(|e| matches!(e.kind, LogKind::EventCommFail { .. }))
+        .unwrap();
+    let d = event_first.switch_time_ns.unwrap() - syslog_first.switch_time_ns.unwrap();
+    assert_eq!(d, 1_000_000, "{syslog_first:?} / {event_first:?}");
+    assert!(!syslog_first.time_inferred);
+
+    let fs = log_findings(&log);
+    let flap = find(&fs, FindingCode::CommFlapping);
+    assert_eq!(flap.severity, Severity::Warning);
+    assert!(flap.summary.contains("3 times"), "{}", flap.summary);
+    // Timeouts recovered since: history, a warning.
+    let tcp = find(&fs, FindingCode::TcpTimeout);
+    assert_eq!(tcp.severity, Severity::Warning);
+    assert!(tcp.summary.contains("restored since"));
+    // The last word of the eventlog is a failure nobody recovered from.
+    let empty = find(&fs, FindingCode::CommFailed);
+    assert_eq!(empty.severity, Severity::Error);
+    assert!(empty.summary.contains("empty response"));
+}
+
+#[test]
+fn pki_messages_and_continuation_lines_17_6() {
+    let log = log_of(&["show-logging-pki-17.6.txt"], None);
+    assert_eq!(
+        log.entries[0].kind,
+        LogKind::CrlFetchFail {
+            trustpoint: Some("SLA-TrustPoint".into()),
+            reason: Some("Enrollment URL not configured.".into())
+        }
+    );
+    let fs = log_findings(&log);
+    let crl = find(&fs, FindingCode::CrlUnreachable);
+    assert_eq!(crl.severity, Severity::Error);
+    assert_eq!(
+        crl.remediation,
+        [
+            "crypto pki trustpoint SLA-TrustPoint",
+            " revocation-check none"
+        ]
+    );
+    assert_eq!(find(&fs, FindingCode::CertNotYetValid).step, Step::Cert);
+    // "Request Aborted" is past TCP; the generic Call Home message says nothing of where.
+    let steps: Vec<Step> = fs
+        .iter()
+        .filter(|f| f.code == FindingCode::CommFailed)
+        .map(|f| f.step)
+        .collect();
+    assert_eq!(steps, [Step::Http, Step::Tls]);
+}
+
+#[test]
+fn syslog_server_prefix_and_cslu_variant() {
+    let log = log_of(&["syslog-server.txt"], None);
+    assert_eq!(log.entries.len(), 2, "the login line is not licensing");
+    // The switch's stamp (04:09:59.884 UTC), not the syslog server's (04:10:00).
+    assert_eq!(
+        log.entries[0].timestamp.as_deref(),
+        Some("Nov 22 2026 04:09:59.884 UTC")
+    );
+    let fs = log_findings(&log);
+    let f = find(&fs, FindingCode::CommFailed);
+    assert_eq!(f.step, Step::Tls);
+    assert!(f.summary.contains("2 messages"));
+
+    let log = log_of(&["show-logging-cslu-17.12.txt"], None);
+    assert!(matches!(&log.entries[0].kind, LogKind::CommFailed { server, .. } if server == "cslu"));
+    assert_eq!(
+        codes(&log_findings(&log)),
+        ["comm_failed", "dns_unresolved"]
+    );
+}
+
+#[test]
+fn tech_support_statistics() {
+    let log = log_of(&["tech-support-17.6.txt"], None);
+    let usage = log
+        .entries
+        .iter()
+        .find_map(|e| match &e.kind {
+            LogKind::TechSupport {
+                message_type,
+                total,
+                success,
+                fail,
+                last_response,
+                failure_reason,
+            } if message_type == "Usage Reporting" => Some((
+                *total,
+                *success,
+                *fail,
+                last_response.clone(),
+                failure_reason.clone(),
+                e.timestamp.clone(),
+            )),
+            _ => None,
+        })
+        .expect("usage reporting block");
+    assert_eq!(
+        usage,
+        (
+            Some(24),
+            Some(3),
+            Some(21),
+            Some("NO REPLY".into()),
+            Some("Fail to send out Call Home HTTP message.".into()),
+            Some("Nov 21 09:10:52 2026 UTC".into())
+        )
+    );
+    let fs = log_findings(&log);
+    assert_eq!(
+        codes(&fs),
+        ["comm_failed"],
+        "OK message types are no finding"
+    );
+    assert!(
+        fs[0]
+            .summary
+            .contains("Usage Reporting: 21 of 24 attempts failed")
+    );
+}
+
+#[test]
+fn hostile_text_is_skipped_not_fatal() {
+    let junk = "%%%% \u{0}\u{1} %SMART_LIC-3-: \n%-3-X: \nAttempts: Total=x\nLast Response: on on on\nNov 99 99:99:99 %PKI-3-CRL_FETCH_FAIL\n".repeat(50)
+        + &"A".repeat(100_000);
+    let p = parse_log(&junk, 0, None);
+    assert!(p.entries.len() < 200);
+    for e in &p.entries {
+        assert!(e.text.len() <= 310);
+        assert_eq!(e.switch_time_ns, None);
+    }
+    assert!(parse_log("", 0, None).entries.is_empty());
+    let c = parse_config(&junk);
+    assert_eq!(c.lines_used, 0);
+}
+
+#[test]
+fn plan_from_tech_support_with_map() {
+    let c = parse_config(&sample("tech-support-17.6.txt"));
+    let map = InterfaceMap::parse(&["Gi0/0=eth1".into()]).unwrap();
+    let plan = derive(&c, &map);
+    assert_eq!(plan.transport, "smart");
+    assert_eq!(
+        plan.targets[0].url,
+        "https://smartreceiver.cisco.com/licservice/license"
+    );
+    assert_eq!(plan.proxy.as_deref(), Some("proxy.corp.example:8080"));
+    assert_eq!(plan.vrf.as_deref(), Some("Mgmt-vrf"));
+    let src = plan.source.as_ref().unwrap();
+    assert_eq!(
+        (src.switch.as_str(), src.local.as_deref()),
+        ("GigabitEthernet0/0", Some("eth1"))
+    );
+    // Name servers exist only in the global table; licensing runs in Mgmt-vrf.
+    assert!(plan.dns_servers.is_empty());
+    let fs = check_config(&c, &plan, "ts.txt");
+    let f = find(&fs, FindingCode::ConfigNoNameServer);
+    assert!(f.summary.contains("vrf Mgmt-vrf"), "{}", f.summary);
+    assert_eq!(
+        f.remediation,
+        ["ip name-server vrf Mgmt-vrf <dns-server-ip>"]
+    );
+    assert!(InterfaceMap::parse(&["Vlan10".into()]).is_err());
+}
+
+#[test]
+fn running_config_with_vrf_static_hosts_and_crl_17_9() {
+    let c = parse_config(&sample("running-config-smart-vrf-17.9.txt"));
+    assert_eq!(c.version.as_deref(), Some("17.9"));
+    let plan = derive(&c, &InterfaceMap::default());
+    assert_eq!(plan.proxy.as_deref(), Some("192.0.2.80:80"));
+    assert_eq!(
+        plan.dns_servers,
+        [
+            "10.99.0.53".parse::<std::net::IpAddr>().unwrap(),
+            "10.99.1.53".parse().unwrap()
+        ]
+    );
+    assert_eq!(
+        plan.dns_source.as_ref().map(|b| b.switch.as_str()),
+        Some("GigabitEthernet0/0")
+    );
+    // Global `ip host` entries do not apply to lookups in Mgmt-vrf.
+    assert!(plan.resolve.is_empty());
+    assert!(plan.notes.iter().any(|n| n.contains("--map")));
+    let fs = check_config(&c, &plan, "run.txt");
+    assert_eq!(
+        codes(&fs),
+        [
+            "config_static_host",
+            "config_static_host",
+            "crl_unreachable"
+        ]
+    );
+    assert!(fs.iter().all(|f| f.severity == Severity::Warning));
+}
+
+#[test]
+fn callhome_without_service_and_dns_disabled_16_12() {
+    let c = parse_config(&sample("running-config-callhome-16.12.txt"));
+    let plan = derive(
+        &c,
+        &InterfaceMap::parse(&["vlan 200=veth-sw".into()]).unwrap(),
+    );
+    assert_eq!(plan.transport, "callhome");
+    assert_eq!(plan.proxy.as_deref(), Some("proxy.corp.example:3128"));
+    assert_eq!(plan.vrf.as_deref(), Some("Mgmt-vrf"));
+    assert_eq!(
+        plan.source.as_ref().and_then(|b| b.local.as_deref()),
+        Some("veth-sw")
+    );
+    let fs = check_config(&c, &plan, "run.txt");
+    assert_eq!(
+        codes(&fs),
+        [
+            "config_callhome_disabled",
+            "config_no_name_server",
+            "plaintext_http"
+        ]
+    );
+    assert_eq!(
+        find(&fs, FindingCode::ConfigNoNameServer).severity,
+        Severity::Error
+    );
+}
+
+#[test]
+fn ip_literal_url_and_cslu_discovery() {
+    let c = parse_config(&sample("running-config-onprem-ip-17.3.txt"));
+    let plan = derive(&c, &InterfaceMap::default());
+    let fs = check_config(&c, &plan, "run.txt");
+    assert_eq!(codes(&fs), ["cert_hostname_mismatch"]);
+    // Turning the identity check off is a deliberate choice: no warning then.
+    let off = parse_config(
+        &(sample("running-config-onprem-ip-17.3.txt") + "no license smart server-identity-check\n"),
+    );
+    let plan = derive(&off, &InterfaceMap::default());
+    assert!(!plan.server_identity_check);
+    assert!(check_config(&off, &plan, "run.txt").is_empty());
+
+    let c = parse_config(&sample("show-license-status-cslu-17.12.txt"));
+    let plan = derive(&c, &InterfaceMap::default());
+    assert_eq!(plan.transport, "cslu");
+    assert_eq!(plan.targets[0].url, "http://cslu-local:8182/cslu/v1/pi");
+    // Only show license status: no running-config, so no "no name server" guess.
+    assert_eq!(
+        codes(&check_config(&c, &plan, "st.txt")),
+        ["config_cslu_no_address"]
+    );
+}
+
+#[test]
+fn log_lines_up_with_a_capture_through_the_clock_offset() {
+    // One failed connection ending at BASE + 1000 s (BASE = 2026-11-22 00:00 UTC); the switch's clock runs 3600 s ahead and
+    // logs the failure 2 s after the connection ends; a decoy a day earlier.
+    let mut t = Timeline::empty(Source::Capture {
+        files: vec!["x.pcap".into()],
+    });
+    let text = "\
+Nov 22 2026 01:16:42.000 UTC: %SMART_LIC-3-COMM_FAILED: Communications failure with the Cisco Smart Software Manager (CSSM) : Connection timed out
+Nov 21 2026 01:16:42.000 UTC: %SMART_LIC-3-COMM_FAILED: Communications failure with the Cisco Smart Software Manager (CSSM) : Connection timed out
+";
+    let mut log = read_logs(&[("sw.log".into(), text.into())], None);
+    const BASE: i64 = 1_795_305_600;
+    t.connections
+        .push(failed_connection(7, BASE + 990, BASE + 1000));
+    correlate(&mut log, &t, None);
+    let off = log.clock_offset_ns.expect("an offset");
+    assert!((off - 3_602_000_000_000).abs() < 1_000_000, "{off}");
+    assert_eq!(log.entries[0].connection, Some(7));
+    assert_eq!(log.entries[1].connection, None);
+    assert_eq!(log.entries[0].time_ns, Some((BASE + 1000) * 1_000_000_000));
+    assert!(
+        log.clock_offset_basis.contains("estimated"),
+        "{}",
+        log.clock_offset_basis
+    );
+
+    // A given offset wins; with it, nothing lines up.
+    let mut log2 = read_logs(&[("sw.log".into(), text.into())], None);
+    correlate(&mut log2, &t, Some(0));
+    assert_eq!(log2.clock_offset_ns, Some(0));
+    assert!(log2.entries.iter().all(|e| e.connection.is_none()));
+}
+
+fn failed_connection(id: u64, start_s: i64, end_s: i64) -> Connection {
+    let mut c = licpath::probe::session::Recorder::new(id, "192.0.2.1:443".parse().unwrap()).conn;
+    c.start_ns = start_s * 1_000_000_000;
+    c.end_ns = end_s * 1_000_000_000;
+    c.licensing = true;
+    c.verdict = Verdict::Failed;
+    c
+}
