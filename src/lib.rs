@@ -12,4 +12,5 @@ pub mod model;
 pub mod pipeline;
 pub mod probe;
 pub mod report;
+pub mod tui;
 pub mod wire;

@@ -44,6 +44,26 @@ enum Command {
     /// for scripts and monitoring. Exit 0 when every target succeeded, 1 when any failed.
     #[command(after_help = PROBE_EXAMPLES)]
     Check(ProbeArgs),
+    /// Terminal UI. With a capture file: browse its connections (ladder, events, findings).
+    /// Otherwise: live mode, re-probing the targets every --interval seconds like mtr;
+    /// takes every probe option (--from-config, --proxy, --dns-server, ...).
+    #[command(after_help = TUI_EXAMPLES)]
+    Tui(TuiArgs),
+}
+
+const TUI_EXAMPLES: &str = "Examples:\n  \
+licpath tui captures/ssl-interception-tls12.pcap      # browse a capture\n  \
+licpath tui --interval 10 --proxy proxy.example.com:80  # live, smart transport\n  \
+licpath tui --from-config show-run.txt --map Vlan10=eth1\n\n\
+Keys: ? shows them all; q quits. NO_COLOR turns colour off.";
+
+#[derive(Args)]
+struct TuiArgs {
+    /// Seconds between rounds in live mode.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    interval: u64,
+    #[command(flatten)]
+    probe: ProbeArgs,
 }
 
 const PROBE_EXAMPLES: &str = "Targets: smart (default), callhome, cslu[@HOST], or a URL such as \
@@ -265,6 +285,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze(&args),
         Command::Probe(args) => probe(&args, false),
         Command::Check(args) => probe(&args, true),
+        Command::Tui(args) => tui(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -289,8 +310,20 @@ fn color_of(choice: ColorChoice) -> text::Color {
     }
 }
 
-fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
-    use licpath::probe::{ProbeConfig, Timeouts, probe_target, target};
+/// Everything a probe run needs, from the command line (and --from-config).
+struct ProbeSetup {
+    targets: Vec<licpath::probe::target::Target>,
+    cfg: std::sync::Arc<licpath::probe::ProbeConfig>,
+    trust: TrustProfile,
+    from_config: Option<(
+        String,
+        licpath::ios::plan::ProbePlan,
+        Vec<licpath::model::Finding>,
+    )>,
+}
+
+fn probe_setup(args: &ProbeArgs) -> Result<ProbeSetup, String> {
+    use licpath::probe::{ProbeConfig, Timeouts, target};
     let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(home) = std::env::var_os("HOME") {
         dirs.push(PathBuf::from(home).join(".config/licpath/probes"));
@@ -377,6 +410,22 @@ fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
         tls_max_12: args.tls_max == "1.2",
         http: !args.no_http,
     });
+    Ok(ProbeSetup {
+        targets,
+        cfg,
+        trust,
+        from_config,
+    })
+}
+
+fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
+    use licpath::probe::probe_target;
+    let ProbeSetup {
+        targets,
+        cfg,
+        trust,
+        from_config,
+    } = probe_setup(args)?;
     let plan_report = from_config
         .as_ref()
         .map(|(file, plan, findings)| json::PlanReport {
@@ -411,14 +460,7 @@ fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
         }
         return Ok(if plan_failed { EXIT_FINDINGS } else { 0 });
     }
-    // Fail early on a source binding the kernel refuses: a usage error, not a finding.
-    if cfg.source_interface.is_some() || cfg.source_address.is_some() {
-        let probe_addr = match cfg.source_address {
-            Some(std::net::IpAddr::V6(_)) => "[2001:db8::1]:443",
-            _ => "192.0.2.1:443",
-        };
-        licpath::probe::session::bound_socket_std(&cfg, probe_addr.parse().expect("literal"))?;
-    }
+    check_binding(&cfg)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -571,18 +613,7 @@ fn now_unix() -> i64 {
 }
 
 fn analyze(args: &AnalyzeArgs) -> Result<u8, String> {
-    let trust = match &args.trust_store {
-        Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            TrustProfile::from_pem(&path.display().to_string(), &pem)?
-        }
-        None => TrustProfile::ios_xe(args.ios_version),
-    };
-    let dcfg = DiagnoseConfig {
-        now_unix: now_unix(),
-        trust,
-        judge_all_chains: args.trust_store.is_some(),
-    };
+    let dcfg = diagnose_config(args.trust_store.as_deref(), args.ios_version)?;
     let mut acfg = AnalyzeConfig {
         all: args.all,
         ..AnalyzeConfig::default()
@@ -687,4 +718,62 @@ fn warn_if_nothing_recognised(log: &licpath::model::SwitchLog) {
             log.lines_read
         );
     }
+}
+
+/// Fail early on a source binding the kernel refuses: a usage error, not a finding.
+fn check_binding(cfg: &licpath::probe::ProbeConfig) -> Result<(), String> {
+    if cfg.source_interface.is_some() || cfg.source_address.is_some() {
+        let probe_addr = match cfg.source_address {
+            Some(std::net::IpAddr::V6(_)) => "[2001:db8::1]:443",
+            _ => "192.0.2.1:443",
+        };
+        licpath::probe::session::bound_socket_std(cfg, probe_addr.parse().expect("literal"))?;
+    }
+    Ok(())
+}
+
+fn tui(args: &TuiArgs) -> Result<u8, String> {
+    if !std::io::stdout().is_terminal() {
+        return Err("tui needs a terminal (use analyze or probe for scripts)".into());
+    }
+    let p = &args.probe;
+    // One positional that is a file: capture mode.
+    if let [only] = p.targets.as_slice()
+        && std::path::Path::new(only).is_file()
+    {
+        let dcfg = diagnose_config(p.trust_store.as_deref(), p.ios_version)?;
+        let acfg = AnalyzeConfig {
+            all: true,
+            ..AnalyzeConfig::default()
+        };
+        licpath::tui::run::run_capture(PathBuf::from(only), acfg, dcfg)?;
+        return Ok(0);
+    }
+    let setup = probe_setup(p)?;
+    if setup.targets.is_empty() {
+        return Err("nothing to probe (the configuration's transport is off?)".into());
+    }
+    check_binding(&setup.cfg)?;
+    licpath::tui::run::run_live(setup.targets, setup.cfg, setup.trust, args.interval)?;
+    Ok(0)
+}
+
+/// The diagnosis settings for a capture: a trust store judges every chain; otherwise the
+/// built-in IOS XE profile (FN72323 applied for the given release) judges licensing ones.
+fn diagnose_config(
+    trust_store: Option<&std::path::Path>,
+    ios_version: Option<IosVersion>,
+) -> Result<DiagnoseConfig, String> {
+    let trust = match trust_store {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            TrustProfile::from_pem(&path.display().to_string(), &pem)?
+        }
+        None => TrustProfile::ios_xe(ios_version),
+    };
+    Ok(DiagnoseConfig {
+        now_unix: now_unix(),
+        trust,
+        judge_all_chains: trust_store.is_some(),
+    })
 }

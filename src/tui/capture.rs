@@ -1,0 +1,400 @@
+//! Capture mode: the connections of a capture with verdict badges, a filter, and for the
+//! selected one a ladder diagram, the decoded events and the findings with their fix.
+
+use super::common::*;
+use crate::model::*;
+use crate::report::text::describe_event;
+use crate::report::{OverallVerdict, overall_verdict};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    Licensing,
+    All,
+    Failed,
+}
+
+impl Filter {
+    fn next(self) -> Filter {
+        match self {
+            Filter::Licensing => Filter::Failed,
+            Filter::Failed => Filter::All,
+            Filter::All => Filter::Licensing,
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Filter::Licensing => "licensing",
+            Filter::All => "all",
+            Filter::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Ladder,
+    Events,
+    Findings,
+}
+
+pub enum Load {
+    Loading { bytes: u64 },
+    Loaded(Box<Timeline>),
+    Failed(String),
+}
+
+pub struct CaptureApp {
+    pub file: String,
+    pub load: Load,
+    pub filter: Filter,
+    pub selected: usize,
+    pub pane: Pane,
+    pub scroll: u16,
+    pub help: bool,
+    pub quit: bool,
+    pub tick: u64,
+    /// Where the list was drawn (for mouse clicks).
+    pub list_area: Rect,
+}
+
+pub const HELP: &[(&str, &str)] = &[
+    ("up/down j/k", "select a connection"),
+    ("f", "filter: licensing / failed / all"),
+    ("tab l e d", "ladder / events / findings (d)"),
+    ("PgUp/PgDn", "scroll the right pane"),
+    ("g / G", "first / last connection"),
+    ("mouse", "click a connection, wheel scrolls"),
+    ("?", "this help"),
+    ("q Esc", "quit"),
+];
+
+impl CaptureApp {
+    pub fn new(file: &str) -> CaptureApp {
+        CaptureApp {
+            file: file.to_string(),
+            load: Load::Loading { bytes: 0 },
+            filter: Filter::Licensing,
+            selected: 0,
+            pane: Pane::Ladder,
+            scroll: 0,
+            help: false,
+            quit: false,
+            tick: 0,
+            list_area: Rect::default(),
+        }
+    }
+
+    pub fn loaded(&mut self, t: Timeline) {
+        // Start on the first failed licensing connection: that is why we are here.
+        self.load = Load::Loaded(Box::new(t));
+        let first_failed = self
+            .visible()
+            .iter()
+            .position(|c| c.verdict == Verdict::Failed);
+        self.selected = first_failed.unwrap_or(0);
+    }
+
+    pub fn timeline(&self) -> Option<&Timeline> {
+        match &self.load {
+            Load::Loaded(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn visible(&self) -> Vec<&Connection> {
+        let Some(t) = self.timeline() else {
+            return Vec::new();
+        };
+        t.connections
+            .iter()
+            .filter(|c| match self.filter {
+                Filter::All => true,
+                Filter::Licensing => c.licensing,
+                Filter::Failed => c.verdict == Verdict::Failed,
+            })
+            .collect()
+    }
+
+    pub fn selected_connection(&self) -> Option<&Connection> {
+        self.visible().get(self.selected).copied()
+    }
+
+    fn select(&mut self, i: usize) {
+        let n = self.visible().len();
+        self.selected = if n == 0 { 0 } else { i.min(n - 1) };
+        self.scroll = 0;
+    }
+
+    pub fn on_key(&mut self, key: char, special: Option<Special>) {
+        if self.help {
+            self.help = false;
+            if key == 'q' {
+                self.quit = true;
+            }
+            return;
+        }
+        match (key, special) {
+            ('q', _) | (_, Some(Special::Esc)) => self.quit = true,
+            ('?', _) => self.help = true,
+            ('j', _) | (_, Some(Special::Down)) => self.select(self.selected + 1),
+            ('k', _) | (_, Some(Special::Up)) => self.select(self.selected.saturating_sub(1)),
+            ('g', _) | (_, Some(Special::Home)) => self.select(0),
+            ('G', _) | (_, Some(Special::End)) => self.select(usize::MAX),
+            ('f', _) => {
+                self.filter = self.filter.next();
+                self.select(0);
+            }
+            ('l', _) => self.pane = Pane::Ladder,
+            ('e', _) => self.pane = Pane::Events,
+            ('d', _) => self.pane = Pane::Findings,
+            (_, Some(Special::Tab)) => {
+                self.pane = match self.pane {
+                    Pane::Ladder => Pane::Events,
+                    Pane::Events => Pane::Findings,
+                    Pane::Findings => Pane::Ladder,
+                };
+                self.scroll = 0;
+            }
+            (_, Some(Special::PageDown)) => self.scroll = self.scroll.saturating_add(10),
+            (_, Some(Special::PageUp)) => self.scroll = self.scroll.saturating_sub(10),
+            _ => {}
+        }
+    }
+
+    /// A click at (column, row): select the connection under it.
+    pub fn on_click(&mut self, col: u16, row: u16) {
+        let a = self.list_area;
+        if col >= a.x && col < a.x + a.width && row > a.y && row < a.y + a.height.saturating_sub(1)
+        {
+            self.select((row - a.y - 1) as usize);
+        }
+    }
+
+    pub fn on_wheel(&mut self, down: bool) {
+        if down {
+            self.scroll = self.scroll.saturating_add(3);
+        } else {
+            self.scroll = self.scroll.saturating_sub(3);
+        }
+    }
+}
+
+/// Keys that are not characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Tab,
+    Esc,
+    Enter,
+}
+
+fn badge(c: &Connection) -> (&'static str, bool) {
+    match c.verdict {
+        Verdict::Ok => ("OK  ", true),
+        Verdict::Failed => ("FAIL", false),
+        Verdict::Unknown => ("??  ", true),
+    }
+}
+
+pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
+    let area = f.area();
+    let t = match &app.load {
+        Load::Loading { bytes } => {
+            let spin = ["|", "/", "-", "\\"][(app.tick % 4) as usize];
+            let msg = format!(
+                "{spin} reading {} ({:.1} MB so far) ... q quits",
+                app.file,
+                *bytes as f64 / 1e6
+            );
+            f.render_widget(Paragraph::new(fit(&msg, area.width as usize)), area);
+            return;
+        }
+        Load::Failed(e) => {
+            f.render_widget(
+                Paragraph::new(format!("licpath: {e}\n(q quits)")).wrap(Wrap { trim: false }),
+                area,
+            );
+            return;
+        }
+        Load::Loaded(t) => t,
+    };
+    let verdict = overall_verdict(t);
+    let vstyle = match verdict {
+        OverallVerdict::Failed => theme.bad(),
+        OverallVerdict::Ok => theme.ok(),
+        _ => theme.warn(),
+    };
+    let visible = app.visible();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let failed = visible
+            .iter()
+            .filter(|c| c.verdict == Verdict::Failed)
+            .count();
+        too_small(
+            f,
+            area,
+            &format!("{}: {} ({failed} failed)", app.file, verdict.as_str()),
+        );
+        return;
+    }
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("licpath ", theme.bold()),
+            Span::raw(fit(&app.file, (area.width as usize).saturating_sub(40))),
+            Span::raw("  "),
+            Span::styled(verdict.as_str(), vstyle),
+            Span::raw(format!(
+                "  {} shown ({}) of {}",
+                visible.len(),
+                app.filter.name(),
+                t.connections.len()
+            )),
+        ])),
+        head,
+    );
+    let list_w = (area.width / 3).clamp(26, 44);
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(body);
+
+    // Left: connections.
+    let items: Vec<ListItem> = visible
+        .iter()
+        .map(|c| {
+            let (b, good) = badge(c);
+            let name = c
+                .server_name
+                .clone()
+                .unwrap_or_else(|| c.server.to_string());
+            ListItem::new(Line::from(vec![
+                Span::styled(b, if good { theme.ok() } else { theme.bad() }),
+                Span::raw(format!(" #{:<3} ", c.id)),
+                Span::raw(fit(
+                    &format!("{name} {}", c.reached.as_str()),
+                    (list_w as usize).saturating_sub(12),
+                )),
+            ]))
+        })
+        .collect();
+    let mut state = ListState::default();
+    if !visible.is_empty() {
+        state.select(Some(app.selected));
+    }
+    let empty = visible.is_empty();
+    f.render_stateful_widget(
+        List::new(items)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" connections "),
+            )
+            .highlight_style(theme.selected()),
+        left,
+        &mut state,
+    );
+    app.list_area = left;
+
+    // Right: the selected connection.
+    let sel = app.selected_connection();
+    let (title, lines): (String, Vec<Line>) = match (sel, app.pane) {
+        (None, _) => (
+            " nothing selected ".into(),
+            if empty {
+                let mut l = vec![Line::from(format!(
+                    "no connection matches the filter '{}' (f changes it)",
+                    app.filter.name()
+                ))];
+                let tf: Vec<&Finding> = t.findings.iter().collect();
+                l.extend(finding_lines(&tf, theme));
+                l
+            } else {
+                vec![]
+            },
+        ),
+        (Some(c), Pane::Ladder) => (
+            format!(" #{} ladder [tab: events, findings] ", c.id),
+            ladder_lines(c, right.width.saturating_sub(2), theme),
+        ),
+        (Some(c), Pane::Events) => (format!(" #{} events ", c.id), event_lines(c, theme)),
+        (Some(c), Pane::Findings) => {
+            let fs: Vec<&Finding> = c.findings.iter().chain(t.findings.iter()).collect();
+            (format!(" #{} findings ", c.id), finding_lines(&fs, theme))
+        }
+    };
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(Block::default().borders(Borders::ALL).title(title))
+            .wrap(Wrap { trim: false })
+            .scroll((app.scroll, 0)),
+        right,
+    );
+    footer(
+        f,
+        foot,
+        "j/k select  f filter  tab ladder/events/findings  PgUp/PgDn scroll  ? help  q quit",
+        app.help.then_some(HELP),
+        theme,
+    );
+}
+
+fn event_lines(c: &Connection, theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "{} -> {}  {}  {} B out, {} B in{}",
+            c.client,
+            c.server,
+            match c.verdict {
+                Verdict::Ok => "OK".to_string(),
+                Verdict::Failed => format!("FAILED at {}", c.reached.as_str()),
+                Verdict::Unknown => format!("UNKNOWN (reached {})", c.reached.as_str()),
+            },
+            c.bytes_to_server,
+            c.bytes_to_client,
+            c.handshake_rtt_ns
+                .map(|r| format!(", RTT {}", ms(r)))
+                .unwrap_or_default()
+        ),
+        theme.bold(),
+    ))];
+    for e in &c.events {
+        let d = describe_event(&e.kind);
+        for (i, part) in d.lines().enumerate() {
+            lines.push(Line::from(if i == 0 {
+                format!(
+                    "{:>10} {} {} {}",
+                    ms(e.time_ns - c.start_ns),
+                    e.frame.map(|n| format!("#{n}")).unwrap_or_default(),
+                    e.dir.arrow(),
+                    part
+                )
+            } else {
+                format!("      {}", part.trim_start())
+            }));
+        }
+        if let EventKind::HttpResponse { headers, .. } = &e.kind {
+            for (k, v) in headers.iter().take(6) {
+                lines.push(Line::from(Span::styled(
+                    format!("             {k}: {v}"),
+                    theme.dim(),
+                )));
+            }
+        }
+    }
+    lines
+}

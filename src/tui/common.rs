@@ -1,0 +1,221 @@
+//! Pieces both screens use: the colour theme (NO_COLOR honoured), the help overlay, the
+//! ladder diagram and findings as lines.
+
+use crate::model::*;
+use crate::report::text::describe_event;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    /// Colour unless NO_COLOR is set (and not empty).
+    pub fn from_env() -> Theme {
+        Theme {
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
+    fn fg(&self, c: Color) -> Style {
+        if self.color {
+            Style::default().fg(c)
+        } else {
+            Style::default()
+        }
+    }
+    pub fn ok(&self) -> Style {
+        self.fg(Color::Green)
+    }
+    pub fn bad(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    pub fn warn(&self) -> Style {
+        self.fg(Color::Yellow)
+    }
+    pub fn dim(&self) -> Style {
+        if self.color {
+            Style::default().add_modifier(Modifier::DIM)
+        } else {
+            Style::default()
+        }
+    }
+    pub fn bold(&self) -> Style {
+        Style::default().add_modifier(Modifier::BOLD)
+    }
+    pub fn selected(&self) -> Style {
+        Style::default().add_modifier(Modifier::REVERSED)
+    }
+    pub fn severity(&self, s: Severity) -> Style {
+        match s {
+            Severity::Error => self.bad(),
+            Severity::Warning => self.warn(),
+            Severity::Info => self.fg(Color::Cyan),
+        }
+    }
+}
+
+pub fn ms(ns: i64) -> String {
+    let ms = ns as f64 / 1e6;
+    if ms >= 10_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+/// A ladder diagram: the switch on the left, the server (or proxy) on the right, one
+/// arrow per event, with its time since the connection's first packet.
+pub fn ladder_lines(c: &Connection, width: u16, theme: Theme) -> Vec<Line<'static>> {
+    let right = match &c.proxy_target {
+        Some(t) => format!("proxy {} (to {t})", c.server),
+        None => format!("server {}", c.server),
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("{:>10}  ", "time"), theme.dim()),
+        Span::styled(format!("switch {}", c.client), theme.bold()),
+        Span::raw("  |  "),
+        Span::styled(right, theme.bold()),
+    ])];
+    let arrow_w = (width as usize).saturating_sub(14).clamp(10, 70);
+    for e in &c.events {
+        let label = describe_event(&e.kind);
+        let label = label.lines().next().unwrap_or("").to_string();
+        let text = fit(&label, arrow_w.saturating_sub(6));
+        let pad = arrow_w.saturating_sub(text.chars().count() + 4);
+        let arrow = match e.dir {
+            Direction::ToServer => format!("|-{text}{}->|", "-".repeat(pad)),
+            Direction::ToClient => format!("|<-{}{text}-|", "-".repeat(pad)),
+        };
+        let style = match &e.kind {
+            EventKind::TcpRst | EventKind::TlsAlert { .. } | EventKind::NotTls { .. } => {
+                theme.bad()
+            }
+            EventKind::HttpResponse { status, .. } if *status >= 400 => theme.bad(),
+            _ => Style::default(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>10}  ", ms(e.time_ns - c.start_ns)), theme.dim()),
+            Span::styled(arrow, style),
+        ]));
+    }
+    if c.events_dropped > 0 {
+        lines.push(Line::from(format!(
+            "            ... {} more events not kept",
+            c.events_dropped
+        )));
+    }
+    lines
+}
+
+/// Findings with explanation and the IOS XE fix, as lines.
+pub fn finding_lines(fs: &[&Finding], theme: Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for f in fs {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:<5} ", f.severity.as_str().to_uppercase()),
+                theme.severity(f.severity),
+            ),
+            Span::styled(f.code.as_str().to_string(), theme.bold()),
+            Span::raw(format!(" ({}) {}", f.step.as_str(), f.summary)),
+        ]));
+        lines.push(Line::from(Span::styled(
+            format!("  why: {}", f.explanation),
+            theme.dim(),
+        )));
+        for e in f.evidence.iter().take(3) {
+            let at = match (&e.log, e.frame) {
+                (Some(l), _) => l.clone(),
+                (None, Some(n)) => format!("frame #{n}"),
+                (None, None) => String::new(),
+            };
+            lines.push(Line::from(format!("  seen: {at} {}", e.what)));
+        }
+        if !f.remediation.is_empty() {
+            lines.push(Line::from("  fix:"));
+            for r in &f.remediation {
+                lines.push(Line::from(Span::styled(format!("    {r}"), theme.ok())));
+            }
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::from("no findings"));
+    }
+    lines
+}
+
+pub fn fit(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else if max <= 1 {
+        s.chars().take(max).collect()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('~');
+        t
+    }
+}
+
+/// A centred box with the key bindings.
+pub fn help_overlay(f: &mut Frame, lines: &[(&str, &str)], theme: Theme) {
+    let area = f.area();
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let w = 60.min(area.width);
+    let [v] = Layout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(v);
+    f.render_widget(Clear, r);
+    let text: Vec<Line> = lines
+        .iter()
+        .map(|(k, d)| {
+            Line::from(vec![
+                Span::styled(format!("{k:>12}  "), theme.bold()),
+                Span::raw(d.to_string()),
+            ])
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(text)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" keys (? closes) "),
+            )
+            .wrap(Wrap { trim: false }),
+        r,
+    );
+}
+
+/// The key hints on the last line, and the help overlay when it is open.
+pub fn footer(f: &mut Frame, area: Rect, hints: &str, help: Option<&[(&str, &str)]>, theme: Theme) {
+    f.render_widget(
+        Paragraph::new(Span::styled(fit(hints, area.width as usize), theme.dim())),
+        area,
+    );
+    if let Some(lines) = help {
+        help_overlay(f, lines, theme);
+    }
+}
+
+/// Below this the screens show a one-line notice instead of a broken layout.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 8;
+
+pub fn too_small(f: &mut Frame, area: Rect, summary: &str) {
+    let text = vec![
+        Line::from(fit(summary, area.width as usize)),
+        Line::from(fit(
+            &format!("{}x{}: too small (q quits)", area.width, area.height),
+            area.width as usize,
+        )),
+    ];
+    f.render_widget(Paragraph::new(text), area);
+}

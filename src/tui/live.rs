@@ -1,0 +1,447 @@
+//! Live mode: each target's path as a pipeline of steps, re-probed every N seconds like
+//! mtr, with per-step success rate and a latency sparkline, so intermittent failures (the
+//! switch's COMM_FAILED / COMM_RESTORED flapping) become visible.
+
+use super::capture::Special;
+use super::common::*;
+use super::steps::{StepState, StepView, steps_of};
+use crate::model::*;
+use crate::report::{OverallVerdict, overall_verdict};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use std::collections::VecDeque;
+
+/// Rounds kept per target.
+pub const HISTORY: usize = 120;
+
+pub struct Round {
+    pub at_unix: i64,
+    pub timeline: Timeline,
+    pub steps: Vec<StepView>,
+    pub verdict: OverallVerdict,
+}
+
+pub struct TargetState {
+    pub label: String,
+    pub rounds: VecDeque<Round>,
+    pub running: bool,
+}
+
+impl TargetState {
+    pub fn last(&self) -> Option<&Round> {
+        self.rounds.back()
+    }
+}
+
+/// What the UI asks the prober to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    None,
+    RunNow,
+    SetInterval(u64),
+    Pause(bool),
+    UseProxy(bool),
+    WriteJson,
+    Quit,
+}
+
+pub struct LiveApp {
+    pub targets: Vec<TargetState>,
+    pub selected: usize,
+    pub interval_s: u64,
+    pub paused: bool,
+    /// The proxy configured (`--proxy`), and whether rounds go through it.
+    pub proxy: Option<String>,
+    pub use_proxy: bool,
+    pub show_chain: bool,
+    pub help: bool,
+    pub quit: bool,
+    pub scroll: u16,
+    /// A one-line status ("wrote report.json", an error).
+    pub message: Option<String>,
+}
+
+pub const HELP: &[(&str, &str)] = &[
+    ("r", "re-probe now"),
+    ("p / space", "pause / resume the re-probing"),
+    ("+ / -", "interval longer / shorter"),
+    ("tab / left right", "switch target"),
+    ("x", "toggle the proxy (through it / direct)"),
+    ("c", "certificate chain / findings"),
+    ("w", "write the JSON report to a file"),
+    ("PgUp/PgDn", "scroll the lower pane"),
+    ("?", "this help"),
+    ("q Esc", "quit"),
+];
+
+const INTERVALS: &[u64] = &[2, 5, 10, 30, 60, 300];
+
+impl LiveApp {
+    pub fn new(labels: Vec<String>, interval_s: u64, proxy: Option<String>) -> LiveApp {
+        LiveApp {
+            targets: labels
+                .into_iter()
+                .map(|label| TargetState {
+                    label,
+                    rounds: VecDeque::new(),
+                    running: false,
+                })
+                .collect(),
+            selected: 0,
+            interval_s: interval_s.max(1),
+            paused: false,
+            use_proxy: proxy.is_some(),
+            proxy,
+            show_chain: false,
+            help: false,
+            quit: false,
+            scroll: 0,
+            message: None,
+        }
+    }
+
+    pub fn started(&mut self, target: usize) {
+        if let Some(t) = self.targets.get_mut(target) {
+            t.running = true;
+        }
+    }
+
+    pub fn record(&mut self, target: usize, at_unix: i64, timeline: Timeline) {
+        let Some(t) = self.targets.get_mut(target) else {
+            return;
+        };
+        t.running = false;
+        let steps = steps_of(&timeline);
+        let verdict = overall_verdict(&timeline);
+        t.rounds.push_back(Round {
+            at_unix,
+            timeline,
+            steps,
+            verdict,
+        });
+        while t.rounds.len() > HISTORY {
+            t.rounds.pop_front();
+        }
+    }
+
+    pub fn on_key(&mut self, key: char, special: Option<Special>) -> Action {
+        if self.help {
+            self.help = false;
+            return Action::None;
+        }
+        let n = self.targets.len().max(1);
+        match (key, special) {
+            ('q', _) | (_, Some(Special::Esc)) => {
+                self.quit = true;
+                Action::Quit
+            }
+            ('?', _) => {
+                self.help = true;
+                Action::None
+            }
+            ('r', _) => Action::RunNow,
+            ('p', _) | (' ', _) => {
+                self.paused = !self.paused;
+                Action::Pause(self.paused)
+            }
+            ('+', _) | ('=', _) => {
+                self.interval_s = INTERVALS
+                    .iter()
+                    .copied()
+                    .find(|&i| i > self.interval_s)
+                    .unwrap_or(self.interval_s);
+                Action::SetInterval(self.interval_s)
+            }
+            ('-', _) => {
+                self.interval_s = INTERVALS
+                    .iter()
+                    .rev()
+                    .copied()
+                    .find(|&i| i < self.interval_s)
+                    .unwrap_or(self.interval_s);
+                Action::SetInterval(self.interval_s)
+            }
+            (_, Some(Special::Tab)) | (_, Some(Special::Right)) | ('l', _) => {
+                self.selected = (self.selected + 1) % n;
+                self.scroll = 0;
+                Action::None
+            }
+            (_, Some(Special::Left)) | ('h', _) => {
+                self.selected = (self.selected + n - 1) % n;
+                self.scroll = 0;
+                Action::None
+            }
+            ('x', _) if self.proxy.is_some() => {
+                self.use_proxy = !self.use_proxy;
+                Action::UseProxy(self.use_proxy)
+            }
+            ('c', _) => {
+                self.show_chain = !self.show_chain;
+                Action::None
+            }
+            ('w', _) => Action::WriteJson,
+            (_, Some(Special::PageDown)) | ('j', _) => {
+                self.scroll = self.scroll.saturating_add(5);
+                Action::None
+            }
+            (_, Some(Special::PageUp)) | ('k', _) => {
+                self.scroll = self.scroll.saturating_sub(5);
+                Action::None
+            }
+            _ => Action::None,
+        }
+    }
+}
+
+const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Latencies as a text sparkline; a failure is `x`, a step not run a space.
+pub fn sparkline(values: &[Option<Result<i64, ()>>], width: usize) -> String {
+    let from = values.len().saturating_sub(width);
+    let vals = &values[from..];
+    let max = vals
+        .iter()
+        .filter_map(|v| v.and_then(|r| r.ok()))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    vals.iter()
+        .map(|v| match v {
+            Some(Ok(ns)) => SPARK[((*ns * 7) / max).clamp(0, 7) as usize],
+            Some(Err(())) => 'x',
+            None => ' ',
+        })
+        .collect()
+}
+
+fn step_history(t: &TargetState, idx: usize) -> (Vec<Option<Result<i64, ()>>>, u32, u32) {
+    let mut ok = 0;
+    let mut tried = 0;
+    let v = t
+        .rounds
+        .iter()
+        .map(|r| {
+            let s = r.steps.get(idx)?;
+            match s.state {
+                StepState::Ok => {
+                    ok += 1;
+                    tried += 1;
+                    Some(Ok(s.latency_ns.unwrap_or(0)))
+                }
+                StepState::Failed => {
+                    tried += 1;
+                    Some(Err(()))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    (v, ok, tried)
+}
+
+pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
+    let area = f.area();
+    let cur = app.targets.get(app.selected);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let s = cur
+            .and_then(|t| {
+                t.last()
+                    .map(|r| format!("{}: {}", t.label, r.verdict.as_str()))
+            })
+            .unwrap_or_else(|| "probing...".into());
+        too_small(f, area, &s);
+        return;
+    }
+    let [head, targets_a, pipe_a, lower_a, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length((app.targets.len() as u16 + 2).min(6)),
+        Constraint::Length(8),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+
+    let mode = if app.paused {
+        Span::styled("PAUSED", theme.warn())
+    } else {
+        Span::raw(format!("every {} s", app.interval_s))
+    };
+    let proxy = match (&app.proxy, app.use_proxy) {
+        (Some(p), true) => format!("via proxy {p}"),
+        (Some(_), false) => "direct (proxy off: x)".into(),
+        (None, _) => "direct".into(),
+    };
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("licpath live  ", theme.bold()),
+            mode,
+            Span::raw(format!("  {proxy}")),
+            Span::styled(
+                app.message
+                    .as_deref()
+                    .map(|m| format!("  {m}"))
+                    .unwrap_or_default(),
+                theme.warn(),
+            ),
+        ])),
+        head,
+    );
+
+    // Targets, with the last verdict and how often each round succeeded.
+    let items: Vec<ListItem> = app
+        .targets
+        .iter()
+        .map(|t| {
+            let ok = t
+                .rounds
+                .iter()
+                .filter(|r| r.verdict == OverallVerdict::Ok)
+                .count();
+            let (word, style) = match t.last().map(|r| r.verdict) {
+                _ if t.running && t.rounds.is_empty() => ("RUNNING", theme.dim()),
+                Some(OverallVerdict::Ok) => ("OK", theme.ok()),
+                Some(OverallVerdict::Failed) => ("FAIL", theme.bad()),
+                Some(_) => ("??", theme.warn()),
+                None => ("pending", theme.dim()),
+            };
+            let age = t
+                .last()
+                .map(|r| format!("  {} s ago", (now_unix - r.at_unix).max(0)))
+                .unwrap_or_default();
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{word:<8}"), style),
+                Span::raw(fit(&t.label, (area.width as usize).saturating_sub(40))),
+                Span::styled(
+                    format!(
+                        "  {ok}/{} rounds ok{age}{}",
+                        t.rounds.len(),
+                        if t.running { "  (probing)" } else { "" }
+                    ),
+                    theme.dim(),
+                ),
+            ]))
+        })
+        .collect();
+    let mut ls = ListState::default();
+    ls.select(Some(app.selected));
+    f.render_stateful_widget(
+        List::new(items)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" targets (tab) "),
+            )
+            .highlight_style(theme.selected()),
+        targets_a,
+        &mut ls,
+    );
+
+    // The pipeline of the selected target.
+    let mut lines = Vec::new();
+    let spark_w = 12usize;
+    if let Some(t) = cur {
+        match t.last() {
+            None => lines.push(Line::from("waiting for the first round ...")),
+            Some(r) => {
+                for (i, s) in r.steps.iter().enumerate() {
+                    let (hist, ok, tried) = step_history(t, i);
+                    let style = match s.state {
+                        StepState::Ok => theme.ok(),
+                        StepState::Failed => theme.bad(),
+                        StepState::Unknown => theme.warn(),
+                        _ => theme.dim(),
+                    };
+                    let rate = (ok * 100)
+                        .checked_div(tried)
+                        .map_or_else(|| "    ".to_string(), |r| format!("{r:>3}%"));
+                    let fixed = 8 + 7 + 10 + 5 + spark_w + 3;
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{:<8}", s.name), theme.bold()),
+                        Span::styled(format!("{:<7}", s.state.badge()), style),
+                        Span::raw(format!("{:>9} ", s.latency_ns.map(ms).unwrap_or_default())),
+                        Span::raw(format!("{rate} ")),
+                        Span::styled(
+                            format!("{:<spark_w$}", sparkline(&hist, spark_w)),
+                            theme.ok(),
+                        ),
+                        Span::raw("  "),
+                        Span::raw(fit(
+                            &s.detail,
+                            (pipe_a.width as usize).saturating_sub(fixed + 2),
+                        )),
+                    ]));
+                }
+            }
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" step     state   latency  ok%  history "),
+        ),
+        pipe_a,
+    );
+
+    // Findings (explanation and fix) or the certificate chain of the last round.
+    let last = cur.and_then(|t| t.last());
+    let (title, lower): (&str, Vec<Line>) = match (last, app.show_chain) {
+        (None, _) => (" findings ", vec![]),
+        (Some(r), false) => {
+            let fs: Vec<&Finding> = r.timeline.all_findings().collect();
+            (" findings and fix (c: chain) ", finding_lines(&fs, theme))
+        }
+        (Some(r), true) => (
+            " certificate chain (c: findings) ",
+            chain_lines(&r.timeline, theme),
+        ),
+    };
+    f.render_widget(
+        Paragraph::new(lower)
+            .block(Block::default().borders(Borders::ALL).title(title))
+            .wrap(Wrap { trim: false })
+            .scroll((app.scroll, 0)),
+        lower_a,
+    );
+    footer(
+        f,
+        foot,
+        "r re-probe  p pause  +/- interval  tab target  x proxy  c chain  w write JSON  ? help  q quit",
+        app.help.then_some(HELP),
+        theme,
+    );
+}
+
+fn chain_lines(t: &Timeline, theme: Theme) -> Vec<Line<'static>> {
+    let Some(c) = super::steps::primary(t) else {
+        return vec![Line::from("no connection")];
+    };
+    let certs = c.tls.as_ref().map(|t| &t.certificates[..]).unwrap_or(&[]);
+    if certs.is_empty() {
+        return vec![Line::from("no certificate seen in the last round")];
+    }
+    let mut lines = Vec::new();
+    for (i, cert) in certs.iter().enumerate() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("[{i}] "), theme.bold()),
+            Span::raw(cert.subject.clone()),
+        ]));
+        lines.push(Line::from(format!("    issuer  {}", cert.issuer)));
+        lines.push(Line::from(format!(
+            "    valid   {} .. {}",
+            &crate::report::format_utc(cert.not_before * 1_000_000_000)[..10],
+            &crate::report::format_utc(cert.not_after * 1_000_000_000)[..10]
+        )));
+        lines.push(Line::from(Span::styled(
+            format!(
+                "    serial  {}  sha256 {}",
+                cert.serial,
+                fit(&cert.sha256, 16)
+            ),
+            theme.dim(),
+        )));
+    }
+    lines
+}

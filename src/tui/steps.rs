@@ -1,0 +1,327 @@
+//! The path as a pipeline of steps (DNS → TCP → CONNECT → TLS → CERT → HTTP), read from a
+//! [`Timeline`] — the same model the text and JSON reports read. No rule lives here: the
+//! failing step and its finding come from the diagnosis.
+
+use crate::model::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepState {
+    Ok,
+    Failed,
+    /// Reached, outcome unknown (capture ended, probe interrupted).
+    Unknown,
+    /// Not reached because an earlier step failed.
+    NotRun,
+    /// Does not apply (no proxy; HTTP not requested; plain HTTP has no TLS).
+    Skipped,
+}
+
+impl StepState {
+    pub fn badge(self) -> &'static str {
+        match self {
+            StepState::Ok => "ok",
+            StepState::Failed => "FAILED",
+            StepState::Unknown => "?",
+            StepState::NotRun => "-",
+            StepState::Skipped => "n/a",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepView {
+    pub name: &'static str,
+    pub step: Step,
+    pub state: StepState,
+    pub latency_ns: Option<i64>,
+    pub detail: String,
+}
+
+/// The connection that tells the story: a successful one if any, else the one that got
+/// furthest.
+pub fn primary(t: &Timeline) -> Option<&Connection> {
+    t.connections
+        .iter()
+        .filter(|c| c.licensing || t.connections.len() == 1)
+        .max_by_key(|c| (c.verdict == Verdict::Ok, c.reached, std::cmp::Reverse(c.id)))
+}
+
+fn first(c: &Connection, pred: impl Fn(&EventKind) -> bool) -> Option<&Event> {
+    c.events.iter().find(|e| pred(&e.kind))
+}
+
+pub fn steps_of(t: &Timeline) -> Vec<StepView> {
+    let mut out = Vec::new();
+    let c = primary(t);
+
+    // DNS
+    let dns_failed = t
+        .all_findings()
+        .any(|f| f.step == Step::Dns && f.severity == Severity::Error);
+    let answered: Vec<&DnsExchange> = t.dns.iter().filter(|d| d.response.is_some()).collect();
+    let addrs: Vec<String> = answered
+        .iter()
+        .flat_map(|d| d.response.iter().flat_map(|r| r.answers.iter()))
+        .filter_map(|a| match &a.data {
+            DnsData::A(ip) | DnsData::Aaaa(ip) => Some(ip.to_string()),
+            _ => None,
+        })
+        .collect();
+    let dns_latency = answered
+        .iter()
+        .filter_map(|d| d.response.as_ref().map(|r| r.time_ns - d.query_ns))
+        .max();
+    let dns_state = if dns_failed {
+        StepState::Failed
+    } else if !t.dns.is_empty() || c.is_some() {
+        StepState::Ok
+    } else {
+        StepState::NotRun
+    };
+    let dns_detail = if dns_failed {
+        t.all_findings()
+            .find(|f| f.step == Step::Dns && f.severity == Severity::Error)
+            .map(|f| f.code.as_str().to_string())
+            .unwrap_or_default()
+    } else if addrs.is_empty() {
+        if t.dns.is_empty() {
+            "no query seen (static entry, literal, or before the capture)".into()
+        } else {
+            "no address".into()
+        }
+    } else {
+        let mut a = addrs.clone();
+        a.dedup();
+        format!(
+            "{}{}",
+            a.iter().take(2).cloned().collect::<Vec<_>>().join(", "),
+            answered
+                .first()
+                .map(|d| format!("  via {}", d.server.ip()))
+                .unwrap_or_default()
+        )
+    };
+    out.push(StepView {
+        name: "DNS",
+        step: Step::Dns,
+        state: dns_state,
+        latency_ns: dns_latency,
+        detail: dns_detail,
+    });
+
+    let Some(c) = c else {
+        for (name, step) in [
+            ("TCP", Step::Tcp),
+            ("CONNECT", Step::Proxy),
+            ("TLS", Step::Tls),
+            ("CERT", Step::Cert),
+            ("HTTP", Step::Http),
+        ] {
+            out.push(StepView {
+                name,
+                step,
+                state: StepState::NotRun,
+                latency_ns: None,
+                detail: String::new(),
+            });
+        }
+        return out;
+    };
+
+    let state_for = |step: Step| -> StepState {
+        match c.verdict {
+            Verdict::Ok if step <= c.reached => StepState::Ok,
+            Verdict::Ok => StepState::Skipped,
+            Verdict::Failed if step < c.reached => StepState::Ok,
+            Verdict::Failed if step == c.reached => StepState::Failed,
+            Verdict::Unknown if step < c.reached => StepState::Ok,
+            Verdict::Unknown if step == c.reached => StepState::Unknown,
+            _ => StepState::NotRun,
+        }
+    };
+    let error_at = |step: Step| {
+        c.findings
+            .iter()
+            .find(|f| f.step == step && f.severity == Severity::Error)
+            .map(|f| format!("{}: {}", f.code.as_str(), f.summary))
+    };
+
+    // TCP
+    out.push(StepView {
+        name: "TCP",
+        step: Step::Tcp,
+        state: state_for(Step::Tcp),
+        latency_ns: c.handshake_rtt_ns,
+        detail: error_at(Step::Tcp).unwrap_or_else(|| {
+            format!(
+                "{} -> {}{}",
+                c.client,
+                c.server,
+                if c.retransmissions > 0 {
+                    format!("  ({} retransmissions)", c.retransmissions)
+                } else {
+                    String::new()
+                }
+            )
+        }),
+    });
+
+    // CONNECT
+    let req = first(c, |k| matches!(k, EventKind::HttpConnectRequest { .. }));
+    let resp = req.and_then(|r| {
+        c.events
+            .iter()
+            .find(|e| e.time_ns >= r.time_ns && matches!(e.kind, EventKind::HttpResponse { .. }))
+    });
+    let proxy_state = if req.is_some() {
+        state_for(Step::Proxy)
+    } else {
+        StepState::Skipped
+    };
+    out.push(StepView {
+        name: "CONNECT",
+        step: Step::Proxy,
+        state: proxy_state,
+        latency_ns: req.zip(resp).map(|(a, b)| b.time_ns - a.time_ns),
+        detail: match (req, resp) {
+            (None, _) => "direct (no proxy)".into(),
+            (
+                Some(_),
+                Some(Event {
+                    kind:
+                        EventKind::HttpResponse {
+                            status,
+                            reason,
+                            version,
+                            ..
+                        },
+                    ..
+                }),
+            ) => format!(
+                "{} -> {version} {status} {reason}",
+                c.proxy_target.as_deref().unwrap_or("?")
+            ),
+            (Some(_), _) => error_at(Step::Proxy).unwrap_or_else(|| "no answer".into()),
+        },
+    });
+
+    // TLS
+    let hello = first(c, |k| matches!(k, EventKind::TlsClientHello(_)));
+    let https = first(c, |k| matches!(k, EventKind::HttpsExchange { .. }));
+    let tls_end = hello.and_then(|h| {
+        c.events
+            .iter()
+            .filter(|e| {
+                e.time_ns >= h.time_ns
+                    && https.is_none_or(|x| e.time_ns <= x.time_ns)
+                    && matches!(
+                        e.kind,
+                        EventKind::TlsServerHello(_)
+                            | EventKind::TlsCertificate { .. }
+                            | EventKind::TlsServerHelloDone
+                            | EventKind::TlsChangeCipherSpec
+                            | EventKind::TlsEncrypted { .. }
+                    )
+            })
+            .map(|e| e.time_ns)
+            .max()
+    });
+    let plain = hello.is_none()
+        && c.events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::HttpRequest { .. }))
+        && c.tls.is_none();
+    out.push(StepView {
+        name: "TLS",
+        step: Step::Tls,
+        state: if plain {
+            StepState::Skipped
+        } else {
+            state_for(Step::Tls)
+        },
+        latency_ns: hello.zip(tls_end).map(|(a, b)| b - a.time_ns),
+        detail: error_at(Step::Tls).unwrap_or_else(|| match &c.tls {
+            Some(tls) => format!(
+                "{} {}{}",
+                tls.version.as_deref().unwrap_or("?"),
+                tls.cipher.as_deref().unwrap_or(""),
+                tls.sni
+                    .as_deref()
+                    .map(|s| format!("  SNI {s}"))
+                    .unwrap_or_default()
+            ),
+            None if plain => "plain HTTP".into(),
+            None => String::new(),
+        }),
+    });
+
+    // CERT
+    let certs = c.tls.as_ref().map(|t| &t.certificates[..]).unwrap_or(&[]);
+    let cert_state = if plain {
+        StepState::Skipped
+    } else if certs.is_empty() && state_for(Step::Cert) == StepState::Ok {
+        StepState::Unknown
+    } else {
+        state_for(Step::Cert)
+    };
+    out.push(StepView {
+        name: "CERT",
+        step: Step::Cert,
+        state: cert_state,
+        latency_ns: None,
+        detail: error_at(Step::Cert).unwrap_or_else(|| match certs.first() {
+            Some(leaf) => format!(
+                "{} <- {}{}",
+                leaf.subject_cn.as_deref().unwrap_or(&leaf.subject),
+                leaf.issuer_cn.as_deref().unwrap_or(&leaf.issuer),
+                certs
+                    .last()
+                    .filter(|_| certs.len() > 1)
+                    .map(|r| format!(" <- {}", r.issuer_cn.as_deref().unwrap_or(&r.issuer)))
+                    .unwrap_or_default()
+            ),
+            None if plain || cert_state == StepState::NotRun => String::new(),
+            None => "chain not seen (TLS 1.3 encrypts it; the probe sees it)".into(),
+        }),
+    });
+
+    // HTTP
+    let http_ev =
+        https.or_else(|| first(c, |k| matches!(k, EventKind::HttpResponse { .. }) && plain));
+    out.push(StepView {
+        name: "HTTP",
+        step: Step::Http,
+        state: if http_ev.is_some() {
+            state_for(Step::Http)
+        } else if state_for(Step::Http) == StepState::Failed {
+            StepState::Failed
+        } else if c.verdict == Verdict::Ok {
+            StepState::Skipped
+        } else {
+            StepState::NotRun
+        },
+        latency_ns: http_ev.and_then(|h| {
+            c.events
+                .iter()
+                .filter(|e| e.time_ns < h.time_ns)
+                .map(|e| h.time_ns - e.time_ns)
+                .min()
+        }),
+        detail: match http_ev.map(|e| &e.kind) {
+            Some(EventKind::HttpsExchange {
+                status,
+                reason,
+                date,
+                ..
+            }) => format!(
+                "{status} {reason}{}",
+                date.as_deref()
+                    .map(|d| format!("  Date: {d}"))
+                    .unwrap_or_default()
+            ),
+            Some(EventKind::HttpResponse { status, reason, .. }) => format!("{status} {reason}"),
+            _ => error_at(Step::Http).unwrap_or_default(),
+        },
+    });
+    out
+}

@@ -1,0 +1,263 @@
+//! The terminal UI's screens against ratatui's TestBackend: whole screens as snapshots
+//! (insta) over fixture timelines, plus assertions on what an engineer must see, at
+//! 80x24 and at sizes too small for the layout.
+
+use licpath::diagnose::DiagnoseConfig;
+use licpath::diagnose::trust::TrustProfile;
+use licpath::flow::AnalyzeConfig;
+use licpath::model::Timeline;
+use licpath::tui::capture::{self, CaptureApp, Special};
+use licpath::tui::common::Theme;
+use licpath::tui::live::{self, Action, LiveApp, sparkline};
+use licpath::tui::steps::{StepState, steps_of};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+const PLAIN: Theme = Theme { color: false };
+
+fn timeline_of(capture: &str) -> Timeline {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures")
+        .join(capture);
+    let dcfg = DiagnoseConfig {
+        // Fixed "now" so validity judgements do not move with the calendar.
+        now_unix: 1_795_305_600,
+        trust: TrustProfile::ios_xe(None),
+        judge_all_chains: false,
+    };
+    let acfg = AnalyzeConfig {
+        all: true,
+        ..AnalyzeConfig::default()
+    };
+    licpath::pipeline::analyze_file(&path, &acfg, &dcfg)
+        .unwrap()
+        .0
+}
+
+fn screen(term: &Terminal<TestBackend>) -> String {
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn draw_capture(app: &mut CaptureApp, w: u16, h: u16, theme: Theme) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| capture::render(f, app, theme)).unwrap();
+    term
+}
+
+fn capture_app(name: &str) -> CaptureApp {
+    let mut app = CaptureApp::new(name);
+    app.loaded(timeline_of(name));
+    app
+}
+
+#[test]
+fn capture_screen_80x24_interception() {
+    let mut app = capture_app("ssl-interception-tls12.pcap");
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    insta::assert_snapshot!("capture_ladder_80x24", s);
+    assert!(s.contains("FAILED"), "{s}");
+    assert!(s.contains("FAIL #1"), "{s}");
+    assert!(s.contains("Alert fatal unknown_ca"), "{s}");
+
+    app.on_key('d', None);
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    insta::assert_snapshot!("capture_findings_80x24", s);
+    assert!(s.contains("ssl_interception"), "{s}");
+    assert!(s.contains("fix:"), "{s}");
+
+    app.on_key('\0', Some(Special::Tab));
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    assert!(s.contains("ladder"), "tab cycles back to the ladder: {s}");
+}
+
+#[test]
+fn capture_filter_and_selection() {
+    let mut app = capture_app("syn-dropped.pcap");
+    assert_eq!(app.visible().len(), 1);
+    // licensing -> failed -> all
+    app.on_key('f', None);
+    assert!(
+        app.visible()
+            .iter()
+            .all(|c| c.verdict == licpath::model::Verdict::Failed)
+    );
+    app.on_key('f', None);
+    let all = app.visible().len();
+    assert!(all >= 1);
+    app.on_key('G', None);
+    assert_eq!(app.selected, all - 1);
+    app.on_key('k', None);
+    app.on_key('k', None);
+    assert_eq!(app.selected, (all - 1).saturating_sub(2));
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    assert!(s.contains("(all)"), "{s}");
+    app.on_key('q', None);
+    assert!(app.quit);
+}
+
+#[test]
+fn capture_help_and_tiny_sizes() {
+    let mut app = capture_app("proxy-407.pcap");
+    app.on_key('?', None);
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    assert!(s.contains("keys (? closes)"), "{s}");
+    assert!(s.contains("filter: licensing / failed / all"), "{s}");
+    app.on_key('x', None);
+    assert!(!app.help);
+
+    for (w, h) in [(30, 6), (39, 24), (80, 7), (12, 2), (1, 1)] {
+        let s = screen(&draw_capture(&mut app, w, h, PLAIN));
+        if w >= 20 && h >= 2 {
+            assert!(s.contains("FAILED"), "{w}x{h}: {s}");
+        }
+    }
+    let s = screen(&draw_capture(&mut app, 40, 6, PLAIN));
+    insta::assert_snapshot!("capture_tiny_40x6", s);
+    // Exactly the minimum still lays out.
+    let s = screen(&draw_capture(&mut app, 40, 8, PLAIN));
+    assert!(s.contains("connections"), "{s}");
+}
+
+#[test]
+fn no_color_means_no_colour() {
+    let mut app = capture_app("ssl-interception-tls12.pcap");
+    let term = draw_capture(&mut app, 80, 24, PLAIN);
+    let buf = term.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    let term = draw_capture(&mut app, 80, 24, Theme { color: true });
+    assert!(
+        term.backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg == Color::Red),
+        "FAIL badges are red with colour"
+    );
+}
+
+#[test]
+fn steps_from_captures() {
+    let names = |t: &Timeline| -> Vec<(&'static str, StepState)> {
+        steps_of(t).iter().map(|s| (s.name, s.state)).collect()
+    };
+    use StepState::*;
+    assert_eq!(
+        names(&timeline_of("proxy-407.pcap")),
+        [
+            ("DNS", Ok),
+            ("TCP", Ok),
+            ("CONNECT", Failed),
+            ("TLS", NotRun),
+            ("CERT", NotRun),
+            ("HTTP", NotRun)
+        ]
+    );
+    assert_eq!(
+        names(&timeline_of("ssl-interception-tls12.pcap"))[4],
+        ("CERT", Failed)
+    );
+    let healthy = steps_of(&timeline_of("healthy-direct-tls12.pcap"));
+    assert_eq!(healthy[1].state, Ok);
+    assert_eq!(healthy[2].state, Skipped, "no proxy");
+    assert!(healthy[4].detail.contains("HydrantID"), "{:?}", healthy[4]);
+}
+
+fn refused_round() -> Timeline {
+    // A real probe against a port nothing listens on (loopback only).
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let presets = licpath::probe::target::load_presets(&[]).unwrap();
+    let target = licpath::probe::target::resolve_target(
+        &format!("https://127.0.0.1:{port}/licservice/license"),
+        &presets,
+    )
+    .unwrap();
+    let cfg = std::sync::Arc::new(licpath::probe::ProbeConfig {
+        timeouts: licpath::probe::Timeouts {
+            dns: std::time::Duration::from_secs(2),
+            tcp: std::time::Duration::from_secs(2),
+            proxy: std::time::Duration::from_secs(2),
+            tls: std::time::Duration::from_secs(2),
+            http: std::time::Duration::from_secs(2),
+        },
+        ..Default::default()
+    });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(licpath::probe::probe_target(
+        &target,
+        cfg,
+        &TrustProfile::ios_xe(None),
+        1_795_305_600,
+    ))
+}
+
+#[test]
+fn live_screen_shows_the_failing_step_and_history() {
+    let mut app = LiveApp::new(vec!["onprem".into(), "smart".into()], 10, None);
+    for i in 0..3 {
+        app.record(0, 1_795_305_600 + i, refused_round());
+    }
+    app.started(1);
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| live::render(f, &mut app, PLAIN, 1_795_305_605))
+        .unwrap();
+    let s = screen(&term);
+    assert!(s.contains("TCP     FAILED"), "{s}");
+    assert!(s.contains("  0%"), "{s}");
+    assert!(s.contains("xxx"), "three failed rounds in the history: {s}");
+    assert!(s.contains("tcp_refused"), "{s}");
+    assert!(s.contains("0/3 rounds ok"), "{s}");
+    assert!(s.contains("RUNNING"), "the second target is probing: {s}");
+    assert!(s.contains("every 10 s"), "{s}");
+
+    // Keys: interval, pause, target, chain, help, quit.
+    assert_eq!(app.on_key('+', None), Action::SetInterval(30));
+    assert_eq!(app.on_key('-', None), Action::SetInterval(10));
+    assert_eq!(app.on_key('p', None), Action::Pause(true));
+    assert_eq!(app.on_key('r', None), Action::RunNow);
+    assert_eq!(app.on_key('x', None), Action::None, "no proxy to toggle");
+    app.on_key('\0', Some(Special::Tab));
+    assert_eq!(app.selected, 1);
+    app.on_key('c', None);
+    app.on_key('?', None);
+    term.draw(|f| live::render(f, &mut app, PLAIN, 1_795_305_605))
+        .unwrap();
+    let s = screen(&term);
+    assert!(s.contains("PAUSED"), "{s}");
+    assert!(s.contains("re-probe now"), "{s}");
+    app.on_key('?', None);
+    assert_eq!(app.on_key('w', None), Action::WriteJson);
+    assert_eq!(app.on_key('q', None), Action::Quit);
+
+    // Tiny: one line of verdict, no panic.
+    for (w, h) in [(20, 3), (39, 7), (1, 1)] {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| live::render(f, &mut app, PLAIN, 0)).unwrap();
+    }
+}
+
+#[test]
+fn sparkline_scales_and_marks_failures() {
+    let v = vec![Some(Ok(1)), Some(Ok(8)), Some(Err(())), None, Some(Ok(4))];
+    assert_eq!(sparkline(&v, 10), "▁█x ▄");
+    assert_eq!(sparkline(&v, 2), " █", "scaled to the window shown");
+}
