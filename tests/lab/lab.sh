@@ -7,6 +7,7 @@
 #   lab.sh check                  regenerate into a temp dir and check licpath's verdicts on
 #                                 the fresh captures, and tshark on the committed ones
 #   lab.sh probe [SCENARIO...]    only the live-probe checks (licpath check in the switch)
+#   lab.sh tui                    only the TUI live-mode checks (tmux in the switch)
 #   lab.sh up | down              bring the lab up (and leave it) / tear it down
 #
 # Needs root. Only sends packets inside the namespaces it creates. Tears down on exit.
@@ -426,6 +427,34 @@ probe_check() { # bin
   return $fail
 }
 
+# The terminal UI in live mode, inside the switch namespace, read back with tmux.
+tui_check() { # bin
+  local bin=$1 fail=0 sock=lp-tui-$$
+  command -v tmux >/dev/null || { echo "lab: tmux missing: TUI check skipped"; return 0; }
+  echo "lab: licpath tui (live mode) inside the switch namespace, under tmux"
+  local n want
+  for n in healthy-direct-tls13 ssl-interception-tls12; do
+    case $n in
+      healthy-*) want="CERT    ok";;
+      *) want="ssl_interception";;
+    esac
+    dns "${PROBE_DNS[$n]}" 198.51.100.53
+    # shellcheck disable=SC2086
+    $SWX tmux -L "$sock" new-session -d -x 110 -y 32 \
+      "NO_COLOR=1 $bin tui --interval 2 --dns-server ${PROBE_DNSSRV[$n]} --trust-store $WORK/pki/device-trustpool.pem --tcp-timeout 2 ${PROBE_ARGS[$n]}; sleep 30"
+    local ok=0 screen=""
+    for _ in $(seq 1 100); do
+      screen=$(tmux -L "$sock" capture-pane -p 2>/dev/null || true)
+      if grep -qF "$want" <<<"$screen" && grep -qE "/[2-9][0-9]* rounds ok" <<<"$screen"; then ok=1; break; fi
+      sleep 0.1
+    done
+    tmux -L "$sock" send-keys q 2>/dev/null || true
+    tmux -L "$sock" kill-server 2>/dev/null || true
+    if [ $ok = 1 ]; then echo "  ok   $n (screen shows '$want' after two rounds)"; else echo "  FAIL $n: screen never showed '$want' and a second round:"; echo "$screen" | sed 's/^/       /'; fail=1; fi
+  done
+  return $fail
+}
+
 check() {
   local bin; bin=$(licpath_bin)
   local fresh="$WORK/fresh"; rm -rf "$fresh"
@@ -448,6 +477,7 @@ check() {
     if [ "$hits" -gt 0 ]; then echo "  ok   $n ($hits frames match: $filter)"; else echo "  FAIL $n: no frame matches '$filter'"; fail=1; fi
   done
   probe_check "$bin" || fail=1
+  tui_check "$bin" || fail=1
   return $fail
 }
 
@@ -458,5 +488,6 @@ case ${1:-} in
   capture) shift; up; capture_all "$REPO/captures" "$@";;
   check) check;;
   probe) bin=$(licpath_bin); up; shift; [ $# -gt 0 ] && PROBE_NAMES=("$@"); probe_check "$bin";;
+  tui) bin=$(licpath_bin); up; tui_check "$bin";;
   *) sed -n '2,12p' "$0"; exit 2;;
 esac
