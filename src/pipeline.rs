@@ -8,6 +8,7 @@ use crate::model::*;
 use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Analyses one capture file. A truncated or corrupt file still gives a timeline (with a
 /// `capture_truncated` warning); only an unreadable or non-capture file is an error.
@@ -15,6 +16,17 @@ pub fn analyze_file(
     path: &Path,
     acfg: &AnalyzeConfig,
     dcfg: &DiagnoseConfig,
+) -> Result<(Timeline, ReadSummary), CaptureError> {
+    analyze_file_with_progress(path, acfg, dcfg, None)
+}
+
+/// [`analyze_file`], adding the bytes of each frame read (record header included, about
+/// the file offset for uncompressed files) to `progress`: the TUI's loading indicator.
+pub fn analyze_file_with_progress(
+    path: &Path,
+    acfg: &AnalyzeConfig,
+    dcfg: &DiagnoseConfig,
+    progress: Option<&AtomicU64>,
 ) -> Result<(Timeline, ReadSummary), CaptureError> {
     let name = path.display().to_string();
     let mut analyzer = Analyzer::new(acfg.clone());
@@ -28,6 +40,9 @@ pub fn analyze_file(
         });
     }
     let summary = read_capture_file(path, |f| {
+        if let Some(p) = progress {
+            p.fetch_add(f.data.len() as u64 + 16, Ordering::Relaxed);
+        }
         analyzer.frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
     })?;
     if summary.truncated {

@@ -261,3 +261,34 @@ fn sparkline_scales_and_marks_failures() {
     assert_eq!(sparkline(&v, 10), "▁█x ▄");
     assert_eq!(sparkline(&v, 2), " █", "scaled to the window shown");
 }
+
+#[test]
+fn loading_screen_shows_progress() {
+    let mut app = CaptureApp::new("big.pcap");
+    app.load = capture::Load::Loading {
+        read: 5_000_000,
+        size: 10_000_000,
+    };
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    assert!(s.contains("5.0 of 10.0 MB (50%)"), "{s}");
+    assert!(s.contains(&"#".repeat(40)), "{s}");
+
+    // The counter the loader feeds is the bytes of the frames read: the file's size less
+    // its 24-byte header for an uncompressed pcap.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/syn-dropped.pcap");
+    let counter = std::sync::atomic::AtomicU64::new(0);
+    let dcfg = DiagnoseConfig {
+        now_unix: 0,
+        trust: TrustProfile::ios_xe(None),
+        judge_all_chains: false,
+    };
+    licpath::pipeline::analyze_file_with_progress(
+        &path,
+        &AnalyzeConfig::default(),
+        &dcfg,
+        Some(&counter),
+    )
+    .unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert_eq!(counter.into_inner(), size - 24);
+}

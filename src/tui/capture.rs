@@ -42,7 +42,11 @@ pub enum Pane {
 }
 
 pub enum Load {
-    Loading { bytes: u64 },
+    /// Bytes of frames read so far, of a file this size.
+    Loading {
+        read: u64,
+        size: u64,
+    },
     Loaded(Box<Timeline>),
     Failed(String),
 }
@@ -76,7 +80,7 @@ impl CaptureApp {
     pub fn new(file: &str) -> CaptureApp {
         CaptureApp {
             file: file.to_string(),
-            load: Load::Loading { bytes: 0 },
+            load: Load::Loading { read: 0, size: 0 },
             filter: Filter::Licensing,
             selected: 0,
             pane: Pane::Ladder,
@@ -210,14 +214,24 @@ fn badge(c: &Connection) -> (&'static str, bool) {
 pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
     let area = f.area();
     let t = match &app.load {
-        Load::Loading { bytes } => {
+        Load::Loading { read, size } => {
             let spin = ["|", "/", "-", "\\"][(app.tick % 4) as usize];
+            // Compressed files read more than their size: show MB only then.
+            let pct = (*size > 0 && read <= size).then(|| read * 100 / size);
             let msg = format!(
-                "{spin} reading {} ({:.1} MB so far) ... q quits",
+                "{spin} reading {} {:.1} of {:.1} MB{} ... q quits",
                 app.file,
-                *bytes as f64 / 1e6
+                *read as f64 / 1e6,
+                *size as f64 / 1e6,
+                pct.map(|p| format!(" ({p}%)")).unwrap_or_default()
             );
-            f.render_widget(Paragraph::new(fit(&msg, area.width as usize)), area);
+            let [line, bar] =
+                Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+            f.render_widget(Paragraph::new(fit(&msg, area.width as usize)), line);
+            if let Some(p) = pct {
+                let w = area.width as usize * p as usize / 100;
+                f.render_widget(Paragraph::new("#".repeat(w)), bar);
+            }
             return;
         }
         Load::Failed(e) => {

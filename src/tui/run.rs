@@ -17,6 +17,7 @@ use ratatui::crossterm::event::{
 use ratatui::crossterm::execute;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -62,23 +63,31 @@ pub fn run_capture(path: PathBuf, acfg: AnalyzeConfig, dcfg: DiagnoseConfig) -> 
         .map_err(|e| format!("{name}: {e}"))?
         .len();
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let r = crate::pipeline::analyze_file(&path, &acfg, &dcfg)
-            .map(|(t, _)| t)
-            .map_err(|e| e.to_string());
-        let _ = tx.send(r);
-    });
+    let progress = Arc::new(AtomicU64::new(0));
+    {
+        let progress = progress.clone();
+        std::thread::spawn(move || {
+            let r =
+                crate::pipeline::analyze_file_with_progress(&path, &acfg, &dcfg, Some(&progress))
+                    .map(|(t, _)| t)
+                    .map_err(|e| e.to_string());
+            let _ = tx.send(r);
+        });
+    }
     let mut app = CaptureApp::new(&name);
-    app.load = Load::Loading { bytes: size };
+    app.load = Load::Loading { read: 0, size };
     let theme = Theme::from_env();
     let mut terminal = ratatui::init();
     let _restore = Restore;
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     loop {
-        if let Ok(r) = rx.try_recv() {
-            match r {
-                Ok(t) => app.loaded(t),
-                Err(e) => app.load = Load::Failed(e),
+        match rx.try_recv() {
+            Ok(Ok(t)) => app.loaded(t),
+            Ok(Err(e)) => app.load = Load::Failed(e),
+            Err(_) => {
+                if let Load::Loading { read, .. } = &mut app.load {
+                    *read = progress.load(Ordering::Relaxed);
+                }
             }
         }
         terminal
