@@ -2,7 +2,7 @@
 //! findings with the shared codes, each pointing at the configuration it comes from.
 
 use crate::ios::config::SwitchConfig;
-use crate::ios::plan::{CSLU_DISCOVERY_URL, ProbePlan};
+use crate::ios::plan::{CSLU_DISCOVERY_URL, ProbePlan, same_vrf};
 use crate::model::*;
 use crate::probe::target::{Scheme, parse_url};
 
@@ -37,10 +37,6 @@ fn config_finding(s: Said<'_>, file: &str) -> Finding {
             })
             .collect(),
     }
-}
-
-fn same_vrf(a: Option<&str>, b: Option<&str>) -> bool {
-    a.map(str::to_ascii_lowercase) == b.map(str::to_ascii_lowercase)
 }
 
 /// Findings about the configuration itself; `file` names it in the evidence.

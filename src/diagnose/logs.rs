@@ -110,6 +110,23 @@ enum Role {
     Other,
 }
 
+/// A tech-support "Last Response" that means the exchange worked (`OK`, `OK_TRY_AGAIN`).
+fn ok_response(r: &str) -> bool {
+    r.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("OK"))
+}
+
+/// The switch says it communicates: a restore message, or an OK last response.
+pub fn says_ok(k: &LogKind) -> bool {
+    match k {
+        LogKind::CommRestored { .. } | LogKind::EventCommRestored => true,
+        LogKind::TechSupport {
+            last_response: Some(r),
+            ..
+        } => ok_response(r),
+        _ => false,
+    }
+}
+
 fn role(k: &LogKind) -> Role {
     match k {
         LogKind::CommFailed { reason, .. } => Role::Fail(reason.clone(), None),
@@ -120,7 +137,7 @@ fn role(k: &LogKind) -> Role {
             failure_reason,
             ..
         } => match last_response.as_deref() {
-            Some(r) if !r.to_ascii_uppercase().starts_with("OK") => Role::Fail(
+            Some(r) if !ok_response(r) => Role::Fail(
                 failure_reason.clone().unwrap_or_else(|| r.to_string()),
                 None,
             ),

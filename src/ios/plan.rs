@@ -63,6 +63,15 @@ pub fn same_interface(a: &str, b: &str) -> bool {
     ta.starts_with(&tb) || tb.starts_with(&ta)
 }
 
+/// VRF names compare without case; `None` is the global table.
+pub fn same_vrf(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanTarget {
     /// `smart`, `callhome`, `cslu`.
@@ -214,10 +223,7 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
     let dns_servers: Vec<IpAddr> = c
         .name_servers
         .iter()
-        .filter(|n| {
-            n.vrf.as_deref().map(str::to_ascii_lowercase)
-                == vrf.as_deref().map(str::to_ascii_lowercase)
-        })
+        .filter(|n| same_vrf(n.vrf.as_deref(), vrf.as_deref()))
         .map(|n| n.addr)
         .collect();
     let names: Vec<String> = targets
@@ -230,10 +236,7 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
         .hosts
         .iter()
         .filter(|h| names.contains(&h.name))
-        .filter(|h| {
-            h.vrf.as_deref().map(str::to_ascii_lowercase)
-                == vrf.as_deref().map(str::to_ascii_lowercase)
-        })
+        .filter(|h| same_vrf(h.vrf.as_deref(), vrf.as_deref()))
         .flat_map(|h| h.addrs.iter().map(move |a| (h.name.clone(), *a)))
         .collect();
 
@@ -248,9 +251,7 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
     let dns_if = c
         .domain_lookup_source
         .iter()
-        .find(|(v, _)| {
-            v.as_deref().map(str::to_ascii_lowercase) == vrf.as_deref().map(str::to_ascii_lowercase)
-        })
+        .find(|(v, _)| same_vrf(v.as_deref(), vrf.as_deref()))
         .map(|(_, i)| i.clone());
     let dns_source = dns_if.as_ref().map(bind).or_else(|| source.clone());
     for b in [&source, &dns_source].into_iter().flatten() {

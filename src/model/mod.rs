@@ -550,6 +550,43 @@ pub struct Connection {
     pub findings: Vec<Finding>,
 }
 
+impl Connection {
+    /// A connection seen (or attempted) for the first time at `start_ns`: nothing
+    /// exchanged, nothing decided yet.
+    pub fn new(
+        id: u64,
+        client: SocketAddr,
+        server: SocketAddr,
+        start_ns: i64,
+        state: TcpState,
+    ) -> Connection {
+        Connection {
+            id,
+            client,
+            server,
+            server_name: None,
+            proxy_target: None,
+            first_frame: None,
+            start_ns,
+            end_ns: start_ns,
+            state,
+            packets: 0,
+            bytes_to_server: 0,
+            bytes_to_client: 0,
+            retransmissions: 0,
+            handshake_rtt_ns: None,
+            tls: None,
+            reached: Step::Tcp,
+            verdict: Verdict::Unknown,
+            licensing: false,
+            one_direction: false,
+            events: Vec::new(),
+            events_dropped: 0,
+            findings: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct TlsSummary {
     pub sni: Option<String>,

@@ -181,10 +181,6 @@ pub async fn probe_target(
     }
     let end = now_ns();
     let mut t = Timeline {
-        schema_version: SCHEMA_VERSION,
-        source: Source::Probe {
-            targets: vec![target.url()],
-        },
         start_ns: Some(start),
         end_ns: Some(end),
         stats: CaptureStats {
@@ -194,11 +190,9 @@ pub async fn probe_target(
         },
         dns: dns_ex,
         connections,
-        findings: Vec::new(),
-        hidden_connections: 0,
-        overflow: OverflowSummary::default(),
-        hidden_dns: 0,
-        switch_log: None,
+        ..Timeline::empty(Source::Probe {
+            targets: vec![target.url()],
+        })
     };
     if addrs.is_empty()
         && t.dns.is_empty()

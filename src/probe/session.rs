@@ -8,7 +8,7 @@ use super::verifier::RecordingVerifier;
 use super::{ProbeConfig, now_ns};
 use crate::flow::app::AppState;
 use crate::flow::{DnsOut, push_event};
-use crate::model::{Connection, Direction, EventKind, Step, TcpState, Verdict};
+use crate::model::{Connection, Direction, EventKind, TcpState};
 use crate::wire::http::{Head, parse_response_head};
 use rustls::pki_types::ServerName;
 use std::io::{Read, Write};
@@ -36,30 +36,13 @@ impl Recorder {
     pub fn new(id: u64, server: SocketAddr) -> Self {
         let t = now_ns();
         Recorder {
-            conn: Connection {
+            conn: Connection::new(
                 id,
-                client: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
                 server,
-                server_name: None,
-                proxy_target: None,
-                first_frame: None,
-                start_ns: t,
-                end_ns: t,
-                state: TcpState::SynUnanswered,
-                packets: 0,
-                bytes_to_server: 0,
-                bytes_to_client: 0,
-                retransmissions: 0,
-                handshake_rtt_ns: None,
-                tls: None,
-                reached: Step::Tcp,
-                verdict: Verdict::Unknown,
-                licensing: false,
-                one_direction: false,
-                events: Vec::new(),
-                events_dropped: 0,
-                findings: Vec::new(),
-            },
+                t,
+                TcpState::SynUnanswered,
+            ),
             app: AppState::default(),
             dns_out: Vec::new(),
         }

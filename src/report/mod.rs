@@ -4,7 +4,7 @@
 pub mod json;
 pub mod text;
 
-use crate::model::{LogKind, Source, Timeline, Verdict};
+use crate::model::{Source, Timeline, Verdict};
 use serde::Serialize;
 
 /// The verdict over one timeline, for the summary line, JSON and exit codes.
@@ -37,15 +37,12 @@ pub fn overall_verdict(t: &Timeline) -> OverallVerdict {
         return OverallVerdict::Failed;
     }
     if matches!(t.source, Source::Logs { .. }) {
-        // Logs alone: the switch says it communicates (its last word is a restore or an
-        // OK response), or it does not say.
+        // Logs alone, no error left (a failure after the last restore is one): the switch
+        // says it communicates (a restore or an OK response), or it does not say.
         let restored = t.switch_log.as_ref().is_some_and(|l| {
-            l.entries.iter().any(|e| {
-                matches!(
-                    e.kind,
-                    LogKind::CommRestored { .. } | LogKind::EventCommRestored
-                ) || matches!(&e.kind, LogKind::TechSupport { last_response: Some(r), .. } if r.to_ascii_uppercase().starts_with("OK"))
-            })
+            l.entries
+                .iter()
+                .any(|e| crate::diagnose::logs::says_ok(&e.kind))
         });
         return if restored {
             OverallVerdict::Ok

@@ -351,13 +351,7 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
             (format!(" #{} findings ", c.id), finding_lines(&fs, theme))
         }
     };
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(Block::default().borders(Borders::ALL).title(title))
-            .wrap(Wrap { trim: false })
-            .scroll((app.scroll, 0)),
-        right,
-    );
+    f.render_widget(scrolled_pane(lines, title, app.scroll), right);
     footer(
         f,
         foot,

@@ -194,6 +194,18 @@ pub fn help_overlay(f: &mut Frame, lines: &[(&str, &str)], theme: Theme) {
     );
 }
 
+/// A bordered, titled pane of wrapped lines scrolled down by `scroll` rows.
+pub fn scrolled_pane<'a>(
+    lines: Vec<Line<'a>>,
+    title: impl Into<Line<'a>>,
+    scroll: u16,
+) -> Paragraph<'a> {
+    Paragraph::new(lines)
+        .block(Block::default().borders(Borders::ALL).title(title))
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+}
+
 /// The key hints on the last line, and the help overlay when it is open.
 pub fn footer(f: &mut Frame, area: Rect, hints: &str, help: Option<&[(&str, &str)]>, theme: Theme) {
     f.render_widget(

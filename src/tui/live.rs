@@ -10,7 +10,7 @@ use crate::report::{OverallVerdict, overall_verdict};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 use std::collections::VecDeque;
 
 /// Rounds kept per target.
@@ -398,13 +398,7 @@ pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
             chain_lines(&r.timeline, theme),
         ),
     };
-    f.render_widget(
-        Paragraph::new(lower)
-            .block(Block::default().borders(Borders::ALL).title(title))
-            .wrap(Wrap { trim: false })
-            .scroll((app.scroll, 0)),
-        lower_a,
-    );
+    f.render_widget(scrolled_pane(lower, title, app.scroll), lower_a);
     footer(
         f,
         foot,

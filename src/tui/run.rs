@@ -51,10 +51,7 @@ impl Drop for Restore {
 }
 
 fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    crate::probe::now_ns() / 1_000_000_000
 }
 
 pub fn run_capture(path: PathBuf, acfg: AnalyzeConfig, dcfg: DiagnoseConfig) -> Result<(), String> {
