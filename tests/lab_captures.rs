@@ -147,10 +147,23 @@ fn every_lab_capture_gives_its_expected_result() {
                 fail(format!("no SYN with MSS {mss}"));
             }
         }
+        if let Some(min) = exp.get("rtt_ms") {
+            let min: f64 = min.parse().unwrap();
+            let rtts: Vec<f64> = lic
+                .iter()
+                .filter_map(|c| c.handshake_rtt_ns)
+                .map(|ns| ns as f64 / 1e6)
+                .collect();
+            if rtts.is_empty() || rtts.iter().any(|&r| r < min) {
+                fail(format!(
+                    "licensing TCP handshake RTTs {rtts:?} ms, expected >= {min}"
+                ));
+            }
+        }
         checked += 1;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(checked >= 33, "only {checked} lab captures");
+    assert!(checked >= 34, "only {checked} lab captures");
 }
 
 #[test]

@@ -166,6 +166,11 @@ fn make_socket(cfg: &ProbeConfig, addr: SocketAddr) -> Result<socket2::Socket, S
         Some(socket2::Protocol::TCP),
     )
     .map_err(|e| format!("creating a socket: {e}"))?;
+    // No Nagle: the request that follows the TLS Finished (or a ClientHello after CONNECT)
+    // must not wait for the ACK of the previous small segment; over 300 ms RTT that wait
+    // cost a whole round trip (measured in the lab, BENCHMARKS.md).
+    s.set_tcp_nodelay(true)
+        .map_err(|e| format!("setting TCP_NODELAY: {e}"))?;
     if let Some(dev) = &cfg.source_interface {
         s.bind_device(Some(dev.as_bytes()))
             .map_err(|e| format!("binding to interface {dev}: {e}"))?;

@@ -8,6 +8,7 @@
 #                                 the fresh captures, and tshark on the committed ones
 #   lab.sh probe [SCENARIO...]    only the live-probe checks (licpath check in the switch)
 #   lab.sh tui                    only the TUI live-mode checks (tmux in the switch)
+#   lab.sh rtt-bench [RUNS]       licpath check vs curl -w over the 300 ms delay line
 #   lab.sh up | down              bring the lab up (and leave it) / tear it down
 #
 # Needs root. Only sends packets inside the namespaces it creates. Tears down on exit.
@@ -51,7 +52,7 @@ up() {
   $SRVX ip addr add 198.51.100.1/24 dev srv0; $SRVX ip link set srv0 up
   $SRVX ip addr add 192.0.2.1/24 dev srv1; $SRVX ip link set srv1 up
   for a in 3 4 53 54 55; do $SRVX ip addr add 198.51.100.$a/32 dev srv0; done
-  for a in 10 11 12 13 14 15 16 17 18 19 20 21 30 31; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
+  for a in 10 11 12 13 14 15 16 17 18 19 20 21 30 31 40 41 42; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
   # No segmentation/receive offloads: a switch's capture shows wire-sized segments, and the
   # MSS-536 scenario must show the server flight in 536-byte segments, not GRO aggregates.
   for dev in sw0 sw1; do $SWX ethtool -K $dev gro off gso off tso off >/dev/null 2>&1 || true; done
@@ -84,6 +85,9 @@ up() {
     # Leaf without its intermediate; TLS 1.3 only; plain HTTP for CSLU (8182) and call-home (80).
     echo " server { listen 203.0.113.17:443 ssl; ssl_certificate $P/leaf.pem; ssl_certificate_key $P/leaf.key; return 200; }"
     echo " server { listen 203.0.113.18:443 ssl; ssl_protocols TLSv1.3; ssl_certificate $P/chain-current.pem; ssl_certificate_key $P/leaf.key; return 200; }"
+    # The far end of the 300 ms delay line (see below): the current chain again.
+    echo " server { listen 203.0.113.40:443 ssl; ssl_certificate $P/chain-current.pem; ssl_certificate_key $P/leaf.key;"
+    echo "   location / { default_type application/json; return 200 '{\"status\":\"OK\"}'; } }"
     echo " server { listen 203.0.113.19:8182; listen 203.0.113.19:80; location / { default_type application/json; return 200 '{\"status\":\"OK\"}'; } }"
     echo "}"
   } > "$WORK/nginx.conf"
@@ -99,6 +103,7 @@ http_port 198.51.100.3:3128 name=open
 http_port 198.51.100.3:80 name=open80
 http_port 198.51.100.3:3129 name=deny
 http_port 198.51.100.3:3130 name=auth
+http_port 203.0.113.41:3128 name=far
 http_port 198.51.100.3:3131 name=bump ssl-bump generate-host-certificates=on cert=$WORK/pki/interceptor-bundle.pem
 sslcrtd_program /usr/lib/squid/security_file_certgen -s $WORK/ssl_db -M 4MB
 sslcrtd_children 2
@@ -131,6 +136,16 @@ SQ
     $SRVX python3 "$HERE/dpi_relay.py" "${mode%%:*}" "203.0.113.${mode#*:}" &
     echo $! > "$WORK/relay-${mode%%:*}.pid"
   done
+  # 300 ms RTT: a userspace delay line (tests/lab/delay.py, TUN devices; no netem here)
+  # between the switch's dly0 (source 192.0.2.50) and lp-srv's dly1. Behind it: nginx on
+  # 203.0.113.40, squid on 203.0.113.41:3128, dnsmasq on 203.0.113.42: every leg of a probe
+  # that uses them (DNS, TCP, CONNECT, TLS) costs 150 ms each way.
+  python3 "$HERE/delay.py" $SW dly0 $SRV dly1 150 >"$WORK/logs/delay.out" 2>&1 &
+  echo $! > "$WORK/delay.pid"
+  for i in $(seq 1 50); do $SWX ip link show dly0 >/dev/null 2>&1 && $SRVX ip link show dly1 >/dev/null 2>&1 && break; sleep 0.1; done
+  $SWX ip addr add 192.0.2.50/32 dev dly0; $SWX ip link set dly0 up
+  $SWX ip route add 203.0.113.40/30 dev dly0 src 192.0.2.50
+  $SRVX ip link set dly1 up; $SRVX ip route add 192.0.2.50/32 dev dly1
   # Bounded wait for the servers.
   for i in $(seq 1 50); do
     $SRVX bash -c "exec 3<>/dev/tcp/198.51.100.3/3128" 2>/dev/null && $SRVX bash -c "exec 3<>/dev/tcp/203.0.113.10/443" 2>/dev/null \
@@ -144,7 +159,7 @@ dns() {
   [ -f "$WORK/dnsmasq.pid" ] && kill "$(cat "$WORK/dnsmasq.pid")" 2>/dev/null || true
   sleep 0.1
   local args=(--keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=198.51.100.53
-    --listen-address=198.51.100.55 --port=53 --log-facility="$WORK/logs/dnsmasq.log" --pid-file= --user=root
+    --listen-address=198.51.100.55 --listen-address=203.0.113.42 --port=53 --log-facility="$WORK/logs/dnsmasq.log" --pid-file= --user=root
     --address=/proxy.lab/198.51.100.3 --address=/proxy-closed.lab/198.51.100.4 --address=/cslu-local/203.0.113.19 --local-ttl=60)
   case $1 in
     nxdomain) args+=(--local=/cisco.com/) ;;
@@ -260,6 +275,9 @@ scenario cslu-plain-http 203.0.113.10 198.51.100.53 \
 scenario callhome-plain-http 203.0.113.19 198.51.100.53 \
   $'verdict=ok\nfinding=plaintext_http\ntshark=http.request.uri contains "/its/service/oddce"' \
   "${CURL_BASE[@]}" http://tools.cisco.com/its/service/oddce/services/DDCEService
+scenario rtt-300ms 203.0.113.40 203.0.113.42 \
+  $'verdict=ok\ninterface=dly0\nrtt_ms=290\ntls_version=TLS 1.2\nsni=smartreceiver.cisco.com\nissuer=HydrantID Server CA O1\ntshark=tcp.analysis.ack_rtt > 0.29' \
+  "${CURL_BASE[@]}" $T12 $URL
 scenario dns-over-tcp 203.0.113.10 tcp:198.51.100.53 \
   $'verdict=ok\ndns_transport=tcp\ntls_version=TLS 1.2\ntshark=dns && tcp' \
   "${CURL_BASE[@]}" $T12 $URL
@@ -274,7 +292,8 @@ run_scenario() { # name outdir
   local pcap="$out/$name.pcap"
   # -Z root: the privilege drop loses writes here; --immediate-mode: without it packets
   # still in the TPACKET_V3 block are lost when tcpdump is stopped.
-  $SWX tcpdump -Z root --immediate-mode -i sw0 -s 0 -U -w "$pcap" 'not arp and not icmp6' 2>"$WORK/logs/tcpdump.err" &
+  local iface; iface=$(sed -n 's/^interface=//p' <<<"$expected"); iface=${iface:-sw0}
+  $SWX tcpdump -Z root --immediate-mode -i "$iface" -s 0 -U -w "$pcap" 'not arp and not icmp6' 2>"$WORK/logs/tcpdump.err" &
   local tpid=$!
   for i in $(seq 1 50); do grep -q "listening on" "$WORK/logs/tcpdump.err" 2>/dev/null && break; sleep 0.1; done
   sleep 0.3
@@ -328,6 +347,10 @@ codes = {f["code"] for f in r["timeline"]["findings"]} | {f["code"] for c in r["
 errors = [f"verdict {r['verdict']} != {exp['verdict']}"] if r["verdict"] != exp["verdict"] else []
 if "finding" in exp and exp["finding"] not in codes:
     errors.append(f"finding {exp['finding']} not in {sorted(codes)}")
+if "rtt_ms" in exp:
+    rtts = [c["handshake_rtt_ns"] / 1e6 for c in r["timeline"]["connections"] if c["licensing"] and c.get("handshake_rtt_ns")]
+    if not rtts or min(rtts) < float(exp["rtt_ms"]):
+        errors.append(f"licensing TCP handshake RTTs {rtts} ms, expected >= {exp['rtt_ms']}")
 if errors:
     print("; ".join(errors)); sys.exit(1)
 PY
@@ -375,6 +398,8 @@ probe_scenario tls-no-answer 203.0.113.30 198.51.100.53 $'verdict=failed\nstep=t
 probe_scenario tls-reset-on-sni 203.0.113.31 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_reset'
 probe_scenario tls-plaintext-answer 203.0.113.19 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_plaintext_answer' https://$R:80/licservice/license
 probe_scenario packet-loss 203.0.113.16 198.51.100.53 $'verdict=ok'
+probe_scenario rtt-300ms 203.0.113.40 203.0.113.42 $'verdict=ok\nrtt_ms=290\nclient=192.0.2.50\nhttp_status=200'
+probe_scenario rtt-300ms-proxy 203.0.113.40 203.0.113.42 $'verdict=ok\nrtt_ms=290\nproxy_status=200' --proxy 203.0.113.41:3128
 probe_scenario cslu-plain-http 203.0.113.10 198.51.100.53 $'verdict=ok\nfinding=plaintext_http' cslu
 probe_scenario callhome-plain-http 203.0.113.19 198.51.100.53 $'verdict=ok\nfinding=plaintext_http' http://tools.cisco.com/its/service/oddce/services/DDCEService
 
@@ -405,6 +430,9 @@ if "http_status" in exp and not any(e["type"] == "https_exchange" and str(e["sta
 if "client" in exp and not any(c["client"].startswith(exp["client"] + ":") for c in conns): errs.append(f"client not {exp['client']}: {[c['client'] for c in conns]}")
 if "dns_queries" in exp and len(t["dns"]) != int(exp["dns_queries"]): errs.append(f"{len(t['dns'])} DNS exchanges")
 if "dns_server" in exp and not any(d["server"] == exp["dns_server"] and d.get("response") and d["response"]["rcode"] == "NOERROR" for d in t["dns"]): errs.append(f"no answer from {exp['dns_server']}")
+if "rtt_ms" in exp:
+    rtts = [c["handshake_rtt_ns"] / 1e6 for c in conns if c.get("handshake_rtt_ns")]
+    if not rtts or min(rtts) < float(exp["rtt_ms"]): errs.append(f"TCP handshake RTTs {rtts} ms, expected >= {exp['rtt_ms']}")
 if errs: print("; ".join(errs)); sys.exit(1)
 PY
 }
@@ -455,6 +483,59 @@ tui_check() { # bin
   return $fail
 }
 
+# The probe's own overhead over 300 ms RTT (BENCHMARKS.md): licpath check next to curl -w
+# on the same delayed path, direct, through the proxy, and three targets at once.
+rtt_bench() { # bin [runs]
+  local bin=$1 runs=${2:-5} out="$WORK/rtt-bench.txt"
+  dns 203.0.113.40 203.0.113.42
+  : > "$out"
+  local trust=(--trust-store "$WORK/pki/device-trustpool.pem") curlw='%{time_namelookup} %{time_connect} %{time_appconnect} %{time_total}'
+  local i t0
+  for i in $(seq 1 "$runs"); do
+    echo "curl-direct $($SWX curl -sS -o /dev/null --cacert "$WORK/pki/device-trustpool.pem" -w "$curlw" $URL)" >> "$out"
+    echo "curl-proxy $($SWX curl -sS -o /dev/null --cacert "$WORK/pki/device-trustpool.pem" --proxy1.0 203.0.113.41:3128 -w "$curlw" $URL)" >> "$out"
+    for kind in direct proxy three; do
+      local args=(smart)
+      case $kind in
+        proxy) args=(--proxy 203.0.113.41:3128 smart);;
+        three) args=(smart callhome https://smartreceiver.cisco.com/its/other);;
+      esac
+      t0=$(date +%s%N)
+      $SWX "$bin" check --json --dns-server 203.0.113.42 "${trust[@]}" "${args[@]}" > "$WORK/bench-$kind.json" 2>/dev/null || true
+      # Step times from the probe's own timeline (ms after its start): DNS answered, TCP
+      # established, TLS server flight received (the client's Finished follows at once).
+      echo "licpath-$kind $(( ($(date +%s%N) - t0) / 1000 )) $(python3 -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+r=d["reports"][0]; t=r["timeline"]; ev=[e for c in t["connections"][:1] for e in c["events"]]
+at=lambda xs: "%.1f" % ((max(xs) - t["start_ns"]) / 1e6) if xs else "-"
+print(at([q["response"]["time_ns"] for q in t["dns"] if q.get("response")]),
+      at([e["time_ns"] for e in ev if e["type"] == "tcp_established"]),
+      at([e["time_ns"] for e in ev if e["type"] == "tls_certificate"]),
+      " ".join(x["verdict"] for x in d["reports"]))' "$WORK/bench-$kind.json")" >> "$out"
+    done
+  done
+  python3 - "$out" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    k, *v = line.split()
+    rows.setdefault(k, []).append(v)
+med = lambda xs: statistics.median(xs)
+print("| path | tool | DNS | TCP connect | TLS done | total (median of %d) |" % len(rows["curl-direct"]))
+print("|---|---|---|---|---|---|")
+for k in ("curl-direct", "curl-proxy"):
+    cols = [med([float(r[i]) * 1000 for r in rows[k]]) for i in range(4)]
+    print(f"| {k[5:]} | curl -w | {cols[0]:.0f} ms | {cols[1]:.0f} ms | {cols[2]:.0f} ms | {cols[3]:.0f} ms |")
+for k in ("licpath-direct", "licpath-proxy", "licpath-three"):
+    verdicts = {v for r in rows[k] for v in r[4:]}
+    total = med([int(r[0]) / 1000 for r in rows[k]])
+    steps = [med([float(r[i]) for r in rows[k]]) if all(r[i] != "-" for r in rows[k]) else None for i in (1, 2, 3)]
+    cell = lambda x: "" if x is None else f"{x:.0f} ms"
+    print(f"| {k[8:]} | licpath check (whole process; steps of the first target) | {cell(steps[0])} | {cell(steps[1])} | {cell(steps[2])} | {total:.0f} ms (verdicts: {', '.join(sorted(verdicts))}) |")
+PY
+}
+
 check() {
   local bin; bin=$(licpath_bin)
   local fresh="$WORK/fresh"; rm -rf "$fresh"
@@ -489,5 +570,6 @@ case ${1:-} in
   check) check;;
   probe) bin=$(licpath_bin); up; shift; [ $# -gt 0 ] && PROBE_NAMES=("$@"); probe_check "$bin";;
   tui) bin=$(licpath_bin); up; tui_check "$bin";;
-  *) sed -n '2,12p' "$0"; exit 2;;
+  rtt-bench) bin=$(licpath_bin); up; rtt_bench "$bin" "${2:-5}";;
+  *) sed -n '2,13p' "$0"; exit 2;;
 esac
