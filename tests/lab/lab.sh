@@ -146,6 +146,14 @@ SQ
   $SWX ip addr add 192.0.2.50/32 dev dly0; $SWX ip link set dly0 up
   $SWX ip route add 203.0.113.40/30 dev dly0 src 192.0.2.50
   $SRVX ip link set dly1 up; $SRVX ip route add 192.0.2.50/32 dev dly1
+  # SERVFAIL from real software: a DNSSEC-validating dnsmasq on .54 in front of the lab's
+  # dnsmasq (.53, unsigned answers) with the real root trust anchor: validation cannot be
+  # completed, the answer is SERVFAIL (as a validating resolver behind a broken upstream).
+  $SRVX dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=198.51.100.54 \
+    --port=53 --pid-file= --user=root --server=198.51.100.53 --dnssec --dnssec-no-timecheck \
+    --trust-anchor=.,20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D \
+    --log-facility="$WORK/logs/dnsmasq-validating.log" &
+  echo $! > "$WORK/dnsmasq-validating.pid"
   # Bounded wait for the servers.
   for i in $(seq 1 50); do
     $SRVX bash -c "exec 3<>/dev/tcp/198.51.100.3/3128" 2>/dev/null && $SRVX bash -c "exec 3<>/dev/tcp/203.0.113.10/443" 2>/dev/null \
@@ -204,6 +212,9 @@ scenario dns-nxdomain nxdomain 198.51.100.53 \
   "${CURL_BASE[@]}" $URL
 scenario dns-refused refused 198.51.100.53 \
   $'verdict=failed\nstep=dns\nfinding=dns_servfail\ntshark=dns.flags.rcode == 5' \
+  "${CURL_BASE[@]}" $URL
+scenario dns-servfail 203.0.113.10 198.51.100.54 \
+  $'verdict=failed\nstep=dns\nfinding=dns_servfail\ntshark=dns.flags.rcode == 2' \
   "${CURL_BASE[@]}" $URL
 scenario dns-timeout 203.0.113.10 198.51.100.55 \
   $'verdict=failed\nstep=dns\nfinding=dns_timeout\ntshark=dns.flags.response == 0' \
@@ -376,6 +387,7 @@ probe_scenario static-host 203.0.113.11 198.51.100.55 $'verdict=ok\ndns_queries=
 probe_scenario old-quovadis-chain 203.0.113.11 198.51.100.53 $'verdict=ok\nissuer=QuoVadis Root CA 2'
 probe_scenario dns-nxdomain nxdomain 198.51.100.53 $'verdict=failed\nstep=dns\nfinding=dns_nxdomain'
 probe_scenario dns-refused refused 198.51.100.53 $'verdict=failed\nstep=dns\nfinding=dns_servfail'
+probe_scenario dns-servfail 203.0.113.10 198.51.100.54 $'verdict=failed\nstep=dns\nfinding=dns_servfail'
 probe_scenario dns-timeout 203.0.113.10 198.51.100.55 $'verdict=failed\nstep=dns\nfinding=dns_timeout' --dns-timeout 1
 probe_scenario dns-second-server 203.0.113.10 198.51.100.55 $'verdict=ok\ndns_server=198.51.100.53:53' --dns-timeout 1 --dns-server 198.51.100.53
 probe_scenario syn-dropped 203.0.113.20 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_timeout'
