@@ -242,6 +242,7 @@ fn main() {
         now_unix: 1_790_000_000,
         trust: licpath::diagnose::trust::TrustProfile::ios_xe(None),
         judge_all_chains: false,
+        ca_file: None,
     };
     let (timeline, summary) =
         licpath::pipeline::analyze_file(&path, &Default::default(), &cfg).unwrap();

@@ -143,6 +143,12 @@ struct ProbeArgs {
     /// Skip step 5 (the HTTP request inside TLS).
     #[arg(long)]
     no_http: bool,
+    /// Finish the TLS handshake whatever the certificate chain. By default the probe
+    /// refuses a chain exactly when the switch would (same rules as the findings) and ends
+    /// the handshake with the same alert, so its packets look like the switch's; this
+    /// flag lets the HTTP step run behind an interceptor. Findings are unchanged.
+    #[arg(long)]
+    accept_any_cert: bool,
     /// Judge chains against these PEM roots (a trustpool exported from the switch: `show
     /// crypto pki trustpool` / `crypto pki trustpool export`) instead of the built-in
     /// IOS XE profile.
@@ -151,6 +157,12 @@ struct ProbeArgs {
     /// The switch's IOS XE release: applies FN72323 to the built-in trust profile.
     #[arg(long, value_name = "VERSION")]
     ios_version: Option<IosVersion>,
+    /// "Would importing this CA fix it?": when a chain fails against the device's
+    /// profile, judge it again with the PEM certificates of this file added, and say
+    /// whether `crypto pki authenticate` of that CA would make the switch accept it. The
+    /// verdict (and the probe's handshake) stays that of the device as configured now.
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
     /// A directory of extra NAME.probe presets.
     #[arg(long, value_name = "DIR")]
     presets: Option<PathBuf>,
@@ -267,6 +279,10 @@ struct AnalyzeArgs {
     /// without the IdenTrust root) to the built-in trust profile.
     #[arg(long, value_name = "VERSION")]
     ios_version: Option<IosVersion>,
+    /// "Would importing this CA fix it?": judge failing chains again with the PEM
+    /// certificates of this file added (the verdict stays the device's as configured).
+    #[arg(long, value_name = "PEM")]
+    ca_file: Option<PathBuf>,
     /// Colour in text output: auto = only on a terminal and when NO_COLOR is unset.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -314,7 +330,7 @@ fn color_of(choice: ColorChoice) -> text::Color {
 struct ProbeSetup {
     targets: Vec<licpath::probe::target::Target>,
     cfg: std::sync::Arc<licpath::probe::ProbeConfig>,
-    trust: TrustProfile,
+    trust: DiagnoseConfig,
     from_config: Option<(
         String,
         licpath::ios::plan::ProbePlan,
@@ -359,13 +375,12 @@ fn probe_setup(args: &ProbeArgs) -> Result<ProbeSetup, String> {
         plan.and_then(|p| p.ios_version.as_deref())
             .and_then(|v| v.parse().ok())
     });
-    let trust = match &args.trust_store {
-        Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            TrustProfile::from_pem(&path.display().to_string(), &pem)?
-        }
-        None => TrustProfile::ios_xe(ios_version),
-    };
+    let mut trust = diagnose_config(
+        args.trust_store.as_deref(),
+        args.ca_file.as_deref(),
+        ios_version,
+    )?;
+    trust.judge_all_chains = true;
     let plan_proxy = match plan.and_then(|p| p.proxy.as_deref()) {
         Some(pp) => Some(parse_proxy(pp)?),
         None => None,
@@ -409,6 +424,7 @@ fn probe_setup(args: &ProbeArgs) -> Result<ProbeSetup, String> {
         },
         tls_max_12: args.tls_max == "1.2",
         http: !args.no_http,
+        accept_any_cert: args.accept_any_cert,
     });
     Ok(ProbeSetup {
         targets,
@@ -613,7 +629,11 @@ fn now_unix() -> i64 {
 }
 
 fn analyze(args: &AnalyzeArgs) -> Result<u8, String> {
-    let dcfg = diagnose_config(args.trust_store.as_deref(), args.ios_version)?;
+    let dcfg = diagnose_config(
+        args.trust_store.as_deref(),
+        args.ca_file.as_deref(),
+        args.ios_version,
+    )?;
     let mut acfg = AnalyzeConfig {
         all: args.all,
         ..AnalyzeConfig::default()
@@ -741,7 +761,11 @@ fn tui(args: &TuiArgs) -> Result<u8, String> {
     if let [only] = p.targets.as_slice()
         && std::path::Path::new(only).is_file()
     {
-        let dcfg = diagnose_config(p.trust_store.as_deref(), p.ios_version)?;
+        let dcfg = diagnose_config(
+            p.trust_store.as_deref(),
+            p.ca_file.as_deref(),
+            p.ios_version,
+        )?;
         let acfg = AnalyzeConfig {
             all: true,
             ..AnalyzeConfig::default()
@@ -758,22 +782,33 @@ fn tui(args: &TuiArgs) -> Result<u8, String> {
     Ok(0)
 }
 
-/// The diagnosis settings for a capture: a trust store judges every chain; otherwise the
-/// built-in IOS XE profile (FN72323 applied for the given release) judges licensing ones.
+/// The diagnosis settings: a trust store judges every chain; otherwise the built-in IOS
+/// XE profile (FN72323 applied for the given release) judges licensing ones. `--ca-file`
+/// adds a what-if profile (that profile plus the file's CAs).
 fn diagnose_config(
     trust_store: Option<&std::path::Path>,
+    ca_file: Option<&std::path::Path>,
     ios_version: Option<IosVersion>,
 ) -> Result<DiagnoseConfig, String> {
+    let pem_profile = |path: &std::path::Path| -> Result<TrustProfile, String> {
+        let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        TrustProfile::from_pem(&path.display().to_string(), &pem)
+    };
     let trust = match trust_store {
-        Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            TrustProfile::from_pem(&path.display().to_string(), &pem)?
-        }
+        Some(path) => pem_profile(path)?,
         None => TrustProfile::ios_xe(ios_version),
+    };
+    let ca_file = match ca_file {
+        Some(path) => Some((
+            path.display().to_string(),
+            trust.with_roots_of(&pem_profile(path)?),
+        )),
+        None => None,
     };
     Ok(DiagnoseConfig {
         now_unix: now_unix(),
         trust,
         judge_all_chains: trust_store.is_some(),
+        ca_file,
     })
 }

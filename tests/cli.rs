@@ -612,3 +612,100 @@ fn probe_from_config_runs_the_switch_plan() {
             .contains(&port.to_string())
     );
 }
+
+fn pki(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/pki")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// The findings of every connection and of the timeline, as (code, severity).
+fn findings_of(v: &serde_json::Value) -> Vec<(String, String)> {
+    let t = &v["reports"][0]["timeline"];
+    let conns = t["connections"].as_array().unwrap();
+    conns
+        .iter()
+        .flat_map(|c| c["findings"].as_array().unwrap().iter())
+        .chain(t["findings"].as_array().unwrap().iter())
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn assert_has(f: &[(String, String)], code: &str, severity: &str) {
+    assert!(
+        f.iter().any(|(c, s)| c == code && s == severity),
+        "no {severity} {code} in {f:?}"
+    );
+}
+
+#[test]
+fn ca_file_says_whether_importing_that_ca_would_fix_the_chain() {
+    // tests/data/pki holds CA certificates taken out of the committed lab captures.
+    let (v, code) = json_value(&[
+        "analyze",
+        "--json",
+        "--ca-file",
+        &pki("digicert-root.pem"),
+        &cap("untrusted-root.pcap"),
+    ]);
+    let f = findings_of(&v);
+    assert_eq!(
+        code, 1,
+        "the verdict stays the device's as configured: {f:?}"
+    );
+    assert_has(&f, "untrusted_root", "error");
+    assert_has(&f, "ca_file_what_if", "info");
+
+    // Another CA does not fix it.
+    let (v, _) = json_value(&[
+        "analyze",
+        "--json",
+        "--ca-file",
+        &pki("interceptor-ca.pem"),
+        &cap("untrusted-root.pcap"),
+    ]);
+    assert_has(&findings_of(&v), "ca_file_what_if", "warning");
+
+    // The interceptor's CA would make the switch accept the intercepted chain.
+    let (v, _) = json_value(&[
+        "analyze",
+        "--json",
+        "--host",
+        "proxy.lab",
+        "--ca-file",
+        &pki("interceptor-ca.pem"),
+        &cap("ssl-interception-tls12.pcap"),
+    ]);
+    let f = findings_of(&v);
+    assert_has(&f, "ssl_interception", "error");
+    assert_has(&f, "ca_file_what_if", "info");
+
+    // A healthy chain needs no what-if.
+    let (v, code) = json_value(&[
+        "analyze",
+        "--json",
+        "--ca-file",
+        &pki("digicert-root.pem"),
+        &cap("healthy-direct-tls12.pcap"),
+    ]);
+    assert_eq!(code, 0);
+    assert!(findings_of(&v).iter().all(|(c, _)| c != "ca_file_what_if"));
+
+    // Not a PEM file: one line, exit 2.
+    let bad = tmpfile("not-a-ca.pem", b"hello");
+    let o = licpath(&[
+        "analyze",
+        "--ca-file",
+        bad.to_str().unwrap(),
+        &cap("untrusted-root.pcap"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+}

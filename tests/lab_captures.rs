@@ -44,6 +44,7 @@ fn analyze_as_cli(pcap: &Path, args: &str) -> Timeline {
         now_unix: 1_790_000_000,
         trust: TrustProfile::ios_xe(ios),
         judge_all_chains: false,
+        ca_file: None,
     };
     licpath::diagnose::diagnose(&mut t, &cfg);
     t

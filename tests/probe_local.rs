@@ -56,6 +56,15 @@ fn cfg(resolve_to: SocketAddr) -> ProbeConfig {
     }
 }
 
+fn device() -> DiagnoseConfig {
+    DiagnoseConfig {
+        now_unix: 1_795_305_600,
+        trust: TrustProfile::ios_xe(None),
+        judge_all_chains: true,
+        ca_file: None,
+    }
+}
+
 fn run(target: &str, cfg: ProbeConfig) -> Timeline {
     let presets = load_presets(&[]).unwrap();
     let t = resolve_target(target, &presets).unwrap();
@@ -63,12 +72,7 @@ fn run(target: &str, cfg: ProbeConfig) -> Timeline {
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(probe_target(
-        &t,
-        Arc::new(cfg),
-        &TrustProfile::ios_xe(None),
-        1_795_305_600,
-    ))
+    rt.block_on(probe_target(&t, Arc::new(cfg), &device(), 1_795_305_600))
 }
 
 fn codes(t: &Timeline) -> Vec<&'static str> {
@@ -217,6 +221,7 @@ fn clock_skew_from_the_https_date_header() {
         now_unix: 0,
         trust: TrustProfile::ios_xe(None),
         judge_all_chains: true,
+        ca_file: None,
     };
     // Decades before the local clock: this host's clock (or the server's) is off.
     let c = diagnosed_with_date("Thu, 01 Jan 1970 00:00:00 GMT".into(), &dcfg);

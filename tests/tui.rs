@@ -25,6 +25,7 @@ fn timeline_of(capture: &str) -> Timeline {
         now_unix: 1_795_305_600,
         trust: TrustProfile::ios_xe(None),
         judge_all_chains: false,
+        ca_file: None,
     };
     let acfg = AnalyzeConfig {
         all: true,
@@ -205,7 +206,12 @@ fn refused_round() -> Timeline {
     rt.block_on(licpath::probe::probe_target(
         &target,
         cfg,
-        &TrustProfile::ios_xe(None),
+        &licpath::diagnose::DiagnoseConfig {
+            now_unix: 1_795_305_600,
+            trust: TrustProfile::ios_xe(None),
+            judge_all_chains: true,
+            ca_file: None,
+        },
         1_795_305_600,
     ))
 }
@@ -281,6 +287,7 @@ fn loading_screen_shows_progress() {
         now_unix: 0,
         trust: TrustProfile::ios_xe(None),
         judge_all_chains: false,
+        ca_file: None,
     };
     licpath::pipeline::analyze_file_with_progress(
         &path,

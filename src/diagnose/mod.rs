@@ -22,6 +22,10 @@ pub struct DiagnoseConfig {
     /// Judge chains of every shown connection (a trust store was given), not only
     /// licensing ones.
     pub judge_all_chains: bool,
+    /// `--ca-file`: "would importing this CA fix it?" — the trust profile plus that
+    /// file's certificates, and the file's name. Only judged when the chain fails against
+    /// `trust`; the verdict and the switch's behaviour stay those of `trust`.
+    pub ca_file: Option<(String, TrustProfile)>,
 }
 
 pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
@@ -505,7 +509,12 @@ pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
                             EventKind::TcpFin | EventKind::TcpRst | EventKind::TlsEncrypted { .. }
                         )
                 });
-                if let (true, Some(e)) = (server_flight, client_end) {
+                // The live probe records the chain its verifier saw even in TLS 1.3: then the
+                // certificate findings below say what was wrong, not a guess.
+                let chain_seen = c.events.iter().any(|e| {
+                    matches!(&e.kind, EventKind::TlsCertificate { certificates } if !certificates.is_empty())
+                });
+                if let (true, Some(e), false) = (server_flight, client_end, chain_seen) {
                     f.push(Finding {
                         confidence: Confidence::Medium,
                         ..finding(
@@ -699,6 +708,115 @@ pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
     c.findings = f;
 }
 
+/// `--ca-file`: what the chain's verdict would be with that file's CAs imported.
+fn ca_file_what_if(file: &str, with_ca: ChainVerdict, evidence: Vec<Evidence>) -> Finding {
+    let import = [
+        "crypto pki trustpoint LICENSING-CA",
+        " enrollment terminal",
+        " revocation-check none",
+        "crypto pki authenticate LICENSING-CA   ! paste the CA certificate from the file",
+    ];
+    let (severity, summary, why) = match &with_ca {
+        ChainVerdict::Trusted { anchor } => (
+            Severity::Info,
+            format!(
+                "importing the CA in {file} would make this chain trusted (anchored at '{anchor}')"
+            ),
+            "Judged again with the file's certificates added to the device's trust profile, the chain validates. Other findings on this chain (dates, name) still apply.",
+        ),
+        ChainVerdict::Interception {
+            issuer,
+            anchor_trusted: true,
+        } => (
+            Severity::Info,
+            format!(
+                "importing the CA in {file} would make the switch accept this intercepted chain (issued by '{issuer}')"
+            ),
+            "The switch would then trust the interceptor. Exempting the licensing names from SSL inspection is the better fix; importing the interceptor's CA is the fallback.",
+        ),
+        other => (
+            Severity::Warning,
+            format!(
+                "importing the CA in {file} would not fix this chain: {}",
+                chain_problem(other)
+            ),
+            "Judged again with the file's certificates added, the chain still does not validate: that file does not hold the CA this chain needs.",
+        ),
+    };
+    let fixes = matches!(severity, Severity::Info);
+    Finding {
+        code: FindingCode::CaFileWhatIf,
+        severity,
+        step: Step::Cert,
+        confidence: Confidence::Certain,
+        summary,
+        explanation: why.into(),
+        remediation: if fixes {
+            import.iter().map(|s| s.to_string()).collect()
+        } else {
+            Vec::new()
+        },
+        evidence,
+    }
+}
+
+fn chain_problem(v: &ChainVerdict) -> String {
+    match v {
+        ChainVerdict::Trusted { anchor } => format!("trusted at '{anchor}'"),
+        ChainVerdict::Interception { issuer, .. } => {
+            format!("still an interception by '{issuer}', whose CA is not trusted")
+        }
+        ChainVerdict::RootMissingOnDevice { root, .. } => {
+            format!("still ends at '{root}', missing on this device")
+        }
+        ChainVerdict::UntrustedRoot { root } => format!("still ends at '{root}', not trusted"),
+        ChainVerdict::IncompleteChain { missing_issuer, .. } => {
+            format!("the server still does not send '{missing_issuer}'")
+        }
+        ChainVerdict::Empty => "no certificate".into(),
+    }
+}
+
+/// Would the switch refuse this chain (presented at `at_ns`, for `host`)? The same
+/// certificate rules as [`diagnose`], run on the chain alone: the first error they find,
+/// or `None` when the switch would go on. Interception by a CA the device profile trusts
+/// is not refused (the handshake passes; the finding still reports it). The live probe's
+/// verifier uses this to abort the handshake as the switch would, so that a capture of
+/// the probe shows what a capture of the switch shows.
+pub fn switch_rejects(
+    certs: &[CertInfo],
+    host: Option<&str>,
+    at_ns: i64,
+    cfg: &DiagnoseConfig,
+) -> Option<FindingCode> {
+    if certs.is_empty() {
+        return None;
+    }
+    let seen = Event {
+        time_ns: at_ns,
+        frame: None,
+        dir: Direction::ToClient,
+        kind: EventKind::TlsCertificate {
+            certificates: Vec::new(),
+        },
+    };
+    let mut f = Vec::new();
+    diagnose_certs(&mut f, &seen, certs, host, true, cfg);
+    f.into_iter()
+        .filter(|x| x.severity == Severity::Error)
+        .map(|x| x.code)
+        .find(|code| {
+            *code != FindingCode::SslInterception
+                || !matches!(
+                    judge_chain(certs, host, &cfg.trust),
+                    ChainVerdict::Interception {
+                        anchor_trusted: true,
+                        ..
+                    }
+                )
+        })
+}
+
 /// Clock difference (seconds, signed: positive when the server is ahead) beyond
 /// [`CLOCK_SKEW_WARNING_S`] between an HTTP `Date` seen inside TLS and when it was seen.
 fn clock_skew(c: &Connection) -> Option<(&Event, i64)> {
@@ -770,7 +888,26 @@ fn diagnose_certs(
             certs.len()
         ),
     )];
-    match judge_chain(certs, host, &cfg.trust) {
+    let verdict = judge_chain(certs, host, &cfg.trust);
+    let what_if = if let Some((file, with_ca)) = &cfg.ca_file
+        && !matches!(
+            verdict,
+            ChainVerdict::Trusted { .. }
+                | ChainVerdict::Empty
+                | ChainVerdict::Interception {
+                    anchor_trusted: true,
+                    ..
+                }
+        ) {
+        Some(ca_file_what_if(
+            file,
+            judge_chain(certs, host, with_ca),
+            evidence.clone(),
+        ))
+    } else {
+        None
+    };
+    match verdict {
         ChainVerdict::Trusted { .. } | ChainVerdict::Empty => {}
         ChainVerdict::Interception { issuer, anchor_trusted } => f.push(Finding {
             confidence: Confidence::High,
@@ -780,4 +917,5 @@ fn diagnose_certs(
         ChainVerdict::UntrustedRoot { root } => f.push(finding(FindingCode::UntrustedRoot, Severity::Error, Step::Cert, format!("the chain ends at '{root}', which is not in the {}", cfg.trust.name), "The device cannot anchor this chain in its trustpool, so the handshake fails with unknown_ca.", &["crypto pki trustpool import url http://www.cisco.com/security/pki/trs/ios_core.p7b", "! or, for a private CA: crypto pki trustpoint <name> / enrollment terminal / crypto pki authenticate <name>"], evidence)),
         ChainVerdict::IncompleteChain { top, missing_issuer } => f.push(finding(FindingCode::IncompleteChain, Severity::Error, Step::Cert, format!("incomplete chain: '{top}' was sent without its issuer '{missing_issuer}'"), "The server sent its certificate without the intermediate CA that signed it; clients that do not fetch missing intermediates cannot build the chain.", &["! on the server: configure the full chain (leaf + intermediates)"], evidence)),
     }
+    f.extend(what_if);
 }

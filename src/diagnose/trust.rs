@@ -156,6 +156,18 @@ impl TrustProfile {
         })
     }
 
+    /// This profile with `extra`'s roots added (`--ca-file`: "what if the switch had
+    /// these CAs too?").
+    pub fn with_roots_of(&self, extra: &TrustProfile) -> TrustProfile {
+        let mut roots = self.roots.clone();
+        roots.extend(extra.roots.iter().cloned());
+        TrustProfile {
+            name: format!("{} + {}", self.name, extra.name),
+            roots,
+            fn72323_affected: self.fn72323_affected.clone(),
+        }
+    }
+
     /// Trusts this certificate as an anchor: by key when the profile has keys, else by name.
     fn trusts_cert(&self, c: &CertInfo) -> bool {
         self.roots
@@ -301,6 +313,15 @@ mod tests {
         ]
     }
 
+    /// A licensing leaf re-signed by an interceptor's CA, that CA sent along.
+    fn bumped_chain() -> Vec<CertInfo> {
+        let ca = "Lab Squid Interception CA";
+        vec![
+            cert("smartreceiver.cisco.com", ca, false),
+            cert(ca, ca, true),
+        ]
+    }
+
     #[test]
     fn fn72323_releases() {
         for (v, ok) in [
@@ -336,18 +357,7 @@ mod tests {
             judge_chain(&cisco_chain(), host, &old),
             ChainVerdict::RootMissingOnDevice { .. }
         ));
-        let bumped = vec![
-            cert(
-                "smartreceiver.cisco.com",
-                "Lab Squid Interception CA",
-                false,
-            ),
-            cert(
-                "Lab Squid Interception CA",
-                "Lab Squid Interception CA",
-                true,
-            ),
-        ];
+        let bumped = bumped_chain();
         assert!(
             matches!(judge_chain(&bumped, host, &recent), ChainVerdict::Interception { issuer, .. } if issuer.contains("Squid"))
         );
@@ -361,5 +371,54 @@ mod tests {
             judge_chain(&leaf_only, Some("onprem.example"), &recent),
             ChainVerdict::IncompleteChain { .. }
         ));
+    }
+
+    #[test]
+    fn the_probe_refuses_exactly_what_the_rules_call_an_error() {
+        use crate::diagnose::{DiagnoseConfig, switch_rejects};
+        use crate::model::FindingCode::*;
+        let cfg = |trust| DiagnoseConfig {
+            now_unix: 1_800_000_000,
+            trust,
+            judge_all_chains: true,
+            ca_file: None,
+        };
+        let host = Some("smartreceiver.cisco.com");
+        let at = 1_800_000_000_000_000_000;
+        let recent = cfg(TrustProfile::ios_xe(None));
+        assert_eq!(switch_rejects(&cisco_chain(), host, at, &recent), None);
+        let old = cfg(TrustProfile::ios_xe(Some("17.3.2".parse().unwrap())));
+        assert_eq!(
+            switch_rejects(&cisco_chain(), host, at, &old),
+            Some(RootMissingOnDevice)
+        );
+        let mut expired = cisco_chain();
+        expired[0].not_after = 1_700_000_000;
+        assert_eq!(
+            switch_rejects(&expired, host, at, &recent),
+            Some(CertExpired)
+        );
+        assert_eq!(
+            switch_rejects(&cisco_chain(), Some("tools.cisco.com"), at, &recent),
+            Some(CertHostnameMismatch)
+        );
+        let bumped = bumped_chain();
+        assert_eq!(
+            switch_rejects(&bumped, host, at, &recent),
+            Some(SslInterception)
+        );
+        // A switch that was given the interceptor's CA goes on (the finding remains).
+        let proxy_ca = TrustProfile {
+            name: "proxy CA".into(),
+            roots: vec![TrustedRoot {
+                subject_cn: "Lab Squid Interception CA".into(),
+                subject: None,
+                spki_sha256: None,
+            }],
+            fn72323_affected: None,
+        };
+        let trusting = cfg(recent.trust.with_roots_of(&proxy_ca));
+        assert_eq!(switch_rejects(&bumped, host, at, &trusting), None);
+        assert_eq!(switch_rejects(&[], host, at, &recent), None);
     }
 }

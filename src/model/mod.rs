@@ -240,6 +240,9 @@ pub enum FindingCode {
     ConfigNoNameServer,
     /// Switch configuration: `license smart transport off` (extension).
     ConfigTransportOff,
+    /// `--ca-file`: whether importing that CA would make a failing chain trusted
+    /// (extension; info when it would, warning when it would not).
+    CaFileWhatIf,
 }
 
 impl FindingCode {
@@ -290,6 +293,7 @@ impl FindingCode {
             ConfigStaticHost => "config_static_host",
             ConfigNoNameServer => "config_no_name_server",
             ConfigTransportOff => "config_transport_off",
+            CaFileWhatIf => "ca_file_what_if",
         }
     }
 }

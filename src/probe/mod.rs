@@ -67,6 +67,9 @@ pub struct ProbeConfig {
     pub tls_max_12: bool,
     /// Step 5: a GET inside the TLS session.
     pub http: bool,
+    /// `--accept-any-cert`: finish the handshake whatever the chain (the switch would
+    /// not); the findings are the same, the wire differs.
+    pub accept_any_cert: bool,
 }
 
 /// How addresses for a name were found.
@@ -115,11 +118,12 @@ pub fn profile_for(target: &Target, device: &TrustProfile) -> TrustProfile {
 }
 
 /// Probes one target over every address it resolves to (concurrently) and diagnoses the
-/// result with the shared rules.
+/// result with the shared rules. `device` is how the switch judges chains (its trust
+/// profile, `--ca-file`); a target with its own trust kind swaps the profile.
 pub async fn probe_target(
     target: &Target,
     cfg: Arc<ProbeConfig>,
-    device_trust: &TrustProfile,
+    device: &DiagnoseConfig,
     now_unix: i64,
 ) -> Timeline {
     let start = now_ns();
@@ -136,15 +140,22 @@ pub async fn probe_target(
         None => (target.host.clone(), target.port, false),
     };
     let addrs = addresses(&connect_host, &cfg, &servers, true, &mut dns_ex, &mut notes).await;
+    let dcfg = Arc::new(DiagnoseConfig {
+        now_unix,
+        trust: profile_for(target, &device.trust),
+        judge_all_chains: true,
+        ..device.clone()
+    });
 
     let mut set = tokio::task::JoinSet::new();
     for (i, ip) in addrs.iter().enumerate() {
         let cfg = cfg.clone();
         let target = target.clone();
         let addr = SocketAddr::new(*ip, connect_port);
-        set.spawn(
-            async move { session::attempt(i as u64 + 1, addr, &cfg, &target, via_proxy).await },
-        );
+        let judge = dcfg.clone();
+        set.spawn(async move {
+            session::attempt(i as u64 + 1, addr, &cfg, &target, via_proxy, &judge).await
+        });
     }
     let mut connections = Vec::new();
     while let Some(r) = set.join_next().await {
@@ -213,11 +224,6 @@ pub async fn probe_target(
             evidence: vec![],
         });
     }
-    let dcfg = DiagnoseConfig {
-        now_unix,
-        trust: profile_for(target, device_trust),
-        judge_all_chains: true,
-    };
     diagnose(&mut t, &dcfg);
     t
 }

@@ -6,6 +6,7 @@
 
 use super::verifier::RecordingVerifier;
 use super::{ProbeConfig, now_ns};
+use crate::diagnose::DiagnoseConfig;
 use crate::flow::app::AppState;
 use crate::flow::{DnsOut, push_event};
 use crate::model::{Connection, Direction, EventKind, TcpState};
@@ -366,10 +367,15 @@ async fn http_connect(
     }
 }
 
-/// The rustls client configuration: recording verifier, `--tls-max`, no client auth.
-pub fn tls_config(cfg: &ProbeConfig) -> (Arc<rustls::ClientConfig>, Arc<RecordingVerifier>) {
+/// The rustls client configuration: recording verifier that refuses what the switch
+/// refuses (`judge`: the diagnosis settings and the host; `None` accepts any chain),
+/// `--tls-max`, no client auth.
+pub fn tls_config(
+    cfg: &ProbeConfig,
+    judge: Option<(Arc<DiagnoseConfig>, String)>,
+) -> (Arc<rustls::ClientConfig>, Arc<RecordingVerifier>) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = Arc::new(RecordingVerifier::new(provider.clone()));
+    let verifier = Arc::new(RecordingVerifier::new(provider.clone(), judge));
     let versions: &[&rustls::SupportedProtocolVersion] = if cfg.tls_max_12 {
         &[&rustls::version::TLS12]
     } else {
@@ -408,10 +414,12 @@ async fn tls_and_http(
     rec: &mut Recorder,
     stream: &mut TcpStream,
     cfg: &ProbeConfig,
+    judge: &Arc<DiagnoseConfig>,
     host: &str,
     path: &str,
 ) {
-    let (config, verifier) = tls_config(cfg);
+    let judge = (!cfg.accept_any_cert).then(|| (judge.clone(), host.to_string()));
+    let (config, verifier) = tls_config(cfg, judge);
     let name = match ServerName::try_from(host.to_string()) {
         Ok(n) => n,
         Err(e) => {
@@ -462,16 +470,38 @@ async fn tls_and_http(
                 }
             }
             if let Err(e) = tls.process_new_packets() {
-                rec.note(format!("TLS handshake failed: {e}"));
+                if let rustls::Error::InvalidCertificate(why) = &e {
+                    rec.note(format!(
+                        "certificate refused as the switch would refuse it ({why:?}); the handshake ends with an alert and no HTTP request"
+                    ));
+                } else {
+                    rec.note(format!("TLS handshake failed: {e}"));
+                }
                 // rustls queued an alert for the peer: send it, as a client would.
                 let _ = flush_tls(rec, stream, &mut tls, deadline).await;
+                add_presented_chain(rec, &verifier);
                 return;
             }
         }
     }
     let _ = flush_tls(rec, stream, &mut tls, deadline).await;
-    // TLS 1.3 encrypts the Certificate message: the decoder saw only records. The verifier
-    // saw the chain; add it to the timeline as the event a TLS 1.2 decode gives.
+    add_presented_chain(rec, &verifier);
+    if cfg.http {
+        https_request(rec, stream, &mut tls, cfg, host, path).await;
+    }
+    tls.send_close_notify();
+    let _ = flush_tls(
+        rec,
+        stream,
+        &mut tls,
+        Instant::now() + Duration::from_secs(1),
+    )
+    .await;
+}
+
+/// TLS 1.3 encrypts the Certificate message: the decoder saw only records. The verifier
+/// saw the chain; add it to the timeline as the event a TLS 1.2 decode gives.
+fn add_presented_chain(rec: &mut Recorder, verifier: &RecordingVerifier) {
     let have_certs = rec
         .conn
         .events
@@ -493,17 +523,6 @@ async fn tls_and_http(
         );
         rec.conn.events.sort_by_key(|e| e.time_ns);
     }
-    if cfg.http {
-        https_request(rec, stream, &mut tls, cfg, host, path).await;
-    }
-    tls.send_close_notify();
-    let _ = flush_tls(
-        rec,
-        stream,
-        &mut tls,
-        Instant::now() + Duration::from_secs(1),
-    )
-    .await;
 }
 
 /// Step 5: `GET path` inside TLS; the status line, `Date` and `Server`, read with limits.
@@ -613,6 +632,7 @@ pub async fn attempt(
     cfg: &ProbeConfig,
     target: &super::target::Target,
     via_proxy: bool,
+    judge: &Arc<DiagnoseConfig>,
 ) -> Connection {
     let mut rec = Recorder::new(id, addr);
     if via_proxy {
@@ -632,7 +652,15 @@ pub async fn attempt(
     if tunnel {
         match target.scheme {
             super::target::Scheme::Https => {
-                tls_and_http(&mut rec, &mut stream, cfg, &target.host, &target.path).await
+                tls_and_http(
+                    &mut rec,
+                    &mut stream,
+                    cfg,
+                    judge,
+                    &target.host,
+                    &target.path,
+                )
+                .await
             }
             super::target::Scheme::Http => {
                 plain_http(

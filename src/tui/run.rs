@@ -6,7 +6,6 @@ use super::capture::{self, CaptureApp, Load, Special};
 use super::common::Theme;
 use super::live::{self, Action, LiveApp};
 use crate::diagnose::DiagnoseConfig;
-use crate::diagnose::trust::TrustProfile;
 use crate::flow::AnalyzeConfig;
 use crate::model::Timeline;
 use crate::probe::target::Target;
@@ -121,7 +120,7 @@ enum FromWorker {
 fn prober(
     targets: Vec<Target>,
     cfg: Arc<ProbeConfig>,
-    trust: TrustProfile,
+    trust: DiagnoseConfig,
     interval_s: u64,
     cmds: mpsc::Receiver<Action>,
     out: mpsc::Sender<FromWorker>,
@@ -195,7 +194,7 @@ fn prober(
 pub fn run_live(
     targets: Vec<Target>,
     cfg: Arc<ProbeConfig>,
-    trust: TrustProfile,
+    trust: DiagnoseConfig,
     interval_s: u64,
 ) -> Result<(), String> {
     let labels: Vec<String> = targets.iter().map(|t| t.to_string()).collect();

@@ -27,6 +27,7 @@ pub fn analyze_with(path: &Path, all: bool, trust: Option<TrustProfile>) -> Time
         now_unix: 1_790_000_000,
         trust: trust.unwrap_or_else(|| TrustProfile::ios_xe(None)),
         judge_all_chains,
+        ca_file: None,
     };
     let acfg = AnalyzeConfig {
         all,

@@ -397,9 +397,16 @@ probe_scenario proxy-port-closed 203.0.113.10 198.51.100.53 $'verdict=failed\nst
 probe_scenario proxy-403 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_denied\nproxy_status=403' --proxy proxy.lab:3129
 probe_scenario proxy-407 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_auth_required\nproxy_status=407' --proxy proxy.lab:3130
 probe_scenario proxy-upstream-503 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_upstream_error\nproxy_status=503' --proxy proxy.lab:3128 callhome
-probe_scenario ssl-interception-tls12 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\nissuer=Lab Squid Interception CA' --tls-max 1.2 --proxy proxy.lab:3131
+probe_scenario ssl-interception-tls12 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\nissuer=Lab Squid Interception CA\nclient_alert=unknown_ca\nhttp_status=none' --tls-max 1.2 --proxy proxy.lab:3131
 probe_scenario ssl-interception-tls13 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\ntls_version=TLS 1.3\nissuer=Lab Squid Interception CA' --proxy proxy.lab:3131
-probe_scenario untrusted-root 203.0.113.15 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=untrusted_root'
+probe_scenario untrusted-root 203.0.113.15 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=untrusted_root\nhttp_status=none'
+# Refusing like the switch can be turned off: the HTTP step then runs behind the interceptor.
+probe_scenario accept-any-cert 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\nhttp_status=200' --accept-any-cert --proxy proxy.lab:3131
+# --ca-file: would importing this CA fix it? The right root: yes; another CA: no; the
+# interceptor's CA: the switch would accept the intercepted chain.
+probe_scenario ca-file-right-root 203.0.113.15 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=untrusted_root\nwhat_if=info' --ca-file $WORK/pki/digicert.pem
+probe_scenario ca-file-wrong-ca 203.0.113.15 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=untrusted_root\nwhat_if=warning' --ca-file $WORK/pki/quovadis.pem
+probe_scenario ca-file-interceptor 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\nwhat_if=info' --ca-file $WORK/pki/interceptor.pem --proxy proxy.lab:3131
 probe_scenario root-missing-fn72323 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=root_missing_on_device\nno_trust_store=1' --ios-version 17.3.2
 probe_scenario cert-expired 203.0.113.12 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_expired'
 probe_scenario cert-not-yet-valid 203.0.113.13 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_not_yet_valid'
@@ -438,7 +445,14 @@ if "tls_version" in exp and not any(x.get("version") == exp["tls_version"] for x
 if "issuer" in exp and not any(exp["issuer"] in (ce.get("issuer") or "") for x in tls for ce in x.get("certificates", [])): errs.append(f"no certificate issued by {exp['issuer']}")
 events = [e for c in conns for e in c["events"]]
 if "proxy_status" in exp and not any(e["type"] == "http_response" and str(e["status"]) == exp["proxy_status"] for e in events): errs.append(f"no proxy answer {exp['proxy_status']}")
-if "http_status" in exp and not any(e["type"] == "https_exchange" and str(e["status"]) == exp["http_status"] for e in events): errs.append(f"no HTTPS answer {exp['http_status']}")
+https = [str(e["status"]) for e in events if e["type"] == "https_exchange"]
+if exp.get("http_status") == "none":
+    if https: errs.append(f"an HTTPS exchange happened ({https}): the chain should have been refused")
+elif "http_status" in exp and exp["http_status"] not in https: errs.append(f"no HTTPS answer {exp['http_status']} ({https})")
+if "client_alert" in exp and not any(e["type"] == "tls_alert" and e["dir"] == "to_server" and e["description"] == exp["client_alert"] for e in events): errs.append(f"no {exp['client_alert']} alert from the probe")
+if "what_if" in exp:
+    w = [f["severity"] for f in findings if f["code"] == "ca_file_what_if"]
+    if w != [exp["what_if"]]: errs.append(f"ca_file_what_if severities {w}, expected [{exp['what_if']}]")
 if "client" in exp and not any(c["client"].startswith(exp["client"] + ":") for c in conns): errs.append(f"client not {exp['client']}: {[c['client'] for c in conns]}")
 if "dns_queries" in exp and len(t["dns"]) != int(exp["dns_queries"]): errs.append(f"{len(t['dns'])} DNS exchanges")
 if "dns_server" in exp and not any(d["server"] == exp["dns_server"] and d.get("response") and d["response"]["rcode"] == "NOERROR" for d in t["dns"]): errs.append(f"no answer from {exp['dns_server']}")
