@@ -143,6 +143,10 @@ struct ProbeArgs {
     /// Skip step 5 (the HTTP request inside TLS).
     #[arg(long)]
     no_http: bool,
+    /// Skip step 6: fetching the chain's CRL distribution points and OCSP responders
+    /// (plain HTTP, over the same path), which a switch with `revocation-check crl` needs.
+    #[arg(long)]
+    no_revocation: bool,
     /// Finish the TLS handshake whatever the certificate chain. By default the probe
     /// refuses a chain exactly when the switch would (same rules as the findings) and ends
     /// the handshake with the same alert, so its packets look like the switch's; this
@@ -425,6 +429,7 @@ fn probe_setup(args: &ProbeArgs) -> Result<ProbeSetup, String> {
         tls_max_12: args.tls_max == "1.2",
         http: !args.no_http,
         accept_any_cert: args.accept_any_cert,
+        revocation: !args.no_revocation,
     });
     Ok(ProbeSetup {
         targets,

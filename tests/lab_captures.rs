@@ -148,6 +148,24 @@ fn every_lab_capture_gives_its_expected_result() {
                 fail(format!("no SYN with MSS {mss}"));
             }
         }
+        if let Some(want) = exp.get("revocation") {
+            let rev: Vec<Verdict> = t
+                .connections
+                .iter()
+                .filter(|c| c.revocation)
+                .map(|c| c.verdict)
+                .collect();
+            let got = if rev.is_empty() {
+                "none"
+            } else if rev.contains(&Verdict::Failed) {
+                "failed"
+            } else {
+                "ok"
+            };
+            if got != want {
+                fail(format!("revocation fetches {rev:?}, expected {want}"));
+            }
+        }
         if let Some(min) = exp.get("rtt_ms") {
             let min: f64 = min.parse().unwrap();
             let rtts: Vec<f64> = lic
@@ -164,7 +182,7 @@ fn every_lab_capture_gives_its_expected_result() {
         checked += 1;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(checked >= 35, "only {checked} lab captures");
+    assert!(checked >= 37, "only {checked} lab captures");
 }
 
 #[test]

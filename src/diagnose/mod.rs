@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod logs;
+pub mod revocation;
 pub mod trust;
 
 use crate::model::*;
@@ -29,6 +30,7 @@ pub struct DiagnoseConfig {
 }
 
 pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
+    revocation::mark(t);
     diagnose_dns(t);
     for c in &mut t.connections {
         diagnose_connection(c, cfg);
@@ -79,6 +81,7 @@ fn diagnose_dns(t: &mut Timeline) {
     // An egress-only capture (SPAN of one direction, `match ... outbound`) cannot show
     // answers: unanswered queries then prove nothing about the DNS server.
     let one_direction = t.connections.iter().any(|c| c.one_direction);
+    let revocation_hosts = revocation::hosts(t);
     let mut out = Vec::new();
     for name in names {
         let exchanges: Vec<&DnsExchange> = t.dns.iter().filter(|d| d.name == name).collect();
@@ -159,6 +162,15 @@ fn diagnose_dns(t: &mut Timeline) {
                 "The server answered NOERROR without an A or AAAA record for the name.",
             )
         };
+        if revocation_hosts.contains(&name.to_ascii_lowercase()) {
+            let reason = if rcodes.is_empty() {
+                "no answer".to_string()
+            } else {
+                rcodes.join(", ")
+            };
+            out.push(revocation::dns_finding(name, &reason, evidence));
+            continue;
+        }
         let mut fnd = finding(
             code,
             severity,
@@ -197,6 +209,15 @@ fn ms(ns: i64) -> String {
 
 /// Diagnoses one connection (its findings, verdict and failing step). Idempotent.
 pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
+    if c.revocation {
+        c.findings = revocation::judge(c).into_iter().collect();
+        c.verdict = if c.findings.is_empty() {
+            Verdict::Ok
+        } else {
+            Verdict::Failed
+        };
+        return;
+    }
     if c.one_direction {
         // Every rule below reads the server's answers; none are in the capture. Say so
         // instead of calling the server silent.

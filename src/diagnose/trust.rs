@@ -302,6 +302,8 @@ mod tests {
             sha256: String::new(),
             self_signed: subject_cn == issuer_cn,
             is_ca: ca,
+            crl_urls: vec![],
+            ocsp_urls: vec![],
             spki_sha256: subject_cn.into(),
         }
     }

@@ -309,6 +309,47 @@ pub fn host_of_target(target: &str) -> &str {
     }
 }
 
+/// The host part of an `http://` URL (lower case), or `None` for anything else: where a
+/// CRL distribution point or an OCSP responder is fetched from.
+pub fn url_host(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("http://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = host_of_target(authority.rsplit('@').next()?);
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// The revocation hosts (CRL distribution points, OCSP responders) named by the
+/// certificates of these events.
+pub fn revocation_hosts_of(events: &[Event]) -> impl Iterator<Item = String> + '_ {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TlsCertificate { certificates } => Some(certificates),
+            _ => None,
+        })
+        .flatten()
+        .flat_map(|c| c.crl_urls.iter().chain(&c.ocsp_urls))
+        .filter_map(|u| url_host(u))
+}
+
+/// The host a connection talks to by name (lower case): the `Host` of a plain HTTP
+/// request, the server name, or the CONNECT target.
+pub fn named_host(c: &Connection) -> Option<String> {
+    let from_request = c.events.iter().find_map(|e| match &e.kind {
+        EventKind::HttpRequest { host: Some(h), .. } => Some(host_of_target(h).to_string()),
+        EventKind::HttpRequest { target, .. } => url_host(target),
+        _ => None,
+    });
+    from_request
+        .or_else(|| c.server_name.clone())
+        .or_else(|| {
+            c.proxy_target
+                .as_deref()
+                .map(|t| host_of_target(t).to_string())
+        })
+        .map(|h| h.to_ascii_lowercase())
+}
+
 /// Whether the TLS handshake visibly completed: both ChangeCipherSpecs in TLS ≤ 1.2; in
 /// TLS 1.3 an encrypted client record large enough to be a Finished (RFC 8446 §4.4.4:
 /// 4 + hash length + 1 + 16-byte tag ≥ 53) after the ServerHello.
@@ -335,6 +376,24 @@ pub fn tls_handshake_complete(events: &[Event]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_of_urls() {
+        assert_eq!(
+            url_host("http://validation.identrust.com/crl/hydrantidcao1.crl").as_deref(),
+            Some("validation.identrust.com")
+        );
+        assert_eq!(
+            url_host("http://Commercial.OCSP.identrust.com").as_deref(),
+            Some("commercial.ocsp.identrust.com")
+        );
+        assert_eq!(
+            url_host("http://user@10.0.0.1:8080/x.crl").as_deref(),
+            Some("10.0.0.1")
+        );
+        assert_eq!(url_host("ldap://directory/cn=crl"), None);
+        assert_eq!(url_host("http:///nohost"), None);
+    }
 
     #[test]
     fn targets() {

@@ -36,6 +36,8 @@ const DUPLICATE_WINDOW_NS: i64 = 20_000_000;
 const DUP_RING: usize = 32;
 /// Addresses remembered from DNS answers (for labels).
 const MAX_NAMED_ADDRS: usize = 65_536;
+/// Revocation hosts remembered from certificates (a chain names a few; hostile ones more).
+const MAX_REVOCATION_HOSTS: usize = 64;
 /// Ports that identify the server side when the SYN was not captured.
 const SERVER_PORTS: &[u16] = &[443, 80, 8080, 3128, 8182, 8443, 53, 8000, 8888];
 
@@ -107,6 +109,9 @@ pub struct Analyzer {
     stats: CaptureStats,
     name_by_addr: HashMap<IpAddr, String>,
     licensing_addrs: HashSet<IpAddr>,
+    /// CRL / OCSP hosts named by the certificates seen so far: the switch's fetches of
+    /// them are kept like licensing connections (judged by `diagnose::revocation`).
+    revocation_hosts: HashSet<String>,
     first_ns: Option<i64>,
     last_ns: Option<i64>,
     next_id: u64,
@@ -127,6 +132,7 @@ impl Analyzer {
             stats: CaptureStats::default(),
             name_by_addr: HashMap::new(),
             licensing_addrs: HashSet::new(),
+            revocation_hosts: HashSet::new(),
             first_ns: None,
             last_ns: None,
             next_id: 1,
@@ -276,7 +282,11 @@ impl Analyzer {
                 }
             }
         }
-        let keep = licensing || self.cfg.all;
+        let keep = licensing
+            || self.cfg.all
+            || self
+                .revocation_hosts
+                .contains(&m.qname.trim_end_matches('.').to_ascii_lowercase());
         self.dns
             .message(frame, time_ns, src, dst, &m, transport, licensing, keep);
     }
@@ -361,7 +371,13 @@ impl Analyzer {
         };
         let mut dns_out = Vec::new();
         let was_closed = flow.closed;
+        let events_before = flow.conn.events.len();
         flow_segment(flow, frame, time_ns, dir, seg, &mut dns_out);
+        for host in app::revocation_hosts_of(&flow.conn.events[events_before..]) {
+            if self.revocation_hosts.len() < MAX_REVOCATION_HOSTS {
+                self.revocation_hosts.insert(host);
+            }
+        }
         if flow.closed && !was_closed {
             flow.closed_at_frame = self.stats.frames;
         }
@@ -430,7 +446,9 @@ impl Analyzer {
         };
         self.dns_from_tcp(key, dns_out);
         let conn = finalize_connection(flow, &self.cfg, &self.licensing_addrs);
-        if conn.licensing || self.cfg.all {
+        let revocation = !self.revocation_hosts.is_empty()
+            && app::named_host(&conn).is_some_and(|h| self.revocation_hosts.contains(&h));
+        if conn.licensing || revocation || self.cfg.all {
             if self.kept.len() < MAX_SHOWN_CONNECTIONS {
                 self.kept.push(conn);
             } else {

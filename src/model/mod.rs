@@ -501,6 +501,10 @@ pub struct CertInfo {
     pub sha256: String,
     pub self_signed: bool,
     pub is_ca: bool,
+    /// CRL distribution points (URIs), at most a few, as the certificate lists them.
+    pub crl_urls: Vec<String>,
+    /// OCSP responders from Authority Information Access (URIs).
+    pub ocsp_urls: Vec<String>,
     /// DER of the certificate, hex; kept so trust can be judged by key, not only by name.
     #[serde(skip)]
     pub spki_sha256: String,
@@ -546,6 +550,9 @@ pub struct Connection {
     pub reached: Step,
     pub verdict: Verdict,
     pub licensing: bool,
+    /// Fetches a CRL or OCSP URL of a chain in the same timeline (judged as revocation
+    /// reachability, never as a licensing failure).
+    pub revocation: bool,
     /// The client acknowledged server data that the capture does not hold at all: only
     /// one direction was captured.
     pub one_direction: bool,
@@ -583,6 +590,7 @@ impl Connection {
             reached: Step::Tcp,
             verdict: Verdict::Unknown,
             licensing: false,
+            revocation: false,
             one_direction: false,
             events: Vec::new(),
             events_dropped: 0,

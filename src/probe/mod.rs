@@ -70,7 +70,12 @@ pub struct ProbeConfig {
     /// `--accept-any-cert`: finish the handshake whatever the chain (the switch would
     /// not); the findings are the same, the wire differs.
     pub accept_any_cert: bool,
+    /// Step 6: fetch the chain's CRL / OCSP URLs over the same path.
+    pub revocation: bool,
 }
+
+/// Revocation URLs fetched per target at most (a chain lists a few; hostile ones more).
+const MAX_REVOCATION_FETCHES: usize = 4;
 
 /// How addresses for a name were found.
 async fn addresses(
@@ -107,6 +112,67 @@ async fn addresses(
             Vec::new()
         }
     }
+}
+
+/// Step 6: the chain's CRL distribution points and OCSP responders, fetched with a bounded
+/// GET over the same path (source binding, DNS servers, proxy) as the switch would, all at
+/// once. The connections come back for the shared rules (`diagnose::revocation`).
+async fn revocation_fetches(
+    licensing: &[Connection],
+    cfg: &Arc<ProbeConfig>,
+    servers: &Result<Vec<SocketAddr>, String>,
+    judge: &Arc<DiagnoseConfig>,
+    dns_out: &mut Vec<DnsExchange>,
+    notes: &mut Vec<String>,
+) -> Vec<Connection> {
+    let urls = crate::diagnose::revocation::urls(licensing);
+    let mut set = tokio::task::JoinSet::new();
+    let mut next_id = licensing.iter().map(|c| c.id).max().unwrap_or(0) + 1;
+    for url in urls.keys().take(MAX_REVOCATION_FETCHES) {
+        let Ok((target::Scheme::Http, host, port, path)) = target::parse_url(url) else {
+            notes.push(format!("revocation URL {url} not fetched: only http:// is"));
+            continue;
+        };
+        let t = Target {
+            label: url.clone(),
+            scheme: target::Scheme::Http,
+            host,
+            port,
+            path,
+            trust: TrustKind::None,
+        };
+        let (cfg, servers, judge, id) = (cfg.clone(), servers.clone(), judge.clone(), next_id);
+        next_id += 1;
+        // Each URL resolves and connects on its own: the step costs one fetch, not the sum.
+        set.spawn(async move {
+            let (connect_host, connect_port, via_proxy) = match &cfg.proxy {
+                Some((h, p)) => (h.clone(), *p, true),
+                None => (t.host.clone(), t.port, false),
+            };
+            let (mut dns, mut notes) = (Vec::new(), Vec::new());
+            let addrs = addresses(&connect_host, &cfg, &servers, false, &mut dns, &mut notes).await;
+            // One address is enough to say whether the URL can be fetched.
+            let conn = match addrs.first() {
+                Some(ip) => {
+                    let addr = SocketAddr::new(*ip, connect_port);
+                    Some(session::attempt(id, addr, &cfg, &t, via_proxy, &judge).await)
+                }
+                None => None,
+            };
+            (dns, notes, conn)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        if let Ok((dns, n, conn)) = r {
+            dns_out.extend(dns);
+            notes.extend(n);
+            out.extend(conn);
+        }
+    }
+    out.sort_by_key(|c| c.id);
+    dns_out.sort_by_key(|d| d.query_ns);
+    out
 }
 
 /// The trust profile that judges `target`'s chain.
@@ -168,6 +234,11 @@ pub async fn probe_target(
         names: licensing_names,
         all: true,
     };
+    let revocation = if cfg.revocation {
+        revocation_fetches(&connections, &cfg, &servers, &dcfg, &mut dns_ex, &mut notes).await
+    } else {
+        Vec::new()
+    };
     let licensing_addrs: HashSet<IpAddr> = if via_proxy {
         HashSet::new()
     } else {
@@ -189,6 +260,11 @@ pub async fn probe_target(
         // Through a proxy the connection goes to the proxy's address; it is the licensing
         // connection all the same.
         c.licensing = true;
+    }
+    for mut c in revocation {
+        summarize_connection(&mut c, &acfg, &HashSet::new());
+        c.licensing = false;
+        connections.push(c);
     }
     let end = now_ns();
     let mut t = Timeline {

@@ -296,7 +296,15 @@ pub fn write_text(
         if warnings == 1 { "" } else { "s" }
     )?;
     for c in &t.connections {
-        let name = c.server_name.as_deref().unwrap_or("");
+        let name = format!(
+            "{}{}",
+            c.server_name.as_deref().unwrap_or(""),
+            if c.revocation {
+                " (revocation fetch)"
+            } else {
+                ""
+            }
+        );
         let first_error = c
             .findings
             .iter()
@@ -403,6 +411,11 @@ pub fn write_text(
             .as_deref()
             .map(|t| format!(" via proxy to {t}"))
             .unwrap_or_default();
+        let name = if c.revocation {
+            format!("{name}, revocation fetch")
+        } else {
+            name
+        };
         writeln!(
             out,
             "   {} {} -> {}{name}{via}  {}",

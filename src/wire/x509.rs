@@ -9,6 +9,48 @@ use x509_parser::prelude::*;
 
 /// SANs kept per certificate; CDN certificates can carry hundreds.
 const MAX_SANS: usize = 64;
+/// CRL / OCSP URLs kept per certificate, and their length: hostile input stays small.
+const MAX_URLS: usize = 4;
+const MAX_URL_LEN: usize = 256;
+
+fn uri(g: &GeneralName<'_>) -> Option<String> {
+    match g {
+        GeneralName::URI(u) if u.len() <= MAX_URL_LEN => Some(u.to_string()),
+        _ => None,
+    }
+}
+
+/// (CRL distribution point URIs, OCSP responder URIs) of a certificate.
+fn revocation_urls(cert: &X509Certificate<'_>) -> (Vec<String>, Vec<String>) {
+    use x509_parser::extensions::{DistributionPointName, ParsedExtension};
+    let (mut crl, mut ocsp) = (Vec::new(), Vec::new());
+    for ext in cert.extensions() {
+        match ext.parsed_extension() {
+            ParsedExtension::CRLDistributionPoints(points) => {
+                for p in &points.points {
+                    if let Some(DistributionPointName::FullName(names)) = &p.distribution_point {
+                        crl.extend(names.iter().filter_map(uri));
+                    }
+                }
+            }
+            ParsedExtension::AuthorityInfoAccess(aia) => {
+                ocsp.extend(
+                    aia.accessdescs
+                        .iter()
+                        .filter(|d| {
+                            d.access_method
+                                == x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_OCSP
+                        })
+                        .filter_map(|d| uri(&d.access_location)),
+                );
+            }
+            _ => {}
+        }
+    }
+    crl.truncate(MAX_URLS);
+    ocsp.truncate(MAX_URLS);
+    (crl, ocsp)
+}
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
@@ -85,7 +127,10 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {
         .is_some_and(|b| b.value.ca);
     let subject = cert.subject().to_string();
     let issuer = cert.issuer().to_string();
+    let (crl_urls, ocsp_urls) = revocation_urls(&cert);
     Ok(CertInfo {
+        crl_urls,
+        ocsp_urls,
         self_signed: subject == issuer,
         subject_cn: cn(cert.subject()),
         issuer_cn: cn(cert.issuer()),
@@ -138,6 +183,8 @@ mod tests {
             sha256: String::new(),
             self_signed: false,
             is_ca: false,
+            crl_urls: vec![],
+            ocsp_urls: vec![],
             spki_sha256: String::new(),
         }
     }

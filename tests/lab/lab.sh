@@ -88,6 +88,7 @@ up() {
     # The far end of the 300 ms delay line (see below): the current chain again.
     echo " server { listen 203.0.113.40:443 ssl; ssl_certificate $P/chain-current.pem; ssl_certificate_key $P/leaf.key;"
     echo "   location / { default_type application/json; return 200 '{\"status\":\"OK\"}'; } }"
+    echo " server { listen 203.0.113.40:80; location / { default_type application/pkix-crl; return 200 'crl'; } }"
     echo " server { listen 203.0.113.19:8182; listen 203.0.113.19:80; location / { default_type application/json; return 200 '{\"status\":\"OK\"}'; } }"
     echo "}"
   } > "$WORK/nginx.conf"
@@ -163,12 +164,19 @@ SQ
 }
 
 # dnsmasq for one scenario: "ip" answers the licensing names with ip; nxdomain; refused.
+# A suffix ",crl=IP" (or ",crl=nxdomain") changes where the revocation hosts of the lab
+# chain (validation.identrust.com, commercial.ocsp.identrust.com) point; default: the lab
+# web server on 203.0.113.19:80.
 dns() {
+  local crl=203.0.113.19
+  case $1 in *,crl=*) crl=${1#*,crl=}; set -- "${1%%,crl=*}" "${@:2}";; esac
+  local crlarg=/$crl; [ "$crl" = nxdomain ] && crlarg=/
   [ -f "$WORK/dnsmasq.pid" ] && kill "$(cat "$WORK/dnsmasq.pid")" 2>/dev/null || true
   sleep 0.1
   local args=(--keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=198.51.100.53
     --listen-address=198.51.100.55 --listen-address=203.0.113.42 --port=53 --log-facility="$WORK/logs/dnsmasq.log" --pid-file= --user=root
-    --address=/proxy.lab/198.51.100.3 --address=/proxy-closed.lab/198.51.100.4 --address=/cslu-local/203.0.113.19 --local-ttl=60)
+    --address=/proxy.lab/198.51.100.3 --address=/proxy-closed.lab/198.51.100.4 --address=/cslu-local/203.0.113.19 --local-ttl=60
+    --address=/validation.identrust.com$crlarg --address=/commercial.ocsp.identrust.com$crlarg)
   case $1 in
     nxdomain) args+=(--local=/cisco.com/) ;;
     refused) ;;  # no upstream and no local data: dnsmasq answers REFUSED
@@ -204,6 +212,14 @@ scenario healthy-direct-tls13 203.0.113.10 198.51.100.53 \
 scenario healthy-proxy 203.0.113.10 198.51.100.53 \
   $'verdict=ok\nargs=--host proxy.lab\ntls_version=TLS 1.2\nsni=smartreceiver.cisco.com\nissuer=HydrantID Server CA O1\ntshark=http.response.code == 200' \
   "${CURL_BASE[@]}" $T12 --proxy1.0 proxy.lab:3128 $URL
+# The switch fetching the CRL of the chain it was shown (revocation-check crl), over plain
+# HTTP: answered, and refused (nothing listens on port 80 there: crl_unreachable, a warning).
+scenario crl-fetch-ok 203.0.113.10 198.51.100.53 \
+  $'verdict=ok\nrevocation=ok\ntls_version=TLS 1.2\ntshark=http.request.uri contains ".crl"' \
+  "${CURL_BASE[@]}" $T12 $URL http://validation.identrust.com/crl/hydrant.crl
+scenario crl-fetch-unreachable 203.0.113.10,crl=203.0.113.20 198.51.100.53 \
+  $'verdict=ok\nrevocation=failed\nfinding=crl_unreachable\ntls_version=TLS 1.2\ntshark=tcp.flags.syn == 1 && ip.dst == 203.0.113.20' \
+  "${CURL_BASE[@]}" --connect-timeout 2 $T12 $URL http://validation.identrust.com/crl/hydrant.crl
 scenario proxy-port-80 203.0.113.10 198.51.100.53 \
   $'verdict=ok\nargs=--host proxy.lab\ntls_version=TLS 1.2\ntshark=http.request.method == "CONNECT"' \
   "${CURL_BASE[@]}" $T12 --proxy1.0 proxy.lab:80 $URL
@@ -358,6 +374,11 @@ codes = {f["code"] for f in r["timeline"]["findings"]} | {f["code"] for c in r["
 errors = [f"verdict {r['verdict']} != {exp['verdict']}"] if r["verdict"] != exp["verdict"] else []
 if "finding" in exp and exp["finding"] not in codes:
     errors.append(f"finding {exp['finding']} not in {sorted(codes)}")
+if "revocation" in exp:
+    rev = [c["verdict"] for c in r["timeline"]["connections"] if c["revocation"]]
+    got = "none" if not rev else "failed" if "failed" in rev else "ok"
+    if got != exp["revocation"]:
+        errors.append(f"revocation fetches {rev}, expected {exp['revocation']}")
 if "rtt_ms" in exp:
     rtts = [c["handshake_rtt_ns"] / 1e6 for c in r["timeline"]["connections"] if c["licensing"] and c.get("handshake_rtt_ns")]
     if not rtts or min(rtts) < float(exp["rtt_ms"]):
@@ -376,9 +397,15 @@ probe_scenario() {
 }
 declare -A PROBE_DNS PROBE_DNSSRV PROBE_EXPECTED PROBE_ARGS; PROBE_NAMES=()
 R=smartreceiver.cisco.com
-probe_scenario healthy-direct-tls13 203.0.113.10 198.51.100.53 $'verdict=ok\ntls_version=TLS 1.3\nissuer=HydrantID Server CA O1\nhttp_status=200' smart
+probe_scenario healthy-direct-tls13 203.0.113.10 198.51.100.53 $'verdict=ok\ntls_version=TLS 1.3\nissuer=HydrantID Server CA O1\nhttp_status=200\nrevocation=ok' smart
 probe_scenario healthy-direct-tls12 203.0.113.10 198.51.100.53 $'verdict=ok\ntls_version=TLS 1.2\nissuer=HydrantID Server CA O1' --tls-max 1.2 smart
 probe_scenario healthy-proxy 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200' --proxy proxy.lab:3128
+# Step 6, revocation: the chain's CRL/OCSP hosts refusing port 80, not resolving, and fetched
+# through the proxy. The licensing path is fine: a warning, verdict ok.
+probe_scenario crl-unreachable 203.0.113.10,crl=203.0.113.20 198.51.100.53 $'verdict=ok\nfinding=crl_unreachable\nrevocation=failed'
+probe_scenario crl-nxdomain 203.0.113.10,crl=nxdomain 198.51.100.53 $'verdict=ok\nfinding=crl_unreachable'
+probe_scenario crl-via-proxy 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200\nrevocation=ok' --proxy proxy.lab:3128
+probe_scenario crl-skipped 203.0.113.10,crl=203.0.113.20 198.51.100.53 $'verdict=ok\nrevocation=none' --no-revocation
 probe_scenario proxy-port-80 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200' --proxy proxy.lab:80
 probe_scenario proxy-basic-auth 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200' --proxy proxy.lab:3130 --proxy-user lab:labpass
 probe_scenario source-interface-sw1 203.0.113.10 198.51.100.53 $'verdict=ok\nclient=192.0.2.10' --source-interface sw1
@@ -454,10 +481,19 @@ if "what_if" in exp:
     w = [f["severity"] for f in findings if f["code"] == "ca_file_what_if"]
     if w != [exp["what_if"]]: errs.append(f"ca_file_what_if severities {w}, expected [{exp['what_if']}]")
 if "client" in exp and not any(c["client"].startswith(exp["client"] + ":") for c in conns): errs.append(f"client not {exp['client']}: {[c['client'] for c in conns]}")
-if "dns_queries" in exp and len(t["dns"]) != int(exp["dns_queries"]): errs.append(f"{len(t['dns'])} DNS exchanges")
+lic_dns = [d for d in t["dns"] if d["licensing"]]
+if "dns_queries" in exp and len(lic_dns) != int(exp["dns_queries"]): errs.append(f"{len(lic_dns)} licensing DNS exchanges")
+rev = [c["verdict"] for c in conns if c["revocation"]]
+if exp.get("revocation") == "none" and rev: errs.append(f"revocation fetched: {rev}")
+if exp.get("revocation") in ("ok", "failed") and (not rev or any(v != exp["revocation"] for v in rev)): errs.append(f"revocation fetches {rev}, expected all {exp['revocation']}")
 if "dns_server" in exp and not any(d["server"] == exp["dns_server"] and d.get("response") and d["response"]["rcode"] == "NOERROR" for d in t["dns"]): errs.append(f"no answer from {exp['dns_server']}")
+if "revocation" in exp:
+    rev = [c["verdict"] for c in r["timeline"]["connections"] if c["revocation"]]
+    got = "none" if not rev else "failed" if "failed" in rev else "ok"
+    if got != exp["revocation"]:
+        errors.append(f"revocation fetches {rev}, expected {exp['revocation']}")
 if "rtt_ms" in exp:
-    rtts = [c["handshake_rtt_ns"] / 1e6 for c in conns if c.get("handshake_rtt_ns")]
+    rtts = [c["handshake_rtt_ns"] / 1e6 for c in conns if c["licensing"] and c.get("handshake_rtt_ns")]
     if not rtts or min(rtts) < float(exp["rtt_ms"]): errs.append(f"TCP handshake RTTs {rtts} ms, expected >= {exp['rtt_ms']}")
 if errs: print("; ".join(errs)); sys.exit(1)
 PY
@@ -520,11 +556,15 @@ rtt_bench() { # bin [runs]
   for i in $(seq 1 "$runs"); do
     echo "curl-direct $($SWX curl -sS -o /dev/null --cacert "$WORK/pki/device-trustpool.pem" -w "$curlw" $URL)" >> "$out"
     echo "curl-proxy $($SWX curl -sS -o /dev/null --cacert "$WORK/pki/device-trustpool.pem" --proxy1.0 203.0.113.41:3128 -w "$curlw" $URL)" >> "$out"
-    for kind in direct proxy three; do
-      local args=(smart)
+    # Step 6 (revocation) is skipped where curl is the yardstick (curl fetches no CRL);
+    # "revocation" measures it: the lab's revocation hosts resolve to the nginx behind the
+    # delay line (203.0.113.40:80), so the step costs DNS + TCP + GET round trips.
+    for kind in direct proxy three revocation; do
+      local args=(--no-revocation smart)
       case $kind in
-        proxy) args=(--proxy 203.0.113.41:3128 smart);;
-        three) args=(smart callhome https://smartreceiver.cisco.com/its/other);;
+        proxy) args=(--no-revocation --proxy 203.0.113.41:3128 smart);;
+        three) args=(--no-revocation smart callhome https://smartreceiver.cisco.com/its/other);;
+        revocation) args=(smart); dns 203.0.113.40,crl=203.0.113.40 203.0.113.42;;
       esac
       t0=$(date +%s%N)
       $SWX "$bin" check --json --dns-server 203.0.113.42 "${trust[@]}" "${args[@]}" > "$WORK/bench-$kind.json" 2>/dev/null || true
@@ -535,10 +575,12 @@ import json,sys
 d=json.load(open(sys.argv[1]))
 r=d["reports"][0]; t=r["timeline"]; ev=[e for c in t["connections"][:1] for e in c["events"]]
 at=lambda xs: "%.1f" % ((max(xs) - t["start_ns"]) / 1e6) if xs else "-"
-print(at([q["response"]["time_ns"] for q in t["dns"] if q.get("response")]),
+print(at([q["response"]["time_ns"] for q in t["dns"] if q.get("response") and q["licensing"]]),
       at([e["time_ns"] for e in ev if e["type"] == "tcp_established"]),
       at([e["time_ns"] for e in ev if e["type"] == "tls_certificate"]),
-      " ".join(x["verdict"] for x in d["reports"]))' "$WORK/bench-$kind.json")" >> "$out"
+      " ".join([x["verdict"] for x in d["reports"]] +
+               ["revocation-fetch-" + c["verdict"] for x in d["reports"] for c in x["timeline"]["connections"] if c["revocation"]]))' "$WORK/bench-$kind.json")" >> "$out"
+      [ "$kind" = revocation ] && dns 203.0.113.40 203.0.113.42
     done
   done
   python3 - "$out" <<'PY'
@@ -553,7 +595,7 @@ print("|---|---|---|---|---|---|")
 for k in ("curl-direct", "curl-proxy"):
     cols = [med([float(r[i]) * 1000 for r in rows[k]]) for i in range(4)]
     print(f"| {k[5:]} | curl -w | {cols[0]:.0f} ms | {cols[1]:.0f} ms | {cols[2]:.0f} ms | {cols[3]:.0f} ms |")
-for k in ("licpath-direct", "licpath-proxy", "licpath-three"):
+for k in ("licpath-direct", "licpath-proxy", "licpath-three", "licpath-revocation"):
     verdicts = {v for r in rows[k] for v in r[4:]}
     total = med([int(r[0]) / 1000 for r in rows[k]])
     steps = [med([float(r[i]) for r in rows[k]]) if all(r[i] != "-" for r in rows[k]) else None for i in (1, 2, 3)]

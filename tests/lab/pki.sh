@@ -4,6 +4,8 @@
 #   "QuoVadis Root CA 2" -> licensing leaf                                           (old chain)
 #   "DigiCert Global Root G2" -> "HydrantID Server CA O1" -> leaf                      (a root IOS XE lacks)
 #   expired, not-yet-valid and wrong-name leaves; the interceptor's CA.
+# Leaves carry the IdenTrust chain's revocation URLs (validation.identrust.com CRL,
+# commercial.ocsp.identrust.com OCSP), which the lab's DNS maps to a lab web server.
 # Usage: pki.sh DIR
 set -euo pipefail
 D=${1:?usage: pki.sh DIR}
@@ -34,6 +36,8 @@ countryName = optional
 basicConstraints = critical,CA:false
 keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = serverAuth
+crlDistributionPoints = URI:http://validation.identrust.com/crl/$1.crl
+authorityInfoAccess = OCSP;URI:http://commercial.ocsp.identrust.com
 [inter]
 basicConstraints = critical,CA:true,pathlen:0
 keyUsage = critical,keyCertSign,cRLSign

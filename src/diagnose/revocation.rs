@@ -1,0 +1,134 @@
+//! Revocation reachability (DOMAIN.md §3): a switch whose trustpoint checks revocation
+//! (`revocation-check crl`, the default of SLA-TrustPoint) fetches the CRL distribution
+//! points of the chain — for the IdenTrust chain `validation.identrust.com`, OCSP at
+//! `commercial.ocsp.identrust.com`, plain HTTP — and stalls when it cannot. The live
+//! probe fetches them over the same path; a capture may show the switch doing it. Either
+//! way the connections (and DNS lookups) for those hosts are judged here, with one code,
+//! `crl_unreachable`, as a warning: the licensing path itself may be fine.
+
+use super::{ev, finding};
+pub use crate::flow::app::{named_host, revocation_hosts_of, url_host};
+use crate::model::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a revocation URL is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Crl,
+    Ocsp,
+}
+
+/// The revocation URLs of every certificate seen on these connections, by URL
+/// (deduplicated, in a stable order), with what each is for.
+pub fn urls(connections: &[Connection]) -> BTreeMap<String, Kind> {
+    let mut out = BTreeMap::new();
+    for c in connections {
+        for e in &c.events {
+            if let EventKind::TlsCertificate { certificates } = &e.kind {
+                for cert in certificates {
+                    for u in &cert.crl_urls {
+                        out.entry(u.clone()).or_insert(Kind::Crl);
+                    }
+                    for u in &cert.ocsp_urls {
+                        out.entry(u.clone()).or_insert(Kind::Ocsp);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The hosts of those URLs.
+pub fn hosts(t: &Timeline) -> BTreeSet<String> {
+    urls(&t.connections)
+        .keys()
+        .filter_map(|u| url_host(u))
+        .collect()
+}
+
+/// Marks the connections that fetch a revocation URL (never a licensing connection).
+pub fn mark(t: &mut Timeline) {
+    let hosts = hosts(t);
+    if hosts.is_empty() {
+        return;
+    }
+    for c in t.connections.iter_mut().filter(|c| !c.licensing) {
+        if named_host(c).is_some_and(|h| hosts.contains(&h)) {
+            c.revocation = true;
+        }
+    }
+}
+
+const EXPLANATION: &str = "A switch that checks revocation (revocation-check crl or ocsp on the trustpoint; SLA-TrustPoint has 'revocation-check crl' by default) fetches this URL while it validates the chain, over plain HTTP, and stalls or fails when it cannot (%PKI-3-CRL_FETCH_FAIL, 'Waiting for reply'). The licensing path itself may be fine: this matters when revocation checking is on.";
+const REMEDY: &[&str] = &[
+    "! either let the switch reach the revocation host over HTTP (port 80) from its source interface/VRF,",
+    "! or stop checking revocation on that trustpoint:",
+    "crypto pki trustpoint SLA-TrustPoint",
+    " revocation-check none",
+];
+
+/// The finding for one revocation fetch (a connection marked by [`mark`]), or `None`
+/// when the URL answered.
+pub fn judge(c: &Connection) -> Option<Finding> {
+    let host = named_host(c).unwrap_or_else(|| c.server.ip().to_string());
+    let answer = c.events.iter().find_map(|e| match &e.kind {
+        EventKind::HttpResponse { status, .. } if e.dir == Direction::ToClient => {
+            Some((e, *status))
+        }
+        _ => None,
+    });
+    let is_crl = c.events.iter().any(|e| {
+        matches!(&e.kind, EventKind::HttpRequest { target, .. } if target.to_ascii_lowercase().contains(".crl"))
+    });
+    let (why, at) = match answer {
+        // A CRL must come back; an OCSP responder asked with a bare GET answers 4xx when
+        // it is there at all. 5xx through a proxy is the proxy failing upstream.
+        Some((_, s)) if (200..300).contains(&s) || (!is_crl && s < 500) => return None,
+        Some((e, s)) => (format!("it answered HTTP {s}"), Some(e)),
+        None => {
+            let last = c.events.last();
+            let why = match c.state {
+                TcpState::SynUnanswered => c
+                    .events
+                    .iter()
+                    .find_map(|e| match &e.kind {
+                        EventKind::TcpUnreachable { reason } => {
+                            Some(format!("unreachable ({reason})"))
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| "no answer to the TCP SYN".into()),
+                TcpState::Refused => "the connection was refused".into(),
+                _ => "no HTTP answer came back".into(),
+            };
+            (why, last)
+        }
+    };
+    let what = if is_crl { "CRL" } else { "revocation" };
+    Some(finding(
+        FindingCode::CrlUnreachable,
+        Severity::Warning,
+        Step::Cert,
+        format!("the {what} URL on {host} is not reachable from here: {why}"),
+        EXPLANATION,
+        REMEDY,
+        at.map(|e| ev(e, format!("{what} fetch from {host}")))
+            .into_iter()
+            .collect(),
+    ))
+}
+
+/// A revocation host that never resolved (no connection could be made): the DNS
+/// evidence as a `crl_unreachable` warning instead of a generic DNS one.
+pub fn dns_finding(name: &str, reason: &str, evidence: Vec<Evidence>) -> Finding {
+    finding(
+        FindingCode::CrlUnreachable,
+        Severity::Warning,
+        Step::Cert,
+        format!("the revocation host {name} does not resolve: {reason}"),
+        EXPLANATION,
+        REMEDY,
+        evidence,
+    )
+}
