@@ -170,6 +170,11 @@ struct ProbeArgs {
     /// A directory of extra NAME.probe presets.
     #[arg(long, value_name = "DIR")]
     presets: Option<PathBuf>,
+    /// Record the probe's own packets into this pcap file while it runs (libpcap, on the
+    /// --source-interface or on "any"; needs root or CAP_NET_RAW), for `licpath analyze`
+    /// or Wireshark. Only in builds with the cargo feature `live-capture`.
+    #[arg(long, value_name = "FILE.pcap")]
+    capture: Option<PathBuf>,
     /// One JSON document on stdout (schema: docs/json-schema.md); messages on stderr.
     #[arg(long)]
     json: bool,
@@ -482,6 +487,8 @@ fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
         return Ok(if plan_failed { EXIT_FINDINGS } else { 0 });
     }
     check_binding(&cfg)?;
+    let ports: Vec<u16> = targets.iter().map(|t| t.port).collect();
+    let capture = start_capture(args.capture.as_deref(), &cfg, &ports)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -519,6 +526,7 @@ fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
         )
     });
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    finish_capture(capture, args.capture.as_deref());
     if end_reason == "interrupted" {
         eprintln!(
             "licpath: interrupted: {} of {} target(s) finished",
@@ -746,6 +754,73 @@ fn warn_if_nothing_recognised(log: &licpath::model::SwitchLog) {
 }
 
 /// Fail early on a source binding the kernel refuses: a usage error, not a finding.
+#[cfg(feature = "live-capture")]
+type Capture = Option<licpath::probe::capture::LiveCapture>;
+#[cfg(not(feature = "live-capture"))]
+type Capture = Option<std::convert::Infallible>;
+
+/// `--capture`: starts recording before the first packet (an error stops the run).
+#[cfg(feature = "live-capture")]
+fn start_capture(
+    path: Option<&std::path::Path>,
+    cfg: &licpath::probe::ProbeConfig,
+    ports: &[u16],
+) -> Result<Capture, String> {
+    use licpath::probe::capture;
+    let Some(path) = path else { return Ok(None) };
+    // DNS leaving from another interface than the sessions needs both: "any".
+    let device = match (&cfg.source_interface, &cfg.dns_source_interface) {
+        (Some(s), None) => s.as_str(),
+        (Some(s), Some(d)) if s == d => s.as_str(),
+        _ => "any",
+    };
+    capture::start(path, device, &capture::filter_for(cfg, ports)).map(Some)
+}
+
+#[cfg(not(feature = "live-capture"))]
+fn start_capture(
+    path: Option<&std::path::Path>,
+    _cfg: &licpath::probe::ProbeConfig,
+    _ports: &[u16],
+) -> Result<Capture, String> {
+    match path {
+        Some(_) => Err(
+            "--capture: this licpath was built without live capture; rebuild with \
+             `cargo build --release --features live-capture` (needs libpcap-dev), or record \
+             with tcpdump beside the probe"
+                .into(),
+        ),
+        None => Ok(None),
+    }
+}
+
+/// Stops the capture and says on stderr what it recorded.
+#[cfg(feature = "live-capture")]
+fn finish_capture(capture: Capture, path: Option<&std::path::Path>) {
+    let (Some(c), Some(path)) = (capture, path) else {
+        return;
+    };
+    match c.finish() {
+        Ok(s) => eprintln!(
+            "licpath: capture: {} packet{} on {} written to {}{} (licpath analyze {} reads it)",
+            s.packets,
+            if s.packets == 1 { "" } else { "s" },
+            s.device,
+            path.display(),
+            if s.dropped > 0 {
+                format!(", {} dropped by the kernel", s.dropped)
+            } else {
+                String::new()
+            },
+            path.display()
+        ),
+        Err(e) => eprintln!("licpath: warning: {e}"),
+    }
+}
+
+#[cfg(not(feature = "live-capture"))]
+fn finish_capture(_capture: Capture, _path: Option<&std::path::Path>) {}
+
 fn check_binding(cfg: &licpath::probe::ProbeConfig) -> Result<(), String> {
     if cfg.source_interface.is_some() || cfg.source_address.is_some() {
         let probe_addr = match cfg.source_address {
@@ -766,6 +841,9 @@ fn tui(args: &TuiArgs) -> Result<u8, String> {
     if let [only] = p.targets.as_slice()
         && std::path::Path::new(only).is_file()
     {
+        if p.capture.is_some() {
+            return Err("--capture records a live probe; here the TUI reads a capture file".into());
+        }
         let dcfg = diagnose_config(
             p.trust_store.as_deref(),
             p.ca_file.as_deref(),
@@ -783,7 +861,12 @@ fn tui(args: &TuiArgs) -> Result<u8, String> {
         return Err("nothing to probe (the configuration's transport is off?)".into());
     }
     check_binding(&setup.cfg)?;
-    licpath::tui::run::run_live(setup.targets, setup.cfg, setup.trust, args.interval)?;
+    // --capture records the whole live session (every round), stopped when the TUI quits.
+    let ports: Vec<u16> = setup.targets.iter().map(|t| t.port).collect();
+    let capture = start_capture(p.capture.as_deref(), &setup.cfg, &ports)?;
+    let r = licpath::tui::run::run_live(setup.targets, setup.cfg, setup.trust, args.interval);
+    finish_capture(capture, p.capture.as_deref());
+    r?;
     Ok(0)
 }
 

@@ -429,6 +429,23 @@ fn probe_usage_errors_exit_2_with_one_line() {
         assert!(o.stdout.is_empty(), "{args:?}");
         assert!(!stderr(&o).trim().is_empty(), "{args:?}");
     }
+    // --capture fails before the first packet: without the live-capture feature, without
+    // the right to capture, or with a file that cannot be written.
+    let o = licpath(&[
+        "check",
+        "--resolve",
+        "smartreceiver.cisco.com=127.0.0.1",
+        "--capture",
+        "/nonexistent-dir/probe.pcap",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let e = stderr(&o);
+    assert_eq!(e.trim().lines().count(), 1, "{e}");
+    assert!(e.contains("--capture"), "{e}");
+    if cfg!(not(feature = "live-capture")) {
+        assert!(e.contains("--features live-capture"), "{e}");
+    }
 }
 
 fn json_value(args: &[&str]) -> (serde_json::Value, i32) {

@@ -241,3 +241,52 @@ fn clock_skew_from_the_https_date_header() {
         c.findings
     );
 }
+
+/// `--capture` (cargo feature `live-capture`; libpcap needs root): the probe's own packets
+/// on loopback, read back by the capture analyser, tell the probe's story — a plain-HTTP
+/// answer to the ClientHello in both.
+#[cfg(feature = "live-capture")]
+#[test]
+fn the_probes_own_capture_gives_the_analyser_the_same_verdict() {
+    use licpath::probe::capture;
+    let root = std::fs::read_to_string("/proc/self/status")
+        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:\t0\t")));
+    let (addr, _rx) = server(
+        b"HTTP/1.1 302 Found\r\nLocation: http://portal.example/login\r\n\r\n",
+        Duration::from_millis(50),
+    );
+    let c = cfg(addr);
+    let path = std::env::temp_dir().join(format!("licpath-probe-{}.pcap", std::process::id()));
+    let cap = match capture::start(&path, "lo", &capture::filter_for(&c, &[addr.port()])) {
+        Ok(cap) => cap,
+        Err(e) if !root => return eprintln!("SKIP: not root: {e}"),
+        Err(e) => panic!("{e}"),
+    };
+    let probed = run(
+        &format!("https://smartreceiver.cisco.com:{}/", addr.port()),
+        c,
+    );
+    let summary = cap.finish().unwrap();
+    let analysed =
+        licpath::pipeline::analyze_file(&path, &licpath::flow::AnalyzeConfig::default(), &device())
+            .unwrap()
+            .0;
+    let _ = std::fs::remove_file(&path);
+    // SYN, SYN/ACK, ACK, ClientHello, the HTTP answer, their ACKs, the closes.
+    assert!(summary.packets >= 6, "{summary:?}");
+    assert_eq!(overall(&probed), "failed");
+    assert_eq!(overall(&analysed), overall(&probed));
+    let errors = |t: &Timeline| -> Vec<&'static str> {
+        let mut v: Vec<_> = t
+            .all_findings()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.code.as_str())
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(errors(&analysed), errors(&probed));
+    assert!(errors(&analysed).contains(&"tls_plaintext_answer"));
+    let c = &analysed.connections[0];
+    assert_eq!(c.server, addr, "the analyser found the probe's connection");
+}

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LAB_PACKAGES=(dnsmasq-base squid-openssl nginx-light tcpdump tshark openssl curl iproute2 iptables ethtool tmux)
+LAB_PACKAGES=(dnsmasq-base squid-openssl nginx-light tcpdump tshark openssl curl iproute2 iptables ethtool tmux libpcap-dev)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${LAB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -17,9 +17,15 @@ else
   echo "tests/run.sh: not root (or no apt-get): lab packages not installed; lab tests will skip"
 fi
 
+# The default build needs no system library; with libpcap-dev the opt-in feature
+# live-capture (probe --capture) is checked and tested too.
+FEATURES=()
+[ -f /usr/include/pcap/pcap.h ] && FEATURES=(--features live-capture)
+
 cargo fmt --check
 cargo clippy --all-targets -q -- -D warnings
+[ ${#FEATURES[@]} -eq 0 ] || cargo clippy --all-targets -q "${FEATURES[@]}" -- -D warnings
 if [ -x tests/lab/lab.sh ] && [ "$(id -u)" = 0 ]; then
   tests/lab/lab.sh check
 fi
-cargo test --release
+cargo test --release "${FEATURES[@]}"

@@ -4,6 +4,8 @@
 //! `diagnose` rules judge it, so a probe and a capture of the same failure give the same
 //! finding codes.
 
+#[cfg(feature = "live-capture")]
+pub mod capture;
 pub mod dns;
 pub mod session;
 pub mod target;

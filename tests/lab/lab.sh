@@ -24,6 +24,7 @@ if [ "$(id -u)" != 0 ]; then echo "lab.sh: SKIP: needs root (network namespaces)
 for t in ip dnsmasq squid nginx tcpdump curl openssl python3 ethtool editcap tshark; do
   command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || { echo "lab.sh: SKIP: $t not installed (tests/run.sh installs it)"; exit 0; }
 done
+[ -f /usr/include/pcap/pcap.h ] || { echo "lab.sh: SKIP: libpcap-dev not installed (tests/run.sh installs it)"; exit 0; }
 export PATH=$PATH:/usr/sbin
 
 # ---------------------------------------------------------------- topology
@@ -356,7 +357,9 @@ capture_all() { # outdir [names]
 }
 
 licpath_bin() {
-  (cd "$REPO" && cargo build --release -q) && echo "$REPO/target/release/licpath"
+  # live-capture: the probe scenarios marked capture= record with --capture (libpcap-dev,
+  # installed by tests/run.sh).
+  (cd "$REPO" && cargo build --release -q --features live-capture) && echo "$REPO/target/release/licpath"
 }
 
 # Checks one capture against its expected file with licpath's JSON output.
@@ -397,12 +400,12 @@ probe_scenario() {
 }
 declare -A PROBE_DNS PROBE_DNSSRV PROBE_EXPECTED PROBE_ARGS; PROBE_NAMES=()
 R=smartreceiver.cisco.com
-probe_scenario healthy-direct-tls13 203.0.113.10 198.51.100.53 $'verdict=ok\ntls_version=TLS 1.3\nissuer=HydrantID Server CA O1\nhttp_status=200\nrevocation=ok' smart
+probe_scenario healthy-direct-tls13 203.0.113.10 198.51.100.53 $'verdict=ok\ntls_version=TLS 1.3\nissuer=HydrantID Server CA O1\nhttp_status=200\nrevocation=ok\ncapture=same' smart
 probe_scenario healthy-direct-tls12 203.0.113.10 198.51.100.53 $'verdict=ok\ntls_version=TLS 1.2\nissuer=HydrantID Server CA O1' --tls-max 1.2 smart
-probe_scenario healthy-proxy 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200' --proxy proxy.lab:3128
+probe_scenario healthy-proxy 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200\ncapture=same' --proxy proxy.lab:3128
 # Step 6, revocation: the chain's CRL/OCSP hosts refusing port 80, not resolving, and fetched
 # through the proxy. The licensing path is fine: a warning, verdict ok.
-probe_scenario crl-unreachable 203.0.113.10,crl=203.0.113.20 198.51.100.53 $'verdict=ok\nfinding=crl_unreachable\nrevocation=failed'
+probe_scenario crl-unreachable 203.0.113.10,crl=203.0.113.20 198.51.100.53 $'verdict=ok\nfinding=crl_unreachable\nrevocation=failed\ncapture=same'
 probe_scenario crl-nxdomain 203.0.113.10,crl=nxdomain 198.51.100.53 $'verdict=ok\nfinding=crl_unreachable'
 probe_scenario crl-via-proxy 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200\nrevocation=ok' --proxy proxy.lab:3128
 probe_scenario crl-skipped 203.0.113.10,crl=203.0.113.20 198.51.100.53 $'verdict=ok\nrevocation=none' --no-revocation
@@ -412,20 +415,20 @@ probe_scenario source-interface-sw1 203.0.113.10 198.51.100.53 $'verdict=ok\ncli
 probe_scenario source-address 203.0.113.10 198.51.100.53 $'verdict=ok\nclient=192.0.2.10' --source-address 192.0.2.10
 probe_scenario static-host 203.0.113.11 198.51.100.55 $'verdict=ok\ndns_queries=0' --resolve $R=203.0.113.10
 probe_scenario old-quovadis-chain 203.0.113.11 198.51.100.53 $'verdict=ok\nissuer=QuoVadis Root CA 2'
-probe_scenario dns-nxdomain nxdomain 198.51.100.53 $'verdict=failed\nstep=dns\nfinding=dns_nxdomain'
+probe_scenario dns-nxdomain nxdomain 198.51.100.53 $'verdict=failed\nstep=dns\nfinding=dns_nxdomain\ncapture=same'
 probe_scenario dns-refused refused 198.51.100.53 $'verdict=failed\nstep=dns\nfinding=dns_servfail'
 probe_scenario dns-servfail 203.0.113.10 198.51.100.54 $'verdict=failed\nstep=dns\nfinding=dns_servfail'
-probe_scenario dns-timeout 203.0.113.10 198.51.100.55 $'verdict=failed\nstep=dns\nfinding=dns_timeout' --dns-timeout 1
+probe_scenario dns-timeout 203.0.113.10 198.51.100.55 $'verdict=failed\nstep=dns\nfinding=dns_timeout\ncapture=same' --dns-timeout 1
 probe_scenario dns-second-server 203.0.113.10 198.51.100.55 $'verdict=ok\ndns_server=198.51.100.53:53' --dns-timeout 1 --dns-server 198.51.100.53
-probe_scenario syn-dropped 203.0.113.20 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_timeout'
-probe_scenario syn-rejected 203.0.113.21 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_refused'
+probe_scenario syn-dropped 203.0.113.20 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_timeout\ncapture=same'
+probe_scenario syn-rejected 203.0.113.21 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_refused\ncapture=same'
 probe_scenario no-route 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_unreachable' --resolve $R=2001:db8::99
 probe_scenario proxy-port-closed 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_refused' --proxy proxy-closed.lab:3128
-probe_scenario proxy-403 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_denied\nproxy_status=403' --proxy proxy.lab:3129
-probe_scenario proxy-407 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_auth_required\nproxy_status=407' --proxy proxy.lab:3130
+probe_scenario proxy-403 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_denied\nproxy_status=403\ncapture=same' --proxy proxy.lab:3129
+probe_scenario proxy-407 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_auth_required\nproxy_status=407\ncapture=same' --proxy proxy.lab:3130
 probe_scenario proxy-upstream-503 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_upstream_error\nproxy_status=503' --proxy proxy.lab:3128 callhome
-probe_scenario ssl-interception-tls12 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\nissuer=Lab Squid Interception CA\nclient_alert=unknown_ca\nhttp_status=none' --tls-max 1.2 --proxy proxy.lab:3131
-probe_scenario ssl-interception-tls13 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\ntls_version=TLS 1.3\nissuer=Lab Squid Interception CA' --proxy proxy.lab:3131
+probe_scenario ssl-interception-tls12 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\nissuer=Lab Squid Interception CA\nclient_alert=unknown_ca\nhttp_status=none\ncapture=same' --tls-max 1.2 --proxy proxy.lab:3131
+probe_scenario ssl-interception-tls13 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\ntls_version=TLS 1.3\nissuer=Lab Squid Interception CA\ncapture=step' --proxy proxy.lab:3131
 probe_scenario untrusted-root 203.0.113.15 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=untrusted_root\nhttp_status=none'
 # Refusing like the switch can be turned off: the HTTP step then runs behind the interceptor.
 probe_scenario accept-any-cert 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\nhttp_status=200' --accept-any-cert --proxy proxy.lab:3131
@@ -434,18 +437,18 @@ probe_scenario accept-any-cert 203.0.113.10 198.51.100.53 $'verdict=failed\nstep
 probe_scenario ca-file-right-root 203.0.113.15 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=untrusted_root\nwhat_if=info' --ca-file $WORK/pki/digicert.pem
 probe_scenario ca-file-wrong-ca 203.0.113.15 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=untrusted_root\nwhat_if=warning' --ca-file $WORK/pki/quovadis.pem
 probe_scenario ca-file-interceptor 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=ssl_interception\nwhat_if=info' --ca-file $WORK/pki/interceptor.pem --proxy proxy.lab:3131
-probe_scenario root-missing-fn72323 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=root_missing_on_device\nno_trust_store=1' --ios-version 17.3.2
-probe_scenario cert-expired 203.0.113.12 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_expired'
+probe_scenario root-missing-fn72323 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=root_missing_on_device\nno_trust_store=1\ncapture=step' --ios-version 17.3.2
+probe_scenario cert-expired 203.0.113.12 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_expired\ncapture=step'
 probe_scenario cert-not-yet-valid 203.0.113.13 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_not_yet_valid'
 probe_scenario cert-wrong-name 203.0.113.14 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_hostname_mismatch'
 probe_scenario incomplete-chain 203.0.113.17 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=incomplete_chain'
 probe_scenario tls-version-mismatch 203.0.113.18 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_version_mismatch' --tls-max 1.2
-probe_scenario tls-no-answer 203.0.113.30 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_timeout' --tls-timeout 2
-probe_scenario tls-reset-on-sni 203.0.113.31 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_reset'
+probe_scenario tls-no-answer 203.0.113.30 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_timeout\ncapture=same' --tls-timeout 2
+probe_scenario tls-reset-on-sni 203.0.113.31 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_reset\ncapture=same'
 probe_scenario tls-plaintext-answer 203.0.113.19 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_plaintext_answer' https://$R:80/licservice/license
 probe_scenario packet-loss 203.0.113.16 198.51.100.53 $'verdict=ok'
 probe_scenario rtt-300ms 203.0.113.40 203.0.113.42 $'verdict=ok\nrtt_ms=290\nclient=192.0.2.50\nhttp_status=200'
-probe_scenario rtt-300ms-proxy 203.0.113.40 203.0.113.42 $'verdict=ok\nrtt_ms=290\nproxy_status=200' --proxy 203.0.113.41:3128
+probe_scenario rtt-300ms-proxy 203.0.113.40 203.0.113.42 $'verdict=ok\nrtt_ms=290\nproxy_status=200\ncapture=same' --proxy 203.0.113.41:3128
 probe_scenario cslu-plain-http 203.0.113.10 198.51.100.53 $'verdict=ok\nfinding=plaintext_http' cslu
 probe_scenario callhome-plain-http 203.0.113.19 198.51.100.53 $'verdict=ok\nfinding=plaintext_http' http://tools.cisco.com/its/service/oddce/services/DDCEService
 
@@ -499,6 +502,29 @@ if errs: print("; ".join(errs)); sys.exit(1)
 PY
 }
 
+# `--capture`: the probe's JSON and `licpath analyze --json` of the probe's own capture
+# must agree: verdict and earliest failing step; with "same" also the error codes. "step"
+# is for TLS 1.3, where the probe sees the chain and the capture only the probe's alert.
+same_verdict() { # probe.json analyze.json same|step
+  python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+ORDER = ["capture", "dns", "tcp", "proxy", "tls", "cert", "http"]
+def facts(path):
+    r = json.load(open(path))["reports"][0]; t = r["timeline"]
+    fs = t["findings"] + [f for c in t["connections"] if c["licensing"] for f in c["findings"]]
+    errs = [f for f in fs if f["severity"] == "error"]
+    step = min((f["step"] for f in errs), key=ORDER.index, default=None)
+    return r["verdict"], step, sorted({f["code"] for f in errs}), t["stats"]["frames"]
+p, a = facts(sys.argv[1]), facts(sys.argv[2])
+problems = []
+if p[0] != a[0]: problems.append(f"verdict: probe {p[0]}, analysis of its capture {a[0]}")
+if p[1] != a[1]: problems.append(f"failing step: probe {p[1]}, analysis {a[1]}")
+if sys.argv[3] == "same" and p[2] != a[2]: problems.append(f"errors: probe {p[2]}, analysis {a[2]}")
+if problems: print("; ".join(problems)); sys.exit(1)
+print(f"{a[3]} frames, analyze says {a[0]}" + (f" at {a[1]} ({', '.join(a[2])})" if a[1] else ""))
+PY
+}
+
 probe_check() { # bin
   local bin=$1 fail=0
   echo "lab: licpath check (live probe) inside the switch namespace"
@@ -507,12 +533,29 @@ probe_check() { # bin
     local exp=${PROBE_EXPECTED[$n]}
     local trust=(--trust-store "$WORK/pki/device-trustpool.pem")
     grep -q '^no_trust_store=1' <<<"$exp" && trust=()
+    local cap=() pcap="$WORK/probe-$n.pcap"
+    grep -q '^capture=' <<<"$exp" && { rm -f "$pcap"; cap=(--capture "$pcap"); }
     local t0; t0=$(date +%s%N)
     # shellcheck disable=SC2086
     $SWX "$bin" check --json --dns-server "${PROBE_DNSSRV[$n]}" "${trust[@]}" --tcp-timeout 2 --proxy-timeout 6 \
-      ${PROBE_ARGS[$n]} > "$WORK/probe-$n.json" 2>"$WORK/logs/probe-$n.err" || true
+      "${cap[@]}" ${PROBE_ARGS[$n]} > "$WORK/probe-$n.json" 2>"$WORK/logs/probe-$n.err" || true
     local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-    if msg=$(check_probe_json "$WORK/probe-$n.json" "$exp"); then echo "  ok   $n (${ms} ms)"; else echo "  FAIL $n: $msg"; fail=1; fi
+    if msg=$(check_probe_json "$WORK/probe-$n.json" "$exp"); then
+      if [ ${#cap[@]} -gt 0 ]; then
+        # The probe's own packets, analysed as a switch's capture would be: the same verdict.
+        local aargs=() proxy
+        proxy=$(grep -oP -- '--proxy \K[a-z][^: ]*' <<<"${PROBE_ARGS[$n]}" || true)
+        [ -n "$proxy" ] && aargs+=(--host "$proxy")
+        # shellcheck disable=SC2086
+        aargs+=($(grep -oP -- '--ios-version \S+' <<<"${PROBE_ARGS[$n]}" || true))
+        "$bin" analyze --json "${trust[@]}" "${aargs[@]}" "$pcap" > "$WORK/probe-$n.analyze.json" 2>/dev/null || true
+        if msg=$(same_verdict "$WORK/probe-$n.json" "$WORK/probe-$n.analyze.json" "$(sed -n 's/^capture=//p' <<<"$exp")"); then
+          echo "  ok   $n (${ms} ms; --capture: $msg)"
+        else echo "  FAIL $n: --capture: $msg"; fail=1; fi
+      else
+        echo "  ok   $n (${ms} ms)"
+      fi
+    else echo "  FAIL $n: $msg"; fail=1; fi
   done
   return $fail
 }
