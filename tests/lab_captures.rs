@@ -148,6 +148,11 @@ fn every_lab_capture_gives_its_expected_result() {
                 fail(format!("no SYN with MSS {mss}"));
             }
         }
+        if let Some(text) = exp.get("summary")
+            && !t.all_findings().any(|f| f.summary.contains(text.as_str()))
+        {
+            fail(format!("no finding summary contains {text:?}"));
+        }
         if let Some(want) = exp.get("revocation") {
             let rev: Vec<Verdict> = t
                 .connections
@@ -182,7 +187,7 @@ fn every_lab_capture_gives_its_expected_result() {
         checked += 1;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(checked >= 37, "only {checked} lab captures");
+    assert!(checked >= 39, "only {checked} lab captures");
 }
 
 #[test]

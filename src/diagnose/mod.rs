@@ -119,12 +119,16 @@ fn diagnose_dns(t: &mut Timeline) {
                     frame: d.query_frame,
                     time_ns: d.query_ns,
                     what: format!(
-                        "{} {} to {} unanswered ({} retr{})",
+                        "{} {} to {} unanswered ({} retr{}){}",
                         d.qtype,
                         name,
                         d.server,
                         d.retries,
-                        if d.retries == 1 { "y" } else { "ies" }
+                        if d.retries == 1 { "y" } else { "ies" },
+                        d.unreachable
+                            .as_deref()
+                            .map(|u| format!(": {u}"))
+                            .unwrap_or_default()
                     ),
                     log: None,
                 },
@@ -148,6 +152,18 @@ fn diagnose_dns(t: &mut Timeline) {
                     rcodes.join(", ")
                 ),
                 "SERVFAIL means the server could not get an answer upstream; REFUSED that it will not answer this client (recursion not allowed for the switch's address). The switch cannot resolve the licensing name.",
+            )
+        } else if let Some(icmp) = exchanges
+            .iter()
+            .find_map(|d| d.unreachable.as_deref())
+            .filter(|_| rcodes.is_empty())
+        {
+            // Same code as silence (the switch logs the same), but the ICMP says who
+            // refused and why: no DNS service there, or a filter on the way.
+            (
+                FindingCode::DnsTimeout,
+                format!("no answer to the DNS queries for {name}: {icmp}"),
+                "The queries were answered by ICMP instead of DNS: 'port unreachable' from the server means nothing listens on port 53 there (a wrong 'ip name-server' address, or the DNS service is down); 'administratively prohibited' or 'host/network unreachable' from a router means a filter or a missing route on the way. The switch logs 'Unable to resolve server hostname/domain name'.",
             )
         } else if rcodes.is_empty() {
             (

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 
 const MAX_PENDING: usize = 16_384;
 const MAX_KEPT: usize = 10_000;
+const MAX_UNREACHABLE: usize = 4_096;
 /// A query unanswered for this long (capture time) is final: resolvers give up sooner.
 const QUERY_TIMEOUT_NS: i64 = 30_000_000_000;
 
@@ -19,6 +20,8 @@ pub struct DnsTracker {
     done: Vec<DnsExchange>,
     hidden: u64,
     keep_flags: HashMap<(std::net::IpAddr, std::net::IpAddr, String, u16), bool>,
+    /// ICMP unreachables about queries: (client, server) → (time, reason).
+    unreachable: HashMap<(SocketAddr, SocketAddr), (i64, String)>,
 }
 
 impl DnsTracker {
@@ -75,12 +78,29 @@ impl DnsTracker {
                 query_ns: t,
                 retries: 0,
                 response: None,
+                unreachable: None,
                 licensing,
             },
         );
     }
 
-    fn store(&mut self, ex: DnsExchange, keep: bool) {
+    /// An ICMP unreachable quoting a query from `client` to `server`: remembered (the
+    /// first per socket pair, bounded) for the unanswered exchanges of that pair.
+    pub fn unreachable(&mut self, client: SocketAddr, server: SocketAddr, t: i64, reason: &str) {
+        if self.unreachable.len() < MAX_UNREACHABLE {
+            self.unreachable
+                .entry((client, server))
+                .or_insert_with(|| (t, reason.to_string()));
+        }
+    }
+
+    fn store(&mut self, mut ex: DnsExchange, keep: bool) {
+        if ex.response.is_none()
+            && let Some((t, why)) = self.unreachable.get(&(ex.client, ex.server))
+            && *t >= ex.query_ns
+        {
+            ex.unreachable = Some(why.clone());
+        }
         if keep && self.done.len() < MAX_KEPT {
             self.done.push(ex);
         } else {

@@ -9,7 +9,7 @@ pub mod dns;
 pub mod reassembly;
 
 use crate::model::*;
-use crate::wire::link::{Packet, TcpSegment, Transport, decode_frame};
+use crate::wire::link::{IcmpUnreachable, Packet, TcpSegment, Transport, decode_frame};
 use app::AppState;
 use reassembly::{Delivery, Reassembler};
 use std::collections::{HashMap, HashSet};
@@ -223,7 +223,35 @@ impl Analyzer {
                     self.dns_message(Some(frame), time_ns, src, dst, payload, "udp");
                 }
             }
+            Transport::IcmpUnreachable(u) => self.icmp_unreachable(frame, time_ns, p.src, &u),
             Transport::Other(_) => {}
+        }
+    }
+
+    /// An ICMP unreachable about one of our packets: the TCP connection or the DNS query
+    /// it quotes learns why it got no answer (tcp_unreachable; a DNS query's reason).
+    fn icmp_unreachable(&mut self, frame: u64, time_ns: i64, from: IpAddr, u: &IcmpUnreachable) {
+        let reason = format!("ICMP {} from {from}", u.reason());
+        match u.protocol {
+            6 => {
+                let key = FlowKey {
+                    client: u.orig_src,
+                    server: u.orig_dst,
+                };
+                if let Some(flow) = self.flows.get_mut(&key) {
+                    flow.last_ns = flow.last_ns.max(time_ns);
+                    push_event(
+                        &mut flow.conn,
+                        time_ns,
+                        Some(frame),
+                        Direction::ToClient,
+                        EventKind::TcpUnreachable { reason },
+                    );
+                }
+            }
+            _ => self
+                .dns
+                .unreachable(u.orig_src, u.orig_dst, time_ns, &reason),
         }
     }
 

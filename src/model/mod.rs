@@ -631,6 +631,9 @@ pub struct DnsExchange {
     pub query_ns: i64,
     pub retries: u32,
     pub response: Option<DnsResponse>,
+    /// No answer because the query was refused by ICMP ("ICMP port unreachable from
+    /// 198.51.100.53"): nothing listens there, or a filter says so.
+    pub unreachable: Option<String>,
     pub licensing: bool,
 }
 

@@ -160,6 +160,9 @@ pub async fn resolve(
                 query_ns: start,
                 retries: 0,
                 response,
+                // hickory's UDP client does not surface ICMP errors: a refused query ends
+                // as a timeout here; a capture of it shows the ICMP.
+                unreachable: None,
                 licensing,
             });
         }

@@ -375,7 +375,10 @@ pub fn write_text(
                         (r.time_ns - d.query_ns) as f64 / 1e6
                     )
                 }
-                None => p.wrap("33", "no response"),
+                None => match &d.unreachable {
+                    Some(u) => p.wrap("33", &format!("no response, {u}")),
+                    None => p.wrap("33", "no response"),
+                },
             };
             let retries = if d.retries > 0 {
                 format!(

@@ -66,7 +66,95 @@ pub enum Transport<'a> {
         payload: &'a [u8],
         truncated: bool,
     },
+    /// An ICMP / ICMPv6 destination unreachable about a TCP or UDP packet.
+    IcmpUnreachable(IcmpUnreachable),
     Other(u8),
+}
+
+/// What an ICMP destination-unreachable says, and about which packet (its quoted
+/// addresses and ports, RFC 792 / RFC 4443: the original IP header + at least 8 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IcmpUnreachable {
+    pub v6: bool,
+    pub code: u8,
+    /// 6 (TCP) or 17 (UDP).
+    pub protocol: u8,
+    pub orig_src: std::net::SocketAddr,
+    pub orig_dst: std::net::SocketAddr,
+    /// ICMPv4 code 4 (fragmentation needed, DF set): the next-hop MTU.
+    pub next_hop_mtu: Option<u16>,
+}
+
+impl IcmpUnreachable {
+    /// The reason in the words of the RFCs (and of `show ip traffic`).
+    pub fn reason(&self) -> &'static str {
+        match (self.v6, self.code) {
+            (false, 0) => "network unreachable",
+            (false, 1) => "host unreachable",
+            (false, 2) => "protocol unreachable",
+            (false, 3) => "port unreachable",
+            (false, 4) => "fragmentation needed and DF set",
+            (false, 6 | 7) => "destination network/host unknown",
+            (false, 9 | 10 | 13) => "administratively prohibited",
+            (true, 0) => "no route to destination",
+            (true, 1) => "administratively prohibited",
+            (true, 3) => "address unreachable",
+            (true, 4) => "port unreachable",
+            (true, 5) => "source address failed ingress/egress policy",
+            (true, 6) => "reject route to destination",
+            _ => "unreachable",
+        }
+    }
+}
+
+/// Decodes the body of an ICMP (`v6` false) or ICMPv6 message when it is a destination
+/// unreachable quoting a TCP or UDP packet; `None` for anything else.
+pub fn decode_icmp_unreachable(v6: bool, icmp: &[u8]) -> Option<IcmpUnreachable> {
+    let (&kind, &code) = (icmp.first()?, icmp.get(1)?);
+    if kind != if v6 { 1 } else { 3 } {
+        return None;
+    }
+    let quoted = icmp.get(8..)?;
+    let (src, dst, protocol, ports) = if v6 {
+        // IPv6 header: next header at 6, addresses at 8..24 and 24..40. Extension headers
+        // before TCP/UDP are not followed (rare in an ICMP quote).
+        let src: [u8; 16] = quoted.get(8..24)?.try_into().ok()?;
+        let dst: [u8; 16] = quoted.get(24..40)?.try_into().ok()?;
+        (
+            IpAddr::from(src),
+            IpAddr::from(dst),
+            *quoted.get(6)?,
+            quoted.get(40..44)?,
+        )
+    } else {
+        if quoted.first()? >> 4 != 4 {
+            return None;
+        }
+        let ihl = usize::from(quoted.first()? & 0x0f) * 4;
+        if ihl < 20 {
+            return None;
+        }
+        let src: [u8; 4] = quoted.get(12..16)?.try_into().ok()?;
+        let dst: [u8; 4] = quoted.get(16..20)?.try_into().ok()?;
+        (
+            IpAddr::from(src),
+            IpAddr::from(dst),
+            *quoted.get(9)?,
+            quoted.get(ihl..ihl + 4)?,
+        )
+    };
+    if !matches!(protocol, 6 | 17) {
+        return None;
+    }
+    let port = |i: usize| u16::from_be_bytes([ports[i], ports[i + 1]]);
+    Some(IcmpUnreachable {
+        v6,
+        code,
+        protocol,
+        orig_src: std::net::SocketAddr::new(src, port(0)),
+        orig_dst: std::net::SocketAddr::new(dst, port(2)),
+        next_hop_mtu: (!v6 && code == 4).then(|| be16(icmp, 6)).flatten(),
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -226,7 +314,11 @@ fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_
             if matches!(ip_number, 6 | 17) {
                 return Err(LinkError::Truncated("transport header"));
             }
-            Transport::Other(ip_number)
+            match ip_number {
+                1 | 58 => decode_icmp_unreachable(ip_number == 58, payload.payload)
+                    .map_or(Transport::Other(ip_number), Transport::IcmpUnreachable),
+                _ => Transport::Other(ip_number),
+            }
         }
     };
     Ok(Packet {
@@ -275,6 +367,65 @@ mod tests {
         f.extend_from_slice(ethertype_chain);
         f.extend_from_slice(ip);
         f
+    }
+
+    #[test]
+    fn icmp_unreachable_quotes_the_packet_it_refused() {
+        // ICMPv4 type 3 code 13 from a firewall, quoting the SYN of ipv4_syn().
+        let syn = ipv4_syn();
+        let mut icmp = vec![3, 13, 0, 0, 0, 0, 0, 0];
+        icmp.extend_from_slice(&syn[..28]);
+        let mut ip = vec![
+            0x45, 0, 0, 0, 0, 1, 0, 0, 64, 1, 0, 0, 203, 0, 113, 22, 198, 51, 100, 10,
+        ];
+        ip[3] = (20 + icmp.len()) as u8;
+        ip.extend_from_slice(&icmp);
+        let p = decode_frame(linktype::RAW, &ip).unwrap();
+        let Transport::IcmpUnreachable(u) = p.transport else {
+            panic!("{:?}", p.transport)
+        };
+        assert_eq!(u.orig_src.to_string(), "198.51.100.10:49153");
+        assert_eq!(u.orig_dst.to_string(), "203.0.113.10:443");
+        assert_eq!((u.protocol, u.reason()), (6, "administratively prohibited"));
+        assert_eq!(u.next_hop_mtu, None);
+
+        // Fragmentation needed carries the next-hop MTU.
+        let mut frag = icmp.clone();
+        frag[1] = 4;
+        frag[6..8].copy_from_slice(&1400u16.to_be_bytes());
+        let u = decode_icmp_unreachable(false, &frag).unwrap();
+        assert_eq!(u.next_hop_mtu, Some(1400));
+
+        // ICMPv6 type 1 code 4 (port unreachable) quoting a UDP query to [2001:db8::53]:53.
+        let mut v6 = vec![1, 4, 0, 0, 0, 0, 0, 0];
+        let mut inner = vec![0x60, 0, 0, 0, 0, 8, 17, 64];
+        inner.extend_from_slice(
+            &"2001:db8::10"
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets(),
+        );
+        inner.extend_from_slice(
+            &"2001:db8::53"
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets(),
+        );
+        inner.extend_from_slice(&[0xd4, 0x31, 0, 53, 0, 8, 0, 0]);
+        v6.extend_from_slice(&inner);
+        let u = decode_icmp_unreachable(true, &v6).unwrap();
+        assert_eq!(u.orig_dst.to_string(), "[2001:db8::53]:53");
+        assert_eq!((u.protocol, u.reason()), (17, "port unreachable"));
+
+        // Echo replies, short quotes and quotes of other protocols are not unreachables.
+        assert_eq!(
+            decode_icmp_unreachable(false, &[0, 0, 0, 0, 0, 0, 0, 0]),
+            None
+        );
+        assert_eq!(decode_icmp_unreachable(false, &icmp[..30]), None);
+        let mut gre = icmp.clone();
+        gre[8 + 9] = 47;
+        assert_eq!(decode_icmp_unreachable(false, &gre), None);
     }
 
     #[test]

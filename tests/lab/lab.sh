@@ -53,7 +53,7 @@ up() {
   $SRVX ip addr add 198.51.100.1/24 dev srv0; $SRVX ip link set srv0 up
   $SRVX ip addr add 192.0.2.1/24 dev srv1; $SRVX ip link set srv1 up
   for a in 3 4 53 54 55; do $SRVX ip addr add 198.51.100.$a/32 dev srv0; done
-  for a in 10 11 12 13 14 15 16 17 18 19 20 21 30 31 40 41 42; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
+  for a in 10 11 12 13 14 15 16 17 18 19 20 21 22 30 31 40 41 42; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
   # No segmentation/receive offloads: a switch's capture shows wire-sized segments, and the
   # MSS-536 scenario must show the server flight in 536-byte segments, not GRO aggregates.
   for dev in sw0 sw1; do $SWX ethtool -K $dev gro off gso off tso off >/dev/null 2>&1 || true; done
@@ -65,6 +65,8 @@ up() {
   # Middleboxes made of iptables: SYNs dropped, SYNs rejected, DNS dropped, loss by nth.
   $SRVX iptables -A INPUT -p tcp -d 203.0.113.20 --dport 443 --syn -j DROP
   $SRVX iptables -A INPUT -p tcp -d 203.0.113.21 --dport 443 -j REJECT --reject-with tcp-reset
+  # A firewall that answers with ICMP (as firewalld's and many ACLs' "reject" do).
+  $SRVX iptables -A INPUT -p tcp -d 203.0.113.22 --dport 443 -j REJECT --reject-with icmp-admin-prohibited
   $SRVX iptables -A INPUT -p udp -d 198.51.100.55 --dport 53 -j DROP
   # Loss after the capture point (the switch sees its own retransmissions; loss before it
   # would only show as delay). Deterministic: every 2nd client packet to .16.
@@ -242,6 +244,14 @@ scenario syn-dropped 203.0.113.20 198.51.100.53 \
 scenario syn-rejected 203.0.113.21 198.51.100.53 \
   $'verdict=failed\nstep=tcp\nfinding=tcp_refused\ntshark=tcp.flags.reset == 1' \
   "${CURL_BASE[@]}" $URL
+scenario syn-admin-prohibited 203.0.113.22 198.51.100.53 \
+  $'verdict=failed\nstep=tcp\nfinding=tcp_unreachable\nsummary=ICMP administratively prohibited from 203.0.113.22\ntshark=icmp.type == 3 && icmp.code == 13' \
+  "${CURL_BASE[@]}" $URL
+# The name server address answers, but nothing listens on 53 there (198.51.100.3 is the
+# proxy): ICMP port unreachable, which the switch reports like silence.
+scenario dns-port-unreachable 203.0.113.10 198.51.100.3 \
+  $'verdict=failed\nstep=dns\nfinding=dns_timeout\nsummary=ICMP port unreachable from 198.51.100.3\ntshark=icmp.type == 3 && icmp.code == 3' \
+  "${CURL_BASE[@]}" $URL
 scenario proxy-port-closed 203.0.113.10 198.51.100.53 \
   $'verdict=failed\nargs=--host proxy-closed.lab\nstep=tcp\nfinding=tcp_refused\ntshark=tcp.flags.reset == 1 && tcp.srcport == 3128' \
   "${CURL_BASE[@]}" --proxy1.0 proxy-closed.lab:3128 $URL
@@ -377,6 +387,10 @@ codes = {f["code"] for f in r["timeline"]["findings"]} | {f["code"] for c in r["
 errors = [f"verdict {r['verdict']} != {exp['verdict']}"] if r["verdict"] != exp["verdict"] else []
 if "finding" in exp and exp["finding"] not in codes:
     errors.append(f"finding {exp['finding']} not in {sorted(codes)}")
+if "summary" in exp:
+    summaries = [f["summary"] for f in r["timeline"]["findings"]] + [f["summary"] for c in r["timeline"]["connections"] for f in c["findings"]]
+    if not any(exp["summary"] in x for x in summaries):
+        errors.append(f"no finding summary contains {exp['summary']!r}: {summaries}")
 if "revocation" in exp:
     rev = [c["verdict"] for c in r["timeline"]["connections"] if c["revocation"]]
     got = "none" if not rev else "failed" if "failed" in rev else "ok"
@@ -422,6 +436,8 @@ probe_scenario dns-timeout 203.0.113.10 198.51.100.55 $'verdict=failed\nstep=dns
 probe_scenario dns-second-server 203.0.113.10 198.51.100.55 $'verdict=ok\ndns_server=198.51.100.53:53' --dns-timeout 1 --dns-server 198.51.100.53
 probe_scenario syn-dropped 203.0.113.20 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_timeout\ncapture=same'
 probe_scenario syn-rejected 203.0.113.21 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_refused\ncapture=same'
+probe_scenario syn-admin-prohibited 203.0.113.22 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_unreachable\ncapture=same'
+probe_scenario dns-port-unreachable 203.0.113.10 198.51.100.3 $'verdict=failed\nstep=dns\nfinding=dns_timeout\ncapture=same' --dns-timeout 1
 probe_scenario no-route 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_unreachable' --resolve $R=2001:db8::99
 probe_scenario proxy-port-closed 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_refused' --proxy proxy-closed.lab:3128
 probe_scenario proxy-403 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_denied\nproxy_status=403\ncapture=same' --proxy proxy.lab:3129
