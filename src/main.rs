@@ -526,7 +526,17 @@ fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
         )
     });
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
-    finish_capture(capture, args.capture.as_deref());
+    let slowest_rtt = timelines
+        .iter()
+        .flat_map(|(_, t)| &t.connections)
+        .filter_map(|c| c.handshake_rtt_ns)
+        .max()
+        .unwrap_or(0);
+    finish_capture(
+        capture,
+        args.capture.as_deref(),
+        std::time::Duration::from_nanos(u64::try_from(slowest_rtt).unwrap_or(0)),
+    );
     if end_reason == "interrupted" {
         eprintln!(
             "licpath: interrupted: {} of {} target(s) finished",
@@ -796,11 +806,11 @@ fn start_capture(
 
 /// Stops the capture and says on stderr what it recorded.
 #[cfg(feature = "live-capture")]
-fn finish_capture(capture: Capture, path: Option<&std::path::Path>) {
+fn finish_capture(capture: Capture, path: Option<&std::path::Path>, rtt: std::time::Duration) {
     let (Some(c), Some(path)) = (capture, path) else {
         return;
     };
-    match c.finish() {
+    match c.finish(rtt) {
         Ok(s) => eprintln!(
             "licpath: capture: {} packet{} on {} written to {}{} (licpath analyze {} reads it)",
             s.packets,
@@ -819,7 +829,7 @@ fn finish_capture(capture: Capture, path: Option<&std::path::Path>) {
 }
 
 #[cfg(not(feature = "live-capture"))]
-fn finish_capture(_capture: Capture, _path: Option<&std::path::Path>) {}
+fn finish_capture(_capture: Capture, _path: Option<&std::path::Path>, _rtt: std::time::Duration) {}
 
 fn check_binding(cfg: &licpath::probe::ProbeConfig) -> Result<(), String> {
     if cfg.source_interface.is_some() || cfg.source_address.is_some() {
@@ -865,7 +875,7 @@ fn tui(args: &TuiArgs) -> Result<u8, String> {
     let ports: Vec<u16> = setup.targets.iter().map(|t| t.port).collect();
     let capture = start_capture(p.capture.as_deref(), &setup.cfg, &ports)?;
     let r = licpath::tui::run::run_live(setup.targets, setup.cfg, setup.trust, args.interval);
-    finish_capture(capture, p.capture.as_deref());
+    finish_capture(capture, p.capture.as_deref(), std::time::Duration::ZERO);
     r?;
     Ok(0)
 }

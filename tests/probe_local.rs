@@ -266,7 +266,7 @@ fn the_probes_own_capture_gives_the_analyser_the_same_verdict() {
         &format!("https://smartreceiver.cisco.com:{}/", addr.port()),
         c,
     );
-    let summary = cap.finish().unwrap();
+    let summary = cap.finish(Duration::ZERO).unwrap();
     let analysed =
         licpath::pipeline::analyze_file(&path, &licpath::flow::AnalyzeConfig::default(), &device())
             .unwrap()

@@ -14,8 +14,10 @@ use std::time::Duration;
 
 /// The pause after an empty (non-blocking) read.
 const IDLE_PAUSE: Duration = Duration::from_millis(5);
-/// After the probe ends: packets still in flight (FIN, last ACK, an RST) are kept.
-const GRACE: Duration = Duration::from_millis(150);
+/// After the probe ends: packets still in flight (FIN, last ACK, an RST) are kept for
+/// twice the slowest handshake round trip, within these bounds.
+const GRACE_MIN: Duration = Duration::from_millis(150);
+const GRACE_MAX: Duration = Duration::from_secs(2);
 /// Bytes kept per packet: whole frames, as a switch export with `buffer ... max-size`
 /// large enough would.
 const SNAPLEN: i32 = 65_535;
@@ -134,9 +136,10 @@ pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, Str
 }
 
 impl LiveCapture {
-    /// Waits the grace period, stops, flushes the file and says what was recorded.
-    pub fn finish(self) -> Result<CaptureSummary, String> {
-        std::thread::sleep(GRACE);
+    /// Waits for the packets still in flight (twice `rtt`, the slowest round trip the
+    /// probe measured, bounded), stops, flushes the file and says what was recorded.
+    pub fn finish(self, rtt: Duration) -> Result<CaptureSummary, String> {
+        std::thread::sleep((rtt * 2).clamp(GRACE_MIN, GRACE_MAX));
         self.stop.store(true, Ordering::Relaxed);
         self.thread
             .join()
