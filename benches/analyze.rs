@@ -243,6 +243,7 @@ fn main() {
         trust: licpath::diagnose::trust::TrustProfile::ios_xe(None),
         judge_all_chains: false,
         ca_file: None,
+        revocation_checked_by: None,
     };
     let (timeline, summary) =
         licpath::pipeline::analyze_file(&path, &Default::default(), &cfg).unwrap();

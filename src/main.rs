@@ -390,6 +390,8 @@ fn probe_setup(args: &ProbeArgs) -> Result<ProbeSetup, String> {
         ios_version,
     )?;
     trust.judge_all_chains = true;
+    // `revocation-check crl` in the configuration: an unreachable CRL fails the switch.
+    trust.revocation_checked_by = plan.and_then(|p| p.revocation_check.clone());
     let plan_proxy = match plan.and_then(|p| p.proxy.as_deref()) {
         Some(pp) => Some(parse_proxy(pp)?),
         None => None,
@@ -908,5 +910,6 @@ fn diagnose_config(
         trust,
         judge_all_chains: trust_store.is_some(),
         ca_file,
+        revocation_checked_by: None,
     })
 }

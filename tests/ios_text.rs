@@ -256,6 +256,19 @@ fn running_config_with_vrf_static_hosts_and_crl_17_9() {
     // Global `ip host` entries do not apply to lookups in Mgmt-vrf.
     assert!(plan.resolve.is_empty());
     assert!(plan.notes.iter().any(|n| n.contains("--map")));
+    // SLA-TrustPoint checks revocation; the self-signed trustpoint's "none" does not count.
+    assert_eq!(
+        plan.revocation_check,
+        Some(("SLA-TrustPoint".to_string(), vec!["crl".to_string()]))
+    );
+    // "crl none": an unreachable CRL lets the handshake go on, so it is not strict.
+    let lenient = parse_config(
+        "crypto pki trustpoint SLA-TrustPoint\n revocation-check crl none\n!\nlicense smart transport smart\n",
+    );
+    assert_eq!(
+        derive(&lenient, &InterfaceMap::default()).revocation_check,
+        None
+    );
     let fs = check_config(&c, &plan, "run.txt");
     assert_eq!(
         codes(&fs),

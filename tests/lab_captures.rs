@@ -45,6 +45,7 @@ fn analyze_as_cli(pcap: &Path, args: &str) -> Timeline {
         trust: TrustProfile::ios_xe(ios),
         judge_all_chains: false,
         ca_file: None,
+        revocation_checked_by: None,
     };
     licpath::diagnose::diagnose(&mut t, &cfg);
     t

@@ -62,6 +62,7 @@ fn device() -> DiagnoseConfig {
         trust: TrustProfile::ios_xe(None),
         judge_all_chains: true,
         ca_file: None,
+        revocation_checked_by: None,
     }
 }
 
@@ -222,6 +223,7 @@ fn clock_skew_from_the_https_date_header() {
         trust: TrustProfile::ios_xe(None),
         judge_all_chains: true,
         ca_file: None,
+        revocation_checked_by: None,
     };
     // Decades before the local clock: this host's clock (or the server's) is off.
     let c = diagnosed_with_date("Thu, 01 Jan 1970 00:00:00 GMT".into(), &dcfg);

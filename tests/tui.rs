@@ -26,6 +26,7 @@ fn timeline_of(capture: &str) -> Timeline {
         trust: TrustProfile::ios_xe(None),
         judge_all_chains: false,
         ca_file: None,
+        revocation_checked_by: None,
     };
     let acfg = AnalyzeConfig {
         all: true,
@@ -211,6 +212,7 @@ fn refused_round() -> Timeline {
             trust: TrustProfile::ios_xe(None),
             judge_all_chains: true,
             ca_file: None,
+            revocation_checked_by: None,
         },
         1_795_305_600,
     ))
@@ -288,6 +290,7 @@ fn loading_screen_shows_progress() {
         trust: TrustProfile::ios_xe(None),
         judge_all_chains: false,
         ca_file: None,
+        revocation_checked_by: None,
     };
     licpath::pipeline::analyze_file_with_progress(
         &path,

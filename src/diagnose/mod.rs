@@ -27,13 +27,28 @@ pub struct DiagnoseConfig {
     /// file's certificates, and the file's name. Only judged when the chain fails against
     /// `trust`; the verdict and the switch's behaviour stay those of `trust`.
     pub ca_file: Option<(String, TrustProfile)>,
+    /// The switch's trustpoint that checks revocation strictly, with its methods
+    /// (`revocation-check crl` → ("SLA-TrustPoint", ["crl"]); from `--from-config`): an
+    /// unreachable CRL (or OCSP responder, for "ocsp") is then an error, not a warning.
+    pub revocation_checked_by: Option<(String, Vec<String>)>,
 }
 
 pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
     revocation::mark(t);
-    diagnose_dns(t);
+    diagnose_dns(t, cfg);
+    let revocation_hosts = revocation::hosts(t);
     for c in &mut t.connections {
         diagnose_connection(c, cfg);
+        if c.revocation {
+            // Now with what the URL serves (CRL or OCSP) from the certificates.
+            let kind = revocation::named_host(c).and_then(|h| revocation_hosts.get(&h).copied());
+            c.findings = revocation::judge(c, kind, cfg).into_iter().collect();
+            c.verdict = if c.findings.is_empty() {
+                Verdict::Ok
+            } else {
+                Verdict::Failed
+            };
+        }
     }
 }
 
@@ -73,7 +88,7 @@ const DNS_REMEDY: &[&str] = &[
     "ip host smartreceiver.cisco.com <ip>      ! last resort: a static entry goes stale when Cisco's addresses change",
 ];
 
-fn diagnose_dns(t: &mut Timeline) {
+fn diagnose_dns(t: &mut Timeline, cfg: &DiagnoseConfig) {
     // Judge per name: one successful answer for a name (A or AAAA) is enough.
     let mut names: Vec<&str> = t.dns.iter().map(|d| d.name.as_str()).collect();
     names.sort_unstable();
@@ -178,13 +193,13 @@ fn diagnose_dns(t: &mut Timeline) {
                 "The server answered NOERROR without an A or AAAA record for the name.",
             )
         };
-        if revocation_hosts.contains(&name.to_ascii_lowercase()) {
+        if let Some(kind) = revocation_hosts.get(&name.to_ascii_lowercase()) {
             let reason = if rcodes.is_empty() {
                 "no answer".to_string()
             } else {
                 rcodes.join(", ")
             };
-            out.push(revocation::dns_finding(name, &reason, evidence));
+            out.push(revocation::dns_finding(name, &reason, evidence, *kind, cfg));
             continue;
         }
         let mut fnd = finding(
@@ -226,7 +241,7 @@ fn ms(ns: i64) -> String {
 /// Diagnoses one connection (its findings, verdict and failing step). Idempotent.
 pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
     if c.revocation {
-        c.findings = revocation::judge(c).into_iter().collect();
+        c.findings = revocation::judge(c, None, cfg).into_iter().collect();
         c.verdict = if c.findings.is_empty() {
             Verdict::Ok
         } else {

@@ -6,10 +6,10 @@
 //! way the connections (and DNS lookups) for those hosts are judged here, with one code,
 //! `crl_unreachable`, as a warning: the licensing path itself may be fine.
 
-use super::{ev, finding};
+use super::{DiagnoseConfig, ev, finding};
 pub use crate::flow::app::{named_host, revocation_hosts_of, url_host};
 use crate::model::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// What a revocation URL is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,12 +39,18 @@ pub fn urls(connections: &[Connection]) -> BTreeMap<String, Kind> {
     out
 }
 
-/// The hosts of those URLs.
-pub fn hosts(t: &Timeline) -> BTreeSet<String> {
-    urls(&t.connections)
-        .keys()
-        .filter_map(|u| url_host(u))
-        .collect()
+/// The hosts of those URLs, with what they serve (a host serving both counts as CRL).
+pub fn hosts(t: &Timeline) -> BTreeMap<String, Kind> {
+    let mut out = BTreeMap::new();
+    for (u, kind) in urls(&t.connections) {
+        if let Some(h) = url_host(&u) {
+            let k = out.entry(h).or_insert(kind);
+            if kind == Kind::Crl {
+                *k = Kind::Crl;
+            }
+        }
+    }
+    out
 }
 
 /// Marks the connections that fetch a revocation URL (never a licensing connection).
@@ -54,7 +60,7 @@ pub fn mark(t: &mut Timeline) {
         return;
     }
     for c in t.connections.iter_mut().filter(|c| !c.licensing) {
-        if named_host(c).is_some_and(|h| hosts.contains(&h)) {
+        if named_host(c).is_some_and(|h| hosts.contains_key(&h)) {
             c.revocation = true;
         }
     }
@@ -70,7 +76,7 @@ const REMEDY: &[&str] = &[
 
 /// The finding for one revocation fetch (a connection marked by [`mark`]), or `None`
 /// when the URL answered.
-pub fn judge(c: &Connection) -> Option<Finding> {
+pub fn judge(c: &Connection, kind: Option<Kind>, cfg: &DiagnoseConfig) -> Option<Finding> {
     let host = named_host(c).unwrap_or_else(|| c.server.ip().to_string());
     let answer = c.events.iter().find_map(|e| match &e.kind {
         EventKind::HttpResponse { status, .. } if e.dir == Direction::ToClient => {
@@ -78,9 +84,15 @@ pub fn judge(c: &Connection) -> Option<Finding> {
         }
         _ => None,
     });
-    let is_crl = c.events.iter().any(|e| {
-        matches!(&e.kind, EventKind::HttpRequest { target, .. } if target.to_ascii_lowercase().contains(".crl"))
-    });
+    // What the certificates say the host serves; else what the request asked for.
+    let is_crl = kind.map_or_else(
+        || {
+            c.events.iter().any(|e| {
+                matches!(&e.kind, EventKind::HttpRequest { target, .. } if target.to_ascii_lowercase().contains(".crl"))
+            })
+        },
+        |k| k == Kind::Crl,
+    );
     let (why, at) = match answer {
         // A CRL must come back; an OCSP responder asked with a bare GET answers 4xx when
         // it is there at all. 5xx through a proxy is the proxy failing upstream.
@@ -106,29 +118,75 @@ pub fn judge(c: &Connection) -> Option<Finding> {
         }
     };
     let what = if is_crl { "CRL" } else { "revocation" };
-    Some(finding(
-        FindingCode::CrlUnreachable,
-        Severity::Warning,
-        Step::Cert,
+    Some(unreachable(
         format!("the {what} URL on {host} is not reachable from here: {why}"),
-        EXPLANATION,
-        REMEDY,
         at.map(|e| ev(e, format!("{what} fetch from {host}")))
             .into_iter()
             .collect(),
+        if is_crl { Kind::Crl } else { Kind::Ocsp },
+        cfg,
     ))
+}
+
+/// `crl_unreachable`: a warning, or an error when the switch's configuration shows that
+/// it checks revocation (then its handshake does wait for this fetch).
+fn unreachable(
+    summary: String,
+    evidence: Vec<Evidence>,
+    kind: Kind,
+    cfg: &DiagnoseConfig,
+) -> Finding {
+    let mode = match kind {
+        Kind::Crl => "crl",
+        Kind::Ocsp => "ocsp",
+    };
+    let strict = cfg
+        .revocation_checked_by
+        .as_ref()
+        .filter(|(_, modes)| modes.iter().any(|m| m == mode));
+    match strict {
+        Some((tp, modes)) => finding(
+            FindingCode::CrlUnreachable,
+            Severity::Error,
+            Step::Cert,
+            format!(
+                "{summary}, and trustpoint {tp} has 'revocation-check {}': the switch cannot finish validating the server",
+                modes.join(" ")
+            ),
+            "The configuration shows revocation checking on the trustpoint that validates the licensing server: the switch fetches this URL over plain HTTP while it validates the chain and stalls or fails when it cannot (%PKI-3-CRL_FETCH_FAIL, 'Waiting for reply'), so licensing fails even though the server itself is reachable.",
+            &[
+                "! either let the switch reach the revocation host over HTTP (port 80) from its source interface/VRF,",
+                "! or stop checking revocation on that trustpoint (licensing does not need it):",
+                &format!("crypto pki trustpoint {tp}"),
+                " revocation-check none",
+            ],
+            evidence,
+        ),
+        None => finding(
+            FindingCode::CrlUnreachable,
+            Severity::Warning,
+            Step::Cert,
+            summary,
+            EXPLANATION,
+            REMEDY,
+            evidence,
+        ),
+    }
 }
 
 /// A revocation host that never resolved (no connection could be made): the DNS
 /// evidence as a `crl_unreachable` warning instead of a generic DNS one.
-pub fn dns_finding(name: &str, reason: &str, evidence: Vec<Evidence>) -> Finding {
-    finding(
-        FindingCode::CrlUnreachable,
-        Severity::Warning,
-        Step::Cert,
+pub fn dns_finding(
+    name: &str,
+    reason: &str,
+    evidence: Vec<Evidence>,
+    kind: Kind,
+    cfg: &DiagnoseConfig,
+) -> Finding {
+    unreachable(
         format!("the revocation host {name} does not resolve: {reason}"),
-        EXPLANATION,
-        REMEDY,
         evidence,
+        kind,
+        cfg,
     )
 }

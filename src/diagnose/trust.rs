@@ -384,6 +384,7 @@ mod tests {
             trust,
             judge_all_chains: true,
             ca_file: None,
+            revocation_checked_by: None,
         };
         let host = Some("smartreceiver.cisco.com");
         let at = 1_800_000_000_000_000_000;

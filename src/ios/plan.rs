@@ -105,6 +105,11 @@ pub struct ProbePlan {
     pub dns_source: Option<Binding>,
     pub server_identity_check: bool,
     pub ios_version: Option<String>,
+    /// The trustpoint that checks revocation strictly (`revocation-check crl` or `ocsp`
+    /// without a final `none`, which would let an unreachable server pass) and its
+    /// methods: the switch then needs them before it trusts CSSM. SLA-TrustPoint, the one
+    /// that validates CSSM, is preferred.
+    pub revocation_check: Option<(String, Vec<String>)>,
     /// Plain statements about how the plan was derived.
     pub notes: Vec<String>,
 }
@@ -281,6 +286,17 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
         dns_source,
         server_identity_check,
         ios_version: c.version.clone(),
+        revocation_check: {
+            let strict = |tp: &&crate::ios::config::Trustpoint| {
+                !tp.revocation_check.is_empty() && !tp.revocation_check.iter().any(|m| m == "none")
+            };
+            c.trustpoints
+                .iter()
+                .filter(strict)
+                .find(|tp| tp.name.eq_ignore_ascii_case("SLA-TrustPoint"))
+                .or_else(|| c.trustpoints.iter().find(strict))
+                .map(|tp| (tp.name.clone(), tp.revocation_check.clone()))
+        },
         notes,
     }
 }

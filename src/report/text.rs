@@ -680,6 +680,13 @@ pub fn write_plan(
             "off"
         }
     )?;
+    if let Some((tp, modes)) = &plan.revocation_check {
+        writeln!(
+            out,
+            "   revocation      checked (trustpoint {tp}: revocation-check {}): the probe's step 6 must reach them",
+            modes.join(" ")
+        )?;
+    }
     for n in &plan.notes {
         writeln!(out, "   note: {n}")?;
     }

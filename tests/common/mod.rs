@@ -28,6 +28,7 @@ pub fn analyze_with(path: &Path, all: bool, trust: Option<TrustProfile>) -> Time
         trust: trust.unwrap_or_else(|| TrustProfile::ios_xe(None)),
         judge_all_chains,
         ca_file: None,
+        revocation_checked_by: None,
     };
     let acfg = AnalyzeConfig {
         all,

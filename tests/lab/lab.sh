@@ -422,6 +422,9 @@ probe_scenario healthy-proxy 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_stat
 probe_scenario crl-unreachable 203.0.113.10,crl=203.0.113.20 198.51.100.53 $'verdict=ok\nfinding=crl_unreachable\nrevocation=failed\ncapture=same'
 probe_scenario crl-nxdomain 203.0.113.10,crl=nxdomain 198.51.100.53 $'verdict=ok\nfinding=crl_unreachable'
 probe_scenario crl-via-proxy 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200\nrevocation=ok' --proxy proxy.lab:3128
+# The same unreachable CRL on a switch whose configuration says revocation-check crl:
+# now it fails the switch (an error at cert), as the configuration makes it.
+probe_scenario crl-unreachable-checked 203.0.113.10,crl=203.0.113.20 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=crl_unreachable\nrevocation=failed' --from-config $HERE/data/revocation-crl.cfg
 probe_scenario crl-skipped 203.0.113.10,crl=203.0.113.20 198.51.100.53 $'verdict=ok\nrevocation=none' --no-revocation
 probe_scenario proxy-port-80 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200' --proxy proxy.lab:80
 probe_scenario proxy-basic-auth 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200' --proxy proxy.lab:3130 --proxy-user lab:labpass
