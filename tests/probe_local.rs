@@ -172,6 +172,10 @@ fn a_closed_port_is_refused_not_a_timeout() {
     );
     assert_eq!(codes(&t), vec!["tcp_refused"]);
     assert_eq!(t.connections[0].state, TcpState::Refused);
+    // The SYN's source is reported even though the connection never came up.
+    let client = t.connections[0].client;
+    assert_eq!(client.ip().to_string(), "127.0.0.1");
+    assert_ne!(client.port(), 0);
 }
 
 #[test]

@@ -197,6 +197,9 @@ async fn connect(rec: &mut Recorder, cfg: &ProbeConfig, addr: SocketAddr) -> Opt
             return None;
         }
     };
+    // A second handle on the same socket: `connect` consumes the first, and when it fails
+    // the local address the kernel chose (the SYN's source) is still worth reporting.
+    let twin = socket2::SockRef::from(&sock).try_clone().ok();
     let t0 = now_ns();
     rec.event(
         Direction::ToServer,
@@ -206,7 +209,17 @@ async fn connect(rec: &mut Recorder, cfg: &ProbeConfig, addr: SocketAddr) -> Opt
             retransmission: false,
         },
     );
-    match tokio::time::timeout(cfg.timeouts.tcp, sock.connect(addr)).await {
+    let result = tokio::time::timeout(cfg.timeouts.tcp, sock.connect(addr)).await;
+    if let Some(local) = twin
+        .as_ref()
+        .and_then(|t| t.local_addr().ok())
+        .and_then(|a| a.as_socket())
+        .filter(|a| a.port() != 0)
+    {
+        rec.conn.client = local;
+    }
+    drop(twin);
+    match result {
         Err(_) => {
             rec.note(format!(
                 "no SYN/ACK within {:.1} s (--tcp-timeout)",
