@@ -15,6 +15,9 @@ use trust::{ChainVerdict, TrustProfile, judge_chain};
 const RETRANSMISSION_WARNING: u64 = 3;
 /// Seconds of difference between the local clock and a server's `Date` worth a warning.
 pub const CLOCK_SKEW_WARNING_S: i64 = 60;
+/// A never-filled hole in the server's answer at least this large (about one segment on a
+/// small-MTU path) is read as a path-MTU black hole.
+const MTU_HOLE_MIN: u64 = 512;
 
 #[derive(Debug, Clone)]
 pub struct DiagnoseConfig {
@@ -491,6 +494,32 @@ pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
                         &["! exempt smartreceiver.cisco.com and tools.cisco.com from URL filtering / TLS inspection on the firewall or proxy"],
                         vec![ev(che, format!("ClientHello SNI {}", sni.as_deref().unwrap_or("(none)"))), ev(e, how)],
                     ));
+                }
+                None if let Some(lost) = c.events[chi..].iter().find(|e| {
+                    e.dir == Direction::ToClient
+                        && matches!(e.kind, EventKind::TcpLost { missing_bytes } if missing_bytes >= MTU_HOLE_MIN)
+                }) =>
+                {
+                    // Later server data arrived, the bytes before it never did, and no
+                    // retransmission filled the hole: large segments die on the path
+                    // while small ones pass.
+                    let EventKind::TcpLost { missing_bytes } = lost.kind else {
+                        unreachable!()
+                    };
+                    let mut evidence = vec![ev(che, "ClientHello"), ev(lost, format!("{missing_bytes} bytes of the server's answer never arrived; later bytes did"))];
+                    evidence.extend(close_from_client.map(|(_, e)| ev(e, "client gave up")));
+                    f.push(Finding {
+                        confidence: Confidence::Medium,
+                        ..finding(
+                            FindingCode::MtuBlackhole,
+                            Severity::Error,
+                            Step::Tls,
+                            format!("the server's TLS answer for {label} is lost in the network: {missing_bytes} bytes never arrived while a later, smaller segment did (path MTU black hole)"),
+                            "The handshake's small packets pass but the server's full-size segments (its certificate flight) are dropped on the way and never retransmitted successfully, while a shorter segment after them arrives: the signature of a path-MTU black hole (a link with a smaller MTU, a tunnel, and ICMP 'fragmentation needed' filtered so the server never learns). The switch reports NO REPLY or 'Request Aborted'. Less likely: a middlebox dropping large packets.",
+                            &["interface <source-interface>", " ip tcp adjust-mss 1360          ! smaller segments from the server: below the path MTU", "! and let ICMP type 3 code 4 (fragmentation needed) reach the server's side through firewalls"],
+                            evidence,
+                        )
+                    });
                 }
                 None => {
                     let waited = close_from_client

@@ -465,8 +465,16 @@ impl Analyzer {
         let Flow {
             streams, app, conn, ..
         } = &mut flow;
+        // Holes left at the end were never acknowledged by the receiver: lost on the
+        // network, not by the capture (an acknowledged hole is a TcpGap, found earlier).
         for dir in [Direction::ToServer, Direction::ToClient] {
-            streams[idx(dir)].flush(|d| deliver(app, conn, None, t, dir, d, &mut dns_out));
+            streams[idx(dir)].flush(|d| match d {
+                Delivery::Gap(n) => {
+                    push_event(conn, t, None, dir, EventKind::TcpLost { missing_bytes: n });
+                    app.gap(dir, n);
+                }
+                d => deliver(app, conn, None, t, dir, d, &mut dns_out),
+            });
         }
         let key = FlowKey {
             client: flow.conn.client,

@@ -381,6 +381,12 @@ pub enum EventKind {
     TcpGap {
         missing_bytes: u64,
     },
+    /// A hole before data that did arrive, never acknowledged by the receiver while the
+    /// capture ran: lost on the network (not by the capture), e.g. full-size segments
+    /// swallowed by a path-MTU black hole while the small last one got through.
+    TcpLost {
+        missing_bytes: u64,
+    },
     HttpConnectRequest {
         target: String,
         version: String,

@@ -92,6 +92,9 @@ pub fn describe_event(k: &EventKind) -> String {
         EventKind::TcpGap { missing_bytes } => {
             format!("[capture gap: {missing_bytes} bytes not captured]")
         }
+        EventKind::TcpLost { missing_bytes } => format!(
+            "{missing_bytes} bytes lost before data that arrived (never acknowledged by the receiver)"
+        ),
         EventKind::HttpConnectRequest { target, version } => format!("CONNECT {target} {version}"),
         EventKind::HttpResponse {
             version,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A userspace delay line between two network namespaces (the kernel here has no netem).
 
-    delay.py NS_A DEV_A NS_B DEV_B ONE_WAY_MS [LIFETIME_S]
+    delay.py NS_A DEV_A NS_B DEV_B ONE_WAY_MS [LIFETIME_S [BLACK_HOLE_OVER]]
 
 Creates a TUN device DEV_A inside namespace NS_A and DEV_B inside NS_B (both IP-only, no
 packet-information header), then moves every IP packet read from one to the other after
@@ -10,6 +10,11 @@ delay is a FIFO per direction). The devices exist only while this process runs, 
 it removes them. Bounded: at most 4096 packets wait per direction (beyond that a packet is
 dropped, as a full router queue would), and the process exits after LIFETIME_S seconds
 (default 1800) whatever happens.
+
+With BLACK_HOLE_OVER, IP packets longer than that many bytes are silently dropped, both
+ways: a link with a small MTU whose ICMP "fragmentation needed" never reaches the sender (a
+path-MTU black hole). The senders' devices keep MTU 1500, so their full-size segments die
+here while shorter ones pass.
 
 The lab configures addresses and routes on the devices once they appear; this program only
 moves packets. Python 3.11 has no os.setns, hence ctypes.
@@ -52,12 +57,14 @@ def main():
     ns_a, dev_a, ns_b, dev_b = sys.argv[1:5]
     delay = float(sys.argv[5]) / 1000.0
     lifetime = float(sys.argv[6]) if len(sys.argv) > 6 else 1800.0
+    black_hole_over = int(sys.argv[7]) if len(sys.argv) > 7 else None
     fa = tun(ns_a, dev_a)
     fb = tun(ns_b, dev_b)
     peer = {fa: fb, fb: fa}
     queues = {fa: collections.deque(), fb: collections.deque()}  # keyed by destination fd
     end = time.monotonic() + lifetime
-    print(f"delay: {ns_a}/{dev_a} <-> {ns_b}/{dev_b}, {delay * 1000:.0f} ms each way", flush=True)
+    print(f"delay: {ns_a}/{dev_a} <-> {ns_b}/{dev_b}, {delay * 1000:.0f} ms each way"
+          + (f", packets over {black_hole_over} bytes dropped" if black_hole_over else ""), flush=True)
     while time.monotonic() < end:
         now = time.monotonic()
         due = [q[0][0] for q in queues.values() if q]
@@ -70,6 +77,8 @@ def main():
                     pkt = os.read(fd, 65536)
                 except BlockingIOError:
                     break
+                if black_hole_over is not None and len(pkt) > black_hole_over:
+                    continue
                 q = queues[peer[fd]]
                 if len(q) < QUEUE_MAX:
                     q.append((now + delay, pkt))

@@ -53,7 +53,7 @@ up() {
   $SRVX ip addr add 198.51.100.1/24 dev srv0; $SRVX ip link set srv0 up
   $SRVX ip addr add 192.0.2.1/24 dev srv1; $SRVX ip link set srv1 up
   for a in 3 4 53 54 55; do $SRVX ip addr add 198.51.100.$a/32 dev srv0; done
-  for a in 10 11 12 13 14 15 16 17 18 19 20 21 22 30 31 40 41 42; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
+  for a in 10 11 12 13 14 15 16 17 18 19 20 21 22 23 30 31 40 41 42; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
   # No segmentation/receive offloads: a switch's capture shows wire-sized segments, and the
   # MSS-536 scenario must show the server flight in 536-byte segments, not GRO aggregates.
   for dev in sw0 sw1; do $SWX ethtool -K $dev gro off gso off tso off >/dev/null 2>&1 || true; done
@@ -79,7 +79,7 @@ up() {
     echo "worker_processes 1; pid $WORK/nginx.pid; error_log $WORK/logs/nginx.err;"
     echo "events { worker_connections 64; }"
     echo "http { access_log $WORK/logs/nginx.access; ssl_protocols TLSv1.2 TLSv1.3;"
-    for pair in 10:current 11:old 12:expired 13:future 14:wrongname 15:digicert 16:current; do
+    for pair in 10:current 11:old 12:expired 13:future 14:wrongname 15:digicert 16:current 23:current; do
       ip=${pair%%:*} chain=${pair#*:}
       key=leaf; case $chain in old) key=leaf-old;; expired) key=leaf-expired;; future) key=leaf-future;; wrongname) key=leaf-wrongname;; digicert) key=leaf-dc;; esac
       echo " server { listen 203.0.113.$ip:443 ssl; ssl_certificate $P/chain-$chain.pem; ssl_certificate_key $P/$key.key;"
@@ -150,6 +150,16 @@ SQ
   $SWX ip addr add 192.0.2.50/32 dev dly0; $SWX ip link set dly0 up
   $SWX ip route add 203.0.113.40/30 dev dly0 src 192.0.2.50
   $SRVX ip link set dly1 up; $SRVX ip route add 192.0.2.50/32 dev dly1
+  # A path-MTU black hole in front of nginx on 203.0.113.23: the same forwarder with no
+  # delay, dropping IP packets over 1000 bytes (a small-MTU link whose ICMP "fragmentation
+  # needed" never reaches the server; iptables cannot stand in: a local drop is an error the
+  # server's TCP sees, and it stops sending). Switch side mtu0 (source 192.0.2.51).
+  python3 "$HERE/delay.py" $SW mtu0 $SRV mtu1 0 1800 1000 >"$WORK/logs/blackhole.out" 2>&1 &
+  echo $! > "$WORK/blackhole.pid"
+  for i in $(seq 1 50); do $SWX ip link show mtu0 >/dev/null 2>&1 && $SRVX ip link show mtu1 >/dev/null 2>&1 && break; sleep 0.1; done
+  $SWX ip addr add 192.0.2.51/32 dev mtu0; $SWX ip link set mtu0 up
+  $SWX ip route add 203.0.113.23/32 dev mtu0 src 192.0.2.51
+  $SRVX ip link set mtu1 up; $SRVX ip route add 192.0.2.51/32 dev mtu1
   # SERVFAIL from real software: a DNSSEC-validating dnsmasq on .54 in front of the lab's
   # dnsmasq (.53, unsigned answers) with the real root trust anchor: validation cannot be
   # completed, the answer is SERVFAIL (as a validating resolver behind a broken upstream).
@@ -291,6 +301,9 @@ scenario cert-wrong-name 203.0.113.14 198.51.100.53 \
 scenario tls-no-answer 203.0.113.30 198.51.100.53 \
   $'verdict=failed\nstep=tls\nfinding=tls_timeout\ntshark=tls.handshake.type == 1' \
   "${CURL_BASE[@]}" --max-time 3 $URL
+scenario mtu-blackhole 203.0.113.23 198.51.100.53 \
+  $'verdict=failed\nstep=tls\nfinding=mtu_blackhole\ninterface=mtu0\ntshark=tcp.analysis.lost_segment' \
+  "${CURL_BASE[@]}" $T12 --max-time 3 $URL
 scenario tls-reset-on-sni 203.0.113.31 198.51.100.53 \
   $'verdict=failed\nstep=tls\nfinding=tls_reset\ntshark=tcp.flags.reset == 1 && tcp.srcport == 443' \
   "${CURL_BASE[@]}" $URL
@@ -463,6 +476,8 @@ probe_scenario cert-wrong-name 203.0.113.14 198.51.100.53 $'verdict=failed\nstep
 probe_scenario incomplete-chain 203.0.113.17 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=incomplete_chain'
 probe_scenario tls-version-mismatch 203.0.113.18 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_version_mismatch' --tls-max 1.2
 probe_scenario tls-no-answer 203.0.113.30 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_timeout\ncapture=same' --tls-timeout 2
+# The probe (rustls) only sees no ServerHello; its own capture shows why: mtu_blackhole.
+probe_scenario mtu-blackhole 203.0.113.23 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_timeout\ncapture=step' --tls-timeout 2
 probe_scenario tls-reset-on-sni 203.0.113.31 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_reset\ncapture=same'
 probe_scenario tls-plaintext-answer 203.0.113.19 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_plaintext_answer' https://$R:80/licservice/license
 probe_scenario packet-loss 203.0.113.16 198.51.100.53 $'verdict=ok'
