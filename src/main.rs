@@ -489,8 +489,7 @@ fn probe(args: &ProbeArgs, check: bool) -> Result<u8, String> {
         return Ok(if plan_failed { EXIT_FINDINGS } else { 0 });
     }
     check_binding(&cfg)?;
-    let ports: Vec<u16> = targets.iter().map(|t| t.port).collect();
-    let capture = start_capture(args.capture.as_deref(), &cfg, &ports)?;
+    let capture = start_capture(args.capture.as_deref(), &cfg, &targets)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -765,7 +764,6 @@ fn warn_if_nothing_recognised(log: &licpath::model::SwitchLog) {
     }
 }
 
-/// Fail early on a source binding the kernel refuses: a usage error, not a finding.
 #[cfg(feature = "live-capture")]
 type Capture = Option<licpath::probe::capture::LiveCapture>;
 #[cfg(not(feature = "live-capture"))]
@@ -776,24 +774,25 @@ type Capture = Option<std::convert::Infallible>;
 fn start_capture(
     path: Option<&std::path::Path>,
     cfg: &licpath::probe::ProbeConfig,
-    ports: &[u16],
+    targets: &[licpath::probe::target::Target],
 ) -> Result<Capture, String> {
     use licpath::probe::capture;
     let Some(path) = path else { return Ok(None) };
+    let ports: Vec<u16> = targets.iter().map(|t| t.port).collect();
     // DNS leaving from another interface than the sessions needs both: "any".
     let device = match (&cfg.source_interface, &cfg.dns_source_interface) {
         (Some(s), None) => s.as_str(),
         (Some(s), Some(d)) if s == d => s.as_str(),
         _ => "any",
     };
-    capture::start(path, device, &capture::filter_for(cfg, ports)).map(Some)
+    capture::start(path, device, &capture::filter_for(cfg, &ports)).map(Some)
 }
 
 #[cfg(not(feature = "live-capture"))]
 fn start_capture(
     path: Option<&std::path::Path>,
     _cfg: &licpath::probe::ProbeConfig,
-    _ports: &[u16],
+    _targets: &[licpath::probe::target::Target],
 ) -> Result<Capture, String> {
     match path {
         Some(_) => Err(
@@ -833,6 +832,7 @@ fn finish_capture(capture: Capture, path: Option<&std::path::Path>, rtt: std::ti
 #[cfg(not(feature = "live-capture"))]
 fn finish_capture(_capture: Capture, _path: Option<&std::path::Path>, _rtt: std::time::Duration) {}
 
+/// Fail early on a source binding the kernel refuses: a usage error, not a finding.
 fn check_binding(cfg: &licpath::probe::ProbeConfig) -> Result<(), String> {
     if cfg.source_interface.is_some() || cfg.source_address.is_some() {
         let probe_addr = match cfg.source_address {
@@ -874,8 +874,7 @@ fn tui(args: &TuiArgs) -> Result<u8, String> {
     }
     check_binding(&setup.cfg)?;
     // --capture records the whole live session (every round), stopped when the TUI quits.
-    let ports: Vec<u16> = setup.targets.iter().map(|t| t.port).collect();
-    let capture = start_capture(p.capture.as_deref(), &setup.cfg, &ports)?;
+    let capture = start_capture(p.capture.as_deref(), &setup.cfg, &setup.targets)?;
     let r = licpath::tui::run::run_live(setup.targets, setup.cfg, setup.trust, args.interval);
     finish_capture(capture, p.capture.as_deref(), std::time::Duration::ZERO);
     r?;

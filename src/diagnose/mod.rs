@@ -37,20 +37,15 @@ pub struct DiagnoseConfig {
 }
 
 pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
-    revocation::mark(t);
-    diagnose_dns(t, cfg);
-    let revocation_hosts = revocation::hosts(t);
+    let revocation_hosts = revocation::mark(t);
+    diagnose_dns(t, &revocation_hosts, cfg);
     for c in &mut t.connections {
-        diagnose_connection(c, cfg);
         if c.revocation {
-            // Now with what the URL serves (CRL or OCSP) from the certificates.
+            // With what the URL serves (CRL or OCSP), from the certificates.
             let kind = revocation::named_host(c).and_then(|h| revocation_hosts.get(&h).copied());
-            c.findings = revocation::judge(c, kind, cfg).into_iter().collect();
-            c.verdict = if c.findings.is_empty() {
-                Verdict::Ok
-            } else {
-                Verdict::Failed
-            };
+            revocation::apply(c, kind, cfg);
+        } else {
+            diagnose_connection(c, cfg);
         }
     }
 }
@@ -91,7 +86,11 @@ const DNS_REMEDY: &[&str] = &[
     "ip host smartreceiver.cisco.com <ip>      ! last resort: a static entry goes stale when Cisco's addresses change",
 ];
 
-fn diagnose_dns(t: &mut Timeline, cfg: &DiagnoseConfig) {
+fn diagnose_dns(
+    t: &mut Timeline,
+    revocation_hosts: &std::collections::BTreeMap<String, revocation::Kind>,
+    cfg: &DiagnoseConfig,
+) {
     // Judge per name: one successful answer for a name (A or AAAA) is enough.
     let mut names: Vec<&str> = t.dns.iter().map(|d| d.name.as_str()).collect();
     names.sort_unstable();
@@ -99,7 +98,6 @@ fn diagnose_dns(t: &mut Timeline, cfg: &DiagnoseConfig) {
     // An egress-only capture (SPAN of one direction, `match ... outbound`) cannot show
     // answers: unanswered queries then prove nothing about the DNS server.
     let one_direction = t.connections.iter().any(|c| c.one_direction);
-    let revocation_hosts = revocation::hosts(t);
     let mut out = Vec::new();
     for name in names {
         let exchanges: Vec<&DnsExchange> = t.dns.iter().filter(|d| d.name == name).collect();
@@ -244,12 +242,7 @@ fn ms(ns: i64) -> String {
 /// Diagnoses one connection (its findings, verdict and failing step). Idempotent.
 pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
     if c.revocation {
-        c.findings = revocation::judge(c, None, cfg).into_iter().collect();
-        c.verdict = if c.findings.is_empty() {
-            Verdict::Ok
-        } else {
-            Verdict::Failed
-        };
+        revocation::apply(c, None, cfg);
         return;
     }
     if c.one_direction {

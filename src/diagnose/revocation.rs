@@ -7,33 +7,19 @@
 //! `crl_unreachable`, as a warning: the licensing path itself may be fine.
 
 use super::{DiagnoseConfig, ev, finding};
+pub use crate::flow::app::RevocationKind as Kind;
+use crate::flow::app::revocation_urls_of;
 pub use crate::flow::app::{named_host, revocation_hosts_of, url_host};
 use crate::model::*;
 use std::collections::BTreeMap;
-
-/// What a revocation URL is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Crl,
-    Ocsp,
-}
 
 /// The revocation URLs of every certificate seen on these connections, by URL
 /// (deduplicated, in a stable order), with what each is for.
 pub fn urls(connections: &[Connection]) -> BTreeMap<String, Kind> {
     let mut out = BTreeMap::new();
     for c in connections {
-        for e in &c.events {
-            if let EventKind::TlsCertificate { certificates } = &e.kind {
-                for cert in certificates {
-                    for u in &cert.crl_urls {
-                        out.entry(u.clone()).or_insert(Kind::Crl);
-                    }
-                    for u in &cert.ocsp_urls {
-                        out.entry(u.clone()).or_insert(Kind::Ocsp);
-                    }
-                }
-            }
+        for (u, kind) in revocation_urls_of(&c.events) {
+            out.entry(u.clone()).or_insert(kind);
         }
     }
     out
@@ -53,17 +39,30 @@ pub fn hosts(t: &Timeline) -> BTreeMap<String, Kind> {
     out
 }
 
-/// Marks the connections that fetch a revocation URL (never a licensing connection).
-pub fn mark(t: &mut Timeline) {
+/// Marks the connections that fetch a revocation URL (never a licensing connection), and
+/// returns the revocation hosts ([`hosts`]) for the rules that follow.
+pub fn mark(t: &mut Timeline) -> BTreeMap<String, Kind> {
     let hosts = hosts(t);
     if hosts.is_empty() {
-        return;
+        return hosts;
     }
     for c in t.connections.iter_mut().filter(|c| !c.licensing) {
         if named_host(c).is_some_and(|h| hosts.contains_key(&h)) {
             c.revocation = true;
         }
     }
+    hosts
+}
+
+/// Judges a revocation fetch: its findings and verdict. `kind` is what the certificates
+/// say its host serves; without it, the request decides (a `.crl` path).
+pub fn apply(c: &mut Connection, kind: Option<Kind>, cfg: &DiagnoseConfig) {
+    c.findings = judge(c, kind, cfg).into_iter().collect();
+    c.verdict = if c.findings.is_empty() {
+        Verdict::Ok
+    } else {
+        Verdict::Failed
+    };
 }
 
 const EXPLANATION: &str = "A switch that checks revocation (revocation-check crl or ocsp on the trustpoint; SLA-TrustPoint has 'revocation-check crl' by default) fetches this URL while it validates the chain, over plain HTTP, and stalls or fails when it cannot (%PKI-3-CRL_FETCH_FAIL, 'Waiting for reply'). The licensing path itself may be fine: this matters when revocation checking is on.";

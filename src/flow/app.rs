@@ -318,9 +318,16 @@ pub fn url_host(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
-/// The revocation hosts (CRL distribution points, OCSP responders) named by the
-/// certificates of these events.
-pub fn revocation_hosts_of(events: &[Event]) -> impl Iterator<Item = String> + '_ {
+/// What a revocation URL is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationKind {
+    Crl,
+    Ocsp,
+}
+
+/// The revocation URLs (CRL distribution points, OCSP responders) named by the
+/// certificates of these events, with what each is for.
+pub fn revocation_urls_of(events: &[Event]) -> impl Iterator<Item = (&String, RevocationKind)> {
     events
         .iter()
         .filter_map(|e| match &e.kind {
@@ -328,8 +335,15 @@ pub fn revocation_hosts_of(events: &[Event]) -> impl Iterator<Item = String> + '
             _ => None,
         })
         .flatten()
-        .flat_map(|c| c.crl_urls.iter().chain(&c.ocsp_urls))
-        .filter_map(|u| url_host(u))
+        .flat_map(|c| {
+            let crl = c.crl_urls.iter().map(|u| (u, RevocationKind::Crl));
+            crl.chain(c.ocsp_urls.iter().map(|u| (u, RevocationKind::Ocsp)))
+        })
+}
+
+/// The hosts of those URLs.
+pub fn revocation_hosts_of(events: &[Event]) -> impl Iterator<Item = String> + '_ {
+    revocation_urls_of(events).filter_map(|(u, _)| url_host(u))
 }
 
 /// The host a connection talks to by name (lower case): the `Host` of a plain HTTP

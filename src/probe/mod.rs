@@ -147,10 +147,7 @@ async fn revocation_fetches(
         next_id += 1;
         // Each URL resolves and connects on its own: the step costs one fetch, not the sum.
         set.spawn(async move {
-            let (connect_host, connect_port, via_proxy) = match &cfg.proxy {
-                Some((h, p)) => (h.clone(), *p, true),
-                None => (t.host.clone(), t.port, false),
-            };
+            let (connect_host, connect_port, via_proxy) = first_hop(&cfg, &t);
             let (mut dns, mut notes) = (Vec::new(), Vec::new());
             let addrs = addresses(&connect_host, &cfg, &servers, false, &mut dns, &mut notes).await;
             // One address is enough to say whether the URL can be fetched.
@@ -175,6 +172,14 @@ async fn revocation_fetches(
     out.sort_by_key(|c| c.id);
     dns_out.sort_by_key(|d| d.query_ns);
     out
+}
+
+/// Where the TCP connection goes (host, port) and whether that is the proxy.
+fn first_hop(cfg: &ProbeConfig, target: &Target) -> (String, u16, bool) {
+    match &cfg.proxy {
+        Some((h, p)) => (h.clone(), *p, true),
+        None => (target.host.clone(), target.port, false),
+    }
 }
 
 /// The trust profile that judges `target`'s chain.
@@ -203,10 +208,7 @@ pub async fn probe_target(
         .map(|s| s.to_string())
         .chain(std::iter::once(target.host.clone()))
         .collect();
-    let (connect_host, connect_port, via_proxy) = match &cfg.proxy {
-        Some((h, p)) => (h.clone(), *p, true),
-        None => (target.host.clone(), target.port, false),
-    };
+    let (connect_host, connect_port, via_proxy) = first_hop(&cfg, target);
     let addrs = addresses(&connect_host, &cfg, &servers, true, &mut dns_ex, &mut notes).await;
     let dcfg = Arc::new(DiagnoseConfig {
         now_unix,
