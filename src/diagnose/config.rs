@@ -1,8 +1,7 @@
 //! Known misconfigurations in what the switch is told to do (`probe --from-config`):
 //! findings with the shared codes, each pointing at the configuration it comes from.
 
-use crate::ios::config::SwitchConfig;
-use crate::ios::plan::{CSLU_DISCOVERY_URL, ProbePlan, same_vrf};
+use crate::model::switch::{CSLU_DISCOVERY_URL, ProbePlan, SwitchConfig, same_vrf};
 use crate::model::*;
 use crate::probe::target::{Scheme, parse_url};
 

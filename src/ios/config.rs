@@ -3,96 +3,9 @@
 //! lines that do not matter are skipped, never fatal; several outputs pasted into one file
 //! are fine. What the lines mean for the probe plan is decided in `ios::plan`.
 
-use std::net::IpAddr;
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SwitchConfig {
-    /// `license smart transport X` (`smart`, `callhome`, `cslu`, `off`, `automatic`).
-    pub transport: Option<String>,
-    /// `license smart url smart URL` (or the older `license smart url URL`).
-    pub smart_url: Option<String>,
-    /// `license smart url cslu URL`.
-    pub cslu_url: Option<String>,
-    /// `license smart url default` was given.
-    pub url_default: bool,
-    pub proxy_address: Option<String>,
-    pub proxy_port: Option<u16>,
-    /// `license smart vrf X`.
-    pub vrf: Option<String>,
-    /// `[no] license smart server-identity-check`; `None` = not said (on by default).
-    pub server_identity_check: Option<bool>,
-    pub name_servers: Vec<NameServer>,
-    /// `no ip domain lookup` / `no ip domain-lookup`.
-    pub domain_lookup_disabled: bool,
-    /// `ip domain lookup [vrf X] source-interface IF`.
-    pub domain_lookup_source: Vec<(Option<String>, String)>,
-    /// `ip http client source-interface IF`.
-    pub http_client_source: Option<String>,
-    pub hosts: Vec<StaticHost>,
-    pub service_call_home: bool,
-    pub call_home: Option<CallHome>,
-    pub trustpoints: Vec<Trustpoint>,
-    /// `show license status` / tech support "Transport:" section.
-    pub status: Option<StatusTransport>,
-    /// `version 17.9` (running-config) or `Cisco IOS XE Software, Version 17.09.04a`.
-    pub version: Option<String>,
-    /// Lines that were recognised, for "what did you read" output.
-    pub lines_used: u64,
-    /// Some running-config line was seen (not only `show license status`): absences
-    /// (no name server, ...) mean something only then.
-    pub running_config: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NameServer {
-    pub vrf: Option<String>,
-    pub addr: IpAddr,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaticHost {
-    pub vrf: Option<String>,
-    pub name: String,
-    pub addrs: Vec<IpAddr>,
-    pub line: u64,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CallHome {
-    /// `http-proxy "host" port N`.
-    pub http_proxy: Option<(String, u16)>,
-    pub vrf: Option<String>,
-    pub source_interface: Option<String>,
-    pub profiles: Vec<CallHomeProfile>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CallHomeProfile {
-    pub name: String,
-    /// `active` is the default; `no active` turns a profile off.
-    pub active: bool,
-    /// `destination address http URL`.
-    pub urls: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Trustpoint {
-    pub name: String,
-    /// `revocation-check crl none` → ["crl", "none"].
-    pub revocation_check: Vec<String>,
-}
-
-/// The "Transport:" section of `show license status`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StatusTransport {
-    pub kind: Option<String>,
-    pub url: Option<String>,
-    pub cslu_address: Option<String>,
-    pub proxy_address: Option<String>,
-    pub proxy_port: Option<String>,
-    pub vrf: Option<String>,
-    pub server_identity_check: Option<bool>,
-}
+pub use crate::model::switch::{
+    CallHome, CallHomeProfile, NameServer, StaticHost, StatusTransport, SwitchConfig, Trustpoint,
+};
 
 fn unquote(s: &str) -> String {
     s.trim().trim_matches('"').to_string()
@@ -222,16 +135,22 @@ pub fn parse_config(text: &str) -> SwitchConfig {
             ["no", "ip", "domain", "lookup"] | ["no", "ip", "domain-lookup"] => {
                 c.domain_lookup_disabled = true
             }
-            ["ip", "domain", "lookup", "vrf", _, "source-interface", ..]
-            | ["ip", "domain-lookup", "vrf", _, "source-interface", ..] => {
-                let iface = words[6..].concat();
-                c.domain_lookup_source
-                    .push((Some(words[4].to_string()), iface));
-            }
-            ["ip", "domain", "lookup", "source-interface", ..]
-            | ["ip", "domain-lookup", "source-interface", ..] => {
-                let at = if l[1] == "domain" { 4 } else { 3 };
-                c.domain_lookup_source.push((None, words[at..].concat()));
+            ["ip", "domain", "lookup", rest @ ..] | ["ip", "domain-lookup", rest @ ..] => {
+                // The two spellings differ by one word: index from where the options start.
+                let at = words.len() - rest.len();
+                let opts = words.get(at..).unwrap_or_default();
+                match rest {
+                    ["vrf", _, "source-interface", iface @ ..] if !iface.is_empty() => {
+                        let vrf = opts.get(1).map(|v| v.to_string());
+                        c.domain_lookup_source
+                            .push((vrf, opts.get(3..).unwrap_or_default().concat()));
+                    }
+                    ["source-interface", iface @ ..] if !iface.is_empty() => {
+                        c.domain_lookup_source
+                            .push((None, opts.get(1..).unwrap_or_default().concat()));
+                    }
+                    _ => continue,
+                }
             }
             ["ip", "http", "client", "source-interface", ..] => {
                 c.http_client_source = Some(words[4..].concat())
@@ -322,5 +241,39 @@ fn block_line(c: &mut SwitchConfig, block: &mut Block, l: &[&str], words: &[&str
             true
         }
         Block::None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_lookup_source_both_spellings_and_short_lines() {
+        // Issue 13 item 5: the hyphenated spelling indexed past a 5-word line.
+        for short in [
+            "ip domain-lookup vrf Mgmt source-interface",
+            "ip domain lookup vrf Mgmt source-interface",
+            "ip domain-lookup source-interface",
+            "ip domain-lookup vrf",
+        ] {
+            let c = parse_config(short);
+            assert!(c.domain_lookup_source.is_empty(), "{short}: {c:?}");
+        }
+        let c = parse_config(
+            "ip domain-lookup vrf Mgmt-vrf source-interface GigabitEthernet0/0\n\
+             ip domain lookup vrf blue source-interface Vlan 10\n\
+             ip domain-lookup source-interface Loopback0\n\
+             ip domain lookup source-interface Vlan20\n",
+        );
+        assert_eq!(
+            c.domain_lookup_source,
+            vec![
+                (Some("Mgmt-vrf".into()), "GigabitEthernet0/0".into()),
+                (Some("blue".into()), "Vlan10".into()),
+                (None, "Loopback0".into()),
+                (None, "Vlan20".into()),
+            ]
+        );
     }
 }

@@ -4,6 +4,9 @@
 //! `diagnose::config` and `diagnose::logs`.
 
 pub mod config;
+pub mod error;
 pub mod logs;
 pub mod plan;
 pub mod time;
+
+pub use error::{IosTextError, decode_text};

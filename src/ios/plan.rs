@@ -4,14 +4,13 @@
 //! `diagnose::config`, not here.
 
 use super::config::SwitchConfig;
+use super::error::IosTextError;
+pub use crate::model::switch::{
+    Binding, CALLHOME_DEFAULT_URL, CSLU_DISCOVERY_URL, PlanTarget, ProbePlan, SMART_DEFAULT_URL,
+    same_vrf,
+};
 use crate::probe::target::parse_url;
-use serde::Serialize;
 use std::net::IpAddr;
-
-pub const SMART_DEFAULT_URL: &str = "https://smartreceiver.cisco.com/licservice/license";
-pub const CSLU_DISCOVERY_URL: &str = "http://cslu-local:8182/cslu/v1/pi";
-pub const CALLHOME_DEFAULT_URL: &str =
-    "https://tools.cisco.com/its/service/oddce/services/DDCEService";
 
 /// Switch interface or VRF name → local interface (or Linux VRF device), from `--map`.
 #[derive(Debug, Clone, Default)]
@@ -19,18 +18,14 @@ pub struct InterfaceMap(pub Vec<(String, String)>);
 
 impl InterfaceMap {
     /// `Vlan10=eth1` pairs; the switch side may be abbreviated (`Gi1/0/1`).
-    pub fn parse(items: &[String]) -> Result<Self, String> {
+    pub fn parse(items: &[String]) -> Result<Self, IosTextError> {
         let mut v = Vec::new();
         for it in items {
             match it.split_once('=') {
                 Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
                     v.push((a.trim().to_string(), b.trim().to_string()))
                 }
-                _ => {
-                    return Err(format!(
-                        "--map '{it}': expected SWITCH-INTERFACE=LOCAL-INTERFACE, e.g. Vlan10=eth1"
-                    ));
-                }
+                _ => return Err(IosTextError::BadMap { item: it.clone() }),
             }
         }
         Ok(InterfaceMap(v))
@@ -61,57 +56,6 @@ pub fn same_interface(a: &str, b: &str) -> bool {
         return ta == tb && na == nb;
     }
     ta.starts_with(&tb) || tb.starts_with(&ta)
-}
-
-/// VRF names compare without case; `None` is the global table.
-pub fn same_vrf(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-        (None, None) => true,
-        _ => false,
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanTarget {
-    /// `smart`, `callhome`, `cslu`.
-    pub label: String,
-    pub url: String,
-    /// Where the URL came from, in words.
-    pub origin: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Binding {
-    /// The switch's interface or VRF.
-    pub switch: String,
-    /// What it maps to here (`--map`), if anything.
-    pub local: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ProbePlan {
-    pub transport: String,
-    pub targets: Vec<PlanTarget>,
-    /// `host:port`.
-    pub proxy: Option<String>,
-    pub vrf: Option<String>,
-    pub dns_servers: Vec<IpAddr>,
-    /// Static `ip host` entries that apply (replace DNS for these names).
-    pub resolve: Vec<(String, IpAddr)>,
-    /// The interface the HTTPS connection leaves from.
-    pub source: Option<Binding>,
-    /// The interface DNS queries leave from.
-    pub dns_source: Option<Binding>,
-    pub server_identity_check: bool,
-    pub ios_version: Option<String>,
-    /// The trustpoint that checks revocation strictly (`revocation-check crl` or `ocsp`
-    /// without a final `none`, which would let an unreachable server pass) and its
-    /// methods: the switch then needs them before it trusts CSSM. SLA-TrustPoint, the one
-    /// that validates CSSM, is preferred.
-    pub revocation_check: Option<(String, Vec<String>)>,
-    /// Plain statements about how the plan was derived.
-    pub notes: Vec<String>,
 }
 
 fn norm_transport(t: &str) -> String {
@@ -287,7 +231,7 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
         server_identity_check,
         ios_version: c.version.clone(),
         revocation_check: {
-            let strict = |tp: &&crate::ios::config::Trustpoint| {
+            let strict = |tp: &&crate::model::switch::Trustpoint| {
                 !tp.revocation_check.is_empty() && !tp.revocation_check.iter().any(|m| m == "none")
             };
             c.trustpoints

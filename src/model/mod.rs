@@ -5,6 +5,8 @@
 //! the TUI only read it. Pure data: no I/O, no clock reads. Times are nanoseconds since
 //! the Unix epoch as seen by whoever recorded them (the capture's clock, or the prober's).
 
+pub mod switch;
+
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 

@@ -1,0 +1,77 @@
+//! The one error type of the switch-text readers. Reading text never fails on content
+//! (unknown lines are skipped); these are the inputs that are not switch text at all, and
+//! the user's own mistakes (a malformed `--map`). Every message names the input and what
+//! was expected.
+
+/// Largest text accepted from a terminal paste or a file: far above any `show tech`.
+pub const MAX_TEXT_BYTES: u64 = 64 << 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IosTextError {
+    /// Local: a `--map` item without `=` or with an empty side.
+    #[error("--map '{item}': expected SWITCH-INTERFACE=LOCAL-INTERFACE, e.g. Vlan10=eth1")]
+    BadMap { item: String },
+    /// The input is larger than [`MAX_TEXT_BYTES`].
+    #[error("{file}: larger than 64 MiB: not text pasted from a switch")]
+    TooLarge { file: String },
+    /// NUL bytes: a capture or an archive, not text.
+    #[error(
+        "{file}: binary data, not text from the switch (a capture goes to 'licpath analyze FILE')"
+    )]
+    Binary { file: String },
+    /// Text, but none of the configuration or status lines `--from-config` reads.
+    #[error(
+        "{file}: no licensing configuration found (expected show running-config, show license status or show license tech support)"
+    )]
+    NoConfiguration { file: String },
+    /// `--trust-store` text that holds neither PEM nor `show crypto pki trustpool` output.
+    #[error(
+        "{file}: no certificate found (expected PEM or the output of show crypto pki trustpool)"
+    )]
+    NoCertificate { file: String },
+}
+
+/// The command-line layer still reports errors as one-line strings.
+impl From<IosTextError> for String {
+    fn from(e: IosTextError) -> String {
+        e.to_string()
+    }
+}
+
+/// Bytes read from a file or a paste → text: refuses binary data and oversized input,
+/// replaces invalid UTF-8 (switch output is ASCII; a terminal may add anything).
+pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String, IosTextError> {
+    if bytes.len() as u64 > MAX_TEXT_BYTES {
+        return Err(IosTextError::TooLarge { file: file.into() });
+    }
+    if bytes.iter().take(4096).filter(|&&b| b == 0).count() > 8 {
+        return Err(IosTextError::Binary { file: file.into() });
+    }
+    Ok(String::from_utf8_lossy(bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_binary_and_messages() {
+        assert_eq!(
+            decode_text("a", b"show version\r\n").unwrap(),
+            "show version\r\n"
+        );
+        let bin = [0u8; 64];
+        let e = decode_text("cap.pcap", &bin).unwrap_err();
+        assert_eq!(
+            e,
+            IosTextError::Binary {
+                file: "cap.pcap".into()
+            }
+        );
+        assert!(String::from(e).starts_with("cap.pcap: binary data"));
+        let e = IosTextError::BadMap {
+            item: "Vlan10".into(),
+        };
+        assert!(e.to_string().contains("SWITCH-INTERFACE=LOCAL-INTERFACE"));
+    }
+}

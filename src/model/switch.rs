@@ -1,0 +1,152 @@
+//! The switch's own configuration and the plan derived from it, as data: what
+//! `show running-config` / `show license status` say ([`SwitchConfig`]) and what the switch
+//! would do with it ([`ProbePlan`]). Diagnosis reads these; the text parsing that fills
+//! them lives in `ios`, which the core does not import. Pure data, no I/O.
+
+use serde::Serialize;
+use std::net::IpAddr;
+
+pub const SMART_DEFAULT_URL: &str = "https://smartreceiver.cisco.com/licservice/license";
+pub const CSLU_DISCOVERY_URL: &str = "http://cslu-local:8182/cslu/v1/pi";
+pub const CALLHOME_DEFAULT_URL: &str =
+    "https://tools.cisco.com/its/service/oddce/services/DDCEService";
+
+/// VRF names compare without case; `None` is the global table.
+pub fn same_vrf(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SwitchConfig {
+    /// `license smart transport X` (`smart`, `callhome`, `cslu`, `off`, `automatic`).
+    pub transport: Option<String>,
+    /// `license smart url smart URL` (or the older `license smart url URL`).
+    pub smart_url: Option<String>,
+    /// `license smart url cslu URL`.
+    pub cslu_url: Option<String>,
+    /// `license smart url default` was given.
+    pub url_default: bool,
+    pub proxy_address: Option<String>,
+    pub proxy_port: Option<u16>,
+    /// `license smart vrf X`.
+    pub vrf: Option<String>,
+    /// `[no] license smart server-identity-check`; `None` = not said (on by default).
+    pub server_identity_check: Option<bool>,
+    pub name_servers: Vec<NameServer>,
+    /// `no ip domain lookup` / `no ip domain-lookup`.
+    pub domain_lookup_disabled: bool,
+    /// `ip domain lookup [vrf X] source-interface IF`.
+    pub domain_lookup_source: Vec<(Option<String>, String)>,
+    /// `ip http client source-interface IF`.
+    pub http_client_source: Option<String>,
+    pub hosts: Vec<StaticHost>,
+    pub service_call_home: bool,
+    pub call_home: Option<CallHome>,
+    pub trustpoints: Vec<Trustpoint>,
+    /// `show license status` / tech support "Transport:" section.
+    pub status: Option<StatusTransport>,
+    /// `version 17.9` (running-config) or `Cisco IOS XE Software, Version 17.09.04a`.
+    pub version: Option<String>,
+    /// Lines that were recognised, for "what did you read" output.
+    pub lines_used: u64,
+    /// Some running-config line was seen (not only `show license status`): absences
+    /// (no name server, ...) mean something only then.
+    pub running_config: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameServer {
+    pub vrf: Option<String>,
+    pub addr: IpAddr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticHost {
+    pub vrf: Option<String>,
+    pub name: String,
+    pub addrs: Vec<IpAddr>,
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallHome {
+    /// `http-proxy "host" port N`.
+    pub http_proxy: Option<(String, u16)>,
+    pub vrf: Option<String>,
+    pub source_interface: Option<String>,
+    pub profiles: Vec<CallHomeProfile>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallHomeProfile {
+    pub name: String,
+    /// `active` is the default; `no active` turns a profile off.
+    pub active: bool,
+    /// `destination address http URL`.
+    pub urls: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trustpoint {
+    pub name: String,
+    /// `revocation-check crl none` → ["crl", "none"].
+    pub revocation_check: Vec<String>,
+}
+
+/// The "Transport:" section of `show license status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusTransport {
+    pub kind: Option<String>,
+    pub url: Option<String>,
+    pub cslu_address: Option<String>,
+    pub proxy_address: Option<String>,
+    pub proxy_port: Option<String>,
+    pub vrf: Option<String>,
+    pub server_identity_check: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanTarget {
+    /// `smart`, `callhome`, `cslu`.
+    pub label: String,
+    pub url: String,
+    /// Where the URL came from, in words.
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Binding {
+    /// The switch's interface or VRF.
+    pub switch: String,
+    /// What it maps to here (`--map`), if anything.
+    pub local: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbePlan {
+    pub transport: String,
+    pub targets: Vec<PlanTarget>,
+    /// `host:port`.
+    pub proxy: Option<String>,
+    pub vrf: Option<String>,
+    pub dns_servers: Vec<IpAddr>,
+    /// Static `ip host` entries that apply (replace DNS for these names).
+    pub resolve: Vec<(String, IpAddr)>,
+    /// The interface the HTTPS connection leaves from.
+    pub source: Option<Binding>,
+    /// The interface DNS queries leave from.
+    pub dns_source: Option<Binding>,
+    pub server_identity_check: bool,
+    pub ios_version: Option<String>,
+    /// The trustpoint that checks revocation strictly (`revocation-check crl` or `ocsp`
+    /// without a final `none`, which would let an unreachable server pass) and its
+    /// methods: the switch then needs them before it trusts CSSM. SLA-TrustPoint, the one
+    /// that validates CSSM, is preferred.
+    pub revocation_check: Option<(String, Vec<String>)>,
+    /// Plain statements about how the plan was derived.
+    pub notes: Vec<String>,
+}
