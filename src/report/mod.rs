@@ -1,6 +1,7 @@
 //! Reports: text for people, JSON for scripts. Printers write to any `io::Write`; they
 //! read only the model.
 
+pub mod annotate;
 pub mod json;
 pub mod text;
 
