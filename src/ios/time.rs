@@ -6,7 +6,7 @@
 //! - `show license tech support`: `Nov 08 00:54:06 2020 UTC`;
 //! - a syslog server's own prefix before the switch's (the first stamp wins).
 
-use crate::wire::http::days_from_civil;
+use crate::model::time::days_since_epoch;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogTime {
@@ -71,7 +71,7 @@ impl LogTime {
                 0
             }
         };
-        let days = days_from_civil(year, self.month, self.day);
+        let days = days_since_epoch(year, self.month, self.day)?;
         let secs = days * 86_400 + self.hour * 3600 + self.minute * 60 + self.second - offset;
         Some((secs.checked_mul(1_000_000_000)? + self.nanos, inferred))
     }
