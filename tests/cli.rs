@@ -448,6 +448,29 @@ fn probe_usage_errors_exit_2_with_one_line() {
     }
 }
 
+#[test]
+fn tui_refuses_the_flags_it_would_ignore() {
+    // The TUI has no JSON output and no plan-only mode: clap refuses these flags instead
+    // of the TUI silently dropping them (before, they were accepted and ignored).
+    for flag in ["--json", "--plan-only"] {
+        let o = licpath(&["tui", flag, "smart"]);
+        assert_eq!(o.status.code(), Some(2), "{flag}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains(&format!("unexpected argument '{flag}'")),
+            "{flag}: {e}"
+        );
+    }
+    // Flags the TUI does use are still accepted (it then wants a terminal).
+    let o = licpath(&["tui", "--proxy", "proxy.example:80", "--interval", "5"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("tui needs a terminal"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 fn json_value(args: &[&str]) -> (serde_json::Value, i32) {
     let o = licpath(args);
     let v = serde_json::from_slice(&o.stdout)

@@ -1,0 +1,163 @@
+//! `licpath analyze`: capture files and the switch's logs into reports.
+
+use super::args::AnalyzeArgs;
+use super::error::{CliError, written};
+use super::input::{diagnose_config, read_text_file};
+use super::{EXIT_FINDINGS, color_of, now_unix};
+use crate::flow::AnalyzeConfig;
+use crate::model::{Source, SwitchLog, Timeline};
+use crate::pipeline::analyze_file;
+use crate::report::{self, OverallVerdict, json, text};
+use std::io::Write;
+
+/// One analysed input: its name, its format, its timeline.
+type Analysed = (String, &'static str, Timeline);
+
+pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
+    let dcfg = diagnose_config(&args.trust, args.trust.ios_version)?;
+    let acfg = analyze_config(args);
+    let mut results: Vec<Analysed> = Vec::new();
+    for path in &args.files {
+        let name = path.display().to_string();
+        let (timeline, summary) =
+            analyze_file(path, &acfg, &dcfg).map_err(|e| CliError::Capture(e.to_string()))?;
+        if summary.truncated {
+            eprintln!(
+                "licpath: warning: {name}: the file ends inside a record (truncated capture); results are partial"
+            );
+        }
+        if let Some(why) = &summary.corrupt {
+            eprintln!("licpath: warning: {name}: stopped reading: {why}; results are partial");
+        }
+        results.push((name, summary.format, timeline));
+    }
+    if !args.logs.is_empty() {
+        let inputs = args
+            .logs
+            .iter()
+            .map(|p| Ok((p.display().to_string(), read_text_file(p)?)))
+            .collect::<Result<Vec<_>, CliError>>()?;
+        add_logs(&mut results, &inputs, args.clock_offset);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    written(if args.output.json {
+        let reports = results
+            .iter()
+            .map(|(n, f, t)| json::report(n, f, t))
+            .collect();
+        json::write_json(&mut out, "analyze", "completed", reports, None)
+    } else {
+        let color = color_of(args.output.color);
+        results.iter().try_for_each(|(n, f, t)| {
+            text::write_text(&mut out, n, f, t, color).and_then(|_| writeln!(out))
+        })
+    })?;
+    let verdict = json::combine(results.iter().map(|(_, _, t)| report::overall_verdict(t)));
+    Ok(if verdict == OverallVerdict::Failed {
+        EXIT_FINDINGS
+    } else {
+        0
+    })
+}
+
+/// `--all` and `--host`: which connections concern licensing.
+fn analyze_config(args: &AnalyzeArgs) -> AnalyzeConfig {
+    let mut acfg = AnalyzeConfig {
+        all: args.all,
+        ..AnalyzeConfig::default()
+    };
+    acfg.names.extend(
+        args.hosts
+            .iter()
+            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase()),
+    );
+    acfg
+}
+
+/// `--logs`: alone, the logs become one timeline of their own; with captures, they are
+/// lined up with each capture's connections (`clock_offset_s`: the switch clock minus the
+/// capture's, estimated when absent).
+fn add_logs(results: &mut Vec<Analysed>, inputs: &[(String, String)], clock_offset_s: Option<f64>) {
+    let offset = clock_offset_s.map(|s| (s * 1e9) as i64);
+    if results.is_empty() {
+        let names: Vec<String> = inputs.iter().map(|(n, _)| n.clone()).collect();
+        let mut t = Timeline::empty(Source::Logs {
+            files: names.clone(),
+        });
+        let year = report::format_utc(now_unix() * 1_000_000_000)[..4]
+            .parse()
+            .ok();
+        let mut log = crate::ios::logs::read_logs(inputs, year);
+        for e in &mut log.entries {
+            e.time_ns = e.switch_time_ns;
+        }
+        t.start_ns = log.entries.iter().filter_map(|e| e.time_ns).min();
+        t.end_ns = log.entries.iter().filter_map(|e| e.time_ns).max();
+        t.findings = crate::diagnose::logs::log_findings(&log);
+        warn_if_nothing_recognised(&log);
+        t.switch_log = Some(log);
+        results.push((names.join(", "), "switch log", t));
+    } else {
+        for (_, _, t) in results.iter_mut() {
+            let year = t
+                .start_ns
+                .and_then(|s| report::format_utc(s)[..4].parse().ok());
+            let mut log = crate::ios::logs::read_logs(inputs, year);
+            crate::diagnose::logs::correlate(&mut log, t, offset);
+            t.findings.extend(crate::diagnose::logs::log_findings(&log));
+            t.switch_log = Some(log);
+        }
+        if let Some((_, _, t)) = results.first()
+            && let Some(log) = &t.switch_log
+        {
+            warn_if_nothing_recognised(log);
+        }
+    }
+}
+
+fn warn_if_nothing_recognised(log: &SwitchLog) {
+    if log.entries.is_empty() {
+        eprintln!(
+            "licpath: warning: {}: no licensing message recognised in {} line(s) (SMART_LIC, CALL_HOME, PKI, SAEVT_, tech-support statistics)",
+            log.files.join(", "),
+            log.lines_read
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::args::{Cli, Command};
+    use clap::Parser;
+
+    fn args(a: &[&str]) -> AnalyzeArgs {
+        match Cli::parse_from(std::iter::once("licpath").chain(a.iter().copied())).command {
+            Command::Analyze(a) => a,
+            _ => panic!("not analyze"),
+        }
+    }
+
+    #[test]
+    fn host_names_are_normalised() {
+        let a = args(&["analyze", "--host", " OnPrem.Example.com. ", "x.pcap"]);
+        let c = analyze_config(&a);
+        assert!(c.names.iter().any(|n| n == "onprem.example.com"));
+        assert!(!c.all);
+        assert!(analyze_config(&args(&["analyze", "--all", "x.pcap"])).all);
+    }
+
+    #[test]
+    fn logs_alone_make_one_timeline() {
+        let line = "*Nov 22 13:52:16.474: %SMART_LIC-3-COMM_FAILED: Communications failure with the Cisco Smart License Utility (CSLU) : Unable to resolve server hostname/domain name\n";
+        let mut results = Vec::new();
+        add_logs(&mut results, &[("show-log.txt".into(), line.into())], None);
+        assert_eq!(results.len(), 1);
+        let (name, format, t) = &results[0];
+        assert_eq!((name.as_str(), *format), ("show-log.txt", "switch log"));
+        assert_eq!(t.switch_log.as_ref().map(|l| l.entries.len()), Some(1));
+        assert!(!t.findings.is_empty());
+        assert!(t.start_ns.is_some());
+    }
+}

@@ -1,0 +1,377 @@
+//! The command line's flags, each documented once: `--help` (and later the man page and
+//! completions) come from these definitions. Flags shared by subcommands live in one
+//! struct flattened where they apply, so a subcommand refuses the flags it would ignore.
+//! Nothing here touches the OS; value parsers are pure.
+
+use crate::diagnose::trust::IosVersion;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "licpath",
+    version,
+    about = "Why can't a Cisco switch reach Cisco licensing? Proof from the packets.",
+    long_about = "licpath reconstructs the path a Catalyst switch takes to Cisco Smart Licensing \
+(DNS -> TCP -> HTTP CONNECT -> TLS) from packet captures, names the step that failed with \
+evidence, and prints the IOS XE configuration that fixes it.\n\n\
+Exit codes: 0 = no error finding, 1 = error findings, 2 = unusable input or usage error.",
+    after_help = "Examples:\n  licpath analyze flash-export.pcap\n  licpath analyze --json capture.pcapng > report.json\n  licpath analyze --ios-version 17.3.2 --host onprem.example.com capture.pcap"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyse capture files (.pcap, .pcapng, optionally gzipped; detected by content).
+    Analyze(AnalyzeArgs),
+    /// Do from this host what the switch does (DNS, TCP, CONNECT, TLS, HTTP) and report
+    /// each step with timings, evidence and the IOS XE fix.
+    #[command(after_help = PROBE_EXAMPLES)]
+    Probe(ProbeArgs),
+    /// Like probe, one line per target (OK, or FAIL with step, finding code and summary),
+    /// for scripts and monitoring. Exit 0 when every target succeeded, 1 when any failed.
+    #[command(after_help = PROBE_EXAMPLES)]
+    Check(ProbeArgs),
+    /// Terminal UI. With a capture file: browse its connections (ladder, events, findings).
+    /// Otherwise: live mode, re-probing the targets every --interval seconds like mtr;
+    /// takes every probe option (--from-config, --proxy, --dns-server, ...).
+    #[command(after_help = TUI_EXAMPLES)]
+    Tui(TuiArgs),
+}
+
+const TUI_EXAMPLES: &str = "Examples:\n  \
+licpath tui captures/ssl-interception-tls12.pcap      # browse a capture\n  \
+licpath tui --interval 10 --proxy proxy.example.com:80  # live, smart transport\n  \
+licpath tui --from-config show-run.txt --map Vlan10=eth1\n\n\
+Keys: ? shows them all; q quits. NO_COLOR turns colour off.";
+
+const PROBE_EXAMPLES: &str = "Targets: smart (default), callhome, cslu[@HOST], or a URL such as \
+https://onprem.example.com/cslu/v1/pi/VA-1. Presets live in probes/ (embedded); add your own \
+as NAME.probe files in ~/.config/licpath/probes or --presets DIR.\n\n\
+Examples:\n  \
+licpath probe                                   # smart transport, system resolver\n  \
+licpath probe --dns-server 10.0.0.53 --proxy proxy.example.com:80\n  \
+licpath probe --source-interface eth1 --ios-version 17.3.2 callhome\n  \
+licpath probe --trust-store trustpool.pem --resolve smartreceiver.cisco.com=10.9.9.9\n  \
+licpath check --json smart callhome > result.json\n  \
+licpath probe --from-config show-run.txt --map Vlan10=eth1\n  \
+licpath probe --from-config show-tech-license.txt --plan-only";
+
+/// `analyze`: capture files and the switch's logs.
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Capture files exported from the switch (monitor capture ... export) or taken anywhere
+    /// on the path. Each file is analysed on its own.
+    #[arg(required_unless_present = "logs", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Text from the switch: `show logging`, `show license eventlog`, `show license tech
+    /// support`, `show license history message`, a syslog file. Its messages become
+    /// findings; with captures they are lined up with the connections. Repeatable.
+    #[arg(long, value_name = "TEXT-FILE")]
+    pub logs: Vec<PathBuf>,
+    /// With --logs: the switch clock minus the capture's clock, in seconds (e.g. 3600 when
+    /// the switch runs on CET and the capture on UTC). Default: estimated by lining up
+    /// failure/recovery messages with licensing connections.
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true)]
+    pub clock_offset: Option<f64>,
+    /// Show every connection and DNS exchange, not only those that concern licensing.
+    #[arg(long)]
+    pub all: bool,
+    /// Also treat NAME as a licensing host (an SSM On-Prem server, a CSLU, a proxy name).
+    /// Repeatable.
+    #[arg(long = "host", value_name = "NAME")]
+    pub hosts: Vec<String>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `probe` and `check`.
+#[derive(Args, Debug, Clone)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// With --from-config: print the derived plan and the configuration findings, and
+    /// probe nothing.
+    #[arg(long)]
+    pub plan_only: bool,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `tui`: the probe's plan, network and trust flags; no output flags (the screen is the
+/// output), so `--json` or `--plan-only` are refused rather than ignored.
+#[derive(Args, Debug)]
+pub struct TuiArgs {
+    /// Seconds between rounds in live mode.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub interval: u64,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// What to probe: targets, or the switch's own configuration.
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    /// What to probe: smart, callhome, cslu, cslu@HOST, a preset of yours, or a URL.
+    /// Default: smart, or what --from-config derives.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Derive the plan from the switch's own text: `show running-config`, `show license
+    /// status`, `show license tech support` (pasted into one file is fine). Flags given
+    /// here override what the file says.
+    #[arg(long, value_name = "FILE")]
+    pub from_config: Option<PathBuf>,
+    /// With --from-config: the local interface (or Linux VRF device) standing in for a
+    /// switch interface or VRF, e.g. --map Vlan10=eth1 --map Mgmt-vrf=mgmt; repeatable.
+    #[arg(long = "map", value_name = "SWITCH=LOCAL")]
+    pub maps: Vec<String>,
+}
+
+/// How the probe reaches the targets: name servers, source, proxy, timeouts, steps.
+#[derive(Args, Debug, Clone)]
+pub struct NetArgs {
+    /// Ask this name server (like `ip name-server`); repeatable, asked in order.
+    /// Default: the system's resolvers.
+    #[arg(long = "dns-server", value_name = "IP[:PORT]", value_parser = parse_dns_server)]
+    pub dns_servers: Vec<SocketAddr>,
+    /// Use IP for HOST without DNS (like `ip host HOST IP`); repeatable.
+    #[arg(long, value_name = "HOST=IP", value_parser = parse_resolve)]
+    pub resolve: Vec<(String, IpAddr)>,
+    /// Send from this interface (SO_BINDTODEVICE, needs CAP_NET_RAW/root): the switch's
+    /// `ip http client source-interface`. A Linux VRF device name works the same way
+    /// (`license smart vrf`). DNS queries leave from this interface's address.
+    #[arg(long, value_name = "IFACE")]
+    pub source_interface: Option<String>,
+    /// DNS queries leave from this interface instead (`ip domain lookup source-interface`).
+    #[arg(long, value_name = "IFACE")]
+    pub dns_source_interface: Option<String>,
+    /// Send from this local address.
+    #[arg(long, value_name = "IP")]
+    pub source_address: Option<IpAddr>,
+    /// Go through this HTTP proxy with CONNECT, as `license smart proxy address/port`.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_proxy)]
+    pub proxy: Option<(String, u16)>,
+    /// Basic credentials for the proxy, for testing only: the switch itself cannot
+    /// authenticate to a proxy.
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub proxy_user: Option<String>,
+    /// Seconds to wait for each DNS answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = parse_secs)]
+    pub dns_timeout: f64,
+    /// Seconds to wait for the TCP handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_secs)]
+    pub tcp_timeout: f64,
+    /// Seconds to wait for the proxy's answer to CONNECT (it connects upstream first).
+    #[arg(long, value_name = "SECONDS", default_value_t = 15.0, value_parser = parse_secs)]
+    pub proxy_timeout: f64,
+    /// Seconds for the whole TLS handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_secs)]
+    pub tls_timeout: f64,
+    /// Seconds for the HTTP answer inside TLS.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_secs)]
+    pub http_timeout: f64,
+    /// Highest TLS version to offer; 1.2 mimics releases before 17.14.
+    #[arg(long, value_name = "VERSION", default_value = "1.3", value_parser = ["1.2", "1.3"])]
+    pub tls_max: String,
+    /// Skip step 5 (the HTTP request inside TLS).
+    #[arg(long)]
+    pub no_http: bool,
+    /// Skip step 6: fetching the chain's CRL distribution points and OCSP responders
+    /// (plain HTTP, over the same path), which a switch with `revocation-check crl` needs.
+    #[arg(long)]
+    pub no_revocation: bool,
+    /// Finish the TLS handshake whatever the certificate chain. By default the probe
+    /// refuses a chain exactly when the switch would (same rules as the findings) and ends
+    /// the handshake with the same alert, so its packets look like the switch's; this
+    /// flag lets the HTTP step run behind an interceptor. Findings are unchanged.
+    #[arg(long)]
+    pub accept_any_cert: bool,
+    /// A directory of extra NAME.probe presets.
+    #[arg(long, value_name = "DIR")]
+    pub presets: Option<PathBuf>,
+    /// Record the probe's own packets into this pcap file while it runs (libpcap, on the
+    /// --source-interface or on "any"; needs root or CAP_NET_RAW), for `licpath analyze`
+    /// or Wireshark. Only in builds with the cargo feature `live-capture`.
+    #[arg(long, value_name = "FILE.pcap")]
+    pub capture: Option<PathBuf>,
+}
+
+/// How certificate chains are judged (every subcommand).
+#[derive(Args, Debug, Clone)]
+pub struct TrustArgs {
+    /// Judge certificate chains against these PEM roots (a trustpool exported from the
+    /// switch: `show crypto pki trustpool` / `crypto pki trustpool export`, or a lab CA)
+    /// instead of the built-in IOS XE profile.
+    #[arg(long, value_name = "PEM")]
+    pub trust_store: Option<PathBuf>,
+    /// The switch's IOS XE release (e.g. 17.3.2a): applies Field Notice FN72323 (releases
+    /// without the IdenTrust root) to the built-in trust profile.
+    #[arg(long, value_name = "VERSION")]
+    pub ios_version: Option<IosVersion>,
+    /// "Would importing this CA fix it?": when a chain fails against the device's
+    /// profile, judge it again with the PEM certificates of this file added, and say
+    /// whether `crypto pki authenticate` of that CA would make the switch accept it. The
+    /// verdict (and the probe's handshake) stays that of the device as configured now.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+}
+
+/// How a report is printed (analyze, probe, check).
+#[derive(Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// One JSON document on stdout (schema: docs/json-schema.md) instead of text;
+    /// messages on stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// Colour in text output: auto = only on a terminal and when NO_COLOR is unset.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn parse_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 600.0 => Ok(v),
+        _ => Err("a number of seconds, more than 0 and at most 600".into()),
+    }
+}
+
+fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    s.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("{s:?} is not an IP address (IP or IP:PORT, [IPv6]:PORT)"))
+}
+
+fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
+    let (h, ip) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?}: expected HOST=IP"))?;
+    let ip = ip
+        .parse()
+        .map_err(|_| format!("{s:?}: {ip:?} is not an IP address"))?;
+    Ok((h.trim().trim_end_matches('.').to_ascii_lowercase(), ip))
+}
+
+/// `--proxy` and the configuration's `license smart proxy`: HOST:PORT, `http://` allowed.
+pub fn parse_proxy(s: &str) -> Result<(String, u16), String> {
+    let s = s.trim_start_matches("http://").trim_end_matches('/');
+    let (h, p) = s.rsplit_once(':').ok_or_else(|| {
+        format!("{s:?}: expected HOST:PORT (the switch needs an explicit port too)")
+    })?;
+    let port = p
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| format!("{s:?}: bad port {p:?}"))?;
+    let h = h.trim_start_matches('[').trim_end_matches(']');
+    if h.is_empty() {
+        return Err(format!("{s:?}: no host"));
+    }
+    Ok((h.to_ascii_lowercase(), port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("licpath").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn tui_refuses_flags_it_would_ignore() {
+        for flag in [
+            &["tui", "--json"][..],
+            &["tui", "--plan-only"],
+            &["tui", "--color", "never"],
+        ] {
+            let e = parse(flag).expect_err("tui must refuse it");
+            assert_eq!(
+                e.kind(),
+                clap::error::ErrorKind::UnknownArgument,
+                "{flag:?}"
+            );
+        }
+        let ok = parse(&["tui", "--proxy", "p.example:80", "--ios-version", "17.3.2"]).unwrap();
+        let Command::Tui(t) = ok.command else {
+            panic!("not tui")
+        };
+        assert_eq!(t.net.proxy, Some(("p.example".into(), 80)));
+        assert!(t.trust.ios_version.is_some());
+    }
+
+    #[test]
+    fn shared_flags_reach_every_subcommand() {
+        for sub in ["analyze", "probe", "check"] {
+            let mut args = vec![sub, "--trust-store", "t.pem", "--json"];
+            if sub == "analyze" {
+                args.push("x.pcap");
+            }
+            let cli = parse(&args).unwrap();
+            let (trust, output) = match &cli.command {
+                Command::Analyze(a) => (&a.trust, &a.output),
+                Command::Probe(p) | Command::Check(p) => (&p.trust, &p.output),
+                Command::Tui(_) => unreachable!(),
+            };
+            assert_eq!(trust.trust_store, Some(PathBuf::from("t.pem")), "{sub}");
+            assert!(output.json, "{sub}");
+        }
+    }
+
+    #[test]
+    fn value_parsers() {
+        assert_eq!(
+            parse_proxy("http://Proxy.Example:3128/"),
+            Ok(("proxy.example".into(), 3128))
+        );
+        assert_eq!(
+            parse_proxy("[2001:db8::1]:80"),
+            Ok(("2001:db8::1".into(), 80))
+        );
+        assert!(parse_proxy("proxy.example").is_err());
+        assert!(parse_proxy("proxy.example:0").is_err());
+        assert!(parse_proxy(":80").is_err());
+        assert_eq!(
+            parse_resolve("Host.Example.=192.0.2.1").unwrap().0,
+            "host.example"
+        );
+        assert!(parse_resolve("host").is_err());
+        assert_eq!(parse_dns_server("192.0.2.53").unwrap().port(), 53);
+        assert_eq!(
+            parse_dns_server("[2001:db8::53]:5353").unwrap().port(),
+            5353
+        );
+        assert!(parse_secs("0").is_err());
+        assert!(parse_secs("601").is_err());
+        assert_eq!(parse_secs("2.5"), Ok(2.5));
+    }
+}

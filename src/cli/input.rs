@@ -1,0 +1,165 @@
+//! The files named on the command line: the switch's text, PEM files, and the diagnosis
+//! settings and probe plan made from them. Reading touches the OS; parsing is done by
+//! `ios` and `diagnose`.
+
+use super::args::TrustArgs;
+use super::error::CliError;
+use crate::diagnose::DiagnoseConfig;
+use crate::diagnose::trust::TrustProfile;
+use crate::ios::plan::ProbePlan;
+use crate::model::Finding;
+use std::io::Read;
+use std::path::Path;
+
+/// The plan derived from `--from-config`: the file's name, the plan, the configuration's
+/// findings.
+pub(crate) struct ConfigPlan {
+    pub file: String,
+    pub plan: ProbePlan,
+    pub findings: Vec<Finding>,
+}
+
+/// Read the switch's configuration text and derive what the switch would do.
+pub(crate) fn plan_from_config(path: &Path, maps: &[String]) -> Result<ConfigPlan, CliError> {
+    let name = path.display().to_string();
+    let text = read_text_file(path)?;
+    let cfg = crate::ios::config::parse_config(&text);
+    if cfg.lines_used == 0 {
+        return Err(CliError::BadInput(format!(
+            "{name}: no licensing configuration found (expected show running-config, show license status or show license tech support)"
+        )));
+    }
+    let map =
+        crate::ios::plan::InterfaceMap::parse(maps).map_err(|e| CliError::Usage(e.to_string()))?;
+    let plan = crate::ios::plan::derive(&cfg, &map);
+    let findings = crate::diagnose::config::check_config(&cfg, &plan, &name);
+    Ok(ConfigPlan {
+        file: name,
+        plan,
+        findings,
+    })
+}
+
+/// Text pasted from a terminal: at most 64 MiB, any encoding (invalid UTF-8 replaced).
+pub(crate) fn read_text_file(path: &Path) -> Result<String, CliError> {
+    const MAX: u64 = 64 << 20;
+    let f = std::fs::File::open(path).map_err(|e| CliError::read(path, e))?;
+    let mut buf = Vec::new();
+    f.take(MAX + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| CliError::read(path, e))?;
+    if buf.len() as u64 > MAX {
+        return Err(CliError::BadInput(format!(
+            "{}: larger than 64 MiB: not text pasted from a switch",
+            path.display()
+        )));
+    }
+    if buf.iter().take(4096).filter(|&&b| b == 0).count() > 8 {
+        return Err(CliError::BadInput(format!(
+            "{}: binary data, not text from the switch (a capture goes to 'licpath analyze FILE')",
+            path.display()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// The diagnosis settings: a trust store judges every chain; otherwise the built-in IOS
+/// XE profile (FN72323 applied for the given release) judges licensing ones. `--ca-file`
+/// adds a what-if profile (that profile plus the file's CAs). `ios_version` is the flag's
+/// or the configuration's release.
+pub(crate) fn diagnose_config(
+    args: &TrustArgs,
+    ios_version: Option<crate::diagnose::trust::IosVersion>,
+) -> Result<DiagnoseConfig, CliError> {
+    let pem_profile = |path: &Path| -> Result<TrustProfile, CliError> {
+        let pem = std::fs::read(path).map_err(|e| CliError::read(path, e))?;
+        TrustProfile::from_pem(&path.display().to_string(), &pem)
+            .map_err(|e| CliError::BadInput(e.to_string()))
+    };
+    let trust = match &args.trust_store {
+        Some(path) => pem_profile(path)?,
+        None => TrustProfile::ios_xe(ios_version),
+    };
+    let ca_file = match &args.ca_file {
+        Some(path) => Some((
+            path.display().to_string(),
+            trust.with_roots_of(&pem_profile(path)?),
+        )),
+        None => None,
+    };
+    Ok(DiagnoseConfig {
+        now_unix: super::now_unix(),
+        trust,
+        judge_all_chains: args.trust_store.is_some(),
+        ca_file,
+        revocation_checked_by: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("licpath-cli-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn text_files() {
+        let p = tmp("ok.txt", b"license smart transport smart\n\xff");
+        assert_eq!(
+            read_text_file(&p).unwrap(),
+            "license smart transport smart\n\u{fffd}"
+        );
+        let bin = tmp("bin.txt", &[0u8; 64]);
+        let e = read_text_file(&bin).unwrap_err();
+        assert!(e.to_string().contains("binary data"), "{e}");
+        let missing = read_text_file(Path::new("/nonexistent/licpath")).unwrap_err();
+        assert!(matches!(missing, CliError::Read { .. }), "{missing:?}");
+    }
+
+    #[test]
+    fn config_plan() {
+        let p = tmp(
+            "run.txt",
+            b"license smart transport smart\nlicense smart url smart https://smartreceiver.cisco.com/licservice/license\n",
+        );
+        let cp = plan_from_config(&p, &[]).unwrap();
+        assert_eq!(cp.plan.transport, "smart");
+        assert_eq!(cp.file, p.display().to_string());
+        let none = tmp("none.txt", b"hostname sw1\n");
+        assert!(matches!(
+            plan_from_config(&none, &[]),
+            Err(CliError::BadInput(m)) if m.contains("no licensing configuration")
+        ));
+        assert!(matches!(
+            plan_from_config(&p, &["nonsense".into()]),
+            Err(CliError::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn trust_settings() {
+        let none = TrustArgs {
+            trust_store: None,
+            ios_version: None,
+            ca_file: None,
+        };
+        let d = diagnose_config(&none, None).unwrap();
+        assert!(!d.judge_all_chains);
+        assert!(d.ca_file.is_none());
+        let not_pem = tmp("not.pem", b"hello");
+        let bad = TrustArgs {
+            trust_store: Some(not_pem),
+            ..none
+        };
+        assert_eq!(
+            diagnose_config(&bad, None).unwrap_err().blame(),
+            super::super::Blame::Input
+        );
+    }
+}

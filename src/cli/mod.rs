@@ -1,0 +1,61 @@
+//! The command line's logic: flags (`args`) become one checked configuration, the
+//! subcommands run it and map the result to an exit code. `src/main.rs` only parses and
+//! dispatches here. Everything printed comes from `report`; everything decided comes from
+//! `diagnose`. This layer reads files and the clock and talks to the terminal: it is an
+//! edge, and nothing in the core imports it.
+
+pub mod analyze;
+pub mod args;
+mod error;
+mod input;
+pub mod probe;
+pub mod tui;
+
+pub use error::{Blame, CliError};
+
+use crate::report::text;
+use args::ColorChoice;
+use std::io::IsTerminal;
+
+/// Exit codes: 0 no error finding, 1 error findings, 2 unusable input or usage error.
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+/// Runs one parsed command line: its exit code, after printing a one-line error if any.
+pub fn run(cli: args::Cli) -> u8 {
+    use args::Command;
+    let result = match cli.command {
+        Command::Analyze(a) => analyze::run(&a),
+        Command::Probe(a) => probe::run(&a, probe::Mode::Probe),
+        Command::Check(a) => probe::run(&a, probe::Mode::Check),
+        Command::Tui(a) => tui::run(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("licpath: error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn color_of(choice: ColorChoice) -> text::Color {
+    match choice {
+        ColorChoice::Always => text::Color::Always,
+        ColorChoice::Never => text::Color::Never,
+        ColorChoice::Auto
+            if std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) =>
+        {
+            text::Color::Always
+        }
+        ColorChoice::Auto => text::Color::Never,
+    }
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,477 @@
+//! `licpath probe` and `licpath check`: the flags (and `--from-config`) merged into one
+//! probe configuration (`probe_setup`), the targets probed concurrently, the reports
+//! printed, the exit code decided.
+
+use super::args::{NetArgs, PlanArgs, ProbeArgs, TrustArgs, parse_proxy};
+use super::error::{CliError, written};
+use super::input::{ConfigPlan, diagnose_config, plan_from_config};
+use super::{EXIT_FINDINGS, color_of, now_unix};
+use crate::diagnose::DiagnoseConfig;
+use crate::model::{Severity, Timeline};
+use crate::probe::target::{self, Target};
+use crate::probe::{ProbeConfig, Timeouts};
+use crate::report::{self, OverallVerdict, json, text};
+use base64::Engine;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// `probe` prints a report per target; `check` one line per target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Probe,
+    Check,
+}
+
+/// Everything a probe run needs, from the command line (and --from-config).
+pub struct ProbeSetup {
+    pub targets: Vec<Target>,
+    pub cfg: Arc<ProbeConfig>,
+    pub trust: DiagnoseConfig,
+    pub(crate) from_config: Option<ConfigPlan>,
+}
+
+/// The user's preset directories: ~/.config/licpath/probes and `--presets DIR`.
+fn preset_dirs(presets: Option<&Path>) -> Result<Vec<PathBuf>, CliError> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".config/licpath/probes"));
+    }
+    if let Some(d) = presets {
+        if !d.is_dir() {
+            return Err(CliError::Usage(format!("{}: not a directory", d.display())));
+        }
+        dirs.push(d.to_path_buf());
+    }
+    Ok(dirs)
+}
+
+/// Merges the flags with `--from-config`: a flag given overrides what the file says.
+pub fn probe_setup(
+    plan_args: &PlanArgs,
+    net: &NetArgs,
+    trust_args: &TrustArgs,
+) -> Result<ProbeSetup, CliError> {
+    let dirs = preset_dirs(net.presets.as_deref())?;
+    let dir_refs: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
+    let presets =
+        target::load_presets(&dir_refs).map_err(|e| CliError::ProbeSetup(e.to_string()))?;
+    let from_config = match &plan_args.from_config {
+        Some(path) => Some(plan_from_config(path, &plan_args.maps)?),
+        None if !plan_args.maps.is_empty() => return Err(needs_from_config()),
+        None => None,
+    };
+    let plan = from_config.as_ref().map(|c| &c.plan);
+    let mut target_names = plan_args.targets.clone();
+    if target_names.is_empty() {
+        match plan {
+            Some(p) => target_names.extend(p.targets.iter().map(|t| t.url.clone())),
+            None => target_names.push("smart".into()),
+        }
+    }
+    let targets = target_names
+        .iter()
+        .map(|t| target::resolve_target(t, &presets))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::ProbeSetup(e.to_string()))?;
+    let ios_version = trust_args.ios_version.or_else(|| {
+        plan.and_then(|p| p.ios_version.as_deref())
+            .and_then(|v| v.parse().ok())
+    });
+    let mut trust = diagnose_config(trust_args, ios_version)?;
+    trust.judge_all_chains = true;
+    // `revocation-check crl` in the configuration: an unreachable CRL fails the switch.
+    trust.revocation_checked_by = plan.and_then(|p| p.revocation_check.clone());
+    let plan_proxy = match plan.and_then(|p| p.proxy.as_deref()) {
+        Some(pp) => Some(parse_proxy(pp).map_err(CliError::BadInput)?),
+        None => None,
+    };
+    let local = |b: Option<&crate::ios::plan::Binding>| b.and_then(|b| b.local.clone());
+    let mut resolve = net.resolve.clone();
+    if let Some(p) = plan {
+        resolve.extend(p.resolve.iter().cloned());
+    }
+    let secs = std::time::Duration::from_secs_f64;
+    let cfg = Arc::new(ProbeConfig {
+        dns_servers: if net.dns_servers.is_empty() {
+            plan.map(|p| {
+                p.dns_servers
+                    .iter()
+                    .map(|ip| std::net::SocketAddr::new(*ip, 53))
+                    .collect()
+            })
+            .unwrap_or_default()
+        } else {
+            net.dns_servers.clone()
+        },
+        resolve,
+        source_interface: net
+            .source_interface
+            .clone()
+            .or_else(|| local(plan.and_then(|p| p.source.as_ref()))),
+        source_address: net.source_address,
+        dns_source_interface: net
+            .dns_source_interface
+            .clone()
+            .or_else(|| local(plan.and_then(|p| p.dns_source.as_ref()))),
+        proxy: net.proxy.clone().or(plan_proxy),
+        proxy_basic: net.proxy_user.as_deref().map(basic_credentials),
+        timeouts: Timeouts {
+            dns: secs(net.dns_timeout),
+            tcp: secs(net.tcp_timeout),
+            proxy: secs(net.proxy_timeout),
+            tls: secs(net.tls_timeout),
+            http: secs(net.http_timeout),
+        },
+        tls_max_12: net.tls_max == "1.2",
+        http: !net.no_http,
+        accept_any_cert: net.accept_any_cert,
+        revocation: !net.no_revocation,
+    });
+    Ok(ProbeSetup {
+        targets,
+        cfg,
+        trust,
+        from_config,
+    })
+}
+
+fn needs_from_config() -> CliError {
+    CliError::Usage("--map and --plan-only go with --from-config FILE".into())
+}
+
+/// `USER:PASSWORD` as an HTTP Basic credential (RFC 7617: base64 of user-id ":" password).
+fn basic_credentials(user_password: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(user_password.as_bytes())
+}
+
+pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
+    if args.plan_only && args.plan.from_config.is_none() {
+        return Err(needs_from_config());
+    }
+    let ProbeSetup {
+        targets,
+        cfg,
+        trust,
+        from_config,
+    } = probe_setup(&args.plan, &args.net, &args.trust)?;
+    let plan_report = from_config.as_ref().map(|c| json::PlanReport {
+        file: &c.file,
+        plan: &c.plan,
+        findings: &c.findings,
+    });
+    let plan_failed = from_config
+        .as_ref()
+        .is_some_and(|c| c.findings.iter().any(|f| f.severity == Severity::Error));
+    if let Some(pr) = &plan_report
+        && (args.plan_only || targets.is_empty())
+    {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        written(if args.output.json {
+            json::write_json(&mut out, "probe", "completed", Vec::new(), Some(*pr))
+        } else {
+            text::write_plan(
+                &mut out,
+                pr.file,
+                pr.plan,
+                pr.findings,
+                color_of(args.output.color),
+            )
+        })?;
+        return Ok(if plan_failed { EXIT_FINDINGS } else { 0 });
+    }
+    check_binding(&cfg)?;
+    let capture = start_capture(args.net.capture.as_deref(), &cfg, &targets)?;
+    let (timelines, end_reason) = probe_all(&targets, &cfg, &trust)?;
+    let slowest_rtt = timelines
+        .iter()
+        .flat_map(|(_, t)| &t.connections)
+        .filter_map(|c| c.handshake_rtt_ns)
+        .max()
+        .unwrap_or(0);
+    finish_capture(
+        capture,
+        args.net.capture.as_deref(),
+        std::time::Duration::from_nanos(u64::try_from(slowest_rtt).unwrap_or(0)),
+    );
+    if end_reason == "interrupted" {
+        eprintln!(
+            "licpath: interrupted: {} of {} target(s) finished",
+            timelines.len(),
+            targets.len()
+        );
+    }
+    let labels: Vec<String> = timelines
+        .iter()
+        .map(|(i, _)| targets[*i].to_string())
+        .collect();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let command = match mode {
+        Mode::Check => "check",
+        Mode::Probe => "probe",
+    };
+    written(if args.output.json {
+        let reports = timelines
+            .iter()
+            .zip(&labels)
+            .map(|((_, t), l)| json::report(l, "live probe", t))
+            .collect();
+        json::write_json(&mut out, command, end_reason, reports, plan_report)
+    } else if mode == Mode::Check {
+        timelines
+            .iter()
+            .zip(&labels)
+            .try_for_each(|((_, t), l)| writeln!(out, "{}", report::check_line(l, t)))
+    } else {
+        let color = color_of(args.output.color);
+        let plan_text = match &plan_report {
+            Some(pr) => text::write_plan(&mut out, pr.file, pr.plan, pr.findings, color)
+                .and_then(|_| writeln!(out)),
+            None => Ok(()),
+        };
+        plan_text.and_then(|_| {
+            timelines.iter().zip(&labels).try_for_each(|((_, t), l)| {
+                text::write_text(&mut out, l, "live probe", t, color).and_then(|_| writeln!(out))
+            })
+        })
+    })?;
+    if end_reason == "interrupted" {
+        return Ok(130);
+    }
+    let all_ok = timelines
+        .iter()
+        .all(|(_, t)| report::overall_verdict(t) == OverallVerdict::Ok);
+    Ok(if all_ok && !plan_failed {
+        0
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// A target's index and its timeline.
+type Probed = (usize, Timeline);
+
+/// Probes every target at once; Ctrl-C stops them ("interrupted"). The timelines come
+/// back with their target's index, in target order.
+fn probe_all(
+    targets: &[Target],
+    cfg: &Arc<ProbeConfig>,
+    trust: &DiagnoseConfig,
+) -> Result<(Vec<Probed>, &'static str), CliError> {
+    use crate::probe::probe_target;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    let now = now_unix();
+    let result = rt.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for (i, t) in targets.iter().enumerate() {
+            let (t, cfg, trust) = (t.clone(), cfg.clone(), trust.clone());
+            set.spawn(async move { (i, probe_target(&t, cfg, &trust, now).await) });
+        }
+        let mut done: Vec<Probed> = Vec::new();
+        let interrupted = loop {
+            tokio::select! {
+                r = set.join_next() => match r {
+                    Some(Ok(x)) => done.push(x),
+                    Some(Err(e)) => eprintln!("licpath: warning: a probe task failed: {e}"),
+                    None => break false,
+                },
+                _ = tokio::signal::ctrl_c() => {
+                    set.abort_all();
+                    break true;
+                }
+            }
+        };
+        done.sort_by_key(|(i, _)| *i);
+        (
+            done,
+            if interrupted {
+                "interrupted"
+            } else {
+                "completed"
+            },
+        )
+    });
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    Ok(result)
+}
+
+#[cfg(feature = "live-capture")]
+pub(crate) type Capture = Option<crate::probe::capture::LiveCapture>;
+#[cfg(not(feature = "live-capture"))]
+pub(crate) type Capture = Option<std::convert::Infallible>;
+
+/// `--capture`: starts recording before the first packet (an error stops the run).
+#[cfg(feature = "live-capture")]
+pub(crate) fn start_capture(
+    path: Option<&Path>,
+    cfg: &ProbeConfig,
+    targets: &[Target],
+) -> Result<Capture, CliError> {
+    use crate::probe::capture;
+    let Some(path) = path else { return Ok(None) };
+    let ports: Vec<u16> = targets.iter().map(|t| t.port).collect();
+    // DNS leaving from another interface than the sessions needs both: "any".
+    let device = match (&cfg.source_interface, &cfg.dns_source_interface) {
+        (Some(s), None) => s.as_str(),
+        (Some(s), Some(d)) if s == d => s.as_str(),
+        _ => "any",
+    };
+    capture::start(path, device, &capture::filter_for(cfg, &ports))
+        .map(Some)
+        .map_err(|e| CliError::ProbeSetup(e.to_string()))
+}
+
+#[cfg(not(feature = "live-capture"))]
+pub(crate) fn start_capture(
+    path: Option<&Path>,
+    _cfg: &ProbeConfig,
+    _targets: &[Target],
+) -> Result<Capture, CliError> {
+    match path {
+        Some(_) => Err(CliError::Usage(
+            "--capture: this licpath was built without live capture; rebuild with \
+             `cargo build --release --features live-capture` (needs libpcap-dev), or record \
+             with tcpdump beside the probe"
+                .into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Stops the capture and says on stderr what it recorded.
+#[cfg(feature = "live-capture")]
+pub(crate) fn finish_capture(capture: Capture, path: Option<&Path>, rtt: std::time::Duration) {
+    let (Some(c), Some(path)) = (capture, path) else {
+        return;
+    };
+    match c.finish(rtt) {
+        Ok(s) => eprintln!(
+            "licpath: capture: {} packet{} on {} written to {}{} (licpath analyze {} reads it)",
+            s.packets,
+            if s.packets == 1 { "" } else { "s" },
+            s.device,
+            path.display(),
+            if s.dropped > 0 {
+                format!(", {} dropped by the kernel", s.dropped)
+            } else {
+                String::new()
+            },
+            path.display()
+        ),
+        Err(e) => eprintln!("licpath: warning: {e}"),
+    }
+}
+
+#[cfg(not(feature = "live-capture"))]
+pub(crate) fn finish_capture(_capture: Capture, _path: Option<&Path>, _rtt: std::time::Duration) {}
+
+/// Fail early on a source binding the kernel refuses: a usage error, not a finding.
+pub(crate) fn check_binding(cfg: &ProbeConfig) -> Result<(), CliError> {
+    if cfg.source_interface.is_some() || cfg.source_address.is_some() {
+        let probe_addr: std::net::SocketAddr = match cfg.source_address {
+            Some(std::net::IpAddr::V6(_)) => (
+                std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1),
+                443,
+            )
+                .into(),
+            _ => (std::net::Ipv4Addr::new(192, 0, 2, 1), 443).into(),
+        };
+        crate::probe::session::bound_socket_std(cfg, probe_addr)
+            .map_err(|e| CliError::ProbeSetup(e.to_string()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::args::{Cli, Command};
+    use clap::Parser;
+
+    fn args(a: &[&str]) -> ProbeArgs {
+        match Cli::parse_from(std::iter::once("licpath").chain(a.iter().copied())).command {
+            Command::Probe(p) | Command::Check(p) => p,
+            _ => panic!("not probe"),
+        }
+    }
+
+    fn setup(a: &[&str]) -> Result<ProbeSetup, CliError> {
+        let p = args(a);
+        probe_setup(&p.plan, &p.net, &p.trust)
+    }
+
+    fn config_file(name: &str, text: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("licpath-cli-probe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    }
+
+    #[test]
+    fn defaults_probe_smart_with_the_builtin_profile() {
+        let s = setup(&["probe"]).unwrap();
+        assert_eq!(s.targets.len(), 1);
+        assert!(
+            s.targets[0].to_string().contains("smart"),
+            "{}",
+            s.targets[0]
+        );
+        assert!(s.trust.judge_all_chains);
+        assert!(s.cfg.proxy.is_none() && s.cfg.proxy_basic.is_none());
+        assert_eq!(s.cfg.timeouts.proxy, std::time::Duration::from_secs(15));
+        assert!(s.cfg.http && s.cfg.revocation && !s.cfg.tls_max_12);
+    }
+
+    #[test]
+    fn flags_override_the_configuration() {
+        let f = config_file(
+            "proxy.txt",
+            "license smart transport smart\nlicense smart url smart https://smartreceiver.cisco.com/licservice/license\nlicense smart proxy address 192.0.2.8\nlicense smart proxy port 3128\nip name-server 192.0.2.53\n",
+        );
+        let s = setup(&["probe", "--from-config", &f]).unwrap();
+        assert_eq!(s.cfg.proxy, Some(("192.0.2.8".into(), 3128)));
+        assert_eq!(s.cfg.dns_servers, vec!["192.0.2.53:53".parse().unwrap()]);
+        assert!(s.from_config.is_some());
+        let s = setup(&[
+            "probe",
+            "--from-config",
+            &f,
+            "--proxy",
+            "other.example:8080",
+            "--dns-server",
+            "192.0.2.99",
+            "--proxy-user",
+            "Aladdin:open sesame",
+        ])
+        .unwrap();
+        assert_eq!(s.cfg.proxy, Some(("other.example".into(), 8080)));
+        assert_eq!(s.cfg.dns_servers, vec!["192.0.2.99:53".parse().unwrap()]);
+        // RFC 7617 §2's example.
+        assert_eq!(
+            s.cfg.proxy_basic.as_deref(),
+            Some("QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+        );
+    }
+
+    #[test]
+    fn misuse_is_a_usage_error() {
+        let e = setup(&["probe", "--map", "Vlan10=eth1"]).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "--map and --plan-only go with --from-config FILE"
+        );
+        assert_eq!(e.blame(), crate::cli::Blame::Local);
+        let e = setup(&["probe", "--presets", "/nonexistent/licpath"])
+            .err()
+            .unwrap();
+        assert!(matches!(e, CliError::Usage(_)), "{e:?}");
+        assert!(setup(&["probe", "--from-config", "/nonexistent/licpath"]).is_err());
+    }
+}
