@@ -11,6 +11,9 @@ pub mod time;
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 
+#[cfg(test)]
+pub mod testing;
+
 /// Version of the JSON schema (`docs/json-schema.md`). Bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -182,7 +185,7 @@ impl Severity {
     }
 }
 
-/// The finding vocabulary of DOMAIN.md §7. Extend, never rename: these strings are a
+/// The finding vocabulary (docs/findings.md). Extend, never rename: these strings are a
 /// contract with scripts.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(rename_all = "snake_case")]
@@ -222,7 +225,8 @@ pub enum FindingCode {
     CommFlapping,
     CaptureTruncated,
     CaptureGap,
-    /// Extension: timestamps that go backwards in the file (DOMAIN.md §5).
+    /// Extension: timestamps that go backwards in the file (Embedded Packet Capture exports
+    /// are not guaranteed to be time-ordered).
     CaptureTimeBackwards,
     /// Extension: a non-production receiver (smartreceiver-stage/-dev) is in use.
     NonProductionEndpoint,
@@ -249,6 +253,55 @@ pub enum FindingCode {
 }
 
 impl FindingCode {
+    /// Every code, in declaration order (docs/findings.md has one row for each).
+    pub const ALL: &[FindingCode] = &[
+        FindingCode::DnsNxdomain,
+        FindingCode::DnsServfail,
+        FindingCode::DnsTimeout,
+        FindingCode::DnsNoAddress,
+        FindingCode::TcpTimeout,
+        FindingCode::TcpRefused,
+        FindingCode::TcpReset,
+        FindingCode::TcpUnreachable,
+        FindingCode::ProxyUnreachable,
+        FindingCode::ProxyDenied,
+        FindingCode::ProxyAuthRequired,
+        FindingCode::ProxyUpstreamError,
+        FindingCode::ProxyBadResponse,
+        FindingCode::TlsTimeout,
+        FindingCode::TlsReset,
+        FindingCode::TlsAlert,
+        FindingCode::TlsVersionMismatch,
+        FindingCode::TlsClientAbort,
+        FindingCode::TlsPlaintextAnswer,
+        FindingCode::SslInterception,
+        FindingCode::IncompleteChain,
+        FindingCode::UntrustedRoot,
+        FindingCode::RootMissingOnDevice,
+        FindingCode::CertExpired,
+        FindingCode::CertNotYetValid,
+        FindingCode::CertHostnameMismatch,
+        FindingCode::ClockSkew,
+        FindingCode::Retransmissions,
+        FindingCode::MtuBlackhole,
+        FindingCode::PlaintextHttp,
+        FindingCode::CrlUnreachable,
+        FindingCode::CommFlapping,
+        FindingCode::CaptureTruncated,
+        FindingCode::CaptureGap,
+        FindingCode::CaptureTimeBackwards,
+        FindingCode::NonProductionEndpoint,
+        FindingCode::CaptureOneDirection,
+        FindingCode::DnsUnresolved,
+        FindingCode::CommFailed,
+        FindingCode::ConfigCsluNoAddress,
+        FindingCode::ConfigCallhomeDisabled,
+        FindingCode::ConfigStaticHost,
+        FindingCode::ConfigNoNameServer,
+        FindingCode::ConfigTransportOff,
+        FindingCode::CaFileWhatIf,
+    ];
+
     pub fn as_str(self) -> &'static str {
         use FindingCode::*;
         match self {
@@ -334,6 +387,84 @@ pub struct Finding {
     /// IOS XE configuration or commands that fix it, one per line; may be empty.
     pub remediation: Vec<String>,
     pub evidence: Vec<Evidence>,
+}
+
+impl Evidence {
+    /// What an event of a connection shows.
+    pub fn of(e: &Event, what: impl Into<String>) -> Evidence {
+        Evidence {
+            frame: e.frame,
+            time_ns: e.time_ns,
+            what: what.into(),
+            log: None,
+        }
+    }
+
+    /// What a line of the switch's own text shows; `place` is `file` or `file:line`.
+    pub fn line(place: impl Into<String>, time_ns: i64, what: impl Into<String>) -> Evidence {
+        Evidence {
+            frame: None,
+            time_ns,
+            what: what.into(),
+            log: Some(place.into()),
+        }
+    }
+}
+
+/// The one way findings are built: `Finding::new(code, severity, step, summary)`, then
+/// `.explain(..)`, `.fix(..)`, `.evidence(..)` and `.confidence(..)` as needed.
+impl Finding {
+    /// A finding of [`Confidence::Certain`] with no explanation, remediation or evidence.
+    pub fn new(
+        code: FindingCode,
+        severity: Severity,
+        step: Step,
+        summary: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            code,
+            severity,
+            step,
+            confidence: Confidence::Certain,
+            summary: summary.into(),
+            explanation: String::new(),
+            remediation: Vec::new(),
+            evidence: Vec::new(),
+        }
+    }
+
+    /// Why it happens and what the switch shows when it does.
+    pub fn explain(mut self, why: impl Into<String>) -> Finding {
+        self.explanation = why.into();
+        self
+    }
+
+    /// Lines of IOS XE configuration or commands that fix it (appended).
+    pub fn fix<I>(mut self, lines: I) -> Finding
+    where
+        I: IntoIterator,
+        I::Item: ToString,
+    {
+        self.remediation
+            .extend(lines.into_iter().map(|l| l.to_string()));
+        self
+    }
+
+    /// The evidence behind it (appended).
+    pub fn evidence(mut self, evidence: impl IntoIterator<Item = Evidence>) -> Finding {
+        self.evidence.extend(evidence);
+        self
+    }
+
+    pub fn confidence(mut self, confidence: Confidence) -> Finding {
+        self.confidence = confidence;
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Finding {
+        self.severity = severity;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -722,5 +853,173 @@ impl Timeline {
 
     pub fn has_errors(&self) -> bool {
         self.overflow.failed > 0 || self.all_findings().any(|f| f.severity == Severity::Error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{START_NS, connection};
+    use super::*;
+
+    fn json<T: Serialize>(v: T) -> String {
+        serde_json::to_string(&v).expect("serializes")
+    }
+
+    #[test]
+    fn every_code_is_listed_once_and_spelled_as_serde_spells_it() {
+        let source = include_str!("mod.rs");
+        let body = source
+            .split_once("pub enum FindingCode {")
+            .and_then(|(_, rest)| rest.split_once("\n}\n"))
+            .map(|(body, _)| body)
+            .expect("the enum in this file");
+        let declared: Vec<&str> = body
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("//") && l.ends_with(','))
+            .map(|l| l.trim_end_matches(','))
+            .collect();
+        assert!(declared.len() > 40, "{declared:?}");
+        let listed: Vec<String> = FindingCode::ALL.iter().map(|c| format!("{c:?}")).collect();
+        assert_eq!(listed, declared);
+        let mut names: Vec<&str> = FindingCode::ALL.iter().map(|c| c.as_str()).collect();
+        for c in FindingCode::ALL {
+            assert_eq!(json(c), format!("\"{}\"", c.as_str()));
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), FindingCode::ALL.len());
+    }
+
+    #[test]
+    fn steps_and_severities_read_as_in_json() {
+        for s in [
+            Step::Capture,
+            Step::Dns,
+            Step::Tcp,
+            Step::Proxy,
+            Step::Tls,
+            Step::Cert,
+            Step::Http,
+        ] {
+            assert_eq!(json(s), format!("\"{}\"", s.as_str()));
+        }
+        for s in [Severity::Info, Severity::Warning, Severity::Error] {
+            assert_eq!(json(s), format!("\"{}\"", s.as_str()));
+        }
+        // Steps order as a connection goes through them: the earliest error is the min.
+        assert!(Step::Dns < Step::Tcp && Step::Tcp < Step::Proxy && Step::Tls < Step::Cert);
+    }
+
+    #[test]
+    fn the_finding_builder() {
+        let e = Event {
+            time_ns: 5,
+            frame: Some(9),
+            dir: Direction::ToClient,
+            kind: EventKind::TcpRst,
+        };
+        let f = Finding::new(FindingCode::TcpReset, Severity::Error, Step::Tcp, "reset");
+        assert_eq!(f.confidence, Confidence::Certain);
+        assert!(f.explanation.is_empty() && f.remediation.is_empty() && f.evidence.is_empty());
+        let f = f
+            .explain("why")
+            .fix(["a", "b"])
+            .fix(vec![String::from("c")])
+            .evidence([Evidence::of(&e, "rst")])
+            .evidence(None)
+            .evidence(Some(Evidence::line("show-logging.txt:3", 7, "line")))
+            .confidence(Confidence::Low)
+            .severity(Severity::Warning);
+        assert_eq!(f.explanation, "why");
+        assert_eq!(f.remediation, ["a", "b", "c"]);
+        assert_eq!(
+            f.evidence,
+            [
+                Evidence {
+                    frame: Some(9),
+                    time_ns: 5,
+                    what: "rst".into(),
+                    log: None
+                },
+                Evidence {
+                    frame: None,
+                    time_ns: 7,
+                    what: "line".into(),
+                    log: Some("show-logging.txt:3".into())
+                },
+            ]
+        );
+        assert_eq!(
+            (f.confidence, f.severity),
+            (Confidence::Low, Severity::Warning)
+        );
+        let v = serde_json::to_value(&f).expect("json");
+        assert_eq!(v["code"], "tcp_reset");
+        assert!(v["evidence"][0].get("log").is_none(), "{v}");
+    }
+
+    #[test]
+    fn client_hello_max_version() {
+        let mut h = ClientHello {
+            record_version: "TLS 1.0".into(),
+            version: "TLS 1.2".into(),
+            supported_versions: vec![],
+            sni: None,
+            alpn: vec![],
+            cipher_count: 1,
+            has_ech: false,
+        };
+        assert_eq!(h.max_version(), "TLS 1.2");
+        h.supported_versions = vec!["TLS 1.3".into(), "TLS 1.2".into()];
+        assert_eq!(h.max_version(), "TLS 1.3");
+        assert!(version_rank("TLS 1.0") > version_rank("SSL 3.0"));
+        assert_eq!(version_rank("0x7f1c"), 0);
+    }
+
+    #[test]
+    fn overflow_and_errors() {
+        let warning = Finding::new(
+            FindingCode::CaptureGap,
+            Severity::Warning,
+            Step::Capture,
+            "x",
+        );
+        let error = Finding::new(FindingCode::TlsTimeout, Severity::Error, Step::Tls, "y");
+        let mut c = connection().build();
+        c.verdict = Verdict::Failed;
+        c.findings = vec![error.clone(), error];
+        let mut o = OverflowSummary::default();
+        o.add(&c);
+        o.add(&connection().build());
+        assert_eq!((o.connections, o.failed), (2, 1));
+        assert_eq!(o.findings.get("tls_timeout"), Some(&2));
+
+        let mut t = Timeline::empty(Source::Probe { targets: vec![] });
+        assert!(!t.has_errors());
+        t.findings.push(warning);
+        assert!(!t.has_errors());
+        t.connections.push(c);
+        assert!(t.has_errors());
+        assert_eq!(t.all_findings().count(), 3);
+        let mut only_overflow = Timeline::empty(Source::Probe { targets: vec![] });
+        only_overflow.overflow = o;
+        assert!(only_overflow.has_errors());
+    }
+
+    #[test]
+    fn the_test_builder_spaces_events_a_millisecond_apart() {
+        let c = connection()
+            .syn()
+            .after_ms(250)
+            .syn_ack()
+            .rst(Direction::ToServer)
+            .build();
+        let times: Vec<i64> = c.events.iter().map(|e| e.time_ns - START_NS).collect();
+        assert_eq!(times, [0, 250_000_000, 251_000_000]);
+        let frames: Vec<Option<u64>> = c.events.iter().map(|e| e.frame).collect();
+        assert_eq!(frames, [Some(1), Some(2), Some(3)]);
+        assert_eq!((c.start_ns, c.end_ns), (START_NS, START_NS + 251_000_000));
+        assert!(c.licensing && !c.revocation && c.verdict == Verdict::Unknown);
     }
 }
