@@ -1,4 +1,4 @@
-//! What the switch's own messages mean (DOMAIN.md §4), as findings with the same codes the
+//! What the switch's own messages mean (SMART_LIC, CALL_HOME, PKI syslog), as findings with the same codes the
 //! analyser and the probe use, and how they line up with a capture's connections.
 //!
 //! A log line says less than a packet: "Unable to resolve server hostname" does not say

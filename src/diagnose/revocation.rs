@@ -1,4 +1,4 @@
-//! Revocation reachability (DOMAIN.md §3): a switch whose trustpoint checks revocation
+//! Revocation reachability (RFC 5280 §4.2.1.13, RFC 6960): a switch whose trustpoint checks revocation
 //! (`revocation-check crl`, the default of SLA-TrustPoint) fetches the CRL distribution
 //! points of the chain — for the IdenTrust chain `validation.identrust.com`, OCSP at
 //! `commercial.ocsp.identrust.com`, plain HTTP — and stalls when it cannot. The live
@@ -6,7 +6,7 @@
 //! way the connections (and DNS lookups) for those hosts are judged here, with one code,
 //! `crl_unreachable`, as a warning: the licensing path itself may be fine.
 
-use super::{DiagnoseConfig, ev, finding};
+use super::DiagnoseConfig;
 pub use crate::flow::app::RevocationKind as Kind;
 use crate::flow::app::revocation_urls_of;
 pub use crate::flow::app::{named_host, revocation_hosts_of, url_host};
@@ -119,7 +119,7 @@ pub fn judge(c: &Connection, kind: Option<Kind>, cfg: &DiagnoseConfig) -> Option
     let what = if is_crl { "CRL" } else { "revocation" };
     Some(unreachable(
         format!("the {what} URL on {host} is not reachable from here: {why}"),
-        at.map(|e| ev(e, format!("{what} fetch from {host}")))
+        at.map(|e| Evidence::of(e, format!("{what} fetch from {host}")))
             .into_iter()
             .collect(),
         if is_crl { Kind::Crl } else { Kind::Ocsp },
@@ -144,7 +144,7 @@ fn unreachable(
         .as_ref()
         .filter(|(_, modes)| modes.iter().any(|m| m == mode));
     match strict {
-        Some((tp, modes)) => finding(
+        Some((tp, modes)) => Finding::new(
             FindingCode::CrlUnreachable,
             Severity::Error,
             Step::Cert,
@@ -152,24 +152,24 @@ fn unreachable(
                 "{summary}, and trustpoint {tp} has 'revocation-check {}': the switch cannot finish validating the server",
                 modes.join(" ")
             ),
-            "The configuration shows revocation checking on the trustpoint that validates the licensing server: the switch fetches this URL over plain HTTP while it validates the chain and stalls or fails when it cannot (%PKI-3-CRL_FETCH_FAIL, 'Waiting for reply'), so licensing fails even though the server itself is reachable.",
-            &[
-                "! either let the switch reach the revocation host over HTTP (port 80) from its source interface/VRF,",
-                "! or stop checking revocation on that trustpoint (licensing does not need it):",
-                &format!("crypto pki trustpoint {tp}"),
-                " revocation-check none",
-            ],
-            evidence,
-        ),
-        None => finding(
+        )
+        .explain("The configuration shows revocation checking on the trustpoint that validates the licensing server: the switch fetches this URL over plain HTTP while it validates the chain and stalls or fails when it cannot (%PKI-3-CRL_FETCH_FAIL, 'Waiting for reply'), so licensing fails even though the server itself is reachable.")
+        .fix([
+            "! either let the switch reach the revocation host over HTTP (port 80) from its source interface/VRF,",
+            "! or stop checking revocation on that trustpoint (licensing does not need it):",
+            &format!("crypto pki trustpoint {tp}"),
+            " revocation-check none",
+        ])
+        .evidence(evidence),
+        None => Finding::new(
             FindingCode::CrlUnreachable,
             Severity::Warning,
             Step::Cert,
             summary,
-            EXPLANATION,
-            REMEDY,
-            evidence,
-        ),
+        )
+        .explain(EXPLANATION)
+        .fix(REMEDY)
+        .evidence(evidence),
     }
 }
 
@@ -188,4 +188,115 @@ pub fn dns_finding(
         kind,
         cfg,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::test_config;
+    use crate::model::testing::connection;
+
+    fn fetch() -> crate::model::testing::ConnectionBuilder {
+        connection()
+            .licensing(false)
+            .server("192.0.2.80:80")
+            .handshake()
+            .request(
+                "GET",
+                "http://validation.identrust.com/crl/hydrantidcao1.crl",
+            )
+    }
+
+    #[test]
+    fn a_crl_must_come_back() {
+        assert!(judge(&fetch().response(200, "OK").build(), None, &test_config()).is_none());
+        let f = judge(
+            &fetch().response(404, "Not Found").build(),
+            None,
+            &test_config(),
+        )
+        .expect("a finding");
+        assert_eq!(
+            (f.code, f.severity, f.step),
+            (FindingCode::CrlUnreachable, Severity::Warning, Step::Cert)
+        );
+        assert_eq!(
+            f.summary,
+            "the CRL URL on validation.identrust.com is not reachable from here: it answered HTTP 404"
+        );
+        assert_eq!(
+            f.evidence[0].what,
+            "CRL fetch from validation.identrust.com"
+        );
+    }
+
+    #[test]
+    fn an_ocsp_responder_answering_4xx_is_there() {
+        let ocsp = connection()
+            .licensing(false)
+            .handshake()
+            .request("GET", "http://commercial.ocsp.identrust.com/")
+            .response(405, "Method Not Allowed")
+            .build();
+        assert!(judge(&ocsp, Some(Kind::Ocsp), &test_config()).is_none());
+        let broken = connection()
+            .licensing(false)
+            .handshake()
+            .request("GET", "http://commercial.ocsp.identrust.com/")
+            .response(502, "Bad Gateway")
+            .build();
+        let f = judge(&broken, Some(Kind::Ocsp), &test_config()).expect("a finding");
+        assert!(
+            f.summary
+                .starts_with("the revocation URL on commercial.ocsp.identrust.com"),
+            "{}",
+            f.summary
+        );
+    }
+
+    #[test]
+    fn unanswered_fetches_say_how() {
+        let syn = connection()
+            .licensing(false)
+            .server_name("validation.identrust.com")
+            .state(TcpState::SynUnanswered)
+            .syn()
+            .build();
+        let f = judge(&syn, Some(Kind::Crl), &test_config()).expect("a finding");
+        assert!(
+            f.summary.ends_with(": no answer to the TCP SYN"),
+            "{}",
+            f.summary
+        );
+    }
+
+    #[test]
+    fn strict_trustpoint_makes_it_an_error() {
+        let cfg = DiagnoseConfig {
+            revocation_checked_by: Some(("SLA-TrustPoint".into(), vec!["crl".into()])),
+            ..test_config()
+        };
+        let mut c = fetch().response(503, "Service Unavailable").build();
+        apply(&mut c, None, &cfg);
+        assert_eq!(c.verdict, Verdict::Failed);
+        let f = &c.findings[0];
+        assert_eq!(f.severity, Severity::Error);
+        assert!(
+            f.summary
+                .contains("trustpoint SLA-TrustPoint has 'revocation-check crl'"),
+            "{}",
+            f.summary
+        );
+        assert!(
+            f.remediation
+                .contains(&"crypto pki trustpoint SLA-TrustPoint".to_string())
+        );
+        // OCSP-only checking does not wait for a CRL.
+        let ocsp_only = DiagnoseConfig {
+            revocation_checked_by: Some(("SLA-TrustPoint".into(), vec!["ocsp".into()])),
+            ..test_config()
+        };
+        apply(&mut c, None, &ocsp_only);
+        assert_eq!(c.findings[0].severity, Severity::Warning);
+    }
 }

@@ -1,10 +1,10 @@
 //! Trust profiles and chain judgement: which roots a device trusts, and what a presented
-//! chain means against them (DOMAIN.md §3). Never hard-codes one chain: the built-in IOS XE
+//! chain means against them (Cisco Field Notice FN72323). Never hard-codes one chain: the built-in IOS XE
 //! profile is a list of root names, replaceable with a real trustpool (`--trust-store`).
 
 use crate::model::CertInfo;
 
-/// Roots of a recent IOS XE built-in trustpool relevant to licensing (DOMAIN.md §3). By
+/// Roots of a recent IOS XE built-in trustpool relevant to licensing (FN72323). By
 /// name only: the built-in profile has no keys, so a lab root with the same name matches.
 pub const IOS_XE_ROOTS: &[&str] = &[
     "IdenTrust Commercial Root CA 1",
@@ -15,7 +15,7 @@ pub const IOS_XE_ROOTS: &[&str] = &[
     "Cisco Root CA M2",
 ];
 pub const IDENTRUST_ROOT: &str = "IdenTrust Commercial Root CA 1";
-/// CAs of the public chains Cisco's licensing names were issued under (DOMAIN.md §3).
+/// CAs of the public chains Cisco's licensing names were issued under (FN72323).
 const CISCO_PUBLIC_CA_MARKERS: &[&str] = &["HydrantID", "IdenTrust", "QuoVadis"];
 /// Public Cisco licensing names: a chain for these from any other CA is interception.
 pub const CISCO_PUBLIC_NAMES: &[&str] = &[
@@ -290,21 +290,10 @@ mod tests {
     use super::*;
 
     fn cert(subject_cn: &str, issuer_cn: &str, ca: bool) -> CertInfo {
-        CertInfo {
-            subject: format!("CN={subject_cn}"),
-            issuer: format!("CN={issuer_cn}"),
-            subject_cn: Some(subject_cn.into()),
-            issuer_cn: Some(issuer_cn.into()),
-            serial: "01".into(),
-            not_before: 0,
-            not_after: i64::MAX,
-            sans: vec![],
-            sha256: String::new(),
-            self_signed: subject_cn == issuer_cn,
-            is_ca: ca,
-            crl_urls: vec![],
-            ocsp_urls: vec![],
-            spki_sha256: subject_cn.into(),
+        if ca {
+            crate::model::testing::ca(subject_cn, issuer_cn)
+        } else {
+            crate::model::testing::cert(subject_cn, issuer_cn, 1_600_000_000, 1_900_000_000)
         }
     }
 

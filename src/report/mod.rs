@@ -5,61 +5,8 @@ pub mod annotate;
 pub mod json;
 pub mod text;
 
-use crate::model::{Source, Timeline, Verdict};
-use serde::Serialize;
-
-/// The verdict over one timeline, for the summary line, JSON and exit codes.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum OverallVerdict {
-    /// Licensing connections were seen and none failed.
-    Ok,
-    /// At least one error finding.
-    Failed,
-    /// No licensing traffic in the input (use --all / --host to look wider).
-    NoLicensingTraffic,
-    /// Licensing traffic was seen, but its outcome is not visible.
-    Inconclusive,
-}
-
-impl OverallVerdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OverallVerdict::Ok => "OK",
-            OverallVerdict::Failed => "FAILED",
-            OverallVerdict::NoLicensingTraffic => "NO LICENSING TRAFFIC",
-            OverallVerdict::Inconclusive => "INCONCLUSIVE",
-        }
-    }
-}
-
-pub fn overall_verdict(t: &Timeline) -> OverallVerdict {
-    if t.has_errors() {
-        return OverallVerdict::Failed;
-    }
-    if matches!(t.source, Source::Logs { .. }) {
-        // Logs alone, no error left (a failure after the last restore is one): the switch
-        // says it communicates (a restore or an OK response), or it does not say.
-        let restored = t.switch_log.as_ref().is_some_and(|l| {
-            l.entries
-                .iter()
-                .any(|e| crate::diagnose::logs::says_ok(&e.kind))
-        });
-        return if restored {
-            OverallVerdict::Ok
-        } else {
-            OverallVerdict::Inconclusive
-        };
-    }
-    let licensing: Vec<_> = t.connections.iter().filter(|c| c.licensing).collect();
-    if licensing.is_empty() && !t.dns.iter().any(|d| d.licensing) {
-        OverallVerdict::NoLicensingTraffic
-    } else if licensing.iter().any(|c| c.verdict == Verdict::Ok) {
-        OverallVerdict::Ok
-    } else {
-        OverallVerdict::Inconclusive
-    }
-}
+pub use crate::diagnose::verdict::{OverallVerdict, overall_verdict};
+use crate::model::{Timeline, Verdict};
 
 /// One line for `licpath check`: `OK <target> ...` or `FAIL <target>: <step>: <code>:
 /// <summary>` (the earliest failing step's first error).

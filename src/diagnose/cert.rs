@@ -1,0 +1,561 @@
+//! Certificate rules: validity dates and the server name (RFC 5280 §4.1.2.5, RFC 6125),
+//! then the chain's trust, judged by `trust::judge_chain` against the device's trust
+//! profile (Cisco Field Notice FN72323 for the IdenTrust root), with the `--ca-file`
+//! "what if" beside it. The same rules decide what the live probe's verifier refuses
+//! ([`switch_rejects`]).
+
+use super::DiagnoseConfig;
+use super::trust::{ChainVerdict, judge_chain};
+use crate::model::*;
+use crate::wire::x509::name_matches;
+
+const CLOCK_REMEDY: &[&str] = &[
+    "show clock",
+    "ntp server <ntp-server>",
+    "clock calendar-valid",
+];
+
+/// The first non-empty chain the server sent, with the event that carried it.
+pub fn chain_of(c: &Connection) -> Option<(&Event, &[CertInfo])> {
+    c.events.iter().find_map(|e| match &e.kind {
+        EventKind::TlsCertificate { certificates }
+            if e.dir == Direction::ToClient && !certificates.is_empty() =>
+        {
+            Some((e, certificates.as_slice()))
+        }
+        _ => None,
+    })
+}
+
+/// The name the chain must be valid for: the SNI, else the CONNECT target's host, else
+/// the best name known for the server.
+pub fn host_of(c: &Connection, sni: Option<&str>) -> Option<String> {
+    sni.map(str::to_string)
+        .or_else(|| {
+            c.proxy_target
+                .as_deref()
+                .map(|t| crate::flow::app::host_of_target(t).to_string())
+        })
+        .or_else(|| c.server_name.clone())
+}
+
+/// The findings on a chain seen at `ce`: every certificate's dates, the leaf's name for
+/// `host`, and (when `judge_trust`) the chain's trust.
+pub fn judge(
+    ce: &Event,
+    certs: &[CertInfo],
+    host: Option<&str>,
+    judge_trust: bool,
+    cfg: &DiagnoseConfig,
+) -> Vec<Finding> {
+    let Some(leaf) = certs.first() else {
+        return Vec::new();
+    };
+    let mut f: Vec<Finding> = certs
+        .iter()
+        .filter_map(|c| validity(ce, c, cfg.now_unix))
+        .collect();
+    f.extend(hostname(ce, leaf, host));
+    if judge_trust {
+        f.extend(trust(ce, certs, host, cfg));
+    }
+    f
+}
+
+fn label(c: &CertInfo) -> String {
+    c.subject_cn.clone().unwrap_or_else(|| c.subject.clone())
+}
+
+/// Seconds since the epoch as a UTC date. Certificates may say 99991231235959Z (RFC 5280
+/// §4.1.2.5: no well-defined expiry), past what nanoseconds in an `i64` hold (2262): the
+/// date is then computed on a 400-year Gregorian cycle earlier and the year put back.
+pub fn date(secs: i64) -> String {
+    // 400 Gregorian years are exactly 146 097 days; one cycle in ns is more than i64
+    // holds, so the remainder is taken on whichever side of zero fits.
+    const CYCLE_S: i64 = 146_097 * 86_400;
+    let fits = |s: i64| s.checked_mul(1_000_000_000);
+    if let Some(ns) = fits(secs) {
+        return crate::report::format_utc(ns);
+    }
+    let mut cycles = secs.div_euclid(CYCLE_S);
+    let mut rest = secs.rem_euclid(CYCLE_S);
+    if fits(rest).is_none() {
+        rest -= CYCLE_S;
+        cycles += 1;
+    }
+    let shifted = crate::report::format_utc(fits(rest).unwrap_or_default());
+    match shifted
+        .split_once('-')
+        .map(|(y, rest)| (y.parse::<i64>(), rest))
+    {
+        Some((Ok(y), rest)) => format!("{:04}-{rest}", y + 400 * cycles),
+        _ => shifted,
+    }
+}
+
+/// `cert_expired` or `cert_not_yet_valid` when seen (errors); `cert_expired` since (info).
+fn validity(ce: &Event, c: &CertInfo, now_unix: i64) -> Option<Finding> {
+    let at = ce.time_ns.div_euclid(1_000_000_000);
+    let name = label(c);
+    let seen = || [Evidence::of(ce, format!("Certificate {name}"))];
+    if at > c.not_after {
+        Some(
+            Finding::new(
+                FindingCode::CertExpired,
+                Severity::Error,
+                Step::Cert,
+                format!("certificate '{name}' had expired when seen (notAfter {})", date(c.not_after)),
+            )
+            .explain("A certificate in the chain was past its validity at the time of the capture or probe. If the switch's clock is right, the server must renew it; if the switch's clock is wrong, fix the clock.")
+            .fix(CLOCK_REMEDY)
+            .evidence(seen()),
+        )
+    } else if at < c.not_before {
+        Some(
+            Finding::new(
+                FindingCode::CertNotYetValid,
+                Severity::Error,
+                Step::Cert,
+                format!("certificate '{name}' was not yet valid when seen (notBefore {})", date(c.not_before)),
+            )
+            .explain("The certificate's validity starts after the time it was seen: either the capturing clock is behind (the switch logs %PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID) or the certificate was issued with a future date.")
+            .fix(CLOCK_REMEDY)
+            .evidence(seen()),
+        )
+    } else if now_unix > c.not_after {
+        Some(
+            Finding::new(
+                FindingCode::CertExpired,
+                Severity::Info,
+                Step::Cert,
+                format!(
+                    "certificate '{name}' was valid when captured but has expired since ({})",
+                    date(c.not_after)
+                ),
+            )
+            .explain("Valid at capture time; a switch connecting today would reject it.")
+            .evidence(seen()),
+        )
+    } else {
+        None
+    }
+}
+
+/// `cert_hostname_mismatch`: the leaf does not name `host` (IP literals are not judged).
+fn hostname(ce: &Event, leaf: &CertInfo, host: Option<&str>) -> Option<Finding> {
+    let h = host.filter(|h| h.parse::<std::net::IpAddr>().is_err())?;
+    if name_matches(leaf, h) {
+        return None;
+    }
+    let names = if leaf.sans.is_empty() {
+        leaf.subject_cn.clone().unwrap_or_default()
+    } else {
+        leaf.sans.join(", ")
+    };
+    Some(
+        Finding::new(
+            FindingCode::CertHostnameMismatch,
+            Severity::Error,
+            Step::Cert,
+            format!("the certificate is for {names}, not {h}"),
+        )
+        .explain("The server identity check (on by default in IOS XE) fails when the certificate does not name the host the switch asked for. A URL with an IP address, or a wrong host name, causes this.")
+        .fix(["license smart url https://smartreceiver.cisco.com/licservice/license   ! a name, never an IP"])
+        .evidence([Evidence::of(ce, format!("Certificate {}", label(leaf)))]),
+    )
+}
+
+/// The chain's trust: `ssl_interception`, `root_missing_on_device`, `untrusted_root` or
+/// `incomplete_chain`, then `ca_file_what_if` when a `--ca-file` was given.
+fn trust(ce: &Event, certs: &[CertInfo], host: Option<&str>, cfg: &DiagnoseConfig) -> Vec<Finding> {
+    let leaf_label = certs.first().map(label).unwrap_or_default();
+    let evidence = [Evidence::of(
+        ce,
+        format!(
+            "Certificate chain of {} cert(s), leaf {leaf_label}",
+            certs.len()
+        ),
+    )];
+    let verdict = judge_chain(certs, host, &cfg.trust);
+    let what_if = match &cfg.ca_file {
+        Some((file, with_ca))
+            if !matches!(
+                verdict,
+                ChainVerdict::Trusted { .. }
+                    | ChainVerdict::Empty
+                    | ChainVerdict::Interception {
+                        anchor_trusted: true,
+                        ..
+                    }
+            ) =>
+        {
+            Some(ca_file_what_if(
+                file,
+                judge_chain(certs, host, with_ca),
+                evidence.clone(),
+            ))
+        }
+        _ => None,
+    };
+    let error = |code, summary: String| {
+        Finding::new(code, Severity::Error, Step::Cert, summary).evidence(evidence.clone())
+    };
+    let judged = match verdict {
+        ChainVerdict::Trusted { .. } | ChainVerdict::Empty => None,
+        ChainVerdict::Interception { issuer, anchor_trusted } => Some(
+            error(FindingCode::SslInterception, format!("SSL interception: the certificate for {} was issued by '{issuer}', not by Cisco's public CA chain", host.unwrap_or("?")))
+                .confidence(Confidence::High)
+                .explain(format!("Cisco's licensing servers use certificates from HydrantID under IdenTrust (formerly QuoVadis). This chain was re-signed by another CA, almost certainly an intercepting proxy or firewall. {}", if anchor_trusted { "The device profile trusts that CA, so the handshake may still pass." } else { "The switch does not trust it and rejects the handshake." }))
+                .fix(["! preferred: exempt smartreceiver.cisco.com and tools.cisco.com from SSL inspection", "! or trust the interceptor's CA on the switch:", "crypto pki trustpoint PROXY-CA", " enrollment terminal", " revocation-check none", "crypto pki authenticate PROXY-CA   ! paste the interceptor's CA certificate"]),
+        ),
+        ChainVerdict::RootMissingOnDevice { root, why } => Some(
+            error(FindingCode::RootMissingOnDevice, format!("the chain ends at '{root}', which this device does not have ({why})"))
+                .explain("Field Notice FN72323: releases without IdenTrust Commercial Root CA 1 in their trustpool cannot validate Cisco's current certificates.")
+                .fix(["crypto pki trustpool import url http://www.cisco.com/security/pki/trs/ios_core.p7b", "! or upgrade to 16.12.6, 17.3.4, 17.4.2, 17.5.1, 17.6.1 or later"]),
+        ),
+        ChainVerdict::UntrustedRoot { root } => Some(
+            error(FindingCode::UntrustedRoot, format!("the chain ends at '{root}', which is not in the {}", cfg.trust.name))
+                .explain("The device cannot anchor this chain in its trustpool, so the handshake fails with unknown_ca.")
+                .fix(["crypto pki trustpool import url http://www.cisco.com/security/pki/trs/ios_core.p7b", "! or, for a private CA: crypto pki trustpoint <name> / enrollment terminal / crypto pki authenticate <name>"]),
+        ),
+        ChainVerdict::IncompleteChain { top, missing_issuer } => Some(
+            error(FindingCode::IncompleteChain, format!("incomplete chain: '{top}' was sent without its issuer '{missing_issuer}'"))
+                .explain("The server sent its certificate without the intermediate CA that signed it; clients that do not fetch missing intermediates cannot build the chain.")
+                .fix(["! on the server: configure the full chain (leaf + intermediates)"]),
+        ),
+    };
+    judged.into_iter().chain(what_if).collect()
+}
+
+/// `ca_file_what_if`: what the chain's verdict would be with that file's CAs imported.
+fn ca_file_what_if(
+    file: &str,
+    with_ca: ChainVerdict,
+    evidence: impl IntoIterator<Item = Evidence>,
+) -> Finding {
+    let import = [
+        "crypto pki trustpoint LICENSING-CA",
+        " enrollment terminal",
+        " revocation-check none",
+        "crypto pki authenticate LICENSING-CA   ! paste the CA certificate from the file",
+    ];
+    let (severity, summary, why) = match &with_ca {
+        ChainVerdict::Trusted { anchor } => (
+            Severity::Info,
+            format!(
+                "importing the CA in {file} would make this chain trusted (anchored at '{anchor}')"
+            ),
+            "Judged again with the file's certificates added to the device's trust profile, the chain validates. Other findings on this chain (dates, name) still apply.",
+        ),
+        ChainVerdict::Interception {
+            issuer,
+            anchor_trusted: true,
+        } => (
+            Severity::Info,
+            format!(
+                "importing the CA in {file} would make the switch accept this intercepted chain (issued by '{issuer}')"
+            ),
+            "The switch would then trust the interceptor. Exempting the licensing names from SSL inspection is the better fix; importing the interceptor's CA is the fallback.",
+        ),
+        other => (
+            Severity::Warning,
+            format!(
+                "importing the CA in {file} would not fix this chain: {}",
+                chain_problem(other)
+            ),
+            "Judged again with the file's certificates added, the chain still does not validate: that file does not hold the CA this chain needs.",
+        ),
+    };
+    let fixes = matches!(severity, Severity::Info);
+    Finding::new(FindingCode::CaFileWhatIf, severity, Step::Cert, summary)
+        .explain(why)
+        .fix(if fixes { &import[..] } else { &[] })
+        .evidence(evidence)
+}
+
+fn chain_problem(v: &ChainVerdict) -> String {
+    match v {
+        ChainVerdict::Trusted { anchor } => format!("trusted at '{anchor}'"),
+        ChainVerdict::Interception { issuer, .. } => {
+            format!("still an interception by '{issuer}', whose CA is not trusted")
+        }
+        ChainVerdict::RootMissingOnDevice { root, .. } => {
+            format!("still ends at '{root}', missing on this device")
+        }
+        ChainVerdict::UntrustedRoot { root } => format!("still ends at '{root}', not trusted"),
+        ChainVerdict::IncompleteChain { missing_issuer, .. } => {
+            format!("the server still does not send '{missing_issuer}'")
+        }
+        ChainVerdict::Empty => "no certificate".into(),
+    }
+}
+
+/// Would the switch refuse this chain (presented at `at_ns`, for `host`)? The same
+/// certificate rules as [`super::diagnose`], run on the chain alone: the first error they
+/// find, or `None` when the switch would go on. Interception by a CA the device profile
+/// trusts is not refused (the handshake passes; the finding still reports it). The live
+/// probe's verifier uses this to abort the handshake as the switch would, so that a
+/// capture of the probe shows what a capture of the switch shows.
+pub fn switch_rejects(
+    certs: &[CertInfo],
+    host: Option<&str>,
+    at_ns: i64,
+    cfg: &DiagnoseConfig,
+) -> Option<FindingCode> {
+    let seen = Event {
+        time_ns: at_ns,
+        frame: None,
+        dir: Direction::ToClient,
+        kind: EventKind::TlsCertificate {
+            certificates: Vec::new(),
+        },
+    };
+    judge(&seen, certs, host, true, cfg)
+        .into_iter()
+        .filter(|x| x.severity == Severity::Error)
+        .map(|x| x.code)
+        .find(|code| {
+            *code != FindingCode::SslInterception
+                || !matches!(
+                    judge_chain(certs, host, &cfg.trust),
+                    ChainVerdict::Interception {
+                        anchor_trusted: true,
+                        ..
+                    }
+                )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::test_config;
+    use crate::diagnose::trust::{TrustProfile, TrustedRoot};
+    use crate::model::testing::{START_NS, ca, cert, cisco_chain};
+
+    const HOST: Option<&str> = Some("smartreceiver.cisco.com");
+
+    fn seen_at(time_ns: i64) -> Event {
+        Event {
+            time_ns,
+            frame: Some(7),
+            dir: Direction::ToClient,
+            kind: EventKind::TlsCertificate {
+                certificates: Vec::new(),
+            },
+        }
+    }
+
+    fn judged(certs: &[CertInfo], host: Option<&str>, cfg: &DiagnoseConfig) -> Vec<Finding> {
+        judge(&seen_at(START_NS), certs, host, true, cfg)
+    }
+
+    fn codes(f: &[Finding]) -> Vec<(FindingCode, Severity)> {
+        f.iter().map(|f| (f.code, f.severity)).collect()
+    }
+
+    #[test]
+    fn the_current_cisco_chain_passes() {
+        assert!(
+            judged(
+                &cisco_chain("smartreceiver.cisco.com"),
+                HOST,
+                &test_config()
+            )
+            .is_empty()
+        );
+        assert!(judged(&[], HOST, &test_config()).is_empty());
+    }
+
+    #[test]
+    fn dates_when_seen_and_since() {
+        let start_s = START_NS / 1_000_000_000;
+        let mut chain = cisco_chain("smartreceiver.cisco.com");
+        chain[0].not_after = 1_674_691_200; // 2023-01-26
+        let f = judged(&chain, HOST, &test_config());
+        assert_eq!(codes(&f), [(FindingCode::CertExpired, Severity::Error)]);
+        assert_eq!(
+            f[0].summary,
+            "certificate 'smartreceiver.cisco.com' had expired when seen (notAfter 2023-01-26 00:00:00.000 UTC)"
+        );
+        assert_eq!(f[0].step, Step::Cert);
+        chain[0].not_after = 1_900_000_000;
+        chain[0].not_before = start_s + 10;
+        let f = judged(&chain, HOST, &test_config());
+        assert_eq!(codes(&f), [(FindingCode::CertNotYetValid, Severity::Error)]);
+        chain[0].not_before = 1_600_000_000;
+        chain[1].not_after = start_s + 10;
+        let f = judged(&chain, HOST, &test_config());
+        assert_eq!(codes(&f), [(FindingCode::CertExpired, Severity::Info)]);
+        assert!(
+            f[0].summary
+                .contains("'HydrantID Server CA O1' was valid when captured but has expired since")
+        );
+    }
+
+    #[test]
+    fn dates_past_2262_stay_as_they_are() {
+        // 9999-12-31 23:59:59 UTC (RFC 5280 §4.1.2.5), past i64 nanoseconds.
+        assert_eq!(date(253_402_300_799), "9999-12-31 23:59:59.000 UTC");
+        assert_eq!(date(9_223_372_037), "2262-04-11 23:47:17.000 UTC");
+        assert_eq!(date(1_674_691_200), "2023-01-26 00:00:00.000 UTC");
+        assert_eq!(date(-10_000_000_000), "1653-02-10 06:13:20.000 UTC");
+        let mut chain = cisco_chain("smartreceiver.cisco.com");
+        chain[0].not_before = 253_402_300_799;
+        chain[0].not_after = 253_402_300_799;
+        let f = judged(&chain, HOST, &test_config());
+        assert_eq!(
+            f[0].summary,
+            "certificate 'smartreceiver.cisco.com' was not yet valid when seen (notBefore 9999-12-31 23:59:59.000 UTC)"
+        );
+    }
+
+    #[test]
+    fn the_leaf_must_name_the_host_unless_it_is_an_address() {
+        let chain = cisco_chain("tools.cisco.com");
+        let f = judged(&chain, HOST, &test_config());
+        assert_eq!(
+            codes(&f),
+            [(FindingCode::CertHostnameMismatch, Severity::Error)]
+        );
+        assert_eq!(f[0].evidence[0].what, "Certificate tools.cisco.com");
+        // An IP literal is not judged by name; no host at all neither.
+        let cfg = test_config();
+        assert!(judged(&chain, Some("203.0.113.10"), &cfg).is_empty());
+        assert!(judged(&chain, None, &cfg).is_empty());
+    }
+
+    #[test]
+    fn chain_trust_verdicts() {
+        let cfg = test_config();
+        let bumped = [
+            cert(
+                "smartreceiver.cisco.com",
+                "Corp Inspection CA",
+                1_600_000_000,
+                1_900_000_000,
+            ),
+            ca("Corp Inspection CA", "Corp Inspection CA"),
+        ];
+        let f = judged(&bumped, HOST, &cfg);
+        assert_eq!(codes(&f), [(FindingCode::SslInterception, Severity::Error)]);
+        assert_eq!(f[0].confidence, Confidence::High);
+        assert!(
+            f[0].summary.contains("issued by 'CN=Corp Inspection CA'"),
+            "{}",
+            f[0].summary
+        );
+
+        let onprem = [
+            cert("onprem.example", "Lab Root", 1_600_000_000, 1_900_000_000),
+            ca("Lab Root", "Lab Root"),
+        ];
+        let f = judged(&onprem, Some("onprem.example"), &cfg);
+        assert_eq!(codes(&f), [(FindingCode::UntrustedRoot, Severity::Error)]);
+
+        let leaf_only = [cert(
+            "onprem.example",
+            "Lab Issuing CA",
+            1_600_000_000,
+            1_900_000_000,
+        )];
+        let f = judged(&leaf_only, Some("onprem.example"), &cfg);
+        assert_eq!(codes(&f), [(FindingCode::IncompleteChain, Severity::Error)]);
+
+        let old = DiagnoseConfig {
+            trust: TrustProfile::ios_xe(Some("17.3.2".parse().expect("version"))),
+            ..test_config()
+        };
+        let f = judged(&cisco_chain("smartreceiver.cisco.com"), HOST, &old);
+        assert_eq!(
+            codes(&f),
+            [(FindingCode::RootMissingOnDevice, Severity::Error)]
+        );
+        assert!(f[0].explanation.contains("FN72323"));
+    }
+
+    #[test]
+    fn trust_is_judged_only_when_asked() {
+        let onprem = [cert(
+            "onprem.example",
+            "Lab Issuing CA",
+            1_600_000_000,
+            1_900_000_000,
+        )];
+        let f = judge(
+            &seen_at(START_NS),
+            &onprem,
+            Some("onprem.example"),
+            false,
+            &test_config(),
+        );
+        assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn ca_file_what_if_says_whether_the_import_would_help() {
+        let onprem = [
+            cert("onprem.example", "Lab Root", 1_600_000_000, 1_900_000_000),
+            ca("Lab Root", "Lab Root"),
+        ];
+        let profile = |cn: &str| TrustProfile {
+            name: "file".into(),
+            roots: vec![TrustedRoot {
+                subject_cn: cn.into(),
+                subject: None,
+                spki_sha256: None,
+            }],
+            fn72323_affected: None,
+        };
+        let with = |cn: &str| DiagnoseConfig {
+            ca_file: Some((
+                "lab.pem".into(),
+                test_config().trust.with_roots_of(&profile(cn)),
+            )),
+            ..test_config()
+        };
+        let f = judged(&onprem, Some("onprem.example"), &with("Lab Root"));
+        assert_eq!(
+            codes(&f),
+            [
+                (FindingCode::UntrustedRoot, Severity::Error),
+                (FindingCode::CaFileWhatIf, Severity::Info)
+            ]
+        );
+        assert_eq!(
+            f[1].summary,
+            "importing the CA in lab.pem would make this chain trusted (anchored at 'CN=Lab Root')"
+        );
+        assert!(!f[1].remediation.is_empty());
+        let f = judged(&onprem, Some("onprem.example"), &with("Other Root"));
+        assert_eq!(f[1].severity, Severity::Warning);
+        assert!(
+            f[1].summary
+                .contains("would not fix this chain: still ends at 'CN=Lab Root', not trusted")
+        );
+        assert!(f[1].remediation.is_empty());
+        // A chain that already validates gets no what-if.
+        let f = judged(
+            &cisco_chain("smartreceiver.cisco.com"),
+            HOST,
+            &with("Lab Root"),
+        );
+        assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn host_prefers_sni_then_connect_target_then_name() {
+        use crate::model::testing::connection;
+        let c = connection()
+            .proxy_target("tools.cisco.com:443")
+            .server_name("proxy.example")
+            .build();
+        assert_eq!(host_of(&c, Some("a.example")).as_deref(), Some("a.example"));
+        assert_eq!(host_of(&c, None).as_deref(), Some("tools.cisco.com"));
+        let direct = connection().server_name("smartreceiver.cisco.com").build();
+        assert_eq!(
+            host_of(&direct, None).as_deref(),
+            Some("smartreceiver.cisco.com")
+        );
+    }
+}

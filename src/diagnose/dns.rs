@@ -1,0 +1,335 @@
+//! DNS rules, per name (RFC 1035 §4.1.1 for the response codes): a name that got no A or
+//! AAAA answer is `dns_nxdomain`, `dns_servfail` (SERVFAIL or REFUSED), `dns_timeout`
+//! (silence, or ICMP instead of an answer) or `dns_no_address`. The switch logs 'Unable to
+//! resolve server hostname/domain name' (CALL_HOME ERR 218) for all of them. A revocation
+//! host that does not resolve is judged by `revocation` instead.
+
+use super::DiagnoseConfig;
+use super::revocation;
+use crate::model::*;
+use std::collections::BTreeMap;
+
+const DNS_REMEDY: &[&str] = &[
+    "ip name-server <dns-server-ip>            ! or: ip name-server vrf <VRF> <dns-server-ip>",
+    "ip domain lookup source-interface <interface-that-reaches-the-dns-server>",
+    "ip host smartreceiver.cisco.com <ip>      ! last resort: a static entry goes stale when Cisco's addresses change",
+];
+
+/// One finding per name asked for an address that never resolved. One successful answer
+/// for a name (A or AAAA) is enough.
+pub fn findings(
+    t: &Timeline,
+    revocation_hosts: &BTreeMap<String, revocation::Kind>,
+    cfg: &DiagnoseConfig,
+) -> Vec<Finding> {
+    let mut names: Vec<&str> = t.dns.iter().map(|d| d.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    // An egress-only capture (SPAN of one direction, `match ... outbound`) cannot show
+    // answers: unanswered queries then prove nothing about the DNS server.
+    let one_direction = t.connections.iter().any(|c| c.one_direction);
+    let mut out = Vec::new();
+    for name in names {
+        let exchanges: Vec<&DnsExchange> = t.dns.iter().filter(|d| d.name == name).collect();
+        let resolved = exchanges.iter().any(|d| {
+            d.response.as_ref().is_some_and(|r| {
+                r.answers
+                    .iter()
+                    .any(|a| matches!(a.data, DnsData::A(_) | DnsData::Aaaa(_)))
+            })
+        });
+        if resolved || !exchanges.iter().any(|d| asks_address(d)) {
+            continue;
+        }
+        let rcodes: Vec<&str> = exchanges
+            .iter()
+            .filter_map(|d| d.response.as_ref().map(|r| r.rcode.as_str()))
+            .collect();
+        let evidence = evidence(name, &exchanges);
+        if let Some(kind) = revocation_hosts.get(&name.to_ascii_lowercase()) {
+            let reason = if rcodes.is_empty() {
+                "no answer".to_string()
+            } else {
+                rcodes.join(", ")
+            };
+            out.push(revocation::dns_finding(name, &reason, evidence, *kind, cfg));
+            continue;
+        }
+        out.push(unresolved(name, &exchanges, &rcodes, one_direction).evidence(evidence));
+    }
+    out
+}
+
+fn asks_address(d: &DnsExchange) -> bool {
+    d.qtype == "A" || d.qtype == "AAAA"
+}
+
+/// Each address query for `name`: its answer's code, or that it went unanswered.
+fn evidence(name: &str, exchanges: &[&DnsExchange]) -> Vec<Evidence> {
+    exchanges
+        .iter()
+        .filter(|d| asks_address(d))
+        .map(|d| match &d.response {
+            Some(r) => Evidence {
+                frame: r.frame,
+                time_ns: r.time_ns,
+                what: format!("{} {} from {} -> {}", d.qtype, name, d.server, r.rcode),
+                log: None,
+            },
+            None => Evidence {
+                frame: d.query_frame,
+                time_ns: d.query_ns,
+                what: format!(
+                    "{} {} to {} unanswered ({} retr{}){}",
+                    d.qtype,
+                    name,
+                    d.server,
+                    d.retries,
+                    if d.retries == 1 { "y" } else { "ies" },
+                    d.unreachable
+                        .as_deref()
+                        .map(|u| format!(": {u}"))
+                        .unwrap_or_default()
+                ),
+                log: None,
+            },
+        })
+        .collect()
+}
+
+/// The finding for a name that did not resolve, from the response codes seen (`rcodes`).
+fn unresolved(
+    name: &str,
+    exchanges: &[&DnsExchange],
+    rcodes: &[&str],
+    one_direction: bool,
+) -> Finding {
+    let severity = if exchanges.iter().any(|d| d.licensing) {
+        Severity::Error
+    } else {
+        Severity::Warning
+    };
+    let finding = |code, summary: String, why: &str| {
+        Finding::new(code, severity, Step::Dns, summary)
+            .explain(why)
+            .fix(DNS_REMEDY)
+    };
+    let icmp = exchanges.iter().find_map(|d| d.unreachable.as_deref());
+    if rcodes.contains(&"NXDOMAIN") {
+        finding(
+            FindingCode::DnsNxdomain,
+            format!("{name} does not exist according to the DNS server (NXDOMAIN)"),
+            "The name server answered that the name does not exist. The switch logs 'Unable to resolve server hostname/domain name' (CALL_HOME ERR 218). Usually a wrong or internal-only DNS server, or a split-horizon zone without the Cisco names.",
+        )
+    } else if rcodes.iter().any(|r| *r == "SERVFAIL" || *r == "REFUSED") {
+        finding(
+            FindingCode::DnsServfail,
+            format!(
+                "the DNS server failed or refused to resolve {name} ({})",
+                rcodes.join(", ")
+            ),
+            "SERVFAIL means the server could not get an answer upstream; REFUSED that it will not answer this client (recursion not allowed for the switch's address). The switch cannot resolve the licensing name.",
+        )
+    } else if !rcodes.is_empty() {
+        finding(
+            FindingCode::DnsNoAddress,
+            format!("the DNS answer for {name} holds no address"),
+            "The server answered NOERROR without an A or AAAA record for the name.",
+        )
+    } else {
+        timeout(name, icmp, one_direction, finding)
+    }
+}
+
+/// `dns_timeout`: no DNS answer at all, perhaps ICMP instead. Same code for both (the
+/// switch logs the same), but the ICMP says who refused and why: no DNS service there, or
+/// a filter on the way.
+fn timeout(
+    name: &str,
+    icmp: Option<&str>,
+    one_direction: bool,
+    finding: impl Fn(FindingCode, String, &str) -> Finding,
+) -> Finding {
+    let f = match icmp {
+        Some(icmp) => finding(
+            FindingCode::DnsTimeout,
+            format!("no answer to the DNS queries for {name}: {icmp}"),
+            "The queries were answered by ICMP instead of DNS: 'port unreachable' from the server means nothing listens on port 53 there (a wrong 'ip name-server' address, or the DNS service is down); 'administratively prohibited' or 'host/network unreachable' from a router means a filter or a missing route on the way. The switch logs 'Unable to resolve server hostname/domain name'.",
+        ),
+        None => finding(
+            FindingCode::DnsTimeout,
+            format!("no answer to the DNS queries for {name}"),
+            "Queries left but nothing came back: the name server is unreachable from the lookup source interface/VRF, or a firewall drops DNS. The switch logs 'Unable to resolve server hostname/domain name'.",
+        ),
+    };
+    if !one_direction {
+        return f;
+    }
+    let why = format!(
+        "{} This capture holds only one direction of its connections, so the answers may simply not have been captured.",
+        f.explanation
+    );
+    f.severity(Severity::Warning)
+        .confidence(Confidence::Low)
+        .explain(why)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::test_config;
+    use crate::model::testing::{connection, dns, timeline};
+
+    const NAME: &str = "smartreceiver.cisco.com";
+
+    fn judged(exchanges: Vec<DnsExchange>) -> Vec<Finding> {
+        findings(
+            &timeline(exchanges, vec![]),
+            &BTreeMap::new(),
+            &test_config(),
+        )
+    }
+
+    fn only(f: Vec<Finding>) -> Finding {
+        assert_eq!(f.len(), 1, "{f:#?}");
+        f.into_iter().next().expect("one finding")
+    }
+
+    #[test]
+    fn by_response_code() {
+        for (rcode, code, summary) in [
+            (
+                "NXDOMAIN",
+                FindingCode::DnsNxdomain,
+                "smartreceiver.cisco.com does not exist according to the DNS server (NXDOMAIN)",
+            ),
+            (
+                "SERVFAIL",
+                FindingCode::DnsServfail,
+                "the DNS server failed or refused to resolve smartreceiver.cisco.com (SERVFAIL)",
+            ),
+            (
+                "REFUSED",
+                FindingCode::DnsServfail,
+                "the DNS server failed or refused to resolve smartreceiver.cisco.com (REFUSED)",
+            ),
+            (
+                "NOERROR",
+                FindingCode::DnsNoAddress,
+                "the DNS answer for smartreceiver.cisco.com holds no address",
+            ),
+        ] {
+            let f = only(judged(vec![dns(NAME, "A", Some(rcode), vec![])]));
+            assert_eq!(
+                (f.code, f.severity, f.step),
+                (code, Severity::Error, Step::Dns),
+                "{rcode}"
+            );
+            assert_eq!(f.summary, summary);
+            assert_eq!(f.remediation.len(), 3);
+            assert_eq!(
+                f.evidence[0].what,
+                format!("A {NAME} from 198.51.100.53:53 -> {rcode}")
+            );
+        }
+    }
+
+    #[test]
+    fn silence_and_icmp_are_a_timeout() {
+        let f = only(judged(vec![dns(NAME, "A", None, vec![])]));
+        assert_eq!(
+            (f.code, f.confidence),
+            (FindingCode::DnsTimeout, Confidence::Certain)
+        );
+        assert_eq!(
+            f.summary,
+            "no answer to the DNS queries for smartreceiver.cisco.com"
+        );
+        assert_eq!(
+            f.evidence[0].what,
+            "A smartreceiver.cisco.com to 198.51.100.53:53 unanswered (0 retries)"
+        );
+        let refused = DnsExchange {
+            unreachable: Some("ICMP port unreachable from 198.51.100.53".into()),
+            retries: 1,
+            ..dns(NAME, "A", None, vec![])
+        };
+        let f = only(judged(vec![refused]));
+        assert_eq!(f.code, FindingCode::DnsTimeout);
+        assert_eq!(
+            f.summary,
+            "no answer to the DNS queries for smartreceiver.cisco.com: ICMP port unreachable from 198.51.100.53"
+        );
+        assert!(
+            f.evidence[0]
+                .what
+                .ends_with("(1 retry): ICMP port unreachable from 198.51.100.53")
+        );
+    }
+
+    #[test]
+    fn one_address_answer_resolves_the_name() {
+        let a = dns(
+            NAME,
+            "A",
+            Some("NOERROR"),
+            vec![DnsData::A("146.112.59.25".parse().expect("ip"))],
+        );
+        let aaaa = dns(NAME, "AAAA", Some("NOERROR"), vec![]);
+        assert!(judged(vec![aaaa, a]).is_empty());
+        // Names never asked for an address are not judged.
+        assert!(judged(vec![dns(NAME, "TXT", Some("NXDOMAIN"), vec![])]).is_empty());
+    }
+
+    #[test]
+    fn other_names_are_warnings() {
+        let other = DnsExchange {
+            licensing: false,
+            ..dns("www.example.com", "A", Some("NXDOMAIN"), vec![])
+        };
+        assert_eq!(only(judged(vec![other])).severity, Severity::Warning);
+    }
+
+    #[test]
+    fn unanswered_in_a_one_direction_capture_proves_little() {
+        let t = timeline(
+            vec![dns(NAME, "A", None, vec![])],
+            vec![connection().one_direction().build()],
+        );
+        let f = only(findings(&t, &BTreeMap::new(), &test_config()));
+        assert_eq!(
+            (f.code, f.severity, f.confidence),
+            (FindingCode::DnsTimeout, Severity::Warning, Confidence::Low)
+        );
+        assert!(
+            f.explanation
+                .ends_with("may simply not have been captured.")
+        );
+    }
+
+    #[test]
+    fn revocation_hosts_are_judged_as_revocation() {
+        let hosts = BTreeMap::from([(
+            "validation.identrust.com".to_string(),
+            revocation::Kind::Crl,
+        )]);
+        let t = timeline(
+            vec![dns(
+                "validation.identrust.com",
+                "A",
+                Some("NXDOMAIN"),
+                vec![],
+            )],
+            vec![],
+        );
+        let f = only(findings(&t, &hosts, &test_config()));
+        assert_eq!(
+            (f.code, f.severity),
+            (FindingCode::CrlUnreachable, Severity::Warning)
+        );
+        assert_eq!(
+            f.summary,
+            "the revocation host validation.identrust.com does not resolve: NXDOMAIN"
+        );
+    }
+}

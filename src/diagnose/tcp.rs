@@ -1,0 +1,284 @@
+//! TCP rules: the connection attempt (unreachable, unanswered, refused), a reset no
+//! later step explains, and loss. Failure catalogue: a SYN never answered is what the
+//! switch logs as 'Connection timed out' (CALL_HOME ERR 207); a RST in answer to the SYN
+//! is a refusal (RFC 9293 §3.5.2).
+
+use super::{Seen, ms};
+use crate::model::*;
+
+/// Retransmitted segments on one connection before it is worth a warning.
+pub const RETRANSMISSION_WARNING: u64 = 3;
+
+/// `tcp_unreachable`, `tcp_timeout` or `tcp_refused`: the connection attempt failed.
+pub fn handshake(c: &Connection, seen: &Seen) -> Option<Finding> {
+    match c.state {
+        TcpState::SynUnanswered => Some(unreachable(c, seen).unwrap_or_else(|| timeout(c, seen))),
+        TcpState::Refused => Some(refused(seen)),
+        _ => None,
+    }
+}
+
+/// `tcp_unreachable`: ICMP unreachable (or no local route) instead of a SYN/ACK.
+fn unreachable(c: &Connection, seen: &Seen) -> Option<Finding> {
+    let (e, reason) = c.events.iter().find_map(|e| match &e.kind {
+        EventKind::TcpUnreachable { reason } => Some((e, reason)),
+        _ => None,
+    })?;
+    Some(
+        Finding::new(
+            FindingCode::TcpUnreachable,
+            Severity::Error,
+            Step::Tcp,
+            format!("{} is unreachable: {reason}", seen.target),
+        )
+        .explain("The connection attempt was answered by ICMP unreachable (or the local stack has no route): a routing problem on the source interface/VRF, not a firewall silently dropping.")
+        .fix([
+            "show ip route <destination>              ! or: show ip route vrf <VRF> <destination>",
+            "ip http client source-interface <interface-with-a-route>",
+            "license smart vrf <VRF>        ! if the path lives in a VRF",
+        ])
+        .evidence([Evidence::of(e, "unreachable")]),
+    )
+}
+
+/// `tcp_timeout`: SYNs and nothing back.
+fn timeout(c: &Connection, seen: &Seen) -> Finding {
+    let syns: Vec<&Event> = c
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::TcpSyn { .. }))
+        .collect();
+    // Until the last SYN, or until the client gave up (the probe's wait).
+    let span = match (syns.first(), syns.last()) {
+        (Some(a), Some(b)) => (b.time_ns - a.time_ns).max(c.end_ns - a.time_ns),
+        _ => 0,
+    };
+    Finding::new(
+        FindingCode::TcpTimeout,
+        Severity::Error,
+        Step::Tcp,
+        format!(
+            "SYN to {} never answered ({} SYN{} over {})",
+            seen.target,
+            syns.len(),
+            if syns.len() == 1 { "" } else { "s" },
+            ms(span)
+        ),
+    )
+    .explain("The connection attempt got no SYN/ACK and no RST: something on the path drops it (routing, an ACL, a firewall), or the host is down. The switch logs 'Connection timed out' (CALL_HOME ERR 207).")
+    .fix([
+        "! check routing and ACLs from the source interface to the destination and port:",
+        "ip http client source-interface <interface>",
+        "license smart vrf <VRF>        ! if the path lives in a VRF",
+        "show ip route <destination>",
+    ])
+    .evidence(syns.iter().map(|e| Evidence::of(e, "SYN")))
+}
+
+/// `tcp_refused`: RST in answer to the SYN.
+fn refused(seen: &Seen) -> Finding {
+    Finding::new(
+        FindingCode::TcpRefused,
+        Severity::Error,
+        Step::Tcp,
+        format!("{} refused the connection (RST in answer to SYN)", seen.target),
+    )
+    .explain("Nothing listens on that port, or a firewall rejects the connection. With a proxy: is the proxy port right?")
+    .fix([
+        "license smart proxy address <proxy-host-or-ip>",
+        "license smart proxy port <port-the-proxy-listens-on>",
+    ])
+    .evidence(
+        seen.rst_from_server
+            .map(|(_, e)| Evidence::of(e, "RST in answer to SYN")),
+    )
+}
+
+/// `tcp_reset`: a server RST after the handshake, before anything completed, that no
+/// finding in `so_far` explains.
+pub fn reset(c: &Connection, seen: &Seen, so_far: &[Finding]) -> Option<Finding> {
+    let completed = c.tls.as_ref().is_some_and(|t| t.handshake_complete)
+        || c.events.iter().any(|e| matches!(&e.kind, EventKind::HttpResponse { status, .. } if (200..400).contains(status)));
+    if c.state != TcpState::ResetByServer
+        || completed
+        || so_far.iter().any(|x| x.severity == Severity::Error)
+    {
+        return None;
+    }
+    let (_, e) = seen.rst_from_server?;
+    let rst = c
+        .events
+        .iter()
+        .position(|x| matches!(x.kind, EventKind::TcpRst) && x.dir == Direction::ToClient);
+    let syn_ack = c
+        .events
+        .iter()
+        .position(|x| matches!(x.kind, EventKind::TcpSynAck { .. }));
+    let injected = syn_ack.is_some() && rst < syn_ack;
+    Some(
+        Finding::new(
+            FindingCode::TcpReset,
+            Severity::Error,
+            Step::Tcp,
+            format!(
+                "{} reset the connection before the exchange completed{}",
+                seen.target,
+                if injected {
+                    " (a RST arrived before the SYN/ACK: likely injected by a middlebox)"
+                } else {
+                    ""
+                }
+            ),
+        )
+        .explain("The server side sent RST on an established connection before any TLS handshake or HTTP answer completed: the service aborted, or a firewall/IPS injected the reset.")
+        .fix(["! find which device sends the RST: compare its TTL/IP ID with the server's other packets, or capture on both sides of the firewall"])
+        .evidence([Evidence::of(e, "RST from the server side")]),
+    )
+}
+
+/// `retransmissions`: a lossy path (a warning).
+pub fn retransmissions(c: &Connection) -> Option<Finding> {
+    (c.retransmissions >= RETRANSMISSION_WARNING && c.state != TcpState::SynUnanswered).then(|| {
+        Finding::new(
+            FindingCode::Retransmissions,
+            Severity::Warning,
+            Step::Tcp,
+            format!("{} retransmitted segments on this connection", c.retransmissions),
+        )
+        .explain("Packets were lost and sent again: a lossy or congested path. Licensing messages are small, so loss shows as slowness or timeouts rather than as failure.")
+        .fix(["! check interface errors and drops on the path: show interfaces <if> | include errors|drops"])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::connection;
+
+    #[test]
+    fn syns_never_answered_are_a_timeout_over_the_whole_wait() {
+        let c = connection()
+            .state(TcpState::SynUnanswered)
+            .syn()
+            .after_ms(1000)
+            .syn()
+            .after_ms(2000)
+            .syn()
+            .build();
+        let f = handshake(&c, &Seen::of(&c)).expect("a finding");
+        assert_eq!(
+            (f.code, f.severity, f.step),
+            (FindingCode::TcpTimeout, Severity::Error, Step::Tcp)
+        );
+        assert_eq!(
+            f.summary,
+            "SYN to 203.0.113.10:443 never answered (3 SYNs over 3000 ms)"
+        );
+        assert_eq!(f.evidence.len(), 3);
+    }
+
+    #[test]
+    fn icmp_unreachable_beats_timeout() {
+        let c = connection()
+            .state(TcpState::SynUnanswered)
+            .syn()
+            .to_client(EventKind::TcpUnreachable {
+                reason: "no route to host".into(),
+            })
+            .build();
+        let f = handshake(&c, &Seen::of(&c)).expect("a finding");
+        assert_eq!(f.code, FindingCode::TcpUnreachable);
+        assert_eq!(
+            f.summary,
+            "203.0.113.10:443 is unreachable: no route to host"
+        );
+    }
+
+    #[test]
+    fn rst_to_syn_is_refused() {
+        let c = connection()
+            .state(TcpState::Refused)
+            .syn()
+            .rst(Direction::ToClient)
+            .build();
+        let f = handshake(&c, &Seen::of(&c)).expect("a finding");
+        assert_eq!((f.code, f.step), (FindingCode::TcpRefused, Step::Tcp));
+        assert!(
+            f.summary.contains("refused the connection"),
+            "{}",
+            f.summary
+        );
+        assert_eq!(f.evidence[0].what, "RST in answer to SYN");
+        let open = connection().handshake().build();
+        assert!(handshake(&open, &Seen::of(&open)).is_none());
+    }
+
+    #[test]
+    fn reset_after_the_handshake_unless_something_else_explains_it() {
+        let c = connection()
+            .state(TcpState::ResetByServer)
+            .handshake()
+            .rst(Direction::ToClient)
+            .build();
+        let seen = Seen::of(&c);
+        let f = reset(&c, &seen, &[]).expect("a finding");
+        assert_eq!(
+            (f.code, f.severity),
+            (FindingCode::TcpReset, Severity::Error)
+        );
+        assert_eq!(
+            f.summary,
+            "203.0.113.10:443 reset the connection before the exchange completed"
+        );
+        let earlier = Finding::new(FindingCode::TlsAlert, Severity::Error, Step::Tls, "x");
+        assert!(reset(&c, &seen, &[earlier]).is_none());
+        let warning = Finding::new(
+            FindingCode::CaptureGap,
+            Severity::Warning,
+            Step::Capture,
+            "x",
+        );
+        assert!(reset(&c, &seen, &[warning]).is_some());
+    }
+
+    #[test]
+    fn reset_before_the_syn_ack_looks_injected() {
+        let c = connection()
+            .state(TcpState::ResetByServer)
+            .syn()
+            .rst(Direction::ToClient)
+            .syn_ack()
+            .build();
+        let f = reset(&c, &Seen::of(&c), &[]).expect("a finding");
+        assert!(f.summary.contains("likely injected"), "{}", f.summary);
+    }
+
+    #[test]
+    fn no_reset_finding_once_the_exchange_completed() {
+        let c = connection()
+            .state(TcpState::ResetByServer)
+            .handshake()
+            .handshake_complete()
+            .rst(Direction::ToClient)
+            .build();
+        assert!(reset(&c, &Seen::of(&c), &[]).is_none());
+    }
+
+    #[test]
+    fn retransmissions_from_three_on() {
+        let lossy = connection().retransmissions(3).build();
+        let f = retransmissions(&lossy).expect("a finding");
+        assert_eq!(
+            (f.code, f.severity),
+            (FindingCode::Retransmissions, Severity::Warning)
+        );
+        assert_eq!(f.summary, "3 retransmitted segments on this connection");
+        assert!(retransmissions(&connection().retransmissions(2).build()).is_none());
+        // Repeated SYNs are the timeout's evidence, not loss.
+        let syns = connection()
+            .state(TcpState::SynUnanswered)
+            .retransmissions(5)
+            .build();
+        assert!(retransmissions(&syns).is_none());
+    }
+}

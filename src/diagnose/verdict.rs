@@ -1,0 +1,207 @@
+//! Verdicts: one connection's (from its findings and how far it got), and the overall
+//! verdict over a timeline that the summary line, the JSON and the exit codes share.
+
+use crate::model::*;
+use serde::Serialize;
+
+/// A connection failed when a finding is an error; it is OK when its TLS handshake
+/// completed, or when a direct (not proxied) HTTP exchange got a 2xx/3xx answer; else the
+/// outcome is not visible.
+pub fn connection(c: &Connection, findings: &[Finding]) -> Verdict {
+    let connect = c.events.iter().any(|e| {
+        e.dir == Direction::ToServer && matches!(e.kind, EventKind::HttpConnectRequest { .. })
+    });
+    let answered = || {
+        !connect
+            && c.events.iter().any(|e| {
+                matches!(&e.kind, EventKind::HttpResponse { status, .. } if (200..400).contains(status))
+            })
+    };
+    if findings.iter().any(|x| x.severity == Severity::Error) {
+        Verdict::Failed
+    } else if c.tls.as_ref().is_some_and(|t| t.handshake_complete) || answered() {
+        Verdict::Ok
+    } else {
+        Verdict::Unknown
+    }
+}
+
+/// The earliest step with an error finding: where the connection failed.
+pub fn failing_step(findings: &[Finding]) -> Option<Step> {
+    findings
+        .iter()
+        .filter(|x| x.severity == Severity::Error)
+        .map(|x| x.step)
+        .min()
+}
+
+/// The verdict over one timeline, for the summary line, JSON and exit codes.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OverallVerdict {
+    /// Licensing connections were seen and none failed.
+    Ok,
+    /// At least one error finding.
+    Failed,
+    /// No licensing traffic in the input (use --all / --host to look wider).
+    NoLicensingTraffic,
+    /// Licensing traffic was seen, but its outcome is not visible.
+    Inconclusive,
+}
+
+impl OverallVerdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OverallVerdict::Ok => "OK",
+            OverallVerdict::Failed => "FAILED",
+            OverallVerdict::NoLicensingTraffic => "NO LICENSING TRAFFIC",
+            OverallVerdict::Inconclusive => "INCONCLUSIVE",
+        }
+    }
+}
+
+pub fn overall_verdict(t: &Timeline) -> OverallVerdict {
+    if t.has_errors() {
+        return OverallVerdict::Failed;
+    }
+    if matches!(t.source, Source::Logs { .. }) {
+        // Logs alone, no error left (a failure after the last restore is one): the switch
+        // says it communicates (a restore or an OK response), or it does not say.
+        let restored = t
+            .switch_log
+            .as_ref()
+            .is_some_and(|l| l.entries.iter().any(|e| super::logs::says_ok(&e.kind)));
+        return if restored {
+            OverallVerdict::Ok
+        } else {
+            OverallVerdict::Inconclusive
+        };
+    }
+    let licensing: Vec<_> = t.connections.iter().filter(|c| c.licensing).collect();
+    if licensing.is_empty() && !t.dns.iter().any(|d| d.licensing) {
+        OverallVerdict::NoLicensingTraffic
+    } else if licensing.iter().any(|c| c.verdict == Verdict::Ok) {
+        OverallVerdict::Ok
+    } else {
+        OverallVerdict::Inconclusive
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{connection as built, dns, timeline};
+
+    fn error(step: Step) -> Finding {
+        Finding::new(FindingCode::TcpTimeout, Severity::Error, step, "x")
+    }
+
+    #[test]
+    fn connection_verdicts() {
+        let done = built().handshake().handshake_complete().build();
+        assert_eq!(connection(&done, &[]), Verdict::Ok);
+        assert_eq!(connection(&done, &[error(Step::Tls)]), Verdict::Failed);
+        let warning = Finding::new(
+            FindingCode::Retransmissions,
+            Severity::Warning,
+            Step::Tcp,
+            "x",
+        );
+        assert_eq!(connection(&done, &[warning]), Verdict::Ok);
+        let plain = built()
+            .handshake()
+            .request("POST", "/cslu/v1/pi")
+            .response(200, "OK")
+            .build();
+        assert_eq!(connection(&plain, &[]), Verdict::Ok);
+        // A proxy's 200 to CONNECT opens a tunnel; it is not the server's answer.
+        let tunnel = built()
+            .handshake()
+            .connect("smartreceiver.cisco.com:443")
+            .response(200, "OK")
+            .build();
+        assert_eq!(connection(&tunnel, &[]), Verdict::Unknown);
+        assert_eq!(
+            connection(&built().handshake().build(), &[]),
+            Verdict::Unknown
+        );
+    }
+
+    #[test]
+    fn the_earliest_failing_step() {
+        assert_eq!(
+            failing_step(&[error(Step::Cert), error(Step::Proxy)]),
+            Some(Step::Proxy)
+        );
+        let warning = Finding::new(
+            FindingCode::CaptureGap,
+            Severity::Warning,
+            Step::Capture,
+            "x",
+        );
+        assert_eq!(failing_step(&[warning]), None);
+    }
+
+    #[test]
+    fn overall() {
+        let mut ok = built().build();
+        ok.verdict = Verdict::Ok;
+        assert_eq!(
+            overall_verdict(&timeline(vec![], vec![ok.clone()])),
+            OverallVerdict::Ok
+        );
+        let mut failed = ok.clone();
+        failed.findings = vec![error(Step::Tcp)];
+        assert_eq!(
+            overall_verdict(&timeline(vec![], vec![ok.clone(), failed])),
+            OverallVerdict::Failed
+        );
+        let unknown = built().build();
+        assert_eq!(
+            overall_verdict(&timeline(vec![], vec![unknown])),
+            OverallVerdict::Inconclusive
+        );
+        let other = built().licensing(false).build();
+        assert_eq!(
+            overall_verdict(&timeline(vec![], vec![other])),
+            OverallVerdict::NoLicensingTraffic
+        );
+        let asked = dns("smartreceiver.cisco.com", "A", None, vec![]);
+        assert_eq!(
+            overall_verdict(&timeline(vec![asked], vec![])),
+            OverallVerdict::Inconclusive
+        );
+        let mut overflow = timeline(vec![], vec![ok]);
+        overflow.overflow.failed = 1;
+        assert_eq!(overall_verdict(&overflow), OverallVerdict::Failed);
+        assert_eq!(
+            OverallVerdict::NoLicensingTraffic.as_str(),
+            "NO LICENSING TRAFFIC"
+        );
+    }
+
+    #[test]
+    fn logs_alone_are_ok_only_when_the_switch_says_so() {
+        let mut t = Timeline::empty(Source::Logs {
+            files: vec!["show-logging.txt".into()],
+        });
+        assert_eq!(overall_verdict(&t), OverallVerdict::Inconclusive);
+        t.switch_log = Some(SwitchLog {
+            entries: vec![LogEntry {
+                file: 0,
+                line: 1,
+                timestamp: None,
+                switch_time_ns: None,
+                time_inferred: false,
+                time_ns: None,
+                kind: LogKind::CommRestored {
+                    server: "cssm".into(),
+                },
+                text: "%SMART_LIC-5-COMM_RESTORED".into(),
+                connection: None,
+            }],
+            ..SwitchLog::default()
+        });
+        assert_eq!(overall_verdict(&t), OverallVerdict::Ok);
+    }
+}
