@@ -31,7 +31,7 @@ const CLOSED_LINGER_FRAMES: u64 = 20_000;
 const IDLE_TIMEOUT_NS: i64 = 300_000_000_000;
 const SWEEP_EVERY_PACKETS: u64 = 4096;
 /// Two identical segments closer than this are one frame captured twice (two attachment
-/// points, DOMAIN.md §5), not a retransmission: TCP's minimum RTO is 200 ms (RFC 6298).
+/// points of an Embedded Packet Capture), not a retransmission: TCP's minimum RTO is 200 ms (RFC 6298).
 const DUPLICATE_WINDOW_NS: i64 = 20_000_000;
 const DUP_RING: usize = 32;
 /// Addresses remembered from DNS answers (for labels).
@@ -41,14 +41,14 @@ const MAX_REVOCATION_HOSTS: usize = 64;
 /// Ports that identify the server side when the SYN was not captured.
 const SERVER_PORTS: &[u16] = &[443, 80, 8080, 3128, 8182, 8443, 53, 8000, 8888];
 
-/// The licensing names of DOMAIN.md §1.
+/// The licensing names (Cisco's Smart Licensing Using Policy guide: smartreceiver, tools).
 pub const LICENSING_NAMES: &[&str] = &[
     "smartreceiver.cisco.com",
     "tools.cisco.com",
     "smartreceiver-stage.cisco.com",
     "smartreceiver-dev.cisco.com",
 ];
-/// URL paths of the licensing transports (DOMAIN.md §1), for plain HTTP recognition.
+/// URL paths of the licensing transports (smart, call-home, CSLU), for plain HTTP recognition.
 pub const LICENSING_PATHS: &[&str] = &[
     "/licservice/license",
     "/its/service/oddce",
@@ -516,7 +516,7 @@ impl Analyzer {
                 step: Step::Capture,
                 confidence: Confidence::Certain,
                 summary: format!("{} frame(s) have a timestamp earlier than the frame before", self.stats.time_went_backwards),
-                explanation: "Switch exports are not guaranteed to be time-ordered (DOMAIN.md §5). licpath keeps file order for sequencing and uses timestamps only for timings, so some intervals may look negative.".into(),
+                explanation: "Switch exports (Embedded Packet Capture) are not guaranteed to be time-ordered. licpath keeps file order for sequencing and uses timestamps only for timings, so some intervals may look negative.".into(),
                 remediation: vec![],
                 evidence: vec![Evidence { frame: Some(frame), time_ns: t, what: "first frame whose time goes backwards".into(), log: None }],
             });

@@ -20,7 +20,7 @@ pub enum Scheme {
 /// Which trust profile judges the target's chain by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrustKind {
-    /// The IOS XE licensing roots (DOMAIN.md §3).
+    /// The IOS XE licensing roots (Cisco Field Notice FN72323).
     IosXe,
     /// Mozilla's roots (webpki-roots): an SSM On-Prem with a public certificate.
     Mozilla,

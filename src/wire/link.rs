@@ -1,6 +1,6 @@
 //! Link-layer and IP/TCP/UDP decoding of one captured frame into a [`Packet`].
 //!
-//! Pure: bytes in, a borrowed view out. Handles what switch exports contain (DOMAIN.md §5):
+//! Pure: bytes in, a borrowed view out. Handles what switch exports contain (Embedded Packet Capture):
 //! 802.1Q/QinQ tags, the Cisco MetaData header (EtherType 0x8909) before IP, Ethernet
 //! trailers, truncated frames and bad checksums (checksums are never verified: egress
 //! frames on a switch are captured before rewrite). IP and transport headers are read by
