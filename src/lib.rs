@@ -7,6 +7,7 @@
 pub mod capture;
 pub mod cli;
 pub mod diagnose;
+pub mod escape;
 pub mod flow;
 pub mod ios;
 pub mod model;

@@ -225,6 +225,7 @@ fn duplicated_frames_are_not_retransmissions() {
         "every frame twice: every second one is a duplicate"
     );
     same_story(&lab_t("healthy-direct-tls12.pcap"), &t);
+    assert!(!t.connections.is_empty());
     assert!(t.connections.iter().all(|c| c.retransmissions == 0));
 }
 
@@ -266,7 +267,7 @@ fn snaplen_truncated_frames_become_gaps_not_errors() {
     assert!(codes(&t).contains(&"capture_gap"));
     // The certificate is gone with the cut bytes: no certificate finding can be claimed.
     assert!(!codes(&t).contains(&"cert_hostname_mismatch"));
-    assert!(t.all_findings().all(|f| f.step != Step::Cert));
+    assert!(!t.all_findings().any(|f| f.step == Step::Cert));
 }
 
 #[test]

@@ -88,6 +88,7 @@ fn capture_filter_and_selection() {
     assert_eq!(app.visible().len(), 1);
     // licensing -> failed -> all
     app.on_key('f', None);
+    assert!(!app.visible().is_empty(), "the failed connection is shown");
     assert!(
         app.visible()
             .iter()
@@ -135,6 +136,7 @@ fn no_color_means_no_colour() {
     let mut app = capture_app("ssl-interception-tls12.pcap");
     let term = draw_capture(&mut app, 80, 24, PLAIN);
     let buf = term.backend().buffer();
+    assert_eq!(buf.content().len(), 80 * 24);
     assert!(
         buf.content()
             .iter()

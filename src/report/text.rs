@@ -3,6 +3,7 @@
 //! decides from the terminal and NO_COLOR).
 
 use super::{format_utc, overall_verdict};
+use crate::escape::esc;
 use crate::model::*;
 use std::io::{self, Write};
 
@@ -44,6 +45,8 @@ fn frame(f: Option<u64>) -> String {
     f.map_or_else(|| "      ".to_string(), |n| format!("#{n:<5}"))
 }
 
+/// One line (a certificate event: one line per certificate) describing an event, with
+/// every string that came from the network escaped for the terminal.
 pub fn describe_event(k: &EventKind) -> String {
     match k {
         // The live probe knows it sent a SYN, not its options.
@@ -95,28 +98,35 @@ pub fn describe_event(k: &EventKind) -> String {
         EventKind::TcpLost { missing_bytes } => format!(
             "{missing_bytes} bytes lost before data that arrived (never acknowledged by the receiver)"
         ),
-        EventKind::HttpConnectRequest { target, version } => format!("CONNECT {target} {version}"),
+        EventKind::HttpConnectRequest { target, version } => {
+            format!("CONNECT {} {}", esc(target), esc(version))
+        }
         EventKind::HttpResponse {
             version,
             status,
             reason,
             ..
-        } => format!("{version} {status} {reason}"),
+        } => format!("{} {status} {}", esc(version), esc(reason)),
         EventKind::HttpRequest {
             method,
             target,
             version,
             host,
         } => format!(
-            "{method} {target} {version}{}",
+            "{} {} {}{}",
+            esc(method),
+            esc(target),
+            esc(version),
             host.as_deref()
-                .map(|h| format!(" (Host: {h})"))
+                .map(|h| format!(" (Host: {})", esc(h)))
                 .unwrap_or_default()
         ),
         EventKind::TlsClientHello(h) => format!(
             "ClientHello {}SNI {} offers {} ({} ciphers{}{})",
             "",
-            h.sni.as_deref().unwrap_or("(none)"),
+            h.sni
+                .as_deref()
+                .map_or("(none)".into(), |n| esc(n).to_string()),
             if h.supported_versions.is_empty() {
                 h.version.clone()
             } else {
@@ -126,7 +136,7 @@ pub fn describe_event(k: &EventKind) -> String {
             if h.alpn.is_empty() {
                 String::new()
             } else {
-                format!(", ALPN {}", h.alpn.join(","))
+                format!(", ALPN {}", esc(&h.alpn.join(",")))
             },
             if h.has_ech { ", ECH" } else { "" }
         ),
@@ -144,8 +154,8 @@ pub fn describe_event(k: &EventKind) -> String {
                 s.push_str(&format!(
                     "\n{:>33}[{i}] {}  <- issued by {}  valid {} .. {}",
                     "",
-                    c.subject_cn.as_deref().unwrap_or(&c.subject),
-                    c.issuer_cn.as_deref().unwrap_or(&c.issuer),
+                    esc(c.subject_cn.as_deref().unwrap_or(&c.subject)),
+                    esc(c.issuer_cn.as_deref().unwrap_or(&c.issuer)),
                     &format_utc(c.not_before * 1_000_000_000)[..10],
                     &format_utc(c.not_after * 1_000_000_000)[..10]
                 ));
@@ -160,7 +170,7 @@ pub fn describe_event(k: &EventKind) -> String {
             level,
             description,
             code,
-        } => format!("Alert {level} {description} ({code})"),
+        } => format!("Alert {} {} ({code})", esc(level), esc(description)),
         EventKind::TlsEncrypted {
             records,
             bytes,
@@ -170,9 +180,9 @@ pub fn describe_event(k: &EventKind) -> String {
             "{records} encrypted {content_type} record{} ({bytes} bytes)",
             if *records == 1 { "" } else { "s" }
         ),
-        EventKind::NotTls { preview } => format!("not TLS: {preview}"),
-        EventKind::Undecoded { reason } => format!("undecoded: {reason}"),
-        EventKind::TcpUnreachable { reason } => format!("connect failed: {reason}"),
+        EventKind::NotTls { preview } => format!("not TLS: {}", esc(preview)),
+        EventKind::Undecoded { reason } => format!("undecoded: {}", esc(reason)),
+        EventKind::TcpUnreachable { reason } => format!("connect failed: {}", esc(reason)),
         EventKind::HttpsExchange {
             request,
             status,
@@ -180,16 +190,18 @@ pub fn describe_event(k: &EventKind) -> String {
             date,
             server,
         } => format!(
-            "[inside TLS] {request} -> {status} {reason}{}{}",
+            "[inside TLS] {} -> {status} {}{}{}",
+            esc(request),
+            esc(reason),
             date.as_deref()
-                .map(|d| format!(", Date: {d}"))
+                .map(|d| format!(", Date: {}", esc(d)))
                 .unwrap_or_default(),
             server
                 .as_deref()
-                .map(|s| format!(", Server: {s}"))
+                .map(|s| format!(", Server: {}", esc(s)))
                 .unwrap_or_default()
         ),
-        EventKind::ProbeNote { text } => format!("[probe] {text}"),
+        EventKind::ProbeNote { text } => format!("[probe] {}", esc(text)),
     }
 }
 
@@ -218,12 +230,12 @@ fn write_finding(
         p.sev(f.severity),
         p.bold(f.code.as_str()),
         f.step.as_str(),
-        f.summary
+        esc(&f.summary)
     )?;
-    writeln!(out, "{indent}      why: {}", f.explanation)?;
+    writeln!(out, "{indent}      why: {}", esc(&f.explanation))?;
     for e in &f.evidence {
         if let Some(l) = &e.log {
-            writeln!(out, "{indent}      seen: {l}: {}", e.what)?;
+            writeln!(out, "{indent}      seen: {}: {}", esc(l), esc(&e.what))?;
             continue;
         }
         writeln!(
@@ -231,13 +243,13 @@ fn write_finding(
             "{indent}      seen: {} {} {}",
             frame(e.frame).trim_end(),
             rel_ms(e.time_ns, start).trim_start(),
-            e.what
+            esc(&e.what)
         )?;
     }
     if !f.remediation.is_empty() {
         writeln!(out, "{indent}      fix:")?;
         for r in &f.remediation {
-            writeln!(out, "{indent}        {r}")?;
+            writeln!(out, "{indent}        {}", esc(r))?;
         }
     }
     Ok(())
@@ -262,7 +274,7 @@ pub fn write_text(
         .all_findings()
         .filter(|f| f.severity == Severity::Warning)
         .count();
-    writeln!(out, "{}", p.bold(&format!("== {file}")))?;
+    writeln!(out, "{}", p.bold(&format!("== {}", esc(file))))?;
     let span = match (t.start_ns, t.end_ns) {
         (Some(a), Some(b)) => format!("{} + {:.3} s", format_utc(a), (b - a) as f64 / 1e9),
         _ => "empty".into(),
@@ -301,7 +313,7 @@ pub fn write_text(
     for c in &t.connections {
         let name = format!(
             "{}{}",
-            c.server_name.as_deref().unwrap_or(""),
+            esc(c.server_name.as_deref().unwrap_or("")),
             if c.revocation {
                 " (revocation fetch)"
             } else {
@@ -363,13 +375,13 @@ pub fn write_text(
                         .iter()
                         .map(|a| match &a.data {
                             DnsData::A(ip) | DnsData::Aaaa(ip) => ip.to_string(),
-                            DnsData::Cname(n) => format!("CNAME {n}"),
+                            DnsData::Cname(n) => format!("CNAME {}", esc(n)),
                             DnsData::Other(t) => format!("type {t}"),
                         })
                         .collect();
                     format!(
                         "{} {} in {:.1} ms",
-                        r.rcode,
+                        esc(&r.rcode),
                         if addrs.is_empty() {
                             "(no answer)".into()
                         } else {
@@ -379,7 +391,7 @@ pub fn write_text(
                     )
                 }
                 None => match &d.unreachable {
-                    Some(u) => p.wrap("33", &format!("no response, {u}")),
+                    Some(u) => p.wrap("33", &format!("no response, {}", esc(u))),
                     None => p.wrap("33", "no response"),
                 },
             };
@@ -397,8 +409,8 @@ pub fn write_text(
                 "   {} {} {:<5} {} -> {}{retries}  via {}/{}",
                 rel_ms(d.query_ns, start),
                 frame(d.query_frame),
-                d.qtype,
-                d.name,
+                esc(&d.qtype),
+                esc(&d.name),
                 answer,
                 d.server,
                 d.transport
@@ -410,12 +422,12 @@ pub fn write_text(
         let name = c
             .server_name
             .as_deref()
-            .map(|n| format!(" ({n})"))
+            .map(|n| format!(" ({})", esc(n)))
             .unwrap_or_default();
         let via = c
             .proxy_target
             .as_deref()
-            .map(|t| format!(" via proxy to {t}"))
+            .map(|t| format!(" via proxy to {}", esc(t)))
             .unwrap_or_default();
         let name = if c.revocation {
             format!("{name}, revocation fetch")
@@ -444,7 +456,8 @@ pub fn write_text(
             && let Some(v) = &tls.version
         {
             facts.push(format!(
-                "{v}{}",
+                "{}{}",
+                esc(v),
                 if tls.handshake_complete {
                     ", handshake complete"
                 } else {
@@ -482,27 +495,34 @@ pub fn write_text(
 /// Entries of the switch log shown in the text report before "... N more".
 const LOG_LINES_SHOWN: usize = 200;
 
+/// One line describing a message of the switch's text, its pasted strings escaped for
+/// the terminal.
 pub fn describe_log(k: &LogKind) -> String {
     match k {
-        LogKind::CommFailed { server, reason } => {
-            format!("COMM_FAILED ({}): {reason}", server.to_uppercase())
-        }
-        LogKind::CommRestored { server } => format!("COMM_RESTORED ({})", server.to_uppercase()),
-        LogKind::CallHomeFailed { error, reason, .. } => format!(
-            "CALL_HOME failed{}: {reason}",
-            error.map(|e| format!(" (ERR {e})")).unwrap_or_default()
+        LogKind::CommFailed { server, reason } => format!(
+            "COMM_FAILED ({}): {}",
+            esc(&server.to_uppercase()),
+            esc(reason)
         ),
-        LogKind::EventCommFail { error } => format!("SAEVT_COMM_FAIL: {error}"),
+        LogKind::CommRestored { server } => {
+            format!("COMM_RESTORED ({})", esc(&server.to_uppercase()))
+        }
+        LogKind::CallHomeFailed { error, reason, .. } => format!(
+            "CALL_HOME failed{}: {}",
+            error.map(|e| format!(" (ERR {e})")).unwrap_or_default(),
+            esc(reason)
+        ),
+        LogKind::EventCommFail { error } => format!("SAEVT_COMM_FAIL: {}", esc(error)),
         LogKind::EventCommRestored => "SAEVT_COMM_RESTORED".into(),
         LogKind::CrlFetchFail { trustpoint, reason } => format!(
             "CRL fetch failed{}{}",
             trustpoint
                 .as_deref()
-                .map(|t| format!(" for {t}"))
+                .map(|t| format!(" for {}", esc(t)))
                 .unwrap_or_default(),
             reason
                 .as_deref()
-                .map(|r| format!(": {r}"))
+                .map(|r| format!(": {}", esc(r)))
                 .unwrap_or_default()
         ),
         LogKind::CertNotYetValid => "certificate not yet valid".into(),
@@ -515,16 +535,17 @@ pub fn describe_log(k: &LogKind) -> String {
             failure_reason,
             ..
         } => format!(
-            "{message_type}: {} attempts, {} failed, last response {}{}",
+            "{}: {} attempts, {} failed, last response {}{}",
+            esc(message_type),
             total.map_or("?".into(), |v| v.to_string()),
             fail.map_or("?".into(), |v| v.to_string()),
-            last_response.as_deref().unwrap_or("none"),
+            esc(last_response.as_deref().unwrap_or("none")),
             failure_reason
                 .as_deref()
-                .map(|r| format!(" ({r})"))
+                .map(|r| format!(" ({})", esc(r)))
                 .unwrap_or_default()
         ),
-        LogKind::Other { mnemonic } => mnemonic.clone(),
+        LogKind::Other { mnemonic } => esc(mnemonic).to_string(),
     }
 }
 
@@ -541,9 +562,9 @@ fn write_switch_log(
         p.bold("Switch log"),
         log.entries.len(),
         if log.entries.len() == 1 { "" } else { "s" },
-        log.files.join(", ")
+        esc(&log.files.join(", "))
     )?;
-    writeln!(out, "   clock: {}", log.clock_offset_basis)?;
+    writeln!(out, "   clock: {}", esc(&log.clock_offset_basis))?;
     // (time on the timeline's clock, connection id or entry index)
     enum Row<'a> {
         Conn(&'a Connection),
@@ -567,7 +588,10 @@ fn write_switch_log(
     for (time, row) in rows.into_iter().take(LOG_LINES_SHOWN) {
         let when = match (time, log.clock_offset_ns, &row) {
             (Some(ns), Some(_), _) => format_utc(ns),
-            (_, _, Row::Log(e)) => e.timestamp.clone().unwrap_or_else(|| "-".into()),
+            (_, _, Row::Log(e)) => e
+                .timestamp
+                .as_deref()
+                .map_or_else(|| "-".into(), |s| esc(s).to_string()),
             _ => "-".into(),
         };
         match row {
@@ -581,7 +605,7 @@ fn write_switch_log(
                 verdict_word(p, c)
             )?,
             Row::Log(e) => {
-                let file = log.files.get(e.file).map(String::as_str).unwrap_or("log");
+                let file = esc(log.files.get(e.file).map(String::as_str).unwrap_or("log"));
                 writeln!(
                     out,
                     "   {when:<24}  {} {}{}  [{file}:{}{}]",
@@ -592,7 +616,7 @@ fn write_switch_log(
                         .unwrap_or_default(),
                     e.line,
                     match (&e.timestamp, log.clock_offset_ns) {
-                        (Some(s), Some(_)) => format!(", switch clock {s}"),
+                        (Some(s), Some(_)) => format!(", switch clock {}", esc(s)),
                         _ => String::new(),
                     }
                 )?
@@ -626,16 +650,22 @@ pub fn write_plan(
             "== probe plan from {file}{}",
             plan.ios_version
                 .as_deref()
-                .map(|v| format!(" (IOS XE {v})"))
+                .map(|v| format!(" (IOS XE {})", esc(v)))
                 .unwrap_or_default()
         ))
     )?;
-    writeln!(out, "   transport       {}", plan.transport)?;
+    writeln!(
+        out,
+        "   transport       {}",
+        esc(&plan.transport.to_string())
+    )?;
     for t in &plan.targets {
         writeln!(
             out,
             "   target          {:<9} {}  ({})",
-            t.label, t.url, t.origin
+            esc(&t.label),
+            esc(&t.url),
+            esc(&t.origin)
         )?;
     }
     if plan.targets.is_empty() {
@@ -644,12 +674,12 @@ pub fn write_plan(
     writeln!(
         out,
         "   proxy           {}",
-        plan.proxy.as_deref().unwrap_or("none (direct)")
+        esc(plan.proxy.as_deref().unwrap_or("none (direct)"))
     )?;
     writeln!(
         out,
         "   vrf             {}",
-        plan.vrf.as_deref().unwrap_or("global")
+        esc(plan.vrf.as_deref().unwrap_or("global"))
     )?;
     let ns: Vec<String> = plan.dns_servers.iter().map(|a| a.to_string()).collect();
     writeln!(
@@ -662,15 +692,15 @@ pub fn write_plan(
         }
     )?;
     for (n, a) in &plan.resolve {
-        writeln!(out, "   ip host         {n} = {a}")?;
+        writeln!(out, "   ip host         {} = {a}", esc(n))?;
     }
     for (label, b) in [("source", &plan.source), ("dns source", &plan.dns_source)] {
         if let Some(b) = b {
             writeln!(
                 out,
                 "   {label:<15} {} -> {}",
-                b.switch,
-                b.local.as_deref().unwrap_or("(not mapped: default route)")
+                esc(&b.switch),
+                esc(b.local.as_deref().unwrap_or("(not mapped: default route)"))
             )?;
         }
     }
@@ -686,12 +716,13 @@ pub fn write_plan(
     if let Some((tp, modes)) = &plan.revocation_check {
         writeln!(
             out,
-            "   revocation      checked (trustpoint {tp}: revocation-check {}): the probe's step 6 must reach them",
-            modes.join(" ")
+            "   revocation      checked (trustpoint {}: revocation-check {}): the probe's step 6 must reach them",
+            esc(tp),
+            esc(&modes.join(" "))
         )?;
     }
     for n in &plan.notes {
-        writeln!(out, "   note: {n}")?;
+        writeln!(out, "   note: {}", esc(n))?;
     }
     for f in findings {
         write_finding(out, &p, f, 0, "   ")?;

@@ -2,6 +2,7 @@
 //! selected one a ladder diagram, the decoded events and the findings with their fix.
 
 use super::common::*;
+use crate::escape::esc;
 use crate::model::*;
 use crate::report::text::describe_event;
 use crate::report::{OverallVerdict, overall_verdict};
@@ -220,7 +221,7 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
             let pct = (*size > 0 && read <= size).then(|| read * 100 / size);
             let msg = format!(
                 "{spin} reading {} {:.1} of {:.1} MB{} ... q quits",
-                app.file,
+                esc(&app.file),
                 *read as f64 / 1e6,
                 *size as f64 / 1e6,
                 pct.map(|p| format!(" ({p}%)")).unwrap_or_default()
@@ -236,7 +237,11 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         }
         Load::Failed(e) => {
             f.render_widget(
-                Paragraph::new(format!("licpath: {e}\n(q quits)")).wrap(Wrap { trim: false }),
+                Paragraph::new(vec![
+                    Line::from(format!("licpath: {}", esc(e))),
+                    Line::from("(q quits)"),
+                ])
+                .wrap(Wrap { trim: false }),
                 area,
             );
             return;
@@ -271,7 +276,10 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("licpath ", theme.bold()),
-            Span::raw(fit(&app.file, (area.width as usize).saturating_sub(40))),
+            Span::raw(fit(
+                &esc(&app.file).to_string(),
+                (area.width as usize).saturating_sub(40),
+            )),
             Span::raw("  "),
             Span::styled(verdict.as_str(), vstyle),
             Span::raw(format!(
@@ -294,8 +302,8 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
             let (b, good) = badge(c);
             let name = c
                 .server_name
-                .clone()
-                .unwrap_or_else(|| c.server.to_string());
+                .as_deref()
+                .map_or_else(|| c.server.to_string(), |n| esc(n).to_string());
             ListItem::new(Line::from(vec![
                 Span::styled(b, if good { theme.ok() } else { theme.bad() }),
                 Span::raw(format!(" #{:<3} ", c.id)),

@@ -1,6 +1,7 @@
 //! Pieces both screens use: the colour theme (NO_COLOR honoured), the help overlay, the
 //! ladder diagram and findings as lines.
 
+use crate::escape::{esc, escape};
 use crate::model::*;
 use crate::report::text::describe_event;
 use ratatui::Frame;
@@ -8,6 +9,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
@@ -72,7 +74,7 @@ pub fn ms(ns: i64) -> String {
 /// arrow per event, with its time since the connection's first packet.
 pub fn ladder_lines(c: &Connection, width: u16, theme: Theme) -> Vec<Line<'static>> {
     let right = match &c.proxy_target {
-        Some(t) => format!("proxy {} (to {t})", c.server),
+        Some(t) => format!("proxy {} (to {})", c.server, esc(t)),
         None => format!("server {}", c.server),
     };
     let mut lines = vec![Line::from(vec![
@@ -194,13 +196,26 @@ pub fn help_overlay(f: &mut Frame, lines: &[(&str, &str)], theme: Theme) {
     );
 }
 
-/// A bordered, titled pane of wrapped lines scrolled down by `scroll` rows.
+/// Every span with its control characters escaped ([`crate::escape`]): the panes' edge
+/// for what came from a capture, a peer or a pasted text. Escaping is idempotent, so text
+/// escaped before (the ladder's event labels) is unchanged.
+pub fn escaped(mut lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
+    for span in lines.iter_mut().flat_map(|l| l.spans.iter_mut()) {
+        if let Cow::Owned(e) = escape(&span.content) {
+            span.content = Cow::Owned(e);
+        }
+    }
+    lines
+}
+
+/// A bordered, titled pane of wrapped lines scrolled down by `scroll` rows; its text is
+/// [`escaped`].
 pub fn scrolled_pane<'a>(
     lines: Vec<Line<'a>>,
     title: impl Into<Line<'a>>,
     scroll: u16,
 ) -> Paragraph<'a> {
-    Paragraph::new(lines)
+    Paragraph::new(escaped(lines))
         .block(Block::default().borders(Borders::ALL).title(title))
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
@@ -223,7 +238,7 @@ pub const MIN_HEIGHT: u16 = 8;
 
 pub fn too_small(f: &mut Frame, area: Rect, summary: &str) {
     let text = vec![
-        Line::from(fit(summary, area.width as usize)),
+        Line::from(fit(&escape(summary), area.width as usize)),
         Line::from(fit(
             &format!("{}x{}: too small (q quits)", area.width, area.height),
             area.width as usize,

@@ -5,6 +5,7 @@
 use super::capture::Special;
 use super::common::*;
 use super::steps::{StepState, StepView, steps_of};
+use crate::escape::esc;
 use crate::model::*;
 use crate::report::{OverallVerdict, overall_verdict};
 use ratatui::Frame;
@@ -269,7 +270,7 @@ pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
         Span::raw(format!("every {} s", app.interval_s))
     };
     let proxy = match (&app.proxy, app.use_proxy) {
-        (Some(p), true) => format!("via proxy {p}"),
+        (Some(p), true) => format!("via proxy {}", esc(p)),
         (Some(_), false) => "direct (proxy off: x)".into(),
         (None, _) => "direct".into(),
     };
@@ -281,7 +282,7 @@ pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
             Span::styled(
                 app.message
                     .as_deref()
-                    .map(|m| format!("  {m}"))
+                    .map(|m| format!("  {}", esc(m)))
                     .unwrap_or_default(),
                 theme.warn(),
             ),
@@ -312,7 +313,10 @@ pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
                 .unwrap_or_default();
             ListItem::new(Line::from(vec![
                 Span::styled(format!("{word:<8}"), style),
-                Span::raw(fit(&t.label, (area.width as usize).saturating_sub(40))),
+                Span::raw(fit(
+                    &esc(&t.label).to_string(),
+                    (area.width as usize).saturating_sub(40),
+                )),
                 Span::styled(
                     format!(
                         "  {ok}/{} rounds ok{age}{}",
@@ -368,7 +372,7 @@ pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
                         ),
                         Span::raw("  "),
                         Span::raw(fit(
-                            &s.detail,
+                            &esc(&s.detail).to_string(),
                             (pipe_a.width as usize).saturating_sub(fixed + 2),
                         )),
                     ]));

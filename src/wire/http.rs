@@ -94,7 +94,7 @@ fn split_head(b: &[u8]) -> Result<Option<(usize, Vec<String>)>, String> {
             Ok(None)
         };
     };
-    let text = String::from_utf8_lossy(&b[..end]);
+    let text = crate::escape::text_of_bytes(&b[..end]);
     let lines = text
         .split('\n')
         .map(|l| l.trim_end_matches('\r').to_string())

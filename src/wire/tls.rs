@@ -331,7 +331,7 @@ impl TlsDecoder {
                                 match e {
                                     TlsExtension::SNI(names) => {
                                         hello.sni = names.first().map(|(_, n)| {
-                                            String::from_utf8_lossy(n).to_ascii_lowercase()
+                                            crate::escape::text_of_bytes(n).to_ascii_lowercase()
                                         });
                                     }
                                     TlsExtension::SupportedVersions(vs) => {
@@ -344,7 +344,7 @@ impl TlsDecoder {
                                     TlsExtension::ALPN(protos) => {
                                         hello.alpn = protos
                                             .iter()
-                                            .map(|p| String::from_utf8_lossy(p).into_owned())
+                                            .map(|p| crate::escape::text_of_bytes(p).into_owned())
                                             .collect();
                                     }
                                     _ => {}
