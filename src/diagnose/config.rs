@@ -17,25 +17,11 @@ struct Said<'a> {
 }
 
 fn config_finding(s: Said<'_>, file: &str) -> Finding {
-    Finding {
-        code: s.code,
-        severity: s.severity,
-        step: s.step,
-        confidence: Confidence::High,
-        summary: s.summary,
-        explanation: s.explanation.into(),
-        remediation: s.remediation.iter().map(|r| r.to_string()).collect(),
-        evidence: s
-            .seen
-            .into_iter()
-            .map(|what| Evidence {
-                frame: None,
-                time_ns: 0,
-                what,
-                log: Some(file.to_string()),
-            })
-            .collect(),
-    }
+    Finding::new(s.code, s.severity, s.step, s.summary)
+        .confidence(Confidence::High)
+        .explain(s.explanation)
+        .fix(s.remediation)
+        .evidence(s.seen.into_iter().map(|what| Evidence::line(file, 0, what)))
 }
 
 /// Findings about the configuration itself; `file` names it in the evidence.

@@ -150,12 +150,11 @@ fn role(k: &LogKind) -> Role {
 
 fn evidence(log: &SwitchLog, e: &LogEntry) -> Evidence {
     let file = log.files.get(e.file).map(String::as_str).unwrap_or("log");
-    Evidence {
-        frame: None,
-        time_ns: e.time_ns.or(e.switch_time_ns).unwrap_or(0),
-        what: e.text.clone(),
-        log: Some(format!("{file}:{}", e.line)),
-    }
+    Evidence::line(
+        format!("{file}:{}", e.line),
+        e.time_ns.or(e.switch_time_ns).unwrap_or(0),
+        e.text.clone(),
+    )
 }
 
 /// The last few entries of `idx` as evidence (the most recent matter most).
@@ -235,23 +234,21 @@ pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
         } else {
             format!("; {}", tech.join("; "))
         };
-        out.push(Finding {
-            code: class.code,
-            severity: if recovered {
-                Severity::Warning
-            } else {
-                Severity::Error
-            },
-            step: class.step,
-            confidence: class.confidence,
-            summary,
-            explanation: class.explanation.to_string(),
-            remediation: class.remediation.iter().map(|s| s.to_string()).collect(),
-            evidence: last_evidence(
-                log,
-                &positions.iter().map(|&p| order[p]).collect::<Vec<_>>(),
-            ),
-        });
+        let severity = if recovered {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        out.push(
+            Finding::new(class.code, severity, class.step, summary)
+                .confidence(class.confidence)
+                .explain(class.explanation)
+                .fix(class.remediation)
+                .evidence(last_evidence(
+                    log,
+                    &positions.iter().map(|&p| order[p]).collect::<Vec<_>>(),
+                )),
+        );
     }
 
     flapping(log, &order, &mut out);
@@ -272,24 +269,19 @@ pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
             LogKind::CrlFetchFail { reason, .. } => reason.clone(),
             _ => None,
         });
-        out.push(Finding {
-            code: FindingCode::CrlUnreachable,
-            severity: Severity::Error,
-            step: Step::Cert,
-            confidence: Confidence::High,
-            summary: format!(
-                "the switch could not fetch the CRL for trustpoint {name}{} ({} time{})",
-                reason.map(|r| format!(": {r}")).unwrap_or_default(),
-                idx.len(),
-                if idx.len() == 1 { "" } else { "s" }
-            ),
-            explanation: "With `revocation-check crl` the switch fetches the issuer's CRL over plain HTTP before it accepts the server's certificate, and waits when it cannot. Licensing needs no CRL check: turn it off for the trustpoint, or let the switch reach the CRL host on TCP 80.".into(),
-            remediation: vec![
-                format!("crypto pki trustpoint {name}"),
-                " revocation-check none".into(),
-            ],
-            evidence: last_evidence(log, &idx),
-        });
+        let summary = format!(
+            "the switch could not fetch the CRL for trustpoint {name}{} ({} time{})",
+            reason.map(|r| format!(": {r}")).unwrap_or_default(),
+            idx.len(),
+            if idx.len() == 1 { "" } else { "s" }
+        );
+        out.push(
+            Finding::new(FindingCode::CrlUnreachable, Severity::Error, Step::Cert, summary)
+                .confidence(Confidence::High)
+                .explain("With `revocation-check crl` the switch fetches the issuer's CRL over plain HTTP before it accepts the server's certificate, and waits when it cannot. Licensing needs no CRL check: turn it off for the trustpoint, or let the switch reach the CRL host on TCP 80.")
+                .fix([format!("crypto pki trustpoint {name}"), " revocation-check none".into()])
+                .evidence(last_evidence(log, &idx)),
+        );
     }
     for (kind, code, summary, explanation) in [
         (
@@ -313,28 +305,26 @@ pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
         if idx.is_empty() {
             continue;
         }
-        out.push(Finding {
-            code,
-            severity: Severity::Error,
-            step: Step::Cert,
-            confidence: Confidence::High,
-            summary: format!(
-                "{summary} ({} time{})",
-                idx.len(),
-                if idx.len() == 1 { "" } else { "s" }
-            ),
-            explanation: explanation.into(),
-            remediation: vec![
-                "ntp server <ip>".into(),
-                "clock calendar-valid".into(),
-                "show clock detail".into(),
-            ],
-            evidence: idx
-                .iter()
-                .take(MAX_EVIDENCE)
-                .map(|&i| evidence(log, &log.entries[i]))
-                .collect(),
-        });
+        let summary = format!(
+            "{summary} ({} time{})",
+            idx.len(),
+            if idx.len() == 1 { "" } else { "s" }
+        );
+        out.push(
+            Finding::new(code, Severity::Error, Step::Cert, summary)
+                .confidence(Confidence::High)
+                .explain(explanation)
+                .fix([
+                    "ntp server <ip>",
+                    "clock calendar-valid",
+                    "show clock detail",
+                ])
+                .evidence(
+                    idx.iter()
+                        .take(MAX_EVIDENCE)
+                        .map(|&i| evidence(log, &log.entries[i])),
+                ),
+        );
     }
     out
 }
@@ -374,18 +364,19 @@ fn flapping(log: &SwitchLog, order: &[usize], out: &mut Vec<Finding>) {
         return;
     }
     let (cycles, idx) = best;
-    out.push(Finding {
-        code: FindingCode::CommFlapping,
-        severity: Severity::Warning,
-        step: Step::Http,
-        confidence: Confidence::High,
-        summary: format!(
-            "communication with licensing failed and recovered {cycles} times: an intermittent path"
-        ),
-        explanation: "COMM_FAILED followed by COMM_RESTORED, again and again: the path works sometimes. Look for what changes: a proxy or firewall cluster member, DNS answers that rotate to an unreachable address, loss on a link, a VRF/route that flaps. Run `licpath tui` to re-probe like mtr and watch which step fails.".into(),
-        remediation: vec![],
-        evidence: last_evidence(log, &idx),
-    });
+    out.push(
+        Finding::new(
+            FindingCode::CommFlapping,
+            Severity::Warning,
+            Step::Http,
+            format!(
+                "communication with licensing failed and recovered {cycles} times: an intermittent path"
+            ),
+        )
+        .confidence(Confidence::High)
+        .explain("COMM_FAILED followed by COMM_RESTORED, again and again: the path works sometimes. Look for what changes: a proxy or firewall cluster member, DNS answers that rotate to an unreachable address, loss on a link, a VRF/route that flaps. Run `licpath tui` to re-probe like mtr and watch which step fails.")
+        .evidence(last_evidence(log, &idx)),
+    );
 }
 
 /// Entries in time order when every entry has a time; otherwise in file order (logs are
