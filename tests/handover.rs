@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use licpath::model::Timeline;
 use licpath::report::annotate::{annotate_file, annotations, finding_line};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -272,4 +273,350 @@ fn annotate_refuses_to_overwrite_its_input() {
         std::fs::read(lab("proxy-407.pcap")).unwrap()
     );
     std::fs::remove_dir_all(dir).ok();
+}
+
+// ---------------------------------------------------------------- HTML and Markdown
+
+fn reports_of(path: &Path, all: bool) -> (String, Timeline) {
+    (path.display().to_string(), analyze_with(path, all, None))
+}
+
+type Writer = fn(
+    &mut dyn std::io::Write,
+    &str,
+    &[licpath::report::json::CaptureReport],
+) -> std::io::Result<()>;
+
+fn render(inputs: &[(String, Timeline)], write: Writer) -> String {
+    let reports: Vec<_> = inputs
+        .iter()
+        .map(|(n, t)| licpath::report::json::report(n, "pcap", t))
+        .collect();
+    let mut out = Vec::new();
+    write(&mut out, "analyze", &reports).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn html_of(inputs: &[(String, Timeline)]) -> String {
+    render(inputs, licpath::report::html::write_html)
+}
+
+fn markdown_of(inputs: &[(String, Timeline)]) -> String {
+    render(inputs, licpath::report::markdown::write_markdown)
+}
+
+/// Headless Chromium with no network side channels; `what` is `--dump-dom` or
+/// `--screenshot=PATH`. None (with the reason printed) when Chromium is absent.
+fn chromium(page: &Path, what: &str, profile: &Path) -> Option<String> {
+    let bin = ["chromium", "chromium-browser"].into_iter().find(|b| {
+        Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(bin) = bin else {
+        eprintln!("SKIP: chromium is not installed (tests/run.sh installs Debian's chromium)");
+        return None;
+    };
+    let out = Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=1200,1600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(what)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium {what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The SNI of the hostile capture: markup that must stay text.
+const HOSTILE_SNI: &str = "<script>alert(1)</script>";
+
+/// A TCP segment in Ethernet/IPv4 (checksums zero: the analyser never drops for them).
+fn segment(to_server: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let (client, server) = ([198, 51, 100, 10], [203, 0, 113, 99]);
+    let (src, dst, sport, dport) = if to_server {
+        (client, server, 51000u16, 443u16)
+    } else {
+        (server, client, 443, 51000)
+    };
+    let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+    f.extend_from_slice(&[0x45, 0]);
+    f.extend_from_slice(&((40 + payload.len()) as u16).to_be_bytes());
+    f.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0]);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(&sport.to_be_bytes());
+    f.extend_from_slice(&dport.to_be_bytes());
+    f.extend_from_slice(&seq.to_be_bytes());
+    f.extend_from_slice(&ack.to_be_bytes());
+    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    f.extend_from_slice(payload);
+    f
+}
+
+/// A TLS 1.2 ClientHello record offering one suite, with `sni` (RFC 8446 §4.1.2, RFC 6066 §3).
+fn client_hello(sni: &str) -> Vec<u8> {
+    let name = sni.as_bytes();
+    let mut ext = vec![0, 0];
+    ext.extend_from_slice(&((name.len() + 5) as u16).to_be_bytes());
+    ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
+    ext.push(0);
+    ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    ext.extend_from_slice(name);
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[7; 32]);
+    body.extend_from_slice(&[0, 0, 2, 0xc0, 0x2f, 1, 0]);
+    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    body.extend_from_slice(&ext);
+    let mut hs = vec![1, 0];
+    hs.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    hs.extend_from_slice(&body);
+    let mut rec = vec![0x16, 3, 1];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    rec
+}
+
+/// A capture whose ClientHello carries [`HOSTILE_SNI`], answered by a reset.
+fn hostile_capture(dir: &Path) -> PathBuf {
+    let hello = client_hello(HOSTILE_SNI);
+    let frames = [
+        segment(true, 1000, 0, 0x02, &[]),
+        segment(false, 5000, 1001, 0x12, &[]),
+        segment(true, 1001, 5001, 0x10, &[]),
+        segment(true, 1001, 5001, 0x18, &hello),
+        segment(false, 5001, 1001 + hello.len() as u32, 0x14, &[]),
+    ];
+    let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    pcap.extend_from_slice(&[0; 8]);
+    pcap.extend_from_slice(&65535u32.to_le_bytes());
+    pcap.extend_from_slice(&1u32.to_le_bytes());
+    for (i, f) in frames.iter().enumerate() {
+        pcap.extend_from_slice(&1_790_000_000u32.to_le_bytes());
+        pcap.extend_from_slice(&(i as u32 * 1000).to_le_bytes());
+        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(f);
+    }
+    let p = dir.join("hostile-sni.pcap");
+    std::fs::write(&p, pcap).unwrap();
+    p
+}
+
+/// The text of a serialised DOM: tags removed, the five entities decoded.
+fn dom_text(dom: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in dom.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn hostile_sni_stays_text_in_html_and_markdown() {
+    let dir = tmp_dir("hostile");
+    let p = hostile_capture(&dir);
+    let t = analyze_with(&p, true, None);
+    assert_eq!(t.connections.len(), 1, "{:?}", t.connections);
+    assert_eq!(t.connections[0].server_name.as_deref(), Some(HOSTILE_SNI));
+    let inputs = [(p.display().to_string(), t)];
+    let html = html_of(&inputs);
+    assert!(!html.contains("<script"), "markup from the SNI in the page");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let md = markdown_of(&inputs);
+    assert!(md.contains(r"\<script\>alert(1)\</script\>"), "{md}");
+    // Outside code blocks, no raw '<' from the network.
+    let mut in_code = false;
+    for l in md.lines() {
+        if l.starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code {
+            let raw = l.match_indices('<').any(|(i, _)| !l[..i].ends_with('\\'));
+            assert!(!raw, "unescaped '<' outside code: {l}");
+        }
+    }
+
+    let page = dir.join("hostile.html");
+    std::fs::write(&page, &html).unwrap();
+    if let Some(dom) = chromium(&page, "--dump-dom", &dir.join("profile")) {
+        assert!(!dom.contains("<script"), "the SNI became an element");
+        assert!(
+            dom_text(&dom).contains(&format!("SNI {HOSTILE_SNI}")),
+            "{dom}"
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// The page fetches nothing: no script, no external style sheet, font or image.
+fn assert_self_contained(html: &str) {
+    for needle in [
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "@import",
+        "src=",
+        "@font-face",
+    ] {
+        assert!(!html.contains(needle), "{needle} in the page");
+    }
+    for (i, _) in html.match_indices("url(") {
+        assert!(
+            html[i..].starts_with("url(#"),
+            "external url(): {}",
+            &html[i..i + 40]
+        );
+    }
+    for (i, _) in html.match_indices("href=\"") {
+        assert!(
+            html[i + 6..].starts_with('#'),
+            "external link: {}",
+            &html[i..i + 40]
+        );
+    }
+    assert!(
+        html.contains("default-src 'none'"),
+        "no Content-Security-Policy"
+    );
+    assert!(html.contains("@media print"));
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(b: &[u8]) -> (u32, u32) {
+    assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let be = |i: usize| u32::from_be_bytes(b[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[test]
+fn html_report_renders_in_chromium_with_verdict_code_and_issuer() {
+    let dir = tmp_dir("chromium");
+    // The screenshot the README shows is made here (docs/img/ holds the committed copy).
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/handover");
+    std::fs::create_dir_all(&shots).unwrap();
+    let cases: [(&str, &[&str]); 2] = [
+        (
+            "ssl-interception-tls12.pcap",
+            &[
+                "Verdict: FAILED (2 errors, 0 warnings)",
+                "ERROR ssl_interception (cert)",
+                "was issued by 'C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA'",
+                "C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA",
+                "crypto pki trustpoint PROXY-CA",
+                "Certificate chain as presented",
+                "Frames 17",
+                "+13.902 ms #14 Certificate (3 certs)",
+            ],
+        ),
+        (
+            "proxy-407.pcap",
+            &[
+                "Verdict: FAILED (1 error, 0 warnings)",
+                "ERROR proxy_auth_required (proxy)",
+                "HTTP/1.1 407 Proxy Authentication Required",
+                "exempt the switch's source address",
+                "Frames 18",
+            ],
+        ),
+    ];
+    for (name, expected) in cases {
+        let (file, t) = reports_of(&lab(name), false);
+        let events: usize = t.connections.iter().map(|c| c.events.len()).sum();
+        let html = html_of(&[(file, t)]);
+        assert_self_contained(&html);
+        let page = dir.join(format!("{name}.html"));
+        std::fs::write(&page, &html).unwrap();
+        let Some(dom) = chromium(&page, "--dump-dom", &dir.join("profile")) else {
+            return;
+        };
+        let text = dom_text(&dom);
+        for e in expected {
+            assert!(
+                text.contains(e),
+                "{name}: {e:?} not in the page's text:\n{text}"
+            );
+        }
+        // One arrow per event in the rendered SVG.
+        assert_eq!(dom.matches("<line class=\"arrow").count(), events, "{name}");
+        let png = shots.join(format!("{name}.png"));
+        chromium(
+            &page,
+            &format!("--screenshot={}", png.display()),
+            &dir.join("profile"),
+        );
+        let bytes = std::fs::read(&png).unwrap();
+        assert_eq!(png_size(&bytes), (1200, 1600));
+        // A blank page compresses to a few kB; the report's text and ladder do not.
+        assert!(bytes.len() > 50_000, "{name}: {} bytes", bytes.len());
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn markdown_says_what_the_text_report_says() {
+    let (file, t) = reports_of(&lab("ssl-interception-tls12.pcap"), false);
+    let mut text = Vec::new();
+    licpath::report::text::write_text(
+        &mut text,
+        &file,
+        "pcap",
+        &t,
+        licpath::report::text::Color::Never,
+    )
+    .unwrap();
+    let text = String::from_utf8(text).unwrap();
+    let md = markdown_of(&[(file, t)]);
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let md_lines: Vec<String> = md.lines().map(squash).collect();
+    // Every ladder row of the text report is a row of the Markdown ladder.
+    let rows: Vec<String> = text
+        .lines()
+        .filter(|l| l.contains(" ms #") && (l.contains(" -> ") || l.contains(" <- ")))
+        .map(squash)
+        .collect();
+    assert_eq!(rows.len(), 11, "{text}");
+    for r in &rows {
+        assert!(md_lines.contains(r), "ladder row {r:?} not in:\n{md}");
+    }
+    for needle in [
+        "**Verdict: FAILED (2 errors, 0 warnings)**",
+        "#### ERROR `ssl_interception` (cert) \\[confidence: high\\]",
+        "- seen: \\#14 +13.902 ms Certificate chain of 3 cert(s), leaf smartreceiver.cisco.com",
+        "```text",
+        "crypto pki trustpoint PROXY-CA",
+        "| 0 | CN=smartreceiver.cisco.com, O=Cisco Systems Inc., C=US | C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA |",
+    ] {
+        assert!(md.contains(needle), "{needle:?} not in:\n{md}");
+    }
 }

@@ -2,7 +2,10 @@
 //! read only the model.
 
 pub mod annotate;
+pub mod handover;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod text;
 
 pub use crate::diagnose::verdict::{OverallVerdict, overall_verdict};

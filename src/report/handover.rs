@@ -1,0 +1,490 @@
+//! What the hand-over documents (`--html`, `--markdown`) say, as plain strings: the
+//! verdict, the facts of the input, the findings with their evidence and fix, each
+//! connection's ladder and certificate chain. One content, two renderers; the wording is
+//! the text report's (its `describe_event`/`describe_log`, the findings' own summary,
+//! explanation and remediation), so no document says something the text report does not.
+//!
+//! Strings here are raw (unescaped): each renderer escapes for its own format.
+
+use super::json::CaptureReport;
+use super::text::{describe_event, describe_log};
+use super::{OverallVerdict, format_utc};
+use crate::model::*;
+
+/// Events drawn per connection; the rest are counted ("--json has all").
+pub const MAX_LADDER_ROWS: usize = 400;
+
+pub fn plural(n: impl Into<u64>, word: &str) -> String {
+    let n = n.into();
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `FAILED (2 errors, 0 warnings)`.
+pub fn verdict_line(r: &CaptureReport) -> String {
+    let errors = r.errors as u64 + r.timeline.overflow.failed;
+    format!(
+        "{} ({}, {})",
+        r.verdict.as_str(),
+        plural(errors, "error"),
+        plural(r.warnings as u64, "warning")
+    )
+}
+
+/// A CSS class / emphasis for a verdict.
+pub fn verdict_class(v: OverallVerdict) -> &'static str {
+    match v {
+        OverallVerdict::Ok => "ok",
+        OverallVerdict::Failed => "failed",
+        _ => "unknown",
+    }
+}
+
+/// `OK`, `FAILED at cert`, `UNKNOWN (reached tls)`: as the text report says it.
+pub fn connection_verdict(c: &Connection) -> String {
+    match c.verdict {
+        Verdict::Ok => "OK".into(),
+        Verdict::Failed => format!("FAILED at {}", c.reached.as_str()),
+        Verdict::Unknown => format!("UNKNOWN (reached {})", c.reached.as_str()),
+    }
+}
+
+/// The facts of one input: (label, value).
+pub fn facts(r: &CaptureReport) -> Vec<(&'static str, String)> {
+    let t = r.timeline;
+    let mut v = vec![
+        ("Input", r.file.to_string()),
+        ("Format", r.format.to_string()),
+    ];
+    let span = match (t.start_ns, t.end_ns) {
+        (Some(a), Some(b)) => format!("{} + {:.3} s", format_utc(a), (b - a) as f64 / 1e9),
+        _ => "empty".into(),
+    };
+    match &t.source {
+        Source::Capture { .. } => {
+            v.push(("Frames", t.stats.frames.to_string()));
+            v.push(("Span", span));
+            let s = &t.stats;
+            let mut notes = Vec::new();
+            if s.file_truncated {
+                notes.push("the file ends inside a record".to_string());
+            }
+            if s.frames_truncated > 0 {
+                notes.push(format!(
+                    "{} cut short by the snap length",
+                    plural(s.frames_truncated, "frame")
+                ));
+            }
+            if s.frames_duplicated > 0 {
+                notes.push(format!(
+                    "{} duplicated",
+                    plural(s.frames_duplicated, "frame")
+                ));
+            }
+            if s.time_went_backwards > 0 {
+                notes.push(format!(
+                    "time went backwards {}",
+                    plural(s.time_went_backwards, "time")
+                ));
+            }
+            if s.frames_undecoded > 0 {
+                notes.push(format!("{} undecoded", plural(s.frames_undecoded, "frame")));
+            }
+            for f in t.findings.iter().filter(|f| f.step == Step::Capture) {
+                notes.push(format!("{}: {}", f.code.as_str(), f.summary));
+            }
+            v.push((
+                "Capture warnings",
+                if notes.is_empty() {
+                    "none".into()
+                } else {
+                    notes.join("; ")
+                },
+            ));
+        }
+        Source::Probe { targets } => {
+            v.push(("Targets", targets.join(", ")));
+            v.push(("Connection attempts", t.connections.len().to_string()));
+            v.push(("Span", span));
+        }
+        Source::Logs { .. } => {
+            let (lines, n) = t
+                .switch_log
+                .as_ref()
+                .map_or((0, 0), |l| (l.lines_read, l.entries.len()));
+            v.push(("Lines read", lines.to_string()));
+            v.push(("Licensing messages recognised", n.to_string()));
+            v.push(("Span", span));
+        }
+    }
+    let licensing = t.connections.iter().filter(|c| c.licensing).count();
+    v.push((
+        "Connections",
+        format!(
+            "{} shown ({licensing} licensing){}",
+            t.connections.len(),
+            if t.hidden_connections > 0 {
+                format!(", {} not shown (--all shows them)", t.hidden_connections)
+            } else {
+                String::new()
+            }
+        ),
+    ));
+    v
+}
+
+/// One finding, where it belongs and the clock its evidence is measured on.
+pub struct FindingItem<'a> {
+    pub finding: &'a Finding,
+    pub connection: Option<&'a Connection>,
+    pub start_ns: i64,
+}
+
+/// All findings, errors first, then warnings, then information; in report order within.
+pub fn findings(t: &Timeline) -> Vec<FindingItem<'_>> {
+    let start = t.start_ns.unwrap_or(0);
+    let mut v: Vec<FindingItem> = t
+        .findings
+        .iter()
+        .map(|f| FindingItem {
+            finding: f,
+            connection: None,
+            start_ns: start,
+        })
+        .chain(t.connections.iter().flat_map(|c| {
+            c.findings.iter().map(move |f| FindingItem {
+                finding: f,
+                connection: Some(c),
+                start_ns: c.start_ns,
+            })
+        }))
+        .collect();
+    let rank = |s: Severity| match s {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    };
+    v.sort_by_key(|i| rank(i.finding.severity));
+    v
+}
+
+/// Findings shown under the verdict: the errors, at most [`HEADLINE_ERRORS`].
+pub fn headline<'a>(items: &'a [FindingItem<'a>]) -> impl Iterator<Item = &'a Finding> {
+    items
+        .iter()
+        .map(|i| i.finding)
+        .filter(|f| f.severity == Severity::Error)
+        .take(HEADLINE_ERRORS)
+}
+
+pub const HEADLINE_ERRORS: usize = 5;
+
+/// `ERROR`, `WARNING`, `INFO`.
+pub fn severity_word(s: Severity) -> String {
+    s.as_str().to_uppercase()
+}
+
+/// The confidence note the text report appends (`[confidence: high]`), or nothing.
+pub fn confidence_note(f: &Finding) -> Option<String> {
+    match f.confidence {
+        Confidence::Certain => None,
+        c => Some(format!("confidence: {}", format!("{c:?}").to_lowercase())),
+    }
+}
+
+/// `+13.902 ms` after `start`.
+pub fn offset_ms(ns: i64, start: i64) -> String {
+    format!("{:+.3} ms", (ns - start) as f64 / 1e6)
+}
+
+/// An evidence line as the text report's `seen:` line: `#14 +13.902 ms what`, or
+/// `file:line: what` for the switch's text.
+pub fn evidence_line(e: &Evidence, start: i64) -> String {
+    match (&e.log, e.frame) {
+        (Some(l), _) => format!("{l}: {}", e.what),
+        (None, Some(n)) => format!("#{n} {} {}", offset_ms(e.time_ns, start), e.what),
+        (None, None) => format!("{} {}", offset_ms(e.time_ns, start), e.what),
+    }
+}
+
+/// How a ladder row is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emphasis {
+    /// Evidence of an error finding, an alert or a reset.
+    Error,
+    /// Evidence of a warning, a retransmission, a gap.
+    Warning,
+    Tcp,
+    Http,
+    Tls,
+    Note,
+}
+
+pub struct LadderRow {
+    pub offset: String,
+    pub frame: Option<u64>,
+    pub dir: Direction,
+    /// The event's first line (as the text report's ladder).
+    pub label: String,
+    /// Further lines (a Certificate's chain).
+    pub detail: Vec<String>,
+    pub emphasis: Emphasis,
+}
+
+/// The connection's events as ladder rows, at most [`MAX_LADDER_ROWS`].
+pub fn ladder(c: &Connection) -> Vec<LadderRow> {
+    let evidence_of = |sev: Severity| -> Vec<u64> {
+        c.findings
+            .iter()
+            .filter(|f| f.severity == sev)
+            .flat_map(|f| f.evidence.iter().filter_map(|e| e.frame))
+            .collect()
+    };
+    let (errors, warnings) = (evidence_of(Severity::Error), evidence_of(Severity::Warning));
+    c.events
+        .iter()
+        .take(MAX_LADDER_ROWS)
+        .map(|e| {
+            let text = describe_event(&e.kind);
+            let mut lines = text.lines().map(|l| l.trim().to_string());
+            let label = lines.next().unwrap_or_default();
+            let in_list = |l: &[u64]| e.frame.is_some_and(|n| l.contains(&n));
+            let emphasis = match &e.kind {
+                _ if in_list(&errors) => Emphasis::Error,
+                EventKind::TlsAlert { .. }
+                | EventKind::TcpRst
+                | EventKind::TcpUnreachable { .. } => Emphasis::Error,
+                _ if in_list(&warnings) => Emphasis::Warning,
+                EventKind::TcpGap { .. } | EventKind::TcpLost { .. } => Emphasis::Warning,
+                EventKind::TcpSyn {
+                    retransmission: true,
+                    ..
+                }
+                | EventKind::TcpSynAck {
+                    retransmission: true,
+                    ..
+                } => Emphasis::Warning,
+                EventKind::TcpSyn { .. }
+                | EventKind::TcpSynAck { .. }
+                | EventKind::TcpEstablished { .. }
+                | EventKind::TcpFin => Emphasis::Tcp,
+                EventKind::HttpConnectRequest { .. }
+                | EventKind::HttpResponse { .. }
+                | EventKind::HttpRequest { .. }
+                | EventKind::HttpsExchange { .. } => Emphasis::Http,
+                EventKind::TlsClientHello(_)
+                | EventKind::TlsServerHello(_)
+                | EventKind::TlsCertificate { .. }
+                | EventKind::TlsCertificateRequest
+                | EventKind::TlsServerHelloDone
+                | EventKind::TlsClientKeyExchange
+                | EventKind::TlsChangeCipherSpec
+                | EventKind::TlsEncrypted { .. } => Emphasis::Tls,
+                EventKind::NotTls { .. }
+                | EventKind::Undecoded { .. }
+                | EventKind::ProbeNote { .. } => Emphasis::Note,
+            };
+            LadderRow {
+                offset: offset_ms(e.time_ns, c.start_ns),
+                frame: e.frame,
+                dir: e.dir,
+                label,
+                detail: lines.collect(),
+                emphasis,
+            }
+        })
+        .collect()
+}
+
+/// Events past the ladder's cap, plus those the analyser did not keep.
+pub fn ladder_rows_not_shown(c: &Connection) -> u64 {
+    c.events.len().saturating_sub(MAX_LADDER_ROWS) as u64 + c.events_dropped
+}
+
+/// `connection #1 198.51.100.10:59462 -> 198.51.100.3:3131 (smartreceiver.cisco.com) via
+/// proxy to smartreceiver.cisco.com:443`, as the text report heads a connection.
+pub fn connection_title(c: &Connection) -> String {
+    format!(
+        "connection #{} {} -> {}{}{}{}",
+        c.id,
+        c.client,
+        c.server,
+        c.server_name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default(),
+        if c.revocation {
+            ", revocation fetch"
+        } else {
+            ""
+        },
+        c.proxy_target
+            .as_deref()
+            .map(|t| format!(" via proxy to {t}"))
+            .unwrap_or_default()
+    )
+}
+
+/// `13 packets | 379 B sent, 1931 B received | TCP RTT 0.0 ms | TLS 1.2, handshake
+/// incomplete`, as the text report says it under the title.
+pub fn connection_facts(c: &Connection, source: &Source) -> String {
+    let mut facts = vec![format!(
+        "{} B sent, {} B received",
+        c.bytes_to_server, c.bytes_to_client
+    )];
+    if matches!(source, Source::Capture { .. }) {
+        facts.insert(0, plural(c.packets, "packet"));
+    }
+    if let Some(rtt) = c.handshake_rtt_ns {
+        facts.push(format!("TCP RTT {:.1} ms", rtt as f64 / 1e6));
+    }
+    if let Some(tls) = &c.tls
+        && let Some(v) = &tls.version
+    {
+        facts.push(format!(
+            "{v}, handshake {}",
+            if tls.handshake_complete {
+                "complete"
+            } else {
+                "incomplete"
+            }
+        ));
+    }
+    if c.state == TcpState::StartNotCaptured {
+        facts.push("start not captured".into());
+    }
+    facts.join(" | ")
+}
+
+/// The certificates as presented, leaf first: one row per certificate.
+pub struct ChainRow {
+    pub index: usize,
+    pub subject: String,
+    pub issuer: String,
+    pub valid: String,
+    pub serial: String,
+    pub sha256: String,
+    pub self_signed: bool,
+}
+
+pub fn chain(c: &Connection) -> Vec<ChainRow> {
+    let certs = c.tls.as_ref().map(|t| &t.certificates[..]).unwrap_or(&[]);
+    certs
+        .iter()
+        .enumerate()
+        .map(|(index, x)| ChainRow {
+            index,
+            subject: x.subject.clone(),
+            issuer: x.issuer.clone(),
+            valid: format!(
+                "{} .. {}",
+                &format_utc(x.not_before.saturating_mul(1_000_000_000))[..10],
+                &format_utc(x.not_after.saturating_mul(1_000_000_000))[..10]
+            ),
+            serial: x.serial.clone(),
+            sha256: x.sha256.clone(),
+            self_signed: x.self_signed,
+        })
+        .collect()
+}
+
+/// DNS exchanges: (time, frame, type, name, answer, server).
+pub fn dns_rows(t: &Timeline) -> Vec<[String; 6]> {
+    let start = t.start_ns.unwrap_or(0);
+    t.dns
+        .iter()
+        .map(|d| {
+            let answer = match &d.response {
+                Some(r) => {
+                    let addrs: Vec<String> = r
+                        .answers
+                        .iter()
+                        .map(|a| match &a.data {
+                            DnsData::A(ip) | DnsData::Aaaa(ip) => ip.to_string(),
+                            DnsData::Cname(n) => format!("CNAME {n}"),
+                            DnsData::Other(t) => format!("type {t}"),
+                        })
+                        .collect();
+                    format!(
+                        "{} {} in {:.1} ms",
+                        r.rcode,
+                        if addrs.is_empty() {
+                            "(no answer)".into()
+                        } else {
+                            addrs.join(", ")
+                        },
+                        (r.time_ns - d.query_ns) as f64 / 1e6
+                    )
+                }
+                None => match &d.unreachable {
+                    Some(u) => format!("no response, {u}"),
+                    None => "no response".into(),
+                },
+            };
+            let retries = if d.retries > 0 {
+                format!(
+                    " ({} retr{})",
+                    d.retries,
+                    if d.retries == 1 { "y" } else { "ies" }
+                )
+            } else {
+                String::new()
+            };
+            [
+                offset_ms(d.query_ns, start),
+                d.query_frame.map(|n| format!("#{n}")).unwrap_or_default(),
+                d.qtype.clone(),
+                d.name.clone(),
+                format!("{answer}{retries}"),
+                format!("{}/{}", d.server, d.transport),
+            ]
+        })
+        .collect()
+}
+
+/// The switch's messages: (switch time, message, where it was read).
+pub fn log_rows(log: &SwitchLog) -> Vec<[String; 3]> {
+    log.entries
+        .iter()
+        .map(|e| {
+            let file = log.files.get(e.file).map(String::as_str).unwrap_or("log");
+            [
+                e.timestamp.clone().unwrap_or_else(|| "-".into()),
+                format!(
+                    "{}{}",
+                    describe_log(&e.kind),
+                    e.connection
+                        .map(|id| format!("  = connection #{id}"))
+                        .unwrap_or_default()
+                ),
+                format!("{file}:{}", e.line),
+            ]
+        })
+        .collect()
+}
+
+/// Connections past the display cap, as the text report says it.
+pub fn overflow_line(t: &Timeline) -> Option<String> {
+    (t.overflow.connections > 0).then(|| {
+        let codes: Vec<String> = t
+            .overflow
+            .findings
+            .iter()
+            .map(|(k, v)| format!("{k} x{v}"))
+            .collect();
+        format!(
+            "... and {} more licensing connections past the display cap: {} failed ({})",
+            t.overflow.connections,
+            t.overflow.failed,
+            if codes.is_empty() {
+                "no findings".to_string()
+            } else {
+                codes.join(", ")
+            }
+        )
+    })
+}
+
+/// The verdict of several inputs together (worst first), for a document's title.
+pub fn combined_verdict(reports: &[CaptureReport]) -> OverallVerdict {
+    super::json::combine(reports.iter().map(|r| r.verdict))
+}

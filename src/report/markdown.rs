@@ -1,0 +1,247 @@
+//! `--markdown FILE`: the HTML report's content as Markdown (CommonMark with tables) for
+//! pasting into a ticket system; the ladder as the text report draws it, in a code block.
+//!
+//! Strings from the network are escaped: outside code, every ASCII punctuation character
+//! a renderer could take for markup is backslash-escaped (`<script>` stays text even where
+//! the ticket system passes HTML through); inside code blocks the fence is longer than any
+//! run of backticks in the content.
+
+use super::handover::{self as doc};
+use super::json::CaptureReport;
+use crate::model::{Connection, Source};
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// Inline text: the characters that start markup escaped with a backslash (CommonMark
+/// §2.4: emphasis, code, links, raw HTML, tables, entities), a leading list or heading
+/// marker too; line breaks and control characters as visible `\xNN` so that a string
+/// cannot start a new block.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    const MARKUP: &[char] = &[
+        '\\', '`', '*', '_', '[', ']', '<', '>', '#', '|', '~', '!', '&',
+    ];
+    let special = |c: char| MARKUP.contains(&c) || c.is_control();
+    let leading = s.starts_with(['-', '+', '=']);
+    if !leading && !s.chars().any(special) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    if leading {
+        out.push('\\');
+    }
+    for c in s.chars() {
+        if c.is_control() {
+            let _ = write!(out, "\\\\x{:02x}", u32::from(c));
+        } else {
+            if MARKUP.contains(&c) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A fenced code block that `content` cannot close.
+fn code_block(m: &mut String, info: &str, content: &str) {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in content.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    let _ = writeln!(
+        m,
+        "{fence}{info}\n{}\n{fence}",
+        content.trim_end_matches('\n')
+    );
+}
+
+pub fn write_markdown(
+    out: &mut dyn Write,
+    command: &str,
+    reports: &[CaptureReport],
+) -> io::Result<()> {
+    let verdict = doc::combined_verdict(reports);
+    let mut m = String::with_capacity(16 * 1024);
+    let _ = writeln!(
+        m,
+        "# licpath {}: {}\n\n_licpath {} · {}_\n",
+        escape(command),
+        verdict.as_str(),
+        env!("CARGO_PKG_VERSION"),
+        doc::plural(reports.len() as u64, "input")
+    );
+    for r in reports {
+        write_report(&mut m, r);
+    }
+    out.write_all(m.as_bytes())
+}
+
+fn write_report(m: &mut String, r: &CaptureReport) {
+    let t = r.timeline;
+    let _ = writeln!(
+        m,
+        "## {}\n\n**Verdict: {}**\n",
+        escape(r.file),
+        escape(&doc::verdict_line(r))
+    );
+    let items = doc::findings(t);
+    for f in doc::headline(&items) {
+        let _ = writeln!(m, "- `{}` {}", f.code.as_str(), escape(&f.summary));
+    }
+    m.push_str("\n| | |\n|---|---|\n");
+    for (k, v) in doc::facts(r) {
+        let _ = writeln!(m, "| {k} | {} |", escape(&v));
+    }
+    let _ = writeln!(m, "\n### Findings ({})\n", items.len());
+    if items.is_empty() {
+        m.push_str("No finding.\n\n");
+    }
+    for i in &items {
+        let f = i.finding;
+        let _ = writeln!(
+            m,
+            "#### {} `{}` ({}){}\n\n{}\n\n_Why:_ {}\n",
+            doc::severity_word(f.severity),
+            f.code.as_str(),
+            f.step.as_str(),
+            doc::confidence_note(f)
+                .map(|c| format!(" \\[{}\\]", escape(&c)))
+                .unwrap_or_default(),
+            escape(&f.summary),
+            escape(&f.explanation)
+        );
+        if let Some(c) = i.connection {
+            let _ = writeln!(m, "_On:_ {}\n", escape(&doc::connection_title(c)));
+        }
+        for e in &f.evidence {
+            let _ = writeln!(m, "- seen: {}", escape(&doc::evidence_line(e, i.start_ns)));
+        }
+        if !f.remediation.is_empty() {
+            m.push_str("\n_Fix:_\n\n");
+            code_block(m, "", &f.remediation.join("\n"));
+        }
+        m.push('\n');
+    }
+    if let Some(o) = doc::overflow_line(t) {
+        let _ = writeln!(m, "{}\n", escape(&o));
+    }
+    let dns = doc::dns_rows(t);
+    if !dns.is_empty() {
+        m.push_str("### DNS\n\n| time | frame | type | name | answer | server |\n|---|---|---|---|---|---|\n");
+        for row in dns {
+            let cells: Vec<String> = row.iter().map(|c| escape(c).into_owned()).collect();
+            let _ = writeln!(m, "| {} |", cells.join(" | "));
+        }
+        m.push('\n');
+    }
+    if !t.connections.is_empty() {
+        m.push_str("### Connections\n\n");
+    }
+    for c in &t.connections {
+        write_connection(m, c, &t.source);
+    }
+    if let Some(log) = &t.switch_log {
+        let _ = writeln!(
+            m,
+            "### Switch log ({})\n\nclock: {}\n\n| switch time | message | read from |\n|---|---|---|",
+            doc::plural(log.entries.len() as u64, "message"),
+            escape(&log.clock_offset_basis)
+        );
+        for row in doc::log_rows(log) {
+            let cells: Vec<String> = row.iter().map(|c| escape(c).into_owned()).collect();
+            let _ = writeln!(m, "| {} |", cells.join(" | "));
+        }
+        m.push('\n');
+    }
+}
+
+fn write_connection(m: &mut String, c: &Connection, source: &Source) {
+    let _ = writeln!(
+        m,
+        "#### {} — {}\n\n{}\n",
+        escape(&doc::connection_title(c)),
+        escape(&doc::connection_verdict(c)),
+        escape(&doc::connection_facts(c, source))
+    );
+    let mut ladder = String::new();
+    for r in doc::ladder(c) {
+        let _ = writeln!(
+            ladder,
+            "{:>12} {:<6} {} {}",
+            r.offset,
+            r.frame.map(|n| format!("#{n}")).unwrap_or_default(),
+            r.dir.arrow(),
+            r.label
+        );
+        for d in &r.detail {
+            let _ = writeln!(ladder, "{:>24}{d}", "");
+        }
+    }
+    let more = doc::ladder_rows_not_shown(c);
+    if more > 0 {
+        let _ = writeln!(
+            ladder,
+            "... {} not shown (--json has all)",
+            doc::plural(more, "more event")
+        );
+    }
+    if !ladder.is_empty() {
+        code_block(m, "text", &ladder);
+        m.push('\n');
+    }
+    let chain = doc::chain(c);
+    if !chain.is_empty() {
+        m.push_str("Certificate chain as presented (leaf first):\n\n| # | subject | issuer | valid (UTC) | serial | SHA-256 |\n|---|---|---|---|---|---|\n");
+        for r in chain {
+            let _ = writeln!(
+                m,
+                "| {} | {}{} | {} | {} | {} | {} |",
+                r.index,
+                escape(&r.subject),
+                if r.self_signed { " (self-signed)" } else { "" },
+                escape(&r.issuer),
+                escape(&r.valid),
+                escape(&r.serial),
+                escape(&r.sha256)
+            );
+        }
+        m.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_leaves_no_markup() {
+        assert_eq!(
+            escape("smartreceiver.cisco.com:443"),
+            "smartreceiver.cisco.com:443"
+        );
+        assert_eq!(
+            escape("<script>alert(1)</script>"),
+            r"\<script\>alert(1)\</script\>"
+        );
+        assert_eq!(
+            escape("a|b *c* _d_ `e` [f](g) &amp;"),
+            r"a\|b \*c\* \_d\_ \`e\` \[f\](g) \&amp;"
+        );
+        assert_eq!(escape("- not a list"), r"\- not a list");
+        assert_eq!(escape("# x\ny"), r"\# x\\x0ay");
+    }
+
+    #[test]
+    fn code_block_fence_outlasts_the_content() {
+        let mut m = String::new();
+        code_block(&mut m, "text", "a ``` b\n````\n");
+        assert_eq!(m, "`````text\na ``` b\n````\n`````\n");
+        let mut m = String::new();
+        code_block(&mut m, "", "x");
+        assert_eq!(m, "```\nx\n```\n");
+    }
+}
