@@ -551,7 +551,8 @@ fn html_report_renders_in_chromium_with_verdict_code_and_issuer() {
         ),
     ];
     for (name, expected) in cases {
-        let (file, t) = reports_of(&lab(name), false);
+        let (_, t) = reports_of(&lab(name), false);
+        let file = format!("captures/{name}");
         let events: usize = t.connections.iter().map(|c| c.events.len()).sum();
         let html = html_of(&[(file, t)]);
         assert_self_contained(&html);
@@ -619,4 +620,128 @@ fn markdown_says_what_the_text_report_says() {
     ] {
         assert!(md.contains(needle), "{needle:?} not in:\n{md}");
     }
+}
+
+// ---------------------------------------------------------------- through the binary
+
+fn licpath(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn analyze_writes_annotated_html_and_markdown_besides_the_text_report() {
+    let dir = tmp_dir("cli");
+    let input = lab("ssl-interception-tls12.pcap");
+    let (ann, html, md) = (
+        dir.join("out.pcapng"),
+        dir.join("report.html"),
+        dir.join("report.md"),
+    );
+    let plain = licpath(&["analyze".as_ref(), input.as_os_str()]);
+    let out = licpath(&[
+        "analyze".as_ref(),
+        "--annotate".as_ref(),
+        ann.as_os_str(),
+        "--html".as_ref(),
+        html.as_os_str(),
+        "--markdown".as_ref(),
+        md.as_os_str(),
+        input.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // The report on stdout is unchanged by the extra outputs.
+    assert_eq!(out.stdout, plain.stdout);
+    assert!(
+        stderr.contains("annotated capture written to")
+            && stderr.contains("(17 frames, 2 with a finding as comment)"),
+        "{stderr}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("Verdict: FAILED (2 errors, 0 warnings)"));
+    assert!(page.contains("<code>ssl_interception</code>"));
+    assert_self_contained(&page);
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        text.contains("#### ERROR `ssl_interception` (cert)"),
+        "{text}"
+    );
+    if have("tshark") {
+        let c = tshark_comments(&ann);
+        assert_eq!(c.keys().copied().collect::<Vec<_>>(), vec![14, 16]);
+        assert!(c[&16][0].starts_with("licpath: ERROR tls_alert — the client aborted the handshake with fatal alert unknown_ca (48)"), "{c:?}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn annotate_flag_misuse_is_a_usage_error() {
+    let dir = tmp_dir("cli-misuse");
+    let a = lab("proxy-407.pcap");
+    let b = lab("proxy-403.pcap");
+    let out = dir.join("x.pcapng");
+    let r = licpath(&[
+        "analyze".as_ref(),
+        "--annotate".as_ref(),
+        out.as_os_str(),
+        a.as_os_str(),
+        b.as_os_str(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("exactly one capture file"));
+    assert!(!out.exists());
+    let copy = dir.join("in.pcap");
+    std::fs::copy(&a, &copy).unwrap();
+    let r = licpath(&[
+        "analyze".as_ref(),
+        "--annotate".as_ref(),
+        copy.as_os_str(),
+        copy.as_os_str(),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("must not overwrite its input"));
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&a).unwrap());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn probe_writes_html_of_the_live_timeline() {
+    let dir = tmp_dir("probe");
+    // A loopback port with nothing listening: the probe's SYN is answered by a RST.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("https://127.0.0.1:{port}/");
+    let html = dir.join("probe.html");
+    let r = licpath(&[
+        "probe".as_ref(),
+        "--html".as_ref(),
+        html.as_os_str(),
+        url.as_ref(),
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert_self_contained(&page);
+    assert!(page.contains("<title>licpath probe: FAILED"), "{page}");
+    assert!(page.contains("<code>tcp_refused</code>"));
+    assert!(page.contains(&format!(
+        "<tr><th>Targets</th><td class=\"wrap\">{url}</td></tr>"
+    )));
+    assert_eq!(
+        page.matches("<line class=\"arrow").count(),
+        2,
+        "SYN and RST"
+    );
+    std::fs::remove_dir_all(dir).ok();
 }

@@ -16,6 +16,11 @@ type Analysed = (String, &'static str, Timeline);
 pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
     let dcfg = diagnose_config(&args.trust, args.trust.ios_version)?;
     let acfg = analyze_config(args);
+    if args.annotate.is_some() && args.files.len() != 1 {
+        return Err(CliError::Usage(
+            "--annotate writes one capture: give exactly one capture file".into(),
+        ));
+    }
     let mut results: Vec<Analysed> = Vec::new();
     for path in &args.files {
         let name = path.display().to_string();
@@ -53,6 +58,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
             text::write_text(&mut out, n, f, t, color).and_then(|_| writeln!(out))
         })
     })?;
+    let reports: Vec<_> = results
+        .iter()
+        .map(|(n, f, t)| json::report(n, f, t))
+        .collect();
+    super::handover::write_documents(&args.handover, "analyze", &reports)?;
+    if let (Some(out), [input], Some((name, _, t))) =
+        (&args.annotate, &args.files[..], results.first())
+    {
+        super::handover::write_annotated(out, input, name, t)?;
+    }
     let verdict = json::combine(results.iter().map(|(_, _, t)| report::overall_verdict(t)));
     Ok(if verdict == OverallVerdict::Failed {
         EXIT_FINDINGS

@@ -89,6 +89,13 @@ pub struct AnalyzeArgs {
     pub trust: TrustArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub handover: super::handover::HandoverArgs,
+    /// Also write the capture (exactly one) as pcapng with each finding as a packet
+    /// comment on its evidence frames and the verdict in the file's comment: Wireshark
+    /// shows the diagnosis (frame.comment). Every frame is kept as it was.
+    #[arg(long, value_name = "OUT.pcapng")]
+    pub annotate: Option<PathBuf>,
 }
 
 /// `probe` and `check`.
@@ -106,6 +113,8 @@ pub struct ProbeArgs {
     pub trust: TrustArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub handover: super::handover::HandoverArgs,
 }
 
 /// `tui`: the probe's plan, network and trust flags; no output flags (the screen is the

@@ -7,6 +7,7 @@
 pub mod analyze;
 pub mod args;
 mod error;
+pub mod handover;
 mod input;
 pub mod probe;
 pub mod tui;

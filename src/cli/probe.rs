@@ -237,6 +237,12 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
             })
         })
     })?;
+    let reports: Vec<_> = timelines
+        .iter()
+        .zip(&labels)
+        .map(|((_, t), l)| json::report(l, "live probe", t))
+        .collect();
+    super::handover::write_documents(&args.handover, command, &reports)?;
     if end_reason == "interrupted" {
         return Ok(130);
     }

@@ -558,7 +558,7 @@ pub fn annotate_file(
     };
     let tmp = output.with_extension("pcapng.partial");
     let out = std::fs::File::create(&tmp).map_err(|source| AnnotateError::Io {
-        path: tmp.display().to_string(),
+        path: output.display().to_string(),
         source,
     })?;
     let result = annotate(&name, reader, io::BufWriter::new(out), notes);

@@ -1,0 +1,101 @@
+//! The hand-over outputs on the command line: `--html FILE` and `--markdown FILE`
+//! (analyze, probe, check) and `analyze --annotate OUT.pcapng`. They are written besides
+//! the report on stdout, from the same timelines; a short note on stderr says where.
+
+use super::error::CliError;
+use crate::model::Timeline;
+use crate::report::annotate::{AnnotateError, annotate_file, annotations};
+use crate::report::json::CaptureReport;
+use crate::report::{html, markdown};
+use clap::Args;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Documents for a ticket, written as well as the report on stdout.
+#[derive(Args, Debug, Clone, Default)]
+pub struct HandoverArgs {
+    /// Also write the report as one self-contained HTML page (for a ticket or an email:
+    /// verdict, findings with evidence and fix, each connection's ladder, the certificate
+    /// chain; no script, nothing fetched; prints well).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Also write the report as Markdown (the same content, text ladder), for pasting into
+    /// a ticket system.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+}
+
+type Writer = fn(&mut dyn Write, &str, &[CaptureReport]) -> io::Result<()>;
+
+/// Writes the documents asked for by `args` for the reports of `command`.
+pub fn write_documents(
+    args: &HandoverArgs,
+    command: &str,
+    reports: &[CaptureReport],
+) -> Result<(), CliError> {
+    let outputs: [(&Option<PathBuf>, Writer, &str); 2] = [
+        (&args.html, html::write_html, "HTML report"),
+        (&args.markdown, markdown::write_markdown, "Markdown report"),
+    ];
+    for (path, write, what) in outputs {
+        if let Some(path) = path {
+            write_file(path, |out| write(out, command, reports))?;
+            eprintln!("licpath: {what} written to {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+fn write_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), CliError> {
+    let with_path = |e: io::Error| {
+        CliError::Output(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+    };
+    let mut out = io::BufWriter::new(std::fs::File::create(path).map_err(with_path)?);
+    write(&mut out).and_then(|_| out.flush()).map_err(with_path)
+}
+
+/// `analyze --annotate OUT`: `input` (the one capture analysed into `t`) written again
+/// as pcapng with the findings as packet comments.
+pub fn write_annotated(out: &Path, input: &Path, name: &str, t: &Timeline) -> Result<(), CliError> {
+    let notes = annotations(name, t);
+    let s = annotate_file(input, out, &notes).map_err(|e| match e {
+        AnnotateError::SameFile(_) => CliError::Usage(e.to_string()),
+        AnnotateError::Io { path, source } if Path::new(&path) == input => {
+            CliError::read(input, source)
+        }
+        AnnotateError::Io { path, source } => {
+            CliError::Output(io::Error::new(source.kind(), format!("{path}: {source}")))
+        }
+        AnnotateError::Write(source) => CliError::Output(io::Error::new(
+            source.kind(),
+            format!("{}: {source}", out.display()),
+        )),
+        AnnotateError::NotACapture { .. } | AnnotateError::Corrupt { .. } => {
+            CliError::Capture(e.to_string())
+        }
+    })?;
+    eprintln!(
+        "licpath: annotated capture written to {} ({} frames, {} with a finding as comment)",
+        out.display(),
+        s.frames,
+        s.commented_frames
+    );
+    if !s.missing_frames.is_empty() {
+        eprintln!(
+            "licpath: warning: {}: {} evidence frame(s) not found on the second read (the file changed?)",
+            input.display(),
+            s.missing_frames.len()
+        );
+    }
+    if s.blocks_dropped > 0 {
+        eprintln!(
+            "licpath: warning: {}: {} block(s) not carried over (packets on an undeclared interface, or undecoded blocks of a big-endian section)",
+            input.display(),
+            s.blocks_dropped
+        );
+    }
+    Ok(())
+}
