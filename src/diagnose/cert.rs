@@ -5,7 +5,7 @@
 //! ([`switch_rejects`]).
 
 use super::DiagnoseConfig;
-use super::trust::{ChainVerdict, judge_chain};
+use super::trust::{self, ChainVerdict, judge_chain};
 use crate::model::*;
 use crate::wire::x509::name_matches;
 
@@ -202,10 +202,10 @@ fn trust(ce: &Event, certs: &[CertInfo], host: Option<&str>, cfg: &DiagnoseConfi
     };
     let judged = match verdict {
         ChainVerdict::Trusted { .. } | ChainVerdict::Empty => None,
-        ChainVerdict::Interception { issuer, anchor_trusted } => Some(
-            error(FindingCode::SslInterception, format!("SSL interception: the certificate for {} was issued by '{issuer}', not by Cisco's public CA chain", host.unwrap_or("?")))
+        ChainVerdict::Interception { issuer, product, anchor_trusted } => Some(
+            error(FindingCode::SslInterception, interception_summary(host, &issuer, product))
                 .confidence(Confidence::High)
-                .explain(format!("Cisco's licensing servers use certificates from HydrantID under IdenTrust (formerly QuoVadis). This chain was re-signed by another CA, almost certainly an intercepting proxy or firewall. {}", if anchor_trusted { "The device profile trusts that CA, so the handshake may still pass." } else { "The switch does not trust it and rejects the handshake." }))
+                .explain(format!("{} {}", interception_explanation(host, product), if anchor_trusted { "The device profile trusts that CA, so the handshake may still pass." } else { "The switch does not trust it and rejects the handshake." }))
                 .fix(["! preferred: exempt smartreceiver.cisco.com and tools.cisco.com from SSL inspection", "! or trust the interceptor's CA on the switch:", "crypto pki trustpoint PROXY-CA", " enrollment terminal", " revocation-check none", "crypto pki authenticate PROXY-CA   ! paste the interceptor's CA certificate"]),
         ),
         ChainVerdict::RootMissingOnDevice { root, why } => Some(
@@ -225,6 +225,31 @@ fn trust(ce: &Event, certs: &[CertInfo], host: Option<&str>, cfg: &DiagnoseConfi
         ),
     };
     judged.into_iter().chain(what_if).collect()
+}
+
+/// `ssl_interception`'s one line: the product when the catalogue names it, and "not by
+/// Cisco's public CA chain" only for Cisco's own names.
+fn interception_summary(host: Option<&str>, issuer: &str, product: Option<&str>) -> String {
+    let by = product.map(|p| format!(" by {p}")).unwrap_or_default();
+    let name = host.unwrap_or("?");
+    if trust::is_cisco_public_name(host) {
+        format!("SSL interception{by}: the certificate for {name} was issued by '{issuer}', not by Cisco's public CA chain")
+    } else {
+        format!("SSL interception{by}: the certificate for {name} was issued by '{issuer}', an inspection CA")
+    }
+}
+
+/// Why `ssl_interception`: who re-signed the chain, as far as the catalogue knows.
+fn interception_explanation(host: Option<&str>, product: Option<&str>) -> String {
+    let who = product.map_or(
+        "another CA, almost certainly an intercepting proxy or firewall".to_string(),
+        |p| format!("the TLS-inspection CA of {p} (docs/interceptors.md)"),
+    );
+    if trust::is_cisco_public_name(host) {
+        format!("Cisco's licensing servers use certificates from HydrantID under IdenTrust (formerly QuoVadis). This chain was re-signed by {who}.")
+    } else {
+        format!("This chain was re-signed by {who}, not issued by the server's own CA.")
+    }
 }
 
 /// `ca_file_what_if`: what the chain's verdict would be with that file's CAs imported.
@@ -250,6 +275,7 @@ fn ca_file_what_if(
         ChainVerdict::Interception {
             issuer,
             anchor_trusted: true,
+            ..
         } => (
             Severity::Info,
             format!(

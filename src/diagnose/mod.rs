@@ -13,6 +13,7 @@ pub mod cert;
 pub mod config;
 pub mod dns;
 pub mod http;
+pub mod interceptors;
 pub mod logs;
 pub mod proxy;
 pub mod revocation;

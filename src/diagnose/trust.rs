@@ -2,6 +2,7 @@
 //! chain means against them (Cisco Field Notice FN72323). Never hard-codes one chain: the built-in IOS XE
 //! profile is a list of root names, replaceable with a real trustpool (`--trust-store`).
 
+use super::interceptors;
 use crate::model::CertInfo;
 
 /// Roots of a recent IOS XE built-in trustpool relevant to licensing (FN72323). By
@@ -32,9 +33,21 @@ pub struct TrustedRoot {
     pub spki_sha256: Option<String>,
 }
 
+/// Whose roots a profile holds, which decides what a missing root means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileKind {
+    /// A switch's trustpool (the built-in IOS XE list or an exported `--trust-store`): a
+    /// root a current IOS XE trusts but this profile lacks is `root_missing_on_device`.
+    Device,
+    /// A public root store (Mozilla's), for hosts that are not the switch's concern.
+    Public,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustProfile {
     pub name: String,
+    /// Whose trust this is: a device's trustpool, or a public root store.
+    pub kind: ProfileKind,
     pub roots: Vec<TrustedRoot>,
     /// Why IdenTrust is absent, when FN72323 applies.
     pub fn72323_affected: Option<String>,
@@ -102,6 +115,7 @@ impl TrustProfile {
                 Some(v) => format!("IOS XE {v} built-in trustpool"),
                 None => "IOS XE built-in trustpool (recent release)".into(),
             },
+            kind: ProfileKind::Device,
             roots,
             fn72323_affected: affected.map(|v| {
                 format!(
@@ -125,6 +139,7 @@ impl TrustProfile {
             .collect();
         TrustProfile {
             name: "Mozilla root store (webpki-roots)".into(),
+            kind: ProfileKind::Public,
             roots,
             fn72323_affected: None,
         }
@@ -151,6 +166,7 @@ impl TrustProfile {
         }
         Ok(TrustProfile {
             name: format!("trust store {name}"),
+            kind: ProfileKind::Device,
             roots,
             fn72323_affected: None,
         })
@@ -163,6 +179,7 @@ impl TrustProfile {
         roots.extend(extra.roots.iter().cloned());
         TrustProfile {
             name: format!("{} + {}", self.name, extra.name),
+            kind: self.kind,
             roots,
             fn72323_affected: self.fn72323_affected.clone(),
         }
@@ -195,6 +212,8 @@ pub enum ChainVerdict {
     /// A Cisco public licensing name, issued outside the expected public chain.
     Interception {
         issuer: String,
+        /// The inspection product named by the catalogue, when its CA is recognised.
+        product: Option<&'static str>,
         anchor_trusted: bool,
     },
     RootMissingOnDevice {
@@ -242,8 +261,15 @@ pub fn judge_chain(certs: &[CertInfo], host: Option<&str>, profile: &TrustProfil
         profile.trusts_issuer(top)
     };
 
-    let cisco_public =
-        host.is_some_and(|h| CISCO_PUBLIC_NAMES.iter().any(|n| n.eq_ignore_ascii_case(h)));
+    let cisco_public = is_cisco_public_name(host);
+    let product = interceptors::identify(certs).map(|i| i.product);
+    if let Some(product) = product {
+        return ChainVerdict::Interception {
+            issuer: leaf.issuer.clone(),
+            product: Some(product),
+            anchor_trusted: anchored,
+        };
+    }
     if cisco_public {
         let names: Vec<&str> = path
             .iter()
@@ -255,6 +281,7 @@ pub fn judge_chain(certs: &[CertInfo], host: Option<&str>, profile: &TrustProfil
         if !public {
             return ChainVerdict::Interception {
                 issuer: leaf.issuer.clone(),
+                product: None,
                 anchor_trusted: anchored,
             };
         }
@@ -276,13 +303,50 @@ pub fn judge_chain(certs: &[CertInfo], host: Option<&str>, profile: &TrustProfil
             why: why.clone(),
         };
     }
-    if !root_sent && !top.is_ca {
+    // A root a current IOS XE trusts, missing from this device's trustpool (an exported
+    // `--trust-store` of an old or trimmed switch): the device's fault, not the server's.
+    if profile.kind == ProfileKind::Device && IOS_XE_ROOTS.contains(&anchor_cn.as_str()) {
+        return ChainVerdict::RootMissingOnDevice {
+            root: anchor,
+            why: format!(
+                "a current IOS XE trustpool holds '{anchor_cn}' but the {} does not",
+                profile.name
+            ),
+        };
+    }
+    // The issuer of the top certificate was not sent. Servers are not expected to send
+    // their root (RFC 8446 §4.4.2 allows omitting it), so only an issuer that is not a
+    // well-known root means a missing intermediate.
+    if !root_sent && !top.is_ca && !is_well_known_root(top) {
         return ChainVerdict::IncompleteChain {
             top: top.subject.clone(),
             missing_issuer: top.issuer.clone(),
         };
     }
     ChainVerdict::UntrustedRoot { root: anchor }
+}
+
+/// One of Cisco's public licensing names (whose chain must be the public HydrantID one).
+pub fn is_cisco_public_name(host: Option<&str>) -> bool {
+    host.is_some_and(|h| CISCO_PUBLIC_NAMES.iter().any(|n| n.eq_ignore_ascii_case(h)))
+}
+
+/// The issuer of `c` is a well-known root: in Mozilla's store (by distinguished name) or
+/// in the IOS XE list (by common name).
+fn is_well_known_root(c: &CertInfo) -> bool {
+    static MOZILLA_SUBJECTS: std::sync::OnceLock<std::collections::HashSet<String>> =
+        std::sync::OnceLock::new();
+    let mozilla = MOZILLA_SUBJECTS.get_or_init(|| {
+        TrustProfile::mozilla()
+            .roots
+            .into_iter()
+            .filter_map(|r| r.subject)
+            .collect()
+    });
+    mozilla.contains(&c.issuer)
+        || c.issuer_cn
+            .as_deref()
+            .is_some_and(|cn| IOS_XE_ROOTS.contains(&cn))
 }
 
 #[cfg(test)]
@@ -352,15 +416,92 @@ mod tests {
         assert!(
             matches!(judge_chain(&bumped, host, &recent), ChainVerdict::Interception { issuer, .. } if issuer.contains("Squid"))
         );
-        // The same chain for an On-Prem name is no interception, just an unknown root.
+        // A known inspection product is interception for any host, and is named.
         assert!(matches!(
             judge_chain(&bumped, Some("onprem.example"), &recent),
+            ChainVerdict::Interception { product: Some(p), .. } if p.starts_with("Squid")
+        ));
+        // A private CA for an On-Prem name is no interception, just an unknown root.
+        let private = vec![
+            cert("onprem.example", "Example Corp Private CA", false),
+            cert("Example Corp Private CA", "Example Corp Private CA", true),
+        ];
+        assert!(matches!(
+            judge_chain(&private, Some("onprem.example"), &recent),
             ChainVerdict::UntrustedRoot { .. }
         ));
         let leaf_only = vec![cert("onprem.example", "Some Intermediate", false)];
         assert!(matches!(
             judge_chain(&leaf_only, Some("onprem.example"), &recent),
             ChainVerdict::IncompleteChain { .. }
+        ));
+    }
+
+    /// A leaf issued directly by a well-known root that was not sent: the root is missing
+    /// from the device, not an intermediate from the server.
+    #[test]
+    fn a_missing_root_is_never_an_incomplete_chain() {
+        let mozilla = TrustProfile::mozilla();
+        let isrg = mozilla
+            .roots
+            .iter()
+            .find(|r| r.subject_cn == "ISRG Root X1")
+            .and_then(|r| r.subject.clone())
+            .expect("webpki-roots has ISRG Root X1");
+        let mut leaf = cert("onprem.example", "ISRG Root X1", false);
+        leaf.issuer = isrg;
+        let recent = TrustProfile::ios_xe(None);
+        assert_eq!(
+            judge_chain(std::slice::from_ref(&leaf), Some("onprem.example"), &recent),
+            ChainVerdict::UntrustedRoot {
+                root: leaf.issuer.clone()
+            }
+        );
+        // Mozilla trusts it: the same leaf is fine for a public host.
+        assert!(matches!(
+            judge_chain(
+                std::slice::from_ref(&leaf),
+                Some("onprem.example"),
+                &mozilla
+            ),
+            ChainVerdict::Trusted { .. }
+        ));
+        // A leaf whose issuer is no known root, sent alone: a missing intermediate.
+        let lone = cert("onprem.example", "Some Intermediate", false);
+        assert!(matches!(
+            judge_chain(&[lone], Some("onprem.example"), &recent),
+            ChainVerdict::IncompleteChain { .. }
+        ));
+    }
+
+    /// A trustpool exported from a switch that lacks a root every current IOS XE has:
+    /// root_missing_on_device (the FN72323 case without a version number).
+    #[test]
+    fn a_trust_store_without_a_current_ios_xe_root_is_the_device_missing_it() {
+        let store = TrustProfile {
+            name: "trust store old-switch.pem".into(),
+            kind: ProfileKind::Device,
+            roots: vec![TrustedRoot {
+                subject_cn: "QuoVadis Root CA 2".into(),
+                subject: None,
+                spki_sha256: None,
+            }],
+            fn72323_affected: None,
+        };
+        let verdict = judge_chain(&cisco_chain(), Some("smartreceiver.cisco.com"), &store);
+        assert!(
+            matches!(&verdict, ChainVerdict::RootMissingOnDevice { root, why }
+                if root.contains(IDENTRUST_ROOT) && why.contains("old-switch.pem")),
+            "{verdict:?}"
+        );
+        // Judged against a public store, the same miss is just an untrusted root.
+        let public = TrustProfile {
+            kind: ProfileKind::Public,
+            ..store
+        };
+        assert!(matches!(
+            judge_chain(&cisco_chain(), Some("smartreceiver.cisco.com"), &public),
+            ChainVerdict::UntrustedRoot { .. }
         ));
     }
 
@@ -402,6 +543,7 @@ mod tests {
         // A switch that was given the interceptor's CA goes on (the finding remains).
         let proxy_ca = TrustProfile {
             name: "proxy CA".into(),
+            kind: ProfileKind::Device,
             roots: vec![TrustedRoot {
                 subject_cn: "Lab Squid Interception CA".into(),
                 subject: None,

@@ -1,0 +1,257 @@
+//! The catalogue of TLS-inspection products: which CA names betray which interceptor, so
+//! `ssl_interception` can say *which* product re-signed a chain, and so interception by a
+//! known product is recognised for any host, not only for Cisco's licensing names.
+//!
+//! Data, not logic: each entry is a product and the name fragments (matched without regard
+//! to case inside the subject or issuer distinguished name of any certificate of the
+//! presented chain) that its default or documented inspection CA carries. The sources are
+//! listed per entry and in docs/interceptors.md. A fragment must be specific to the product:
+//! "Symantec" alone is a public CA, "Cisco" alone is Cisco's own licensing chain, so those
+//! are never fragments on their own. Pure: no I/O.
+
+use crate::model::CertInfo;
+
+/// One inspection product and how its CA names itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interceptor {
+    /// The product, as it is called in reports.
+    pub product: &'static str,
+    /// Fragments of its inspection CA's distinguished name (case-insensitive).
+    pub fragments: &'static [&'static str],
+    /// Where the name comes from.
+    pub source: &'static str,
+}
+
+/// The catalogue. Keep docs/interceptors.md in step (a test checks every product is there).
+pub const CATALOGUE: &[Interceptor] = &[
+    Interceptor {
+        product: "Zscaler",
+        fragments: &["Zscaler"],
+        source: "Zscaler Help, 'Choosing the CA Certificate for SSL Inspection': chains signed by the Zscaler intermediate CA under 'Zscaler Root CA'",
+    },
+    Interceptor {
+        product: "Cisco Umbrella / Secure Internet Gateway",
+        fragments: &["Cisco Umbrella"],
+        source: "Umbrella support, 'Why Is the Expiration of Certificates from the Cisco Umbrella Proxy Within Days': 'Cisco Umbrella Root CA', 'Cisco Umbrella Secondary SubCA'",
+    },
+    Interceptor {
+        product: "Palo Alto Networks (SSL Forward Proxy)",
+        fragments: &["Palo Alto Networks"],
+        source: "PAN-OS Administrator's Guide, Decryption: the Forward Trust certificate re-signs server certificates",
+    },
+    Interceptor {
+        product: "Fortinet FortiGate / FortiProxy (deep inspection)",
+        fragments: &["Fortinet_CA_SSL", "FortiGate", "Fortinet"],
+        source: "FortiOS Administration Guide, SSL/SSH inspection: default CA certificate 'Fortinet_CA_SSL'",
+    },
+    Interceptor {
+        product: "Netskope",
+        fragments: &["Netskope"],
+        source: "Netskope SSL decryption: 'caadmin.netskope.com' / 'Netskope' CA",
+    },
+    Interceptor {
+        product: "Blue Coat / Symantec ProxySG",
+        fragments: &["Blue Coat", "BlueCoat", "ProxySG"],
+        source: "ProxySG SSL interception: default issuer 'Blue Coat' CA",
+    },
+    Interceptor {
+        product: "Forcepoint / Websense",
+        fragments: &["Forcepoint", "Websense"],
+        source: "Forcepoint Web Security SSL decryption: 'Forcepoint' / 'Websense' root",
+    },
+    Interceptor {
+        product: "Sophos",
+        fragments: &["Sophos"],
+        source: "Sophos Firewall / UTM HTTPS scanning: 'Sophos SSL CA'",
+    },
+    Interceptor {
+        product: "Check Point (HTTPS Inspection)",
+        fragments: &["Check Point", "CheckPoint"],
+        source: "Check Point HTTPS Inspection: the gateway's outbound CA",
+    },
+    Interceptor {
+        product: "Squid (ssl-bump)",
+        fragments: &["Squid"],
+        source: "Squid SslBump: a CA the administrator generates; the lab's is 'Lab Squid Interception CA'",
+    },
+    Interceptor {
+        product: "McAfee / Skyhigh Web Gateway",
+        fragments: &["McAfee Web Gateway", "Skyhigh"],
+        source: "McAfee Web Gateway SSL Scanner default CA",
+    },
+    Interceptor {
+        product: "Cloudflare Gateway",
+        fragments: &["Cloudflare for Teams", "Gateway CA - Cloudflare"],
+        source: "Cloudflare Zero Trust: 'Cloudflare for Teams ECC Certificate Authority' / 'Gateway CA - Cloudflare Managed'",
+    },
+    Interceptor {
+        product: "iboss",
+        fragments: &["iboss"],
+        source: "iboss cloud SSL decryption root",
+    },
+    Interceptor {
+        product: "Menlo Security",
+        fragments: &["Menlo Security"],
+        source: "Menlo Security isolation proxy CA",
+    },
+    Interceptor {
+        product: "Barracuda Web Security Gateway",
+        fragments: &["Barracuda"],
+        source: "Barracuda SSL inspection CA",
+    },
+    Interceptor {
+        product: "WatchGuard (HTTPS proxy)",
+        fragments: &["WatchGuard"],
+        source: "WatchGuard Firebox Proxy Authority",
+    },
+    Interceptor {
+        product: "SonicWall (DPI-SSL)",
+        fragments: &["SonicWall", "SonicWALL"],
+        source: "SonicWall DPI-SSL re-signing authority",
+    },
+    Interceptor {
+        product: "mitmproxy",
+        fragments: &["mitmproxy"],
+        source: "mitmproxy's generated CA 'mitmproxy'",
+    },
+    Interceptor {
+        product: "Fiddler",
+        fragments: &["DO_NOT_TRUST_Fiddler"],
+        source: "Fiddler's root 'DO_NOT_TRUST_FiddlerRoot'",
+    },
+    Interceptor {
+        product: "Burp Suite",
+        fragments: &["PortSwigger"],
+        source: "Burp's CA 'PortSwigger CA'",
+    },
+    Interceptor {
+        product: "Kaspersky (encrypted connection scan)",
+        fragments: &["Kaspersky"],
+        source: "Kaspersky 'Anti-Virus Personal Root Certificate'",
+    },
+    Interceptor {
+        product: "ESET (SSL/TLS filtering)",
+        fragments: &["ESET SSL Filter"],
+        source: "ESET 'ESET SSL Filter CA'",
+    },
+    Interceptor {
+        product: "Avast / AVG (Web Shield)",
+        fragments: &["Avast Web/Mail Shield", "AVG Web/Mail Shield"],
+        source: "Avast 'Avast Web/Mail Shield Root'",
+    },
+];
+
+/// The inspection product whose CA appears in the chain, if any: the leaf's issuer first,
+/// then every other certificate's subject and issuer.
+pub fn identify(certs: &[CertInfo]) -> Option<&'static Interceptor> {
+    let names = certs.iter().take(1).map(|leaf| leaf.issuer.as_str()).chain(
+        certs
+            .iter()
+            .skip(1)
+            .flat_map(|c| [c.subject.as_str(), c.issuer.as_str()]),
+    );
+    for name in names {
+        let lower = name.to_ascii_lowercase();
+        if let Some(hit) = CATALOGUE.iter().find(|i| {
+            i.fragments
+                .iter()
+                .any(|f| lower.contains(&f.to_ascii_lowercase()))
+        }) {
+            return Some(hit);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(subject: &str, issuer: &str) -> CertInfo {
+        CertInfo {
+            subject: subject.into(),
+            issuer: issuer.into(),
+            subject_cn: None,
+            issuer_cn: None,
+            serial: "01".into(),
+            not_before: 0,
+            not_after: i64::MAX,
+            sans: vec![],
+            sha256: String::new(),
+            self_signed: subject == issuer,
+            is_ca: false,
+            crl_urls: vec![],
+            ocsp_urls: vec![],
+            spki_sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn names_the_product_from_the_leaf_issuer() {
+        let chain = [cert(
+            "CN=smartreceiver.cisco.com",
+            "C=US, O=Zscaler Inc., CN=Zscaler Intermediate Root CA (zscaler.net)",
+        )];
+        assert_eq!(identify(&chain).map(|i| i.product), Some("Zscaler"));
+        let fortinet = [cert(
+            "CN=tools.cisco.com",
+            "C=US, O=Fortinet, OU=Certificate Authority, CN=FG100F3G19000000",
+        )];
+        assert_eq!(
+            identify(&fortinet).map(|i| i.product),
+            Some("Fortinet FortiGate / FortiProxy (deep inspection)")
+        );
+    }
+
+    #[test]
+    fn looks_at_the_rest_of_the_chain_and_ignores_case() {
+        let chain = [
+            cert("CN=example.com", "CN=Customer SubCA"),
+            cert("CN=Customer SubCA", "O=Cisco, CN=CISCO UMBRELLA ROOT CA"),
+        ];
+        assert_eq!(
+            identify(&chain).map(|i| i.product),
+            Some("Cisco Umbrella / Secure Internet Gateway")
+        );
+    }
+
+    #[test]
+    fn public_chains_are_not_interceptors() {
+        let cisco = [
+            cert(
+                "CN=smartreceiver.cisco.com, O=Cisco Systems Inc.",
+                "C=US, O=IdenTrust, OU=HydrantID Trusted Certificate Service, CN=HydrantID Server CA O1",
+            ),
+            cert(
+                "C=US, O=IdenTrust, OU=HydrantID Trusted Certificate Service, CN=HydrantID Server CA O1",
+                "C=US, O=IdenTrust, CN=IdenTrust Commercial Root CA 1",
+            ),
+        ];
+        assert_eq!(identify(&cisco), None);
+        let symantec_public = [cert(
+            "CN=www.example.com",
+            "C=US, O=Symantec Corporation, CN=Symantec Class 3 Secure Server CA - G4",
+        )];
+        assert_eq!(identify(&symantec_public), None);
+        assert_eq!(identify(&[]), None);
+    }
+
+    #[test]
+    fn every_product_is_documented() {
+        let doc = include_str!("../../docs/interceptors.md");
+        for i in CATALOGUE {
+            assert!(
+                doc.contains(i.product),
+                "docs/interceptors.md lacks {}",
+                i.product
+            );
+            for f in i.fragments {
+                assert!(!f.is_empty());
+                assert!(
+                    !f.eq_ignore_ascii_case("cisco") && !f.eq_ignore_ascii_case("symantec"),
+                    "fragment {f} matches public chains"
+                );
+            }
+        }
+    }
+}
