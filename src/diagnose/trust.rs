@@ -278,7 +278,9 @@ pub fn judge_chain(certs: &[CertInfo], host: Option<&str>, profile: &TrustProfil
         let public = names
             .iter()
             .any(|n| CISCO_PUBLIC_CA_MARKERS.iter().any(|m| n.contains(m)));
-        if !public {
+        // A chain under a well-known public root is Cisco changing CAs, not an interceptor
+        // (no inspection product holds a publicly trusted CA): judged by trust below.
+        if !public && !anchored_at_public_root(top) {
             return ChainVerdict::Interception {
                 issuer: leaf.issuer.clone(),
                 product: None,
@@ -331,22 +333,45 @@ pub fn is_cisco_public_name(host: Option<&str>) -> bool {
     host.is_some_and(|h| CISCO_PUBLIC_NAMES.iter().any(|n| n.eq_ignore_ascii_case(h)))
 }
 
-/// The issuer of `c` is a well-known root: in Mozilla's store (by distinguished name) or
-/// in the IOS XE list (by common name).
-fn is_well_known_root(c: &CertInfo) -> bool {
-    static MOZILLA_SUBJECTS: std::sync::OnceLock<std::collections::HashSet<String>> =
+/// Mozilla's roots as (distinguished name, SHA-256 of the SubjectPublicKeyInfo), computed once.
+fn mozilla_roots() -> &'static std::collections::HashSet<(String, String)> {
+    static ROOTS: std::sync::OnceLock<std::collections::HashSet<(String, String)>> =
         std::sync::OnceLock::new();
-    let mozilla = MOZILLA_SUBJECTS.get_or_init(|| {
-        TrustProfile::mozilla()
-            .roots
-            .into_iter()
-            .filter_map(|r| r.subject)
+    ROOTS.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        webpki_roots::TLS_SERVER_ROOTS
+            .iter()
+            .filter_map(|a| {
+                let (subject, _) = crate::wire::x509::name_from_der_contents(a.subject.as_ref())?;
+                let spki = crate::wire::x509::der_sequence(a.subject_public_key_info.as_ref());
+                let hash: String = Sha256::digest(&spki)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                Some((subject, hash))
+            })
             .collect()
-    });
-    mozilla.contains(&c.issuer)
+    })
+}
+
+/// The issuer of `c` (not sent) is a well-known root: in Mozilla's store (by distinguished
+/// name: the name is all a chain without its root shows) or in the IOS XE list (by common
+/// name).
+fn is_well_known_root(c: &CertInfo) -> bool {
+    mozilla_roots().iter().any(|(dn, _)| *dn == c.issuer)
         || c.issuer_cn
             .as_deref()
             .is_some_and(|cn| IOS_XE_ROOTS.contains(&cn))
+}
+
+/// The chain whose top certificate is `top` ends at a public root: the sent root matches
+/// one of Mozilla's by name and key, or the unsent root is one by name.
+fn anchored_at_public_root(top: &CertInfo) -> bool {
+    if top.self_signed {
+        mozilla_roots().contains(&(top.subject.clone(), top.spki_sha256.clone()))
+    } else {
+        mozilla_roots().iter().any(|(dn, _)| *dn == top.issuer)
+    }
 }
 
 #[cfg(test)]
@@ -465,6 +490,29 @@ mod tests {
                 &mozilla
             ),
             ChainVerdict::Trusted { .. }
+        ));
+        // For Cisco's own name too: a chain under a public root is Cisco changing CAs (to
+        // one the device lacks), not an interceptor.
+        assert!(matches!(
+            judge_chain(
+                std::slice::from_ref(&leaf),
+                Some("smartreceiver.cisco.com"),
+                &recent
+            ),
+            ChainVerdict::UntrustedRoot { .. }
+        ));
+        // A sent root that borrows a public root's name but not its key is no public root.
+        let mut fake_root = cert("ISRG Root X1", "ISRG Root X1", true);
+        fake_root.subject = leaf.issuer.clone();
+        fake_root.issuer = leaf.issuer.clone();
+        fake_root.spki_sha256 = "not the real key".into();
+        assert!(matches!(
+            judge_chain(
+                &[leaf.clone(), fake_root],
+                Some("smartreceiver.cisco.com"),
+                &recent
+            ),
+            ChainVerdict::Interception { product: None, .. }
         ));
         // A leaf whose issuer is no known root, sent alone: a missing intermediate.
         let lone = cert("onprem.example", "Some Intermediate", false);

@@ -82,6 +82,14 @@ pub(crate) fn cn(name: &X509Name<'_>) -> Option<String> {
 /// (display form, common name), in the same form as [`CertInfo`]'s subject.
 pub fn name_from_der_contents(contents: &[u8]) -> Option<(String, Option<String>)> {
     use x509_parser::prelude::FromDer;
+    let der = der_sequence(contents);
+    let (_, name) = X509Name::from_der(&der).ok()?;
+    Some((name.to_string(), cn(&name)))
+}
+
+/// `contents` wrapped as a DER SEQUENCE (webpki-roots stores names and keys without their
+/// outer tag and length). Contents longer than 64 KiB do not occur in a root store.
+pub fn der_sequence(contents: &[u8]) -> Vec<u8> {
     let mut der = vec![0x30];
     let n = contents.len();
     match n {
@@ -90,8 +98,7 @@ pub fn name_from_der_contents(contents: &[u8]) -> Option<(String, Option<String>
         _ => der.extend([0x82, (n >> 8) as u8, n as u8]),
     }
     der.extend_from_slice(contents);
-    let (_, name) = X509Name::from_der(&der).ok()?;
-    Some((name.to_string(), cn(&name)))
+    der
 }
 
 pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {

@@ -53,7 +53,7 @@ up() {
   $SRVX ip addr add 198.51.100.1/24 dev srv0; $SRVX ip link set srv0 up
   $SRVX ip addr add 192.0.2.1/24 dev srv1; $SRVX ip link set srv1 up
   for a in 3 4 53 54 55; do $SRVX ip addr add 198.51.100.$a/32 dev srv0; done
-  for a in 10 11 12 13 14 15 16 17 18 19 20 21 22 23 30 31 40 41 42; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
+  for a in 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 30 31 40 41 42; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
   # No segmentation/receive offloads: a switch's capture shows wire-sized segments, and the
   # MSS-536 scenario must show the server flight in 536-byte segments, not GRO aggregates.
   for dev in sw0 sw1; do $SWX ethtool -K $dev gro off gso off tso off >/dev/null 2>&1 || true; done
@@ -79,9 +79,9 @@ up() {
     echo "worker_processes 1; pid $WORK/nginx.pid; error_log $WORK/logs/nginx.err;"
     echo "events { worker_connections 64; }"
     echo "http { access_log $WORK/logs/nginx.access; ssl_protocols TLSv1.2 TLSv1.3;"
-    for pair in 10:current 11:old 12:expired 13:future 14:wrongname 15:digicert 16:current 23:current; do
+    for pair in 10:current 11:old 12:expired 13:future 14:wrongname 15:digicert 16:current 23:current 24:dcdirect; do
       ip=${pair%%:*} chain=${pair#*:}
-      key=leaf; case $chain in old) key=leaf-old;; expired) key=leaf-expired;; future) key=leaf-future;; wrongname) key=leaf-wrongname;; digicert) key=leaf-dc;; esac
+      key=leaf; case $chain in old) key=leaf-old;; expired) key=leaf-expired;; future) key=leaf-future;; wrongname) key=leaf-wrongname;; digicert) key=leaf-dc;; dcdirect) key=leaf-dcdirect;; esac
       echo " server { listen 203.0.113.$ip:443 ssl; ssl_certificate $P/chain-$chain.pem; ssl_certificate_key $P/$key.key;"
       echo "   location / { default_type application/json; return 200 '{\"status\":\"OK\"}'; } }"
     done
@@ -283,6 +283,11 @@ scenario ssl-interception-tls13 203.0.113.10 198.51.100.53 \
 scenario untrusted-root 203.0.113.15 198.51.100.53 \
   $'verdict=failed\nstep=cert\nfinding=untrusted_root\ntshark=tls.handshake.type == 11' \
   "${CURL_BASE[@]}" $T12 $URL
+# A leaf signed directly by a well-known root the device lacks, the root not sent: the
+# device is missing a root (untrusted_root), the server did not forget an intermediate.
+scenario leaf-direct-root 203.0.113.24 198.51.100.53 \
+  $'verdict=failed\nstep=cert\nfinding=untrusted_root\nissuer=DigiCert Global Root G2\ntshark=tls.handshake.type == 11' \
+  "${CURL_BASE[@]}" $T12 $URL
 scenario root-missing-fn72323 203.0.113.10 198.51.100.53 \
   $'verdict=failed\nargs=--ios-version 17.3.2\nstep=cert\nfinding=root_missing_on_device\nissuer=HydrantID Server CA O1\ntshark=tls.handshake.type == 11' \
   "${CURL_BASE[@]}" $T12 $URL
@@ -473,6 +478,7 @@ probe_scenario root-missing-fn72323 203.0.113.10 198.51.100.53 $'verdict=failed\
 probe_scenario cert-expired 203.0.113.12 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_expired\ncapture=step'
 probe_scenario cert-not-yet-valid 203.0.113.13 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_not_yet_valid'
 probe_scenario cert-wrong-name 203.0.113.14 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=cert_hostname_mismatch'
+probe_scenario leaf-direct-root 203.0.113.24 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=untrusted_root\nhttp_status=none'
 probe_scenario incomplete-chain 203.0.113.17 198.51.100.53 $'verdict=failed\nstep=cert\nfinding=incomplete_chain'
 probe_scenario tls-version-mismatch 203.0.113.18 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_version_mismatch' --tls-max 1.2
 probe_scenario tls-no-answer 203.0.113.30 198.51.100.53 $'verdict=failed\nstep=tls\nfinding=tls_timeout\ncapture=same' --tls-timeout 2

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Lab PKI, generated at run time, whose names mirror reality (DOMAIN.md §3):
+# Lab PKI, generated at run time, whose names mirror reality (docs/findings.md; Cisco FN72323):
 #   "IdenTrust Commercial Root CA 1" -> "HydrantID Server CA O1" -> licensing leaf  (current chain)
 #   "QuoVadis Root CA 2" -> licensing leaf                                           (old chain)
 #   "DigiCert Global Root G2" -> "HydrantID Server CA O1" -> leaf                      (a root IOS XE lacks)
+#   "DigiCert Global Root G2" -> leaf, served without the root                         (same, no intermediate)
+#   (the DigiCert name is the real root's full distinguished name, so licpath recognises it
+#   as a well-known root by name, as it would the real one)
 #   expired, not-yet-valid and wrong-name leaves; the interceptor's CA.
 # Leaves carry the IdenTrust chain's revocation URLs (validation.identrust.com CRL,
 # commercial.ocsp.identrust.com OCSP), which the lab's DNS maps to a lab web server.
@@ -72,10 +75,14 @@ root quovadis "/C=BM/O=QuoVadis Limited/CN=QuoVadis Root CA 2"
 sign quovadis leaf-old "/C=US/O=Cisco Systems Inc./CN=smartreceiver.cisco.com" leaf "$NOW_MINUS" "$LATER" "$NAMES"
 cp leaf-old.pem chain-old.pem
 
-root digicert "/C=US/O=DigiCert Inc/CN=DigiCert Global Root G2"
+root digicert "/C=US/O=DigiCert Inc/OU=www.digicert.com/CN=DigiCert Global Root G2"
 sign digicert hydrant-dc "/C=US/O=IdenTrust/CN=HydrantID Server CA O1" inter "$NOW_MINUS" "$LATER"
 sign hydrant-dc leaf-dc "/C=US/O=Cisco Systems Inc./CN=smartreceiver.cisco.com" leaf "$NOW_MINUS" "$LATER" "$NAMES"
 cat leaf-dc.pem hydrant-dc.pem digicert.pem > chain-digicert.pem
+# A leaf issued directly by that root, served alone (servers need not send their root): the
+# root is missing from the device, which is untrusted_root, not an incomplete chain.
+sign digicert leaf-dcdirect "/C=US/O=Cisco Systems Inc./CN=smartreceiver.cisco.com" leaf "$NOW_MINUS" "$LATER" "$NAMES"
+cp leaf-dcdirect.pem chain-dcdirect.pem
 
 sign hydrant leaf-expired "/C=US/O=Cisco Systems Inc./CN=smartreceiver.cisco.com" leaf 20200101000000Z 20210101000000Z "$NAMES"
 cat leaf-expired.pem hydrant.pem > chain-expired.pem
