@@ -193,7 +193,7 @@ fn annotated_pcap_shows_findings_on_evidence_frames_in_tshark() {
     let c = tshark_comments(&out);
     assert!(
         c[&14].iter().any(|c| c.starts_with(
-            "licpath: ERROR ssl_interception — SSL interception: the certificate for smartreceiver.cisco.com was issued by 'C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA'"
+            "licpath: ERROR ssl_interception — SSL interception by Squid (ssl-bump): the certificate for smartreceiver.cisco.com was issued by 'C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA'"
         )),
         "{c:?}"
     );

@@ -233,9 +233,13 @@ fn interception_summary(host: Option<&str>, issuer: &str, product: Option<&str>)
     let by = product.map(|p| format!(" by {p}")).unwrap_or_default();
     let name = host.unwrap_or("?");
     if trust::is_cisco_public_name(host) {
-        format!("SSL interception{by}: the certificate for {name} was issued by '{issuer}', not by Cisco's public CA chain")
+        format!(
+            "SSL interception{by}: the certificate for {name} was issued by '{issuer}', not by Cisco's public CA chain"
+        )
     } else {
-        format!("SSL interception{by}: the certificate for {name} was issued by '{issuer}', an inspection CA")
+        format!(
+            "SSL interception{by}: the certificate for {name} was issued by '{issuer}', an inspection CA"
+        )
     }
 }
 
@@ -246,7 +250,9 @@ fn interception_explanation(host: Option<&str>, product: Option<&str>) -> String
         |p| format!("the TLS-inspection CA of {p} (docs/interceptors.md)"),
     );
     if trust::is_cisco_public_name(host) {
-        format!("Cisco's licensing servers use certificates from HydrantID under IdenTrust (formerly QuoVadis). This chain was re-signed by {who}.")
+        format!(
+            "Cisco's licensing servers use certificates from HydrantID under IdenTrust (formerly QuoVadis). This chain was re-signed by {who}."
+        )
     } else {
         format!("This chain was re-signed by {who}, not issued by the server's own CA.")
     }
@@ -526,6 +532,7 @@ mod tests {
         ];
         let profile = |cn: &str| TrustProfile {
             name: "file".into(),
+            kind: crate::diagnose::trust::ProfileKind::Device,
             roots: vec![TrustedRoot {
                 subject_cn: cn.into(),
                 subject: None,
