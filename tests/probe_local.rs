@@ -88,7 +88,7 @@ fn proxy_407_is_reported_with_its_headers_and_the_credentials_were_sent() {
     );
     let mut c = cfg(addr);
     c.proxy = Some(("127.0.0.1".into(), addr.port()));
-    c.proxy_basic = Some("bGFiOmxhYnBhc3M=".into());
+    c.proxy_credentials = Some(licpath::model::url::Credentials::parse("lab:labpass"));
     let t = run("smart", c);
     let req = String::from_utf8(rx.recv().unwrap()).unwrap();
     assert!(
@@ -295,4 +295,195 @@ fn the_probes_own_capture_gives_the_analyser_the_same_verdict() {
     assert!(errors(&analysed).contains(&"tls_plaintext_answer"));
     let c = &analysed.connections[0];
     assert_eq!(c.server, addr, "the analyser found the probe's connection");
+}
+
+/// A TLS server on loopback presenting a self-signed leaf for smartreceiver.cisco.com
+/// whose CRL distribution points are `crl_urls` (made at test time with rcgen). Serves one
+/// connection.
+fn tls_server_with_crl_urls(crl_urls: Vec<String>) -> SocketAddr {
+    let mut params = rcgen::CertificateParams::new(vec!["smartreceiver.cisco.com".into()]).unwrap();
+    params.crl_distribution_points = vec![rcgen::CrlDistributionPoint { uris: crl_urls }];
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut conn = rustls::ServerConnection::new(Arc::new(config)).unwrap();
+        // Until the client refuses the chain (an alert) or closes.
+        while conn.complete_io(&mut s).is_ok_and(|(r, w)| r + w > 0) {}
+    });
+    addr
+}
+
+/// An HTTP server on loopback that records every byte it receives, on every connection,
+/// and answers each request with an empty 200.
+fn recording_http_server() -> (SocketAddr, Arc<std::sync::Mutex<Vec<u8>>>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { break };
+            let log = log.clone();
+            std::thread::spawn(move || {
+                s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+                let mut buf = [0u8; 4096];
+                let mut got = Vec::new();
+                while let Ok(n) = s.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    got.extend_from_slice(&buf[..n]);
+                    log.lock().unwrap().extend_from_slice(&buf[..n]);
+                    if got.windows(4).any(|w| w == b"\r\n\r\n") {
+                        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+                        got.clear();
+                    }
+                }
+            });
+        }
+    });
+    (addr, seen)
+}
+
+fn notes_of(c: &Connection) -> Vec<&str> {
+    c.events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ProbeNote { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Issue 14 item 1: the server chooses the certificate, hence its CRL URLs. One whose
+/// path holds CR LF must never reach the CRL host (it would smuggle a header and a second
+/// request); it is reported in the notes. A well-formed one next to it is fetched, with the
+/// default flags, although the chain itself is refused.
+#[test]
+fn a_crl_url_with_cr_lf_is_reported_never_fetched() {
+    let (crl, seen) = recording_http_server();
+    let tls = tls_server_with_crl_urls(vec![
+        format!("http://127.0.0.1:{}/good.crl", crl.port()),
+        format!(
+            "http://127.0.0.1:{}/a.crl\r\nX-Injected: 1\r\n\r\nPOST /admin HTTP/1.1",
+            crl.port()
+        ),
+    ]);
+    let mut c = cfg(tls);
+    c.revocation = true;
+    let t = run(
+        &format!("https://smartreceiver.cisco.com:{}/", tls.port()),
+        c,
+    );
+    let raw = String::from_utf8_lossy(&seen.lock().unwrap()).to_string();
+    assert!(
+        raw.starts_with("GET /good.crl HTTP/1.1\r\nHost: 127.0.0.1:"),
+        "the well-formed CRL URL is fetched: {raw:?}"
+    );
+    assert!(!raw.contains("X-Injected"), "{raw:?}");
+    assert!(!raw.contains("POST"), "{raw:?}");
+    assert!(!raw.contains("a.crl"), "{raw:?}");
+    let licensing = &t.connections[0];
+    assert!(licensing.licensing);
+    let notes = notes_of(licensing);
+    assert!(
+        notes.iter().any(|n| n.starts_with(&format!(
+            "revocation URL http://127.0.0.1:{}/a.crl\\r\\nX-Injected: 1\\r\\n\\r\\nPOST /admin HTTP/1.1 not fetched: refused as malformed: control character 0x0d",
+            crl.port()
+        ))),
+        "{notes:?}"
+    );
+    // The refused URL's text is escaped everywhere the report shows it.
+    assert!(!notes.iter().any(|n| n.contains('\r')), "{notes:?}");
+    assert_eq!(
+        t.connections.iter().filter(|c| c.revocation).count(),
+        1,
+        "one fetch: the good URL"
+    );
+}
+
+/// Issue 13 item 5: notes come out in the order they were made.
+#[test]
+fn probe_notes_keep_their_order() {
+    let (addr, _rx) = server(
+        b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n",
+        Duration::from_millis(50),
+    );
+    let mut c = cfg(addr);
+    c.proxy = Some(("proxy.lab".into(), addr.port()));
+    c.resolve.push(("proxy.lab".into(), addr.ip()));
+    c.proxy_credentials = Some(licpath::model::url::Credentials::parse("lab:labpass"));
+    let t = run("smart", c);
+    let notes = notes_of(&t.connections[0]);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes[0].starts_with("proxy credentials lab:*** sent"),
+        "{notes:?}"
+    );
+    assert_eq!(
+        notes[1],
+        "proxy.lab: address from --resolve (like 'ip host'), no DNS query"
+    );
+}
+
+/// Issue 14 item 5: the proxy password reaches the proxy (base64, as Basic requires) and
+/// nothing else: not the notes, the JSON, the text report, the debug form of the config.
+#[test]
+fn proxy_credentials_never_appear_in_the_report() {
+    let (addr, rx) = server(
+        b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"corp\"\r\n\r\n",
+        Duration::from_millis(50),
+    );
+    let url = licpath::model::url::Url::parse(&format!(
+        "http://lab:Sup3rSecret@127.0.0.1:{}/",
+        addr.port()
+    ))
+    .unwrap();
+    let mut c = cfg(addr);
+    c.proxy = Some((url.host().into(), url.port()));
+    c.proxy_credentials = url.credentials().cloned();
+    let debug = format!("{c:?}");
+    assert!(!debug.contains("Sup3rSecret"), "{debug}");
+    assert!(debug.contains("lab:***"), "{debug}");
+    let t = run("smart", c);
+    let sent = String::from_utf8(rx.recv().unwrap()).unwrap();
+    // base64("lab:Sup3rSecret")
+    assert!(
+        sent.contains("Proxy-Authorization: Basic bGFiOlN1cDNyU2VjcmV0\r\n"),
+        "{sent}"
+    );
+    assert_eq!(codes(&t), vec!["proxy_auth_required"]);
+    let json = serde_json::to_string(&t).unwrap();
+    let mut text = Vec::new();
+    licpath::report::text::write_text(
+        &mut text,
+        "probe",
+        "probe",
+        &t,
+        licpath::report::text::Color::Never,
+    )
+    .unwrap();
+    let text = String::from_utf8(text).unwrap();
+    for out in [&json, &text] {
+        assert!(!out.contains("Sup3rSecret"), "{out}");
+        assert!(!out.contains("bGFiOlN1cDNyU2VjcmV0"), "{out}");
+    }
+    assert!(
+        text.contains("the switch itself cannot authenticate to a proxy"),
+        "{text}"
+    );
 }

@@ -11,7 +11,7 @@ use crate::model::{Severity, Timeline};
 use crate::probe::target::{self, Target};
 use crate::probe::{ProbeConfig, Timeouts};
 use crate::report::{self, OverallVerdict, json, text};
-use base64::Engine;
+use crate::model::url::Credentials;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -115,7 +115,7 @@ pub fn probe_setup(
             .clone()
             .or_else(|| local(plan.and_then(|p| p.dns_source.as_ref()))),
         proxy: net.proxy.clone().or(plan_proxy),
-        proxy_basic: net.proxy_user.as_deref().map(basic_credentials),
+        proxy_credentials: net.proxy_user.as_deref().map(Credentials::parse),
         timeouts: Timeouts {
             dns: secs(net.dns_timeout),
             tcp: secs(net.tcp_timeout),
@@ -138,11 +138,6 @@ pub fn probe_setup(
 
 fn needs_from_config() -> CliError {
     CliError::Usage("--map and --plan-only go with --from-config FILE".into())
-}
-
-/// `USER:PASSWORD` as an HTTP Basic credential (RFC 7617: base64 of user-id ":" password).
-fn basic_credentials(user_password: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(user_password.as_bytes())
 }
 
 pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
@@ -430,7 +425,7 @@ mod tests {
             s.targets[0]
         );
         assert!(s.trust.judge_all_chains);
-        assert!(s.cfg.proxy.is_none() && s.cfg.proxy_basic.is_none());
+        assert!(s.cfg.proxy.is_none() && s.cfg.proxy_credentials.is_none());
         assert_eq!(s.cfg.timeouts.proxy, std::time::Duration::from_secs(15));
         assert!(s.cfg.http && s.cfg.revocation && !s.cfg.tls_max_12);
     }
@@ -461,8 +456,11 @@ mod tests {
         assert_eq!(s.cfg.dns_servers, vec!["192.0.2.99:53".parse().unwrap()]);
         // RFC 7617 §2's example.
         assert_eq!(
-            s.cfg.proxy_basic.as_deref(),
-            Some("QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+            s.cfg
+                .proxy_credentials
+                .as_ref()
+                .map(|c| c.basic_authorization()),
+            Some("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==".into())
         );
     }
 

@@ -2,8 +2,8 @@
 //! findings with the shared codes, each pointing at the configuration it comes from.
 
 use crate::model::switch::{CSLU_DISCOVERY_URL, ProbePlan, SwitchConfig, same_vrf};
+use crate::model::url::{Scheme, Url};
 use crate::model::*;
-use crate::probe::target::{Scheme, parse_url};
 
 /// What a configuration finding says; `seen` are the configuration lines behind it.
 struct Said<'a> {
@@ -88,9 +88,10 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
     }
 
     for t in &plan.targets {
-        let Ok((scheme, host, _, _)) = parse_url(&t.url) else {
+        let Ok(url) = Url::parse(&t.url) else {
             continue;
         };
+        let (scheme, host) = (url.scheme(), url.host());
         if scheme == Scheme::Http && t.label != "cslu" {
             push(
                 FindingCode::PlaintextHttp,
@@ -158,7 +159,8 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
     }
 
     let needs_dns = plan.targets.iter().any(|t| {
-        parse_url(&t.url).is_ok_and(|(_, host, _, _)| {
+        Url::parse(&t.url).is_ok_and(|u| {
+            let host = u.host();
             host.parse::<std::net::IpAddr>().is_err()
                 && !plan
                     .resolve

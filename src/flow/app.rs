@@ -298,24 +298,15 @@ fn connect_feed(
     }
 }
 
-/// "host:port" or "[v6]:port" → host.
-pub fn host_of_target(target: &str) -> &str {
-    if let Some(rest) = target.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match target.rsplit_once(':') {
-        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.contains(':') => h,
-        _ => target,
-    }
-}
+/// "host:port" or "[v6]:port" → host (the lenient reading of captured data).
+pub use crate::model::url::host_of_authority as host_of_target;
 
 /// The host part of an `http://` URL (lower case), or `None` for anything else: where a
 /// CRL distribution point or an OCSP responder is fetched from.
 pub fn url_host(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("http://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = host_of_target(authority.rsplit('@').next()?);
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    use crate::model::url::{Scheme, Url};
+    let u = Url::parse(url).ok()?;
+    (u.scheme() == Scheme::Http).then(|| u.host().to_string())
 }
 
 /// What a revocation URL is for.

@@ -9,7 +9,7 @@ pub use crate::model::switch::{
     Binding, CALLHOME_DEFAULT_URL, CSLU_DISCOVERY_URL, PlanTarget, ProbePlan, SMART_DEFAULT_URL,
     same_vrf,
 };
-use crate::probe::target::parse_url;
+use crate::model::url::Url;
 use std::net::IpAddr;
 
 /// Switch interface or VRF name → local interface (or Linux VRF device), from `--map`.
@@ -177,7 +177,7 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
         .collect();
     let names: Vec<String> = targets
         .iter()
-        .filter_map(|t| parse_url(&t.url).ok().map(|(_, host, _, _)| host))
+        .filter_map(|t| Url::parse(&t.url).ok().map(|u| u.host().to_string()))
         .chain(proxy.as_ref().map(|p| split_host(p).to_string()))
         .map(|h| h.to_ascii_lowercase())
         .collect();

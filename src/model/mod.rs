@@ -7,6 +7,7 @@
 
 pub mod switch;
 pub mod time;
+pub mod url;
 
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};

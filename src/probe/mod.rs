@@ -7,6 +7,7 @@
 #[cfg(feature = "live-capture")]
 pub mod capture;
 pub mod dns;
+pub mod error;
 pub mod session;
 pub mod target;
 pub mod verifier;
@@ -14,6 +15,7 @@ pub mod verifier;
 use crate::diagnose::trust::TrustProfile;
 use crate::diagnose::{DiagnoseConfig, diagnose};
 use crate::flow::{AnalyzeConfig, LICENSING_NAMES, summarize_connection};
+use crate::model::url::{Credentials, Scheme, Url, shown};
 use crate::model::*;
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
@@ -63,8 +65,9 @@ pub struct ProbeConfig {
     pub dns_source_interface: Option<String>,
     /// `--proxy HOST:PORT`.
     pub proxy: Option<(String, u16)>,
-    /// `--proxy-user`, already base64-encoded `user:password`.
-    pub proxy_basic: Option<String>,
+    /// `--proxy-user` or the userinfo of `--proxy`: sent as `Proxy-Authorization: Basic`
+    /// for testing a proxy; never printed (the switch itself cannot authenticate).
+    pub proxy_credentials: Option<Credentials>,
     pub timeouts: Timeouts,
     pub tls_max_12: bool,
     /// Step 5: a GET inside the TLS session.
@@ -131,16 +134,31 @@ async fn revocation_fetches(
     let mut set = tokio::task::JoinSet::new();
     let mut next_id = licensing.iter().map(|c| c.id).max().unwrap_or(0) + 1;
     for url in urls.keys().take(MAX_REVOCATION_FETCHES) {
-        let Ok((target::Scheme::Http, host, port, path)) = target::parse_url(url) else {
-            notes.push(format!("revocation URL {url} not fetched: only http:// is"));
-            continue;
+        // The server chose these URLs: one that cannot be written safely on a request
+        // line is reported, never fetched.
+        let parsed = match Url::parse(url) {
+            Ok(u) if u.scheme() == Scheme::Http => u,
+            Ok(_) => {
+                notes.push(format!(
+                    "revocation URL {} not fetched: only http:// is",
+                    shown(url)
+                ));
+                continue;
+            }
+            Err(e) => {
+                notes.push(format!(
+                    "revocation URL {} not fetched: refused as malformed: {e}",
+                    shown(url)
+                ));
+                continue;
+            }
         };
         let t = Target {
-            label: url.clone(),
-            scheme: target::Scheme::Http,
-            host,
-            port,
-            path,
+            label: parsed.to_string(),
+            scheme: Scheme::Http,
+            host: parsed.host().to_string(),
+            port: parsed.port(),
+            path: parsed.path().to_string(),
             trust: TrustKind::None,
         };
         let (cfg, servers, judge, id) = (cfg.clone(), servers.clone(), judge.clone(), next_id);
@@ -209,6 +227,11 @@ pub async fn probe_target(
         .chain(std::iter::once(target.host.clone()))
         .collect();
     let (connect_host, connect_port, via_proxy) = first_hop(&cfg, target);
+    if let (true, Some(cred)) = (via_proxy, &cfg.proxy_credentials) {
+        notes.push(format!(
+            "proxy credentials {cred} sent for this test only: the switch itself cannot authenticate to a proxy (IOS XE's licensing proxy has no username/password setting)"
+        ));
+    }
     let addrs = addresses(&connect_host, &cfg, &servers, true, &mut dns_ex, &mut notes).await;
     let dcfg = Arc::new(DiagnoseConfig {
         now_unix,
@@ -249,17 +272,14 @@ pub async fn probe_target(
         addrs.iter().copied().collect()
     };
     for c in &mut connections {
-        for n in &notes {
-            c.events.insert(
-                0,
-                Event {
-                    time_ns: c.start_ns,
-                    frame: None,
-                    dir: Direction::ToServer,
-                    kind: EventKind::ProbeNote { text: n.clone() },
-                },
-            );
-        }
+        // In the order they were noted, before the connection's own events.
+        let noted = notes.iter().map(|n| Event {
+            time_ns: c.start_ns,
+            frame: None,
+            dir: Direction::ToServer,
+            kind: EventKind::ProbeNote { text: n.clone() },
+        });
+        c.events.splice(0..0, noted);
         summarize_connection(c, &acfg, &licensing_addrs);
         // Through a proxy the connection goes to the proxy's address; it is the licensing
         // connection all the same.

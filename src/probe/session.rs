@@ -9,6 +9,7 @@ use super::{ProbeConfig, now_ns};
 use crate::diagnose::DiagnoseConfig;
 use crate::flow::app::AppState;
 use crate::flow::{DnsOut, push_event};
+use crate::model::url::{Scheme, Url, authority};
 use crate::model::{Connection, Direction, EventKind, TcpState};
 use crate::wire::http::{Head, parse_response_head};
 use rustls::pki_types::ServerName;
@@ -328,17 +329,14 @@ async fn http_connect(
     rec: &mut Recorder,
     stream: &mut TcpStream,
     cfg: &ProbeConfig,
-    host: &str,
-    port: u16,
+    url: &Url,
 ) -> bool {
-    let authority = if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    };
-    let mut req = format!("CONNECT {authority} HTTP/1.0\r\n");
-    if let Some(cred) = &cfg.proxy_basic {
-        req.push_str(&format!("Proxy-Authorization: Basic {cred}\r\n"));
+    let mut req = format!("CONNECT {} HTTP/1.0\r\n", authority(url.host(), url.port()));
+    if let Some(cred) = &cfg.proxy_credentials {
+        req.push_str(&format!(
+            "Proxy-Authorization: {}\r\n",
+            cred.basic_authorization()
+        ));
     }
     req.push_str("\r\n");
     let deadline = Instant::now() + cfg.timeouts.proxy;
@@ -428,9 +426,9 @@ async fn tls_and_http(
     stream: &mut TcpStream,
     cfg: &ProbeConfig,
     judge: &Arc<DiagnoseConfig>,
-    host: &str,
-    path: &str,
+    url: &Url,
 ) {
+    let host = url.host();
     let judge = (!cfg.accept_any_cert).then(|| (judge.clone(), host.to_string()));
     let (config, verifier) = tls_config(cfg, judge);
     let name = match ServerName::try_from(host.to_string()) {
@@ -500,7 +498,7 @@ async fn tls_and_http(
     let _ = flush_tls(rec, stream, &mut tls, deadline).await;
     add_presented_chain(rec, &verifier);
     if cfg.http {
-        https_request(rec, stream, &mut tls, cfg, host, path).await;
+        https_request(rec, stream, &mut tls, cfg, url).await;
     }
     tls.send_close_notify();
     let _ = flush_tls(
@@ -544,12 +542,12 @@ async fn https_request(
     stream: &mut TcpStream,
     tls: &mut rustls::ClientConnection,
     cfg: &ProbeConfig,
-    host: &str,
-    path: &str,
+    url: &Url,
 ) {
-    let request = format!("GET {path} HTTP/1.1");
+    let request = format!("GET {} HTTP/1.1", url.path());
     let req = format!(
-        "{request}\r\nHost: {host}\r\nUser-Agent: licpath/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        "{request}\r\nHost: {}\r\nUser-Agent: licpath/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        url.host_header(),
         env!("CARGO_PKG_VERSION")
     );
     if tls.writer().write_all(req.as_bytes()).is_err() {
@@ -622,14 +620,18 @@ async fn plain_http(
     rec: &mut Recorder,
     stream: &mut TcpStream,
     cfg: &ProbeConfig,
-    url: &str,
-    host: &str,
-    path: &str,
+    url: &Url,
     via_proxy: bool,
 ) {
-    let target = if via_proxy { url } else { path };
+    // Through a proxy the absolute form (RFC 9112 §3.2.2), else the origin form.
+    let target = if via_proxy {
+        url.to_string()
+    } else {
+        url.path().to_string()
+    };
     let req = format!(
-        "GET {target} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: licpath/{}\r\nConnection: close\r\n\r\n",
+        "GET {target} HTTP/1.1\r\nHost: {}\r\nUser-Agent: licpath/{}\r\nConnection: close\r\n\r\n",
+        url.host_header(),
         env!("CARGO_PKG_VERSION")
     );
     let deadline = Instant::now() + cfg.timeouts.http;
@@ -638,7 +640,9 @@ async fn plain_http(
     }
 }
 
-/// One attempt over one address: TCP, then CONNECT when `proxy`, then TLS/HTTP.
+/// One attempt over one address: TCP, then CONNECT when `proxy`, then TLS/HTTP. Every
+/// byte written is built from the target parsed again as a [`Url`]: a host or path that
+/// could not go safely on a request line is noted and nothing is sent.
 pub async fn attempt(
     id: u64,
     addr: SocketAddr,
@@ -648,45 +652,29 @@ pub async fn attempt(
     judge: &Arc<DiagnoseConfig>,
 ) -> Connection {
     let mut rec = Recorder::new(id, addr);
+    let url = match target.parsed_url() {
+        Ok(u) => u,
+        Err(e) => {
+            rec.note(format!("not connected: {e}"));
+            return rec.conn;
+        }
+    };
     if via_proxy {
-        rec.conn.proxy_target = Some(format!("{}:{}", target.host, target.port));
+        rec.conn.proxy_target = Some(authority(url.host(), url.port()));
     } else {
-        rec.conn.server_name = Some(target.host.clone());
+        rec.conn.server_name = Some(url.host().to_string());
     }
     let Some(mut stream) = connect(&mut rec, cfg, addr).await else {
         return rec.conn;
     };
-    let tunnel = match (via_proxy, target.scheme) {
-        (true, super::target::Scheme::Https) => {
-            http_connect(&mut rec, &mut stream, cfg, &target.host, target.port).await
-        }
+    let tunnel = match (via_proxy, url.scheme()) {
+        (true, Scheme::Https) => http_connect(&mut rec, &mut stream, cfg, &url).await,
         _ => true,
     };
     if tunnel {
-        match target.scheme {
-            super::target::Scheme::Https => {
-                tls_and_http(
-                    &mut rec,
-                    &mut stream,
-                    cfg,
-                    judge,
-                    &target.host,
-                    &target.path,
-                )
-                .await
-            }
-            super::target::Scheme::Http => {
-                plain_http(
-                    &mut rec,
-                    &mut stream,
-                    cfg,
-                    &target.url(),
-                    &target.host,
-                    &target.path,
-                    via_proxy,
-                )
-                .await
-            }
+        match url.scheme() {
+            Scheme::Https => tls_and_http(&mut rec, &mut stream, cfg, judge, &url).await,
+            Scheme::Http => plain_http(&mut rec, &mut stream, cfg, &url, via_proxy).await,
         }
     }
     rec.close();

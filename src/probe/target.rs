@@ -1,6 +1,9 @@
 //! Probe targets: URLs and the small declarative presets of `probes/` (embedded in the
 //! binary; users add or replace them with files of their own). Pure.
 
+use super::error::ProbeError;
+pub use crate::model::url::Scheme;
+use crate::model::url::{Url, bracketed, parse_host_port, shown};
 use std::fmt;
 use std::path::Path;
 
@@ -10,12 +13,6 @@ pub const BUILTIN_PRESETS: &[(&str, &str)] = &[
     ("callhome", include_str!("../../probes/callhome.probe")),
     ("cslu", include_str!("../../probes/cslu.probe")),
 ];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    Http,
-    Https,
-}
 
 /// Which trust profile judges the target's chain by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,24 +38,12 @@ pub struct Target {
 
 impl Target {
     pub fn url(&self) -> String {
-        let scheme = match self.scheme {
-            Scheme::Http => "http",
-            Scheme::Https => "https",
-        };
-        let default = match self.scheme {
-            Scheme::Http => 80,
-            Scheme::Https => 443,
-        };
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
+        let host = if self.port == self.scheme.default_port() {
+            bracketed(&self.host)
         } else {
-            self.host.clone()
+            crate::model::url::authority(&self.host, self.port)
         };
-        if self.port == default {
-            format!("{scheme}://{host}{}", self.path)
-        } else {
-            format!("{scheme}://{host}:{}{}", self.port, self.path)
-        }
+        format!("{}://{host}{}", self.scheme.as_str(), self.path)
     }
 }
 
@@ -72,59 +57,52 @@ impl fmt::Display for Target {
     }
 }
 
-/// `scheme://host[:port][/path]`, host a name, an IPv4 literal or a bracketed IPv6 one.
-pub fn parse_url(url: &str) -> Result<(Scheme, String, u16, String), String> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| format!("{url}: not a URL (expected https://host/path)"))?;
-    let scheme = match scheme.to_ascii_lowercase().as_str() {
-        "https" => Scheme::Https,
-        "http" => Scheme::Http,
-        s => return Err(format!("{url}: unsupported scheme {s} (http or https)")),
-    };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    if authority.contains('@') {
-        return Err(format!("{url}: credentials in the URL are not supported"));
+/// A target URL: `scheme://host[:port][/path]` (the one URL parser, [`Url`]); credentials
+/// have no place in a licensing URL.
+fn parse_target_url(input: &str) -> Result<Url, ProbeError> {
+    let url = Url::parse(input).map_err(|source| ProbeError::BadUrl {
+        input: input.to_string(),
+        source,
+    })?;
+    if url.credentials().is_some() {
+        return Err(ProbeError::Preset {
+            origin: shown(input),
+            problem: "credentials in the URL are not supported".into(),
+        });
     }
-    let default = if scheme == Scheme::Https { 443 } else { 80 };
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (h, after) = v6
-            .split_once(']')
-            .ok_or_else(|| format!("{url}: unclosed '[' in the host"))?;
-        let port = match after.strip_prefix(':') {
-            Some(p) => parse_port(url, p)?,
-            None if after.is_empty() => default,
-            None => return Err(format!("{url}: junk after the IPv6 address")),
-        };
-        (h.to_string(), port)
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (h.to_string(), parse_port(url, p)?),
-            None => (authority.to_string(), default),
-        }
-    };
-    if host.is_empty()
-        || !host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._:".contains(c))
-    {
-        return Err(format!("{url}: bad host name {host:?}"));
-    }
-    Ok((scheme, host.to_ascii_lowercase(), port, path.to_string()))
+    Ok(url)
 }
 
-fn parse_port(url: &str, p: &str) -> Result<u16, String> {
-    match p.parse::<u16>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("{url}: bad port {p:?}")),
+impl Target {
+    /// The target as the one URL type: what every request the probe writes is built from,
+    /// so a host or path that could not be written safely is refused before any byte goes
+    /// out.
+    pub fn parsed_url(&self) -> Result<Url, ProbeError> {
+        parse_target_url(&self.url())
+    }
+
+    fn from_url(label: String, url: &Url, trust: Option<TrustKind>) -> Target {
+        Target {
+            label,
+            scheme: url.scheme(),
+            host: url.host().to_string(),
+            port: url.port(),
+            path: url.path().to_string(),
+            trust: trust.unwrap_or(match url.scheme() {
+                Scheme::Https => TrustKind::IosXe,
+                Scheme::Http => TrustKind::None,
+            }),
+        }
     }
 }
 
 /// A preset file: `key = value` lines (name, description, url, trust), `#` comments.
-pub fn parse_preset(text: &str, origin: &str) -> Result<Target, String> {
+pub fn parse_preset(text: &str, origin: &str) -> Result<Target, ProbeError> {
+    let at = |line: usize, problem: &str| ProbeError::PresetLine {
+        origin: origin.to_string(),
+        line: line + 1,
+        problem: problem.to_string(),
+    };
     let (mut name, mut url, mut trust) = (None, None, None);
     for (n, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
@@ -133,7 +111,7 @@ pub fn parse_preset(text: &str, origin: &str) -> Result<Target, String> {
         }
         let (k, v) = line
             .split_once('=')
-            .ok_or_else(|| format!("{origin}:{}: expected key = value", n + 1))?;
+            .ok_or_else(|| at(n, "expected key = value"))?;
         let v = v.trim().to_string();
         match k.trim() {
             "name" => name = Some(v),
@@ -143,38 +121,29 @@ pub fn parse_preset(text: &str, origin: &str) -> Result<Target, String> {
                     "ios-xe" => TrustKind::IosXe,
                     "mozilla" => TrustKind::Mozilla,
                     "none" => TrustKind::None,
-                    _ => {
-                        return Err(format!(
-                            "{origin}:{}: trust must be ios-xe, mozilla or none",
-                            n + 1
-                        ));
-                    }
+                    _ => return Err(at(n, "trust must be ios-xe, mozilla or none")),
                 })
             }
             "description" => {}
-            k => return Err(format!("{origin}:{}: unknown key {k:?}", n + 1)),
+            k => return Err(at(n, &format!("unknown key {k:?}"))),
         }
     }
-    let name = name.ok_or_else(|| format!("{origin}: no name"))?;
-    let url = url.ok_or_else(|| format!("{origin}: no url"))?;
-    let (scheme, host, port, path) = parse_url(&url).map_err(|e| format!("{origin}: {e}"))?;
-    Ok(Target {
-        label: name,
-        scheme,
-        host,
-        port,
-        path,
-        trust: trust.unwrap_or(if scheme == Scheme::Https {
-            TrustKind::IosXe
-        } else {
-            TrustKind::None
-        }),
-    })
+    let missing = |what: &str| ProbeError::Preset {
+        origin: origin.to_string(),
+        problem: format!("no {what}"),
+    };
+    let name = name.ok_or_else(|| missing("name"))?;
+    let url = url.ok_or_else(|| missing("url"))?;
+    let url = parse_target_url(&url).map_err(|e| ProbeError::Preset {
+        origin: origin.to_string(),
+        problem: e.to_string(),
+    })?;
+    Ok(Target::from_url(name, &url, trust))
 }
 
 /// Every preset: the built-in ones, then `*.probe` files of `dirs` (later ones replace
 /// earlier ones of the same name). A directory that does not exist is skipped.
-pub fn load_presets(dirs: &[&Path]) -> Result<Vec<Target>, String> {
+pub fn load_presets(dirs: &[&Path]) -> Result<Vec<Target>, ProbeError> {
     let mut out: Vec<Target> = Vec::new();
     let mut add = |t: Target| match out.iter_mut().find(|x| x.label == t.label) {
         Some(x) => *x = t,
@@ -193,7 +162,10 @@ pub fn load_presets(dirs: &[&Path]) -> Result<Vec<Target>, String> {
             .collect();
         files.sort();
         for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+            let text = std::fs::read_to_string(&f).map_err(|source| ProbeError::ReadFile {
+                path: f.display().to_string(),
+                source,
+            })?;
             add(parse_preset(&text, &f.display().to_string())?);
         }
     }
@@ -202,21 +174,10 @@ pub fn load_presets(dirs: &[&Path]) -> Result<Vec<Target>, String> {
 
 /// A command-line target: a preset name, `PRESET@HOST` (the preset with another host,
 /// e.g. `cslu@10.1.1.5`), or a URL.
-pub fn resolve_target(arg: &str, presets: &[Target]) -> Result<Target, String> {
+pub fn resolve_target(arg: &str, presets: &[Target]) -> Result<Target, ProbeError> {
     if arg.contains("://") {
-        let (scheme, host, port, path) = parse_url(arg)?;
-        return Ok(Target {
-            label: arg.to_string(),
-            scheme,
-            host,
-            port,
-            path,
-            trust: if scheme == Scheme::Https {
-                TrustKind::IosXe
-            } else {
-                TrustKind::None
-            },
-        });
+        let url = parse_target_url(arg)?;
+        return Ok(Target::from_url(arg.to_string(), &url, None));
     }
     let (name, host) = match arg.split_once('@') {
         Some((n, h)) => (n, Some(h)),
@@ -228,15 +189,18 @@ pub fn resolve_target(arg: &str, presets: &[Target]) -> Result<Target, String> {
         .cloned()
         .ok_or_else(|| {
             let names: Vec<&str> = presets.iter().map(|p| p.label.as_str()).collect();
-            format!(
-                "unknown target {arg:?}: use a URL or one of {}",
-                names.join(", ")
-            )
+            ProbeError::UnknownTarget {
+                input: arg.to_string(),
+                known: names.join(", "),
+            }
         })?;
     if let Some(h) = host {
-        let (_, host, port, _) = parse_url(&format!("http://{h}/"))?;
+        let (host, port) = parse_host_port(h).map_err(|source| ProbeError::BadUrl {
+            input: h.to_string(),
+            source,
+        })?;
         t.host = host;
-        if h.contains(':') && !h.starts_with('[') || h.contains("]:") {
+        if let Some(port) = port {
             t.port = port;
         }
         t.label = format!("{name}@{h}");
@@ -262,23 +226,25 @@ mod tests {
         assert_eq!(cslu.trust, TrustKind::None);
         let cslu = resolve_target("cslu@cslu.example.net:9000", &p).unwrap();
         assert_eq!(cslu.url(), "http://cslu.example.net:9000/cslu/v1/pi");
-        assert!(resolve_target("smrt", &p).unwrap_err().contains("smart"));
+        assert_eq!(
+            resolve_target("smrt", &p).unwrap_err().to_string(),
+            "unknown target \"smrt\": use a URL or one of smart, callhome, cslu"
+        );
     }
 
     #[test]
-    fn urls() {
+    fn target_urls() {
+        let p = load_presets(&[]).unwrap();
+        let t = resolve_target("https://[2001:db8::5]:8443/cslu/v1/pi/VA-1", &p).unwrap();
         assert_eq!(
-            parse_url("https://[2001:db8::5]:8443/cslu/v1/pi/VA-1").unwrap(),
-            (
-                Scheme::Https,
-                "2001:db8::5".into(),
-                8443,
-                "/cslu/v1/pi/VA-1".into()
-            )
+            (t.scheme, t.host.as_str(), t.port, t.path.as_str()),
+            (Scheme::Https, "2001:db8::5", 8443, "/cslu/v1/pi/VA-1")
         );
+        assert_eq!(t.url(), "https://[2001:db8::5]:8443/cslu/v1/pi/VA-1");
+        let t = resolve_target("HTTPS://OnPrem.Example.com", &p).unwrap();
         assert_eq!(
-            parse_url("HTTPS://OnPrem.Example.com").unwrap().1,
-            "onprem.example.com"
+            (t.host.as_str(), t.path.as_str()),
+            ("onprem.example.com", "/")
         );
         for bad in [
             "ftp://x/",
@@ -286,18 +252,38 @@ mod tests {
             "https://h:0/",
             "https://h:99999/",
             "https://u:p@h/",
-            "noscheme",
             "https://[::1/",
+            "https://h/a\r\nX-Injected: 1",
+            "cslu@::1",
+            "cslu@h:0",
         ] {
-            assert!(parse_url(bad).is_err(), "{bad}");
+            assert!(resolve_target(bad, &p).is_err(), "{bad}");
         }
+        let e = resolve_target("https://u:secret@h/", &p)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("credentials in the URL are not supported"),
+            "{e}"
+        );
+        let e = resolve_target("https://h/a\r\nX: 1", &p)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "https://h/a\\r\\nX: 1: control character 0x0d at byte 11 (RFC 3986 allows none)"
+        );
     }
 
     #[test]
     fn preset_errors_name_the_line() {
         let e = parse_preset("name = x\nurl https://h/\n", "f.probe").unwrap_err();
-        assert!(e.starts_with("f.probe:2:"), "{e}");
+        assert_eq!(e.to_string(), "f.probe:2: expected key = value");
         let e = parse_preset("name = x\nurl = https://h/\ntrust = all\n", "f").unwrap_err();
-        assert!(e.contains("trust must be"), "{e}");
+        assert_eq!(e.to_string(), "f:3: trust must be ios-xe, mozilla or none");
+        let e = parse_preset("name = x\nurl = https://h/\ncolour = red\n", "f").unwrap_err();
+        assert_eq!(e.to_string(), "f:3: unknown key \"colour\"");
+        let e = parse_preset("name = x\n", "f").unwrap_err();
+        assert_eq!(e.to_string(), "f: no url");
     }
 }
