@@ -6,6 +6,7 @@
 
 use super::DiagnoseConfig;
 use super::trust::{self, ChainVerdict, judge_chain};
+use crate::model::time::format_utc_secs as date;
 use crate::model::*;
 use crate::wire::x509::name_matches;
 
@@ -64,33 +65,6 @@ pub fn judge(
 
 fn label(c: &CertInfo) -> String {
     c.subject_cn.clone().unwrap_or_else(|| c.subject.clone())
-}
-
-/// Seconds since the epoch as a UTC date. Certificates may say 99991231235959Z (RFC 5280
-/// §4.1.2.5: no well-defined expiry), past what nanoseconds in an `i64` hold (2262): the
-/// date is then computed on a 400-year Gregorian cycle earlier and the year put back.
-pub fn date(secs: i64) -> String {
-    // 400 Gregorian years are exactly 146 097 days; one cycle in ns is more than i64
-    // holds, so the remainder is taken on whichever side of zero fits.
-    const CYCLE_S: i64 = 146_097 * 86_400;
-    let fits = |s: i64| s.checked_mul(1_000_000_000);
-    if let Some(ns) = fits(secs) {
-        return crate::report::format_utc(ns);
-    }
-    let mut cycles = secs.div_euclid(CYCLE_S);
-    let mut rest = secs.rem_euclid(CYCLE_S);
-    if fits(rest).is_none() {
-        rest -= CYCLE_S;
-        cycles += 1;
-    }
-    let shifted = crate::report::format_utc(fits(rest).unwrap_or_default());
-    match shifted
-        .split_once('-')
-        .map(|(y, rest)| (y.parse::<i64>(), rest))
-    {
-        Some((Ok(y), rest)) => format!("{:04}-{rest}", y + 400 * cycles),
-        _ => shifted,
-    }
 }
 
 /// `cert_expired` or `cert_not_yet_valid` when seen (errors); `cert_expired` since (info).

@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn server_date_far_from_the_local_clock() {
         let at = START_NS / 1_000_000_000;
-        let ahead = crate::report::format_http_date(at + 3600);
+        let ahead = crate::model::time::format_http_date(at + 3600);
         let c = connection().to_client(exchange(&ahead)).build();
         let f = clock_skew(&c).expect("a finding");
         assert_eq!(
@@ -122,9 +122,9 @@ mod tests {
             f.summary,
             "this host's clock differs from the server's Date header by 3600 s"
         );
-        let close = crate::report::format_http_date(at + CLOCK_SKEW_WARNING_S);
+        let close = crate::model::time::format_http_date(at + CLOCK_SKEW_WARNING_S);
         assert!(clock_skew(&connection().to_client(exchange(&close)).build()).is_none());
-        let behind = crate::report::format_http_date(at - 61);
+        let behind = crate::model::time::format_http_date(at - 61);
         let f = clock_skew(&connection().to_client(exchange(&behind)).build()).expect("a finding");
         assert!(f.summary.ends_with("by -61 s"), "{}", f.summary);
     }

@@ -40,6 +40,14 @@ pub fn format_utc(ns: i64) -> String {
         .unwrap_or_else(|| format!("{ns} ns after the epoch"))
 }
 
+/// Seconds since the epoch → `YYYY-MM-DD HH:MM:SS.000 UTC`, the shape of [`format_utc`]
+/// for dates past 2262 as well (a certificate's `99991231235959Z`, RFC 5280 §4.1.2.5).
+pub fn format_utc_secs(secs: i64) -> String {
+    at_secs(secs)
+        .and_then(|t| t.format(UTC_MS).ok())
+        .unwrap_or_else(|| format!("{secs} s after the epoch"))
+}
+
 /// Seconds since the epoch → `YYYY-MM-DD`, for dates past 2262 as well (a certificate's
 /// `99991231235959Z`, RFC 5280 §4.1.2.5), where nanoseconds would overflow an `i64`.
 pub fn format_date(secs: i64) -> String {
