@@ -231,7 +231,7 @@ fn pasted_log_lines_are_escaped() {
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert_no_control("analyze --logs", &stdout);
     assert!(
-        stdout.contains(r"COMM_FAILED (CSSM): \x1b]0;x\x07\rConnection timed out\x1b[2J"),
+        stdout.contains(r"COMM_FAILED (CSSM): \x1b]0;x\x07\rConnection timed out\x1b[2J\xff"),
         "{stdout}"
     );
     assert!(
@@ -269,5 +269,31 @@ fn live_screen_escapes_steps_findings_and_chain() {
         r"issuer  C=US, O=Lab Security Appliance, CN=\x1b[2J\x1b]0;x\x07\r",
     ] {
         assert!(seen.contains(needle), "{needle} not shown:\n{seen}");
+    }
+}
+
+#[test]
+fn stderr_escapes_file_names_and_errors() {
+    let dir = std::env::temp_dir().join(format!("licpath-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A capture that does not exist, and a log that holds nothing licensing-related.
+    let missing = dir.join("gone\x1b]0;x\x07.pcap");
+    let log = dir.join("log\x1b[2J.txt");
+    std::fs::write(&log, "nothing to see\n").unwrap();
+    for args in [
+        vec![std::ffi::OsString::from("analyze"), missing.into()],
+        vec!["analyze".into(), "--logs".into(), log.into()],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_licpath"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(!err.is_empty(), "{args:?}: a message on stderr");
+        assert_no_control("stderr", &err);
+        assert!(
+            err.contains(r"gone\x1b]0;x\x07.pcap") || err.contains(r"log\x1b[2J.txt"),
+            "{err}"
+        );
     }
 }

@@ -4,6 +4,7 @@ use super::args::AnalyzeArgs;
 use super::error::{CliError, written};
 use super::input::{diagnose_config, read_text_file};
 use super::{EXIT_FINDINGS, color_of, now_unix};
+use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
 use crate::model::{Source, SwitchLog, Timeline};
 use crate::pipeline::analyze_file;
@@ -24,15 +25,19 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
     let mut results: Vec<Analysed> = Vec::new();
     for path in &args.files {
         let name = path.display().to_string();
+        let shown = esc(&name);
         let (timeline, summary) =
             analyze_file(path, &acfg, &dcfg).map_err(|e| CliError::Capture(e.to_string()))?;
         if summary.truncated {
             eprintln!(
-                "licpath: warning: {name}: the file ends inside a record (truncated capture); results are partial"
+                "licpath: warning: {shown}: the file ends inside a record (truncated capture); results are partial"
             );
         }
         if let Some(why) = &summary.corrupt {
-            eprintln!("licpath: warning: {name}: stopped reading: {why}; results are partial");
+            eprintln!(
+                "licpath: warning: {shown}: stopped reading: {}; results are partial",
+                esc(why)
+            );
         }
         results.push((name, summary.format, timeline));
     }
@@ -135,7 +140,7 @@ fn warn_if_nothing_recognised(log: &SwitchLog) {
     if log.entries.is_empty() {
         eprintln!(
             "licpath: warning: {}: no licensing message recognised in {} line(s) (SMART_LIC, CALL_HOME, PKI, SAEVT_, tech-support statistics)",
-            log.files.join(", "),
+            esc(&log.files.join(", ")),
             log.lines_read
         );
     }

@@ -40,7 +40,8 @@ pub(crate) fn plan_from_config(path: &Path, maps: &[String]) -> Result<ConfigPla
     })
 }
 
-/// Text pasted from a terminal: at most 64 MiB, any encoding (invalid UTF-8 replaced).
+/// Text pasted from a terminal: at most 64 MiB, any encoding (bytes that are not UTF-8
+/// kept as the text `\xNN`, see [`crate::escape::text_of_bytes`]).
 pub(crate) fn read_text_file(path: &Path) -> Result<String, CliError> {
     const MAX: u64 = 64 << 20;
     let f = std::fs::File::open(path).map_err(|e| CliError::read(path, e))?;
@@ -60,7 +61,7 @@ pub(crate) fn read_text_file(path: &Path) -> Result<String, CliError> {
             path.display()
         )));
     }
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    Ok(crate::escape::text_of_bytes(&buf).into_owned())
 }
 
 /// The diagnosis settings: a trust store judges every chain; otherwise the built-in IOS
@@ -113,7 +114,8 @@ mod tests {
         let p = tmp("ok.txt", b"license smart transport smart\n\xff");
         assert_eq!(
             read_text_file(&p).unwrap(),
-            "license smart transport smart\n\u{fffd}"
+            "license smart transport smart\n\\xff",
+            "a byte that is not UTF-8 is kept as \\xff, not replaced"
         );
         let bin = tmp("bin.txt", &[0u8; 64]);
         let e = read_text_file(&bin).unwrap_err();

@@ -34,7 +34,8 @@ pub fn run(cli: args::Cli) -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("licpath: error: {e}");
+            // Errors quote file names, flags and what peers answered.
+            eprintln!("licpath: error: {}", crate::escape::esc(&e.to_string()));
             e.exit_code()
         }
     }

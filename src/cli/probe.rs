@@ -7,6 +7,7 @@ use super::error::{CliError, written};
 use super::input::{ConfigPlan, diagnose_config, plan_from_config};
 use super::{EXIT_FINDINGS, color_of, now_unix};
 use crate::diagnose::DiagnoseConfig;
+use crate::escape::esc;
 use crate::model::url::Credentials;
 use crate::model::{Severity, Timeline};
 use crate::probe::target::{self, Target};
@@ -218,7 +219,7 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
         timelines
             .iter()
             .zip(&labels)
-            .try_for_each(|((_, t), l)| writeln!(out, "{}", report::check_line(l, t)))
+            .try_for_each(|((_, t), l)| writeln!(out, "{}", esc(&report::check_line(l, t))))
     } else {
         let color = color_of(args.output.color);
         let plan_text = match &plan_report {
@@ -279,7 +280,10 @@ fn probe_all(
             tokio::select! {
                 r = set.join_next() => match r {
                     Some(Ok(x)) => done.push(x),
-                    Some(Err(e)) => eprintln!("licpath: warning: a probe task failed: {e}"),
+                    Some(Err(e)) => eprintln!(
+                        "licpath: warning: a probe task failed: {}",
+                        esc(&e.to_string())
+                    ),
                     None => break false,
                 },
                 _ = tokio::signal::ctrl_c() => {
@@ -365,7 +369,7 @@ pub(crate) fn finish_capture(capture: Capture, path: Option<&Path>, rtt: std::ti
             },
             path.display()
         ),
-        Err(e) => eprintln!("licpath: warning: {e}"),
+        Err(e) => eprintln!("licpath: warning: {}", esc(&e.to_string())),
     }
 }
 
