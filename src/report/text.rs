@@ -4,6 +4,7 @@
 
 use super::{format_utc, overall_verdict};
 use crate::escape::esc;
+use crate::model::time::format_date;
 use crate::model::*;
 use std::io::{self, Write};
 
@@ -156,8 +157,8 @@ pub fn describe_event(k: &EventKind) -> String {
                     "",
                     esc(c.subject_cn.as_deref().unwrap_or(&c.subject)),
                     esc(c.issuer_cn.as_deref().unwrap_or(&c.issuer)),
-                    &format_utc(c.not_before * 1_000_000_000)[..10],
-                    &format_utc(c.not_after * 1_000_000_000)[..10]
+                    format_date(c.not_before),
+                    format_date(c.not_after)
                 ));
             }
             s
@@ -728,4 +729,72 @@ pub fn write_plan(
         write_finding(out, &p, f, 0, "   ")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{self, START_NS};
+    use base64::Engine;
+
+    /// A real certificate (tests/data/pki/not-after-9999.pem, made with Python's
+    /// `cryptography`) whose notAfter is RFC 5280's "no well-defined expiration date",
+    /// 99991231235959Z: past 2262, where nanoseconds overflow an i64.
+    fn no_expiry_cert() -> CertInfo {
+        let pem = include_str!("../../tests/data/pki/not-after-9999.pem");
+        let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        crate::wire::x509::parse_certificate(&der).unwrap()
+    }
+
+    fn report(t: &Timeline) -> String {
+        let mut out = Vec::new();
+        write_text(&mut out, "test.pcap", "pcap", t, Color::Never).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_certificate_valid_until_9999_shows_its_date() {
+        let c = no_expiry_cert();
+        assert_eq!(c.not_after, 253_402_300_799);
+        let line = describe_event(&EventKind::TlsCertificate {
+            certificates: vec![c.clone()],
+        });
+        assert!(
+            line.ends_with("[0] no-expiry.example  <- issued by Device Manufacturer CA  valid 2024-01-01 .. 9999-12-31"),
+            "{line}"
+        );
+        // The whole report, with the chain on a connection, prints it the same way.
+        let conn = testing::connection()
+            .handshake()
+            .client_hello(Some("no-expiry.example"), "TLS 1.2")
+            .server_hello("TLS 1.2")
+            .certificates(vec![c])
+            .build();
+        let mut t = Timeline::empty(Source::Capture { files: vec![] });
+        t.start_ns = Some(START_NS);
+        t.connections.push(conn);
+        assert!(report(&t).contains("valid 2024-01-01 .. 9999-12-31"));
+    }
+
+    #[test]
+    fn finding_lines_escape_what_peers_said() {
+        let mut t = Timeline::empty(Source::Capture { files: vec![] });
+        let mut f = crate::model::Finding::new(
+            FindingCode::ProxyDenied,
+            Severity::Error,
+            Step::Proxy,
+            "the proxy said \x1b[2J",
+        );
+        f.explanation = "why\r".into();
+        f.remediation = vec!["fix\x07".into()];
+        t.findings.push(f);
+        let s = report(&t);
+        assert!(s.contains(r"the proxy said \x1b[2J"), "{s}");
+        assert!(s.contains(r"why: why\r"), "{s}");
+        assert!(s.contains(r"fix\x07"), "{s}");
+        assert!(!s.contains(['\x1b', '\r', '\x07']), "{s}");
+    }
 }

@@ -429,8 +429,8 @@ fn chain_lines(t: &Timeline, theme: Theme) -> Vec<Line<'static>> {
         lines.push(Line::from(format!("    issuer  {}", cert.issuer)));
         lines.push(Line::from(format!(
             "    valid   {} .. {}",
-            &crate::report::format_utc(cert.not_before * 1_000_000_000)[..10],
-            &crate::report::format_utc(cert.not_after * 1_000_000_000)[..10]
+            crate::model::time::format_date(cert.not_before),
+            crate::model::time::format_date(cert.not_after)
         )));
         lines.push(Line::from(Span::styled(
             format!(
@@ -442,4 +442,35 @@ fn chain_lines(t: &Timeline, theme: Theme) -> Vec<Line<'static>> {
         )));
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing;
+
+    #[test]
+    fn chain_dates_past_2262_are_shown_as_they_are() {
+        let leaf = testing::cert(
+            "no-expiry.example",
+            "Device CA",
+            1_704_067_200,
+            253_402_300_799,
+        );
+        let mut c = testing::connection().licensing(true).handshake().build();
+        c.tls = Some(TlsSummary {
+            certificates: vec![leaf],
+            ..TlsSummary::default()
+        });
+        let mut t = Timeline::empty(Source::Probe { targets: vec![] });
+        t.connections.push(c);
+        let text: Vec<String> = chain_lines(&t, Theme { color: false })
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert!(
+            text.contains(&"    valid   2024-01-01 .. 9999-12-31".to_string()),
+            "{text:?}"
+        );
+    }
 }
