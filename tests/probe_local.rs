@@ -487,3 +487,201 @@ fn proxy_credentials_never_appear_in_the_report() {
         "{text}"
     );
 }
+
+/// A DNS server on loopback UDP: `reply(n, query)` decides the answer to the n-th datagram
+/// it receives (None: silence). Returns its address.
+fn udp_dns_server(reply: impl Fn(usize, &[u8]) -> Option<Vec<u8>> + Send + 'static) -> SocketAddr {
+    let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = s.local_addr().unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        let mut n = 0;
+        while let Ok((len, from)) = s.recv_from(&mut buf) {
+            if let Some(answer) = reply(n, &buf[..len]) {
+                let _ = s.send_to(&answer, from);
+            }
+            n += 1;
+        }
+    });
+    addr
+}
+
+/// The query turned into its answer: 127.0.0.1 for A, no record for AAAA.
+fn answer_loopback(query: &[u8]) -> Vec<u8> {
+    let mut m = query.to_vec();
+    m[2] |= 0x80; // QR
+    m[3] = 0x80; // RA, NOERROR
+    let qtype = u16::from_be_bytes([m[m.len() - 4], m[m.len() - 3]]);
+    if qtype == 1 {
+        m[7] = 1; // ANCOUNT
+        m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 1]);
+    }
+    m
+}
+
+fn is_a_query(query: &[u8]) -> bool {
+    query.len() > 4 && query[query.len() - 4..query.len() - 2] == [0, 1]
+}
+
+/// Ignores the first A query, answers everything else.
+fn drop_the_first_a_query() -> impl Fn(usize, &[u8]) -> Option<Vec<u8>> + Send + 'static {
+    let seen = std::sync::atomic::AtomicBool::new(false);
+    move |_, q| {
+        if is_a_query(q) && !seen.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return None;
+        }
+        Some(answer_loopback(q))
+    }
+}
+
+fn dns_cfg(server: SocketAddr) -> ProbeConfig {
+    let mut c = cfg(server);
+    c.resolve.clear();
+    c.dns_servers = vec![server];
+    c.timeouts.dns = Duration::from_millis(300);
+    c
+}
+
+/// Issue 15 item 10: one lost first query (ARP on a slow path) costs the switch a retry,
+/// not the lookup; the probe retries the same way and says on which try the answer came.
+#[test]
+fn a_lost_first_dns_query_is_retried_like_the_switch() {
+    let dns = udp_dns_server(drop_the_first_a_query());
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let t = run(
+        &format!("https://smartreceiver.cisco.com:{port}/"),
+        dns_cfg(dns),
+    );
+    let a = t
+        .dns
+        .iter()
+        .find(|d| d.qtype == "A")
+        .expect("an A exchange");
+    assert_eq!(a.retries, 1, "answered on the second try: {a:?}");
+    let r = a.response.as_ref().expect("answered");
+    assert_eq!(r.rcode, "NOERROR");
+    assert_eq!(r.answers[0].data, DnsData::A("127.0.0.1".parse().unwrap()));
+    assert!(
+        r.time_ns - a.query_ns >= 300_000_000,
+        "the answer came after the first try's timeout"
+    );
+    let aaaa = t.dns.iter().find(|d| d.qtype == "AAAA").unwrap();
+    assert_eq!(aaaa.retries, 0);
+    // Resolved: the probe went on to TCP (a closed port here).
+    assert_eq!(codes(&t), vec!["tcp_refused"]);
+    assert_eq!(t.connections[0].server.ip().to_string(), "127.0.0.1");
+}
+
+/// With no retry (`--dns-retry 0`) the same lost packet fails the lookup: the retry above
+/// is what saved it.
+#[test]
+fn without_retries_the_lost_query_fails_the_lookup() {
+    let dns = udp_dns_server(drop_the_first_a_query());
+    let mut c = dns_cfg(dns);
+    c.dns_retry = 0;
+    let t = run("https://smartreceiver.cisco.com:1/", c);
+    assert_eq!(codes(&t), vec!["dns_no_address"]);
+}
+
+/// Garbage, a cut message or an oversized one is reported as what it was, not as silence.
+#[test]
+fn unusable_dns_answers_are_reported_as_what_they_are() {
+    for (reply, what) in [
+        (
+            (|_, _: &[u8]| Some(b"\x00\x07garbage".to_vec()))
+                as fn(usize, &[u8]) -> Option<Vec<u8>>,
+            "a truncated message (9 bytes, shorter than a DNS header)",
+        ),
+        (
+            |_, q| {
+                let mut a = answer_loopback(q);
+                a.truncate(a.len() - 3);
+                Some(a)
+            },
+            "announced",
+        ),
+        (
+            |_, q| {
+                let mut a = answer_loopback(q);
+                a.resize(700, 0);
+                Some(a)
+            },
+            "an oversized answer (700 bytes, more than the 512 RFC 1035 allows here)",
+        ),
+    ] {
+        let dns = udp_dns_server(reply);
+        let mut c = dns_cfg(dns);
+        c.dns_retry = 1;
+        let t = run("https://smartreceiver.cisco.com/", c);
+        assert_eq!(codes(&t), vec!["dns_timeout"], "{what}");
+        let f = t.all_findings().next().unwrap();
+        assert!(
+            f.summary
+                .starts_with("no usable answer to the DNS queries for smartreceiver.cisco.com: ")
+                && f.summary.contains(what)
+                && f.summary.ends_with(&format!("from {dns}")),
+            "{}",
+            f.summary
+        );
+        assert!(t.dns.iter().all(|d| d.retries == 1 && d.response.is_none()));
+    }
+}
+
+/// A name server address where nothing listens: the kernel's ICMP port unreachable is
+/// reported (the probe's connected UDP socket sees it), not a plain timeout.
+#[test]
+fn a_dns_port_with_nothing_behind_it_is_icmp_unreachable() {
+    let closed = {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.local_addr().unwrap()
+    };
+    let t = run("https://smartreceiver.cisco.com/", dns_cfg(closed));
+    assert_eq!(codes(&t), vec!["dns_timeout"]);
+    let f = t.all_findings().next().unwrap();
+    assert_eq!(
+        f.summary,
+        "no answer to the DNS queries for smartreceiver.cisco.com: ICMP port unreachable from 127.0.0.1"
+    );
+}
+
+/// A UDP answer with the TC bit is asked again over TCP (RFC 7766), as a resolver does:
+/// a name server on loopback whose UDP side only truncates and whose TCP side answers.
+#[test]
+fn a_truncated_udp_answer_is_asked_again_over_tcp() {
+    let dns = udp_dns_server(|_, q| {
+        let mut a = q.to_vec();
+        a[2] |= 0x80 | 0x02; // QR, TC
+        a[3] = 0x80;
+        Some(a)
+    });
+    let tcp = TcpListener::bind(dns).unwrap();
+    std::thread::spawn(move || {
+        for s in tcp.incoming().take(2) {
+            let Ok(mut s) = s else { break };
+            let mut len = [0u8; 2];
+            s.read_exact(&mut len).unwrap();
+            let mut q = vec![0u8; usize::from(u16::from_be_bytes(len))];
+            s.read_exact(&mut q).unwrap();
+            let a = answer_loopback(&q);
+            s.write_all(&(a.len() as u16).to_be_bytes()).unwrap();
+            s.write_all(&a).unwrap();
+        }
+    });
+    let t = run("https://smartreceiver.cisco.com:1/", dns_cfg(dns));
+    let a = t
+        .dns
+        .iter()
+        .find(|d| d.qtype == "A")
+        .expect("an A exchange");
+    assert_eq!(a.transport, "tcp");
+    assert_eq!(
+        a.response.as_ref().map(|r| r.answers.len()),
+        Some(1),
+        "{a:?}"
+    );
+    assert_eq!(t.connections[0].server.ip().to_string(), "127.0.0.1");
+}

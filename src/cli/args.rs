@@ -178,9 +178,13 @@ pub struct NetArgs {
     /// authenticate to a proxy.
     #[arg(long, value_name = "USER:PASSWORD")]
     pub proxy_user: Option<String>,
-    /// Seconds to wait for each DNS answer.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = parse_secs)]
+    /// Seconds to wait for each DNS answer, per try (IOS XE `ip domain timeout`).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3.0, value_parser = parse_secs)]
     pub dns_timeout: f64,
+    /// How many times an unanswered DNS query is asked again, per name server (IOS XE
+    /// `ip domain retry`).
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub dns_retry: u32,
     /// Seconds to wait for the TCP handshake.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = parse_secs)]
     pub tcp_timeout: f64,

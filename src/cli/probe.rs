@@ -124,6 +124,7 @@ pub fn probe_setup(
             tls: secs(net.tls_timeout),
             http: secs(net.http_timeout),
         },
+        dns_retry: net.dns_retry,
         tls_max_12: net.tls_max == "1.2",
         http: !net.no_http,
         accept_any_cert: net.accept_any_cert,

@@ -88,6 +88,7 @@ fn evidence(name: &str, exchanges: &[&DnsExchange]) -> Vec<Evidence> {
                     if d.retries == 1 { "y" } else { "ies" },
                     d.unreachable
                         .as_deref()
+                        .or(d.unusable_answer.as_deref())
                         .map(|u| format!(": {u}"))
                         .unwrap_or_default()
                 ),
@@ -135,6 +136,13 @@ fn unresolved(
             FindingCode::DnsNoAddress,
             format!("the DNS answer for {name} holds no address"),
             "The server answered NOERROR without an A or AAAA record for the name.",
+        )
+    } else if let Some(what) = exchanges.iter().find_map(|d| d.unusable_answer.as_deref()) {
+        // The live probe saw what came back: say what it was, not "nothing came back".
+        finding(
+            FindingCode::DnsTimeout,
+            format!("no usable answer to the DNS queries for {name}: {what}"),
+            "Something answered the queries, but not with a DNS answer the switch can use (cut short, malformed or larger than a UDP answer may be): the switch waits as if nothing came back and logs 'Unable to resolve server hostname/domain name'. Suspect a middlebox rewriting or truncating DNS, a broken DNS server, or something else listening on the DNS port.",
         )
     } else {
         timeout(name, icmp, one_direction, finding)

@@ -79,6 +79,7 @@ impl DnsTracker {
                 retries: 0,
                 response: None,
                 unreachable: None,
+                unusable_answer: None,
                 licensing,
             },
         );

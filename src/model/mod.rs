@@ -775,6 +775,10 @@ pub struct DnsExchange {
     /// No answer because the query was refused by ICMP ("ICMP port unreachable from
     /// 198.51.100.53"): nothing listens there, or a filter says so.
     pub unreachable: Option<String>,
+    /// Something came back that was no usable answer ("a truncated message (7 bytes ...)
+    /// from 127.0.0.1:53"): the live probe says what it was instead of "no answer".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unusable_answer: Option<String>,
     pub licensing: bool,
 }
 

@@ -281,6 +281,7 @@ pub fn dns(name: &str, qtype: &str, rcode: Option<&str>, answers: Vec<DnsData>) 
                 .collect(),
         }),
         unreachable: None,
+        unusable_answer: None,
         licensing: true,
     }
 }

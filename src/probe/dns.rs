@@ -1,27 +1,50 @@
-//! Step 1: DNS with hickory-resolver. Each name server is asked on its own, in order, as
-//! IOS XE walks its `ip name-server` list, so the report says which server answered what
-//! and how long it took. Results become the model's [`DnsExchange`]s, which the shared
-//! diagnosis judges exactly as it judges DNS seen in a capture.
+//! Step 1: DNS as the switch does it. The name servers are asked in order, as IOS XE walks
+//! its `ip name-server` list; each A and AAAA query is waited for `--dns-timeout` seconds
+//! (IOS XE `ip domain timeout`, 3 by default) and asked again up to `--dns-retry` times
+//! (`ip domain retry`, 2 by default), so one lost first packet (ARP on a slow path) costs
+//! a retry here as it does on the switch, and the report says on which try the answer
+//! came. Queries leave from `--source-interface` / `--dns-source-interface` (as `ip domain
+//! lookup source-interface`), over UDP, with a TCP retry when the answer is truncated.
+//!
+//! The query is built with hickory-proto; what comes back is decoded by the capture
+//! analyser's own decoder (`wire::dns`), so a datagram that is not a usable answer — not
+//! DNS, cut short, longer than RFC 1035 allows over UDP — is recorded as what it was
+//! instead of as silence. Results are the model's [`DnsExchange`]s, judged by the shared
+//! diagnosis exactly as DNS seen in a capture.
 
 use super::ProbeConfig;
-use crate::model::{DnsAnswer, DnsData, DnsExchange, DnsResponse};
-use hickory_resolver::Resolver;
-use hickory_resolver::config::{
-    LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts,
-};
-use hickory_resolver::name_server::TokioConnectionProvider;
-use hickory_resolver::proto::ProtoErrorKind;
-use hickory_resolver::proto::rr::{RData, RecordType};
+use super::error::ProbeError;
+use crate::model::{DnsExchange, DnsResponse};
+use crate::wire::dns::{DnsError, DnsMessage, parse_dns_message, rcode_name};
+use hickory_resolver::proto::op::{Message, Query};
+use hickory_resolver::proto::rr::{Name, RecordType};
 use hickory_resolver::proto::xfer::Protocol;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// IOS XE's `ip domain timeout` default.
+pub const SWITCH_DNS_TIMEOUT: Duration = Duration::from_secs(3);
+/// IOS XE's `ip domain retry` default: a query is asked up to three times.
+pub const SWITCH_DNS_RETRY: u32 = 2;
+/// A UDP answer without EDNS (the probe sends none, like the switch) is at most 512 bytes
+/// (RFC 1035 §4.2.1); longer ones are refused as oversized.
+const MAX_UDP_ANSWER: usize = 512;
+/// A DNS message over TCP is at most 65,535 bytes (RFC 1035 §4.2.2).
+const MAX_TCP_ANSWER: usize = 65_535;
+/// Answer records the capture decoder keeps at most (`wire::dns`).
+const MAX_ANSWERS_READ: usize = 32;
+/// Datagrams read per try at most (answers to other queries, junk): bounds the work a
+/// hostile server can cause.
+const MAX_DATAGRAMS_PER_TRY: usize = 64;
 
 /// The name servers to ask: `--dns-server`, else the system's (resolv.conf).
-pub fn name_servers(cfg: &ProbeConfig) -> Result<Vec<SocketAddr>, String> {
+pub fn name_servers(cfg: &ProbeConfig) -> Result<Vec<SocketAddr>, ProbeError> {
     if !cfg.dns_servers.is_empty() {
         return Ok(cfg.dns_servers.clone());
     }
     let (conf, _) = hickory_resolver::system_conf::read_system_conf()
-        .map_err(|e| format!("reading the system resolver configuration: {e}"))?;
+        .map_err(|e| ProbeError::ResolverConfig(e.to_string()))?;
     let mut out: Vec<SocketAddr> = conf
         .name_servers()
         .iter()
@@ -30,146 +53,400 @@ pub fn name_servers(cfg: &ProbeConfig) -> Result<Vec<SocketAddr>, String> {
         .collect();
     out.dedup();
     if out.is_empty() {
-        return Err("no name server configured: give one with --dns-server IP".into());
+        return Err(ProbeError::NoNameServer);
     }
     Ok(out)
 }
 
-/// The source address for queries to `server`: `--source-address`, or the address the
-/// kernel picks on `--source-interface` toward that server (as `ip domain lookup
-/// source-interface` sets the source of the switch's queries).
-fn bind_addr(cfg: &ProbeConfig, server: SocketAddr) -> Option<SocketAddr> {
-    if let Some(a) = cfg.source_address {
-        return Some(SocketAddr::new(a, 0));
+/// A query for `name` (A or AAAA), recursion desired, no EDNS: what the switch sends.
+pub fn build_query(id: u16, name: &str, qtype: RecordType) -> Result<Vec<u8>, String> {
+    let fqdn = format!("{}.", name.trim_end_matches('.'));
+    let name = Name::from_ascii(&fqdn).map_err(|e| format!("{name:?} is not a DNS name: {e}"))?;
+    let mut m = Message::new();
+    m.set_id(id).set_recursion_desired(true);
+    m.add_query(Query::query(name, qtype));
+    m.to_vec().map_err(|e| e.to_string())
+}
+
+/// What one datagram (or TCP message) is, as the answer to query `id` for `qtype`. Each
+/// socket asks one question, so anything else that arrives on it is reported. Pure.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// Our answer; `truncated` when the TC bit says there is more (RFC 1035 §4.1.1).
+    Answer { msg: DnsMessage, truncated: bool },
+    /// Something came back that is no usable answer: what it was.
+    Unusable(String),
+}
+
+/// A DNS header is 12 bytes (RFC 1035 §4.1.1).
+const HEADER_LEN: usize = 12;
+
+pub fn read_answer(id: u16, qtype: u16, bytes: &[u8], limit: usize) -> Reading {
+    let n = bytes.len();
+    let unusable = |what: String| Reading::Unusable(what);
+    if n > limit {
+        return unusable(format!(
+            "an oversized answer ({n} bytes, more than the {limit} RFC 1035 allows here)"
+        ));
     }
-    let iface = cfg
+    let (Some(header), true) = (bytes.get(..HEADER_LEN), n >= HEADER_LEN) else {
+        return unusable(format!(
+            "a truncated message ({n} bytes, shorter than a DNS header)"
+        ));
+    };
+    let got_id = u16::from_be_bytes([header[0], header[1]]);
+    let truncated = header[2] & 0x02 != 0;
+    let ancount = usize::from(u16::from_be_bytes([header[6], header[7]]));
+    let msg = match parse_dns_message(bytes) {
+        Ok(msg) => msg,
+        Err(DnsError::Truncated) => {
+            return unusable(format!(
+                "a truncated message ({n} bytes, it ends inside the question)"
+            ));
+        }
+        Err(DnsError::BadName) => {
+            return unusable(format!(
+                "a malformed answer ({n} bytes, a name that cannot be decoded)"
+            ));
+        }
+        Err(DnsError::NoQuestion) => {
+            return unusable(format!(
+                "a malformed answer ({n} bytes, no question section)"
+            ));
+        }
+    };
+    if !msg.is_response {
+        return unusable(format!("a DNS query instead of an answer ({n} bytes)"));
+    }
+    if got_id != id {
+        return unusable(format!(
+            "an answer to a query not asked (id {got_id:#06x}, asked {id:#06x})"
+        ));
+    }
+    if msg.qtype != qtype {
+        return unusable(format!(
+            "an answer to another question ({} type {})",
+            msg.qname, msg.qtype
+        ));
+    }
+    // The decoder keeps the records it could read; fewer than announced means the
+    // message was cut inside the answer section (the capture decoder's leniency).
+    if msg.answers.len() < ancount.min(MAX_ANSWERS_READ) && !truncated {
+        return unusable(format!(
+            "a truncated message ({n} bytes, {ancount} answers announced, {} present)",
+            msg.answers.len()
+        ));
+    }
+    Reading::Answer { msg, truncated }
+}
+
+/// A UDP socket toward `server`, bound as the switch's lookups are.
+fn udp_socket(cfg: &ProbeConfig, server: SocketAddr) -> Result<tokio::net::UdpSocket, ProbeError> {
+    let s = socket2::Socket::new(
+        socket2::Domain::for_address(server),
+        socket2::Type::DGRAM,
+        Some(socket2::Protocol::UDP),
+    )
+    .map_err(|e| ProbeError::socket("creating a DNS socket", e))?;
+    if let Some(dev) = cfg
         .dns_source_interface
         .as_deref()
-        .or(cfg.source_interface.as_deref())?;
-    let domain = socket2::Domain::for_address(server);
-    let s = socket2::Socket::new(domain, socket2::Type::DGRAM, None).ok()?;
-    s.bind_device(Some(iface.as_bytes())).ok()?;
-    s.connect(&server.into()).ok()?;
-    let local = s.local_addr().ok()?.as_socket()?;
-    Some(SocketAddr::new(local.ip(), 0))
+        .or(cfg.source_interface.as_deref())
+    {
+        s.bind_device(Some(dev.as_bytes()))
+            .map_err(|e| ProbeError::socket(format!("binding DNS to interface {dev}"), e))?;
+    }
+    let local = match (cfg.source_address, server) {
+        (Some(a), _) => SocketAddr::new(a, 0),
+        (None, SocketAddr::V4(_)) => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        (None, SocketAddr::V6(_)) => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 0),
+    };
+    s.bind(&local.into())
+        .map_err(|e| ProbeError::socket(format!("binding DNS to {local}"), e))?;
+    s.connect(&server.into())
+        .map_err(|e| ProbeError::socket(format!("sending DNS to {server}"), e))?;
+    s.set_nonblocking(true)
+        .map_err(|e| ProbeError::socket("setting the DNS socket non-blocking", e))?;
+    tokio::net::UdpSocket::from_std(s.into())
+        .map_err(|e| ProbeError::socket("registering the DNS socket", e))
 }
 
-fn answers(lookup: &hickory_resolver::lookup::Lookup) -> Vec<DnsAnswer> {
-    lookup
-        .records()
-        .iter()
-        .map(|r| DnsAnswer {
-            name: r.name().to_utf8().trim_end_matches('.').to_string(),
-            ttl: r.ttl(),
-            data: match r.data() {
-                RData::A(a) => DnsData::A(IpAddr::V4(a.0)),
-                RData::AAAA(a) => DnsData::Aaaa(IpAddr::V6(a.0)),
-                RData::CNAME(c) => DnsData::Cname(c.0.to_utf8().trim_end_matches('.').into()),
-                other => DnsData::Other(u16::from(other.record_type())),
-            },
-        })
-        .collect()
+/// The same question over TCP (RFC 1035 §4.2.2, RFC 7766), after a truncated UDP answer.
+async fn ask_over_tcp(
+    cfg: &ProbeConfig,
+    server: SocketAddr,
+    query: &[u8],
+) -> Result<Vec<u8>, String> {
+    let work = async {
+        let sock = super::session::bound_socket(cfg, server).map_err(|e| e.to_string())?;
+        let mut s = sock.connect(server).await.map_err(|e| e.to_string())?;
+        let len = u16::try_from(query.len()).map_err(|_| "query too long".to_string())?;
+        let mut framed = len.to_be_bytes().to_vec();
+        framed.extend_from_slice(query);
+        s.write_all(&framed).await.map_err(|e| e.to_string())?;
+        let mut len = [0u8; 2];
+        s.read_exact(&mut len).await.map_err(|e| e.to_string())?;
+        let mut msg = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        s.read_exact(&mut msg).await.map_err(|e| e.to_string())?;
+        Ok(msg)
+    };
+    tokio::time::timeout(cfg.timeouts.dns, work)
+        .await
+        .map_err(|_| format!("no answer within {:.1} s", cfg.timeouts.dns.as_secs_f64()))?
 }
 
-/// Resolves `name` (A and AAAA) server by server until one gives a usable answer
-/// (addresses, or an authoritative "does not exist"). Returns every exchange and the
-/// addresses, IPv4 first.
+/// A query id: varies per query (a spoofed answer must guess it, RFC 5452), no RNG needed
+/// for a diagnostic tool.
+fn query_id(salt: u16) -> u16 {
+    let t = super::now_ns();
+    ((t ^ (t >> 16) ^ (t >> 32)) as u16) ^ salt
+}
+
+/// One question (A or AAAA) to one server, asked up to `1 + dns_retry` times.
+async fn exchange(
+    cfg: &ProbeConfig,
+    server: SocketAddr,
+    name: &str,
+    qtype: RecordType,
+    licensing: bool,
+) -> Result<DnsExchange, ProbeError> {
+    let qcode = u16::from(qtype);
+    let id = query_id(qcode);
+    let query = build_query(id, name, qtype).map_err(ProbeError::PeerMisbehaved)?;
+    let sock = udp_socket(cfg, server)?;
+    let client = sock
+        .local_addr()
+        .unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0));
+    let mut ex = DnsExchange {
+        client,
+        server,
+        id,
+        name: name.to_string(),
+        qtype: qtype.to_string(),
+        transport: "udp".into(),
+        query_frame: None,
+        query_ns: super::now_ns(),
+        retries: 0,
+        response: None,
+        unreachable: None,
+        unusable_answer: None,
+        licensing,
+    };
+    let mut buf = vec![0u8; MAX_UDP_ANSWER * 8 + 1];
+    'tries: for try_no in 0..=cfg.dns_retry {
+        ex.retries = try_no;
+        if let Err(e) = sock.send(&query).await {
+            ex.unreachable = Some(unreachable(server, &e));
+            break;
+        }
+        let deadline = Instant::now() + cfg.timeouts.dns;
+        for _ in 0..MAX_DATAGRAMS_PER_TRY {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let n = match tokio::time::timeout(left, sock.recv(&mut buf)).await {
+                Err(_) => continue 'tries,
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => {
+                    ex.unreachable = Some(unreachable(server, &e));
+                    break 'tries;
+                }
+            };
+            let at = super::now_ns();
+            match read_answer(id, qcode, buf.get(..n).unwrap_or_default(), MAX_UDP_ANSWER) {
+                Reading::Unusable(what) => {
+                    ex.unusable_answer = Some(format!("{what} from {server}"));
+                }
+                Reading::Answer {
+                    msg,
+                    truncated: false,
+                } => {
+                    ex.response = Some(response(&msg, at));
+                    break 'tries;
+                }
+                Reading::Answer {
+                    msg,
+                    truncated: true,
+                } => {
+                    ex.response = Some(response(&msg, at));
+                    match ask_over_tcp(cfg, server, &query).await {
+                        Ok(bytes) => match read_answer(id, qcode, &bytes, MAX_TCP_ANSWER) {
+                            Reading::Answer { msg, .. } => {
+                                ex.transport = "tcp".into();
+                                ex.response = Some(response(&msg, super::now_ns()));
+                            }
+                            Reading::Unusable(what) => {
+                                ex.unusable_answer = Some(format!("{what} over TCP from {server}"));
+                            }
+                        },
+                        Err(e) => {
+                            ex.unusable_answer = Some(format!(
+                                "a truncated UDP answer (TC bit) and no answer over TCP from {server}: {e}"
+                            ));
+                        }
+                    }
+                    break 'tries;
+                }
+            }
+        }
+        // Flooded with datagrams that are not our answer: stop asking this server.
+        ex.unusable_answer.get_or_insert_with(|| {
+            format!("{MAX_DATAGRAMS_PER_TRY} datagrams that are no usable answer from {server}")
+        });
+        break;
+    }
+    Ok(ex)
+}
+
+/// A connected UDP socket reports the ICMP error of an earlier datagram on the next call:
+/// port unreachable as "connection refused", host or network unreachable as such.
+fn unreachable(server: SocketAddr, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => {
+            format!("ICMP port unreachable from {}", server.ip())
+        }
+        _ => format!("{e} (toward {server})"),
+    }
+}
+
+fn response(msg: &DnsMessage, at: i64) -> DnsResponse {
+    DnsResponse {
+        frame: None,
+        time_ns: at,
+        rcode: rcode_name(msg.rcode),
+        answers: msg.answers.clone(),
+    }
+}
+
+/// Resolves `name` (A and AAAA at once) server by server until one gives a usable answer
+/// (addresses, or an authoritative "does not exist"). Returns every exchange, the
+/// addresses (IPv4 first), and what stopped a server from being asked (local errors).
 pub async fn resolve(
     name: &str,
     cfg: &ProbeConfig,
     servers: &[SocketAddr],
     licensing: bool,
-) -> (Vec<DnsExchange>, Vec<IpAddr>) {
+) -> (Vec<DnsExchange>, Vec<IpAddr>, Vec<ProbeError>) {
     let mut exchanges = Vec::new();
     let mut addrs: Vec<IpAddr> = Vec::new();
-    let fqdn = format!("{}.", name.trim_end_matches('.'));
+    let mut errors = Vec::new();
     for &server in servers {
-        let bind = bind_addr(cfg, server);
-        let mut ns = NameServerConfig::new(server, Protocol::Udp);
-        ns.bind_addr = bind;
-        ns.trust_negative_responses = true;
-        let mut opts = ResolverOpts::default();
-        opts.timeout = cfg.timeouts.dns;
-        opts.attempts = 1;
-        opts.cache_size = 0;
-        opts.use_hosts_file = ResolveHosts::Never;
-        opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
-        opts.ndots = 0;
-        opts.try_tcp_on_error = true;
-        let resolver = Resolver::builder_with_config(
-            ResolverConfig::from_parts(None, vec![], vec![ns]),
-            TokioConnectionProvider::default(),
-        )
-        .with_options(opts)
-        .build();
-        let client = bind.unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0));
-        let start = super::now_ns();
         let (a, aaaa) = tokio::join!(
-            async {
-                let r = resolver.lookup(fqdn.as_str(), RecordType::A).await;
-                (r, super::now_ns())
-            },
-            async {
-                let r = resolver.lookup(fqdn.as_str(), RecordType::AAAA).await;
-                (r, super::now_ns())
-            }
+            exchange(cfg, server, name, RecordType::A, licensing),
+            exchange(cfg, server, name, RecordType::AAAA, licensing),
         );
         let mut conclusive = false;
-        for (qtype, (result, at)) in [("A", a), ("AAAA", aaaa)] {
-            let response = match result {
-                Ok(lookup) => {
-                    let ans = answers(&lookup);
-                    for a in &ans {
-                        if let DnsData::A(ip) | DnsData::Aaaa(ip) = a.data
-                            && !addrs.contains(&ip)
-                        {
-                            addrs.push(ip);
-                        }
-                    }
-                    conclusive = true;
-                    Some(DnsResponse {
-                        frame: None,
-                        time_ns: at,
-                        rcode: "NOERROR".into(),
-                        answers: ans,
-                    })
+        for ex in [a, aaaa] {
+            let ex = match ex {
+                Ok(ex) => ex,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
                 }
-                Err(e) => match e.proto().map(|p| p.kind()) {
-                    Some(ProtoErrorKind::NoRecordsFound { response_code, .. }) => {
-                        let rcode =
-                            crate::wire::dns::rcode_name(u16::from(*response_code).min(255) as u8);
-                        conclusive |= rcode == "NXDOMAIN";
-                        Some(DnsResponse {
-                            frame: None,
-                            time_ns: at,
-                            rcode,
-                            answers: vec![],
-                        })
-                    }
-                    _ => None,
-                },
             };
-            exchanges.push(DnsExchange {
-                client,
-                server,
-                id: 0,
-                name: name.to_string(),
-                qtype: qtype.into(),
-                transport: "udp".into(),
-                query_frame: None,
-                query_ns: start,
-                retries: 0,
-                response,
-                // hickory's UDP client does not surface ICMP errors: a refused query ends
-                // as a timeout here; a capture of it shows the ICMP.
-                unreachable: None,
-                licensing,
-            });
+            if let Some(r) = &ex.response {
+                for a in &r.answers {
+                    if let crate::model::DnsData::A(ip) | crate::model::DnsData::Aaaa(ip) = a.data
+                        && !addrs.contains(&ip)
+                    {
+                        addrs.push(ip);
+                    }
+                }
+                conclusive |= r.rcode == "NXDOMAIN" || !addrs.is_empty();
+            }
+            exchanges.push(ex);
         }
         if conclusive {
             break;
         }
     }
     addrs.sort_by_key(|a| a.is_ipv6());
-    (exchanges, addrs)
+    (exchanges, addrs, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DnsAnswer, DnsData};
+
+    fn answer(id: u16, qtype: u16, tc: bool, a: Option<[u8; 4]>) -> Vec<u8> {
+        let mut m = build_query(id, "smartreceiver.cisco.com", RecordType::from(qtype)).unwrap();
+        m[2] |= 0x80 | if tc { 0x02 } else { 0 };
+        m[3] |= 0x80;
+        if let Some(ip) = a {
+            m[7] = 1;
+            m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+            m.extend_from_slice(&ip);
+        }
+        m
+    }
+
+    #[test]
+    fn answers_are_read_by_the_capture_decoder() {
+        let r = read_answer(7, 1, &answer(7, 1, false, Some([192, 0, 2, 1])), 512);
+        let Reading::Answer { msg, truncated } = r else {
+            panic!("{r:?}")
+        };
+        assert!(!truncated);
+        assert_eq!(
+            msg.answers,
+            vec![DnsAnswer {
+                name: "smartreceiver.cisco.com".into(),
+                ttl: 60,
+                data: DnsData::A("192.0.2.1".parse().unwrap()),
+            }]
+        );
+        assert!(matches!(
+            read_answer(7, 1, &answer(7, 1, true, None), 512),
+            Reading::Answer {
+                truncated: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn what_is_not_an_answer_is_said() {
+        let unusable = |r: Reading| match r {
+            Reading::Unusable(what) => what,
+            r => panic!("{r:?}"),
+        };
+        assert_eq!(
+            unusable(read_answer(7, 1, &answer(8, 1, false, None), 512)),
+            "an answer to a query not asked (id 0x0008, asked 0x0007)"
+        );
+        assert_eq!(
+            unusable(read_answer(7, 28, &answer(7, 1, false, None), 512)),
+            "an answer to another question (smartreceiver.cisco.com type 1)"
+        );
+        let query = build_query(7, "h", RecordType::A).unwrap();
+        assert_eq!(
+            unusable(read_answer(7, 1, &query, 512)),
+            "a DNS query instead of an answer (19 bytes)"
+        );
+        assert_eq!(
+            unusable(read_answer(7, 1, b"\x00\x07garbage", 512)),
+            "a truncated message (9 bytes, shorter than a DNS header)"
+        );
+        let full = answer(7, 1, false, Some([192, 0, 2, 1]));
+        assert_eq!(
+            unusable(read_answer(7, 1, &full[..20], 512)),
+            "a truncated message (20 bytes, it ends inside the question)"
+        );
+        let cut = full.len() - 3;
+        assert_eq!(
+            unusable(read_answer(7, 1, &full[..cut], 512)),
+            format!("a truncated message ({cut} bytes, 1 answers announced, 0 present)")
+        );
+        let mut big = full.clone();
+        big.resize(600, 0);
+        assert_eq!(
+            unusable(read_answer(7, 1, &big, 512)),
+            "an oversized answer (600 bytes, more than the 512 RFC 1035 allows here)"
+        );
+        let mut no_q = full.clone();
+        no_q[5] = 0;
+        assert_eq!(
+            unusable(read_answer(7, 1, &no_q, 512)),
+            "a malformed answer (57 bytes, no question section)"
+        );
+    }
 }

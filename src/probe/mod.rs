@@ -30,7 +30,8 @@ pub fn now_ns() -> i64 {
         .unwrap_or(0)
 }
 
-/// Per-step time limits. Each step is bounded; the whole run is bounded by their sum.
+/// Per-step time limits. Each step is bounded; the whole run is bounded by their sum (DNS:
+/// `dns` per try, `1 + dns_retry` tries per name server).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
     pub dns: Duration,
@@ -43,7 +44,7 @@ pub struct Timeouts {
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
-            dns: Duration::from_secs(5),
+            dns: dns::SWITCH_DNS_TIMEOUT,
             tcp: Duration::from_secs(10),
             proxy: Duration::from_secs(15),
             tls: Duration::from_secs(10),
@@ -52,7 +53,7 @@ impl Default for Timeouts {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ProbeConfig {
     /// `--dns-server`, in order; empty: the system's name servers.
     pub dns_servers: Vec<SocketAddr>,
@@ -69,6 +70,9 @@ pub struct ProbeConfig {
     /// for testing a proxy; never printed (the switch itself cannot authenticate).
     pub proxy_credentials: Option<Credentials>,
     pub timeouts: Timeouts,
+    /// `--dns-retry`: how many times an unanswered query is asked again (IOS XE `ip domain
+    /// retry`, 2 by default).
+    pub dns_retry: u32,
     pub tls_max_12: bool,
     /// Step 5: a GET inside the TLS session.
     pub http: bool,
@@ -77,6 +81,27 @@ pub struct ProbeConfig {
     pub accept_any_cert: bool,
     /// Step 6: fetch the chain's CRL / OCSP URLs over the same path.
     pub revocation: bool,
+}
+
+impl Default for ProbeConfig {
+    /// The switch's defaults: system name servers, no proxy, no binding, every step.
+    fn default() -> Self {
+        ProbeConfig {
+            dns_servers: Vec::new(),
+            resolve: Vec::new(),
+            source_interface: None,
+            source_address: None,
+            dns_source_interface: None,
+            proxy: None,
+            proxy_credentials: None,
+            timeouts: Timeouts::default(),
+            dns_retry: dns::SWITCH_DNS_RETRY,
+            tls_max_12: false,
+            http: false,
+            accept_any_cert: false,
+            revocation: false,
+        }
+    }
 }
 
 /// Revocation URLs fetched per target at most (a chain lists a few; hostile ones more).
@@ -108,8 +133,11 @@ async fn addresses(
     }
     match servers {
         Ok(servers) => {
-            let (ex, addrs) = dns::resolve(name, cfg, servers, licensing).await;
+            let (ex, addrs, errors) = dns::resolve(name, cfg, servers, licensing).await;
             dns_out.extend(ex);
+            for e in errors {
+                notes.push(format!("{name}: DNS query not sent: {e}"));
+            }
             addrs
         }
         Err(e) => {
@@ -220,7 +248,7 @@ pub async fn probe_target(
     let start = now_ns();
     let mut dns_ex = Vec::new();
     let mut notes = Vec::new();
-    let servers = dns::name_servers(&cfg);
+    let servers = dns::name_servers(&cfg).map_err(|e| e.to_string());
     let licensing_names: Vec<String> = LICENSING_NAMES
         .iter()
         .map(|s| s.to_string())
@@ -232,6 +260,7 @@ pub async fn probe_target(
             "proxy credentials {cred} sent for this test only: the switch itself cannot authenticate to a proxy (IOS XE's licensing proxy has no username/password setting)"
         ));
     }
+    let dns_notes_from = notes.len();
     let addrs = addresses(&connect_host, &cfg, &servers, true, &mut dns_ex, &mut notes).await;
     let dcfg = Arc::new(DiagnoseConfig {
         now_unix,
@@ -307,7 +336,7 @@ pub async fn probe_target(
     };
     if addrs.is_empty()
         && t.dns.is_empty()
-        && let Some(why) = notes.first()
+        && let Some(why) = notes.get(dns_notes_from)
     {
         // No DNS server could even be asked (no configuration): a usage-level problem
         // reported as a DNS failure with the reason.
