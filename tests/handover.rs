@@ -102,8 +102,9 @@ fn tshark_frames(file: &Path, with_interface: bool) -> (String, String) {
 
 /// Annotates `input` (analysed as `analyze` does) and checks it with tshark: exactly the
 /// evidence frames carry comments, each finding's line on each of its frames; the same
-/// frames, times, lengths, protocols and bytes as the input. Returns the output's size.
-fn check_annotated(input: &Path, out_dir: &Path, with_interface: bool) -> u64 {
+/// frames, times, lengths, protocols and bytes as the input; the verdict and every finding
+/// in the file's comment.
+fn check_annotated(input: &Path, out_dir: &Path, with_interface: bool) {
     let t = analyze_with(input, false, None);
     let notes = annotations(&input.display().to_string(), &t);
     let out = out_dir.join(format!(
@@ -150,19 +151,26 @@ fn check_annotated(input: &Path, out_dir: &Path, with_interface: bool) -> u64 {
         input.display(),
         out.display()
     );
-    // The section comment: tshark shows it in capinfos-like output of -z? Read it back
-    // from the file's first block instead: it opens with the verdict.
-    let bytes = std::fs::read(&out).unwrap();
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
-    assert!(
-        head.contains(&format!(
-            "licpath {}: {}: verdict FAILED",
-            env!("CARGO_PKG_VERSION"),
-            input.display()
-        )),
-        "{head}"
-    );
-    bytes.len() as u64
+    // The section header's comment, as capinfos shows it: the verdict, then every finding.
+    if have("capinfos") {
+        let out = Command::new("capinfos").arg(&out).output().unwrap();
+        let info = String::from_utf8_lossy(&out.stdout);
+        let comment = info
+            .lines()
+            .find_map(|l| l.strip_prefix("Capture comment:"))
+            .unwrap_or_else(|| panic!("no capture comment:\n{info}"));
+        assert!(
+            comment.trim_start().starts_with(&format!(
+                "licpath {}: {}: verdict FAILED",
+                env!("CARGO_PKG_VERSION"),
+                input.display()
+            )),
+            "{comment}"
+        );
+        for f in t.all_findings() {
+            assert!(comment.contains(&finding_line(f)), "{comment}");
+        }
+    }
 }
 
 /// A copy of a little-endian nanosecond pcap with `ns` added to every timestamp.
