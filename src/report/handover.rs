@@ -9,6 +9,7 @@
 use super::json::CaptureReport;
 use super::text::{describe_event, describe_log};
 use super::{OverallVerdict, format_utc};
+use crate::model::time::format_date;
 use crate::model::*;
 
 /// Events drawn per connection; the rest are counted ("--json has all").
@@ -377,8 +378,8 @@ pub fn chain(c: &Connection) -> Vec<ChainRow> {
             issuer: x.issuer.clone(),
             valid: format!(
                 "{} .. {}",
-                &format_utc(x.not_before.saturating_mul(1_000_000_000))[..10],
-                &format_utc(x.not_after.saturating_mul(1_000_000_000))[..10]
+                format_date(x.not_before),
+                format_date(x.not_after)
             ),
             serial: x.serial.clone(),
             sha256: x.sha256.clone(),
@@ -487,4 +488,108 @@ pub fn overflow_line(t: &Timeline) -> Option<String> {
 /// The verdict of several inputs together (worst first), for a document's title.
 pub fn combined_verdict(reports: &[CaptureReport]) -> OverallVerdict {
     super::json::combine(reports.iter().map(|r| r.verdict))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(code: FindingCode, severity: Severity) -> Finding {
+        Finding {
+            code,
+            severity,
+            step: Step::Tls,
+            confidence: Confidence::Certain,
+            summary: code.as_str().into(),
+            explanation: String::new(),
+            remediation: vec![],
+            evidence: vec![],
+        }
+    }
+
+    #[test]
+    fn findings_list_errors_first_and_keep_their_connection_clock() {
+        let mut t = Timeline::empty(Source::Capture { files: vec![] });
+        t.start_ns = Some(100);
+        t.findings
+            .push(finding(FindingCode::CaptureGap, Severity::Warning));
+        let mut c = Connection::new(
+            7,
+            "10.0.0.1:1".parse().unwrap(),
+            "10.0.0.2:443".parse().unwrap(),
+            5_000,
+            TcpState::Established,
+        );
+        c.findings
+            .push(finding(FindingCode::TlsReset, Severity::Error));
+        t.connections.push(c);
+        let items = findings(&t);
+        let seen: Vec<_> = items
+            .iter()
+            .map(|i| (i.finding.code, i.connection.map(|c| c.id), i.start_ns))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (FindingCode::TlsReset, Some(7), 5_000),
+                (FindingCode::CaptureGap, None, 100)
+            ]
+        );
+        assert_eq!(
+            headline(&items).map(|f| f.code).collect::<Vec<_>>(),
+            vec![FindingCode::TlsReset]
+        );
+    }
+
+    #[test]
+    fn evidence_lines_read_like_the_text_report() {
+        let mut e = Evidence {
+            frame: Some(14),
+            time_ns: 13_902_000 + 1_000,
+            what: "Certificate".into(),
+            log: None,
+        };
+        assert_eq!(evidence_line(&e, 1_000), "#14 +13.902 ms Certificate");
+        e.frame = None;
+        assert_eq!(evidence_line(&e, 1_000), "+13.902 ms Certificate");
+        e.log = Some("show-log.txt:3".into());
+        assert_eq!(evidence_line(&e, 1_000), "show-log.txt:3: Certificate");
+    }
+
+    #[test]
+    fn chain_dates_past_2262_are_dates() {
+        let mut c = Connection::new(
+            1,
+            "10.0.0.1:1".parse().unwrap(),
+            "10.0.0.2:443".parse().unwrap(),
+            0,
+            TcpState::Established,
+        );
+        c.tls = Some(TlsSummary {
+            certificates: vec![CertInfo {
+                subject: "CN=a".into(),
+                issuer: "CN=b".into(),
+                subject_cn: None,
+                issuer_cn: None,
+                serial: "01".into(),
+                not_before: 0,
+                // 9999-12-31T23:59:59Z (RFC 5280 §4.1.2.5's "no well-defined expiration").
+                not_after: 253_402_300_799,
+                sans: vec![],
+                sha256: "ab".into(),
+                self_signed: false,
+                is_ca: false,
+                crl_urls: vec![],
+                ocsp_urls: vec![],
+                spki_sha256: String::new(),
+            }],
+            ..TlsSummary::default()
+        });
+        let rows = chain(&c);
+        assert_eq!(rows[0].valid, "1970-01-01 .. 9999-12-31");
+        assert_eq!(
+            (rows[0].subject.as_str(), rows[0].issuer.as_str()),
+            ("CN=a", "CN=b")
+        );
+    }
 }
