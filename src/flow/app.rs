@@ -209,7 +209,15 @@ fn http_feed(
                 Head::Invalid(reason) => {
                     h.request_done = true;
                     h.request = Vec::new();
-                    push_event(conn, t, frame, dir, EventKind::Undecoded { reason });
+                    push_event(
+                        conn,
+                        t,
+                        frame,
+                        dir,
+                        EventKind::Undecoded {
+                            reason: reason.to_string(),
+                        },
+                    );
                     Vec::new()
                 }
             }

@@ -6,6 +6,7 @@
 //! frames on a switch are captured before rewrite). IP and transport headers are read by
 //! etherparse in its lax mode, which accepts a payload shorter than the IP length says.
 
+use super::WireError;
 use etherparse::{LaxNetSlice, LaxSlicedPacket, TcpOptionElement, TransportSlice};
 use std::net::IpAddr;
 
@@ -166,45 +167,23 @@ pub struct Packet<'a> {
     pub transport: Transport<'a>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LinkError {
-    UnsupportedLinktype(u32),
-    NotIp(u16),
-    Truncated(&'static str),
-    Ip(String),
-    /// An IP fragment after the first: not reassembled (licensing traffic is TCP with MSS).
-    Fragment,
-}
-
-impl std::fmt::Display for LinkError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LinkError::UnsupportedLinktype(l) => write!(f, "unsupported link type {l}"),
-            LinkError::NotIp(e) => write!(f, "not IP (EtherType 0x{e:04x})"),
-            LinkError::Truncated(w) => write!(f, "frame truncated in {w}"),
-            LinkError::Ip(e) => write!(f, "bad IP packet: {e}"),
-            LinkError::Fragment => write!(f, "non-first IP fragment"),
-        }
-    }
-}
-
 fn be16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
 }
 
 /// Decodes one frame of the given link type down to TCP/UDP.
-pub fn decode_frame(linktype: u32, frame: &[u8]) -> Result<Packet<'_>, LinkError> {
+pub fn decode_frame(linktype: u32, frame: &[u8]) -> Result<Packet<'_>, WireError> {
     let (ip, tags, cmd) = match linktype {
         linktype::ETHERNET => {
-            let ethertype = be16(frame, 12).ok_or(LinkError::Truncated("Ethernet header"))?;
+            let ethertype = be16(frame, 12).ok_or(WireError::Truncated("Ethernet header"))?;
             strip_ethertypes(ethertype, frame.get(14..).unwrap_or_default())?
         }
         linktype::LINUX_SLL => {
-            let proto = be16(frame, 14).ok_or(LinkError::Truncated("Linux cooked header"))?;
+            let proto = be16(frame, 14).ok_or(WireError::Truncated("Linux cooked header"))?;
             strip_ethertypes(proto, frame.get(16..).unwrap_or_default())?
         }
         linktype::LINUX_SLL2 => {
-            let proto = be16(frame, 0).ok_or(LinkError::Truncated("Linux cooked v2 header"))?;
+            let proto = be16(frame, 0).ok_or(WireError::Truncated("Linux cooked v2 header"))?;
             strip_ethertypes(proto, frame.get(20..).unwrap_or_default())?
         }
         linktype::RAW
@@ -217,42 +196,42 @@ pub fn decode_frame(linktype: u32, frame: &[u8]) -> Result<Packet<'_>, LinkError
             // IP version nibble that follows is what we trust.
             let rest = frame
                 .get(4..)
-                .ok_or(LinkError::Truncated("loopback header"))?;
+                .ok_or(WireError::Truncated("loopback header"))?;
             (rest, 0, false)
         }
-        other => return Err(LinkError::UnsupportedLinktype(other)),
+        other => return Err(WireError::UnsupportedLinktype(other)),
     };
     decode_ip(ip, tags, cmd)
 }
 
 /// Peels VLAN tags and Cisco MetaData headers until an IP EtherType.
-fn strip_ethertypes(mut ethertype: u16, mut rest: &[u8]) -> Result<(&[u8], u8, bool), LinkError> {
+fn strip_ethertypes(mut ethertype: u16, mut rest: &[u8]) -> Result<(&[u8], u8, bool), WireError> {
     let mut tags = 0u8;
     let mut cmd = false;
     for _ in 0..MAX_TAGS {
         match ethertype {
             ETHERTYPE_IPV4 | ETHERTYPE_IPV6 => return Ok((rest, tags, cmd)),
             ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD => {
-                ethertype = be16(rest, 2).ok_or(LinkError::Truncated("802.1Q tag"))?;
+                ethertype = be16(rest, 2).ok_or(WireError::Truncated("802.1Q tag"))?;
                 rest = rest.get(4..).unwrap_or_default();
                 tags += 1;
             }
             ETHERTYPE_CISCO_METADATA => {
                 ethertype = be16(rest, CISCO_METADATA_LEN)
-                    .ok_or(LinkError::Truncated("Cisco MetaData header"))?;
+                    .ok_or(WireError::Truncated("Cisco MetaData header"))?;
                 rest = rest.get(CISCO_METADATA_LEN + 2..).unwrap_or_default();
                 cmd = true;
             }
-            other => return Err(LinkError::NotIp(other)),
+            other => return Err(WireError::NotIp(other)),
         }
     }
-    Err(LinkError::NotIp(ethertype))
+    Err(WireError::NotIp(ethertype))
 }
 
-fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_>, LinkError> {
+fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_>, WireError> {
     // Lax: the IP total length may exceed what was captured (truncated frames), and an
     // Ethernet trailer after the IP packet is cut off by the IP length.
-    let sliced = LaxSlicedPacket::from_ip(ip).map_err(|e| LinkError::Ip(e.to_string()))?;
+    let sliced = LaxSlicedPacket::from_ip(ip).map_err(|e| WireError::Ip(e.to_string()))?;
     let (src, dst, payload) = match &sliced.net {
         Some(LaxNetSlice::Ipv4(v4)) => (
             IpAddr::V4(v4.header().source_addr()),
@@ -264,10 +243,10 @@ fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_
             IpAddr::V6(v6.header().destination_addr()),
             v6.payload(),
         ),
-        _ => return Err(LinkError::Ip("no IP header".into())),
+        _ => return Err(WireError::Ip("no IP header".into())),
     };
     if payload.fragmented {
-        return Err(LinkError::Fragment);
+        return Err(WireError::Fragment);
     }
     let ip_number = payload.ip_number.0;
     let transport = match &sliced.transport {
@@ -312,7 +291,7 @@ fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_
         }
         _ => {
             if matches!(ip_number, 6 | 17) {
-                return Err(LinkError::Truncated("transport header"));
+                return Err(WireError::Truncated("transport header"));
             }
             match ip_number {
                 1 | 58 => decode_icmp_unreachable(ip_number == 58, payload.payload)
@@ -503,11 +482,11 @@ mod tests {
         assert!(decode_frame(linktype::NULL, &lo).is_ok());
         assert_eq!(
             decode_frame(147, &ip).unwrap_err(),
-            LinkError::UnsupportedLinktype(147)
+            WireError::UnsupportedLinktype(147)
         );
         assert_eq!(
             decode_frame(linktype::ETHERNET, &eth(&[0x08, 0x06], &[0; 28])).unwrap_err(),
-            LinkError::NotIp(0x0806)
+            WireError::NotIp(0x0806)
         );
     }
 }

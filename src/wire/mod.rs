@@ -2,7 +2,10 @@
 //! X.509. No I/O; every length from the wire is checked against a named limit.
 
 pub mod dns;
+pub mod error;
 pub mod http;
 pub mod link;
 pub mod tls;
 pub mod x509;
+
+pub use error::WireError;

@@ -378,9 +378,9 @@ impl TlsDecoder {
                     for raw in &c.cert_chain {
                         match parse_certificate(raw.data) {
                             Ok(info) => certificates.push(info),
-                            Err(e) => {
-                                out.push(TlsOutput::Event(EventKind::Undecoded { reason: e }))
-                            }
+                            Err(e) => out.push(TlsOutput::Event(EventKind::Undecoded {
+                                reason: e.to_string(),
+                            })),
                         }
                     }
                     EventKind::TlsCertificate { certificates }

@@ -2,6 +2,7 @@
 //! x509-parser. Pure; a certificate that does not parse becomes an error string, never a
 //! panic.
 
+use super::WireError;
 use crate::model::CertInfo;
 use sha2::{Digest, Sha256};
 use x509_parser::extensions::GeneralName;
@@ -101,9 +102,9 @@ pub fn der_sequence(contents: &[u8]) -> Vec<u8> {
     der
 }
 
-pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {
+pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, WireError> {
     let (_, cert) =
-        X509Certificate::from_der(der).map_err(|e| format!("certificate does not parse: {e}"))?;
+        X509Certificate::from_der(der).map_err(|e| WireError::Certificate(e.to_string()))?;
     let sans = cert
         .subject_alternative_name()
         .ok()
