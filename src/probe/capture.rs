@@ -7,6 +7,7 @@
 //! stopped and flushed after the probe ends, with a grace period for the last ACKs/FINs.
 
 use super::ProbeConfig;
+use super::error::ProbeError;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,7 +37,7 @@ pub struct CaptureSummary {
 /// A running capture; [`LiveCapture::finish`] stops it.
 pub struct LiveCapture {
     stop: Arc<AtomicBool>,
-    thread: std::thread::JoinHandle<Result<CaptureSummary, String>>,
+    thread: std::thread::JoinHandle<Result<CaptureSummary, ProbeError>>,
 }
 
 /// The capture filter for what this probe sends: DNS, the targets' and the proxy's ports,
@@ -61,14 +62,14 @@ pub fn filter_for(cfg: &ProbeConfig, target_ports: &[u16]) -> String {
 }
 
 /// Opens `device` ("any" for every interface) and `path`, and starts recording.
-pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, String> {
-    let fail = |what: &str, e: pcap::Error| format!("--capture: {what}: {e}");
+pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, ProbeError> {
+    let fail = |what: &str, e: pcap::Error| ProbeError::Capture(format!("{what}: {e}"));
     // pcap's savefile takes a UTF-8 path (it would panic on another).
     if path.to_str().is_none() {
-        return Err(format!(
-            "--capture: {}: the file name must be valid UTF-8",
+        return Err(ProbeError::Capture(format!(
+            "{}: the file name must be valid UTF-8",
             path.display()
-        ));
+        )));
     }
     let mut cap = pcap::Capture::from_device(device)
         .and_then(|c| c.immediate_mode(true).snaplen(SNAPLEN).open())
@@ -76,11 +77,11 @@ pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, Str
         // arrives (it polls again): read without blocking and pause between empty reads.
         .and_then(|c| c.setnonblock())
         .map_err(|e| {
-            let mut m = fail(&format!("opening {device}"), e);
+            let mut m = format!("opening {device}: {e}");
             if m.contains("ermission") || m.contains("not permitted") {
                 m.push_str(" (capturing needs root or CAP_NET_RAW)");
             }
-            m
+            ProbeError::Capture(m)
         })?;
     cap.filter(filter, true)
         .map_err(|e| fail(&format!("filter {filter:?}"), e))?;
@@ -109,7 +110,9 @@ pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, Str
                         }
                         std::thread::sleep(IDLE_PAUSE);
                     }
-                    Err(e) => return Err(format!("--capture: reading from {device}: {e}")),
+                    Err(e) => {
+                        return Err(ProbeError::Capture(format!("reading from {device}: {e}")));
+                    }
                 }
                 if stopping.load(Ordering::Relaxed) {
                     // A busy interface never times out: bound the drain.
@@ -120,7 +123,7 @@ pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, Str
                 }
             }
             file.flush()
-                .map_err(|e| format!("--capture: writing the file: {e}"))?;
+                .map_err(|e| ProbeError::Capture(format!("writing the file: {e}")))?;
             let dropped = cap
                 .stats()
                 .map(|s| u64::from(s.dropped) + u64::from(s.if_dropped))
@@ -131,19 +134,19 @@ pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, Str
                 dropped,
             })
         })
-        .map_err(|e| format!("--capture: starting the capture thread: {e}"))?;
+        .map_err(|e| ProbeError::Capture(format!("starting the capture thread: {e}")))?;
     Ok(LiveCapture { stop, thread })
 }
 
 impl LiveCapture {
     /// Waits for the packets still in flight (twice `rtt`, the slowest round trip the
     /// probe measured, bounded), stops, flushes the file and says what was recorded.
-    pub fn finish(self, rtt: Duration) -> Result<CaptureSummary, String> {
+    pub fn finish(self, rtt: Duration) -> Result<CaptureSummary, ProbeError> {
         std::thread::sleep((rtt * 2).clamp(GRACE_MIN, GRACE_MAX));
         self.stop.store(true, Ordering::Relaxed);
         self.thread
             .join()
-            .map_err(|_| "--capture: the capture thread failed".to_string())?
+            .map_err(|_| ProbeError::Capture("the capture thread failed".into()))?
     }
 }
 

@@ -59,13 +59,17 @@ pub fn name_servers(cfg: &ProbeConfig) -> Result<Vec<SocketAddr>, ProbeError> {
 }
 
 /// A query for `name` (A or AAAA), recursion desired, no EDNS: what the switch sends.
-pub fn build_query(id: u16, name: &str, qtype: RecordType) -> Result<Vec<u8>, String> {
+pub fn build_query(id: u16, name: &str, qtype: RecordType) -> Result<Vec<u8>, ProbeError> {
+    let bad = |e: hickory_resolver::proto::ProtoError| ProbeError::BadName {
+        name: name.to_string(),
+        why: e.to_string(),
+    };
     let fqdn = format!("{}.", name.trim_end_matches('.'));
-    let name = Name::from_ascii(&fqdn).map_err(|e| format!("{name:?} is not a DNS name: {e}"))?;
+    let qname = Name::from_ascii(&fqdn).map_err(bad)?;
     let mut m = Message::new();
     m.set_id(id).set_recursion_desired(true);
-    m.add_query(Query::query(name, qtype));
-    m.to_vec().map_err(|e| e.to_string())
+    m.add_query(Query::query(qname, qtype));
+    m.to_vec().map_err(bad)
 }
 
 /// What one datagram (or TCP message) is, as the answer to query `id` for `qtype`. Each
@@ -176,23 +180,32 @@ async fn ask_over_tcp(
     cfg: &ProbeConfig,
     server: SocketAddr,
     query: &[u8],
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, ProbeError> {
+    let io = |source| ProbeError::Io {
+        doing: "DNS over TCP",
+        source,
+    };
     let work = async {
-        let sock = super::session::bound_socket(cfg, server).map_err(|e| e.to_string())?;
-        let mut s = sock.connect(server).await.map_err(|e| e.to_string())?;
-        let len = u16::try_from(query.len()).map_err(|_| "query too long".to_string())?;
+        let sock = super::session::bound_socket(cfg, server)?;
+        let mut s = sock.connect(server).await.map_err(io)?;
+        // A query is a few dozen bytes: the length always fits.
+        let len = u16::try_from(query.len()).unwrap_or(u16::MAX);
         let mut framed = len.to_be_bytes().to_vec();
         framed.extend_from_slice(query);
-        s.write_all(&framed).await.map_err(|e| e.to_string())?;
+        s.write_all(&framed).await.map_err(io)?;
         let mut len = [0u8; 2];
-        s.read_exact(&mut len).await.map_err(|e| e.to_string())?;
+        s.read_exact(&mut len).await.map_err(io)?;
+        // At most MAX_TCP_ANSWER by construction (a u16 length).
         let mut msg = vec![0u8; usize::from(u16::from_be_bytes(len))];
-        s.read_exact(&mut msg).await.map_err(|e| e.to_string())?;
+        s.read_exact(&mut msg).await.map_err(io)?;
         Ok(msg)
     };
     tokio::time::timeout(cfg.timeouts.dns, work)
         .await
-        .map_err(|_| format!("no answer within {:.1} s", cfg.timeouts.dns.as_secs_f64()))?
+        .map_err(|_| ProbeError::Timeout {
+            waiting_for: "DNS answer over TCP",
+            after: cfg.timeouts.dns,
+        })?
 }
 
 /// A query id: varies per query (a spoofed answer must guess it, RFC 5452), no RNG needed
@@ -212,7 +225,7 @@ async fn exchange(
 ) -> Result<DnsExchange, ProbeError> {
     let qcode = u16::from(qtype);
     let id = query_id(qcode);
-    let query = build_query(id, name, qtype).map_err(ProbeError::PeerMisbehaved)?;
+    let query = build_query(id, name, qtype)?;
     let sock = udp_socket(cfg, server)?;
     let client = sock
         .local_addr()

@@ -38,6 +38,8 @@ pub enum ProbeError {
     Preset { origin: String, problem: String },
     #[error("{path}: {source}")]
     ReadFile { path: String, source: io::Error },
+    #[error("{name:?} is not a DNS name: {why}")]
+    BadName { name: String, why: String },
     #[error("no name server configured: give one with --dns-server IP")]
     NoNameServer,
     #[error("reading the system resolver configuration: {0}")]
@@ -78,6 +80,7 @@ impl ProbeError {
             | PresetLine { .. }
             | Preset { .. }
             | ReadFile { .. }
+            | BadName { .. }
             | NoNameServer
             | ResolverConfig(_)
             | Capture(_) => Blame::Local,

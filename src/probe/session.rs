@@ -4,6 +4,7 @@
 //! analyser's own decoders (`flow::app`), so the probe's connection is the same model
 //! the analyser builds from packets, and the same rules diagnose it.
 
+use super::error::ProbeError;
 use super::verifier::RecordingVerifier;
 use super::{ProbeConfig, now_ns};
 use crate::diagnose::DiagnoseConfig;
@@ -52,6 +53,11 @@ impl Recorder {
 
     pub fn event(&mut self, dir: Direction, kind: EventKind) {
         push_event(&mut self.conn, now_ns(), None, dir, kind);
+    }
+
+    /// A failure met on this connection, said with its error's wording.
+    fn failed(&mut self, e: ProbeError) {
+        self.note(e.to_string());
     }
 
     pub fn note(&mut self, text: impl Into<String>) {
@@ -103,7 +109,7 @@ enum Got {
     Closed,
     Reset,
     Timeout,
-    Error(String),
+    Error(std::io::Error),
 }
 
 async fn read_until(stream: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> Got {
@@ -113,7 +119,7 @@ async fn read_until(stream: &mut TcpStream, buf: &mut [u8], deadline: Instant) -
         Ok(Ok(0)) => Got::Closed,
         Ok(Ok(n)) => Got::Data(n),
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => Got::Reset,
-        Ok(Err(e)) => Got::Error(e.to_string()),
+        Ok(Err(e)) => Got::Error(e),
     }
 }
 
@@ -126,66 +132,72 @@ async fn send(rec: &mut Recorder, stream: &mut TcpStream, bytes: &[u8], deadline
             rec.peer_closed(true);
             false
         }
-        Ok(Err(e)) => {
-            rec.note(format!("send failed: {e}"));
+        Ok(Err(source)) => {
+            rec.failed(ProbeError::Io {
+                doing: "send",
+                source,
+            });
             false
         }
         Err(_) => {
-            rec.note("send did not complete in time (the peer stopped reading)");
+            rec.failed(ProbeError::SendStalled);
             false
         }
     }
 }
 
 /// Handles a read outcome that is not data: records it and says to stop.
-fn not_data(rec: &mut Recorder, got: Got, waiting_for: &str, timeout: Duration) {
+fn not_data(rec: &mut Recorder, got: Got, waiting_for: &'static str, timeout: Duration) {
     match got {
         Got::Closed => rec.peer_closed(false),
         Got::Reset => rec.peer_closed(true),
-        Got::Timeout => rec.note(format!(
-            "no {waiting_for} within {:.1} s; giving up",
-            timeout.as_secs_f64()
-        )),
-        Got::Error(e) => rec.note(format!("receive failed: {e}")),
+        Got::Timeout => rec.failed(ProbeError::Timeout {
+            waiting_for,
+            after: timeout,
+        }),
+        Got::Error(source) => rec.failed(ProbeError::Io {
+            doing: "receive",
+            source,
+        }),
         Got::Data(_) => {}
     }
 }
 
 /// A socket bound as the switch's would be: `--source-interface` (SO_BINDTODEVICE, which
 /// is also how a Linux VRF device is entered) and/or `--source-address`.
-pub fn bound_socket(cfg: &ProbeConfig, addr: SocketAddr) -> Result<TcpSocket, String> {
+pub fn bound_socket(cfg: &ProbeConfig, addr: SocketAddr) -> Result<TcpSocket, ProbeError> {
     let s = make_socket(cfg, addr)?;
     s.set_nonblocking(true)
-        .map_err(|e| format!("setting the socket non-blocking: {e}"))?;
+        .map_err(|e| ProbeError::socket("setting the socket non-blocking", e))?;
     let std: std::net::TcpStream = s.into();
     Ok(TcpSocket::from_std_stream(std))
 }
 
-fn make_socket(cfg: &ProbeConfig, addr: SocketAddr) -> Result<socket2::Socket, String> {
+fn make_socket(cfg: &ProbeConfig, addr: SocketAddr) -> Result<socket2::Socket, ProbeError> {
     let s = socket2::Socket::new(
         socket2::Domain::for_address(addr),
         socket2::Type::STREAM,
         Some(socket2::Protocol::TCP),
     )
-    .map_err(|e| format!("creating a socket: {e}"))?;
+    .map_err(|e| ProbeError::socket("creating a socket", e))?;
     // No Nagle: the request that follows the TLS Finished (or a ClientHello after CONNECT)
     // must not wait for the ACK of the previous small segment; over 300 ms RTT that wait
     // cost a whole round trip (measured in the lab, BENCHMARKS.md).
     s.set_tcp_nodelay(true)
-        .map_err(|e| format!("setting TCP_NODELAY: {e}"))?;
+        .map_err(|e| ProbeError::socket("setting TCP_NODELAY", e))?;
     if let Some(dev) = &cfg.source_interface {
         s.bind_device(Some(dev.as_bytes()))
-            .map_err(|e| format!("binding to interface {dev}: {e}"))?;
+            .map_err(|e| ProbeError::socket(format!("binding to interface {dev}"), e))?;
     }
     if let Some(src) = cfg.source_address {
         s.bind(&SocketAddr::new(src, 0).into())
-            .map_err(|e| format!("binding to source address {src}: {e}"))?;
+            .map_err(|e| ProbeError::socket(format!("binding to source address {src}"), e))?;
     }
     Ok(s)
 }
 
 /// Checks that the kernel accepts the source binding (device exists, permission).
-pub fn bound_socket_std(cfg: &ProbeConfig, addr: SocketAddr) -> Result<(), String> {
+pub fn bound_socket_std(cfg: &ProbeConfig, addr: SocketAddr) -> Result<(), ProbeError> {
     make_socket(cfg, addr).map(|_| ())
 }
 
@@ -194,7 +206,7 @@ async fn connect(rec: &mut Recorder, cfg: &ProbeConfig, addr: SocketAddr) -> Opt
     let sock = match bound_socket(cfg, addr) {
         Ok(s) => s,
         Err(e) => {
-            rec.note(e);
+            rec.failed(e);
             return None;
         }
     };
@@ -295,7 +307,7 @@ async fn read_head(
     rec: &mut Recorder,
     stream: &mut TcpStream,
     timeout: Duration,
-    what: &str,
+    what: &'static str,
 ) -> Option<(u16, usize, Vec<u8>)> {
     let deadline = Instant::now() + timeout;
     let mut buf = Vec::new();
@@ -309,7 +321,9 @@ async fn read_head(
                     Head::Complete { head, len } => return Some((head.status, len, buf)),
                     Head::Invalid(_) => return None,
                     Head::NeedMore if buf.len() > MAX_HEAD => {
-                        rec.note(format!("{what} head longer than {MAX_HEAD} bytes; stopped"));
+                        rec.failed(ProbeError::PeerMisbehaved(format!(
+                            "{what} head longer than {MAX_HEAD} bytes; stopped"
+                        )));
                         return None;
                     }
                     Head::NeedMore => {}
@@ -465,9 +479,9 @@ async fn tls_and_http(
         rec.data(Direction::ToClient, &chunk[..n]);
         received += n;
         if received > MAX_HANDSHAKE_BYTES {
-            rec.note(format!(
+            rec.failed(ProbeError::PeerMisbehaved(format!(
                 "the server sent over {MAX_HANDSHAKE_BYTES} bytes without completing the handshake; stopped"
-            ));
+            )));
             return;
         }
         let mut slice = &chunk[..n];
@@ -476,7 +490,9 @@ async fn tls_and_http(
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) => {
-                    rec.note(format!("TLS input rejected: {e}"));
+                    rec.failed(ProbeError::PeerMisbehaved(format!(
+                        "TLS input rejected: {e}"
+                    )));
                     return;
                 }
             }
@@ -486,7 +502,9 @@ async fn tls_and_http(
                         "certificate refused as the switch would refuse it ({why:?}); the handshake ends with an alert and no HTTP request"
                     ));
                 } else {
-                    rec.note(format!("TLS handshake failed: {e}"));
+                    rec.failed(ProbeError::PeerMisbehaved(format!(
+                        "TLS handshake failed: {e}"
+                    )));
                 }
                 // rustls queued an alert for the peer: send it, as a client would.
                 let _ = flush_tls(rec, stream, &mut tls, deadline).await;
@@ -587,11 +605,15 @@ async fn https_request(
                 return;
             }
             Head::Invalid(why) => {
-                rec.note(format!("the HTTPS answer is not HTTP: {why}"));
+                rec.failed(ProbeError::PeerMisbehaved(format!(
+                    "the HTTPS answer is not HTTP: {why}"
+                )));
                 return;
             }
             Head::NeedMore if plain.len() > MAX_HEAD => {
-                rec.note(format!("HTTPS answer head longer than {MAX_HEAD} bytes"));
+                rec.failed(ProbeError::PeerMisbehaved(format!(
+                    "HTTPS answer head longer than {MAX_HEAD} bytes"
+                )));
                 return;
             }
             Head::NeedMore => {}
@@ -680,4 +702,27 @@ pub async fn attempt(
     rec.close();
     let _ = stream.shutdown().await;
     rec.conn
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::error::Blame;
+
+    #[test]
+    fn a_source_binding_the_kernel_refuses_is_this_hosts_fault() {
+        let cfg = ProbeConfig {
+            source_interface: Some("licpath-none0".into()),
+            ..ProbeConfig::default()
+        };
+        // No such device as root, no permission otherwise: a local problem either way.
+        let e = bound_socket_std(&cfg, "192.0.2.1:443".parse().expect("literal"))
+            .expect_err("no such interface");
+        assert_eq!(e.blame(), Blame::Local);
+        assert!(
+            e.to_string()
+                .starts_with("binding to interface licpath-none0: "),
+            "{e}"
+        );
+    }
 }
