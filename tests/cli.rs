@@ -750,3 +750,198 @@ fn ca_file_says_whether_importing_that_ca_would_fix_the_chain() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
 }
+
+/// Runs licpath, killing it after `secs` (a hang is then a test failure, not a stuck suite).
+fn licpath_within(secs: u64, args: &[&str]) -> Output {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("licpath {args:?} still running after {secs} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn pem_flags_refuse_devices_and_fifos() {
+    // Before: /dev/zero was read until memory ran out and a FIFO blocked forever.
+    let fifo = std::env::temp_dir().join(format!("licpath-cli-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let fifo = fifo.display().to_string();
+    let cases = [
+        ("/dev/zero", "a character device, not a regular file"),
+        (fifo.as_str(), "a FIFO, not a regular file"),
+    ];
+    for flag in ["--trust-store", "--ca-file"] {
+        for (path, needle) in cases {
+            let o = licpath_within(20, &["analyze", flag, path, &cap("proxy-407.pcap")]);
+            assert_eq!(o.status.code(), Some(2), "{flag} {path}: {}", stderr(&o));
+            let e = stderr(&o);
+            assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+            assert!(e.contains(path) && e.contains(needle), "{flag} {path}: {e}");
+            assert!(o.stdout.is_empty());
+        }
+    }
+    // The switch's text is bounded the same way.
+    let o = licpath_within(20, &["probe", "--plan-only", "--from-config", &fifo]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("a FIFO"), "{}", stderr(&o));
+    let _ = std::fs::remove_file(&fifo);
+}
+
+#[test]
+fn an_unusable_capture_does_not_hide_the_others() {
+    let o = licpath(&[
+        "analyze",
+        "--json",
+        "/nonexistent/first.pcap",
+        &cap("proxy-407.pcap"),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("/nonexistent/first.pcap"), "{e}");
+    let doc: Doc = serde_json::from_slice(&o.stdout).expect("the other file's report");
+    assert_eq!(doc.reports.len(), 1);
+    assert!(doc.reports[0].file.ends_with("proxy-407.pcap"));
+    // Text: the report is there too, the unusable file said on stderr.
+    let o = licpath(&["analyze", &cap("proxy-407.pcap"), "/nonexistent/last.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("proxy_auth_required"));
+    assert!(stderr(&o).contains("/nonexistent/last.pcap"));
+}
+
+#[test]
+fn garbage_after_a_pcap_header_is_unusable_input() {
+    // A valid little-endian pcap header, then bytes that are no record.
+    let mut bytes = vec![
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0,
+    ];
+    let mut x: u32 = 0x1234_5678;
+    bytes.extend((0..4096).map(|_| {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        (x >> 16) as u8
+    }));
+    let p = tmpfile("garbage-after-magic.pcap", &bytes);
+    let o = licpath(&["analyze", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("no usable frame"), "{e}");
+    assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+    assert!(o.stdout.is_empty());
+    // A capture with only a header is empty, not unusable.
+    let p = tmpfile("header-only.pcap", &bytes[..24]);
+    assert_eq!(
+        licpath(&["analyze", p.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn odd_proxy_and_resolve_values_are_refused() {
+    for args in [
+        &["check", "--proxy", "::1"][..],
+        &["check", "--proxy", "2001:db8::1:3128"],
+        &["check", "--resolve", "=127.0.0.1"],
+    ] {
+        let o = licpath(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{args:?}");
+        let e = stderr(&o);
+        assert!(e.contains(args[2]), "{args:?}: {e}");
+    }
+}
+
+#[test]
+fn proxy_credentials_in_the_url_are_sent_and_never_printed() {
+    use std::io::{Read, Write};
+    const SECRET: &str = "s3cr3t-pw";
+    // A proxy on loopback that records the CONNECT request and answers 407.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let proxy = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut s = loop {
+            match listener.accept() {
+                Ok((s, _)) => break s,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                Err(_) => return String::from("(no connection to the proxy)"),
+            }
+        };
+        s.set_nonblocking(false).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut req = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => req.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ =
+            s.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n");
+        String::from_utf8_lossy(&req).into_owned()
+    });
+    let url = format!("http://bob:{SECRET}@127.0.0.1:{port}");
+    let o = licpath_within(
+        60,
+        &[
+            "check",
+            "--json",
+            "--no-revocation",
+            "--proxy",
+            &url,
+            "smart",
+        ],
+    );
+    let request = proxy.join().unwrap();
+    // base64("bob:s3cr3t-pw")
+    let basic = "Ym9iOnMzY3IzdC1wdw==";
+    assert!(
+        request.contains(&format!("Proxy-Authorization: Basic {basic}\r\n")),
+        "{request}"
+    );
+    assert!(request.starts_with("CONNECT "), "{request}");
+    let (out, err) = (String::from_utf8_lossy(&o.stdout).into_owned(), stderr(&o));
+    for printed in [&out, &err] {
+        assert!(!printed.contains(SECRET), "password printed: {printed}");
+        assert!(!printed.contains(basic), "credential printed: {printed}");
+    }
+    // The report says whose credentials were used, masked, and that the switch has none.
+    assert!(out.contains("bob:***"), "{out}");
+    assert!(
+        out.contains("the switch itself cannot authenticate to a proxy"),
+        "{out}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(v.to_string().contains("proxy_auth_required"), "{v}");
+    // The usage error masks it too.
+    let o = licpath(&[
+        "check",
+        "--proxy",
+        &format!("http://bob:{SECRET}@127.0.0.1"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        !e.contains(SECRET) && e.contains("bob:***@127.0.0.1"),
+        "{e}"
+    );
+}

@@ -3,13 +3,15 @@
 use super::args::AnalyzeArgs;
 use super::error::{CliError, written};
 use super::input::{diagnose_config, read_text_file};
-use super::{EXIT_FINDINGS, color_of, now_unix};
+use super::{EXIT_FINDINGS, EXIT_USAGE, color_of, now_unix};
+use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
 use crate::model::{Source, SwitchLog, Timeline};
 use crate::pipeline::analyze_file;
 use crate::report::{self, OverallVerdict, json, text};
 use std::io::Write;
+use std::path::Path;
 
 /// One analysed input: its name, its format, its timeline.
 type Analysed = (String, &'static str, Timeline);
@@ -23,23 +25,20 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
         ));
     }
     let mut results: Vec<Analysed> = Vec::new();
+    // One unusable file does not hide the others' reports: each is said on stderr and
+    // the run ends with exit 2.
+    let mut unusable = 0usize;
     for path in &args.files {
-        let name = path.display().to_string();
-        let shown = esc(&name);
-        let (timeline, summary) =
-            analyze_file(path, &acfg, &dcfg).map_err(|e| CliError::Capture(e.to_string()))?;
-        if summary.truncated {
-            eprintln!(
-                "licpath: warning: {shown}: the file ends inside a record (truncated capture); results are partial"
-            );
+        match analyze_one(path, &acfg, &dcfg) {
+            Ok(r) => results.push(r),
+            Err(e) => {
+                eprintln!("licpath: error: {}", esc(&e.to_string()));
+                unusable += 1;
+            }
         }
-        if let Some(why) = &summary.corrupt {
-            eprintln!(
-                "licpath: warning: {shown}: stopped reading: {}; results are partial",
-                esc(why)
-            );
-        }
-        results.push((name, summary.format, timeline));
+    }
+    if unusable > 0 && results.is_empty() && args.logs.is_empty() {
+        return Ok(EXIT_USAGE);
     }
     if !args.logs.is_empty() {
         let inputs = args
@@ -74,11 +73,48 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
         super::handover::write_annotated(out, input, name, t)?;
     }
     let verdict = json::combine(results.iter().map(|(_, _, t)| report::overall_verdict(t)));
-    Ok(if verdict == OverallVerdict::Failed {
+    Ok(if unusable > 0 {
+        EXIT_USAGE
+    } else if verdict == OverallVerdict::Failed {
         EXIT_FINDINGS
     } else {
         0
     })
+}
+
+/// One capture file into a timeline; a file with no usable frame at all (bytes after a
+/// valid header that are not records) is unusable input, not an empty capture.
+fn analyze_one(
+    path: &Path,
+    acfg: &AnalyzeConfig,
+    dcfg: &DiagnoseConfig,
+) -> Result<Analysed, CliError> {
+    let name = path.display().to_string();
+    let (timeline, summary) =
+        analyze_file(path, acfg, dcfg).map_err(|e| CliError::Capture(e.to_string()))?;
+    if summary.frames == 0 && (summary.truncated || summary.corrupt.is_some()) {
+        return Err(CliError::Capture(format!(
+            "{name}: no usable frame after the {} header: {}",
+            summary.format,
+            summary
+                .corrupt
+                .as_deref()
+                .unwrap_or("the first record's length runs past the end of the file (random data, or an export cut short)")
+        )));
+    }
+    let shown = esc(&name);
+    if summary.truncated {
+        eprintln!(
+            "licpath: warning: {shown}: the file ends inside a record (truncated capture); results are partial"
+        );
+    }
+    if let Some(why) = &summary.corrupt {
+        eprintln!(
+            "licpath: warning: {shown}: stopped reading: {}; results are partial",
+            esc(why)
+        );
+    }
+    Ok((name, summary.format, timeline))
 }
 
 /// `--all` and `--host`: which connections concern licensing.

@@ -172,8 +172,10 @@ pub struct NetArgs {
     #[arg(long, value_name = "IP")]
     pub source_address: Option<IpAddr>,
     /// Go through this HTTP proxy with CONNECT, as `license smart proxy address/port`.
-    #[arg(long, value_name = "HOST:PORT", value_parser = parse_proxy)]
-    pub proxy: Option<(String, u16)>,
+    /// `http://USER:PASSWORD@HOST:PORT` is taken as HOST:PORT with --proxy-user
+    /// USER:PASSWORD (the password is never printed).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub proxy: Option<String>,
     /// Basic credentials for the proxy, for testing only: the switch itself cannot
     /// authenticate to a proxy.
     #[arg(long, value_name = "USER:PASSWORD")]
@@ -285,25 +287,14 @@ fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
     let ip = ip
         .parse()
         .map_err(|_| format!("{s:?}: {ip:?} is not an IP address"))?;
-    Ok((h.trim().trim_end_matches('.').to_ascii_lowercase(), ip))
-}
-
-/// `--proxy` and the configuration's `license smart proxy`: HOST:PORT, `http://` allowed.
-pub fn parse_proxy(s: &str) -> Result<(String, u16), String> {
-    let s = s.trim_start_matches("http://").trim_end_matches('/');
-    let (h, p) = s.rsplit_once(':').ok_or_else(|| {
-        format!("{s:?}: expected HOST:PORT (the switch needs an explicit port too)")
-    })?;
-    let port = p
-        .parse::<u16>()
-        .ok()
-        .filter(|p| *p > 0)
-        .ok_or_else(|| format!("{s:?}: bad port {p:?}"))?;
-    let h = h.trim_start_matches('[').trim_end_matches(']');
-    if h.is_empty() {
-        return Err(format!("{s:?}: no host"));
+    let host = h.trim().trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() {
+        return Err(format!("{s:?}: no host name before '=' (expected HOST=IP)"));
     }
-    Ok((h.to_ascii_lowercase(), port))
+    match crate::model::url::parse_host_port(&host) {
+        Ok((host, None)) => Ok((host, ip)),
+        _ => Err(format!("{s:?}: {h:?} is not a host name")),
+    }
 }
 
 #[cfg(test)]
@@ -338,7 +329,7 @@ mod tests {
         let Command::Tui(t) = ok.command else {
             panic!("not tui")
         };
-        assert_eq!(t.net.proxy, Some(("p.example".into(), 80)));
+        assert_eq!(t.net.proxy.as_deref(), Some("p.example:80"));
         assert!(t.trust.ios_version.is_some());
     }
 
@@ -363,21 +354,13 @@ mod tests {
     #[test]
     fn value_parsers() {
         assert_eq!(
-            parse_proxy("http://Proxy.Example:3128/"),
-            Ok(("proxy.example".into(), 3128))
-        );
-        assert_eq!(
-            parse_proxy("[2001:db8::1]:80"),
-            Ok(("2001:db8::1".into(), 80))
-        );
-        assert!(parse_proxy("proxy.example").is_err());
-        assert!(parse_proxy("proxy.example:0").is_err());
-        assert!(parse_proxy(":80").is_err());
-        assert_eq!(
             parse_resolve("Host.Example.=192.0.2.1").unwrap().0,
             "host.example"
         );
         assert!(parse_resolve("host").is_err());
+        assert!(parse_resolve("=192.0.2.1").is_err());
+        assert!(parse_resolve(".=192.0.2.1").is_err());
+        assert!(parse_resolve("bad host=192.0.2.1").is_err());
         assert_eq!(parse_dns_server("192.0.2.53").unwrap().port(), 53);
         assert_eq!(
             parse_dns_server("[2001:db8::53]:5353").unwrap().port(),

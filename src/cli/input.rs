@@ -40,21 +40,58 @@ pub(crate) fn plan_from_config(path: &Path, maps: &[String]) -> Result<ConfigPla
     })
 }
 
+/// Text from the switch (`--logs`, `--from-config`): a few MB at most when pasted.
+const MAX_TEXT: u64 = 64 << 20;
+/// `--trust-store`, `--ca-file`: a switch's whole trustpool is a few hundred KB.
+const MAX_PEM: u64 = 16 << 20;
+
+/// A regular file of at most `max` bytes. Anything else (a device such as /dev/zero, a
+/// FIFO, a directory) is refused before it is opened: reading it could block or never end.
+fn read_bounded(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, CliError> {
+    let meta = std::fs::metadata(path).map_err(|e| CliError::read(path, e))?;
+    if !meta.is_file() {
+        return Err(CliError::BadInput(format!(
+            "{}: {}, not a regular file ({what} is read from a file)",
+            path.display(),
+            kind_of(&meta.file_type())
+        )));
+    }
+    let f = std::fs::File::open(path).map_err(|e| CliError::read(path, e))?;
+    let mut buf = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| CliError::read(path, e))?;
+    if buf.len() as u64 > max {
+        return Err(CliError::BadInput(format!(
+            "{}: larger than {} MiB: not {what}",
+            path.display(),
+            max >> 20
+        )));
+    }
+    Ok(buf)
+}
+
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    }
+}
+
 /// Text pasted from a terminal: at most 64 MiB, any encoding (bytes that are not UTF-8
 /// kept as the text `\xNN`, see [`crate::escape::text_of_bytes`]).
 pub(crate) fn read_text_file(path: &Path) -> Result<String, CliError> {
-    const MAX: u64 = 64 << 20;
-    let f = std::fs::File::open(path).map_err(|e| CliError::read(path, e))?;
-    let mut buf = Vec::new();
-    f.take(MAX + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| CliError::read(path, e))?;
-    if buf.len() as u64 > MAX {
-        return Err(CliError::BadInput(format!(
-            "{}: larger than 64 MiB: not text pasted from a switch",
-            path.display()
-        )));
-    }
+    let buf = read_bounded(path, MAX_TEXT, "text pasted from a switch")?;
     if buf.iter().take(4096).filter(|&&b| b == 0).count() > 8 {
         return Err(CliError::BadInput(format!(
             "{}: binary data, not text from the switch (a capture goes to 'licpath analyze FILE')",
@@ -73,7 +110,7 @@ pub(crate) fn diagnose_config(
     ios_version: Option<crate::diagnose::trust::IosVersion>,
 ) -> Result<DiagnoseConfig, CliError> {
     let pem_profile = |path: &Path| -> Result<TrustProfile, CliError> {
-        let pem = std::fs::read(path).map_err(|e| CliError::read(path, e))?;
+        let pem = read_bounded(path, MAX_PEM, "a PEM trustpool or CA file")?;
         TrustProfile::from_pem(&path.display().to_string(), &pem)
             .map_err(|e| CliError::BadInput(e.to_string()))
     };
@@ -122,6 +159,23 @@ mod tests {
         assert!(e.to_string().contains("binary data"), "{e}");
         let missing = read_text_file(Path::new("/nonexistent/licpath")).unwrap_err();
         assert!(matches!(missing, CliError::Read { .. }), "{missing:?}");
+    }
+
+    #[test]
+    fn only_bounded_regular_files_are_read() {
+        let e = read_bounded(Path::new("/dev/zero"), MAX_PEM, "a PEM file").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/dev/zero: a character device, not a regular file (a PEM file is read from a file)"
+        );
+        let dir = std::env::temp_dir();
+        let e = read_text_file(&dir).unwrap_err();
+        assert!(e.to_string().contains("a directory"), "{e}");
+        let big = tmp("big.txt", &vec![b'a'; 2048]);
+        let e = read_bounded(&big, 1024, "small").unwrap_err();
+        assert!(e.to_string().contains(": larger than "), "{e}");
+        assert!(e.to_string().ends_with("MiB: not small"), "{e}");
+        assert_eq!(read_bounded(&big, 2048, "small").unwrap().len(), 2048);
     }
 
     #[test]

@@ -2,13 +2,15 @@
 //! probe configuration (`probe_setup`), the targets probed concurrently, the reports
 //! printed, the exit code decided.
 
-use super::args::{NetArgs, PlanArgs, ProbeArgs, TrustArgs, parse_proxy};
+use super::args::{NetArgs, PlanArgs, ProbeArgs, TrustArgs};
 use super::error::{CliError, written};
 use super::input::{ConfigPlan, diagnose_config, plan_from_config};
+use super::proxy::parse_proxy_arg;
 use super::{EXIT_FINDINGS, color_of, now_unix};
 use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
-use crate::model::url::Credentials;
+use crate::model::url::parse_proxy;
+use crate::model::url::{Credentials, ProxyAddr};
 use crate::model::{Severity, Timeline};
 use crate::probe::target::{self, Target};
 use crate::probe::{ProbeConfig, Timeouts};
@@ -84,9 +86,13 @@ pub fn probe_setup(
     // `revocation-check crl` in the configuration: an unreachable CRL fails the switch.
     trust.revocation_checked_by = plan.and_then(|p| p.revocation_check.clone());
     let plan_proxy = match plan.and_then(|p| p.proxy.as_deref()) {
-        Some(pp) => Some(parse_proxy(pp).map_err(CliError::BadInput)?),
+        Some(pp) => Some(
+            parse_proxy(pp)
+                .map_err(|e| CliError::BadInput(format!("license smart proxy {pp:?}: {e}")))?,
+        ),
         None => None,
     };
+    let (proxy, credentials) = proxy_of(net)?;
     let local = |b: Option<&crate::ios::plan::Binding>| b.and_then(|b| b.local.clone());
     let mut resolve = net.resolve.clone();
     if let Some(p) = plan {
@@ -115,8 +121,8 @@ pub fn probe_setup(
             .dns_source_interface
             .clone()
             .or_else(|| local(plan.and_then(|p| p.dns_source.as_ref()))),
-        proxy: net.proxy.clone().or(plan_proxy),
-        proxy_credentials: net.proxy_user.as_deref().map(Credentials::parse),
+        proxy: proxy.or(plan_proxy).map(|p| (p.host, p.port)),
+        proxy_credentials: credentials,
         timeouts: Timeouts {
             dns: secs(net.dns_timeout),
             tcp: secs(net.tcp_timeout),
@@ -136,6 +142,26 @@ pub fn probe_setup(
         trust,
         from_config,
     })
+}
+
+/// `--proxy` and `--proxy-user`: the proxy's address and the credentials, from either
+/// flag (not both).
+fn proxy_of(net: &NetArgs) -> Result<(Option<ProxyAddr>, Option<Credentials>), CliError> {
+    let proxy = match &net.proxy {
+        Some(p) => Some(parse_proxy_arg(p).map_err(CliError::Usage)?),
+        None => None,
+    };
+    let in_url = proxy.as_ref().and_then(|p| p.credentials.clone());
+    let flag = net.proxy_user.as_deref().map(Credentials::parse);
+    let credentials = match (in_url, flag) {
+        (Some(u), Some(_)) => {
+            return Err(CliError::Usage(format!(
+                "--proxy has credentials ({u}) and --proxy-user gives others: give them once"
+            )));
+        }
+        (u, f) => u.or(f),
+    };
+    Ok((proxy, credentials))
 }
 
 fn needs_from_config() -> CliError {
@@ -467,6 +493,34 @@ mod tests {
                 .map(|c| c.basic_authorization()),
             Some("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==".into())
         );
+    }
+
+    #[test]
+    fn proxy_credentials_from_the_url_or_the_flag_once() {
+        let s = setup(&["probe", "--proxy", "http://bob:pw@Proxy.Example:3128"]).unwrap();
+        assert_eq!(s.cfg.proxy, Some(("proxy.example".into(), 3128)));
+        let c = s.cfg.proxy_credentials.as_ref().unwrap();
+        assert_eq!(c.basic_authorization(), "Basic Ym9iOnB3");
+        assert_eq!(c.to_string(), "bob:***");
+        let s = setup(&["probe", "--proxy", "p.example:80", "--proxy-user", "bob:pw"]).unwrap();
+        let c = s.cfg.proxy_credentials.as_ref().unwrap();
+        assert_eq!(c.basic_authorization(), "Basic Ym9iOnB3");
+        let e = setup(&[
+            "probe",
+            "--proxy",
+            "http://bob:pw@p.example:80",
+            "--proxy-user",
+            "eve:other",
+        ])
+        .err()
+        .unwrap();
+        assert!(matches!(e, CliError::Usage(_)), "{e:?}");
+        assert!(
+            !e.to_string().contains(":pw") && !e.to_string().contains("eve"),
+            "{e}"
+        );
+        let e = setup(&["probe", "--proxy", "::1"]).err().unwrap();
+        assert!(e.to_string().starts_with("--proxy \"::1\""), "{e}");
     }
 
     #[test]
