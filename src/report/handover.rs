@@ -296,6 +296,56 @@ pub fn ladder(c: &Connection) -> Vec<LadderRow> {
         .collect()
 }
 
+/// Connections drawn with their ladder and chain; the others are rows of the connection
+/// table only. A ticket needs the failed ones: failed first, then unknown, then OK.
+pub const MAX_LADDERS: usize = 50;
+
+/// The connections to draw (in report order) and how many are not drawn.
+pub fn drawn_connections(t: &Timeline) -> (Vec<&Connection>, usize) {
+    let rank = |c: &Connection| match c.verdict {
+        Verdict::Failed => 0,
+        Verdict::Unknown => 1,
+        Verdict::Ok => 2,
+    };
+    let mut chosen: Vec<&Connection> = t.connections.iter().collect();
+    chosen.sort_by_key(|c| rank(c));
+    chosen.truncate(MAX_LADDERS);
+    chosen.sort_by_key(|c| c.id);
+    (chosen, t.connections.len().saturating_sub(MAX_LADDERS))
+}
+
+/// One row per connection, as the text report lists them under the verdict: (id, client
+/// -> server, name, verdict, first error code).
+pub fn connection_rows(t: &Timeline) -> Vec<[String; 5]> {
+    t.connections
+        .iter()
+        .map(|c| {
+            [
+                format!("#{}", c.id),
+                format!("{} -> {}", c.client, c.server),
+                format!(
+                    "{}{}",
+                    c.server_name.as_deref().unwrap_or(""),
+                    if c.revocation {
+                        " (revocation fetch)"
+                    } else {
+                        ""
+                    }
+                ),
+                connection_verdict(c),
+                c.findings
+                    .iter()
+                    .find(|f| f.severity == Severity::Error)
+                    .map(|f| f.code.as_str().to_string())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect()
+}
+
+/// Entries of the switch log listed, as in the text report.
+pub const MAX_LOG_ROWS: usize = 200;
+
 /// Events past the ladder's cap, plus those the analyser did not keep.
 pub fn ladder_rows_not_shown(c: &Connection) -> u64 {
     c.events.len().saturating_sub(MAX_LADDER_ROWS) as u64 + c.events_dropped
@@ -446,6 +496,7 @@ pub fn dns_rows(t: &Timeline) -> Vec<[String; 6]> {
 pub fn log_rows(log: &SwitchLog) -> Vec<[String; 3]> {
     log.entries
         .iter()
+        .take(MAX_LOG_ROWS)
         .map(|e| {
             let file = log.files.get(e.file).map(String::as_str).unwrap_or("log");
             [
@@ -539,6 +590,31 @@ mod tests {
             headline(&items).map(|f| f.code).collect::<Vec<_>>(),
             vec![FindingCode::TlsReset]
         );
+    }
+
+    #[test]
+    fn failed_connections_are_drawn_first_up_to_the_cap() {
+        let mut t = Timeline::empty(Source::Capture { files: vec![] });
+        for id in 1..=(MAX_LADDERS as u64 + 10) {
+            let mut c = Connection::new(
+                id,
+                "10.0.0.1:1".parse().unwrap(),
+                "10.0.0.2:443".parse().unwrap(),
+                0,
+                TcpState::Established,
+            );
+            c.verdict = if id == MAX_LADDERS as u64 + 7 {
+                Verdict::Failed
+            } else {
+                Verdict::Ok
+            };
+            t.connections.push(c);
+        }
+        let (drawn, not_drawn) = drawn_connections(&t);
+        assert_eq!((drawn.len(), not_drawn), (MAX_LADDERS, 10));
+        assert_eq!(drawn[0].id, 1, "report order");
+        assert_eq!(drawn.last().map(|c| c.id), Some(MAX_LADDERS as u64 + 7));
+        assert_eq!(connection_rows(&t).len(), MAX_LADDERS + 10);
     }
 
     #[test]

@@ -225,41 +225,72 @@ fn write_report(h: &mut String, r: &CaptureReport) {
 
     let dns = doc::dns_rows(t);
     if !dns.is_empty() {
-        h.push_str("<h3>DNS</h3>\n<table>\n<tr><th>time</th><th>frame</th><th>type</th><th>name</th><th>answer</th><th>server</th></tr>\n");
-        for row in dns {
-            h.push_str("<tr>");
-            for cell in row {
-                let _ = write!(h, "<td>{}</td>", escape(&cell));
-            }
-            h.push_str("</tr>\n");
-        }
-        h.push_str("</table>\n");
+        h.push_str("<h3>DNS</h3>\n");
+        table(
+            h,
+            &["time", "frame", "type", "name", "answer", "server"],
+            dns,
+        );
     }
 
     if !t.connections.is_empty() {
         h.push_str("<h3>Connections</h3>\n");
-    }
-    for c in &t.connections {
-        write_connection(h, c, &t.source);
+        table(
+            h,
+            &["#", "client -> server", "name", "verdict", "first error"],
+            doc::connection_rows(t),
+        );
+        let (drawn, not_drawn) = doc::drawn_connections(t);
+        for c in drawn {
+            write_connection(h, c, &t.source);
+        }
+        if not_drawn > 0 {
+            let _ = writeln!(
+                h,
+                "<p>{} not drawn: failed ones are drawn first (--json has all)</p>",
+                doc::plural(not_drawn as u64, "more connection")
+            );
+        }
     }
 
     if let Some(log) = &t.switch_log {
         let _ = write!(
             h,
-            "<h3>Switch log ({})</h3>\n<p>clock: {}</p>\n<table>\n<tr><th>switch time</th><th>message</th><th>read from</th></tr>\n",
+            "<h3>Switch log ({})</h3>\n<p>clock: {}</p>\n",
             escape(&doc::plural(log.entries.len() as u64, "message")),
             escape(&log.clock_offset_basis)
         );
-        for row in doc::log_rows(log) {
-            h.push_str("<tr>");
-            for cell in row {
-                let _ = write!(h, "<td>{}</td>", escape(&cell));
-            }
-            h.push_str("</tr>\n");
+        table(
+            h,
+            &["switch time", "message", "read from"],
+            doc::log_rows(log),
+        );
+        if log.entries.len() > doc::MAX_LOG_ROWS {
+            let _ = writeln!(
+                h,
+                "<p>... {} more not shown (--json has all)</p>",
+                log.entries.len() - doc::MAX_LOG_ROWS
+            );
         }
-        h.push_str("</table>\n");
     }
     h.push_str("</section>\n");
+}
+
+/// A table of escaped cells under a header row.
+fn table<const N: usize>(h: &mut String, head: &[&str; N], rows: Vec<[String; N]>) {
+    h.push_str("<table>\n<tr>");
+    for c in head {
+        let _ = write!(h, "<th>{}</th>", escape(c));
+    }
+    h.push_str("</tr>\n");
+    for row in rows {
+        h.push_str("<tr>");
+        for cell in row {
+            let _ = write!(h, "<td>{}</td>", escape(&cell));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
 }
 
 fn write_connection(h: &mut String, c: &Connection, source: &crate::model::Source) {

@@ -131,32 +131,62 @@ fn write_report(m: &mut String, r: &CaptureReport) {
     }
     let dns = doc::dns_rows(t);
     if !dns.is_empty() {
-        m.push_str("### DNS\n\n| time | frame | type | name | answer | server |\n|---|---|---|---|---|---|\n");
-        for row in dns {
-            let cells: Vec<String> = row.iter().map(|c| escape(c).into_owned()).collect();
-            let _ = writeln!(m, "| {} |", cells.join(" | "));
-        }
-        m.push('\n');
+        m.push_str("### DNS\n\n");
+        table(
+            m,
+            &["time", "frame", "type", "name", "answer", "server"],
+            dns,
+        );
     }
     if !t.connections.is_empty() {
         m.push_str("### Connections\n\n");
-    }
-    for c in &t.connections {
-        write_connection(m, c, &t.source);
+        table(
+            m,
+            &["#", "client -> server", "name", "verdict", "first error"],
+            doc::connection_rows(t),
+        );
+        let (drawn, not_drawn) = doc::drawn_connections(t);
+        for c in drawn {
+            write_connection(m, c, &t.source);
+        }
+        if not_drawn > 0 {
+            let _ = writeln!(
+                m,
+                "{} not drawn: failed ones are drawn first (--json has all)\n",
+                doc::plural(not_drawn as u64, "more connection")
+            );
+        }
     }
     if let Some(log) = &t.switch_log {
         let _ = writeln!(
             m,
-            "### Switch log ({})\n\nclock: {}\n\n| switch time | message | read from |\n|---|---|---|",
+            "### Switch log ({})\n\nclock: {}\n",
             doc::plural(log.entries.len() as u64, "message"),
             escape(&log.clock_offset_basis)
         );
-        for row in doc::log_rows(log) {
-            let cells: Vec<String> = row.iter().map(|c| escape(c).into_owned()).collect();
-            let _ = writeln!(m, "| {} |", cells.join(" | "));
+        table(
+            m,
+            &["switch time", "message", "read from"],
+            doc::log_rows(log),
+        );
+        if log.entries.len() > doc::MAX_LOG_ROWS {
+            let _ = writeln!(
+                m,
+                "... {} more not shown (--json has all)\n",
+                log.entries.len() - doc::MAX_LOG_ROWS
+            );
         }
-        m.push('\n');
     }
+}
+
+/// A table of escaped cells (CommonMark tables extension) and a blank line.
+fn table<const N: usize>(m: &mut String, head: &[&str; N], rows: Vec<[String; N]>) {
+    let _ = writeln!(m, "| {} |\n|{}", head.join(" | "), "---|".repeat(N));
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| escape(c).into_owned()).collect();
+        let _ = writeln!(m, "| {} |", cells.join(" | "));
+    }
+    m.push('\n');
 }
 
 fn write_connection(m: &mut String, c: &Connection, source: &Source) {
