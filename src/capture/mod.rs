@@ -51,6 +51,26 @@ pub enum CaptureError {
     NotACapture { path: String, magic: String },
     #[error("{path}: empty file")]
     Empty { path: String },
+    /// Reading stopped part-way ([`ReadSummary::corrupt`] holds this error's text): what
+    /// came before was analysed.
+    #[error("read error")]
+    ReadFailed,
+    #[error("a block is larger than {} MiB", .limit >> 20)]
+    BlockTooLarge { limit: usize },
+    #[error("undecodable data after frame {frame}: {detail}")]
+    Undecodable { frame: u64, detail: String },
+    /// A pcapng timestamp plus its interface's `if_tsoffset` is no moment an `i64` of
+    /// nanoseconds holds (years 1677..=2262).
+    #[error(
+        "frame {frame}: timestamp out of range ({units} units of 1/{resolution} s, \
+         if_tsoffset {offset_s} s)"
+    )]
+    TimestampOutOfRange {
+        frame: u64,
+        units: u64,
+        resolution: u64,
+        offset_s: i64,
+    },
 }
 
 /// A `Read` that counts bytes, for throughput and progress.
@@ -192,9 +212,19 @@ pub fn read_capture<R: Read + Send>(
                     PcapBlockOwned::NG(Block::EnhancedPacket(ref epb)) => {
                         if let Some(i) = interfaces.get(epb.if_id as usize) {
                             let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                            let secs = (units / i.resolution) as i64 + i.offset_s;
-                            let time_ns = secs.saturating_mul(1_000_000_000)
-                                + scale(units % i.resolution, i.resolution) as i64;
+                            let Some(time_ns) = pcapng_time_ns(units, i.resolution, i.offset_s)
+                            else {
+                                summary.corrupt = Some(
+                                    CaptureError::TimestampOutOfRange {
+                                        frame: summary.frames + 1,
+                                        units,
+                                        resolution: i.resolution,
+                                        offset_s: i.offset_s,
+                                    }
+                                    .to_string(),
+                                );
+                                break;
+                            };
                             summary.frames += 1;
                             on_frame(Frame {
                                 number: summary.frames,
@@ -241,19 +271,19 @@ pub fn read_capture<R: Read + Send>(
                     break;
                 }
                 if reader.refill().is_err() {
-                    summary.corrupt = Some("read error".into());
+                    summary.corrupt = Some(CaptureError::ReadFailed.to_string());
                     break;
                 }
             }
             Err(PcapError::BufferTooSmall) => {
                 if buffer >= MAX_BLOCK || !reader.grow(buffer * 2) {
                     summary.corrupt =
-                        Some(format!("a block is larger than {} MiB", MAX_BLOCK >> 20));
+                        Some(CaptureError::BlockTooLarge { limit: MAX_BLOCK }.to_string());
                     break;
                 }
                 buffer *= 2;
                 if reader.refill().is_err() {
-                    summary.corrupt = Some("read error".into());
+                    summary.corrupt = Some(CaptureError::ReadFailed.to_string());
                     break;
                 }
             }
@@ -262,10 +292,13 @@ pub fn read_capture<R: Read + Send>(
                 break;
             }
             Err(e) => {
-                summary.corrupt = Some(format!(
-                    "undecodable data after frame {}: {e:?}",
-                    summary.frames
-                ));
+                summary.corrupt = Some(
+                    CaptureError::Undecodable {
+                        frame: summary.frames,
+                        detail: format!("{e:?}"),
+                    }
+                    .to_string(),
+                );
                 break;
             }
         }
@@ -279,11 +312,128 @@ pub fn read_capture<R: Read + Send>(
     Ok(summary)
 }
 
+/// A pcapng timestamp (`units` of 1/`resolution` s) plus the interface's `if_tsoffset`
+/// seconds (draft-ietf-opsawg-pcapng §4.2) → nanoseconds since the epoch; `None` when the
+/// sum is no `i64` of nanoseconds (a corrupt or hostile offset).
+fn pcapng_time_ns(units: u64, resolution: u64, offset_s: i64) -> Option<i64> {
+    let resolution = resolution.max(1);
+    let secs = i64::try_from(units / resolution)
+        .ok()?
+        .checked_add(offset_s)?;
+    let fraction = i64::try_from(scale(units % resolution, resolution)).ok()?;
+    secs.checked_mul(1_000_000_000)?.checked_add(fraction)
+}
+
 /// Fraction in `resolution` units per second → nanoseconds.
 fn scale(units: u64, resolution: u64) -> u64 {
     if resolution == 1_000_000_000 {
         units
     } else {
         (u128::from(units) * 1_000_000_000 / u128::from(resolution.max(1))) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let len = (12 + body.len()) as u32;
+        [
+            &kind.to_le_bytes()[..],
+            &len.to_le_bytes(),
+            body,
+            &len.to_le_bytes(),
+        ]
+        .concat()
+    }
+
+    /// A little-endian pcapng: one Ethernet interface with `if_tsoffset` = `offset_s` (µs
+    /// resolution by default) and one 4-byte packet stamped `units`.
+    fn pcapng(offset_s: i64, units: u64) -> Vec<u8> {
+        let shb = block(
+            0x0A0D_0D0A,
+            &[
+                &0x1A2B_3C4D_u32.to_le_bytes()[..],
+                &[1, 0, 0, 0],
+                &[0xff; 8],
+            ]
+            .concat(),
+        );
+        let idb = block(
+            1,
+            &[
+                &[1, 0, 0, 0][..],
+                &65535_u32.to_le_bytes(),
+                &14_u16.to_le_bytes(), // if_tsoffset
+                &8_u16.to_le_bytes(),
+                &offset_s.to_le_bytes(),
+                &[0, 0, 0, 0], // opt_endofopt
+            ]
+            .concat(),
+        );
+        let epb = block(
+            6,
+            &[
+                &0_u32.to_le_bytes()[..],
+                &((units >> 32) as u32).to_le_bytes(),
+                &(units as u32).to_le_bytes(),
+                &4_u32.to_le_bytes(),
+                &4_u32.to_le_bytes(),
+                &[0xde, 0xad, 0xbe, 0xef],
+            ]
+            .concat(),
+        );
+        [shb, idb, epb].concat()
+    }
+
+    fn times(file: &[u8]) -> (Vec<i64>, ReadSummary) {
+        let mut seen = Vec::new();
+        let summary = read_capture("t.pcapng", file, |f| seen.push(f.time_ns)).unwrap();
+        (seen, summary)
+    }
+
+    #[test]
+    fn pcapng_offset_is_added() {
+        let (t, s) = times(&pcapng(3600, 1_500_000));
+        assert_eq!(t, [3_601_500_000_000]);
+        assert_eq!((s.format, s.frames, s.corrupt), ("pcapng", 1, None));
+        let (t, _) = times(&pcapng(-3600, 1_500_000));
+        assert_eq!(t, [-3_598_500_000_000]);
+    }
+
+    #[test]
+    fn pcapng_offset_past_i64_stops_with_a_reason() {
+        // Overflowed (a panic in debug builds) before the checked arithmetic.
+        for (offset, units) in [(i64::MAX, 1_000_000), (i64::MIN, 0), (0, u64::MAX)] {
+            let (t, s) = times(&pcapng(offset, units));
+            assert!(t.is_empty(), "{offset} {units}: {t:?}");
+            assert_eq!(s.frames, 0);
+            let why = s.corrupt.expect("a reason");
+            assert!(
+                why.starts_with("frame 1: timestamp out of range")
+                    && why.contains(&format!("if_tsoffset {offset} s")),
+                "{why}"
+            );
+        }
+    }
+
+    #[test]
+    fn pcapng_time_arithmetic() {
+        assert_eq!(pcapng_time_ns(1_500_000, 1_000_000, 0), Some(1_500_000_000));
+        assert_eq!(pcapng_time_ns(7, 1_000_000_000, 2), Some(2_000_000_007));
+        // The last and first representable nanoseconds, and one past each.
+        assert_eq!(
+            pcapng_time_ns(i64::MAX as u64, 1_000_000_000, 0),
+            Some(i64::MAX)
+        );
+        assert_eq!(pcapng_time_ns(i64::MAX as u64 + 1, 1_000_000_000, 0), None);
+        assert_eq!(
+            pcapng_time_ns(0, 1, i64::MIN / 1_000_000_000),
+            Some(i64::MIN / 1_000_000_000 * 1_000_000_000)
+        );
+        assert_eq!(pcapng_time_ns(0, 1, i64::MIN / 1_000_000_000 - 1), None);
+        // A resolution of zero is no division by zero.
+        assert_eq!(pcapng_time_ns(5, 0, 0), Some(5_000_000_000));
     }
 }
