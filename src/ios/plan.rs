@@ -246,18 +246,11 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
 }
 
 fn host_port(host: &str, port: u16) -> String {
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
+    crate::model::url::authority(host.trim_start_matches('[').trim_end_matches(']'), port)
 }
 
 fn split_host(hp: &str) -> &str {
-    if let Some(rest) = hp.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    hp.rsplit_once(':').map(|(h, _)| h).unwrap_or(hp)
+    crate::model::url::host_of_authority(hp)
 }
 
 #[cfg(test)]
