@@ -431,7 +431,7 @@ fn probe_notes_keep_their_order() {
     let notes = notes_of(&t.connections[0]);
     assert_eq!(notes.len(), 2, "{notes:?}");
     assert!(
-        notes[0].starts_with("proxy credentials lab:*** sent"),
+        notes[0].starts_with("proxy credentials lab:*** are for testing the proxy only"),
         "{notes:?}"
     );
     assert_eq!(

@@ -257,7 +257,7 @@ pub async fn probe_target(
     let (connect_host, connect_port, via_proxy) = first_hop(&cfg, target);
     if let (true, Some(cred)) = (via_proxy, &cfg.proxy_credentials) {
         notes.push(format!(
-            "proxy credentials {cred} sent for this test only: the switch itself cannot authenticate to a proxy (IOS XE's licensing proxy has no username/password setting)"
+            "proxy credentials {cred} are for testing the proxy only (sent as Proxy-Authorization): the switch itself cannot authenticate to a proxy (IOS XE's licensing proxy has no username/password setting)"
         ));
     }
     let dns_notes_from = notes.len();
