@@ -10,13 +10,26 @@ use std::path::Path;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Why a file gave no timeline at all (the CLI's exit 2: unusable input).
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    /// Unreadable, not a capture, or empty.
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    /// A capture header followed by nothing that decodes as a frame: random bytes after a
+    /// valid magic, or a file cut before its first whole record.
+    #[error("{path}: no usable frame: {why}")]
+    NoUsableFrame { path: String, why: String },
+}
+
 /// Analyses one capture file. A truncated or corrupt file still gives a timeline (with a
-/// `capture_truncated` warning); only an unreadable or non-capture file is an error.
+/// `capture_truncated` warning) when at least one frame in it decoded; an unreadable or
+/// non-capture file, or one with no usable frame at all, is an error.
 pub fn analyze_file(
     path: &Path,
     acfg: &AnalyzeConfig,
     dcfg: &DiagnoseConfig,
-) -> Result<(Timeline, ReadSummary), CaptureError> {
+) -> Result<(Timeline, ReadSummary), AnalyzeError> {
     analyze_file_with_progress(path, acfg, dcfg, None)
 }
 
@@ -27,7 +40,7 @@ pub fn analyze_file_with_progress(
     acfg: &AnalyzeConfig,
     dcfg: &DiagnoseConfig,
     progress: Option<&AtomicU64>,
-) -> Result<(Timeline, ReadSummary), CaptureError> {
+) -> Result<(Timeline, ReadSummary), AnalyzeError> {
     let name = path.display().to_string();
     let mut analyzer = Analyzer::new(acfg.clone());
     let overflow = Rc::new(RefCell::new(OverflowSummary::default()));
@@ -48,7 +61,21 @@ pub fn analyze_file_with_progress(
     if summary.truncated {
         analyzer.stats_mut().file_truncated = true;
     }
-    let mut timeline = analyzer.finish(Source::Capture { files: vec![name] });
+    let mut timeline = analyzer.finish(Source::Capture {
+        files: vec![name.clone()],
+    });
+    let stats = &timeline.stats;
+    if stats.frames == stats.frames_undecoded
+        && (stats.frames > 0 || summary.truncated || summary.corrupt.is_some())
+    {
+        let why = match (&summary.corrupt, stats.frames) {
+            (Some(why), 0) => format!("reading stopped before the first frame: {why}"),
+            (None, 0) => "the file ends inside its first record".to_string(),
+            (Some(why), n) => format!("none of the {n} frame(s) read decodes, then: {why}"),
+            (None, n) => format!("none of the {n} frame(s) decodes"),
+        };
+        return Err(AnalyzeError::NoUsableFrame { path: name, why });
+    }
     timeline.overflow = overflow.take();
     if summary.truncated || summary.corrupt.is_some() {
         let end = timeline.end_ns.unwrap_or(0);
@@ -68,4 +95,141 @@ pub fn analyze_file_with_progress(
     }
     diagnose(&mut timeline, dcfg);
     Ok((timeline, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::trust::TrustProfile;
+    use crate::flow::tests::{SYN, tcp};
+    use crate::report::{json, text};
+    use std::path::PathBuf;
+
+    fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+        out.extend_from_slice(&[0; 8]);
+        out.extend_from_slice(&65535u32.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        for (i, f) in frames.iter().enumerate() {
+            out.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+            out.extend_from_slice(&(i as u32 * 1000).to_le_bytes());
+            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            out.extend_from_slice(f);
+        }
+        out
+    }
+
+    fn file(name: &str, bytes: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("licpath-pipeline-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    fn run(path: &Path, all: bool) -> Result<Timeline, AnalyzeError> {
+        let dcfg = DiagnoseConfig {
+            now_unix: 1_790_000_000,
+            trust: TrustProfile::ios_xe(None),
+            judge_all_chains: false,
+            ca_file: None,
+            revocation_checked_by: None,
+        };
+        let acfg = AnalyzeConfig {
+            all,
+            ..AnalyzeConfig::default()
+        };
+        analyze_file(path, &acfg, &dcfg).map(|(t, _)| t)
+    }
+
+    /// `n` unanswered SYNs to a CSLU port (licensing by port: each is a tcp_timeout error)
+    /// and `others` to a web server.
+    fn syns(n: u16, others: u16) -> Vec<Vec<u8>> {
+        let to = |port, i: u16| {
+            tcp(
+                [10, 0, (i >> 8) as u8, i as u8],
+                30000,
+                [192, 0, 2, 1],
+                port,
+                1,
+                SYN,
+                b"",
+            )
+        };
+        (0..n)
+            .map(|i| to(8182, i))
+            .chain((0..others).map(|i| to(443, i)))
+            .collect()
+    }
+
+    #[test]
+    fn text_and_json_count_the_same_errors_past_the_display_cap() {
+        let t = run(&file("cap.pcap", &pcap(&syns(1_200, 0))), false).unwrap();
+        assert_eq!(t.connections.len(), crate::flow::MAX_SHOWN_CONNECTIONS);
+        assert_eq!(t.error_count(), 1_200);
+        let mut out = Vec::new();
+        json::write_json(
+            &mut out,
+            "analyze",
+            "completed",
+            vec![json::report("f", "pcap", &t)],
+            None,
+        )
+        .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(doc["reports"][0]["errors"], 1_200);
+        let mut out = Vec::new();
+        text::write_text(&mut out, "f", "pcap", &t, text::Color::Never).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("(1200 errors, 0 warnings)"), "{out}");
+        assert!(
+            out.contains("... and 200 more licensing connections past the display cap"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn with_all_the_connections_past_the_cap_are_not_called_licensing() {
+        let t = run(&file("cap-all.pcap", &pcap(&syns(1_100, 300))), true).unwrap();
+        assert_eq!((t.overflow.connections, t.overflow.licensing), (400, 100));
+        let mut out = Vec::new();
+        text::write_text(&mut out, "f", "pcap", &t, text::Color::Never).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains("... and 400 more connections (100 licensing) past the display cap"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn random_bytes_after_a_pcap_magic_are_no_capture() {
+        let mut bytes = pcap(&[]);
+        let mut x: u32 = 0x1234_5678;
+        bytes.extend((0..4096).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        }));
+        let e = run(&file("random.pcap", &bytes), false).unwrap_err();
+        assert!(matches!(e, AnalyzeError::NoUsableFrame { .. }), "{e:?}");
+        assert!(
+            e.to_string().contains("random.pcap: no usable frame: "),
+            "{e}"
+        );
+        // A header and nothing else is an empty capture, not an unusable one.
+        let t = run(&file("header-only.pcap", &pcap(&[])), false).unwrap();
+        assert_eq!(t.stats.frames, 0);
+        // Frames that do not decode, however many, are no capture either.
+        let e = run(
+            &file("garbage.pcap", &pcap(&[vec![0xff; 10], vec![1, 2, 3]])),
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().ends_with("none of the 2 frame(s) decodes"),
+            "{e}"
+        );
+    }
 }

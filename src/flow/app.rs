@@ -102,6 +102,23 @@ impl AppState {
         }
     }
 
+    /// Heap bytes held for messages not yet complete: counted against the flow table's
+    /// memory budget.
+    pub fn buffered_bytes(&self) -> usize {
+        let head = |h: &HttpState| h.request.capacity() + h.response.capacity();
+        match self {
+            AppState::Tls(dec) => dec.buffered_bytes(),
+            AppState::Connect(c) => {
+                head(&c.head)
+                    + c.early_client.capacity()
+                    + c.tunnel.as_ref().map_or(0, TlsDecoder::buffered_bytes)
+            }
+            AppState::Http(h) => head(h),
+            AppState::Dns(bufs) => bufs[0].capacity() + bufs[1].capacity(),
+            AppState::Unknown | AppState::Other => 0,
+        }
+    }
+
     /// Bytes of `dir` the capture lacks.
     pub fn gap(&mut self, dir: Direction, n: u64) {
         match self {

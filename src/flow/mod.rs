@@ -3,16 +3,26 @@
 //! Pure: no I/O and no clock reads; time is the packets' own. Memory is bounded by the
 //! live flows and the caps on reassembly, events and kept connections, never by the size
 //! of the capture: finished flows that are not shown are dropped at once.
+//!
+//! The live flows share one budget ([`FlowLimits`]): a count and an estimate of the bytes
+//! each holds (its state, events, and data waiting behind holes or inside unfinished
+//! messages). Past it, the least recently used flow is evicted (finished as it stands),
+//! non-licensing ones first; evictions are counted and reported as `capture_overload`.
+//! Retirement is O(1) amortised: live flows are threaded on least-recently-used lists
+//! (one for licensing flows, one for the rest) and closed flows queued in the order they
+//! closed, so no step ever scans all live flows.
 
 pub mod app;
 pub mod dns;
+mod lru;
 pub mod reassembly;
 
 use crate::model::*;
 use crate::wire::link::{IcmpUnreachable, Packet, TcpSegment, Transport, decode_frame};
 use app::AppState;
+use lru::Lru;
 use reassembly::{Delivery, Reassembler};
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
 /// Events kept per connection; a long transfer folds into few events, this bounds the rest.
@@ -20,8 +30,23 @@ pub const MAX_EVENTS_PER_CONNECTION: usize = 512;
 /// Connections kept whole for display. Further relevant ones go to the overflow sink
 /// (the caller diagnoses and counts them), so memory stays flat whatever the file size.
 pub const MAX_SHOWN_CONNECTIONS: usize = 1_000;
-/// Live flows before idle ones are retired early.
-const MAX_LIVE_FLOWS: usize = 100_000;
+/// Estimated bytes of one live flow before it holds any data: the boxed state, its entry
+/// in the flow table and in the retirement queues (measured: `size_of::<Flow>()` is 760).
+const FLOW_BASE_COST: usize = 1024;
+/// Heap owned by an event beyond its slot, estimated: certificates (names, SANs, URLs),
+/// a ClientHello's lists, HTTP headers. An estimate is enough: it only has to keep the
+/// budget proportional to what is really held.
+const EVENT_HEAP_ESTIMATE: usize = 96;
+const CERT_HEAP_ESTIMATE: usize = 1024;
+/// The flow table's hash: fast on the 64-byte keys hashed several times per packet, and
+/// seeded at random so that a crafted capture cannot aim at collisions.
+type FlowHasher = foldhash::fast::RandomState;
+
+/// Evidence entries naming evicted licensing connections in `capture_overload`.
+const MAX_EVICTION_EVIDENCE: usize = 5;
+/// The two LRU lists of the flow table.
+const OTHER: usize = 0;
+const PRIORITY: usize = 1;
 /// A closed flow lingers this long (capture time) to absorb late retransmissions...
 const CLOSED_LINGER_NS: i64 = 5_000_000_000;
 /// ...or this many frames, whichever comes first: on a busy link 5 s is millions of
@@ -74,6 +99,30 @@ impl Default for AnalyzeConfig {
     }
 }
 
+/// The flow table's global budget. Past either limit the least recently used live flow
+/// is evicted, licensing flows last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowLimits {
+    /// Live flows at most.
+    pub max_live_flows: usize,
+    /// Estimated bytes held by all live flows together (state, events, buffered data).
+    pub max_flow_bytes: usize,
+    /// Bytes (bookkeeping included) waiting behind reassembly holes in all flows together:
+    /// past it, a non-licensing flow that adds more has its holes declared gaps at once.
+    pub max_buffered_bytes: usize,
+}
+
+impl Default for FlowLimits {
+    /// Sized so that peak memory stays under 64 MiB whatever the flow mix (BENCHMARKS.md).
+    fn default() -> Self {
+        FlowLimits {
+            max_live_flows: 100_000,
+            max_flow_bytes: 32 << 20,
+            max_buffered_bytes: 16 << 20,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct FlowKey {
     client: SocketAddr,
@@ -92,6 +141,45 @@ struct Flow {
     /// The analyser's frame count when the flow closed.
     closed_at_frame: u64,
     last_ns: i64,
+    /// Evicted last: its traffic is licensing (or a revocation fetch) as far as seen.
+    priority: bool,
+    /// What this flow was last counted for in [`Analyzer::flow_bytes`].
+    cost: usize,
+    /// Heap of its events beyond their slots (estimated, see [`EVENT_HEAP_ESTIMATE`]).
+    event_heap: usize,
+}
+
+impl Flow {
+    fn key(&self) -> FlowKey {
+        FlowKey {
+            client: self.conn.client,
+            server: self.conn.server,
+        }
+    }
+
+    fn cost(&self) -> usize {
+        FLOW_BASE_COST
+            + self.conn.events.capacity() * std::mem::size_of::<Event>()
+            + self.event_heap
+            + self.buffered()
+            + self.app.buffered_bytes()
+    }
+
+    fn buffered(&self) -> usize {
+        self.streams[0].buffered_cost() + self.streams[1].buffered_cost()
+    }
+}
+
+/// What [`FlowLimits`] forced: reported as `capture_overload`.
+#[derive(Debug, Default)]
+struct Overload {
+    flows_evicted: u64,
+    licensing_evicted: u64,
+    /// First eviction (frame, time).
+    first: Option<(u64, i64)>,
+    /// Licensing connections evicted: (id, first frame, time, description).
+    licensing: Vec<Evidence>,
+    holes_forced: u64,
 }
 
 fn idx(dir: Direction) -> usize {
@@ -103,7 +191,17 @@ fn idx(dir: Direction) -> usize {
 
 pub struct Analyzer {
     cfg: AnalyzeConfig,
-    flows: HashMap<FlowKey, Flow>,
+    limits: FlowLimits,
+    /// Where each live flow is in `table`.
+    flows: HashMap<FlowKey, u32, FlowHasher>,
+    /// The live flows on two LRU lists: [`OTHER`] and [`PRIORITY`] (evicted last).
+    table: Lru<Box<Flow>>,
+    /// Flows in the order they closed (FIN or RST), for the linger rule.
+    closing: VecDeque<(FlowKey, u64)>,
+    /// Sum of the live flows' `cost`, and of their reassembly buffers alone.
+    flow_bytes: usize,
+    buffered_bytes: usize,
+    overload: Overload,
     kept: Vec<Connection>,
     dns: dns::DnsTracker,
     stats: CaptureStats,
@@ -115,7 +213,8 @@ pub struct Analyzer {
     first_ns: Option<i64>,
     last_ns: Option<i64>,
     next_id: u64,
-    dup_ring: Vec<(u64, i64)>,
+    dup_ring: VecDeque<(u64, i64)>,
+    dup_hasher: FlowHasher,
     backwards_first: Option<(u64, i64)>,
     truncated_first: Option<(u64, i64)>,
     hidden_connections: u64,
@@ -126,7 +225,13 @@ impl Analyzer {
     pub fn new(cfg: AnalyzeConfig) -> Self {
         Analyzer {
             cfg,
-            flows: HashMap::new(),
+            limits: FlowLimits::default(),
+            flows: HashMap::default(),
+            table: Lru::default(),
+            closing: VecDeque::new(),
+            flow_bytes: 0,
+            buffered_bytes: 0,
+            overload: Overload::default(),
             kept: Vec::new(),
             dns: dns::DnsTracker::default(),
             stats: CaptureStats::default(),
@@ -136,12 +241,18 @@ impl Analyzer {
             first_ns: None,
             last_ns: None,
             next_id: 1,
-            dup_ring: Vec::with_capacity(DUP_RING),
+            dup_ring: VecDeque::with_capacity(DUP_RING),
+            dup_hasher: FlowHasher::default(),
             backwards_first: None,
             truncated_first: None,
             hidden_connections: 0,
             overflow: None,
         }
+    }
+
+    /// Replaces the default [`FlowLimits`] (tests use small ones).
+    pub fn set_limits(&mut self, limits: FlowLimits) {
+        self.limits = limits;
     }
 
     /// Where relevant connections past [`MAX_SHOWN_CONNECTIONS`] go instead of being kept.
@@ -238,7 +349,7 @@ impl Analyzer {
                     client: u.orig_src,
                     server: u.orig_dst,
                 };
-                if let Some(flow) = self.flows.get_mut(&key) {
+                if let Some(flow) = self.flow_mut(&key) {
                     flow.last_ns = flow.last_ns.max(time_ns);
                     push_event(
                         &mut flow.conn,
@@ -264,19 +375,19 @@ impl Analyzer {
         payload: &[u8],
         time_ns: i64,
     ) -> bool {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (p.src, p.dst, key, payload.len()).hash(&mut h);
-        payload[..payload.len().min(32)].hash(&mut h);
-        let key = h.finish();
+        use std::hash::BuildHasher;
+        let head = payload.get(..32).unwrap_or(payload);
+        let key = self
+            .dup_hasher
+            .hash_one((p.src, p.dst, key, payload.len(), head));
         let dup = self
             .dup_ring
             .iter()
             .any(|&(k, t)| k == key && (time_ns - t).abs() <= DUPLICATE_WINDOW_NS);
         if self.dup_ring.len() == DUP_RING {
-            self.dup_ring.remove(0);
+            self.dup_ring.pop_front();
         }
-        self.dup_ring.push((key, time_ns));
+        self.dup_ring.push_back((key, time_ns));
         dup
     }
 
@@ -338,17 +449,22 @@ impl Analyzer {
         // Port reuse: a fresh SYN on a closed flow starts a new connection.
         if seg.flags.syn
             && !seg.flags.ack
-            && let Some(old) = self.flows.get(&fwd)
+            && let Some(old) = self.flows.get(&fwd).and_then(|&i| self.table.get(i))
             && old.closed
             && old.syn_seq != Some(seg.seq)
-            && let Some(f) = self.flows.remove(&fwd)
+            && let Some(f) = self.remove_flow(&fwd)
         {
-            self.finish_flow(f);
+            self.finish_flow(*f);
         }
-        let (key, dir) = if self.flows.contains_key(&fwd) {
-            (fwd, Direction::ToServer)
-        } else if self.flows.contains_key(&rev) {
-            (rev, Direction::ToClient)
+        let known = match self.flows.get(&fwd) {
+            Some(&slot) => Some((fwd, Direction::ToServer, slot)),
+            None => self
+                .flows
+                .get(&rev)
+                .map(|&slot| (rev, Direction::ToClient, slot)),
+        };
+        let (key, dir, slot) = if let Some(k) = known {
+            k
         } else {
             let (key, dir) = if seg.flags.syn && !seg.flags.ack {
                 (fwd, Direction::ToServer)
@@ -363,53 +479,162 @@ impl Analyzer {
             } else {
                 (rev, Direction::ToClient)
             };
-            if self.flows.len() >= MAX_LIVE_FLOWS {
-                self.retire_idle(time_ns, 30_000_000_000);
-            }
-            self.stats.tcp_connections += 1;
-            let id = self.next_id;
-            self.next_id += 1;
-            let state = if seg.flags.syn {
-                TcpState::SynUnanswered
-            } else {
-                TcpState::StartNotCaptured
-            };
-            let flow = Flow {
-                conn: Connection {
-                    server_name: self.name_by_addr.get(&key.server.ip()).cloned(),
-                    first_frame: Some(frame),
-                    licensing: self.licensing_addrs.contains(&key.server.ip()),
-                    ..Connection::new(id, key.client, key.server, time_ns, state)
-                },
-                streams: [Reassembler::default(), Reassembler::default()],
-                app: AppState::default(),
-                syn_ns: None,
-                syn_seq: None,
-                synack_ns: None,
-                established: false,
-                closed: false,
-                closed_at_frame: 0,
-                last_ns: time_ns,
-            };
-            self.flows.insert(key, flow);
-            (key, dir)
+            let slot = self.new_flow(frame, time_ns, key, seg.flags.syn);
+            (key, dir, slot)
         };
-        let Some(flow) = self.flows.get_mut(&key) else {
+        self.table.touch(slot);
+        let Some(flow) = self.table.get_mut(slot) else {
             return;
         };
         let mut dns_out = Vec::new();
         let was_closed = flow.closed;
+        let was_priority = flow.priority;
         let events_before = flow.conn.events.len();
+        let buffered_before = flow.buffered();
         flow_segment(flow, frame, time_ns, dir, seg, &mut dns_out);
-        for host in app::revocation_hosts_of(&flow.conn.events[events_before..]) {
+        let new_events = &flow.conn.events[events_before..];
+        for host in app::revocation_hosts_of(new_events) {
             if self.revocation_hosts.len() < MAX_REVOCATION_HOSTS {
                 self.revocation_hosts.insert(host);
             }
         }
+        flow.event_heap += new_events.iter().map(event_heap_estimate).sum::<usize>();
+        if !flow.priority {
+            let (cfg, hosts) = (&self.cfg, &self.revocation_hosts);
+            flow.priority = new_events.iter().any(|e| event_is_licensing(cfg, hosts, e))
+        }
         if flow.closed && !was_closed {
             flow.closed_at_frame = self.stats.frames;
+            self.closing.push_back((key, flow.conn.id));
+        }
+        // One global budget on data waiting behind holes: a non-licensing flow that adds
+        // to it past the limit stops waiting (its holes become gaps, as at its own cap).
+        self.buffered_bytes = self.buffered_bytes + flow.buffered() - buffered_before;
+        if self.buffered_bytes > self.limits.max_buffered_bytes
+            && !flow.priority
+            && flow.buffered() > 0
+        {
+            let before = flow.buffered();
+            force_holes(flow, frame, time_ns, &mut dns_out);
+            self.buffered_bytes -= before - flow.buffered();
+            self.overload.holes_forced += 1;
+        }
+        let cost = flow.cost();
+        self.flow_bytes = self.flow_bytes + cost - flow.cost;
+        flow.cost = cost;
+        if flow.priority && !was_priority {
+            self.table.move_to(slot, PRIORITY);
         }
         self.dns_from_tcp(key, dns_out);
+        if self.flow_bytes > self.limits.max_flow_bytes {
+            self.relieve_pressure(time_ns, slot);
+        }
+    }
+
+    /// A flow seen for the first time: counted, queued, and room made for it.
+    fn new_flow(&mut self, frame: u64, time_ns: i64, key: FlowKey, syn: bool) -> u32 {
+        self.stats.tcp_connections += 1;
+        let id = self.next_id;
+        self.next_id += 1;
+        let state = if syn {
+            TcpState::SynUnanswered
+        } else {
+            TcpState::StartNotCaptured
+        };
+        let licensing = self.licensing_addrs.contains(&key.server.ip());
+        let mut flow = Box::new(Flow {
+            conn: Connection {
+                server_name: self.name_by_addr.get(&key.server.ip()).cloned(),
+                first_frame: Some(frame),
+                licensing,
+                ..Connection::new(id, key.client, key.server, time_ns, state)
+            },
+            streams: [Reassembler::default(), Reassembler::default()],
+            app: AppState::default(),
+            syn_ns: None,
+            syn_seq: None,
+            synack_ns: None,
+            established: false,
+            closed: false,
+            closed_at_frame: 0,
+            last_ns: time_ns,
+            priority: licensing || key.server.port() == 8182,
+            cost: 0,
+            event_heap: 0,
+        });
+        flow.cost = flow.cost();
+        self.flow_bytes += flow.cost;
+        let list = if flow.priority { PRIORITY } else { OTHER };
+        let slot = self.table.insert(flow, list);
+        self.flows.insert(key, slot);
+        if self.flows.len() > self.limits.max_live_flows
+            || self.flow_bytes > self.limits.max_flow_bytes
+        {
+            self.relieve_pressure(time_ns, slot);
+        }
+        slot
+    }
+
+    fn flow_mut(&mut self, key: &FlowKey) -> Option<&mut Flow> {
+        let slot = *self.flows.get(key)?;
+        self.table.get_mut(slot).map(|b| &mut **b)
+    }
+
+    /// Takes a flow out of the table and of the budget.
+    fn remove_flow(&mut self, key: &FlowKey) -> Option<Box<Flow>> {
+        let slot = self.flows.remove(key)?;
+        let f = self.table.remove(slot)?;
+        self.flow_bytes -= f.cost;
+        self.buffered_bytes -= f.buffered();
+        Some(f)
+    }
+
+    /// Evicts least recently used flows, non-licensing ones first, until the live flows
+    /// fit [`FlowLimits`] again. `spare` (the flow of the packet in hand, maybe not yet
+    /// recognisable as licensing) goes only if nothing else is left.
+    fn relieve_pressure(&mut self, now: i64, spare: u32) {
+        while self.flows.len() > self.limits.max_live_flows
+            || self.flow_bytes > self.limits.max_flow_bytes
+        {
+            let Some(key) = self.least_recently_used(spare) else {
+                return;
+            };
+            let Some(f) = self.remove_flow(&key) else {
+                continue;
+            };
+            let o = &mut self.overload;
+            o.flows_evicted += 1;
+            o.first.get_or_insert((self.stats.frames, now));
+            if f.priority {
+                o.licensing_evicted += 1;
+                if o.licensing.len() < MAX_EVICTION_EVIDENCE {
+                    o.licensing.push(Evidence {
+                        frame: f.conn.first_frame,
+                        time_ns: f.conn.start_ns,
+                        what: format!(
+                            "connection #{} {} -> {} evicted after {} packets",
+                            f.conn.id, f.conn.client, f.conn.server, f.conn.packets
+                        ),
+                        log: None,
+                    });
+                }
+            }
+            self.finish_flow(*f);
+        }
+    }
+
+    /// The flow to evict: the least recently used non-licensing flow, else licensing.
+    fn least_recently_used(&self, spare: u32) -> Option<FlowKey> {
+        [OTHER, PRIORITY]
+            .into_iter()
+            .flat_map(|list| {
+                self.table
+                    .iter_from_front(list)
+                    .filter(|&i| i != spare)
+                    .take(1)
+            })
+            .chain(std::iter::once(spare))
+            .find_map(|i| self.table.get(i).map(|f| f.key()))
     }
 
     fn dns_from_tcp(&mut self, key: FlowKey, msgs: DnsOut) {
@@ -422,41 +647,49 @@ impl Analyzer {
         }
     }
 
+    /// Retires closed flows past their linger and flows idle past [`IDLE_TIMEOUT_NS`],
+    /// looking only at the fronts of the queues.
     fn sweep(&mut self, now: i64) {
         let frames = self.stats.frames;
-        let done: Vec<(u64, FlowKey)> = self
-            .flows
-            .iter()
-            .filter(|(_, f)| {
-                (f.closed
-                    && (now - f.last_ns > CLOSED_LINGER_NS
-                        || frames - f.closed_at_frame > CLOSED_LINGER_FRAMES))
-                    || now - f.last_ns > IDLE_TIMEOUT_NS
-            })
-            .map(|(k, f)| (f.conn.id, *k))
-            .collect();
-        self.finish_in_order(done);
-        self.dns.expire(now);
-    }
-
-    fn retire_idle(&mut self, now: i64, idle_ns: i64) {
-        let done = self
-            .flows
-            .iter()
-            .filter(|(_, f)| now - f.last_ns > idle_ns)
-            .map(|(k, f)| (f.conn.id, *k))
-            .collect();
-        self.finish_in_order(done);
-    }
-
-    /// Finishes flows oldest first, so what is shown does not depend on hash order.
-    fn finish_in_order(&mut self, mut done: Vec<(u64, FlowKey)>) {
+        let mut done: Vec<(u64, FlowKey)> = Vec::new();
+        while let Some(&(key, id)) = self.closing.front() {
+            match self
+                .flows
+                .get(&key)
+                .and_then(|&i| self.table.get(i))
+                .filter(|f| f.conn.id == id)
+            {
+                Some(f)
+                    if !(now - f.last_ns > CLOSED_LINGER_NS
+                        || frames - f.closed_at_frame > CLOSED_LINGER_FRAMES) =>
+                {
+                    break;
+                }
+                Some(_) => done.push((id, key)),
+                None => {}
+            }
+            self.closing.pop_front();
+        }
+        for list in [OTHER, PRIORITY] {
+            done.extend(
+                self.table
+                    .iter_from_front(list)
+                    .map_while(|i| {
+                        self.table
+                            .get(i)
+                            .filter(|f| now - f.last_ns > IDLE_TIMEOUT_NS)
+                    })
+                    .map(|f| (f.conn.id, f.key())),
+            );
+        }
         done.sort_unstable_by_key(|(id, _)| *id);
+        done.dedup();
         for (_, k) in done {
-            if let Some(f) = self.flows.remove(&k) {
-                self.finish_flow(f);
+            if let Some(f) = self.remove_flow(&k) {
+                self.finish_flow(*f);
             }
         }
+        self.dns.expire(now);
     }
 
     fn finish_flow(&mut self, mut flow: Flow) {
@@ -476,11 +709,7 @@ impl Analyzer {
                 d => deliver(app, conn, None, t, dir, d, &mut dns_out),
             });
         }
-        let key = FlowKey {
-            client: flow.conn.client,
-            server: flow.conn.server,
-        };
-        self.dns_from_tcp(key, dns_out);
+        self.dns_from_tcp(flow.key(), dns_out);
         let conn = finalize_connection(flow, &self.cfg, &self.licensing_addrs);
         let revocation = !self.revocation_hosts.is_empty()
             && app::named_host(&conn).is_some_and(|h| self.revocation_hosts.contains(&h));
@@ -500,13 +729,14 @@ impl Analyzer {
 
     /// Ends the analysis: flushes live flows and unanswered queries.
     pub fn finish(mut self, source: Source) -> Timeline {
-        let keys: Vec<FlowKey> = self.flows.keys().copied().collect();
-        let mut flows: Vec<Flow> = keys.iter().filter_map(|k| self.flows.remove(k)).collect();
+        self.flows.clear();
+        let mut flows = self.table.drain();
         flows.sort_by_key(|f| f.conn.id);
         for f in flows {
-            self.finish_flow(f);
+            self.finish_flow(*f);
         }
         self.kept.sort_by_key(|c| c.id);
+        let overload = self.overload_finding();
         let (dns, hidden_dns) = self.dns.finish();
         let mut findings = Vec::new();
         if let Some((frame, t)) = self.backwards_first {
@@ -533,6 +763,8 @@ impl Analyzer {
                 evidence: vec![Evidence { frame: Some(frame), time_ns: t, what: "first truncated frame".into(), log: None }],
             });
         }
+        findings.extend(overload);
+        self.stats.flows_evicted = self.overload.flows_evicted;
         Timeline {
             schema_version: SCHEMA_VERSION,
             source,
@@ -547,6 +779,109 @@ impl Analyzer {
             hidden_dns,
             switch_log: None,
         }
+    }
+}
+
+impl Analyzer {
+    /// `capture_overload`: what the budget of [`FlowLimits`] forced, if anything.
+    fn overload_finding(&self) -> Option<Finding> {
+        let o = &self.overload;
+        if o.flows_evicted == 0 && o.holes_forced == 0 {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if o.flows_evicted > 0 {
+            parts.push(format!(
+                "{} flow(s) evicted under memory pressure ({}); verdicts for them are partial",
+                o.flows_evicted,
+                match o.licensing_evicted {
+                    0 => "none of them licensing".to_string(),
+                    n => format!("{n} of them licensing"),
+                }
+            ));
+        }
+        if o.holes_forced > 0 {
+            parts.push(format!(
+                "{} wait(s) for missing data cut short under memory pressure (the holes became gaps)",
+                o.holes_forced
+            ));
+        }
+        let summary = parts.join("; ");
+        let mut evidence: Vec<Evidence> = o
+            .first
+            .map(|(frame, t)| Evidence {
+                frame: Some(frame),
+                time_ns: t,
+                what: "first eviction".into(),
+                log: None,
+            })
+            .into_iter()
+            .collect();
+        evidence.extend(o.licensing.iter().cloned());
+        Some(Finding {
+            code: FindingCode::CaptureOverload,
+            severity: Severity::Warning,
+            step: Step::Capture,
+            confidence: Confidence::Certain,
+            summary,
+            explanation: format!(
+                "The capture holds more simultaneous flows or out-of-order data than licpath keeps in memory (at most {} live flows, {} MiB of flow state, {} MiB waiting behind holes). The least recently used flows were finished early, licensing flows last: an evicted flow is judged on what was seen before its eviction, and its later packets start a new flow without its beginning.",
+                self.limits.max_live_flows,
+                self.limits.max_flow_bytes >> 20,
+                self.limits.max_buffered_bytes >> 20
+            ),
+            remediation: vec![
+                "monitor capture NAME match ipv4 host <licensing, proxy or DNS address> any   ! capture only the licensing traffic".into(),
+            ],
+            evidence,
+        })
+    }
+}
+
+/// Whether an event shows licensing traffic (or a fetch of a revocation host): such
+/// flows are evicted last. A cheap look at what a new event says, not the verdict.
+fn event_is_licensing(cfg: &AnalyzeConfig, revocation_hosts: &HashSet<String>, e: &Event) -> bool {
+    let named = |h: &str| {
+        let h = h.trim_end_matches('.');
+        cfg.names.iter().any(|n| n.eq_ignore_ascii_case(h))
+            || revocation_hosts.contains(&h.to_ascii_lowercase())
+    };
+    match &e.kind {
+        EventKind::TlsClientHello(ch) => ch.sni.as_deref().is_some_and(named),
+        EventKind::HttpConnectRequest { target, .. } => named(app::host_of_target(target)),
+        EventKind::HttpRequest { target, host, .. } => {
+            LICENSING_PATHS.iter().any(|p| target.contains(p))
+                || host
+                    .as_deref()
+                    .is_some_and(|h| named(app::host_of_target(h)))
+                || app::url_host(target).is_some_and(|h| named(&h))
+        }
+        _ => false,
+    }
+}
+
+fn event_heap_estimate(e: &Event) -> usize {
+    match &e.kind {
+        EventKind::TlsCertificate { certificates } => certificates.len() * CERT_HEAP_ESTIMATE,
+        EventKind::TcpSyn { .. }
+        | EventKind::TcpSynAck { .. }
+        | EventKind::TcpEstablished { .. }
+        | EventKind::TcpFin
+        | EventKind::TcpRst
+        | EventKind::TcpGap { .. }
+        | EventKind::TcpLost { .. } => 0,
+        _ => EVENT_HEAP_ESTIMATE,
+    }
+}
+
+/// Delivers what waits behind the holes of both directions now, the holes as gaps: the
+/// flow table's buffer budget ran out.
+fn force_holes(flow: &mut Flow, frame: u64, t: i64, dns_out: &mut DnsOut) {
+    let Flow {
+        streams, app, conn, ..
+    } = flow;
+    for dir in [Direction::ToServer, Direction::ToClient] {
+        streams[idx(dir)].flush(|d| deliver(app, conn, Some(frame), t, dir, d, dns_out));
     }
 }
 
@@ -565,6 +900,11 @@ pub(crate) fn push_event(
     if conn.events.len() >= MAX_EVENTS_PER_CONNECTION {
         conn.events_dropped += 1;
         return;
+    }
+    // Grown by half, not doubled: most flows hold a handful of events, and a flood of
+    // them should not pay for slots never used.
+    if conn.events.len() == conn.events.capacity() {
+        conn.events.reserve_exact((conn.events.len() / 2).max(2));
     }
     conn.events.push(Event {
         time_ns,
@@ -858,4 +1198,249 @@ pub fn summarize_connection(
         || conn.server.port() == 8182;
     conn.reached = reached;
     conn.tls = tls;
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::wire::tls::tests::client_hello;
+
+    pub(crate) const SYN: u8 = 0x02;
+    const ACK: u8 = 0x10;
+    const PSH_ACK: u8 = 0x18;
+
+    /// An Ethernet + IPv4 + TCP frame (checksums 0: never checked).
+    pub(crate) fn tcp(
+        src: [u8; 4],
+        sport: u16,
+        dst: [u8; 4],
+        dport: u16,
+        seq: u32,
+        flags: u8,
+        payload: &[u8],
+    ) -> Vec<u8> {
+        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
+        let total = (40 + payload.len()) as u16;
+        f.extend_from_slice(&[
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            6,
+            0,
+            0,
+        ]);
+        f.extend_from_slice(&src);
+        f.extend_from_slice(&dst);
+        f.extend_from_slice(&sport.to_be_bytes());
+        f.extend_from_slice(&dport.to_be_bytes());
+        f.extend_from_slice(&seq.to_be_bytes());
+        f.extend_from_slice(&1u32.to_be_bytes());
+        f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        f.extend_from_slice(payload);
+        f
+    }
+
+    const SERVER: [u8; 4] = [192, 0, 2, 1];
+
+    struct Feed {
+        a: Analyzer,
+        frame: u64,
+    }
+
+    impl Feed {
+        fn new(limits: FlowLimits) -> Feed {
+            let mut a = Analyzer::new(AnalyzeConfig::default());
+            a.set_limits(limits);
+            Feed { a, frame: 0 }
+        }
+        fn send(&mut self, f: Vec<u8>) {
+            self.frame += 1;
+            let len = f.len() as u32;
+            self.a
+                .frame(self.frame, self.frame as i64 * 1_000_000, 1, &f, len);
+        }
+        /// SYN, SYN/ACK, ACK and a ClientHello from client `n`.
+        fn tls_start(&mut self, n: u8, sni: &str) {
+            let c = [10, 0, 0, n];
+            self.send(tcp(c, 40000, SERVER, 443, 100, SYN, b""));
+            self.send(tcp(SERVER, 443, c, 40000, 500, SYN | ACK, b""));
+            self.send(tcp(c, 40000, SERVER, 443, 101, ACK, b""));
+            self.send(tcp(c, 40000, SERVER, 443, 101, PSH_ACK, &client_hello(sni)));
+        }
+        fn finish(self) -> Timeline {
+            self.a.finish(Source::Capture { files: vec![] })
+        }
+    }
+
+    fn live(a: &Analyzer) -> impl Iterator<Item = &Flow> {
+        a.flows
+            .values()
+            .filter_map(|&i| a.table.get(i))
+            .map(|f| &**f)
+    }
+
+    fn overload(t: &Timeline) -> &Finding {
+        t.findings
+            .iter()
+            .find(|f| f.code == FindingCode::CaptureOverload)
+            .expect("a capture_overload finding")
+    }
+
+    fn flows_only(n: usize) -> FlowLimits {
+        FlowLimits {
+            max_live_flows: n,
+            ..FlowLimits::default()
+        }
+    }
+
+    #[test]
+    fn flows_past_the_budget_are_evicted_counted_and_licensing_kept() {
+        let mut feed = Feed::new(flows_only(10));
+        feed.tls_start(1, "smartreceiver.cisco.com");
+        // 50 unanswered SYNs to another server: 51 flows for 10 places.
+        for i in 0..50u16 {
+            feed.send(tcp(
+                [10, 1, 0, 1],
+                2000 + i,
+                [192, 0, 2, 9],
+                443,
+                7,
+                SYN,
+                b"",
+            ));
+        }
+        let t = feed.finish();
+        assert_eq!(t.stats.flows_evicted, 41);
+        let f = overload(&t);
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(
+            f.summary
+                .starts_with("41 flow(s) evicted under memory pressure (none of them licensing)"),
+            "{}",
+            f.summary
+        );
+        // The licensing flow, the oldest of all, was never evicted: one connection, whole.
+        assert_eq!(t.connections.len(), 1);
+        let c = &t.connections[0];
+        assert_eq!((c.packets, c.licensing), (4, true));
+        assert!(
+            c.events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::TlsClientHello(_)))
+        );
+        assert_eq!(t.stats.tcp_connections, 51);
+    }
+
+    #[test]
+    fn licensing_flows_go_last_but_do_go() {
+        let mut feed = Feed::new(flows_only(3));
+        for n in 1..=5 {
+            feed.tls_start(n, "smartreceiver.cisco.com");
+        }
+        let t = feed.finish();
+        let f = overload(&t);
+        assert!(
+            f.summary
+                .starts_with("2 flow(s) evicted under memory pressure (2 of them licensing)"),
+            "{}",
+            f.summary
+        );
+        // The two least recently used, named in the evidence, are still judged (partially).
+        let named: Vec<&str> = f.evidence.iter().map(|e| e.what.as_str()).collect();
+        assert_eq!(named.len(), 3, "{named:?}");
+        assert!(
+            named[1].starts_with(
+                "connection #1 10.0.0.1:40000 -> 192.0.2.1:443 evicted after 4 packets"
+            ),
+            "{named:?}"
+        );
+        assert!(named[2].starts_with("connection #2 "), "{named:?}");
+        assert_eq!(t.connections.len(), 5);
+    }
+
+    #[test]
+    fn a_flow_touched_again_is_not_the_one_evicted() {
+        let mut feed = Feed::new(flows_only(2));
+        feed.tls_start(1, "www.example.com");
+        feed.tls_start(2, "www.example.net");
+        // Flow 1 is used again (not a copy of its last frame: another sequence number);
+        // flow 3 arrives: flow 2 is the least recently used.
+        feed.send(tcp([10, 0, 0, 1], 40000, SERVER, 443, 102, ACK, b""));
+        feed.tls_start(3, "www.example.org");
+        let mut a = feed.a;
+        let live: Vec<u8> = {
+            let mut v: Vec<u8> = a
+                .flows
+                .keys()
+                .map(|k| match k.client.ip() {
+                    IpAddr::V4(ip) => ip.octets()[3],
+                    IpAddr::V6(_) => 0,
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(live, vec![1, 3]);
+        assert_eq!(a.stats_mut().frames, 13);
+    }
+
+    #[test]
+    fn out_of_order_data_has_one_budget_for_all_flows() {
+        let limits = FlowLimits {
+            max_buffered_bytes: 20_000,
+            ..FlowLimits::default()
+        };
+        let mut feed = Feed::new(limits);
+        for n in 1..=10 {
+            feed.tls_start(n, "www.example.com");
+        }
+        // Each server sends 8 KB after a 1,000-byte hole: 80 KB would wait.
+        for n in 1..=10 {
+            for k in 0..8u32 {
+                feed.send(tcp(
+                    SERVER,
+                    443,
+                    [10, 0, 0, n],
+                    40000,
+                    1501 + k * 1000,
+                    PSH_ACK,
+                    &[0x17; 1000],
+                ));
+            }
+        }
+        assert!(feed.a.buffered_bytes <= 20_000 + 1000 + reassembly::SEGMENT_OVERHEAD);
+        let waiting: usize = live(&feed.a).map(|f| f.buffered()).sum();
+        assert_eq!(waiting, feed.a.buffered_bytes);
+        let t = feed.finish();
+        let f = overload(&t);
+        assert_eq!(t.stats.flows_evicted, 0);
+        assert!(
+            f.summary.contains("wait(s) for missing data cut short"),
+            "{}",
+            f.summary
+        );
+    }
+
+    #[test]
+    fn flow_bytes_track_what_the_live_flows_hold() {
+        let mut feed = Feed::new(FlowLimits::default());
+        for n in 1..=20 {
+            feed.tls_start(n, "www.example.com");
+        }
+        let sum: usize = live(&feed.a).map(|f| f.cost()).sum();
+        assert_eq!(sum, feed.a.flow_bytes);
+        assert!(feed.a.flow_bytes >= 20 * FLOW_BASE_COST);
+        let t = feed.finish();
+        assert!(
+            t.findings
+                .iter()
+                .all(|f| f.code != FindingCode::CaptureOverload)
+        );
+    }
 }

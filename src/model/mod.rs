@@ -140,6 +140,13 @@ pub struct CaptureStats {
     pub file_truncated: bool,
     pub tcp_connections: u64,
     pub dns_queries: u64,
+    /// Flows finished early under the flow table's budget (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub flows_evicted: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -251,6 +258,9 @@ pub enum FindingCode {
     /// `--ca-file`: whether importing that CA would make a failing chain trusted
     /// (extension; info when it would, warning when it would not).
     CaFileWhatIf,
+    /// Extension: flows evicted (or waits for missing data cut short) under the flow
+    /// table's memory budget; verdicts for them are partial.
+    CaptureOverload,
 }
 
 impl FindingCode {
@@ -351,6 +361,7 @@ impl FindingCode {
             ConfigNoNameServer => "config_no_name_server",
             ConfigTransportOff => "config_transport_off",
             CaFileWhatIf => "ca_file_what_if",
+            CaptureOverload => "capture_overload",
         }
     }
 }
@@ -814,6 +825,14 @@ pub struct OverflowSummary {
     pub connections: u64,
     pub failed: u64,
     pub findings: std::collections::BTreeMap<String, u64>,
+    /// Of `connections`, the licensing ones (the rest are there with `--all`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub licensing: u64,
+    /// Error and warning findings of those connections: part of a report's counts.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub errors: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub warnings: u64,
 }
 
 impl OverflowSummary {
@@ -822,7 +841,15 @@ impl OverflowSummary {
         if c.verdict == Verdict::Failed {
             self.failed += 1;
         }
+        if c.licensing {
+            self.licensing += 1;
+        }
         for f in &c.findings {
+            match f.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => {}
+            }
             *self
                 .findings
                 .entry(f.code.as_str().to_string())
@@ -854,6 +881,20 @@ impl Timeline {
         self.findings
             .iter()
             .chain(self.connections.iter().flat_map(|c| c.findings.iter()))
+    }
+
+    /// Error findings in the report, those of connections past the display cap included:
+    /// the one count the text and JSON reports give.
+    pub fn error_count(&self) -> u64 {
+        self.severity_count(Severity::Error) + self.overflow.errors
+    }
+
+    pub fn warning_count(&self) -> u64 {
+        self.severity_count(Severity::Warning) + self.overflow.warnings
+    }
+
+    fn severity_count(&self, s: Severity) -> u64 {
+        self.all_findings().filter(|f| f.severity == s).count() as u64
     }
 
     pub fn has_errors(&self) -> bool {

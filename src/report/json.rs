@@ -12,8 +12,8 @@ pub struct CaptureReport<'a> {
     pub file: &'a str,
     pub format: &'a str,
     pub verdict: OverallVerdict,
-    pub errors: usize,
-    pub warnings: usize,
+    pub errors: u64,
+    pub warnings: u64,
     pub timeline: &'a Timeline,
 }
 
@@ -44,14 +44,8 @@ pub fn report<'a>(file: &'a str, format: &'a str, t: &'a Timeline) -> CaptureRep
         file,
         format,
         verdict: overall_verdict(t),
-        errors: t
-            .all_findings()
-            .filter(|f| f.severity == Severity::Error)
-            .count(),
-        warnings: t
-            .all_findings()
-            .filter(|f| f.severity == Severity::Warning)
-            .count(),
+        errors: t.error_count(),
+        warnings: t.warning_count(),
         timeline: t,
     }
 }

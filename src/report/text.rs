@@ -266,15 +266,8 @@ pub fn write_text(
     let p = Paint(color);
     let start = t.start_ns.unwrap_or(0);
     let verdict = overall_verdict(t);
-    let errors = t
-        .all_findings()
-        .filter(|f| f.severity == Severity::Error)
-        .count()
-        + t.overflow.failed as usize;
-    let warnings = t
-        .all_findings()
-        .filter(|f| f.severity == Severity::Warning)
-        .count();
+    let errors = t.error_count();
+    let warnings = t.warning_count();
     writeln!(out, "{}", p.bold(&format!("== {}", esc(file))))?;
     let span = match (t.start_ns, t.end_ns) {
         (Some(a), Some(b)) => format!("{} + {:.3} s", format_utc(a), (b - a) as f64 / 1e9),
@@ -343,9 +336,15 @@ pub fn write_text(
             .iter()
             .map(|(k, v)| format!("{k} x{v}"))
             .collect();
+        // With --all, the connections past the cap are not all licensing ones.
+        let which = if t.overflow.licensing == t.overflow.connections {
+            "licensing connections".to_string()
+        } else {
+            format!("connections ({} licensing)", t.overflow.licensing)
+        };
         writeln!(
             out,
-            "     ... and {} more licensing connections past the display cap: {} failed ({})",
+            "     ... and {} more {which} past the display cap: {} failed ({})",
             t.overflow.connections,
             t.overflow.failed,
             if codes.is_empty() {

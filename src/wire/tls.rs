@@ -138,6 +138,15 @@ impl TlsDecoder {
         self.tls13
     }
 
+    /// Heap bytes held for records and handshake messages not yet complete (both
+    /// directions): what the flow table counts against its memory budget.
+    pub fn buffered_bytes(&self) -> usize {
+        [&self.to_server, &self.to_client]
+            .iter()
+            .map(|h| h.pending.capacity() + h.handshake.capacity())
+            .sum()
+    }
+
     /// `n` bytes of `dir` are missing from the capture. Inside an encrypted record that
     /// costs nothing; anywhere else the record framing is lost for that direction.
     pub fn gap(&mut self, dir: Direction, n: u64) {
