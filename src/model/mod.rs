@@ -311,6 +311,7 @@ impl FindingCode {
         FindingCode::ConfigNoNameServer,
         FindingCode::ConfigTransportOff,
         FindingCode::CaFileWhatIf,
+        FindingCode::CaptureOverload,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -836,6 +837,16 @@ pub struct OverflowSummary {
 }
 
 impl OverflowSummary {
+    /// What the connections past the display cap are, in words: all licensing ones, or
+    /// (with `--all`) connections of which some are.
+    pub fn what(&self) -> String {
+        if self.licensing == self.connections {
+            "licensing connections".to_string()
+        } else {
+            format!("connections ({} licensing)", self.licensing)
+        }
+    }
+
     pub fn add(&mut self, c: &Connection) {
         self.connections += 1;
         if c.verdict == Verdict::Failed {

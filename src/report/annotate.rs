@@ -248,8 +248,10 @@ pub fn annotations(file: &str, t: &Timeline) -> Annotations {
     }
     if t.overflow.connections > 0 {
         section.push_str(&format!(
-            "\n... and {} more licensing connections past the display cap: {} failed",
-            t.overflow.connections, t.overflow.failed
+            "\n... and {} more {} past the display cap: {} failed",
+            t.overflow.connections,
+            t.overflow.what(),
+            t.overflow.failed
         ));
     }
     Annotations { frames, section }

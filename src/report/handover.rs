@@ -22,12 +22,11 @@ pub fn plural(n: impl Into<u64>, word: &str) -> String {
 
 /// `FAILED (2 errors, 0 warnings)`.
 pub fn verdict_line(r: &CaptureReport) -> String {
-    let errors = r.errors as u64 + r.timeline.overflow.failed;
     format!(
         "{} ({}, {})",
         r.verdict.as_str(),
-        plural(errors, "error"),
-        plural(r.warnings as u64, "warning")
+        plural(r.errors, "error"),
+        plural(r.warnings, "warning")
     )
 }
 
@@ -524,8 +523,9 @@ pub fn overflow_line(t: &Timeline) -> Option<String> {
             .map(|(k, v)| format!("{k} x{v}"))
             .collect();
         format!(
-            "... and {} more licensing connections past the display cap: {} failed ({})",
+            "... and {} more {} past the display cap: {} failed ({})",
             t.overflow.connections,
+            t.overflow.what(),
             t.overflow.failed,
             if codes.is_empty() {
                 "no findings".to_string()

@@ -336,16 +336,11 @@ pub fn write_text(
             .iter()
             .map(|(k, v)| format!("{k} x{v}"))
             .collect();
-        // With --all, the connections past the cap are not all licensing ones.
-        let which = if t.overflow.licensing == t.overflow.connections {
-            "licensing connections".to_string()
-        } else {
-            format!("connections ({} licensing)", t.overflow.licensing)
-        };
         writeln!(
             out,
-            "     ... and {} more {which} past the display cap: {} failed ({})",
+            "     ... and {} more {} past the display cap: {} failed ({})",
             t.overflow.connections,
+            t.overflow.what(),
             t.overflow.failed,
             if codes.is_empty() {
                 "no findings".to_string()
