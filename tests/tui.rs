@@ -67,8 +67,7 @@ fn capture_screen_80x24_interception() {
     let mut app = capture_app("ssl-interception-tls12.pcap");
     let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
     insta::assert_snapshot!("capture_ladder_80x24", s);
-    assert!(s.contains("FAILED"), "{s}");
-    assert!(s.contains("FAIL #1"), "{s}");
+    first_screen_says_why(&s);
     assert!(s.contains("Alert fatal unknown_ca"), "{s}");
 
     app.on_key('d', None);
@@ -80,6 +79,65 @@ fn capture_screen_80x24_interception() {
     app.on_key('\0', Some(Special::Tab));
     let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
     assert!(s.contains("ladder"), "tab cycles back to the ladder: {s}");
+}
+
+/// What the first screen of the interception capture must show without a keypress
+/// (issue 17 item 1): the verdict, the primary finding (the cause, not the client's
+/// alert) with its evidence frame, its first fix, the whole host in the list and the
+/// certificate's leaf and issuer on the ladder.
+fn first_screen_says_why(s: &str) {
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(
+        lines[1].starts_with("FAILED  #1 ssl_interception frame #14: SSL interception"),
+        "{s}"
+    );
+    assert!(
+        lines[2].starts_with("  fix: ! preferred: exempt smartreceiver.cisco.com"),
+        "{s}"
+    );
+    assert!(s.contains("FAIL #1  smartreceiver.cisco.com"), "{s}");
+    assert!(
+        s.contains("smartreceiver.cisco.com ← Lab Squid Interception CA-|"),
+        "{s}"
+    );
+}
+
+#[test]
+fn capture_screen_120x40_interception() {
+    let mut app = capture_app("ssl-interception-tls12.pcap");
+    let s = screen(&draw_capture(&mut app, 120, 40, PLAIN));
+    insta::assert_snapshot!("capture_ladder_120x40", s);
+    first_screen_says_why(&s);
+    // Side by side from 110 columns: the list on the left keeps the whole host.
+    assert!(
+        s.lines()
+            .nth(4)
+            .unwrap()
+            .starts_with("│FAIL #1  smartreceiver.cisco.com"),
+        "{s}"
+    );
+}
+
+#[test]
+fn capture_screen_100x30_gives_the_host_room() {
+    // The size of the report in issue 17: the host was cut to `smartreceiver.cisco.~`.
+    let mut app = capture_app("ssl-interception-tls12.pcap");
+    let s = screen(&draw_capture(&mut app, 100, 30, PLAIN));
+    first_screen_says_why(&s);
+    assert!(!s.contains("smartreceiver.cisco.~"), "{s}");
+}
+
+#[test]
+fn long_host_names_are_shortened_in_the_middle() {
+    use licpath::tui::common::fit_middle;
+    assert_eq!(
+        fit_middle("smartreceiver.cisco.com", 23),
+        "smartreceiver.cisco.com"
+    );
+    assert_eq!(fit_middle("smartreceiver.cisco.com", 15), "smartre…sco.com");
+    assert_eq!(fit_middle("abc", 1), "a");
+    assert_eq!(fit_middle("abc", 0), "");
+    assert_eq!(fit_middle("é東京ab", 4), "é東…b");
 }
 
 #[test]
@@ -303,4 +361,58 @@ fn loading_screen_shows_progress() {
     .unwrap();
     let size = std::fs::metadata(&path).unwrap().len();
     assert_eq!(counter.into_inner(), size - 24);
+}
+
+/// Live mode over two targets whose last rounds are the interception and the 407
+/// captures (the same Timeline a probe round yields; fixed, so the screen is too).
+fn live_app() -> LiveApp {
+    let mut app = LiveApp::new(vec!["smart".into(), "onprem".into()], 10, None);
+    app.record(0, 1_795_305_600, timeline_of("ssl-interception-tls12.pcap"));
+    app.record(1, 1_795_305_600, timeline_of("proxy-407.pcap"));
+    app
+}
+
+fn draw_live(app: &mut LiveApp, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| live::render(f, app, PLAIN, 1_795_305_605))
+        .unwrap();
+    screen(&term)
+}
+
+#[test]
+fn live_screen_opens_with_the_verdict_strip() {
+    let mut app = live_app();
+    let s = draw_live(&mut app, 80, 24);
+    insta::assert_snapshot!("live_80x24", s);
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(
+        lines[1].starts_with("FAILED  smart ssl_interception frame #14: SSL interception"),
+        "{s}"
+    );
+    assert!(lines[2].starts_with("  fix: ! preferred: exempt"), "{s}");
+    // Each target's row names its cause.
+    assert!(
+        s.contains("│FAIL    smart   0/1 rounds ok  5 s ago  ssl_interception"),
+        "{s}"
+    );
+    assert!(
+        s.contains("│FAIL    onprem  0/1 rounds ok  5 s ago  proxy_auth_required"),
+        "{s}"
+    );
+    // The CERT step names the cause too, not the client's alert.
+    assert!(
+        s.contains("CERT    FAILED             0% x             ssl_interception"),
+        "{s}"
+    );
+
+    app.on_key('\0', Some(Special::Tab));
+    let s = draw_live(&mut app, 120, 40);
+    insta::assert_snapshot!("live_120x40", s);
+    assert!(
+        s.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("FAILED  onprem proxy_auth_required frame #"),
+        "{s}"
+    );
 }

@@ -87,6 +87,114 @@ pub fn overall_verdict(t: &Timeline) -> OverallVerdict {
     }
 }
 
+/// The finding that says *why* (issue 15 item 2): the headline of a connection or a
+/// timeline. The one ordering rule, so that every front-end leads with the same finding:
+///
+/// 1. the most severe (error, then warning, then info);
+/// 2. within a severity, a root cause before a finding that merely reports the step
+///    failing, before a symptom: `ssl_interception` or `untrusted_root` before the
+///    `tls_alert` the client sent because of it, `mtu_blackhole` before `tls_timeout`
+///    ([`cause_rank`]);
+/// 3. then the earliest step, then the order the rules produced them.
+pub fn primary_finding<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Option<&'a Finding> {
+    findings
+        .into_iter()
+        .enumerate()
+        .min_by_key(|(i, f)| (headline_rank(f), *i))
+        .map(|(_, f)| f)
+}
+
+/// `findings` in the order of [`primary_finding`] (stable): the primary first, for lists
+/// that lead with the cause.
+pub fn primary_first(findings: &mut [&Finding]) {
+    findings.sort_by_key(|f| headline_rank(f));
+}
+
+fn headline_rank(f: &Finding) -> impl Ord {
+    (
+        std::cmp::Reverse(f.severity),
+        std::cmp::Reverse(cause_rank(f.code)),
+        f.step,
+    )
+}
+
+/// 2 for a root cause (what the chain, the clock or the path is), 0 for a symptom (what
+/// the client or the peer did because of it), 1 for the rest (a step that failed on its
+/// own terms: a refused SYN, a proxy's 403, an NXDOMAIN).
+pub fn cause_rank(code: FindingCode) -> u8 {
+    use FindingCode::*;
+    match code {
+        SslInterception | RootMissingOnDevice | UntrustedRoot | IncompleteChain | CertExpired
+        | CertNotYetValid | CertHostnameMismatch | ClockSkew | MtuBlackhole
+        | TlsVersionMismatch | CrlUnreachable => 2,
+        TlsAlert | TlsTimeout | TlsReset | TlsClientAbort | CommFailed | Retransmissions
+        | CommFlapping => 0,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod primary_tests {
+    use super::*;
+
+    fn f(code: FindingCode, severity: Severity, step: Step) -> Finding {
+        Finding::new(code, severity, step, code.as_str())
+    }
+
+    fn primary(fs: &[Finding]) -> Option<FindingCode> {
+        primary_finding(fs).map(|f| f.code)
+    }
+
+    #[test]
+    fn the_cause_before_the_symptom() {
+        use FindingCode::*;
+        let alert = f(TlsAlert, Severity::Error, Step::Cert);
+        let intercepted = f(SslInterception, Severity::Error, Step::Cert);
+        assert_eq!(
+            primary(&[alert.clone(), intercepted.clone()]),
+            Some(SslInterception)
+        );
+        assert_eq!(
+            primary(&[intercepted, alert.clone()]),
+            Some(SslInterception)
+        );
+        let timeout = f(TlsTimeout, Severity::Error, Step::Tls);
+        let blackhole = f(MtuBlackhole, Severity::Error, Step::Tls);
+        assert_eq!(primary(&[timeout.clone(), blackhole]), Some(MtuBlackhole));
+        // A symptom alone is still the headline.
+        assert_eq!(primary(std::slice::from_ref(&timeout)), Some(TlsTimeout));
+        assert_eq!(primary(&[]), None);
+        // Severity first: a root-cause warning does not hide an error.
+        let expired_warning = f(CertExpired, Severity::Warning, Step::Cert);
+        assert_eq!(primary(&[expired_warning, timeout]), Some(TlsTimeout));
+        // Among equals, the earlier step, then the rules' order.
+        let refused = f(TcpRefused, Severity::Error, Step::Tcp);
+        let denied = f(ProxyDenied, Severity::Error, Step::Proxy);
+        assert_eq!(primary(&[denied.clone(), refused]), Some(TcpRefused));
+        let upstream = f(ProxyUpstreamError, Severity::Error, Step::Proxy);
+        assert_eq!(primary(&[upstream, denied]), Some(ProxyUpstreamError));
+    }
+
+    #[test]
+    fn lists_lead_with_the_primary() {
+        use FindingCode::*;
+        let fs = [
+            f(CaptureGap, Severity::Warning, Step::Capture),
+            f(TlsAlert, Severity::Error, Step::Cert),
+            f(SslInterception, Severity::Error, Step::Cert),
+            f(Retransmissions, Severity::Warning, Step::Tcp),
+        ];
+        let mut refs: Vec<&Finding> = fs.iter().collect();
+        primary_first(&mut refs);
+        let codes: Vec<FindingCode> = refs.iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes,
+            [SslInterception, TlsAlert, CaptureGap, Retransmissions]
+        );
+        assert_eq!(primary_finding(&fs).map(|f| f.code), Some(codes[0]));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

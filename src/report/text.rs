@@ -314,10 +314,9 @@ pub fn write_text(
                 ""
             }
         );
-        let first_error = c
-            .findings
-            .iter()
-            .find(|f| f.severity == Severity::Error)
+        // The cause, not its symptom (diagnose::verdict::primary_finding).
+        let first_error = crate::diagnose::verdict::primary_finding(&c.findings)
+            .filter(|f| f.severity == Severity::Error)
             .map(|f| format!(": {}", f.code.as_str()))
             .unwrap_or_default();
         writeln!(

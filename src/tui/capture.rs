@@ -4,8 +4,8 @@
 use super::common::*;
 use crate::escape::esc;
 use crate::model::*;
+use crate::report::overall_verdict;
 use crate::report::text::describe_event;
-use crate::report::{OverallVerdict, overall_verdict};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -204,6 +204,9 @@ pub enum Special {
     Enter,
 }
 
+/// From this width on the list and the selected connection sit side by side.
+pub const SIDE_BY_SIDE: u16 = 110;
+
 fn badge(c: &Connection) -> (&'static str, bool) {
     match c.verdict {
         Verdict::Ok => ("OK  ", true),
@@ -249,11 +252,7 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         Load::Loaded(t) => t,
     };
     let verdict = overall_verdict(t);
-    let vstyle = match verdict {
-        OverallVerdict::Failed => theme.bad(),
-        OverallVerdict::Ok => theme.ok(),
-        _ => theme.warn(),
-    };
+    let vstyle = verdict_style(verdict, theme);
     let visible = app.visible();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let failed = visible
@@ -267,8 +266,9 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         );
         return;
     }
-    let [head, body, foot] = Layout::vertical([
+    let [head, strip, body, foot] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
@@ -276,12 +276,10 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("licpath ", theme.bold()),
-            Span::raw(fit(
+            Span::raw(fit_middle(
                 &esc(&app.file).to_string(),
                 (area.width as usize).saturating_sub(40),
             )),
-            Span::raw("  "),
-            Span::styled(verdict.as_str(), vstyle),
             Span::raw(format!(
                 "  {} shown ({}) of {}",
                 visible.len(),
@@ -291,11 +289,49 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         ])),
         head,
     );
-    let list_w = (area.width / 3).clamp(26, 44);
-    let [left, right] =
-        Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(body);
 
-    // Left: connections.
+    // Why: the verdict and the selected connection's primary finding with its fix (the
+    // timeline's own findings when the connection has none, or nothing is selected).
+    let sel = app.selected_connection();
+    let own: Vec<&Finding> = sel.map(|c| c.findings.iter().collect()).unwrap_or_default();
+    let (subject, findings) = match sel {
+        Some(c) if !own.is_empty() => (format!("#{}", c.id), own),
+        Some(c) if t.findings.is_empty() => (format!("#{}", c.id), own),
+        _ => ("capture".to_string(), t.findings.iter().collect()),
+    };
+    f.render_widget(
+        Paragraph::new(verdict_strip(
+            verdict.as_str(),
+            vstyle,
+            &subject,
+            &findings,
+            strip.width,
+            theme,
+        )),
+        strip,
+    );
+
+    // The list beside the selected connection when there is room for both to be read,
+    // above it on a narrow terminal (the ladder needs the width more than the list).
+    let side_by_side = area.width >= SIDE_BY_SIDE;
+    let (left, right) = if side_by_side {
+        let list_w = (area.width / 3).clamp(34, 44);
+        let [l, r] =
+            Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(body);
+        (l, r)
+    } else {
+        let rows = (visible.len() as u16 + 2).clamp(3, 7);
+        let [l, r] = Layout::vertical([Constraint::Length(rows), Constraint::Min(2)]).areas(body);
+        (l, r)
+    };
+
+    // The connections: the host is the key, so it gets the room, shortened in its middle.
+    let inner = left.width.saturating_sub(2) as usize;
+    let id_w = visible
+        .iter()
+        .map(|c| c.id.to_string().len())
+        .max()
+        .unwrap_or(1);
     let items: Vec<ListItem> = visible
         .iter()
         .map(|c| {
@@ -304,13 +340,19 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
                 .server_name
                 .as_deref()
                 .map_or_else(|| c.server.to_string(), |n| esc(n).to_string());
+            let fixed = b.len() + 2 + id_w + 2;
+            let host = fit_middle(&name, inner.saturating_sub(fixed));
+            let tail = format!("  {}", c.reached.as_str());
+            let tail = if fixed + host.chars().count() + tail.len() <= inner {
+                tail
+            } else {
+                String::new()
+            };
             ListItem::new(Line::from(vec![
                 Span::styled(b, if good { theme.ok() } else { theme.bad() }),
-                Span::raw(format!(" #{:<3} ", c.id)),
-                Span::raw(fit(
-                    &format!("{name} {}", c.reached.as_str()),
-                    (list_w as usize).saturating_sub(12),
-                )),
+                Span::raw(format!(" #{:<id_w$}  ", c.id)),
+                Span::raw(host),
+                Span::styled(tail, theme.dim()),
             ]))
         })
         .collect();
@@ -330,10 +372,8 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         left,
         &mut state,
     );
-    app.list_area = left;
 
-    // Right: the selected connection.
-    let sel = app.selected_connection();
+    // The selected connection.
     let (title, lines): (String, Vec<Line>) = match (sel, app.pane) {
         (None, _) => (
             " nothing selected ".into(),
@@ -367,6 +407,7 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         app.help.then_some(HELP),
         theme,
     );
+    app.list_area = left;
 }
 
 fn event_lines(c: &Connection, theme: Theme) -> Vec<Line<'static>> {

@@ -1,8 +1,10 @@
 //! Pieces both screens use: the colour theme (NO_COLOR honoured), the help overlay, the
 //! ladder diagram and findings as lines.
 
+use crate::diagnose::verdict::{primary_finding, primary_first};
 use crate::escape::{esc, escape};
 use crate::model::*;
+use crate::report::OverallVerdict;
 use crate::report::text::describe_event;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -85,9 +87,11 @@ pub fn ladder_lines(c: &Connection, width: u16, theme: Theme) -> Vec<Line<'stati
     ])];
     let arrow_w = (width as usize).saturating_sub(14).clamp(10, 70);
     for e in &c.events {
-        let label = describe_event(&e.kind);
-        let label = label.lines().next().unwrap_or("").to_string();
-        let text = fit(&label, arrow_w.saturating_sub(6));
+        let room = arrow_w.saturating_sub(6);
+        let text = match &e.kind {
+            EventKind::TlsCertificate { certificates } => certificate_label(certificates, room),
+            kind => fit(describe_event(kind).lines().next().unwrap_or(""), room),
+        };
         let pad = arrow_w.saturating_sub(text.chars().count() + 4);
         let arrow = match e.dir {
             Direction::ToServer => format!("|-{text}{}->|", "-".repeat(pad)),
@@ -114,8 +118,11 @@ pub fn ladder_lines(c: &Connection, width: u16, theme: Theme) -> Vec<Line<'stati
     lines
 }
 
-/// Findings with explanation and the IOS XE fix, as lines.
+/// Findings with explanation and the IOS XE fix, as lines, the primary (the cause)
+/// first.
 pub fn finding_lines(fs: &[&Finding], theme: Theme) -> Vec<Line<'static>> {
+    let mut fs = fs.to_vec();
+    primary_first(&mut fs);
     let mut lines = Vec::new();
     for f in fs {
         lines.push(Line::from(vec![
@@ -149,6 +156,117 @@ pub fn finding_lines(fs: &[&Finding], theme: Theme) -> Vec<Line<'static>> {
         lines.push(Line::from("no findings"));
     }
     lines
+}
+
+/// The ladder's Certificate row: who the leaf is and who issued it, `leaf ← issuer`,
+/// the longer name shortened in its middle when the row is narrow (both ends of a host
+/// or CA name say more than its middle).
+fn certificate_label(certs: &[CertInfo], max: usize) -> String {
+    let Some(leaf) = certs.first() else {
+        return fit("Certificate (empty)", max);
+    };
+    let subject = esc(leaf.subject_cn.as_deref().unwrap_or(&leaf.subject)).to_string();
+    let issuer = esc(leaf.issuer_cn.as_deref().unwrap_or(&leaf.issuer)).to_string();
+    let long = format!("Certificate {subject} ← {issuer}");
+    if long.chars().count() <= max {
+        return long;
+    }
+    let room = max.saturating_sub(3);
+    let (s, i) = (subject.chars().count(), issuer.chars().count());
+    // Each name keeps at least half the room, or all it needs when the other is short.
+    let s_room = s.min(room.saturating_sub(i.min(room / 2)));
+    let i_room = room.saturating_sub(s_room);
+    format!(
+        "{} ← {}",
+        fit_middle(&subject, s_room),
+        fit_middle(&issuer, i_room)
+    )
+}
+
+/// The headline of a verdict: two lines, the verdict and the primary finding (code,
+/// evidence frame or log line, summary), then the finding's first fix (or its
+/// explanation when it has no fix). `subject` names what the verdict is about (`#3`,
+/// a target's label).
+pub fn verdict_strip(
+    verdict: &str,
+    verdict_style: Style,
+    subject: &str,
+    findings: &[&Finding],
+    width: u16,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let width = width as usize;
+    let head = format!("{verdict}  {} ", escape(subject));
+    let Some(f) = primary_finding(findings.iter().copied()) else {
+        return vec![
+            Line::from(vec![
+                Span::styled(verdict.to_string(), verdict_style),
+                Span::raw(fit(
+                    &format!("  {}: no finding", escape(subject)),
+                    width.saturating_sub(verdict.len()),
+                )),
+            ]),
+            Line::from(""),
+        ];
+    };
+    let at = f
+        .evidence
+        .iter()
+        .find_map(|e| match (e.frame, &e.log) {
+            (Some(n), _) => Some(format!(" frame #{n}")),
+            (None, Some(l)) => Some(format!(" {}", esc(l))),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let code = f.code.as_str();
+    let rest = width.saturating_sub(head.chars().count() + code.len());
+    let first = Line::from(vec![
+        Span::styled(verdict.to_string(), verdict_style),
+        Span::raw(format!("  {} ", escape(subject))),
+        Span::styled(
+            code.to_string(),
+            theme.severity(f.severity).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(fit(&format!("{at}: {}", esc(&f.summary)), rest)),
+    ]);
+    let second = match f.remediation.first() {
+        Some(fix) => Line::from(vec![
+            Span::styled("  fix: ", theme.bold()),
+            Span::styled(fit(&escape(fix), width.saturating_sub(7)), theme.ok()),
+        ]),
+        None => Line::from(Span::styled(
+            fit(&format!("  why: {}", esc(&f.explanation)), width),
+            theme.dim(),
+        )),
+    };
+    vec![first, second]
+}
+
+/// Style of an overall verdict word.
+pub fn verdict_style(v: OverallVerdict, theme: Theme) -> Style {
+    match v {
+        OverallVerdict::Failed => theme.bad(),
+        OverallVerdict::Ok => theme.ok(),
+        _ => theme.warn(),
+    }
+}
+
+/// `s` in at most `max` characters, the middle replaced by `…` when it is longer: a host
+/// name keeps its first label and its domain (`smartrec…isco.com`).
+pub fn fit_middle(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    if max <= 1 {
+        return s.chars().take(max).collect();
+    }
+    let tail = (max - 1) / 2;
+    let head = max - 1 - tail;
+    let mut out: String = s.chars().take(head).collect();
+    out.push('…');
+    out.extend(s.chars().skip(n - tail));
+    out
 }
 
 pub fn fit(s: &str, max: usize) -> String {

@@ -5,6 +5,7 @@
 use super::capture::Special;
 use super::common::*;
 use super::steps::{StepState, StepView, steps_of};
+use crate::diagnose::verdict::primary_finding;
 use crate::escape::esc;
 use crate::model::*;
 use crate::report::{OverallVerdict, overall_verdict};
@@ -255,8 +256,9 @@ pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
         too_small(f, area, &s);
         return;
     }
-    let [head, targets_a, pipe_a, lower_a, foot] = Layout::vertical([
+    let [head, strip, targets_a, pipe_a, lower_a, foot] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Length((app.targets.len() as u16 + 2).min(6)),
         Constraint::Length(8),
         Constraint::Min(3),
@@ -290,7 +292,32 @@ pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
         head,
     );
 
-    // Targets, with the last verdict and how often each round succeeded.
+    // Why, for the selected target: its last verdict, the primary finding and its fix.
+    let strip_lines = match cur.map(|t| (t, t.last())) {
+        Some((t, Some(r))) => {
+            let fs: Vec<&Finding> = r.timeline.all_findings().collect();
+            verdict_strip(
+                r.verdict.as_str(),
+                verdict_style(r.verdict, theme),
+                &t.label,
+                &fs,
+                strip.width,
+                theme,
+            )
+        }
+        Some((t, None)) => vec![Line::from(format!("{}: probing ...", esc(&t.label)))],
+        None => vec![Line::from("no target")],
+    };
+    f.render_widget(Paragraph::new(strip_lines), strip);
+
+    // Targets, with the last verdict, how often each round succeeded and the cause.
+    let label_w = app
+        .targets
+        .iter()
+        .map(|t| esc(&t.label).to_string().chars().count())
+        .max()
+        .unwrap_or(0)
+        .min((area.width as usize).saturating_sub(40));
     let items: Vec<ListItem> = app
         .targets
         .iter()
@@ -311,11 +338,17 @@ pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
                 .last()
                 .map(|r| format!("  {} s ago", (now_unix - r.at_unix).max(0)))
                 .unwrap_or_default();
+            let cause = t
+                .last()
+                .and_then(|r| primary_finding(r.timeline.all_findings()))
+                .filter(|f| f.severity == Severity::Error)
+                .map(|f| format!("  {}", f.code.as_str()))
+                .unwrap_or_default();
             ListItem::new(Line::from(vec![
                 Span::styled(format!("{word:<8}"), style),
-                Span::raw(fit(
-                    &esc(&t.label).to_string(),
-                    (area.width as usize).saturating_sub(40),
+                Span::raw(format!(
+                    "{:<label_w$}",
+                    fit(&esc(&t.label).to_string(), label_w)
                 )),
                 Span::styled(
                     format!(
@@ -325,6 +358,7 @@ pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
                     ),
                     theme.dim(),
                 ),
+                Span::styled(cause, theme.bad()),
             ]))
         })
         .collect();

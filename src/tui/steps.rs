@@ -2,6 +2,7 @@
 //! [`Timeline`] — the same model the text and JSON reports read. No rule lives here: the
 //! failing step and its finding come from the diagnosis.
 
+use crate::diagnose::verdict::primary_finding;
 use crate::model::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,10 +80,12 @@ pub fn steps_of(t: &Timeline) -> Vec<StepView> {
         StepState::NotRun
     };
     let dns_detail = if dns_failed {
-        t.all_findings()
-            .find(|f| f.step == Step::Dns && f.severity == Severity::Error)
-            .map(|f| f.code.as_str().to_string())
-            .unwrap_or_default()
+        primary_finding(
+            t.all_findings()
+                .filter(|f| f.step == Step::Dns && f.severity == Severity::Error),
+        )
+        .map(|f| f.code.as_str().to_string())
+        .unwrap_or_default()
     } else if addrs.is_empty() {
         if t.dns.is_empty() {
             "no query seen (static entry, literal, or before the capture)".into()
@@ -139,11 +142,14 @@ pub fn steps_of(t: &Timeline) -> Vec<StepView> {
             _ => StepState::NotRun,
         }
     };
+    // The step's cause before its symptom (ssl_interception, not the client's tls_alert).
     let error_at = |step: Step| {
-        c.findings
-            .iter()
-            .find(|f| f.step == step && f.severity == Severity::Error)
-            .map(|f| format!("{}: {}", f.code.as_str(), f.summary))
+        primary_finding(
+            c.findings
+                .iter()
+                .filter(|f| f.step == step && f.severity == Severity::Error),
+        )
+        .map(|f| format!("{}: {}", f.code.as_str(), f.summary))
     };
 
     // TCP
