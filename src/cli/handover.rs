@@ -3,6 +3,7 @@
 //! the report on stdout, from the same timelines; a short note on stderr says where.
 
 use super::error::CliError;
+use crate::escape::esc;
 use crate::model::Timeline;
 use crate::report::annotate::{AnnotateError, annotate_file, annotations};
 use crate::report::json::CaptureReport;
@@ -40,7 +41,10 @@ pub fn write_documents(
     for (path, write, what) in outputs {
         if let Some(path) = path {
             write_file(path, |out| write(out, command, reports))?;
-            eprintln!("licpath: {what} written to {}", path.display());
+            eprintln!(
+                "licpath: {what} written to {}",
+                esc(&path.display().to_string())
+            );
         }
     }
     Ok(())
@@ -79,21 +83,21 @@ pub fn write_annotated(out: &Path, input: &Path, name: &str, t: &Timeline) -> Re
     })?;
     eprintln!(
         "licpath: annotated capture written to {} ({} frames, {} with a finding as comment)",
-        out.display(),
+        esc(&out.display().to_string()),
         s.frames,
         s.commented_frames
     );
     if !s.missing_frames.is_empty() {
         eprintln!(
             "licpath: warning: {}: {} evidence frame(s) not found on the second read (the file changed?)",
-            input.display(),
+            esc(&input.display().to_string()),
             s.missing_frames.len()
         );
     }
     if s.blocks_dropped > 0 {
         eprintln!(
             "licpath: warning: {}: {} block(s) not carried over (packets on an undeclared interface, or undecoded blocks of a big-endian section)",
-            input.display(),
+            esc(&input.display().to_string()),
             s.blocks_dropped
         );
     }

@@ -54,23 +54,23 @@ impl BlockOption<'_> {
     }
 }
 
-/// Comment text from any bytes: invalid UTF-8 replaced (the format requires UTF-8, §3.5),
-/// control characters other than tab and newline replaced (a NUL ends the string in some
-/// readers; escape sequences would reach a terminal running tshark), cut at a character
-/// boundary to fit the 16-bit option length.
+/// Comment text from any bytes, line by line made safe as for a terminal
+/// ([`crate::escape`]: bytes that are not UTF-8 as `\xNN` — the format requires UTF-8,
+/// §3.5 —, control characters and bidirectional overrides visible, so a NUL cannot end the
+/// string in a reader and nothing reaches the terminal of someone running tshark), cut at
+/// a character boundary to fit the 16-bit option length.
 pub fn comment_text(raw: &[u8]) -> String {
-    let lossy = String::from_utf8_lossy(raw);
-    let mut s = String::with_capacity(lossy.len().min(MAX_OPTION_LEN));
-    for c in lossy.chars() {
-        let c = if c.is_control() && c != '\n' && c != '\t' {
-            char::REPLACEMENT_CHARACTER
-        } else {
-            c
-        };
-        if s.len() + c.len_utf8() > MAX_OPTION_LEN {
-            break;
+    let mut s = raw
+        .split(|&b| b == b'\n')
+        .map(|line| crate::escape::esc(line).to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    if s.len() > MAX_OPTION_LEN {
+        let mut cut = MAX_OPTION_LEN;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
         }
-        s.push(c);
+        s.truncate(cut);
     }
     s
 }
@@ -627,10 +627,10 @@ mod tests {
 
     #[test]
     fn comments_are_valid_utf8_without_controls_and_fit_the_length_field() {
-        assert_eq!(comment_text(b"ok \xff\xfe end"), "ok \u{fffd}\u{fffd} end");
+        assert_eq!(comment_text(b"ok \xff\xfe end"), r"ok \xff\xfe end");
         assert_eq!(
-            comment_text(b"a\0b\x1b[31mc\nd\te"),
-            "a\u{fffd}b\u{fffd}[31mc\nd\te"
+            comment_text(b"a\0b\x1b[31mc\nd\te\n\nf"),
+            "a\\x00b\\x1b[31mc\nd\\te\n\nf"
         );
         assert_eq!(comment_text("— é".as_bytes()), "— é");
         // 'é' is 2 bytes: a cut inside it would leave invalid UTF-8.

@@ -14,31 +14,36 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-/// Text for HTML content and attribute values: `& < > " '` as entities; control
-/// characters other than tab and newline as visible `\xNN` (they are not allowed in HTML
-/// text and would only hide what was sent).
+/// Text for HTML content and attribute values: first made safe as for a terminal
+/// ([`crate::escape`]: control characters, bidirectional overrides and invalid bytes shown
+/// as `\xNN` / `\u{..}`, so nothing sent hides or reorders what the reader sees), then
+/// `& < > " '` as entities.
 pub fn escape(s: &str) -> Cow<'_, str> {
-    let special = |c: char| {
-        matches!(c, '&' | '<' | '>' | '"' | '\'') || (c.is_control() && c != '\n' && c != '\t')
-    };
-    if !s.chars().any(special) {
-        return Cow::Borrowed(s);
+    let visible = crate::escape::escape(s);
+    if !visible.contains(['&', '<', '>', '"', '\'']) {
+        return visible;
     }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
+    let mut out = String::with_capacity(visible.len() + 16);
+    for c in visible.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if special(c) => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
             c => out.push(c),
         }
     }
     Cow::Owned(out)
+}
+
+/// Several lines (a fix), each escaped.
+fn escape_lines(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| escape(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 const STYLE: &str = r#"
@@ -214,7 +219,7 @@ fn write_report(h: &mut String, r: &CaptureReport) {
             let _ = writeln!(
                 h,
                 "<p class=\"label\">Fix</p>\n<pre>{}</pre>",
-                escape(&f.remediation.join("\n"))
+                escape_lines(&f.remediation)
             );
         }
         h.push_str("</article>\n");
@@ -470,7 +475,13 @@ mod tests {
             escape(r#"<script>alert("x" & 'y')</script>"#),
             "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;"
         );
-        assert_eq!(escape("a\x1b[2J\0b\nc"), "a\\x1b[2J\\x00b\nc");
+        assert_eq!(escape("a\x1b[2J\0b\nc"), "a\\x1b[2J\\x00b\\nc");
+        // A right-to-left override would reorder what the reader sees.
+        assert_eq!(escape("moc.\u{202e}txt"), "moc.\\u{202e}txt");
+        assert_eq!(
+            escape_lines(&["a<b".into(), "c\x07".into()]),
+            "a&lt;b\nc\\x07"
+        );
         assert_eq!(escape("é — ok"), "é — ok");
     }
 

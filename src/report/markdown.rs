@@ -13,50 +13,50 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-/// Inline text: the characters that start markup escaped with a backslash (CommonMark
-/// §2.4: emphasis, code, links, raw HTML, tables, entities), a leading list or heading
-/// marker too; line breaks and control characters as visible `\xNN` so that a string
-/// cannot start a new block.
+/// Inline text: first made safe as for a terminal ([`crate::escape`]: control characters,
+/// line breaks, bidirectional overrides as visible `\xNN` / `\n` / `\u{..}`, so a string
+/// cannot start a new block or reorder the line), then the characters that start markup
+/// backslash-escaped (CommonMark §2.4: emphasis, code, links, raw HTML, tables, entities),
+/// a leading list or heading marker too.
 pub fn escape(s: &str) -> Cow<'_, str> {
     const MARKUP: &[char] = &[
         '\\', '`', '*', '_', '[', ']', '<', '>', '#', '|', '~', '!', '&',
     ];
-    let special = |c: char| MARKUP.contains(&c) || c.is_control();
-    let leading = s.starts_with(['-', '+', '=']);
-    if !leading && !s.chars().any(special) {
-        return Cow::Borrowed(s);
+    let visible = crate::escape::escape(s);
+    let leading = visible.starts_with(['-', '+', '=']);
+    if !leading && !visible.contains(MARKUP) {
+        return visible;
     }
-    let mut out = String::with_capacity(s.len() + 16);
+    let mut out = String::with_capacity(visible.len() + 16);
     if leading {
         out.push('\\');
     }
-    for c in s.chars() {
-        if c.is_control() {
-            let _ = write!(out, "\\\\x{:02x}", u32::from(c));
-        } else {
-            if MARKUP.contains(&c) {
-                out.push('\\');
-            }
-            out.push(c);
+    for c in visible.chars() {
+        if MARKUP.contains(&c) {
+            out.push('\\');
         }
+        out.push(c);
     }
     Cow::Owned(out)
 }
 
-/// A fenced code block that `content` cannot close.
+/// A fenced code block that `content` cannot close, each line made safe as for a terminal.
 fn code_block(m: &mut String, info: &str, content: &str) {
+    let lines: Vec<String> = content
+        .trim_end_matches('\n')
+        .lines()
+        .map(|l| crate::escape::escape(l).into_owned())
+        .collect();
     let mut longest = 0;
-    let mut run = 0;
-    for c in content.chars() {
-        run = if c == '`' { run + 1 } else { 0 };
-        longest = longest.max(run);
+    for l in &lines {
+        let mut run = 0;
+        for c in l.chars() {
+            run = if c == '`' { run + 1 } else { 0 };
+            longest = longest.max(run);
+        }
     }
     let fence = "`".repeat((longest + 1).max(3));
-    let _ = writeln!(
-        m,
-        "{fence}{info}\n{}\n{fence}",
-        content.trim_end_matches('\n')
-    );
+    let _ = writeln!(m, "{fence}{info}\n{}\n{fence}", lines.join("\n"));
 }
 
 pub fn write_markdown(
@@ -262,7 +262,8 @@ mod tests {
             r"a\|b \*c\* \_d\_ \`e\` \[f\](g) \&amp;"
         );
         assert_eq!(escape("- not a list"), r"\- not a list");
-        assert_eq!(escape("# x\ny"), r"\# x\\x0ay");
+        assert_eq!(escape("# x\ny"), r"\# x\\ny");
+        assert_eq!(escape("a\u{202e}b"), r"a\\u{202e}b");
     }
 
     #[test]
@@ -271,7 +272,7 @@ mod tests {
         code_block(&mut m, "text", "a ``` b\n````\n");
         assert_eq!(m, "`````text\na ``` b\n````\n`````\n");
         let mut m = String::new();
-        code_block(&mut m, "", "x");
-        assert_eq!(m, "```\nx\n```\n");
+        code_block(&mut m, "", "x\x1b[2J");
+        assert_eq!(m, "```\nx\\x1b[2J\n```\n");
     }
 }
