@@ -7,7 +7,7 @@
 //! Strings here are raw (unescaped): each renderer escapes for its own format.
 
 use super::json::CaptureReport;
-use super::text::{describe_event, describe_log};
+use super::text::{self, describe_event, describe_log};
 use super::{OverallVerdict, format_utc};
 use crate::model::time::format_date;
 use crate::model::*;
@@ -377,32 +377,7 @@ pub fn connection_title(c: &Connection) -> String {
 /// `13 packets | 379 B sent, 1931 B received | TCP RTT 0.0 ms | TLS 1.2, handshake
 /// incomplete`, as the text report says it under the title.
 pub fn connection_facts(c: &Connection, source: &Source) -> String {
-    let mut facts = vec![format!(
-        "{} B sent, {} B received",
-        c.bytes_to_server, c.bytes_to_client
-    )];
-    if matches!(source, Source::Capture { .. }) {
-        facts.insert(0, plural(c.packets, "packet"));
-    }
-    if let Some(rtt) = c.handshake_rtt_ns {
-        facts.push(format!("TCP RTT {:.1} ms", rtt as f64 / 1e6));
-    }
-    if let Some(tls) = &c.tls
-        && let Some(v) = &tls.version
-    {
-        facts.push(format!(
-            "{v}, handshake {}",
-            if tls.handshake_complete {
-                "complete"
-            } else {
-                "incomplete"
-            }
-        ));
-    }
-    if c.state == TcpState::StartNotCaptured {
-        facts.push("start not captured".into());
-    }
-    facts.join(" | ")
+    text::connection_facts(c, source).join(" | ")
 }
 
 /// The certificates as presented, leaf first: one row per certificate.
@@ -443,48 +418,12 @@ pub fn dns_rows(t: &Timeline) -> Vec<[String; 6]> {
     t.dns
         .iter()
         .map(|d| {
-            let answer = match &d.response {
-                Some(r) => {
-                    let addrs: Vec<String> = r
-                        .answers
-                        .iter()
-                        .map(|a| match &a.data {
-                            DnsData::A(ip) | DnsData::Aaaa(ip) => ip.to_string(),
-                            DnsData::Cname(n) => format!("CNAME {n}"),
-                            DnsData::Other(t) => format!("type {t}"),
-                        })
-                        .collect();
-                    format!(
-                        "{} {} in {:.1} ms",
-                        r.rcode,
-                        if addrs.is_empty() {
-                            "(no answer)".into()
-                        } else {
-                            addrs.join(", ")
-                        },
-                        (r.time_ns - d.query_ns) as f64 / 1e6
-                    )
-                }
-                None => match &d.unreachable {
-                    Some(u) => format!("no response, {u}"),
-                    None => "no response".into(),
-                },
-            };
-            let retries = if d.retries > 0 {
-                format!(
-                    " ({} retr{})",
-                    d.retries,
-                    if d.retries == 1 { "y" } else { "ies" }
-                )
-            } else {
-                String::new()
-            };
             [
                 offset_ms(d.query_ns, start),
                 d.query_frame.map(|n| format!("#{n}")).unwrap_or_default(),
                 d.qtype.clone(),
                 d.name.clone(),
-                format!("{answer}{retries}"),
+                format!("{}{}", text::dns_answer(d), text::dns_retries(d)),
                 format!("{}/{}", d.server, d.transport),
             ]
         })

@@ -363,41 +363,10 @@ pub fn write_text(
         writeln!(out, "\n   {}", p.bold("DNS"))?;
         for d in &t.dns {
             let answer = match &d.response {
-                Some(r) => {
-                    let addrs: Vec<String> = r
-                        .answers
-                        .iter()
-                        .map(|a| match &a.data {
-                            DnsData::A(ip) | DnsData::Aaaa(ip) => ip.to_string(),
-                            DnsData::Cname(n) => format!("CNAME {}", esc(n)),
-                            DnsData::Other(t) => format!("type {t}"),
-                        })
-                        .collect();
-                    format!(
-                        "{} {} in {:.1} ms",
-                        esc(&r.rcode),
-                        if addrs.is_empty() {
-                            "(no answer)".into()
-                        } else {
-                            addrs.join(", ")
-                        },
-                        (r.time_ns - d.query_ns) as f64 / 1e6
-                    )
-                }
-                None => match &d.unreachable {
-                    Some(u) => p.wrap("33", &format!("no response, {}", esc(u))),
-                    None => p.wrap("33", "no response"),
-                },
+                Some(_) => dns_answer(d),
+                None => p.wrap("33", &dns_answer(d)),
             };
-            let retries = if d.retries > 0 {
-                format!(
-                    " ({} retr{})",
-                    d.retries,
-                    if d.retries == 1 { "y" } else { "ies" }
-                )
-            } else {
-                String::new()
-            };
+            let retries = dns_retries(d);
             writeln!(
                 out,
                 "   {} {} {:<5} {} -> {}{retries}  via {}/{}",
@@ -436,32 +405,7 @@ pub fn write_text(
             c.server,
             verdict_word(&p, c)
         )?;
-        let mut facts = vec![format!(
-            "{} B sent, {} B received",
-            c.bytes_to_server, c.bytes_to_client
-        )];
-        if matches!(t.source, Source::Capture { .. }) {
-            facts.insert(0, format!("{} packets", c.packets));
-        }
-        if let Some(rtt) = c.handshake_rtt_ns {
-            facts.push(format!("TCP RTT {:.1} ms", rtt as f64 / 1e6));
-        }
-        if let Some(tls) = &c.tls
-            && let Some(v) = &tls.version
-        {
-            facts.push(format!(
-                "{}{}",
-                esc(v),
-                if tls.handshake_complete {
-                    ", handshake complete"
-                } else {
-                    ", handshake incomplete"
-                }
-            ));
-        }
-        if c.state == TcpState::StartNotCaptured {
-            facts.push("start not captured".into());
-        }
+        let facts = connection_facts(c, &t.source);
         writeln!(out, "   {}", p.dim(&facts.join(" | ")))?;
         for e in &c.events {
             writeln!(
@@ -484,6 +428,84 @@ pub fn write_text(
         write_switch_log(out, &p, t, log)?;
     }
     Ok(())
+}
+
+/// A DNS exchange's outcome (`NOERROR 192.0.2.1 in 0.4 ms`, `no response, ICMP port
+/// unreachable from ...`), network strings escaped: the wording the hand-over documents
+/// share.
+pub fn dns_answer(d: &DnsExchange) -> String {
+    match &d.response {
+        Some(r) => {
+            let addrs: Vec<String> = r
+                .answers
+                .iter()
+                .map(|a| match &a.data {
+                    DnsData::A(ip) | DnsData::Aaaa(ip) => ip.to_string(),
+                    DnsData::Cname(n) => format!("CNAME {}", esc(n)),
+                    DnsData::Other(t) => format!("type {t}"),
+                })
+                .collect();
+            format!(
+                "{} {} in {:.1} ms",
+                esc(&r.rcode),
+                if addrs.is_empty() {
+                    "(no answer)".into()
+                } else {
+                    addrs.join(", ")
+                },
+                (r.time_ns - d.query_ns) as f64 / 1e6
+            )
+        }
+        None => match &d.unreachable {
+            Some(u) => format!("no response, {}", esc(u)),
+            None => "no response".into(),
+        },
+    }
+}
+
+/// ` (2 retries)`, or nothing.
+pub fn dns_retries(d: &DnsExchange) -> String {
+    if d.retries > 0 {
+        format!(
+            " ({} retr{})",
+            d.retries,
+            if d.retries == 1 { "y" } else { "ies" }
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// The facts under a connection's title (`13 packets`, `379 B sent, 1931 B received`,
+/// `TCP RTT 0.0 ms`, `TLS 1.2, handshake incomplete`), network strings escaped.
+pub fn connection_facts(c: &Connection, source: &Source) -> Vec<String> {
+    let mut facts = vec![format!(
+        "{} B sent, {} B received",
+        c.bytes_to_server, c.bytes_to_client
+    )];
+    if matches!(source, Source::Capture { .. }) {
+        facts.insert(0, format!("{} packets", c.packets));
+    }
+    if let Some(rtt) = c.handshake_rtt_ns {
+        facts.push(format!("TCP RTT {:.1} ms", rtt as f64 / 1e6));
+    }
+    if let Some(tls) = &c.tls
+        && let Some(v) = &tls.version
+    {
+        facts.push(format!(
+            "{}{}",
+            esc(v),
+            if tls.handshake_complete {
+                ", handshake complete"
+            } else {
+                ", handshake incomplete"
+            }
+        ));
+    }
+    if c.state == TcpState::StartNotCaptured {
+        facts.push("start not captured".into());
+    }
+    facts
 }
 
 /// Entries of the switch log shown in the text report before "... N more".
