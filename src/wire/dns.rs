@@ -1,8 +1,23 @@
 //! DNS message decoder (RFC 1035 §4), enough for query/response matching: header, first
 //! question, and A/AAAA/CNAME answers. Pure and bounded: name compression pointers are
 //! followed at most [`MAX_POINTER_JUMPS`] times and names are capped at 255 bytes.
+//!
+//! The header and the record types are hickory-proto's (`Header::read`, `RecordType`).
+//! The rest stays hand-written, for three reasons a capture imposes:
+//! - a message cut inside the answer section (a snaplen, a lost TCP segment) still yields
+//!   its question and the answers before the cut; hickory's `Message::from_vec` refuses the
+//!   whole message, and the probe reports "N answers announced, M present" from this;
+//! - hickory's `Name::read` follows compression pointers by recursion, one stack frame per
+//!   hop, bounded only by the message length: a 64 KiB message (DNS over TCP) of pointers
+//!   each to the one before overflowed a 2 MiB thread stack (tokio's worker default) in a
+//!   test with hickory-proto 0.25.2. [`read_name`] is a loop with [`MAX_POINTER_JUMPS`];
+//! - names are shown as the reports always showed them (lower case, no trailing dot,
+//!   `\DDD` for bytes that are not printable), which the JSON of every capture holds.
 
 use crate::model::{DnsAnswer, DnsData};
+use hickory_resolver::proto::op::{Header, MessageType};
+use hickory_resolver::proto::rr::RecordType;
+use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// RFC 1035 §2.3.4: a name is at most 255 octets.
@@ -22,10 +37,18 @@ pub struct DnsMessage {
     pub answers: Vec<DnsAnswer>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a DNS message does not decode; wrapped as [`super::WireError::Dns`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DnsError {
+    /// The message ends inside the header or the question.
+    #[error("DNS message truncated: it ends inside the header or the question")]
     Truncated,
+    /// A label type other than length or pointer (RFC 1035 §4.1.4), a name longer than
+    /// RFC 1035 §2.3.4 allows, or more than [`MAX_POINTER_JUMPS`] pointers.
+    #[error("DNS name that cannot be decoded (bad label type, too long, or a pointer loop)")]
     BadName,
+    /// QDCOUNT is 0: nothing to match a query and an answer on.
+    #[error("DNS message without a question (QDCOUNT 0)")]
     NoQuestion,
 }
 
@@ -118,10 +141,9 @@ fn read_name(msg: &[u8], mut at: usize) -> Result<(String, usize), DnsError> {
 
 /// Decodes a DNS message (without the TCP length prefix).
 pub fn parse_dns_message(msg: &[u8]) -> Result<DnsMessage, DnsError> {
-    let id = be16(msg, 0)?;
-    let flags = be16(msg, 2)?;
-    let qdcount = be16(msg, 4)?;
-    let ancount = be16(msg, 6)?;
+    let header = Header::read(&mut BinDecoder::new(msg)).map_err(|_| DnsError::Truncated)?;
+    let qdcount = header.query_count();
+    let ancount = header.answer_count();
     if qdcount == 0 {
         return Err(DnsError::NoQuestion);
     }
@@ -133,7 +155,7 @@ pub fn parse_dns_message(msg: &[u8]) -> Result<DnsMessage, DnsError> {
         let (_, next) = read_name(msg, at)?;
         at = next + 4;
     }
-    let is_response = flags & 0x8000 != 0;
+    let is_response = header.message_type() == MessageType::Response;
     let mut answers = Vec::new();
     if is_response {
         for _ in 0..ancount.min(MAX_ANSWERS as u16) {
@@ -149,16 +171,14 @@ pub fn parse_dns_message(msg: &[u8]) -> Result<DnsMessage, DnsError> {
             let Some(rdata) = msg.get(rdata_at..rdata_at + usize::from(rdlen)) else {
                 break;
             };
-            let data = match (rtype, rdata.len()) {
-                (1, 4) => DnsData::A(IpAddr::V4(Ipv4Addr::new(
-                    rdata[0], rdata[1], rdata[2], rdata[3],
-                ))),
-                (28, 16) => {
-                    let mut o = [0u8; 16];
-                    o.copy_from_slice(rdata);
+            let data = match RecordType::from(rtype) {
+                RecordType::A if let Ok(o) = <[u8; 4]>::try_from(rdata) => {
+                    DnsData::A(IpAddr::V4(Ipv4Addr::from(o)))
+                }
+                RecordType::AAAA if let Ok(o) = <[u8; 16]>::try_from(rdata) => {
                     DnsData::Aaaa(IpAddr::V6(Ipv6Addr::from(o)))
                 }
-                (5, _) => match read_name(msg, rdata_at) {
+                RecordType::CNAME => match read_name(msg, rdata_at) {
                     Ok((target, _)) => DnsData::Cname(target),
                     Err(_) => DnsData::Other(rtype),
                 },
@@ -169,9 +189,9 @@ pub fn parse_dns_message(msg: &[u8]) -> Result<DnsMessage, DnsError> {
         }
     }
     Ok(DnsMessage {
-        id,
+        id: header.id(),
         is_response,
-        rcode: (flags & 0x000f) as u8,
+        rcode: header.response_code().low(),
         qname,
         qtype,
         answers,
@@ -268,5 +288,103 @@ pub(crate) mod tests {
                 assert!(d.answers.len() < 2, "cut {cut} cannot hold both answers");
             }
         }
+    }
+
+    #[test]
+    fn each_truncation_point_of_a_response() {
+        let name = "smartreceiver.cisco.com";
+        let m = build(9, name, 1, 0, true, &[[1, 2, 3, 4], [5, 6, 7, 8]]);
+        let question_end = 12 + name.len() + 2 + 4;
+        for cut in 0..=m.len() {
+            let got = parse_dns_message(&m[..cut]);
+            let answers = (cut.saturating_sub(question_end)) / 16;
+            match cut {
+                // Header, name and QTYPE are needed; QCLASS is not read.
+                c if c < question_end - 2 => assert_eq!(got, Err(DnsError::Truncated), "cut {c}"),
+                c => {
+                    let d = got.unwrap_or_else(|e| panic!("cut {c}: {e}"));
+                    assert_eq!(d.qname, name);
+                    assert_eq!(d.answers.len(), answers.min(2), "cut {c}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn limits_and_bad_names() {
+        assert_eq!(
+            parse_dns_message(&build(1, "a", 1, 0, false, &[])[..4]),
+            Err(DnsError::Truncated)
+        );
+        // No question.
+        let mut m = build(1, "a", 1, 0, true, &[]);
+        m[5] = 0;
+        assert_eq!(parse_dns_message(&m), Err(DnsError::NoQuestion));
+        // A reserved label type (0x40, RFC 6891 §5).
+        let mut m = build(1, "a", 1, 0, true, &[]);
+        m[12] = 0x41;
+        assert_eq!(parse_dns_message(&m), Err(DnsError::BadName));
+        // MAX_POINTER_JUMPS pointers are followed, one more is refused.
+        let chain = |hops: usize| {
+            let mut m = build(1, "a", 1, 0, false, &[]);
+            m.truncate(12);
+            m.extend_from_slice(&[0xc0, 14]); // the question's name: a pointer at 14
+            m.extend_from_slice(&[1, b'x', 0]); // 14: "x"
+            let mut target = 14u16;
+            for _ in 1..hops {
+                let here = m.len() as u16;
+                m.extend_from_slice(&(0xc000 | target).to_be_bytes());
+                target = here;
+            }
+            m[12..14].copy_from_slice(&(0xc000 | target).to_be_bytes());
+            m.extend_from_slice(&[0, 1, 0, 1]);
+            m
+        };
+        // The name pointer sits before the QTYPE, so the QTYPE is read after the first pointer.
+        assert!(matches!(parse_dns_message(&chain(MAX_POINTER_JUMPS)), Ok(d) if d.qname == "x"));
+        assert_eq!(
+            parse_dns_message(&chain(MAX_POINTER_JUMPS + 1)),
+            Err(DnsError::BadName)
+        );
+        // A name past RFC 1035's 255 octets (as shown, up to four characters per byte).
+        let long = ["abcdefghijklmnopqrstuvwxyz0123456789"; 30].join(".");
+        let mut m = build(1, "a", 1, 0, false, &[]);
+        m.truncate(12);
+        for label in long.split('.') {
+            m.push(label.len() as u8);
+            m.extend_from_slice(label.as_bytes());
+        }
+        m.extend_from_slice(&[0, 0, 1, 0, 1]);
+        assert_eq!(parse_dns_message(&m), Err(DnsError::BadName));
+        // The wire layer's error says what it was.
+        assert_eq!(
+            crate::wire::WireError::from(DnsError::NoQuestion).to_string(),
+            "DNS message without a question (QDCOUNT 0)"
+        );
+    }
+
+    #[test]
+    fn answer_record_shapes() {
+        let mut m = build(3, "tools.cisco.com", 1, 0, true, &[]);
+        m[7] = 4;
+        // CNAME to a compressed name, an A with a 5-byte RDATA, an AAAA, an MX.
+        m.extend_from_slice(&[0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 6, 3, b'w', b'w', b'w']);
+        m.extend_from_slice(&[0xc0, 12]);
+        m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 5, 1, 2, 3, 4, 5]);
+        m.extend_from_slice(&[0xc0, 12, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16]);
+        m.extend_from_slice(&[0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        m.extend_from_slice(&[0xc0, 12, 0, 15, 0, 1, 0, 0, 0, 60, 0, 2, 0, 10]);
+        let d = parse_dns_message(&m).unwrap();
+        let data: Vec<_> = d.answers.iter().map(|a| a.data.clone()).collect();
+        assert_eq!(
+            data,
+            [
+                DnsData::Cname("www.tools.cisco.com".into()),
+                DnsData::Other(1),
+                DnsData::Aaaa("2001:db8::1".parse().unwrap()),
+                DnsData::Other(15),
+            ]
+        );
+        assert_eq!(d.answers[0].ttl, 60);
     }
 }

@@ -32,6 +32,8 @@ pub enum WireError {
     /// The bytes do not start with `HTTP/`.
     #[error("not an HTTP status line")]
     NotHttpResponse,
+    #[error(transparent)]
+    Dns(#[from] super::dns::DnsError),
     #[error("certificate does not parse: {0}")]
     Certificate(String),
 }
