@@ -3,14 +3,15 @@
 use super::args::AnalyzeArgs;
 use super::error::{CliError, written};
 use super::input::{diagnose_config, read_text_file};
+use super::progress;
 use super::{EXIT_FINDINGS, EXIT_USAGE, color_of, now_unix};
 use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
 use crate::model::{Source, SwitchLog, Timeline};
-use crate::pipeline::analyze_file;
+use crate::pipeline::analyze_file_with_progress;
 use crate::report::{self, OverallVerdict, json, text};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 /// One analysed input: its name, its format, its timeline.
@@ -29,7 +30,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
     // the run ends with exit 2.
     let mut unusable = 0usize;
     for path in &args.files {
-        match analyze_one(path, &acfg, &dcfg) {
+        match analyze_one(path, &acfg, &dcfg, args.output.json) {
             Ok(r) => results.push(r),
             Err(e) => {
                 eprintln!("licpath: error: {}", esc(&e.to_string()));
@@ -88,10 +89,18 @@ fn analyze_one(
     path: &Path,
     acfg: &AnalyzeConfig,
     dcfg: &DiagnoseConfig,
+    json: bool,
 ) -> Result<Analysed, CliError> {
     let name = path.display().to_string();
-    let (timeline, summary) =
-        analyze_file(path, acfg, dcfg).map_err(|e| CliError::Capture(e.to_string()))?;
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    let meter = progress::wanted(json, std::io::stderr().is_terminal(), size)
+        .then(|| progress::Meter::start(&name, size));
+    let analysed =
+        analyze_file_with_progress(path, acfg, dcfg, meter.as_ref().map(|m| m.counter()));
+    if let Some(m) = meter {
+        m.finish();
+    }
+    let (timeline, summary) = analysed.map_err(|e| CliError::Capture(e.to_string()))?;
     if summary.frames == 0 && (summary.truncated || summary.corrupt.is_some()) {
         return Err(CliError::Capture(format!(
             "{name}: no usable frame after the {} header: {}",

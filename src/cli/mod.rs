@@ -10,6 +10,7 @@ mod error;
 pub mod handover;
 mod input;
 pub mod probe;
+pub mod progress;
 pub mod proxy;
 pub mod tui;
 
