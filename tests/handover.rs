@@ -537,8 +537,11 @@ fn html_report_renders_in_chromium_with_verdict_code_and_issuer() {
         (
             "ssl-interception-tls12.pcap",
             &[
-                "Verdict: FAILED (2 errors, 0 warnings)",
+                // The cause leads (the TUI's and text report's primary finding), then the
+                // symptom.
+                "Verdict: FAILED (2 errors, 0 warnings) ssl_interception SSL interception by Squid (ssl-bump): the certificate for smartreceiver.cisco.com was issued by 'C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA', not by Cisco's public CA chain tls_alert the client aborted",
                 "ERROR ssl_interception (cert)",
+                "#1 198.51.100.10:59462 -> 198.51.100.3:3131 smartreceiver.cisco.com FAILED at cert ssl_interception",
                 "was issued by 'C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA'",
                 "C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA",
                 "crypto pki trustpoint PROXY-CA",

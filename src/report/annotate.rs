@@ -224,7 +224,7 @@ pub fn annotations(file: &str, t: &Timeline) -> Annotations {
         if report.warnings == 1 { "" } else { "s" },
     );
     let mut frames: BTreeMap<u64, Vec<String>> = BTreeMap::new();
-    for f in t.all_findings() {
+    for f in super::handover::findings(t).iter().map(|i| i.finding) {
         let line = finding_line(f);
         let mut seen_in: Vec<String> = Vec::new();
         for e in &f.evidence {

@@ -9,8 +9,10 @@
 use super::json::CaptureReport;
 use super::text::{self, describe_event, describe_log};
 use super::{OverallVerdict, format_utc};
+use crate::diagnose::verdict::primary_first;
 use crate::model::time::format_date;
 use crate::model::*;
+use std::collections::HashMap;
 
 /// Events drawn per connection; the rest are counted ("--json has all").
 pub const MAX_LADDER_ROWS: usize = 400;
@@ -139,7 +141,7 @@ pub struct FindingItem<'a> {
     pub start_ns: i64,
 }
 
-/// All findings, errors first, then warnings, then information; in report order within.
+/// All findings, the primary first (the TUI's and the text report's order).
 pub fn findings(t: &Timeline) -> Vec<FindingItem<'_>> {
     let start = t.start_ns.unwrap_or(0);
     let mut v: Vec<FindingItem> = t
@@ -158,12 +160,16 @@ pub fn findings(t: &Timeline) -> Vec<FindingItem<'_>> {
             })
         }))
         .collect();
-    let rank = |s: Severity| match s {
-        Severity::Error => 0,
-        Severity::Warning => 1,
-        Severity::Info => 2,
-    };
-    v.sort_by_key(|i| rank(i.finding.severity));
+    // The one ordering rule (diagnose::verdict::primary_first: severity, then root cause
+    // before symptom, then step), applied to the items through each finding's place in it.
+    let mut order: Vec<&Finding> = v.iter().map(|i| i.finding).collect();
+    primary_first(&mut order);
+    let rank: HashMap<*const Finding, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(r, f)| (*f as *const Finding, r))
+        .collect();
+    v.sort_by_key(|i| rank.get(&(i.finding as *const Finding)).copied());
     v
 }
 
@@ -314,7 +320,7 @@ pub fn drawn_connections(t: &Timeline) -> (Vec<&Connection>, usize) {
 }
 
 /// One row per connection, as the text report lists them under the verdict: (id, client
-/// -> server, name, verdict, first error code).
+/// -> server, name, verdict, the primary error's code).
 pub fn connection_rows(t: &Timeline) -> Vec<[String; 5]> {
     t.connections
         .iter()
@@ -332,9 +338,8 @@ pub fn connection_rows(t: &Timeline) -> Vec<[String; 5]> {
                     }
                 ),
                 connection_verdict(c),
-                c.findings
-                    .iter()
-                    .find(|f| f.severity == Severity::Error)
+                crate::diagnose::verdict::primary_finding(&c.findings)
+                    .filter(|f| f.severity == Severity::Error)
                     .map(|f| f.code.as_str().to_string())
                     .unwrap_or_default(),
             ]

@@ -242,7 +242,7 @@ fn write_report(h: &mut String, r: &CaptureReport) {
         h.push_str("<h3>Connections</h3>\n");
         table(
             h,
-            &["#", "client -> server", "name", "verdict", "first error"],
+            &["#", "client -> server", "name", "verdict", "cause"],
             doc::connection_rows(t),
         );
         let (drawn, not_drawn) = doc::drawn_connections(t);

@@ -142,7 +142,7 @@ fn write_report(m: &mut String, r: &CaptureReport) {
         m.push_str("### Connections\n\n");
         table(
             m,
-            &["#", "client -> server", "name", "verdict", "first error"],
+            &["#", "client -> server", "name", "verdict", "cause"],
             doc::connection_rows(t),
         );
         let (drawn, not_drawn) = doc::drawn_connections(t);
