@@ -144,6 +144,13 @@ pub fn read_answer(id: u16, qtype: u16, bytes: &[u8], limit: usize) -> Reading {
     Reading::Answer { msg, truncated }
 }
 
+/// The interface DNS leaves from: `ip domain lookup source-interface`, else the sessions'.
+fn dns_interface(cfg: &ProbeConfig) -> Option<&str> {
+    cfg.dns_source_interface
+        .as_deref()
+        .or(cfg.source_interface.as_deref())
+}
+
 /// A UDP socket toward `server`, bound as the switch's lookups are.
 fn udp_socket(cfg: &ProbeConfig, server: SocketAddr) -> Result<tokio::net::UdpSocket, ProbeError> {
     let s = socket2::Socket::new(
@@ -152,11 +159,7 @@ fn udp_socket(cfg: &ProbeConfig, server: SocketAddr) -> Result<tokio::net::UdpSo
         Some(socket2::Protocol::UDP),
     )
     .map_err(|e| ProbeError::socket("creating a DNS socket", e))?;
-    if let Some(dev) = cfg
-        .dns_source_interface
-        .as_deref()
-        .or(cfg.source_interface.as_deref())
-    {
+    if let Some(dev) = dns_interface(cfg) {
         s.bind_device(Some(dev.as_bytes()))
             .map_err(|e| ProbeError::socket(format!("binding DNS to interface {dev}"), e))?;
     }
@@ -185,8 +188,13 @@ async fn ask_over_tcp(
         doing: "DNS over TCP",
         source,
     };
+    // Bound like the UDP queries: `ip domain lookup source-interface` first.
+    let dns_cfg = ProbeConfig {
+        source_interface: dns_interface(cfg).map(str::to_string),
+        ..cfg.clone()
+    };
     let work = async {
-        let sock = super::session::bound_socket(cfg, server)?;
+        let sock = super::session::bound_socket(&dns_cfg, server)?;
         let mut s = sock.connect(server).await.map_err(io)?;
         // A query is a few dozen bytes: the length always fits.
         let len = u16::try_from(query.len()).unwrap_or(u16::MAX);
