@@ -945,3 +945,103 @@ fn proxy_credentials_in_the_url_are_sent_and_never_printed() {
         "{e}"
     );
 }
+
+/// Whether `prog` is on PATH; otherwise the caller prints why it skips.
+fn have(prog: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {prog}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn bash_completes_subcommands_and_flags() {
+    if !have("bash") {
+        eprintln!("skipped: bash not installed");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_licpath");
+    // Source the generated script and call its completion function as bash would on TAB.
+    let script = format!(
+        r#"source <("{bin}" completions bash) || exit 9
+complete -p licpath >/dev/null || exit 8
+COMP_WORDS=(licpath ana); COMP_CWORD=1; COMP_LINE="licpath ana"; COMP_POINT=${{#COMP_LINE}}
+_licpath licpath ana licpath; echo "1:${{COMPREPLY[*]}}"
+COMP_WORDS=(licpath check --from-c); COMP_CWORD=2; COMP_LINE="licpath check --from-c"; COMP_POINT=${{#COMP_LINE}}
+_licpath licpath --from-c check; echo "2:${{COMPREPLY[*]}}"
+"#
+    );
+    let o = Command::new("bash").args(["-c", &script]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out} {}", stderr(&o));
+    assert!(out.lines().any(|l| l == "1:analyze"), "{out}");
+    assert!(out.lines().any(|l| l == "2:--from-config"), "{out}");
+    for shell in ["zsh", "fish"] {
+        let o = licpath(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("--from-config"));
+    }
+    assert_eq!(licpath(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[test]
+fn man_pages_render_without_warnings() {
+    if !have("man") || !have("groff") {
+        eprintln!("skipped: man-db or groff-base not installed");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("licpath-cli-man-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = licpath(&["man", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let stdout_page = licpath(&["man"]).stdout;
+    std::fs::write(dir.join("stdout.1"), &stdout_page).unwrap();
+    // A page with an unknown macro must warn, or the check below proves nothing.
+    std::fs::write(
+        dir.join("broken.1"),
+        ".TH X 1\n.SH NAME\nx\n.NOSUCHMACRO y\n",
+    )
+    .unwrap();
+    let render = |page: &Path| {
+        let o = Command::new("man")
+            .args(["--warnings", "-l"])
+            .arg(page)
+            .env("MANWIDTH", "80")
+            .output()
+            .unwrap();
+        // Bold and underline come as overstrikes (c BS c): keep the last of each pair.
+        let mut text = String::new();
+        for c in String::from_utf8_lossy(&o.stdout).chars() {
+            if c == '\u{8}' {
+                text.pop();
+            } else {
+                text.push(c);
+            }
+        }
+        (text, stderr(&o))
+    };
+    assert!(render(&dir.join("broken.1")).1.contains("warning"));
+    let mut pages = 0;
+    for page in [
+        "licpath.1",
+        "licpath-analyze.1",
+        "licpath-probe.1",
+        "licpath-check.1",
+        "licpath-tui.1",
+        "stdout.1",
+    ] {
+        let (text, warnings) = render(&dir.join(page));
+        assert!(warnings.trim().is_empty(), "{page}: {warnings}");
+        assert!(text.contains("licpath"), "{page}: {text}");
+        pages += 1;
+    }
+    assert_eq!(pages, 6);
+    let (analyze, _) = render(&dir.join("licpath-analyze.1"));
+    assert!(analyze.contains("--trust-store"), "{analyze}");
+    let (main, _) = render(&dir.join("licpath.1"));
+    assert!(
+        main.contains("Exit") && main.contains("licpath-analyze(1)"),
+        "{main}"
+    );
+}

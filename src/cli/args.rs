@@ -41,6 +41,29 @@ pub enum Command {
     /// takes every probe option (--from-config, --proxy, --dns-server, ...).
     #[command(after_help = TUI_EXAMPLES)]
     Tui(TuiArgs),
+    /// Print a shell completion script, generated from these flags.
+    #[command(after_help = "Examples:\n  \
+licpath completions bash > /etc/bash_completion.d/licpath\n  \
+licpath completions zsh > \"${fpath[1]}/_licpath\"\n  \
+licpath completions fish > ~/.config/fish/completions/licpath.fish")]
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the man page (roff), generated from these flags: `licpath man > licpath.1`.
+    /// With --dir, write licpath.1 and one licpath-SUBCOMMAND.1 page per subcommand there.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The shells `licpath completions` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 const TUI_EXAMPLES: &str = "Examples:\n  \
@@ -344,7 +367,7 @@ mod tests {
             let (trust, output) = match &cli.command {
                 Command::Analyze(a) => (&a.trust, &a.output),
                 Command::Probe(p) | Command::Check(p) => (&p.trust, &p.output),
-                Command::Tui(_) => unreachable!(),
+                _ => unreachable!(),
             };
             assert_eq!(trust.trust_store, Some(PathBuf::from("t.pem")), "{sub}");
             assert!(output.json, "{sub}");

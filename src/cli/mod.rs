@@ -6,6 +6,7 @@
 
 pub mod analyze;
 pub mod args;
+mod docs;
 mod error;
 pub mod handover;
 mod input;
@@ -32,6 +33,8 @@ pub fn run(cli: args::Cli) -> u8 {
         Command::Probe(a) => probe::run(&a, probe::Mode::Probe),
         Command::Check(a) => probe::run(&a, probe::Mode::Check),
         Command::Tui(a) => tui::run(&a),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man { dir } => docs::man(dir.as_deref()),
     };
     match result {
         Ok(code) => code,
