@@ -157,6 +157,7 @@ fn tech_support_statistics() {
                 fail,
                 last_response,
                 failure_reason,
+                ..
             } if message_type == "Usage Reporting" => Some((
                 *total,
                 *success,
@@ -376,4 +377,89 @@ fn failed_connection(id: u64, start_s: i64, end_s: i64) -> Connection {
     c.licensing = true;
     c.verdict = Verdict::Failed;
     c
+}
+
+/// The switch's text judged as `analyze --logs` does (synthetic samples).
+fn judge_text(names: &[&str]) -> (Vec<Finding>, licpath::ios::SwitchText) {
+    let inputs: Vec<(String, String)> = names.iter().map(|n| (n.to_string(), sample(n))).collect();
+    let text = licpath::ios::read_switch_text(&inputs, Some(2026), &InterfaceMap::default());
+    let fs = licpath::diagnose::logs::text_findings(&text.config, &text.plan, &text.log);
+    (fs, text)
+}
+
+#[test]
+fn transport_off_in_show_license_status_is_an_error_with_the_fix() {
+    let (fs, text) = judge_text(&["show-license-status-transport-off.txt"]);
+    assert_eq!(text.plan.transport, "off");
+    assert_eq!(codes(&fs), ["config_transport_off"]);
+    let f = &fs[0];
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.remediation
+            .contains(&"license smart transport smart".to_string())
+    );
+    assert_eq!(
+        f.evidence[0].log.as_deref(),
+        Some("show-license-status-transport-off.txt:13")
+    );
+    assert_eq!(f.evidence[0].what, "Type: Transport Off");
+}
+
+#[test]
+fn insufficient_trust_without_attempts_says_what_to_do() {
+    let (fs, text) = judge_text(&["tech-support-insufficient-trust.txt"]);
+    assert_eq!(
+        text.config.status.as_ref().and_then(|s| s.trust_installed),
+        Some(false)
+    );
+    assert_eq!(codes(&fs), ["config_no_trust", "text_inconclusive"]);
+    let f = find(&fs, FindingCode::ConfigNoTrust);
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.remediation[0].starts_with("license smart trust idtoken"));
+    assert_eq!(
+        f.evidence[0].log.as_deref(),
+        Some("tech-support-insufficient-trust.txt:28")
+    );
+}
+
+#[test]
+fn rules_judge_only_what_their_input_shows() {
+    // Type: Callhome from a status view, no running-config: `service call-home` cannot be
+    // judged, so it is not.
+    let status = "Smart Licensing Status\n======================\n\nTransport:\n  Type: Callhome\n\nUsage Reporting:\n  Last ACK received: <none>\n  Last report push: <none>\n";
+    let inputs = vec![("status.txt".to_string(), status.to_string())];
+    let text = licpath::ios::read_switch_text(&inputs, None, &InterfaceMap::default());
+    assert_eq!(text.plan.transport, "callhome");
+    let fs = licpath::diagnose::logs::text_findings(&text.config, &text.plan, &text.log);
+    assert_eq!(codes(&fs), ["text_inconclusive"]);
+    // The same status with a whole running-config that lacks `service call-home`.
+    let config = "Building configuration...\n\nversion 17.9\nhostname sw1\nip name-server 192.0.2.53\n!\nend\n";
+    let inputs = vec![
+        ("status.txt".to_string(), status.to_string()),
+        ("run.txt".to_string(), config.to_string()),
+    ];
+    let text = licpath::ios::read_switch_text(&inputs, None, &InterfaceMap::default());
+    let fs = licpath::diagnose::logs::text_findings(&text.config, &text.plan, &text.log);
+    assert_eq!(codes(&fs), ["config_callhome_disabled"]);
+    let f = &fs[0];
+    assert_eq!(f.evidence[0].log.as_deref(), Some("status.txt:5"));
+    // A filtered extract (`| include transport`) shows no absence either.
+    let filtered = vec![(
+        "inc.txt".to_string(),
+        "license smart transport callhome\n".to_string(),
+    )];
+    let text = licpath::ios::read_switch_text(&filtered, None, &InterfaceMap::default());
+    assert!(!text.config.full_config);
+    let fs = licpath::diagnose::logs::text_findings(&text.config, &text.plan, &text.log);
+    assert_eq!(codes(&fs), ["text_inconclusive"]);
+}
+
+#[test]
+fn restored_communication_is_ok_with_the_flapping_warning() {
+    let (fs, _) = judge_text(&["show-logging-17.9-flapping.txt"]);
+    assert_eq!(
+        codes(&fs),
+        ["comm_flapping", "switch_comm_ok", "tcp_timeout"]
+    );
+    assert!(fs.iter().all(|f| f.severity != Severity::Error));
 }

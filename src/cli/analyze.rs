@@ -4,7 +4,7 @@ use super::args::AnalyzeArgs;
 use super::error::{CliError, written};
 use super::input::{diagnose_config, read_text_file};
 use super::progress;
-use super::{EXIT_FINDINGS, EXIT_USAGE, color_of, now_unix};
+use super::{EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_USAGE, color_of, now_unix};
 use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
@@ -74,10 +74,15 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
         super::handover::write_annotated(out, input, name, t)?;
     }
     let verdict = json::combine(results.iter().map(|(_, _, t)| report::overall_verdict(t)));
+    let text_only = results
+        .iter()
+        .all(|(_, _, t)| matches!(t.source, Source::Logs { .. }));
     Ok(if unusable > 0 {
         EXIT_USAGE
     } else if verdict == OverallVerdict::Failed {
         EXIT_FINDINGS
+    } else if verdict == OverallVerdict::Inconclusive && text_only {
+        EXIT_INCONCLUSIVE
     } else {
         0
     })
@@ -153,14 +158,20 @@ fn add_logs(results: &mut Vec<Analysed>, inputs: &[(String, String)], clock_offs
         let year = report::format_utc(now_unix() * 1_000_000_000)[..4]
             .parse()
             .ok();
-        let mut log = crate::ios::logs::read_logs(inputs, year);
+        // Every command's output is read (configuration and status too), each rule on
+        // the commands it needs.
+        let text =
+            crate::ios::read_switch_text(inputs, year, &crate::ios::plan::InterfaceMap::default());
+        let mut log = text.log;
         for e in &mut log.entries {
             e.time_ns = e.switch_time_ns;
         }
         t.start_ns = log.entries.iter().filter_map(|e| e.time_ns).min();
         t.end_ns = log.entries.iter().filter_map(|e| e.time_ns).max();
-        t.findings = crate::diagnose::logs::log_findings(&log);
-        warn_if_nothing_recognised(&log);
+        t.findings = crate::diagnose::logs::text_findings(&text.config, &text.plan, &log);
+        if text.config.commands.is_empty() {
+            warn_if_nothing_recognised(&log);
+        }
         t.switch_log = Some(log);
         results.push((names.join(", "), "switch log", t));
     } else {

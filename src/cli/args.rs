@@ -16,7 +16,8 @@ use std::path::PathBuf;
     long_about = "licpath reconstructs the path a Catalyst switch takes to Cisco Smart Licensing \
 (DNS -> TCP -> HTTP CONNECT -> TLS) from packet captures, names the step that failed with \
 evidence, and prints the IOS XE configuration that fixes it.\n\n\
-Exit codes: 0 = no error finding, 1 = error findings, 2 = unusable input or usage error.",
+Exit codes: 0 = no error finding, 1 = error findings, 2 = unusable input or usage error, \
+3 = inconclusive (analyze --logs alone: the switch's text shows no exchange either way).",
     after_help = "Examples:\n  licpath analyze flash-export.pcap\n  licpath analyze --json capture.pcapng > report.json\n  licpath analyze --ios-version 17.3.2 --host onprem.example.com capture.pcap"
 )]
 pub struct Cli {
@@ -251,10 +252,10 @@ pub struct NetArgs {
 /// How certificate chains are judged (every subcommand).
 #[derive(Args, Debug, Clone)]
 pub struct TrustArgs {
-    /// Judge certificate chains against these PEM roots (a trustpool exported from the
-    /// switch: `show crypto pki trustpool` / `crypto pki trustpool export`, or a lab CA)
-    /// instead of the built-in IOS XE profile.
-    #[arg(long, value_name = "PEM")]
+    /// Judge certificate chains against these roots instead of the built-in IOS XE
+    /// profile: PEM (`crypto pki trustpool export`, a lab CA) or the text of `show crypto
+    /// pki trustpool` (matched by subject name).
+    #[arg(long, value_name = "FILE")]
     pub trust_store: Option<PathBuf>,
     /// The switch's IOS XE release (e.g. 17.3.2a): applies Field Notice FN72323 (releases
     /// without the IdenTrust root) to the built-in trust profile.

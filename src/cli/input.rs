@@ -114,8 +114,21 @@ pub(crate) fn diagnose_config(
         TrustProfile::from_pem(&path.display().to_string(), &pem)
             .map_err(|e| CliError::BadInput(e.to_string()))
     };
+    // `--trust-store` also takes the text of `show crypto pki trustpool`.
+    let store_profile = |path: &Path| -> Result<TrustProfile, CliError> {
+        let name = path.display().to_string();
+        let bytes = read_bounded(
+            path,
+            MAX_PEM,
+            "a trustpool (PEM or show crypto pki trustpool)",
+        )?;
+        let text = crate::ios::decode_text(&name, &bytes)
+            .map_err(|e| CliError::BadInput(e.to_string()))?;
+        crate::ios::parse_trust_store_text(&name, &text)
+            .map_err(|e| CliError::BadInput(e.to_string()))
+    };
     let trust = match &args.trust_store {
-        Some(path) => pem_profile(path)?,
+        Some(path) => store_profile(path)?,
         None => TrustProfile::ios_xe(ios_version),
     };
     let ca_file = match &args.ca_file {

@@ -24,6 +24,9 @@ use std::io::IsTerminal;
 /// Exit codes: 0 no error finding, 1 error findings, 2 unusable input or usage error.
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
+/// 3: inconclusive. For now only `analyze --logs` without a capture: the switch's text
+/// neither shows an exchange succeeding nor one failing (issue 15 item 9 extends it).
+pub const EXIT_INCONCLUSIVE: u8 = 3;
 
 /// Runs one parsed command line: its exit code, after printing a one-line error if any.
 pub fn run(cli: args::Cli) -> u8 {

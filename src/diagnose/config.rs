@@ -1,11 +1,19 @@
-//! Known misconfigurations in what the switch is told to do (`probe --from-config`):
-//! findings with the shared codes, each pointing at the configuration it comes from.
+//! Known misconfigurations in what the switch is told to do: findings with the shared
+//! codes, each quoting the line(s) it rests on as `file:line`.
+//!
+//! Every rule knows its input: a rule that judges an absence (no `service call-home`, no
+//! `ip name-server`) needs a whole `show running-config` and is silent without one; a rule
+//! on the status views (`Transport: Type: ...`, `Overall State: ...`) needs one of `show
+//! license status`/`all`/`tech support`. `show license status` alone never produces a
+//! running-config finding.
 
-use crate::model::switch::{CSLU_DISCOVERY_URL, ProbePlan, SwitchConfig, same_vrf};
+use crate::model::switch::{
+    CSLU_DISCOVERY_URL, ConfigLine, LineKey, ProbePlan, SwitchConfig, same_vrf,
+};
 use crate::model::url::{Scheme, Url};
 use crate::model::*;
 
-/// What a configuration finding says; `seen` are the configuration lines behind it.
+/// What a configuration finding says; `seen` are the lines behind it (`file:line`, text).
 struct Said<'a> {
     code: FindingCode,
     severity: Severity,
@@ -13,15 +21,26 @@ struct Said<'a> {
     summary: String,
     explanation: &'a str,
     remediation: &'a [&'a str],
-    seen: Vec<String>,
+    seen: Vec<(Option<String>, String)>,
 }
 
-fn config_finding(s: Said<'_>, file: &str) -> Finding {
+fn config_finding(s: Said<'_>) -> Finding {
     Finding::new(s.code, s.severity, s.step, s.summary)
         .confidence(Confidence::High)
         .explain(s.explanation)
         .fix(s.remediation)
-        .evidence(s.seen.into_iter().map(|what| Evidence::line(file, 0, what)))
+        .evidence(
+            s.seen
+                .into_iter()
+                .map(|(log, what)| Evidence::line(log.unwrap_or_default(), 0, what)),
+        )
+}
+
+/// `file:line` and the text of a recorded line; `file` names a nameless input.
+fn quote(c: &SwitchConfig, l: &ConfigLine, file: &str) -> (Option<String>, String) {
+    let name = c.files.get(l.file).map(String::as_str).unwrap_or("");
+    let name = if name.is_empty() { file } else { name };
+    (Some(format!("{name}:{}", l.line)), l.text.clone())
 }
 
 /// Findings about the configuration itself; `file` names it in the evidence.
@@ -33,46 +52,94 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
                     summary: String,
                     explanation: &str,
                     remediation: &[&str],
-                    seen: Vec<String>| {
-        out.push(config_finding(
-            Said {
-                code,
-                severity,
-                step,
-                summary,
-                explanation,
-                remediation,
-                seen,
-            },
-            file,
-        ));
+                    seen: Vec<(Option<String>, String)>| {
+        out.push(config_finding(Said {
+            code,
+            severity,
+            step,
+            summary,
+            explanation,
+            remediation,
+            seen,
+        }));
+    };
+    let q = |key: LineKey| c.line_of(key).map(|l| quote(c, l, file));
+    // Before 17.3.2 (Smart Licensing Using Policy) there is no cslu default: a transport
+    // that no line states is then unknown, not cslu.
+    let pre_policy = c.version.as_deref().is_some_and(|v| {
+        v.parse::<crate::diagnose::trust::IosVersion>()
+            .is_ok_and(|v| v < crate::diagnose::trust::IosVersion(17, 3, 2))
+    });
+    let transport_said = c.line_of(LineKey::Transport).is_some()
+        || c.line_of(LineKey::StatusType).is_some()
+        || !pre_policy;
+    let file_only = |what: String| (Some(file.to_string()), what);
+    let status = c.status.clone().unwrap_or_default();
+    let status_says = |kind: &str| {
+        status
+            .kind
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case(kind))
     };
 
     match plan.transport.as_str() {
         "off" => push(
             FindingCode::ConfigTransportOff,
-            Severity::Warning,
+            Severity::Error,
             Step::Http,
-            "license smart transport off: the switch sends nothing to CSSM".into(),
-            "With transport off the switch never reports: usage must be exchanged by file (license smart save usage / license smart import). Nothing to probe.",
-            &["license smart transport smart", "license smart url default"],
-            vec!["license smart transport off".into()],
-        ),
-        "cslu" if plan.targets.iter().any(|t| t.url == CSLU_DISCOVERY_URL) => push(
-            FindingCode::ConfigCsluNoAddress,
-            Severity::Warning,
-            Step::Dns,
-            "transport cslu with no CSLU address: the switch looks for a host named cslu-local"
-                .into(),
-            "cslu is the factory default transport and its address is empty by default. The switch then tries http://cslu-local:8182/cslu/v1/pi, which only works when DNS has a cslu-local entry. If you report directly to CSSM, the transport is simply not set.",
+            "licensing transport off: the switch never reports to CSSM".into(),
+            "With the transport off the switch sends nothing: usage must be exchanged by file (license smart save usage / license smart import), or a transport turned on. Nothing to probe.",
             &[
                 "license smart transport smart",
                 "license smart url default",
-                "(or) license smart url cslu http://<cslu-host>:8182/cslu/v1/pi",
+                "(offline on purpose) license smart save usage all file flash:usage.txt",
             ],
-            vec!["license smart transport cslu (no license smart url cslu)".into()],
+            q(LineKey::Transport)
+                .or_else(|| q(LineKey::StatusType))
+                .into_iter()
+                .collect(),
         ),
-        "callhome" if !c.service_call_home => push(
+        "cslu" if plan.targets.iter().any(|t| t.url == CSLU_DISCOVERY_URL) => {
+            // Said by the status view (`Type: cslu`, `Cslu address: <empty>`), or by a
+            // whole configuration without `license smart url cslu`.
+            let from_status =
+                status_says("cslu") && c.line_of(LineKey::StatusCsluAddress).is_some();
+            // Before 17.3.2 (Smart Licensing Using Policy) there is no cslu default.
+            let pre_policy = c.version.as_deref().is_some_and(|v| {
+                v.parse::<crate::diagnose::trust::IosVersion>()
+                    .is_ok_and(|v| v < crate::diagnose::trust::IosVersion(17, 3, 2))
+            });
+            let from_config = c.full_config && c.line_of(LineKey::CsluUrl).is_none() && !pre_policy;
+            if from_status || from_config {
+                let mut seen: Vec<_> = [
+                    LineKey::Transport,
+                    LineKey::StatusType,
+                    LineKey::StatusCsluAddress,
+                ]
+                .into_iter()
+                .filter_map(q)
+                .collect();
+                if seen.is_empty() {
+                    seen.push(file_only("no license smart transport / license smart url cslu line: factory default cslu".into()));
+                }
+                push(
+                    FindingCode::ConfigCsluNoAddress,
+                    Severity::Warning,
+                    Step::Dns,
+                    "transport cslu with no CSLU address: the switch looks for a host named cslu-local"
+                        .into(),
+                    "cslu is the factory default transport and its address is empty by default. The switch then tries http://cslu-local:8182/cslu/v1/pi, which only works when DNS has a cslu-local entry. If you report directly to CSSM, the transport is simply not set.",
+                    &[
+                        "license smart transport smart",
+                        "license smart url default",
+                        "(or) license smart url cslu http://<cslu-host>:8182/cslu/v1/pi",
+                    ],
+                    seen,
+                );
+            }
+        }
+        // An absence: only a whole running-config can show it.
+        "callhome" if c.full_config && !c.service_call_home => push(
             FindingCode::ConfigCallhomeDisabled,
             Severity::Error,
             Step::Http,
@@ -82,11 +149,57 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
                 "service call-home",
                 "(or better) license smart transport smart",
             ],
-            vec!["license smart transport callhome".into()],
+            q(LineKey::Transport)
+                .or_else(|| q(LineKey::StatusType))
+                .into_iter()
+                .chain([file_only(
+                    "no 'service call-home' line in the configuration".into(),
+                )])
+                .collect(),
         ),
         _ => {}
     }
 
+    let state = status.overall_state.clone().unwrap_or_default();
+    let state_lower = state.to_ascii_lowercase();
+    if state_lower.contains("offline") && plan.transport != "off" {
+        push(
+            FindingCode::ConfigTransportOff,
+            Severity::Warning,
+            Step::Http,
+            format!("the licensing agent says \"{state}\": it does not report online"),
+            "In offline mode the switch exchanges usage reports and ACKs by file only, whatever transport type is set; its counters stay at zero. If it should report online, set a transport and sync; if offline is intended, nothing here can fail on the network.",
+            &[
+                "license smart transport smart",
+                "license smart url default",
+                "license smart sync all",
+            ],
+            q(LineKey::OverallState).into_iter().collect(),
+        );
+    }
+    if state_lower.contains("insufficient trust") {
+        push(
+            FindingCode::ConfigNoTrust,
+            Severity::Warning,
+            Step::Http,
+            format!("the licensing agent says \"{state}\": no trust code is installed"),
+            "Direct communication with CSSM needs a trust code (an ID token from the Smart Account). Without one the switch does not try to report, so nothing has failed on the network yet.",
+            &[
+                "license smart trust idtoken <token from CSSM> all",
+                "show license status   (Trust Code Installed)",
+            ],
+            [LineKey::OverallState, LineKey::Trust]
+                .into_iter()
+                .filter_map(q)
+                .collect(),
+        );
+    }
+
+    let url_seen = |t: &crate::model::switch::PlanTarget| {
+        q(LineKey::Url)
+            .filter(|(_, text)| text.contains(t.url.as_str()))
+            .unwrap_or_else(|| file_only(format!("{} ({})", t.url, t.origin)))
+    };
     for t in &plan.targets {
         let Ok(url) = Url::parse(&t.url) else {
             continue;
@@ -100,7 +213,7 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
                 format!("{} URL is plain HTTP: {}", t.label, t.url),
                 "Cisco's receivers expect HTTPS; plain HTTP to tools.cisco.com is deprecated and is refused or redirected.",
                 &["license smart url default"],
-                vec![format!("{} ({})", t.url, t.origin)],
+                vec![url_seen(t)],
             );
         }
         if scheme == Scheme::Https
@@ -120,7 +233,7 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
                     "license smart url smart https://<server-name>/...   (the name on the certificate)",
                     "(or, knowingly) no license smart server-identity-check",
                 ],
-                vec![format!("{} ({})", t.url, t.origin)],
+                vec![url_seen(t)],
             );
         }
         let h = host.to_ascii_lowercase();
@@ -132,7 +245,7 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
                 format!("{} points at a non-production receiver: {host}", t.label),
                 "Staging and development receivers do not hold production licences.",
                 &["license smart url default"],
-                vec![t.url.clone()],
+                vec![url_seen(t)],
             );
         }
     }
@@ -153,7 +266,18 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
                         .unwrap_or_default(),
                     h.name
                 )],
-                vec![format!("line {}: ip host {} ...", h.line, h.name)],
+                vec![(
+                    Some(format!(
+                        "{}:{}",
+                        c.files
+                            .get(h.file)
+                            .filter(|n| !n.is_empty())
+                            .map(String::as_str)
+                            .unwrap_or(file),
+                        h.line
+                    )),
+                    format!("ip host {} ...", h.name),
+                )],
             );
         }
     }
@@ -168,7 +292,7 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
                     .any(|(n, _)| *n == host.to_ascii_lowercase())
         })
     });
-    if needs_dns && plan.transport != "off" {
+    if needs_dns && plan.transport != "off" && transport_said {
         if c.domain_lookup_disabled {
             push(
                 FindingCode::ConfigNoNameServer,
@@ -181,9 +305,11 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
                     "ip domain lookup",
                     "ip name-server [vrf <vrf>] <dns-server-ip>",
                 ],
-                vec!["no ip domain lookup".into()],
+                q(LineKey::NoDomainLookup).into_iter().collect(),
             );
-        } else if plan.dns_servers.is_empty() && c.running_config {
+        // No name server at all is an absence (a whole configuration only); name servers
+        // only in other VRFs are visible in any extract that shows name servers.
+        } else if plan.dns_servers.is_empty() && (c.full_config || !c.name_servers.is_empty()) {
             let elsewhere: Vec<String> = c
                 .name_servers
                 .iter()
@@ -223,15 +349,22 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
                 "Name servers are per VRF on IOS XE: the licensing VRF needs its own 'ip name-server vrf' line. (If the text you gave is only part of the configuration, check the full one.)",
                 &[&fix],
                 if elsewhere.is_empty() {
-                    vec!["no ip name-server line".into()]
+                    vec![file_only("no ip name-server line".into())]
                 } else {
-                    elsewhere
+                    elsewhere.into_iter().map(file_only).collect()
                 },
             );
         }
     }
 
-    for tp in &c.trustpoints {
+    // Revocation lines are recorded in trustpoint order, one per trustpoint that has one.
+    let mut revocation_lines = c.lines.iter().filter(|l| l.key == LineKey::RevocationCheck);
+    for tp in c
+        .trustpoints
+        .iter()
+        .filter(|tp| !tp.revocation_check.is_empty())
+    {
+        let seen = revocation_lines.next();
         if tp.revocation_check.first().map(String::as_str) == Some("crl") {
             push(
                 FindingCode::CrlUnreachable,
@@ -247,11 +380,17 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
                     &format!("crypto pki trustpoint {}", tp.name),
                     " revocation-check none",
                 ],
-                vec![format!(
-                    "crypto pki trustpoint {} / revocation-check {}",
-                    tp.name,
-                    tp.revocation_check.join(" ")
-                )],
+                vec![match seen {
+                    Some(l) => {
+                        let (at, text) = quote(c, l, file);
+                        (at, format!("crypto pki trustpoint {} / {text}", tp.name))
+                    }
+                    None => file_only(format!(
+                        "crypto pki trustpoint {} / revocation-check {}",
+                        tp.name,
+                        tp.revocation_check.join(" ")
+                    )),
+                }],
             );
         }
     }

@@ -110,19 +110,117 @@ enum Role {
     Other,
 }
 
-/// A tech-support "Last Response" that means the exchange worked (`OK`, `OK_TRY_AGAIN`).
-fn ok_response(r: &str) -> bool {
-    r.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("OK"))
+/// What a tech-support `Last Response` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Response {
+    /// `OK`, `OK_POLL`: the exchange worked.
+    Success,
+    /// `NO DATA TO PROCESS`: nothing to send (counted as a success, proves nothing).
+    NoData,
+    /// `OK_TRY_AGAIN`: the server answered and asked the switch to retry later.
+    TryAgain,
+    /// `BUILD REQUEST ERROR`: the switch's agent failed before sending anything.
+    BuildError,
+    /// `NO REPLY` and anything else.
+    Failed,
 }
 
-/// The switch says it communicates: a restore message, or an OK last response.
+fn response_of(r: &str) -> Response {
+    let u = r.trim().to_ascii_uppercase();
+    if u.starts_with("OK_TRY_AGAIN") {
+        Response::TryAgain
+    } else if u == "OK" || u.starts_with("OK_") || u.starts_with("OK ") {
+        Response::Success
+    } else if u.contains("NO DATA TO PROCESS") {
+        Response::NoData
+    } else if u.contains("BUILD REQUEST ERROR") {
+        Response::BuildError
+    } else {
+        Response::Failed
+    }
+}
+
+/// One message type's statistics, as the rules read them.
+struct Stats<'a> {
+    message_type: &'a str,
+    total: u64,
+    fail: u64,
+    response: Option<Response>,
+    last_response: Option<&'a str>,
+    reason: Option<&'a str>,
+    ongoing: u64,
+    ongoing_comm: u64,
+    recovered: bool,
+}
+
+impl<'a> Stats<'a> {
+    fn of(k: &'a LogKind) -> Option<Stats<'a>> {
+        let LogKind::TechSupport {
+            message_type,
+            total,
+            fail,
+            last_response,
+            failure_reason,
+            ongoing_overall,
+            ongoing_communication,
+            last_success_ns,
+            last_failure_ns,
+            ..
+        } = k
+        else {
+            return None;
+        };
+        let response = last_response.as_deref().map(response_of);
+        let recovered = match (last_success_ns, last_failure_ns) {
+            (Some(s), Some(f)) => s >= f,
+            (Some(_), None) => true,
+            _ => response == Some(Response::Success),
+        };
+        // Agents that print no `Ongoing Failure`: a failing last response not followed
+        // by a success is ongoing, and counted as a communication failure.
+        let (ongoing, ongoing_comm) = match (ongoing_overall, ongoing_communication) {
+            (Some(o), Some(c)) => (*o, *c),
+            _ => match response {
+                Some(Response::Failed) if !recovered => (1, 1),
+                Some(Response::TryAgain) if !recovered => (1, 0),
+                _ => (0, 0),
+            },
+        };
+        Some(Stats {
+            message_type,
+            total: total.unwrap_or(0),
+            fail: fail.unwrap_or(0),
+            response,
+            last_response: last_response.as_deref(),
+            reason: failure_reason.as_deref(),
+            ongoing,
+            ongoing_comm,
+            recovered,
+        })
+    }
+
+    /// `Hello Message: NO REPLY (reason)`.
+    fn said(&self) -> String {
+        format!(
+            "{}: {}{}",
+            self.message_type,
+            self.last_response.unwrap_or("no response"),
+            self.reason.map(|r| format!(" ({r})")).unwrap_or_default()
+        )
+    }
+}
+
+/// The switch says it communicates: a restore message, a tech-support message type whose
+/// latest exchange succeeded with nothing failing since, an ACK at or after the last
+/// report push, a pre-policy `Last Communication Attempt: SUCCEEDED`.
 pub fn says_ok(k: &LogKind) -> bool {
     match k {
         LogKind::CommRestored { .. } | LogKind::EventCommRestored => true,
-        LogKind::TechSupport {
-            last_response: Some(r),
-            ..
-        } => ok_response(r),
+        LogKind::TechSupport { .. } => {
+            Stats::of(k).is_some_and(|s| s.response == Some(Response::Success) && s.ongoing == 0)
+        }
+        LogKind::UsageReporting { ack_after_push, .. } => *ack_after_push == Some(true),
+        LogKind::LastCommAttempt { result } => result.to_ascii_uppercase().starts_with("SUCCEEDED"),
         _ => false,
     }
 }
@@ -132,17 +230,21 @@ fn role(k: &LogKind) -> Role {
         LogKind::CommFailed { reason, .. } => Role::Fail(reason.clone(), None),
         LogKind::EventCommFail { error } => Role::Fail(error.clone(), None),
         LogKind::CallHomeFailed { reason, error, .. } => Role::Fail(reason.clone(), *error),
-        LogKind::TechSupport {
-            last_response,
-            failure_reason,
-            ..
-        } => match last_response.as_deref() {
-            Some(r) if !ok_response(r) => Role::Fail(
-                failure_reason.clone().unwrap_or_else(|| r.to_string()),
+        // Only ongoing failures that never reached the server are communication
+        // failures; the others are judged by `tech_support`.
+        LogKind::TechSupport { .. } => match Stats::of(k) {
+            Some(s) if s.ongoing_comm > 0 => Role::Fail(
+                s.reason
+                    .or(s.last_response)
+                    .unwrap_or("no reply")
+                    .to_string(),
                 None,
             ),
             _ => Role::Other,
         },
+        LogKind::LastCommAttempt { result } if result.to_ascii_uppercase().starts_with("FAIL") => {
+            Role::Fail(result.clone(), None)
+        }
         LogKind::CommRestored { .. } | LogKind::EventCommRestored => Role::Restore,
         _ => Role::Other,
     }
@@ -164,6 +266,92 @@ fn last_evidence(log: &SwitchLog, idx: &[usize]) -> Vec<Evidence> {
         .iter()
         .map(|&i| evidence(log, &log.entries[i]))
         .collect()
+}
+
+/// Everything the switch's text proves: configuration rules (each on the commands it
+/// needs), the messages and statistics, and — when nothing decides either way — what to
+/// run next.
+pub fn text_findings(
+    c: &crate::model::switch::SwitchConfig,
+    plan: &crate::model::switch::ProbePlan,
+    log: &SwitchLog,
+) -> Vec<Finding> {
+    let names = c.files.join(", ");
+    let mut out = super::config::check_config(c, plan, &names);
+    out.extend(log_findings(log));
+    let decided = out.iter().any(|f| f.severity == Severity::Error)
+        || log.entries.iter().any(|e| says_ok(&e.kind));
+    if !decided {
+        out.push(inconclusive(c, log));
+    }
+    out
+}
+
+/// Neither a failure nor a success in the text: say what was read and what would decide.
+fn inconclusive(c: &crate::model::switch::SwitchConfig, log: &SwitchLog) -> Finding {
+    use crate::model::switch::Command;
+    let read: Vec<&str> = c.commands.iter().map(|s| s.command.as_str()).collect();
+    let attempts: u64 = log
+        .entries
+        .iter()
+        .filter_map(|e| Stats::of(&e.kind))
+        .map(|s| s.total)
+        .sum();
+    let unacked = log.entries.iter().find_map(|e| match &e.kind {
+        LogKind::UsageReporting {
+            last_ack: Some(ack),
+            last_push: Some(push),
+            ack_after_push: Some(false),
+        } => Some(format!(
+            "the last report push ({push}) has no ACK yet; the last ACK ({ack}) came before it"
+        )),
+        _ => None,
+    });
+    let why = match unacked {
+        Some(u) => u,
+        None if c.has(Command::LicenseTechSupport) && attempts == 0 => {
+            "the switch has not tried to reach CSSM or CSLU (every attempt counter is 0)".into()
+        }
+        None if read.is_empty() => "no licensing output was recognised".into(),
+        None => {
+            "no message, counter or acknowledgement that shows an exchange succeeding or failing"
+                .into()
+        }
+    };
+    let mut next: Vec<String> = Vec::new();
+    if !c.has(Command::LicenseTechSupport) {
+        next.push("show license tech support   (per message type: attempts, last response, failure reason)".into());
+    }
+    if !c.has(Command::Logging) {
+        next.push("show logging | include SMART_LIC|CALL_HOME|PKI".into());
+    }
+    if !c.full_config {
+        next.push("show running-config   (transport, proxy, VRF, name servers)".into());
+    }
+    next.push(
+        "licpath probe --from-config <this text>   (from a host on the switch's path)".into(),
+    );
+    let summary = format!(
+        "the switch's text does not decide: {why} (read: {})",
+        if read.is_empty() {
+            "nothing".to_string()
+        } else {
+            read.join(", ")
+        }
+    );
+    Finding::new(
+        FindingCode::TextInconclusive,
+        Severity::Info,
+        Step::Http,
+        summary,
+    )
+    .confidence(Confidence::High)
+    .explain("A verdict from the switch's text needs the switch's own record of an exchange: a tech-support Last Response, a COMM_FAILED or COMM_RESTORED message, an ACK after the last report push. None is in what was given.")
+    .fix(next)
+    .evidence(c.commands.iter().map(|s| {
+        let file = c.files.get(s.file).map(String::as_str).unwrap_or("text");
+        Evidence::line(format!("{file}:{}", s.line), 0, s.command.as_str())
+    }))
 }
 
 /// Findings from the switch's messages.
@@ -209,12 +397,16 @@ pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
         let tech: Vec<String> = positions
             .iter()
             .filter_map(|&p| match &log.entries[order[p]].kind {
-                LogKind::TechSupport {
-                    message_type,
-                    total: Some(total),
-                    fail: Some(fail),
-                    ..
-                } => Some(format!("{message_type}: {fail} of {total} attempts failed")),
+                k @ LogKind::TechSupport { .. } => Stats::of(k).map(|s| {
+                    format!(
+                        "{}: {} of {} attempts failed, {} ongoing communication failure{}",
+                        s.message_type,
+                        s.fail,
+                        s.total,
+                        s.ongoing_comm,
+                        if s.ongoing_comm == 1 { "" } else { "s" }
+                    )
+                }),
                 _ => None,
             })
             .collect();
@@ -252,6 +444,7 @@ pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
     }
 
     flapping(log, &order, &mut out);
+    tech_support(log, &order, &mut out);
 
     // PKI: CRL fetch failures, per trustpoint; certificate validity.
     let mut crl: Vec<(Option<String>, Vec<usize>)> = Vec::new();
@@ -327,6 +520,157 @@ pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
         );
     }
     out
+}
+
+/// The tech-support statistics that are not communication failures: the server saying
+/// no, failures since recovered, the agent's own errors; and, when nothing is wrong, the
+/// evidence that the switch communicates.
+fn tech_support(log: &SwitchLog, order: &[usize], out: &mut Vec<Finding>) {
+    let mut rejected: Vec<(usize, String)> = Vec::new();
+    let mut recovered: Vec<(usize, String)> = Vec::new();
+    let mut agent: Vec<(usize, String)> = Vec::new();
+    let mut no_data: Vec<&str> = Vec::new();
+    for &i in order {
+        let Some(s) = Stats::of(&log.entries[i].kind) else {
+            continue;
+        };
+        if s.total == 0 && s.last_response.is_none() || s.ongoing_comm > 0 {
+            continue;
+        }
+        match s.response {
+            Some(Response::BuildError) => agent.push((i, s.said())),
+            _ if s.ongoing > 0 => rejected.push((i, s.said())),
+            Some(Response::NoData) => no_data.push(s.message_type),
+            _ if s.fail > 0 && s.recovered => recovered.push((
+                i,
+                format!(
+                    "{}: {} of {} attempts failed, none since",
+                    s.message_type, s.fail, s.total
+                ),
+            )),
+            _ => {}
+        }
+    }
+    let idx = |v: &[(usize, String)]| v.iter().map(|(i, _)| *i).collect::<Vec<_>>();
+    let said = |v: &[(usize, String)]| {
+        v.iter()
+            .map(|(_, s)| s.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    if !rejected.is_empty() {
+        out.push(
+            Finding::new(
+                FindingCode::ServerRejected,
+                Severity::Warning,
+                Step::Http,
+                format!("the licensing server answered and declined: {}", said(&rejected)),
+            )
+            .confidence(Confidence::High)
+            .explain("These failures are counted as ongoing but not as communication failures (Communication=0): the request reached the server, which refused it or asked the switch to try again (OK_TRY_AGAIN). The network path works; the cause is on the server or account side (identity, registration, a server-side error).")
+            .fix([
+                "license smart sync all   (try again now)",
+                "show license tech support   (does the failure persist?)",
+                "check the device and its Virtual Account in CSSM (or CSLU / SSM On-Prem)",
+            ])
+            .evidence(last_evidence(log, &idx(&rejected))),
+        );
+    }
+    if !recovered.is_empty() && !out.iter().any(|f| f.code == FindingCode::CommFlapping) {
+        out.push(
+            Finding::new(
+                FindingCode::CommFlapping,
+                Severity::Warning,
+                Step::Http,
+                format!(
+                    "some exchanges failed and later ones succeeded: {}",
+                    said(&recovered)
+                ),
+            )
+            .confidence(Confidence::Medium)
+            .explain("The switch's counters show failures followed by successes and no ongoing failure: the path works now but did not always. If it keeps happening, look for what changes (a proxy or firewall cluster member, rotating DNS answers, a flapping route).")
+            .evidence(last_evidence(log, &idx(&recovered))),
+        );
+    }
+    if !agent.is_empty() {
+        out.push(
+            Finding::new(
+                FindingCode::AgentError,
+                Severity::Info,
+                Step::Http,
+                format!(
+                    "the switch's licensing agent failed before sending: {}",
+                    said(&agent)
+                ),
+            )
+            .confidence(Confidence::High)
+            .explain("BUILD REQUEST ERROR is printed when the switch could not build the request, before anything was sent: a local software condition, not a network failure. Other message types show whether the path works.")
+            .fix(["show license tech support   (again later; if it persists, a TAC case with this output)"])
+            .evidence(last_evidence(log, &idx(&agent))),
+        );
+    }
+    if out.iter().any(|f| f.severity == Severity::Error) {
+        return;
+    }
+    let ok: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| says_ok(&log.entries[i].kind))
+        .collect();
+    if ok.is_empty() {
+        return;
+    }
+    let what: Vec<String> = ok
+        .iter()
+        .map(|&i| {
+            let e = &log.entries[i];
+            match &e.kind {
+                k @ LogKind::TechSupport { .. } => Stats::of(k)
+                    .map(|s| {
+                        format!(
+                            "{} on {}",
+                            s.said(),
+                            e.timestamp.as_deref().unwrap_or("an unknown date")
+                        )
+                    })
+                    .unwrap_or_default(),
+                LogKind::UsageReporting {
+                    last_ack,
+                    last_push,
+                    ..
+                } => format!(
+                    "ACK received {} after the last report push {}",
+                    last_ack.as_deref().unwrap_or("?"),
+                    last_push.as_deref().unwrap_or("(none)")
+                ),
+                _ => e.text.clone(),
+            }
+        })
+        .collect();
+    let nothing = if no_data.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " {} answered NO DATA TO PROCESS: the switch had nothing to send, which is neither a success nor a failure of the path.",
+            no_data.join(", ")
+        )
+    };
+    out.push(
+        Finding::new(
+            FindingCode::SwitchCommOk,
+            Severity::Info,
+            Step::Http,
+            format!(
+                "the switch's own records show its latest exchanges succeeded: {}",
+                what.join("; ")
+            ),
+        )
+        .confidence(Confidence::High)
+        .explain(format!(
+            "Each message type's latest response is a success with no ongoing failure, or CSSM acknowledged the last report: the transport works.{nothing}"
+        ))
+        .evidence(last_evidence(log, &ok)),
+    );
 }
 
 /// Failure → restore cycles. Syslog and eventlog lines of the same events are counted

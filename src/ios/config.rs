@@ -6,6 +6,7 @@
 pub use crate::model::switch::{
     CallHome, CallHomeProfile, NameServer, StaticHost, StatusTransport, SwitchConfig, Trustpoint,
 };
+use crate::model::switch::{ConfigLine, LineKey};
 
 fn unquote(s: &str) -> String {
     s.trim().trim_matches('"').to_string()
@@ -26,7 +27,7 @@ fn value(s: &str) -> Option<String> {
     }
 }
 
-#[derive(PartialEq)]
+#[derive(PartialEq, Clone, Copy)]
 enum Block {
     None,
     CallHome,
@@ -34,16 +35,65 @@ enum Block {
     Trustpoint,
 }
 
+/// Longest line looked at (a pasted blob must not cost).
+const LINE_CAP: usize = 4096;
+/// Longest line text kept as evidence.
+const TEXT_CAP: usize = 200;
+
+/// One output (one file, possibly several commands).
 pub fn parse_config(text: &str) -> SwitchConfig {
-    let mut c = SwitchConfig::default();
+    parse_config_files(&[(String::new(), text.to_string())])
+}
+
+/// Several pasted files (name, text) read as one switch: later lines win.
+pub fn parse_config_files(inputs: &[(String, String)]) -> SwitchConfig {
+    let mut c = SwitchConfig {
+        files: inputs.iter().map(|(n, _)| n.clone()).collect(),
+        ..SwitchConfig::default()
+    };
+    for (file, (_, text)) in inputs.iter().enumerate() {
+        c.commands
+            .extend(super::command::recognise_commands(file, text));
+        read_file(&mut c, file, text);
+    }
+    c
+}
+
+fn record(c: &mut SwitchConfig, key: LineKey, file: usize, line: u64, text: &str) {
+    let mut text = text.trim().to_string();
+    if text.len() > TEXT_CAP {
+        let mut end = TEXT_CAP;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    c.lines.push(ConfigLine {
+        key,
+        file,
+        line,
+        text,
+    });
+}
+
+/// Where the reader is in a `show license status`/`all`/`tech support` output.
+#[derive(PartialEq, Clone, Copy)]
+enum Status {
+    Outside,
+    /// Inside `Transport:`; `true` once `Proxy:` was seen.
+    Transport(bool),
+    /// Inside `Trust Code Installed:` with per-member lines.
+    TrustCode,
+}
+
+fn read_file(c: &mut SwitchConfig, file: usize, text: &str) {
     let mut block = Block::None;
-    let mut in_transport_status = false;
-    let mut status_proxy = false;
+    let mut status = Status::Outside;
 
     for (idx, raw) in text.lines().take(2_000_000).enumerate() {
         let lineno = idx as u64 + 1;
         let raw = raw.trim_end_matches('\r');
-        if raw.len() > 4096 {
+        if raw.len() > LINE_CAP {
             continue;
         }
         let indented = raw.starts_with([' ', '\t']);
@@ -52,62 +102,56 @@ pub fn parse_config(text: &str) -> SwitchConfig {
             if line == "!" {
                 block = Block::None;
             }
+            status = Status::Outside;
+            continue;
+        }
+        if status_line(c, &mut status, file, lineno, line, indented) {
+            c.lines_used += 1;
             continue;
         }
         let words: Vec<&str> = line.split_whitespace().collect();
         let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
         let l: Vec<&str> = lower.iter().map(String::as_str).collect();
 
-        // show license status: "Transport:" then indented "Key: value" lines.
-        if line == "Transport:" {
-            in_transport_status = true;
-            status_proxy = false;
-            c.status.get_or_insert_with(StatusTransport::default);
-            c.lines_used += 1;
-            continue;
-        }
-        if in_transport_status {
-            if !indented {
-                in_transport_status = false;
-            } else if let Some((k, v)) = line.split_once(':') {
-                let st = c.status.get_or_insert_with(StatusTransport::default);
-                let v = value(v);
-                match k.trim().to_ascii_lowercase().as_str() {
-                    "type" => st.kind = v,
-                    "url" => st.url = v,
-                    "cslu address" => st.cslu_address = v,
-                    "proxy" => status_proxy = true,
-                    "address" if status_proxy => st.proxy_address = v,
-                    "port" if status_proxy => st.proxy_port = v,
-                    "vrf" => st.vrf = v,
-                    "server identity check" => {
-                        st.server_identity_check = v.map(|v| v.eq_ignore_ascii_case("true"))
-                    }
-                    _ => {}
-                }
-                c.lines_used += 1;
-                continue;
-            } else {
-                continue;
-            }
-        }
-
         if !indented {
             block = Block::None;
         }
+        if let Some(v) = version_of(line) {
+            if c.version.is_none() || l.first().is_none_or(|w| *w != "version") {
+                c.version = Some(v);
+            }
+            c.lines_used += 1;
+            if l.first().is_some_and(|w| *w == "version") && !indented {
+                c.running_config = true;
+                c.full_config = true;
+            }
+            continue;
+        }
         match l.as_slice() {
-            ["version", v] => {
-                c.version.get_or_insert_with(|| v.to_string());
+            ["building", "configuration..."] | ["current", "configuration", ":", ..] => {
+                c.full_config = true;
+                continue;
             }
-            ["cisco", "ios", "xe", "software,", "version", v, ..] => {
-                c.version = Some(v.trim_end_matches(',').to_string());
+            ["hostname", _] | ["end"] if !indented => {
+                c.full_config = true;
+                continue;
             }
-            ["license", "smart", "transport", t] => c.transport = Some(t.to_string()),
-            ["license", "smart", "url", "smart", _] => c.smart_url = Some(words[4].into()),
-            ["license", "smart", "url", "cslu", _] => c.cslu_url = Some(words[4].into()),
+            ["license", "smart", "transport", t] => {
+                c.transport = Some(t.to_string());
+                record(c, LineKey::Transport, file, lineno, line);
+            }
+            ["license", "smart", "url", "smart", _] => {
+                c.smart_url = Some(words[4].into());
+                record(c, LineKey::Url, file, lineno, line);
+            }
+            ["license", "smart", "url", "cslu", _] => {
+                c.cslu_url = Some(words[4].into());
+                record(c, LineKey::CsluUrl, file, lineno, line);
+            }
             ["license", "smart", "url", "default"] => c.url_default = true,
             ["license", "smart", "url", u] if u.contains("://") => {
-                c.smart_url = Some(words[3].into())
+                c.smart_url = Some(words[3].into());
+                record(c, LineKey::Url, file, lineno, line);
             }
             ["license", "smart", "proxy", "address", _] => {
                 c.proxy_address = Some(unquote(words[4]))
@@ -133,7 +177,8 @@ pub fn parse_config(text: &str) -> SwitchConfig {
                 }
             }
             ["no", "ip", "domain", "lookup"] | ["no", "ip", "domain-lookup"] => {
-                c.domain_lookup_disabled = true
+                c.domain_lookup_disabled = true;
+                record(c, LineKey::NoDomainLookup, file, lineno, line);
             }
             ["ip", "domain", "lookup", rest @ ..] | ["ip", "domain-lookup", rest @ ..] => {
                 // The two spellings differ by one word: index from where the options start.
@@ -160,14 +205,19 @@ pub fn parse_config(text: &str) -> SwitchConfig {
                 name: words[4].to_ascii_lowercase(),
                 addrs: rest.iter().filter_map(|a| a.parse().ok()).collect(),
                 line: lineno,
+                file,
             }),
             ["ip", "host", _, rest @ ..] => c.hosts.push(StaticHost {
                 vrf: None,
                 name: words[2].to_ascii_lowercase(),
                 addrs: rest.iter().filter_map(|a| a.parse().ok()).collect(),
                 line: lineno,
+                file,
             }),
-            ["service", "call-home"] => c.service_call_home = true,
+            ["service", "call-home"] => {
+                c.service_call_home = true;
+                record(c, LineKey::ServiceCallHome, file, lineno, line);
+            }
             ["call-home"] if !indented => {
                 c.call_home.get_or_insert_with(CallHome::default);
                 block = Block::CallHome;
@@ -180,8 +230,11 @@ pub fn parse_config(text: &str) -> SwitchConfig {
                 block = Block::Trustpoint;
             }
             _ if indented && block != Block::None => {
-                if !block_line(&mut c, &mut block, &l, &words) {
+                if !block_line(c, &mut block, &l, &words) {
                     continue;
+                }
+                if block == Block::Trustpoint && l.first() == Some(&"revocation-check") {
+                    record(c, LineKey::RevocationCheck, file, lineno, line);
                 }
             }
             _ => continue,
@@ -189,7 +242,144 @@ pub fn parse_config(text: &str) -> SwitchConfig {
         c.lines_used += 1;
         c.running_config = true;
     }
-    c
+}
+
+/// `version 17.9` (running-config), `Cisco IOS XE Software, Version 17.05.01a` (show
+/// version); an engineering build's `Version BLD_...` is skipped for the `Experimental
+/// Version 17.15.2024...` line, read as its release (17.15).
+fn version_of(line: &str) -> Option<String> {
+    let numeric = |v: &str| v.starts_with(|ch: char| ch.is_ascii_digit());
+    if let Some(v) = line.strip_prefix("version ") {
+        let v = v.trim();
+        return (numeric(v) && !v.contains(' ')).then(|| v.to_string());
+    }
+    if let Some(v) = line.strip_prefix("Cisco IOS XE Software, Version ") {
+        let v = v.trim().trim_end_matches(',');
+        return numeric(v).then(|| v.to_string());
+    }
+    if line.starts_with("Cisco IOS Software")
+        && let Some(i) = line.find("Experimental Version ")
+    {
+        let v = &line[i + "Experimental Version ".len()..];
+        let mut parts = v.split(['.', ' ', ':']);
+        let (major, minor) = (parts.next()?, parts.next()?);
+        return (numeric(major) && numeric(minor)).then(|| format!("{major}.{minor}"));
+    }
+    None
+}
+
+/// A line of the license status views; true when it was one.
+fn st(c: &mut SwitchConfig) -> &mut StatusTransport {
+    c.status.get_or_insert_with(StatusTransport::default)
+}
+
+fn status_line(
+    c: &mut SwitchConfig,
+    status: &mut Status,
+    file: usize,
+    lineno: u64,
+    line: &str,
+    indented: bool,
+) -> bool {
+    if line == "Transport:" {
+        *status = Status::Transport(false);
+        st(c);
+        return true;
+    }
+    let kv = line
+        .split_once(':')
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v));
+    if let Status::Transport(proxy) = *status {
+        // Some releases print the proxy's `Address:` at column 0 under an indented
+        // `Proxy:`: known keys stay in the section whatever their indentation.
+        const KEYS: &[&str] = &[
+            "type",
+            "url",
+            "cslu address",
+            "proxy",
+            "address",
+            "port",
+            "username",
+            "password",
+            "vrf",
+            "server identity check",
+            "ip mode",
+            "trust point",
+        ];
+        match &kv {
+            Some((k, v)) if indented || KEYS.contains(&k.as_str()) => {
+                let v = value(v);
+                match k.as_str() {
+                    "type" => {
+                        st(c).kind = v;
+                        record(c, LineKey::StatusType, file, lineno, line);
+                    }
+                    "url" => {
+                        st(c).url = v;
+                        record(c, LineKey::Url, file, lineno, line);
+                    }
+                    "cslu address" => {
+                        st(c).cslu_address = v;
+                        record(c, LineKey::StatusCsluAddress, file, lineno, line);
+                    }
+                    "proxy" => *status = Status::Transport(true),
+                    "address" if proxy => st(c).proxy_address = v,
+                    "port" if proxy => st(c).proxy_port = v,
+                    "vrf" => st(c).vrf = v,
+                    "server identity check" => {
+                        st(c).server_identity_check = v.map(|v| v.eq_ignore_ascii_case("true"))
+                    }
+                    _ => {}
+                }
+                return true;
+            }
+            // `Proxy:` then `Not Configured`.
+            None if indented => return true,
+            _ => *status = Status::Outside,
+        }
+    }
+    if *status == Status::TrustCode {
+        if indented && line.starts_with("INSTALLED on") {
+            st(c).trust_installed = Some(true);
+            return true;
+        }
+        if indented {
+            return true;
+        }
+        *status = Status::Outside;
+    }
+    let Some((k, v)) = kv else {
+        return false;
+    };
+    match k.as_str() {
+        "overall state" => st(c).overall_state = value(v),
+        "communication level allowed" => st(c).comm_level = value(v),
+        "smart agent for licensing" => st(c).agent_version = value(v),
+        "trust code installed" => {
+            let v = v.trim();
+            if v.eq_ignore_ascii_case("<none>") {
+                st(c).trust_installed = Some(false);
+            } else if super::time::find_timestamp(v).is_some() {
+                st(c).trust_installed = Some(true);
+            }
+            // Otherwise the per-member list follows.
+            *status = Status::TrustCode;
+        }
+        "overall trust" => {
+            let installed = v.trim().to_ascii_uppercase().starts_with("INSTALLED");
+            if st(c).trust_installed.is_none() || installed {
+                st(c).trust_installed = Some(installed);
+            }
+        }
+        _ => return false,
+    }
+    let key = match k.as_str() {
+        "overall state" => LineKey::OverallState,
+        "trust code installed" | "overall trust" => LineKey::Trust,
+        _ => return true,
+    };
+    record(c, key, file, lineno, line);
+    true
 }
 
 /// A line inside `call-home` or `crypto pki trustpoint`; false when not understood.

@@ -29,6 +29,9 @@ pub enum IosTextError {
         "{file}: no certificate found (expected PEM or the output of show crypto pki trustpool)"
     )]
     NoCertificate { file: String },
+    /// PEM that does not decode.
+    #[error("{reason}")]
+    BadPem { file: String, reason: String },
 }
 
 /// The command-line layer still reports errors as one-line strings.

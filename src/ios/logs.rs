@@ -54,25 +54,25 @@ pub fn parse_log(text: &str, file: usize, year_hint: Option<i64>) -> ParsedLog {
         // show license tech support: per message type statistics.
         if let Some(rest) = strip_label(trimmed, "Attempts") {
             raw.extend(block.take());
-            let (mut total, mut success, mut fail) = (None, None, None);
-            for part in rest.split([',', ' ']) {
-                if let Some((k, v)) = part.split_once('=') {
-                    let v = v.trim().parse().ok();
-                    match k.trim() {
-                        "Total" => total = v,
-                        "Success" => success = v,
-                        "Fail" => fail = v,
-                        _ => {}
-                    }
-                }
-            }
+            let count = |key: &str| {
+                rest.split([',', ' '])
+                    .filter_map(|part| part.split_once('='))
+                    .find(|(k, _)| k.trim() == key)
+                    .and_then(|(_, v)| v.trim().parse().ok())
+            };
             let kind = LogKind::TechSupport {
                 message_type: last_header.clone().unwrap_or_else(|| "message".into()),
-                total,
-                success,
-                fail,
+                total: count("Total"),
+                success: count("Success"),
+                fail: count("Fail"),
                 last_response: None,
                 failure_reason: None,
+                ongoing_overall: count("Overall"),
+                ongoing_communication: count("Communication"),
+                last_success: None,
+                last_failure: None,
+                last_success_ns: None,
+                last_failure_ns: None,
             };
             block = Some((lineno, None, None, kind, cap(trimmed, TEXT_CAP)));
             continue;
@@ -84,6 +84,10 @@ pub fn parse_log(text: &str, file: usize, year_hint: Option<i64>) -> ParsedLog {
             LogKind::TechSupport {
                 last_response,
                 failure_reason,
+                last_success,
+                last_failure,
+                last_success_ns,
+                last_failure_ns,
                 ..
             },
             text,
@@ -110,15 +114,90 @@ pub fn parse_log(text: &str, file: usize, year_hint: Option<i64>) -> ParsedLog {
                 }
                 continue;
             }
-            if let Some(rest) = strip_label(trimmed, "Last Failure Time") {
-                if time.is_none() {
-                    *time = find_timestamp(rest);
+            for (label, raw_out, ns_out) in [
+                (
+                    "Last Success Time",
+                    &mut *last_success,
+                    &mut *last_success_ns,
+                ),
+                (
+                    "Last Failure Time",
+                    &mut *last_failure,
+                    &mut *last_failure_ns,
+                ),
+            ] {
+                if let Some(rest) = strip_label(trimmed, label) {
+                    let ts = find_timestamp(rest);
+                    *ns_out = ts
+                        .as_ref()
+                        .and_then(|t| t.to_unix_ns(None))
+                        .map(|(ns, _)| ns);
+                    *raw_out = ts.map(|t| t.raw);
                 }
-                continue;
             }
             if strip_label(trimmed, "Last Success Time").is_some() {
                 continue;
             }
+            if strip_label(trimmed, "Last Failure Time").is_some() {
+                // A block without a dated response is placed at its last failure.
+                if time.is_none() {
+                    *time = find_timestamp(trimmed);
+                }
+                continue;
+            }
+        }
+        // Usage Reporting (status views): the last push and the last ACK.
+        if let Some(rest) = strip_label(trimmed, "Last ACK received") {
+            let ts = find_timestamp(rest);
+            let kind = LogKind::UsageReporting {
+                last_ack: ts.as_ref().map(|t| t.raw.clone()),
+                last_push: None,
+                ack_after_push: None,
+            };
+            raw.push((lineno, ts, None, kind, cap(trimmed, TEXT_CAP)));
+            continue;
+        }
+        if let Some(rest) = strip_label(trimmed, "Last report push") {
+            let push = find_timestamp(rest);
+            if let Some((
+                _,
+                ack,
+                _,
+                LogKind::UsageReporting {
+                    last_push: p @ None,
+                    ack_after_push,
+                    ..
+                },
+                text,
+            )) = raw.last_mut()
+            {
+                let ns = |t: &Option<LogTime>| {
+                    t.as_ref().and_then(|t| t.to_unix_ns(None)).map(|(n, _)| n)
+                };
+                *ack_after_push = match (ns(ack), ns(&push)) {
+                    (Some(a), Some(p)) => Some(a >= p),
+                    (Some(_), None) if push.is_none() => Some(true),
+                    (None, Some(_)) => Some(false),
+                    _ => None,
+                };
+                *p = push.map(|t| t.raw);
+                text.push_str(" / ");
+                text.push_str(&cap(trimmed, TEXT_CAP / 2));
+            }
+            continue;
+        }
+        // Pre-policy agents: `Last Communication Attempt: SUCCEEDED on <date>`.
+        if let Some(rest) = strip_label(trimmed, "Last Communication Attempt") {
+            let (result, date) = match rest.find(" on ") {
+                Some(i) => (&rest[..i], Some(&rest[i + 4..])),
+                None => (rest, None),
+            };
+            if let Some(result) = none_if_empty(result) {
+                let ts = date.and_then(find_timestamp);
+                let kind = LogKind::LastCommAttempt { result };
+                raw.push((lineno, ts, None, kind, cap(trimmed, TEXT_CAP)));
+            }
+            continue;
         }
         if is_header(trimmed) {
             raw.extend(block.take());
@@ -228,7 +307,7 @@ fn cap(s: &str, max: usize) -> String {
 }
 
 /// `%FACILITY-SEVERITY-MNEMONIC:` anywhere in the line → (facility, mnemonic, text after).
-fn mnemonic(line: &str) -> Option<(&str, &str, &str)> {
+pub(crate) fn mnemonic(line: &str) -> Option<(&str, &str, &str)> {
     let mut from = 0;
     while let Some(i) = line[from..].find('%') {
         let start = from + i + 1;

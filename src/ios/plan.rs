@@ -58,16 +58,15 @@ pub fn same_interface(a: &str, b: &str) -> bool {
     ta.starts_with(&tb) || tb.starts_with(&ta)
 }
 
+/// `smart`, `Smart`, `Callhome`, `call-home`, `cslu`, `off`, `Transport Off` (the status
+/// view's spelling) → one lower-case name.
 fn norm_transport(t: &str) -> String {
-    match t.to_ascii_lowercase().as_str() {
-        "smart" => "smart",
-        "callhome" | "call-home" => "callhome",
-        "cslu" => "cslu",
-        "off" => "off",
-        "automatic" => "automatic",
-        other => return other.to_string(),
+    let t = t.trim().to_ascii_lowercase();
+    let t = t.strip_prefix("transport ").unwrap_or(&t);
+    match t {
+        "callhome" | "call-home" => "callhome".into(),
+        other => other.to_string(),
     }
-    .into()
 }
 
 pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {

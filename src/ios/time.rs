@@ -122,7 +122,7 @@ fn clock_of(tok: &str) -> Option<(i64, i64, i64, i64)> {
 
 fn zone_of(tok: &str) -> Option<String> {
     let t = tok.trim_end_matches([':', ',']);
-    (!t.is_empty() && t.len() <= 6 && t.bytes().all(|b| b.is_ascii_alphabetic()))
+    (!t.is_empty() && t.len() <= 12 && t.bytes().all(|b| b.is_ascii_alphabetic()))
         .then(|| t.to_string())
 }
 
@@ -176,15 +176,21 @@ fn parse_at(toks: &[&str], i: usize) -> Option<LogTime> {
         }
         let (hh, mm, ss, ns) = toks.get(j).and_then(|t| clock_of(t))?;
         j += 1;
+        // The license agent prints `Mon DD HH:MM:SS YYYY ZONE`: after a year that follows
+        // the clock, the next word is always the zone, in whatever case it was configured
+        // (`pacific` is seen).
+        let mut agent_style = false;
         if year.is_none()
             && let Some(y) = toks.get(j).and_then(|t| year_of(t))
         {
             year = Some(y);
+            agent_style = true;
             j += 1;
         }
         let zone = toks.get(j).and_then(|z| zone_of(z)).filter(|z| {
-            // A word that starts the message is not a zone: zones are upper case.
-            z.bytes().all(|b| b.is_ascii_uppercase()) && zone_offset_s(z).is_some()
+            // A word that starts a log message is not a zone: zones are upper case.
+            agent_style
+                || z.bytes().all(|b| b.is_ascii_uppercase()) && zone_offset_s(z).is_some()
                 || toks[j].ends_with(':')
         });
         if zone.is_some() {
@@ -260,6 +266,17 @@ mod tests {
         assert_eq!(ns("Nov  8 00:54:06.123: %X", None), None);
         assert_eq!(find_timestamp("Attempts: Total=3"), None);
         assert_eq!(find_timestamp("Mar 32 10:00:00"), None);
+        // The license agent's style, with a zone configured in lower case: kept, and
+        // flagged as inferred (its offset is not known).
+        let t = find_timestamp("Last ACK received: Apr 05 21:11:50 2023 pacific").unwrap();
+        assert_eq!(t.zone.as_deref(), Some("pacific"));
+        assert_eq!(t.raw, "Apr 05 21:11:50 2023 pacific");
+        assert!(t.to_unix_ns(None).unwrap().1);
+        // IST is +05:30: 11:18:06 IST is 05:48:06 UTC.
+        assert_eq!(
+            ns("Feb 27 11:18:06 2024 IST", None),
+            Some((1_709_012_886_000_000_000, false))
+        );
     }
 
     #[test]

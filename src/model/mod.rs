@@ -124,7 +124,27 @@ pub enum LogKind {
         fail: Option<u64>,
         last_response: Option<String>,
         failure_reason: Option<String>,
+        /// `Ongoing Failure: Overall=N Communication=N`: failures since the last success,
+        /// and how many of them never reached the server.
+        ongoing_overall: Option<u64>,
+        ongoing_communication: Option<u64>,
+        /// `Last Success Time:` / `Last Failure Time:` as printed, and in ns (UTC; the
+        /// zone as printed, an unknown one taken as UTC).
+        last_success: Option<String>,
+        last_failure: Option<String>,
+        last_success_ns: Option<i64>,
+        last_failure_ns: Option<i64>,
     },
+    /// `Usage Reporting:` of `show license status`/`all`/`tech support`: the last report
+    /// push and the last ACK from CSSM (or CSLU). An ACK at or after the push proves the
+    /// last exchange worked.
+    UsageReporting {
+        last_ack: Option<String>,
+        last_push: Option<String>,
+        ack_after_push: Option<bool>,
+    },
+    /// Pre-policy `show license all`: `Last Communication Attempt: SUCCEEDED on ...`.
+    LastCommAttempt { result: String },
     /// Another SMART_LIC / CALL_HOME / PKI message, kept for the timeline.
     Other { mnemonic: String },
 }
@@ -261,6 +281,21 @@ pub enum FindingCode {
     /// Extension: flows evicted (or waits for missing data cut short) under the flow
     /// table's memory budget; verdicts for them are partial.
     CaptureOverload,
+    /// Switch text: the licensing server answered and said no (`Communication=0`
+    /// failures: identity rejected, invalid status code, try again) (extension).
+    ServerRejected,
+    /// Switch text: the switch's own records show its latest exchanges succeeded; the
+    /// evidence behind an OK verdict from text (extension, info).
+    SwitchCommOk,
+    /// Switch text: the switch's licensing agent failed before sending (`BUILD REQUEST
+    /// ERROR`): not a network failure (extension, info).
+    AgentError,
+    /// Switch text: no trust code and no attempt (`Insufficient trust for direct
+    /// communication`) (extension).
+    ConfigNoTrust,
+    /// Switch text: what was given neither proves nor disproves communication; says what
+    /// to run next (extension, info).
+    TextInconclusive,
 }
 
 impl FindingCode {
@@ -312,6 +347,11 @@ impl FindingCode {
         FindingCode::ConfigTransportOff,
         FindingCode::CaFileWhatIf,
         FindingCode::CaptureOverload,
+        FindingCode::ServerRejected,
+        FindingCode::SwitchCommOk,
+        FindingCode::AgentError,
+        FindingCode::ConfigNoTrust,
+        FindingCode::TextInconclusive,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -363,6 +403,11 @@ impl FindingCode {
             ConfigTransportOff => "config_transport_off",
             CaFileWhatIf => "ca_file_what_if",
             CaptureOverload => "capture_overload",
+            ServerRejected => "server_rejected",
+            SwitchCommOk => "switch_comm_ok",
+            AgentError => "agent_error",
+            ConfigNoTrust => "config_no_trust",
+            TextInconclusive => "text_inconclusive",
         }
     }
 }

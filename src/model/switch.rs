@@ -53,9 +53,126 @@ pub struct SwitchConfig {
     pub version: Option<String>,
     /// Lines that were recognised, for "what did you read" output.
     pub lines_used: u64,
-    /// Some running-config line was seen (not only `show license status`): absences
-    /// (no name server, ...) mean something only then.
+    /// Some running-config line was seen (not only `show license status`).
     pub running_config: bool,
+    /// A whole running-config was seen (`Building configuration...`, `version N`,
+    /// `hostname`, `end`), not a filtered `| include` extract: only then does the absence
+    /// of a line (no `service call-home`, no `ip name-server`) mean something.
+    pub full_config: bool,
+    /// The commands whose output was recognised, where each starts.
+    pub commands: Vec<CommandSeen>,
+    /// The input files, by index (for `file:line` evidence).
+    pub files: Vec<String>,
+    /// The lines the rules rest on, by what they say.
+    pub lines: Vec<ConfigLine>,
+}
+
+impl SwitchConfig {
+    /// Was this command's output in the input?
+    pub fn has(&self, command: Command) -> bool {
+        self.commands.iter().any(|c| c.command == command)
+    }
+
+    /// Any of the license status views (`status`, `all`, `tech support`), which share the
+    /// Transport and Usage Reporting sections.
+    pub fn has_license_status(&self) -> bool {
+        self.has(Command::LicenseStatus)
+            || self.has(Command::LicenseAll)
+            || self.has(Command::LicenseTechSupport)
+    }
+
+    /// The last line recorded under `key`.
+    pub fn line_of(&self, key: LineKey) -> Option<&ConfigLine> {
+        self.lines.iter().rev().find(|l| l.key == key)
+    }
+
+    /// `file:line` of a recorded line.
+    pub fn cite(&self, l: &ConfigLine) -> String {
+        let file = self
+            .files
+            .get(l.file)
+            .map(String::as_str)
+            .unwrap_or("config");
+        format!("{file}:{}", l.line)
+    }
+}
+
+/// A command whose output licpath reads. Each rule says which it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    LicenseTechSupport,
+    LicenseAll,
+    LicenseStatus,
+    LicenseSummary,
+    LicenseEventlog,
+    LicenseHistoryMessage,
+    Logging,
+    RunningConfig,
+    CryptoPkiTrustpool,
+    Version,
+    CallHome,
+}
+
+impl Command {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Command::LicenseTechSupport => "show license tech support",
+            Command::LicenseAll => "show license all",
+            Command::LicenseStatus => "show license status",
+            Command::LicenseSummary => "show license summary",
+            Command::LicenseEventlog => "show license eventlog",
+            Command::LicenseHistoryMessage => "show license history message",
+            Command::Logging => "show logging",
+            Command::RunningConfig => "show running-config",
+            Command::CryptoPkiTrustpool => "show crypto pki trustpool",
+            Command::Version => "show version",
+            Command::CallHome => "show call-home",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CommandSeen {
+    pub command: Command,
+    /// Index into the input files.
+    pub file: usize,
+    /// 1-based line where it was recognised.
+    pub line: u64,
+}
+
+/// What a recorded line says (the rules look lines up by this).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKey {
+    /// `license smart transport X`.
+    Transport,
+    /// `license smart url cslu URL`.
+    CsluUrl,
+    /// `service call-home`.
+    ServiceCallHome,
+    /// `Type: X` of the status Transport section.
+    StatusType,
+    /// `Cslu address: X` of the status Transport section.
+    StatusCsluAddress,
+    /// `Overall State: X` of the tech support's Communication Statistics.
+    OverallState,
+    /// `Trust Code Installed: X` / `Overall Trust: X`.
+    Trust,
+    /// `no ip domain lookup`.
+    NoDomainLookup,
+    /// `license smart url ...` or the status `URL:`.
+    Url,
+    /// `revocation-check ...` under a trustpoint.
+    RevocationCheck,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigLine {
+    pub key: LineKey,
+    pub file: usize,
+    pub line: u64,
+    /// The line as printed (trimmed, capped).
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +187,8 @@ pub struct StaticHost {
     pub name: String,
     pub addrs: Vec<IpAddr>,
     pub line: u64,
+    /// Index into the input files.
+    pub file: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -107,6 +226,16 @@ pub struct StatusTransport {
     pub proxy_port: Option<String>,
     pub vrf: Option<String>,
     pub server_identity_check: Option<bool>,
+    /// `Overall State:` (Communication Statistics), e.g. `Device configured for Offline
+    /// transport`; `None` for `<empty>`.
+    pub overall_state: Option<String>,
+    /// `Communication Level Allowed: DIRECT|INDIRECT`.
+    pub comm_level: Option<String>,
+    /// A trust code is installed (`Trust Code Installed: <date>` or per-member
+    /// `INSTALLED on`, `Overall Trust: INSTALLED`); `Some(false)` for `<none>` / `No ID`.
+    pub trust_installed: Option<bool>,
+    /// `Smart Agent for Licensing: 5.10.1_rel/5`.
+    pub agent_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

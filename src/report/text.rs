@@ -561,6 +561,18 @@ pub fn describe_log(k: &LogKind) -> String {
                 .map(|r| format!(" ({})", esc(r)))
                 .unwrap_or_default()
         ),
+        LogKind::UsageReporting {
+            last_ack,
+            last_push,
+            ..
+        } => format!(
+            "usage reporting: last push {}, last ACK {}",
+            esc(last_push.as_deref().unwrap_or("none")),
+            esc(last_ack.as_deref().unwrap_or("none"))
+        ),
+        LogKind::LastCommAttempt { result } => {
+            format!("last communication attempt {}", esc(result))
+        }
         LogKind::Other { mnemonic } => esc(mnemonic).to_string(),
     }
 }

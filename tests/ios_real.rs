@@ -1,0 +1,900 @@
+//! Real switch output (../shared/ios-real: 39 outputs byte for byte from public parser
+//! test suites, listed in its README), one test per file: the verdict and the finding
+//! codes the text itself supports, and the values read (transport, proxy, counters, last
+//! success in UTC). Skipped, with a printed reason, when the folder is absent.
+
+use licpath::diagnose::logs::text_findings;
+use licpath::ios::plan::InterfaceMap;
+use licpath::ios::{SwitchText, read_switch_text};
+use licpath::model::switch::Command;
+use licpath::model::*;
+use licpath::report::{OverallVerdict, overall_verdict};
+
+struct Judged {
+    text: SwitchText,
+    findings: Vec<Finding>,
+    verdict: OverallVerdict,
+}
+
+fn dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/ios-real")
+}
+
+/// The files pasted together, judged as `analyze --logs` does; `None` when the corpus is
+/// absent.
+fn judge(names: &[&str]) -> Option<Judged> {
+    let d = dir();
+    if !d.is_dir() {
+        eprintln!("skipped: {} is absent", d.display());
+        return None;
+    }
+    let inputs: Vec<(String, String)> = names
+        .iter()
+        .map(|n| {
+            let p = d.join(n);
+            let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (n.to_string(), licpath::ios::decode_text(n, &bytes).unwrap())
+        })
+        .collect();
+    let text = read_switch_text(&inputs, Some(2026), &InterfaceMap::default());
+    let findings = text_findings(&text.config, &text.plan, &text.log);
+    let mut t = Timeline::empty(Source::Logs {
+        files: names.iter().map(|n| n.to_string()).collect(),
+    });
+    t.findings = findings.clone();
+    t.switch_log = Some(text.log.clone());
+    let verdict = overall_verdict(&t);
+    Some(Judged {
+        text,
+        findings,
+        verdict,
+    })
+}
+
+/// `code:severity`, sorted.
+fn codes(fs: &[Finding]) -> Vec<String> {
+    let mut v: Vec<String> = fs
+        .iter()
+        .map(|f| format!("{}:{}", f.code.as_str(), f.severity.as_str()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The verdict and codes, and every finding quoting `file:line` of the files given.
+fn check(j: &Judged, verdict: OverallVerdict, want: &[&str]) {
+    assert_eq!(
+        (j.verdict, codes(&j.findings)),
+        (
+            verdict,
+            want.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        ),
+        "{:#?}",
+        j.findings
+    );
+    for f in &j.findings {
+        assert!(!f.evidence.is_empty(), "{} quotes nothing", f.code.as_str());
+        for e in &f.evidence {
+            let at = e.log.as_deref().unwrap_or("");
+            assert!(
+                j.text
+                    .config
+                    .files
+                    .iter()
+                    .any(|n| at.starts_with(n.as_str())),
+                "{}: evidence {at:?} names no input file",
+                f.code.as_str()
+            );
+        }
+    }
+}
+
+/// The commands recognised, in order.
+fn commands(j: &Judged) -> Vec<Command> {
+    j.text.config.commands.iter().map(|c| c.command).collect()
+}
+
+/// A tech-support message type's statistics: (total, success, fail, ongoing overall,
+/// ongoing communication, last response, failure reason, last success ns, last failure ns).
+type Block = (
+    Option<u64>,
+    Option<u64>,
+    Option<u64>,
+    Option<u64>,
+    Option<u64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn block(j: &Judged, name: &str) -> Block {
+    let found: Vec<Block> = j
+        .text
+        .log
+        .entries
+        .iter()
+        .filter_map(|e| match &e.kind {
+            LogKind::TechSupport {
+                message_type,
+                total,
+                success,
+                fail,
+                ongoing_overall,
+                ongoing_communication,
+                last_response,
+                failure_reason,
+                last_success_ns,
+                last_failure_ns,
+                ..
+            } if message_type == name => Some((
+                *total,
+                *success,
+                *fail,
+                *ongoing_overall,
+                *ongoing_communication,
+                last_response.clone(),
+                failure_reason.clone(),
+                *last_success_ns,
+                *last_failure_ns,
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "{name}: {found:?}");
+    found.into_iter().next().unwrap_or_default()
+}
+
+const S: i64 = 1_000_000_000;
+
+fn status(j: &Judged) -> licpath::model::switch::StatusTransport {
+    j.text.config.status.clone().unwrap_or_default()
+}
+
+fn usage(j: &Judged) -> (Option<String>, Option<String>, Option<bool>) {
+    j.text
+        .log
+        .entries
+        .iter()
+        .find_map(|e| match &e.kind {
+            LogKind::UsageReporting {
+                last_ack,
+                last_push,
+                ack_after_push,
+            } => Some((last_ack.clone(), last_push.clone(), *ack_after_push)),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+fn finding(j: &Judged, code: FindingCode) -> &Finding {
+    j.findings
+        .iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("no {code:?}"))
+}
+
+use OverallVerdict::{Failed, Inconclusive, Ok as Good};
+
+// ---- show license tech support -------------------------------------------------------
+
+#[test]
+fn tech_support_c9300_stack_smart_direct_all_ok() {
+    let Some(j) = judge(&["show_license_tech_support__c9300-stack-smart-direct-all-ok.txt"]) else {
+        return;
+    };
+    check(&j, Good, &["switch_comm_ok:info"]);
+    assert_eq!(commands(&j), [Command::LicenseTechSupport]);
+    assert_eq!(j.text.plan.transport, "smart");
+    assert_eq!(
+        j.text.plan.targets[0].url,
+        "https://smartreceiver.cisco.com/licservice/license"
+    );
+    assert_eq!(j.text.plan.proxy, None);
+    let st = status(&j);
+    assert_eq!(st.comm_level.as_deref(), Some("DIRECT"));
+    assert_eq!(st.overall_state, None, "<empty>");
+    assert_eq!(
+        st.trust_installed,
+        Some(true),
+        "Overall Trust: INSTALLED (2)"
+    );
+    assert_eq!(st.agent_version.as_deref(), Some("5.1.26_rel/120"));
+    let b = block(&j, "Result Polling");
+    assert_eq!(
+        (b.0, b.1, b.2, b.3, b.4),
+        (Some(4), Some(4), Some(0), Some(0), Some(0))
+    );
+    assert_eq!(b.5.as_deref(), Some("OK"));
+    assert_eq!(b.7, Some(1_647_951_541 * S), "Mar 22 12:19:01 2022 UTC");
+    assert_eq!(block(&j, "Usage Reporting").5.as_deref(), Some("OK_POLL"));
+    assert_eq!(
+        usage(&j),
+        (
+            Some("Mar 22 12:19:01 2022 UTC".into()),
+            Some("Mar 22 12:14:02 2022 UTC".into()),
+            Some(true)
+        )
+    );
+}
+
+#[test]
+fn tech_support_c9410r_cslu_build_request_error_is_local() {
+    let Some(j) =
+        judge(&["show_license_tech_support__c9410r-cslu-addr-authreq-build-request-error.txt"])
+    else {
+        return;
+    };
+    // BUILD REQUEST ERROR: the agent failed before sending; every other type succeeded.
+    check(&j, Good, &["agent_error:info", "switch_comm_ok:info"]);
+    assert_eq!(
+        commands(&j),
+        [Command::LicenseTechSupport],
+        "echoed command, then the output"
+    );
+    assert_eq!(j.text.plan.transport, "cslu");
+    assert_eq!(
+        j.text.plan.targets[0].url,
+        "http://1.4.135.115:8182/cslu/v1/pi"
+    );
+    // Counters that do not add up are kept as printed.
+    let b = block(&j, "Authorization Request");
+    assert_eq!((b.0, b.1, b.2), (Some(2), Some(0), Some(0)));
+    assert_eq!(
+        (b.5.as_deref(), b.6.as_deref()),
+        (Some("BUILD REQUEST ERROR"), Some("Null pointer Error"))
+    );
+    let hello = block(&j, "Hello Message");
+    assert_eq!(
+        (hello.0, hello.1),
+        (Some(11), Some(11)),
+        "not the following Telemetry Reporting's zeros"
+    );
+    assert_eq!(hello.7, Some(1_665_699_509 * S), "Oct 13 15:18:29 2022 PDT");
+    // Last ACK (Oct 11) before the last push (Oct 13): no proof by itself.
+    assert_eq!(usage(&j).2, Some(false));
+}
+
+#[test]
+fn tech_support_c9300_cslu_empty_hello_no_reply_30() {
+    let Some(j) = judge(&["show_license_tech_support__c9300-cslu-empty-hello-noreply-30.txt"])
+    else {
+        return;
+    };
+    check(
+        &j,
+        Failed,
+        &["comm_failed:error", "config_cslu_no_address:warning"],
+    );
+    let st = status(&j);
+    assert_eq!(
+        (st.kind.as_deref(), st.cslu_address.as_deref()),
+        (Some("cslu"), None)
+    );
+    // `Proxy: ` then `Address: <empty>` at column 0: still the proxy, still empty.
+    assert_eq!(st.proxy_address, None);
+    assert_eq!(st.vrf, None);
+    assert_eq!(st.comm_level.as_deref(), Some("INDIRECT"));
+    let b = block(&j, "Hello Message");
+    assert_eq!(
+        (b.0, b.1, b.2, b.3, b.4),
+        (Some(30), Some(0), Some(30), Some(30), Some(30))
+    );
+    assert_eq!((b.7, b.8), (None, Some(1_689_254_275 * S)));
+    let f = finding(&j, FindingCode::CommFailed);
+    assert!(
+        f.summary
+            .contains("Hello Message: 30 of 30 attempts failed, 30 ongoing"),
+        "{}",
+        f.summary
+    );
+    assert_eq!(
+        f.evidence[0].log.as_deref(),
+        Some("show_license_tech_support__c9300-cslu-empty-hello-noreply-30.txt:234")
+    );
+}
+
+#[test]
+fn tech_support_c9407r_one_old_result_polling_failure_is_not_failed() {
+    let Some(j) = judge(&["show_license_tech_support__c9407r-smart-proxy-resultpoll-1fail.txt"])
+    else {
+        return;
+    };
+    check(&j, Good, &["comm_flapping:warning", "switch_comm_ok:info"]);
+    assert_eq!(j.text.plan.proxy.as_deref(), Some("173.36.224.109:80"));
+    let b = block(&j, "Result Polling");
+    assert_eq!(
+        (b.0, b.1, b.2, b.3, b.4),
+        (Some(5), Some(4), Some(1), Some(0), Some(0))
+    );
+    assert_eq!(b.7, Some(1_701_164_617 * S), "Nov 28 02:43:37 2023 PDT");
+    assert_eq!(b.8, Some(1_701_077_942 * S), "Nov 27 02:39:02 2023 PDT");
+    // NO DATA TO PROCESS: nothing to send, said as such, not a failure.
+    let a = block(&j, "Authorization Request");
+    assert_eq!((a.5.as_deref(), a.7), (Some("NO DATA TO PROCESS"), None));
+    let ok = finding(&j, FindingCode::SwitchCommOk);
+    assert!(
+        ok.explanation
+            .contains("Authorization Request answered NO DATA TO PROCESS"),
+        "{}",
+        ok.explanation
+    );
+}
+
+#[test]
+fn tech_support_c9300_3stack_cslu_hello_no_reply_210_pdt() {
+    let Some(j) =
+        judge(&["show_license_tech_support__c9300-3stack-cslu-hello-noreply-210-pdt.txt"])
+    else {
+        return;
+    };
+    check(
+        &j,
+        Failed,
+        &["comm_failed:error", "config_cslu_no_address:warning"],
+    );
+    assert_eq!(
+        j.text.plan.targets[0].url,
+        "http://cslu-local:8182/cslu/v1/pi"
+    );
+    let b = block(&j, "Hello Message");
+    assert_eq!((b.0, b.2, b.4), (Some(210), Some(210), Some(210)));
+    assert_eq!(b.8, Some(1_701_537_151 * S), "Dec 02 10:12:31 2023 PDT");
+    assert_eq!(block(&j, "Telemetry Reporting").0, Some(0));
+    assert_eq!(
+        status(&j).trust_installed,
+        Some(false),
+        "Trust Code Installed: <none>"
+    );
+}
+
+#[test]
+fn tech_support_c9300l_without_title_hello_no_reply_205_pst() {
+    let Some(j) = judge(&["show_license_tech_support__c9300l-cslu-hello-noreply-205-pst.txt"])
+    else {
+        return;
+    };
+    check(
+        &j,
+        Failed,
+        &["comm_failed:error", "config_cslu_no_address:warning"],
+    );
+    assert_eq!(commands(&j), [Command::LicenseTechSupport]);
+    let b = block(&j, "Hello Message");
+    assert_eq!(
+        (b.0, b.4, b.5.as_deref()),
+        (Some(205), Some(205), Some("NO REPLY"))
+    );
+    assert_eq!(b.8, Some(1_702_976_413 * S), "Dec 19 01:00:13 2023 PST");
+}
+
+#[test]
+fn tech_support_c9606r_proxy_ist_ok() {
+    let Some(j) = judge(&["show_license_tech_support__c9606r-smart-proxy-ist-ok.txt"]) else {
+        return;
+    };
+    check(&j, Good, &["switch_comm_ok:info"]);
+    assert_eq!(j.text.plan.proxy.as_deref(), Some("173.36.224.108:80"));
+    assert_eq!(
+        block(&j, "Trust Sync").7,
+        Some(1_709_012_886 * S),
+        "Feb 27 11:18:06 2024 IST"
+    );
+    assert_eq!(
+        status(&j).trust_installed,
+        Some(true),
+        "Trust Code Installed: <date>"
+    );
+}
+
+#[test]
+fn tech_support_c9300_offline_state_no_attempts_is_inconclusive() {
+    let Some(j) =
+        judge(&["show_license_tech_support__c9300-stack-smart-offline-state-no-attempts.txt"])
+    else {
+        return;
+    };
+    check(
+        &j,
+        Inconclusive,
+        &["config_transport_off:warning", "text_inconclusive:info"],
+    );
+    assert_eq!(
+        status(&j).overall_state.as_deref(),
+        Some("Device configured for Offline transport")
+    );
+    let inc = finding(&j, FindingCode::TextInconclusive);
+    assert!(
+        inc.summary.contains("every attempt counter is 0"),
+        "{}",
+        inc.summary
+    );
+    assert!(
+        inc.remediation
+            .iter()
+            .any(|r| r.starts_with("show logging"))
+    );
+}
+
+#[test]
+fn tech_support_c9300_offline_trust_sync_try_again_is_server_side() {
+    let Some(j) =
+        judge(&["show_license_tech_support__c9300-stack-smart-offline-trustsync-try-again.txt"])
+    else {
+        return;
+    };
+    // Communication=0: the server answered (OK_TRY_AGAIN), not a transport failure.
+    check(
+        &j,
+        Inconclusive,
+        &[
+            "config_transport_off:warning",
+            "server_rejected:warning",
+            "text_inconclusive:info",
+        ],
+    );
+    let b = block(&j, "Trust Sync");
+    assert_eq!(
+        (b.0, b.1, b.2, b.3, b.4),
+        (Some(2), Some(1), Some(1), Some(1), Some(0)),
+        "one space before Ongoing"
+    );
+    assert_eq!(
+        b.6.as_deref(),
+        Some("Server error occurred: LS_LICENGINE_FAIL_TO_CONNECT")
+    );
+    assert_eq!(
+        (b.7, b.8),
+        (Some(1_731_696_195 * S), Some(1_731_696_347 * S))
+    );
+    let f = finding(&j, FindingCode::ServerRejected);
+    assert!(
+        f.summary.contains("LS_LICENGINE_FAIL_TO_CONNECT"),
+        "{}",
+        f.summary
+    );
+}
+
+#[test]
+fn tech_support_c9500_svl_offline_state_ist() {
+    let Some(j) =
+        judge(&["show_license_tech_support__c9500-svl-smart-proxy-offline-state-ist.txt"])
+    else {
+        return;
+    };
+    check(
+        &j,
+        Inconclusive,
+        &["config_transport_off:warning", "text_inconclusive:info"],
+    );
+    assert_eq!(j.text.plan.proxy.as_deref(), Some("173.36.224.108:80"));
+    assert_eq!(
+        status(&j).trust_installed,
+        Some(false),
+        "No Trust Data / No ID"
+    );
+}
+
+#[test]
+fn tech_support_c9500_trust_established_utc() {
+    let Some(j) =
+        judge(&["show_license_tech_support__c9500-smart-proxy-trust-established-utc.txt"])
+    else {
+        return;
+    };
+    check(&j, Good, &["switch_comm_ok:info"]);
+    assert_eq!(block(&j, "Trust Sync").7, Some(1_745_298_132 * S));
+    // `Trust Code Installed:    Trust Code Type: CSSM`, then per-member INSTALLED lines.
+    assert_eq!(status(&j).trust_installed, Some(true));
+    assert_eq!(
+        usage(&j),
+        (Some("Apr 22 05:01:33 2025 UTC".into()), None, Some(true))
+    );
+}
+
+// ---- show license all ---------------------------------------------------------------
+
+#[test]
+fn license_all_c9300_callhome_2021_says_nothing_either_way() {
+    let Some(j) = judge(&["show_license_all__c9300-stack-callhome-2021.txt"]) else {
+        return;
+    };
+    // No running-config: no call-home judgement (a status view cannot show
+    // `service call-home`).
+    check(&j, Inconclusive, &["text_inconclusive:info"]);
+    assert_eq!(commands(&j), [Command::LicenseAll]);
+    assert_eq!(j.text.plan.transport, "callhome");
+    assert_eq!(usage(&j), (None, None, None));
+}
+
+#[test]
+fn license_all_c9407r_ack_after_push_is_ok() {
+    let Some(j) = judge(&["show_license_all__c9407r-smart-proxy-pdt.txt"]) else {
+        return;
+    };
+    check(&j, Good, &["switch_comm_ok:info"]);
+    assert_eq!(j.text.plan.proxy.as_deref(), Some("173.36.224.109:80"));
+    assert_eq!(usage(&j).2, Some(true));
+    assert_eq!(status(&j).trust_installed, Some(true));
+}
+
+#[test]
+fn license_all_csr1000v_legacy_last_communication_succeeded() {
+    let Some(j) = judge(&["show_license_all__csr1000v-legacy-registered-callhome.txt"]) else {
+        return;
+    };
+    check(&j, Good, &["switch_comm_ok:info"]);
+    assert_eq!(j.text.plan.transport, "callhome");
+    let e = j
+        .text
+        .log
+        .entries
+        .iter()
+        .find(|e| matches!(e.kind, LogKind::LastCommAttempt { .. }))
+        .expect("the legacy line");
+    assert_eq!(
+        e.kind,
+        LogKind::LastCommAttempt {
+            result: "SUCCEEDED".into()
+        }
+    );
+    assert_eq!(e.line, 18);
+}
+
+#[test]
+fn license_all_c9350_4member_stack_proxy() {
+    let Some(j) = judge(&["show_license_all__c9350-4member-stack-smart-proxy.txt"]) else {
+        return;
+    };
+    check(&j, Good, &["switch_comm_ok:info"]);
+    assert_eq!(j.text.plan.proxy.as_deref(), Some("173.36.224.109:80"));
+    assert_eq!(status(&j).trust_installed, Some(true));
+}
+
+#[test]
+fn license_all_c9350_stage_url_ack_before_push() {
+    let Some(j) = judge(&["show_license_all__c9350-stack-stage-url-proxy-not-configured-ist.txt"])
+    else {
+        return;
+    };
+    check(
+        &j,
+        Inconclusive,
+        &["non_production_endpoint:warning", "text_inconclusive:info"],
+    );
+    assert_eq!(j.text.plan.proxy, None, "Proxy: Not Configured");
+    let inc = finding(&j, FindingCode::TextInconclusive);
+    assert!(inc.summary.contains("has no ACK yet"), "{}", inc.summary);
+}
+
+#[test]
+fn license_all_c9300_48u_cslu_pacific() {
+    let Some(j) =
+        judge(&["show_license_all__c9300-48u-cslu-empty-proxy-not-configured-pacific.txt"])
+    else {
+        return;
+    };
+    check(
+        &j,
+        Good,
+        &["config_cslu_no_address:warning", "switch_comm_ok:info"],
+    );
+    assert_eq!(
+        usage(&j),
+        (
+            Some("Apr 05 21:11:50 2023 pacific".into()),
+            Some("Apr 05 21:07:53 2023 pacific".into()),
+            Some(true)
+        )
+    );
+}
+
+// ---- the other commands -------------------------------------------------------------
+
+/// Outputs that cannot show an exchange either way: inconclusive, with what to run next.
+macro_rules! inconclusive_alone {
+    ($name:ident, $file:literal, $command:expr) => {
+        #[test]
+        fn $name() {
+            let Some(j) = judge(&[$file]) else {
+                return;
+            };
+            check(&j, Inconclusive, &["text_inconclusive:info"]);
+            assert_eq!(commands(&j), [$command]);
+        }
+    };
+}
+
+inconclusive_alone!(
+    summary_c9300_unindented,
+    "show_license_summary__c9300-unindented-table.txt",
+    Command::LicenseSummary
+);
+inconclusive_alone!(
+    summary_router_indented,
+    "show_license_summary__router-premier-5g-indented.txt",
+    Command::LicenseSummary
+);
+inconclusive_alone!(
+    summary_c9300_account_ntp_header,
+    "show_license_summary__c9300-stack-account-none-ntp-header.txt",
+    Command::LicenseSummary
+);
+inconclusive_alone!(
+    summary_c9300_account_pdt,
+    "show_license_summary__c9300-48-account-pdt.txt",
+    Command::LicenseSummary
+);
+inconclusive_alone!(
+    eventlog_endpoint_usage_only,
+    "show_license_eventlog__erm-reset-endpoint-usage.txt",
+    Command::LicenseEventlog
+);
+inconclusive_alone!(
+    eventlog_none_found,
+    "show_license_eventlog__no-eventlog-found.txt",
+    Command::LicenseEventlog
+);
+inconclusive_alone!(
+    history_no_past_history,
+    "show_license_history_message__no-past-history.txt",
+    Command::LicenseHistoryMessage
+);
+inconclusive_alone!(
+    logging_no_licensing_messages,
+    "show_logging__c9300-stack-pdt-no-licensing-messages.txt",
+    Command::Logging
+);
+inconclusive_alone!(
+    logging_btrace_pki,
+    "show_logging_process_ios_module_pki__c8000v-17.19-btrace.txt",
+    Command::Logging
+);
+inconclusive_alone!(
+    call_home,
+    "show_call-home__enabled-tac-profile-active.txt",
+    Command::CallHome
+);
+inconclusive_alone!(
+    call_home_smart_licensing,
+    "show_call-home_smart-licensing__tac-profile-ddce-url.txt",
+    Command::CallHome
+);
+inconclusive_alone!(
+    running_config_filtered_transport,
+    "show_running-config_inc_transport__license-smart-transport-smart.txt",
+    Command::RunningConfig
+);
+
+#[test]
+fn logging_c9200_cslu_dns_comm_failed() {
+    let Some(j) = judge(&["show_logging__c9200-cslu-dns-comm-failed.txt"]) else {
+        return;
+    };
+    check(&j, Failed, &["dns_unresolved:error"]);
+    let fails: Vec<&LogEntry> = j
+        .text
+        .log
+        .entries
+        .iter()
+        .filter(|e| matches!(e.kind, LogKind::CommFailed { .. }))
+        .collect();
+    assert_eq!(fails.len(), 10);
+    assert_eq!(
+        fails[0].kind,
+        LogKind::CommFailed {
+            server: "cslu".into(),
+            reason: "Unable to resolve server hostname/domain name".into()
+        }
+    );
+    // `*Nov 17 18:05:09.580` has no year and no zone: the hint's year, UTC, inferred.
+    assert_eq!(
+        fails[0].switch_time_ns,
+        Some(1_794_938_709 * S + 580_000_000)
+    );
+    assert!(fails[0].time_inferred);
+}
+
+#[test]
+fn logging_csr1000v_crl_fetch_fail_with_continuation() {
+    let Some(j) = judge(&["show_logging__csr1000v-17.3-pki-crl-fetch-fail.txt"]) else {
+        return;
+    };
+    check(&j, Failed, &["crl_unreachable:error"]);
+    let f = &j.findings[0];
+    assert!(
+        f.summary
+            .contains("DNAC-CA: Enrollment URL not configured."),
+        "{}",
+        f.summary
+    );
+    assert_eq!(
+        f.evidence[0].log.as_deref(),
+        Some("show_logging__csr1000v-17.3-pki-crl-fetch-fail.txt:66")
+    );
+}
+
+#[test]
+fn running_config_c9200l_17_6_factory_default_cslu() {
+    let Some(j) = judge(&["show_running-config__c9200l-17.6-callhome-sla-trustpoint.txt"]) else {
+        return;
+    };
+    check(
+        &j,
+        Inconclusive,
+        &[
+            "config_cslu_no_address:warning",
+            "config_no_name_server:warning",
+            "crl_unreachable:warning",
+            "text_inconclusive:info",
+        ],
+    );
+    let c = &j.text.config;
+    assert!(c.full_config && c.service_call_home);
+    assert_eq!(c.version.as_deref(), Some("17.6"));
+    assert_eq!(
+        j.text.plan.revocation_check,
+        Some(("SLA-TrustPoint".to_string(), vec!["crl".to_string()]))
+    );
+    assert_eq!(
+        finding(&j, FindingCode::CrlUnreachable).evidence[0]
+            .log
+            .as_deref(),
+        Some("show_running-config__c9200l-17.6-callhome-sla-trustpoint.txt:43")
+    );
+}
+
+#[test]
+fn running_config_csr1000v_16_9_no_license_smart_enable() {
+    let Some(j) = judge(&["show_running-config__csr1000v-16.9-no-license-smart-enable.txt"]) else {
+        return;
+    };
+    // 16.9 predates the cslu default: no transport is stated, so none is judged.
+    check(&j, Inconclusive, &["text_inconclusive:info"]);
+    assert_eq!(
+        j.text.config.http_client_source.as_deref(),
+        Some("GigabitEthernet1")
+    );
+    assert_eq!(j.text.config.version.as_deref(), Some("16.9"));
+}
+
+macro_rules! version_alone {
+    ($name:ident, $file:literal, $version:literal) => {
+        #[test]
+        fn $name() {
+            let Some(j) = judge(&[$file]) else {
+                return;
+            };
+            check(&j, Inconclusive, &["text_inconclusive:info"]);
+            assert_eq!(commands(&j), [Command::Version]);
+            assert_eq!(j.text.plan.ios_version.as_deref(), Some($version));
+        }
+    };
+}
+
+version_alone!(
+    version_asr1001x_17_5,
+    "show_version__asr1001x-17.5-controller-managed.txt",
+    "17.05.01a"
+);
+version_alone!(
+    version_c8000v_engineering_build,
+    "show_version__c8000v-17.15-slp.txt",
+    "17.15"
+);
+version_alone!(
+    version_c9300_bundle,
+    "show_version__c9300-24p-17.6-bundle.txt",
+    "17.6"
+);
+version_alone!(
+    version_c9606r_svl,
+    "show_version__c9606r-svl-17.8.txt",
+    "17.8"
+);
+
+macro_rules! trustpool {
+    ($name:ident, $file:literal) => {
+        #[test]
+        fn $name() {
+            let Some(j) = judge(&[$file]) else {
+                return;
+            };
+            check(&j, Inconclusive, &["text_inconclusive:info"]);
+            assert_eq!(commands(&j), [Command::CryptoPkiTrustpool]);
+            let text = std::fs::read_to_string(dir().join($file)).unwrap();
+            let certs = licpath::ios::trustpool::parse_trustpool(&text);
+            assert_eq!(certs.len(), 16);
+            let p = licpath::ios::parse_trust_store_text($file, &text).unwrap();
+            let names: Vec<&str> = p.roots.iter().map(|r| r.subject_cn.as_str()).collect();
+            for want in [
+                "IdenTrust Commercial Root CA 1",
+                "QuoVadis Root CA 2",
+                "Cisco Licensing Root CA",
+                "High Assurance SUDI CA",
+            ] {
+                assert!(names.contains(&want), "{want} not in {names:?}");
+            }
+            let with_crl = certs.iter().filter(|c| c.crl_url.is_some()).count();
+            assert!(with_crl > 0 && with_crl < 16, "{with_crl}");
+        }
+    };
+}
+
+trustpool!(
+    trustpool_builtin_utc,
+    "show_crypto_pki_trustpool__builtin-16-certs-utc.txt"
+);
+trustpool!(
+    trustpool_builtin_ist_storage,
+    "show_crypto_pki_trustpool__builtin-16-certs-ist-storage.txt"
+);
+
+// ---- several commands in one ticket ---------------------------------------------------
+
+#[test]
+fn a_ticket_with_several_outputs_in_any_order() {
+    let d = dir();
+    if !d.is_dir() {
+        eprintln!("skipped: {} is absent", d.display());
+        return;
+    }
+    let read = |n: &str| std::fs::read_to_string(d.join(n)).unwrap();
+    // One file: version, a failing CSLU tech support, the logging of the same symptom.
+    let ticket = format!(
+        "sw#show version\r\n{}\r\nsw#show license tech support\r\n{}\r\nsw#show logging\r\n{}",
+        read("show_version__c9300-24p-17.6-bundle.txt"),
+        read("show_license_tech_support__c9300-cslu-empty-hello-noreply-30.txt"),
+        read("show_logging__c9200-cslu-dns-comm-failed.txt"),
+    );
+    let text = read_switch_text(
+        &[("ticket.txt".to_string(), ticket)],
+        Some(2026),
+        &InterfaceMap::default(),
+    );
+    let cmds: Vec<Command> = text.config.commands.iter().map(|c| c.command).collect();
+    assert_eq!(
+        cmds,
+        [
+            Command::Version,
+            Command::LicenseTechSupport,
+            Command::Logging
+        ]
+    );
+    assert_eq!(text.config.version.as_deref(), Some("17.6"));
+    let fs = text_findings(&text.config, &text.plan, &text.log);
+    assert_eq!(
+        codes(&fs),
+        [
+            "comm_failed:error",
+            "config_cslu_no_address:warning",
+            "dns_unresolved:error"
+        ]
+    );
+    // The same outputs in the other order, no echoed commands, LF: the same reading.
+    let reversed = format!(
+        "{}\n{}\n{}",
+        read("show_logging__c9200-cslu-dns-comm-failed.txt"),
+        read("show_license_tech_support__c9300-cslu-empty-hello-noreply-30.txt"),
+        read("show_version__c9300-24p-17.6-bundle.txt"),
+    );
+    let text = read_switch_text(
+        &[("ticket.txt".to_string(), reversed)],
+        Some(2026),
+        &InterfaceMap::default(),
+    );
+    let cmds: Vec<Command> = text.config.commands.iter().map(|c| c.command).collect();
+    assert_eq!(
+        cmds,
+        [
+            Command::Logging,
+            Command::LicenseTechSupport,
+            Command::Version
+        ]
+    );
+    assert_eq!(
+        codes(&text_findings(&text.config, &text.plan, &text.log)),
+        codes(&fs)
+    );
+    assert_eq!(text.config.version.as_deref(), Some("17.6"));
+}
