@@ -5,7 +5,7 @@
 //! ([`switch_rejects`]).
 
 use super::DiagnoseConfig;
-use super::trust::{self, ChainVerdict, judge_chain};
+use super::trust::{self, ChainVerdict, ProfileKind, TrustProfile, judge_chain};
 use crate::model::time::format_utc_secs as date;
 use crate::model::*;
 use crate::wire::x509::name_matches;
@@ -40,13 +40,24 @@ pub fn host_of(c: &Connection, sni: Option<&str>) -> Option<String> {
         .or_else(|| c.server_name.clone())
 }
 
+/// The profile that judges a connection's chain: the device's for licensing connections
+/// (and for every connection when a trust store was given), Mozilla's public roots for the
+/// other hosts shown with `--all`, which are not the switch's concern.
+pub fn profile_for<'a>(c: &Connection, cfg: &'a DiagnoseConfig) -> &'a TrustProfile {
+    if c.licensing || cfg.judge_all_chains {
+        &cfg.trust
+    } else {
+        TrustProfile::mozilla_shared()
+    }
+}
+
 /// The findings on a chain seen at `ce`: every certificate's dates, the leaf's name for
-/// `host`, and (when `judge_trust`) the chain's trust.
+/// `host`, and (when a profile is given) the chain's trust against that profile.
 pub fn judge(
     ce: &Event,
     certs: &[CertInfo],
     host: Option<&str>,
-    judge_trust: bool,
+    profile: Option<&TrustProfile>,
     cfg: &DiagnoseConfig,
 ) -> Vec<Finding> {
     let Some(leaf) = certs.first() else {
@@ -57,8 +68,8 @@ pub fn judge(
         .filter_map(|c| validity(ce, c, cfg.now_unix))
         .collect();
     f.extend(hostname(ce, leaf, host));
-    if judge_trust {
-        f.extend(trust(ce, certs, host, cfg));
+    if let Some(profile) = profile {
+        f.extend(trust(ce, certs, host, profile, cfg));
     }
     f
 }
@@ -141,7 +152,13 @@ fn hostname(ce: &Event, leaf: &CertInfo, host: Option<&str>) -> Option<Finding> 
 
 /// The chain's trust: `ssl_interception`, `root_missing_on_device`, `untrusted_root` or
 /// `incomplete_chain`, then `ca_file_what_if` when a `--ca-file` was given.
-fn trust(ce: &Event, certs: &[CertInfo], host: Option<&str>, cfg: &DiagnoseConfig) -> Vec<Finding> {
+fn trust(
+    ce: &Event,
+    certs: &[CertInfo],
+    host: Option<&str>,
+    profile: &TrustProfile,
+    cfg: &DiagnoseConfig,
+) -> Vec<Finding> {
     let leaf_label = certs.first().map(label).unwrap_or_default();
     let evidence = [Evidence::of(
         ce,
@@ -150,18 +167,19 @@ fn trust(ce: &Event, certs: &[CertInfo], host: Option<&str>, cfg: &DiagnoseConfi
             certs.len()
         ),
     )];
-    let verdict = judge_chain(certs, host, &cfg.trust);
+    let verdict = judge_chain(certs, host, profile);
     let what_if = match &cfg.ca_file {
         Some((file, with_ca))
-            if !matches!(
-                verdict,
-                ChainVerdict::Trusted { .. }
-                    | ChainVerdict::Empty
-                    | ChainVerdict::Interception {
-                        anchor_trusted: true,
-                        ..
-                    }
-            ) =>
+            if profile.kind == ProfileKind::Device
+                && !matches!(
+                    verdict,
+                    ChainVerdict::Trusted { .. }
+                        | ChainVerdict::Empty
+                        | ChainVerdict::Interception {
+                            anchor_trusted: true,
+                            ..
+                        }
+                ) =>
         {
             Some(ca_file_what_if(
                 file,
@@ -187,8 +205,13 @@ fn trust(ce: &Event, certs: &[CertInfo], host: Option<&str>, cfg: &DiagnoseConfi
                 .explain("Field Notice FN72323: releases without IdenTrust Commercial Root CA 1 in their trustpool cannot validate Cisco's current certificates.")
                 .fix(["crypto pki trustpool import url http://www.cisco.com/security/pki/trs/ios_core.p7b", "! or upgrade to 16.12.6, 17.3.4, 17.4.2, 17.5.1, 17.6.1 or later"]),
         ),
+        ChainVerdict::UntrustedRoot { root } if profile.kind == ProfileKind::Public => Some(
+            error(FindingCode::UntrustedRoot, format!("the chain ends at '{root}', which is not in the {}", profile.name))
+                .explain("This host is not one of the switch's licensing endpoints, so its chain is judged against the public roots a client trusts by default: it ends at a private or unknown CA, and a client that does not hold that CA answers unknown_ca.")
+                .fix(["! a client of this host must trust its CA; for the switch:", "crypto pki trustpoint <name> / enrollment terminal / crypto pki authenticate <name>"]),
+        ),
         ChainVerdict::UntrustedRoot { root } => Some(
-            error(FindingCode::UntrustedRoot, format!("the chain ends at '{root}', which is not in the {}", cfg.trust.name))
+            error(FindingCode::UntrustedRoot, format!("the chain ends at '{root}', which is not in the {}", profile.name))
                 .explain("The device cannot anchor this chain in its trustpool, so the handshake fails with unknown_ca.")
                 .fix(["crypto pki trustpool import url http://www.cisco.com/security/pki/trs/ios_core.p7b", "! or, for a private CA: crypto pki trustpoint <name> / enrollment terminal / crypto pki authenticate <name>"]),
         ),
@@ -199,6 +222,55 @@ fn trust(ce: &Event, certs: &[CertInfo], host: Option<&str>, cfg: &DiagnoseConfi
         ),
     };
     judged.into_iter().chain(what_if).collect()
+}
+
+/// The client refused a chain (fatal `unknown_ca`, RFC 8446 §6.2) that `profile` trusts and
+/// that no other rule faults: the profile is not what the client holds. For a switch, the
+/// built-in profile trusts the chain but the switch answered `unknown_ca`, so the switch
+/// evidently lacks that root (an old release, a trimmed or never-updated trustpool):
+/// `root_missing_on_device`, medium confidence, rather than a bare `tls_alert`.
+pub fn alert_contradicts_profile(
+    alert: &Event,
+    ce: &Event,
+    certs: &[CertInfo],
+    host: Option<&str>,
+    profile: &TrustProfile,
+    so_far: &[Finding],
+) -> Option<Finding> {
+    let EventKind::TlsAlert { code: 48, .. } = alert.kind else {
+        return None;
+    };
+    let other_cert_error = so_far.iter().any(|f| {
+        f.severity == Severity::Error && f.step == Step::Cert && f.code != FindingCode::TlsAlert
+    });
+    if other_cert_error || profile.kind != ProfileKind::Device {
+        return None;
+    }
+    let ChainVerdict::Trusted { anchor } = judge_chain(certs, host, profile) else {
+        return None;
+    };
+    Some(
+        Finding::new(
+            FindingCode::RootMissingOnDevice,
+            Severity::Error,
+            Step::Cert,
+            format!(
+                "the client answered unknown_ca to a chain the {} trusts (anchored at '{anchor}'): the switch evidently lacks that root",
+                profile.name
+            ),
+        )
+        .confidence(Confidence::Medium)
+        .explain("The chain is valid against the trust profile licpath used, yet the client said it does not know the CA. A switch answers this way when its trustpool lacks the root: an IOS XE release older than the FN72323 fix, or a trustpool that was trimmed or never updated. Compare with the switch's own trustpool.")
+        .fix([
+            "show crypto pki trustpool | include Subject|CN",
+            "crypto pki trustpool import url http://www.cisco.com/security/pki/trs/ios_core.p7b",
+            "! then re-run licpath with --trust-store <the switch's exported trustpool> to confirm",
+        ])
+        .evidence([
+            Evidence::of(alert, "alert unknown_ca from client".to_string()),
+            Evidence::of(ce, format!("Certificate chain of {} cert(s)", certs.len())),
+        ]),
+    )
 }
 
 /// `ssl_interception`'s one line: the product when the catalogue names it, and "not by
@@ -316,7 +388,7 @@ pub fn switch_rejects(
             certificates: Vec::new(),
         },
     };
-    judge(&seen, certs, host, true, cfg)
+    judge(&seen, certs, host, Some(&cfg.trust), cfg)
         .into_iter()
         .filter(|x| x.severity == Severity::Error)
         .map(|x| x.code)
@@ -353,7 +425,7 @@ mod tests {
     }
 
     fn judged(certs: &[CertInfo], host: Option<&str>, cfg: &DiagnoseConfig) -> Vec<Finding> {
-        judge(&seen_at(START_NS), certs, host, true, cfg)
+        judge(&seen_at(START_NS), certs, host, Some(&cfg.trust), cfg)
     }
 
     fn codes(f: &[Finding]) -> Vec<(FindingCode, Severity)> {
@@ -492,7 +564,7 @@ mod tests {
             &seen_at(START_NS),
             &onprem,
             Some("onprem.example"),
-            false,
+            None,
             &test_config(),
         );
         assert!(f.is_empty(), "{f:#?}");

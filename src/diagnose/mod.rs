@@ -73,11 +73,13 @@ pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
         c.verdict = Verdict::Unknown;
         return;
     }
-    let f = connection_findings(c, cfg);
+    let mut f = connection_findings(c, cfg);
+    verdict::root_cause_first(&mut f);
     c.verdict = verdict::connection(c, &f);
     if let Some(worst) = verdict::failing_step(&f) {
         c.reached = worst;
     }
+    c.primary = verdict::primary(&f).map(|p| p.code);
     c.findings = f;
 }
 

@@ -23,13 +23,18 @@ pub fn handshake(c: &Connection, seen: &Seen, cfg: &DiagnoseConfig) -> Vec<Findi
     // Certificates visible in TLS ≤ 1.2 (and those the live probe's verifier recorded).
     if let Some((ce, certs)) = cert::chain_of(c) {
         let host = cert::host_of(c, hello.sni.as_deref());
-        f.extend(cert::judge(
-            ce,
-            certs,
-            host.as_deref(),
-            c.licensing || cfg.judge_all_chains,
-            cfg,
-        ));
+        let profile = cert::profile_for(c, cfg);
+        f.extend(cert::judge(ce, certs, host.as_deref(), Some(profile), cfg));
+        if let Some((_, alert)) = hello.client_alert {
+            f.extend(cert::alert_contradicts_profile(
+                alert,
+                ce,
+                certs,
+                host.as_deref(),
+                profile,
+                &f,
+            ));
+        }
     }
     f
 }

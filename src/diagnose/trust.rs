@@ -145,6 +145,12 @@ impl TrustProfile {
         }
     }
 
+    /// [`TrustProfile::mozilla`], built once for the whole run.
+    pub fn mozilla_shared() -> &'static TrustProfile {
+        static MOZILLA: std::sync::OnceLock<TrustProfile> = std::sync::OnceLock::new();
+        MOZILLA.get_or_init(TrustProfile::mozilla)
+    }
+
     /// A profile from PEM certificates (a switch's exported trustpool, or a lab CA).
     pub fn from_pem(name: &str, pem: &[u8]) -> Result<TrustProfile, String> {
         let mut roots = Vec::new();

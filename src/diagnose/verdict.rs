@@ -35,6 +35,55 @@ pub fn failing_step(findings: &[Finding]) -> Option<Step> {
         .min()
 }
 
+/// Codes that say what a client or the wire did, not why: they head a report only when no
+/// finding of the same severity says why. `tls_alert` after `ssl_interception`, or
+/// `tls_timeout` next to `mtu_blackhole`, is the symptom of that cause.
+pub const SYMPTOMS: &[FindingCode] = &[
+    FindingCode::TlsAlert,
+    FindingCode::TlsTimeout,
+    FindingCode::TlsReset,
+    FindingCode::TlsClientAbort,
+    FindingCode::TcpReset,
+    FindingCode::CommFailed,
+];
+
+/// The one ordering rule for findings (docs/findings.md, "Root cause first"): errors
+/// before warnings before info; within a severity, causes before symptoms
+/// ([`SYMPTOMS`]); then by step along the path (DNS before TCP before TLS ...). Sorting
+/// with this key is stable, so rules' own order breaks the remaining ties.
+pub fn cause_order(f: &Finding) -> (u8, bool, Step) {
+    let severity = match f.severity {
+        Severity::Error => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    };
+    (severity, SYMPTOMS.contains(&f.code), f.step)
+}
+
+/// Orders findings root cause first (see [`cause_order`]).
+pub fn root_cause_first(findings: &mut [Finding]) {
+    findings.sort_by_key(cause_order);
+}
+
+/// The finding that heads a connection or a report: the first by [`cause_order`].
+pub fn primary<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Option<&'a Finding> {
+    findings.into_iter().min_by_key(|f| cause_order(f))
+}
+
+/// The finding that heads a whole report, with the connection it belongs to (`None` for
+/// findings of no single connection: DNS, the capture, the switch's text).
+pub fn primary_of(t: &Timeline) -> Option<(&Finding, Option<u64>)> {
+    t.findings
+        .iter()
+        .map(|f| (f, None))
+        .chain(
+            t.connections
+                .iter()
+                .flat_map(|c| c.findings.iter().map(move |f| (f, Some(c.id)))),
+        )
+        .min_by_key(|(f, _)| cause_order(f))
+}
+
 /// The verdict over one timeline, for the summary line, JSON and exit codes.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

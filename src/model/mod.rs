@@ -756,6 +756,9 @@ pub struct Connection {
     pub one_direction: bool,
     pub events: Vec<Event>,
     pub events_dropped: u64,
+    /// The code of the finding that heads this connection: the root cause, not the symptom
+    /// (`diagnose::verdict::cause_order`). `None` without findings.
+    pub primary: Option<FindingCode>,
     pub findings: Vec<Finding>,
 }
 
@@ -792,6 +795,7 @@ impl Connection {
             one_direction: false,
             events: Vec::new(),
             events_dropped: 0,
+            primary: None,
             findings: Vec::new(),
         }
     }

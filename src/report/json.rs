@@ -2,8 +2,9 @@
 //! `docs/json-schema.md`. Consumers are tested with their own types in `tests/json.rs`.
 
 use super::{OverallVerdict, overall_verdict};
+use crate::diagnose::verdict::primary_of;
 use crate::ios::plan::ProbePlan;
-use crate::model::{Finding, SCHEMA_VERSION, Severity, Timeline};
+use crate::model::{Finding, FindingCode, SCHEMA_VERSION, Severity, Timeline};
 use serde::Serialize;
 use std::io::Write;
 
@@ -14,7 +15,20 @@ pub struct CaptureReport<'a> {
     pub verdict: OverallVerdict,
     pub errors: u64,
     pub warnings: u64,
+    /// The finding that heads the report: the root cause first (docs/findings.md).
+    pub primary: Option<PrimaryRef<'a>>,
     pub timeline: &'a Timeline,
+}
+
+/// Which finding heads a report, and where it is.
+#[derive(Serialize)]
+pub struct PrimaryRef<'a> {
+    pub code: FindingCode,
+    pub severity: Severity,
+    pub summary: &'a str,
+    /// The connection's `id`; absent for DNS, capture and text findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -46,6 +60,12 @@ pub fn report<'a>(file: &'a str, format: &'a str, t: &'a Timeline) -> CaptureRep
         verdict: overall_verdict(t),
         errors: t.error_count(),
         warnings: t.warning_count(),
+        primary: primary_of(t).map(|(f, connection)| PrimaryRef {
+            code: f.code,
+            severity: f.severity,
+            summary: &f.summary,
+            connection,
+        }),
         timeline: t,
     }
 }

@@ -304,6 +304,19 @@ pub fn write_text(
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" }
     )?;
+    if errors > 0
+        && let Some((f, conn)) = crate::diagnose::verdict::primary_of(t)
+    {
+        let at = conn
+            .map(|id| format!(" (connection #{id})"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "   cause:   {}{at}: {}",
+            f.code.as_str(),
+            esc(&f.summary)
+        )?;
+    }
     for c in &t.connections {
         let name = format!(
             "{}{}",
