@@ -207,7 +207,7 @@ fn trust(
         ),
         ChainVerdict::UntrustedRoot { root } if profile.kind == ProfileKind::Public => Some(
             error(FindingCode::UntrustedRoot, format!("the chain ends at '{root}', which is not in the {}", profile.name))
-                .explain("This host is not one of the switch's licensing endpoints, so its chain is judged against the public roots a client trusts by default: it ends at a private or unknown CA, and a client that does not hold that CA answers unknown_ca.")
+                .explain("This host is not one of the switch's licensing endpoints, so its chain is judged against the public roots a client trusts by default: it ends at a CA that store does not hold today (a private CA, or a root removed since), and a client that does not hold that CA answers unknown_ca.")
                 .fix(["! a client of this host must trust its CA; for the switch:", "crypto pki trustpoint <name> / enrollment terminal / crypto pki authenticate <name>"]),
         ),
         ChainVerdict::UntrustedRoot { root } => Some(
@@ -222,6 +222,30 @@ fn trust(
         ),
     };
     judged.into_iter().chain(what_if).collect()
+}
+
+/// A trust finding on a host that is not the switch's concern, judged against today's
+/// public roots, weighed by what the client did: an error when it refused the chain with a
+/// certificate alert, information when it completed the handshake (it trusts that CA: a
+/// private CA it was given, or a root Mozilla has since removed — old captures show
+/// those), a warning when the capture does not show.
+pub fn as_the_client_saw_it(f: Finding, refused: bool, completed: bool) -> Finding {
+    if !matches!(
+        f.code,
+        FindingCode::UntrustedRoot | FindingCode::IncompleteChain
+    ) || refused
+    {
+        return f;
+    }
+    if completed {
+        let why = format!(
+            "{} The client completed the handshake, so it trusts this CA; a switch would need it in its trustpool.",
+            f.explanation
+        );
+        f.severity(Severity::Info).explain(why)
+    } else {
+        f.severity(Severity::Warning)
+    }
 }
 
 /// The client refused a chain (fatal `unknown_ca`, RFC 8446 §6.2) that `profile` trusts and

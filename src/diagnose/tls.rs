@@ -6,6 +6,7 @@
 //! certificate, which a passive observer cannot see). The certificates themselves are
 //! judged in `cert`.
 
+use super::trust::ProfileKind;
 use super::{DiagnoseConfig, Seen, cert, first, ms};
 use crate::model::*;
 
@@ -24,7 +25,26 @@ pub fn handshake(c: &Connection, seen: &Seen, cfg: &DiagnoseConfig) -> Vec<Findi
     if let Some((ce, certs)) = cert::chain_of(c) {
         let host = cert::host_of(c, hello.sni.as_deref());
         let profile = cert::profile_for(c, cfg);
-        f.extend(cert::judge(ce, certs, host.as_deref(), Some(profile), cfg));
+        let judged = cert::judge(ce, certs, host.as_deref(), Some(profile), cfg);
+        if profile.kind == ProfileKind::Public {
+            let refused = hello.client_alert.is_some_and(|(_, e)| {
+                matches!(
+                    e.kind,
+                    EventKind::TlsAlert {
+                        code: 42..=46 | 48,
+                        ..
+                    }
+                )
+            });
+            let completed = c.tls.as_ref().is_some_and(|t| t.handshake_complete);
+            f.extend(
+                judged
+                    .into_iter()
+                    .map(|x| cert::as_the_client_saw_it(x, refused, completed)),
+            );
+        } else {
+            f.extend(judged);
+        }
         if let Some((_, alert)) = hello.client_alert {
             f.extend(cert::alert_contradicts_profile(
                 alert,
@@ -423,6 +443,71 @@ mod tests {
     fn judged(b: ConnectionBuilder) -> Vec<Finding> {
         let c = b.build();
         handshake(&c, &Seen::of(&c), &test_config())
+    }
+
+    /// The built-in profile trusts Cisco's chain, yet the switch answered unknown_ca: it
+    /// lacks the root (issue: the client's alert contradicts the profile).
+    #[test]
+    fn unknown_ca_to_a_trusted_chain_means_the_switch_lacks_the_root() {
+        let f = judged(
+            hello()
+                .server_hello("TLS 1.2")
+                .certificates(cisco_chain(HOST))
+                .alert(Direction::ToServer, "fatal", "unknown_ca", 48),
+        );
+        let missing = f
+            .iter()
+            .find(|x| x.code == FindingCode::RootMissingOnDevice)
+            .expect("root_missing_on_device");
+        assert_eq!(missing.confidence, Confidence::Medium);
+        assert!(
+            missing.summary.contains("evidently lacks that root"),
+            "{}",
+            missing.summary
+        );
+        assert!(
+            missing
+                .remediation
+                .iter()
+                .any(|l| l.contains("show crypto pki trustpool"))
+        );
+        // A bad_certificate alert is no statement about the root: no such finding.
+        let f = judged(
+            hello()
+                .server_hello("TLS 1.2")
+                .certificates(cisco_chain(HOST))
+                .alert(Direction::ToServer, "fatal", "bad_certificate", 42),
+        );
+        assert!(!f.iter().any(|x| x.code == FindingCode::RootMissingOnDevice));
+    }
+
+    /// Hosts that are not the switch's concern are judged against public roots, and an
+    /// unknown root is as serious as the client found it.
+    #[test]
+    fn other_hosts_are_judged_against_public_roots_by_what_the_client_did() {
+        let private = vec![
+            crate::model::testing::cert("intranet.example", "Corp Root", 0, i64::MAX / 2),
+            crate::model::testing::ca("Corp Root", "Corp Root"),
+        ];
+        let base = || {
+            connection()
+                .licensing(false)
+                .handshake()
+                .client_hello(Some("intranet.example"), "TLS 1.2")
+                .server_hello("TLS 1.2")
+                .certificates(private.clone())
+        };
+        let severity_of = |f: &[Finding]| {
+            f.iter()
+                .find(|x| x.code == FindingCode::UntrustedRoot)
+                .map(|x| (x.severity, x.summary.contains("Mozilla")))
+        };
+        let refused = judged(base().alert(Direction::ToServer, "fatal", "unknown_ca", 48));
+        assert_eq!(severity_of(&refused), Some((Severity::Error, true)));
+        let accepted = judged(base().handshake_complete());
+        assert_eq!(severity_of(&accepted), Some((Severity::Info, true)));
+        let unseen = judged(base());
+        assert_eq!(severity_of(&unseen), Some((Severity::Warning, true)));
     }
 
     fn only(f: Vec<Finding>) -> Finding {

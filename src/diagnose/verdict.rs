@@ -49,15 +49,15 @@ pub const SYMPTOMS: &[FindingCode] = &[
 
 /// The one ordering rule for findings (docs/findings.md, "Root cause first"): errors
 /// before warnings before info; within a severity, causes before symptoms
-/// ([`SYMPTOMS`]); then by step along the path (DNS before TCP before TLS ...). Sorting
-/// with this key is stable, so rules' own order breaks the remaining ties.
-pub fn cause_order(f: &Finding) -> (u8, bool, Step) {
+/// ([`SYMPTOMS`]). Ties keep the rules' own order, which follows the path step by step
+/// (DNS, TCP, proxy, TLS, certificate, HTTP): sorting with this key is stable.
+pub fn cause_order(f: &Finding) -> (u8, bool) {
     let severity = match f.severity {
         Severity::Error => 0,
         Severity::Warning => 1,
         Severity::Info => 2,
     };
-    (severity, SYMPTOMS.contains(&f.code), f.step)
+    (severity, SYMPTOMS.contains(&f.code))
 }
 
 /// Orders findings root cause first (see [`cause_order`]).
@@ -251,6 +251,68 @@ mod tests {
 
     fn error(step: Step) -> Finding {
         Finding::new(FindingCode::TcpTimeout, Severity::Error, step, "x")
+    }
+
+    /// Root cause first: the cause heads, the symptom follows, whatever order the rules
+    /// produced them in.
+    #[test]
+    fn the_cause_heads_the_symptom() {
+        let f = |code, severity| Finding::new(code, severity, Step::Cert, "x");
+        let mut v = vec![
+            f(FindingCode::Retransmissions, Severity::Warning),
+            f(FindingCode::TlsAlert, Severity::Error),
+            f(FindingCode::SslInterception, Severity::Error),
+        ];
+        root_cause_first(&mut v);
+        let codes: Vec<_> = v.iter().map(|x| x.code).collect();
+        assert_eq!(
+            codes,
+            [
+                FindingCode::SslInterception,
+                FindingCode::TlsAlert,
+                FindingCode::Retransmissions
+            ]
+        );
+        let v = [
+            f(FindingCode::TlsTimeout, Severity::Error),
+            f(FindingCode::MtuBlackhole, Severity::Error),
+        ];
+        assert_eq!(primary(&v).map(|x| x.code), Some(FindingCode::MtuBlackhole));
+        // An error symptom still outranks a warning cause.
+        let v = [
+            f(FindingCode::CrlUnreachable, Severity::Warning),
+            f(FindingCode::TlsTimeout, Severity::Error),
+        ];
+        assert_eq!(primary(&v).map(|x| x.code), Some(FindingCode::TlsTimeout));
+        assert!(primary(&[]).is_none());
+    }
+
+    /// The report's primary names its connection; DNS findings have none.
+    #[test]
+    fn the_report_primary_names_its_connection() {
+        let mut c = built().build();
+        c.id = 7;
+        c.findings = vec![
+            Finding::new(FindingCode::TlsAlert, Severity::Error, Step::Cert, "alert"),
+            Finding::new(
+                FindingCode::UntrustedRoot,
+                Severity::Error,
+                Step::Cert,
+                "root",
+            ),
+        ];
+        let mut t = timeline(vec![], vec![c]);
+        t.findings.push(Finding::new(
+            FindingCode::DnsTimeout,
+            Severity::Warning,
+            Step::Dns,
+            "slow",
+        ));
+        let (f, conn) = primary_of(&t).expect("a primary");
+        assert_eq!((f.code, conn), (FindingCode::UntrustedRoot, Some(7)));
+        t.connections.clear();
+        let (f, conn) = primary_of(&t).expect("a primary");
+        assert_eq!((f.code, conn), (FindingCode::DnsTimeout, None));
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub use crate::diagnose::verdict::{OverallVerdict, overall_verdict};
 use crate::model::{Timeline, Verdict};
 
 /// One line for `licpath check`: `OK <target> ...` or `FAIL <target>: <step>: <code>:
-/// <summary>` (the earliest failing step's first error).
+/// <summary>` (the report's primary finding: root cause first, docs/findings.md).
 pub fn check_line(label: &str, t: &Timeline) -> String {
     use crate::model::Severity;
     let took = match (t.start_ns, t.end_ns) {
@@ -36,10 +36,9 @@ pub fn check_line(label: &str, t: &Timeline) -> String {
             format!("OK    {label}{detail}, {took}")
         }
         v => {
-            let worst = t
-                .all_findings()
-                .filter(|f| f.severity == Severity::Error)
-                .min_by_key(|f| f.step);
+            let worst = crate::diagnose::verdict::primary_of(t)
+                .map(|(f, _)| f)
+                .filter(|f| f.severity == Severity::Error);
             match worst {
                 Some(f) => format!(
                     "FAIL  {label}: {}: {}: {}",
