@@ -463,9 +463,25 @@ mod tests {
             &[0x81, 0x00, 0, 1, 0x89, 0x09, 1, 1, 0, 1, 0, 2, 0x08, 0x00],
             &ipv4_syn(),
         );
+        // Ethernet 0..14, 802.1Q 14..18, Cisco MetaData 18..26, IPv4 26..46, TCP 46..70.
         for cut in 0..f.len() {
-            let _ = decode_frame(linktype::ETHERNET, &f[..cut]);
+            let got = decode_frame(linktype::ETHERNET, &f[..cut]).map(|_| ());
+            let want = match cut {
+                0..14 => Err(WireError::Truncated("Ethernet header")),
+                14..18 => Err(WireError::Truncated("802.1Q tag")),
+                18..26 => Err(WireError::Truncated("Cisco MetaData header")),
+                26..46 => {
+                    assert!(matches!(got, Err(WireError::Ip(_))), "cut {cut}: {got:?}");
+                    continue;
+                }
+                _ => Err(WireError::Truncated("transport header")),
+            };
+            assert_eq!(got, want, "cut {cut}");
         }
+        assert!(matches!(
+            decode_frame(linktype::ETHERNET, &f).map(|p| p.transport),
+            Ok(Transport::Tcp(_))
+        ));
         assert!(decode_frame(linktype::ETHERNET, &f[..13]).is_err());
     }
 

@@ -218,4 +218,37 @@ mod tests {
         assert!(parse_certificate(b"\x30\x03\x02\x01").is_err());
         assert!(parse_certificate(&[]).is_err());
     }
+
+    fn der(pem: &str) -> Vec<u8> {
+        let item = x509_parser::pem::Pem::iter_from_buffer(pem.as_bytes())
+            .next()
+            .expect("one PEM block")
+            .expect("valid PEM");
+        item.contents
+    }
+
+    #[test]
+    fn a_certificate_at_every_truncation_point() {
+        let d = der(include_str!("../../tests/data/pki/digicert-root.pem"));
+        let full = parse_certificate(&d).unwrap();
+        assert_eq!(full.subject_cn.as_deref(), Some("DigiCert Global Root G2"));
+        assert!(full.self_signed && full.is_ca);
+        for cut in 0..d.len() {
+            match parse_certificate(&d[..cut]) {
+                Err(WireError::Certificate(why)) => assert!(!why.is_empty()),
+                other => panic!("cut {cut}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_certificate_valid_until_9999() {
+        // RFC 5280 §4.1.2.5: 99991231235959Z, past what nanoseconds in an i64 hold.
+        let c = parse_certificate(&der(include_str!(
+            "../../tests/data/pki/not-after-9999.pem"
+        )))
+        .unwrap();
+        assert_eq!(c.not_after, 253_402_300_799);
+        assert_eq!(crate::model::time::format_date(c.not_after), "9999-12-31");
+    }
 }
