@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A one-shot server: accepts one connection, reads what the client sends first (up to
 /// a blank line or a TLS record), hands it to the test, and answers `reply`.
@@ -146,17 +146,21 @@ fn http_where_tls_was_expected_is_a_plaintext_answer() {
 #[test]
 fn a_silent_server_is_a_tls_timeout_bounded_by_the_step_timeout() {
     let (addr, _rx) = server(b"", Duration::from_secs(3));
-    let start = Instant::now();
     let t = run(
         &format!("https://smartreceiver.cisco.com:{}/", addr.port()),
         cfg(addr),
     );
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
     assert_eq!(codes(&t), vec!["tls_timeout"]);
+    // The step's own limit (--tls-timeout, 1 s here) ended it, not the server's close
+    // 3 s later: said in the note, no wall-clock assertion (issue 13 item 6).
+    assert_eq!(
+        notes_of(&t.connections[0]),
+        vec![
+            "smartreceiver.cisco.com: address from --resolve (like 'ip host'), no DNS query",
+            "no TLS answer within 1.0 s; giving up"
+        ]
+    );
+    assert_eq!(t.connections[0].state, TcpState::ClosedByClient);
 }
 
 #[test]
