@@ -22,6 +22,18 @@ pub fn plural(n: impl Into<u64>, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
+/// `2 inputs` (analyze) or `2 targets` (probe, check).
+pub fn inputs(command: &str, n: usize) -> String {
+    plural(
+        n as u64,
+        if command == "analyze" {
+            "input"
+        } else {
+            "target"
+        },
+    )
+}
+
 /// `FAILED (2 errors, 0 warnings)`.
 pub fn verdict_line(r: &CaptureReport) -> String {
     format!(

@@ -124,7 +124,7 @@ pub fn write_html(out: &mut dyn Write, command: &str, reports: &[CaptureReport])
         verdict.as_str(),
         escape(&names.join(", ")),
         escape(command),
-        plural_inputs(reports.len()),
+        doc::inputs(command, reports.len()),
         verdict.as_str(),
     );
     for r in reports {
@@ -136,10 +136,6 @@ pub fn write_html(out: &mut dyn Write, command: &str, reports: &[CaptureReport])
 Frame numbers are the capture's (Wireshark's); times are relative to the start of the capture or connection.</footer>\n</body>\n</html>\n"
     );
     out.write_all(h.as_bytes())
-}
-
-fn plural_inputs(n: usize) -> String {
-    doc::plural(n as u64, "input")
 }
 
 fn write_report(h: &mut String, r: &CaptureReport) {

@@ -72,7 +72,7 @@ pub fn write_markdown(
         escape(command),
         verdict.as_str(),
         env!("CARGO_PKG_VERSION"),
-        doc::plural(reports.len() as u64, "input")
+        doc::inputs(command, reports.len())
     );
     for r in reports {
         write_report(&mut m, r);
