@@ -309,6 +309,14 @@ fn tech_support_c9407r_one_old_result_polling_failure_is_not_failed() {
     );
     assert_eq!(b.7, Some(1_701_164_617 * S), "Nov 28 02:43:37 2023 PDT");
     assert_eq!(b.8, Some(1_701_077_942 * S), "Nov 27 02:39:02 2023 PDT");
+    let f = finding(&j, FindingCode::CommFlapping);
+    assert!(
+        f.summary.contains(
+            "Result Polling: 1 of 5 attempts failed (last on Nov 27 02:39:02 2023 PDT), succeeded since (last on Nov 28 02:43:37 2023 PDT)"
+        ),
+        "{}",
+        f.summary
+    );
     // NO DATA TO PROCESS: nothing to send, said as such, not a failure.
     let a = block(&j, "Authorization Request");
     assert_eq!((a.5.as_deref(), a.7), (Some("NO DATA TO PROCESS"), None));
@@ -897,4 +905,46 @@ fn a_ticket_with_several_outputs_in_any_order() {
         codes(&fs)
     );
     assert_eq!(text.config.version.as_deref(), Some("17.6"));
+}
+
+#[test]
+fn trust_store_takes_show_crypto_pki_trustpool_text() {
+    let d = dir();
+    if !d.is_dir() {
+        eprintln!("skipped: {} is absent", d.display());
+        return;
+    }
+    let pool = d.join("show_crypto_pki_trustpool__builtin-16-certs-utc.txt");
+    let cap = |n: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("captures")
+            .join(n)
+    };
+    let run = |capture: &std::path::Path, store: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_licpath"))
+            .arg("analyze")
+            .arg("--trust-store")
+            .arg(store)
+            .arg(capture)
+            .output()
+            .expect("licpath runs")
+    };
+    // The lab's healthy chain ends at IdenTrust, which the built-in pool lists.
+    let o = run(&cap("healthy-direct-tls12.pcap"), &pool);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = run(&cap("ssl-interception-tls12.pcap"), &pool);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ssl_interception"));
+    // Text that is neither PEM nor a trustpool: one line, exit 2.
+    let summary = d.join("show_license_summary__c9300-unindented-table.txt");
+    let o = run(&cap("healthy-direct-tls12.pcap"), &summary);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no certificate found"), "{err}");
+    assert_eq!(err.lines().count(), 1);
 }

@@ -151,6 +151,8 @@ struct Stats<'a> {
     ongoing: u64,
     ongoing_comm: u64,
     recovered: bool,
+    last_success: Option<&'a str>,
+    last_failure: Option<&'a str>,
 }
 
 impl<'a> Stats<'a> {
@@ -165,6 +167,8 @@ impl<'a> Stats<'a> {
             ongoing_communication,
             last_success_ns,
             last_failure_ns,
+            last_success,
+            last_failure,
             ..
         } = k
         else {
@@ -196,6 +200,8 @@ impl<'a> Stats<'a> {
             ongoing,
             ongoing_comm,
             recovered,
+            last_success: last_success.as_deref(),
+            last_failure: last_failure.as_deref(),
         })
     }
 
@@ -544,8 +550,12 @@ fn tech_support(log: &SwitchLog, order: &[usize], out: &mut Vec<Finding>) {
             _ if s.fail > 0 && s.recovered => recovered.push((
                 i,
                 format!(
-                    "{}: {} of {} attempts failed, none since",
-                    s.message_type, s.fail, s.total
+                    "{}: {} of {} attempts failed (last on {}), succeeded since (last on {})",
+                    s.message_type,
+                    s.fail,
+                    s.total,
+                    s.last_failure.unwrap_or("?"),
+                    s.last_success.unwrap_or("?")
                 ),
             )),
             _ => {}
