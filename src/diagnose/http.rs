@@ -62,7 +62,7 @@ fn skew(c: &Connection) -> Option<(&Event, i64)> {
         EventKind::HttpsExchange {
             date: Some(date), ..
         } => {
-            let server = crate::wire::http::parse_http_date(date)?;
+            let server = crate::model::time::parse_http_date(date)?;
             let skew = server - e.time_ns.div_euclid(1_000_000_000);
             (skew.abs() > CLOCK_SKEW_WARNING_S).then_some((e, skew))
         }

@@ -297,9 +297,6 @@ pub fn preview(b: &[u8], max: usize) -> String {
         .collect()
 }
 
-/// The HTTP `Date` parser lives with the other calendar code.
-pub use crate::model::time::parse_http_date;
-
 #[cfg(test)]
 mod tests {
     use super::*;
