@@ -106,9 +106,15 @@ fn every_lab_capture_gives_its_expected_result() {
             .filter(|c| c.licensing && c.tls.is_some())
             .collect();
         if let Some(v) = exp.get("tls_version")
-            && !lic
-                .iter()
-                .any(|c| c.tls.as_ref().unwrap().version.as_deref() == Some(v))
+            && !lic.iter().any(|c| {
+                c.tls
+                    .as_ref()
+                    .unwrap()
+                    .version
+                    .map(licpath::model::tls_version_name)
+                    .as_ref()
+                    == Some(v)
+            })
         {
             fail(format!("no licensing connection negotiated {v}"));
         }
@@ -132,7 +138,7 @@ fn every_lab_capture_gives_its_expected_result() {
             && !t
                 .dns
                 .iter()
-                .any(|d| d.licensing && &d.transport == transport && d.response.is_some())
+                .any(|d| d.licensing && d.transport.as_str() == transport && d.response.is_some())
         {
             fail(format!(
                 "no answered licensing DNS exchange over {transport}"

@@ -563,7 +563,7 @@ fn a_lost_first_dns_query_is_retried_like_the_switch() {
     let a = t
         .dns
         .iter()
-        .find(|d| d.qtype == "A")
+        .find(|d| d.qtype == licpath::model::DnsType::A)
         .expect("an A exchange");
     assert_eq!(a.retries, 1, "answered on the second try: {a:?}");
     let r = a.response.as_ref().expect("answered");
@@ -573,7 +573,11 @@ fn a_lost_first_dns_query_is_retried_like_the_switch() {
         r.time_ns - a.query_ns >= 300_000_000,
         "the answer came after the first try's timeout"
     );
-    let aaaa = t.dns.iter().find(|d| d.qtype == "AAAA").unwrap();
+    let aaaa = t
+        .dns
+        .iter()
+        .find(|d| d.qtype == licpath::model::DnsType::AAAA)
+        .unwrap();
     assert_eq!(aaaa.retries, 0);
     // Resolved: the probe went on to TCP (a closed port here).
     assert_eq!(codes(&t), vec!["tcp_refused"]);
@@ -679,9 +683,9 @@ fn a_truncated_udp_answer_is_asked_again_over_tcp() {
     let a = t
         .dns
         .iter()
-        .find(|d| d.qtype == "A")
+        .find(|d| d.qtype == licpath::model::DnsType::A)
         .expect("an A exchange");
-    assert_eq!(a.transport, "tcp");
+    assert_eq!(a.transport, licpath::model::DnsTransport::Tcp);
     assert_eq!(
         a.response.as_ref().map(|r| r.answers.len()),
         Some(1),

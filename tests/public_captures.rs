@@ -36,7 +36,10 @@ fn zeek_tls12_certificates_match_x509_log() {
     let tls = c.tls.as_ref().unwrap();
     // ssl.log: version TLSv12, cipher TLS_RSA_WITH_RC4_128_MD5, established T.
     let ssl = &zeek_rows(&p.with_file_name("zeek__tls1.2.pcap.expected.tls-1.2.ssl.log"))[0];
-    assert_eq!(tls.version.as_deref(), Some("TLS 1.2"));
+    assert_eq!(
+        tls.version.map(licpath::model::tls_version_name).as_deref(),
+        Some("TLS 1.2")
+    );
     assert_eq!(Some(ssl[7].as_str()), tls.cipher.as_deref());
     assert_eq!(ssl[13], "T");
     assert!(tls.handshake_complete);
@@ -140,7 +143,10 @@ fn zeek_hello_retry_request_with_out_of_order_server_hello() {
     assert!(events(c).any(|k| matches!(k, EventKind::TlsServerHello(s) if s.hello_retry_request)));
     let tls = c.tls.as_ref().unwrap();
     assert_eq!(
-        (tls.version.as_deref(), tls.cipher.as_deref()),
+        (
+            tls.version.map(licpath::model::tls_version_name).as_deref(),
+            tls.cipher.as_deref()
+        ),
         (Some("TLS 1.3"), Some("TLS_AES_256_GCM_SHA384"))
     );
     assert!(tls.handshake_complete);
@@ -156,7 +162,10 @@ fn zeek_wolfssl_tls13() {
     let t = analyze(&p);
     let tls = only_conn(&t).tls.clone().unwrap();
     assert_eq!(row[6], "TLSv13");
-    assert_eq!(tls.version.as_deref(), Some("TLS 1.3"));
+    assert_eq!(
+        tls.version.map(licpath::model::tls_version_name).as_deref(),
+        Some("TLS 1.3")
+    );
     assert_eq!(tls.cipher.as_deref(), Some(row[7].as_str()));
     assert_eq!(tls.handshake_complete, row[13] == "T");
 }
@@ -232,7 +241,15 @@ fn ndpi_connect_on_the_proxy_host_has_both_legs() {
         .unwrap();
     assert_eq!(upstream.server_name.as_deref(), Some("apache.org"));
     for c in &t.connections {
-        assert_eq!(c.tls.as_ref().unwrap().version.as_deref(), Some("TLS 1.3"));
+        assert_eq!(
+            c.tls
+                .as_ref()
+                .unwrap()
+                .version
+                .map(licpath::model::tls_version_name)
+                .as_deref(),
+            Some("TLS 1.3")
+        );
         assert_eq!(c.verdict, Verdict::Ok);
     }
     assert!(t.dns.iter().any(
@@ -264,7 +281,13 @@ fn ndpi_ech_pcapng_nanosecond() {
         Some("performance.radar.cloudflare.com")
     );
     // GREASE is not a version (nDPI lists it; we drop it).
-    assert_eq!(hello.supported_versions, vec!["TLS 1.3", "TLS 1.2"]);
+    assert_eq!(
+        hello.supported_versions,
+        vec![
+            licpath::model::TlsVersion::Tls13,
+            licpath::model::TlsVersion::Tls12
+        ]
+    );
 }
 
 #[test]
@@ -293,7 +316,11 @@ fn arkime_full_timeline_dns_then_tls13() {
     let t = analyze(&p);
     let c = only_conn(&t);
     assert_eq!(c.server_name.as_deref(), Some("enabled.tls13.com"));
-    let a = t.dns.iter().find(|d| d.qtype == "A").unwrap();
+    let a = t
+        .dns
+        .iter()
+        .find(|d| d.qtype == licpath::model::DnsType::A)
+        .unwrap();
     assert!(
         a.response
             .as_ref()
@@ -302,7 +329,15 @@ fn arkime_full_timeline_dns_then_tls13() {
             .iter()
             .any(|x| x.data == DnsData::A(c.server.ip()))
     );
-    assert_eq!(c.tls.as_ref().unwrap().version.as_deref(), Some("TLS 1.3"));
+    assert_eq!(
+        c.tls
+            .as_ref()
+            .unwrap()
+            .version
+            .map(licpath::model::tls_version_name)
+            .as_deref(),
+        Some("TLS 1.3")
+    );
     assert_eq!(c.verdict, Verdict::Ok);
 }
 
@@ -312,7 +347,12 @@ fn arkime_tls13_draft_server_hello() {
     let t = analyze(&p);
     let c = only_conn(&t);
     assert_eq!(
-        c.tls.as_ref().unwrap().version.as_deref(),
+        c.tls
+            .as_ref()
+            .unwrap()
+            .version
+            .map(licpath::model::tls_version_name)
+            .as_deref(),
         Some("TLS 1.3 draft 18")
     );
     assert!(!codes(&t).contains(&"tls_timeout"));
@@ -450,7 +490,7 @@ fn zeek_pcapng_multi_interface() {
     assert!(
         t.dns
             .iter()
-            .any(|d| d.name == "google.com" && d.qtype == "AAAA")
+            .any(|d| d.name == "google.com" && d.qtype == licpath::model::DnsType::AAAA)
     );
 }
 

@@ -8,7 +8,7 @@ use super::{EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_USAGE, color_of, now_unix};
 use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
-use crate::model::{Source, SwitchLog, Timeline};
+use crate::model::{EndReason, Source, SwitchLog, Timeline};
 use crate::pipeline::analyze_file_with_progress;
 use crate::report::{self, OverallVerdict, json, text};
 use std::io::{IsTerminal, Write};
@@ -56,7 +56,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
             .iter()
             .map(|(n, f, t)| json::report(n, f, t))
             .collect();
-        json::write_json(&mut out, "analyze", "completed", reports, None)
+        json::write_json(&mut out, "analyze", EndReason::Completed, reports, None)
     } else {
         let color = color_of(args.output.color);
         results.iter().try_for_each(|(n, f, t)| {

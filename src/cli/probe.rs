@@ -11,7 +11,7 @@ use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::model::url::parse_proxy;
 use crate::model::url::{Credentials, ProxyAddr};
-use crate::model::{Severity, Timeline};
+use crate::model::{EndReason, Severity, Timeline};
 use crate::probe::target::{self, Target};
 use crate::probe::{ProbeConfig, Timeouts};
 use crate::report::{self, OverallVerdict, json, text};
@@ -192,7 +192,13 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         written(if args.output.json {
-            json::write_json(&mut out, "probe", "completed", Vec::new(), Some(*pr))
+            json::write_json(
+                &mut out,
+                "probe",
+                EndReason::Completed,
+                Vec::new(),
+                Some(*pr),
+            )
         } else {
             text::write_plan(
                 &mut out,
@@ -218,7 +224,7 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
         args.net.capture.as_deref(),
         std::time::Duration::from_nanos(u64::try_from(slowest_rtt).unwrap_or(0)),
     );
-    if end_reason == "interrupted" {
+    if end_reason == EndReason::Interrupted {
         eprintln!(
             "licpath: interrupted: {} of {} target(s) finished",
             timelines.len(),
@@ -266,7 +272,7 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
         .map(|((_, t), l)| json::report(l, "live probe", t))
         .collect();
     super::handover::write_documents(&args.handover, command, &reports)?;
-    if end_reason == "interrupted" {
+    if end_reason == EndReason::Interrupted {
         return Ok(130);
     }
     let all_ok = timelines
@@ -288,7 +294,7 @@ fn probe_all(
     targets: &[Target],
     cfg: &Arc<ProbeConfig>,
     trust: &DiagnoseConfig,
-) -> Result<(Vec<Probed>, &'static str), CliError> {
+) -> Result<(Vec<Probed>, EndReason), CliError> {
     use crate::probe::probe_target;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -323,9 +329,9 @@ fn probe_all(
         (
             done,
             if interrupted {
-                "interrupted"
+                EndReason::Interrupted
             } else {
-                "completed"
+                EndReason::Completed
             },
         )
     });

@@ -261,9 +261,12 @@ pub fn alert_contradicts_profile(
     profile: &TrustProfile,
     so_far: &[Finding],
 ) -> Option<Finding> {
-    let EventKind::TlsAlert { code: 48, .. } = alert.kind else {
+    let EventKind::TlsAlert(a) = alert.kind else {
         return None;
     };
+    if a.description != TlsAlertDescription::UnknownCa {
+        return None;
+    }
     let other_cert_error = so_far.iter().any(|f| {
         f.severity == Severity::Error && f.step == Step::Cert && f.code != FindingCode::TlsAlert
     });

@@ -61,7 +61,7 @@ pub fn findings(
 }
 
 fn asks_address(d: &DnsExchange) -> bool {
-    d.qtype == "A" || d.qtype == "AAAA"
+    d.qtype.is_address()
 }
 
 /// Each address query for `name`: its answer's code, or that it went unanswered.
@@ -227,7 +227,7 @@ mod tests {
                 "the DNS answer for smartreceiver.cisco.com holds no address",
             ),
         ] {
-            let f = only(judged(vec![dns(NAME, "A", Some(rcode), vec![])]));
+            let f = only(judged(vec![dns(NAME, DnsType::A, Some(rcode), vec![])]));
             assert_eq!(
                 (f.code, f.severity, f.step),
                 (code, Severity::Error, Step::Dns),
@@ -244,7 +244,7 @@ mod tests {
 
     #[test]
     fn silence_and_icmp_are_a_timeout() {
-        let f = only(judged(vec![dns(NAME, "A", None, vec![])]));
+        let f = only(judged(vec![dns(NAME, DnsType::A, None, vec![])]));
         assert_eq!(
             (f.code, f.confidence),
             (FindingCode::DnsTimeout, Confidence::Certain)
@@ -260,7 +260,7 @@ mod tests {
         let refused = DnsExchange {
             unreachable: Some("ICMP port unreachable from 198.51.100.53".into()),
             retries: 1,
-            ..dns(NAME, "A", None, vec![])
+            ..dns(NAME, DnsType::A, None, vec![])
         };
         let f = only(judged(vec![refused]));
         assert_eq!(f.code, FindingCode::DnsTimeout);
@@ -279,21 +279,21 @@ mod tests {
     fn one_address_answer_resolves_the_name() {
         let a = dns(
             NAME,
-            "A",
+            DnsType::A,
             Some("NOERROR"),
             vec![DnsData::A("146.112.59.25".parse().expect("ip"))],
         );
-        let aaaa = dns(NAME, "AAAA", Some("NOERROR"), vec![]);
+        let aaaa = dns(NAME, DnsType::AAAA, Some("NOERROR"), vec![]);
         assert!(judged(vec![aaaa, a]).is_empty());
         // Names never asked for an address are not judged.
-        assert!(judged(vec![dns(NAME, "TXT", Some("NXDOMAIN"), vec![])]).is_empty());
+        assert!(judged(vec![dns(NAME, DnsType::TXT, Some("NXDOMAIN"), vec![])]).is_empty());
     }
 
     #[test]
     fn other_names_are_warnings() {
         let other = DnsExchange {
             licensing: false,
-            ..dns("www.example.com", "A", Some("NXDOMAIN"), vec![])
+            ..dns("www.example.com", DnsType::A, Some("NXDOMAIN"), vec![])
         };
         assert_eq!(only(judged(vec![other])).severity, Severity::Warning);
     }
@@ -301,7 +301,7 @@ mod tests {
     #[test]
     fn unanswered_in_a_one_direction_capture_proves_little() {
         let t = timeline(
-            vec![dns(NAME, "A", None, vec![])],
+            vec![dns(NAME, DnsType::A, None, vec![])],
             vec![connection().one_direction().build()],
         );
         let f = only(findings(&t, &BTreeMap::new(), &test_config()));
@@ -324,7 +324,7 @@ mod tests {
         let t = timeline(
             vec![dns(
                 "validation.identrust.com",
-                "A",
+                DnsType::A,
                 Some("NXDOMAIN"),
                 vec![],
             )],

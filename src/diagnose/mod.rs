@@ -188,8 +188,8 @@ mod tests {
     fn a_healthy_connection_is_ok_and_idempotent() {
         let mut c = connection()
             .handshake()
-            .client_hello(Some("smartreceiver.cisco.com"), "TLS 1.2")
-            .server_hello("TLS 1.2")
+            .client_hello(Some("smartreceiver.cisco.com"), TlsVersion::Tls12)
+            .server_hello(TlsVersion::Tls12)
             .certificates(cisco_chain("smartreceiver.cisco.com"))
             .handshake_complete()
             .build();
@@ -206,7 +206,7 @@ mod tests {
             .handshake()
             .connect("smartreceiver.cisco.com:443")
             .response(403, "Forbidden")
-            .client_hello(Some("smartreceiver.cisco.com"), "TLS 1.2")
+            .client_hello(Some("smartreceiver.cisco.com"), TlsVersion::Tls12)
             .state(TcpState::ResetByServer)
             .rst(Direction::ToClient)
             .build();
@@ -222,7 +222,7 @@ mod tests {
             .server_name("smartreceiver-dev.cisco.com")
             .retransmissions(4)
             .handshake()
-            .client_hello(Some("smartreceiver-dev.cisco.com"), "TLS 1.2")
+            .client_hello(Some("smartreceiver-dev.cisco.com"), TlsVersion::Tls12)
             .to_client(EventKind::TcpGap { missing_bytes: 100 })
             .after_ms(20)
             .rst(Direction::ToClient)
@@ -257,7 +257,7 @@ mod tests {
         let mut t = timeline(
             vec![dns(
                 "smartreceiver.cisco.com",
-                "A",
+                DnsType::A,
                 Some("NXDOMAIN"),
                 vec![],
             )],

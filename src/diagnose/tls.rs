@@ -27,15 +27,9 @@ pub fn handshake(c: &Connection, seen: &Seen, cfg: &DiagnoseConfig) -> Vec<Findi
         let profile = cert::profile_for(c, cfg);
         let judged = cert::judge(ce, certs, host.as_deref(), Some(profile), cfg);
         if profile.kind == ProfileKind::Public {
-            let refused = hello.client_alert.is_some_and(|(_, e)| {
-                matches!(
-                    e.kind,
-                    EventKind::TlsAlert {
-                        code: 42..=46 | 48,
-                        ..
-                    }
-                )
-            });
+            let refused = hello.client_alert.is_some_and(
+                |(_, e)| matches!(e.kind, EventKind::TlsAlert(a) if a.is_about_certificate()),
+            );
             let completed = c.tls.as_ref().is_some_and(|t| t.handshake_complete);
             f.extend(
                 judged
@@ -95,11 +89,11 @@ impl<'a> Hello<'a> {
             }),
             server_alert: after().find(|(_, e)| {
                 e.dir == Direction::ToClient
-                    && matches!(&e.kind, EventKind::TlsAlert { level, .. } if level == "fatal")
+                    && matches!(&e.kind, EventKind::TlsAlert(a) if a.is_fatal())
             }),
             client_alert: after().find(|(_, e)| {
                 e.dir == Direction::ToServer
-                    && matches!(&e.kind, EventKind::TlsAlert { level, description, .. } if level == "fatal" || description != "close_notify")
+                    && matches!(&e.kind, EventKind::TlsAlert(a) if a.is_fatal() || a.description != TlsAlertDescription::CloseNotify)
             }),
             not_tls: after()
                 .find(|(_, e)| {
@@ -152,14 +146,12 @@ fn plaintext_answer(h: &Hello, e: &Event) -> Finding {
 /// the ClientHello with a fatal alert.
 fn alert_before_server_hello(h: &Hello, e: &Event) -> Finding {
     let (description, code) = match &e.kind {
-        EventKind::TlsAlert {
-            description, code, ..
-        } => (description.as_str(), *code),
-        _ => ("", 0),
+        EventKind::TlsAlert(a) => (a.description_name(), a.code()),
+        _ => (String::new(), 0),
     };
-    let version_problem = code == 70;
+    let version_problem = code == TlsAlertDescription::ProtocolVersion.0;
     let client_max = match &h.event.kind {
-        EventKind::TlsClientHello(ch) => ch.max_version().to_string(),
+        EventKind::TlsClientHello(ch) => tls_version_name(ch.max_version()),
         _ => String::new(),
     };
     Finding::new(
@@ -319,10 +311,8 @@ fn after_server_hello(c: &Connection, h: &Hello, shi: usize, she: &Event) -> Opt
     }
     if let Some((_, e)) = h.server_alert.filter(|(i, _)| *i > shi) {
         let (description, code) = match &e.kind {
-            EventKind::TlsAlert {
-                description, code, ..
-            } => (description.as_str(), *code),
-            _ => ("", 0),
+            EventKind::TlsAlert(a) => (a.description_name(), a.code()),
+            _ => (String::new(), 0),
         };
         return Some(
             Finding::new(
@@ -335,8 +325,7 @@ fn after_server_hello(c: &Connection, h: &Hello, shi: usize, she: &Event) -> Opt
             .evidence([Evidence::of(e, format!("alert {description} from server"))]),
         );
     }
-    let tls13 =
-        matches!(&she.kind, EventKind::TlsServerHello(sh) if sh.version.starts_with("TLS 1.3"));
+    let tls13 = matches!(&she.kind, EventKind::TlsServerHello(sh) if is_tls13(sh.version));
     if tls13 && !crate::flow::app::tls_handshake_complete(&c.events) {
         return client_abort(c, h, shi, she);
     }
@@ -346,15 +335,15 @@ fn after_server_hello(c: &Connection, h: &Hello, shi: usize, she: &Event) -> Opt
 /// `tls_alert` from the client: at the cert step when the alert is about the certificate
 /// (RFC 8446 §6.2: bad_certificate 42 … certificate_unknown 46, unknown_ca 48).
 fn client_alert(e: &Event) -> Finding {
-    let (level, description, code) = match &e.kind {
-        EventKind::TlsAlert {
-            level,
-            description,
-            code,
-        } => (level.as_str(), description.as_str(), *code),
-        _ => ("", "", 0),
+    let (level, description, code, cert_alert) = match &e.kind {
+        EventKind::TlsAlert(a) => (
+            a.level_name(),
+            a.description_name(),
+            a.code(),
+            a.is_about_certificate(),
+        ),
+        _ => (String::new(), String::new(), 0, false),
     };
-    let cert_alert = matches!(code, 42..=46 | 48);
     Finding::new(
         FindingCode::TlsAlert,
         Severity::Error,
@@ -437,7 +426,9 @@ mod tests {
     const HOST: &str = "smartreceiver.cisco.com";
 
     fn hello() -> ConnectionBuilder {
-        connection().handshake().client_hello(Some(HOST), "TLS 1.2")
+        connection()
+            .handshake()
+            .client_hello(Some(HOST), TlsVersion::Tls12)
     }
 
     fn judged(b: ConnectionBuilder) -> Vec<Finding> {
@@ -451,9 +442,13 @@ mod tests {
     fn unknown_ca_to_a_trusted_chain_means_the_switch_lacks_the_root() {
         let f = judged(
             hello()
-                .server_hello("TLS 1.2")
+                .server_hello(TlsVersion::Tls12)
                 .certificates(cisco_chain(HOST))
-                .alert(Direction::ToServer, "fatal", "unknown_ca", 48),
+                .alert(
+                    Direction::ToServer,
+                    TlsAlertSeverity::Fatal,
+                    TlsAlertDescription::UnknownCa,
+                ),
         );
         let missing = f
             .iter()
@@ -474,9 +469,13 @@ mod tests {
         // A bad_certificate alert is no statement about the root: no such finding.
         let f = judged(
             hello()
-                .server_hello("TLS 1.2")
+                .server_hello(TlsVersion::Tls12)
                 .certificates(cisco_chain(HOST))
-                .alert(Direction::ToServer, "fatal", "bad_certificate", 42),
+                .alert(
+                    Direction::ToServer,
+                    TlsAlertSeverity::Fatal,
+                    TlsAlertDescription::BadCertificate,
+                ),
         );
         assert!(!f.iter().any(|x| x.code == FindingCode::RootMissingOnDevice));
     }
@@ -493,8 +492,8 @@ mod tests {
             connection()
                 .licensing(false)
                 .handshake()
-                .client_hello(Some("intranet.example"), "TLS 1.2")
-                .server_hello("TLS 1.2")
+                .client_hello(Some("intranet.example"), TlsVersion::Tls12)
+                .server_hello(TlsVersion::Tls12)
                 .certificates(private.clone())
         };
         let severity_of = |f: &[Finding]| {
@@ -502,7 +501,11 @@ mod tests {
                 .find(|x| x.code == FindingCode::UntrustedRoot)
                 .map(|x| (x.severity, x.summary.contains("Mozilla")))
         };
-        let refused = judged(base().alert(Direction::ToServer, "fatal", "unknown_ca", 48));
+        let refused = judged(base().alert(
+            Direction::ToServer,
+            TlsAlertSeverity::Fatal,
+            TlsAlertDescription::UnknownCa,
+        ));
         assert_eq!(severity_of(&refused), Some((Severity::Error, true)));
         let accepted = judged(base().handshake_complete());
         assert_eq!(severity_of(&accepted), Some((Severity::Info, true)));
@@ -539,9 +542,8 @@ mod tests {
     fn fatal_alert_before_server_hello() {
         let f = only(judged(hello().alert(
             Direction::ToClient,
-            "fatal",
-            "protocol_version",
-            70,
+            TlsAlertSeverity::Fatal,
+            TlsAlertDescription::ProtocolVersion,
         )));
         assert_eq!(f.code, FindingCode::TlsVersionMismatch);
         assert_eq!(
@@ -550,17 +552,15 @@ mod tests {
         );
         let f = only(judged(hello().alert(
             Direction::ToClient,
-            "fatal",
-            "handshake_failure",
-            40,
+            TlsAlertSeverity::Fatal,
+            TlsAlertDescription::HandshakeFailure,
         )));
         assert_eq!((f.code, f.step), (FindingCode::TlsAlert, Step::Tls));
         // A warning from the server is no rejection: silence follows, a timeout.
         let f = only(judged(hello().alert(
             Direction::ToClient,
-            "warning",
-            "user_canceled",
-            90,
+            TlsAlertSeverity::Warning,
+            TlsAlertDescription::UserCancelled,
         )));
         assert_eq!(f.code, FindingCode::TlsTimeout);
     }
@@ -637,40 +637,36 @@ mod tests {
 
     #[test]
     fn alerts_after_server_hello() {
-        let f = only(judged(hello().server_hello("TLS 1.2").alert(
+        let f = only(judged(hello().server_hello(TlsVersion::Tls12).alert(
             Direction::ToServer,
-            "fatal",
-            "unknown_ca",
-            48,
+            TlsAlertSeverity::Fatal,
+            TlsAlertDescription::UnknownCa,
         )));
         assert_eq!((f.code, f.step), (FindingCode::TlsAlert, Step::Cert));
         assert_eq!(
             f.summary,
             "the client aborted the handshake with fatal alert unknown_ca (48)"
         );
-        let f = only(judged(hello().server_hello("TLS 1.2").alert(
+        let f = only(judged(hello().server_hello(TlsVersion::Tls12).alert(
             Direction::ToServer,
-            "fatal",
-            "decode_error",
-            50,
+            TlsAlertSeverity::Fatal,
+            TlsAlertDescription::DecodeError,
         )));
         assert_eq!(f.step, Step::Tls);
-        let f = only(judged(hello().server_hello("TLS 1.2").alert(
+        let f = only(judged(hello().server_hello(TlsVersion::Tls12).alert(
             Direction::ToClient,
-            "fatal",
-            "handshake_failure",
-            40,
+            TlsAlertSeverity::Fatal,
+            TlsAlertDescription::HandshakeFailure,
         )));
         assert_eq!(
             f.summary,
             "the server aborted the handshake with alert handshake_failure (40)"
         );
         // close_notify from the client is an orderly end.
-        let ok = judged(hello().server_hello("TLS 1.2").alert(
+        let ok = judged(hello().server_hello(TlsVersion::Tls12).alert(
             Direction::ToServer,
-            "warning",
-            "close_notify",
-            0,
+            TlsAlertSeverity::Warning,
+            TlsAlertDescription::CloseNotify,
         ));
         assert!(ok.is_empty(), "{ok:#?}");
     }
@@ -679,7 +675,7 @@ mod tests {
     fn tls13_client_ending_after_the_server_flight() {
         let aborted = || {
             hello()
-                .server_hello("TLS 1.3")
+                .server_hello(TlsVersion::Tls13)
                 .encrypted(Direction::ToClient, 4000)
                 .fin(Direction::ToServer)
         };
@@ -692,7 +688,7 @@ mod tests {
         // The client's Finished (an encrypted record of 53 bytes or more) completes it.
         let done = judged(
             hello()
-                .server_hello("TLS 1.3")
+                .server_hello(TlsVersion::Tls13)
                 .encrypted(Direction::ToClient, 4000)
                 .encrypted(Direction::ToServer, 80),
         );
@@ -706,7 +702,7 @@ mod tests {
     fn the_chain_is_judged_for_the_sni() {
         let f = only(judged(
             hello()
-                .server_hello("TLS 1.2")
+                .server_hello(TlsVersion::Tls12)
                 .certificates(cisco_chain("tools.cisco.com")),
         ));
         assert_eq!(f.code, FindingCode::CertHostnameMismatch);

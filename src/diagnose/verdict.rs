@@ -385,7 +385,7 @@ mod tests {
             overall_verdict(&timeline(vec![], vec![other])),
             OverallVerdict::NoLicensingTraffic
         );
-        let asked = dns("smartreceiver.cisco.com", "A", None, vec![]);
+        let asked = dns("smartreceiver.cisco.com", DnsType::A, None, vec![]);
         assert_eq!(
             overall_verdict(&timeline(vec![asked], vec![])),
             OverallVerdict::Inconclusive

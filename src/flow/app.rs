@@ -3,7 +3,7 @@
 //! bytes into model events. Pure.
 
 use super::{DnsOut, push_event};
-use crate::model::{Connection, Direction, Event, EventKind};
+use crate::model::{Connection, Direction, Event, EventKind, is_tls13};
 use crate::wire::http::{self, Head};
 use crate::wire::tls::{TlsDecoder, TlsOutput};
 
@@ -389,7 +389,7 @@ pub fn tls_handshake_complete(events: &[Event]) -> bool {
     for e in events {
         match &e.kind {
             EventKind::TlsServerHello(sh) if !sh.hello_retry_request => {
-                tls13 = sh.version.starts_with("TLS 1.3")
+                tls13 = is_tls13(sh.version)
             }
             EventKind::TlsChangeCipherSpec => ccs[usize::from(e.dir == Direction::ToClient)] = true,
             EventKind::TlsEncrypted { largest, .. }

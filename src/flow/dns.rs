@@ -2,8 +2,8 @@
 //! for the same name and type before an answer is a retry of the first. Bounded by
 //! [`MAX_PENDING`] unanswered queries. Pure.
 
-use crate::model::{DnsExchange, DnsResponse};
-use crate::wire::dns::{DnsMessage, qtype_name, rcode_name};
+use crate::model::{DnsExchange, DnsResponse, DnsTransport, DnsType};
+use crate::wire::dns::{DnsMessage, rcode_name};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -33,7 +33,7 @@ impl DnsTracker {
         src: SocketAddr,
         dst: SocketAddr,
         m: &DnsMessage,
-        transport: &'static str,
+        transport: DnsTransport,
         licensing: bool,
         keep: bool,
     ) {
@@ -72,8 +72,8 @@ impl DnsTracker {
                 server: dst,
                 id: m.id,
                 name: m.qname.clone(),
-                qtype: qtype_name(m.qtype),
-                transport: transport.to_string(),
+                qtype: DnsType(m.qtype),
+                transport,
                 query_frame: frame,
                 query_ns: t,
                 retries: 0,

@@ -331,7 +331,7 @@ impl Analyzer {
                     }
                     let src = SocketAddr::new(p.src, src_port);
                     let dst = SocketAddr::new(p.dst, dst_port);
-                    self.dns_message(Some(frame), time_ns, src, dst, payload, "udp");
+                    self.dns_message(Some(frame), time_ns, src, dst, payload, DnsTransport::Udp);
                 }
             }
             Transport::IcmpUnreachable(u) => self.icmp_unreachable(frame, time_ns, p.src, &u),
@@ -398,7 +398,7 @@ impl Analyzer {
         src: SocketAddr,
         dst: SocketAddr,
         msg: &[u8],
-        transport: &'static str,
+        transport: DnsTransport,
     ) {
         let Ok(m) = crate::wire::dns::parse_dns_message(msg) else {
             return;
@@ -643,7 +643,7 @@ impl Analyzer {
                 Direction::ToServer => (key.client, key.server),
                 Direction::ToClient => (key.server, key.client),
             };
-            self.dns_message(f, t, s, r, &msg, "tcp");
+            self.dns_message(f, t, s, r, &msg, DnsTransport::Tcp);
         }
     }
 
@@ -1130,12 +1130,12 @@ pub fn summarize_connection(
             EventKind::TlsClientHello(ch) => {
                 let t = tls.get_or_insert_with(TlsSummary::default);
                 t.sni = t.sni.clone().or(ch.sni.clone());
-                t.client_max_version = Some(ch.max_version().to_string());
+                t.client_max_version = Some(ch.max_version());
                 reached = reached.max(Step::Tls);
             }
             EventKind::TlsServerHello(sh) if !sh.hello_retry_request => {
                 let t = tls.get_or_insert_with(TlsSummary::default);
-                t.version = Some(sh.version.clone());
+                t.version = Some(sh.version);
                 t.cipher = Some(sh.cipher.clone());
             }
             EventKind::TlsCertificate { certificates } if e.dir == Direction::ToClient => {
@@ -1145,13 +1145,15 @@ pub fn summarize_connection(
                 }
                 reached = reached.max(Step::Cert);
             }
-            EventKind::TlsAlert {
-                level, description, ..
-            } if level == "fatal" || description != "close_notify" => {
+            EventKind::TlsAlert(a)
+                if a.is_fatal() || a.description != TlsAlertDescription::CloseNotify =>
+            {
                 let t = tls.get_or_insert_with(TlsSummary::default);
                 t.alert.get_or_insert_with(|| {
                     format!(
-                        "{level} {description} from {}",
+                        "{} {} from {}",
+                        a.level_name(),
+                        a.description_name(),
                         if e.dir == Direction::ToClient {
                             "server"
                         } else {

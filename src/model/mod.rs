@@ -12,8 +12,14 @@ pub mod url;
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 
+pub mod protocol;
 #[cfg(test)]
 pub mod testing;
+
+pub use protocol::{
+    DnsTransport, DnsType, EndReason, TlsAlert, TlsAlertDescription, TlsAlertSeverity, TlsVersion,
+    is_tls13, tls_version_name, tls_version_rank,
+};
 
 /// Version of the JSON schema (`docs/json-schema.md`). Bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -604,11 +610,7 @@ pub enum EventKind {
     TlsServerHelloDone,
     TlsClientKeyExchange,
     TlsChangeCipherSpec,
-    TlsAlert {
-        level: String,
-        description: String,
-        code: u8,
-    },
+    TlsAlert(TlsAlert),
     /// Consecutive encrypted records in one direction, folded into one event.
     TlsEncrypted {
         records: u32,
@@ -646,9 +648,12 @@ pub enum EventKind {
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ClientHello {
+    /// Always empty: kept for the JSON's shape (the record layer's version is not kept).
     pub record_version: String,
-    pub version: String,
-    pub supported_versions: Vec<String>,
+    #[serde(serialize_with = "protocol::tls_version_serde::one")]
+    pub version: TlsVersion,
+    #[serde(serialize_with = "protocol::tls_version_serde::list")]
+    pub supported_versions: Vec<TlsVersion>,
     pub sni: Option<String>,
     pub alpn: Vec<String>,
     pub cipher_count: usize,
@@ -656,32 +661,21 @@ pub struct ClientHello {
 }
 
 impl ClientHello {
-    /// The highest version offered, as (major, minor) of the wire encoding.
-    pub fn max_version(&self) -> &str {
+    /// The highest version offered (supported_versions, else the legacy field).
+    pub fn max_version(&self) -> TlsVersion {
         self.supported_versions
             .iter()
-            .max_by_key(|v| version_rank(v))
-            .map(String::as_str)
-            .unwrap_or(&self.version)
-    }
-}
-
-/// Orders version names for comparisons ("TLS 1.3" > "TLS 1.2" > ... > "SSL 3.0").
-pub fn version_rank(v: &str) -> u8 {
-    match v {
-        "SSL 3.0" => 1,
-        "TLS 1.0" => 2,
-        "TLS 1.1" => 3,
-        "TLS 1.2" => 4,
-        "TLS 1.3" => 5,
-        _ => 0,
+            .copied()
+            .max_by_key(|v| tls_version_rank(*v))
+            .unwrap_or(self.version)
     }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ServerHello {
     /// The negotiated version (supported_versions wins over the legacy field, RFC 8446 §4.2.1).
-    pub version: String,
+    #[serde(serialize_with = "protocol::tls_version_serde::one")]
+    pub version: TlsVersion,
     pub cipher: String,
     pub hello_retry_request: bool,
 }
@@ -804,8 +798,10 @@ impl Connection {
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct TlsSummary {
     pub sni: Option<String>,
-    pub client_max_version: Option<String>,
-    pub version: Option<String>,
+    #[serde(serialize_with = "protocol::tls_version_serde::option")]
+    pub client_max_version: Option<TlsVersion>,
+    #[serde(serialize_with = "protocol::tls_version_serde::option")]
+    pub version: Option<TlsVersion>,
     pub cipher: Option<String>,
     pub certificates: Vec<CertInfo>,
     pub alert: Option<String>,
@@ -827,8 +823,8 @@ pub struct DnsExchange {
     pub server: SocketAddr,
     pub id: u16,
     pub name: String,
-    pub qtype: String,
-    pub transport: String,
+    pub qtype: DnsType,
+    pub transport: DnsTransport,
     pub query_frame: Option<u64>,
     pub query_ns: i64,
     pub retries: u32,
@@ -1068,19 +1064,22 @@ mod tests {
     #[test]
     fn client_hello_max_version() {
         let mut h = ClientHello {
-            record_version: "TLS 1.0".into(),
-            version: "TLS 1.2".into(),
+            record_version: String::new(),
+            version: TlsVersion::Tls12,
             supported_versions: vec![],
             sni: None,
             alpn: vec![],
             cipher_count: 1,
             has_ech: false,
         };
-        assert_eq!(h.max_version(), "TLS 1.2");
-        h.supported_versions = vec!["TLS 1.3".into(), "TLS 1.2".into()];
-        assert_eq!(h.max_version(), "TLS 1.3");
-        assert!(version_rank("TLS 1.0") > version_rank("SSL 3.0"));
-        assert_eq!(version_rank("0x7f1c"), 0);
+        assert_eq!(h.max_version(), TlsVersion::Tls12);
+        h.supported_versions = vec![TlsVersion(0x7f17), TlsVersion::Tls13, TlsVersion::Tls12];
+        assert_eq!(h.max_version(), TlsVersion::Tls13);
+        h.supported_versions = vec![TlsVersion(0x7f17)];
+        assert_eq!(h.max_version(), TlsVersion(0x7f17));
+        let json = serde_json::to_value(&h).expect("json");
+        assert_eq!(json["supported_versions"][0], "TLS 1.3 draft 23");
+        assert_eq!(json["version"], "TLS 1.2");
     }
 
     #[test]

@@ -130,11 +130,11 @@ impl ConnectionBuilder {
         self.syn().syn_ack()
     }
 
-    pub fn client_hello(self, sni: Option<&str>, max: &str) -> Self {
+    pub fn client_hello(self, sni: Option<&str>, max: TlsVersion) -> Self {
         self.to_server(EventKind::TlsClientHello(ClientHello {
-            record_version: "TLS 1.0".into(),
-            version: "TLS 1.2".into(),
-            supported_versions: vec![max.into()],
+            record_version: String::new(),
+            version: TlsVersion::Tls12,
+            supported_versions: vec![max],
             sni: sni.map(str::to_string),
             alpn: Vec::new(),
             cipher_count: 20,
@@ -142,9 +142,9 @@ impl ConnectionBuilder {
         }))
     }
 
-    pub fn server_hello(self, version: &str) -> Self {
+    pub fn server_hello(self, version: TlsVersion) -> Self {
         self.to_client(EventKind::TlsServerHello(ServerHello {
-            version: version.into(),
+            version,
             cipher: "TLS_AES_128_GCM_SHA256".into(),
             hello_retry_request: false,
         }))
@@ -154,15 +154,13 @@ impl ConnectionBuilder {
         self.to_client(EventKind::TlsCertificate { certificates })
     }
 
-    pub fn alert(self, dir: Direction, level: &str, description: &str, code: u8) -> Self {
-        self.event(
-            dir,
-            EventKind::TlsAlert {
-                level: level.into(),
-                description: description.into(),
-                code,
-            },
-        )
+    pub fn alert(
+        self,
+        dir: Direction,
+        level: TlsAlertSeverity,
+        description: TlsAlertDescription,
+    ) -> Self {
+        self.event(dir, EventKind::TlsAlert(TlsAlert { level, description }))
     }
 
     pub fn encrypted(self, dir: Direction, bytes: u64) -> Self {
@@ -256,14 +254,14 @@ pub fn cisco_chain(host: &str) -> Vec<CertInfo> {
 
 /// A query from [`CLIENT`]'s address to 198.51.100.53 for `name`, answered with `rcode`
 /// and `answers` (`None`: unanswered).
-pub fn dns(name: &str, qtype: &str, rcode: Option<&str>, answers: Vec<DnsData>) -> DnsExchange {
+pub fn dns(name: &str, qtype: DnsType, rcode: Option<&str>, answers: Vec<DnsData>) -> DnsExchange {
     DnsExchange {
         client: "192.0.2.10:53000".parse().expect("client"),
         server: "198.51.100.53:53".parse().expect("server"),
         id: 1,
         name: name.into(),
-        qtype: qtype.into(),
-        transport: "udp".into(),
+        qtype,
+        transport: DnsTransport::Udp,
         query_frame: Some(1),
         query_ns: START_NS,
         retries: 0,

@@ -14,7 +14,7 @@
 
 use super::ProbeConfig;
 use super::error::ProbeError;
-use crate::model::{DnsExchange, DnsResponse};
+use crate::model::{DnsExchange, DnsResponse, DnsTransport, DnsType};
 use crate::wire::dns::{DnsError, DnsMessage, parse_dns_message, rcode_name};
 use hickory_resolver::proto::op::{Message, Query};
 use hickory_resolver::proto::rr::{Name, RecordType};
@@ -243,8 +243,8 @@ async fn exchange(
         server,
         id,
         name: name.to_string(),
-        qtype: qtype.to_string(),
-        transport: "udp".into(),
+        qtype: DnsType(qcode),
+        transport: DnsTransport::Udp,
         query_frame: None,
         query_ns: super::now_ns(),
         retries: 0,
@@ -291,7 +291,7 @@ async fn exchange(
                     match ask_over_tcp(cfg, server, &query).await {
                         Ok(bytes) => match read_answer(id, qcode, &bytes, MAX_TCP_ANSWER) {
                             Reading::Answer { msg, .. } => {
-                                ex.transport = "tcp".into();
+                                ex.transport = DnsTransport::Tcp;
                                 ex.response = Some(response(&msg, super::now_ns()));
                             }
                             Reading::Unusable(what) => {

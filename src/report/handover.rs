@@ -438,7 +438,7 @@ pub fn dns_rows(t: &Timeline) -> Vec<[String; 6]> {
             [
                 offset_ms(d.query_ns, start),
                 d.query_frame.map(|n| format!("#{n}")).unwrap_or_default(),
-                d.qtype.clone(),
+                d.qtype.to_string(),
                 d.name.clone(),
                 format!("{}{}", text::dns_answer(d), text::dns_retries(d)),
                 format!("{}/{}", d.server, d.transport),

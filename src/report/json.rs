@@ -4,7 +4,7 @@
 use super::{OverallVerdict, overall_verdict};
 use crate::diagnose::verdict::primary_of;
 use crate::ios::plan::ProbePlan;
-use crate::model::{Finding, FindingCode, SCHEMA_VERSION, Severity, Timeline};
+use crate::model::{EndReason, Finding, FindingCode, SCHEMA_VERSION, Severity, Timeline};
 use serde::Serialize;
 use std::io::Write;
 
@@ -37,7 +37,7 @@ struct Document<'a> {
     licpath_version: &'static str,
     command: &'a str,
     /// Why the run ended: `completed`, or `interrupted` (Ctrl-C; reports are partial).
-    end_reason: &'a str,
+    end_reason: EndReason,
     verdict: OverallVerdict,
     /// `probe --from-config`: what was read from the switch's configuration.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,7 +86,7 @@ pub fn combine(verdicts: impl Iterator<Item = OverallVerdict>) -> OverallVerdict
 pub fn write_json(
     out: &mut dyn Write,
     command: &str,
-    end_reason: &str,
+    end_reason: EndReason,
     reports: Vec<CaptureReport<'_>>,
     plan: Option<PlanReport<'_>>,
 ) -> std::io::Result<()> {

@@ -27,8 +27,8 @@ pub fn check_line(label: &str, t: &Timeline) -> String {
                     let tls = c
                         .tls
                         .as_ref()
-                        .and_then(|x| x.version.clone())
-                        .map(|v| format!(", {v}"))
+                        .and_then(|x| x.version)
+                        .map(|v| format!(", {}", crate::model::tls_version_name(v)))
                         .unwrap_or_default();
                     format!(" via {}{tls}", c.server)
                 })

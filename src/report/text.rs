@@ -129,9 +129,13 @@ pub fn describe_event(k: &EventKind) -> String {
                 .as_deref()
                 .map_or("(none)".into(), |n| esc(n).to_string()),
             if h.supported_versions.is_empty() {
-                h.version.clone()
+                tls_version_name(h.version)
             } else {
-                h.supported_versions.join("/")
+                h.supported_versions
+                    .iter()
+                    .map(|v| tls_version_name(*v))
+                    .collect::<Vec<_>>()
+                    .join("/")
             },
             h.cipher_count,
             if h.alpn.is_empty() {
@@ -142,9 +146,15 @@ pub fn describe_event(k: &EventKind) -> String {
             if h.has_ech { ", ECH" } else { "" }
         ),
         EventKind::TlsServerHello(s) if s.hello_retry_request => {
-            format!("HelloRetryRequest {} {}", s.version, s.cipher)
+            format!(
+                "HelloRetryRequest {} {}",
+                tls_version_name(s.version),
+                s.cipher
+            )
         }
-        EventKind::TlsServerHello(s) => format!("ServerHello {} {}", s.version, s.cipher),
+        EventKind::TlsServerHello(s) => {
+            format!("ServerHello {} {}", tls_version_name(s.version), s.cipher)
+        }
         EventKind::TlsCertificate { certificates } => {
             let mut s = format!(
                 "Certificate ({} cert{})",
@@ -167,11 +177,12 @@ pub fn describe_event(k: &EventKind) -> String {
         EventKind::TlsServerHelloDone => "ServerHelloDone".into(),
         EventKind::TlsClientKeyExchange => "ClientKeyExchange".into(),
         EventKind::TlsChangeCipherSpec => "ChangeCipherSpec".into(),
-        EventKind::TlsAlert {
-            level,
-            description,
-            code,
-        } => format!("Alert {} {} ({code})", esc(level), esc(description)),
+        EventKind::TlsAlert(a) => format!(
+            "Alert {} {} ({})",
+            a.level_name(),
+            a.description_name(),
+            a.code()
+        ),
         EventKind::TlsEncrypted {
             records,
             bytes,
@@ -385,7 +396,7 @@ pub fn write_text(
                 "   {} {} {:<5} {} -> {}{retries}  via {}/{}",
                 rel_ms(d.query_ns, start),
                 frame(d.query_frame),
-                esc(&d.qtype),
+                d.qtype,
                 esc(&d.name),
                 answer,
                 d.server,
@@ -503,11 +514,11 @@ pub fn connection_facts(c: &Connection, source: &Source) -> Vec<String> {
         facts.push(format!("TCP RTT {:.1} ms", rtt as f64 / 1e6));
     }
     if let Some(tls) = &c.tls
-        && let Some(v) = &tls.version
+        && let Some(v) = tls.version
     {
         facts.push(format!(
             "{}{}",
-            esc(v),
+            tls_version_name(v),
             if tls.handshake_complete {
                 ", handshake complete"
             } else {
@@ -809,8 +820,8 @@ mod tests {
         // The whole report, with the chain on a connection, prints it the same way.
         let conn = testing::connection()
             .handshake()
-            .client_hello(Some("no-expiry.example"), "TLS 1.2")
-            .server_hello("TLS 1.2")
+            .client_hello(Some("no-expiry.example"), TlsVersion::Tls12)
+            .server_hello(TlsVersion::Tls12)
             .certificates(vec![c])
             .build();
         let mut t = Timeline::empty(Source::Capture { files: vec![] });

@@ -272,7 +272,13 @@ fn write_json_in_background(app: &LiveApp, done: mpsc::Sender<String>) {
                     .iter()
                     .map(|(l, t)| crate::report::json::report(l, "live probe", t))
                     .collect();
-                match crate::report::json::write_json(&mut f, "tui", "completed", reports, None) {
+                match crate::report::json::write_json(
+                    &mut f,
+                    "tui",
+                    crate::model::EndReason::Completed,
+                    reports,
+                    None,
+                ) {
                     Ok(()) => format!("wrote {path}"),
                     Err(e) => format!("{path}: {e}"),
                 }

@@ -249,7 +249,9 @@ pub fn steps_of(t: &Timeline) -> Vec<StepView> {
         detail: error_at(Step::Tls).unwrap_or_else(|| match &c.tls {
             Some(tls) => format!(
                 "{} {}{}",
-                tls.version.as_deref().unwrap_or("?"),
+                tls.version
+                    .map(crate::model::tls_version_name)
+                    .unwrap_or_else(|| "?".into()),
                 tls.cipher.as_deref().unwrap_or(""),
                 tls.sni
                     .as_deref()

@@ -3,7 +3,7 @@
 //! encrypted records are only counted and sized, never buffered. Bounded by
 //! [`MAX_RECORD_LEN`] and [`MAX_HANDSHAKE_LEN`].
 
-use crate::model::{ClientHello, Direction, EventKind, ServerHello};
+use crate::model::{ClientHello, Direction, EventKind, ServerHello, TlsAlert, TlsVersion};
 use crate::wire::x509::parse_certificate;
 use tls_parser::{
     TlsCipherSuite, TlsExtension, TlsMessage, TlsMessageHandshake,
@@ -22,62 +22,8 @@ const HRR_RANDOM: [u8; 32] = [
 ];
 const EXT_ECH: u16 = 0xfe0d;
 
-pub fn version_name(v: u16) -> String {
-    match v {
-        0x0300 => "SSL 3.0".into(),
-        0x0301 => "TLS 1.0".into(),
-        0x0302 => "TLS 1.1".into(),
-        0x0303 => "TLS 1.2".into(),
-        0x0304 => "TLS 1.3".into(),
-        v if v >> 8 == 0x7f => format!("TLS 1.3 draft {}", v & 0xff),
-        v => format!("0x{v:04x}"),
-    }
-}
-
 fn is_grease(v: u16) -> bool {
     v & 0x0f0f == 0x0a0a && (v >> 8) == (v & 0xff)
-}
-
-pub fn alert_name(code: u8) -> String {
-    let name = match code {
-        0 => "close_notify",
-        10 => "unexpected_message",
-        20 => "bad_record_mac",
-        21 => "decryption_failed",
-        22 => "record_overflow",
-        30 => "decompression_failure",
-        40 => "handshake_failure",
-        41 => "no_certificate",
-        42 => "bad_certificate",
-        43 => "unsupported_certificate",
-        44 => "certificate_revoked",
-        45 => "certificate_expired",
-        46 => "certificate_unknown",
-        47 => "illegal_parameter",
-        48 => "unknown_ca",
-        49 => "access_denied",
-        50 => "decode_error",
-        51 => "decrypt_error",
-        60 => "export_restriction",
-        70 => "protocol_version",
-        71 => "insufficient_security",
-        80 => "internal_error",
-        86 => "inappropriate_fallback",
-        90 => "user_canceled",
-        100 => "no_renegotiation",
-        109 => "missing_extension",
-        110 => "unsupported_extension",
-        111 => "certificate_unobtainable",
-        112 => "unrecognized_name",
-        113 => "bad_certificate_status_response",
-        114 => "bad_certificate_hash_value",
-        115 => "unknown_psk_identity",
-        116 => "certificate_required",
-        120 => "no_application_protocol",
-        121 => "ech_required",
-        other => return format!("alert_{other}"),
-    };
-    name.into()
 }
 
 fn content_type_name(t: u8) -> &'static str {
@@ -244,17 +190,11 @@ impl TlsDecoder {
                 }
             }
             21 => {
-                if body.len() == 2 {
-                    let level = match body[0] {
-                        1 => "warning".to_string(),
-                        2 => "fatal".to_string(),
-                        l => format!("level_{l}"),
-                    };
-                    out.push(TlsOutput::Event(EventKind::TlsAlert {
+                if let &[level, description] = body {
+                    out.push(TlsOutput::Event(EventKind::TlsAlert(TlsAlert::new(
                         level,
-                        description: alert_name(body[1]),
-                        code: body[1],
-                    }));
+                        description,
+                    ))));
                 } else {
                     out.push(TlsOutput::Opaque(OpaqueRecord {
                         content_type: "alert",
@@ -314,7 +254,7 @@ impl TlsDecoder {
             .map(|c| c.name.to_string())
             .unwrap_or_else(|| format!("0x{cipher:04x}"));
         EventKind::TlsServerHello(ServerHello {
-            version: version_name(version),
+            version: TlsVersion(version),
             cipher,
             hello_retry_request: hrr,
         })
@@ -326,7 +266,7 @@ impl TlsDecoder {
                 TlsMessageHandshake::ClientHello(ch) => {
                     let mut hello = ClientHello {
                         record_version: String::new(),
-                        version: version_name(ch.version.0),
+                        version: ch.version,
                         supported_versions: Vec::new(),
                         sni: None,
                         alpn: Vec::new(),
@@ -347,7 +287,7 @@ impl TlsDecoder {
                                         hello.supported_versions = vs
                                             .iter()
                                             .filter(|v| !is_grease(v.0))
-                                            .map(|v| version_name(v.0))
+                                            .copied()
                                             .collect();
                                     }
                                     TlsExtension::ALPN(protos) => {
@@ -477,7 +417,10 @@ pub(crate) mod tests {
                 panic!()
             };
             assert_eq!(ch.sni.as_deref(), Some("smartreceiver.cisco.com"));
-            assert_eq!(ch.supported_versions, vec!["TLS 1.3", "TLS 1.2"]);
+            assert_eq!(
+                ch.supported_versions,
+                vec![TlsVersion::Tls13, TlsVersion::Tls12]
+            );
             assert_eq!(ch.cipher_count, 2);
         }
     }
@@ -504,11 +447,7 @@ pub(crate) mod tests {
         d.feed(Direction::ToClient, &[21, 3, 3, 0, 2, 2, 40], &mut out);
         assert_eq!(
             events(&out),
-            vec![&EventKind::TlsAlert {
-                level: "fatal".into(),
-                description: "handshake_failure".into(),
-                code: 40
-            }]
+            vec![&EventKind::TlsAlert(TlsAlert::new(2, 40))]
         );
         let mut d = TlsDecoder::new();
         let mut out = Vec::new();
@@ -524,7 +463,6 @@ pub(crate) mod tests {
         let mut out = Vec::new();
         d.feed(Direction::ToClient, &[22, 3, 3, 0xff, 0xff], &mut out);
         assert!(matches!(events(&out)[..], [EventKind::Undecoded { .. }]));
-        assert_eq!(alert_name(200), "alert_200");
     }
 
     #[test]
