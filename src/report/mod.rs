@@ -54,3 +54,41 @@ pub fn check_line(label: &str, t: &Timeline) -> String {
 
 /// Moved to the one calendar module; re-exported for the printers and front-ends.
 pub use crate::model::time::{format_http_date, format_utc};
+
+#[cfg(test)]
+mod tests {
+    use super::check_line;
+    use crate::model::testing::{START_NS, connection, timeline};
+    use crate::model::*;
+
+    #[test]
+    fn check_lines() {
+        let mut ok = connection().build();
+        ok.verdict = Verdict::Ok;
+        ok.tls = Some(TlsSummary {
+            version: Some(TlsVersion::Tls13),
+            ..TlsSummary::default()
+        });
+        let mut t = timeline(vec![], vec![ok]);
+        t.start_ns = Some(START_NS);
+        t.end_ns = Some(START_NS + 412_000_000);
+        assert_eq!(
+            check_line("smart", &t),
+            "OK    smart via 203.0.113.10:443, TLS 1.3, 412 ms"
+        );
+
+        let mut failed = connection().build();
+        failed.findings = vec![
+            Finding::new(FindingCode::TlsTimeout, Severity::Error, Step::Tls, "late"),
+            Finding::new(FindingCode::TcpReset, Severity::Error, Step::Tcp, "reset"),
+        ];
+        let t = timeline(vec![], vec![failed]);
+        assert_eq!(
+            check_line("smart", &t),
+            "FAIL  smart: tcp: tcp_reset: reset"
+        );
+
+        let t = timeline(vec![], vec![connection().build()]);
+        assert_eq!(check_line("smart", &t), "FAIL  smart: inconclusive ()");
+    }
+}
