@@ -172,7 +172,7 @@ mod tests {
         json::write_json(
             &mut out,
             "analyze",
-            "completed",
+            crate::model::EndReason::Completed,
             vec![json::report("f", "pcap", &t)],
             None,
         )
