@@ -78,8 +78,14 @@ mod tests {
         );
 
         let mut failed = connection().build();
+        // Which error leads is diagnose::verdict's business; the line shows it.
         failed.findings = vec![
-            Finding::new(FindingCode::TlsTimeout, Severity::Error, Step::Tls, "late"),
+            Finding::new(
+                FindingCode::CaptureGap,
+                Severity::Warning,
+                Step::Capture,
+                "gap",
+            ),
             Finding::new(FindingCode::TcpReset, Severity::Error, Step::Tcp, "reset"),
         ];
         let t = timeline(vec![], vec![failed]);
