@@ -1050,7 +1050,10 @@ fn flow_segment(
     if f.rst {
         flow.closed = true;
         flow.conn.state = match (dir, flow.synack_ns.is_some(), flow.conn.state) {
-            (Direction::ToClient, false, TcpState::SynUnanswered) => TcpState::Refused,
+            // Each retried SYN answered by RST again is still a refusal.
+            (Direction::ToClient, false, TcpState::SynUnanswered | TcpState::Refused) => {
+                TcpState::Refused
+            }
             (Direction::ToClient, _, _) => TcpState::ResetByServer,
             (Direction::ToServer, _, _) => TcpState::ResetByClient,
         };
