@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Makes small real captures for captures/ with real tools on loopback, each in a network
 # namespace of its own (unique name, deleted afterwards). Needs root, tcpdump, python3.
-#   scripts/gen-captures.sh syn-refused-retried [OUT_DIR]
+#   scripts/gen-captures.sh syn-refused-retried|lossy-loopback [OUT_DIR]
 # syn-refused-retried: three SYNs with one sequence number (a raw socket, 1 s then 2 s
 #   apart, MSS 536 and window 4128 like a switch's) to closed port 8182; the kernel answers
 #   each with RST. A switch retrying a refused connection looks like this.
+# lossy-loopback: curl fetches 80 KB over TLS 1.3 from openssl s_server (SNI
+#   smartreceiver.cisco.com) on lo with MTU 1500 and no offloads, INPUT dropping 20% of TCP
+#   packets at random (iptables -m statistic); tcpdump sees packets before the drop, so the
+#   originals and their retransmissions are both captured. Random: counts differ per run.
 set -euo pipefail
-what=${1:?usage: gen-captures.sh syn-refused-retried [OUT_DIR]}
+what=${1:?usage: gen-captures.sh syn-refused-retried|lossy-loopback [OUT_DIR]}
 out=${2:-captures}
 ns=licpath-gen-$$
 cleanup() { ip netns del "$ns" 2>/dev/null || true; }
@@ -42,6 +46,23 @@ for wait in (1.0, 2.0, 0.0):
     time.sleep(wait)
 PY
   stop_capture
+  ;;
+lossy-loopback)
+  tmp=$(mktemp -d)
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+    -days 3650 -subj /CN=smartreceiver.cisco.com 2>/dev/null
+  head -c 80000 /dev/urandom > "$tmp/payload.bin"
+  ip netns exec "$ns" ip link set lo mtu 1500
+  ip netns exec "$ns" ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
+  ip netns exec "$ns" iptables -A INPUT -i lo -p tcp -m statistic --mode random --probability 0.2 -j DROP
+  (cd "$tmp" && exec ip netns exec "$ns" openssl s_server -accept 443 -cert cert.pem -key key.pem -WWW -quiet >/dev/null 2>&1) &
+  server_pid=$!
+  capture "$out/lossy-loopback.pcap" 'tcp port 443'
+  ip netns exec "$ns" curl -sk --max-time 30 --resolve smartreceiver.cisco.com:443:127.0.0.1 \
+    https://smartreceiver.cisco.com/payload.bin -o /dev/null
+  stop_capture
+  kill "$server_pid" 2>/dev/null || true
+  rm -rf "$tmp"
   ;;
 *)
   echo "unknown capture: $what" >&2

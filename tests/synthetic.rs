@@ -230,6 +230,44 @@ fn duplicated_frames_are_not_retransmissions() {
 }
 
 #[test]
+fn epc_duplicates_are_dropped_and_retransmissions_kept_in_one_capture() {
+    // A real lossy path (20% dropped at random; fast retransmits microseconds after the
+    // original, with a new IP ID) captured at two attachment points: every frame twice,
+    // 2 µs apart, same bytes. The copies go, every retransmission stays.
+    let (lt, recs) = read_pcap(&lab("lossy-loopback.pcap"));
+    let doubled: Vec<Rec> = recs
+        .iter()
+        .flat_map(|r| {
+            let copy = |frac| Rec {
+                sec: r.sec,
+                frac,
+                orig: r.orig,
+                data: r.data.clone(),
+            };
+            [copy(r.frac), copy(r.frac + 2)]
+        })
+        .collect();
+    let once = lab_t("lossy-loopback.pcap");
+    let twice = analyze_with(
+        &tmp("lossy-twice.pcap", &write_pcap(lt, &doubled, false, false)),
+        false,
+        None,
+    );
+    assert_eq!(once.stats.frames_duplicated, 0);
+    assert_eq!(twice.stats.frames_duplicated, recs.len() as u64);
+    let (a, b) = (&once.connections[0], &twice.connections[0]);
+    assert!(a.loss.retransmitted_to_client >= 3, "{:?}", a.loss);
+    assert_eq!((a.retransmissions, a.loss), (b.retransmissions, b.loss));
+    let warning = |t: &Timeline| {
+        t.all_findings()
+            .find(|f| f.code == FindingCode::Retransmissions)
+            .map(|f| f.summary.clone())
+    };
+    assert!(warning(&once).is_some());
+    assert_eq!(warning(&once), warning(&twice));
+}
+
+#[test]
 fn backwards_timestamps_are_reported_not_fatal() {
     let (lt, mut recs) = read_pcap(&lab("proxy-407.pcap"));
     // Like the seed document's export: one frame stamped earlier than the one before it.

@@ -139,11 +139,28 @@ pub fn reset(c: &Connection, seen: &Seen, so_far: &[Finding]) -> Option<Finding>
 /// `retransmissions`: a lossy path (a warning).
 pub fn retransmissions(c: &Connection) -> Option<Finding> {
     (c.retransmissions >= RETRANSMISSION_WARNING && c.state != TcpState::SynUnanswered).then(|| {
+        let l = &c.loss;
+        let rate = |re: u64, n: u64| match n {
+            0 => String::new(),
+            n => format!(" of {n} ({:.1}%)", re as f64 * 100.0 / n as f64),
+        };
+        let detail = if l.is_clean() {
+            String::new()
+        } else {
+            format!(
+                ": to the server {}{}, to the client {}{}; {} after a retransmission timeout",
+                l.retransmitted_to_server,
+                rate(l.retransmitted_to_server, l.segments_to_server),
+                l.retransmitted_to_client,
+                rate(l.retransmitted_to_client, l.segments_to_client),
+                l.timeouts
+            )
+        };
         Finding::new(
             FindingCode::Retransmissions,
             Severity::Warning,
             Step::Tcp,
-            format!("{} retransmitted segments on this connection", c.retransmissions),
+            format!("{} retransmitted segments on this connection{detail}", c.retransmissions),
         )
         .explain("Packets were lost and sent again: a lossy or congested path. Licensing messages are small, so loss shows as slowness or timeouts rather than as failure.")
         .fix(["! check interface errors and drops on the path: show interfaces <if> | include errors|drops"])

@@ -55,6 +55,9 @@ const CLOSED_LINGER_FRAMES: u64 = 20_000;
 /// A flow with no packet for this long is finished.
 const IDLE_TIMEOUT_NS: i64 = 300_000_000_000;
 const SWEEP_EVERY_PACKETS: u64 = 4096;
+/// A sender silent this long before a retransmission waited for its retransmission timer
+/// (Linux's minimum RTO; RFC 6298 §2.4 says 1 s), not for duplicate ACKs.
+const MIN_RTO_NS: i64 = 200_000_000;
 /// Two identical segments closer than this are one frame captured twice (two attachment
 /// points of an Embedded Packet Capture), not a retransmission: TCP's minimum RTO is 200 ms (RFC 6298).
 const DUPLICATE_WINDOW_NS: i64 = 20_000_000;
@@ -141,6 +144,11 @@ struct Flow {
     /// The analyser's frame count when the flow closed.
     closed_at_frame: u64,
     last_ns: i64,
+    /// When each direction last sent a segment (to tell a retransmission timeout).
+    last_sent_ns: [Option<i64>; 2],
+    /// The last SYN to the SYN/ACK: the path's round trip, without the SYN's own
+    /// retransmission timeouts (which `handshake_rtt_ns` includes).
+    path_rtt_ns: Option<i64>,
     /// Evicted last: its traffic is licensing (or a revocation fetch) as far as seen.
     priority: bool,
     /// What this flow was last counted for in [`Analyzer::flow_bytes`].
@@ -310,7 +318,8 @@ impl Analyzer {
                     seg.ack,
                     (flags << 16) | u32::from(seg.window),
                 );
-                if self.is_duplicate(p, key, seg.payload, time_ns) {
+                let tag = (p.ip_id, seg.tsval);
+                if self.is_duplicate(p, key, tag, seg.payload, time_ns) {
                     self.stats.frames_duplicated += 1;
                     return;
                 }
@@ -325,7 +334,10 @@ impl Analyzer {
                 ..
             } => {
                 if src_port == 53 || dst_port == 53 || src_port == 5353 || dst_port == 5353 {
-                    if self.is_duplicate(p, (src_port, dst_port, 0, 0, 0), payload, time_ns) {
+                    // A resolver's quick re-ask is a new packet too, but stays folded
+                    // into one exchange as before: only TCP tells them apart.
+                    let key = (src_port, dst_port, 0, 0, 0);
+                    if self.is_duplicate(p, key, (None, None), payload, time_ns) {
                         self.stats.frames_duplicated += 1;
                         return;
                     }
@@ -366,12 +378,15 @@ impl Analyzer {
         }
     }
 
-    /// The same frame seen twice (two capture points): same addresses, the transport
-    /// header fields in `key`, same payload start, within [`DUPLICATE_WINDOW_NS`].
+    /// The same frame seen twice (two capture points): same addresses, IPv4 ID, the
+    /// transport header fields in `key`, same TCP timestamp, same payload start, within
+    /// [`DUPLICATE_WINDOW_NS`]. A retransmission is a new packet (new IP ID or TSval) and
+    /// stays, however soon it follows (fast retransmit on a short path: microseconds).
     fn is_duplicate(
         &mut self,
         p: &Packet<'_>,
         key: (u16, u16, u32, u32, u32),
+        (ip_id, tsval): (Option<u16>, Option<u32>),
         payload: &[u8],
         time_ns: i64,
     ) -> bool {
@@ -379,7 +394,7 @@ impl Analyzer {
         let head = payload.get(..32).unwrap_or(payload);
         let key = self
             .dup_hasher
-            .hash_one((p.src, p.dst, key, payload.len(), head));
+            .hash_one((p.src, p.dst, ip_id, key, tsval, payload.len(), head));
         let dup = self
             .dup_ring
             .iter()
@@ -558,6 +573,8 @@ impl Analyzer {
             closed: false,
             closed_at_frame: 0,
             last_ns: time_ns,
+            last_sent_ns: [None; 2],
+            path_rtt_ns: None,
             priority: licensing || key.server.port() == 8182,
             cost: 0,
             event_heap: 0,
@@ -933,10 +950,26 @@ fn flow_segment(
         Direction::ToClient => flow.conn.bytes_to_client += seg.payload.len() as u64,
     }
     let f = seg.flags;
+    if f.syn && f.ack && flow.path_rtt_ns.is_none() {
+        flow.path_rtt_ns = flow.last_sent_ns[0].map(|syn| t - syn);
+    }
+    // Fast retransmits come about one round trip after the loss; a sender quiet for
+    // longer than that (and the minimum RTO) before a retransmission waited for its timer.
+    let rto_floor = MIN_RTO_NS.max(flow.path_rtt_ns.map_or(0, |r| r + r / 2));
+    let timed_out = flow.last_sent_ns[idx(dir)].is_some_and(|l| t - l >= rto_floor);
+    flow.last_sent_ns[idx(dir)] = Some(t);
+    if !seg.payload.is_empty() || f.syn {
+        match dir {
+            Direction::ToServer => flow.conn.loss.segments_to_server += 1,
+            Direction::ToClient => flow.conn.loss.segments_to_client += 1,
+        }
+    }
     if f.syn && !f.ack && dir == Direction::ToServer {
         let retransmission = flow.syn_ns.is_some();
         if retransmission {
             flow.conn.retransmissions += 1;
+            flow.conn.loss.retransmitted_to_server += 1;
+            flow.conn.loss.timeouts += 1;
         }
         flow.syn_ns.get_or_insert(t);
         flow.syn_seq = Some(seg.seq);
@@ -956,6 +989,8 @@ fn flow_segment(
         let retransmission = flow.synack_ns.is_some();
         if retransmission {
             flow.conn.retransmissions += 1;
+            flow.conn.loss.retransmitted_to_client += 1;
+            flow.conn.loss.timeouts += 1;
         }
         flow.synack_ns.get_or_insert(t);
         if let (Some(s), None) = (flow.syn_ns, flow.conn.handshake_rtt_ns) {
@@ -1037,6 +1072,15 @@ fn flow_segment(
         });
         let after = stream.retransmitted_segments;
         conn.retransmissions += after - before;
+        if after > before {
+            match dir {
+                Direction::ToServer => conn.loss.retransmitted_to_server += after - before,
+                Direction::ToClient => conn.loss.retransmitted_to_client += after - before,
+            }
+            if timed_out {
+                conn.loss.timeouts += 1;
+            }
+        }
         // Data lost to snaplen truncation is a gap of known size right after this segment.
         if seg.payload_missing > 0 && after == before {
             let end = seg

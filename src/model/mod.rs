@@ -748,12 +748,36 @@ pub struct Connection {
     /// The client acknowledged server data that the capture does not hold at all: only
     /// one direction was captured.
     pub one_direction: bool,
+    /// Loss seen on the wire, each way (absent from JSON when nothing was retransmitted).
+    #[serde(skip_serializing_if = "TcpLoss::is_clean")]
+    pub loss: TcpLoss,
     pub events: Vec<Event>,
     pub events_dropped: u64,
     /// The code of the finding that heads this connection: the root cause, not the symptom
     /// (`diagnose::verdict::cause_order`). `None` without findings.
     pub primary: Option<FindingCode>,
     pub findings: Vec<Finding>,
+}
+
+/// Segments and retransmissions of one connection, each way. A retransmission is a segment
+/// whose bytes were already captured, sent again as a new packet (a frame captured twice is
+/// a duplicate, dropped before this); `timeouts` counts those sent after the sender had
+/// been silent for at least the minimum retransmission timeout (RFC 6298 §2.4: 1 s, Linux
+/// 200 ms), i.e. not fast retransmits after duplicate ACKs. SYN retransmissions are timeouts;
+/// `segments_*` count the data segments and SYNs sent, retransmissions included.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct TcpLoss {
+    pub segments_to_server: u64,
+    pub retransmitted_to_server: u64,
+    pub segments_to_client: u64,
+    pub retransmitted_to_client: u64,
+    pub timeouts: u64,
+}
+
+impl TcpLoss {
+    pub fn is_clean(&self) -> bool {
+        self.retransmitted_to_server == 0 && self.retransmitted_to_client == 0
+    }
 }
 
 impl Connection {
@@ -787,6 +811,7 @@ impl Connection {
             licensing: false,
             revocation: false,
             one_direction: false,
+            loss: TcpLoss::default(),
             events: Vec::new(),
             events_dropped: 0,
             primary: None,

@@ -53,6 +53,9 @@ pub struct TcpSegment<'a> {
     pub flags: TcpFlags,
     pub window: u16,
     pub mss: Option<u16>,
+    /// The timestamp option's TSval (RFC 7323 §3): a retransmission sent a tick later
+    /// carries a new one, a frame captured twice the same.
+    pub tsval: Option<u32>,
     pub payload: &'a [u8],
     /// Payload bytes the sender put on the wire that the capture lacks (snaplen/truncation).
     pub payload_missing: u32,
@@ -164,6 +167,9 @@ pub struct Packet<'a> {
     pub dst: IpAddr,
     pub vlan_tags: u8,
     pub cisco_metadata: bool,
+    /// IPv4 Identification: a frame captured twice keeps it, a retransmission is a new
+    /// packet with (on most stacks) a new one. `None` for IPv6.
+    pub ip_id: Option<u16>,
     pub transport: Transport<'a>,
 }
 
@@ -232,16 +238,18 @@ fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_
     // Lax: the IP total length may exceed what was captured (truncated frames), and an
     // Ethernet trailer after the IP packet is cut off by the IP length.
     let sliced = LaxSlicedPacket::from_ip(ip).map_err(|e| WireError::Ip(e.to_string()))?;
-    let (src, dst, payload) = match &sliced.net {
+    let (src, dst, payload, ip_id) = match &sliced.net {
         Some(LaxNetSlice::Ipv4(v4)) => (
             IpAddr::V4(v4.header().source_addr()),
             IpAddr::V4(v4.header().destination_addr()),
             v4.payload(),
+            Some(v4.header().identification()),
         ),
         Some(LaxNetSlice::Ipv6(v6)) => (
             IpAddr::V6(v6.header().source_addr()),
             IpAddr::V6(v6.header().destination_addr()),
             v6.payload(),
+            None,
         ),
         _ => return Err(WireError::Ip("no IP header".into())),
     };
@@ -253,6 +261,10 @@ fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_
         Some(TransportSlice::Tcp(tcp)) => {
             let mss = tcp.options_iterator().find_map(|o| match o {
                 Ok(TcpOptionElement::MaximumSegmentSize(m)) => Some(m),
+                _ => None,
+            });
+            let tsval = tcp.options_iterator().find_map(|o| match o {
+                Ok(TcpOptionElement::Timestamp(v, _)) => Some(v),
                 _ => None,
             });
             // What the IP header promised minus what we hold = bytes lost to truncation.
@@ -274,6 +286,7 @@ fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_
                 },
                 window: tcp.window_size(),
                 mss,
+                tsval,
                 payload: &captured_payload[..captured_payload.len().min(expected_payload)],
                 payload_missing: u32::try_from(missing).unwrap_or(u32::MAX),
             })
@@ -305,6 +318,7 @@ fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_
         dst,
         vlan_tags,
         cisco_metadata,
+        ip_id,
         transport,
     })
 }
