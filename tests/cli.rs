@@ -844,12 +844,14 @@ fn garbage_after_a_pcap_header_is_unusable_input() {
     assert!(e.contains("no usable frame"), "{e}");
     assert_eq!(e.trim_end().lines().count(), 1, "{e}");
     assert!(o.stdout.is_empty());
-    // A capture with only a header is empty, not unusable.
+    // A capture with only a header is empty, not unusable: no licensing traffic, which is
+    // inconclusive (exit 3), with the capture commands to run.
     let p = tmpfile("header-only.pcap", &bytes[..24]);
-    assert_eq!(
-        licpath(&["analyze", p.to_str().unwrap()]).status.code(),
-        Some(0)
-    );
+    let o = licpath(&["analyze", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("no_licensing_traffic"), "{out}");
+    assert!(out.contains("monitor capture LICPATH start"), "{out}");
 }
 
 #[test]

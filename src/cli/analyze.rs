@@ -4,13 +4,13 @@ use super::args::AnalyzeArgs;
 use super::error::{CliError, written};
 use super::input::{diagnose_config, read_text_file};
 use super::progress;
-use super::{EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_USAGE, color_of, now_unix};
+use super::{EXIT_USAGE, color_of, exit_code, now_unix};
 use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
 use crate::model::{EndReason, Source, SwitchLog, Timeline};
 use crate::pipeline::analyze_file_with_progress;
-use crate::report::{self, OverallVerdict, json, text};
+use crate::report::{self, json, text};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -74,17 +74,10 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
         super::handover::write_annotated(out, input, name, t)?;
     }
     let verdict = json::combine(results.iter().map(|(_, _, t)| report::overall_verdict(t)));
-    let text_only = results
-        .iter()
-        .all(|(_, _, t)| matches!(t.source, Source::Logs { .. }));
     Ok(if unusable > 0 {
         EXIT_USAGE
-    } else if verdict == OverallVerdict::Failed {
-        EXIT_FINDINGS
-    } else if verdict == OverallVerdict::Inconclusive && text_only {
-        EXIT_INCONCLUSIVE
     } else {
-        0
+        exit_code(verdict)
     })
 }
 

@@ -21,12 +21,23 @@ use crate::report::text;
 use args::ColorChoice;
 use std::io::IsTerminal;
 
-/// Exit codes: 0 no error finding, 1 error findings, 2 unusable input or usage error.
+/// Exit codes: 0 ok, 1 error findings, 2 unusable input or usage error, 3 inconclusive.
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
-/// 3: inconclusive. For now only `analyze --logs` without a capture: the switch's text
-/// neither shows an exchange succeeding nor one failing (issue 15 item 9 extends it).
+/// 3: inconclusive — nothing failed, but nothing shows the path working either: no
+/// licensing traffic in a capture, licensing traffic whose outcome is not visible, a probe
+/// that could not finish, text that shows no exchange either way.
 pub const EXIT_INCONCLUSIVE: u8 = 3;
+
+/// The exit code of a verdict: 0 ok, 1 failed, 3 inconclusive or no licensing traffic.
+pub fn exit_code(verdict: crate::report::OverallVerdict) -> u8 {
+    use crate::report::OverallVerdict as V;
+    match verdict {
+        V::Ok => 0,
+        V::Failed => EXIT_FINDINGS,
+        V::Inconclusive | V::NoLicensingTraffic => EXIT_INCONCLUSIVE,
+    }
+}
 
 /// Runs one parsed command line: its exit code, after printing a one-line error if any.
 pub fn run(cli: args::Cli) -> u8 {

@@ -275,14 +275,13 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
     if end_reason == EndReason::Interrupted {
         return Ok(130);
     }
-    let all_ok = timelines
-        .iter()
-        .all(|(_, t)| report::overall_verdict(t) == OverallVerdict::Ok);
-    Ok(if all_ok && !plan_failed {
-        0
-    } else {
-        EXIT_FINDINGS
-    })
+    let verdict = json::combine(
+        timelines
+            .iter()
+            .map(|(_, t)| report::overall_verdict(t))
+            .chain(plan_failed.then_some(OverallVerdict::Failed)),
+    );
+    Ok(super::exit_code(verdict))
 }
 
 /// A target's index and its timeline.

@@ -4,6 +4,46 @@
 
 use crate::model::*;
 
+/// The Embedded Packet Capture commands that record a switch's licensing exchange
+/// (Cisco Catalyst 9000 "Configuring Packet Capture"): an access list for the licensing,
+/// proxy and DNS traffic, the capture on the uplink, a sync that makes the switch talk now,
+/// and the export.
+pub const EPC_COMMANDS: &[&str] = &[
+    "ip access-list extended LICPATH",
+    " permit ip any host <proxy-or-licensing-address>",
+    " permit ip host <proxy-or-licensing-address> any",
+    " permit udp any any eq domain",
+    " permit udp any eq domain any",
+    "monitor capture LICPATH interface <uplink-or-source-interface> both access-list LICPATH buffer size 100",
+    "monitor capture LICPATH start",
+    "license smart sync all",
+    "monitor capture LICPATH stop",
+    "monitor capture LICPATH export location flash:licpath.pcap",
+];
+
+/// `no_licensing_traffic`: a capture in which no connection and no DNS query is the
+/// switch's licensing traffic. Nothing to judge, which is not "OK": say what to capture.
+pub fn no_licensing_traffic(t: &Timeline) -> Option<Finding> {
+    let licensing = t.connections.iter().any(|c| c.licensing) || t.dns.iter().any(|d| d.licensing);
+    if licensing || !matches!(t.source, Source::Capture { .. }) {
+        return None;
+    }
+    Some(
+        Finding::new(
+            FindingCode::NoLicensingTraffic,
+            Severity::Warning,
+            Step::Capture,
+            format!(
+                "no licensing traffic in this capture ({} connection{} of other hosts): nothing shows whether the switch can reach licensing",
+                t.connections.len(),
+                if t.connections.len() == 1 { "" } else { "s" }
+            ),
+        )
+        .explain("No DNS query for a licensing name and no connection to a licensing host, a configured proxy or a name given with --host. Either the capture was taken where the switch's licensing traffic does not pass, at a time it did not try, or the switch uses a host licpath was not told about (--host NAME, --all to see everything). Capture on the switch while forcing a report:")
+        .fix(EPC_COMMANDS.iter().copied()),
+    )
+}
+
 /// `capture_one_direction`: the client acknowledged server data the capture lacks.
 pub fn one_direction(c: &Connection) -> Finding {
     Finding::new(

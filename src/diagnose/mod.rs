@@ -58,6 +58,8 @@ pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
             diagnose_connection(c, cfg);
         }
     }
+    let nothing = capture::no_licensing_traffic(t);
+    t.findings.extend(nothing);
 }
 
 /// Diagnoses one connection (its findings, verdict and failing step). Idempotent.

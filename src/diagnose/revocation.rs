@@ -95,7 +95,11 @@ pub fn judge(c: &Connection, kind: Option<Kind>, cfg: &DiagnoseConfig) -> Option
     let (why, at) = match answer {
         // A CRL must come back; an OCSP responder asked with a bare GET answers 4xx when
         // it is there at all. 5xx through a proxy is the proxy failing upstream.
-        Some((_, s)) if (200..300).contains(&s) || (!is_crl && s < 500) => return None,
+        // 304 Not Modified answers a conditional fetch (If-Modified-Since) of a CRL the
+        // client already holds (RFC 9110 §15.4.5): the host is reachable.
+        Some((_, s)) if (200..300).contains(&s) || s == 304 || (!is_crl && s < 500) => {
+            return None;
+        }
         Some((e, s)) => (format!("it answered HTTP {s}"), Some(e)),
         None => {
             let last = c.events.last();
@@ -205,6 +209,14 @@ mod tests {
                 "GET",
                 "http://validation.identrust.com/crl/hydrantidcao1.crl",
             )
+    }
+
+    #[test]
+    fn a_304_to_a_conditional_crl_fetch_is_reachable() {
+        let c = fetch().response(304, "Not Modified").build();
+        assert!(judge(&c, Some(Kind::Crl), &test_config()).is_none());
+        let c = fetch().response(404, "Not Found").build();
+        assert!(judge(&c, Some(Kind::Crl), &test_config()).is_some());
     }
 
     #[test]

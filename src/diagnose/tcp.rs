@@ -13,7 +13,7 @@ pub const RETRANSMISSION_WARNING: u64 = 3;
 pub fn handshake(c: &Connection, seen: &Seen) -> Option<Finding> {
     match c.state {
         TcpState::SynUnanswered => Some(unreachable(c, seen).unwrap_or_else(|| timeout(c, seen))),
-        TcpState::Refused => Some(refused(seen)),
+        TcpState::Refused => Some(refused(c, seen)),
         _ => None,
     }
 }
@@ -75,20 +75,37 @@ fn timeout(c: &Connection, seen: &Seen) -> Finding {
     .evidence(syns.iter().map(|e| Evidence::of(e, "SYN")))
 }
 
-/// `tcp_refused`: RST in answer to the SYN.
-fn refused(seen: &Seen) -> Finding {
-    Finding::new(
+/// `tcp_refused`: RST in answer to the SYN. The advice fits the path: a connection to
+/// 443 (or CSLU's 8182) goes straight to the licensing server, one to another port is most
+/// likely the configured proxy.
+fn refused(c: &Connection, seen: &Seen) -> Finding {
+    let direct = matches!(c.server.port(), 443 | 8182) && c.proxy_target.is_none();
+    let f = Finding::new(
         FindingCode::TcpRefused,
         Severity::Error,
         Step::Tcp,
-        format!("{} refused the connection (RST in answer to SYN)", seen.target),
-    )
-    .explain("Nothing listens on that port, or a firewall rejects the connection. With a proxy: is the proxy port right?")
-    .fix([
-        "license smart proxy address <proxy-host-or-ip>",
-        "license smart proxy port <port-the-proxy-listens-on>",
-    ])
-    .evidence(
+        format!(
+            "{} refused the connection (RST in answer to SYN)",
+            seen.target
+        ),
+    );
+    let f = if direct {
+        f.explain("Nothing listens on that port at that address, or a firewall on the path rejects the connection with a reset. A direct connection to the licensing server is normally never refused: look for the device that sends the RST.")
+            .fix([
+                "! a firewall or ACL rejecting the switch's source address to this port:",
+                "show ip route <destination>",
+                "ip http client source-interface <interface>",
+                "! or the URL points at the wrong host/port:",
+                "show license status | include URL",
+            ])
+    } else {
+        f.explain("Nothing listens on that port, or a firewall rejects the connection. If this is the proxy: is the proxy address and port right?")
+            .fix([
+                "license smart proxy address <proxy-host-or-ip>",
+                "license smart proxy port <port-the-proxy-listens-on>",
+            ])
+    };
+    f.evidence(
         seen.rst_from_server
             .map(|(_, e)| Evidence::of(e, "RST in answer to SYN")),
     )
@@ -208,6 +225,37 @@ mod tests {
         assert_eq!(
             f.summary,
             "203.0.113.10:443 is unreachable: no route to host"
+        );
+    }
+
+    /// A refused direct connection is not told to fix proxy settings; one to a proxy port is.
+    #[test]
+    fn refused_advice_fits_the_path() {
+        let refused_at = |addr: &str| {
+            let c = connection()
+                .server(addr)
+                .state(TcpState::Refused)
+                .syn()
+                .rst(Direction::ToClient)
+                .build();
+            handshake(&c, &Seen::of(&c)).expect("a finding")
+        };
+        let direct = refused_at("203.0.113.21:443");
+        assert!(
+            !direct
+                .remediation
+                .iter()
+                .any(|l| l.contains("license smart proxy")),
+            "{:?}",
+            direct.remediation
+        );
+        assert!(direct.explanation.contains("direct connection"));
+        let proxy = refused_at("198.51.100.4:3128");
+        assert!(
+            proxy
+                .remediation
+                .iter()
+                .any(|l| l.contains("license smart proxy port"))
         );
     }
 

@@ -302,6 +302,9 @@ pub enum FindingCode {
     /// Switch text: what was given neither proves nor disproves communication; says what
     /// to run next (extension, info).
     TextInconclusive,
+    /// A capture with no licensing traffic at all: nothing to judge; says what to capture
+    /// on the switch (extension, warning; exit code 3).
+    NoLicensingTraffic,
 }
 
 impl FindingCode {
@@ -358,6 +361,7 @@ impl FindingCode {
         FindingCode::AgentError,
         FindingCode::ConfigNoTrust,
         FindingCode::TextInconclusive,
+        FindingCode::NoLicensingTraffic,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -414,6 +418,7 @@ impl FindingCode {
             AgentError => "agent_error",
             ConfigNoTrust => "config_no_trust",
             TextInconclusive => "text_inconclusive",
+            NoLicensingTraffic => "no_licensing_traffic",
         }
     }
 }
