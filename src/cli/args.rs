@@ -131,6 +131,10 @@ pub struct ProbeArgs {
     /// probe nothing.
     #[arg(long)]
     pub plan_only: bool,
+    /// At most N probes at once (several targets, or `check` over many switches);
+    /// identical plans are probed once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
     #[command(flatten)]
     pub net: NetArgs,
     #[command(flatten)]
@@ -165,9 +169,11 @@ pub struct PlanArgs {
     pub targets: Vec<String>,
     /// Derive the plan from the switch's own text: `show running-config`, `show license
     /// status`, `show license tech support` (pasted into one file is fine). Flags given
-    /// here override what the file says.
-    #[arg(long, value_name = "FILE")]
-    pub from_config: Option<PathBuf>,
+    /// here override what the file says. `check` takes several (repeat the flag, or give a
+    /// directory of one text per switch): one line per switch and target, named by the
+    /// text's `hostname`.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub from_config: Vec<PathBuf>,
     /// With --from-config: the local interface (or Linux VRF device) standing in for a
     /// switch interface or VRF, e.g. --map Vlan10=eth1 --map Mgmt-vrf=mgmt; repeatable.
     #[arg(long = "map", value_name = "SWITCH=LOCAL")]

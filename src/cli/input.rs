@@ -21,9 +21,17 @@ pub(crate) struct ConfigPlan {
 
 /// Read the switch's configuration text and derive what the switch would do.
 pub(crate) fn plan_from_config(path: &Path, maps: &[String]) -> Result<ConfigPlan, CliError> {
-    let name = path.display().to_string();
-    let text = read_text_file(path)?;
-    let cfg = crate::ios::config::parse_config(&text);
+    plan_from_text(&path.display().to_string(), &read_text_file(path)?, maps)
+}
+
+/// The plan of the switch's text `text` read from the file `name`.
+pub(crate) fn plan_from_text(
+    name: &str,
+    text: &str,
+    maps: &[String],
+) -> Result<ConfigPlan, CliError> {
+    let name = name.to_string();
+    let cfg = crate::ios::config::parse_config(text);
     if cfg.lines_used == 0 {
         return Err(CliError::BadInput(format!(
             "{name}: no licensing configuration found (expected show running-config, show license status or show license tech support)"

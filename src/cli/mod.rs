@@ -8,6 +8,7 @@ pub mod analyze;
 pub mod args;
 mod docs;
 mod error;
+mod fleet;
 pub mod handover;
 mod input;
 pub mod probe;

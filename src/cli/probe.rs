@@ -55,15 +55,30 @@ pub fn probe_setup(
     net: &NetArgs,
     trust_args: &TrustArgs,
 ) -> Result<ProbeSetup, CliError> {
+    let from_config = match plan_args.from_config.as_slice() {
+        [path] if !path.is_dir() => Some(plan_from_config(path, &plan_args.maps)?),
+        [] if !plan_args.maps.is_empty() => return Err(needs_from_config()),
+        [] => None,
+        _ => {
+            return Err(CliError::Usage(
+                "several --from-config files (or a directory) go with check".into(),
+            ));
+        }
+    };
+    setup_with(from_config, plan_args, net, trust_args)
+}
+
+/// `probe_setup` once the configuration (if any) is read.
+pub(crate) fn setup_with(
+    from_config: Option<ConfigPlan>,
+    plan_args: &PlanArgs,
+    net: &NetArgs,
+    trust_args: &TrustArgs,
+) -> Result<ProbeSetup, CliError> {
     let dirs = preset_dirs(net.presets.as_deref())?;
     let dir_refs: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
     let presets =
         target::load_presets(&dir_refs).map_err(|e| CliError::ProbeSetup(e.to_string()))?;
-    let from_config = match &plan_args.from_config {
-        Some(path) => Some(plan_from_config(path, &plan_args.maps)?),
-        None if !plan_args.maps.is_empty() => return Err(needs_from_config()),
-        None => None,
-    };
     let plan = from_config.as_ref().map(|c| &c.plan);
     let mut target_names = plan_args.targets.clone();
     if target_names.is_empty() {
@@ -169,8 +184,11 @@ fn needs_from_config() -> CliError {
 }
 
 pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
-    if args.plan_only && args.plan.from_config.is_none() {
+    if args.plan_only && args.plan.from_config.is_empty() {
         return Err(needs_from_config());
+    }
+    if mode == Mode::Check && super::fleet::is_fleet(&args.plan) {
+        return super::fleet::run(args);
     }
     let ProbeSetup {
         targets,
@@ -212,7 +230,11 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
     }
     check_binding(&cfg)?;
     let capture = start_capture(args.net.capture.as_deref(), &cfg, &targets)?;
-    let (timelines, end_reason) = probe_all(&targets, &cfg, &trust)?;
+    let jobs = targets
+        .iter()
+        .map(|t| (t.clone(), cfg.clone(), trust.clone()))
+        .collect();
+    let (timelines, end_reason) = probe_jobs(jobs, usize::from(args.concurrency))?;
     let slowest_rtt = timelines
         .iter()
         .flat_map(|(_, t)| &t.connections)
@@ -287,12 +309,14 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
 /// A target's index and its timeline.
 type Probed = (usize, Timeline);
 
-/// Probes every target at once; Ctrl-C stops them ("interrupted"). The timelines come
-/// back with their target's index, in target order.
-fn probe_all(
-    targets: &[Target],
-    cfg: &Arc<ProbeConfig>,
-    trust: &DiagnoseConfig,
+/// One probe to run: the target, the probe's settings, the device's trust.
+pub(crate) type Job = (Target, Arc<ProbeConfig>, DiagnoseConfig);
+
+/// Probes the jobs, at most `concurrency` at once; Ctrl-C stops them ("interrupted"). The
+/// timelines come back with their job's index, in job order.
+pub(crate) fn probe_jobs(
+    jobs: Vec<Job>,
+    concurrency: usize,
 ) -> Result<(Vec<Probed>, EndReason), CliError> {
     use crate::probe::probe_target;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -301,11 +325,15 @@ fn probe_all(
         .build()
         .map_err(CliError::Runtime)?;
     let now = now_unix();
+    let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let result = rt.block_on(async {
         let mut set = tokio::task::JoinSet::new();
-        for (i, t) in targets.iter().enumerate() {
-            let (t, cfg, trust) = (t.clone(), cfg.clone(), trust.clone());
-            set.spawn(async move { (i, probe_target(&t, cfg, &trust, now).await) });
+        for (i, (t, cfg, trust)) in jobs.into_iter().enumerate() {
+            let permits = permits.clone();
+            set.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                (i, probe_target(&t, cfg, &trust, now).await)
+            });
         }
         let mut done: Vec<Probed> = Vec::new();
         let interrupted = loop {

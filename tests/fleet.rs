@@ -1,0 +1,185 @@
+//! `licpath check --from-config` over many switches (issue 18 item 1), against servers on
+//! loopback: one line per switch × target named by the hostname, identical plans probed
+//! once, unusable files reported one line each while the rest goes on, exit = the worst.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+fn licpath(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A TCP server on loopback that accepts and closes every connection, counting them.
+struct Counting {
+    port: u16,
+    accepted: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Counting {
+    fn start() -> Counting {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        let port = l.local_addr().unwrap().port();
+        let (accepted, stop) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let (a, s) = (accepted.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while !s.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                match l.accept() {
+                    Ok((c, _)) => {
+                        a.fetch_add(1, Ordering::SeqCst);
+                        drop(c);
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+                }
+            }
+        });
+        Counting {
+            port,
+            accepted,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Counting {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("licpath-fleet-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn switch(dir: &Path, file: &str, hostname: &str, port: u16) {
+    std::fs::write(
+        dir.join(file),
+        format!(
+            "hostname {hostname}\n!\nlicense smart transport smart\nlicense smart url smart https://smartreceiver.cisco.com:{port}/licservice/license\n"
+        ),
+    )
+    .unwrap();
+}
+
+fn check(from: &[&Path], extra: &[&str]) -> (String, String, Option<i32>) {
+    let mut args = vec![
+        "check",
+        "--resolve",
+        "smartreceiver.cisco.com=127.0.0.1",
+        "--no-revocation",
+    ];
+    let froms: Vec<String> = from.iter().map(|p| p.display().to_string()).collect();
+    for f in &froms {
+        args.extend(["--from-config", f.as_str()]);
+    }
+    args.extend(extra);
+    let o = licpath(&args);
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        o.status.code(),
+    )
+}
+
+#[test]
+fn a_directory_of_switches_one_line_each_identical_plans_probed_once() {
+    let server = Counting::start();
+    let closed = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    // Alone, one switch's plan costs this many connections to the server.
+    let one = dir("one");
+    switch(&one, "sw1.txt", "sw1", server.port);
+    let (out, err, code) = check(&[&one], &[]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let alone = server.count();
+    assert!(alone >= 1, "the probe never reached the server: {out}{err}");
+    assert!(
+        out.starts_with("sw1  FAIL  https://smartreceiver.cisco.com:"),
+        "{out}"
+    );
+
+    // Three switches with the same plan, one with another, and two files that are not a
+    // switch's text.
+    let many = dir("many");
+    for (f, h) in [
+        ("a.txt", "core-1"),
+        ("b.txt", "core-2"),
+        ("c.txt", "core-3"),
+    ] {
+        switch(&many, f, h, server.port);
+    }
+    switch(&many, "d.txt", "edge-1", closed);
+    std::fs::write(many.join("notes.txt"), "buy milk\n").unwrap();
+    std::fs::write(many.join("zero.txt"), [0u8; 64]).unwrap();
+    let (out, err, code) = check(&[&many], &["--concurrency", "2"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 6, "{out}{err}");
+    assert!(lines[0].starts_with("core-1  FAIL  "), "{out}");
+    assert!(lines[1].starts_with("core-2  FAIL  "), "{out}");
+    assert!(lines[2].starts_with("core-3  FAIL  "), "{out}");
+    // The three identical plans share one probe: the same line after the name.
+    let rest = |l: &str| l.split_once("  ").map(|(_, r)| r.to_string());
+    assert_eq!(rest(lines[0]), rest(lines[1]));
+    assert_eq!(rest(lines[0]), rest(lines[2]));
+    assert!(lines[3].starts_with("edge-1  FAIL  "), "{out}");
+    assert!(lines[3].contains("tcp_refused"), "{out}");
+    assert!(
+        lines[4].starts_with("ERROR  ")
+            && lines[4].contains("notes.txt")
+            && lines[4].contains("no licensing configuration"),
+        "{out}"
+    );
+    assert!(
+        lines[5].starts_with("ERROR  ")
+            && lines[5].contains("zero.txt")
+            && lines[5].contains("binary"),
+        "{out}"
+    );
+    assert_eq!(
+        server.count(),
+        2 * alone,
+        "identical plans probed more than once"
+    );
+    // The worst line decides: an unusable file is 2.
+    assert_eq!(code, Some(2), "{out}{err}");
+    // Without the bad files the worst is a failure: 1; several files work like a directory.
+    let (out, _, code) = check(&[&many.join("a.txt"), &many.join("d.txt")], &[]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn many_configs_are_for_check_only() {
+    let d = dir("probe");
+    switch(&d, "a.txt", "a", 1);
+    let o = licpath(&["probe", "--from-config", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("go with check"));
+    let o = licpath(&["check", "--concurrency", "0", "smart"]);
+    assert_eq!(o.status.code(), Some(2));
+}
