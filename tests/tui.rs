@@ -416,3 +416,26 @@ fn live_screen_opens_with_the_verdict_strip() {
         "{s}"
     );
 }
+
+#[test]
+fn strip_for_a_healthy_path_and_for_a_capture_without_connections() {
+    let mut app = capture_app("healthy-direct-tls12.pcap");
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    let strip = s.lines().nth(1).unwrap();
+    assert!(
+        strip.starts_with("OK  #") && strip.ends_with(": no finding"),
+        "{s}"
+    );
+
+    // NXDOMAIN: no connection at all; the strip names the capture's own finding.
+    let mut app = capture_app("dns-nxdomain.pcap");
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    assert!(
+        s.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("FAILED  capture dns_nxdomain frame #"),
+        "{s}"
+    );
+    assert!(s.lines().nth(2).unwrap().starts_with("  fix: "), "{s}");
+}
