@@ -42,6 +42,23 @@ pub fn connect(c: &Connection, (ci, ce): (usize, &Event), seen: &Seen) -> (bool,
             let line = format!("{status} {reason}");
             (false, Some(refused(ce, e, ctarget, *status, &line, headers)))
         }
+        Some((e, EventKind::NotTls { preview })) if preview.starts_with(HEAD_TOO_LONG) => (
+            false,
+            Some(
+                Finding::new(
+                    FindingCode::ProxyBadResponse,
+                    Severity::Error,
+                    Step::Proxy,
+                    format!("the proxy's answer to CONNECT never ended: {preview}"),
+                )
+                .explain("The proxy answered in HTTP but kept sending header lines past the bound a client reads (RFC 9112 §2.3 leaves the limit to the client; the switch gives up too). A broken or hostile proxy, or something in front of it that loops.")
+                .fix([
+                    "! check the proxy's logs for this CONNECT; try another proxy:",
+                    "license smart proxy address <proxy>",
+                ])
+                .evidence([asked, Evidence::of(e, "endless HTTP head")]),
+            ),
+        ),
         Some((e, EventKind::NotTls { preview })) => (
             false,
             Some(

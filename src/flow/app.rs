@@ -261,19 +261,20 @@ fn http_feed(
                     rest
                 }
                 Head::NeedMore => Vec::new(),
-                Head::Invalid(_) => {
+                Head::Invalid(why) => {
                     h.response_done = true;
                     let preview = http::preview(&h.response, 64);
                     h.response = Vec::new();
-                    push_event(
-                        conn,
-                        t,
-                        frame,
-                        dir,
-                        EventKind::NotTls {
-                            preview: format!("not an HTTP answer: {preview}"),
-                        },
-                    );
+                    // A head that never ends is an HTTP answer out of bounds, not "not HTTP".
+                    let preview = match why {
+                        crate::wire::WireError::HttpHeadTooLong { limit } => format!(
+                            "{}{} KB of headers: {preview}",
+                            crate::model::HEAD_TOO_LONG,
+                            limit / 1024
+                        ),
+                        _ => format!("not an HTTP answer: {preview}"),
+                    };
+                    push_event(conn, t, frame, dir, EventKind::NotTls { preview });
                     Vec::new()
                 }
             }
@@ -406,6 +407,7 @@ pub fn tls_handshake_complete(events: &[Event]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FindingCode;
 
     #[test]
     fn hosts_of_urls() {
@@ -423,6 +425,35 @@ mod tests {
         );
         assert_eq!(url_host("ldap://directory/cn=crl"), None);
         assert_eq!(url_host("http:///nohost"), None);
+    }
+
+    /// A proxy that streams header lines without end is an HTTP answer out of bounds, and
+    /// the connection's finding says so instead of "not an HTTP proxy (wrong port?)".
+    #[test]
+    fn an_endless_proxy_head_is_said_as_such() {
+        let mut conn = crate::model::testing::connection().server("198.51.100.3:3128").build();
+        let mut app = AppState::default();
+        let mut dns = Vec::new();
+        let connect = b"CONNECT smartreceiver.cisco.com:443 HTTP/1.0\r\n\r\n";
+        app.data(&mut conn, Direction::ToServer, 1, Some(1), connect, &mut dns);
+        let mut answer = b"HTTP/1.1 200 Connection established\r\n".to_vec();
+        while answer.len() < 20_000 {
+            answer.extend_from_slice(b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+        }
+        for chunk in answer.chunks(1400) {
+            app.data(&mut conn, Direction::ToClient, 2, Some(2), chunk, &mut dns);
+        }
+        let preview = conn.events.iter().find_map(|e| match &e.kind {
+            EventKind::NotTls { preview } => Some(preview.clone()),
+            _ => None,
+        });
+        let preview = preview.expect("the endless head is an event");
+        assert!(preview.starts_with("its answer exceeded 16 KB of headers"), "{preview}");
+        crate::diagnose::diagnose_connection(&mut conn, &crate::diagnose::test_config());
+        let f = conn.findings.first().expect("a finding");
+        assert_eq!(f.code, FindingCode::ProxyBadResponse);
+        assert!(f.summary.contains("never ended"), "{}", f.summary);
+        assert!(!f.explanation.contains("wrong port"), "{}", f.explanation);
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub use protocol::{
 /// Version of the JSON schema (`docs/json-schema.md`). Bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// How a `NotTls` preview starts when an HTTP answer's head exceeded the decoder's bound
+/// (a peer streaming headers without end), so rules tell it from an answer that is not HTTP.
+pub const HEAD_TOO_LONG: &str = "its answer exceeded ";
+
 /// Where the events came from.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case", tag = "kind")]
