@@ -81,7 +81,7 @@ pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
     if let Some(worst) = verdict::failing_step(&f) {
         c.reached = worst;
     }
-    c.primary = verdict::primary(&f).map(|p| p.code);
+    c.primary = verdict::primary_finding(&f).map(|p| p.code);
     c.findings = f;
 }
 
@@ -219,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn findings_come_step_by_step_and_reached_is_the_earliest_error() {
+    fn findings_come_root_cause_first_and_reached_is_the_earliest_error() {
         let mut c = connection()
             .server_name("smartreceiver-dev.cisco.com")
             .retransmissions(4)
@@ -232,11 +232,13 @@ mod tests {
         diagnose_connection(&mut c, &test_config());
         assert_eq!(
             codes(&c),
+            // Root cause first (verdict::cause_order): the error, then the warnings with
+            // the symptom (retransmissions) after the others, capture before tls step.
             [
                 FindingCode::TlsReset,
-                FindingCode::Retransmissions,
                 FindingCode::CaptureGap,
-                FindingCode::NonProductionEndpoint
+                FindingCode::NonProductionEndpoint,
+                FindingCode::Retransmissions
             ]
         );
         assert_eq!((c.verdict, c.reached), (Verdict::Failed, Step::Tls));

@@ -35,39 +35,21 @@ pub fn failing_step(findings: &[Finding]) -> Option<Step> {
         .min()
 }
 
-/// Codes that say what a client or the wire did, not why: they head a report only when no
-/// finding of the same severity says why. `tls_alert` after `ssl_interception`, or
-/// `tls_timeout` next to `mtu_blackhole`, is the symptom of that cause.
-pub const SYMPTOMS: &[FindingCode] = &[
-    FindingCode::TlsAlert,
-    FindingCode::TlsTimeout,
-    FindingCode::TlsReset,
-    FindingCode::TlsClientAbort,
-    FindingCode::TcpReset,
-    FindingCode::CommFailed,
-];
-
-/// The one ordering rule for findings (docs/findings.md, "Root cause first"): errors
-/// before warnings before info; within a severity, causes before symptoms
-/// ([`SYMPTOMS`]). Ties keep the rules' own order, which follows the path step by step
-/// (DNS, TCP, proxy, TLS, certificate, HTTP): sorting with this key is stable.
-pub fn cause_order(f: &Finding) -> (u8, bool) {
-    let severity = match f.severity {
-        Severity::Error => 0,
-        Severity::Warning => 1,
-        Severity::Info => 2,
-    };
-    (severity, SYMPTOMS.contains(&f.code))
+/// The one ordering rule for findings (docs/findings.md, "Root cause first"), the key of
+/// [`primary_finding`]: the most severe first; within a severity a root cause before a
+/// finding that only says its step failed, before a symptom ([`cause_rank`]); then the
+/// earliest step. Sorting with it is stable, so the rules' own order breaks the last ties.
+pub fn cause_order(f: &Finding) -> (std::cmp::Reverse<Severity>, std::cmp::Reverse<u8>, Step) {
+    (
+        std::cmp::Reverse(f.severity),
+        std::cmp::Reverse(cause_rank(f.code)),
+        f.step,
+    )
 }
 
 /// Orders findings root cause first (see [`cause_order`]).
 pub fn root_cause_first(findings: &mut [Finding]) {
     findings.sort_by_key(cause_order);
-}
-
-/// The finding that heads a connection or a report: the first by [`cause_order`].
-pub fn primary<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Option<&'a Finding> {
-    findings.into_iter().min_by_key(|f| cause_order(f))
 }
 
 /// The finding that heads a whole report, with the connection it belongs to (`None` for
@@ -160,11 +142,7 @@ pub fn primary_first(findings: &mut [&Finding]) {
 }
 
 fn headline_rank(f: &Finding) -> impl Ord {
-    (
-        std::cmp::Reverse(f.severity),
-        std::cmp::Reverse(cause_rank(f.code)),
-        f.step,
-    )
+    cause_order(f)
 }
 
 /// 2 for a root cause (what the chain, the clock or the path is), 0 for a symptom (what
@@ -277,14 +255,20 @@ mod tests {
             f(FindingCode::TlsTimeout, Severity::Error),
             f(FindingCode::MtuBlackhole, Severity::Error),
         ];
-        assert_eq!(primary(&v).map(|x| x.code), Some(FindingCode::MtuBlackhole));
+        assert_eq!(
+            primary_finding(&v).map(|x| x.code),
+            Some(FindingCode::MtuBlackhole)
+        );
         // An error symptom still outranks a warning cause.
         let v = [
             f(FindingCode::CrlUnreachable, Severity::Warning),
             f(FindingCode::TlsTimeout, Severity::Error),
         ];
-        assert_eq!(primary(&v).map(|x| x.code), Some(FindingCode::TlsTimeout));
-        assert!(primary(&[]).is_none());
+        assert_eq!(
+            primary_finding(&v).map(|x| x.code),
+            Some(FindingCode::TlsTimeout)
+        );
+        assert!(primary_finding(&[]).is_none());
     }
 
     /// The report's primary names its connection; DNS findings have none.

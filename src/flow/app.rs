@@ -431,11 +431,20 @@ mod tests {
     /// the connection's finding says so instead of "not an HTTP proxy (wrong port?)".
     #[test]
     fn an_endless_proxy_head_is_said_as_such() {
-        let mut conn = crate::model::testing::connection().server("198.51.100.3:3128").build();
+        let mut conn = crate::model::testing::connection()
+            .server("198.51.100.3:3128")
+            .build();
         let mut app = AppState::default();
         let mut dns = Vec::new();
         let connect = b"CONNECT smartreceiver.cisco.com:443 HTTP/1.0\r\n\r\n";
-        app.data(&mut conn, Direction::ToServer, 1, Some(1), connect, &mut dns);
+        app.data(
+            &mut conn,
+            Direction::ToServer,
+            1,
+            Some(1),
+            connect,
+            &mut dns,
+        );
         let mut answer = b"HTTP/1.1 200 Connection established\r\n".to_vec();
         while answer.len() < 20_000 {
             answer.extend_from_slice(b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
@@ -448,7 +457,10 @@ mod tests {
             _ => None,
         });
         let preview = preview.expect("the endless head is an event");
-        assert!(preview.starts_with("its answer exceeded 16 KB of headers"), "{preview}");
+        assert!(
+            preview.starts_with("its answer exceeded 16 KB of headers"),
+            "{preview}"
+        );
         crate::diagnose::diagnose_connection(&mut conn, &crate::diagnose::test_config());
         let f = conn.findings.first().expect("a finding");
         assert_eq!(f.code, FindingCode::ProxyBadResponse);
