@@ -29,3 +29,6 @@ if [ -x tests/lab/lab.sh ] && [ "$(id -u)" = 0 ]; then
   tests/lab/lab.sh check
 fi
 cargo test --release "${FEATURES[@]}"
+# The unit tests once more in the debug profile, where integer overflow panics (decoders,
+# flow arithmetic, dates): a wrap that release would hide fails here.
+cargo test --lib "${FEATURES[@]}"
