@@ -439,3 +439,68 @@ fn strip_for_a_healthy_path_and_for_a_capture_without_connections() {
     );
     assert!(s.lines().nth(2).unwrap().starts_with("  fix: "), "{s}");
 }
+
+/// The README's picture of the first screen: the capture screen of the interception
+/// capture at 100x30, drawn from the TUI's own buffer into a page and photographed by
+/// headless Chromium (docs/img/tui-first-screen.png is the committed copy of this file).
+/// Skipped, with the reason printed, when Chromium is absent.
+#[test]
+fn first_screen_picture_for_the_readme() {
+    let mut app = capture_app("ssl-interception-tls12.pcap");
+    let s = screen(&draw_capture(&mut app, 100, 30, PLAIN));
+    first_screen_says_why(&s);
+    let Some(bin) = ["chromium", "chromium-browser"].into_iter().find(|b| {
+        std::process::Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }) else {
+        eprintln!("SKIP: chromium is not installed (tests/run.sh installs Debian's chromium)");
+        return;
+    };
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("tui-picture");
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = s
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let page = dir.join("screen.html");
+    std::fs::write(
+        &page,
+        format!(
+            "<!doctype html><meta charset=utf-8><body style='margin:0;background:#101418'>\
+             <pre style='margin:8px;color:#e6e6e6;font:14px/1.25 monospace'>{text}</pre>"
+        ),
+    )
+    .unwrap();
+    let png = dir.join("tui-first-screen.png");
+    let _ = std::fs::remove_file(&png);
+    let out = std::process::Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--window-size=900,680",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let bytes = std::fs::read(&png).unwrap_or_else(|e| {
+        panic!(
+            "no screenshot ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+    // IHDR: width and height, big-endian, at bytes 16..24.
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    assert_eq!((w, h), (900, 680));
+}
