@@ -9,13 +9,42 @@ use licpath::model::*;
 use std::collections::HashMap;
 use std::path::Path;
 
+/// The keys an `.expected` file may hold (tests/lab/README.md). `interface` and `tshark`
+/// are read by the lab script (where to capture, tshark's independent check), the others
+/// here. Any other key is a typo that would silently check nothing: refused.
+const KEYS: &[&str] = &[
+    "verdict",
+    "finding",
+    "step",
+    "tls_version",
+    "sni",
+    "issuer",
+    "summary",
+    "mss",
+    "rtt_ms",
+    "revocation",
+    "dns_transport",
+    "args",
+    "interface",
+    "tshark",
+];
+
 fn expected(path: &Path) -> HashMap<String, String> {
     std::fs::read_to_string(path)
         .unwrap()
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .map(|l| {
+            let (k, v) = l
+                .split_once('=')
+                .unwrap_or_else(|| panic!("{}: not key=value: {l}", path.display()));
+            assert!(
+                KEYS.contains(&k),
+                "{}: unknown key {k:?} (known: {KEYS:?})",
+                path.display()
+            );
+            (k.to_string(), v.to_string())
+        })
         .collect()
 }
 
@@ -30,25 +59,19 @@ fn analyze_as_cli(pcap: &Path, args: &str) -> Timeline {
             other => panic!("unsupported args in expected file: {other}"),
         }
     }
-    let mut a = licpath::flow::Analyzer::new({
-        let mut c = licpath::flow::AnalyzeConfig::default();
-        c.names.extend(hosts);
-        c
-    });
-    licpath::capture::read_capture_file(pcap, |f| {
-        a.frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
-    })
-    .unwrap();
-    let mut t = a.finish(Source::Capture { files: vec![] });
-    let cfg = licpath::diagnose::DiagnoseConfig {
+    let mut acfg = licpath::flow::AnalyzeConfig::default();
+    acfg.names.extend(hosts);
+    let dcfg = licpath::diagnose::DiagnoseConfig {
         now_unix: 1_790_000_000,
         trust: TrustProfile::ios_xe(ios),
         judge_all_chains: false,
         ca_file: None,
         revocation_checked_by: None,
     };
-    licpath::diagnose::diagnose(&mut t, &cfg);
-    t
+    // The real pipeline, as `licpath analyze` runs it.
+    licpath::pipeline::analyze_file(pcap, &acfg, &dcfg)
+        .unwrap_or_else(|e| panic!("{}: {e}", pcap.display()))
+        .0
 }
 
 #[test]
