@@ -313,43 +313,8 @@ fn markdown_of(inputs: &[(String, Timeline)]) -> String {
     render(inputs, licpath::report::markdown::write_markdown)
 }
 
-/// Headless Chromium with no network side channels; `what` is `--dump-dom` or
-/// `--screenshot=PATH`. None (with the reason printed) when Chromium is absent.
-fn chromium(page: &Path, what: &str, profile: &Path) -> Option<String> {
-    let bin = ["chromium", "chromium-browser"].into_iter().find(|b| {
-        Command::new(b)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    let Some(bin) = bin else {
-        eprintln!("SKIP: chromium is not installed (tests/run.sh installs Debian's chromium)");
-        return None;
-    };
-    let out = Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--window-size=1200,1600",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(what)
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "chromium {what}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
-}
+/// The browser window the reports are rendered in (pixels).
+const PAGE_WINDOW: (u32, u32) = (1200, 1600);
 
 /// The SNI of the hostile capture: markup that must stay text.
 const HOSTILE_SNI: &str = "<script>alert(1)</script>";
@@ -476,7 +441,7 @@ fn hostile_sni_stays_text_in_html_and_markdown() {
 
     let page = dir.join("hostile.html");
     std::fs::write(&page, &html).unwrap();
-    if let Some(dom) = chromium(&page, "--dump-dom", &dir.join("profile")) {
+    if let Some(dom) = chromium(&page, "--dump-dom", &dir.join("profile"), PAGE_WINDOW) {
         assert!(!dom.contains("<script"), "the SNI became an element");
         assert!(
             dom_text(&dom).contains(&format!("SNI {HOSTILE_SNI}")),
@@ -521,12 +486,6 @@ fn assert_self_contained(html: &str) {
 }
 
 /// Width and height from a PNG's IHDR chunk.
-fn png_size(b: &[u8]) -> (u32, u32) {
-    assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
-    let be = |i: usize| u32::from_be_bytes(b[i..i + 4].try_into().unwrap());
-    (be(16), be(20))
-}
-
 #[test]
 fn html_report_renders_in_chromium_with_verdict_code_and_issuer() {
     let dir = tmp_dir("chromium");
@@ -569,7 +528,7 @@ fn html_report_renders_in_chromium_with_verdict_code_and_issuer() {
         assert_self_contained(&html);
         let page = dir.join(format!("{name}.html"));
         std::fs::write(&page, &html).unwrap();
-        let Some(dom) = chromium(&page, "--dump-dom", &dir.join("profile")) else {
+        let Some(dom) = chromium(&page, "--dump-dom", &dir.join("profile"), PAGE_WINDOW) else {
             return;
         };
         let text = dom_text(&dom);
@@ -586,9 +545,10 @@ fn html_report_renders_in_chromium_with_verdict_code_and_issuer() {
             &page,
             &format!("--screenshot={}", png.display()),
             &dir.join("profile"),
+            PAGE_WINDOW,
         );
         let bytes = std::fs::read(&png).unwrap();
-        assert_eq!(png_size(&bytes), (1200, 1600));
+        assert_eq!(png_size(&bytes), PAGE_WINDOW);
         // A blank page compresses to a few kB; the report's text and ladder do not.
         assert!(bytes.len() > 50_000, "{name}: {} bytes", bytes.len());
     }

@@ -2,6 +2,8 @@
 //! (insta) over fixture timelines, plus assertions on what an engineer must see, at
 //! 80x24 and at sizes too small for the layout.
 
+mod common;
+
 use licpath::diagnose::DiagnoseConfig;
 use licpath::diagnose::trust::TrustProfile;
 use licpath::flow::AnalyzeConfig;
@@ -449,15 +451,6 @@ fn first_screen_picture_for_the_readme() {
     let mut app = capture_app("ssl-interception-tls12.pcap");
     let s = screen(&draw_capture(&mut app, 100, 30, PLAIN));
     first_screen_says_why(&s);
-    let Some(bin) = ["chromium", "chromium-browser"].into_iter().find(|b| {
-        std::process::Command::new(b)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }) else {
-        eprintln!("SKIP: chromium is not installed (tests/run.sh installs Debian's chromium)");
-        return;
-    };
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("tui-picture");
     std::fs::create_dir_all(&dir).unwrap();
     let text = s
@@ -475,32 +468,10 @@ fn first_screen_picture_for_the_readme() {
     .unwrap();
     let png = dir.join("tui-first-screen.png");
     let _ = std::fs::remove_file(&png);
-    let out = std::process::Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-            "--window-size=900,680",
-        ])
-        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
-        .arg(format!("--screenshot={}", png.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    let bytes = std::fs::read(&png).unwrap_or_else(|e| {
-        panic!(
-            "no screenshot ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
-    // IHDR: width and height, big-endian, at bytes 16..24.
-    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
-    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
-    assert_eq!((w, h), (900, 680));
+    let shot = format!("--screenshot={}", png.display());
+    if common::chromium(&page, &shot, &dir.join("profile"), (900, 680)).is_none() {
+        return;
+    }
+    let bytes = std::fs::read(&png).expect("the screenshot");
+    assert_eq!(common::png_size(&bytes), (900, 680));
 }

@@ -63,3 +63,48 @@ pub fn zeek_rows(path: &Path) -> Vec<Vec<String>> {
         .map(|l| l.split('\t').map(str::to_string).collect())
         .collect()
 }
+
+/// Headless Chromium with no network side channels; `what` is `--dump-dom` or
+/// `--screenshot=PATH`, in a window of `window` pixels. None (with the reason printed) when Chromium is absent.
+pub fn chromium(page: &Path, what: &str, profile: &Path, window: (u32, u32)) -> Option<String> {
+    let bin = ["chromium", "chromium-browser"].into_iter().find(|b| {
+        std::process::Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(bin) = bin else {
+        eprintln!("SKIP: chromium is not installed (tests/run.sh installs Debian's chromium)");
+        return None;
+    };
+    let out = std::process::Command::new(bin)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--window-size={},{}", window.0, window.1))
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(what)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium {what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The width and height of a PNG, from its IHDR chunk.
+pub fn png_size(b: &[u8]) -> (u32, u32) {
+    assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let be = |i: usize| u32::from_be_bytes(b[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
