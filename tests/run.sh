@@ -29,6 +29,7 @@ if [ -x tests/lab/lab.sh ] && [ "$(id -u)" = 0 ]; then
   tests/lab/lab.sh check
 fi
 cargo test --release "${FEATURES[@]}"
-# The unit tests once more in the debug profile, where integer overflow panics (decoders,
-# flow arithmetic, dates): a wrap that release would hide fails here.
-cargo test --lib "${FEATURES[@]}"
+# The whole suite once more in the debug profile, where integer overflow panics (decoders,
+# flow arithmetic, dates, the integration tests' hostile inputs): a wrap that release would
+# hide fails here.
+cargo test "${FEATURES[@]}"
