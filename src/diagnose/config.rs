@@ -6,283 +6,382 @@
 //! on the status views (`Transport: Type: ...`, `Overall State: ...`) needs one of `show
 //! license status`/`all`/`tech support`. `show license status` alone never produces a
 //! running-config finding.
+//!
+//! [`check_config`] runs one function per rule family, in a fixed order (the order of the
+//! findings): transport, the agent's overall state, the licensing URLs, static hosts, name
+//! resolution, revocation checking.
 
+use crate::diagnose::trust::IosVersion;
 use crate::model::switch::{
-    CSLU_DISCOVERY_URL, ConfigLine, LineKey, ProbePlan, SwitchConfig, same_vrf,
+    CSLU_DISCOVERY_URL, ConfigLine, LineKey, PlanTarget, ProbePlan, SwitchConfig, same_vrf,
 };
 use crate::model::url::{Scheme, Url};
 use crate::model::*;
 
-/// What a configuration finding says; `seen` are the lines behind it (`file:line`, text).
-struct Said<'a> {
-    code: FindingCode,
-    severity: Severity,
-    step: Step,
-    summary: String,
-    explanation: &'a str,
-    remediation: &'a [&'a str],
-    seen: Vec<(Option<String>, String)>,
+/// A line a finding rests on: `file:line` (or just `file` for an absence) and what it says.
+type Seen = (Option<String>, String);
+
+/// What every rule reads: the configuration, the plan derived from it, and the name of a
+/// nameless input for the evidence.
+struct Cx<'a> {
+    c: &'a SwitchConfig,
+    plan: &'a ProbePlan,
+    file: &'a str,
 }
 
-fn config_finding(s: Said<'_>) -> Finding {
-    Finding::new(s.code, s.severity, s.step, s.summary)
-        .confidence(Confidence::High)
-        .explain(s.explanation)
-        .fix(s.remediation)
-        .evidence(
-            s.seen
-                .into_iter()
-                .map(|(log, what)| Evidence::line(log.unwrap_or_default(), 0, what)),
-        )
+impl Cx<'_> {
+    /// A configuration finding: the lines it rests on are quoted, so confidence is high.
+    fn finding(
+        &self,
+        code: FindingCode,
+        severity: Severity,
+        step: Step,
+        summary: impl Into<String>,
+    ) -> Finding {
+        Finding::new(code, severity, step, summary).confidence(Confidence::High)
+    }
+
+    /// The last recorded line under `key`, quoted.
+    fn q(&self, key: LineKey) -> Option<Seen> {
+        self.c.line_of(key).map(|l| quote(self.c, l, self.file))
+    }
+
+    /// What the input as a whole shows (an absence), without a line number.
+    fn file_only(&self, what: impl Into<String>) -> Seen {
+        (Some(self.file.to_string()), what.into())
+    }
+
+    /// The status view's `Type:` is `kind`.
+    fn status_says(&self, kind: &str) -> bool {
+        self.c
+            .status
+            .as_ref()
+            .and_then(|s| s.kind.as_deref())
+            .is_some_and(|k| k.eq_ignore_ascii_case(kind))
+    }
+
+    /// The transport line, or the status view's `Type:` line.
+    fn transport_line(&self) -> Option<Seen> {
+        self.q(LineKey::Transport)
+            .or_else(|| self.q(LineKey::StatusType))
+    }
+
+    /// The `license smart url` line when it states `t`'s URL, else where the URL came from.
+    fn url_seen(&self, t: &PlanTarget) -> Seen {
+        self.q(LineKey::Url)
+            .filter(|(_, text)| text.contains(t.url.as_str()))
+            .unwrap_or_else(|| self.file_only(format!("{} ({})", t.url, t.origin)))
+    }
+}
+
+/// The evidence of a configuration finding: the lines it rests on.
+fn seen(lines: impl IntoIterator<Item = Seen>) -> impl Iterator<Item = Evidence> {
+    lines
+        .into_iter()
+        .map(|(log, what)| Evidence::line(log.unwrap_or_default(), 0, what))
 }
 
 /// `file:line` and the text of a recorded line; `file` names a nameless input.
-fn quote(c: &SwitchConfig, l: &ConfigLine, file: &str) -> (Option<String>, String) {
+fn quote(c: &SwitchConfig, l: &ConfigLine, file: &str) -> Seen {
     let name = c.files.get(l.file).map(String::as_str).unwrap_or("");
     let name = if name.is_empty() { file } else { name };
     (Some(format!("{name}:{}", l.line)), l.text.clone())
 }
 
+/// Before 17.3.2 (Smart Licensing Using Policy) there is no cslu default.
+fn pre_policy(c: &SwitchConfig) -> bool {
+    c.version.as_deref().is_some_and(|v| {
+        v.parse::<IosVersion>()
+            .is_ok_and(|v| v < IosVersion(17, 3, 2))
+    })
+}
+
 /// Findings about the configuration itself; `file` names it in the evidence.
 pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Finding> {
+    let cx = Cx { c, plan, file };
     let mut out = Vec::new();
-    let mut push = |code,
-                    severity,
-                    step,
-                    summary: String,
-                    explanation: &str,
-                    remediation: &[&str],
-                    seen: Vec<(Option<String>, String)>| {
-        out.push(config_finding(Said {
-            code,
-            severity,
-            step,
-            summary,
-            explanation,
-            remediation,
-            seen,
-        }));
-    };
-    let q = |key: LineKey| c.line_of(key).map(|l| quote(c, l, file));
-    // Before 17.3.2 (Smart Licensing Using Policy) there is no cslu default: a transport
-    // that no line states is then unknown, not cslu.
-    let pre_policy = c.version.as_deref().is_some_and(|v| {
-        v.parse::<crate::diagnose::trust::IosVersion>()
-            .is_ok_and(|v| v < crate::diagnose::trust::IosVersion(17, 3, 2))
-    });
-    let transport_said = c.line_of(LineKey::Transport).is_some()
-        || c.line_of(LineKey::StatusType).is_some()
-        || !pre_policy;
-    let file_only = |what: String| (Some(file.to_string()), what);
-    let status = c.status.clone().unwrap_or_default();
-    let status_says = |kind: &str| {
-        status
-            .kind
-            .as_deref()
-            .is_some_and(|k| k.eq_ignore_ascii_case(kind))
-    };
+    out.extend(transport_off(&cx));
+    out.extend(cslu_no_address(&cx));
+    out.extend(callhome_disabled(&cx));
+    out.extend(offline_state(&cx));
+    out.extend(no_trust(&cx));
+    out.extend(licensing_urls(&cx));
+    out.extend(static_hosts(&cx));
+    if needs_dns(&cx) {
+        out.extend(domain_lookup_disabled(&cx).or_else(|| no_name_server(&cx)));
+    }
+    out.extend(crl_checks(&cx));
+    out
+}
 
-    match plan.transport.as_str() {
-        "off" => push(
+// --- Transport -------------------------------------------------------------------------
+
+/// `license smart transport off` (or `Type: Transport Off`): nothing is ever sent.
+fn transport_off(cx: &Cx) -> Option<Finding> {
+    (cx.plan.transport == "off").then(|| {
+        cx.finding(
             FindingCode::ConfigTransportOff,
             Severity::Error,
             Step::Http,
-            "licensing transport off: the switch never reports to CSSM".into(),
-            "With the transport off the switch sends nothing: usage must be exchanged by file (license smart save usage / license smart import), or a transport turned on. Nothing to probe.",
-            &[
-                "license smart transport smart",
-                "license smart url default",
-                "(offline on purpose) license smart save usage all file flash:usage.txt",
-            ],
-            q(LineKey::Transport)
-                .or_else(|| q(LineKey::StatusType))
-                .into_iter()
-                .collect(),
-        ),
-        "cslu" if plan.targets.iter().any(|t| t.url == CSLU_DISCOVERY_URL) => {
-            // Said by the status view (`Type: cslu`, `Cslu address: <empty>`), or by a
-            // whole configuration without `license smart url cslu`.
-            let from_status =
-                status_says("cslu") && c.line_of(LineKey::StatusCsluAddress).is_some();
-            // Before 17.3.2 (Smart Licensing Using Policy) there is no cslu default.
-            let pre_policy = c.version.as_deref().is_some_and(|v| {
-                v.parse::<crate::diagnose::trust::IosVersion>()
-                    .is_ok_and(|v| v < crate::diagnose::trust::IosVersion(17, 3, 2))
-            });
-            let from_config = c.full_config && c.line_of(LineKey::CsluUrl).is_none() && !pre_policy;
-            if from_status || from_config {
-                let mut seen: Vec<_> = [
-                    LineKey::Transport,
-                    LineKey::StatusType,
-                    LineKey::StatusCsluAddress,
-                ]
-                .into_iter()
-                .filter_map(q)
-                .collect();
-                if seen.is_empty() {
-                    seen.push(file_only("no license smart transport / license smart url cslu line: factory default cslu".into()));
-                }
-                push(
-                    FindingCode::ConfigCsluNoAddress,
-                    Severity::Warning,
-                    Step::Dns,
-                    "transport cslu with no CSLU address: the switch looks for a host named cslu-local"
-                        .into(),
-                    "cslu is the factory default transport and its address is empty by default. The switch then tries http://cslu-local:8182/cslu/v1/pi, which only works when DNS has a cslu-local entry. If you report directly to CSSM, the transport is simply not set.",
-                    &[
-                        "license smart transport smart",
-                        "license smart url default",
-                        "(or) license smart url cslu http://<cslu-host>:8182/cslu/v1/pi",
-                    ],
-                    seen,
-                );
-            }
-        }
-        // An absence: only a whole running-config can show it.
-        "callhome" if c.full_config && !c.service_call_home => push(
+            "licensing transport off: the switch never reports to CSSM",
+        )
+        .explain("With the transport off the switch sends nothing: usage must be exchanged by file (license smart save usage / license smart import), or a transport turned on. Nothing to probe.")
+        .fix([
+            "license smart transport smart",
+            "license smart url default",
+            "(offline on purpose) license smart save usage all file flash:usage.txt",
+        ])
+        .evidence(seen(cx.transport_line()))
+    })
+}
+
+/// Transport cslu with no CSLU address: the switch looks for `cslu-local`. Said by the
+/// status view (`Type: cslu`, `Cslu address: <empty>`), or by a whole configuration
+/// without `license smart url cslu` (17.3.2 and later: before, there is no cslu default).
+fn cslu_no_address(cx: &Cx) -> Option<Finding> {
+    let c = cx.c;
+    if cx.plan.transport != "cslu" || !cx.plan.targets.iter().any(|t| t.url == CSLU_DISCOVERY_URL) {
+        return None;
+    }
+    let from_status = cx.status_says("cslu") && c.line_of(LineKey::StatusCsluAddress).is_some();
+    let from_config = c.full_config && c.line_of(LineKey::CsluUrl).is_none() && !pre_policy(c);
+    if !from_status && !from_config {
+        return None;
+    }
+    let mut lines: Vec<Seen> = [
+        LineKey::Transport,
+        LineKey::StatusType,
+        LineKey::StatusCsluAddress,
+    ]
+    .into_iter()
+    .filter_map(|k| cx.q(k))
+    .collect();
+    if lines.is_empty() {
+        lines.push(cx.file_only(
+            "no license smart transport / license smart url cslu line: factory default cslu",
+        ));
+    }
+    Some(
+        cx.finding(
+            FindingCode::ConfigCsluNoAddress,
+            Severity::Warning,
+            Step::Dns,
+            "transport cslu with no CSLU address: the switch looks for a host named cslu-local",
+        )
+        .explain("cslu is the factory default transport and its address is empty by default. The switch then tries http://cslu-local:8182/cslu/v1/pi, which only works when DNS has a cslu-local entry. If you report directly to CSSM, the transport is simply not set.")
+        .fix([
+            "license smart transport smart",
+            "license smart url default",
+            "(or) license smart url cslu http://<cslu-host>:8182/cslu/v1/pi",
+        ])
+        .evidence(seen(lines)),
+    )
+}
+
+/// Transport callhome without `service call-home`. An absence: only a whole running-config
+/// can show it.
+fn callhome_disabled(cx: &Cx) -> Option<Finding> {
+    if cx.plan.transport != "callhome" || !cx.c.full_config || cx.c.service_call_home {
+        return None;
+    }
+    Some(
+        cx.finding(
             FindingCode::ConfigCallhomeDisabled,
             Severity::Error,
             Step::Http,
-            "transport callhome without 'service call-home': the switch sends nothing".into(),
-            "The callhome transport hands licensing messages to Smart Call Home, which is off without 'service call-home'.",
-            &[
-                "service call-home",
-                "(or better) license smart transport smart",
-            ],
-            q(LineKey::Transport)
-                .or_else(|| q(LineKey::StatusType))
-                .into_iter()
-                .chain([file_only(
-                    "no 'service call-home' line in the configuration".into(),
-                )])
-                .collect(),
-        ),
-        _ => {}
-    }
+            "transport callhome without 'service call-home': the switch sends nothing",
+        )
+        .explain("The callhome transport hands licensing messages to Smart Call Home, which is off without 'service call-home'.")
+        .fix(["service call-home", "(or better) license smart transport smart"])
+        .evidence(seen(cx.transport_line().into_iter().chain([
+            cx.file_only("no 'service call-home' line in the configuration"),
+        ]))),
+    )
+}
 
-    let state = status.overall_state.clone().unwrap_or_default();
-    let state_lower = state.to_ascii_lowercase();
-    if state_lower.contains("offline") && plan.transport != "off" {
-        push(
+// --- The agent's overall state (status views) ------------------------------------------
+
+/// `Overall State:` as printed, `""` when not shown.
+fn overall_state(c: &SwitchConfig) -> &str {
+    c.status
+        .as_ref()
+        .and_then(|s| s.overall_state.as_deref())
+        .unwrap_or_default()
+}
+
+/// `Overall State: Device configured for Offline transport` with a transport set.
+fn offline_state(cx: &Cx) -> Option<Finding> {
+    let state = overall_state(cx.c);
+    if !state.to_ascii_lowercase().contains("offline") || cx.plan.transport == "off" {
+        return None;
+    }
+    Some(
+        cx.finding(
             FindingCode::ConfigTransportOff,
             Severity::Warning,
             Step::Http,
             format!("the licensing agent says \"{state}\": it does not report online"),
-            "In offline mode the switch exchanges usage reports and ACKs by file only, whatever transport type is set; its counters stay at zero. If it should report online, set a transport and sync; if offline is intended, nothing here can fail on the network.",
-            &[
-                "license smart transport smart",
-                "license smart url default",
-                "license smart sync all",
-            ],
-            q(LineKey::OverallState).into_iter().collect(),
-        );
+        )
+        .explain("In offline mode the switch exchanges usage reports and ACKs by file only, whatever transport type is set; its counters stay at zero. If it should report online, set a transport and sync; if offline is intended, nothing here can fail on the network.")
+        .fix([
+            "license smart transport smart",
+            "license smart url default",
+            "license smart sync all",
+        ])
+        .evidence(seen(cx.q(LineKey::OverallState))),
+    )
+}
+
+/// `Overall State: Insufficient trust for direct communication`: no trust code.
+fn no_trust(cx: &Cx) -> Option<Finding> {
+    let state = overall_state(cx.c);
+    if !state.to_ascii_lowercase().contains("insufficient trust") {
+        return None;
     }
-    if state_lower.contains("insufficient trust") {
-        push(
+    Some(
+        cx.finding(
             FindingCode::ConfigNoTrust,
             Severity::Warning,
             Step::Http,
             format!("the licensing agent says \"{state}\": no trust code is installed"),
-            "Direct communication with CSSM needs a trust code (an ID token from the Smart Account). Without one the switch does not try to report, so nothing has failed on the network yet.",
-            &[
-                "license smart trust idtoken <token from CSSM> all",
-                "show license status   (Trust Code Installed)",
-            ],
+        )
+        .explain("Direct communication with CSSM needs a trust code (an ID token from the Smart Account). Without one the switch does not try to report, so nothing has failed on the network yet.")
+        .fix([
+            "license smart trust idtoken <token from CSSM> all",
+            "show license status   (Trust Code Installed)",
+        ])
+        .evidence(seen(
             [LineKey::OverallState, LineKey::Trust]
                 .into_iter()
-                .filter_map(q)
-                .collect(),
-        );
-    }
+                .filter_map(|k| cx.q(k)),
+        )),
+    )
+}
 
-    let url_seen = |t: &crate::model::switch::PlanTarget| {
-        q(LineKey::Url)
-            .filter(|(_, text)| text.contains(t.url.as_str()))
-            .unwrap_or_else(|| file_only(format!("{} ({})", t.url, t.origin)))
-    };
-    for t in &plan.targets {
+// --- The licensing URLs ----------------------------------------------------------------
+
+/// Per target, in plan order: plain HTTP, an IP literal under the identity check, a
+/// non-production receiver.
+fn licensing_urls(cx: &Cx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for t in &cx.plan.targets {
         let Ok(url) = Url::parse(&t.url) else {
             continue;
         };
-        let (scheme, host) = (url.scheme(), url.host());
-        if scheme == Scheme::Http && t.label != "cslu" {
-            push(
-                FindingCode::PlaintextHttp,
-                Severity::Warning,
-                Step::Http,
-                format!("{} URL is plain HTTP: {}", t.label, t.url),
-                "Cisco's receivers expect HTTPS; plain HTTP to tools.cisco.com is deprecated and is refused or redirected.",
-                &["license smart url default"],
-                vec![url_seen(t)],
-            );
-        }
-        if scheme == Scheme::Https
-            && host.parse::<std::net::IpAddr>().is_ok()
-            && plan.server_identity_check
-        {
-            push(
-                FindingCode::CertHostnameMismatch,
-                Severity::Warning,
-                Step::Cert,
-                format!(
-                    "{} URL uses an IP address ({host}) with the server identity check on",
-                    t.label
-                ),
-                "The switch checks the server's certificate against the host in the URL. A certificate issued for a name does not match an IP literal, and the handshake fails unless the certificate carries that IP address.",
-                &[
-                    "license smart url smart https://<server-name>/...   (the name on the certificate)",
-                    "(or, knowingly) no license smart server-identity-check",
-                ],
-                vec![url_seen(t)],
-            );
-        }
-        let h = host.to_ascii_lowercase();
-        if h.contains("-stage.") || h.contains("-dev.") || h.starts_with("stage.") {
-            push(
-                FindingCode::NonProductionEndpoint,
-                Severity::Warning,
-                Step::Http,
-                format!("{} points at a non-production receiver: {host}", t.label),
-                "Staging and development receivers do not hold production licences.",
-                &["license smart url default"],
-                vec![url_seen(t)],
-            );
-        }
+        out.extend(plaintext_url(cx, t, &url));
+        out.extend(ip_literal_url(cx, t, &url));
+        out.extend(non_production_url(cx, t, &url));
     }
+    out
+}
 
-    for h in &c.hosts {
-        if h.name.ends_with("cisco.com") || h.name.ends_with("identrust.com") {
-            push(
+/// A plain-HTTP URL other than CSLU's (which is HTTP by design).
+fn plaintext_url(cx: &Cx, t: &PlanTarget, url: &Url) -> Option<Finding> {
+    if url.scheme() != Scheme::Http || t.label == "cslu" {
+        return None;
+    }
+    Some(
+        cx.finding(
+            FindingCode::PlaintextHttp,
+            Severity::Warning,
+            Step::Http,
+            format!("{} URL is plain HTTP: {}", t.label, t.url),
+        )
+        .explain("Cisco's receivers expect HTTPS; plain HTTP to tools.cisco.com is deprecated and is refused or redirected.")
+        .fix(["license smart url default"])
+        .evidence(seen([cx.url_seen(t)])),
+    )
+}
+
+/// An HTTPS URL to an IP literal while the server identity check is on.
+fn ip_literal_url(cx: &Cx, t: &PlanTarget, url: &Url) -> Option<Finding> {
+    let host = url.host();
+    if url.scheme() != Scheme::Https
+        || host.parse::<std::net::IpAddr>().is_err()
+        || !cx.plan.server_identity_check
+    {
+        return None;
+    }
+    Some(
+        cx.finding(
+            FindingCode::CertHostnameMismatch,
+            Severity::Warning,
+            Step::Cert,
+            format!(
+                "{} URL uses an IP address ({host}) with the server identity check on",
+                t.label
+            ),
+        )
+        .explain("The switch checks the server's certificate against the host in the URL. A certificate issued for a name does not match an IP literal, and the handshake fails unless the certificate carries that IP address.")
+        .fix([
+            "license smart url smart https://<server-name>/...   (the name on the certificate)",
+            "(or, knowingly) no license smart server-identity-check",
+        ])
+        .evidence(seen([cx.url_seen(t)])),
+    )
+}
+
+/// A staging or development receiver (`-stage.`, `-dev.`, `stage.`).
+fn non_production_url(cx: &Cx, t: &PlanTarget, url: &Url) -> Option<Finding> {
+    let host = url.host();
+    let h = host.to_ascii_lowercase();
+    if !(h.contains("-stage.") || h.contains("-dev.") || h.starts_with("stage.")) {
+        return None;
+    }
+    Some(
+        cx.finding(
+            FindingCode::NonProductionEndpoint,
+            Severity::Warning,
+            Step::Http,
+            format!("{} points at a non-production receiver: {host}", t.label),
+        )
+        .explain("Staging and development receivers do not hold production licences.")
+        .fix(["license smart url default"])
+        .evidence(seen([cx.url_seen(t)])),
+    )
+}
+
+// --- Name resolution -------------------------------------------------------------------
+
+/// `ip host` entries for Cisco (or IdenTrust) names, one finding each.
+fn static_hosts(cx: &Cx) -> Vec<Finding> {
+    let c = cx.c;
+    c.hosts
+        .iter()
+        .filter(|h| h.name.ends_with("cisco.com") || h.name.ends_with("identrust.com"))
+        .map(|h| {
+            let vrf = h.vrf.as_ref().map(|v| format!("vrf {v} ")).unwrap_or_default();
+            let file = c
+                .files
+                .get(h.file)
+                .filter(|n| !n.is_empty())
+                .map(String::as_str)
+                .unwrap_or(cx.file);
+            cx.finding(
                 FindingCode::ConfigStaticHost,
                 Severity::Warning,
                 Step::Dns,
                 format!("static 'ip host {}' replaces DNS for a Cisco name", h.name),
-                "A static entry for a Cisco name goes stale when Cisco moves the service, and the switch then connects to an address that no longer answers. Let DNS resolve it.",
-                &[&format!(
-                    "no ip host {}{}",
-                    h.vrf
-                        .as_ref()
-                        .map(|v| format!("vrf {v} "))
-                        .unwrap_or_default(),
-                    h.name
-                )],
-                vec![(
-                    Some(format!(
-                        "{}:{}",
-                        c.files
-                            .get(h.file)
-                            .filter(|n| !n.is_empty())
-                            .map(String::as_str)
-                            .unwrap_or(file),
-                        h.line
-                    )),
-                    format!("ip host {} ...", h.name),
-                )],
-            );
-        }
-    }
+            )
+            .explain("A static entry for a Cisco name goes stale when Cisco moves the service, and the switch then connects to an address that no longer answers. Let DNS resolve it.")
+            .fix([format!("no ip host {vrf}{}", h.name)])
+            .evidence(seen([(
+                Some(format!("{file}:{}", h.line)),
+                format!("ip host {} ...", h.name),
+            )]))
+        })
+        .collect()
+}
 
-    let needs_dns = plan.targets.iter().any(|t| {
+/// The switch must resolve a name: some target's host is neither an IP literal nor a
+/// static entry, the transport is on and said (before 17.3.2 an unstated transport is
+/// unknown, not cslu).
+fn needs_dns(cx: &Cx) -> bool {
+    let plan = cx.plan;
+    let transport_said = cx.c.line_of(LineKey::Transport).is_some()
+        || cx.c.line_of(LineKey::StatusType).is_some()
+        || !pre_policy(cx.c);
+    let a_name = plan.targets.iter().any(|t| {
         Url::parse(&t.url).is_ok_and(|u| {
             let host = u.host();
             host.parse::<std::net::IpAddr>().is_err()
@@ -292,107 +391,480 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
                     .any(|(n, _)| *n == host.to_ascii_lowercase())
         })
     });
-    if needs_dns && plan.transport != "off" && transport_said {
-        if c.domain_lookup_disabled {
-            push(
-                FindingCode::ConfigNoNameServer,
-                Severity::Error,
-                Step::Dns,
-                "'no ip domain lookup': the switch cannot resolve the licensing server's name"
-                    .into(),
-                "DNS lookup is disabled, so every name in a licensing URL fails to resolve (COMM_FAILED: Unable to resolve server hostname).",
-                &[
-                    "ip domain lookup",
-                    "ip name-server [vrf <vrf>] <dns-server-ip>",
-                ],
-                q(LineKey::NoDomainLookup).into_iter().collect(),
-            );
-        // No name server at all is an absence (a whole configuration only); name servers
-        // only in other VRFs are visible in any extract that shows name servers.
-        } else if plan.dns_servers.is_empty() && (c.full_config || !c.name_servers.is_empty()) {
-            let elsewhere: Vec<String> = c
-                .name_servers
-                .iter()
-                .filter(|n| !same_vrf(n.vrf.as_deref(), plan.vrf.as_deref()))
-                .map(|n| {
-                    format!(
-                        "ip name-server {}{}",
-                        n.vrf
-                            .as_ref()
-                            .map(|v| format!("vrf {v} "))
-                            .unwrap_or_default(),
-                        n.addr
-                    )
-                })
-                .collect();
-            let vrf = plan.vrf.as_deref();
-            let fix = format!(
-                "ip name-server {}<dns-server-ip>",
-                vrf.map(|v| format!("vrf {v} ")).unwrap_or_default()
-            );
-            let summary = match (vrf, elsewhere.is_empty()) {
-                (Some(v), false) => format!(
-                    "licensing runs in vrf {v} but the name servers are configured elsewhere"
-                ),
-                (Some(v), true) => format!("no name server for vrf {v}, where licensing runs"),
-                (None, false) => {
-                    "no global name server; the ones configured are in a VRF licensing does not use"
-                        .into()
-                }
-                (None, true) => "no 'ip name-server' in the configuration".into(),
-            };
-            push(
-                FindingCode::ConfigNoNameServer,
-                Severity::Warning,
-                Step::Dns,
-                summary,
-                "Name servers are per VRF on IOS XE: the licensing VRF needs its own 'ip name-server vrf' line. (If the text you gave is only part of the configuration, check the full one.)",
-                &[&fix],
-                if elsewhere.is_empty() {
-                    vec![file_only("no ip name-server line".into())]
-                } else {
-                    elsewhere.into_iter().map(file_only).collect()
-                },
-            );
-        }
-    }
+    a_name && plan.transport != "off" && transport_said
+}
 
+/// `no ip domain lookup`: no name resolves.
+fn domain_lookup_disabled(cx: &Cx) -> Option<Finding> {
+    if !cx.c.domain_lookup_disabled {
+        return None;
+    }
+    Some(
+        cx.finding(
+            FindingCode::ConfigNoNameServer,
+            Severity::Error,
+            Step::Dns,
+            "'no ip domain lookup': the switch cannot resolve the licensing server's name",
+        )
+        .explain("DNS lookup is disabled, so every name in a licensing URL fails to resolve (COMM_FAILED: Unable to resolve server hostname).")
+        .fix([
+            "ip domain lookup",
+            "ip name-server [vrf <vrf>] <dns-server-ip>",
+        ])
+        .evidence(seen(cx.q(LineKey::NoDomainLookup))),
+    )
+}
+
+/// No name server in the licensing VRF. No name server at all is an absence (a whole
+/// configuration only); name servers only in other VRFs are visible in any extract that
+/// shows name servers.
+fn no_name_server(cx: &Cx) -> Option<Finding> {
+    let (c, plan) = (cx.c, cx.plan);
+    // What the text shows about name servers: all of them, or at least the ones it has.
+    let visible = c.full_config || !c.name_servers.is_empty();
+    if !plan.dns_servers.is_empty() || !visible {
+        return None;
+    }
+    let in_vrf = |v: Option<&String>| v.map(|v| format!("vrf {v} ")).unwrap_or_default();
+    let elsewhere: Vec<String> = c
+        .name_servers
+        .iter()
+        .filter(|n| !same_vrf(n.vrf.as_deref(), plan.vrf.as_deref()))
+        .map(|n| format!("ip name-server {}{}", in_vrf(n.vrf.as_ref()), n.addr))
+        .collect();
+    let vrf = plan.vrf.as_deref();
+    let summary = match (vrf, elsewhere.is_empty()) {
+        (Some(v), false) => {
+            format!("licensing runs in vrf {v} but the name servers are configured elsewhere")
+        }
+        (Some(v), true) => format!("no name server for vrf {v}, where licensing runs"),
+        (None, false) => {
+            "no global name server; the ones configured are in a VRF licensing does not use".into()
+        }
+        (None, true) => "no 'ip name-server' in the configuration".into(),
+    };
+    let lines: Vec<Seen> = if elsewhere.is_empty() {
+        vec![cx.file_only("no ip name-server line")]
+    } else {
+        elsewhere.into_iter().map(|l| cx.file_only(l)).collect()
+    };
+    Some(
+        cx.finding(FindingCode::ConfigNoNameServer, Severity::Warning, Step::Dns, summary)
+            .explain("Name servers are per VRF on IOS XE: the licensing VRF needs its own 'ip name-server vrf' line. (If the text you gave is only part of the configuration, check the full one.)")
+            .fix([format!(
+                "ip name-server {}<dns-server-ip>",
+                in_vrf(plan.vrf.as_ref())
+            )])
+            .evidence(seen(lines)),
+    )
+}
+
+// --- Revocation --------------------------------------------------------------------------
+
+/// Trustpoints whose revocation check starts with `crl`: the switch must fetch a CRL.
+fn crl_checks(cx: &Cx) -> Vec<Finding> {
+    let c = cx.c;
     // Revocation lines are recorded in trustpoint order, one per trustpoint that has one.
     let mut revocation_lines = c.lines.iter().filter(|l| l.key == LineKey::RevocationCheck);
+    let mut out = Vec::new();
     for tp in c
         .trustpoints
         .iter()
         .filter(|tp| !tp.revocation_check.is_empty())
     {
-        let seen = revocation_lines.next();
-        if tp.revocation_check.first().map(String::as_str) == Some("crl") {
-            push(
+        let line = revocation_lines.next();
+        if tp.revocation_check.first().map(String::as_str) != Some("crl") {
+            continue;
+        }
+        let check = tp.revocation_check.join(" ");
+        let at = match line {
+            Some(l) => {
+                let (at, text) = quote(c, l, cx.file);
+                (at, format!("crypto pki trustpoint {} / {text}", tp.name))
+            }
+            None => cx.file_only(format!(
+                "crypto pki trustpoint {} / revocation-check {check}",
+                tp.name
+            )),
+        };
+        out.push(
+            cx.finding(
                 FindingCode::CrlUnreachable,
                 Severity::Warning,
                 Step::Cert,
                 format!(
-                    "trustpoint {} has 'revocation-check {}': the switch must fetch a CRL before it trusts the server",
-                    tp.name,
-                    tp.revocation_check.join(" ")
+                    "trustpoint {} has 'revocation-check {check}': the switch must fetch a CRL before it trusts the server",
+                    tp.name
                 ),
-                "With revocation-check crl the switch fetches the CRL over plain HTTP; when it cannot (no route, proxy only, firewall) it logs %PKI-3-CRL_FETCH_FAIL and the licensing handshake waits or fails. Licensing does not need it.",
-                &[
-                    &format!("crypto pki trustpoint {}", tp.name),
-                    " revocation-check none",
-                ],
-                vec![match seen {
-                    Some(l) => {
-                        let (at, text) = quote(c, l, file);
-                        (at, format!("crypto pki trustpoint {} / {text}", tp.name))
-                    }
-                    None => file_only(format!(
-                        "crypto pki trustpoint {} / revocation-check {}",
-                        tp.name,
-                        tp.revocation_check.join(" ")
-                    )),
-                }],
-            );
-        }
+            )
+            .explain("With revocation-check crl the switch fetches the CRL over plain HTTP; when it cannot (no route, proxy only, firewall) it logs %PKI-3-CRL_FETCH_FAIL and the licensing handshake waits or fails. Licensing does not need it.")
+            .fix([format!("crypto pki trustpoint {}", tp.name), " revocation-check none".into()])
+            .evidence(seen([at])),
+        );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::switch::{NameServer, StaticHost, StatusTransport, Trustpoint};
+
+    const SMART: &str = "https://smartreceiver.cisco.com/licservice/license";
+
+    fn plan(transport: &str, urls: &[(&str, &str)]) -> ProbePlan {
+        ProbePlan {
+            transport: transport.into(),
+            targets: urls
+                .iter()
+                .map(|(label, url)| PlanTarget {
+                    label: (*label).into(),
+                    url: (*url).into(),
+                    origin: "test".into(),
+                })
+                .collect(),
+            proxy: None,
+            vrf: None,
+            dns_servers: Vec::new(),
+            resolve: Vec::new(),
+            source: None,
+            dns_source: None,
+            server_identity_check: true,
+            ios_version: None,
+            revocation_check: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// A whole running-config (so absences count) read from `run.txt`.
+    fn full() -> SwitchConfig {
+        SwitchConfig {
+            full_config: true,
+            running_config: true,
+            files: vec!["run.txt".into()],
+            ..SwitchConfig::default()
+        }
+    }
+
+    fn line(key: LineKey, line: u64, text: &str) -> ConfigLine {
+        ConfigLine {
+            key,
+            file: 0,
+            line,
+            text: text.into(),
+        }
+    }
+
+    fn codes(fs: &[Finding]) -> Vec<&'static str> {
+        fs.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn transport_off_quotes_its_line_and_silences_the_other_rules() {
+        let mut c = full();
+        c.lines
+            .push(line(LineKey::Transport, 7, "license smart transport off"));
+        let fs = check_config(&c, &plan("off", &[("smart", SMART)]), "x");
+        assert_eq!(codes(&fs), ["config_transport_off"]);
+        assert_eq!(fs[0].severity, Severity::Error);
+        assert_eq!(fs[0].evidence[0].log.as_deref(), Some("run.txt:7"));
+        assert_eq!(fs[0].evidence[0].what, "license smart transport off");
+    }
+
+    #[test]
+    fn cslu_default_needs_policy_and_a_whole_config() {
+        let p = plan("cslu", &[("cslu", CSLU_DISCOVERY_URL)]);
+        let mut c = full();
+        c.name_servers.push(NameServer {
+            vrf: None,
+            addr: "10.0.0.53".parse().unwrap(),
+        });
+        let mut p_dns = p.clone();
+        p_dns.dns_servers.push("10.0.0.53".parse().unwrap());
+        let fs = check_config(&c, &p_dns, "x");
+        assert_eq!(codes(&fs), ["config_cslu_no_address"]);
+        assert!(fs[0].evidence[0].what.contains("factory default cslu"));
+        // Before 17.3.2 there is no cslu default.
+        c.version = Some("16.12".into());
+        assert!(
+            cslu_no_address(&Cx {
+                c: &c,
+                plan: &p_dns,
+                file: "x"
+            })
+            .is_none()
+        );
+        // An extract (no whole config) says nothing about an absent cslu URL.
+        let extract = SwitchConfig::default();
+        assert!(
+            cslu_no_address(&Cx {
+                c: &extract,
+                plan: &p,
+                file: "x"
+            })
+            .is_none()
+        );
+        // The status view says it on its own.
+        let status = SwitchConfig {
+            status: Some(StatusTransport {
+                kind: Some("CSLU".into()),
+                ..StatusTransport::default()
+            }),
+            lines: vec![line(LineKey::StatusCsluAddress, 3, "Cslu address: <empty>")],
+            ..SwitchConfig::default()
+        };
+        let f = cslu_no_address(&Cx {
+            c: &status,
+            plan: &p,
+            file: "st.txt",
+        })
+        .unwrap();
+        assert_eq!(f.evidence[0].log.as_deref(), Some("st.txt:3"));
+    }
+
+    #[test]
+    fn callhome_without_service_only_on_a_whole_config() {
+        let p = plan(
+            "callhome",
+            &[(
+                "callhome",
+                "https://tools.cisco.com/its/service/oddce/services/DDCEService",
+            )],
+        );
+        let f = callhome_disabled(&Cx {
+            c: &full(),
+            plan: &p,
+            file: "x",
+        })
+        .unwrap();
+        assert_eq!(f.severity, Severity::Error);
+        assert_eq!(
+            f.evidence[0].what,
+            "no 'service call-home' line in the configuration"
+        );
+        let mut on = full();
+        on.service_call_home = true;
+        assert!(
+            callhome_disabled(&Cx {
+                c: &on,
+                plan: &p,
+                file: "x"
+            })
+            .is_none()
+        );
+        let extract = SwitchConfig::default();
+        assert!(
+            callhome_disabled(&Cx {
+                c: &extract,
+                plan: &p,
+                file: "x"
+            })
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn overall_state_offline_and_insufficient_trust() {
+        let c = SwitchConfig {
+            status: Some(StatusTransport {
+                overall_state: Some(
+                    "Device configured for Offline transport, Insufficient trust".into(),
+                ),
+                ..StatusTransport::default()
+            }),
+            ..SwitchConfig::default()
+        };
+        let fs = check_config(&c, &plan("smart", &[]), "ts.txt");
+        assert_eq!(codes(&fs), ["config_transport_off", "config_no_trust"]);
+        assert!(fs.iter().all(|f| f.severity == Severity::Warning));
+        assert!(fs[0].summary.contains("\"Device configured for Offline"));
+        // With the transport off, the off rule speaks, not the offline one.
+        let fs = check_config(&c, &plan("off", &[]), "ts.txt");
+        assert_eq!(codes(&fs), ["config_transport_off", "config_no_trust"]);
+        assert_eq!(fs[0].severity, Severity::Error);
+    }
+
+    #[test]
+    fn url_rules_per_target_in_order() {
+        let c = SwitchConfig {
+            lines: vec![line(
+                LineKey::Url,
+                9,
+                "license smart url smart http://smartreceiver-stage.cisco.com/x",
+            )],
+            ..SwitchConfig::default()
+        };
+        let p = plan(
+            "smart",
+            &[
+                ("smart", "http://smartreceiver-stage.cisco.com/x"),
+                ("cslu", "http://cslu.corp:8182/cslu/v1/pi"),
+                ("smart", "https://192.0.2.1/licservice/license"),
+                ("smart", "not a url"),
+            ],
+        );
+        let fs = licensing_urls(&Cx {
+            c: &c,
+            plan: &p,
+            file: "run.txt",
+        });
+        assert_eq!(
+            codes(&fs),
+            [
+                "plaintext_http",
+                "non_production_endpoint",
+                "cert_hostname_mismatch"
+            ]
+        );
+        assert_eq!(fs[0].evidence[0].log.as_deref(), Some("run.txt:9"));
+        // A URL no line states is quoted with where it came from.
+        assert_eq!(
+            fs[2].evidence[0].what,
+            "https://192.0.2.1/licservice/license (test)"
+        );
+        let mut off = p.clone();
+        off.server_identity_check = false;
+        let fs = licensing_urls(&Cx {
+            c: &c,
+            plan: &off,
+            file: "run.txt",
+        });
+        assert_eq!(codes(&fs), ["plaintext_http", "non_production_endpoint"]);
+    }
+
+    #[test]
+    fn static_hosts_for_cisco_names_only_with_their_vrf() {
+        let host = |vrf: Option<&str>, name: &str, line| StaticHost {
+            vrf: vrf.map(Into::into),
+            name: name.into(),
+            addrs: Vec::new(),
+            line,
+            file: 0,
+        };
+        let c = SwitchConfig {
+            hosts: vec![
+                host(Some("Mgmt"), "tools.cisco.com", 4),
+                host(None, "printer.corp", 5),
+                host(None, "validation.identrust.com", 6),
+            ],
+            ..SwitchConfig::default()
+        };
+        let fs = static_hosts(&Cx {
+            c: &c,
+            plan: &plan("smart", &[]),
+            file: "f.txt",
+        });
+        assert_eq!(fs.len(), 2);
+        assert_eq!(fs[0].remediation, ["no ip host vrf Mgmt tools.cisco.com"]);
+        assert_eq!(fs[0].evidence[0].log.as_deref(), Some("f.txt:4"));
+        assert_eq!(fs[1].remediation, ["no ip host validation.identrust.com"]);
+    }
+
+    #[test]
+    fn name_server_rules_by_vrf() {
+        let ns = |vrf: Option<&str>| NameServer {
+            vrf: vrf.map(Into::into),
+            addr: "10.0.0.53".parse().unwrap(),
+        };
+        let mut p = plan("smart", &[("smart", SMART)]);
+        let summary = |c: &SwitchConfig, p: &ProbePlan| {
+            let cx = Cx {
+                c,
+                plan: p,
+                file: "x",
+            };
+            assert!(needs_dns(&cx));
+            no_name_server(&cx).map(|f| (f.summary, f.remediation))
+        };
+        assert_eq!(
+            summary(&full(), &p).unwrap().0,
+            "no 'ip name-server' in the configuration"
+        );
+        let mut in_vrf = full();
+        in_vrf.name_servers.push(ns(Some("Other")));
+        assert!(
+            summary(&in_vrf, &p)
+                .unwrap()
+                .0
+                .starts_with("no global name server")
+        );
+        p.vrf = Some("Mgmt".into());
+        let (s, fix) = summary(&full(), &p).unwrap();
+        assert_eq!(s, "no name server for vrf Mgmt, where licensing runs");
+        assert_eq!(fix, ["ip name-server vrf Mgmt <dns-server-ip>"]);
+        let mut global = SwitchConfig::default();
+        global.name_servers.push(ns(None));
+        assert!(
+            summary(&global, &p)
+                .unwrap()
+                .0
+                .contains("configured elsewhere")
+        );
+        // An extract without name servers proves no absence.
+        assert!(summary(&SwitchConfig::default(), &p).is_none());
+        // A static entry for the name, or an IP literal, needs no DNS.
+        p.resolve.push((
+            "smartreceiver.cisco.com".into(),
+            "192.0.2.1".parse().unwrap(),
+        ));
+        assert!(!needs_dns(&Cx {
+            c: &full(),
+            plan: &p,
+            file: "x"
+        }));
+    }
+
+    #[test]
+    fn domain_lookup_disabled_wins_over_missing_name_servers() {
+        let mut c = full();
+        c.domain_lookup_disabled = true;
+        c.lines
+            .push(line(LineKey::NoDomainLookup, 2, "no ip domain lookup"));
+        let fs = check_config(&c, &plan("smart", &[("smart", SMART)]), "x");
+        assert_eq!(codes(&fs), ["config_no_name_server"]);
+        assert_eq!(fs[0].severity, Severity::Error);
+        assert_eq!(fs[0].evidence[0].log.as_deref(), Some("run.txt:2"));
+        // Before 17.3.2 with no transport stated, nothing is known to need DNS.
+        c.version = Some("16.9".into());
+        assert!(check_config(&c, &plan("smart", &[("smart", SMART)]), "x").is_empty());
+    }
+
+    #[test]
+    fn crl_checks_pair_trustpoints_with_their_lines() {
+        let tp = |name: &str, check: &[&str]| Trustpoint {
+            name: name.into(),
+            revocation_check: check.iter().map(|s| s.to_string()).collect(),
+        };
+        let c = SwitchConfig {
+            trustpoints: vec![
+                tp("A", &["none"]),
+                tp("B", &[]),
+                tp("C", &["crl", "none"]),
+                tp("D", &["crl"]),
+            ],
+            // Only A and C have their line recorded: D's is missing.
+            lines: vec![
+                line(LineKey::RevocationCheck, 3, "revocation-check none"),
+                line(LineKey::RevocationCheck, 8, "revocation-check crl none"),
+            ],
+            ..SwitchConfig::default()
+        };
+        let fs = crl_checks(&Cx {
+            c: &c,
+            plan: &plan("smart", &[]),
+            file: "r.txt",
+        });
+        assert_eq!(fs.len(), 2);
+        assert_eq!(fs[0].evidence[0].log.as_deref(), Some("r.txt:8"));
+        assert_eq!(
+            fs[0].evidence[0].what,
+            "crypto pki trustpoint C / revocation-check crl none"
+        );
+        assert!(fs[0].summary.contains("'revocation-check crl none'"));
+        assert_eq!(fs[1].evidence[0].log.as_deref(), Some("r.txt"));
+        assert_eq!(
+            fs[1].remediation,
+            ["crypto pki trustpoint D", " revocation-check none"]
+        );
+    }
 }
