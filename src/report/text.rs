@@ -65,28 +65,12 @@ pub fn describe_event(k: &EventKind) -> String {
             mss,
             window,
             retransmission,
-        } => format!(
-            "SYN{} mss {} win {window}",
-            if *retransmission {
-                " (retransmission)"
-            } else {
-                ""
-            },
-            mss.map_or("-".into(), |m| m.to_string())
-        ),
+        } => syn_line("SYN", *mss, *window, *retransmission),
         EventKind::TcpSynAck {
             mss,
             window,
             retransmission,
-        } => format!(
-            "SYN/ACK{} mss {} win {window}",
-            if *retransmission {
-                " (retransmission)"
-            } else {
-                ""
-            },
-            mss.map_or("-".into(), |m| m.to_string())
-        ),
+        } => syn_line("SYN/ACK", *mss, *window, *retransmission),
         EventKind::TcpEstablished { rtt_ns } => format!(
             "ACK: TCP established (handshake {:.1} ms)",
             *rtt_ns as f64 / 1e6
@@ -122,29 +106,7 @@ pub fn describe_event(k: &EventKind) -> String {
                 .map(|h| format!(" (Host: {})", esc(h)))
                 .unwrap_or_default()
         ),
-        EventKind::TlsClientHello(h) => format!(
-            "ClientHello {}SNI {} offers {} ({} ciphers{}{})",
-            "",
-            h.sni
-                .as_deref()
-                .map_or("(none)".into(), |n| esc(n).to_string()),
-            if h.supported_versions.is_empty() {
-                tls_version_name(h.version)
-            } else {
-                h.supported_versions
-                    .iter()
-                    .map(|v| tls_version_name(*v))
-                    .collect::<Vec<_>>()
-                    .join("/")
-            },
-            h.cipher_count,
-            if h.alpn.is_empty() {
-                String::new()
-            } else {
-                format!(", ALPN {}", esc(&h.alpn.join(",")))
-            },
-            if h.has_ech { ", ECH" } else { "" }
-        ),
+        EventKind::TlsClientHello(h) => client_hello_line(h),
         EventKind::TlsServerHello(s) if s.hello_retry_request => {
             format!(
                 "HelloRetryRequest {} {}",
@@ -155,24 +117,7 @@ pub fn describe_event(k: &EventKind) -> String {
         EventKind::TlsServerHello(s) => {
             format!("ServerHello {} {}", tls_version_name(s.version), s.cipher)
         }
-        EventKind::TlsCertificate { certificates } => {
-            let mut s = format!(
-                "Certificate ({} cert{})",
-                certificates.len(),
-                if certificates.len() == 1 { "" } else { "s" }
-            );
-            for (i, c) in certificates.iter().enumerate() {
-                s.push_str(&format!(
-                    "\n{:>33}[{i}] {}  <- issued by {}  valid {} .. {}",
-                    "",
-                    esc(c.subject_cn.as_deref().unwrap_or(&c.subject)),
-                    esc(c.issuer_cn.as_deref().unwrap_or(&c.issuer)),
-                    format_date(c.not_before),
-                    format_date(c.not_after)
-                ));
-            }
-            s
-        }
+        EventKind::TlsCertificate { certificates } => certificate_lines(certificates),
         EventKind::TlsCertificateRequest => "CertificateRequest".into(),
         EventKind::TlsServerHelloDone => "ServerHelloDone".into(),
         EventKind::TlsClientKeyExchange => "ClientKeyExchange".into(),
@@ -215,6 +160,66 @@ pub fn describe_event(k: &EventKind) -> String {
         ),
         EventKind::ProbeNote { text } => format!("[probe] {}", esc(text)),
     }
+}
+
+/// `SYN (retransmission) mss 1460 win 64240`, as a capture shows it.
+fn syn_line(what: &str, mss: Option<u16>, window: u16, retransmission: bool) -> String {
+    format!(
+        "{what}{} mss {} win {window}",
+        if retransmission {
+            " (retransmission)"
+        } else {
+            ""
+        },
+        mss.map_or("-".into(), |m| m.to_string())
+    )
+}
+
+/// `ClientHello SNI name offers TLS 1.3/TLS 1.2 (17 ciphers, ALPN h2, ECH)`.
+fn client_hello_line(h: &ClientHello) -> String {
+    format!(
+        "ClientHello {}SNI {} offers {} ({} ciphers{}{})",
+        "",
+        h.sni
+            .as_deref()
+            .map_or("(none)".into(), |n| esc(n).to_string()),
+        if h.supported_versions.is_empty() {
+            tls_version_name(h.version)
+        } else {
+            h.supported_versions
+                .iter()
+                .map(|v| tls_version_name(*v))
+                .collect::<Vec<_>>()
+                .join("/")
+        },
+        h.cipher_count,
+        if h.alpn.is_empty() {
+            String::new()
+        } else {
+            format!(", ALPN {}", esc(&h.alpn.join(",")))
+        },
+        if h.has_ech { ", ECH" } else { "" }
+    )
+}
+
+/// `Certificate (2 certs)` and one line per certificate, leaf first.
+fn certificate_lines(certificates: &[CertInfo]) -> String {
+    let mut s = format!(
+        "Certificate ({} cert{})",
+        certificates.len(),
+        if certificates.len() == 1 { "" } else { "s" }
+    );
+    for (i, c) in certificates.iter().enumerate() {
+        s.push_str(&format!(
+            "\n{:>33}[{i}] {}  <- issued by {}  valid {} .. {}",
+            "",
+            esc(c.subject_cn.as_deref().unwrap_or(&c.subject)),
+            esc(c.issuer_cn.as_deref().unwrap_or(&c.issuer)),
+            format_date(c.not_before),
+            format_date(c.not_after)
+        ));
+    }
+    s
 }
 
 fn verdict_word(p: &Paint, c: &Connection) -> String {
@@ -275,10 +280,31 @@ pub fn write_text(
     color: Color,
 ) -> io::Result<()> {
     let p = Paint(color);
+    write_heading(out, &p, file, format, t)?;
+    write_verdict(out, &p, t)?;
+    write_connection_list(out, &p, t)?;
     let start = t.start_ns.unwrap_or(0);
-    let verdict = overall_verdict(t);
-    let errors = t.error_count();
-    let warnings = t.warning_count();
+    for f in &t.findings {
+        write_finding(out, &p, f, start, "   ")?;
+    }
+    write_dns(out, &p, t)?;
+    for c in &t.connections {
+        write_connection(out, &p, c, &t.source)?;
+    }
+    if let Some(log) = &t.switch_log {
+        write_switch_log(out, &p, t, log)?;
+    }
+    Ok(())
+}
+
+/// `== file` and what was read: frames, connection attempts or log lines, and the span.
+fn write_heading(
+    out: &mut dyn Write,
+    p: &Paint,
+    file: &str,
+    format: &str,
+    t: &Timeline,
+) -> io::Result<()> {
     writeln!(out, "{}", p.bold(&format!("== {}", esc(file))))?;
     let span = match (t.start_ns, t.end_ns) {
         (Some(a), Some(b)) => format!("{} + {:.3} s", format_utc(a), (b - a) as f64 / 1e9),
@@ -290,8 +316,8 @@ pub fn write_text(
             "   {format}, {} connection attempt{}, {span}",
             t.connections.len(),
             if t.connections.len() == 1 { "" } else { "s" }
-        )?,
-        Source::Capture { .. } => writeln!(out, "   {format}, {} frames, {span}", t.stats.frames)?,
+        ),
+        Source::Capture { .. } => writeln!(out, "   {format}, {} frames, {span}", t.stats.frames),
         Source::Logs { .. } => {
             let (lines, n) = t
                 .switch_log
@@ -301,9 +327,16 @@ pub fn write_text(
                 out,
                 "   {format}, {lines} lines read, {n} licensing message{} recognised, {span}",
                 if n == 1 { "" } else { "s" }
-            )?
+            )
         }
     }
+}
+
+/// The overall verdict with the counts, and the primary cause when something failed.
+fn write_verdict(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Result<()> {
+    let verdict = overall_verdict(t);
+    let errors = t.error_count();
+    let warnings = t.warning_count();
     let vword = match verdict {
         super::OverallVerdict::Failed => p.wrap("1;31", verdict.as_str()),
         super::OverallVerdict::Ok => p.wrap("1;32", verdict.as_str()),
@@ -328,6 +361,12 @@ pub fn write_text(
             esc(&f.summary)
         )?;
     }
+    Ok(())
+}
+
+/// One line per connection under the verdict, then those past the display cap and those
+/// not shown.
+fn write_connection_list(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Result<()> {
     for c in &t.connections {
         let name = format!(
             "{}{}",
@@ -349,28 +388,11 @@ pub fn write_text(
             c.id,
             c.client,
             c.server,
-            verdict_word(&p, c)
+            verdict_word(p, c)
         )?;
     }
-    if t.overflow.connections > 0 {
-        let codes: Vec<String> = t
-            .overflow
-            .findings
-            .iter()
-            .map(|(k, v)| format!("{k} x{v}"))
-            .collect();
-        writeln!(
-            out,
-            "     ... and {} more {} past the display cap: {} failed ({})",
-            t.overflow.connections,
-            t.overflow.what(),
-            t.overflow.failed,
-            if codes.is_empty() {
-                "no findings".to_string()
-            } else {
-                codes.join(", ")
-            }
-        )?;
+    if let Some(line) = overflow_line(t) {
+        writeln!(out, "     {line}")?;
     }
     let unrelated = t.hidden_connections.saturating_sub(t.overflow.connections);
     if unrelated > 0 {
@@ -380,76 +402,109 @@ pub fn write_text(
             if unrelated == 1 { "" } else { "s" }
         )?;
     }
-    for f in &t.findings {
-        write_finding(out, &p, f, start, "   ")?;
+    Ok(())
+}
+
+/// `... and 12 more connections past the display cap: 3 failed (tls_reset x3)`, when
+/// connections went past the cap: the wording the hand-over documents share.
+pub fn overflow_line(t: &Timeline) -> Option<String> {
+    (t.overflow.connections > 0).then(|| {
+        let codes: Vec<String> = t
+            .overflow
+            .findings
+            .iter()
+            .map(|(k, v)| format!("{k} x{v}"))
+            .collect();
+        format!(
+            "... and {} more {} past the display cap: {} failed ({})",
+            t.overflow.connections,
+            t.overflow.what(),
+            t.overflow.failed,
+            if codes.is_empty() {
+                "no findings".to_string()
+            } else {
+                codes.join(", ")
+            }
+        )
+    })
+}
+
+/// Every DNS exchange, unanswered ones highlighted.
+fn write_dns(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Result<()> {
+    if t.dns.is_empty() {
+        return Ok(());
     }
-    if !t.dns.is_empty() {
-        writeln!(out, "\n   {}", p.bold("DNS"))?;
-        for d in &t.dns {
-            let answer = match &d.response {
-                Some(_) => dns_answer(d),
-                None => p.wrap("33", &dns_answer(d)),
-            };
-            let retries = dns_retries(d);
-            writeln!(
-                out,
-                "   {} {} {:<5} {} -> {}{retries}  via {}/{}",
-                rel_ms(d.query_ns, start),
-                frame(d.query_frame),
-                d.qtype,
-                esc(&d.name),
-                answer,
-                d.server,
-                d.transport
-            )?;
-        }
-    }
-    for c in &t.connections {
-        writeln!(out)?;
-        let name = c
-            .server_name
-            .as_deref()
-            .map(|n| format!(" ({})", esc(n)))
-            .unwrap_or_default();
-        let via = c
-            .proxy_target
-            .as_deref()
-            .map(|t| format!(" via proxy to {}", esc(t)))
-            .unwrap_or_default();
-        let name = if c.revocation {
-            format!("{name}, revocation fetch")
-        } else {
-            name
+    let start = t.start_ns.unwrap_or(0);
+    writeln!(out, "\n   {}", p.bold("DNS"))?;
+    for d in &t.dns {
+        let answer = match &d.response {
+            Some(_) => dns_answer(d),
+            None => p.wrap("33", &dns_answer(d)),
         };
+        let retries = dns_retries(d);
         writeln!(
             out,
-            "   {} {} -> {}{name}{via}  {}",
-            p.bold(&format!("connection #{}", c.id)),
-            c.client,
-            c.server,
-            verdict_word(&p, c)
+            "   {} {} {:<5} {} -> {}{retries}  via {}/{}",
+            rel_ms(d.query_ns, start),
+            frame(d.query_frame),
+            d.qtype,
+            esc(&d.name),
+            answer,
+            d.server,
+            d.transport
         )?;
-        let facts = connection_facts(c, &t.source);
-        writeln!(out, "   {}", p.dim(&facts.join(" | ")))?;
-        for e in &c.events {
-            writeln!(
-                out,
-                "   {} {} {} {}",
-                rel_ms(e.time_ns, c.start_ns),
-                frame(e.frame),
-                e.dir.arrow(),
-                describe_event(&e.kind)
-            )?;
-        }
-        if c.events_dropped > 0 {
-            writeln!(out, "   ... {} more events not kept", c.events_dropped)?;
-        }
-        for f in &c.findings {
-            write_finding(out, &p, f, c.start_ns, "   ")?;
-        }
     }
-    if let Some(log) = &t.switch_log {
-        write_switch_log(out, &p, t, log)?;
+    Ok(())
+}
+
+/// A connection as a timeline: its title and facts, its events, its findings.
+fn write_connection(
+    out: &mut dyn Write,
+    p: &Paint,
+    c: &Connection,
+    source: &Source,
+) -> io::Result<()> {
+    writeln!(out)?;
+    let name = c
+        .server_name
+        .as_deref()
+        .map(|n| format!(" ({})", esc(n)))
+        .unwrap_or_default();
+    let via = c
+        .proxy_target
+        .as_deref()
+        .map(|t| format!(" via proxy to {}", esc(t)))
+        .unwrap_or_default();
+    let name = if c.revocation {
+        format!("{name}, revocation fetch")
+    } else {
+        name
+    };
+    writeln!(
+        out,
+        "   {} {} -> {}{name}{via}  {}",
+        p.bold(&format!("connection #{}", c.id)),
+        c.client,
+        c.server,
+        verdict_word(p, c)
+    )?;
+    let facts = connection_facts(c, source);
+    writeln!(out, "   {}", p.dim(&facts.join(" | ")))?;
+    for e in &c.events {
+        writeln!(
+            out,
+            "   {} {} {} {}",
+            rel_ms(e.time_ns, c.start_ns),
+            frame(e.frame),
+            e.dir.arrow(),
+            describe_event(&e.kind)
+        )?;
+    }
+    if c.events_dropped > 0 {
+        writeln!(out, "   ... {} more events not kept", c.events_dropped)?;
+    }
+    for f in &c.findings {
+        write_finding(out, p, f, c.start_ns, "   ")?;
     }
     Ok(())
 }

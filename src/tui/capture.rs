@@ -219,23 +219,7 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
     let area = f.area();
     let t = match &app.load {
         Load::Loading { read, size } => {
-            let spin = ["|", "/", "-", "\\"][(app.tick % 4) as usize];
-            // Compressed files read more than their size: show MB only then.
-            let pct = (*size > 0 && read <= size).then(|| read * 100 / size);
-            let msg = format!(
-                "{spin} reading {} {:.1} of {:.1} MB{} ... q quits",
-                esc(&app.file),
-                *read as f64 / 1e6,
-                *size as f64 / 1e6,
-                pct.map(|p| format!(" ({p}%)")).unwrap_or_default()
-            );
-            let [line, bar] =
-                Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
-            f.render_widget(Paragraph::new(fit(&msg, area.width as usize)), line);
-            if let Some(p) = pct {
-                let w = area.width as usize * p as usize / 100;
-                f.render_widget(Paragraph::new("#".repeat(w)), bar);
-            }
+            render_loading(f, app, *read, *size);
             return;
         }
         Load::Failed(e) => {
@@ -252,7 +236,6 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         Load::Loaded(t) => t,
     };
     let verdict = overall_verdict(t);
-    let vstyle = verdict_style(verdict, theme);
     let visible = app.visible();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let failed = visible
@@ -289,9 +272,46 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         ])),
         head,
     );
+    render_why(f, app, t, strip, theme);
+    let (left, right) = split_body(body, area.width, visible.len());
+    render_connection_list(f, app, &visible, left, theme);
+    let (title, lines) = selected_pane(app, t, visible.is_empty(), right.width, theme);
+    f.render_widget(scrolled_pane(lines, title, app.scroll), right);
+    footer(
+        f,
+        foot,
+        "j/k select  f filter  tab ladder/events/findings  PgUp/PgDn scroll  ? help  q quit",
+        app.help.then_some(HELP),
+        theme,
+    );
+    app.list_area = left;
+}
 
-    // Why: the verdict and the selected connection's primary finding with its fix (the
-    // timeline's own findings when the connection has none, or nothing is selected).
+/// While the capture is read: how far, and a bar when the size is known.
+fn render_loading(f: &mut Frame, app: &CaptureApp, read: u64, size: u64) {
+    let area = f.area();
+    let spin = ["|", "/", "-", "\\"][(app.tick % 4) as usize];
+    // Compressed files read more than their size: show MB only then.
+    let pct = (size > 0 && read <= size).then(|| read * 100 / size);
+    let msg = format!(
+        "{spin} reading {} {:.1} of {:.1} MB{} ... q quits",
+        esc(&app.file),
+        read as f64 / 1e6,
+        size as f64 / 1e6,
+        pct.map(|p| format!(" ({p}%)")).unwrap_or_default()
+    );
+    let [line, bar] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    f.render_widget(Paragraph::new(fit(&msg, area.width as usize)), line);
+    if let Some(p) = pct {
+        let w = area.width as usize * p as usize / 100;
+        f.render_widget(Paragraph::new("#".repeat(w)), bar);
+    }
+}
+
+/// Why: the verdict and the selected connection's primary finding with its fix (the
+/// timeline's own findings when the connection has none, or nothing is selected).
+fn render_why(f: &mut Frame, app: &CaptureApp, t: &Timeline, strip: Rect, theme: Theme) {
+    let verdict = overall_verdict(t);
     let sel = app.selected_connection();
     let own: Vec<&Finding> = sel.map(|c| c.findings.iter().collect()).unwrap_or_default();
     let (subject, findings) = match sel {
@@ -302,7 +322,7 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
     f.render_widget(
         Paragraph::new(verdict_strip(
             verdict.as_str(),
-            vstyle,
+            verdict_style(verdict, theme),
             &subject,
             &findings,
             strip.width,
@@ -310,22 +330,31 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         )),
         strip,
     );
+}
 
-    // The list beside the selected connection when there is room for both to be read,
-    // above it on a narrow terminal (the ladder needs the width more than the list).
-    let side_by_side = area.width >= SIDE_BY_SIDE;
-    let (left, right) = if side_by_side {
-        let list_w = (area.width / 3).clamp(34, 44);
+/// The list beside the selected connection when there is room for both to be read,
+/// above it on a narrow terminal (the ladder needs the width more than the list).
+fn split_body(body: Rect, width: u16, shown: usize) -> (Rect, Rect) {
+    if width >= SIDE_BY_SIDE {
+        let list_w = (width / 3).clamp(34, 44);
         let [l, r] =
             Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(body);
         (l, r)
     } else {
-        let rows = (visible.len() as u16 + 2).clamp(3, 7);
+        let rows = (shown as u16 + 2).clamp(3, 7);
         let [l, r] = Layout::vertical([Constraint::Length(rows), Constraint::Min(2)]).areas(body);
         (l, r)
-    };
+    }
+}
 
-    // The connections: the host is the key, so it gets the room, shortened in its middle.
+/// The connections: the host is the key, so it gets the room, shortened in its middle.
+fn render_connection_list(
+    f: &mut Frame,
+    app: &CaptureApp,
+    visible: &[&Connection],
+    left: Rect,
+    theme: Theme,
+) {
     let inner = left.width.saturating_sub(2) as usize;
     let id_w = visible
         .iter()
@@ -360,7 +389,6 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
     if !visible.is_empty() {
         state.select(Some(app.selected));
     }
-    let empty = visible.is_empty();
     f.render_stateful_widget(
         List::new(items)
             .block(
@@ -372,9 +400,17 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         left,
         &mut state,
     );
+}
 
-    // The selected connection.
-    let (title, lines): (String, Vec<Line>) = match (sel, app.pane) {
+/// The selected connection's pane (ladder, events or findings) and its title.
+fn selected_pane(
+    app: &CaptureApp,
+    t: &Timeline,
+    empty: bool,
+    width: u16,
+    theme: Theme,
+) -> (String, Vec<Line<'static>>) {
+    match (app.selected_connection(), app.pane) {
         (None, _) => (
             " nothing selected ".into(),
             if empty {
@@ -391,23 +427,14 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         ),
         (Some(c), Pane::Ladder) => (
             format!(" #{} ladder [tab: events, findings] ", c.id),
-            ladder_lines(c, right.width.saturating_sub(2), theme),
+            ladder_lines(c, width.saturating_sub(2), theme),
         ),
         (Some(c), Pane::Events) => (format!(" #{} events ", c.id), event_lines(c, theme)),
         (Some(c), Pane::Findings) => {
             let fs: Vec<&Finding> = c.findings.iter().chain(t.findings.iter()).collect();
             (format!(" #{} findings ", c.id), finding_lines(&fs, theme))
         }
-    };
-    f.render_widget(scrolled_pane(lines, title, app.scroll), right);
-    footer(
-        f,
-        foot,
-        "j/k select  f filter  tab ladder/events/findings  PgUp/PgDn scroll  ? help  q quit",
-        app.help.then_some(HELP),
-        theme,
-    );
-    app.list_area = left;
+    }
 }
 
 fn event_lines(c: &Connection, theme: Theme) -> Vec<Line<'static>> {

@@ -10,7 +10,7 @@ use crate::escape::esc;
 use crate::model::*;
 use crate::report::{OverallVerdict, overall_verdict};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
 use std::collections::VecDeque;
@@ -265,164 +265,17 @@ pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
         Constraint::Length(1),
     ])
     .areas(area);
-
-    let mode = if app.paused {
-        Span::styled("PAUSED", theme.warn())
-    } else {
-        Span::raw(format!("every {} s", app.interval_s))
-    };
-    let proxy = match (&app.proxy, app.use_proxy) {
-        (Some(p), true) => format!("via proxy {}", esc(p)),
-        (Some(_), false) => "direct (proxy off: x)".into(),
-        (None, _) => "direct".into(),
-    };
+    f.render_widget(Paragraph::new(header_line(app, theme)), head);
+    f.render_widget(Paragraph::new(strip_lines(cur, strip.width, theme)), strip);
+    render_targets(f, app, targets_a, theme, now_unix);
     f.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled("licpath live  ", theme.bold()),
-            mode,
-            Span::raw(format!("  {proxy}")),
-            Span::styled(
-                app.message
-                    .as_deref()
-                    .map(|m| format!("  {}", esc(m)))
-                    .unwrap_or_default(),
-                theme.warn(),
-            ),
-        ])),
-        head,
-    );
-
-    // Why, for the selected target: its last verdict, the primary finding and its fix.
-    let strip_lines = match cur.map(|t| (t, t.last())) {
-        Some((t, Some(r))) => {
-            let fs: Vec<&Finding> = r.timeline.all_findings().collect();
-            verdict_strip(
-                r.verdict.as_str(),
-                verdict_style(r.verdict, theme),
-                &t.label,
-                &fs,
-                strip.width,
-                theme,
-            )
-        }
-        Some((t, None)) => vec![Line::from(format!("{}: probing ...", esc(&t.label)))],
-        None => vec![Line::from("no target")],
-    };
-    f.render_widget(Paragraph::new(strip_lines), strip);
-
-    // Targets, with the last verdict, how often each round succeeded and the cause.
-    let label_w = app
-        .targets
-        .iter()
-        .map(|t| esc(&t.label).to_string().chars().count())
-        .max()
-        .unwrap_or(0)
-        .min((area.width as usize).saturating_sub(40));
-    let items: Vec<ListItem> = app
-        .targets
-        .iter()
-        .map(|t| {
-            let ok = t
-                .rounds
-                .iter()
-                .filter(|r| r.verdict == OverallVerdict::Ok)
-                .count();
-            let (word, style) = match t.last().map(|r| r.verdict) {
-                _ if t.running && t.rounds.is_empty() => ("RUNNING", theme.dim()),
-                Some(OverallVerdict::Ok) => ("OK", theme.ok()),
-                Some(OverallVerdict::Failed) => ("FAIL", theme.bad()),
-                Some(_) => ("??", theme.warn()),
-                None => ("pending", theme.dim()),
-            };
-            let age = t
-                .last()
-                .map(|r| format!("  {} s ago", (now_unix - r.at_unix).max(0)))
-                .unwrap_or_default();
-            let cause = t
-                .last()
-                .and_then(|r| primary_finding(r.timeline.all_findings()))
-                .filter(|f| f.severity == Severity::Error)
-                .map(|f| format!("  {}", f.code.as_str()))
-                .unwrap_or_default();
-            ListItem::new(Line::from(vec![
-                Span::styled(format!("{word:<8}"), style),
-                Span::raw(format!(
-                    "{:<label_w$}",
-                    fit(&esc(&t.label).to_string(), label_w)
-                )),
-                Span::styled(
-                    format!(
-                        "  {ok}/{} rounds ok{age}{}",
-                        t.rounds.len(),
-                        if t.running { "  (probing)" } else { "" }
-                    ),
-                    theme.dim(),
-                ),
-                Span::styled(cause, theme.bad()),
-            ]))
-        })
-        .collect();
-    let mut ls = ListState::default();
-    ls.select(Some(app.selected));
-    f.render_stateful_widget(
-        List::new(items)
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" targets (tab) "),
-            )
-            .highlight_style(theme.selected()),
-        targets_a,
-        &mut ls,
-    );
-
-    // The pipeline of the selected target.
-    let mut lines = Vec::new();
-    let spark_w = 12usize;
-    if let Some(t) = cur {
-        match t.last() {
-            None => lines.push(Line::from("waiting for the first round ...")),
-            Some(r) => {
-                for (i, s) in r.steps.iter().enumerate() {
-                    let (hist, ok, tried) = step_history(t, i);
-                    let style = match s.state {
-                        StepState::Ok => theme.ok(),
-                        StepState::Failed => theme.bad(),
-                        StepState::Unknown => theme.warn(),
-                        _ => theme.dim(),
-                    };
-                    let rate = (ok * 100)
-                        .checked_div(tried)
-                        .map_or_else(|| "    ".to_string(), |r| format!("{r:>3}%"));
-                    let fixed = 8 + 7 + 10 + 5 + spark_w + 3;
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("{:<8}", s.name), theme.bold()),
-                        Span::styled(format!("{:<7}", s.state.badge()), style),
-                        Span::raw(format!("{:>9} ", s.latency_ns.map(ms).unwrap_or_default())),
-                        Span::raw(format!("{rate} ")),
-                        Span::styled(
-                            format!("{:<spark_w$}", sparkline(&hist, spark_w)),
-                            theme.ok(),
-                        ),
-                        Span::raw("  "),
-                        Span::raw(fit(
-                            &esc(&s.detail).to_string(),
-                            (pipe_a.width as usize).saturating_sub(fixed + 2),
-                        )),
-                    ]));
-                }
-            }
-        }
-    }
-    f.render_widget(
-        Paragraph::new(lines).block(
+        Paragraph::new(pipeline_lines(cur, pipe_a.width, theme)).block(
             Block::default()
                 .borders(Borders::ALL)
                 .title(" step     state   latency  ok%  history "),
         ),
         pipe_a,
     );
-
     // Findings (explanation and fix) or the certificate chain of the last round.
     let last = cur.and_then(|t| t.last());
     let (title, lower): (&str, Vec<Line>) = match (last, app.show_chain) {
@@ -444,6 +297,170 @@ pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
         app.help.then_some(HELP),
         theme,
     );
+}
+
+/// The top line: the re-probing interval (or PAUSED), the path taken, the status message.
+fn header_line(app: &LiveApp, theme: Theme) -> Line<'static> {
+    let mode = if app.paused {
+        Span::styled("PAUSED", theme.warn())
+    } else {
+        Span::raw(format!("every {} s", app.interval_s))
+    };
+    let proxy = match (&app.proxy, app.use_proxy) {
+        (Some(p), true) => format!("via proxy {}", esc(p)),
+        (Some(_), false) => "direct (proxy off: x)".into(),
+        (None, _) => "direct".into(),
+    };
+    Line::from(vec![
+        Span::styled("licpath live  ", theme.bold()),
+        mode,
+        Span::raw(format!("  {proxy}")),
+        Span::styled(
+            app.message
+                .as_deref()
+                .map(|m| format!("  {}", esc(m)))
+                .unwrap_or_default(),
+            theme.warn(),
+        ),
+    ])
+}
+
+/// Why, for the selected target: its last verdict, the primary finding and its fix.
+fn strip_lines(cur: Option<&TargetState>, width: u16, theme: Theme) -> Vec<Line<'static>> {
+    match cur.map(|t| (t, t.last())) {
+        Some((t, Some(r))) => {
+            let fs: Vec<&Finding> = r.timeline.all_findings().collect();
+            verdict_strip(
+                r.verdict.as_str(),
+                verdict_style(r.verdict, theme),
+                &t.label,
+                &fs,
+                width,
+                theme,
+            )
+        }
+        Some((t, None)) => vec![Line::from(format!("{}: probing ...", esc(&t.label)))],
+        None => vec![Line::from("no target")],
+    }
+}
+
+/// Targets, with the last verdict, how often each round succeeded and the cause.
+fn render_targets(f: &mut Frame, app: &LiveApp, area: Rect, theme: Theme, now_unix: i64) {
+    let label_w = app
+        .targets
+        .iter()
+        .map(|t| esc(&t.label).to_string().chars().count())
+        .max()
+        .unwrap_or(0)
+        .min((f.area().width as usize).saturating_sub(40));
+    let items: Vec<ListItem> = app
+        .targets
+        .iter()
+        .map(|t| target_item(t, label_w, theme, now_unix))
+        .collect();
+    let mut ls = ListState::default();
+    ls.select(Some(app.selected));
+    f.render_stateful_widget(
+        List::new(items)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" targets (tab) "),
+            )
+            .highlight_style(theme.selected()),
+        area,
+        &mut ls,
+    );
+}
+
+fn target_item(t: &TargetState, label_w: usize, theme: Theme, now_unix: i64) -> ListItem<'static> {
+    let ok = t
+        .rounds
+        .iter()
+        .filter(|r| r.verdict == OverallVerdict::Ok)
+        .count();
+    let (word, style) = match t.last().map(|r| r.verdict) {
+        _ if t.running && t.rounds.is_empty() => ("RUNNING", theme.dim()),
+        Some(OverallVerdict::Ok) => ("OK", theme.ok()),
+        Some(OverallVerdict::Failed) => ("FAIL", theme.bad()),
+        Some(_) => ("??", theme.warn()),
+        None => ("pending", theme.dim()),
+    };
+    let age = t
+        .last()
+        .map(|r| format!("  {} s ago", (now_unix - r.at_unix).max(0)))
+        .unwrap_or_default();
+    let cause = t
+        .last()
+        .and_then(|r| primary_finding(r.timeline.all_findings()))
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| format!("  {}", f.code.as_str()))
+        .unwrap_or_default();
+    ListItem::new(Line::from(vec![
+        Span::styled(format!("{word:<8}"), style),
+        Span::raw(format!(
+            "{:<label_w$}",
+            fit(&esc(&t.label).to_string(), label_w)
+        )),
+        Span::styled(
+            format!(
+                "  {ok}/{} rounds ok{age}{}",
+                t.rounds.len(),
+                if t.running { "  (probing)" } else { "" }
+            ),
+            theme.dim(),
+        ),
+        Span::styled(cause, theme.bad()),
+    ]))
+}
+
+/// Width of a step's latency sparkline.
+const SPARK_W: usize = 12;
+
+/// The pipeline of the selected target: one line per step of its last round, with the
+/// success rate and latency history of every round kept.
+fn pipeline_lines(cur: Option<&TargetState>, width: u16, theme: Theme) -> Vec<Line<'static>> {
+    let Some(t) = cur else {
+        return Vec::new();
+    };
+    let Some(r) = t.last() else {
+        return vec![Line::from("waiting for the first round ...")];
+    };
+    r.steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| step_line(t, i, s, width, theme))
+        .collect()
+}
+
+fn step_line(t: &TargetState, idx: usize, s: &StepView, width: u16, theme: Theme) -> Line<'static> {
+    let spark_w = SPARK_W;
+    let (hist, ok, tried) = step_history(t, idx);
+    let style = match s.state {
+        StepState::Ok => theme.ok(),
+        StepState::Failed => theme.bad(),
+        StepState::Unknown => theme.warn(),
+        _ => theme.dim(),
+    };
+    let rate = (ok * 100)
+        .checked_div(tried)
+        .map_or_else(|| "    ".to_string(), |r| format!("{r:>3}%"));
+    let fixed = 8 + 7 + 10 + 5 + spark_w + 3;
+    Line::from(vec![
+        Span::styled(format!("{:<8}", s.name), theme.bold()),
+        Span::styled(format!("{:<7}", s.state.badge()), style),
+        Span::raw(format!("{:>9} ", s.latency_ns.map(ms).unwrap_or_default())),
+        Span::raw(format!("{rate} ")),
+        Span::styled(
+            format!("{:<spark_w$}", sparkline(&hist, spark_w)),
+            theme.ok(),
+        ),
+        Span::raw("  "),
+        Span::raw(fit(
+            &esc(&s.detail).to_string(),
+            (width as usize).saturating_sub(fixed + 2),
+        )),
+    ])
 }
 
 fn chain_lines(t: &Timeline, theme: Theme) -> Vec<Line<'static>> {

@@ -51,11 +51,42 @@ fn first(c: &Connection, pred: impl Fn(&EventKind) -> bool) -> Option<&Event> {
     c.events.iter().find(|e| pred(&e.kind))
 }
 
+/// The six steps of `t`'s path: DNS from the whole timeline, the others from the
+/// [`primary`] connection (not run when there is none).
 pub fn steps_of(t: &Timeline) -> Vec<StepView> {
-    let mut out = Vec::new();
     let c = primary(t);
+    let dns = dns_step(t, c.is_some());
+    let Some(c) = c else {
+        let not_run = [
+            ("TCP", Step::Tcp),
+            ("CONNECT", Step::Proxy),
+            ("TLS", Step::Tls),
+            ("CERT", Step::Cert),
+            ("HTTP", Step::Http),
+        ]
+        .map(|(name, step)| StepView {
+            name,
+            step,
+            state: StepState::NotRun,
+            latency_ns: None,
+            detail: String::new(),
+        });
+        return std::iter::once(dns).chain(not_run).collect();
+    };
+    let path = ConnectionPath::new(c);
+    vec![
+        dns,
+        path.tcp(),
+        path.connect(),
+        path.tls(),
+        path.cert(),
+        path.http(),
+    ]
+}
 
-    // DNS
+/// DNS: failed when the diagnosis says so, else the addresses answered and the slowest
+/// answer. `connected`: a connection was seen, so the name was resolved somehow.
+fn dns_step(t: &Timeline, connected: bool) -> StepView {
     let dns_failed = t
         .all_findings()
         .any(|f| f.step == Step::Dns && f.severity == Severity::Error);
@@ -74,7 +105,7 @@ pub fn steps_of(t: &Timeline) -> Vec<StepView> {
         .max();
     let dns_state = if dns_failed {
         StepState::Failed
-    } else if !t.dns.is_empty() || c.is_some() {
+    } else if !t.dns.is_empty() || connected {
         StepState::Ok
     } else {
         StepState::NotRun
@@ -104,34 +135,42 @@ pub fn steps_of(t: &Timeline) -> Vec<StepView> {
                 .unwrap_or_default()
         )
     };
-    out.push(StepView {
+    StepView {
         name: "DNS",
         step: Step::Dns,
         state: dns_state,
         latency_ns: dns_latency,
         detail: dns_detail,
-    });
+    }
+}
 
-    let Some(c) = c else {
-        for (name, step) in [
-            ("TCP", Step::Tcp),
-            ("CONNECT", Step::Proxy),
-            ("TLS", Step::Tls),
-            ("CERT", Step::Cert),
-            ("HTTP", Step::Http),
-        ] {
-            out.push(StepView {
-                name,
-                step,
-                state: StepState::NotRun,
-                latency_ns: None,
-                detail: String::new(),
-            });
+/// The steps after DNS, read from one connection.
+struct ConnectionPath<'a> {
+    c: &'a Connection,
+    /// The first HTTP exchange seen inside TLS.
+    https: Option<&'a Event>,
+    /// Plain HTTP: a request, no ClientHello and no TLS (TLS and CERT do not apply).
+    plain: bool,
+}
+
+impl<'a> ConnectionPath<'a> {
+    fn new(c: &'a Connection) -> Self {
+        let hello = first(c, |k| matches!(k, EventKind::TlsClientHello(_)));
+        let plain = hello.is_none()
+            && c.events
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::HttpRequest { .. }))
+            && c.tls.is_none();
+        ConnectionPath {
+            c,
+            https: first(c, |k| matches!(k, EventKind::HttpsExchange { .. })),
+            plain,
         }
-        return out;
-    };
+    }
 
-    let state_for = |step: Step| -> StepState {
+    /// A step's state from how far the connection got and its verdict.
+    fn state_for(&self, step: Step) -> StepState {
+        let c = self.c;
         match c.verdict {
             Verdict::Ok if step <= c.reached => StepState::Ok,
             Verdict::Ok => StepState::Skipped,
@@ -141,195 +180,212 @@ pub fn steps_of(t: &Timeline) -> Vec<StepView> {
             Verdict::Unknown if step == c.reached => StepState::Unknown,
             _ => StepState::NotRun,
         }
-    };
-    // The step's cause before its symptom (ssl_interception, not the client's tls_alert).
-    let error_at = |step: Step| {
+    }
+
+    /// The step's cause before its symptom (ssl_interception, not the client's tls_alert).
+    fn error_at(&self, step: Step) -> Option<String> {
         primary_finding(
-            c.findings
+            self.c
+                .findings
                 .iter()
                 .filter(|f| f.step == step && f.severity == Severity::Error),
         )
         .map(|f| format!("{}: {}", f.code.as_str(), f.summary))
-    };
+    }
 
-    // TCP
-    out.push(StepView {
-        name: "TCP",
-        step: Step::Tcp,
-        state: state_for(Step::Tcp),
-        latency_ns: c.handshake_rtt_ns,
-        detail: error_at(Step::Tcp).unwrap_or_else(|| {
-            format!(
-                "{} -> {}{}",
-                c.client,
-                c.server,
-                if c.retransmissions > 0 {
-                    format!("  ({} retransmissions)", c.retransmissions)
-                } else {
-                    String::new()
-                }
-            )
-        }),
-    });
+    fn tcp(&self) -> StepView {
+        let c = self.c;
+        StepView {
+            name: "TCP",
+            step: Step::Tcp,
+            state: self.state_for(Step::Tcp),
+            latency_ns: c.handshake_rtt_ns,
+            detail: self.error_at(Step::Tcp).unwrap_or_else(|| {
+                format!(
+                    "{} -> {}{}",
+                    c.client,
+                    c.server,
+                    if c.retransmissions > 0 {
+                        format!("  ({} retransmissions)", c.retransmissions)
+                    } else {
+                        String::new()
+                    }
+                )
+            }),
+        }
+    }
 
-    // CONNECT
-    let req = first(c, |k| matches!(k, EventKind::HttpConnectRequest { .. }));
-    let resp = req.and_then(|r| {
-        c.events
-            .iter()
-            .find(|e| e.time_ns >= r.time_ns && matches!(e.kind, EventKind::HttpResponse { .. }))
-    });
-    let proxy_state = if req.is_some() {
-        state_for(Step::Proxy)
-    } else {
-        StepState::Skipped
-    };
-    out.push(StepView {
-        name: "CONNECT",
-        step: Step::Proxy,
-        state: proxy_state,
-        latency_ns: req.zip(resp).map(|(a, b)| b.time_ns - a.time_ns),
-        detail: match (req, resp) {
-            (None, _) => "direct (no proxy)".into(),
-            (
-                Some(_),
-                Some(Event {
-                    kind:
-                        EventKind::HttpResponse {
-                            status,
-                            reason,
-                            version,
-                            ..
-                        },
-                    ..
-                }),
-            ) => format!(
-                "{} -> {version} {status} {reason}",
-                c.proxy_target.as_deref().unwrap_or("?")
-            ),
-            (Some(_), _) => error_at(Step::Proxy).unwrap_or_else(|| "no answer".into()),
-        },
-    });
-
-    // TLS
-    let hello = first(c, |k| matches!(k, EventKind::TlsClientHello(_)));
-    let https = first(c, |k| matches!(k, EventKind::HttpsExchange { .. }));
-    let tls_end = hello.and_then(|h| {
-        c.events
-            .iter()
-            .filter(|e| {
-                e.time_ns >= h.time_ns
-                    && https.is_none_or(|x| e.time_ns <= x.time_ns)
-                    && matches!(
-                        e.kind,
-                        EventKind::TlsServerHello(_)
-                            | EventKind::TlsCertificate { .. }
-                            | EventKind::TlsServerHelloDone
-                            | EventKind::TlsChangeCipherSpec
-                            | EventKind::TlsEncrypted { .. }
-                    )
+    /// The proxy's CONNECT and its answer; skipped on a direct connection.
+    fn connect(&self) -> StepView {
+        let c = self.c;
+        let req = first(c, |k| matches!(k, EventKind::HttpConnectRequest { .. }));
+        let resp = req.and_then(|r| {
+            c.events.iter().find(|e| {
+                e.time_ns >= r.time_ns && matches!(e.kind, EventKind::HttpResponse { .. })
             })
-            .map(|e| e.time_ns)
-            .max()
-    });
-    let plain = hello.is_none()
-        && c.events
-            .iter()
-            .any(|e| matches!(e.kind, EventKind::HttpRequest { .. }))
-        && c.tls.is_none();
-    out.push(StepView {
-        name: "TLS",
-        step: Step::Tls,
-        state: if plain {
-            StepState::Skipped
+        });
+        let proxy_state = if req.is_some() {
+            self.state_for(Step::Proxy)
         } else {
-            state_for(Step::Tls)
-        },
-        latency_ns: hello.zip(tls_end).map(|(a, b)| b - a.time_ns),
-        detail: error_at(Step::Tls).unwrap_or_else(|| match &c.tls {
-            Some(tls) => format!(
-                "{} {}{}",
-                tls.version
-                    .map(crate::model::tls_version_name)
-                    .unwrap_or_else(|| "?".into()),
-                tls.cipher.as_deref().unwrap_or(""),
-                tls.sni
-                    .as_deref()
-                    .map(|s| format!("  SNI {s}"))
-                    .unwrap_or_default()
-            ),
-            None if plain => "plain HTTP".into(),
-            None => String::new(),
-        }),
-    });
-
-    // CERT
-    let certs = c.tls.as_ref().map(|t| &t.certificates[..]).unwrap_or(&[]);
-    let cert_state = if plain {
-        StepState::Skipped
-    } else if certs.is_empty() && state_for(Step::Cert) == StepState::Ok {
-        StepState::Unknown
-    } else {
-        state_for(Step::Cert)
-    };
-    out.push(StepView {
-        name: "CERT",
-        step: Step::Cert,
-        state: cert_state,
-        latency_ns: None,
-        detail: error_at(Step::Cert).unwrap_or_else(|| match certs.first() {
-            Some(leaf) => format!(
-                "{} <- {}{}",
-                leaf.subject_cn.as_deref().unwrap_or(&leaf.subject),
-                leaf.issuer_cn.as_deref().unwrap_or(&leaf.issuer),
-                certs
-                    .last()
-                    .filter(|_| certs.len() > 1)
-                    .map(|r| format!(" <- {}", r.issuer_cn.as_deref().unwrap_or(&r.issuer)))
-                    .unwrap_or_default()
-            ),
-            None if plain || cert_state == StepState::NotRun => String::new(),
-            None => "chain not seen (TLS 1.3 encrypts it; the probe sees it)".into(),
-        }),
-    });
-
-    // HTTP
-    let http_ev =
-        https.or_else(|| first(c, |k| matches!(k, EventKind::HttpResponse { .. }) && plain));
-    out.push(StepView {
-        name: "HTTP",
-        step: Step::Http,
-        state: if http_ev.is_some() {
-            state_for(Step::Http)
-        } else if state_for(Step::Http) == StepState::Failed {
-            StepState::Failed
-        } else if c.verdict == Verdict::Ok {
             StepState::Skipped
-        } else {
-            StepState::NotRun
-        },
-        latency_ns: http_ev.and_then(|h| {
+        };
+        StepView {
+            name: "CONNECT",
+            step: Step::Proxy,
+            state: proxy_state,
+            latency_ns: req.zip(resp).map(|(a, b)| b.time_ns - a.time_ns),
+            detail: match (req, resp) {
+                (None, _) => "direct (no proxy)".into(),
+                (
+                    Some(_),
+                    Some(Event {
+                        kind:
+                            EventKind::HttpResponse {
+                                status,
+                                reason,
+                                version,
+                                ..
+                            },
+                        ..
+                    }),
+                ) => format!(
+                    "{} -> {version} {status} {reason}",
+                    c.proxy_target.as_deref().unwrap_or("?")
+                ),
+                (Some(_), _) => self
+                    .error_at(Step::Proxy)
+                    .unwrap_or_else(|| "no answer".into()),
+            },
+        }
+    }
+
+    /// The handshake, from the ClientHello to the server's last handshake record.
+    fn tls(&self) -> StepView {
+        let c = self.c;
+        let hello = first(c, |k| matches!(k, EventKind::TlsClientHello(_)));
+        let tls_end = hello.and_then(|h| {
             c.events
                 .iter()
-                .filter(|e| e.time_ns < h.time_ns)
-                .map(|e| h.time_ns - e.time_ns)
-                .min()
-        }),
-        detail: match http_ev.map(|e| &e.kind) {
-            Some(EventKind::HttpsExchange {
-                status,
-                reason,
-                date,
-                ..
-            }) => format!(
-                "{status} {reason}{}",
-                date.as_deref()
-                    .map(|d| format!("  Date: {d}"))
-                    .unwrap_or_default()
-            ),
-            Some(EventKind::HttpResponse { status, reason, .. }) => format!("{status} {reason}"),
-            _ => error_at(Step::Http).unwrap_or_default(),
-        },
-    });
-    out
+                .filter(|e| {
+                    e.time_ns >= h.time_ns
+                        && self.https.is_none_or(|x| e.time_ns <= x.time_ns)
+                        && matches!(
+                            e.kind,
+                            EventKind::TlsServerHello(_)
+                                | EventKind::TlsCertificate { .. }
+                                | EventKind::TlsServerHelloDone
+                                | EventKind::TlsChangeCipherSpec
+                                | EventKind::TlsEncrypted { .. }
+                        )
+                })
+                .map(|e| e.time_ns)
+                .max()
+        });
+        StepView {
+            name: "TLS",
+            step: Step::Tls,
+            state: if self.plain {
+                StepState::Skipped
+            } else {
+                self.state_for(Step::Tls)
+            },
+            latency_ns: hello.zip(tls_end).map(|(a, b)| b - a.time_ns),
+            detail: self.error_at(Step::Tls).unwrap_or_else(|| match &c.tls {
+                Some(tls) => format!(
+                    "{} {}{}",
+                    tls.version
+                        .map(crate::model::tls_version_name)
+                        .unwrap_or_else(|| "?".into()),
+                    tls.cipher.as_deref().unwrap_or(""),
+                    tls.sni
+                        .as_deref()
+                        .map(|s| format!("  SNI {s}"))
+                        .unwrap_or_default()
+                ),
+                None if self.plain => "plain HTTP".into(),
+                None => String::new(),
+            }),
+        }
+    }
+
+    /// The chain as presented: leaf <- issuer <- the last certificate's issuer.
+    fn cert(&self) -> StepView {
+        let c = self.c;
+        let certs = c.tls.as_ref().map(|t| &t.certificates[..]).unwrap_or(&[]);
+        let cert_state = if self.plain {
+            StepState::Skipped
+        } else if certs.is_empty() && self.state_for(Step::Cert) == StepState::Ok {
+            StepState::Unknown
+        } else {
+            self.state_for(Step::Cert)
+        };
+        StepView {
+            name: "CERT",
+            step: Step::Cert,
+            state: cert_state,
+            latency_ns: None,
+            detail: self
+                .error_at(Step::Cert)
+                .unwrap_or_else(|| match certs.first() {
+                    Some(leaf) => format!(
+                        "{} <- {}{}",
+                        leaf.subject_cn.as_deref().unwrap_or(&leaf.subject),
+                        leaf.issuer_cn.as_deref().unwrap_or(&leaf.issuer),
+                        certs
+                            .last()
+                            .filter(|_| certs.len() > 1)
+                            .map(|r| format!(" <- {}", r.issuer_cn.as_deref().unwrap_or(&r.issuer)))
+                            .unwrap_or_default()
+                    ),
+                    None if self.plain || cert_state == StepState::NotRun => String::new(),
+                    None => "chain not seen (TLS 1.3 encrypts it; the probe sees it)".into(),
+                }),
+        }
+    }
+
+    /// The HTTP answer: inside TLS, or in the clear on a plain connection.
+    fn http(&self) -> StepView {
+        let c = self.c;
+        let plain = self.plain;
+        let http_ev = self
+            .https
+            .or_else(|| first(c, |k| matches!(k, EventKind::HttpResponse { .. }) && plain));
+        StepView {
+            name: "HTTP",
+            step: Step::Http,
+            state: if http_ev.is_some() {
+                self.state_for(Step::Http)
+            } else if self.state_for(Step::Http) == StepState::Failed {
+                StepState::Failed
+            } else if c.verdict == Verdict::Ok {
+                StepState::Skipped
+            } else {
+                StepState::NotRun
+            },
+            latency_ns: http_ev.and_then(|h| {
+                c.events
+                    .iter()
+                    .filter(|e| e.time_ns < h.time_ns)
+                    .map(|e| h.time_ns - e.time_ns)
+                    .min()
+            }),
+            detail: match http_ev.map(|e| &e.kind) {
+                Some(EventKind::HttpsExchange {
+                    status,
+                    reason,
+                    date,
+                    ..
+                }) => format!(
+                    "{status} {reason}{}",
+                    date.as_deref()
+                        .map(|d| format!("  Date: {d}"))
+                        .unwrap_or_default()
+                ),
+                Some(EventKind::HttpResponse { status, reason, .. }) => {
+                    format!("{status} {reason}")
+                }
+                _ => self.error_at(Step::Http).unwrap_or_default(),
+            },
+        }
+    }
 }
