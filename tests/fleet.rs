@@ -2,6 +2,7 @@
 //! loopback: one line per switch × target named by the hostname, identical plans probed
 //! once, unusable files reported one line each while the rest goes on, exit = the worst.
 
+mod common;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -74,15 +75,7 @@ fn dir(name: &str) -> PathBuf {
     d
 }
 
-fn switch(dir: &Path, file: &str, hostname: &str, port: u16) {
-    std::fs::write(
-        dir.join(file),
-        format!(
-            "hostname {hostname}\n!\nlicense smart transport smart\nlicense smart url smart https://smartreceiver.cisco.com:{port}/licservice/license\n"
-        ),
-    )
-    .unwrap();
-}
+use common::switch_text as switch;
 
 fn check(from: &[&Path], extra: &[&str]) -> (String, String, Option<i32>) {
     let mut args = vec![

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LAB_PACKAGES=(dnsmasq-base squid-openssl nginx-light tcpdump tshark openssl curl iproute2 iptables ethtool tmux libpcap-dev chromium man-db groff-base)
+LAB_PACKAGES=(dnsmasq-base squid-openssl nginx-light tcpdump tshark openssl curl iproute2 iptables ethtool tmux libpcap-dev chromium man-db groff-base prometheus prometheus-node-exporter python3-yaml)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()
   for p in "${LAB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

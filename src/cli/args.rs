@@ -141,8 +141,35 @@ pub struct ProbeArgs {
     pub trust: TrustArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// What to print: text (default; `check`: one line per target), json (one document,
+    /// same as --json), jsonl (one JSON object per line per switch × target, for log
+    /// shippers) or prometheus (the node_exporter textfile-collector format). Schemas:
+    /// docs/json-schema.md, docs/monitoring.md.
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "json")]
+    pub format: Option<OutputFormat>,
     #[command(flatten)]
     pub handover: super::handover::HandoverArgs,
+}
+
+impl ProbeArgs {
+    /// `--format`, with `--json` as its alias for `--format json`.
+    pub fn format(&self) -> OutputFormat {
+        match self.format {
+            Some(f) => f,
+            None if self.output.json => OutputFormat::Json,
+            None => OutputFormat::Text,
+        }
+    }
+}
+
+/// `probe`/`check --format`. `analyze` has `--json` only: its reports are per capture
+/// file, not per switch × target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Jsonl,
+    Prometheus,
 }
 
 /// `tui`: the probe's plan, network and trust flags; no output flags (the screen is the
@@ -378,6 +405,30 @@ mod tests {
             };
             assert_eq!(trust.trust_store, Some(PathBuf::from("t.pem")), "{sub}");
             assert!(output.json, "{sub}");
+        }
+    }
+
+    #[test]
+    fn format_and_its_json_alias() {
+        use OutputFormat::*;
+        for (args, want) in [
+            (&["check"][..], Text),
+            (&["check", "--json"], Json),
+            (&["probe", "--format", "json"], Json),
+            (&["check", "--format", "jsonl"], Jsonl),
+            (&["probe", "--format", "prometheus"], Prometheus),
+        ] {
+            let (Command::Probe(p) | Command::Check(p)) = parse(args).unwrap().command else {
+                panic!("not probe")
+            };
+            assert_eq!(p.format(), want, "{args:?}");
+        }
+        for bad in [
+            &["check", "--json", "--format", "text"][..],
+            &["check", "--format", "xml"],
+            &["analyze", "--format", "json", "x.pcap"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
         }
     }
 

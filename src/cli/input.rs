@@ -15,6 +15,8 @@ use std::path::Path;
 /// findings.
 pub(crate) struct ConfigPlan {
     pub file: String,
+    /// The text's `hostname`: names the switch in check's lines and metrics.
+    pub hostname: Option<String>,
     pub plan: ProbePlan,
     pub findings: Vec<Finding>,
 }
@@ -42,6 +44,7 @@ pub(crate) fn plan_from_text(
     let plan = crate::ios::plan::derive(&cfg, &map);
     let findings = crate::diagnose::config::check_config(&cfg, &plan, &name);
     Ok(ConfigPlan {
+        hostname: super::fleet::hostname_of(text),
         file: name,
         plan,
         findings,

@@ -2,7 +2,7 @@
 //! probe configuration (`probe_setup`), the targets probed concurrently, the reports
 //! printed, the exit code decided.
 
-use super::args::{NetArgs, PlanArgs, ProbeArgs, TrustArgs};
+use super::args::{NetArgs, OutputFormat, PlanArgs, ProbeArgs, TrustArgs};
 use super::error::{CliError, written};
 use super::input::{ConfigPlan, diagnose_config, plan_from_config};
 use super::proxy::parse_proxy_arg;
@@ -14,7 +14,7 @@ use crate::model::url::{Credentials, ProxyAddr};
 use crate::model::{EndReason, Severity, Timeline};
 use crate::probe::target::{self, Target};
 use crate::probe::{ProbeConfig, Timeouts};
-use crate::report::{self, OverallVerdict, json, text};
+use crate::report::{self, OverallVerdict, RunLine, json, text};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -187,6 +187,12 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
     if args.plan_only && args.plan.from_config.is_empty() {
         return Err(needs_from_config());
     }
+    let format = args.format();
+    if args.plan_only && matches!(format, OutputFormat::Jsonl | OutputFormat::Prometheus) {
+        return Err(CliError::Usage(
+            "--plan-only prints text or json (jsonl and prometheus are per probed target)".into(),
+        ));
+    }
     if mode == Mode::Check && super::fleet::is_fleet(&args.plan) {
         return super::fleet::run(args);
     }
@@ -209,7 +215,7 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
     {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        written(if args.output.json {
+        written(if format == OutputFormat::Json {
             json::write_json(
                 &mut out,
                 "probe",
@@ -263,31 +269,68 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
         Mode::Check => "check",
         Mode::Probe => "probe",
     };
-    written(if args.output.json {
-        let reports = timelines
-            .iter()
-            .zip(&labels)
-            .map(|((_, t), l)| json::report(l, "live probe", t))
-            .collect();
-        json::write_json(&mut out, command, end_reason, reports, plan_report)
-    } else if mode == Mode::Check {
-        timelines
-            .iter()
-            .zip(&labels)
-            .try_for_each(|((_, t), l)| writeln!(out, "{}", esc(&report::check_line(l, t))))
-    } else {
-        let color = color_of(args.output.color);
-        let plan_text = match &plan_report {
-            Some(pr) => text::write_plan(&mut out, pr.file, pr.plan, pr.findings, color)
-                .and_then(|_| writeln!(out)),
-            None => Ok(()),
-        };
-        plan_text.and_then(|_| {
-            timelines.iter().zip(&labels).try_for_each(|((_, t), l)| {
-                text::write_text(&mut out, l, "live probe", t, color).and_then(|_| writeln!(out))
-            })
-        })
-    })?;
+    match format {
+        OutputFormat::Json => {
+            let reports = timelines
+                .iter()
+                .zip(&labels)
+                .map(|((_, t), l)| json::report(l, "live probe", t))
+                .collect();
+            written(json::write_json(
+                &mut out,
+                command,
+                end_reason,
+                reports,
+                plan_report,
+            ))?
+        }
+        OutputFormat::Jsonl | OutputFormat::Prometheus => {
+            let switch = from_config.as_ref().and_then(|c| c.hostname.as_deref());
+            let configuration =
+                from_config
+                    .as_ref()
+                    .filter(|_| plan_failed)
+                    .map(|c| RunLine::Configuration {
+                        switch: switch.unwrap_or(""),
+                        file: &c.file,
+                        findings: &c.findings,
+                    });
+            let lines: Vec<RunLine> = configuration
+                .into_iter()
+                .chain(
+                    timelines
+                        .iter()
+                        .zip(&labels)
+                        .map(|((_, t), l)| RunLine::Target {
+                            switch,
+                            target: l,
+                            timeline: t,
+                        }),
+                )
+                .collect();
+            super::fleet::write_monitoring(&mut out, format, command, &lines)?
+        }
+        OutputFormat::Text if mode == Mode::Check => written(
+            timelines
+                .iter()
+                .zip(&labels)
+                .try_for_each(|((_, t), l)| writeln!(out, "{}", esc(&report::check_line(l, t)))),
+        )?,
+        OutputFormat::Text => {
+            let color = color_of(args.output.color);
+            let plan_text = match &plan_report {
+                Some(pr) => text::write_plan(&mut out, pr.file, pr.plan, pr.findings, color)
+                    .and_then(|_| writeln!(out)),
+                None => Ok(()),
+            };
+            written(plan_text.and_then(|_| {
+                timelines.iter().zip(&labels).try_for_each(|((_, t), l)| {
+                    text::write_text(&mut out, l, "live probe", t, color)
+                        .and_then(|_| writeln!(out))
+                })
+            }))?
+        }
+    }
     let reports: Vec<_> = timelines
         .iter()
         .zip(&labels)

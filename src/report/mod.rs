@@ -5,7 +5,9 @@ pub mod annotate;
 pub mod handover;
 pub mod html;
 pub mod json;
+pub mod jsonl;
 pub mod markdown;
+pub mod prometheus;
 pub mod text;
 
 pub use crate::diagnose::verdict::{OverallVerdict, overall_verdict};
@@ -49,6 +51,86 @@ pub fn check_line(label: &str, t: &Timeline) -> String {
                 None => format!("FAIL  {label}: {} ({took})", v.as_str().to_lowercase()),
             }
         }
+    }
+}
+
+/// One line of a `probe`/`check` run as the monitoring formats (`jsonl`, `prometheus`)
+/// print it: what `check`'s text prints one line for.
+#[derive(Debug, Clone, Copy)]
+pub enum RunLine<'a> {
+    /// A target probed, for the switch whose text gave the plan (its `hostname`; `None`
+    /// when no switch's text was read).
+    Target {
+        switch: Option<&'a str>,
+        target: &'a str,
+        timeline: &'a Timeline,
+    },
+    /// A switch whose configuration has error findings (`NAME  FAIL  configuration:`).
+    Configuration {
+        switch: &'a str,
+        file: &'a str,
+        findings: &'a [crate::model::Finding],
+    },
+    /// An input that gave no plan (`ERROR  ...`): which file, why.
+    Unusable { file: &'a str, message: &'a str },
+}
+
+/// When the probe of a timeline started (seconds since the epoch) and how long it took.
+pub fn probe_times(t: &Timeline) -> (Option<f64>, Option<f64>) {
+    let secs = |ns: i64| ns as f64 / 1e9;
+    (
+        t.start_ns.map(secs),
+        t.start_ns
+            .zip(t.end_ns)
+            .map(|(a, b)| secs(b.saturating_sub(a))),
+    )
+}
+
+/// Seconds from the probe's start until the first certificate of the chain the path
+/// presented expires (negative: already expired); `None` without a chain. The chain is
+/// the story connection's (a successful one, else the one that got furthest).
+pub fn certificate_expiry_seconds(t: &Timeline) -> Option<i64> {
+    let start = t.start_ns? / 1_000_000_000;
+    let c = crate::tui::steps::primary(t)?;
+    let soonest = c
+        .tls
+        .as_ref()?
+        .certificates
+        .iter()
+        .map(|x| x.not_after)
+        .min()?;
+    Some(soonest.saturating_sub(start))
+}
+
+/// The steps as the monitoring formats report them: `tui::steps::steps_of`, except that
+/// an HTTP answer seen inside TLS on a successful connection is the HTTP step succeeding.
+/// (The step view reads the HTTP state off `Connection::reached`, which the probe's HTTPS
+/// exchange does not advance past `cert`, and so calls the step "skipped".)
+pub fn monitored_steps(t: &Timeline) -> Vec<crate::tui::steps::StepView> {
+    use crate::tui::steps::StepState;
+    let mut steps = crate::tui::steps::steps_of(t);
+    for s in &mut steps {
+        // Skipped with a measured latency: the answer is there (the latency is measured
+        // to it) and the connection succeeded.
+        if s.step == crate::model::Step::Http
+            && s.state == StepState::Skipped
+            && s.latency_ns.is_some()
+        {
+            s.state = StepState::Ok;
+        }
+    }
+    steps
+}
+
+/// The step states of `tui::steps` as the monitoring formats name them.
+pub fn step_state_name(s: crate::tui::steps::StepState) -> &'static str {
+    use crate::tui::steps::StepState;
+    match s {
+        StepState::Ok => "ok",
+        StepState::Failed => "failed",
+        StepState::Unknown => "unknown",
+        StepState::NotRun => "not_run",
+        StepState::Skipped => "skipped",
     }
 }
 

@@ -108,3 +108,15 @@ pub fn png_size(b: &[u8]) -> (u32, u32) {
     let be = |i: usize| u32::from_be_bytes(b[i..i + 4].try_into().unwrap());
     (be(16), be(20))
 }
+
+/// Writes `dir/file`: a switch's text naming it `hostname` whose smart transport URL is
+/// smartreceiver.cisco.com on `port` (tests/fleet.rs, tests/monitoring.rs).
+pub fn switch_text(dir: &Path, file: &str, hostname: &str, port: u16) {
+    std::fs::write(
+        dir.join(file),
+        format!(
+            "hostname {hostname}\n!\nlicense smart transport smart\nlicense smart url smart https://smartreceiver.cisco.com:{port}/licservice/license\n"
+        ),
+    )
+    .unwrap();
+}

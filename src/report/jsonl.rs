@@ -1,0 +1,240 @@
+//! `--format jsonl`: one JSON object per line per switch × target, for log shippers
+//! (docs/json-schema.md, "JSON lines"). Findings keep the schema of the JSON report's
+//! findings; a line never holds a raw newline (JSON escapes it inside strings).
+
+use super::json::PrimaryRef;
+use super::{OverallVerdict, RunLine, certificate_expiry_seconds, probe_times, step_state_name};
+use crate::diagnose::verdict::primary_finding;
+use crate::model::{Finding, SCHEMA_VERSION, Severity};
+use serde::Serialize;
+use std::io::Write;
+
+/// One line.
+#[derive(Serialize)]
+struct Object<'a> {
+    schema_version: u32,
+    licpath_version: &'static str,
+    command: &'a str,
+    /// `target` (a target probed), `configuration` (a switch's configuration has error
+    /// findings) or `unusable` (an input that gave no plan).
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    switch: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict: Option<OverallVerdict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_unix: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_seconds: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificate_expiry_seconds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warnings: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary: Option<PrimaryRef<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    steps: Vec<StepObject>,
+    findings: Vec<&'a Finding>,
+}
+
+#[derive(Serialize)]
+struct StepObject {
+    step: &'static str,
+    /// ok | failed | unknown | not_run | skipped
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_seconds: Option<f64>,
+}
+
+impl<'a> Object<'a> {
+    fn new(command: &'a str, kind: &'static str) -> Self {
+        Object {
+            schema_version: SCHEMA_VERSION,
+            licpath_version: env!("CARGO_PKG_VERSION"),
+            command,
+            kind,
+            switch: None,
+            target: None,
+            file: None,
+            message: None,
+            verdict: None,
+            time_unix: None,
+            duration_seconds: None,
+            certificate_expiry_seconds: None,
+            errors: None,
+            warnings: None,
+            primary: None,
+            steps: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+}
+
+fn object<'a>(command: &'a str, line: &RunLine<'a>) -> Object<'a> {
+    match *line {
+        RunLine::Target {
+            switch,
+            target,
+            timeline: t,
+        } => {
+            let r = super::json::report(target, "live probe", t);
+            let (time_unix, duration_seconds) = probe_times(t);
+            Object {
+                switch,
+                target: Some(target),
+                verdict: Some(r.verdict),
+                time_unix,
+                duration_seconds,
+                certificate_expiry_seconds: certificate_expiry_seconds(t),
+                errors: Some(r.errors),
+                warnings: Some(r.warnings),
+                primary: r.primary,
+                steps: super::monitored_steps(t)
+                    .into_iter()
+                    .map(|s| StepObject {
+                        step: s.step.as_str(),
+                        state: step_state_name(s.state),
+                        duration_seconds: s.latency_ns.map(|ns| ns as f64 / 1e9),
+                    })
+                    .collect(),
+                findings: t.all_findings().collect(),
+                ..Object::new(command, "target")
+            }
+        }
+        RunLine::Configuration {
+            switch,
+            file,
+            findings,
+        } => {
+            let errors: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .collect();
+            Object {
+                switch: Some(switch),
+                file: Some(file),
+                verdict: Some(OverallVerdict::Failed),
+                errors: Some(errors.len() as u64),
+                warnings: Some(0),
+                primary: primary_finding(errors.iter().copied()).map(|f| PrimaryRef {
+                    code: f.code,
+                    severity: f.severity,
+                    summary: &f.summary,
+                    connection: None,
+                }),
+                findings: errors,
+                ..Object::new(command, "configuration")
+            }
+        }
+        RunLine::Unusable { file, message } => Object {
+            file: Some(file),
+            message: Some(message),
+            ..Object::new(command, "unusable")
+        },
+    }
+}
+
+/// Writes one line per [`RunLine`].
+pub fn write_jsonl(
+    out: &mut dyn Write,
+    command: &str,
+    lines: &[RunLine<'_>],
+) -> std::io::Result<()> {
+    for line in lines {
+        serde_json::to_writer(&mut *out, &object(command, line)).map_err(|e| {
+            match e.io_error_kind() {
+                Some(kind) => std::io::Error::from(kind),
+                None => std::io::Error::other(e),
+            }
+        })?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{START_NS, connection, timeline};
+    use crate::model::*;
+
+    #[test]
+    fn one_object_per_line_with_the_reports_findings() {
+        let mut c = connection().syn().build();
+        c.verdict = Verdict::Failed;
+        c.reached = Step::Tcp;
+        c.findings = vec![Finding::new(
+            FindingCode::TcpRefused,
+            Severity::Error,
+            Step::Tcp,
+            "refused\nby 203.0.113.10",
+        )];
+        let mut t = timeline(vec![], vec![c]);
+        t.start_ns = Some(START_NS);
+        t.end_ns = Some(START_NS + 500_000_000);
+        let cfg = [Finding::new(
+            FindingCode::TcpRefused,
+            Severity::Error,
+            Step::Tcp,
+            "x",
+        )];
+        let mut out = Vec::new();
+        write_jsonl(
+            &mut out,
+            "check",
+            &[
+                RunLine::Target {
+                    switch: Some("sw\"1\n"),
+                    target: "smart",
+                    timeline: &t,
+                },
+                RunLine::Configuration {
+                    switch: "sw2",
+                    file: "b.txt",
+                    findings: &cfg,
+                },
+                RunLine::Unusable {
+                    file: "c.txt",
+                    message: "c.txt: binary",
+                },
+            ],
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        let t0 = &lines[0];
+        assert_eq!(t0["kind"], "target");
+        assert_eq!(t0["switch"], "sw\"1\n");
+        assert_eq!(t0["verdict"], "failed");
+        assert_eq!(t0["duration_seconds"], 0.5);
+        assert_eq!(t0["time_unix"], (START_NS / 1_000_000_000) as f64);
+        assert_eq!(t0["primary"]["code"], "tcp_refused");
+        // The report's finding schema, whole.
+        let finding = serde_json::to_value(&t.connections[0].findings[0]).unwrap();
+        assert_eq!(t0["findings"][0], finding);
+        assert_eq!(t0["steps"][1]["step"], "tcp");
+        assert_eq!(t0["steps"][1]["state"], "failed");
+        assert_eq!(lines[1]["kind"], "configuration");
+        assert_eq!(lines[1]["file"], "b.txt");
+        assert_eq!(lines[1]["errors"], 1);
+        assert_eq!(lines[2]["kind"], "unusable");
+        assert_eq!(lines[2]["message"], "c.txt: binary");
+        assert!(
+            lines[2]
+                .get("findings")
+                .is_some_and(|f| f == &serde_json::json!([]))
+        );
+    }
+}

@@ -1,0 +1,410 @@
+//! `--format prometheus`: the Prometheus text exposition format (0.0.4) as node_exporter's
+//! textfile collector reads it (docs/monitoring.md lists every metric). Per switch ×
+//! target: success, verdict, duration, the probe's timestamp, each step's success and
+//! duration, each finding as a labelled gauge, the seconds until the path's certificate
+//! chain expires.
+//!
+//! What the collector refuses, this printer never writes: client-side timestamps, a
+//! family split in two, a second sample with the same labels (two switch texts with the
+//! same `hostname`: the first is kept and the repeats are counted), a non-finite value.
+//! Label values come from configurations and the network: they are escaped as the format
+//! says (`\\`, `\"`, `\n`), other control characters become U+FFFD and a value is cut at
+//! [`MAX_LABEL_CHARS`].
+
+use super::{RunLine, certificate_expiry_seconds, monitored_steps, overall_verdict, probe_times};
+use crate::diagnose::verdict::OverallVerdict;
+use crate::model::{Finding, Severity, Timeline};
+use crate::tui::steps::StepState;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::Write;
+
+/// A label value longer than this is cut (a hostile `hostname` must not make a
+/// megabyte series).
+pub const MAX_LABEL_CHARS: usize = 256;
+
+/// The metric families, in the order they are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Metric {
+    Success,
+    Verdict,
+    Duration,
+    Timestamp,
+    StepSuccess,
+    StepDuration,
+    Finding,
+    CertificateExpiry,
+    ConfigFinding,
+    InputUnusable,
+}
+
+impl Metric {
+    fn name(self) -> &'static str {
+        match self {
+            Metric::Success => "licpath_success",
+            Metric::Verdict => "licpath_verdict",
+            Metric::Duration => "licpath_duration_seconds",
+            Metric::Timestamp => "licpath_probe_timestamp_seconds",
+            Metric::StepSuccess => "licpath_step_success",
+            Metric::StepDuration => "licpath_step_duration_seconds",
+            Metric::Finding => "licpath_finding",
+            Metric::CertificateExpiry => "licpath_certificate_expiry_seconds",
+            Metric::ConfigFinding => "licpath_config_finding",
+            Metric::InputUnusable => "licpath_input_unusable",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Metric::Success => {
+                "1 when the licensing path of the switch to the target worked end to end (verdict ok), else 0."
+            }
+            Metric::Verdict => {
+                "The probe's verdict as a label (ok, failed, inconclusive, no_licensing_traffic); always 1."
+            }
+            Metric::Duration => "Seconds the probe of the target took.",
+            Metric::Timestamp => "When the probe started, in seconds since the epoch.",
+            Metric::StepSuccess => {
+                "1 when the step (dns, tcp, proxy, tls, cert, http) succeeded, 0 when it failed, was not reached or its outcome is unknown; absent when it does not apply."
+            }
+            Metric::StepDuration => "Seconds the step took, when measured.",
+            Metric::Finding => {
+                "A finding of the probe (docs/findings.md): code, severity and step as labels; always 1."
+            }
+            Metric::CertificateExpiry => {
+                "Seconds from the probe until the first certificate of the chain the path presented expires (negative: expired); days = value / 86400."
+            }
+            Metric::ConfigFinding => {
+                "An error finding in the switch's configuration text (docs/findings.md); always 1."
+            }
+            Metric::InputUnusable => {
+                "An input file that gave no plan (unreadable, binary, not a switch's text); always 1."
+            }
+        }
+    }
+}
+
+/// What was written: samples, and repeated series left out (the first kept).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    pub samples: usize,
+    pub duplicates: usize,
+}
+
+/// A label value as the exposition format wants it, between the quotes.
+pub fn label_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(MAX_LABEL_CHARS) + 2);
+    for c in s.chars().take(MAX_LABEL_CHARS) {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Samples {
+    families: BTreeMap<Metric, Vec<String>>,
+    seen: HashSet<String>,
+    duplicates: usize,
+}
+
+impl Samples {
+    fn add(&mut self, m: Metric, labels: &[(&str, &str)], value: f64) {
+        if !value.is_finite() {
+            return;
+        }
+        let labels: Vec<String> = labels
+            .iter()
+            .map(|(k, v)| format!("{k}=\"{}\"", label_value(v)))
+            .collect();
+        let series = format!("{}{{{}}}", m.name(), labels.join(","));
+        let line = format!("{series} {value}");
+        if !self.seen.insert(series) {
+            self.duplicates += 1;
+            return;
+        }
+        self.families.entry(m).or_default().push(line);
+    }
+
+    fn add_target(&mut self, switch: &str, target: &str, t: &Timeline) {
+        let id = [("switch", switch), ("target", target)];
+        let with = |k: &'static str, v: &'static str| [id[0], id[1], (k, v)];
+        let verdict = overall_verdict(t);
+        self.add(
+            Metric::Success,
+            &id,
+            f64::from(u8::from(verdict == OverallVerdict::Ok)),
+        );
+        self.add(
+            Metric::Verdict,
+            &with("verdict", verdict_name(verdict)),
+            1.0,
+        );
+        let (start, took) = probe_times(t);
+        if let Some(took) = took {
+            self.add(Metric::Duration, &id, took);
+        }
+        if let Some(start) = start {
+            self.add(Metric::Timestamp, &id, start);
+        }
+        for s in monitored_steps(t) {
+            let labels = with("step", s.step.as_str());
+            match s.state {
+                StepState::Skipped => continue,
+                StepState::Ok => self.add(Metric::StepSuccess, &labels, 1.0),
+                StepState::Failed | StepState::Unknown | StepState::NotRun => {
+                    self.add(Metric::StepSuccess, &labels, 0.0)
+                }
+            }
+            if let Some(ns) = s.latency_ns {
+                self.add(Metric::StepDuration, &labels, ns as f64 / 1e9);
+            }
+        }
+        // The same finding on two connections is one series.
+        let found: BTreeSet<_> = t
+            .all_findings()
+            .map(|f| (f.code.as_str(), f.severity.as_str(), f.step.as_str()))
+            .collect();
+        for (code, severity, step) in found {
+            let labels = [
+                id[0],
+                id[1],
+                ("code", code),
+                ("severity", severity),
+                ("step", step),
+            ];
+            self.add(Metric::Finding, &labels, 1.0);
+        }
+        if let Some(secs) = certificate_expiry_seconds(t) {
+            self.add(Metric::CertificateExpiry, &id, secs as f64);
+        }
+    }
+
+    fn add_configuration(&mut self, switch: &str, file: &str, findings: &[Finding]) {
+        let found: BTreeSet<_> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| (f.code.as_str(), f.severity.as_str()))
+            .collect();
+        for (code, severity) in found {
+            let labels = [
+                ("switch", switch),
+                ("file", file),
+                ("code", code),
+                ("severity", severity),
+            ];
+            self.add(Metric::ConfigFinding, &labels, 1.0);
+        }
+    }
+}
+
+fn verdict_name(v: OverallVerdict) -> &'static str {
+    match v {
+        OverallVerdict::Ok => "ok",
+        OverallVerdict::Failed => "failed",
+        OverallVerdict::Inconclusive => "inconclusive",
+        OverallVerdict::NoLicensingTraffic => "no_licensing_traffic",
+    }
+}
+
+/// Writes the lines as one textfile: each family once, its HELP and TYPE first.
+pub fn write_prometheus(out: &mut dyn Write, lines: &[RunLine<'_>]) -> std::io::Result<Written> {
+    let mut s = Samples::default();
+    for line in lines {
+        match *line {
+            RunLine::Target {
+                switch,
+                target,
+                timeline,
+            } => s.add_target(switch.unwrap_or(""), target, timeline),
+            RunLine::Configuration {
+                switch,
+                file,
+                findings,
+            } => s.add_configuration(switch, file, findings),
+            RunLine::Unusable { file, .. } => s.add(Metric::InputUnusable, &[("file", file)], 1.0),
+        }
+    }
+    let mut written = Written {
+        samples: 0,
+        duplicates: s.duplicates,
+    };
+    for (m, samples) in &s.families {
+        writeln!(out, "# HELP {} {}", m.name(), m.help())?;
+        writeln!(out, "# TYPE {} gauge", m.name())?;
+        for line in samples {
+            writeln!(out, "{line}")?;
+        }
+        written.samples += samples.len();
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{START_NS, cert, connection, timeline};
+    use crate::model::*;
+
+    fn print(lines: &[RunLine<'_>]) -> (String, Written) {
+        let mut out = Vec::new();
+        let w = write_prometheus(&mut out, lines).unwrap();
+        (String::from_utf8(out).unwrap(), w)
+    }
+
+    #[test]
+    fn label_values_are_escaped_and_bounded() {
+        assert_eq!(label_value("sw-1"), "sw-1");
+        assert_eq!(
+            label_value("a\\b\"c\nd\re\u{7}f é"),
+            "a\\\\b\\\"c\\nd\u{FFFD}e\u{FFFD}f é"
+        );
+        let long = "x".repeat(10_000);
+        assert_eq!(label_value(&long).len(), MAX_LABEL_CHARS);
+        // A hostile name cannot end the label or the line.
+        let hostile = "sw\"} 1\nlicpath_success{switch=\"evil";
+        let v = label_value(hostile);
+        assert!(!v.contains('\n'));
+        assert_eq!(v.matches('"').count(), v.matches("\\\"").count());
+    }
+
+    fn failed_timeline() -> Timeline {
+        let mut c = connection().syn().build();
+        c.verdict = Verdict::Failed;
+        c.reached = Step::Tcp;
+        let refused = Finding::new(FindingCode::TcpRefused, Severity::Error, Step::Tcp, "rst");
+        c.findings = vec![refused.clone(), refused];
+        let mut t = timeline(vec![], vec![c]);
+        t.start_ns = Some(START_NS);
+        t.end_ns = Some(START_NS + 250_000_000);
+        t
+    }
+
+    #[test]
+    fn a_failed_target_its_steps_and_findings() {
+        let t = failed_timeline();
+        let (text, w) = print(&[RunLine::Target {
+            switch: Some("core-1"),
+            target: "smart",
+            timeline: &t,
+        }]);
+        let id = "switch=\"core-1\",target=\"smart\"";
+        for want in [
+            "# HELP licpath_success ".to_string(),
+            "# TYPE licpath_success gauge".into(),
+            format!("licpath_success{{{id}}} 0\n"),
+            format!("licpath_verdict{{{id},verdict=\"failed\"}} 1\n"),
+            format!("licpath_duration_seconds{{{id}}} 0.25\n"),
+            format!(
+                "licpath_probe_timestamp_seconds{{{id}}} {}\n",
+                START_NS / 1_000_000_000
+            ),
+            format!("licpath_step_success{{{id},step=\"tcp\"}} 0\n"),
+            format!(
+                "licpath_finding{{{id},code=\"tcp_refused\",severity=\"error\",step=\"tcp\"}} 1\n"
+            ),
+        ] {
+            assert!(text.contains(&want), "{want:?} not in\n{text}");
+        }
+        // The same finding on two connections (here: twice on one) is one series.
+        assert_eq!(text.matches("code=\"tcp_refused\"").count(), 1, "{text}");
+        assert_eq!(w.duplicates, 0);
+        assert!(
+            !text.contains("licpath_certificate_expiry_seconds{"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_chain_gives_the_seconds_to_its_first_expiry() {
+        let start = START_NS / 1_000_000_000;
+        let mut c = connection().handshake().build();
+        c.tls = Some(TlsSummary {
+            certificates: vec![
+                cert("leaf", "ca", start - 10, start + 20 * 86_400),
+                cert("ca", "ca", start - 10, start + 900 * 86_400),
+            ],
+            handshake_complete: true,
+            ..TlsSummary::default()
+        });
+        c.verdict = Verdict::Ok;
+        c.reached = Step::Http;
+        let mut t = timeline(vec![], vec![c]);
+        t.start_ns = Some(START_NS);
+        let (text, _) = print(&[RunLine::Target {
+            switch: None,
+            target: "smart",
+            timeline: &t,
+        }]);
+        assert!(
+            text.contains(
+                "licpath_certificate_expiry_seconds{switch=\"\",target=\"smart\"} 1728000\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn families_are_whole_and_repeated_series_dropped() {
+        let t = failed_timeline();
+        let refused = [Finding::new(
+            FindingCode::TcpRefused,
+            Severity::Error,
+            Step::Tcp,
+            "x",
+        )];
+        let line = |sw| RunLine::Target {
+            switch: Some(sw),
+            target: "smart",
+            timeline: &t,
+        };
+        let (text, w) = print(&[
+            line("a"),
+            RunLine::Unusable {
+                file: "notes.txt",
+                message: "no licensing configuration",
+            },
+            line("b"),
+            line("a"),
+            RunLine::Configuration {
+                switch: "c",
+                file: "c.txt",
+                findings: &refused,
+            },
+        ]);
+        // Each family once, contiguous: its samples right after its TYPE line.
+        for m in [
+            "licpath_success",
+            "licpath_finding",
+            "licpath_input_unusable",
+        ] {
+            assert_eq!(text.matches(&format!("# TYPE {m} gauge")).count(), 1, "{m}");
+            let at = text.find(&format!("# TYPE {m} gauge")).unwrap();
+            let after = &text[at..];
+            let block_end = after[1..].find("# HELP").map_or(after.len(), |i| i + 1);
+            assert_eq!(
+                text.matches(&format!("\n{m}{{")).count(),
+                after[..block_end].matches(&format!("\n{m}{{")).count(),
+                "{m} split:\n{text}"
+            );
+        }
+        assert_eq!(text.matches("licpath_success{").count(), 2, "{text}");
+        assert!(w.duplicates > 0);
+        assert!(text.contains("licpath_input_unusable{file=\"notes.txt\"} 1\n"));
+        assert!(text.contains(
+            "licpath_config_finding{switch=\"c\",file=\"c.txt\",code=\"tcp_refused\",severity=\"error\"} 1\n"
+        ));
+        // No client-side timestamps: every sample line is `series value`.
+        for l in text.lines().filter(|l| !l.starts_with('#')) {
+            assert_eq!(
+                l.rsplit_once("} ").map(|(_, v)| v.contains(' ')),
+                Some(false),
+                "{l}"
+            );
+        }
+    }
+}
