@@ -111,8 +111,9 @@ mod tests {
         out.extend_from_slice(&65535u32.to_le_bytes());
         out.extend_from_slice(&1u32.to_le_bytes());
         for (i, f) in frames.iter().enumerate() {
-            out.extend_from_slice(&1_700_000_000u32.to_le_bytes());
-            out.extend_from_slice(&(i as u32 * 1000).to_le_bytes());
+            // One second apart: an unanswered SYN is a timeout, not a capture that ended.
+            out.extend_from_slice(&(1_700_000_000 + i as u32).to_le_bytes());
+            out.extend_from_slice(&0u32.to_le_bytes());
             out.extend_from_slice(&(f.len() as u32).to_le_bytes());
             out.extend_from_slice(&(f.len() as u32).to_le_bytes());
             out.extend_from_slice(f);

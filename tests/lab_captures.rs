@@ -9,9 +9,9 @@ use licpath::model::*;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// The keys an `.expected` file may hold (tests/lab/README.md). `interface` and `tshark`
-/// are read by the lab script (where to capture, tshark's independent check), the others
-/// here. Any other key is a typo that would silently check nothing: refused.
+/// The keys an `.expected` file may hold (tests/lab/README.md). `interface`, `filter` and
+/// `tshark` are read by the lab script (where to capture, with which capture filter,
+/// tshark's independent check), the others here. Any other key is a typo that would silently check nothing: refused.
 const KEYS: &[&str] = &[
     "verdict",
     "finding",
@@ -26,6 +26,7 @@ const KEYS: &[&str] = &[
     "dns_transport",
     "args",
     "interface",
+    "filter",
     "tshark",
 ];
 
@@ -62,7 +63,9 @@ fn analyze_as_cli(pcap: &Path, args: &str) -> Timeline {
     let mut acfg = licpath::flow::AnalyzeConfig::default();
     acfg.names.extend(hosts);
     let dcfg = licpath::diagnose::DiagnoseConfig {
-        now_unix: 1_790_000_000,
+        // After the lab's captures were taken (its PKI is dated from the capture day):
+        // a capture whose clock is wrong is judged against this "now".
+        now_unix: 1_796_000_000,
         trust: TrustProfile::ios_xe(ios),
         judge_all_chains: false,
         ca_file: None,

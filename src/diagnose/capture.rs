@@ -1,6 +1,9 @@
 //! Rules about the capture itself, not the network: a connection of which only the
-//! client's side was captured, and bytes the peer acknowledged that the capture lacks
-//! (Embedded Packet Capture keeps at most 1000 packets/s).
+//! client's side was captured, bytes the peer acknowledged that the capture lacks
+//! (Embedded Packet Capture keeps at most 1000 packets/s), a capture filter that kept only
+//! packets carrying data, a capture that ended while a handshake step waited for its
+//! answer, and a capture clock that cannot be right. What is merely missing from a
+//! capture is never made into a network failure.
 
 use crate::model::*;
 
@@ -96,6 +99,234 @@ pub fn gap(c: &Connection) -> Option<Finding> {
     )
 }
 
+/// Findings that rest on the absence of packets: a filter that removed packets makes
+/// them baseless (issue 15 item 5).
+const ABSENCE_BASED: &[FindingCode] = &[
+    FindingCode::TlsTimeout,
+    FindingCode::TlsReset,
+    FindingCode::MtuBlackhole,
+    FindingCode::TlsClientAbort,
+    FindingCode::TcpTimeout,
+    FindingCode::CaptureGap,
+];
+
+/// Packets with data of one connection at least, for "no packet without data" to mean a
+/// filter: a real exchange of that many has a pure ACK, or a FIN.
+const FILTER_MIN_PACKETS: u64 = 3;
+
+/// A capture that ended sooner than this after a request (the first SYN, the
+/// ClientHello) that the client had not given up on shows no timeout: the answer may
+/// simply not have been captured. TCP's initial retransmission timeout is 1 s (RFC 6298
+/// §2.1), so 3 s is two retransmissions.
+pub const CAPTURE_ENDED_WAIT_NS: i64 = 3_000_000_000;
+
+/// Capture times before this (2000-01-01) are a clock that was never set: the Unix epoch
+/// of a device without a calendar, or IOS's 1993 default. Smart Licensing is from 2017.
+pub const CLOCK_FLOOR_UNIX: i64 = 946_684_800;
+/// A capture this far before the notBefore of every certificate of the chain it holds
+/// (one year) has a clock behind by years, not a chain issued for the future.
+const CLOCK_BEHIND_CHAIN_S: i64 = 365 * 86_400;
+/// A capture this far after "now" (a year) has a clock in the future, not merely a
+/// reader whose own clock is a little behind.
+const CLOCK_AHEAD_S: i64 = 365 * 86_400;
+
+/// What a connection's TCP packets show about a capture filter: every packet carried data
+/// (or was a SYN), data went both ways, and none was a pure ACK, FIN or RST. A TLS-only
+/// (`tcp[((tcp[12:1] & 0xf0) >> 2):1] = 0x16`) or PSH-only (`tcp[tcpflags] & tcp-push
+/// != 0`) capture filter does that; a real connection never does.
+pub fn looks_filtered(c: &Connection) -> bool {
+    let with_data_or_syn = c.loss.segments_to_server + c.loss.segments_to_client;
+    let syns = c
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::TcpSyn { .. } | EventKind::TcpSynAck { .. }
+            )
+        })
+        .count() as u64;
+    c.packets <= with_data_or_syn
+        && with_data_or_syn.saturating_sub(syns) >= FILTER_MIN_PACKETS
+        && c.bytes_to_server > 0
+        && c.bytes_to_client > 0
+}
+
+/// `capture_filtered`: the capture filter removed packets (see [`looks_filtered`]).
+pub fn filtered(c: &Connection) -> Finding {
+    let gap: u64 = c
+        .events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::TcpGap { missing_bytes } | EventKind::TcpLost { missing_bytes } => {
+                Some(missing_bytes)
+            }
+            _ => None,
+        })
+        .sum();
+    let mut missing = vec!["every pure ACK"];
+    if c.state == TcpState::StartNotCaptured {
+        missing.insert(0, "the SYN and SYN/ACK");
+    }
+    if !matches!(
+        c.state,
+        TcpState::ClosedByClient
+            | TcpState::ClosedByServer
+            | TcpState::ResetByClient
+            | TcpState::ResetByServer
+            | TcpState::Refused
+    ) {
+        missing.push("the FIN or RST that ended it");
+    }
+    let gap = if gap > 0 {
+        format!(", and {gap} bytes of data")
+    } else {
+        String::new()
+    };
+    Finding::new(
+        FindingCode::CaptureFiltered,
+        Severity::Warning,
+        Step::Capture,
+        format!(
+            "a capture filter kept only packets carrying data on the connection to {}: {} missing{gap}",
+            c.server,
+            match missing.split_last() {
+                Some((last, [])) => format!("{last} is"),
+                Some((last, rest)) => format!("{} and {last} are", rest.join(", ")),
+                None => String::new(),
+            }
+        ),
+    )
+    .confidence(Confidence::High)
+    .explain(format!(
+        "All {} packets of this connection carry data: a real TCP connection always has payload-less packets (the handshake's ACK, delayed ACKs, the FIN), so a capture filter removed them (a TLS-only filter such as tcpdump's 'tcp[((tcp[12:1] & 0xf0) >> 2):1] = 0x16', or 'tcp[tcpflags] & tcp-push != 0'). Whatever rests on a packet's absence cannot be judged here: no timeout, reset, loss or black hole is concluded. What was captured (hellos, certificates, alerts) is still judged. Capture the licensing traffic whole:",
+        c.packets
+    ))
+    .fix([
+        format!("tcpdump -i <interface> -s 0 -w licensing.pcap host {}   ! no filter on flags or payload", c.server.ip()),
+        "monitor capture LICPATH interface <uplink> both match ipv4 host <switch-ip> any   ! on the switch".to_string(),
+    ])
+    .evidence(c.events.first().map(|e| Evidence::of(e, "first packet captured")))
+}
+
+/// The first request of a connection still unanswered when the capture ended: the
+/// ClientHello for `tls_timeout`, the first SYN for `tcp_timeout`.
+fn unanswered_request(c: &Connection, code: FindingCode) -> Option<&Event> {
+    c.events.iter().find(|e| match code {
+        FindingCode::TlsTimeout => {
+            e.dir == Direction::ToServer && matches!(e.kind, EventKind::TlsClientHello(_))
+        }
+        FindingCode::TcpTimeout => matches!(e.kind, EventKind::TcpSyn { .. }),
+        _ => false,
+    })
+}
+
+/// `capture_ended`: a timeout finding in `f` whose request was sent less than
+/// [`CAPTURE_ENDED_WAIT_NS`] before the capture's last packet (`capture_end_ns`), the
+/// client not having given up: the capture stopped, the server may have answered after.
+pub fn ended(c: &Connection, f: &[Finding], capture_end_ns: i64) -> Option<Finding> {
+    let client_gave_up = c.events.iter().any(|e| {
+        e.dir == Direction::ToServer && matches!(e.kind, EventKind::TcpFin | EventKind::TcpRst)
+    });
+    if client_gave_up {
+        return None;
+    }
+    let (timeout, request) = f.iter().find_map(|x| {
+        unanswered_request(c, x.code)
+            .filter(|r| capture_end_ns - r.time_ns < CAPTURE_ENDED_WAIT_NS)
+            .map(|r| (x, r))
+    })?;
+    let what = match timeout.code {
+        FindingCode::TlsTimeout => "ClientHello",
+        _ => "SYN",
+    };
+    Some(
+        Finding::new(
+            FindingCode::CaptureEnded,
+            Severity::Warning,
+            Step::Capture,
+            format!(
+                "the capture ended {} after the {what} to {}, before any answer: not a timeout, the answer may simply not have been captured",
+                super::ms(capture_end_ns - request.time_ns),
+                c.server
+            ),
+        )
+        .confidence(Confidence::High)
+        .explain(format!(
+            "The client was still waiting (it had not closed or reset the connection) when the capture's last packet was taken, {} after its request. A switch waits far longer before it reports a failure, so nothing here shows whether the server answers. Capture for longer: start the capture, make the switch talk, and stop it only after the switch logs success or failure (at least 60 s).",
+            super::ms(capture_end_ns - request.time_ns)
+        ))
+        .fix([
+            "monitor capture LICPATH start",
+            "license smart sync all",
+            "! wait for %SMART_LIC-3-COMM_FAILED or a successful sync (show license status), at least 60 s",
+            "monitor capture LICPATH stop",
+        ])
+        .evidence([Evidence::of(request, what)]),
+    )
+}
+
+/// Withholds what the capture cannot show (issue 15 item 5): on a filtered connection the
+/// absence-based findings give way to `capture_filtered`; a timeout the capture merely
+/// stopped too early to see becomes `capture_ended`. `capture_end_ns` is the last packet
+/// of the whole capture (`None` outside a capture).
+pub fn withhold_missing(c: &Connection, f: &mut Vec<Finding>, capture_end_ns: Option<i64>) {
+    if looks_filtered(c) {
+        f.retain(|x| !ABSENCE_BASED.contains(&x.code));
+        f.push(filtered(c));
+        return;
+    }
+    if let Some(ended) = capture_end_ns.and_then(|end| ended(c, f, end)) {
+        f.retain(|x| !matches!(x.code, FindingCode::TlsTimeout | FindingCode::TcpTimeout));
+        f.push(ended);
+    }
+}
+
+/// Why a chain seen at `at_unix` says the capture clock is wrong, if it does: before
+/// [`CLOCK_FLOOR_UNIX`], more than a year after `now_unix`, or more than a year before the
+/// notBefore of every certificate of the chain (a chain issued for the future has at
+/// least its CA certificates valid; a clock behind by years has none).
+pub fn clock_invalid(at_unix: i64, certs: &[CertInfo], now_unix: i64) -> Option<String> {
+    let at = crate::model::time::format_utc_secs(at_unix);
+    if at_unix < CLOCK_FLOOR_UNIX {
+        return Some(format!(
+            "the capture's clock says {at}, before any TLS certificate of today"
+        ));
+    }
+    if at_unix > now_unix.saturating_add(CLOCK_AHEAD_S) {
+        return Some(format!("the capture's clock says {at}, in the future"));
+    }
+    let earliest = certs.iter().map(|c| c.not_before).min()?;
+    (at_unix.saturating_add(CLOCK_BEHIND_CHAIN_S) < earliest).then(|| {
+        format!(
+            "the capture's clock says {at}, years before every certificate of the chain was issued (the earliest on {})",
+            crate::model::time::format_utc_secs(earliest)
+        )
+    })
+}
+
+/// `capture_clock_invalid`: the capture's timestamps cannot be right (see
+/// [`clock_invalid`]); certificate validity was judged against now instead.
+pub fn clock_finding(ce: &Event, reason: &str, now_unix: i64) -> Finding {
+    Finding::new(
+        FindingCode::CaptureClockInvalid,
+        Severity::Warning,
+        Step::Capture,
+        format!(
+            "{reason}: the capture clock is wrong; certificate validity judged against the current time ({})",
+            crate::model::time::format_utc_secs(now_unix)
+        ),
+    )
+    .confidence(Confidence::High)
+    .explain("The timestamps of this capture cannot be when the traffic happened, so a certificate's dates are not compared with them: licpath judged the chain against the current time instead, as a switch connecting now would. Timings between packets are still right. If the capture was taken on the switch (Embedded Packet Capture), the switch's own clock is wrong too, and a switch with a wrong clock rejects valid certificates (%PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID): set it.")
+    .fix([
+        "show clock",
+        "ntp server <ntp-server>",
+        "clock calendar-valid",
+    ])
+    .evidence([Evidence::of(ce, "Certificate (capture time)")])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +351,77 @@ mod tests {
         );
         assert_eq!(f.evidence[0].what, "first packet of the connection");
         assert_eq!(f.evidence[0].frame, Some(1));
+    }
+
+    #[test]
+    fn a_capture_that_stops_after_the_client_hello_ended_it_did_not_time_out() {
+        use crate::model::testing::START_NS;
+        let c = connection()
+            .handshake()
+            .after_ms(10)
+            .client_hello(Some("smartreceiver.cisco.com"), TlsVersion::Tls12)
+            .build();
+        let timeout = Finding::new(FindingCode::TlsTimeout, Severity::Error, Step::Tls, "x");
+        let hello_ns = c.events.last().map(|e| e.time_ns).unwrap_or_default();
+        let f = ended(&c, std::slice::from_ref(&timeout), hello_ns + 500_000_000)
+            .expect("capture_ended");
+        assert_eq!((f.code, f.step), (FindingCode::CaptureEnded, Step::Capture));
+        assert!(
+            f.summary
+                .starts_with("the capture ended 500 ms after the ClientHello"),
+            "{}",
+            f.summary
+        );
+        // Waited long enough: a timeout the capture shows.
+        assert!(
+            ended(
+                &c,
+                std::slice::from_ref(&timeout),
+                hello_ns + CAPTURE_ENDED_WAIT_NS
+            )
+            .is_none()
+        );
+        // The client gave up: a timeout whatever the capture's end.
+        let gave_up = connection()
+            .handshake()
+            .client_hello(None, TlsVersion::Tls12)
+            .fin(Direction::ToServer)
+            .build();
+        assert!(ended(&gave_up, &[timeout], START_NS).is_none());
+    }
+
+    #[test]
+    fn clocks_that_cannot_be_right() {
+        use crate::model::testing::{START_NS, cert};
+        let now = START_NS / 1_000_000_000;
+        let chain = [cert("leaf", "ca", now - 86_400, now + 86_400)];
+        assert!(
+            clock_invalid(1, &chain, now)
+                .unwrap()
+                .contains("1970-01-01")
+        );
+        assert!(
+            clock_invalid(now + 2 * 365 * 86_400, &chain, now)
+                .unwrap()
+                .contains("in the future")
+        );
+        assert!(
+            clock_invalid(now - 3 * 365 * 86_400, &chain, now)
+                .unwrap()
+                .contains("years before")
+        );
+        assert_eq!(clock_invalid(now, &chain, now), None);
+        // A leaf issued for the future under a current CA: the certificate, not the clock.
+        let future_leaf = [
+            cert(
+                "leaf",
+                "ca",
+                now + 10 * 365 * 86_400,
+                now + 11 * 365 * 86_400,
+            ),
+            cert("ca", "root", now - 86_400, now + 365 * 86_400),
+        ];
+        assert_eq!(clock_invalid(now, &future_leaf, now), None);
     }
 
     #[test]

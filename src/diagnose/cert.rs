@@ -63,10 +63,17 @@ pub fn judge(
     let Some(leaf) = certs.first() else {
         return Vec::new();
     };
-    let mut f: Vec<Finding> = certs
+    // A capture clock that cannot be right: dates are judged against now, and said so.
+    let seen_unix = ce.time_ns.div_euclid(1_000_000_000);
+    let clock = super::capture::clock_invalid(seen_unix, certs, cfg.now_unix);
+    let mut f: Vec<Finding> = clock
         .iter()
-        .filter_map(|c| validity(ce, c, cfg.now_unix))
+        .map(|why| super::capture::clock_finding(ce, why, cfg.now_unix))
         .collect();
+    f.extend(certs.iter().filter_map(|c| match clock {
+        Some(_) => validity_now(ce, c, cfg.now_unix),
+        None => validity(ce, c, cfg.now_unix),
+    }));
     f.extend(hostname(ce, leaf, host));
     if let Some(profile) = profile {
         f.extend(trust(ce, certs, host, profile, cfg));
@@ -124,6 +131,36 @@ fn validity(ce: &Event, c: &CertInfo, now_unix: i64) -> Option<Finding> {
     } else {
         None
     }
+}
+
+/// `cert_expired` or `cert_not_yet_valid` against the current time (errors), when the
+/// capture's clock cannot be trusted.
+fn validity_now(ce: &Event, c: &CertInfo, now_unix: i64) -> Option<Finding> {
+    let name = label(c);
+    let (code, summary) = if now_unix > c.not_after {
+        (
+            FindingCode::CertExpired,
+            format!(
+                "certificate '{name}' has expired (notAfter {}), judged against the current time: the capture clock is wrong",
+                date(c.not_after)
+            ),
+        )
+    } else if now_unix < c.not_before {
+        (
+            FindingCode::CertNotYetValid,
+            format!(
+                "certificate '{name}' is not yet valid (notBefore {}), judged against the current time: the capture clock is wrong",
+                date(c.not_before)
+            ),
+        )
+    } else {
+        return None;
+    };
+    Some(
+        Finding::new(code, Severity::Error, Step::Cert, summary)
+            .explain("The capture's timestamps cannot be right (see capture_clock_invalid), so this certificate's dates were compared with the current time: a switch with a correct clock connecting now would reject it.")
+            .evidence([Evidence::of(ce, format!("Certificate {name}"))]),
+    )
 }
 
 /// `cert_hostname_mismatch`: the leaf does not name `host` (IP literals are not judged).

@@ -47,6 +47,10 @@ pub struct DiagnoseConfig {
 
 pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
     let revocation_hosts = revocation::mark(t);
+    let capture_end = match t.source {
+        Source::Capture { .. } => t.end_ns,
+        _ => None,
+    };
     let dns = dns::findings(t, &revocation_hosts, cfg);
     t.findings.extend(dns);
     for c in &mut t.connections {
@@ -55,7 +59,7 @@ pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
             let kind = revocation::named_host(c).and_then(|h| revocation_hosts.get(&h).copied());
             revocation::apply(c, kind, cfg);
         } else {
-            diagnose_connection(c, cfg);
+            diagnose_connection_in(c, cfg, capture_end);
         }
     }
     let nothing = capture::no_licensing_traffic(t);
@@ -64,6 +68,16 @@ pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
 
 /// Diagnoses one connection (its findings, verdict and failing step). Idempotent.
 pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
+    diagnose_connection_in(c, cfg, None);
+}
+
+/// [`diagnose_connection`] for a connection of a capture whose last packet was at
+/// `capture_end_ns`: a handshake step still waiting then is "capture ended".
+pub fn diagnose_connection_in(
+    c: &mut Connection,
+    cfg: &DiagnoseConfig,
+    capture_end_ns: Option<i64>,
+) {
     if c.revocation {
         revocation::apply(c, None, cfg);
         return;
@@ -76,6 +90,7 @@ pub fn diagnose_connection(c: &mut Connection, cfg: &DiagnoseConfig) {
         return;
     }
     let mut f = connection_findings(c, cfg);
+    capture::withhold_missing(c, &mut f, capture_end_ns);
     verdict::root_cause_first(&mut f);
     c.verdict = verdict::connection(c, &f);
     if let Some(worst) = verdict::failing_step(&f) {

@@ -18,7 +18,14 @@ pub const MTU_HOLE_MIN: u64 = 512;
 /// then the certificate findings of the chain the server sent.
 pub fn handshake(c: &Connection, seen: &Seen, cfg: &DiagnoseConfig) -> Vec<Finding> {
     let Some(hello) = Hello::of(c, seen) else {
-        return Vec::new();
+        // A capture that starts after the ClientHello: the chain is still judged.
+        return cert::chain_of(c)
+            .map(|(ce, certs)| {
+                let host = cert::host_of(c, None);
+                let profile = cert::profile_for(c, cfg);
+                cert::judge(ce, certs, host.as_deref(), Some(profile), cfg)
+            })
+            .unwrap_or_default();
     };
     let mut f: Vec<Finding> = handshake_failure(c, &hello, seen).into_iter().collect();
     // Certificates visible in TLS ≤ 1.2 (and those the live probe's verifier recorded).

@@ -59,7 +59,9 @@ impl AppState {
                 AppState::Connect(Box::default())
             } else if dir == Direction::ToServer && http::looks_like_request(data) {
                 AppState::Http(Box::default())
-            } else if dir == Direction::ToServer && data[0] == 22 {
+            } else if data[0] == 22 && (dir == Direction::ToServer || data.get(1) == Some(&3)) {
+                // A server's handshake record first: a capture that starts mid-stream,
+                // after the ClientHello (a ServerHello and Certificate are still judged).
                 AppState::Tls(TlsDecoder::new())
             } else if dir == Direction::ToServer {
                 push_event(
@@ -385,23 +387,28 @@ pub fn named_host(c: &Connection) -> Option<String> {
 /// TLS 1.3 an encrypted client record large enough to be a Finished (RFC 8446 §4.4.4:
 /// 4 + hash length + 1 + 16-byte tag ≥ 53) after the ServerHello.
 pub fn tls_handshake_complete(events: &[Event]) -> bool {
-    let mut tls13 = false;
-    let mut ccs = [false, false];
-    for e in events {
-        match &e.kind {
-            EventKind::TlsServerHello(sh) if !sh.hello_retry_request => {
-                tls13 = is_tls13(sh.version)
-            }
-            EventKind::TlsChangeCipherSpec => ccs[usize::from(e.dir == Direction::ToClient)] = true,
-            EventKind::TlsEncrypted { largest, .. }
-                if tls13 && e.dir == Direction::ToServer && *largest >= 53 =>
-            {
-                return true;
-            }
-            _ => {}
+    let hello = events.iter().enumerate().find_map(|(i, e)| match &e.kind {
+        EventKind::TlsServerHello(sh) if !sh.hello_retry_request => {
+            Some((i, e.time_ns, is_tls13(sh.version)))
         }
+        _ => None,
+    });
+    if let Some((at, sh_time, true)) = hello {
+        // The client's first encrypted record large enough to hold its Finished, after
+        // the ServerHello: in the file, or in time when the file was merged direction
+        // after direction (the client's packets then come first in the file).
+        return events.iter().enumerate().any(|(i, e)| {
+            matches!(e.kind, EventKind::TlsEncrypted { largest, .. } if largest >= 53)
+                && e.dir == Direction::ToServer
+                && (i > at || e.time_ns > sh_time)
+        });
     }
-    !tls13 && ccs[0] && ccs[1]
+    let ccs = |dir| {
+        events
+            .iter()
+            .any(|e| e.dir == dir && matches!(e.kind, EventKind::TlsChangeCipherSpec))
+    };
+    ccs(Direction::ToServer) && ccs(Direction::ToClient)
 }
 
 #[cfg(test)]

@@ -155,7 +155,26 @@ struct Flow {
     cost: usize,
     /// Heap of its events beyond their slots (estimated, see [`EVENT_HEAP_ESTIMATE`]).
     event_heap: usize,
+    /// ACKs of bytes of each stream not captured (yet), held until that stream's next
+    /// packet that is not older than the ACK: in a file merged direction after direction
+    /// (or reordered by a tool) the acknowledged bytes come later in the file, and are
+    /// data, not a capture gap. In a time-ordered capture the gap is declared exactly as
+    /// if at the ACK (its frame, time and place among the events).
+    held_acks: [Vec<HeldAck>; 2],
 }
+
+/// An ACK beyond the bytes captured of the stream it acknowledges (see `Flow::held_acks`).
+#[derive(Debug, Clone, Copy)]
+struct HeldAck {
+    ack: u32,
+    frame: u64,
+    time_ns: i64,
+    /// Where its events go among the connection's events.
+    at_event: usize,
+}
+
+/// Held ACKs per stream at most; past it the latest one is raised instead.
+const MAX_HELD_ACKS: usize = 8;
 
 impl Flow {
     fn key(&self) -> FlowKey {
@@ -578,6 +597,7 @@ impl Analyzer {
             priority: licensing || key.server.port() == 8182,
             cost: 0,
             event_heap: 0,
+            held_acks: [Vec::new(), Vec::new()],
         });
         flow.cost = flow.cost();
         self.flow_bytes += flow.cost;
@@ -712,6 +732,8 @@ impl Analyzer {
     fn finish_flow(&mut self, mut flow: Flow) {
         let mut dns_out = Vec::new();
         let t = flow.last_ns;
+        release_held_acks(&mut flow, 0, &mut dns_out);
+        release_held_acks(&mut flow, 1, &mut dns_out);
         let Flow {
             streams, app, conn, ..
         } = &mut flow;
@@ -757,28 +779,29 @@ impl Analyzer {
         let (dns, hidden_dns) = self.dns.finish();
         let mut findings = Vec::new();
         if let Some((frame, t)) = self.backwards_first {
-            findings.push(Finding {
-                code: FindingCode::CaptureTimeBackwards,
-                severity: Severity::Info,
-                step: Step::Capture,
-                confidence: Confidence::Certain,
-                summary: format!("{} frame(s) have a timestamp earlier than the frame before", self.stats.time_went_backwards),
-                explanation: "Switch exports (Embedded Packet Capture) are not guaranteed to be time-ordered. licpath keeps file order for sequencing and uses timestamps only for timings, so some intervals may look negative.".into(),
-                remediation: vec![],
-                evidence: vec![Evidence { frame: Some(frame), time_ns: t, what: "first frame whose time goes backwards".into(), log: None }],
-            });
+            findings.push(
+                Finding::new(
+                    FindingCode::CaptureTimeBackwards,
+                    Severity::Info,
+                    Step::Capture,
+                    format!("{} frame(s) have a timestamp earlier than the frame before", self.stats.time_went_backwards),
+                )
+                .explain("Switch exports (Embedded Packet Capture) are not guaranteed to be time-ordered. licpath keeps file order for sequencing and uses timestamps only for timings, so some intervals may look negative.")
+                .evidence([Evidence::frame(frame, t, "first frame whose time goes backwards")]),
+            );
         }
         if let Some((frame, t)) = self.truncated_first {
-            findings.push(Finding {
-                code: FindingCode::CaptureTruncated,
-                severity: Severity::Info,
-                step: Step::Capture,
-                confidence: Confidence::Certain,
-                summary: format!("{} frame(s) were captured shorter than they were on the wire", self.stats.frames_truncated),
-                explanation: "Those frames were cut by the capture's snap length; bytes past the cut are treated as a capture gap, not as a protocol error.".into(),
-                remediation: vec!["monitor capture NAME limit packet-len 9500   ! capture whole frames".into()],
-                evidence: vec![Evidence { frame: Some(frame), time_ns: t, what: "first truncated frame".into(), log: None }],
-            });
+            findings.push(
+                Finding::new(
+                    FindingCode::CaptureTruncated,
+                    Severity::Info,
+                    Step::Capture,
+                    format!("{} frame(s) were captured shorter than they were on the wire", self.stats.frames_truncated),
+                )
+                .explain("Those frames were cut by the capture's snap length; bytes past the cut are treated as a capture gap, not as a protocol error.")
+                .fix(["monitor capture NAME limit packet-len 9500   ! capture whole frames"])
+                .evidence([Evidence::frame(frame, t, "first truncated frame")]),
+            );
         }
         findings.extend(overload);
         self.stats.flows_evicted = self.overload.flows_evicted;
@@ -824,34 +847,18 @@ impl Analyzer {
             ));
         }
         let summary = parts.join("; ");
-        let mut evidence: Vec<Evidence> = o
-            .first
-            .map(|(frame, t)| Evidence {
-                frame: Some(frame),
-                time_ns: t,
-                what: "first eviction".into(),
-                log: None,
-            })
-            .into_iter()
-            .collect();
-        evidence.extend(o.licensing.iter().cloned());
-        Some(Finding {
-            code: FindingCode::CaptureOverload,
-            severity: Severity::Warning,
-            step: Step::Capture,
-            confidence: Confidence::Certain,
-            summary,
-            explanation: format!(
-                "The capture holds more simultaneous flows or out-of-order data than licpath keeps in memory (at most {} live flows, {} MiB of flow state, {} MiB waiting behind holes). The least recently used flows were finished early, licensing flows last: an evicted flow is judged on what was seen before its eviction, and its later packets start a new flow without its beginning.",
-                self.limits.max_live_flows,
-                self.limits.max_flow_bytes >> 20,
-                self.limits.max_buffered_bytes >> 20
-            ),
-            remediation: vec![
-                "monitor capture NAME match ipv4 host <licensing, proxy or DNS address> any   ! capture only the licensing traffic".into(),
-            ],
-            evidence,
-        })
+        Some(
+            Finding::new(FindingCode::CaptureOverload, Severity::Warning, Step::Capture, summary)
+                .explain(format!(
+                    "The capture holds more simultaneous flows or out-of-order data than licpath keeps in memory (at most {} live flows, {} MiB of flow state, {} MiB waiting behind holes). The least recently used flows were finished early, licensing flows last: an evicted flow is judged on what was seen before its eviction, and its later packets start a new flow without its beginning.",
+                    self.limits.max_live_flows,
+                    self.limits.max_flow_bytes >> 20,
+                    self.limits.max_buffered_bytes >> 20
+                ))
+                .fix(["monitor capture NAME match ipv4 host <licensing, proxy or DNS address> any   ! capture only the licensing traffic"])
+                .evidence(o.first.map(|(frame, t)| Evidence::frame(frame, t, "first eviction")))
+                .evidence(o.licensing.iter().cloned()),
+        )
     }
 }
 
@@ -894,11 +901,40 @@ fn event_heap_estimate(e: &Event) -> usize {
 /// Delivers what waits behind the holes of both directions now, the holes as gaps: the
 /// flow table's buffer budget ran out.
 fn force_holes(flow: &mut Flow, frame: u64, t: i64, dns_out: &mut DnsOut) {
+    release_held_acks(flow, 0, dns_out);
+    release_held_acks(flow, 1, dns_out);
     let Flow {
         streams, app, conn, ..
     } = flow;
     for dir in [Direction::ToServer, Direction::ToClient] {
         streams[idx(dir)].flush(|d| deliver(app, conn, Some(frame), t, dir, d, dns_out));
+    }
+}
+
+/// Declares the ACKs held for stream `s` (see `Flow::held_acks`): their gaps, and the
+/// data that waited behind them, go where the ACKs were among the events.
+fn release_held_acks(flow: &mut Flow, s: usize, dns_out: &mut DnsOut) {
+    let held = std::mem::take(&mut flow.held_acks[s]);
+    let dir = if s == 0 {
+        Direction::ToServer
+    } else {
+        Direction::ToClient
+    };
+    let Flow {
+        streams, app, conn, ..
+    } = flow;
+    let mut shift = 0;
+    for h in held {
+        let before = conn.events.len();
+        streams[s].acknowledged(h.ack, |d| {
+            deliver(app, conn, Some(h.frame), h.time_ns, dir, d, dns_out)
+        });
+        let added = conn.events.len() - before;
+        let at = (h.at_event + shift).min(before);
+        if let Some(tail) = conn.events.get_mut(at..) {
+            tail.rotate_right(added);
+        }
+        shift += added;
     }
 }
 
@@ -942,6 +978,14 @@ fn flow_segment(
     dns_out: &mut DnsOut,
 ) {
     let conn_frame = Some(frame);
+    // A packet of a stream, not older than the ACKs held for it: the acknowledged bytes
+    // did not come first, they are missing.
+    if flow.held_acks[idx(dir)]
+        .last()
+        .is_some_and(|h| t >= h.time_ns)
+    {
+        release_held_acks(flow, idx(dir), dns_out);
+    }
     flow.last_ns = flow.last_ns.max(t);
     flow.conn.packets += 1;
     flow.conn.end_ns = flow.conn.end_ns.max(t);
@@ -1059,11 +1103,23 @@ fn flow_segment(
             streams, app, conn, ..
         } = flow;
         // The peer's ACK tells what it received from us: anything acknowledged but not
-        // captured in the other direction is a capture gap.
-        if f.ack && !f.rst {
-            streams[1 - idx(dir)].acknowledged(seg.ack, |d| {
-                deliver(app, conn, conn_frame, t, dir.flip(), d, dns_out)
-            });
+        // captured in the other direction is a capture gap (declared when that direction's
+        // next packet shows the bytes did not merely come later in the file).
+        let peer = 1 - idx(dir);
+        if f.ack && !f.rst && streams[peer].acked_beyond(seg.ack) {
+            let held = &mut flow.held_acks[peer];
+            let h = HeldAck {
+                ack: seg.ack,
+                frame,
+                time_ns: t,
+                at_event: conn.events.len(),
+            };
+            if held.len() < MAX_HELD_ACKS {
+                held.push(h);
+            } else if let Some(last) = held.last_mut() {
+                last.ack = seg.ack;
+                last.time_ns = t;
+            }
         }
         let stream = &mut streams[idx(dir)];
         let before = stream.retransmitted_segments;
@@ -1220,16 +1276,27 @@ pub fn summarize_connection(
         .proxy_target
         .as_deref()
         .map(|t| app::host_of_target(t).to_string());
-    conn.server_name = tls
-        .as_ref()
-        .and_then(|t| t.sni.clone())
-        .or(name_from_target.clone())
-        .or_else(|| conn.server_name.clone());
     let is_name = |n: &str| {
         cfg.names
             .iter()
             .any(|x| x.eq_ignore_ascii_case(n.trim_end_matches('.')))
     };
+    // With neither DNS, SNI nor CONNECT captured (a capture that starts at the server's
+    // answer), a licensing name the leaf certificate is issued for names the server.
+    let name_from_leaf = || {
+        let leaf = tls.as_ref()?.certificates.first()?;
+        leaf.sans
+            .iter()
+            .chain(leaf.subject_cn.iter())
+            .find(|n| is_name(n))
+            .cloned()
+    };
+    conn.server_name = tls
+        .as_ref()
+        .and_then(|t| t.sni.clone())
+        .or(name_from_target.clone())
+        .or_else(|| conn.server_name.clone())
+        .or_else(name_from_leaf);
     let http_licensing = conn.events.iter().any(|e| match &e.kind {
         EventKind::HttpRequest { target, host, .. } => {
             LICENSING_PATHS.iter().any(|p| target.contains(p))

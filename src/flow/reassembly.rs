@@ -139,24 +139,41 @@ impl Reassembler {
         self.fin_seq.get_or_insert(seq);
     }
 
-    /// Data the peer acknowledged that never reached us (captured neither in order nor
-    /// out of order): a gap the capture cannot fill.
-    pub fn acknowledged(&mut self, ack: u32, mut deliver: impl FnMut(Delivery<'_>)) {
-        let Some(base) = self.base else { return };
+    /// The stream offset an ACK number stands for, when it lies ahead of the stream start.
+    fn acked_offset(&self, ack: u32) -> Option<u64> {
+        let base = self.base?;
         let ack = match self.fin_seq {
             Some(fin) if ack == fin.wrapping_add(1) => fin,
             _ => ack,
         };
         let rel = ack.wrapping_sub(base);
-        if rel >= HALF_SEQ_SPACE {
+        (rel < HALF_SEQ_SPACE).then(|| u64::from(rel) + (self.next & !0xffff_ffff))
+    }
+
+    /// Whether the peer acknowledged bytes of this stream not delivered yet (captured
+    /// neither in order nor out of order so far).
+    pub fn acked_beyond(&self, ack: u32) -> bool {
+        self.acked_offset(ack).is_some_and(|a| a > self.next)
+    }
+
+    /// Data the peer acknowledged that never reached us (captured neither in order nor
+    /// out of order): gaps the capture cannot fill, up to the ACK, with what waits behind
+    /// them delivered. A hole before a segment that did arrive is acknowledged too.
+    pub fn acknowledged(&mut self, ack: u32, mut deliver: impl FnMut(Delivery<'_>)) {
+        let Some(acked) = self.acked_offset(ack) else {
             return;
-        }
-        let acked = u64::from(rel) + (self.next & !0xffff_ffff);
-        if acked > self.next && self.ooo.first_key_value().is_none_or(|(&s, _)| s >= acked) {
-            let missing = acked - self.next;
-            self.gap_bytes += missing;
-            deliver(Delivery::Gap(missing));
-            self.next = acked;
+        };
+        while acked > self.next {
+            let hole_end = match self.ooo.first_key_value() {
+                Some((&s, _)) if s < acked => s,
+                _ => acked,
+            };
+            if hole_end > self.next {
+                let missing = hole_end - self.next;
+                self.gap_bytes += missing;
+                deliver(Delivery::Gap(missing));
+                self.next = hole_end;
+            }
             self.drain(&mut deliver);
         }
     }
@@ -234,6 +251,20 @@ mod tests {
         seen.clear();
         r.acknowledged(11, |d| seen.push(format!("{d:?}")));
         assert!(seen.is_empty());
+    }
+
+    #[test]
+    fn an_acknowledged_hole_before_a_later_segment_is_a_gap() {
+        let mut r = Reassembler::default();
+        r.set_base(0);
+        collect(&mut r, 0, b"abc");
+        collect(&mut r, 10, b"klm");
+        assert!(r.acked_beyond(12));
+        let mut seen = Vec::new();
+        r.acknowledged(12, |d| seen.push(format!("{d:?}")));
+        assert_eq!(seen, vec!["Gap(7)", "Data([107, 108, 109])"]);
+        assert_eq!(r.delivered(), 13);
+        assert!(!r.acked_beyond(13));
     }
 
     #[test]

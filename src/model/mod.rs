@@ -309,6 +309,16 @@ pub enum FindingCode {
     /// A capture with no licensing traffic at all: nothing to judge; says what to capture
     /// on the switch (extension, warning; exit code 3).
     NoLicensingTraffic,
+    /// A capture filter removed packets the verdict would need (pure ACKs, SYN, FIN: a
+    /// TLS-only or PSH-only filter); absence-based findings are withheld (extension).
+    CaptureFiltered,
+    /// The capture ended while a handshake step waited for its answer: inconclusive for
+    /// that connection, not a timeout (extension).
+    CaptureEnded,
+    /// The capture's timestamps are impossible (the Unix epoch, years before every
+    /// certificate of the chain, or in the future): validity judged against now
+    /// (extension).
+    CaptureClockInvalid,
 }
 
 impl FindingCode {
@@ -366,6 +376,9 @@ impl FindingCode {
         FindingCode::ConfigNoTrust,
         FindingCode::TextInconclusive,
         FindingCode::NoLicensingTraffic,
+        FindingCode::CaptureFiltered,
+        FindingCode::CaptureEnded,
+        FindingCode::CaptureClockInvalid,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -423,6 +436,9 @@ impl FindingCode {
             ConfigNoTrust => "config_no_trust",
             TextInconclusive => "text_inconclusive",
             NoLicensingTraffic => "no_licensing_traffic",
+            CaptureFiltered => "capture_filtered",
+            CaptureEnded => "capture_ended",
+            CaptureClockInvalid => "capture_clock_invalid",
         }
     }
 }
@@ -468,6 +484,16 @@ impl Evidence {
         Evidence {
             frame: e.frame,
             time_ns: e.time_ns,
+            what: what.into(),
+            log: None,
+        }
+    }
+
+    /// What a captured frame shows, without an event of a connection (capture-wide facts).
+    pub fn frame(frame: u64, time_ns: i64, what: impl Into<String>) -> Evidence {
+        Evidence {
+            frame: Some(frame),
+            time_ns,
             what: what.into(),
             log: None,
         }

@@ -337,6 +337,15 @@ scenario rtt-300ms 203.0.113.40 203.0.113.42 \
 scenario dns-over-tcp 203.0.113.10 tcp:198.51.100.53 \
   $'verdict=ok\ndns_transport=tcp\ntls_version=TLS 1.2\ntshark=dns && tcp' \
   "${CURL_BASE[@]}" $T12 $URL
+# A healthy connection captured with tcpdump's own filter for TLS-bearing packets only (no
+# SYN, no pure ACK, no FIN; the server's continuation segments dropped): capture_filtered,
+# never a timeout or black hole made of what the filter removed.
+scenario tls-only-filter 203.0.113.10 198.51.100.53 \
+  $'verdict=inconclusive\nfinding=capture_filtered\nfilter=tcp port 443 and (tcp[((tcp[12:1] & 0xf0) >> 2):1] = 0x16)\ntls_version=TLS 1.2\nsni=smartreceiver.cisco.com\ntshark=tls.handshake.type == 1' \
+  "${CURL_BASE[@]}" $T12 $URL
+scenario push-only-filter 203.0.113.10 198.51.100.53 \
+  $'verdict=inconclusive\nfinding=capture_filtered\nfilter=tcp port 443 and tcp[tcpflags] & tcp-push != 0\nsni=smartreceiver.cisco.com\ntshark=tls.handshake.type == 1' \
+  "${CURL_BASE[@]}" --tlsv1.3 $URL
 
 run_scenario() { # name outdir
   local name=$1 out=$2
@@ -349,7 +358,9 @@ run_scenario() { # name outdir
   # -Z root: the privilege drop loses writes here; --immediate-mode: without it packets
   # still in the TPACKET_V3 block are lost when tcpdump is stopped.
   local iface; iface=$(sed -n 's/^interface=//p' <<<"$expected"); iface=${iface:-sw0}
-  $SWX tcpdump -Z root --immediate-mode -i "$iface" -s 0 -U -w "$pcap" 'not arp and not icmp6' 2>"$WORK/logs/tcpdump.err" &
+  # filter=: the scenario's own tcpdump capture filter (a capture that lacks packets).
+  local filter; filter=$(sed -n 's/^filter=//p' <<<"$expected"); filter=${filter:-not arp and not icmp6}
+  $SWX tcpdump -Z root --immediate-mode -i "$iface" -s 0 -U -w "$pcap" "$filter" 2>"$WORK/logs/tcpdump.err" &
   local tpid=$!
   for i in $(seq 1 50); do grep -q "listening on" "$WORK/logs/tcpdump.err" 2>/dev/null && break; sleep 0.1; done
   sleep 0.3
@@ -369,6 +380,40 @@ derived_variants() { # out: a nanosecond pcap and a pcapng of the healthy proxy 
     -e 's/^tshark=.*/tshark=vlan.id == 10 \&\& http.response.code == 200/' "$out/healthy-proxy.expected" > "$out/healthy-proxy-vlan10.expected"
   editcap -F nsecpcap "$out/syn-rejected.pcap" "$out/syn-rejected-nanosecond.pcap"
   sed 's/^# Generated.*/# Generated: syn-rejected.pcap converted to nanosecond pcap by editcap/' "$out/syn-rejected.expected" > "$out/syn-rejected-nanosecond.expected"
+  [ -f "$out/healthy-direct-tls12.pcap" ] && partial_variants "$out"
+  return 0
+}
+
+partial_variants() { # out: partial captures of the healthy TLS 1.2 connection (issue 15)
+  local out=$1
+  local h="$out/healthy-direct-tls12.pcap"
+  # expect NAME HOW KEY=VALUE...: the expected file of a variant (how it was made, its keys).
+  expect() {
+    local name=$1 how=$2; shift 2
+    { printf '# Generated: healthy-direct-tls12.pcap %s\n' "$how"; printf '%s\n' "$@"; } > "$out/$name.expected"
+  }
+  # Each direction captured alone, the files appended one after the other (mergecap -a):
+  # the client's ACKs come before the server data they acknowledge.
+  tcpdump -r "$h" -w "$WORK/client-side.pcap" 'src host 198.51.100.10' 2>/dev/null
+  tcpdump -r "$h" -w "$WORK/server-side.pcap" 'not src host 198.51.100.10' 2>/dev/null
+  mergecap -a -F pcap -w "$out/merged-directions.pcap" "$WORK/client-side.pcap" "$WORK/server-side.pcap"
+  expect merged-directions "split by direction with tcpdump and appended with mergecap -a" verdict=ok \
+    'tls_version=TLS 1.2' sni=smartreceiver.cisco.com 'issuer=HydrantID Server CA O1' tshark=tcp.analysis.spurious_retransmission
+  # Starts at the server's ServerHello + Certificate packet: no DNS, SYN or ClientHello.
+  local sh; sh=$(tshark -r "$h" -Y 'tls.handshake.type == 2' -T fields -e frame.number | head -1)
+  editcap -F pcap -r "$h" "$out/midstream-server-hello.pcap" "$sh-1000"
+  expect midstream-server-hello "from frame $sh (the ServerHello) on, by editcap -r" verdict=ok \
+    'tls_version=TLS 1.2' 'issuer=HydrantID Server CA O1' 'tshark=tls.handshake.type == 11 && !tls.handshake.type == 1'
+  # The capture clock at the Unix epoch (a device whose clock was never set).
+  local t0; t0=$(tshark -r "$h" -c 1 -T fields -e frame.time_epoch | cut -d. -f1)
+  editcap -F pcap -t "-$t0" "$h" "$out/capture-clock-1970.pcap"
+  expect capture-clock-1970 "moved to 1970-01-01 by editcap -t -$t0" verdict=ok finding=capture_clock_invalid \
+    'tls_version=TLS 1.2' 'tshark=frame.time_epoch < 86400'
+  # The capture stopped right after the ClientHello (and the server's ACK of it).
+  local ch; ch=$(tshark -r "$h" -Y 'tls.handshake.type == 1' -T fields -e frame.number | head -1)
+  editcap -F pcap -r "$h" "$out/capture-ended-tls.pcap" "1-$((ch + 1))"
+  expect capture-ended-tls "up to the frame after the ClientHello ($((ch + 1))), by editcap -r" verdict=inconclusive \
+    finding=capture_ended 'tshark=tls.handshake.type == 1'
 }
 
 capture_all() { # outdir [names]
