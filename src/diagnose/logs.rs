@@ -360,19 +360,31 @@ fn inconclusive(c: &crate::model::switch::SwitchConfig, log: &SwitchLog) -> Find
     }))
 }
 
-/// Findings from the switch's messages.
+/// Findings from the switch's messages, in a fixed order: communication failures by
+/// meaning, flapping, the tech-support statistics (which look at the findings before
+/// them), CRL fetch failures, certificate validity.
 pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
-    let mut out: Vec<Finding> = Vec::new();
     let order = entries_in_order(log);
+    let mut out: Vec<Finding> = comm_failures(log, &order);
+    flapping(log, &order, &mut out);
+    tech_support(log, &order, &mut out);
+    out.extend(crl_fetch_failures(log, &order));
+    out.extend(cert_validity(log, &order));
+    out
+}
 
-    // The last restore, per clock position: a failure followed by a restore is history.
-    let last_restore = order
-        .iter()
-        .rposition(|&i| matches!(role(&log.entries[i].kind), Role::Restore));
+/// Failures that mean the same (one code and step), with what they say.
+struct FailGroup {
+    class: Class,
+    /// The distinct reasons, as printed (trimmed), first seen first.
+    reasons: Vec<String>,
+    /// Positions in the entry order.
+    positions: Vec<usize>,
+}
 
-    // Failures grouped by what they mean (one finding per code and step), quoting what
-    // they say.
-    let mut groups: Vec<(Class, Vec<String>, Vec<usize>)> = Vec::new();
+/// Failures grouped by what they mean, in order of first appearance.
+fn failure_groups(log: &SwitchLog, order: &[usize]) -> Vec<FailGroup> {
+    let mut groups: Vec<FailGroup> = Vec::new();
     for (pos, &i) in order.iter().enumerate() {
         let Role::Fail(reason, err) = role(&log.entries[i].kind) else {
             continue;
@@ -381,80 +393,103 @@ pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
         let reason = reason.trim().to_string();
         let g = match groups
             .iter()
-            .position(|(c, _, _)| (c.code, c.step) == (class.code, class.step))
+            .position(|g| (g.class.code, g.class.step) == (class.code, class.step))
         {
             Some(g) => g,
             None => {
-                groups.push((class, Vec::new(), Vec::new()));
+                groups.push(FailGroup {
+                    class,
+                    reasons: Vec::new(),
+                    positions: Vec::new(),
+                });
                 groups.len() - 1
             }
         };
-        let (_, reasons, positions) = &mut groups[g];
-        if !reasons.contains(&reason) {
-            reasons.push(reason);
+        let g = &mut groups[g];
+        if !g.reasons.contains(&reason) {
+            g.reasons.push(reason);
         }
-        positions.push(pos);
+        g.positions.push(pos);
     }
-    for (class, reasons, positions) in groups {
-        let last_pos = *positions.last().unwrap_or(&0);
-        let recovered = last_restore.is_some_and(|r| r > last_pos);
-        let n = positions.len();
-        let quoted: Vec<String> = reasons.iter().take(3).map(|r| format!("\"{r}\"")).collect();
-        let tech: Vec<String> = positions
-            .iter()
-            .filter_map(|&p| match &log.entries[order[p]].kind {
-                k @ LogKind::TechSupport { .. } => Stats::of(k).map(|s| {
-                    format!(
-                        "{}: {} of {} attempts failed, {} ongoing communication failure{}",
-                        s.message_type,
-                        s.fail,
-                        s.total,
-                        s.ongoing_comm,
-                        if s.ongoing_comm == 1 { "" } else { "s" }
-                    )
-                }),
-                _ => None,
-            })
-            .collect();
-        let summary = format!(
-            "{}: {} ({} message{}{})",
-            class.what,
-            quoted.join(" / "),
-            n,
-            if n == 1 { "" } else { "s" },
-            if recovered {
-                ", communication restored since"
+    groups
+}
+
+/// One finding per group of communication failures (its code from [`classify`]): an
+/// error, or a warning when communication was restored after the group's last failure.
+fn comm_failures(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
+    // The last restore, per clock position: a failure followed by a restore is history.
+    let last_restore = order
+        .iter()
+        .rposition(|&i| matches!(role(&log.entries[i].kind), Role::Restore));
+    failure_groups(log, order)
+        .into_iter()
+        .map(|g| {
+            let last_pos = *g.positions.last().unwrap_or(&0);
+            let recovered = last_restore.is_some_and(|r| r > last_pos);
+            let summary = failure_summary(log, order, &g, recovered);
+            let severity = if recovered {
+                Severity::Warning
             } else {
-                ""
-            }
-        ) + &if tech.is_empty() {
-            String::new()
+                Severity::Error
+            };
+            let idx: Vec<usize> = g.positions.iter().map(|&p| order[p]).collect();
+            Finding::new(g.class.code, severity, g.class.step, summary)
+                .confidence(g.class.confidence)
+                .explain(g.class.explanation)
+                .fix(g.class.remediation)
+                .evidence(last_evidence(log, &idx))
+        })
+        .collect()
+}
+
+/// `what: "reason" / "reason" (n messages[, restored since])[; tech-support counts]`.
+fn failure_summary(log: &SwitchLog, order: &[usize], g: &FailGroup, recovered: bool) -> String {
+    let n = g.positions.len();
+    let quoted: Vec<String> = g
+        .reasons
+        .iter()
+        .take(3)
+        .map(|r| format!("\"{r}\""))
+        .collect();
+    let tech: Vec<String> = g
+        .positions
+        .iter()
+        .filter_map(|&p| match &log.entries[order[p]].kind {
+            k @ LogKind::TechSupport { .. } => Stats::of(k).map(|s| {
+                format!(
+                    "{}: {} of {} attempts failed, {} ongoing communication failure{}",
+                    s.message_type,
+                    s.fail,
+                    s.total,
+                    s.ongoing_comm,
+                    if s.ongoing_comm == 1 { "" } else { "s" }
+                )
+            }),
+            _ => None,
+        })
+        .collect();
+    format!(
+        "{}: {} ({} message{}{})",
+        g.class.what,
+        quoted.join(" / "),
+        n,
+        if n == 1 { "" } else { "s" },
+        if recovered {
+            ", communication restored since"
         } else {
-            format!("; {}", tech.join("; "))
-        };
-        let severity = if recovered {
-            Severity::Warning
-        } else {
-            Severity::Error
-        };
-        out.push(
-            Finding::new(class.code, severity, class.step, summary)
-                .confidence(class.confidence)
-                .explain(class.explanation)
-                .fix(class.remediation)
-                .evidence(last_evidence(
-                    log,
-                    &positions.iter().map(|&p| order[p]).collect::<Vec<_>>(),
-                )),
-        );
+            ""
+        }
+    ) + &if tech.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", tech.join("; "))
     }
+}
 
-    flapping(log, &order, &mut out);
-    tech_support(log, &order, &mut out);
-
-    // PKI: CRL fetch failures, per trustpoint; certificate validity.
+/// PKI: CRL fetch failures, one finding per trustpoint.
+fn crl_fetch_failures(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
     let mut crl: Vec<(Option<String>, Vec<usize>)> = Vec::new();
-    for &i in &order {
+    for &i in order {
         if let LogKind::CrlFetchFail { trustpoint, .. } = &log.entries[i].kind {
             match crl.iter_mut().find(|(t, _)| t == trustpoint) {
                 Some(g) => g.1.push(i),
@@ -462,8 +497,8 @@ pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
             }
         }
     }
-    for (tp, idx) in crl {
-        let name = tp.clone().unwrap_or_else(|| "SLA-TrustPoint".into());
+    crl.into_iter().map(|(tp, idx)| {
+        let name = tp.unwrap_or_else(|| "SLA-TrustPoint".into());
         let reason = idx.iter().rev().find_map(|&i| match &log.entries[i].kind {
             LogKind::CrlFetchFail { reason, .. } => reason.clone(),
             _ => None,
@@ -474,14 +509,17 @@ pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
             idx.len(),
             if idx.len() == 1 { "" } else { "s" }
         );
-        out.push(
-            Finding::new(FindingCode::CrlUnreachable, Severity::Error, Step::Cert, summary)
-                .confidence(Confidence::High)
-                .explain("With `revocation-check crl` the switch fetches the issuer's CRL over plain HTTP before it accepts the server's certificate, and waits when it cannot. Licensing needs no CRL check: turn it off for the trustpoint, or let the switch reach the CRL host on TCP 80.")
-                .fix([format!("crypto pki trustpoint {name}"), " revocation-check none".into()])
-                .evidence(last_evidence(log, &idx)),
-        );
-    }
+        Finding::new(FindingCode::CrlUnreachable, Severity::Error, Step::Cert, summary)
+            .confidence(Confidence::High)
+            .explain("With `revocation-check crl` the switch fetches the issuer's CRL over plain HTTP before it accepts the server's certificate, and waits when it cannot. Licensing needs no CRL check: turn it off for the trustpoint, or let the switch reach the CRL host on TCP 80.")
+            .fix([format!("crypto pki trustpoint {name}"), " revocation-check none".into()])
+            .evidence(last_evidence(log, &idx))
+    }).collect()
+}
+
+/// PKI: certificates the switch found not yet valid or expired (its clock, mostly).
+fn cert_validity(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
+    let mut out = Vec::new();
     for (kind, code, summary, explanation) in [
         (
             LogKind::CertNotYetValid,
@@ -911,6 +949,105 @@ mod tests {
             (c.code, c.confidence),
             (FindingCode::CommFailed, Confidence::Low)
         );
+    }
+
+    /// A log of untimed entries (kept in file order), one per kind, lines 1, 2, ...
+    fn log_of(kinds: Vec<LogKind>) -> SwitchLog {
+        SwitchLog {
+            files: vec!["show.txt".into()],
+            entries: kinds
+                .into_iter()
+                .enumerate()
+                .map(|(i, kind)| LogEntry {
+                    file: 0,
+                    line: i as u64 + 1,
+                    timestamp: None,
+                    switch_time_ns: None,
+                    time_inferred: false,
+                    time_ns: None,
+                    kind,
+                    text: format!("entry {}", i + 1),
+                    connection: None,
+                })
+                .collect(),
+            ..SwitchLog::default()
+        }
+    }
+
+    fn failed(reason: &str) -> LogKind {
+        LogKind::CommFailed {
+            server: "cssm".into(),
+            reason: reason.into(),
+        }
+    }
+
+    fn codes(fs: &[Finding]) -> Vec<&'static str> {
+        fs.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    #[test]
+    fn failures_group_by_meaning_and_a_later_restore_makes_history() {
+        let log = log_of(vec![
+            failed("Connection timed out"),
+            LogKind::CallHomeFailed {
+                url: None,
+                error: Some(207),
+                reason: "Connection time out".into(),
+            },
+            failed(" Connection timed out "),
+            LogKind::CommRestored {
+                server: "cssm".into(),
+            },
+            failed("Unable to resolve server hostname"),
+        ]);
+        let order = entries_in_order(&log);
+        let groups = failure_groups(&log, &order);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(
+            groups[0].reasons,
+            ["Connection timed out", "Connection time out"]
+        );
+        assert_eq!(groups[0].positions, [0, 1, 2]);
+        let fs = comm_failures(&log, &order);
+        assert_eq!(codes(&fs), ["tcp_timeout", "dns_unresolved"]);
+        assert_eq!(fs[0].severity, Severity::Warning);
+        assert_eq!(
+            fs[0].summary,
+            "the switch's connection timed out: \"Connection timed out\" / \"Connection time out\" (3 messages, communication restored since)"
+        );
+        assert_eq!(fs[1].severity, Severity::Error);
+        assert_eq!(fs[1].evidence[0].log.as_deref(), Some("show.txt:5"));
+    }
+
+    #[test]
+    fn pki_messages_per_trustpoint_and_validity() {
+        let crl = |tp: Option<&str>, reason: Option<&str>| LogKind::CrlFetchFail {
+            trustpoint: tp.map(Into::into),
+            reason: reason.map(Into::into),
+        };
+        let log = log_of(vec![
+            crl(None, Some("old")),
+            crl(Some("TP2"), None),
+            crl(None, Some("Enrollment URL not configured")),
+            crl(None, None),
+            LogKind::CertExpired,
+            LogKind::CertExpired,
+        ]);
+        let order = entries_in_order(&log);
+        let fs = crl_fetch_failures(&log, &order);
+        assert_eq!(fs.len(), 2);
+        assert_eq!(
+            fs[0].summary,
+            "the switch could not fetch the CRL for trustpoint SLA-TrustPoint: Enrollment URL not configured (3 times)"
+        );
+        assert_eq!(
+            fs[1].remediation,
+            ["crypto pki trustpoint TP2", " revocation-check none"]
+        );
+        let fs = cert_validity(&log, &order);
+        assert_eq!(codes(&fs), ["cert_expired"]);
+        assert!(fs[0].summary.ends_with("(2 times)"));
+        assert_eq!(fs[0].evidence.len(), 2);
     }
 
     #[test]
