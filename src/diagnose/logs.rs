@@ -566,99 +566,161 @@ fn cert_validity(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
     out
 }
 
+/// Tech-support message types that are not communication failures, by what they show:
+/// each with its entry and what it says.
+#[derive(Default)]
+struct Outcomes<'a> {
+    /// The server answered and declined (ongoing, `Communication=0`).
+    rejected: Vec<(usize, String)>,
+    /// Failed before, succeeded since.
+    recovered: Vec<(usize, String)>,
+    /// `BUILD REQUEST ERROR`: the agent failed before sending.
+    agent: Vec<(usize, String)>,
+    /// `NO DATA TO PROCESS`: nothing to send.
+    no_data: Vec<&'a str>,
+}
+
+impl<'a> Outcomes<'a> {
+    fn of(log: &'a SwitchLog, order: &[usize]) -> Outcomes<'a> {
+        let mut o = Outcomes::default();
+        for &i in order {
+            let Some(s) = Stats::of(&log.entries[i].kind) else {
+                continue;
+            };
+            if s.total == 0 && s.last_response.is_none() || s.ongoing_comm > 0 {
+                continue;
+            }
+            match s.response {
+                Some(Response::BuildError) => o.agent.push((i, s.said())),
+                _ if s.ongoing > 0 => o.rejected.push((i, s.said())),
+                Some(Response::NoData) => o.no_data.push(s.message_type),
+                _ if s.fail > 0 && s.recovered => o.recovered.push((
+                    i,
+                    format!(
+                        "{}: {} of {} attempts failed (last on {}), succeeded since (last on {})",
+                        s.message_type,
+                        s.fail,
+                        s.total,
+                        s.last_failure.unwrap_or("?"),
+                        s.last_success.unwrap_or("?")
+                    ),
+                )),
+                _ => {}
+            }
+        }
+        o
+    }
+}
+
+/// The entries of `v`.
+fn entries_of(v: &[(usize, String)]) -> Vec<usize> {
+    v.iter().map(|(i, _)| *i).collect()
+}
+
+/// What the entries of `v` say, joined.
+fn said_of(v: &[(usize, String)]) -> String {
+    v.iter()
+        .map(|(_, s)| s.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The tech-support statistics that are not communication failures: the server saying
 /// no, failures since recovered, the agent's own errors; and, when nothing is wrong, the
 /// evidence that the switch communicates.
 fn tech_support(log: &SwitchLog, order: &[usize], out: &mut Vec<Finding>) {
-    let mut rejected: Vec<(usize, String)> = Vec::new();
-    let mut recovered: Vec<(usize, String)> = Vec::new();
-    let mut agent: Vec<(usize, String)> = Vec::new();
-    let mut no_data: Vec<&str> = Vec::new();
-    for &i in order {
-        let Some(s) = Stats::of(&log.entries[i].kind) else {
-            continue;
-        };
-        if s.total == 0 && s.last_response.is_none() || s.ongoing_comm > 0 {
-            continue;
-        }
-        match s.response {
-            Some(Response::BuildError) => agent.push((i, s.said())),
-            _ if s.ongoing > 0 => rejected.push((i, s.said())),
-            Some(Response::NoData) => no_data.push(s.message_type),
-            _ if s.fail > 0 && s.recovered => recovered.push((
-                i,
-                format!(
-                    "{}: {} of {} attempts failed (last on {}), succeeded since (last on {})",
-                    s.message_type,
-                    s.fail,
-                    s.total,
-                    s.last_failure.unwrap_or("?"),
-                    s.last_success.unwrap_or("?")
-                ),
-            )),
-            _ => {}
-        }
+    let o = Outcomes::of(log, order);
+    out.extend(server_rejected(log, &o.rejected));
+    if let Some(f) = recovered_since(log, &o.recovered, out) {
+        out.push(f);
     }
-    let idx = |v: &[(usize, String)]| v.iter().map(|(i, _)| *i).collect::<Vec<_>>();
-    let said = |v: &[(usize, String)]| {
-        v.iter()
-            .map(|(_, s)| s.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    if !rejected.is_empty() {
-        out.push(
-            Finding::new(
-                FindingCode::ServerRejected,
-                Severity::Warning,
-                Step::Http,
-                format!("the licensing server answered and declined: {}", said(&rejected)),
-            )
-            .confidence(Confidence::High)
-            .explain("These failures are counted as ongoing but not as communication failures (Communication=0): the request reached the server, which refused it or asked the switch to try again (OK_TRY_AGAIN). The network path works; the cause is on the server or account side (identity, registration, a server-side error).")
-            .fix([
-                "license smart sync all   (try again now)",
-                "show license tech support   (does the failure persist?)",
-                "check the device and its Virtual Account in CSSM (or CSLU / SSM On-Prem)",
-            ])
-            .evidence(last_evidence(log, &idx(&rejected))),
-        );
+    out.extend(agent_error(log, &o.agent));
+    if let Some(f) = switch_comm_ok(log, order, &o.no_data, out) {
+        out.push(f);
     }
-    if !recovered.is_empty() && !out.iter().any(|f| f.code == FindingCode::CommFlapping) {
-        out.push(
-            Finding::new(
-                FindingCode::CommFlapping,
-                Severity::Warning,
-                Step::Http,
-                format!(
-                    "some exchanges failed and later ones succeeded: {}",
-                    said(&recovered)
-                ),
-            )
-            .confidence(Confidence::Medium)
-            .explain("The switch's counters show failures followed by successes and no ongoing failure: the path works now but did not always. If it keeps happening, look for what changes (a proxy or firewall cluster member, rotating DNS answers, a flapping route).")
-            .evidence(last_evidence(log, &idx(&recovered))),
-        );
+}
+
+/// Ongoing failures that reached the server (`Communication=0`): it declined.
+fn server_rejected(log: &SwitchLog, rejected: &[(usize, String)]) -> Option<Finding> {
+    if rejected.is_empty() {
+        return None;
     }
-    if !agent.is_empty() {
-        out.push(
-            Finding::new(
-                FindingCode::AgentError,
-                Severity::Info,
-                Step::Http,
-                format!(
-                    "the switch's licensing agent failed before sending: {}",
-                    said(&agent)
-                ),
-            )
-            .confidence(Confidence::High)
-            .explain("BUILD REQUEST ERROR is printed when the switch could not build the request, before anything was sent: a local software condition, not a network failure. Other message types show whether the path works.")
-            .fix(["show license tech support   (again later; if it persists, a TAC case with this output)"])
-            .evidence(last_evidence(log, &idx(&agent))),
-        );
+    Some(
+        Finding::new(
+            FindingCode::ServerRejected,
+            Severity::Warning,
+            Step::Http,
+            format!("the licensing server answered and declined: {}", said_of(rejected)),
+        )
+        .confidence(Confidence::High)
+        .explain("These failures are counted as ongoing but not as communication failures (Communication=0): the request reached the server, which refused it or asked the switch to try again (OK_TRY_AGAIN). The network path works; the cause is on the server or account side (identity, registration, a server-side error).")
+        .fix([
+            "license smart sync all   (try again now)",
+            "show license tech support   (does the failure persist?)",
+            "check the device and its Virtual Account in CSSM (or CSLU / SSM On-Prem)",
+        ])
+        .evidence(last_evidence(log, &entries_of(rejected))),
+    )
+}
+
+/// Message types that failed and succeeded since: flapping, unless the messages already
+/// said so (a finding in `before`).
+fn recovered_since(
+    log: &SwitchLog,
+    recovered: &[(usize, String)],
+    before: &[Finding],
+) -> Option<Finding> {
+    if recovered.is_empty() || before.iter().any(|f| f.code == FindingCode::CommFlapping) {
+        return None;
     }
-    if out.iter().any(|f| f.severity == Severity::Error) {
-        return;
+    Some(
+        Finding::new(
+            FindingCode::CommFlapping,
+            Severity::Warning,
+            Step::Http,
+            format!(
+                "some exchanges failed and later ones succeeded: {}",
+                said_of(recovered)
+            ),
+        )
+        .confidence(Confidence::Medium)
+        .explain("The switch's counters show failures followed by successes and no ongoing failure: the path works now but did not always. If it keeps happening, look for what changes (a proxy or firewall cluster member, rotating DNS answers, a flapping route).")
+        .evidence(last_evidence(log, &entries_of(recovered))),
+    )
+}
+
+/// `BUILD REQUEST ERROR`: the agent failed before anything was sent.
+fn agent_error(log: &SwitchLog, agent: &[(usize, String)]) -> Option<Finding> {
+    if agent.is_empty() {
+        return None;
+    }
+    Some(
+        Finding::new(
+            FindingCode::AgentError,
+            Severity::Info,
+            Step::Http,
+            format!(
+                "the switch's licensing agent failed before sending: {}",
+                said_of(agent)
+            ),
+        )
+        .confidence(Confidence::High)
+        .explain("BUILD REQUEST ERROR is printed when the switch could not build the request, before anything was sent: a local software condition, not a network failure. Other message types show whether the path works.")
+        .fix(["show license tech support   (again later; if it persists, a TAC case with this output)"])
+        .evidence(last_evidence(log, &entries_of(agent))),
+    )
+}
+
+/// The evidence for an OK verdict from text: the entries that say the switch
+/// communicates, unless a finding in `before` is an error.
+fn switch_comm_ok(
+    log: &SwitchLog,
+    order: &[usize],
+    no_data: &[&str],
+    before: &[Finding],
+) -> Option<Finding> {
+    if before.iter().any(|f| f.severity == Severity::Error) {
+        return None;
     }
     let ok: Vec<usize> = order
         .iter()
@@ -666,35 +728,9 @@ fn tech_support(log: &SwitchLog, order: &[usize], out: &mut Vec<Finding>) {
         .filter(|&i| says_ok(&log.entries[i].kind))
         .collect();
     if ok.is_empty() {
-        return;
+        return None;
     }
-    let what: Vec<String> = ok
-        .iter()
-        .map(|&i| {
-            let e = &log.entries[i];
-            match &e.kind {
-                k @ LogKind::TechSupport { .. } => Stats::of(k)
-                    .map(|s| {
-                        format!(
-                            "{} on {}",
-                            s.said(),
-                            e.timestamp.as_deref().unwrap_or("an unknown date")
-                        )
-                    })
-                    .unwrap_or_default(),
-                LogKind::UsageReporting {
-                    last_ack,
-                    last_push,
-                    ..
-                } => format!(
-                    "ACK received {} after the last report push {}",
-                    last_ack.as_deref().unwrap_or("?"),
-                    last_push.as_deref().unwrap_or("(none)")
-                ),
-                _ => e.text.clone(),
-            }
-        })
-        .collect();
+    let what: Vec<String> = ok.iter().map(|&i| ok_said(&log.entries[i])).collect();
     let nothing = if no_data.is_empty() {
         String::new()
     } else {
@@ -703,7 +739,7 @@ fn tech_support(log: &SwitchLog, order: &[usize], out: &mut Vec<Finding>) {
             no_data.join(", ")
         )
     };
-    out.push(
+    Some(
         Finding::new(
             FindingCode::SwitchCommOk,
             Severity::Info,
@@ -718,7 +754,32 @@ fn tech_support(log: &SwitchLog, order: &[usize], out: &mut Vec<Finding>) {
             "Each message type's latest response is a success with no ongoing failure, or CSSM acknowledged the last report: the transport works.{nothing}"
         ))
         .evidence(last_evidence(log, &ok)),
-    );
+    )
+}
+
+/// What an entry that says the switch communicates says, in words.
+fn ok_said(e: &LogEntry) -> String {
+    match &e.kind {
+        k @ LogKind::TechSupport { .. } => Stats::of(k)
+            .map(|s| {
+                format!(
+                    "{} on {}",
+                    s.said(),
+                    e.timestamp.as_deref().unwrap_or("an unknown date")
+                )
+            })
+            .unwrap_or_default(),
+        LogKind::UsageReporting {
+            last_ack,
+            last_push,
+            ..
+        } => format!(
+            "ACK received {} after the last report push {}",
+            last_ack.as_deref().unwrap_or("?"),
+            last_push.as_deref().unwrap_or("(none)")
+        ),
+        _ => e.text.clone(),
+    }
 }
 
 /// Failure → restore cycles. Syslog and eventlog lines of the same events are counted
@@ -981,6 +1042,30 @@ mod tests {
         }
     }
 
+    /// A tech-support message type: attempts, last response, `Ongoing Failure` counts.
+    fn tech(
+        message_type: &str,
+        total: u64,
+        fail: u64,
+        response: &str,
+        ongoing: (u64, u64),
+    ) -> LogKind {
+        LogKind::TechSupport {
+            message_type: message_type.into(),
+            total: Some(total),
+            success: Some(total - fail),
+            fail: Some(fail),
+            last_response: Some(response.into()),
+            failure_reason: None,
+            ongoing_overall: Some(ongoing.0),
+            ongoing_communication: Some(ongoing.1),
+            last_success: None,
+            last_failure: None,
+            last_success_ns: (fail < total).then_some(2),
+            last_failure_ns: (fail > 0).then_some(1),
+        }
+    }
+
     fn codes(fs: &[Finding]) -> Vec<&'static str> {
         fs.iter().map(|f| f.code.as_str()).collect()
     }
@@ -1017,6 +1102,73 @@ mod tests {
         );
         assert_eq!(fs[1].severity, Severity::Error);
         assert_eq!(fs[1].evidence[0].log.as_deref(), Some("show.txt:5"));
+    }
+
+    #[test]
+    fn tech_support_sorts_message_types_by_outcome() {
+        let log = log_of(vec![
+            tech("Usage Reporting", 5, 4, "OK_TRY_AGAIN", (2, 0)),
+            tech("Trust Establishment", 3, 1, "OK", (0, 0)),
+            tech("Authorization Request", 1, 1, "BUILD REQUEST ERROR", (1, 0)),
+            tech("Hello Message", 4, 0, "NO DATA TO PROCESS", (0, 0)),
+            // Communication failures are the classifier's, not these rules'.
+            tech("Result Polling", 2, 1, "NO REPLY", (1, 1)),
+        ]);
+        let order = entries_in_order(&log);
+        let o = Outcomes::of(&log, &order);
+        assert_eq!(entries_of(&o.rejected), [0]);
+        assert_eq!(entries_of(&o.recovered), [1]);
+        assert_eq!(entries_of(&o.agent), [2]);
+        assert_eq!(o.no_data, ["Hello Message"]);
+        assert_eq!(said_of(&o.rejected), "Usage Reporting: OK_TRY_AGAIN");
+
+        let fs = log_findings(&log);
+        // The ongoing NO REPLY is an error: no "communicates" finding then.
+        assert_eq!(
+            codes(&fs),
+            [
+                "comm_failed",
+                "server_rejected",
+                "comm_flapping",
+                "agent_error"
+            ]
+        );
+        let mut quiet = log.clone();
+        quiet.entries.pop();
+        let fs = log_findings(&quiet);
+        assert_eq!(
+            codes(&fs),
+            [
+                "server_rejected",
+                "comm_flapping",
+                "agent_error",
+                "switch_comm_ok"
+            ]
+        );
+        let ok = fs.last().unwrap();
+        assert!(
+            ok.summary
+                .contains("Trust Establishment: OK on an unknown date"),
+            "{}",
+            ok.summary
+        );
+        assert!(
+            ok.explanation
+                .contains(" Hello Message answered NO DATA TO PROCESS")
+        );
+    }
+
+    #[test]
+    fn tech_support_defers_to_the_findings_before_it() {
+        let log = log_of(vec![tech("Trust Establishment", 3, 1, "OK", (0, 0))]);
+        let recovered = [(0, "x".to_string())];
+        let flapping = Finding::new(FindingCode::CommFlapping, Severity::Warning, Step::Http, "");
+        assert!(recovered_since(&log, &recovered, std::slice::from_ref(&flapping)).is_none());
+        assert!(recovered_since(&log, &recovered, &[]).is_some());
+        let error = Finding::new(FindingCode::TcpTimeout, Severity::Error, Step::Tcp, "");
+        assert!(switch_comm_ok(&log, &[0], &[], &[error]).is_none());
+        assert!(switch_comm_ok(&log, &[0], &[], &[flapping]).is_some());
+        assert!(server_rejected(&log, &[]).is_none() && agent_error(&log, &[]).is_none());
     }
 
     #[test]
