@@ -25,59 +25,136 @@ pub struct ParsedLog {
 /// for timestamps printed without a year when the text itself names none (e.g. the
 /// capture's year).
 pub fn parse_log(text: &str, file: usize, year_hint: Option<i64>) -> ParsedLog {
-    let mut out = ParsedLog::default();
-    let mut raw: Vec<RawEntry> = Vec::new();
-    // The tech-support block being read (kind TechSupport).
-    let mut block: Option<RawEntry> = None;
-    let mut last_header: Option<String> = None;
-
+    let mut reader = Reader::default();
+    let mut lines_read = 0;
     for (idx, line) in text.lines().enumerate() {
         let lineno = idx as u64 + 1;
-        out.lines_read = lineno;
+        lines_read = lineno;
         let line = cap(line.trim_end_matches('\r'), LINE_CAP);
         let trimmed = line.trim();
-        if trimmed.is_empty() {
-            continue;
+        if !trimmed.is_empty() {
+            reader.line(lineno, trimmed);
         }
+    }
+    let raw = reader.finish();
+    let year_hint = raw
+        .iter()
+        .find_map(|(_, t, _, _, _)| t.as_ref().and_then(|t| t.year))
+        .or(year_hint);
+    ParsedLog {
+        entries: on_the_switch_clock(raw, file, year_hint),
+        lines_read,
+        year_hint,
+    }
+}
 
-        // A PKI message's reason often comes on the next, indented line.
-        if let Some(reason) = strip_label(trimmed, "Reason")
-            && let Some((_, _, _, LogKind::CrlFetchFail { reason: r, .. }, text)) = raw.last_mut()
+/// The entries with their times resolved (`year_hint` for stamps printed without a year).
+fn on_the_switch_clock(raw: Vec<RawEntry>, file: usize, year_hint: Option<i64>) -> Vec<LogEntry> {
+    raw.into_iter()
+        .map(|(line, ts, stamp, kind, text)| {
+            let (switch_time_ns, inferred) = match &ts {
+                Some(t) => match t.to_unix_ns(year_hint) {
+                    Some((ns, inferred)) => (Some(ns), inferred),
+                    None => (None, false),
+                },
+                None => (None, false),
+            };
+            LogEntry {
+                file,
+                line,
+                timestamp: stamp.or_else(|| ts.map(|t| t.raw)),
+                switch_time_ns,
+                time_inferred: inferred,
+                time_ns: None,
+                kind,
+                text,
+                connection: None,
+            }
+        })
+        .collect()
+}
+
+/// What has been read of one input so far.
+#[derive(Default)]
+struct Reader {
+    raw: Vec<RawEntry>,
+    /// The tech-support block being read (kind TechSupport).
+    block: Option<RawEntry>,
+    /// The last section title (a tech-support block's message type).
+    last_header: Option<String>,
+}
+
+impl Reader {
+    /// One non-empty, trimmed line: the first reader that takes it wins, in this order.
+    fn line(&mut self, lineno: u64, line: &str) {
+        let taken = self.pki_reason(line)
+            || self.attempts(lineno, line)
+            || self.block_line(line)
+            || self.last_ack(lineno, line)
+            || self.report_push(line)
+            || self.last_comm_attempt(lineno, line)
+            || self.header(line);
+        if !taken {
+            self.message(lineno, line);
+        }
+    }
+
+    /// Every entry, the open tech-support block last.
+    fn finish(mut self) -> Vec<RawEntry> {
+        self.raw.extend(self.block.take());
+        self.raw
+    }
+
+    /// A PKI message's reason often comes on the next, indented line.
+    fn pki_reason(&mut self, line: &str) -> bool {
+        if let Some(reason) = strip_label(line, "Reason")
+            && let Some((_, _, _, LogKind::CrlFetchFail { reason: r, .. }, text)) =
+                self.raw.last_mut()
             && r.is_none()
         {
             *r = Some(reason.to_string());
             text.push_str(" / ");
-            text.push_str(&cap(trimmed, TEXT_CAP / 2));
-            continue;
+            text.push_str(&cap(line, TEXT_CAP / 2));
+            return true;
         }
+        false
+    }
 
-        // show license tech support: per message type statistics.
-        if let Some(rest) = strip_label(trimmed, "Attempts") {
-            raw.extend(block.take());
-            let count = |key: &str| {
-                rest.split([',', ' '])
-                    .filter_map(|part| part.split_once('='))
-                    .find(|(k, _)| k.trim() == key)
-                    .and_then(|(_, v)| v.trim().parse().ok())
-            };
-            let kind = LogKind::TechSupport {
-                message_type: last_header.clone().unwrap_or_else(|| "message".into()),
-                total: count("Total"),
-                success: count("Success"),
-                fail: count("Fail"),
-                last_response: None,
-                failure_reason: None,
-                ongoing_overall: count("Overall"),
-                ongoing_communication: count("Communication"),
-                last_success: None,
-                last_failure: None,
-                last_success_ns: None,
-                last_failure_ns: None,
-            };
-            block = Some((lineno, None, None, kind, cap(trimmed, TEXT_CAP)));
-            continue;
-        }
-        if let Some((
+    /// show license tech support: `Attempts: Total=.., Fail=..` opens a message type's
+    /// statistics block (closing the one before).
+    fn attempts(&mut self, lineno: u64, line: &str) -> bool {
+        let Some(rest) = strip_label(line, "Attempts") else {
+            return false;
+        };
+        self.raw.extend(self.block.take());
+        let count = |key: &str| {
+            rest.split([',', ' '])
+                .filter_map(|part| part.split_once('='))
+                .find(|(k, _)| k.trim() == key)
+                .and_then(|(_, v)| v.trim().parse().ok())
+        };
+        let kind = LogKind::TechSupport {
+            message_type: self.last_header.clone().unwrap_or_else(|| "message".into()),
+            total: count("Total"),
+            success: count("Success"),
+            fail: count("Fail"),
+            last_response: None,
+            failure_reason: None,
+            ongoing_overall: count("Overall"),
+            ongoing_communication: count("Communication"),
+            last_success: None,
+            last_failure: None,
+            last_success_ns: None,
+            last_failure_ns: None,
+        };
+        self.block = Some((lineno, None, None, kind, cap(line, TEXT_CAP)));
+        true
+    }
+
+    /// Inside a tech-support block: `Last Response`, `Failure Reason`, `Last Success
+    /// Time`, `Last Failure Time`.
+    fn block_line(&mut self, line: &str) -> bool {
+        let Some((
             _,
             time,
             _,
@@ -91,157 +168,148 @@ pub fn parse_log(text: &str, file: usize, year_hint: Option<i64>) -> ParsedLog {
                 ..
             },
             text,
-        )) = block.as_mut()
-        {
-            if let Some(rest) = strip_label(trimmed, "Last Response") {
-                let (resp, date) = match rest.rfind(" on ") {
-                    Some(i) => (&rest[..i], Some(&rest[i + 4..])),
-                    None => (rest, None),
-                };
-                *last_response = none_if_empty(resp);
-                if let Some(d) = date.and_then(find_timestamp) {
-                    *time = Some(d);
-                }
-                text.push_str(" / ");
-                text.push_str(&cap(trimmed, TEXT_CAP / 2));
-                continue;
-            }
-            if let Some(rest) = strip_label(trimmed, "Failure Reason") {
-                *failure_reason = none_if_empty(rest);
-                if failure_reason.is_some() {
-                    text.push_str(" / ");
-                    text.push_str(&cap(trimmed, TEXT_CAP / 2));
-                }
-                continue;
-            }
-            for (label, raw_out, ns_out) in [
-                (
-                    "Last Success Time",
-                    &mut *last_success,
-                    &mut *last_success_ns,
-                ),
-                (
-                    "Last Failure Time",
-                    &mut *last_failure,
-                    &mut *last_failure_ns,
-                ),
-            ] {
-                if let Some(rest) = strip_label(trimmed, label) {
-                    let ts = find_timestamp(rest);
-                    *ns_out = ts
-                        .as_ref()
-                        .and_then(|t| t.to_unix_ns(None))
-                        .map(|(ns, _)| ns);
-                    *raw_out = ts.map(|t| t.raw);
-                }
-            }
-            if strip_label(trimmed, "Last Success Time").is_some() {
-                continue;
-            }
-            if strip_label(trimmed, "Last Failure Time").is_some() {
-                // A block without a dated response is placed at its last failure.
-                if time.is_none() {
-                    *time = find_timestamp(trimmed);
-                }
-                continue;
-            }
-        }
-        // Usage Reporting (status views): the last push and the last ACK.
-        if let Some(rest) = strip_label(trimmed, "Last ACK received") {
-            let ts = find_timestamp(rest);
-            let kind = LogKind::UsageReporting {
-                last_ack: ts.as_ref().map(|t| t.raw.clone()),
-                last_push: None,
-                ack_after_push: None,
-            };
-            raw.push((lineno, ts, None, kind, cap(trimmed, TEXT_CAP)));
-            continue;
-        }
-        if let Some(rest) = strip_label(trimmed, "Last report push") {
-            let push = find_timestamp(rest);
-            if let Some((
-                _,
-                ack,
-                _,
-                LogKind::UsageReporting {
-                    last_push: p @ None,
-                    ack_after_push,
-                    ..
-                },
-                text,
-            )) = raw.last_mut()
-            {
-                let ns = |t: &Option<LogTime>| {
-                    t.as_ref().and_then(|t| t.to_unix_ns(None)).map(|(n, _)| n)
-                };
-                *ack_after_push = match (ns(ack), ns(&push)) {
-                    (Some(a), Some(p)) => Some(a >= p),
-                    (Some(_), None) if push.is_none() => Some(true),
-                    (None, Some(_)) => Some(false),
-                    _ => None,
-                };
-                *p = push.map(|t| t.raw);
-                text.push_str(" / ");
-                text.push_str(&cap(trimmed, TEXT_CAP / 2));
-            }
-            continue;
-        }
-        // Pre-policy agents: `Last Communication Attempt: SUCCEEDED on <date>`.
-        if let Some(rest) = strip_label(trimmed, "Last Communication Attempt") {
-            let (result, date) = match rest.find(" on ") {
+        )) = self.block.as_mut()
+        else {
+            return false;
+        };
+        if let Some(rest) = strip_label(line, "Last Response") {
+            let (resp, date) = match rest.rfind(" on ") {
                 Some(i) => (&rest[..i], Some(&rest[i + 4..])),
                 None => (rest, None),
             };
-            if let Some(result) = none_if_empty(result) {
-                let ts = date.and_then(find_timestamp);
-                let kind = LogKind::LastCommAttempt { result };
-                raw.push((lineno, ts, None, kind, cap(trimmed, TEXT_CAP)));
+            *last_response = none_if_empty(resp);
+            if let Some(d) = date.and_then(find_timestamp) {
+                *time = Some(d);
             }
-            continue;
+            text.push_str(" / ");
+            text.push_str(&cap(line, TEXT_CAP / 2));
+            return true;
         }
-        if is_header(trimmed) {
-            raw.extend(block.take());
-            last_header = Some(trimmed.trim_end_matches(':').trim().to_string());
-            continue;
+        if let Some(rest) = strip_label(line, "Failure Reason") {
+            *failure_reason = none_if_empty(rest);
+            if failure_reason.is_some() {
+                text.push_str(" / ");
+                text.push_str(&cap(line, TEXT_CAP / 2));
+            }
+            return true;
         }
-
-        if let Some(kind) = recognise(trimmed) {
-            let ts_area = match trimmed.find('%') {
-                Some(i) if !matches!(kind, LogKind::EventCommFail { .. }) => &trimmed[..i],
-                _ => trimmed,
-            };
-            let ts = find_last_timestamp(ts_area);
-            let stamp = ts.as_ref().map(|t| t.raw.clone());
-            raw.push((lineno, ts, stamp, kind, cap(trimmed, TEXT_CAP)));
+        for (label, raw_out, ns_out) in [
+            ("Last Success Time", last_success, last_success_ns),
+            ("Last Failure Time", last_failure, last_failure_ns),
+        ] {
+            if let Some(rest) = strip_label(line, label) {
+                let ts = find_timestamp(rest);
+                *ns_out = ts
+                    .as_ref()
+                    .and_then(|t| t.to_unix_ns(None))
+                    .map(|(ns, _)| ns);
+                *raw_out = ts.map(|t| t.raw);
+            }
         }
+        if strip_label(line, "Last Success Time").is_some() {
+            return true;
+        }
+        if strip_label(line, "Last Failure Time").is_some() {
+            // A block without a dated response is placed at its last failure.
+            if time.is_none() {
+                *time = find_timestamp(line);
+            }
+            return true;
+        }
+        false
     }
-    raw.extend(block.take());
 
-    out.year_hint = raw
-        .iter()
-        .find_map(|(_, t, _, _, _)| t.as_ref().and_then(|t| t.year))
-        .or(year_hint);
-    for (line, ts, stamp, kind, text) in raw {
-        let (switch_time_ns, inferred) = match &ts {
-            Some(t) => match t.to_unix_ns(out.year_hint) {
-                Some((ns, inferred)) => (Some(ns), inferred),
-                None => (None, false),
-            },
-            None => (None, false),
+    /// Usage Reporting (status views): `Last ACK received` opens the entry.
+    fn last_ack(&mut self, lineno: u64, line: &str) -> bool {
+        let Some(rest) = strip_label(line, "Last ACK received") else {
+            return false;
         };
-        out.entries.push(LogEntry {
-            file,
-            line,
-            timestamp: stamp.or_else(|| ts.map(|t| t.raw)),
-            switch_time_ns,
-            time_inferred: inferred,
-            time_ns: None,
-            kind,
-            text,
-            connection: None,
-        });
+        let ts = find_timestamp(rest);
+        let kind = LogKind::UsageReporting {
+            last_ack: ts.as_ref().map(|t| t.raw.clone()),
+            last_push: None,
+            ack_after_push: None,
+        };
+        self.raw.push((lineno, ts, None, kind, cap(line, TEXT_CAP)));
+        true
     }
-    out
+
+    /// Usage Reporting: `Last report push` completes the entry `Last ACK received` opened
+    /// (was the last ACK at or after it?); without one it is skipped.
+    fn report_push(&mut self, line: &str) -> bool {
+        let Some(rest) = strip_label(line, "Last report push") else {
+            return false;
+        };
+        let push = find_timestamp(rest);
+        if let Some((
+            _,
+            ack,
+            _,
+            LogKind::UsageReporting {
+                last_push: p @ None,
+                ack_after_push,
+                ..
+            },
+            text,
+        )) = self.raw.last_mut()
+        {
+            let ns =
+                |t: &Option<LogTime>| t.as_ref().and_then(|t| t.to_unix_ns(None)).map(|(n, _)| n);
+            *ack_after_push = match (ns(ack), ns(&push)) {
+                (Some(a), Some(p)) => Some(a >= p),
+                (Some(_), None) if push.is_none() => Some(true),
+                (None, Some(_)) => Some(false),
+                _ => None,
+            };
+            *p = push.map(|t| t.raw);
+            text.push_str(" / ");
+            text.push_str(&cap(line, TEXT_CAP / 2));
+        }
+        true
+    }
+
+    /// Pre-policy agents: `Last Communication Attempt: SUCCEEDED on <date>`.
+    fn last_comm_attempt(&mut self, lineno: u64, line: &str) -> bool {
+        let Some(rest) = strip_label(line, "Last Communication Attempt") else {
+            return false;
+        };
+        let (result, date) = match rest.find(" on ") {
+            Some(i) => (&rest[..i], Some(&rest[i + 4..])),
+            None => (rest, None),
+        };
+        if let Some(result) = none_if_empty(result) {
+            let ts = date.and_then(find_timestamp);
+            let kind = LogKind::LastCommAttempt { result };
+            self.raw.push((lineno, ts, None, kind, cap(line, TEXT_CAP)));
+        }
+        true
+    }
+
+    /// A section title closes the tech-support block and names the next one.
+    fn header(&mut self, line: &str) -> bool {
+        if !is_header(line) {
+            return false;
+        }
+        self.raw.extend(self.block.take());
+        self.last_header = Some(line.trim_end_matches(':').trim().to_string());
+        true
+    }
+
+    /// A syslog or eventlog message ([`recognise`]), stamped with the last timestamp
+    /// before its `%` (eventlog lines: anywhere).
+    fn message(&mut self, lineno: u64, line: &str) {
+        let Some(kind) = recognise(line) else {
+            return;
+        };
+        let ts_area = match line.find('%') {
+            Some(i) if !matches!(kind, LogKind::EventCommFail { .. }) => &line[..i],
+            _ => line,
+        };
+        let ts = find_last_timestamp(ts_area);
+        let stamp = ts.as_ref().map(|t| t.raw.clone());
+        self.raw
+            .push((lineno, ts, stamp, kind, cap(line, TEXT_CAP)));
+    }
 }
 
 /// Parse several pasted files (name, text) into one [`SwitchLog`] on the switch's clock.
@@ -456,6 +524,105 @@ mod tests {
         );
         assert_eq!(mnemonic("50% done: %foo"), None);
         assert_eq!(mnemonic("100%"), None);
+    }
+
+    #[test]
+    fn tech_support_blocks_take_their_header_and_close_on_the_next() {
+        let text = "Trust Establishment:\n  Attempts: Total=3, Success=2, Fail=1  Ongoing Failure: Overall=0 Communication=0\n  Last Response: NO REPLY on Nov 21 2026 10:00:00 UTC\n    Failure Reason: <none>\n  Last Failure Time: Nov 20 2026 10:00:00 UTC\nHello Message:\n  Attempts: Total=1, Fail=1\n  Last Response: <none>\n  Last Failure Time: Nov 19 2026 09:00:00 UTC\n";
+        let p = parse_log(text, 3, None);
+        assert_eq!(p.lines_read, 9);
+        assert_eq!(p.year_hint, Some(2026));
+        let [a, b] = p.entries.as_slice() else {
+            panic!("{:?}", p.entries)
+        };
+        let LogKind::TechSupport {
+            message_type,
+            total,
+            fail,
+            last_response,
+            failure_reason,
+            ongoing_communication,
+            last_failure,
+            last_failure_ns,
+            ..
+        } = &a.kind
+        else {
+            panic!("{:?}", a.kind)
+        };
+        assert_eq!(message_type, "Trust Establishment");
+        assert_eq!(
+            (*total, *fail, *ongoing_communication),
+            (Some(3), Some(1), Some(0))
+        );
+        assert_eq!(last_response.as_deref(), Some("NO REPLY"));
+        assert_eq!(*failure_reason, None);
+        assert_eq!(last_failure.as_deref(), Some("Nov 20 2026 10:00:00 UTC"));
+        assert!(last_failure_ns.is_some());
+        // Dated by its response; an empty Failure Reason adds nothing to the text.
+        assert_eq!((a.file, a.line), (3, 2));
+        assert_eq!(a.timestamp.as_deref(), Some("Nov 21 2026 10:00:00 UTC"));
+        assert!(
+            a.text
+                .ends_with(" / Last Response: NO REPLY on Nov 21 2026 10:00:00 UTC")
+        );
+        // No dated response: placed at its last failure.
+        assert!(
+            matches!(&b.kind, LogKind::TechSupport { message_type, last_response: None, .. } if message_type == "Hello Message")
+        );
+        assert_eq!(b.timestamp.as_deref(), Some("Nov 19 2026 09:00:00 UTC"));
+    }
+
+    #[test]
+    fn usage_reporting_pairs_the_ack_with_the_push_after_it() {
+        let ack = |text: &str| match parse_log(text, 0, None).entries.as_slice() {
+            [e] => match &e.kind {
+                LogKind::UsageReporting { ack_after_push, .. } => *ack_after_push,
+                k => panic!("{k:?}"),
+            },
+            es => panic!("{es:?}"),
+        };
+        let both = |a: &str, p: &str| format!("Last ACK received: {a}\nLast report push: {p}\n");
+        let (early, late) = ("Nov 20 2026 10:00:00 UTC", "Nov 21 2026 10:00:00 UTC");
+        assert_eq!(ack(&both(late, early)), Some(true));
+        assert_eq!(ack(&both(early, late)), Some(false));
+        assert_eq!(ack(&both(late, "<none>")), Some(true));
+        assert_eq!(ack(&both("<none>", late)), Some(false));
+        assert_eq!(ack(&both("<none>", "<none>")), None);
+        // A push with no ACK line before it is read and dropped, not taken for a message.
+        assert!(
+            parse_log(&format!("Last report push: {late}\n"), 0, None)
+                .entries
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn pki_reason_on_the_next_line_and_pre_policy_attempts() {
+        let text = "Nov 21 2026 08:00:09 UTC: %PKI-3-CRL_FETCH_FAIL: CRL fetch for trustpoint TP1 failed\n   Reason : Enrollment URL not configured\n   Reason : a second one is no reason\nLast Communication Attempt: FAILED on Nov 21 2026 08:00:00 UTC\nLast Communication Attempt: <none>\n";
+        let p = parse_log(text, 0, None);
+        assert_eq!(p.entries.len(), 2, "{:?}", p.entries);
+        assert_eq!(
+            p.entries[0].kind,
+            LogKind::CrlFetchFail {
+                trustpoint: Some("TP1".into()),
+                reason: Some("Enrollment URL not configured".into())
+            }
+        );
+        assert!(
+            p.entries[0]
+                .text
+                .ends_with(" / Reason : Enrollment URL not configured")
+        );
+        assert_eq!(
+            p.entries[1].kind,
+            LogKind::LastCommAttempt {
+                result: "FAILED".into()
+            }
+        );
+        assert_eq!(
+            p.entries[1].timestamp.as_deref(),
+            Some("Nov 21 2026 08:00:00 UTC")
+        );
     }
 
     #[test]
