@@ -3,8 +3,8 @@
 //! must give the verdict, finding, step and TLS facts its expected file names.
 
 mod common;
+use clap::Parser;
 use common::*;
-use licpath::diagnose::trust::TrustProfile;
 use licpath::model::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -49,32 +49,36 @@ fn expected(path: &Path) -> HashMap<String, String> {
         .collect()
 }
 
+/// The capture analysed with the expected file's `args` as `licpath analyze` takes them
+/// (the CLI's own flag parser and setup; a `--from-config` path is relative to the
+/// repository), "now" fixed so that the lab's certificates keep their verdicts.
 fn analyze_as_cli(pcap: &Path, args: &str) -> Timeline {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut argv = vec!["licpath".to_string(), "analyze".to_string()];
     let mut words = args.split_whitespace();
-    let mut hosts = Vec::new();
-    let mut ios = None;
     while let Some(w) = words.next() {
-        match w {
-            "--host" => hosts.push(words.next().unwrap().to_string()),
-            "--ios-version" => ios = Some(words.next().unwrap().parse().unwrap()),
-            other => panic!("unsupported args in expected file: {other}"),
+        argv.push(w.to_string());
+        if w == "--from-config" {
+            let file = words.next().expect("--from-config FILE");
+            argv.push(root.join(file).display().to_string());
         }
     }
-    let mut acfg = licpath::flow::AnalyzeConfig::default();
-    acfg.names.extend(hosts);
-    let dcfg = licpath::diagnose::DiagnoseConfig {
-        // After the lab's captures were taken (its PKI is dated from the capture day):
-        // a capture whose clock is wrong is judged against this "now".
-        now_unix: 1_796_000_000,
-        trust: TrustProfile::ios_xe(ios),
-        judge_all_chains: false,
-        ca_file: None,
-        revocation_checked_by: None,
+    argv.push(pcap.display().to_string());
+    let cli = licpath::cli::args::Cli::try_parse_from(&argv)
+        .unwrap_or_else(|e| panic!("unsupported args in expected file: {args}: {e}"));
+    let licpath::cli::args::Command::Analyze(a) = cli.command else {
+        unreachable!("analyze")
     };
+    let mut setup = licpath::cli::analyze::setup(&a).unwrap_or_else(|e| panic!("{args}: {e}"));
+    // After the lab's captures were taken (its PKI is dated from the capture day): a
+    // capture whose clock is wrong is judged against this "now".
+    setup.dcfg.now_unix = 1_796_000_000;
     // The real pipeline, as `licpath analyze` runs it.
-    licpath::pipeline::analyze_file(pcap, &acfg, &dcfg)
+    let mut t = licpath::pipeline::analyze_file(pcap, &setup.acfg, &setup.dcfg)
         .unwrap_or_else(|e| panic!("{}: {e}", pcap.display()))
-        .0
+        .0;
+    setup.add_config(&mut t);
+    t
 }
 
 #[test]

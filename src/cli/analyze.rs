@@ -2,24 +2,161 @@
 
 use super::args::AnalyzeArgs;
 use super::error::{CliError, written};
-use super::input::{diagnose_config, read_text_file};
+use super::input::{ConfigPlan, diagnose_config, plan_from_config, read_text_file};
 use super::progress;
 use super::{EXIT_USAGE, color_of, exit_code, now_unix};
 use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
-use crate::model::{EndReason, Source, SwitchLog, Timeline};
+use crate::model::context::{AnalysisContext, KnownProxy};
+use crate::model::{EndReason, Finding, Source, SwitchLog, Timeline};
 use crate::pipeline::analyze_file_with_progress;
 use crate::report::{self, json, text};
 use std::io::{IsTerminal, Write};
+use std::net::IpAddr;
 use std::path::Path;
 
 /// One analysed input: its name, its format, its timeline.
 type Analysed = (String, &'static str, Timeline);
 
+/// What an analysis runs with, from the flags and `--from-config`.
+pub struct Setup {
+    pub acfg: AnalyzeConfig,
+    pub dcfg: DiagnoseConfig,
+    /// The configuration's findings (`--from-config`): they join every report.
+    pub config_findings: Vec<Finding>,
+}
+
+/// The flags and the switch's text (`--from-config`, read as the probe reads it) made
+/// into the analyser's and the rules' settings. A file that is not switch text, or no
+/// readable file, is an error (exit 2).
+pub fn setup(args: &AnalyzeArgs) -> Result<Setup, CliError> {
+    let config = args
+        .from_config
+        .as_deref()
+        .map(|p| plan_from_config(p, &[]))
+        .transpose()?;
+    let plan = config.as_ref().map(|c| &c.plan);
+    let ios_version = args.trust.ios_version.or_else(|| {
+        plan.and_then(|p| p.ios_version.as_deref())
+            .and_then(|v| v.parse().ok())
+    });
+    let mut dcfg = diagnose_config(&args.trust, ios_version)?;
+    // `revocation-check crl` in the configuration: an unreachable CRL fails the switch.
+    dcfg.revocation_checked_by = plan.and_then(|p| p.revocation_check.clone());
+    let mut acfg = analyze_config(args);
+    let context = context_of(config.as_ref(), args);
+    for h in &context.licensing_hosts {
+        if !acfg.names.contains(h) {
+            acfg.names.push(h.clone());
+        }
+    }
+    acfg.context = context;
+    Ok(Setup {
+        acfg,
+        dcfg,
+        config_findings: config.map(|c| c.findings).unwrap_or_default(),
+    })
+}
+
+/// The switch's surroundings: what its configuration says (the probe plan's proxy, name
+/// servers and target URLs, with the static `ip host` entries that apply), then the flags.
+fn context_of(config: Option<&ConfigPlan>, args: &AnalyzeArgs) -> AnalysisContext {
+    let mut ctx = AnalysisContext::default();
+    if let Some(c) = config {
+        let plan = &c.plan;
+        ctx.from_config = Some(c.file.clone());
+        let static_of = |name: &str| -> Vec<IpAddr> {
+            plan.resolve
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, a)| *a)
+                .collect()
+        };
+        match plan
+            .proxy
+            .as_deref()
+            .map(crate::model::url::parse_host_port)
+        {
+            Some(Ok((host, Some(port)))) => {
+                let origin = match plan.transport.as_str() {
+                    "callhome" => "call-home http-proxy",
+                    _ => "license smart proxy",
+                };
+                let mut p = KnownProxy::new(&host, port, origin);
+                p.addresses.extend(static_of(&p.host));
+                ctx.proxies.push(p);
+            }
+            Some(_) => eprintln!(
+                "licpath: warning: {}: the proxy {:?} is not HOST:PORT; its traffic is not recognised",
+                esc(&c.file),
+                esc(plan.proxy.as_deref().unwrap_or_default())
+            ),
+            None => {}
+        }
+        ctx.dns_servers.extend(&plan.dns_servers);
+        for t in &plan.targets {
+            let Ok(u) = crate::model::url::Url::parse(&t.url) else {
+                continue;
+            };
+            let host = u.host().to_ascii_lowercase();
+            match host.parse::<IpAddr>() {
+                Ok(ip) => ctx.licensing_addresses.push(ip),
+                Err(_) => {
+                    ctx.licensing_addresses.extend(static_of(&host));
+                    if !crate::flow::LICENSING_NAMES.contains(&host.as_str()) {
+                        ctx.licensing_hosts.push(host);
+                    }
+                }
+            }
+        }
+    }
+    for (host, port) in &args.proxy {
+        ctx.proxies.push(KnownProxy::new(host, *port, "--proxy"));
+    }
+    ctx.dns_servers.extend(&args.dns_servers);
+    ctx.switch_addresses.extend(&args.switches);
+    ctx.proxies
+        .dedup_by(|a, b| a.host == b.host && a.port == b.port);
+    for list in [
+        &mut ctx.dns_servers,
+        &mut ctx.switch_addresses,
+        &mut ctx.licensing_addresses,
+    ] {
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|a| seen.insert(*a));
+    }
+    ctx.licensing_hosts.sort();
+    ctx.licensing_hosts.dedup();
+    ctx
+}
+
+impl Setup {
+    /// The configuration's findings join a report (once), and the context it was read
+    /// with goes with it.
+    pub fn add_config(&self, t: &mut Timeline) {
+        add_config(t, self)
+    }
+}
+
+fn add_config(t: &mut Timeline, setup: &Setup) {
+    for f in &setup.config_findings {
+        if !t
+            .findings
+            .iter()
+            .any(|g| g.code == f.code && g.summary == f.summary)
+        {
+            t.findings.push(f.clone());
+        }
+    }
+    if t.context.is_none() && !setup.acfg.context.is_empty() {
+        t.context = Some(setup.acfg.context.clone());
+    }
+}
+
 pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
-    let dcfg = diagnose_config(&args.trust, args.trust.ios_version)?;
-    let acfg = analyze_config(args);
+    let setup = setup(args)?;
+    let (acfg, dcfg) = (&setup.acfg, &setup.dcfg);
     if args.annotate.is_some() && args.files.len() != 1 {
         return Err(CliError::Usage(
             "--annotate writes one capture: give exactly one capture file".into(),
@@ -30,7 +167,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
     // the run ends with exit 2.
     let mut unusable = 0usize;
     for path in &args.files {
-        match analyze_one(path, &acfg, &dcfg, args.output.json) {
+        match analyze_one(path, acfg, dcfg, args.output.json) {
             Ok(r) => results.push(r),
             Err(e) => {
                 eprintln!("licpath: error: {}", esc(&e.to_string()));
@@ -49,6 +186,9 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
             .collect::<Result<Vec<_>, CliError>>()?;
         add_logs(&mut results, &inputs, args.clock_offset);
     }
+    for (_, _, t) in &mut results {
+        add_config(t, &setup);
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     written(if args.output.json {
@@ -59,8 +199,14 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
         json::write_json(&mut out, "analyze", EndReason::Completed, reports, None)
     } else {
         let color = color_of(args.output.color);
-        results.iter().try_for_each(|(n, f, t)| {
-            text::write_text(&mut out, n, f, t, color).and_then(|_| writeln!(out))
+        let context = match &acfg.context {
+            c if c.is_empty() => Ok(()),
+            c => report::context::write_context(&mut out, c).and_then(|_| writeln!(out)),
+        };
+        context.and_then(|_| {
+            results.iter().try_for_each(|(n, f, t)| {
+                text::write_text(&mut out, n, f, t, color).and_then(|_| writeln!(out))
+            })
         })
     })?;
     let reports: Vec<_> = results

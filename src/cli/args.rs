@@ -28,6 +28,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Analyse capture files (.pcap, .pcapng, optionally gzipped; detected by content).
+    #[command(after_help = ANALYZE_EXAMPLES)]
     Analyze(AnalyzeArgs),
     /// Do from this host what the switch does (DNS, TCP, CONNECT, TLS, HTTP) and report
     /// each step with timings, evidence and the IOS XE fix.
@@ -66,6 +67,12 @@ pub enum CompletionShell {
     Zsh,
     Fish,
 }
+
+const ANALYZE_EXAMPLES: &str = "Examples:\n  \
+licpath analyze flash-export.pcap\n  \
+licpath analyze --from-config show-run.txt flash-export.pcap     # the switch's proxy, DNS, URLs\n  \
+licpath analyze --proxy 10.0.0.5:3128 --dns-server 10.0.0.53 --switch 10.1.1.1 uplink.pcap\n  \
+licpath analyze --logs show-logging.txt --clock-offset 3600 flash-export.pcap";
 
 const TUI_EXAMPLES: &str = "Examples:\n  \
 licpath tui captures/ssl-interception-tls12.pcap      # browse a capture\n  \
@@ -109,6 +116,32 @@ pub struct AnalyzeArgs {
     /// Repeatable.
     #[arg(long = "host", value_name = "NAME")]
     pub hosts: Vec<String>,
+    /// The switch's own text (`show running-config`, `show license all`, `show license
+    /// tech support`; pasted into one file is fine), read as `probe --from-config` reads
+    /// it. Its proxy, name servers and licensing URLs tell which packets are the switch's
+    /// licensing traffic: a connection to its proxy that never got to CONNECT (refused,
+    /// unanswered, ICMP unreachable), a query its name server failed. Its configuration
+    /// findings join each report, its IOS XE release picks the trust profile (unless
+    /// --ios-version), and a capture without licensing traffic gets an Embedded Packet
+    /// Capture filter with its addresses. The flags below add to what the file says.
+    #[arg(long, value_name = "FILE")]
+    pub from_config: Option<PathBuf>,
+    /// The switch's proxy (`license smart proxy address` + `port`): connections to
+    /// HOST:PORT that never got to CONNECT are judged as licensing traffic (tcp_refused,
+    /// tcp_timeout, tcp_unreachable with the proxy's fix). HOST may be a name: DNS for it
+    /// in the capture gives its addresses. Repeatable.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_proxy_endpoint)]
+    pub proxy: Vec<(String, u16)>,
+    /// The switch's name server (`ip name-server`): a query to it that went unanswered
+    /// or got SERVFAIL/REFUSED/ICMP unreachable is judged as licensing DNS (the switch asks
+    /// the same server for the licensing names), whatever name it asked. Repeatable.
+    #[arg(long = "dns-server", value_name = "IP")]
+    pub dns_servers: Vec<IpAddr>,
+    /// The switch's own address, the source of its traffic: only traffic from it is the
+    /// switch's (licensing traffic of other hosts on the same link is hidden like any other
+    /// host's; --all shows it). Repeatable (several interfaces or a stack).
+    #[arg(long = "switch", value_name = "IP")]
+    pub switches: Vec<IpAddr>,
     #[command(flatten)]
     pub trust: TrustArgs,
     #[command(flatten)]
@@ -337,6 +370,17 @@ fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
         .map_err(|_| format!("{s:?} is not an IP address (IP or IP:PORT, [IPv6]:PORT)"))
 }
 
+/// `analyze --proxy`: `HOST:PORT` (or `http://HOST:PORT`), no credentials: the switch
+/// has none to give a proxy, and a capture does not need them.
+fn parse_proxy_endpoint(s: &str) -> Result<(String, u16), String> {
+    let p = crate::model::url::parse_proxy(s)
+        .map_err(|e| format!("{s:?}: {e} (expected HOST:PORT, e.g. 10.0.0.5:3128)"))?;
+    if p.credentials.is_some() {
+        return Err("credentials have no place here: the switch cannot authenticate to a proxy (give HOST:PORT)".into());
+    }
+    Ok((p.host, p.port))
+}
+
 fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
     let (h, ip) = s
         .split_once('=')
@@ -446,6 +490,30 @@ mod tests {
         assert_eq!(
             parse_dns_server("[2001:db8::53]:5353").unwrap().port(),
             5353
+        );
+        assert_eq!(
+            parse_proxy_endpoint("Proxy.Example:3128"),
+            Ok(("proxy.example".into(), 3128))
+        );
+        assert_eq!(
+            parse_proxy_endpoint("[2001:db8::5]:8080"),
+            Ok(("2001:db8::5".into(), 8080))
+        );
+        assert!(
+            parse_proxy_endpoint("proxy.example")
+                .unwrap_err()
+                .contains("HOST:PORT")
+        );
+        assert!(parse_proxy_endpoint("10.0.0.5:0").is_err());
+        assert!(
+            parse_proxy_endpoint("http://u:secret@10.0.0.5:80")
+                .unwrap_err()
+                .contains("cannot authenticate")
+        );
+        assert!(
+            !parse_proxy_endpoint("http://u:secret@10.0.0.5:80")
+                .unwrap_err()
+                .contains("secret")
         );
         assert!(parse_secs("0").is_err());
         assert!(parse_secs("601").is_err());

@@ -43,7 +43,7 @@ pub fn no_licensing_traffic(t: &Timeline) -> Option<Finding> {
             ),
         )
         .explain("No DNS query for a licensing name and no connection to a licensing host, a configured proxy or a name given with --host. Either the capture was taken where the switch's licensing traffic does not pass, at a time it did not try, or the switch uses a host licpath was not told about (--host NAME, --all to see everything). Capture on the switch while forcing a report:")
-        .fix(EPC_COMMANDS.iter().copied()),
+        .fix(super::context::epc_commands(t.context.as_ref())),
     )
 }
 

@@ -11,6 +11,7 @@
 pub mod capture;
 pub mod cert;
 pub mod config;
+pub mod context;
 pub mod dns;
 pub mod http;
 pub mod interceptors;
@@ -148,16 +149,24 @@ impl<'a> Seen<'a> {
             (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
             (a, b) => a.or(b),
         };
+        let connect = first(c, Direction::ToServer, |k| {
+            matches!(k, EventKind::HttpConnectRequest { .. })
+        });
+        // Before any CONNECT, a connection to the switch's configured proxy is the proxy
+        // leg of the licensing path, and summaries say so.
+        let target = if c.configured_proxy && connect.is_none() {
+            format!("the configured proxy {}", c.server)
+        } else {
+            c.server.to_string()
+        };
         Seen {
-            target: c.server.to_string(),
+            target,
             rst_from_server,
             close_from_server,
             close_from_client: first(c, Direction::ToServer, |k| {
                 matches!(k, EventKind::TcpRst | EventKind::TcpFin)
             }),
-            connect: first(c, Direction::ToServer, |k| {
-                matches!(k, EventKind::HttpConnectRequest { .. })
-            }),
+            connect,
         }
     }
 }

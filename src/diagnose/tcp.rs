@@ -37,6 +37,7 @@ fn unreachable(c: &Connection, seen: &Seen) -> Option<Finding> {
             "ip http client source-interface <interface-with-a-route>",
             "license smart vrf <VRF>        ! if the path lives in a VRF",
         ])
+        .fix(c.configured_proxy.then(|| proxy_fix(c, "! the configured proxy's address is unreachable from the switch's source interface/VRF")).into_iter().flatten())
         .evidence([Evidence::of(e, "unreachable")]),
     )
 }
@@ -72,6 +73,7 @@ fn timeout(c: &Connection, seen: &Seen) -> Finding {
         "license smart vrf <VRF>        ! if the path lives in a VRF",
         "show ip route <destination>",
     ])
+    .fix(c.configured_proxy.then(|| proxy_fix(c, "! nothing answers at the configured proxy: is it up at that address, and does a route or ACL drop the switch's SYNs?")).into_iter().flatten())
     .evidence(syns.iter().map(|e| Evidence::of(e, "SYN")))
 }
 
@@ -79,7 +81,8 @@ fn timeout(c: &Connection, seen: &Seen) -> Finding {
 /// 443 (or CSLU's 8182) goes straight to the licensing server, one to another port is most
 /// likely the configured proxy.
 fn refused(c: &Connection, seen: &Seen) -> Finding {
-    let direct = matches!(c.server.port(), 443 | 8182) && c.proxy_target.is_none();
+    let direct =
+        matches!(c.server.port(), 443 | 8182) && c.proxy_target.is_none() && !c.configured_proxy;
     let f = Finding::new(
         FindingCode::TcpRefused,
         Severity::Error,
@@ -89,7 +92,10 @@ fn refused(c: &Connection, seen: &Seen) -> Finding {
             seen.target
         ),
     );
-    let f = if direct {
+    let f = if c.configured_proxy {
+        f.explain("This is the proxy the switch is configured to use (license smart proxy): nothing listens on that port at that address, or a firewall in front of the proxy rejects the connection with a reset. The switch cannot reach licensing until it can connect to its proxy.")
+            .fix(proxy_fix(c, "! is the proxy running and listening on this port? (squid: http_port; a firewall allowing the switch to it?)"))
+    } else if direct {
         f.explain("Nothing listens on that port at that address, or a firewall on the path rejects the connection with a reset. A direct connection to the licensing server is normally never refused: look for the device that sends the RST.")
             .fix([
                 "! a firewall or ACL rejecting the switch's source address to this port:",
@@ -109,6 +115,18 @@ fn refused(c: &Connection, seen: &Seen) -> Finding {
         seen.rst_from_server
             .map(|(_, e)| Evidence::of(e, "RST in answer to SYN")),
     )
+}
+
+/// The fix for a configured proxy that cannot be connected to: the check to make, then
+/// the lines that point the switch at the right proxy, its address filled in.
+fn proxy_fix(c: &Connection, check: &str) -> Vec<String> {
+    vec![
+        format!("! the switch is configured for the proxy {}", c.server),
+        check.to_string(),
+        "! or point the switch at the proxy's real address and port:".into(),
+        "license smart proxy address <proxy-host-or-ip>".into(),
+        "license smart proxy port <port-the-proxy-listens-on>".into(),
+    ]
 }
 
 /// `tcp_reset`: a server RST after the handshake, before anything completed, that no

@@ -17,6 +17,7 @@ pub mod dns;
 mod lru;
 pub mod reassembly;
 
+use crate::model::context::AnalysisContext;
 use crate::model::*;
 use crate::wire::link::{IcmpUnreachable, Packet, TcpSegment, Transport, decode_frame};
 use app::AppState;
@@ -66,6 +67,10 @@ const DUP_RING: usize = 32;
 const MAX_NAMED_ADDRS: usize = 65_536;
 /// Revocation hosts remembered from certificates (a chain names a few; hostile ones more).
 const MAX_REVOCATION_HOSTS: usize = 64;
+/// How long the switch waits for a name server's answer (IOS XE `ip domain timeout`,
+/// 3 s by default): an unanswered query to a configured name server is a failure of the
+/// server only when the capture went on at least this long after it.
+const NAME_SERVER_WAIT_NS: i64 = 3_000_000_000;
 /// Ports that identify the server side when the SYN was not captured.
 const SERVER_PORTS: &[u16] = &[443, 80, 8080, 3128, 8182, 8443, 53, 8000, 8888];
 
@@ -91,6 +96,10 @@ pub struct AnalyzeConfig {
     pub names: Vec<String>,
     /// Keep every connection and DNS exchange, not only licensing ones.
     pub all: bool,
+    /// The switch's proxy, name servers, addresses and licensing hosts, when known: a
+    /// connection to the proxy that never reached CONNECT and a failed query to a name
+    /// server are licensing traffic; traffic from other sources is not the switch's.
+    pub context: AnalysisContext,
 }
 
 impl Default for AnalyzeConfig {
@@ -98,6 +107,7 @@ impl Default for AnalyzeConfig {
         Self {
             names: LICENSING_NAMES.iter().map(|s| s.to_string()).collect(),
             all: false,
+            context: AnalysisContext::default(),
         }
     }
 }
@@ -234,6 +244,8 @@ pub struct Analyzer {
     stats: CaptureStats,
     name_by_addr: HashMap<IpAddr, String>,
     licensing_addrs: HashSet<IpAddr>,
+    /// Addresses DNS gave for a configured proxy's name.
+    proxy_addrs: HashSet<IpAddr>,
     /// CRL / OCSP hosts named by the certificates seen so far: the switch's fetches of
     /// them are kept like licensing connections (judged by `diagnose::revocation`).
     revocation_hosts: HashSet<String>,
@@ -250,6 +262,7 @@ pub struct Analyzer {
 
 impl Analyzer {
     pub fn new(cfg: AnalyzeConfig) -> Self {
+        let licensing_addrs = cfg.context.licensing_addresses.iter().copied().collect();
         Analyzer {
             cfg,
             limits: FlowLimits::default(),
@@ -263,7 +276,8 @@ impl Analyzer {
             dns: dns::DnsTracker::default(),
             stats: CaptureStats::default(),
             name_by_addr: HashMap::new(),
-            licensing_addrs: HashSet::new(),
+            licensing_addrs,
+            proxy_addrs: HashSet::new(),
             revocation_hosts: HashSet::new(),
             first_ns: None,
             last_ns: None,
@@ -440,12 +454,16 @@ impl Analyzer {
         if !m.is_response {
             self.stats.dns_queries += 1;
         }
-        let licensing = self.is_licensing_name(&m.qname);
+        let by_name = self.is_licensing_name(&m.qname);
+        let proxy_name = self.cfg.context.is_proxy_name(&m.qname);
         if m.is_response {
             for a in &m.answers {
                 if let DnsData::A(ip) | DnsData::Aaaa(ip) = a.data {
-                    if licensing && self.licensing_addrs.len() < MAX_NAMED_ADDRS {
+                    if by_name && self.licensing_addrs.len() < MAX_NAMED_ADDRS {
                         self.licensing_addrs.insert(ip);
+                    }
+                    if proxy_name && self.proxy_addrs.len() < MAX_NAMED_ADDRS {
+                        self.proxy_addrs.insert(ip);
                     }
                     if self.name_by_addr.len() < MAX_NAMED_ADDRS
                         || self.name_by_addr.contains_key(&ip)
@@ -455,7 +473,18 @@ impl Analyzer {
                 }
             }
         }
+        let (client, server) = if m.is_response {
+            (dst, src)
+        } else {
+            (src, dst)
+        };
+        let ctx = &self.cfg.context;
+        let from_switch = ctx.is_switch(client.ip());
+        let licensing = (by_name || proxy_name) && from_switch;
+        // Kept for now; only a failure of the server itself stays (see `finish`).
+        let to_name_server = from_switch && ctx.is_name_server(server.ip());
         let keep = licensing
+            || to_name_server
             || self.cfg.all
             || self
                 .revocation_hosts
@@ -575,12 +604,20 @@ impl Analyzer {
         } else {
             TcpState::StartNotCaptured
         };
-        let licensing = self.licensing_addrs.contains(&key.server.ip());
+        let server_name = self.name_by_addr.get(&key.server.ip()).cloned();
+        let ctx = &self.cfg.context;
+        let from_switch = ctx.is_switch(key.client.ip());
+        let configured_proxy = from_switch
+            && (ctx.proxy_at(key.server, server_name.as_deref()).is_some()
+                || (self.proxy_addrs.contains(&key.server.ip())
+                    && ctx.proxies.iter().any(|p| p.port == key.server.port())));
+        let licensing = self.licensing_addrs.contains(&key.server.ip()) && from_switch;
         let mut flow = Box::new(Flow {
             conn: Connection {
-                server_name: self.name_by_addr.get(&key.server.ip()).cloned(),
+                server_name,
                 first_frame: Some(frame),
                 licensing,
+                configured_proxy,
                 ..Connection::new(id, key.client, key.server, time_ns, state)
             },
             streams: [Reassembler::default(), Reassembler::default()],
@@ -594,7 +631,7 @@ impl Analyzer {
             last_ns: time_ns,
             last_sent_ns: [None; 2],
             path_rtt_ns: None,
-            priority: licensing || key.server.port() == 8182,
+            priority: licensing || configured_proxy || key.server.port() == 8182,
             cost: 0,
             event_heap: 0,
             held_acks: [Vec::new(), Vec::new()],
@@ -749,7 +786,8 @@ impl Analyzer {
             });
         }
         self.dns_from_tcp(flow.key(), dns_out);
-        let conn = finalize_connection(flow, &self.cfg, &self.licensing_addrs);
+        let mut conn = finalize_connection(flow, &self.cfg, &self.licensing_addrs);
+        apply_context(&mut conn, &self.cfg.context);
         let revocation = !self.revocation_hosts.is_empty()
             && app::named_host(&conn).is_some_and(|h| self.revocation_hosts.contains(&h));
         if conn.licensing || revocation || self.cfg.all {
@@ -776,7 +814,8 @@ impl Analyzer {
         }
         self.kept.sort_by_key(|c| c.id);
         let overload = self.overload_finding();
-        let (dns, hidden_dns) = self.dns.finish();
+        let (mut dns, mut hidden_dns) = self.dns.finish();
+        hidden_dns += judge_name_servers(&mut dns, &self.cfg, &self.revocation_hosts, self.last_ns);
         let mut findings = Vec::new();
         if let Some((frame, t)) = self.backwards_first {
             findings.push(
@@ -818,6 +857,7 @@ impl Analyzer {
             overflow: OverflowSummary::default(),
             hidden_dns,
             switch_log: None,
+            context: (!self.cfg.context.is_empty()).then(|| self.cfg.context.clone()),
         }
     }
 }
@@ -1205,6 +1245,74 @@ impl Direction {
     }
 }
 
+/// Exchanges with a configured name server: an address query the server failed (no
+/// answer, SERVFAIL, REFUSED, ICMP unreachable) for a name that never resolved is the
+/// switch's licensing DNS whatever it asked, since the switch asks that server for the
+/// licensing names too; one it answered says nothing about licensing and is hidden
+/// (unless kept anyway). Returns how many were hidden.
+fn judge_name_servers(
+    dns: &mut Vec<DnsExchange>,
+    cfg: &AnalyzeConfig,
+    revocation_hosts: &HashSet<String>,
+    capture_end: Option<i64>,
+) -> u64 {
+    let ctx = &cfg.context;
+    // Silence counts once the capture went on past the switch's wait for an answer; a
+    // capture that ends right after the query shows nothing either way.
+    let silent = |d: &DnsExchange| {
+        capture_end.is_some_and(|end| end.saturating_sub(d.query_ns) >= NAME_SERVER_WAIT_NS)
+    };
+    if ctx.dns_servers.is_empty() {
+        return 0;
+    }
+    // A name with an address answer was resolved, whatever its other queries got (an
+    // AAAA refused next to an answered A): the rules judge names, not queries.
+    let resolved: HashSet<String> = dns
+        .iter()
+        .filter(|d| {
+            d.response.as_ref().is_some_and(|r| {
+                r.answers
+                    .iter()
+                    .any(|a| matches!(a.data, DnsData::A(_) | DnsData::Aaaa(_)))
+            })
+        })
+        .map(|d| d.name.to_ascii_lowercase())
+        .collect();
+    let before = dns.len();
+    dns.retain_mut(|d| {
+        if d.licensing || !ctx.is_switch(d.client.ip()) || !ctx.is_name_server(d.server.ip()) {
+            return true;
+        }
+        let failed = !resolved.contains(&d.name.to_ascii_lowercase())
+            && d.qtype.is_address()
+            && (d.unreachable.is_some()
+                || match &d.response {
+                    Some(r) => matches!(r.rcode.as_str(), "SERVFAIL" | "REFUSED"),
+                    None => silent(d),
+                });
+        d.licensing = failed;
+        failed
+            || cfg.all
+            || revocation_hosts.contains(&d.name.trim_end_matches('.').to_ascii_lowercase())
+    });
+    (before - dns.len()) as u64
+}
+
+/// What the switch's context decides about a finished connection: one to the configured
+/// proxy on which the client never sent a byte (refused, unanswered, unreachable, or
+/// silent after the handshake) is licensing traffic: it never got as far as saying where
+/// it was going, and the switch's proxy is there for licensing. Once the client sent
+/// something (a CONNECT, a request) the names in it decide, as everywhere. One from
+/// another source than the switch's addresses is not the switch's.
+fn apply_context(conn: &mut Connection, ctx: &AnalysisContext) {
+    if conn.configured_proxy && conn.bytes_to_server == 0 {
+        conn.licensing = true;
+    }
+    if !ctx.is_switch(conn.client.ip()) {
+        conn.licensing = false;
+    }
+}
+
 /// Fills the summary fields of a finished connection from its events.
 fn finalize_connection(
     mut flow: Flow,
@@ -1558,5 +1666,136 @@ pub(crate) mod tests {
                 .iter()
                 .all(|f| f.code != FindingCode::CaptureOverload)
         );
+    }
+
+    fn with_context(ctx: AnalysisContext) -> Analyzer {
+        Analyzer::new(AnalyzeConfig {
+            context: ctx,
+            ..AnalyzeConfig::default()
+        })
+    }
+
+    /// A DNS message for `name` (type A): a query, or a response with `rcode` and no answer.
+    fn dns_msg(name: &str, response: Option<u8>) -> Vec<u8> {
+        let flags: u16 = match response {
+            None => 0x0100,
+            Some(rcode) => 0x8180 | u16::from(rcode),
+        };
+        let mut m = vec![0x12, 0x34];
+        m.extend_from_slice(&flags.to_be_bytes());
+        m.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0]);
+        for label in name.split('.') {
+            m.push(label.len() as u8);
+            m.extend_from_slice(label.as_bytes());
+        }
+        m.extend_from_slice(&[0, 0, 1, 0, 1]);
+        m
+    }
+
+    const SWITCH: &str = "10.1.1.1:50000";
+    const NS: &str = "10.1.1.53:53";
+
+    /// One query from the switch to the name server at 0 s, the answer (if any) at 10 ms,
+    /// and the capture going on until `end_ms`.
+    fn name_server_run(ctx: AnalysisContext, rcode: Option<u8>, end_ms: i64) -> Timeline {
+        let mut a = with_context(ctx);
+        let (sw, ns) = (SWITCH.parse().unwrap(), NS.parse().unwrap());
+        a.dns_message(
+            Some(1),
+            0,
+            sw,
+            ns,
+            &dns_msg("ntp.corp.example", None),
+            DnsTransport::Udp,
+        );
+        if let Some(rc) = rcode {
+            a.dns_message(
+                Some(2),
+                10_000_000,
+                ns,
+                sw,
+                &dns_msg("ntp.corp.example", Some(rc)),
+                DnsTransport::Udp,
+            );
+        }
+        a.last_ns = Some(end_ms * 1_000_000);
+        a.finish(Source::Capture { files: vec![] })
+    }
+
+    #[test]
+    fn a_configured_name_server_failing_is_licensing_dns() {
+        let ns = AnalysisContext {
+            dns_servers: vec!["10.1.1.53".parse().unwrap()],
+            ..AnalysisContext::default()
+        };
+        let licensing = |t: &Timeline| t.dns.iter().map(|d| d.licensing).collect::<Vec<_>>();
+        // Unanswered for 5 s, SERVFAIL, REFUSED: the server failed the switch.
+        assert_eq!(licensing(&name_server_run(ns.clone(), None, 5_000)), [true]);
+        assert_eq!(licensing(&name_server_run(ns.clone(), Some(2), 20)), [true]);
+        assert_eq!(licensing(&name_server_run(ns.clone(), Some(5), 20)), [true]);
+        // An answer (NXDOMAIN is one) says nothing about licensing; a capture that ends
+        // 1 s after the query shows nothing either way: hidden, counted.
+        let t = name_server_run(ns.clone(), Some(3), 5_000);
+        assert_eq!((t.dns.len(), t.hidden_dns), (0, 1));
+        assert!(name_server_run(ns.clone(), None, 1_000).dns.is_empty());
+        // Without the context, or from another source than --switch: not the switch's.
+        assert!(
+            name_server_run(AnalysisContext::default(), None, 5_000)
+                .dns
+                .is_empty()
+        );
+        let elsewhere = AnalysisContext {
+            switch_addresses: vec!["10.1.1.2".parse().unwrap()],
+            ..ns.clone()
+        };
+        assert!(name_server_run(elsewhere, None, 5_000).dns.is_empty());
+        assert!(name_server_run(ns, None, 5_000).context.is_some());
+    }
+
+    /// A SYN to the configured proxy answered by RST: licensing, marked as the proxy. The
+    /// same to another port, or a proxy connection that asked for a host, is not.
+    #[test]
+    fn a_connection_to_the_configured_proxy_is_licensing_until_it_names_a_host() {
+        use crate::model::context::KnownProxy;
+        let proxy = AnalysisContext {
+            proxies: vec![KnownProxy::new("192.0.2.1", 3128, "--proxy")],
+            ..AnalysisContext::default()
+        };
+        let run = |ctx: AnalysisContext, port: u16, connect: Option<&str>| {
+            let mut f = Feed {
+                a: with_context(ctx),
+                frame: 0,
+            };
+            let c = [10, 0, 0, 7];
+            f.send(tcp(c, 40000, SERVER, port, 100, SYN, b""));
+            match connect {
+                None => f.send(tcp(SERVER, port, c, 40000, 0, 0x14, b"")),
+                Some(target) => {
+                    f.send(tcp(SERVER, port, c, 40000, 500, SYN | ACK, b""));
+                    f.send(tcp(c, 40000, SERVER, port, 101, ACK, b""));
+                    let req = format!("CONNECT {target} HTTP/1.0\r\n\r\n");
+                    f.send(tcp(c, 40000, SERVER, port, 101, PSH_ACK, req.as_bytes()));
+                }
+            }
+            let mut t = f.finish();
+            assert_eq!(t.stats.tcp_connections, 1);
+            (t.connections.pop(), t.hidden_connections)
+        };
+        let hidden = |(c, n): (Option<Connection>, u64)| c.is_none() && n == 1;
+        let (c, _) = run(proxy.clone(), 3128, None);
+        let c = c.expect("kept");
+        assert!(c.licensing && c.configured_proxy);
+        assert_eq!(c.state, TcpState::Refused);
+        assert!(hidden(run(proxy.clone(), 8080, None)));
+        assert!(hidden(run(AnalysisContext::default(), 3128, None)));
+        assert!(hidden(run(
+            proxy.clone(),
+            3128,
+            Some("www.example.com:443")
+        )));
+        let licensing = run(proxy, 3128, Some("smartreceiver.cisco.com:443"))
+            .0
+            .expect("kept");
+        assert!(licensing.licensing && licensing.configured_proxy);
     }
 }

@@ -5,6 +5,7 @@
 //! the TUI only read it. Pure data: no I/O, no clock reads. Times are nanoseconds since
 //! the Unix epoch as seen by whoever recorded them (the capture's clock, or the prober's).
 
+pub mod context;
 pub mod switch;
 pub mod time;
 pub mod url;
@@ -64,6 +65,10 @@ pub struct Timeline {
     /// What the switch's own logs say (`analyze --logs`), on this timeline's clock.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub switch_log: Option<SwitchLog>,
+    /// What was known about the switch before its packets were read (`analyze
+    /// --from-config`, `--proxy`, `--dns-server`, `--switch`); absent when nothing was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<context::AnalysisContext>,
 }
 
 /// Lines recognised in text pasted from the switch (`show logging`, `show license
@@ -783,6 +788,10 @@ pub struct Connection {
     /// The client acknowledged server data that the capture does not hold at all: only
     /// one direction was captured.
     pub one_direction: bool,
+    /// Goes to the switch's configured proxy (`analyze --from-config` / `--proxy`): then
+    /// licensing traffic until a CONNECT names another host. Absent from JSON when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub configured_proxy: bool,
     /// Loss seen on the wire, each way (absent from JSON when nothing was retransmitted).
     #[serde(skip_serializing_if = "TcpLoss::is_clean")]
     pub loss: TcpLoss,
@@ -846,6 +855,7 @@ impl Connection {
             licensing: false,
             revocation: false,
             one_direction: false,
+            configured_proxy: false,
             loss: TcpLoss::default(),
             events: Vec::new(),
             events_dropped: 0,
@@ -990,6 +1000,7 @@ impl Timeline {
             overflow: OverflowSummary::default(),
             hidden_dns: 0,
             switch_log: None,
+            context: None,
         }
     }
 

@@ -289,6 +289,7 @@ pub async fn probe_target(
     let acfg = AnalyzeConfig {
         names: licensing_names,
         all: true,
+        ..AnalyzeConfig::default()
     };
     let revocation = if cfg.revocation {
         revocation_fetches(&connections, &cfg, &servers, &dcfg, &mut dns_ex, &mut notes).await

@@ -2,6 +2,7 @@
 //! read only the model.
 
 pub mod annotate;
+pub mod context;
 pub mod handover;
 pub mod html;
 pub mod json;

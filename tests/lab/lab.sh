@@ -265,6 +265,12 @@ scenario dns-port-unreachable 203.0.113.10 198.51.100.3 \
 scenario proxy-port-closed 203.0.113.10 198.51.100.53 \
   $'verdict=failed\nargs=--host proxy-closed.lab\nstep=tcp\nfinding=tcp_refused\ntshark=tcp.flags.reset == 1 && tcp.srcport == 3128' \
   "${CURL_BASE[@]}" --proxy1.0 proxy-closed.lab:3128 $URL
+# The same closed proxy port with the switch's proxy given by address (no DNS in the
+# capture, nothing names a licensing host): only the switch's running-config, committed
+# next to the capture, says 198.51.100.4:3128 is its proxy (analyze --from-config).
+scenario proxy-port-closed-config 203.0.113.10 198.51.100.53 \
+  $'verdict=failed\nargs=--from-config captures/proxy-port-closed-config.show-run.txt\nstep=tcp\nfinding=tcp_refused\nsummary=the configured proxy 198.51.100.4:3128 refused the connection\ntshark=tcp.flags.reset == 1 && tcp.srcport == 3128' \
+  "${CURL_BASE[@]}" --proxy1.0 198.51.100.4:3128 $URL
 scenario proxy-403 203.0.113.10 198.51.100.53 \
   $'verdict=failed\nargs=--host proxy.lab\nstep=proxy\nfinding=proxy_denied\ntshark=http.response.code == 403' \
   "${CURL_BASE[@]}" --proxy1.0 proxy.lab:3129 $URL
