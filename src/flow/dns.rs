@@ -1,6 +1,8 @@
 //! DNS query/response matching: by (client, server, transaction id, name); a second query
-//! for the same name and type before an answer is a retry of the first. Bounded by
-//! [`MAX_PENDING`] unanswered queries. Pure.
+//! for the same name and type before an answer is a retry of the first. An answer whose
+//! query comes later in the file but earlier in time (files merged one after the other,
+//! or reordered) is kept for it. Bounded by [`MAX_PENDING`] unanswered queries and
+//! [`MAX_EARLY_ANSWERS`]. Pure.
 
 use crate::model::{DnsExchange, DnsResponse, DnsTransport, DnsType};
 use crate::wire::dns::{DnsMessage, rcode_name};
@@ -10,6 +12,8 @@ use std::net::SocketAddr;
 const MAX_PENDING: usize = 16_384;
 const MAX_KEPT: usize = 10_000;
 const MAX_UNREACHABLE: usize = 4_096;
+/// Answers seen before any query for them, kept for a query later in the file.
+const MAX_EARLY_ANSWERS: usize = 1_024;
 /// A query unanswered for this long (capture time) is final: resolvers give up sooner.
 const QUERY_TIMEOUT_NS: i64 = 30_000_000_000;
 
@@ -22,6 +26,8 @@ pub struct DnsTracker {
     keep_flags: HashMap<(std::net::IpAddr, std::net::IpAddr, String, u16), bool>,
     /// ICMP unreachables about queries: (client, server) → (time, reason).
     unreachable: HashMap<(SocketAddr, SocketAddr), (i64, String)>,
+    /// Answers with no query seen yet (see the module's documentation).
+    early_answers: HashMap<(std::net::IpAddr, std::net::IpAddr, String, u16), DnsResponse>,
 }
 
 impl DnsTracker {
@@ -49,7 +55,18 @@ impl DnsTracker {
                 });
                 self.store(ex, keep);
             }
-            // An answer with no query seen: the query fell before the capture started.
+            // An answer with no query seen: the query fell before the capture started,
+            // or comes later in a file that is not in time order.
+            if self.early_answers.len() < MAX_EARLY_ANSWERS {
+                self.early_answers
+                    .entry(key)
+                    .or_insert_with(|| DnsResponse {
+                        frame,
+                        time_ns: t,
+                        rcode: rcode_name(m.rcode),
+                        answers: m.answers.clone(),
+                    });
+            }
             return;
         }
         let key = (src.ip(), dst.ip(), m.qname.clone(), m.qtype);
@@ -64,25 +81,33 @@ impl DnsTracker {
                 return;
             }
         }
+        let early = self.early_answers.remove(&key).filter(|r| r.time_ns >= t);
+        let exchange = DnsExchange {
+            client: src,
+            server: dst,
+            id: m.id,
+            name: m.qname.clone(),
+            qtype: DnsType(m.qtype),
+            transport,
+            query_frame: frame,
+            query_ns: t,
+            retries: 0,
+            response: None,
+            unreachable: None,
+            unusable_answer: None,
+            licensing,
+        };
+        if let Some(response) = early {
+            // Answered after it in time, before it in the file.
+            let answered = DnsExchange {
+                response: Some(response),
+                ..exchange
+            };
+            self.store(answered, keep);
+            return;
+        }
         self.keep_flags.insert(key.clone(), keep);
-        self.pending.insert(
-            key,
-            DnsExchange {
-                client: src,
-                server: dst,
-                id: m.id,
-                name: m.qname.clone(),
-                qtype: DnsType(m.qtype),
-                transport,
-                query_frame: frame,
-                query_ns: t,
-                retries: 0,
-                response: None,
-                unreachable: None,
-                unusable_answer: None,
-                licensing,
-            },
-        );
+        self.pending.insert(key, exchange);
     }
 
     /// An ICMP unreachable quoting a query from `client` to `server`: remembered (the

@@ -405,6 +405,11 @@ partial_variants() { # out: partial captures of the healthy TLS 1.2 connection (
   mergecap -a -F pcap -w "$out/merged-directions.pcap" "$WORK/client-side.pcap" "$WORK/server-side.pcap"
   expect merged-directions "split by direction with tcpdump and appended with mergecap -a" verdict=ok \
     'tls_version=TLS 1.2' sni=smartreceiver.cisco.com 'issuer=HydrantID Server CA O1' tshark=tcp.analysis.spurious_retransmission
+  # The whole file in reverse order (answers before questions, FIN before SYN): nothing
+  # decides, but nothing may fail.
+  python3 "$HERE/reverse_pcap.py" "$h" "$out/reversed-order.pcap"
+  expect reversed-order "with its frames in reverse order by tests/lab/reverse_pcap.py" verdict=inconclusive \
+    'tshark=tcp.flags.fin == 1 && frame.number < 5'
   # Starts at the server's ServerHello + Certificate packet: no DNS, SYN or ClientHello.
   local sh; sh=$(tshark -r "$h" -Y 'tls.handshake.type == 2' -T fields -e frame.number | head -1)
   editcap -F pcap -r "$h" "$out/midstream-server-hello.pcap" "$sh-1000"
