@@ -263,74 +263,25 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
         .iter()
         .map(|(i, _)| targets[*i].to_string())
         .collect();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     let command = match mode {
         Mode::Check => "check",
         Mode::Probe => "probe",
     };
-    match format {
-        OutputFormat::Json => {
-            let reports = timelines
-                .iter()
-                .zip(&labels)
-                .map(|((_, t), l)| json::report(l, "live probe", t))
-                .collect();
-            written(json::write_json(
-                &mut out,
-                command,
-                end_reason,
-                reports,
-                plan_report,
-            ))?
-        }
-        OutputFormat::Jsonl | OutputFormat::Prometheus => {
-            let switch = from_config.as_ref().and_then(|c| c.hostname.as_deref());
-            let configuration =
-                from_config
-                    .as_ref()
-                    .filter(|_| plan_failed)
-                    .map(|c| RunLine::Configuration {
-                        switch: switch.unwrap_or(""),
-                        file: &c.file,
-                        findings: &c.findings,
-                    });
-            let lines: Vec<RunLine> = configuration
-                .into_iter()
-                .chain(
-                    timelines
-                        .iter()
-                        .zip(&labels)
-                        .map(|((_, t), l)| RunLine::Target {
-                            switch,
-                            target: l,
-                            timeline: t,
-                        }),
-                )
-                .collect();
-            super::fleet::write_monitoring(&mut out, format, command, &lines)?
-        }
-        OutputFormat::Text if mode == Mode::Check => written(
-            timelines
-                .iter()
-                .zip(&labels)
-                .try_for_each(|((_, t), l)| writeln!(out, "{}", esc(&report::check_line(l, t)))),
-        )?,
-        OutputFormat::Text => {
-            let color = color_of(args.output.color);
-            let plan_text = match &plan_report {
-                Some(pr) => text::write_plan(&mut out, pr.file, pr.plan, pr.findings, color)
-                    .and_then(|_| writeln!(out)),
-                None => Ok(()),
-            };
-            written(plan_text.and_then(|_| {
-                timelines.iter().zip(&labels).try_for_each(|((_, t), l)| {
-                    text::write_text(&mut out, l, "live probe", t, color)
-                        .and_then(|_| writeln!(out))
-                })
-            }))?
-        }
-    }
+    let probed: Vec<(&str, &Timeline)> = labels
+        .iter()
+        .map(String::as_str)
+        .zip(timelines.iter().map(|(_, t)| t))
+        .collect();
+    let printed = Printed {
+        mode,
+        command,
+        end_reason,
+        probed: &probed,
+        plan_report,
+        from_config: from_config.as_ref().filter(|_| plan_failed),
+        switch: from_config.as_ref().and_then(|c| c.hostname.as_deref()),
+    };
+    print_reports(&mut std::io::stdout().lock(), args, &printed)?;
     let reports: Vec<_> = timelines
         .iter()
         .zip(&labels)
@@ -347,6 +298,74 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
             .chain(plan_failed.then_some(OverallVerdict::Failed)),
     );
     Ok(super::exit_code(verdict))
+}
+
+/// What `probe`/`check` print for one switch's targets.
+struct Printed<'a> {
+    mode: Mode,
+    command: &'a str,
+    end_reason: EndReason,
+    /// Each target's label and timeline.
+    probed: &'a [(&'a str, &'a Timeline)],
+    plan_report: Option<json::PlanReport<'a>>,
+    /// The configuration, when it has error findings.
+    from_config: Option<&'a ConfigPlan>,
+    /// The configuration's `hostname`.
+    switch: Option<&'a str>,
+}
+
+/// Prints the reports in the `--format` asked for.
+fn print_reports(out: &mut dyn Write, args: &ProbeArgs, p: &Printed<'_>) -> Result<(), CliError> {
+    let probed = p.probed;
+    match args.format() {
+        OutputFormat::Json => {
+            let reports = probed
+                .iter()
+                .map(|(l, t)| json::report(l, "live probe", t))
+                .collect();
+            written(json::write_json(
+                out,
+                p.command,
+                p.end_reason,
+                reports,
+                p.plan_report,
+            ))
+        }
+        format @ (OutputFormat::Jsonl | OutputFormat::Prometheus) => {
+            let configuration = p.from_config.map(|c| RunLine::Configuration {
+                switch: p.switch.unwrap_or(""),
+                file: &c.file,
+                findings: &c.findings,
+            });
+            let lines: Vec<RunLine> = configuration
+                .into_iter()
+                .chain(probed.iter().map(|(l, t)| RunLine::Target {
+                    switch: p.switch,
+                    target: l,
+                    timeline: t,
+                }))
+                .collect();
+            super::fleet::write_monitoring(out, format, p.command, &lines)
+        }
+        OutputFormat::Text if p.mode == Mode::Check => written(
+            probed
+                .iter()
+                .try_for_each(|(l, t)| writeln!(out, "{}", esc(&report::check_line(l, t)))),
+        ),
+        OutputFormat::Text => {
+            let color = color_of(args.output.color);
+            let plan_text = match &p.plan_report {
+                Some(pr) => text::write_plan(out, pr.file, pr.plan, pr.findings, color)
+                    .and_then(|_| writeln!(out)),
+                None => Ok(()),
+            };
+            written(plan_text.and_then(|_| {
+                probed.iter().try_for_each(|(l, t)| {
+                    text::write_text(out, l, "live probe", t, color).and_then(|_| writeln!(out))
+                })
+            }))
+        }
+    }
 }
 
 /// A target's index and its timeline.
