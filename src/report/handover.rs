@@ -1,18 +1,22 @@
 //! What the hand-over documents (`--html`, `--markdown`) say, as plain strings: the
 //! verdict, the facts of the input, the findings with their evidence and fix, each
-//! connection's ladder and certificate chain. One content, two renderers; the wording is
-//! the text report's (its `describe_event`/`describe_log`, the findings' own summary,
-//! explanation and remediation), so no document says something the text report does not.
+//! connection's ladder and certificate chain. One content, two renderers: [`sections`]
+//! walks a report once and each renderer only draws the [`Section`]s it is given. The
+//! wording is the text report's (its `describe_event`/`describe_log`, its connection
+//! headings and verdict words, the findings' own summary, explanation and remediation),
+//! so no document says something the text report does not.
 //!
 //! Strings here are raw (unescaped): each renderer escapes for its own format.
 
+use super::OverallVerdict;
 use super::json::CaptureReport;
-use super::text::{self, describe_event, describe_log};
-use super::{OverallVerdict, format_utc};
+use super::text::{self, describe_event};
 use crate::diagnose::verdict::primary_first;
 use crate::model::time::format_date;
 use crate::model::*;
 use std::collections::HashMap;
+
+pub use super::text::{confidence_note, connection_verdict, offset_ms, overflow_line};
 
 /// Events drawn per connection; the rest are counted ("--json has all").
 pub const MAX_LADDER_ROWS: usize = 400;
@@ -53,12 +57,129 @@ pub fn verdict_class(v: OverallVerdict) -> &'static str {
     }
 }
 
-/// `OK`, `FAILED at cert`, `UNKNOWN (reached tls)`: as the text report says it.
-pub fn connection_verdict(c: &Connection) -> String {
-    match c.verdict {
-        Verdict::Ok => "OK".into(),
-        Verdict::Failed => format!("FAILED at {}", c.reached.as_str()),
-        Verdict::Unknown => format!("UNKNOWN (reached {})", c.reached.as_str()),
+/// A table: its column names and rows of raw cells.
+pub struct Table<const N: usize> {
+    pub head: [&'static str; N],
+    pub rows: Vec<[String; N]>,
+}
+
+/// One connection drawn with its ladder and chain.
+pub struct ConnectionBlock<'a> {
+    pub connection: &'a Connection,
+    /// [`connection_title`].
+    pub title: String,
+    /// [`connection_verdict`].
+    pub verdict: String,
+    /// [`connection_facts`].
+    pub facts: String,
+    pub ladder: Vec<LadderRow>,
+    /// Events past the ladder's cap, plus those the analyser did not keep.
+    pub events_not_shown: u64,
+    pub chain: Vec<ChainRow>,
+}
+
+/// One part of an input's report, in document order. Parts with nothing to say (no DNS,
+/// no connection, no switch log) are left out.
+pub enum Section<'a> {
+    /// The input's name, [`verdict_line`] and the errors that say why ([`headline`]).
+    Verdict {
+        file: &'a str,
+        verdict: OverallVerdict,
+        line: String,
+        why: Vec<&'a Finding>,
+    },
+    /// The facts of the input ([`facts`]).
+    Facts(Vec<(&'static str, String)>),
+    /// Every finding, the primary first, and the line for connections past the display cap.
+    Findings {
+        items: Vec<FindingItem<'a>>,
+        overflow: Option<String>,
+    },
+    Dns(Table<6>),
+    /// The table of every connection, the ones drawn and the line saying how many are not.
+    Connections {
+        table: Table<5>,
+        drawn: Vec<ConnectionBlock<'a>>,
+        not_drawn: Option<String>,
+    },
+    /// The switch's messages: `Switch log (3 messages)`, the clock they were lined up on,
+    /// the rows listed and the line saying how many are not.
+    SwitchLog {
+        title: String,
+        clock: &'a str,
+        table: Table<3>,
+        not_shown: Option<String>,
+    },
+}
+
+/// The sections of one input's report, in the order both documents print them.
+pub fn sections<'a>(r: &CaptureReport<'a>) -> Vec<Section<'a>> {
+    let t = r.timeline;
+    let items = findings(t);
+    let mut v = vec![
+        Section::Verdict {
+            file: r.file,
+            verdict: r.verdict,
+            line: verdict_line(r),
+            why: headline(&items).collect(),
+        },
+        Section::Facts(facts(r)),
+        Section::Findings {
+            items,
+            overflow: overflow_line(t),
+        },
+    ];
+    if !t.dns.is_empty() {
+        v.push(Section::Dns(Table {
+            head: ["time", "frame", "type", "name", "answer", "server"],
+            rows: dns_rows(t),
+        }));
+    }
+    if !t.connections.is_empty() {
+        let (drawn, not_drawn) = drawn_connections(t);
+        v.push(Section::Connections {
+            table: Table {
+                head: ["#", "client -> server", "name", "verdict", "cause"],
+                rows: connection_rows(t),
+            },
+            drawn: drawn
+                .into_iter()
+                .map(|c| connection_block(c, &t.source))
+                .collect(),
+            not_drawn: (not_drawn > 0).then(|| {
+                format!(
+                    "{} not drawn: failed ones are drawn first (--json has all)",
+                    plural(not_drawn as u64, "more connection")
+                )
+            }),
+        });
+    }
+    if let Some(log) = &t.switch_log {
+        let n = log.entries.len();
+        v.push(Section::SwitchLog {
+            title: format!("Switch log ({})", plural(n as u64, "message")),
+            clock: &log.clock_offset_basis,
+            table: Table {
+                head: ["switch time", "message", "read from"],
+                rows: log_rows(log),
+            },
+            not_shown: (n > MAX_LOG_ROWS)
+                .then(|| format!("... {} more not shown (--json has all)", n - MAX_LOG_ROWS)),
+        });
+    }
+    v
+}
+
+/// A drawn connection's title, verdict, facts, ladder and chain.
+pub fn connection_block<'a>(c: &'a Connection, source: &Source) -> ConnectionBlock<'a> {
+    ConnectionBlock {
+        connection: c,
+        title: connection_title(c),
+        verdict: connection_verdict(c),
+        facts: connection_facts(c, source),
+        ladder: ladder(c),
+        events_not_shown: ladder_rows_not_shown(c),
+        chain: chain(c),
     }
 }
 
@@ -69,51 +190,12 @@ pub fn facts(r: &CaptureReport) -> Vec<(&'static str, String)> {
         ("Input", r.file.to_string()),
         ("Format", r.format.to_string()),
     ];
-    let span = match (t.start_ns, t.end_ns) {
-        (Some(a), Some(b)) => format!("{} + {:.3} s", format_utc(a), (b - a) as f64 / 1e9),
-        _ => "empty".into(),
-    };
+    let span = text::span(t);
     match &t.source {
         Source::Capture { .. } => {
             v.push(("Frames", t.stats.frames.to_string()));
             v.push(("Span", span));
-            let s = &t.stats;
-            let mut notes = Vec::new();
-            if s.file_truncated {
-                notes.push("the file ends inside a record".to_string());
-            }
-            if s.frames_truncated > 0 {
-                notes.push(format!(
-                    "{} cut short by the snap length",
-                    plural(s.frames_truncated, "frame")
-                ));
-            }
-            if s.frames_duplicated > 0 {
-                notes.push(format!(
-                    "{} duplicated",
-                    plural(s.frames_duplicated, "frame")
-                ));
-            }
-            if s.time_went_backwards > 0 {
-                notes.push(format!(
-                    "time went backwards {}",
-                    plural(s.time_went_backwards, "time")
-                ));
-            }
-            if s.frames_undecoded > 0 {
-                notes.push(format!("{} undecoded", plural(s.frames_undecoded, "frame")));
-            }
-            for f in t.findings.iter().filter(|f| f.step == Step::Capture) {
-                notes.push(format!("{}: {}", f.code.as_str(), f.summary));
-            }
-            v.push((
-                "Capture warnings",
-                if notes.is_empty() {
-                    "none".into()
-                } else {
-                    notes.join("; ")
-                },
-            ));
+            v.push(("Capture warnings", capture_warnings(t)));
         }
         Source::Probe { targets } => {
             v.push(("Targets", targets.join(", ")));
@@ -144,6 +226,45 @@ pub fn facts(r: &CaptureReport) -> Vec<(&'static str, String)> {
         ),
     ));
     v
+}
+
+/// What may be missing from a capture: frames cut short, duplicated, out of order, not
+/// decoded, and the capture's own findings; `none`.
+fn capture_warnings(t: &Timeline) -> String {
+    let s = &t.stats;
+    let mut notes = Vec::new();
+    if s.file_truncated {
+        notes.push("the file ends inside a record".to_string());
+    }
+    if s.frames_truncated > 0 {
+        notes.push(format!(
+            "{} cut short by the snap length",
+            plural(s.frames_truncated, "frame")
+        ));
+    }
+    if s.frames_duplicated > 0 {
+        notes.push(format!(
+            "{} duplicated",
+            plural(s.frames_duplicated, "frame")
+        ));
+    }
+    if s.time_went_backwards > 0 {
+        notes.push(format!(
+            "time went backwards {}",
+            plural(s.time_went_backwards, "time")
+        ));
+    }
+    if s.frames_undecoded > 0 {
+        notes.push(format!("{} undecoded", plural(s.frames_undecoded, "frame")));
+    }
+    for f in t.findings.iter().filter(|f| f.step == Step::Capture) {
+        notes.push(format!("{}: {}", f.code.as_str(), f.summary));
+    }
+    if notes.is_empty() {
+        "none".into()
+    } else {
+        notes.join("; ")
+    }
 }
 
 /// One finding, where it belongs and the clock its evidence is measured on.
@@ -186,7 +307,7 @@ pub fn findings(t: &Timeline) -> Vec<FindingItem<'_>> {
 }
 
 /// Findings shown under the verdict: the errors, at most [`HEADLINE_ERRORS`].
-pub fn headline<'a>(items: &'a [FindingItem<'a>]) -> impl Iterator<Item = &'a Finding> {
+pub fn headline<'a, 'b>(items: &'b [FindingItem<'a>]) -> impl Iterator<Item = &'a Finding> + 'b {
     items
         .iter()
         .map(|i| i.finding)
@@ -199,19 +320,6 @@ pub const HEADLINE_ERRORS: usize = 5;
 /// `ERROR`, `WARNING`, `INFO`.
 pub fn severity_word(s: Severity) -> String {
     s.as_str().to_uppercase()
-}
-
-/// The confidence note the text report appends (`[confidence: high]`), or nothing.
-pub fn confidence_note(f: &Finding) -> Option<String> {
-    match f.confidence {
-        Confidence::Certain => None,
-        c => Some(format!("confidence: {}", format!("{c:?}").to_lowercase())),
-    }
-}
-
-/// `+13.902 ms` after `start`.
-pub fn offset_ms(ns: i64, start: i64) -> String {
-    format!("{:+.3} ms", (ns - start) as f64 / 1e6)
 }
 
 /// An evidence line as the text report's `seen:` line: `#14 +13.902 ms what`, or
@@ -340,18 +448,9 @@ pub fn connection_rows(t: &Timeline) -> Vec<[String; 5]> {
             [
                 format!("#{}", c.id),
                 format!("{} -> {}", c.client, c.server),
-                format!(
-                    "{}{}",
-                    c.server_name.as_deref().unwrap_or(""),
-                    if c.revocation {
-                        " (revocation fetch)"
-                    } else {
-                        ""
-                    }
-                ),
+                text::listed_name(c),
                 connection_verdict(c),
-                crate::diagnose::verdict::primary_finding(&c.findings)
-                    .filter(|f| f.severity == Severity::Error)
+                text::primary_error(c)
                     .map(|f| f.code.as_str().to_string())
                     .unwrap_or_default(),
             ]
@@ -370,25 +469,7 @@ pub fn ladder_rows_not_shown(c: &Connection) -> u64 {
 /// `connection #1 198.51.100.10:59462 -> 198.51.100.3:3131 (smartreceiver.cisco.com) via
 /// proxy to smartreceiver.cisco.com:443`, as the text report heads a connection.
 pub fn connection_title(c: &Connection) -> String {
-    format!(
-        "connection #{} {} -> {}{}{}{}",
-        c.id,
-        c.client,
-        c.server,
-        c.server_name
-            .as_deref()
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default(),
-        if c.revocation {
-            ", revocation fetch"
-        } else {
-            ""
-        },
-        c.proxy_target
-            .as_deref()
-            .map(|t| format!(" via proxy to {t}"))
-            .unwrap_or_default()
-    )
+    format!("connection #{} {}", c.id, text::connection_route(c))
 }
 
 /// `13 packets | 379 B sent, 1931 B received | TCP RTT 0.0 ms | TLS 1.2, handshake
@@ -453,43 +534,13 @@ pub fn log_rows(log: &SwitchLog) -> Vec<[String; 3]> {
         .iter()
         .take(MAX_LOG_ROWS)
         .map(|e| {
-            let file = log.files.get(e.file).map(String::as_str).unwrap_or("log");
             [
                 e.timestamp.clone().unwrap_or_else(|| "-".into()),
-                format!(
-                    "{}{}",
-                    describe_log(&e.kind),
-                    e.connection
-                        .map(|id| format!("  = connection #{id}"))
-                        .unwrap_or_default()
-                ),
-                format!("{file}:{}", e.line),
+                text::log_message(e),
+                format!("{}:{}", text::log_file(log, e), e.line),
             ]
         })
         .collect()
-}
-
-/// Connections past the display cap, as the text report says it.
-pub fn overflow_line(t: &Timeline) -> Option<String> {
-    (t.overflow.connections > 0).then(|| {
-        let codes: Vec<String> = t
-            .overflow
-            .findings
-            .iter()
-            .map(|(k, v)| format!("{k} x{v}"))
-            .collect();
-        format!(
-            "... and {} more {} past the display cap: {} failed ({})",
-            t.overflow.connections,
-            t.overflow.what(),
-            t.overflow.failed,
-            if codes.is_empty() {
-                "no findings".to_string()
-            } else {
-                codes.join(", ")
-            }
-        )
-    })
 }
 
 /// The verdict of several inputs together (worst first), for a document's title.
@@ -571,6 +622,82 @@ mod tests {
         assert_eq!(drawn[0].id, 1, "report order");
         assert_eq!(drawn.last().map(|c| c.id), Some(MAX_LADDERS as u64 + 7));
         assert_eq!(connection_rows(&t).len(), MAX_LADDERS + 10);
+    }
+
+    /// The kind of each section, in order.
+    fn kinds(r: &CaptureReport) -> Vec<&'static str> {
+        sections(r)
+            .iter()
+            .map(|s| match s {
+                Section::Verdict { .. } => "verdict",
+                Section::Facts(_) => "facts",
+                Section::Findings { .. } => "findings",
+                Section::Dns(_) => "dns",
+                Section::Connections { .. } => "connections",
+                Section::SwitchLog { .. } => "switch log",
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sections_come_in_document_order_and_empty_parts_are_left_out() {
+        use crate::model::testing;
+        let empty = Timeline::empty(Source::Capture { files: vec![] });
+        assert_eq!(
+            kinds(&super::super::json::report("a.pcap", "pcap", &empty)),
+            ["verdict", "facts", "findings"]
+        );
+        let mut t = testing::timeline(
+            vec![testing::dns(
+                "smartreceiver.cisco.com",
+                DnsType::A,
+                Some("NOERROR"),
+                vec![],
+            )],
+            vec![
+                testing::connection()
+                    .handshake()
+                    .rst(Direction::ToClient)
+                    .build(),
+            ],
+        );
+        t.switch_log = Some(SwitchLog {
+            clock_offset_basis: "unknown".into(),
+            ..SwitchLog::default()
+        });
+        let r = super::super::json::report("b.pcap", "pcap", &t);
+        assert_eq!(
+            kinds(&r),
+            [
+                "verdict",
+                "facts",
+                "findings",
+                "dns",
+                "connections",
+                "switch log"
+            ]
+        );
+        let Some(Section::Connections {
+            table,
+            drawn,
+            not_drawn,
+        }) = sections(&r).into_iter().nth(4)
+        else {
+            panic!("connections fifth");
+        };
+        assert_eq!(table.rows.len(), 1);
+        assert_eq!(table.rows[0][1], "192.0.2.10:50000 -> 203.0.113.10:443");
+        assert_eq!((drawn.len(), not_drawn), (1, None));
+        assert_eq!(
+            drawn[0].title,
+            "connection #1 192.0.2.10:50000 -> 203.0.113.10:443"
+        );
+        let labels: Vec<&str> = drawn[0].ladder.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["SYN mss 536 win 4128", "SYN/ACK mss 1460 win 65535", "RST"]
+        );
+        assert_eq!(drawn[0].ladder[2].emphasis, Emphasis::Error);
     }
 
     #[test]

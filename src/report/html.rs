@@ -7,9 +7,9 @@
 //! phrase comes from the network and must never become markup. The content (and its
 //! wording) is [`super::handover`]'s, shared with the Markdown report.
 
-use super::handover::{self as doc, Emphasis, LadderRow};
+use super::handover::{self as doc, ConnectionBlock, Emphasis, FindingItem, Section, Table};
 use super::json::CaptureReport;
-use crate::model::{Connection, Direction};
+use crate::model::Direction;
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -139,44 +139,92 @@ Frame numbers are the capture's (Wireshark's); times are relative to the start o
 }
 
 fn write_report(h: &mut String, r: &CaptureReport) {
-    let t = r.timeline;
-    let _ = write!(
-        h,
-        "<section class=\"report\">\n<h2>{}</h2>\n",
-        escape(r.file)
-    );
-    let items = doc::findings(t);
-    let why: String = doc::headline(&items)
-        .map(|f| {
-            format!(
-                "<span class=\"why\"><code>{}</code> {}</span>",
-                f.code.as_str(),
-                escape(&f.summary)
-            )
-        })
-        .collect();
-    let _ = writeln!(
-        h,
-        "<p class=\"verdict {}\">Verdict: {}{why}</p>",
-        doc::verdict_class(r.verdict),
-        escape(&doc::verdict_line(r))
-    );
-
-    h.push_str("<h3>Input</h3>\n<table class=\"facts\">\n");
-    for (k, v) in doc::facts(r) {
-        let _ = writeln!(
-            h,
-            "<tr><th>{k}</th><td class=\"wrap\">{}</td></tr>",
-            escape(&v)
-        );
+    h.push_str("<section class=\"report\">\n");
+    for section in doc::sections(r) {
+        match section {
+            Section::Verdict {
+                file,
+                verdict,
+                line,
+                why,
+            } => {
+                let why: String = why
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "<span class=\"why\"><code>{}</code> {}</span>",
+                            f.code.as_str(),
+                            escape(&f.summary)
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    h,
+                    "<h2>{}</h2>\n<p class=\"verdict {}\">Verdict: {}{why}</p>",
+                    escape(file),
+                    doc::verdict_class(verdict),
+                    escape(&line)
+                );
+            }
+            Section::Facts(facts) => {
+                h.push_str("<h3>Input</h3>\n<table class=\"facts\">\n");
+                for (k, v) in facts {
+                    let _ = writeln!(
+                        h,
+                        "<tr><th>{k}</th><td class=\"wrap\">{}</td></tr>",
+                        escape(&v)
+                    );
+                }
+                h.push_str("</table>\n");
+            }
+            Section::Findings { items, overflow } => write_findings(h, &items, overflow),
+            Section::Dns(dns) => {
+                h.push_str("<h3>DNS</h3>\n");
+                table(h, dns);
+            }
+            Section::Connections {
+                table: rows,
+                drawn,
+                not_drawn,
+            } => {
+                h.push_str("<h3>Connections</h3>\n");
+                table(h, rows);
+                for c in &drawn {
+                    write_connection(h, c);
+                }
+                if let Some(line) = not_drawn {
+                    let _ = writeln!(h, "<p>{}</p>", escape(&line));
+                }
+            }
+            Section::SwitchLog {
+                title,
+                clock,
+                table: rows,
+                not_shown,
+            } => {
+                let _ = write!(
+                    h,
+                    "<h3>{}</h3>\n<p>clock: {}</p>\n",
+                    escape(&title),
+                    escape(clock)
+                );
+                table(h, rows);
+                if let Some(line) = not_shown {
+                    let _ = writeln!(h, "<p>{}</p>", escape(&line));
+                }
+            }
+        }
     }
-    h.push_str("</table>\n");
+    h.push_str("</section>\n");
+}
 
+/// Each finding as an article: severity, code, step, summary, why, where, evidence, fix.
+fn write_findings(h: &mut String, items: &[FindingItem], overflow: Option<String>) {
     let _ = writeln!(h, "<h3>Findings ({})</h3>", items.len());
     if items.is_empty() {
         h.push_str("<p>No finding.</p>\n");
     }
-    for i in &items {
+    for i in items {
         let f = i.finding;
         let sev = doc::severity_word(f.severity);
         let _ = write!(
@@ -220,71 +268,19 @@ fn write_report(h: &mut String, r: &CaptureReport) {
         }
         h.push_str("</article>\n");
     }
-    if let Some(o) = doc::overflow_line(t) {
+    if let Some(o) = overflow {
         let _ = writeln!(h, "<p>{}</p>", escape(&o));
     }
-
-    let dns = doc::dns_rows(t);
-    if !dns.is_empty() {
-        h.push_str("<h3>DNS</h3>\n");
-        table(
-            h,
-            &["time", "frame", "type", "name", "answer", "server"],
-            dns,
-        );
-    }
-
-    if !t.connections.is_empty() {
-        h.push_str("<h3>Connections</h3>\n");
-        table(
-            h,
-            &["#", "client -> server", "name", "verdict", "cause"],
-            doc::connection_rows(t),
-        );
-        let (drawn, not_drawn) = doc::drawn_connections(t);
-        for c in drawn {
-            write_connection(h, c, &t.source);
-        }
-        if not_drawn > 0 {
-            let _ = writeln!(
-                h,
-                "<p>{} not drawn: failed ones are drawn first (--json has all)</p>",
-                doc::plural(not_drawn as u64, "more connection")
-            );
-        }
-    }
-
-    if let Some(log) = &t.switch_log {
-        let _ = write!(
-            h,
-            "<h3>Switch log ({})</h3>\n<p>clock: {}</p>\n",
-            escape(&doc::plural(log.entries.len() as u64, "message")),
-            escape(&log.clock_offset_basis)
-        );
-        table(
-            h,
-            &["switch time", "message", "read from"],
-            doc::log_rows(log),
-        );
-        if log.entries.len() > doc::MAX_LOG_ROWS {
-            let _ = writeln!(
-                h,
-                "<p>... {} more not shown (--json has all)</p>",
-                log.entries.len() - doc::MAX_LOG_ROWS
-            );
-        }
-    }
-    h.push_str("</section>\n");
 }
 
 /// A table of escaped cells under a header row.
-fn table<const N: usize>(h: &mut String, head: &[&str; N], rows: Vec<[String; N]>) {
+fn table<const N: usize>(h: &mut String, t: Table<N>) {
     h.push_str("<table>\n<tr>");
-    for c in head {
+    for c in t.head {
         let _ = write!(h, "<th>{}</th>", escape(c));
     }
     h.push_str("</tr>\n");
-    for row in rows {
+    for row in t.rows {
         h.push_str("<tr>");
         for cell in row {
             let _ = write!(h, "<td>{}</td>", escape(&cell));
@@ -294,8 +290,8 @@ fn table<const N: usize>(h: &mut String, head: &[&str; N], rows: Vec<[String; N]
     h.push_str("</table>\n");
 }
 
-fn write_connection(h: &mut String, c: &Connection, source: &crate::model::Source) {
-    let v = doc::connection_verdict(c);
+fn write_connection(h: &mut String, b: &ConnectionBlock) {
+    let c = b.connection;
     let class = match c.verdict {
         crate::model::Verdict::Ok => "cv-ok",
         crate::model::Verdict::Failed => "cv-failed",
@@ -305,15 +301,14 @@ fn write_connection(h: &mut String, c: &Connection, source: &crate::model::Sourc
         h,
         "<div class=\"connection\" id=\"c{}\">\n<h4>{} <span class=\"{class}\">{}</span></h4>\n<p class=\"facts\">{}</p>\n",
         c.id,
-        escape(&doc::connection_title(c)),
-        escape(&v),
-        escape(&doc::connection_facts(c, source))
+        escape(&b.title),
+        escape(&b.verdict),
+        escape(&b.facts)
     );
-    ladder_svg(h, c);
-    let chain = doc::chain(c);
-    if !chain.is_empty() {
+    ladder_svg(h, b);
+    if !b.chain.is_empty() {
         h.push_str("<p class=\"label\"><b>Certificate chain as presented</b> (leaf first)</p>\n<table>\n<tr><th>#</th><th>subject</th><th>issuer</th><th>valid (UTC)</th><th>serial</th><th>SHA-256</th></tr>\n");
-        for r in chain {
+        for r in &b.chain {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td class=\"wrap\">{}{}</td><td class=\"wrap\">{}</td><td>{}</td><td class=\"wrap mono\">{}</td><td class=\"wrap mono\">{}</td></tr>",
@@ -366,8 +361,8 @@ fn clip(s: &str, n: usize) -> Cow<'_, str> {
 
 /// The connection's events as a ladder: the client's lane on the left, the server's (or
 /// proxy's) on the right, one arrow per event with its time and frame.
-fn ladder_svg(h: &mut String, c: &Connection) {
-    let rows: Vec<LadderRow> = doc::ladder(c);
+fn ladder_svg(h: &mut String, b: &ConnectionBlock) {
+    let (c, rows) = (b.connection, &b.ladder);
     let height = TOP
         + rows
             .iter()
@@ -412,7 +407,7 @@ fn ladder_svg(h: &mut String, c: &Connection) {
     );
     let mut y = TOP;
     let mid = (CLIENT_X + SERVER_X) / 2;
-    for r in &rows {
+    for r in rows {
         let class = emphasis_class(r.emphasis);
         let (x1, x2) = match r.dir {
             Direction::ToServer => (CLIENT_X, SERVER_X - 2),
@@ -449,7 +444,7 @@ fn ladder_svg(h: &mut String, c: &Connection) {
         y += ROW + DETAIL_ROW * r.detail.len() as u32;
     }
     h.push_str("</svg>\n");
-    let more = doc::ladder_rows_not_shown(c);
+    let more = b.events_not_shown;
     if more > 0 {
         let _ = writeln!(
             h,
@@ -520,7 +515,10 @@ mod tests {
             });
         }
         let mut h = String::new();
-        ladder_svg(&mut h, &c);
+        ladder_svg(
+            &mut h,
+            &doc::connection_block(&c, &Source::Capture { files: vec![] }),
+        );
         assert_eq!(h.matches("<line class=\"arrow").count(), 2);
         assert!(h.contains(&format!(
             "<line class=\"arrow e-tcp\" x1=\"{CLIENT_X}\" y1=\"{TOP}\" x2=\"{}\"",

@@ -6,9 +6,8 @@
 //! the ticket system passes HTML through); inside code blocks the fence is longer than any
 //! run of backticks in the content.
 
-use super::handover::{self as doc};
+use super::handover::{self as doc, ConnectionBlock, FindingItem, Section, Table};
 use super::json::CaptureReport;
-use crate::model::{Connection, Source};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -81,26 +80,64 @@ pub fn write_markdown(
 }
 
 fn write_report(m: &mut String, r: &CaptureReport) {
-    let t = r.timeline;
-    let _ = writeln!(
-        m,
-        "## {}\n\n**Verdict: {}**\n",
-        escape(r.file),
-        escape(&doc::verdict_line(r))
-    );
-    let items = doc::findings(t);
-    for f in doc::headline(&items) {
-        let _ = writeln!(m, "- `{}` {}", f.code.as_str(), escape(&f.summary));
+    for section in doc::sections(r) {
+        match section {
+            Section::Verdict {
+                file, line, why, ..
+            } => {
+                let _ = writeln!(m, "## {}\n\n**Verdict: {}**\n", escape(file), escape(&line));
+                for f in why {
+                    let _ = writeln!(m, "- `{}` {}", f.code.as_str(), escape(&f.summary));
+                }
+            }
+            Section::Facts(facts) => {
+                m.push_str("\n| | |\n|---|---|\n");
+                for (k, v) in facts {
+                    let _ = writeln!(m, "| {k} | {} |", escape(&v));
+                }
+            }
+            Section::Findings { items, overflow } => write_findings(m, &items, overflow),
+            Section::Dns(dns) => {
+                m.push_str("### DNS\n\n");
+                table(m, dns);
+            }
+            Section::Connections {
+                table: rows,
+                drawn,
+                not_drawn,
+            } => {
+                m.push_str("### Connections\n\n");
+                table(m, rows);
+                for c in &drawn {
+                    write_connection(m, c);
+                }
+                if let Some(line) = not_drawn {
+                    let _ = writeln!(m, "{line}\n");
+                }
+            }
+            Section::SwitchLog {
+                title,
+                clock,
+                table: rows,
+                not_shown,
+            } => {
+                let _ = writeln!(m, "### {title}\n\nclock: {}\n", escape(clock));
+                table(m, rows);
+                if let Some(line) = not_shown {
+                    let _ = writeln!(m, "{line}\n");
+                }
+            }
+        }
     }
-    m.push_str("\n| | |\n|---|---|\n");
-    for (k, v) in doc::facts(r) {
-        let _ = writeln!(m, "| {k} | {} |", escape(&v));
-    }
+}
+
+/// Each finding under its own heading: summary, why, where, evidence, fix.
+fn write_findings(m: &mut String, items: &[FindingItem], overflow: Option<String>) {
     let _ = writeln!(m, "\n### Findings ({})\n", items.len());
     if items.is_empty() {
         m.push_str("No finding.\n\n");
     }
-    for i in &items {
+    for i in items {
         let f = i.finding;
         let _ = writeln!(
             m,
@@ -126,79 +163,31 @@ fn write_report(m: &mut String, r: &CaptureReport) {
         }
         m.push('\n');
     }
-    if let Some(o) = doc::overflow_line(t) {
+    if let Some(o) = overflow {
         let _ = writeln!(m, "{}\n", escape(&o));
-    }
-    let dns = doc::dns_rows(t);
-    if !dns.is_empty() {
-        m.push_str("### DNS\n\n");
-        table(
-            m,
-            &["time", "frame", "type", "name", "answer", "server"],
-            dns,
-        );
-    }
-    if !t.connections.is_empty() {
-        m.push_str("### Connections\n\n");
-        table(
-            m,
-            &["#", "client -> server", "name", "verdict", "cause"],
-            doc::connection_rows(t),
-        );
-        let (drawn, not_drawn) = doc::drawn_connections(t);
-        for c in drawn {
-            write_connection(m, c, &t.source);
-        }
-        if not_drawn > 0 {
-            let _ = writeln!(
-                m,
-                "{} not drawn: failed ones are drawn first (--json has all)\n",
-                doc::plural(not_drawn as u64, "more connection")
-            );
-        }
-    }
-    if let Some(log) = &t.switch_log {
-        let _ = writeln!(
-            m,
-            "### Switch log ({})\n\nclock: {}\n",
-            doc::plural(log.entries.len() as u64, "message"),
-            escape(&log.clock_offset_basis)
-        );
-        table(
-            m,
-            &["switch time", "message", "read from"],
-            doc::log_rows(log),
-        );
-        if log.entries.len() > doc::MAX_LOG_ROWS {
-            let _ = writeln!(
-                m,
-                "... {} more not shown (--json has all)\n",
-                log.entries.len() - doc::MAX_LOG_ROWS
-            );
-        }
     }
 }
 
 /// A table of escaped cells (CommonMark tables extension) and a blank line.
-fn table<const N: usize>(m: &mut String, head: &[&str; N], rows: Vec<[String; N]>) {
-    let _ = writeln!(m, "| {} |\n|{}", head.join(" | "), "---|".repeat(N));
-    for row in rows {
+fn table<const N: usize>(m: &mut String, t: Table<N>) {
+    let _ = writeln!(m, "| {} |\n|{}", t.head.join(" | "), "---|".repeat(N));
+    for row in t.rows {
         let cells: Vec<String> = row.iter().map(|c| escape(c).into_owned()).collect();
         let _ = writeln!(m, "| {} |", cells.join(" | "));
     }
     m.push('\n');
 }
 
-fn write_connection(m: &mut String, c: &Connection, source: &Source) {
+fn write_connection(m: &mut String, b: &ConnectionBlock) {
     let _ = writeln!(
         m,
         "#### {} — {}\n\n{}\n",
-        escape(&doc::connection_title(c)),
-        escape(&doc::connection_verdict(c)),
-        escape(&doc::connection_facts(c, source))
+        escape(&b.title),
+        escape(&b.verdict),
+        escape(&b.facts)
     );
     let mut ladder = String::new();
-    for r in doc::ladder(c) {
+    for r in &b.ladder {
         let _ = writeln!(
             ladder,
             "{:>12} {:<6} {} {}",
@@ -211,22 +200,20 @@ fn write_connection(m: &mut String, c: &Connection, source: &Source) {
             let _ = writeln!(ladder, "{:>24}{d}", "");
         }
     }
-    let more = doc::ladder_rows_not_shown(c);
-    if more > 0 {
+    if b.events_not_shown > 0 {
         let _ = writeln!(
             ladder,
             "... {} not shown (--json has all)",
-            doc::plural(more, "more event")
+            doc::plural(b.events_not_shown, "more event")
         );
     }
     if !ladder.is_empty() {
         code_block(m, "text", &ladder);
         m.push('\n');
     }
-    let chain = doc::chain(c);
-    if !chain.is_empty() {
+    if !b.chain.is_empty() {
         m.push_str("Certificate chain as presented (leaf first):\n\n| # | subject | issuer | valid (UTC) | serial | SHA-256 |\n|---|---|---|---|---|---|\n");
-        for r in chain {
+        for r in &b.chain {
             let _ = writeln!(
                 m,
                 "| {} | {}{} | {} | {} | {} | {} |",

@@ -38,8 +38,14 @@ impl Paint {
     }
 }
 
+/// `+13.902 ms` after `start`.
+pub fn offset_ms(ns: i64, start: i64) -> String {
+    format!("{:+.3} ms", (ns - start) as f64 / 1e6)
+}
+
+/// [`offset_ms`] right-aligned for the ladder's time column.
 fn rel_ms(ns: i64, start: i64) -> String {
-    format!("{:>+10.3} ms", (ns - start) as f64 / 1e6)
+    format!("{:>13}", offset_ms(ns, start))
 }
 
 fn frame(f: Option<u64>) -> String {
@@ -222,11 +228,29 @@ fn certificate_lines(certificates: &[CertInfo]) -> String {
     s
 }
 
-fn verdict_word(p: &Paint, c: &Connection) -> String {
+/// `OK`, `FAILED at cert`, `UNKNOWN (reached tls)`.
+pub fn connection_verdict(c: &Connection) -> String {
     match c.verdict {
-        Verdict::Ok => p.wrap("32", "OK"),
-        Verdict::Failed => p.wrap("1;31", &format!("FAILED at {}", c.reached.as_str())),
-        Verdict::Unknown => p.wrap("33", &format!("UNKNOWN (reached {})", c.reached.as_str())),
+        Verdict::Ok => "OK".into(),
+        Verdict::Failed => format!("FAILED at {}", c.reached.as_str()),
+        Verdict::Unknown => format!("UNKNOWN (reached {})", c.reached.as_str()),
+    }
+}
+
+fn verdict_word(p: &Paint, c: &Connection) -> String {
+    let code = match c.verdict {
+        Verdict::Ok => "32",
+        Verdict::Failed => "1;31",
+        Verdict::Unknown => "33",
+    };
+    p.wrap(code, &connection_verdict(c))
+}
+
+/// `confidence: high`, or nothing when the finding is certain.
+pub fn confidence_note(f: &Finding) -> Option<String> {
+    match f.confidence {
+        Confidence::Certain => None,
+        c => Some(format!("confidence: {}", format!("{c:?}").to_lowercase())),
     }
 }
 
@@ -237,10 +261,9 @@ fn write_finding(
     start: i64,
     indent: &str,
 ) -> io::Result<()> {
-    let conf = match f.confidence {
-        Confidence::Certain => String::new(),
-        c => format!(" [confidence: {}]", format!("{c:?}").to_lowercase()),
-    };
+    let conf = confidence_note(f)
+        .map(|c| format!(" [{c}]"))
+        .unwrap_or_default();
     writeln!(
         out,
         "{indent}{} {} ({}): {}{conf}",
@@ -306,10 +329,7 @@ fn write_heading(
     t: &Timeline,
 ) -> io::Result<()> {
     writeln!(out, "{}", p.bold(&format!("== {}", esc(file))))?;
-    let span = match (t.start_ns, t.end_ns) {
-        (Some(a), Some(b)) => format!("{} + {:.3} s", format_utc(a), (b - a) as f64 / 1e9),
-        _ => "empty".into(),
-    };
+    let span = span(t);
     match &t.source {
         Source::Probe { .. } => writeln!(
             out,
@@ -329,6 +349,14 @@ fn write_heading(
                 if n == 1 { "" } else { "s" }
             )
         }
+    }
+}
+
+/// `2026-01-15 08:00:00 UTC + 1.250 s`: when the input starts and how long it lasts.
+pub fn span(t: &Timeline) -> String {
+    match (t.start_ns, t.end_ns) {
+        (Some(a), Some(b)) => format!("{} + {:.3} s", format_utc(a), (b - a) as f64 / 1e9),
+        _ => "empty".into(),
     }
 }
 
@@ -368,26 +396,16 @@ fn write_verdict(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Result<()>
 /// not shown.
 fn write_connection_list(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Result<()> {
     for c in &t.connections {
-        let name = format!(
-            "{}{}",
-            esc(c.server_name.as_deref().unwrap_or("")),
-            if c.revocation {
-                " (revocation fetch)"
-            } else {
-                ""
-            }
-        );
-        // The cause, not its symptom (diagnose::verdict::primary_finding).
-        let first_error = crate::diagnose::verdict::primary_finding(&c.findings)
-            .filter(|f| f.severity == Severity::Error)
+        let first_error = primary_error(c)
             .map(|f| format!(": {}", f.code.as_str()))
             .unwrap_or_default();
         writeln!(
             out,
-            "     #{:<4} {} -> {} {name}  {}{first_error}",
+            "     #{:<4} {} -> {} {}  {}{first_error}",
             c.id,
             c.client,
             c.server,
+            esc(&listed_name(c)),
             verdict_word(p, c)
         )?;
     }
@@ -403,6 +421,49 @@ fn write_connection_list(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Re
         )?;
     }
     Ok(())
+}
+
+/// A connection's name in the list of connections: `smartreceiver.cisco.com`, `crl.example
+/// (revocation fetch)`, or nothing.
+pub fn listed_name(c: &Connection) -> String {
+    format!(
+        "{}{}",
+        c.server_name.as_deref().unwrap_or(""),
+        if c.revocation {
+            " (revocation fetch)"
+        } else {
+            ""
+        }
+    )
+}
+
+/// The error that caused the connection's failure, not its symptom
+/// (diagnose::verdict::primary_finding).
+pub fn primary_error(c: &Connection) -> Option<&Finding> {
+    crate::diagnose::verdict::primary_finding(&c.findings).filter(|f| f.severity == Severity::Error)
+}
+
+/// `198.51.100.10:59462 -> 198.51.100.3:3131 (smartreceiver.cisco.com) via proxy to
+/// smartreceiver.cisco.com:443`: a connection's ends as its heading says them.
+pub fn connection_route(c: &Connection) -> String {
+    format!(
+        "{} -> {}{}{}{}",
+        c.client,
+        c.server,
+        c.server_name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default(),
+        if c.revocation {
+            ", revocation fetch"
+        } else {
+            ""
+        },
+        c.proxy_target
+            .as_deref()
+            .map(|t| format!(" via proxy to {t}"))
+            .unwrap_or_default()
+    )
 }
 
 /// `... and 12 more connections past the display cap: 3 failed (tls_reset x3)`, when
@@ -465,27 +526,11 @@ fn write_connection(
     source: &Source,
 ) -> io::Result<()> {
     writeln!(out)?;
-    let name = c
-        .server_name
-        .as_deref()
-        .map(|n| format!(" ({})", esc(n)))
-        .unwrap_or_default();
-    let via = c
-        .proxy_target
-        .as_deref()
-        .map(|t| format!(" via proxy to {}", esc(t)))
-        .unwrap_or_default();
-    let name = if c.revocation {
-        format!("{name}, revocation fetch")
-    } else {
-        name
-    };
     writeln!(
         out,
-        "   {} {} -> {}{name}{via}  {}",
+        "   {} {}  {}",
         p.bold(&format!("connection #{}", c.id)),
-        c.client,
-        c.server,
+        esc(&connection_route(c)),
         verdict_word(p, c)
     )?;
     let facts = connection_facts(c, source);
@@ -656,6 +701,23 @@ pub fn describe_log(k: &LogKind) -> String {
     }
 }
 
+/// A message of the switch's text and the connection it was lined up with:
+/// `COMM_FAILED (CSSM): ...  = connection #3`.
+pub fn log_message(e: &LogEntry) -> String {
+    format!(
+        "{}{}",
+        describe_log(&e.kind),
+        e.connection
+            .map(|id| format!("  = connection #{id}"))
+            .unwrap_or_default()
+    )
+}
+
+/// The name of the file an entry was read from.
+pub fn log_file<'a>(log: &'a SwitchLog, e: &LogEntry) -> &'a str {
+    log.files.get(e.file).map(String::as_str).unwrap_or("log")
+}
+
 /// The switch's messages, merged with the connections on one clock when it is known.
 fn write_switch_log(
     out: &mut dyn Write,
@@ -711,23 +773,18 @@ fn write_switch_log(
                 c.server,
                 verdict_word(p, c)
             )?,
-            Row::Log(e) => {
-                let file = esc(log.files.get(e.file).map(String::as_str).unwrap_or("log"));
-                writeln!(
-                    out,
-                    "   {when:<24}  {} {}{}  [{file}:{}{}]",
-                    p.dim("switch "),
-                    describe_log(&e.kind),
-                    e.connection
-                        .map(|id| format!("  = connection #{id}"))
-                        .unwrap_or_default(),
-                    e.line,
-                    match (&e.timestamp, log.clock_offset_ns) {
-                        (Some(s), Some(_)) => format!(", switch clock {}", esc(s)),
-                        _ => String::new(),
-                    }
-                )?
-            }
+            Row::Log(e) => writeln!(
+                out,
+                "   {when:<24}  {} {}  [{}:{}{}]",
+                p.dim("switch "),
+                log_message(e),
+                esc(log_file(log, e)),
+                e.line,
+                match (&e.timestamp, log.clock_offset_ns) {
+                    (Some(s), Some(_)) => format!(", switch clock {}", esc(s)),
+                    _ => String::new(),
+                }
+            )?,
         }
     }
     if total > LOG_LINES_SHOWN {
@@ -883,6 +940,25 @@ mod tests {
         t.start_ns = Some(START_NS);
         t.connections.push(conn);
         assert!(report(&t).contains("valid 2024-01-01 .. 9999-12-31"));
+    }
+
+    #[test]
+    fn a_connection_heading_names_its_ends_the_name_and_the_proxy_target() {
+        let mut c = testing::connection()
+            .server_name("crl.example")
+            .proxy_target("crl.example:80")
+            .build();
+        c.revocation = true;
+        assert_eq!(
+            connection_route(&c),
+            "192.0.2.10:50000 -> 203.0.113.10:443 (crl.example), revocation fetch via proxy to crl.example:80"
+        );
+        assert_eq!(listed_name(&c), "crl.example (revocation fetch)");
+        let mut t = Timeline::empty(Source::Capture { files: vec![] });
+        t.connections.push(c);
+        assert!(report(&t).contains(
+            "   connection #1 192.0.2.10:50000 -> 203.0.113.10:443 (crl.example), revocation fetch via proxy to crl.example:80  UNKNOWN"
+        ), "{}", report(&t));
     }
 
     #[test]
