@@ -79,19 +79,19 @@ pub fn analyze_file_with_progress(
     timeline.overflow = overflow.take();
     if summary.truncated || summary.corrupt.is_some() {
         let end = timeline.end_ns.unwrap_or(0);
-        timeline.findings.push(Finding {
-            code: FindingCode::CaptureTruncated,
-            severity: Severity::Warning,
-            step: Step::Capture,
-            confidence: Confidence::Certain,
-            summary: match &summary.corrupt {
-                Some(why) => format!("reading stopped after frame {}: {why}", summary.frames),
-                None => format!("the file ends inside a record after frame {}", summary.frames),
-            },
-            explanation: "The capture file is cut short (an interrupted export or copy). Everything before the cut was analysed; connections still open at the cut show as unfinished.".into(),
-            remediation: vec!["monitor capture NAME export location flash:NAME.pcap   ! export again after 'monitor capture NAME stop'".into()],
-            evidence: vec![Evidence { frame: Some(summary.frames), time_ns: end, what: "last complete frame".into(), log: None }],
-        });
+        let said = match &summary.corrupt {
+            Some(why) => format!("reading stopped after frame {}: {why}", summary.frames),
+            None => format!(
+                "the file ends inside a record after frame {}",
+                summary.frames
+            ),
+        };
+        timeline.findings.push(
+            Finding::new(FindingCode::CaptureTruncated, Severity::Warning, Step::Capture, said)
+                .explain("The capture file is cut short (an interrupted export or copy). Everything before the cut was analysed; connections still open at the cut show as unfinished.")
+                .fix(["monitor capture NAME export location flash:NAME.pcap   ! export again after 'monitor capture NAME stop'"])
+                .evidence([Evidence::frame(summary.frames, end, "last complete frame")]),
+        );
     }
     diagnose(&mut timeline, dcfg);
     Ok((timeline, summary))
@@ -162,6 +162,34 @@ mod tests {
             .map(|i| to(8182, i))
             .chain((0..others).map(|i| to(443, i)))
             .collect()
+    }
+
+    #[test]
+    fn a_file_cut_inside_a_record_says_where() {
+        let mut bytes = pcap(&syns(3, 0));
+        bytes.truncate(bytes.len() - 10);
+        let t = run(&file("cut.pcap", &bytes), false).unwrap();
+        let f = t
+            .findings
+            .iter()
+            .find(|f| f.code == FindingCode::CaptureTruncated)
+            .expect("capture_truncated");
+        assert_eq!(
+            (f.severity, f.step, f.confidence),
+            (Severity::Warning, Step::Capture, Confidence::Certain)
+        );
+        assert_eq!(f.summary, "the file ends inside a record after frame 2");
+        assert!(f.explanation.starts_with("The capture file is cut short"));
+        assert_eq!(f.remediation.len(), 1);
+        assert!(f.remediation[0].starts_with("monitor capture NAME export"));
+        assert_eq!(
+            f.evidence,
+            [Evidence::frame(
+                2,
+                t.end_ns.unwrap_or(0),
+                "last complete frame"
+            )]
+        );
     }
 
     #[test]

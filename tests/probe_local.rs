@@ -693,3 +693,33 @@ fn a_truncated_udp_answer_is_asked_again_over_tcp() {
     );
     assert_eq!(t.connections[0].server.ip().to_string(), "127.0.0.1");
 }
+
+#[test]
+fn a_name_no_server_can_be_asked_about_is_a_dns_error_with_the_reason() {
+    // A 70-byte label is no DNS name: no query leaves (the loopback server is never asked).
+    let name = format!("{}.example", "a".repeat(70));
+    let cfg = ProbeConfig {
+        dns_servers: vec!["127.0.0.1:9".parse().unwrap()],
+        ..cfg("127.0.0.1:9".parse().unwrap())
+    };
+    let t = run(&format!("https://{name}/x"), cfg);
+    assert!(t.dns.is_empty() && t.connections.is_empty());
+    let [f] = t.findings.as_slice() else {
+        panic!("{:?}", codes(&t))
+    };
+    assert_eq!(
+        (f.code, f.severity, f.step),
+        (FindingCode::DnsTimeout, Severity::Error, Step::Dns)
+    );
+    assert!(
+        f.summary
+            .starts_with(&format!("{name}: DNS query not sent: ")),
+        "{}",
+        f.summary
+    );
+    assert_eq!(f.explanation, "The probe could not ask any name server.");
+    assert_eq!(
+        f.remediation,
+        ["licpath probe --dns-server <ip> ...   ! the switch's ip name-server"]
+    );
+}

@@ -341,18 +341,16 @@ pub async fn probe_target(
     {
         // No DNS server could even be asked (no configuration): a usage-level problem
         // reported as a DNS failure with the reason.
-        t.findings.push(Finding {
-            code: FindingCode::DnsTimeout,
-            severity: Severity::Error,
-            step: Step::Dns,
-            confidence: Confidence::Certain,
-            summary: why.clone(),
-            explanation: "The probe could not ask any name server.".into(),
-            remediation: vec![
-                "licpath probe --dns-server <ip> ...   ! the switch's ip name-server".into(),
-            ],
-            evidence: vec![],
-        });
+        t.findings.push(
+            Finding::new(
+                FindingCode::DnsTimeout,
+                Severity::Error,
+                Step::Dns,
+                why.clone(),
+            )
+            .explain("The probe could not ask any name server.")
+            .fix(["licpath probe --dns-server <ip> ...   ! the switch's ip name-server"]),
+        );
     }
     diagnose(&mut t, &dcfg);
     t
