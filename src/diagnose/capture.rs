@@ -307,14 +307,14 @@ pub fn clock_invalid(at_unix: i64, certs: &[CertInfo], now_unix: i64) -> Option<
 
 /// `capture_clock_invalid`: the capture's timestamps cannot be right (see
 /// [`clock_invalid`]); certificate validity was judged against now instead.
-pub fn clock_finding(ce: &Event, reason: &str, now_unix: i64) -> Finding {
+pub fn clock_finding(ce: &Event, reason: &str) -> Finding {
     Finding::new(
         FindingCode::CaptureClockInvalid,
         Severity::Warning,
         Step::Capture,
+        // Not the current time itself: the report of a file must not change by the minute.
         format!(
-            "{reason}: the capture clock is wrong; certificate validity judged against the current time ({})",
-            crate::model::time::format_utc_secs(now_unix)
+            "{reason}: the capture clock is wrong; certificate validity judged against the current time instead"
         ),
     )
     .confidence(Confidence::High)

@@ -68,7 +68,7 @@ pub fn judge(
     let clock = super::capture::clock_invalid(seen_unix, certs, cfg.now_unix);
     let mut f: Vec<Finding> = clock
         .iter()
-        .map(|why| super::capture::clock_finding(ce, why, cfg.now_unix))
+        .map(|why| super::capture::clock_finding(ce, why))
         .collect();
     f.extend(certs.iter().filter_map(|c| match clock {
         Some(_) => validity_now(ce, c, cfg.now_unix),

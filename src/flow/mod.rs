@@ -148,6 +148,11 @@ struct Flow {
     app: AppState,
     syn_ns: Option<i64>,
     syn_seq: Option<u32>,
+    /// What the first SYN/ACK acknowledged (the SYN's sequence number + 1).
+    synack_ack: Option<u32>,
+    /// The SYN came after its SYN/ACK in the file: the directions were captured apart and
+    /// merged one after the other. The events are put in time order at the end.
+    merged: bool,
     synack_ns: Option<i64>,
     established: bool,
     closed: bool,
@@ -515,6 +520,8 @@ impl Analyzer {
             && let Some(old) = self.flows.get(&fwd).and_then(|&i| self.table.get(i))
             && old.closed
             && old.syn_seq != Some(seg.seq)
+            // ...unless it is the SYN its SYN/ACK answered, later in a merged file.
+            && !(old.syn_seq.is_none() && old.synack_ack == Some(seg.seq.wrapping_add(1)))
             && let Some(f) = self.remove_flow(&fwd)
         {
             self.finish_flow(*f);
@@ -624,6 +631,8 @@ impl Analyzer {
             app: AppState::default(),
             syn_ns: None,
             syn_seq: None,
+            synack_ack: None,
+            merged: false,
             synack_ns: None,
             established: false,
             closed: false,
@@ -1020,11 +1029,11 @@ fn flow_segment(
     let conn_frame = Some(frame);
     // A packet of a stream, not older than the ACKs held for it: the acknowledged bytes
     // did not come first, they are missing.
-    if flow.held_acks[idx(dir)]
-        .last()
-        .is_some_and(|h| t >= h.time_ns)
-    {
-        release_held_acks(flow, idx(dir), dns_out);
+    match flow.held_acks[idx(dir)].last() {
+        Some(h) if t >= h.time_ns => release_held_acks(flow, idx(dir), dns_out),
+        // Data sent before an ACK of it that came first in the file: merged directions.
+        Some(_) if !seg.payload.is_empty() => flow.merged = true,
+        _ => {}
     }
     flow.last_ns = flow.last_ns.max(t);
     flow.conn.packets += 1;
@@ -1055,6 +1064,14 @@ fn flow_segment(
             flow.conn.loss.retransmitted_to_server += 1;
             flow.conn.loss.timeouts += 1;
         }
+        if flow.syn_ns.is_none()
+            && let Some(synack) = flow.synack_ns
+        {
+            // The SYN/ACK answering this SYN came first in the file (a merged file).
+            flow.merged = true;
+            flow.conn.start_ns = flow.conn.start_ns.min(t);
+            flow.conn.handshake_rtt_ns.get_or_insert(synack - t);
+        }
         flow.syn_ns.get_or_insert(t);
         flow.syn_seq = Some(seg.seq);
         flow.streams[0].set_base(seg.seq.wrapping_add(1));
@@ -1077,6 +1094,7 @@ fn flow_segment(
             flow.conn.loss.timeouts += 1;
         }
         flow.synack_ns.get_or_insert(t);
+        flow.synack_ack.get_or_insert(seg.ack);
         if let (Some(s), None) = (flow.syn_ns, flow.conn.handshake_rtt_ns) {
             flow.conn.handshake_rtt_ns = Some(t - s);
         }
@@ -1319,6 +1337,10 @@ fn finalize_connection(
     cfg: &AnalyzeConfig,
     licensing_addrs: &HashSet<IpAddr>,
 ) -> Connection {
+    if flow.merged {
+        // Each direction's events are in order; interleave them as they happened.
+        flow.conn.events.sort_by_key(|e| e.time_ns);
+    }
     summarize_connection(&mut flow.conn, cfg, licensing_addrs);
     flow.conn
 }

@@ -405,6 +405,10 @@ partial_variants() { # out: partial captures of the healthy TLS 1.2 connection (
   mergecap -a -F pcap -w "$out/merged-directions.pcap" "$WORK/client-side.pcap" "$WORK/server-side.pcap"
   expect merged-directions "split by direction with tcpdump and appended with mergecap -a" verdict=ok \
     'tls_version=TLS 1.2' sni=smartreceiver.cisco.com 'issuer=HydrantID Server CA O1' tshark=tcp.analysis.spurious_retransmission
+  # The same, the server's side first: the SYN/ACK and every answer before the question.
+  mergecap -a -F pcap -w "$out/merged-server-first.pcap" "$WORK/server-side.pcap" "$WORK/client-side.pcap"
+  expect merged-server-first "split by direction with tcpdump and appended server side first with mergecap -a" verdict=ok \
+    'tls_version=TLS 1.2' sni=smartreceiver.cisco.com 'issuer=HydrantID Server CA O1' 'tshark=tcp.flags.syn == 1 && tcp.flags.ack == 1 && frame.number < 8'
   # The whole file in reverse order (answers before questions, FIN before SYN): nothing
   # decides, but nothing may fail.
   python3 "$HERE/reverse_pcap.py" "$h" "$out/reversed-order.pcap"
