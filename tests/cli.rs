@@ -617,10 +617,13 @@ fn probe_from_config_plan_only() {
     assert_eq!(o.status.code(), Some(2));
 }
 
-#[test]
-fn probe_from_config_runs_the_switch_plan() {
+/// `licpath probe --from-config` with the configuration `config(port)` of a switch whose
+/// CSLU answers on a loopback port: the request the CSLU got, the JSON, the exit code.
+fn probe_from_config_to_loopback_cslu(
+    file: &str,
+    config: impl FnOnce(u16) -> String,
+) -> (String, serde_json::Value, i32) {
     use std::io::{Read, Write};
-    // A CSLU on loopback: the plan derived from the config must reach it.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = std::thread::spawn(move || {
@@ -632,10 +635,7 @@ fn probe_from_config_runs_the_switch_plan() {
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
         String::from_utf8_lossy(&buf[..n]).into_owned()
     });
-    let cfg = format!(
-        "version 17.12\nip name-server 127.0.0.1\nlicense smart transport cslu\nlicense smart url cslu http://127.0.0.1:{port}/cslu/v1/pi\n"
-    );
-    let p = tmpfile("cslu-config.txt", cfg.as_bytes());
+    let p = tmpfile(file, config(port).as_bytes());
     let (doc, code) = json_value(&[
         "probe",
         "--from-config",
@@ -644,7 +644,19 @@ fn probe_from_config_runs_the_switch_plan() {
         "--tcp-timeout",
         "3",
     ]);
-    let request = server.join().unwrap();
+    (server.join().unwrap(), doc, code)
+}
+
+#[test]
+fn probe_from_config_runs_the_switch_plan() {
+    // A CSLU on loopback: the plan derived from the config must reach it.
+    let mut port = 0;
+    let (request, doc, code) = probe_from_config_to_loopback_cslu("cslu-config.txt", |p| {
+        port = p;
+        format!(
+            "version 17.12\nip name-server 127.0.0.1\nlicense smart transport cslu\nlicense smart url cslu http://127.0.0.1:{p}/cslu/v1/pi\n"
+        )
+    });
     assert!(request.starts_with("GET /cslu/v1/pi HTTP/1.1"), "{request}");
     assert_eq!(code, 0, "{doc}");
     assert_eq!(doc["plan"]["plan"]["transport"], "cslu");
@@ -654,6 +666,28 @@ fn probe_from_config_runs_the_switch_plan() {
             .as_str()
             .unwrap()
             .contains(&port.to_string())
+    );
+}
+
+/// Issue 15 item 11: the configuration's `ip host` replaces DNS in the probe as on the
+/// switch, and the result says so (a static entry, no DNS query), not a DNS answer.
+#[test]
+fn probe_from_config_uses_ip_host_and_reports_it_as_static() {
+    let (request, doc, code) = probe_from_config_to_loopback_cslu(
+        "cslu-ip-host-config.txt",
+        |port| {
+            format!(
+                "version 17.12\nip host cslu.lab 127.0.0.1\nlicense smart transport cslu\nlicense smart url cslu http://cslu.lab:{port}/cslu/v1/pi\n"
+            )
+        },
+    );
+    assert!(request.starts_with("GET /cslu/v1/pi HTTP/1.1"), "{request}");
+    assert_eq!(code, 0, "{doc}");
+    let t = &doc["reports"][0]["timeline"];
+    assert_eq!(t["dns"], serde_json::json!([]), "no DNS query was sent");
+    assert_eq!(
+        t["static_hosts"],
+        serde_json::json!([{"name": "cslu.lab", "addresses": ["127.0.0.1"], "origin": "ip_host"}])
     );
 }
 

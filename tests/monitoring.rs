@@ -199,7 +199,14 @@ fn prometheus_textfile_passes_promtool_and_is_scraped_by_node_exporter() {
         sample(&text, "licpath_verdict", &[ok, "verdict=\"ok\""]),
         Some(1.0)
     );
-    for step in ["dns", "tcp", "tls", "cert", "http"] {
+    // The fleet's names come from --resolve: a static entry, no DNS query, so no DNS
+    // sample (issue 15 item 11), as for a switch with `ip host`.
+    assert_eq!(
+        sample(&text, "licpath_step_success", &[ok, "step=\"dns\""]),
+        None,
+        "{text}"
+    );
+    for step in ["tcp", "tls", "cert", "http"] {
         let s = format!("step=\"{step}\"");
         assert_eq!(
             sample(&text, "licpath_step_success", &[ok, &s]),
@@ -407,6 +414,12 @@ fn jsonl_one_object_per_switch_and_target() {
     );
     let days = ok["certificate_expiry_seconds"].as_f64().unwrap() / 86_400.0;
     assert!((19.0..=20.01).contains(&days), "{ok}");
+    // The name came from --resolve: DNS is a static entry, with no duration (issue 15 item 11).
+    assert_eq!(
+        ok["steps"][0],
+        serde_json::json!({"step": "dns", "state": "static"}),
+        "{ok}"
+    );
     let refused = by("edge-refused");
     assert_eq!(refused["verdict"], "failed");
     assert_eq!(refused["primary"]["code"], "tcp_refused");

@@ -579,8 +579,28 @@ fn a_lost_first_dns_query_is_retried_like_the_switch() {
         .find(|d| d.qtype == licpath::model::DnsType::AAAA)
         .unwrap();
     assert_eq!(aaaa.retries, 0);
-    // Resolved: the probe went on to TCP (a closed port here).
-    assert_eq!(codes(&t), vec!["tcp_refused"]);
+    // Resolved: the probe went on to TCP (a closed port here), and says the answer came
+    // on the second try (info, not a DNS failure).
+    assert_eq!(codes(&t), vec!["dns_retried", "tcp_refused"]);
+    let retried = t
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::DnsRetried);
+    assert_eq!(retried.map(|f| f.severity), Some(Severity::Info));
+    assert!(
+        retried.is_some_and(|f| f.summary.starts_with(
+            "smartreceiver.cisco.com resolved on try 2: the first query went unanswered"
+        )),
+        "{retried:?}"
+    );
+    let text = text_of(&t);
+    assert!(
+        text.lines().any(
+            |l| l.contains("A     smartreceiver.cisco.com -> NOERROR 127.0.0.1 in ")
+                && l.contains(" ms (answered on try 2)  via ")
+        ),
+        "{text}"
+    );
     assert_eq!(t.connections[0].server.ip().to_string(), "127.0.0.1");
 }
 
@@ -721,5 +741,89 @@ fn a_name_no_server_can_be_asked_about_is_a_dns_error_with_the_reason() {
     assert_eq!(
         f.remediation,
         ["licpath probe --dns-server <ip> ...   ! the switch's ip name-server"]
+    );
+}
+
+fn text_of(t: &Timeline) -> String {
+    let mut text = Vec::new();
+    licpath::report::text::write_text(
+        &mut text,
+        "probe",
+        "probe",
+        t,
+        licpath::report::text::Color::Never,
+    )
+    .unwrap();
+    String::from_utf8(text).unwrap()
+}
+
+/// Issue 15 item 11: a name given with `--resolve` or found as `ip host` is a static entry
+/// in the result (JSON, text, the TUI's step list), not a DNS step that succeeded at once.
+#[test]
+fn a_static_entry_is_reported_as_static_not_as_a_dns_answer() {
+    use licpath::tui::steps::{StepState, steps_of};
+    let (addr, _rx) = server(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        Duration::from_millis(50),
+    );
+    let target = format!("http://smartreceiver.cisco.com:{}/", addr.port());
+    // The switch's `ip host` (what --from-config reads), and no name server at all: a
+    // query would have failed the run.
+    let mut c = cfg(addr);
+    c.resolve.clear();
+    c.ip_hosts = vec![("smartreceiver.cisco.com".into(), addr.ip())];
+    let t = run(&target, c);
+    assert_eq!(overall(&t), "ok", "{:?}", codes(&t));
+    assert!(t.dns.is_empty());
+    assert_eq!(
+        t.static_hosts,
+        vec![StaticHost {
+            name: "smartreceiver.cisco.com".into(),
+            addresses: vec![addr.ip()],
+            origin: StaticOrigin::IpHost,
+        }]
+    );
+    assert_eq!(
+        notes_of(&t.connections[0]),
+        vec!["smartreceiver.cisco.com: address from 'ip host' in the configuration, no DNS query"]
+    );
+    let dns = &steps_of(&t)[0];
+    assert_eq!((dns.name, dns.state), ("DNS", StepState::Static));
+    assert_eq!(dns.latency_ns, None, "no query, so no answer time");
+    assert_eq!(
+        dns.detail,
+        "static: ip host smartreceiver.cisco.com 127.0.0.1 — no DNS query"
+    );
+    let text = text_of(&t);
+    assert!(
+        text.contains(
+            "\n   DNS\n   static: ip host smartreceiver.cisco.com 127.0.0.1 — no DNS query\n"
+        ),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::to_value(&t).unwrap();
+    assert_eq!(
+        json["static_hosts"],
+        serde_json::json!([{"name": "smartreceiver.cisco.com", "addresses": ["127.0.0.1"], "origin": "ip_host"}])
+    );
+
+    // --resolve wins over the configuration's entry (a test of another address).
+    let (addr, _rx) = server(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        Duration::from_millis(50),
+    );
+    let target = format!("http://smartreceiver.cisco.com:{}/", addr.port());
+    let mut c = cfg(addr);
+    c.ip_hosts = vec![(
+        "smartreceiver.cisco.com".into(),
+        "192.0.2.99".parse().unwrap(),
+    )];
+    let t = run(&target, c);
+    assert_eq!(overall(&t), "ok", "{:?}", codes(&t));
+    assert_eq!(t.static_hosts.len(), 1);
+    assert_eq!(t.static_hosts[0].origin, StaticOrigin::ResolveFlag);
+    assert_eq!(
+        steps_of(&t)[0].detail,
+        "static: --resolve smartreceiver.cisco.com=127.0.0.1 — no DNS query"
     );
 }

@@ -109,10 +109,6 @@ pub(crate) fn setup_with(
     };
     let (proxy, credentials) = proxy_of(net)?;
     let local = |b: Option<&crate::ios::plan::Binding>| b.and_then(|b| b.local.clone());
-    let mut resolve = net.resolve.clone();
-    if let Some(p) = plan {
-        resolve.extend(p.resolve.iter().cloned());
-    }
     let secs = std::time::Duration::from_secs_f64;
     let cfg = Arc::new(ProbeConfig {
         dns_servers: if net.dns_servers.is_empty() {
@@ -126,7 +122,8 @@ pub(crate) fn setup_with(
         } else {
             net.dns_servers.clone()
         },
-        resolve,
+        resolve: net.resolve.clone(),
+        ip_hosts: plan.map(|p| p.resolve.clone()).unwrap_or_default(),
         source_interface: net
             .source_interface
             .clone()

@@ -38,7 +38,11 @@ pub fn findings(
                     .any(|a| matches!(a.data, DnsData::A(_) | DnsData::Aaaa(_)))
             })
         });
-        if resolved || !exchanges.iter().any(|d| asks_address(d)) {
+        if resolved {
+            out.extend(retried(name, &exchanges));
+            continue;
+        }
+        if !exchanges.iter().any(|d| asks_address(d)) {
             continue;
         }
         let rcodes: Vec<&str> = exchanges
@@ -96,6 +100,54 @@ fn evidence(name: &str, exchanges: &[&DnsExchange]) -> Vec<Evidence> {
             },
         })
         .collect()
+}
+
+/// `dns_retried` (info) for a name that resolved only after a query was asked again: each
+/// earlier try went unanswered for as long as the resolver waits (lost, or answered later
+/// than that). Not an error: the switch got its address, `ip domain timeout` (3 s) per
+/// unanswered try later; a path that loses more would exhaust `ip domain retry`.
+fn retried(name: &str, exchanges: &[&DnsExchange]) -> Option<Finding> {
+    let late: Vec<(&DnsExchange, &DnsResponse)> = exchanges
+        .iter()
+        .filter(|d| asks_address(d) && d.retries > 0)
+        .filter_map(|d| d.response.as_ref().map(|r| (*d, r)))
+        .collect();
+    let (last, r) = late.iter().max_by_key(|(d, _)| d.retries)?;
+    let after = |d: &DnsExchange, r: &DnsResponse| (r.time_ns - d.query_ns) as f64 / 1e9;
+    let unanswered = match last.retries {
+        1 => "the first query went unanswered".to_string(),
+        n => format!("the first {n} queries went unanswered"),
+    };
+    let summary = format!(
+        "{name} resolved on try {}: {unanswered}, the answer came {:.1} s after the first query",
+        last.retries + 1,
+        after(last, r)
+    );
+    let evidence = late
+        .iter()
+        .map(|(d, r)| Evidence {
+            frame: r.frame,
+            time_ns: r.time_ns,
+            what: format!(
+                "{} {name} from {} -> {} on try {}, {:.1} s after the first query",
+                d.qtype,
+                d.server,
+                r.rcode,
+                d.retries + 1,
+                after(d, r)
+            ),
+            log: None,
+        })
+        .collect::<Vec<_>>();
+    Some(
+        Finding::new(FindingCode::DnsRetried, Severity::Info, Step::Dns, summary)
+            .explain("The name server's answer came only after the query was asked again: the earlier try was lost on the way (to or from the server) or answered later than the resolver waited. The switch waits 'ip domain timeout' (3 s by default) per try and asks 'ip domain retry' (2) more times, so it got its address, seconds late; a path that loses more queries would exhaust the retries and log 'Unable to resolve server hostname/domain name'.")
+            .fix([
+                "ping <dns-server-ip> repeat 100 source <lookup-source-interface>   ! loss toward the name server?",
+                "ip domain retry 2   ! the default; do not lower it on this path",
+            ])
+            .evidence(evidence),
+    )
 }
 
 /// The finding for a name that did not resolve, from the response codes seen (`rcodes`).
@@ -186,7 +238,7 @@ fn timeout(
 mod tests {
     use super::*;
     use crate::diagnose::test_config;
-    use crate::model::testing::{connection, dns, timeline};
+    use crate::model::testing::{START_NS, connection, dns, timeline};
 
     const NAME: &str = "smartreceiver.cisco.com";
 
@@ -287,6 +339,51 @@ mod tests {
         assert!(judged(vec![aaaa, a]).is_empty());
         // Names never asked for an address are not judged.
         assert!(judged(vec![dns(NAME, DnsType::TXT, Some("NXDOMAIN"), vec![])]).is_empty());
+    }
+
+    #[test]
+    fn an_answer_after_a_retry_is_said_not_judged_a_timeout() {
+        let mut late = dns(
+            NAME,
+            DnsType::A,
+            Some("NOERROR"),
+            vec![DnsData::A("203.0.113.10".parse().expect("ip"))],
+        );
+        late.retries = 1;
+        if let Some(r) = late.response.as_mut() {
+            r.frame = Some(3);
+            r.time_ns = START_NS + 3_004_000_000;
+        }
+        let f = only(judged(vec![late.clone()]));
+        assert_eq!(
+            (f.code, f.severity, f.step),
+            (FindingCode::DnsRetried, Severity::Info, Step::Dns)
+        );
+        assert_eq!(
+            f.summary,
+            "smartreceiver.cisco.com resolved on try 2: the first query went unanswered, the answer came 3.0 s after the first query"
+        );
+        assert_eq!(
+            f.evidence[0].what,
+            "A smartreceiver.cisco.com from 198.51.100.53:53 -> NOERROR on try 2, 3.0 s after the first query"
+        );
+        assert_eq!(f.evidence[0].frame, Some(3));
+        // The latest try is the one reported; an answer on the first try says nothing.
+        let third = DnsExchange {
+            retries: 2,
+            qtype: DnsType::AAAA,
+            ..late
+        };
+        let first = dns(NAME, DnsType::A, Some("NOERROR"), vec![]);
+        let f = only(judged(vec![first, third]));
+        assert!(
+            f.summary.starts_with(
+                "smartreceiver.cisco.com resolved on try 3: the first 2 queries went unanswered"
+            ),
+            "{}",
+            f.summary
+        );
+        assert_eq!(f.evidence.len(), 1);
     }
 
     #[test]

@@ -860,6 +860,7 @@ impl Analyzer {
             end_ns: self.last_ns,
             stats: self.stats,
             dns,
+            static_hosts: Vec::new(),
             connections: self.kept,
             findings,
             hidden_connections: self.hidden_connections,

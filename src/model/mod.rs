@@ -54,6 +54,10 @@ pub struct Timeline {
     pub end_ns: Option<i64>,
     pub stats: CaptureStats,
     pub dns: Vec<DnsExchange>,
+    /// Names the probe took from a static entry instead of asking DNS (`--resolve`, `ip
+    /// host`): no query, so no answer time and no DNS step to succeed or fail.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub static_hosts: Vec<StaticHost>,
     pub connections: Vec<Connection>,
     /// Findings that belong to no single connection: DNS, the capture itself.
     pub findings: Vec<Finding>,
@@ -237,6 +241,8 @@ pub enum FindingCode {
     DnsServfail,
     DnsTimeout,
     DnsNoAddress,
+    /// Extension: the name resolved, but only after its query was asked again (info).
+    DnsRetried,
     TcpTimeout,
     TcpRefused,
     TcpReset,
@@ -333,6 +339,7 @@ impl FindingCode {
         FindingCode::DnsServfail,
         FindingCode::DnsTimeout,
         FindingCode::DnsNoAddress,
+        FindingCode::DnsRetried,
         FindingCode::TcpTimeout,
         FindingCode::TcpRefused,
         FindingCode::TcpReset,
@@ -393,6 +400,7 @@ impl FindingCode {
             DnsServfail => "dns_servfail",
             DnsTimeout => "dns_timeout",
             DnsNoAddress => "dns_no_address",
+            DnsRetried => "dns_retried",
             TcpTimeout => "tcp_timeout",
             TcpRefused => "tcp_refused",
             TcpReset => "tcp_reset",
@@ -887,6 +895,46 @@ pub enum Verdict {
     Unknown,
 }
 
+/// A name resolved without DNS, from a static entry: the switch's `ip host NAME IP`, or
+/// the probe's `--resolve NAME=IP` standing in for one.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct StaticHost {
+    pub name: String,
+    pub addresses: Vec<IpAddr>,
+    pub origin: StaticOrigin,
+}
+
+/// Where a [`StaticHost`] came from.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StaticOrigin {
+    /// `--resolve NAME=IP` on the command line.
+    ResolveFlag,
+    /// `ip host NAME IP` in the switch's configuration (`--from-config`).
+    IpHost,
+}
+
+/// `static: ip host smartreceiver.cisco.com 192.0.2.1 — no DNS query`, written as the
+/// entry was given. The name is not escaped: printers escape it.
+impl std::fmt::Display for StaticHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let addrs: Vec<String> = self.addresses.iter().map(IpAddr::to_string).collect();
+        match self.origin {
+            StaticOrigin::IpHost => write!(f, "static: ip host {} {}", self.name, addrs.join(" "))?,
+            StaticOrigin::ResolveFlag => write!(
+                f,
+                "static: --resolve {}",
+                addrs
+                    .iter()
+                    .map(|a| format!("{}={a}", self.name))
+                    .collect::<Vec<_>>()
+                    .join(" --resolve ")
+            )?,
+        }
+        f.write_str(" — no DNS query")
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DnsExchange {
     pub client: SocketAddr,
@@ -994,6 +1042,7 @@ impl Timeline {
             end_ns: None,
             stats: CaptureStats::default(),
             dns: Vec::new(),
+            static_hosts: Vec::new(),
             connections: Vec::new(),
             findings: Vec::new(),
             hidden_connections: 0,
@@ -1036,6 +1085,36 @@ mod tests {
 
     fn json<T: Serialize>(v: T) -> String {
         serde_json::to_string(&v).expect("serializes")
+    }
+
+    #[test]
+    fn a_static_entry_says_where_it_came_from_and_that_no_query_was_sent() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("address");
+        let from_config = StaticHost {
+            name: "smartreceiver.cisco.com".into(),
+            addresses: vec![ip("192.0.2.1"), ip("192.0.2.2")],
+            origin: StaticOrigin::IpHost,
+        };
+        assert_eq!(
+            from_config.to_string(),
+            "static: ip host smartreceiver.cisco.com 192.0.2.1 192.0.2.2 — no DNS query"
+        );
+        let flag = StaticHost {
+            origin: StaticOrigin::ResolveFlag,
+            ..from_config.clone()
+        };
+        assert_eq!(
+            flag.to_string(),
+            "static: --resolve smartreceiver.cisco.com=192.0.2.1 --resolve smartreceiver.cisco.com=192.0.2.2 — no DNS query"
+        );
+        assert_eq!(
+            json(&from_config),
+            r#"{"name":"smartreceiver.cisco.com","addresses":["192.0.2.1","192.0.2.2"],"origin":"ip_host"}"#
+        );
+        assert_eq!(json(StaticOrigin::ResolveFlag), r#""resolve_flag""#);
+        // Absent from a capture's JSON, where nothing is static.
+        let t = Timeline::empty(Source::Probe { targets: vec![] });
+        assert!(!json(&t).contains("static_hosts"));
     }
 
     #[test]

@@ -57,8 +57,10 @@ impl Default for Timeouts {
 pub struct ProbeConfig {
     /// `--dns-server`, in order; empty: the system's name servers.
     pub dns_servers: Vec<SocketAddr>,
-    /// `--resolve HOST=IP`: static entries, like `ip host`.
+    /// `--resolve HOST=IP`: static entries, like `ip host`; they win over `ip_hosts`.
     pub resolve: Vec<(String, IpAddr)>,
+    /// `ip host NAME IP` entries of the switch's configuration (`--from-config`).
+    pub ip_hosts: Vec<(String, IpAddr)>,
     pub source_interface: Option<String>,
     pub source_address: Option<IpAddr>,
     /// Where DNS queries leave from when it differs from `source_interface` (`ip domain
@@ -89,6 +91,7 @@ impl Default for ProbeConfig {
         ProbeConfig {
             dns_servers: Vec::new(),
             resolve: Vec::new(),
+            ip_hosts: Vec::new(),
             source_interface: None,
             source_address: None,
             dns_source_interface: None,
@@ -107,29 +110,56 @@ impl Default for ProbeConfig {
 /// Revocation URLs fetched per target at most (a chain lists a few; hostile ones more).
 const MAX_REVOCATION_FETCHES: usize = 4;
 
-/// How addresses for a name were found.
+/// The static entry for `name`, if any: `--resolve` first, then the configuration's `ip
+/// host` (a flag given for a test overrides what the switch has).
+fn static_entry(name: &str, cfg: &ProbeConfig) -> Option<StaticHost> {
+    [
+        (&cfg.resolve, StaticOrigin::ResolveFlag),
+        (&cfg.ip_hosts, StaticOrigin::IpHost),
+    ]
+    .into_iter()
+    .find_map(|(entries, origin)| {
+        let addresses: Vec<IpAddr> = entries
+            .iter()
+            .filter(|(h, _)| h.eq_ignore_ascii_case(name))
+            .map(|(_, ip)| *ip)
+            .collect();
+        (!addresses.is_empty()).then(|| StaticHost {
+            name: name.to_string(),
+            addresses,
+            origin,
+        })
+    })
+}
+
+/// How addresses for a name were found: a literal, a static entry (recorded in `statics`,
+/// no query), or DNS (the exchanges in `dns_out`).
 async fn addresses(
     name: &str,
     cfg: &ProbeConfig,
     servers: &Result<Vec<SocketAddr>, String>,
     licensing: bool,
     dns_out: &mut Vec<DnsExchange>,
+    statics: &mut Vec<StaticHost>,
     notes: &mut Vec<String>,
 ) -> Vec<IpAddr> {
     if let Ok(ip) = name.parse::<IpAddr>() {
         return vec![ip];
     }
-    let fixed: Vec<IpAddr> = cfg
-        .resolve
-        .iter()
-        .filter(|(h, _)| h.eq_ignore_ascii_case(name))
-        .map(|(_, ip)| *ip)
-        .collect();
-    if !fixed.is_empty() {
-        notes.push(format!(
-            "{name}: address from --resolve (like 'ip host'), no DNS query"
-        ));
-        return fixed;
+    if let Some(entry) = static_entry(name, cfg) {
+        notes.push(match entry.origin {
+            StaticOrigin::ResolveFlag => {
+                format!("{name}: address from --resolve (like 'ip host'), no DNS query")
+            }
+            StaticOrigin::IpHost => {
+                format!("{name}: address from 'ip host' in the configuration, no DNS query")
+            }
+        });
+        let addrs = entry.addresses.clone();
+        if !statics.contains(&entry) {
+            statics.push(entry);
+        }
+        return addrs;
     }
     match servers {
         Ok(servers) => {
@@ -156,6 +186,7 @@ async fn revocation_fetches(
     servers: &Result<Vec<SocketAddr>, String>,
     judge: &Arc<DiagnoseConfig>,
     dns_out: &mut Vec<DnsExchange>,
+    statics_out: &mut Vec<StaticHost>,
     notes: &mut Vec<String>,
 ) -> Vec<Connection> {
     let urls = crate::diagnose::revocation::urls(licensing);
@@ -194,8 +225,17 @@ async fn revocation_fetches(
         // Each URL resolves and connects on its own: the step costs one fetch, not the sum.
         set.spawn(async move {
             let (connect_host, connect_port, via_proxy) = first_hop(&cfg, &t);
-            let (mut dns, mut notes) = (Vec::new(), Vec::new());
-            let addrs = addresses(&connect_host, &cfg, &servers, false, &mut dns, &mut notes).await;
+            let (mut dns, mut statics, mut notes) = (Vec::new(), Vec::new(), Vec::new());
+            let addrs = addresses(
+                &connect_host,
+                &cfg,
+                &servers,
+                false,
+                &mut dns,
+                &mut statics,
+                &mut notes,
+            )
+            .await;
             // One address is enough to say whether the URL can be fetched.
             let conn = match addrs.first() {
                 Some(ip) => {
@@ -204,13 +244,18 @@ async fn revocation_fetches(
                 }
                 None => None,
             };
-            (dns, notes, conn)
+            (dns, statics, notes, conn)
         });
     }
     let mut out = Vec::new();
     while let Some(r) = set.join_next().await {
-        if let Ok((dns, n, conn)) = r {
+        if let Ok((dns, statics, n, conn)) = r {
             dns_out.extend(dns);
+            for s in statics {
+                if !statics_out.contains(&s) {
+                    statics_out.push(s);
+                }
+            }
             notes.extend(n);
             out.extend(conn);
         }
@@ -247,6 +292,7 @@ pub async fn probe_target(
 ) -> Timeline {
     let start = now_ns();
     let mut dns_ex = Vec::new();
+    let mut statics = Vec::new();
     let mut notes = Vec::new();
     let servers = dns::name_servers(&cfg).map_err(|e| e.to_string());
     let licensing_names: Vec<String> = LICENSING_NAMES
@@ -261,7 +307,16 @@ pub async fn probe_target(
         ));
     }
     let dns_notes_from = notes.len();
-    let addrs = addresses(&connect_host, &cfg, &servers, true, &mut dns_ex, &mut notes).await;
+    let addrs = addresses(
+        &connect_host,
+        &cfg,
+        &servers,
+        true,
+        &mut dns_ex,
+        &mut statics,
+        &mut notes,
+    )
+    .await;
     let dcfg = Arc::new(DiagnoseConfig {
         now_unix,
         trust: profile_for(target, &device.trust),
@@ -292,7 +347,16 @@ pub async fn probe_target(
         ..AnalyzeConfig::default()
     };
     let revocation = if cfg.revocation {
-        revocation_fetches(&connections, &cfg, &servers, &dcfg, &mut dns_ex, &mut notes).await
+        revocation_fetches(
+            &connections,
+            &cfg,
+            &servers,
+            &dcfg,
+            &mut dns_ex,
+            &mut statics,
+            &mut notes,
+        )
+        .await
     } else {
         Vec::new()
     };
@@ -330,6 +394,7 @@ pub async fn probe_target(
             ..CaptureStats::default()
         },
         dns: dns_ex,
+        static_hosts: statics,
         connections,
         ..Timeline::empty(Source::Probe {
             targets: vec![target.url()],

@@ -132,6 +132,7 @@ pub fn step_state_name(s: crate::tui::steps::StepState) -> &'static str {
         StepState::Unknown => "unknown",
         StepState::NotRun => "not_run",
         StepState::Skipped => "skipped",
+        StepState::Static => "static",
     }
 }
 

@@ -154,7 +154,8 @@ impl Samples {
         for s in monitored_steps(t) {
             let labels = with("step", s.step.as_str());
             match s.state {
-                StepState::Skipped => continue,
+                // A static entry (`ip host`) asked no name server: no DNS sample.
+                StepState::Skipped | StepState::Static => continue,
                 StepState::Ok => self.add(Metric::StepSuccess, &labels, 1.0),
                 StepState::Failed | StepState::Unknown | StepState::NotRun => {
                     self.add(Metric::StepSuccess, &labels, 0.0)

@@ -490,13 +490,16 @@ pub fn overflow_line(t: &Timeline) -> Option<String> {
     })
 }
 
-/// Every DNS exchange, unanswered ones highlighted.
+/// Every DNS exchange, unanswered ones highlighted; static entries first (no query).
 fn write_dns(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Result<()> {
-    if t.dns.is_empty() {
+    if t.dns.is_empty() && t.static_hosts.is_empty() {
         return Ok(());
     }
     let start = t.start_ns.unwrap_or(0);
     writeln!(out, "\n   {}", p.bold("DNS"))?;
+    for h in &t.static_hosts {
+        writeln!(out, "   {}", esc(&h.to_string()))?;
+    }
     for d in &t.dns {
         let answer = match &d.response {
             Some(_) => dns_answer(d),
@@ -587,9 +590,12 @@ pub fn dns_answer(d: &DnsExchange) -> String {
     }
 }
 
-/// ` (2 retries)`, or nothing.
+/// ` (answered on try 2)` for an answer that needed a retry, ` (2 retries)` for a query
+/// never answered, or nothing.
 pub fn dns_retries(d: &DnsExchange) -> String {
-    if d.retries > 0 {
+    if d.retries > 0 && d.response.is_some() {
+        format!(" (answered on try {})", d.retries + 1)
+    } else if d.retries > 0 {
         format!(
             " ({} retr{})",
             d.retries,

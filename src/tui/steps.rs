@@ -15,6 +15,8 @@ pub enum StepState {
     NotRun,
     /// Does not apply (no proxy; HTTP not requested; plain HTTP has no TLS).
     Skipped,
+    /// Answered by a static entry (`ip host`, `--resolve`): no query, nothing to time.
+    Static,
 }
 
 impl StepState {
@@ -25,6 +27,7 @@ impl StepState {
             StepState::Unknown => "?",
             StepState::NotRun => "-",
             StepState::Skipped => "n/a",
+            StepState::Static => "static",
         }
     }
 }
@@ -105,6 +108,8 @@ fn dns_step(t: &Timeline, connected: bool) -> StepView {
         .max();
     let dns_state = if dns_failed {
         StepState::Failed
+    } else if t.dns.is_empty() && !t.static_hosts.is_empty() {
+        StepState::Static
     } else if !t.dns.is_empty() || connected {
         StepState::Ok
     } else {
@@ -117,6 +122,9 @@ fn dns_step(t: &Timeline, connected: bool) -> StepView {
         )
         .map(|f| f.code.as_str().to_string())
         .unwrap_or_default()
+    } else if dns_state == StepState::Static {
+        let entries: Vec<String> = t.static_hosts.iter().map(ToString::to_string).collect();
+        entries.join("; ")
     } else if addrs.is_empty() {
         if t.dns.is_empty() {
             "no query seen (static entry, literal, or before the capture)".into()

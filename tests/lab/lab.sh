@@ -52,8 +52,8 @@ up() {
   $SWX ip addr add 192.0.2.10/24 dev sw1; $SWX ip link set sw1 up
   $SRVX ip addr add 198.51.100.1/24 dev srv0; $SRVX ip link set srv0 up
   $SRVX ip addr add 192.0.2.1/24 dev srv1; $SRVX ip link set srv1 up
-  for a in 3 4 53 54 55; do $SRVX ip addr add 198.51.100.$a/32 dev srv0; done
-  for a in 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 30 31 40 41 42; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
+  for a in 3 4 53 54 55 56; do $SRVX ip addr add 198.51.100.$a/32 dev srv0; done
+  for a in 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 30 31 40 41 42; do $SRVX ip addr add 203.0.113.$a/32 dev lo; done
   # No segmentation/receive offloads: a switch's capture shows wire-sized segments, and the
   # MSS-536 scenario must show the server flight in 536-byte segments, not GRO aggregates.
   for dev in sw0 sw1; do $SWX ethtool -K $dev gro off gso off tso off >/dev/null 2>&1 || true; done
@@ -168,6 +168,11 @@ SQ
     --trust-anchor=.,20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D \
     --log-facility="$WORK/logs/dnsmasq-validating.log" &
   echo $! > "$WORK/dnsmasq-validating.pid"
+  # A slow first answer: tests/lab/slow_dns.py on .56 relays to the lab dnsmasq but holds
+  # the answer to each client socket's first query of a name 4 s (past IOS XE's 3 s `ip
+  # domain timeout`): the retry is answered at once.
+  $SRVX python3 "$HERE/slow_dns.py" 198.51.100.56 198.51.100.53 4 >"$WORK/logs/slow_dns.out" 2>&1 &
+  echo $! > "$WORK/slow-dns.pid"
   # Bounded wait for the servers.
   for i in $(seq 1 50); do
     $SRVX bash -c "exec 3<>/dev/tcp/198.51.100.3/3128" 2>/dev/null && $SRVX bash -c "exec 3<>/dev/tcp/203.0.113.10/443" 2>/dev/null \
@@ -340,6 +345,11 @@ scenario callhome-plain-http 203.0.113.19 198.51.100.53 \
 scenario rtt-300ms 203.0.113.40 203.0.113.42 \
   $'verdict=ok\ninterface=dly0\nrtt_ms=290\ntls_version=TLS 1.2\nsni=smartreceiver.cisco.com\nissuer=HydrantID Server CA O1\ntshark=tcp.analysis.ack_rtt > 0.29' \
   "${CURL_BASE[@]}" $T12 $URL
+# The first DNS answer comes 4 s late (slow_dns.py), after the resolver (timeout:1) asked
+# again; the retry is answered at once: DNS retried and answered on try 2, not dns_timeout.
+scenario dns-slow-first-answer 203.0.113.10 198.51.100.56 \
+  $'verdict=ok\nfinding=dns_retried\nsummary=resolved on try 2: the first query went unanswered\ntls_version=TLS 1.2\ntshark=dns.retransmission == 1' \
+  "${CURL_BASE[@]}" $T12 $URL
 scenario dns-over-tcp 203.0.113.10 tcp:198.51.100.53 \
   $'verdict=ok\ndns_transport=tcp\ntls_version=TLS 1.2\ntshark=dns && tcp' \
   "${CURL_BASE[@]}" $T12 $URL
@@ -508,12 +518,18 @@ probe_scenario proxy-port-80 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_stat
 probe_scenario proxy-basic-auth 203.0.113.10 198.51.100.53 $'verdict=ok\nproxy_status=200' --proxy proxy.lab:3130 --proxy-user lab:labpass
 probe_scenario source-interface-sw1 203.0.113.10 198.51.100.53 $'verdict=ok\nclient=192.0.2.10' --source-interface sw1
 probe_scenario source-address 203.0.113.10 198.51.100.53 $'verdict=ok\nclient=192.0.2.10' --source-address 192.0.2.10
-probe_scenario static-host 203.0.113.11 198.51.100.55 $'verdict=ok\ndns_queries=0' --resolve $R=203.0.113.10
+probe_scenario static-host 203.0.113.11 198.51.100.55 $'verdict=ok\ndns_queries=0\nstatic=resolve_flag' --no-revocation --resolve $R=203.0.113.10
+# The switch's own `ip host` (--from-config): used instead of DNS (the name server given
+# drops queries, and would answer another address) and reported as static.
+probe_scenario ip-host-static 203.0.113.11 198.51.100.55 $'verdict=ok\ndns_queries=0\nstatic=ip_host' --no-revocation --from-config $HERE/data/ip-host.cfg
 probe_scenario old-quovadis-chain 203.0.113.11 198.51.100.53 $'verdict=ok\nissuer=QuoVadis Root CA 2'
 probe_scenario dns-nxdomain nxdomain 198.51.100.53 $'verdict=failed\nstep=dns\nfinding=dns_nxdomain\ncapture=same'
 probe_scenario dns-refused refused 198.51.100.53 $'verdict=failed\nstep=dns\nfinding=dns_servfail'
 probe_scenario dns-servfail 203.0.113.10 198.51.100.54 $'verdict=failed\nstep=dns\nfinding=dns_servfail'
 probe_scenario dns-timeout 203.0.113.10 198.51.100.55 $'verdict=failed\nstep=dns\nfinding=dns_timeout\ncapture=same' --dns-timeout 1
+# The first answer 4 s late (slow_dns.py), past the probe's 3 s wait (IOS XE's default):
+# answered on try 2, the check succeeds and says so (dns_retried, info).
+probe_scenario dns-slow-first-answer 203.0.113.10 198.51.100.56 $'verdict=ok\nfinding=dns_retried\ndns_try=2\nhttp_status=200\ncapture=same' --no-revocation
 probe_scenario dns-second-server 203.0.113.10 198.51.100.55 $'verdict=ok\ndns_server=198.51.100.53:53' --dns-timeout 1 --dns-server 198.51.100.53
 probe_scenario syn-dropped 203.0.113.20 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_timeout\ncapture=same'
 probe_scenario syn-rejected 203.0.113.21 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_refused\ncapture=same'
@@ -586,6 +602,8 @@ if "what_if" in exp:
 if "client" in exp and not any(c["client"].startswith(exp["client"] + ":") for c in conns): errs.append(f"client not {exp['client']}: {[c['client'] for c in conns]}")
 lic_dns = [d for d in t["dns"] if d["licensing"]]
 if "dns_queries" in exp and len(lic_dns) != int(exp["dns_queries"]): errs.append(f"{len(lic_dns)} licensing DNS exchanges")
+if "dns_try" in exp and not any(d.get("response") and d["retries"] + 1 == int(exp["dns_try"]) for d in lic_dns): errs.append(f"no licensing DNS answer on try {exp['dns_try']}: {[(d['qtype'], d['retries'], bool(d.get('response'))) for d in lic_dns]}")
+if "static" in exp and not any(h["name"] == "smartreceiver.cisco.com" and h["origin"] == exp["static"] for h in t.get("static_hosts", [])): errs.append(f"no static entry from {exp['static']}: {t.get('static_hosts')}")
 rev = [c["verdict"] for c in conns if c["revocation"]]
 if exp.get("revocation") == "none" and rev: errs.append(f"revocation fetched: {rev}")
 if exp.get("revocation") in ("ok", "failed") and (not rev or any(v != exp["revocation"] for v in rev)): errs.append(f"revocation fetches {rev}, expected all {exp['revocation']}")
