@@ -9,8 +9,9 @@ use licpath::model::*;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// The keys an `.expected` file may hold (tests/lab/README.md). `interface`, `filter` and
-/// `tshark` are read by the lab script (where to capture, with which capture filter,
+/// The keys an `.expected` file may hold (tests/lab/README.md). `interface`, `filter`,
+/// `mirror` and `tshark` are read by the lab script (where to capture, with which capture
+/// filter, a second capture point merged in,
 /// tshark's independent check), the others here. Any other key is a typo that would silently check nothing: refused.
 const KEYS: &[&str] = &[
     "verdict",
@@ -24,9 +25,11 @@ const KEYS: &[&str] = &[
     "rtt_ms",
     "revocation",
     "dns_transport",
+    "duplicates",
     "args",
     "interface",
     "filter",
+    "mirror",
     "tshark",
 ];
 
@@ -190,6 +193,20 @@ fn every_lab_capture_gives_its_expected_result() {
         {
             fail(format!("no finding summary contains {text:?}"));
         }
+        // "half": every frame is in the file twice (two capture points), so exactly half of
+        // them are dropped as duplicates; a number: at least that many.
+        if let Some(want) = exp.get("duplicates") {
+            let (dropped, frames) = (t.stats.frames_duplicated, t.stats.frames);
+            let ok = match want.as_str() {
+                "half" => dropped * 2 == frames,
+                n => dropped >= n.parse::<u64>().unwrap(),
+            };
+            if !ok {
+                fail(format!(
+                    "{dropped} of {frames} frames dropped as capture duplicates, expected {want}"
+                ));
+            }
+        }
         if let Some(want) = exp.get("revocation") {
             let rev: Vec<Verdict> = t
                 .connections
@@ -225,6 +242,46 @@ fn every_lab_capture_gives_its_expected_result() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(checked >= 39, "only {checked} lab captures");
+}
+
+/// Issue 15 item 3 on a real lossy path captured at two points at once: each frame's copy
+/// (same bytes and IP ID, microseconds later, up to 70 frames later inside a burst) is
+/// dropped and counted, and each retransmission counted once, as tshark's view of the
+/// frames with distinct IP IDs gives them: 6 of 11 segments to the server, 39 of 188 to the
+/// client (20% random loss each way).
+#[test]
+fn lossy_path_captured_twice_counts_retransmissions_once() {
+    let pcap = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/lossy-epc-duplicates.pcap");
+    let t = analyze_as_cli(&pcap, "");
+    assert_eq!(t.stats.frames, 586);
+    assert_eq!(t.stats.frames_duplicated, 293, "every frame is there twice");
+    let c = t.connections.iter().find(|c| c.licensing).unwrap();
+    let l = &c.loss;
+    assert_eq!(
+        (
+            l.retransmitted_to_server,
+            l.segments_to_server,
+            l.retransmitted_to_client,
+            l.segments_to_client
+        ),
+        (6, 11, 39, 188)
+    );
+    assert_eq!(c.retransmissions, 45);
+    assert_eq!(c.verdict, Verdict::Ok);
+    let mut text = Vec::new();
+    licpath::report::text::write_text(
+        &mut text,
+        "x",
+        "pcap",
+        &t,
+        licpath::report::text::Color::Never,
+    )
+    .unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("   pcap, 586 frames (293 dropped as capture duplicates), "),
+        "{text}"
+    );
 }
 
 #[test]

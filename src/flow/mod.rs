@@ -62,7 +62,10 @@ const MIN_RTO_NS: i64 = 200_000_000;
 /// Two identical segments closer than this are one frame captured twice (two attachment
 /// points of an Embedded Packet Capture), not a retransmission: TCP's minimum RTO is 200 ms (RFC 6298).
 const DUPLICATE_WINDOW_NS: i64 = 20_000_000;
-const DUP_RING: usize = 32;
+/// Recent frames remembered for that comparison. Two capture points can lie a whole burst
+/// apart (a 200 KB download at line rate: 70 frames between a frame and its copy in a lab
+/// capture at two points), so the memory is deep and looked up by hash, not scanned.
+const DUP_RING: usize = 4096;
 /// Addresses remembered from DNS answers (for labels).
 const MAX_NAMED_ADDRS: usize = 65_536;
 /// Revocation hosts remembered from certificates (a chain names a few; hostile ones more).
@@ -258,6 +261,8 @@ pub struct Analyzer {
     last_ns: Option<i64>,
     next_id: u64,
     dup_ring: VecDeque<(u64, i64)>,
+    /// The frames of `dup_ring` by hash: when each was last seen.
+    dup_seen: HashMap<u64, i64, FlowHasher>,
     dup_hasher: FlowHasher,
     backwards_first: Option<(u64, i64)>,
     truncated_first: Option<(u64, i64)>,
@@ -288,6 +293,7 @@ impl Analyzer {
             last_ns: None,
             next_id: 1,
             dup_ring: VecDeque::with_capacity(DUP_RING),
+            dup_seen: HashMap::with_capacity_and_hasher(DUP_RING, FlowHasher::default()),
             dup_hasher: FlowHasher::default(),
             backwards_first: None,
             truncated_first: None,
@@ -434,13 +440,17 @@ impl Analyzer {
             .dup_hasher
             .hash_one((p.src, p.dst, ip_id, key, tsval, payload.len(), head));
         let dup = self
-            .dup_ring
-            .iter()
-            .any(|&(k, t)| k == key && (time_ns - t).abs() <= DUPLICATE_WINDOW_NS);
-        if self.dup_ring.len() == DUP_RING {
-            self.dup_ring.pop_front();
+            .dup_seen
+            .get(&key)
+            .is_some_and(|&t| (time_ns - t).abs() <= DUPLICATE_WINDOW_NS);
+        if self.dup_ring.len() == DUP_RING
+            && let Some((old, t)) = self.dup_ring.pop_front()
+            && self.dup_seen.get(&old) == Some(&t)
+        {
+            self.dup_seen.remove(&old);
         }
         self.dup_ring.push_back((key, time_ns));
+        self.dup_seen.insert(key, time_ns);
         dup
     }
 

@@ -337,7 +337,12 @@ fn write_heading(
             t.connections.len(),
             if t.connections.len() == 1 { "" } else { "s" }
         ),
-        Source::Capture { .. } => writeln!(out, "   {format}, {} frames, {span}", t.stats.frames),
+        Source::Capture { .. } => writeln!(
+            out,
+            "   {format}, {} frames{}, {span}",
+            t.stats.frames,
+            duplicates_note(t.stats.frames_duplicated)
+        ),
         Source::Logs { .. } => {
             let (lines, n) = t
                 .switch_log
@@ -587,6 +592,15 @@ pub fn dns_answer(d: &DnsExchange) -> String {
             Some(u) => format!("no response, {}", esc(u)),
             None => "no response".into(),
         },
+    }
+}
+
+/// ` (40 dropped as capture duplicates)`: frames seen twice (two capture points, same
+/// bytes and IP ID) are not analysed twice, and not counted as retransmissions; or nothing.
+fn duplicates_note(n: u64) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(" ({n} dropped as capture duplicates)"),
     }
 }
 
