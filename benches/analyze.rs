@@ -11,6 +11,10 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// Frames and pcap headers built in code: the library's own test helper, included as source.
+#[path = "../src/capture/testing.rs"]
+mod frames;
+
 struct Frame {
     ts_us: u64,
     data: Vec<u8>,
@@ -60,44 +64,12 @@ fn rewrite(frame: &[u8], client: [u8; 4], port: u16) -> Vec<u8> {
 /// A bulk HTTPS download from a non-licensing server: handshake-shaped start, then
 /// `segments` full-size segments of TLS application data.
 fn bulk_flow(client: [u8; 4], server: [u8; 4], port: u16, segments: usize) -> Vec<Vec<u8>> {
-    let tcp = |src: [u8; 4],
-               dst: [u8; 4],
-               sp: u16,
-               dp: u16,
-               seq: u32,
-               ack: u32,
-               flags: u8,
-               payload: &[u8]| {
-        let mut f = vec![0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00];
-        let total = 20 + 20 + payload.len();
-        f.extend_from_slice(&[
-            0x45,
-            0,
-            (total >> 8) as u8,
-            total as u8,
-            0,
-            0,
-            0x40,
-            0,
-            64,
-            6,
-            0,
-            0,
-        ]);
-        f.extend_from_slice(&src);
-        f.extend_from_slice(&dst);
-        f.extend_from_slice(&sp.to_be_bytes());
-        f.extend_from_slice(&dp.to_be_bytes());
-        f.extend_from_slice(&seq.to_be_bytes());
-        f.extend_from_slice(&ack.to_be_bytes());
-        f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-        f.extend_from_slice(payload);
-        f
-    };
+    use frames::{ACK, FIN, PSH, SYN, tcp_frame};
+    let (client, server) = ((client, port), (server, 443));
     let mut v = Vec::with_capacity(segments + 8);
-    v.push(tcp(client, server, port, 443, 1000, 0, 0x02, &[]));
-    v.push(tcp(server, client, 443, port, 5000, 1001, 0x12, &[]));
-    v.push(tcp(client, server, port, 443, 1001, 5001, 0x10, &[]));
+    v.push(tcp_frame(client, server, 1000, 0, SYN, &[]));
+    v.push(tcp_frame(server, client, 5000, 1001, SYN | ACK, &[]));
+    v.push(tcp_frame(client, server, 1001, 5001, ACK, &[]));
     // A TLS stream of 16 KiB records split across 1448-byte segments.
     let mut stream = Vec::new();
     let mut seq = 5001u32;
@@ -107,18 +79,16 @@ fn bulk_flow(client: [u8; 4], server: [u8; 4], port: u16, segments: usize) -> Ve
             stream.extend(std::iter::repeat_n(0xa5, 0x4000));
         }
         let seg: Vec<u8> = stream.drain(..1448).collect();
-        v.push(tcp(server, client, 443, port, seq, 1001, 0x18, &seg));
+        v.push(tcp_frame(server, client, seq, 1001, PSH | ACK, &seg));
         seq = seq.wrapping_add(1448);
     }
-    v.push(tcp(server, client, 443, port, seq, 1001, 0x11, &[]));
-    v.push(tcp(
+    v.push(tcp_frame(server, client, seq, 1001, FIN | ACK, &[]));
+    v.push(tcp_frame(
         client,
         server,
-        port,
-        443,
         1001,
         seq.wrapping_add(1),
-        0x11,
+        FIN | ACK,
         &[],
     ));
     v
@@ -138,19 +108,12 @@ fn generate(path: &Path, size: u64) -> (u64, u64) {
     .map(|n| read_pcap(&dir.join(format!("{n}.pcap"))))
     .collect();
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
-    w.write_all(&[
-        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0,
-    ])
-    .unwrap();
+    w.write_all(&frames::pcap_header(262_144)).unwrap();
     // Start at the lab captures' own time, so their certificates are valid as they were.
     let (mut written, mut frames, mut ts, mut flow) = (24u64, 0u64, templates[0][0].ts_us, 0u32);
     let put = |w: &mut BufWriter<std::fs::File>, ts_us: u64, d: &[u8]| {
-        let mut h = [0u8; 16];
-        h[..4].copy_from_slice(&((ts_us / 1_000_000) as u32).to_le_bytes());
-        h[4..8].copy_from_slice(&((ts_us % 1_000_000) as u32).to_le_bytes());
-        h[8..12].copy_from_slice(&(d.len() as u32).to_le_bytes());
-        h[12..16].copy_from_slice(&(d.len() as u32).to_le_bytes());
-        w.write_all(&h).unwrap();
+        w.write_all(&frames::pcap_record_header(ts_us, d.len()))
+            .unwrap();
         w.write_all(d).unwrap();
         16 + d.len() as u64
     };

@@ -106,19 +106,8 @@ mod tests {
     use std::path::PathBuf;
 
     fn pcap(frames: &[Vec<u8>]) -> Vec<u8> {
-        let mut out = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
-        out.extend_from_slice(&[0; 8]);
-        out.extend_from_slice(&65535u32.to_le_bytes());
-        out.extend_from_slice(&1u32.to_le_bytes());
-        for (i, f) in frames.iter().enumerate() {
-            // One second apart: an unanswered SYN is a timeout, not a capture that ended.
-            out.extend_from_slice(&(1_700_000_000 + i as u32).to_le_bytes());
-            out.extend_from_slice(&0u32.to_le_bytes());
-            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
-            out.extend_from_slice(f);
-        }
-        out
+        // One second apart: an unanswered SYN is a timeout, not a capture that ended.
+        crate::capture::testing::pcap(1_700_000_000, 1_000_000, frames)
     }
 
     fn file(name: &str, bytes: &[u8]) -> PathBuf {

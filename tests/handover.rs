@@ -319,27 +319,15 @@ const PAGE_WINDOW: (u32, u32) = (1200, 1600);
 /// The SNI of the hostile capture: markup that must stay text.
 const HOSTILE_SNI: &str = "<script>alert(1)</script>";
 
-/// A TCP segment in Ethernet/IPv4 (checksums zero: the analyser never drops for them).
+/// A TCP segment between the switch and the server, in Ethernet/IPv4.
 fn segment(to_server: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
-    let (client, server) = ([198, 51, 100, 10], [203, 0, 113, 99]);
-    let (src, dst, sport, dport) = if to_server {
-        (client, server, 51000u16, 443u16)
+    let (client, server) = (([198, 51, 100, 10], 51000), ([203, 0, 113, 99], 443));
+    let (src, dst) = if to_server {
+        (client, server)
     } else {
-        (server, client, 443, 51000)
+        (server, client)
     };
-    let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
-    f.extend_from_slice(&[0x45, 0]);
-    f.extend_from_slice(&((40 + payload.len()) as u16).to_be_bytes());
-    f.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0]);
-    f.extend_from_slice(&src);
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&sport.to_be_bytes());
-    f.extend_from_slice(&dport.to_be_bytes());
-    f.extend_from_slice(&seq.to_be_bytes());
-    f.extend_from_slice(&ack.to_be_bytes());
-    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    f.extend_from_slice(payload);
-    f
+    frames::tcp_frame(src, dst, seq, ack, flags, payload)
 }
 
 /// A TLS 1.2 ClientHello record offering one suite, with `sni` (RFC 8446 §4.1.2, RFC 6066 §3).
@@ -368,26 +356,16 @@ fn client_hello(sni: &str) -> Vec<u8> {
 /// A capture whose ClientHello carries [`HOSTILE_SNI`], answered by a reset.
 fn hostile_capture(dir: &Path) -> PathBuf {
     let hello = client_hello(HOSTILE_SNI);
-    let frames = [
-        segment(true, 1000, 0, 0x02, &[]),
-        segment(false, 5000, 1001, 0x12, &[]),
-        segment(true, 1001, 5001, 0x10, &[]),
-        segment(true, 1001, 5001, 0x18, &hello),
-        segment(false, 5001, 1001 + hello.len() as u32, 0x14, &[]),
+    use frames::{ACK, PSH, RST, SYN};
+    let segments = [
+        segment(true, 1000, 0, SYN, &[]),
+        segment(false, 5000, 1001, SYN | ACK, &[]),
+        segment(true, 1001, 5001, ACK, &[]),
+        segment(true, 1001, 5001, PSH | ACK, &hello),
+        segment(false, 5001, 1001 + hello.len() as u32, RST | ACK, &[]),
     ];
-    let mut pcap = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
-    pcap.extend_from_slice(&[0; 8]);
-    pcap.extend_from_slice(&65535u32.to_le_bytes());
-    pcap.extend_from_slice(&1u32.to_le_bytes());
-    for (i, f) in frames.iter().enumerate() {
-        pcap.extend_from_slice(&1_790_000_000u32.to_le_bytes());
-        pcap.extend_from_slice(&(i as u32 * 1000).to_le_bytes());
-        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        pcap.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        pcap.extend_from_slice(f);
-    }
     let p = dir.join("hostile-sni.pcap");
-    std::fs::write(&p, pcap).unwrap();
+    std::fs::write(&p, frames::pcap(1_790_000_000, 1000, &segments)).unwrap();
     p
 }
 

@@ -334,6 +334,9 @@ fn scale(units: u64, resolution: u64) -> u64 {
 }
 
 #[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -385,6 +388,46 @@ mod tests {
             .concat(),
         );
         [shb, idb, epb].concat()
+    }
+
+    #[test]
+    fn the_test_helpers_pcap_is_read_with_its_times_and_frames_whole() {
+        use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+        let frame = testing::tcp_frame(
+            ([192, 0, 2, 1], 40000),
+            ([203, 0, 113, 5], 443),
+            7,
+            9,
+            testing::PSH | testing::ACK,
+            b"hi",
+        );
+        let file = testing::pcap(1_700_000_000, 1_500, &[frame.clone(), frame.clone()]);
+        let mut seen = Vec::new();
+        let summary = read_capture("t.pcap", &file[..], |f| {
+            seen.push((f.time_ns, f.linktype, f.data.to_vec(), f.orig_len))
+        })
+        .unwrap();
+        assert_eq!(summary.frames, 2);
+        let start = 1_700_000_000 * 1_000_000_000;
+        assert_eq!(
+            seen.iter().map(|s| (s.0, s.1, s.3)).collect::<Vec<_>>(),
+            [(start, 1, 56), (start + 1_500_000, 1, 56)]
+        );
+        let p = SlicedPacket::from_ethernet(&seen[0].2).unwrap();
+        let Some(NetSlice::Ipv4(ip)) = p.net else {
+            panic!("IPv4")
+        };
+        assert_eq!(
+            (ip.header().source(), ip.header().destination()),
+            ([192, 0, 2, 1], [203, 0, 113, 5])
+        );
+        let Some(TransportSlice::Tcp(tcp)) = p.transport else {
+            panic!("TCP")
+        };
+        assert_eq!((tcp.source_port(), tcp.destination_port()), (40000, 443));
+        assert_eq!((tcp.sequence_number(), tcp.acknowledgment_number()), (7, 9));
+        assert!(tcp.psh() && tcp.ack() && !tcp.syn());
+        assert_eq!(tcp.payload(), b"hi");
     }
 
     fn times(file: &[u8]) -> (Vec<i64>, ReadSummary) {

@@ -1466,7 +1466,7 @@ pub(crate) mod tests {
     const ACK: u8 = 0x10;
     const PSH_ACK: u8 = 0x18;
 
-    /// An Ethernet + IPv4 + TCP frame (checksums 0: never checked).
+    /// An Ethernet + IPv4 + TCP frame acknowledging 1 (checksums 0: never checked).
     pub(crate) fn tcp(
         src: [u8; 4],
         sport: u16,
@@ -1476,31 +1476,7 @@ pub(crate) mod tests {
         flags: u8,
         payload: &[u8],
     ) -> Vec<u8> {
-        let mut f = vec![2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00];
-        let total = (40 + payload.len()) as u16;
-        f.extend_from_slice(&[
-            0x45,
-            0,
-            (total >> 8) as u8,
-            total as u8,
-            0,
-            0,
-            0x40,
-            0,
-            64,
-            6,
-            0,
-            0,
-        ]);
-        f.extend_from_slice(&src);
-        f.extend_from_slice(&dst);
-        f.extend_from_slice(&sport.to_be_bytes());
-        f.extend_from_slice(&dport.to_be_bytes());
-        f.extend_from_slice(&seq.to_be_bytes());
-        f.extend_from_slice(&1u32.to_be_bytes());
-        f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-        f.extend_from_slice(payload);
-        f
+        crate::capture::testing::tcp_frame((src, sport), (dst, dport), seq, 1, flags, payload)
     }
 
     const SERVER: [u8; 4] = [192, 0, 2, 1];

@@ -7,6 +7,11 @@ use licpath::flow::AnalyzeConfig;
 use licpath::model::*;
 use std::path::{Path, PathBuf};
 
+/// Frames and pcap files built in code: the library's own test helper, included as source
+/// (integration tests cannot see the library's `cfg(test)` items).
+#[path = "../../src/capture/testing.rs"]
+pub mod frames;
+
 pub fn public_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/captures/public");
     if dir.is_dir() {

@@ -1,0 +1,81 @@
+//! Frames and capture files built in code, for tests and the benchmark: an Ethernet II +
+//! IPv4 + TCP frame, and a classic pcap around such frames.
+//!
+//! One file for three kinds of user: the library's unit tests (`capture::testing`, compiled
+//! for tests only), and the integration tests and benches, which cannot see the library's
+//! `cfg(test)` items and include this same file with `#[path = "../src/capture/testing.rs"]`.
+//! So it names nothing of the crate, only `std`.
+#![allow(dead_code)]
+
+/// TCP flags (RFC 9293 §3.1).
+pub const FIN: u8 = 0x01;
+pub const SYN: u8 = 0x02;
+pub const RST: u8 = 0x04;
+pub const PSH: u8 = 0x08;
+pub const ACK: u8 = 0x10;
+
+/// An Ethernet II + IPv4 + TCP frame from `src` to `dst` (address, port), without IP or
+/// TCP options, window 65535. Checksums are 0: the analyser never checks them (a switch's
+/// capture often holds frames before checksum offload fills them in).
+pub fn tcp_frame(
+    src: ([u8; 4], u16),
+    dst: ([u8; 4], u16),
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut f = Vec::with_capacity(54 + payload.len());
+    // Destination and source MAC (locally administered), EtherType IPv4.
+    f.extend_from_slice(&[2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00]);
+    let total = (40 + payload.len()) as u16;
+    // Version 4, IHL 5; length; id 0; don't fragment; TTL 64; protocol TCP; checksum 0.
+    f.extend_from_slice(&[0x45, 0]);
+    f.extend_from_slice(&total.to_be_bytes());
+    f.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
+    f.extend_from_slice(&src.0);
+    f.extend_from_slice(&dst.0);
+    f.extend_from_slice(&src.1.to_be_bytes());
+    f.extend_from_slice(&dst.1.to_be_bytes());
+    f.extend_from_slice(&seq.to_be_bytes());
+    f.extend_from_slice(&ack.to_be_bytes());
+    // Data offset 5 words; flags; window 65535; checksum 0; urgent pointer 0.
+    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    f.extend_from_slice(payload);
+    f
+}
+
+/// The 24-byte header of a little-endian, microsecond classic pcap of Ethernet frames
+/// (linktype 1).
+pub fn pcap_header(snaplen: u32) -> [u8; 24] {
+    let mut h = [0u8; 24];
+    h[..4].copy_from_slice(&0xa1b2_c3d4_u32.to_le_bytes());
+    h[4..6].copy_from_slice(&2u16.to_le_bytes());
+    h[6..8].copy_from_slice(&4u16.to_le_bytes());
+    h[16..20].copy_from_slice(&snaplen.to_le_bytes());
+    h[20..24].copy_from_slice(&1u32.to_le_bytes());
+    h
+}
+
+/// A record's 16-byte header for a frame of `len` bytes captured whole at `time_us`
+/// (microseconds since the epoch).
+pub fn pcap_record_header(time_us: u64, len: usize) -> [u8; 16] {
+    let mut h = [0u8; 16];
+    h[..4].copy_from_slice(&((time_us / 1_000_000) as u32).to_le_bytes());
+    h[4..8].copy_from_slice(&((time_us % 1_000_000) as u32).to_le_bytes());
+    h[8..12].copy_from_slice(&(len as u32).to_le_bytes());
+    h[12..16].copy_from_slice(&(len as u32).to_le_bytes());
+    h
+}
+
+/// A whole pcap (snaplen 65535) of `frames`, the first at `start_s` seconds since the epoch
+/// and each `step_us` microseconds after the one before.
+pub fn pcap(start_s: u32, step_us: u64, frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = pcap_header(65535).to_vec();
+    for (i, f) in frames.iter().enumerate() {
+        let time_us = u64::from(start_s) * 1_000_000 + i as u64 * step_us;
+        out.extend_from_slice(&pcap_record_header(time_us, f.len()));
+        out.extend_from_slice(f);
+    }
+    out
+}
