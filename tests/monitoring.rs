@@ -614,6 +614,10 @@ fn readme_and_docs_describe_the_formats() {
         "docs/monitoring.md",
         "promtool",
         "cisco.ios.ios_command",
+        "lab.sh fleet-bench",
+        "--concurrency 1",
+        "lab.sh chroot-probe",
+        "docs/monitoring.md#one-binary-that-runs-anywhere",
     ] {
         assert!(section.contains(want), "README section lacks {want:?}");
     }
@@ -626,11 +630,21 @@ fn readme_and_docs_describe_the_formats() {
         "LicensingInterception",
         "ansible catalyst -m cisco.ios.ios_command",
         "`analyze` has `--json` only",
+        "lab.sh fleet-bench 50",
+        "## One binary that runs anywhere",
+        "chroot DIR /licpath probe",
     ] {
         assert!(
             monitoring.contains(want),
             "docs/monitoring.md lacks {want:?}"
         );
+    }
+    let bench = std::fs::read_to_string(docs("BENCHMARKS.md")).unwrap();
+    assert!(bench.contains("## A fleet: 50 switches over the 300 ms path"));
+    assert!(bench.contains("tests/lab/lab.sh fleet-bench 50"));
+    let lab = std::fs::read_to_string(docs("tests/lab/lab.sh")).unwrap();
+    for sub in ["fleet-bench)", "chroot-probe)"] {
+        assert!(lab.contains(sub), "lab.sh lacks {sub}");
     }
     let schema = std::fs::read_to_string(docs("docs/json-schema.md")).unwrap();
     assert!(schema.contains("## JSON lines (`probe` / `check --format jsonl`)"));

@@ -9,6 +9,11 @@
 #   lab.sh probe [SCENARIO...]    only the live-probe checks (licpath check in the switch)
 #   lab.sh tui                    only the TUI live-mode checks (tmux in the switch)
 #   lab.sh rtt-bench [RUNS]       licpath check vs curl -w over the 300 ms delay line
+#   lab.sh fleet-bench [N]        check --from-config over N switches on the 300 ms path,
+#                                 --concurrency default vs 1 (BENCHMARKS.md; LICPATH_BIN=
+#                                 benchmarks that binary instead of building one)
+#   lab.sh chroot-probe           the static binary (scripts/release.sh) probing the lab
+#                                 from an empty chroot in the switch namespace
 #   lab.sh up | down              bring the lab up (and leave it) / tear it down
 #
 # Needs root. Only sends packets inside the namespaces it creates. Tears down on exit.
@@ -792,6 +797,69 @@ for k in ("licpath-direct", "licpath-proxy", "licpath-three", "licpath-revocatio
 PY
 }
 
+# `check --from-config` over many switches behind the 300 ms delay line (BENCHMARKS.md,
+# "Fleet"): N texts (default 50) whose plans all differ (each its own URL path: nothing is
+# shared, every switch is one probe), with the default --concurrency and with 1; and N
+# identical texts (one probe for all). Every leg crosses the delay line (DNS on .42, nginx
+# on .40, the CRL/OCSP names on .40 too).
+fleet_bench() { # bin [switches]
+  local bin=$1 n=${2:-50} dir="$WORK/fleet" out="$WORK/fleet-bench.txt"
+  dns 203.0.113.40,crl=203.0.113.40 203.0.113.42
+  rm -rf "$dir"; mkdir -p "$dir/distinct" "$dir/same"; : > "$out"
+  local i
+  for i in $(seq -w 1 "$n"); do
+    printf 'hostname sw%s\n!\nip name-server 203.0.113.42\nlicense smart transport smart\nlicense smart url smart https://smartreceiver.cisco.com/licservice/license/sw%s\n' "$i" "$i" > "$dir/distinct/sw$i.txt"
+    printf 'hostname sw%s\n!\nip name-server 203.0.113.42\nlicense smart transport smart\nlicense smart url smart https://smartreceiver.cisco.com/licservice/license\n' "$i" > "$dir/same/sw$i.txt"
+  done
+  local trust=(--trust-store "$WORK/pki/device-trustpool.pem") run kind conc t0 ms ok
+  for run in distinct:default distinct:1 same:default; do
+    kind=${run%%:*} conc=${run#*:}
+    local cargs=(); [ "$conc" = default ] || cargs=(--concurrency "$conc")
+    t0=$(date +%s%N)
+    $SWX "$bin" check --from-config "$dir/$kind" "${trust[@]}" "${cargs[@]}" > "$dir/$kind-$conc.txt" 2>"$dir/$kind-$conc.err" || true
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    ok=$(grep -cE '^sw[0-9]+  OK ' "$dir/$kind-$conc.txt" || true)
+    echo "$kind $conc $ms $ok $(wc -l < "$dir/$kind-$conc.txt")" >> "$out"
+  done
+  echo "| switches | plans | --concurrency | wall time | lines OK |"
+  echo "|---|---|---|---|---|"
+  while read -r kind conc ms ok lines; do
+    local plans=$n; [ "$kind" = same ] && plans=1
+    [ "$conc" = default ] && conc="default (16)"
+    printf '| %s | %s distinct | %s | %d.%03d s | %s of %s |\n' "$n" "$plans" "$conc" $((ms / 1000)) $((ms % 1000)) "$ok" "$lines"
+  done < "$out"
+  # Every line must be OK: a failed probe would make the timing meaningless.
+  ! awk '$4 != $5 { bad = 1 } END { exit !bad }' "$out"
+}
+
+# The static binary (scripts/release.sh) in an empty chroot inside the switch namespace:
+# only the binary, a resolv.conf naming the lab's name server and the lab's trustpool.
+# `probe` against the healthy path must succeed with no shared library and no file of the
+# host; ldd must not see a dynamic executable. Not part of `check`: the static build takes
+# minutes (it is built here when absent).
+chroot_probe() {
+  local bin="$REPO/target/x86_64-unknown-linux-gnu/release/licpath"
+  [ -x "$bin" ] || "$REPO/scripts/release.sh" >/dev/null
+  local lddout; lddout=$(ldd "$bin" 2>&1 || true)
+  if ! grep -qE 'not a dynamic executable|statically linked' <<<"$lddout"; then
+    echo "  FAIL chroot-probe: $bin is dynamic: $lddout"; return 1
+  fi
+  local root="$WORK/chroot"
+  rm -rf "$root"; mkdir -p "$root/etc"
+  cp "$bin" "$root/licpath"
+  cp "$WORK/pki/device-trustpool.pem" "$root/trustpool.pem"
+  echo "nameserver 198.51.100.53" > "$root/etc/resolv.conf"
+  dns 203.0.113.10 198.51.100.53
+  local code=0 out
+  out=$($SWX chroot "$root" /licpath probe --trust-store /trustpool.pem smart 2>&1) || code=$?
+  local files; files=$(cd "$root" && find . -type f | sort | tr '\n' ' ')
+  if [ "$code" = 0 ] && grep -q 'verdict: OK' <<<"$out"; then
+    echo "  ok   chroot-probe: ldd: $(head -1 <<<"$lddout" | sed 's/^[[:space:]]*//'); probe in an empty chroot ($files) exit 0, verdict OK"
+  else
+    echo "  FAIL chroot-probe: exit $code"; sed 's/^/       /' <<<"$out"; return 1
+  fi
+}
+
 check() {
   local bin; bin=$(licpath_bin)
   local fresh="$WORK/fresh"; rm -rf "$fresh"
@@ -827,5 +895,7 @@ case ${1:-} in
   probe) bin=$(licpath_bin); up; shift; [ $# -gt 0 ] && PROBE_NAMES=("$@"); probe_check "$bin";;
   tui) bin=$(licpath_bin); up; tui_check "$bin";;
   rtt-bench) bin=$(licpath_bin); up; rtt_bench "$bin" "${2:-5}";;
-  *) sed -n '2,13p' "$0"; exit 2;;
+  fleet-bench) bin=${LICPATH_BIN:-$(licpath_bin)}; up; fleet_bench "$bin" "${2:-50}";;
+  chroot-probe) up; chroot_probe;;
+  *) sed -n '2,18p' "$0"; exit 2;;
 esac
