@@ -319,13 +319,47 @@ pub fn clock_finding(ce: &Event, reason: &str) -> Finding {
     )
     .confidence(Confidence::High)
     .explain("The timestamps of this capture cannot be when the traffic happened, so a certificate's dates are not compared with them: licpath judged the chain against the current time instead, as a switch connecting now would. Timings between packets are still right. If the capture was taken on the switch (Embedded Packet Capture), the switch's own clock is wrong too, and a switch with a wrong clock rejects valid certificates (%PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID): set it.")
-    .fix([
-        "show clock",
-        "ntp server <ntp-server>",
-        "clock calendar-valid",
-    ])
+    .fix(CLOCK_FIX)
     .evidence([Evidence::of(ce, "Certificate (capture time)")])
 }
+
+/// `capture_clock_invalid` for the capture as a whole, when no certificate was judged:
+/// its first packet's time is before [`CLOCK_FLOOR_UNIX`] or a year after now.
+pub fn clock(t: &Timeline, now_unix: i64) -> Option<Finding> {
+    let start = t.start_ns?;
+    let judged = t
+        .connections
+        .iter()
+        .flat_map(|c| &c.findings)
+        .any(|f| f.code == FindingCode::CaptureClockInvalid);
+    if judged || !matches!(t.source, Source::Capture { .. }) {
+        return None;
+    }
+    let why = clock_invalid(start.div_euclid(1_000_000_000), &[], now_unix)?;
+    Some(
+        Finding::new(
+            FindingCode::CaptureClockInvalid,
+            Severity::Warning,
+            Step::Capture,
+            format!("{why}: the capture clock is wrong"),
+        )
+        .confidence(Confidence::High)
+        .explain("The timestamps of this capture cannot be when the traffic happened; timings between packets are still right. If the capture was taken on the switch (Embedded Packet Capture), the switch's own clock is wrong too, and a switch with a wrong clock rejects valid certificates (%PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID): set it.")
+        .fix(CLOCK_FIX)
+        .evidence([Evidence {
+            frame: None,
+            time_ns: start,
+            what: "the capture's first timestamp".into(),
+            log: None,
+        }]),
+    )
+}
+
+const CLOCK_FIX: [&str; 3] = [
+    "show clock",
+    "ntp server <ntp-server>",
+    "clock calendar-valid",
+];
 
 #[cfg(test)]
 mod tests {

@@ -63,6 +63,8 @@ pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
             diagnose_connection_in(c, cfg, capture_end);
         }
     }
+    let clock = capture::clock(t, cfg.now_unix);
+    t.findings.extend(clock);
     let nothing = capture::no_licensing_traffic(t);
     t.findings.extend(nothing);
 }
