@@ -198,6 +198,46 @@ fn a_refused_proxy_port_is_licensing_traffic_with_the_config() {
     );
 }
 
+/// The proxy by name (`license smart proxy address proxy-closed.lab`): the capture's DNS
+/// answer for that name says which connection goes to it (the lab's proxy-port-closed.pcap,
+/// curl given the proxy's name), and the DNS for the proxy's name is the switch's too.
+#[test]
+fn a_proxy_named_in_the_config_is_found_through_its_dns_answer() {
+    let cfg = std::env::temp_dir().join(format!("licpath-ctx-named-{}.txt", std::process::id()));
+    std::fs::write(
+        &cfg,
+        "license smart transport smart\nlicense smart proxy address proxy-closed.lab\nlicense smart proxy port 3128\nip name-server 198.51.100.53\n",
+    )
+    .unwrap();
+    let capture = lab("proxy-port-closed.pcap");
+    let (plain, _) = json(&[&capture]);
+    assert_eq!(plain.verdict, "no_licensing_traffic");
+    let (doc, code) = json(&["--from-config", &cfg.display().to_string(), &capture]);
+    assert_eq!((doc.verdict.as_str(), code), ("failed", 1));
+    let r = &doc.reports[0];
+    let c = &r.timeline.connections[0];
+    assert!(c.licensing && c.configured_proxy, "{}", c.server);
+    let refused = c.findings.iter().find(|f| f.code == "tcp_refused").unwrap();
+    assert!(refused.remediation.iter().any(|l| l == "! the switch is configured for the proxy proxy-closed.lab port 3128 (198.51.100.4)"), "{:#?}", refused.remediation);
+    // A answered, AAAA refused: both the switch's, and the name resolved (no DNS error).
+    assert_eq!(r.timeline.dns.len(), 2);
+    assert!(r.timeline.dns.iter().all(|d| d.licensing));
+    assert!(!all_findings(r).any(|f| f.code.starts_with("dns_")));
+    let o = licpath(&[
+        "analyze",
+        "--from-config",
+        &cfg.display().to_string(),
+        &capture,
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(
+            "-> 198.51.100.4:3128 proxy-closed.lab (the switch's proxy)  FAILED at tcp: tcp_refused"
+        ),
+        "{text}"
+    );
+}
+
 /// `--proxy` says the same without a file; the wrong port, or another source than the
 /// switch (`--switch`), leaves the packets someone else's.
 #[test]

@@ -429,17 +429,21 @@ fn write_connection_list(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Re
 }
 
 /// A connection's name in the list of connections: `smartreceiver.cisco.com`, `crl.example
-/// (revocation fetch)`, or nothing.
+/// (revocation fetch)`, `(the switch's proxy)` (analyze's context), or nothing.
 pub fn listed_name(c: &Connection) -> String {
-    format!(
-        "{}{}",
-        c.server_name.as_deref().unwrap_or(""),
-        if c.revocation {
-            " (revocation fetch)"
-        } else {
-            ""
-        }
-    )
+    let name = c.server_name.as_deref().unwrap_or("");
+    let label = if c.revocation {
+        "(revocation fetch)"
+    } else if c.configured_proxy {
+        "(the switch's proxy)"
+    } else {
+        ""
+    };
+    match (name, label) {
+        ("", l) => l.to_string(),
+        (n, "") => n.to_string(),
+        (n, l) => format!("{n} {l}"),
+    }
 }
 
 /// The error that caused the connection's failure, not its symptom
@@ -459,10 +463,11 @@ pub fn connection_route(c: &Connection) -> String {
             .as_deref()
             .map(|n| format!(" ({n})"))
             .unwrap_or_default(),
-        if c.revocation {
-            ", revocation fetch"
-        } else {
-            ""
+        match (c.revocation, c.configured_proxy, &c.server_name) {
+            (true, _, _) => ", revocation fetch",
+            (false, true, Some(_)) => ", the switch's proxy",
+            (false, true, None) => " (the switch's proxy)",
+            _ => "",
         },
         c.proxy_target
             .as_deref()
