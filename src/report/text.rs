@@ -432,17 +432,11 @@ fn write_connection_list(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Re
 /// (revocation fetch)`, `(the switch's proxy)` (analyze's context), or nothing.
 pub fn listed_name(c: &Connection) -> String {
     let name = c.server_name.as_deref().unwrap_or("");
-    let label = if c.revocation {
-        "(revocation fetch)"
-    } else if c.configured_proxy {
-        "(the switch's proxy)"
-    } else {
-        ""
-    };
-    match (name, label) {
-        ("", l) => l.to_string(),
-        (n, "") => n.to_string(),
-        (n, l) => format!("{n} {l}"),
+    match (c.revocation, c.configured_proxy) {
+        (true, _) => format!("{name} (revocation fetch)"),
+        (false, true) if name.is_empty() => "(the switch's proxy)".into(),
+        (false, true) => format!("{name} (the switch's proxy)"),
+        (false, false) => name.to_string(),
     }
 }
 
