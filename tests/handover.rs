@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use licpath::model::Timeline;
+use licpath::model::{Source, StaticHost, StaticOrigin, Timeline};
 use licpath::report::annotate::{annotate_file, annotations, finding_line};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -693,4 +693,38 @@ fn probe_writes_html_of_the_live_timeline() {
         "SYN and RST"
     );
     std::fs::remove_dir_all(dir).ok();
+}
+
+/// Issue 15 item 11: a name from `ip host` / `--resolve` is a static row in the hand-over
+/// documents' DNS table, not a DNS answer; markup in a configuration's name stays text.
+#[test]
+fn static_entries_are_rows_of_their_own_in_the_dns_table() {
+    let mut t = Timeline::empty(Source::Probe {
+        targets: vec!["https://smartreceiver.cisco.com/".into()],
+    });
+    t.static_hosts = vec![
+        StaticHost {
+            name: "smartreceiver.cisco.com".into(),
+            addresses: vec!["192.0.2.1".parse().unwrap()],
+            origin: StaticOrigin::IpHost,
+        },
+        StaticHost {
+            name: "<b>x</b>".into(),
+            addresses: vec!["192.0.2.2".parse().unwrap()],
+            origin: StaticOrigin::ResolveFlag,
+        },
+    ];
+    let inputs = [("probe".to_string(), t)];
+    let md = markdown_of(&inputs);
+    assert!(
+        md.contains("static: ip host smartreceiver.cisco.com 192.0.2.1 — no DNS query"),
+        "{md}"
+    );
+    let html = html_of(&inputs);
+    assert!(
+        html.contains("static: ip host smartreceiver.cisco.com 192.0.2.1 — no DNS query"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>x</b>"), "{html}");
+    assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"), "{html}");
 }

@@ -129,7 +129,7 @@ pub fn sections<'a>(r: &CaptureReport<'a>) -> Vec<Section<'a>> {
             overflow: overflow_line(t),
         },
     ];
-    if !t.dns.is_empty() {
+    if !t.dns.is_empty() || !t.static_hosts.is_empty() {
         v.push(Section::Dns(Table {
             head: ["time", "frame", "type", "name", "answer", "server"],
             rows: dns_rows(t),
@@ -510,12 +510,22 @@ pub fn chain(c: &Connection) -> Vec<ChainRow> {
         .collect()
 }
 
-/// DNS exchanges: (time, frame, type, name, answer, server).
+/// DNS exchanges: (time, frame, type, name, answer, server); static entries (`ip host`,
+/// `--resolve`) first, as what they are: no query, no time, no server.
 pub fn dns_rows(t: &Timeline) -> Vec<[String; 6]> {
     let start = t.start_ns.unwrap_or(0);
-    t.dns
-        .iter()
-        .map(|d| {
+    let statics = t.static_hosts.iter().map(|h| {
+        [
+            String::new(),
+            String::new(),
+            "static".to_string(),
+            h.name.clone(),
+            h.to_string(),
+            String::new(),
+        ]
+    });
+    statics
+        .chain(t.dns.iter().map(|d| {
             [
                 offset_ms(d.query_ns, start),
                 d.query_frame.map(|n| format!("#{n}")).unwrap_or_default(),
@@ -524,7 +534,7 @@ pub fn dns_rows(t: &Timeline) -> Vec<[String; 6]> {
                 format!("{}{}", text::dns_answer(d), text::dns_retries(d)),
                 format!("{}/{}", d.server, d.transport),
             ]
-        })
+        }))
         .collect()
 }
 
