@@ -413,6 +413,28 @@ fn proxy_on_public_captures() {
     }
 }
 
+/// The lab: the switch's resolver asks its name server (198.51.100.55, which drops DNS) for
+/// its proxy's name, twice, and gets nothing. No licensing name anywhere; the name server
+/// makes it the switch's licensing DNS.
+#[test]
+fn a_silent_name_server_is_licensing_dns() {
+    let capture = lab("dns-timeout-proxy-name.pcap");
+    let (plain, code) = json(&[&capture]);
+    assert_eq!((plain.verdict.as_str(), code), ("no_licensing_traffic", 3));
+    let (doc, code) = json(&["--dns-server", "198.51.100.55", &capture]);
+    assert_eq!((doc.verdict.as_str(), code), ("failed", 1));
+    let r = &doc.reports[0];
+    assert_eq!(r.timeline.dns.len(), 2, "A and AAAA");
+    assert!(r.timeline.dns.iter().all(|d| d.licensing));
+    let p = r.primary.as_ref().unwrap();
+    assert_eq!(
+        (p.code.as_str(), p.summary.as_str()),
+        ("dns_timeout", "no answer to the DNS queries for proxy.lab")
+    );
+    let (other, _) = json(&["--dns-server", "198.51.100.53", &capture]);
+    assert_eq!(other.verdict, "no_licensing_traffic");
+}
+
 /// Public captures: an answer (NXDOMAIN is one) or a resolved name from the configured
 /// name server is not licensing DNS, and a query in a capture that ends as it leaves
 /// (one frame) shows nothing either way: the verdicts stay. The failing cases (silence

@@ -1317,7 +1317,8 @@ fn judge_name_servers(
             && (d.unreachable.is_some()
                 || match &d.response {
                     Some(r) => matches!(r.rcode.as_str(), "SERVFAIL" | "REFUSED"),
-                    None => silent(d),
+                    // Asked again: the client itself waited in vain.
+                    None => d.retries > 0 || silent(d),
                 });
         d.licensing = failed;
         failed
@@ -1738,7 +1739,8 @@ pub(crate) mod tests {
             ..AnalysisContext::default()
         };
         let licensing = |t: &Timeline| t.dns.iter().map(|d| d.licensing).collect::<Vec<_>>();
-        // Unanswered for 5 s, SERVFAIL, REFUSED: the server failed the switch.
+        // Unanswered for 5 s, or asked again and still unanswered; SERVFAIL, REFUSED:
+        // the server failed the switch.
         assert_eq!(licensing(&name_server_run(ns.clone(), None, 5_000)), [true]);
         assert_eq!(licensing(&name_server_run(ns.clone(), Some(2), 20)), [true]);
         assert_eq!(licensing(&name_server_run(ns.clone(), Some(5), 20)), [true]);
@@ -1747,6 +1749,19 @@ pub(crate) mod tests {
         let t = name_server_run(ns.clone(), Some(3), 5_000);
         assert_eq!((t.dns.len(), t.hidden_dns), (0, 1));
         assert!(name_server_run(ns.clone(), None, 1_000).dns.is_empty());
+        let mut retried = with_context(ns.clone());
+        let (sw, server) = (SWITCH.parse().unwrap(), NS.parse().unwrap());
+        for (frame, t) in [(1, 0), (2, 1_000_000_000)] {
+            let q = dns_msg("ntp.corp.example", None);
+            retried.dns_message(Some(frame), t, sw, server, &q, DnsTransport::Udp);
+        }
+        retried.last_ns = Some(1_500_000_000);
+        let t = retried.finish(Source::Capture { files: vec![] });
+        assert_eq!(
+            licensing(&t),
+            [true],
+            "asked twice in 1.5 s, never answered"
+        );
         // Without the context, or from another source than --switch: not the switch's.
         assert!(
             name_server_run(AnalysisContext::default(), None, 5_000)

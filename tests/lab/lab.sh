@@ -290,6 +290,12 @@ scenario proxy-port-closed 203.0.113.10 198.51.100.53 \
 scenario proxy-port-closed-config 203.0.113.10 198.51.100.53 \
   $'verdict=failed\nargs=--from-config captures/proxy-port-closed-config.show-run.txt\nstep=tcp\nfinding=tcp_refused\nsummary=the configured proxy 198.51.100.4:3128 refused the connection\ntshark=tcp.flags.reset == 1 && tcp.srcport == 3128' \
   "${CURL_BASE[@]}" --proxy1.0 198.51.100.4:3128 $URL
+# The switch's name server silent (.55 drops DNS) when the switch looks up its proxy's
+# name: nothing names a licensing host, the name server (analyze --dns-server) says whose
+# queries these are.
+scenario dns-timeout-proxy-name 203.0.113.10 198.51.100.55 \
+  $'verdict=failed\nargs=--dns-server 198.51.100.55\nstep=dns\nfinding=dns_timeout\nsummary=proxy.lab\ntshark=dns.flags.response == 0 && dns.qry.name == "proxy.lab"' \
+  "${CURL_BASE[@]}" --proxy1.0 proxy.lab:3128 $URL
 scenario proxy-403 203.0.113.10 198.51.100.53 \
   $'verdict=failed\nargs=--host proxy.lab\nstep=proxy\nfinding=proxy_denied\ntshark=http.response.code == 403' \
   "${CURL_BASE[@]}" --proxy1.0 proxy.lab:3129 $URL
