@@ -86,6 +86,25 @@ enum Status {
     TrustCode,
 }
 
+/// One line of the running-config (or `show version`) as the family readers see it.
+struct Line<'a> {
+    file: usize,
+    no: u64,
+    /// Trimmed.
+    text: &'a str,
+    indented: bool,
+    words: Vec<&'a str>,
+    /// `words` lower-cased, matched against.
+    l: Vec<&'a str>,
+}
+
+impl Line<'_> {
+    /// Keeps this line as evidence for `key`.
+    fn record(&self, c: &mut SwitchConfig, key: LineKey) {
+        record(c, key, self.file, self.no, self.text);
+    }
+}
+
 fn read_file(c: &mut SwitchConfig, file: usize, text: &str) {
     let mut block = Block::None;
     let mut status = Status::Outside;
@@ -111,137 +130,217 @@ fn read_file(c: &mut SwitchConfig, file: usize, text: &str) {
         }
         let words: Vec<&str> = line.split_whitespace().collect();
         let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
-        let l: Vec<&str> = lower.iter().map(String::as_str).collect();
-
+        let at = Line {
+            file,
+            no: lineno,
+            text: line,
+            indented,
+            words,
+            l: lower.iter().map(String::as_str).collect(),
+        };
         if !indented {
             block = Block::None;
         }
-        if let Some(v) = version_of(line) {
-            if c.version.is_none() || l.first().is_none_or(|w| *w != "version") {
-                c.version = Some(v);
-            }
-            c.lines_used += 1;
-            if l.first().is_some_and(|w| *w == "version") && !indented {
-                c.running_config = true;
-                c.full_config = true;
-            }
+        if version_line(c, &at) {
             continue;
         }
-        match l.as_slice() {
-            ["building", "configuration..."] | ["current", "configuration", ":", ..] => {
-                c.full_config = true;
-                continue;
-            }
-            ["hostname", _] | ["end"] if !indented => {
-                c.full_config = true;
-                continue;
-            }
-            ["license", "smart", "transport", t] => {
-                c.transport = Some(t.to_string());
-                record(c, LineKey::Transport, file, lineno, line);
-            }
-            ["license", "smart", "url", "smart", _] => {
-                c.smart_url = Some(words[4].into());
-                record(c, LineKey::Url, file, lineno, line);
-            }
-            ["license", "smart", "url", "cslu", _] => {
-                c.cslu_url = Some(words[4].into());
-                record(c, LineKey::CsluUrl, file, lineno, line);
-            }
-            ["license", "smart", "url", "default"] => c.url_default = true,
-            ["license", "smart", "url", u] if u.contains("://") => {
-                c.smart_url = Some(words[3].into());
-                record(c, LineKey::Url, file, lineno, line);
-            }
-            ["license", "smart", "proxy", "address", _] => {
-                c.proxy_address = Some(unquote(words[4]))
-            }
-            ["license", "smart", "proxy", "port", p] => c.proxy_port = p.parse().ok(),
-            ["license", "smart", "vrf", _] => c.vrf = Some(words[3].into()),
-            ["license", "smart", "server-identity-check"] => c.server_identity_check = Some(true),
-            ["no", "license", "smart", "server-identity-check"] => {
-                c.server_identity_check = Some(false)
-            }
-            ["ip", "name-server", "vrf", _, rest @ ..] => {
-                let vrf = Some(words[3].to_string());
-                for a in rest.iter().filter_map(|a| a.parse().ok()) {
-                    c.name_servers.push(NameServer {
-                        vrf: vrf.clone(),
-                        addr: a,
-                    });
-                }
-            }
-            ["ip", "name-server", rest @ ..] => {
-                for a in rest.iter().filter_map(|a| a.parse().ok()) {
-                    c.name_servers.push(NameServer { vrf: None, addr: a });
-                }
-            }
-            ["no", "ip", "domain", "lookup"] | ["no", "ip", "domain-lookup"] => {
-                c.domain_lookup_disabled = true;
-                record(c, LineKey::NoDomainLookup, file, lineno, line);
-            }
-            ["ip", "domain", "lookup", rest @ ..] | ["ip", "domain-lookup", rest @ ..] => {
-                // The two spellings differ by one word: index from where the options start.
-                let at = words.len() - rest.len();
-                let opts = words.get(at..).unwrap_or_default();
-                match rest {
-                    ["vrf", _, "source-interface", iface @ ..] if !iface.is_empty() => {
-                        let vrf = opts.get(1).map(|v| v.to_string());
-                        c.domain_lookup_source
-                            .push((vrf, opts.get(3..).unwrap_or_default().concat()));
-                    }
-                    ["source-interface", iface @ ..] if !iface.is_empty() => {
-                        c.domain_lookup_source
-                            .push((None, opts.get(1..).unwrap_or_default().concat()));
-                    }
-                    _ => continue,
-                }
-            }
-            ["ip", "http", "client", "source-interface", ..] => {
-                c.http_client_source = Some(words[4..].concat())
-            }
-            ["ip", "host", "vrf", _, _, rest @ ..] => c.hosts.push(StaticHost {
-                vrf: Some(words[3].to_string()),
-                name: words[4].to_ascii_lowercase(),
-                addrs: rest.iter().filter_map(|a| a.parse().ok()).collect(),
-                line: lineno,
-                file,
-            }),
-            ["ip", "host", _, rest @ ..] => c.hosts.push(StaticHost {
-                vrf: None,
-                name: words[2].to_ascii_lowercase(),
-                addrs: rest.iter().filter_map(|a| a.parse().ok()).collect(),
-                line: lineno,
-                file,
-            }),
-            ["service", "call-home"] => {
-                c.service_call_home = true;
-                record(c, LineKey::ServiceCallHome, file, lineno, line);
-            }
-            ["call-home"] if !indented => {
-                c.call_home.get_or_insert_with(CallHome::default);
-                block = Block::CallHome;
-            }
-            ["crypto", "pki", "trustpoint", _, ..] if !indented => {
-                c.trustpoints.push(Trustpoint {
-                    name: words[3].to_string(),
-                    ..Trustpoint::default()
-                });
-                block = Block::Trustpoint;
-            }
-            _ if indented && block != Block::None => {
-                if !block_line(c, &mut block, &l, &words) {
-                    continue;
-                }
-                if block == Block::Trustpoint && l.first() == Some(&"revocation-check") {
-                    record(c, LineKey::RevocationCheck, file, lineno, line);
-                }
-            }
-            _ => continue,
+        if config_line(c, &mut block, &at) {
+            c.lines_used += 1;
+            c.running_config = true;
         }
-        c.lines_used += 1;
-        c.running_config = true;
     }
+}
+
+/// A line carrying the release (see [`version_of`]); true when it was one. Counted as used
+/// here; an unindented `version` line also marks a running-config.
+fn version_line(c: &mut SwitchConfig, at: &Line) -> bool {
+    let Some(v) = version_of(at.text) else {
+        return false;
+    };
+    let first_is_version = at.l.first().is_some_and(|w| *w == "version");
+    if c.version.is_none() || !first_is_version {
+        c.version = Some(v);
+    }
+    c.lines_used += 1;
+    if first_is_version && !at.indented {
+        c.running_config = true;
+        c.full_config = true;
+    }
+    true
+}
+
+/// A running-config line other than a version; true when it was understood (counted as
+/// used). The families are tried in turn; each answers `None` for a line not its own.
+fn config_line(c: &mut SwitchConfig, block: &mut Block, at: &Line) -> bool {
+    let family = frame_line(c, at)
+        .or_else(|| license_smart_line(c, at))
+        .or_else(|| name_server_line(c, at))
+        .or_else(|| domain_lookup_line(c, at))
+        .or_else(|| ip_http_client_line(c, at))
+        .or_else(|| ip_host_line(c, at))
+        .or_else(|| block_start_line(c, block, at));
+    match family {
+        Some(used) => used,
+        None if at.indented && *block != Block::None => block_body_line(c, block, at),
+        None => false,
+    }
+}
+
+/// The lines that frame a whole `show running-config` (never counted as used: they say
+/// nothing about licensing, only that the configuration is complete).
+fn frame_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
+    match at.l.as_slice() {
+        ["building", "configuration..."] | ["current", "configuration", ":", ..] => {}
+        ["hostname", _] | ["end"] if !at.indented => {}
+        _ => return None,
+    }
+    c.full_config = true;
+    Some(false)
+}
+
+/// `license smart ...`: transport, URLs, proxy, VRF, server identity check.
+fn license_smart_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
+    let words = &at.words;
+    match at.l.as_slice() {
+        ["license", "smart", "transport", t] => {
+            c.transport = Some(t.to_string());
+            at.record(c, LineKey::Transport);
+        }
+        ["license", "smart", "url", "smart", _] => {
+            c.smart_url = Some(words[4].into());
+            at.record(c, LineKey::Url);
+        }
+        ["license", "smart", "url", "cslu", _] => {
+            c.cslu_url = Some(words[4].into());
+            at.record(c, LineKey::CsluUrl);
+        }
+        ["license", "smart", "url", "default"] => c.url_default = true,
+        ["license", "smart", "url", u] if u.contains("://") => {
+            c.smart_url = Some(words[3].into());
+            at.record(c, LineKey::Url);
+        }
+        ["license", "smart", "proxy", "address", _] => c.proxy_address = Some(unquote(words[4])),
+        ["license", "smart", "proxy", "port", p] => c.proxy_port = p.parse().ok(),
+        ["license", "smart", "vrf", _] => c.vrf = Some(words[3].into()),
+        ["license", "smart", "server-identity-check"] => c.server_identity_check = Some(true),
+        ["no", "license", "smart", "server-identity-check"] => {
+            c.server_identity_check = Some(false)
+        }
+        _ => return None,
+    }
+    Some(true)
+}
+
+/// `ip name-server [vrf V] ADDR...`: the addresses that parse are kept.
+fn name_server_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
+    let (vrf, rest) = match at.l.as_slice() {
+        ["ip", "name-server", "vrf", _, rest @ ..] => (Some(at.words[3].to_string()), rest),
+        ["ip", "name-server", rest @ ..] => (None, rest),
+        _ => return None,
+    };
+    for addr in rest.iter().filter_map(|a| a.parse().ok()) {
+        c.name_servers.push(NameServer {
+            vrf: vrf.clone(),
+            addr,
+        });
+    }
+    Some(true)
+}
+
+/// `no ip domain lookup` and `ip domain lookup [vrf V] source-interface IF`, in both
+/// spellings (`domain lookup`, `domain-lookup`). Other `ip domain lookup` lines are not used.
+fn domain_lookup_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
+    let rest = match at.l.as_slice() {
+        ["no", "ip", "domain", "lookup"] | ["no", "ip", "domain-lookup"] => {
+            c.domain_lookup_disabled = true;
+            at.record(c, LineKey::NoDomainLookup);
+            return Some(true);
+        }
+        ["ip", "domain", "lookup", rest @ ..] | ["ip", "domain-lookup", rest @ ..] => rest,
+        _ => return None,
+    };
+    // The two spellings differ by one word: index from where the options start.
+    let at_opts = at.words.len() - rest.len();
+    let opts = at.words.get(at_opts..).unwrap_or_default();
+    match rest {
+        ["vrf", _, "source-interface", iface @ ..] if !iface.is_empty() => {
+            let vrf = opts.get(1).map(|v| v.to_string());
+            c.domain_lookup_source
+                .push((vrf, opts.get(3..).unwrap_or_default().concat()));
+        }
+        ["source-interface", iface @ ..] if !iface.is_empty() => {
+            c.domain_lookup_source
+                .push((None, opts.get(1..).unwrap_or_default().concat()));
+        }
+        _ => return Some(false),
+    }
+    Some(true)
+}
+
+/// `ip http client source-interface IF` (the interface name may be split: `Vlan 10`).
+fn ip_http_client_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
+    match at.l.as_slice() {
+        ["ip", "http", "client", "source-interface", ..] => {
+            c.http_client_source = Some(at.words[4..].concat());
+            Some(true)
+        }
+        _ => None,
+    }
+}
+
+/// `ip host [vrf V] NAME ADDR...`: the name lower-cased, the addresses that parse.
+fn ip_host_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
+    let (vrf, name, rest) = match at.l.as_slice() {
+        ["ip", "host", "vrf", _, _, rest @ ..] => {
+            (Some(at.words[3].to_string()), at.words[4], rest)
+        }
+        ["ip", "host", _, rest @ ..] => (None, at.words[2], rest),
+        _ => return None,
+    };
+    c.hosts.push(StaticHost {
+        vrf,
+        name: name.to_ascii_lowercase(),
+        addrs: rest.iter().filter_map(|a| a.parse().ok()).collect(),
+        line: at.no,
+        file: at.file,
+    });
+    Some(true)
+}
+
+/// `service call-home`, and the unindented lines that open a block: `call-home`,
+/// `crypto pki trustpoint NAME`.
+fn block_start_line(c: &mut SwitchConfig, block: &mut Block, at: &Line) -> Option<bool> {
+    match at.l.as_slice() {
+        ["service", "call-home"] => {
+            c.service_call_home = true;
+            at.record(c, LineKey::ServiceCallHome);
+        }
+        ["call-home"] if !at.indented => {
+            c.call_home.get_or_insert_with(CallHome::default);
+            *block = Block::CallHome;
+        }
+        ["crypto", "pki", "trustpoint", _, ..] if !at.indented => {
+            c.trustpoints.push(Trustpoint {
+                name: at.words[3].to_string(),
+                ..Trustpoint::default()
+            });
+            *block = Block::Trustpoint;
+        }
+        _ => return None,
+    }
+    Some(true)
+}
+
+/// An indented line inside a block (see [`block_line`]); a trustpoint's
+/// `revocation-check` is kept as evidence.
+fn block_body_line(c: &mut SwitchConfig, block: &mut Block, at: &Line) -> bool {
+    if !block_line(c, block, &at.l, &at.words) {
+        return false;
+    }
+    if *block == Block::Trustpoint && at.l.first() == Some(&"revocation-check") {
+        at.record(c, LineKey::RevocationCheck);
+    }
+    true
 }
 
 /// `version 17.9` (running-config), `Cisco IOS XE Software, Version 17.05.01a` (show
