@@ -15,7 +15,6 @@ const KNOWN: &[(&str, &str)] = &[
     // Found by this test, not split yet.
     ("capture/mod.rs", "read_capture"),
     ("flow/mod.rs", "flow_segment"),
-    ("ios/plan.rs", "derive"),
     ("report/annotate.rs", "annotate"),
 ];
 

@@ -3,7 +3,7 @@
 //! `licpath probe --from-config` runs. Misconfigurations are judged in
 //! `diagnose::config`, not here.
 
-use super::config::SwitchConfig;
+use super::config::{StatusTransport, SwitchConfig, Trustpoint};
 use super::error::IosTextError;
 pub use crate::model::switch::{
     Binding, CALLHOME_DEFAULT_URL, CSLU_DISCOVERY_URL, PlanTarget, ProbePlan, SMART_DEFAULT_URL,
@@ -69,103 +69,38 @@ fn norm_transport(t: &str) -> String {
     }
 }
 
+/// Where the licensing traffic goes and leaves from, as the transport decides it.
+struct Route {
+    targets: Vec<PlanTarget>,
+    /// `HOST:PORT`.
+    proxy: Option<String>,
+    vrf: Option<String>,
+    /// The switch interface the HTTPS connection leaves from.
+    source_if: Option<String>,
+}
+
 pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
     let mut notes = Vec::new();
     let status = c.status.clone().unwrap_or_default();
-    let transport = match (&c.transport, &status.kind) {
-        (Some(t), _) => norm_transport(t),
-        (None, Some(k)) => {
-            notes.push(format!(
-                "transport '{k}' read from show license status (no 'license smart transport' line)"
-            ));
-            norm_transport(k)
-        }
-        (None, None) => {
-            notes.push(
-                "no 'license smart transport' line: assuming the factory default, cslu".into(),
-            );
-            "cslu".into()
-        }
+    let transport = transport_of(c, &status, &mut notes);
+    let mut route = Route {
+        targets: Vec::new(),
+        proxy: None,
+        vrf: c.vrf.clone().or(status.vrf.clone()),
+        source_if: c.http_client_source.clone(),
     };
-
-    let mut targets = Vec::new();
-    let mut proxy = None;
-    let mut vrf = c.vrf.clone().or(status.vrf.clone());
-    let mut source_if = c.http_client_source.clone();
     match transport.as_str() {
-        "smart" => {
-            let (url, origin) = match (&c.smart_url, &status.url) {
-                (Some(u), _) if !c.url_default => (u.clone(), "license smart url smart"),
-                (_, Some(u)) if !c.url_default && u.contains("://") => {
-                    (u.clone(), "show license status")
-                }
-                _ => (SMART_DEFAULT_URL.to_string(), "default"),
-            };
-            targets.push(PlanTarget {
-                label: "smart".into(),
-                url,
-                origin: origin.into(),
-            });
-            let address = c.proxy_address.clone().or(status.proxy_address.clone());
-            if let Some(a) = address {
-                let port = c
-                    .proxy_port
-                    .or_else(|| status.proxy_port.as_deref().and_then(|p| p.parse().ok()));
-                let port = port.unwrap_or_else(|| {
-                    notes.push("proxy address without a port: assuming 80".into());
-                    80
-                });
-                proxy = Some(host_port(&a, port));
-            }
-        }
-        "callhome" => {
-            let ch = c.call_home.clone().unwrap_or_default();
-            let urls: Vec<(String, String)> = ch
-                .profiles
-                .iter()
-                .filter(|p| p.active)
-                .flat_map(|p| {
-                    p.urls
-                        .iter()
-                        .map(move |u| (u.clone(), format!("call-home profile {}", p.name)))
-                })
-                .collect();
-            if urls.is_empty() {
-                targets.push(PlanTarget {
-                    label: "callhome".into(),
-                    url: CALLHOME_DEFAULT_URL.into(),
-                    origin: "default (CiscoTAC-1)".into(),
-                });
-            }
-            for (url, origin) in urls {
-                targets.push(PlanTarget {
-                    label: "callhome".into(),
-                    url,
-                    origin,
-                });
-            }
-            proxy = ch.http_proxy.as_ref().map(|(h, p)| host_port(h, *p));
-            vrf = ch.vrf.clone().or(vrf);
-            source_if = ch.source_interface.clone().or(source_if);
-        }
-        "cslu" => {
-            let url = c.cslu_url.clone().or(status.cslu_address.clone());
-            let (url, origin) = match url {
-                Some(u) => (u, "license smart url cslu"),
-                // With no address the switch looks for a CSLU named cslu-local.
-                None => (
-                    CSLU_DISCOVERY_URL.to_string(),
-                    "default (CSLU discovery by the name cslu-local)",
-                ),
-            };
-            targets.push(PlanTarget {
-                label: "cslu".into(),
-                url,
-                origin: origin.into(),
-            });
-        }
+        "smart" => smart_route(c, &status, &mut route, &mut notes),
+        "callhome" => callhome_route(c, &mut route),
+        "cslu" => route.targets.push(cslu_target(c, &status)),
         _ => {}
     }
+    let Route {
+        targets,
+        proxy,
+        vrf,
+        source_if,
+    } = route;
 
     // Name servers: those of the licensing VRF, else the global ones.
     let dns_servers: Vec<IpAddr> = c
@@ -174,46 +109,8 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
         .filter(|n| same_vrf(n.vrf.as_deref(), vrf.as_deref()))
         .map(|n| n.addr)
         .collect();
-    let names: Vec<String> = targets
-        .iter()
-        .filter_map(|t| Url::parse(&t.url).ok().map(|u| u.host().to_string()))
-        .chain(proxy.as_ref().map(|p| split_host(p).to_string()))
-        .map(|h| h.to_ascii_lowercase())
-        .collect();
-    let resolve = c
-        .hosts
-        .iter()
-        .filter(|h| names.contains(&h.name))
-        .filter(|h| same_vrf(h.vrf.as_deref(), vrf.as_deref()))
-        .flat_map(|h| h.addrs.iter().map(move |a| (h.name.clone(), *a)))
-        .collect();
-
-    let bind = |name: &String| Binding {
-        switch: name.clone(),
-        local: map.lookup(name).map(str::to_string),
-    };
-    let source = source_if
-        .as_ref()
-        .map(bind)
-        .or_else(|| vrf.as_ref().map(bind));
-    let dns_if = c
-        .domain_lookup_source
-        .iter()
-        .find(|(v, _)| same_vrf(v.as_deref(), vrf.as_deref()))
-        .map(|(_, i)| i.clone());
-    let dns_source = dns_if.as_ref().map(bind).or_else(|| source.clone());
-    for b in [&source, &dns_source].into_iter().flatten() {
-        if b.local.is_none() {
-            let note = format!(
-                "the switch sends from {} but --map gives no local interface for it: probing from this host's default route (use --map {}=IF)",
-                b.switch, b.switch
-            );
-            if !notes.contains(&note) {
-                notes.push(note);
-            }
-        }
-    }
-
+    let resolve = static_entries(c, &targets, proxy.as_deref(), vrf.as_deref());
+    let (source, dns_source) = sources(c, map, source_if.as_ref(), vrf.as_ref(), &mut notes);
     let server_identity_check = c
         .server_identity_check
         .or(status.server_identity_check)
@@ -229,19 +126,181 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
         dns_source,
         server_identity_check,
         ios_version: c.version.clone(),
-        revocation_check: {
-            let strict = |tp: &&crate::model::switch::Trustpoint| {
-                !tp.revocation_check.is_empty() && !tp.revocation_check.iter().any(|m| m == "none")
-            };
-            c.trustpoints
-                .iter()
-                .filter(strict)
-                .find(|tp| tp.name.eq_ignore_ascii_case("SLA-TrustPoint"))
-                .or_else(|| c.trustpoints.iter().find(strict))
-                .map(|tp| (tp.name.clone(), tp.revocation_check.clone()))
-        },
+        revocation_check: revocation_check(c),
         notes,
     }
+}
+
+/// The transport, normalised: `license smart transport`, else the status view's `Type:`,
+/// else the factory default (cslu); a note says which when there is no config line.
+fn transport_of(c: &SwitchConfig, status: &StatusTransport, notes: &mut Vec<String>) -> String {
+    match (&c.transport, &status.kind) {
+        (Some(t), _) => norm_transport(t),
+        (None, Some(k)) => {
+            notes.push(format!(
+                "transport '{k}' read from show license status (no 'license smart transport' line)"
+            ));
+            norm_transport(k)
+        }
+        (None, None) => {
+            notes.push(
+                "no 'license smart transport' line: assuming the factory default, cslu".into(),
+            );
+            "cslu".into()
+        }
+    }
+}
+
+/// Smart transport: the configured URL (else the status view's, else Cisco's default), and
+/// the `license smart proxy` (a proxy without a port is taken on port 80, with a note).
+fn smart_route(
+    c: &SwitchConfig,
+    status: &StatusTransport,
+    route: &mut Route,
+    notes: &mut Vec<String>,
+) {
+    let (url, origin) = match (&c.smart_url, &status.url) {
+        (Some(u), _) if !c.url_default => (u.clone(), "license smart url smart"),
+        (_, Some(u)) if !c.url_default && u.contains("://") => (u.clone(), "show license status"),
+        _ => (SMART_DEFAULT_URL.to_string(), "default"),
+    };
+    route.targets.push(PlanTarget {
+        label: "smart".into(),
+        url,
+        origin: origin.into(),
+    });
+    let address = c.proxy_address.clone().or(status.proxy_address.clone());
+    if let Some(a) = address {
+        let port = c
+            .proxy_port
+            .or_else(|| status.proxy_port.as_deref().and_then(|p| p.parse().ok()));
+        let port = port.unwrap_or_else(|| {
+            notes.push("proxy address without a port: assuming 80".into());
+            80
+        });
+        route.proxy = Some(host_port(&a, port));
+    }
+}
+
+/// Call-home transport: the URLs of the active profiles (else CiscoTAC-1's default), and
+/// the `call-home` block's proxy, VRF and source interface, which win over the others.
+fn callhome_route(c: &SwitchConfig, route: &mut Route) {
+    let ch = c.call_home.clone().unwrap_or_default();
+    let urls: Vec<(String, String)> = ch
+        .profiles
+        .iter()
+        .filter(|p| p.active)
+        .flat_map(|p| {
+            p.urls
+                .iter()
+                .map(move |u| (u.clone(), format!("call-home profile {}", p.name)))
+        })
+        .collect();
+    if urls.is_empty() {
+        route.targets.push(PlanTarget {
+            label: "callhome".into(),
+            url: CALLHOME_DEFAULT_URL.into(),
+            origin: "default (CiscoTAC-1)".into(),
+        });
+    }
+    for (url, origin) in urls {
+        route.targets.push(PlanTarget {
+            label: "callhome".into(),
+            url,
+            origin,
+        });
+    }
+    route.proxy = ch.http_proxy.as_ref().map(|(h, p)| host_port(h, *p));
+    route.vrf = ch.vrf.clone().or(route.vrf.take());
+    route.source_if = ch.source_interface.clone().or(route.source_if.take());
+}
+
+/// CSLU transport: the configured (or status view's) CSLU address, else discovery.
+fn cslu_target(c: &SwitchConfig, status: &StatusTransport) -> PlanTarget {
+    let url = c.cslu_url.clone().or(status.cslu_address.clone());
+    let (url, origin) = match url {
+        Some(u) => (u, "license smart url cslu"),
+        // With no address the switch looks for a CSLU named cslu-local.
+        None => (
+            CSLU_DISCOVERY_URL.to_string(),
+            "default (CSLU discovery by the name cslu-local)",
+        ),
+    };
+    PlanTarget {
+        label: "cslu".into(),
+        url,
+        origin: origin.into(),
+    }
+}
+
+/// The `ip host` entries of the licensing VRF for the targets' hosts and the proxy's.
+fn static_entries(
+    c: &SwitchConfig,
+    targets: &[PlanTarget],
+    proxy: Option<&str>,
+    vrf: Option<&str>,
+) -> Vec<(String, IpAddr)> {
+    let names: Vec<String> = targets
+        .iter()
+        .filter_map(|t| Url::parse(&t.url).ok().map(|u| u.host().to_string()))
+        .chain(proxy.map(|p| split_host(p).to_string()))
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    c.hosts
+        .iter()
+        .filter(|h| names.contains(&h.name))
+        .filter(|h| same_vrf(h.vrf.as_deref(), vrf))
+        .flat_map(|h| h.addrs.iter().map(move |a| (h.name.clone(), *a)))
+        .collect()
+}
+
+/// Where the HTTPS connection (source interface, else VRF) and the DNS queries (`ip domain
+/// lookup source-interface` of the VRF, else the same) leave from, bound to local
+/// interfaces by `--map`; a note for each one the map does not give.
+fn sources(
+    c: &SwitchConfig,
+    map: &InterfaceMap,
+    source_if: Option<&String>,
+    vrf: Option<&String>,
+    notes: &mut Vec<String>,
+) -> (Option<Binding>, Option<Binding>) {
+    let bind = |name: &String| Binding {
+        switch: name.clone(),
+        local: map.lookup(name).map(str::to_string),
+    };
+    let source = source_if.map(bind).or_else(|| vrf.map(bind));
+    let dns_if = c
+        .domain_lookup_source
+        .iter()
+        .find(|(v, _)| same_vrf(v.as_deref(), vrf.map(String::as_str)))
+        .map(|(_, i)| i.clone());
+    let dns_source = dns_if.as_ref().map(bind).or_else(|| source.clone());
+    for b in [&source, &dns_source].into_iter().flatten() {
+        if b.local.is_none() {
+            let note = format!(
+                "the switch sends from {} but --map gives no local interface for it: probing from this host's default route (use --map {}=IF)",
+                b.switch, b.switch
+            );
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+    }
+    (source, dns_source)
+}
+
+/// The trustpoint whose `revocation-check` makes the switch fetch CRLs/OCSP (one without
+/// `none`): SLA-TrustPoint first, else the first such one.
+fn revocation_check(c: &SwitchConfig) -> Option<(String, Vec<String>)> {
+    let strict = |tp: &&Trustpoint| {
+        !tp.revocation_check.is_empty() && !tp.revocation_check.iter().any(|m| m == "none")
+    };
+    c.trustpoints
+        .iter()
+        .filter(strict)
+        .find(|tp| tp.name.eq_ignore_ascii_case("SLA-TrustPoint"))
+        .or_else(|| c.trustpoints.iter().find(strict))
+        .map(|tp| (tp.name.clone(), tp.revocation_check.clone()))
 }
 
 fn host_port(host: &str, port: u16) -> String {
