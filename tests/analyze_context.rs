@@ -156,7 +156,7 @@ fn a_refused_proxy_port_is_licensing_traffic_with_the_config() {
         refused
             .remediation
             .iter()
-            .any(|l| l.contains("configured for the proxy 198.51.100.4:3128"))
+            .any(|l| l == "! the switch is configured for the proxy at 198.51.100.4:3128")
     );
     // The configuration's own finding (SLA-TrustPoint's revocation-check crl), cited by line.
     let crl = r
@@ -218,7 +218,14 @@ fn a_proxy_named_in_the_config_is_found_through_its_dns_answer() {
     let c = &r.timeline.connections[0];
     assert!(c.licensing && c.configured_proxy, "{}", c.server);
     let refused = c.findings.iter().find(|f| f.code == "tcp_refused").unwrap();
-    assert!(refused.remediation.iter().any(|l| l == "! the switch is configured for the proxy proxy-closed.lab port 3128 (198.51.100.4)"), "{:#?}", refused.remediation);
+    assert!(
+        refused
+            .remediation
+            .iter()
+            .any(|l| l == "! the switch is configured for the proxy at 198.51.100.4:3128"),
+        "{:#?}",
+        refused.remediation
+    );
     // A answered, AAAA refused: both the switch's, and the name resolved (no DNS error).
     assert_eq!(r.timeline.dns.len(), 2);
     assert!(r.timeline.dns.iter().all(|d| d.licensing));
@@ -406,6 +413,27 @@ fn proxy_on_public_captures() {
                 .any(|c| c.licensing)
         );
     }
+    // ICMP instead of a SYN/ACK (the lab's firewall, admin-prohibited) at the proxy.
+    let (doc, code) = json(&[
+        "--proxy",
+        "203.0.113.22:443",
+        &lab("syn-admin-prohibited.pcap"),
+    ]);
+    assert_eq!(code, 1);
+    let r = &doc.reports[0];
+    let unreachable = all_findings(r)
+        .find(|f| f.code == "tcp_unreachable")
+        .expect("tcp_unreachable");
+    assert_eq!(
+        unreachable.summary,
+        "the configured proxy 203.0.113.22:443 is unreachable: ICMP administratively prohibited from 203.0.113.22"
+    );
+    assert!(
+        unreachable
+            .remediation
+            .iter()
+            .any(|l| l == "! the switch is configured for the proxy at 203.0.113.22:443")
+    );
     if let Some(f) = public("ndpi__http_connect.pcap") {
         // 192.168.1.103 CONNECTs to apache.org through 192.168.1.146:8080: not licensing.
         let (doc, code) = json(&["--proxy", "192.168.1.146:8080", &f]);

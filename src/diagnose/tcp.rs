@@ -121,14 +121,9 @@ fn refused(c: &Connection, seen: &Seen) -> Finding {
 /// the lines that point the switch at the right proxy, its address filled in.
 fn proxy_fix(c: &Connection, check: &str) -> Vec<String> {
     vec![
-        match &c.server_name {
-            Some(name) => format!(
-                "! the switch is configured for the proxy {name} port {} ({})",
-                c.server.port(),
-                c.server.ip()
-            ),
-            None => format!("! the switch is configured for the proxy {}", c.server),
-        },
+        // The address: the server name may be what DNS called that address, not the
+        // name the configuration gives the proxy.
+        format!("! the switch is configured for the proxy at {}", c.server),
         check.to_string(),
         "! or point the switch at the proxy's real address and port:".into(),
         "license smart proxy address <proxy-host-or-ip>".into(),
