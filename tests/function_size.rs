@@ -12,10 +12,8 @@ const LIMIT: usize = 150;
 /// Functions still too long, as (file under src/, name). Each entry must still be too
 /// long, so the list can only shrink: remove an entry once its split is on main.
 const KNOWN: &[(&str, &str)] = &[
-    // Found by this test, not split yet.
-    ("capture/mod.rs", "read_capture"),
+    // src/flow is being changed by another helper (partial): split after that lands.
     ("flow/mod.rs", "flow_segment"),
-    ("report/annotate.rs", "annotate"),
 ];
 
 /// One `fn` item with a body.

@@ -166,101 +166,33 @@ pub fn read_capture<R: Read + Send>(
             });
         }
     };
-    let mut summary = ReadSummary::default();
-    let mut legacy: Option<Interface> = None;
-    let mut interfaces: Vec<Interface> = Vec::new();
+    let mut blocks = Blocks::default();
     let mut buffer = READ_BUFFER;
     loop {
+        let summary = &mut blocks.summary;
         match reader.next() {
             Ok((offset, block)) => {
-                let frame = match block {
-                    PcapBlockOwned::LegacyHeader(h) => {
-                        summary.format = if h.is_nanosecond_precision() {
-                            "pcap (nanosecond)"
-                        } else {
-                            "pcap"
-                        };
-                        legacy = Some(Interface {
-                            linktype: h.network.0 as u32,
-                            resolution: if h.is_nanosecond_precision() {
-                                1_000_000_000
-                            } else {
-                                1_000_000
-                            },
-                            offset_s: 0,
-                        });
-                        None
-                    }
-                    PcapBlockOwned::Legacy(b) => legacy.map(|i| {
-                        let ts = i64::from(b.ts_sec) * 1_000_000_000
-                            + scale(u64::from(b.ts_usec), i.resolution) as i64;
-                        (ts, i.linktype, b.data, b.origlen)
-                    }),
-                    PcapBlockOwned::NG(Block::SectionHeader(_)) => {
-                        summary.format = "pcapng";
-                        interfaces.clear();
-                        None
-                    }
-                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                        interfaces.push(Interface {
-                            linktype: idb.linktype.0 as u32,
-                            resolution: idb.ts_resolution().unwrap_or(1_000_000),
-                            offset_s: idb.ts_offset(),
-                        });
-                        None
-                    }
-                    PcapBlockOwned::NG(Block::EnhancedPacket(ref epb)) => {
-                        if let Some(i) = interfaces.get(epb.if_id as usize) {
-                            let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                            let Some(time_ns) = pcapng_time_ns(units, i.resolution, i.offset_s)
-                            else {
-                                summary.corrupt = Some(
-                                    CaptureError::TimestampOutOfRange {
-                                        frame: summary.frames + 1,
-                                        units,
-                                        resolution: i.resolution,
-                                        offset_s: i.offset_s,
-                                    }
-                                    .to_string(),
-                                );
-                                break;
-                            };
-                            summary.frames += 1;
-                            on_frame(Frame {
-                                number: summary.frames,
-                                time_ns,
-                                linktype: i.linktype,
-                                data: epb.packet_data(),
-                                orig_len: epb.origlen,
-                            });
-                        }
-                        None
-                    }
-                    PcapBlockOwned::NG(Block::SimplePacket(ref spb)) => {
-                        // SPBs carry no timestamp (RFC draft-ietf-opsawg-pcapng §4.4).
-                        if let Some(i) = interfaces.first() {
-                            summary.frames += 1;
-                            on_frame(Frame {
-                                number: summary.frames,
-                                time_ns: 0,
-                                linktype: i.linktype,
-                                data: spb.packet_data(),
-                                orig_len: spb.origlen,
-                            });
-                        }
-                        None
-                    }
-                    PcapBlockOwned::NG(_) => None,
-                };
-                if let Some((time_ns, linktype, data, orig_len)) = frame {
-                    summary.frames += 1;
-                    on_frame(Frame {
-                        number: summary.frames,
+                match blocks.read(&block) {
+                    BlockRead::Frame {
                         time_ns,
                         linktype,
                         data,
                         orig_len,
-                    });
+                    } => {
+                        blocks.summary.frames += 1;
+                        on_frame(Frame {
+                            number: blocks.summary.frames,
+                            time_ns,
+                            linktype,
+                            data,
+                            orig_len,
+                        });
+                    }
+                    BlockRead::NoFrame => {}
+                    BlockRead::Stop(why) => {
+                        blocks.summary.corrupt = Some(why);
+                        break;
+                    }
                 }
                 reader.consume(offset);
             }
@@ -303,13 +235,113 @@ pub fn read_capture<R: Read + Send>(
             }
         }
     }
-    if summary.format.is_empty() {
+    if blocks.summary.format.is_empty() {
         return Err(CaptureError::NotACapture {
             path: name.to_string(),
             magic: "no capture header".into(),
         });
     }
-    Ok(summary)
+    Ok(blocks.summary)
+}
+
+/// What one block of the file is to the reader.
+enum BlockRead<'b> {
+    /// A frame, numbered by the caller.
+    Frame {
+        time_ns: i64,
+        linktype: u32,
+        data: &'b [u8],
+        orig_len: u32,
+    },
+    /// A header, an interface, a block that carries no frame, or a packet on an interface
+    /// the file did not declare (skipped).
+    NoFrame,
+    /// Reading stops here, for this reason.
+    Stop(String),
+}
+
+/// The interfaces declared so far and the summary of what was read.
+#[derive(Default)]
+struct Blocks {
+    summary: ReadSummary,
+    /// A classic pcap's one interface.
+    legacy: Option<Interface>,
+    /// The current pcapng section's interfaces, by id.
+    interfaces: Vec<Interface>,
+}
+
+impl Blocks {
+    fn read<'b>(&mut self, block: &'b PcapBlockOwned<'_>) -> BlockRead<'b> {
+        match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                let nanos = h.is_nanosecond_precision();
+                self.summary.format = if nanos { "pcap (nanosecond)" } else { "pcap" };
+                self.legacy = Some(Interface {
+                    linktype: h.network.0 as u32,
+                    resolution: if nanos { 1_000_000_000 } else { 1_000_000 },
+                    offset_s: 0,
+                });
+                BlockRead::NoFrame
+            }
+            PcapBlockOwned::Legacy(b) => match self.legacy {
+                Some(i) => BlockRead::Frame {
+                    time_ns: i64::from(b.ts_sec) * 1_000_000_000
+                        + scale(u64::from(b.ts_usec), i.resolution) as i64,
+                    linktype: i.linktype,
+                    data: b.data,
+                    orig_len: b.origlen,
+                },
+                None => BlockRead::NoFrame,
+            },
+            PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                self.summary.format = "pcapng";
+                self.interfaces.clear();
+                BlockRead::NoFrame
+            }
+            PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                self.interfaces.push(Interface {
+                    linktype: idb.linktype.0 as u32,
+                    resolution: idb.ts_resolution().unwrap_or(1_000_000),
+                    offset_s: idb.ts_offset(),
+                });
+                BlockRead::NoFrame
+            }
+            PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                let Some(i) = self.interfaces.get(epb.if_id as usize) else {
+                    return BlockRead::NoFrame;
+                };
+                let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                match pcapng_time_ns(units, i.resolution, i.offset_s) {
+                    Some(time_ns) => BlockRead::Frame {
+                        time_ns,
+                        linktype: i.linktype,
+                        data: epb.packet_data(),
+                        orig_len: epb.origlen,
+                    },
+                    None => BlockRead::Stop(
+                        CaptureError::TimestampOutOfRange {
+                            frame: self.summary.frames + 1,
+                            units,
+                            resolution: i.resolution,
+                            offset_s: i.offset_s,
+                        }
+                        .to_string(),
+                    ),
+                }
+            }
+            // SPBs carry no timestamp (RFC draft-ietf-opsawg-pcapng §4.4).
+            PcapBlockOwned::NG(Block::SimplePacket(spb)) => match self.interfaces.first() {
+                Some(i) => BlockRead::Frame {
+                    time_ns: 0,
+                    linktype: i.linktype,
+                    data: spb.packet_data(),
+                    orig_len: spb.origlen,
+                },
+                None => BlockRead::NoFrame,
+            },
+            PcapBlockOwned::NG(_) => BlockRead::NoFrame,
+        }
+    }
 }
 
 /// A pcapng timestamp (`units` of 1/`resolution` s) plus the interface's `if_tsoffset`

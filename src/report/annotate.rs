@@ -372,125 +372,23 @@ pub fn annotate<R: Read + Send, W: Write>(
             path: name.to_string(),
         },
     })?;
-    let mut w = PcapngWriter::new(out);
-    let mut summary = AnnotateSummary::default();
-    // Interfaces of the current section (pcapng) and the section's byte order.
-    let mut interfaces: u32 = 0;
-    let mut big_endian = false;
-    let mut first_section = true;
-    let mut legacy_per_second: u64 = 1_000_000;
+    let mut copier = Copier {
+        w: PcapngWriter::new(out),
+        notes,
+        summary: AnnotateSummary::default(),
+        interfaces: 0,
+        big_endian: false,
+        first_section: true,
+        legacy_per_second: 1_000_000,
+    };
     let mut buffer = READ_BUFFER;
     loop {
         let (offset, copy_raw) = match reader.next() {
-            Ok((offset, block)) => {
-                let mut copy_raw = false;
-                match block {
-                    PcapBlockOwned::LegacyHeader(h) => {
-                        w.section_header(&section_options(notes, Vec::new()))
-                            .map_err(AnnotateError::Write)?;
-                        first_section = false;
-                        let tsresol: u8 = if h.is_nanosecond_precision() { 9 } else { 6 };
-                        legacy_per_second = 10u64.pow(u32::from(tsresol));
-                        w.interface(
-                            h.network.0 as u16,
-                            h.snaplen,
-                            &[BlockOption {
-                                code: IF_TSRESOL,
-                                value: Cow::Owned(vec![tsresol]),
-                            }],
-                        )
-                        .map_err(AnnotateError::Write)?;
-                        interfaces = 1;
-                    }
-                    PcapBlockOwned::Legacy(b) => {
-                        if interfaces == 0 {
-                            summary.blocks_dropped += 1;
-                        } else {
-                            summary.frames += 1;
-                            // Units of if_tsresol 6 or 9: seconds scaled, plus the
-                            // fraction as written (µs or ns).
-                            let units =
-                                u64::from(b.ts_sec) * legacy_per_second + u64::from(b.ts_usec);
-                            let opts = comments_for(notes, summary.frames);
-                            summary.commented_frames += u64::from(!opts.is_empty());
-                            w.enhanced_packet(0, units, b.data, b.origlen, &opts)
-                                .map_err(AnnotateError::Write)?;
-                        }
-                    }
-                    PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
-                        big_endian = shb.big_endian();
-                        interfaces = 0;
-                        let input = copy_options(SHB, &shb.options, big_endian);
-                        let opts = if first_section {
-                            section_options(notes, input)
-                        } else {
-                            input
-                        };
-                        first_section = false;
-                        w.section_header(&opts).map_err(AnnotateError::Write)?;
-                    }
-                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                        interfaces += 1;
-                        w.interface(
-                            idb.linktype.0 as u16,
-                            idb.snaplen,
-                            &copy_options(IDB, &idb.options, big_endian),
-                        )
-                        .map_err(AnnotateError::Write)?;
-                    }
-                    PcapBlockOwned::NG(Block::EnhancedPacket(ref epb)) => {
-                        if epb.if_id < interfaces {
-                            summary.frames += 1;
-                            let mut opts = copy_options(EPB, &epb.options, big_endian);
-                            let ours = comments_for(notes, summary.frames);
-                            summary.commented_frames += u64::from(!ours.is_empty());
-                            opts.extend(ours);
-                            let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                            w.enhanced_packet(
-                                epb.if_id,
-                                units,
-                                epb.packet_data(),
-                                epb.origlen,
-                                &opts,
-                            )
-                            .map_err(AnnotateError::Write)?;
-                        } else {
-                            // The reader skips it too: same frame numbers.
-                            summary.blocks_dropped += 1;
-                        }
-                    }
-                    PcapBlockOwned::NG(Block::SimplePacket(ref spb)) => {
-                        if interfaces > 0 {
-                            summary.frames += 1;
-                            let ours = comments_for(notes, summary.frames);
-                            if ours.is_empty() {
-                                w.simple_packet(spb.packet_data(), spb.origlen)
-                                    .map_err(AnnotateError::Write)?;
-                            } else {
-                                // An SPB has no options: carry the comment in an EPB
-                                // with the SPB's (absent, zero) timestamp.
-                                summary.commented_frames += 1;
-                                w.enhanced_packet(0, 0, spb.packet_data(), spb.origlen, &ours)
-                                    .map_err(AnnotateError::Write)?;
-                            }
-                        } else {
-                            summary.blocks_dropped += 1;
-                        }
-                    }
-                    PcapBlockOwned::NG(_) => {
-                        if big_endian {
-                            summary.blocks_dropped += 1;
-                        } else {
-                            copy_raw = true;
-                        }
-                    }
-                }
-                (offset, copy_raw)
-            }
+            Ok((offset, block)) => (offset, copier.block(block)?),
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
                 if reader.reader_exhausted() {
-                    summary.truncated = true;
+                    copier.summary.truncated = true;
                     break;
                 }
                 reader.refill().map_err(|_| corrupt("read error".into()))?;
@@ -508,21 +406,22 @@ pub fn annotate<R: Read + Send, W: Write>(
                 continue;
             }
             Err(PcapError::UnexpectedEof) => {
-                summary.truncated = true;
+                copier.summary.truncated = true;
                 break;
             }
             Err(_) => {
                 // Undecodable data: what came before is written, as the analysis used it.
-                summary.truncated = true;
+                copier.summary.truncated = true;
                 break;
             }
         };
         if copy_raw {
             let raw = reader.data().get(..offset).unwrap_or_default();
-            w.raw_block(raw).map_err(AnnotateError::Write)?;
+            copier.w.raw_block(raw).map_err(AnnotateError::Write)?;
         }
         reader.consume(offset);
     }
+    let Copier { w, mut summary, .. } = copier;
     summary.missing_frames = notes
         .frames
         .keys()
@@ -534,8 +433,143 @@ pub fn annotate<R: Read + Send, W: Write>(
     Ok(summary)
 }
 
-/// Reads `input` (pcap or pcapng, gzip or not: detected by magic) and writes `output`
-/// annotated with `notes`. `output` is replaced only when the whole file was written.
+/// Writes each block read as pcapng, with the comments of its frame; counts what it wrote
+/// and dropped.
+struct Copier<'n, W: Write> {
+    w: PcapngWriter<W>,
+    notes: &'n Annotations,
+    summary: AnnotateSummary,
+    /// Interfaces of the current section (pcapng), 1 after a classic pcap header.
+    interfaces: u32,
+    /// The current section's byte order.
+    big_endian: bool,
+    first_section: bool,
+    /// Timestamp units per second of a classic pcap (µs or ns).
+    legacy_per_second: u64,
+}
+
+impl<W: Write> Copier<'_, W> {
+    /// Writes one block; true when it is to be copied as it was read (a little-endian
+    /// pcapng block that carries no frame).
+    fn block(&mut self, block: PcapBlockOwned) -> Result<bool, AnnotateError> {
+        match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                self.w
+                    .section_header(&section_options(self.notes, Vec::new()))
+                    .map_err(AnnotateError::Write)?;
+                self.first_section = false;
+                let tsresol: u8 = if h.is_nanosecond_precision() { 9 } else { 6 };
+                self.legacy_per_second = 10u64.pow(u32::from(tsresol));
+                self.w
+                    .interface(
+                        h.network.0 as u16,
+                        h.snaplen,
+                        &[BlockOption {
+                            code: IF_TSRESOL,
+                            value: Cow::Owned(vec![tsresol]),
+                        }],
+                    )
+                    .map_err(AnnotateError::Write)?;
+                self.interfaces = 1;
+            }
+            PcapBlockOwned::Legacy(b) => {
+                if self.interfaces == 0 {
+                    self.summary.blocks_dropped += 1;
+                } else {
+                    self.summary.frames += 1;
+                    // Units of if_tsresol 6 or 9: seconds scaled, plus the fraction as
+                    // written (µs or ns).
+                    let units = u64::from(b.ts_sec) * self.legacy_per_second + u64::from(b.ts_usec);
+                    let opts = comments_for(self.notes, self.summary.frames);
+                    self.summary.commented_frames += u64::from(!opts.is_empty());
+                    self.w
+                        .enhanced_packet(0, units, b.data, b.origlen, &opts)
+                        .map_err(AnnotateError::Write)?;
+                }
+            }
+            PcapBlockOwned::NG(block) => return self.ng_block(block),
+        }
+        Ok(false)
+    }
+
+    fn ng_block(&mut self, block: Block) -> Result<bool, AnnotateError> {
+        match block {
+            Block::SectionHeader(shb) => {
+                self.big_endian = shb.big_endian();
+                self.interfaces = 0;
+                let input = copy_options(SHB, &shb.options, self.big_endian);
+                let opts = if self.first_section {
+                    section_options(self.notes, input)
+                } else {
+                    input
+                };
+                self.first_section = false;
+                self.w.section_header(&opts).map_err(AnnotateError::Write)?;
+            }
+            Block::InterfaceDescription(idb) => {
+                self.interfaces += 1;
+                self.w
+                    .interface(
+                        idb.linktype.0 as u16,
+                        idb.snaplen,
+                        &copy_options(IDB, &idb.options, self.big_endian),
+                    )
+                    .map_err(AnnotateError::Write)?;
+            }
+            Block::EnhancedPacket(ref epb) => {
+                if epb.if_id < self.interfaces {
+                    self.summary.frames += 1;
+                    let mut opts = copy_options(EPB, &epb.options, self.big_endian);
+                    let ours = comments_for(self.notes, self.summary.frames);
+                    self.summary.commented_frames += u64::from(!ours.is_empty());
+                    opts.extend(ours);
+                    let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                    self.w
+                        .enhanced_packet(epb.if_id, units, epb.packet_data(), epb.origlen, &opts)
+                        .map_err(AnnotateError::Write)?;
+                } else {
+                    // The reader skips it too: same frame numbers.
+                    self.summary.blocks_dropped += 1;
+                }
+            }
+            Block::SimplePacket(ref spb) => self.simple_packet(spb)?,
+            _ => {
+                if self.big_endian {
+                    self.summary.blocks_dropped += 1;
+                } else {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    fn simple_packet(
+        &mut self,
+        spb: &pcap_parser::pcapng::SimplePacketBlock,
+    ) -> Result<(), AnnotateError> {
+        if self.interfaces == 0 {
+            self.summary.blocks_dropped += 1;
+            return Ok(());
+        }
+        self.summary.frames += 1;
+        let ours = comments_for(self.notes, self.summary.frames);
+        if ours.is_empty() {
+            self.w
+                .simple_packet(spb.packet_data(), spb.origlen)
+                .map_err(AnnotateError::Write)?;
+        } else {
+            // An SPB has no options: carry the comment in an EPB with the SPB's (absent,
+            // zero) timestamp.
+            self.summary.commented_frames += 1;
+            self.w
+                .enhanced_packet(0, 0, spb.packet_data(), spb.origlen, &ours)
+                .map_err(AnnotateError::Write)?;
+        }
+        Ok(())
+    }
+}
+
 pub fn annotate_file(
     input: &Path,
     output: &Path,
