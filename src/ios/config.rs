@@ -537,6 +537,187 @@ fn block_line(c: &mut SwitchConfig, block: &mut Block, l: &[&str], words: &[&str
 mod tests {
     use super::*;
 
+    fn keys(c: &SwitchConfig) -> Vec<LineKey> {
+        c.lines.iter().map(|l| l.key).collect()
+    }
+
+    #[test]
+    fn frame_lines_say_a_full_config_but_are_not_used() {
+        let c = parse_config("Building configuration...\nCurrent configuration : 9 bytes\n");
+        assert!(c.full_config);
+        assert_eq!((c.lines_used, c.running_config), (0, false));
+        let c = parse_config("hostname sw1\n");
+        assert!(c.full_config && !c.running_config, "{c:?}");
+        // Indented, outside any block: neither a hostname nor used.
+        let c = parse_config("  hostname sw1\n  end\n");
+        assert_eq!((c.full_config, c.lines_used), (false, 0), "{c:?}");
+    }
+
+    #[test]
+    fn version_lines_first_running_config_version_kept() {
+        let c = parse_config("version 17.9\nversion 17.12\n");
+        assert_eq!(c.version.as_deref(), Some("17.9"));
+        assert_eq!(c.lines_used, 2);
+        assert!(c.running_config && c.full_config);
+        // show version's line wins over an earlier running-config one.
+        let c = parse_config("version 17.9\nCisco IOS XE Software, Version 17.12.04,\n");
+        assert_eq!(c.version.as_deref(), Some("17.12.04"));
+        // Indented: read, but not the mark of a running-config.
+        let c = parse_config("  version 17.3\n");
+        assert_eq!(c.version.as_deref(), Some("17.3"));
+        assert_eq!(
+            (c.lines_used, c.running_config, c.full_config),
+            (1, false, false)
+        );
+    }
+
+    #[test]
+    fn license_smart_lines() {
+        let c = parse_config(
+            "license smart transport smart\n\
+             license smart url cslu http://cslu.example:8182/cslu/v1/pi\n\
+             license smart url https://Smart.example/its\n\
+             license smart url default\n\
+             license smart proxy address \"proxy.example\"\n\
+             license smart proxy port 3128\n\
+             license smart vrf Mgmt-vrf\n\
+             no license smart server-identity-check\n",
+        );
+        assert_eq!(c.transport.as_deref(), Some("smart"));
+        assert_eq!(
+            c.cslu_url.as_deref(),
+            Some("http://cslu.example:8182/cslu/v1/pi")
+        );
+        // The URL keeps its case (words, not the lower-cased match).
+        assert_eq!(c.smart_url.as_deref(), Some("https://Smart.example/its"));
+        assert!(c.url_default);
+        assert_eq!(c.proxy_address.as_deref(), Some("proxy.example"));
+        assert_eq!(c.proxy_port, Some(3128));
+        assert_eq!(c.vrf.as_deref(), Some("Mgmt-vrf"));
+        assert_eq!(c.server_identity_check, Some(false));
+        assert_eq!(c.lines_used, 8);
+        assert_eq!(
+            keys(&c),
+            [LineKey::Transport, LineKey::CsluUrl, LineKey::Url]
+        );
+        // A bare URL word that is no URL is not read, and not used.
+        let c = parse_config("license smart url somewhere\nlicense smart server-identity-check\n");
+        assert_eq!((c.smart_url, c.server_identity_check), (None, Some(true)));
+        assert_eq!(c.lines_used, 1);
+    }
+
+    #[test]
+    fn name_servers_and_static_hosts_with_and_without_vrf() {
+        let c = parse_config(
+            "ip name-server vrf Mgmt-vrf 10.0.0.53 bogus\n\
+             ip name-server 192.0.2.1 2001:db8::53\n\
+             ip host vrf Mgmt-vrf Tools.Cisco.com 198.51.100.7\n\
+             ip host proxy.example 192.0.2.10 junk 192.0.2.11\n\
+             ip http client source-interface Vlan 10\n",
+        );
+        let servers: Vec<_> = c
+            .name_servers
+            .iter()
+            .map(|n| (n.vrf.as_deref(), n.addr.to_string()))
+            .collect();
+        assert_eq!(
+            servers,
+            [
+                (Some("Mgmt-vrf"), "10.0.0.53".to_string()),
+                (None, "192.0.2.1".to_string()),
+                (None, "2001:db8::53".to_string()),
+            ]
+        );
+        let hosts: Vec<_> = c
+            .hosts
+            .iter()
+            .map(|h| (h.vrf.as_deref(), h.name.as_str(), h.addrs.len(), h.line))
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                (Some("Mgmt-vrf"), "tools.cisco.com", 1, 3),
+                (None, "proxy.example", 2, 4),
+            ]
+        );
+        assert_eq!(c.http_client_source.as_deref(), Some("Vlan10"));
+        assert_eq!(c.lines_used, 5);
+        assert!(c.running_config);
+    }
+
+    #[test]
+    fn domain_lookup_off_is_recorded_other_options_unused() {
+        let c = parse_config("no ip domain lookup\nip domain lookup recursive\n");
+        assert!(c.domain_lookup_disabled);
+        assert_eq!(keys(&c), [LineKey::NoDomainLookup]);
+        assert_eq!(c.lines_used, 1);
+        assert!(parse_config("no ip domain-lookup\n").domain_lookup_disabled);
+    }
+
+    #[test]
+    fn call_home_block_and_its_profiles() {
+        let c = parse_config(
+            "service call-home\n\
+             call-home\n \
+             http-proxy \"proxy.example\" port 8080\n \
+             vrf Mgmt-vrf\n \
+             source-interface Gig 0/0\n \
+             profile \"CiscoTAC-1\"\n  \
+             no active\n  \
+             destination address http https://tools.cisco.com/its/service/oddce/services/DDCEService\n \
+             profile mine\n  \
+             destination address http https://sch.example/its\n  \
+             something unknown\n\
+             !\n \
+             vrf after-the-block\n",
+        );
+        assert!(c.service_call_home);
+        let ch = c.call_home.clone().unwrap_or_default();
+        assert_eq!(ch.http_proxy, Some(("proxy.example".into(), 8080)));
+        assert_eq!(ch.vrf.as_deref(), Some("Mgmt-vrf"));
+        assert_eq!(ch.source_interface.as_deref(), Some("Gig0/0"));
+        let profiles: Vec<_> = ch
+            .profiles
+            .iter()
+            .map(|p| (p.name.as_str(), p.active, p.urls.len()))
+            .collect();
+        assert_eq!(profiles, [("CiscoTAC-1", false, 1), ("mine", true, 1)]);
+        assert_eq!(ch.profiles[1].urls, ["https://sch.example/its"]);
+        // service call-home, call-home and the 8 block lines understood; not the unknown
+        // one, nor the indented line after `!`.
+        assert_eq!(c.lines_used, 10);
+        assert_eq!(keys(&c), [LineKey::ServiceCallHome]);
+    }
+
+    #[test]
+    fn trustpoint_revocation_check_recorded() {
+        let c = parse_config(
+            "crypto pki trustpoint SLA-TrustPoint\n \
+             enrollment pkcs12\n \
+             revocation-check crl none\n\
+             crypto pki trustpoint TP-self-signed\n \
+             revocation-check none\n",
+        );
+        let tps: Vec<_> = c
+            .trustpoints
+            .iter()
+            .map(|t| (t.name.as_str(), t.revocation_check.join(" ")))
+            .collect();
+        assert_eq!(
+            tps,
+            [
+                ("SLA-TrustPoint", "crl none".to_string()),
+                ("TP-self-signed", "none".to_string())
+            ]
+        );
+        assert_eq!(
+            keys(&c),
+            [LineKey::RevocationCheck, LineKey::RevocationCheck]
+        );
+        // `enrollment` is not understood.
+        assert_eq!(c.lines_used, 4);
+    }
+
     #[test]
     fn domain_lookup_source_both_spellings_and_short_lines() {
         // Issue 13 item 5: the hyphenated spelling indexed past a 5-word line.

@@ -315,6 +315,145 @@ fn split_host(hp: &str) -> &str {
 mod tests {
     use super::*;
 
+    use crate::ios::config::parse_config;
+
+    fn plan(text: &str) -> ProbePlan {
+        derive(&parse_config(text), &InterfaceMap::default())
+    }
+
+    #[test]
+    fn transport_from_config_else_status_else_cslu_with_a_note() {
+        let p = plan("license smart transport Call-Home\n");
+        assert_eq!((p.transport.as_str(), p.notes.len()), ("callhome", 0));
+        let p = plan("Transport:\n  Type: Smart\n  URL: https://smart.example/its\n");
+        assert_eq!(p.transport, "smart");
+        assert_eq!(
+            p.notes,
+            ["transport 'Smart' read from show license status (no 'license smart transport' line)"]
+        );
+        assert_eq!(p.targets[0].url, "https://smart.example/its");
+        assert_eq!(p.targets[0].origin, "show license status");
+        let p = plan("ip name-server 192.0.2.1\n");
+        assert_eq!(p.transport, "cslu");
+        assert_eq!(p.targets[0].url, CSLU_DISCOVERY_URL);
+        assert_eq!(
+            p.notes,
+            ["no 'license smart transport' line: assuming the factory default, cslu"]
+        );
+    }
+
+    #[test]
+    fn smart_url_default_wins_and_a_proxy_without_port_is_80() {
+        let p = plan(
+            "license smart transport smart\n\
+             license smart url https://smart.example/its\n\
+             license smart url default\n\
+             license smart proxy address proxy.example\n",
+        );
+        assert_eq!(p.targets[0].url, SMART_DEFAULT_URL);
+        assert_eq!(p.targets[0].origin, "default");
+        assert_eq!(p.proxy.as_deref(), Some("proxy.example:80"));
+        assert_eq!(p.notes, ["proxy address without a port: assuming 80"]);
+    }
+
+    #[test]
+    fn callhome_block_wins_over_the_global_vrf_and_source() {
+        let p = plan(
+            "license smart transport callhome\n\
+             license smart vrf global-vrf\n\
+             ip http client source-interface Vlan10\n\
+             call-home\n \
+             vrf Mgmt-vrf\n \
+             source-interface GigabitEthernet0/0\n \
+             http-proxy \"192.0.2.10\" port 3128\n \
+             profile \"CiscoTAC-1\"\n  \
+             no active\n",
+        );
+        // No active profile: CiscoTAC-1's default URL.
+        let t: Vec<_> = p
+            .targets
+            .iter()
+            .map(|t| (t.url.as_str(), t.origin.as_str()))
+            .collect();
+        assert_eq!(t, [(CALLHOME_DEFAULT_URL, "default (CiscoTAC-1)")]);
+        assert_eq!(p.vrf.as_deref(), Some("Mgmt-vrf"));
+        assert_eq!(p.proxy.as_deref(), Some("192.0.2.10:3128"));
+        let source = p.source.as_ref().map(|b| b.switch.as_str());
+        assert_eq!(source, Some("GigabitEthernet0/0"));
+    }
+
+    #[test]
+    fn static_entries_of_the_targets_and_proxy_in_the_vrf_only() {
+        let p = plan(
+            "license smart transport smart\n\
+             license smart vrf Mgmt-vrf\n\
+             license smart proxy address Proxy.Example\n\
+             license smart proxy port 8080\n\
+             ip host vrf Mgmt-vrf proxy.example 192.0.2.10\n\
+             ip host proxy.example 192.0.2.99\n\
+             ip host vrf Mgmt-vrf other.example 192.0.2.11\n\
+             ip name-server vrf Mgmt-vrf 192.0.2.53\n\
+             ip name-server 198.51.100.53\n",
+        );
+        assert_eq!(
+            p.resolve,
+            [("proxy.example".to_string(), "192.0.2.10".parse().unwrap())]
+        );
+        assert_eq!(p.dns_servers, ["192.0.2.53".parse::<IpAddr>().unwrap()]);
+    }
+
+    #[test]
+    fn sources_bound_by_the_map_one_note_per_unmapped_interface() {
+        let c = parse_config(
+            "license smart transport smart\n\
+             license smart vrf Mgmt-vrf\n\
+             ip domain lookup vrf Mgmt-vrf source-interface Gi0/0\n",
+        );
+        // No source interface: the VRF stands in; DNS leaves from its own interface.
+        let p = derive(&c, &InterfaceMap::default());
+        assert_eq!(
+            p.source.as_ref().map(|b| b.switch.as_str()),
+            Some("Mgmt-vrf")
+        );
+        assert_eq!(
+            p.dns_source.as_ref().map(|b| b.switch.as_str()),
+            Some("Gi0/0")
+        );
+        assert_eq!(p.notes.len(), 2, "{:?}", p.notes);
+        let map = InterfaceMap::parse(&["mgmt-vrf=mgmt".into(), "GigabitEthernet0/0=eth1".into()]);
+        let p = derive(&c, &map.unwrap_or_default());
+        assert_eq!(p.source.and_then(|b| b.local).as_deref(), Some("mgmt"));
+        assert_eq!(p.dns_source.and_then(|b| b.local).as_deref(), Some("eth1"));
+        assert!(p.notes.is_empty(), "{:?}", p.notes);
+        // The same unmapped interface for both: one note.
+        let p = plan("license smart transport smart\nip http client source-interface Vlan10\n");
+        assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
+        assert!(p.notes[0].contains("--map Vlan10=IF"), "{:?}", p.notes);
+    }
+
+    #[test]
+    fn revocation_check_prefers_sla_trustpoint_ignores_none() {
+        let p = plan(
+            "crypto pki trustpoint TP-none\n \
+             revocation-check none\n\
+             crypto pki trustpoint TP-crl\n \
+             revocation-check crl\n\
+             crypto pki trustpoint sla-trustpoint\n \
+             revocation-check ocsp crl\n",
+        );
+        let want = (
+            "sla-trustpoint".to_string(),
+            vec!["ocsp".into(), "crl".into()],
+        );
+        assert_eq!(p.revocation_check, Some(want));
+        let p = plan(
+            "crypto pki trustpoint SLA-TrustPoint\n revocation-check crl none\n\
+                      crypto pki trustpoint TP-crl\n revocation-check crl\n",
+        );
+        assert_eq!(p.revocation_check.map(|r| r.0).as_deref(), Some("TP-crl"));
+        assert_eq!(plan("crypto pki trustpoint X\n").revocation_check, None);
+    }
+
     #[test]
     fn interface_abbreviations() {
         assert!(same_interface("Gi1/0/1", "GigabitEthernet1/0/1"));
