@@ -221,14 +221,36 @@ fn unanswered_request(c: &Connection, code: FindingCode) -> Option<&Event> {
     })
 }
 
+/// The fix of `capture_ended`: capture until the switch has given its own verdict.
+pub const CAPTURE_LONGER: &[&str] = &[
+    "monitor capture LICPATH start",
+    "license smart sync all",
+    "! wait for %SMART_LIC-3-COMM_FAILED or a successful sync (show license status), at least 60 s",
+    "monitor capture LICPATH stop",
+];
+
 /// `capture_ended`: a timeout finding in `f` whose request was sent less than
 /// [`CAPTURE_ENDED_WAIT_NS`] before the capture's last packet (`capture_end_ns`), the
-/// client not having given up: the capture stopped, the server may have answered after.
+/// client not having given up nor re-sent its request: the capture stopped, the server
+/// may have answered after.
 pub fn ended(c: &Connection, f: &[Finding], capture_end_ns: i64) -> Option<Finding> {
     let client_gave_up = c.events.iter().any(|e| {
         e.dir == Direction::ToServer && matches!(e.kind, EventKind::TcpFin | EventKind::TcpRst)
     });
-    if client_gave_up {
+    // A request sent again (a SYN retried, a ClientHello retransmitted) shows the client
+    // itself waited out its retransmission timeout without an answer: that is seen, not
+    // missing, so the timeout stays (as a DNS query re-sent stays `dns_timeout`).
+    let client_retried = c.events.iter().any(|e| {
+        e.dir == Direction::ToServer
+            && matches!(
+                e.kind,
+                EventKind::TcpSyn {
+                    retransmission: true,
+                    ..
+                }
+            )
+    }) || c.loss.retransmitted_to_server > 0;
+    if client_gave_up || client_retried {
         return None;
     }
     let (timeout, request) = f.iter().find_map(|x| {
@@ -256,12 +278,7 @@ pub fn ended(c: &Connection, f: &[Finding], capture_end_ns: i64) -> Option<Findi
             "The client was still waiting (it had not closed or reset the connection) when the capture's last packet was taken, {} after its request. A switch waits far longer before it reports a failure, so nothing here shows whether the server answers. Capture for longer: start the capture, make the switch talk, and stop it only after the switch logs success or failure (at least 60 s).",
             super::ms(capture_end_ns - request.time_ns)
         ))
-        .fix([
-            "monitor capture LICPATH start",
-            "license smart sync all",
-            "! wait for %SMART_LIC-3-COMM_FAILED or a successful sync (show license status), at least 60 s",
-            "monitor capture LICPATH stop",
-        ])
+        .fix(CAPTURE_LONGER)
         .evidence([Evidence::of(request, what)]),
     )
 }
@@ -421,7 +438,28 @@ mod tests {
             .client_hello(None, TlsVersion::Tls12)
             .fin(Direction::ToServer)
             .build();
-        assert!(ended(&gave_up, &[timeout], START_NS).is_none());
+        assert!(ended(&gave_up, std::slice::from_ref(&timeout), START_NS).is_none());
+        // The client re-sent its SYN: it waited out its own timeout, which the capture
+        // shows, however soon after the retry the capture ended.
+        let syn_timeout = Finding::new(FindingCode::TcpTimeout, Severity::Error, Step::Tcp, "x");
+        let once = connection().syn().build();
+        let syn_ns = once.events.last().map(|e| e.time_ns).unwrap_or_default();
+        assert!(ended(&once, std::slice::from_ref(&syn_timeout), syn_ns + 1).is_some());
+        let retried = connection()
+            .syn()
+            .after_ms(1000)
+            .to_server(EventKind::TcpSyn {
+                mss: Some(536),
+                window: 4128,
+                retransmission: true,
+            })
+            .build();
+        let retry_ns = retried.events.last().map(|e| e.time_ns).unwrap_or_default();
+        assert!(ended(&retried, &[syn_timeout], retry_ns + 1).is_none());
+        // A ClientHello retransmitted: the same.
+        let mut hello_again = c.clone();
+        hello_again.loss.retransmitted_to_server = 1;
+        assert!(ended(&hello_again, &[timeout], hello_ns + 1).is_none());
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! AAAA answer is `dns_nxdomain`, `dns_servfail` (SERVFAIL or REFUSED), `dns_timeout`
 //! (silence, or ICMP instead of an answer) or `dns_no_address`. The switch logs 'Unable to
 //! resolve server hostname/domain name' (CALL_HOME ERR 218) for all of them. A revocation
-//! host that does not resolve is judged by `revocation` instead.
+//! host that does not resolve is judged by `revocation` instead. A name asked once, not
+//! yet retried, when the capture stopped is `capture_ended`: the answer may simply not have
+//! been captured.
 
 use super::DiagnoseConfig;
 use super::revocation;
@@ -16,11 +18,13 @@ const DNS_REMEDY: &[&str] = &[
 ];
 
 /// One finding per name asked for an address that never resolved. One successful answer
-/// for a name (A or AAAA) is enough.
+/// for a name (A or AAAA) is enough. `capture_end_ns`: the capture's last packet (`None`
+/// outside a capture).
 pub fn findings(
     t: &Timeline,
     revocation_hosts: &BTreeMap<String, revocation::Kind>,
     cfg: &DiagnoseConfig,
+    capture_end_ns: Option<i64>,
 ) -> Vec<Finding> {
     let mut names: Vec<&str> = t.dns.iter().map(|d| d.name.as_str()).collect();
     names.sort_unstable();
@@ -59,9 +63,54 @@ pub fn findings(
             out.push(revocation::dns_finding(name, &reason, evidence, *kind, cfg));
             continue;
         }
+        if let Some(ended) = capture_end_ns.and_then(|end| ended(name, &exchanges, end)) {
+            out.push(ended.evidence(evidence));
+            continue;
+        }
         out.push(unresolved(name, &exchanges, &rcodes, one_direction).evidence(evidence));
     }
     out
+}
+
+/// `capture_ended` for a name asked once (no query re-sent, none answered, no ICMP) less
+/// than [`super::capture::CAPTURE_ENDED_WAIT_NS`] before the capture's last packet: the
+/// resolver was still within its first wait (IOS XE: `ip domain timeout`, 3 s by default)
+/// when the capture stopped. A re-sent query shows the client itself saw no answer in time,
+/// so that stays `dns_timeout`.
+fn ended(name: &str, exchanges: &[&DnsExchange], capture_end_ns: i64) -> Option<Finding> {
+    let waiting = exchanges
+        .iter()
+        .all(|d| d.response.is_none() && d.unreachable.is_none() && d.unusable_answer.is_none());
+    let mut per_type: Vec<(DnsType, u32)> = Vec::new();
+    for d in exchanges {
+        match per_type.iter_mut().find(|(q, _)| *q == d.qtype) {
+            Some((_, sent)) => *sent = sent.saturating_add(d.retries.saturating_add(1)),
+            None => per_type.push((d.qtype, d.retries.saturating_add(1))),
+        }
+    }
+    let asked_once = per_type.iter().all(|(_, sent)| *sent == 1);
+    let first = exchanges.iter().map(|d| d.query_ns).min()?;
+    let waited = capture_end_ns.saturating_sub(first);
+    if !waiting || !asked_once || waited >= super::capture::CAPTURE_ENDED_WAIT_NS {
+        return None;
+    }
+    Some(
+        Finding::new(
+            FindingCode::CaptureEnded,
+            Severity::Warning,
+            Step::Capture,
+            format!(
+                "the capture ended {} after the DNS query for {name}, before any answer or retry: not a DNS timeout, the answer may simply not have been captured",
+                super::ms(waited)
+            ),
+        )
+        .confidence(Confidence::High)
+        .explain(format!(
+            "The query was sent once and the capture's last packet came {} later, before the resolver's first wait was over (IOS XE: 'ip domain timeout', 3 s by default, then 'ip domain retry' more tries). Nothing here shows whether the name server answers. Capture for longer: start the capture, make the switch talk, and stop it only after the switch logs success or failure (at least 60 s).",
+            super::ms(waited)
+        ))
+        .fix(super::capture::CAPTURE_LONGER),
+    )
 }
 
 fn asks_address(d: &DnsExchange) -> bool {
@@ -247,7 +296,58 @@ mod tests {
             &timeline(exchanges, vec![]),
             &BTreeMap::new(),
             &test_config(),
+            None,
         )
+    }
+
+    fn judged_at_end(exchanges: Vec<DnsExchange>, end_ns: i64) -> Vec<Finding> {
+        findings(
+            &timeline(exchanges, vec![]),
+            &BTreeMap::new(),
+            &test_config(),
+            Some(end_ns),
+        )
+    }
+
+    #[test]
+    fn a_query_the_capture_stopped_on_is_capture_ended_not_a_timeout() {
+        let asked = || dns(NAME, DnsType::A, None, vec![]);
+        let aaaa = DnsExchange {
+            qtype: DnsType::AAAA,
+            ..asked()
+        };
+        // Asked once (A and AAAA), the capture's last packet 500 ms later.
+        let f = only(judged_at_end(vec![asked(), aaaa], START_NS + 500_000_000));
+        assert_eq!(
+            (f.code, f.severity, f.step),
+            (FindingCode::CaptureEnded, Severity::Warning, Step::Capture)
+        );
+        assert_eq!(
+            f.summary,
+            "the capture ended 500 ms after the DNS query for smartreceiver.cisco.com, before any answer or retry: not a DNS timeout, the answer may simply not have been captured"
+        );
+        assert_eq!(f.evidence.len(), 2);
+        // The resolver re-sent its query: it saw no answer in time itself.
+        let retried = DnsExchange {
+            retries: 1,
+            ..asked()
+        };
+        let f = only(judged_at_end(vec![retried], START_NS + 500_000_000));
+        assert_eq!(f.code, FindingCode::DnsTimeout);
+        // Two exchanges of the same type (a new ID) are a retry too.
+        let again = DnsExchange { id: 2, ..asked() };
+        let f = only(judged_at_end(vec![asked(), again], START_NS + 500_000_000));
+        assert_eq!(f.code, FindingCode::DnsTimeout);
+        // The capture went on past the first wait: silence is a timeout.
+        let f = only(judged_at_end(vec![asked()], START_NS + 5_000_000_000));
+        assert_eq!(f.code, FindingCode::DnsTimeout);
+        // ICMP is an answer of sorts: not waiting any more.
+        let refused = DnsExchange {
+            unreachable: Some("ICMP port unreachable from 198.51.100.53".into()),
+            ..asked()
+        };
+        let f = only(judged_at_end(vec![refused], START_NS + 500_000_000));
+        assert_eq!(f.code, FindingCode::DnsTimeout);
     }
 
     fn only(f: Vec<Finding>) -> Finding {
@@ -401,7 +501,7 @@ mod tests {
             vec![dns(NAME, DnsType::A, None, vec![])],
             vec![connection().one_direction().build()],
         );
-        let f = only(findings(&t, &BTreeMap::new(), &test_config()));
+        let f = only(findings(&t, &BTreeMap::new(), &test_config(), None));
         assert_eq!(
             (f.code, f.severity, f.confidence),
             (FindingCode::DnsTimeout, Severity::Warning, Confidence::Low)
@@ -427,7 +527,7 @@ mod tests {
             )],
             vec![],
         );
-        let f = only(findings(&t, &hosts, &test_config()));
+        let f = only(findings(&t, &hosts, &test_config(), None));
         assert_eq!(
             (f.code, f.severity),
             (FindingCode::CrlUnreachable, Severity::Warning)

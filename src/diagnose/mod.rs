@@ -52,7 +52,7 @@ pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
         Source::Capture { .. } => t.end_ns,
         _ => None,
     };
-    let dns = dns::findings(t, &revocation_hosts, cfg);
+    let dns = dns::findings(t, &revocation_hosts, cfg, capture_end);
     t.findings.extend(dns);
     for c in &mut t.connections {
         if c.revocation {

@@ -486,6 +486,13 @@ partial_variants() { # out: partial captures of the healthy TLS 1.2 connection (
   editcap -F pcap -r "$h" "$out/capture-ended-tls.pcap" "1-$((ch + 1))"
   expect capture-ended-tls "up to the frame after the ClientHello ($((ch + 1))), by editcap -r" verdict=inconclusive \
     finding=capture_ended 'tshark=tls.handshake.type == 1'
+  # The capture stopped right after the first DNS queries (A and AAAA), before any retry.
+  local d="$out/dns-timeout.pcap"
+  if [ -f "$d" ]; then
+    editcap -F pcap -r "$d" "$out/dns-capture-ended.pcap" 1-2
+    { printf '# Generated: dns-timeout.pcap up to its first two queries (A, AAAA), by editcap -r\n'
+      printf '%s\n' verdict=inconclusive finding=capture_ended 'summary=before any answer or retry: not a DNS timeout' 'tshark=dns.flags.response == 0 && !dns.retransmission'; } > "$out/dns-capture-ended.expected"
+  fi
 }
 
 capture_all() { # outdir [names]
