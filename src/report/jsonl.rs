@@ -97,7 +97,7 @@ fn object<'a>(command: &'a str, line: &RunLine<'a>) -> Object<'a> {
                 errors: Some(r.errors),
                 warnings: Some(r.warnings),
                 primary: r.primary,
-                steps: super::monitored_steps(t)
+                steps: crate::tui::steps::steps_of(t)
                     .into_iter()
                     .map(|s| StepObject {
                         step: s.step.as_str(),

@@ -103,26 +103,6 @@ pub fn certificate_expiry_seconds(t: &Timeline) -> Option<i64> {
     Some(soonest.saturating_sub(start))
 }
 
-/// The steps as the monitoring formats report them: `tui::steps::steps_of`, except that
-/// an HTTP answer seen inside TLS on a successful connection is the HTTP step succeeding.
-/// (The step view reads the HTTP state off `Connection::reached`, which the probe's HTTPS
-/// exchange does not advance past `cert`, and so calls the step "skipped".)
-pub fn monitored_steps(t: &Timeline) -> Vec<crate::tui::steps::StepView> {
-    use crate::tui::steps::StepState;
-    let mut steps = crate::tui::steps::steps_of(t);
-    for s in &mut steps {
-        // Skipped with a measured latency: the answer is there (the latency is measured
-        // to it) and the connection succeeded.
-        if s.step == crate::model::Step::Http
-            && s.state == StepState::Skipped
-            && s.latency_ns.is_some()
-        {
-            s.state = StepState::Ok;
-        }
-    }
-    steps
-}
-
 /// The step states of `tui::steps` as the monitoring formats name them.
 pub fn step_state_name(s: crate::tui::steps::StepState) -> &'static str {
     use crate::tui::steps::StepState;

@@ -11,7 +11,7 @@
 //! says (`\\`, `\"`, `\n`), other control characters become U+FFFD and a value is cut at
 //! [`MAX_LABEL_CHARS`].
 
-use super::{RunLine, certificate_expiry_seconds, monitored_steps, overall_verdict, probe_times};
+use super::{RunLine, certificate_expiry_seconds, overall_verdict, probe_times};
 use crate::diagnose::verdict::OverallVerdict;
 use crate::model::{Finding, Severity, Timeline};
 use crate::tui::steps::StepState;
@@ -151,7 +151,7 @@ impl Samples {
         if let Some(start) = start {
             self.add(Metric::Timestamp, &id, start);
         }
-        for s in monitored_steps(t) {
+        for s in crate::tui::steps::steps_of(t) {
             let labels = with("step", s.step.as_str());
             match s.state {
                 // A static entry (`ip host`) asked no name server: no DNS sample.

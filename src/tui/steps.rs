@@ -361,7 +361,12 @@ impl<'a> ConnectionPath<'a> {
         StepView {
             name: "HTTP",
             step: Step::Http,
-            state: if http_ev.is_some() {
+            // An answer on a connection that succeeded is a step done, even when `reached`
+            // stops at the certificate (the probe's HTTPS exchange is not a plain HTTP
+            // event of the capture flow).
+            state: if http_ev.is_some() && c.verdict == Verdict::Ok {
+                StepState::Ok
+            } else if http_ev.is_some() {
                 self.state_for(Step::Http)
             } else if self.state_for(Step::Http) == StepState::Failed {
                 StepState::Failed
@@ -395,5 +400,56 @@ impl<'a> ConnectionPath<'a> {
                 _ => self.error_at(Step::Http).unwrap_or_default(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{connection, timeline};
+
+    /// The probe's answer inside TLS on a successful connection: the HTTP step is done,
+    /// though `reached` stops at the certificate (it was shown "n/a").
+    #[test]
+    fn an_https_answer_on_a_successful_connection_is_the_http_step_done() {
+        let answered = |verdict| {
+            let mut c = connection()
+                .handshake()
+                .client_hello(
+                    Some("smartreceiver.cisco.com"),
+                    crate::model::TlsVersion::Tls12,
+                )
+                .after_ms(40)
+                .to_client(EventKind::HttpsExchange {
+                    request: "POST /licservice/license".into(),
+                    status: 200,
+                    reason: "OK".into(),
+                    date: None,
+                    server: None,
+                })
+                .build();
+            c.verdict = verdict;
+            c.reached = Step::Cert;
+            timeline(vec![], vec![c])
+        };
+        let http = |t: &Timeline| {
+            steps_of(t)
+                .into_iter()
+                .find(|s| s.step == Step::Http)
+                .expect("an HTTP step")
+        };
+        let ok = http(&answered(Verdict::Ok));
+        assert_eq!(ok.state, StepState::Ok);
+        assert!(ok.latency_ns.is_some_and(|l| l > 0), "{:?}", ok.latency_ns);
+        // Not on a connection that failed: the state follows the failing step.
+        assert_eq!(http(&answered(Verdict::Failed)).state, StepState::NotRun);
+        // No answer at all on a successful connection: not done, just not needed.
+        let mut quiet = connection().handshake().build();
+        quiet.verdict = Verdict::Ok;
+        quiet.reached = Step::Cert;
+        assert_eq!(
+            http(&timeline(vec![], vec![quiet])).state,
+            StepState::Skipped
+        );
     }
 }
