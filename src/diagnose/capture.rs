@@ -31,6 +31,8 @@ pub fn no_licensing_traffic(t: &Timeline) -> Option<Finding> {
     if licensing || !matches!(t.source, Source::Capture { .. }) {
         return None;
     }
+    // Those shown and those hidden from the report (not licensing, no `--all`).
+    let others = (t.connections.len() as u64).saturating_add(t.hidden_connections);
     Some(
         Finding::new(
             FindingCode::NoLicensingTraffic,
@@ -38,8 +40,8 @@ pub fn no_licensing_traffic(t: &Timeline) -> Option<Finding> {
             Step::Capture,
             format!(
                 "no licensing traffic in this capture ({} connection{} of other hosts): nothing shows whether the switch can reach licensing",
-                t.connections.len(),
-                if t.connections.len() == 1 { "" } else { "s" }
+                others,
+                if others == 1 { "" } else { "s" }
             ),
         )
         .explain("No DNS query for a licensing name and no connection to a licensing host, a configured proxy or a name given with --host. Either the capture was taken where the switch's licensing traffic does not pass, at a time it did not try, or the switch uses a host licpath was not told about (--host NAME, --all to see everything). Capture on the switch while forcing a report:")
@@ -382,6 +384,21 @@ const CLOCK_FIX: [&str; 3] = [
 mod tests {
     use super::*;
     use crate::model::testing::connection;
+
+    #[test]
+    fn no_licensing_traffic_counts_the_connections_hidden_from_the_report() {
+        use crate::model::testing::timeline;
+        let other = connection().licensing(false).handshake().build();
+        let mut t = timeline(vec![], vec![other]);
+        t.hidden_connections = 2;
+        let f = no_licensing_traffic(&t).expect("no_licensing_traffic");
+        assert_eq!(
+            f.summary,
+            "no licensing traffic in this capture (3 connections of other hosts): nothing shows whether the switch can reach licensing"
+        );
+        t.connections[0].licensing = true;
+        assert!(no_licensing_traffic(&t).is_none());
+    }
 
     #[test]
     fn one_direction_points_at_the_first_packet() {
