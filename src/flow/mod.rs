@@ -1037,7 +1037,6 @@ fn flow_segment(
     seg: &TcpSegment<'_>,
     dns_out: &mut DnsOut,
 ) {
-    let conn_frame = Some(frame);
     // A packet of a stream, not older than the ACKs held for it: the acknowledged bytes
     // did not come first, they are missing.
     match flow.held_acks[idx(dir)].last() {
@@ -1046,6 +1045,44 @@ fn flow_segment(
         Some(_) if !seg.payload.is_empty() => flow.merged = true,
         _ => {}
     }
+    let timed_out = count_segment(flow, t, dir, seg);
+    let f = seg.flags;
+    if f.syn && !f.ack && dir == Direction::ToServer {
+        client_syn(flow, frame, t, dir, seg);
+    } else if f.syn && f.ack && dir == Direction::ToClient {
+        server_syn_ack(flow, frame, t, dir, seg);
+    } else if !f.syn
+        && f.ack
+        && dir == Direction::ToServer
+        && flow.synack_ns.is_some()
+        && !flow.established
+        && !f.rst
+    {
+        flow.established = true;
+        let rtt_ns = flow.syn_ns.map_or(0, |s| t - s);
+        push_event(
+            &mut flow.conn,
+            t,
+            Some(frame),
+            dir,
+            EventKind::TcpEstablished { rtt_ns },
+        );
+    }
+    adopt_uncaptured_server_side(flow, dir, seg);
+    if !f.syn {
+        hold_ack_of_uncaptured_bytes(flow, frame, t, dir, seg);
+        reassemble(flow, frame, t, dir, seg, timed_out, dns_out);
+    }
+    if f.rst {
+        reset(flow, frame, t, dir);
+    } else if f.fin {
+        finish(flow, frame, t, dir, seg);
+    }
+}
+
+/// Counts the segment (packets, bytes, segments for the loss rate) and its sending time;
+/// true when its sender had been quiet long enough for a retransmission timeout.
+fn count_segment(flow: &mut Flow, t: i64, dir: Direction, seg: &TcpSegment<'_>) -> bool {
     flow.last_ns = flow.last_ns.max(t);
     flow.conn.packets += 1;
     flow.conn.end_ns = flow.conn.end_ns.max(t);
@@ -1068,86 +1105,87 @@ fn flow_segment(
             Direction::ToClient => flow.conn.loss.segments_to_client += 1,
         }
     }
-    if f.syn && !f.ack && dir == Direction::ToServer {
-        let retransmission = flow.syn_ns.is_some();
-        if retransmission {
-            flow.conn.retransmissions += 1;
-            flow.conn.loss.retransmitted_to_server += 1;
-            flow.conn.loss.timeouts += 1;
-        }
-        if flow.syn_ns.is_none()
-            && let Some(synack) = flow.synack_ns
-        {
-            // The SYN/ACK answering this SYN came first in the file (a merged file).
-            flow.merged = true;
-            flow.conn.start_ns = flow.conn.start_ns.min(t);
-            flow.conn.handshake_rtt_ns.get_or_insert(synack - t);
-        }
-        flow.syn_ns.get_or_insert(t);
-        flow.syn_seq = Some(seg.seq);
-        flow.streams[0].set_base(seg.seq.wrapping_add(1));
-        push_event(
-            &mut flow.conn,
-            t,
-            conn_frame,
-            dir,
-            EventKind::TcpSyn {
-                mss: seg.mss,
-                window: seg.window,
-                retransmission,
-            },
-        );
-    } else if f.syn && f.ack && dir == Direction::ToClient {
-        let retransmission = flow.synack_ns.is_some();
-        if retransmission {
-            flow.conn.retransmissions += 1;
-            flow.conn.loss.retransmitted_to_client += 1;
-            flow.conn.loss.timeouts += 1;
-        }
-        flow.synack_ns.get_or_insert(t);
-        flow.synack_ack.get_or_insert(seg.ack);
-        if let (Some(s), None) = (flow.syn_ns, flow.conn.handshake_rtt_ns) {
-            flow.conn.handshake_rtt_ns = Some(t - s);
-        }
-        if matches!(
-            flow.conn.state,
-            TcpState::SynUnanswered | TcpState::StartNotCaptured
-        ) {
-            flow.conn.state = TcpState::Established;
-        }
-        flow.streams[1].set_base(seg.seq.wrapping_add(1));
-        push_event(
-            &mut flow.conn,
-            t,
-            conn_frame,
-            dir,
-            EventKind::TcpSynAck {
-                mss: seg.mss,
-                window: seg.window,
-                retransmission,
-            },
-        );
-    } else if !f.syn
-        && f.ack
-        && dir == Direction::ToServer
-        && flow.synack_ns.is_some()
-        && !flow.established
-        && !f.rst
-    {
-        flow.established = true;
-        let rtt_ns = flow.syn_ns.map_or(0, |s| t - s);
-        push_event(
-            &mut flow.conn,
-            t,
-            conn_frame,
-            dir,
-            EventKind::TcpEstablished { rtt_ns },
-        );
-    }
+    timed_out
+}
 
-    // The client acknowledges a SYN/ACK the capture lacks: the server's side was not
-    // captured (an egress-only capture). Take the server's sequence space from the ACK, so
-    // what the client acknowledges shows as capture gaps, not as silence.
+/// A SYN or SYN/ACK sent again: the first went unanswered for a whole retransmission
+/// timeout.
+fn count_handshake_retransmission(conn: &mut Connection, dir: Direction) {
+    conn.retransmissions += 1;
+    match dir {
+        Direction::ToServer => conn.loss.retransmitted_to_server += 1,
+        Direction::ToClient => conn.loss.retransmitted_to_client += 1,
+    }
+    conn.loss.timeouts += 1;
+}
+
+/// The client's SYN (first or retried): the client's sequence space starts here.
+fn client_syn(flow: &mut Flow, frame: u64, t: i64, dir: Direction, seg: &TcpSegment<'_>) {
+    let retransmission = flow.syn_ns.is_some();
+    if retransmission {
+        count_handshake_retransmission(&mut flow.conn, dir);
+    }
+    if flow.syn_ns.is_none()
+        && let Some(synack) = flow.synack_ns
+    {
+        // The SYN/ACK answering this SYN came first in the file (a merged file).
+        flow.merged = true;
+        flow.conn.start_ns = flow.conn.start_ns.min(t);
+        flow.conn.handshake_rtt_ns.get_or_insert(synack - t);
+    }
+    flow.syn_ns.get_or_insert(t);
+    flow.syn_seq = Some(seg.seq);
+    flow.streams[0].set_base(seg.seq.wrapping_add(1));
+    push_event(
+        &mut flow.conn,
+        t,
+        Some(frame),
+        dir,
+        EventKind::TcpSyn {
+            mss: seg.mss,
+            window: seg.window,
+            retransmission,
+        },
+    );
+}
+
+/// The server's SYN/ACK (first or retried): the handshake's round trip, the server's
+/// sequence space, and an established connection.
+fn server_syn_ack(flow: &mut Flow, frame: u64, t: i64, dir: Direction, seg: &TcpSegment<'_>) {
+    let retransmission = flow.synack_ns.is_some();
+    if retransmission {
+        count_handshake_retransmission(&mut flow.conn, dir);
+    }
+    flow.synack_ns.get_or_insert(t);
+    flow.synack_ack.get_or_insert(seg.ack);
+    if let (Some(s), None) = (flow.syn_ns, flow.conn.handshake_rtt_ns) {
+        flow.conn.handshake_rtt_ns = Some(t - s);
+    }
+    if matches!(
+        flow.conn.state,
+        TcpState::SynUnanswered | TcpState::StartNotCaptured
+    ) {
+        flow.conn.state = TcpState::Established;
+    }
+    flow.streams[1].set_base(seg.seq.wrapping_add(1));
+    push_event(
+        &mut flow.conn,
+        t,
+        Some(frame),
+        dir,
+        EventKind::TcpSynAck {
+            mss: seg.mss,
+            window: seg.window,
+            retransmission,
+        },
+    );
+}
+
+/// The client acknowledges a SYN/ACK the capture lacks: the server's side was not
+/// captured (an egress-only capture). Take the server's sequence space from the ACK, so
+/// what the client acknowledges shows as capture gaps, not as silence.
+fn adopt_uncaptured_server_side(flow: &mut Flow, dir: Direction, seg: &TcpSegment<'_>) {
+    let f = seg.flags;
     if dir == Direction::ToServer
         && f.ack
         && !f.syn
@@ -1164,87 +1202,114 @@ fn flow_segment(
     if dir == Direction::ToClient {
         flow.conn.one_direction = false;
     }
+}
 
-    if !f.syn {
-        // Disjoint borrows: the reassembler hands in-order bytes straight to the app
-        // decoder, with no copy on the common path.
-        let Flow {
-            streams, app, conn, ..
-        } = flow;
-        // The peer's ACK tells what it received from us: anything acknowledged but not
-        // captured in the other direction is a capture gap (declared when that direction's
-        // next packet shows the bytes did not merely come later in the file).
-        let peer = 1 - idx(dir);
-        if f.ack && !f.rst && streams[peer].acked_beyond(seg.ack) {
-            let held = &mut flow.held_acks[peer];
-            let h = HeldAck {
-                ack: seg.ack,
-                frame,
-                time_ns: t,
-                at_event: conn.events.len(),
-            };
-            if held.len() < MAX_HELD_ACKS {
-                held.push(h);
-            } else if let Some(last) = held.last_mut() {
-                last.ack = seg.ack;
-                last.time_ns = t;
-            }
-        }
-        let stream = &mut streams[idx(dir)];
-        let before = stream.retransmitted_segments;
-        stream.segment(seg.seq, seg.payload, |d| {
-            deliver(app, conn, conn_frame, t, dir, d, dns_out)
-        });
-        let after = stream.retransmitted_segments;
-        conn.retransmissions += after - before;
-        if after > before {
-            match dir {
-                Direction::ToServer => conn.loss.retransmitted_to_server += after - before,
-                Direction::ToClient => conn.loss.retransmitted_to_client += after - before,
-            }
-            if timed_out {
-                conn.loss.timeouts += 1;
-            }
-        }
-        // Data lost to snaplen truncation is a gap of known size right after this segment.
-        if seg.payload_missing > 0 && after == before {
-            let end = seg
-                .seq
-                .wrapping_add(seg.payload.len() as u32)
-                .wrapping_add(seg.payload_missing);
-            stream.acknowledged(end, |d| deliver(app, conn, conn_frame, t, dir, d, dns_out));
-        }
-    }
-
-    if f.rst {
-        flow.closed = true;
-        flow.conn.state = match (dir, flow.synack_ns.is_some(), flow.conn.state) {
-            // Each retried SYN answered by RST again is still a refusal.
-            (Direction::ToClient, false, TcpState::SynUnanswered | TcpState::Refused) => {
-                TcpState::Refused
-            }
-            (Direction::ToClient, _, _) => TcpState::ResetByServer,
-            (Direction::ToServer, _, _) => TcpState::ResetByClient,
+/// The peer's ACK tells what it received from us: anything acknowledged but not captured
+/// in the other direction is a capture gap (declared when that direction's next packet
+/// shows the bytes did not merely come later in the file). Held until then.
+fn hold_ack_of_uncaptured_bytes(
+    flow: &mut Flow,
+    frame: u64,
+    t: i64,
+    dir: Direction,
+    seg: &TcpSegment<'_>,
+) {
+    let peer = 1 - idx(dir);
+    let f = seg.flags;
+    if f.ack && !f.rst && flow.streams[peer].acked_beyond(seg.ack) {
+        let held = &mut flow.held_acks[peer];
+        let h = HeldAck {
+            ack: seg.ack,
+            frame,
+            time_ns: t,
+            at_event: flow.conn.events.len(),
         };
-        push_event(&mut flow.conn, t, conn_frame, dir, EventKind::TcpRst);
-    } else if f.fin {
-        flow.streams[idx(dir)].fin(
-            seg.seq
-                .wrapping_add(seg.payload.len() as u32)
-                .wrapping_add(seg.payload_missing),
-        );
-        if !matches!(
-            flow.conn.state,
-            TcpState::ClosedByClient | TcpState::ClosedByServer
-        ) {
-            flow.conn.state = match dir {
-                Direction::ToServer => TcpState::ClosedByClient,
-                Direction::ToClient => TcpState::ClosedByServer,
-            };
+        if held.len() < MAX_HELD_ACKS {
+            held.push(h);
+        } else if let Some(last) = held.last_mut() {
+            last.ack = seg.ack;
+            last.time_ns = t;
         }
-        flow.closed = true;
-        push_event(&mut flow.conn, t, conn_frame, dir, EventKind::TcpFin);
     }
+}
+
+/// The segment's bytes into its direction's reassembler, which hands in-order bytes to
+/// the app decoder; counts the retransmitted segments it found, and declares the bytes
+/// snaplen truncation cut off as a gap.
+fn reassemble(
+    flow: &mut Flow,
+    frame: u64,
+    t: i64,
+    dir: Direction,
+    seg: &TcpSegment<'_>,
+    timed_out: bool,
+    dns_out: &mut DnsOut,
+) {
+    let conn_frame = Some(frame);
+    // Disjoint borrows: the reassembler hands in-order bytes straight to the app
+    // decoder, with no copy on the common path.
+    let Flow {
+        streams, app, conn, ..
+    } = flow;
+    let stream = &mut streams[idx(dir)];
+    let before = stream.retransmitted_segments;
+    stream.segment(seg.seq, seg.payload, |d| {
+        deliver(app, conn, conn_frame, t, dir, d, dns_out)
+    });
+    let after = stream.retransmitted_segments;
+    conn.retransmissions += after - before;
+    if after > before {
+        match dir {
+            Direction::ToServer => conn.loss.retransmitted_to_server += after - before,
+            Direction::ToClient => conn.loss.retransmitted_to_client += after - before,
+        }
+        if timed_out {
+            conn.loss.timeouts += 1;
+        }
+    }
+    // Data lost to snaplen truncation is a gap of known size right after this segment.
+    if seg.payload_missing > 0 && after == before {
+        let end = seg
+            .seq
+            .wrapping_add(seg.payload.len() as u32)
+            .wrapping_add(seg.payload_missing);
+        stream.acknowledged(end, |d| deliver(app, conn, conn_frame, t, dir, d, dns_out));
+    }
+}
+
+/// An RST: the connection is closed, refused when it answers an unanswered SYN.
+fn reset(flow: &mut Flow, frame: u64, t: i64, dir: Direction) {
+    flow.closed = true;
+    flow.conn.state = match (dir, flow.synack_ns.is_some(), flow.conn.state) {
+        // Each retried SYN answered by RST again is still a refusal.
+        (Direction::ToClient, false, TcpState::SynUnanswered | TcpState::Refused) => {
+            TcpState::Refused
+        }
+        (Direction::ToClient, _, _) => TcpState::ResetByServer,
+        (Direction::ToServer, _, _) => TcpState::ResetByClient,
+    };
+    push_event(&mut flow.conn, t, Some(frame), dir, EventKind::TcpRst);
+}
+
+/// A FIN: its direction's stream ends after this segment's bytes; the first side to
+/// close names the state.
+fn finish(flow: &mut Flow, frame: u64, t: i64, dir: Direction, seg: &TcpSegment<'_>) {
+    flow.streams[idx(dir)].fin(
+        seg.seq
+            .wrapping_add(seg.payload.len() as u32)
+            .wrapping_add(seg.payload_missing),
+    );
+    if !matches!(
+        flow.conn.state,
+        TcpState::ClosedByClient | TcpState::ClosedByServer
+    ) {
+        flow.conn.state = match dir {
+            Direction::ToServer => TcpState::ClosedByClient,
+            Direction::ToClient => TcpState::ClosedByServer,
+        };
+    }
+    flow.closed = true;
+    push_event(&mut flow.conn, t, Some(frame), dir, EventKind::TcpFin);
 }
 
 fn deliver(
