@@ -37,6 +37,8 @@ struct Timeline {
 #[derive(Deserialize)]
 struct Finding {
     code: String,
+    severity: String,
+    step: String,
     summary: String,
     remediation: Vec<String>,
 }
@@ -135,17 +137,26 @@ fn a_refused_proxy_port_is_licensing_traffic_with_the_config() {
     assert_eq!((doc.verdict.as_str(), code), ("failed", 1));
     let r = &doc.reports[0];
     let p = r.primary.as_ref().expect("a primary finding");
-    assert_eq!(p.code, "tcp_refused");
-    assert!(
-        p.summary
-            .starts_with("the configured proxy 198.51.100.4:3128 refused the connection"),
+    assert_eq!(p.code, "proxy_unreachable");
+    assert_eq!(
+        p.summary,
+        "the configured proxy 198.51.100.4:3128 cannot be reached: it refused the connection (RST in answer to SYN)",
         "{}",
         p.summary
     );
     let c = &r.timeline.connections[0];
     assert_eq!(c.server, "198.51.100.4:3128");
     assert!(c.licensing && c.configured_proxy);
-    let refused = c.findings.iter().find(|f| f.code == "tcp_refused").unwrap();
+    assert!(!all_findings(r).any(|f| f.code.starts_with("tcp_")));
+    let refused = c
+        .findings
+        .iter()
+        .find(|f| f.code == "proxy_unreachable")
+        .unwrap();
+    assert_eq!(
+        (refused.severity.as_str(), refused.step.as_str()),
+        ("error", "tcp")
+    );
     assert!(
         refused
             .remediation
@@ -192,7 +203,7 @@ fn a_refused_proxy_port_is_licensing_traffic_with_the_config() {
     );
     assert!(
         text.contains(
-            "cause:   tcp_refused (connection #1): the configured proxy 198.51.100.4:3128"
+            "cause:   proxy_unreachable (connection #1): the configured proxy 198.51.100.4:3128 cannot be reached"
         ),
         "{text}"
     );
@@ -217,7 +228,11 @@ fn a_proxy_named_in_the_config_is_found_through_its_dns_answer() {
     let r = &doc.reports[0];
     let c = &r.timeline.connections[0];
     assert!(c.licensing && c.configured_proxy, "{}", c.server);
-    let refused = c.findings.iter().find(|f| f.code == "tcp_refused").unwrap();
+    let refused = c
+        .findings
+        .iter()
+        .find(|f| f.code == "proxy_unreachable")
+        .unwrap();
     assert!(
         refused
             .remediation
@@ -239,7 +254,7 @@ fn a_proxy_named_in_the_config_is_found_through_its_dns_answer() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
         text.contains(
-            "-> 198.51.100.4:3128 proxy-closed.lab (the switch's proxy)  FAILED at tcp: tcp_refused"
+            "-> 198.51.100.4:3128 proxy-closed.lab (the switch's proxy)  FAILED at tcp: proxy_unreachable"
         ),
         "{text}"
     );
@@ -372,9 +387,10 @@ fn proxy_on_public_captures() {
         assert_eq!(c.len(), 1, "only the refused one");
         assert_eq!(c[0].server, "127.0.0.1:8442");
         assert!(c[0].findings.iter().any(|f| {
-            f.code == "tcp_refused"
-                && f.summary
-                    .starts_with("the configured proxy 127.0.0.1:8442 refused")
+            f.code == "proxy_unreachable"
+                && f.summary.starts_with(
+                    "the configured proxy 127.0.0.1:8442 cannot be reached: it refused",
+                )
         }));
     }
     if let Some(f) = public("suricata-verify__ssl_version_negated_input.pcap") {
@@ -388,12 +404,12 @@ fn proxy_on_public_captures() {
         assert_eq!(code, 1);
         let r = &doc.reports[0];
         let timeout = all_findings(r)
-            .find(|f| f.code == "tcp_timeout")
-            .expect("tcp_timeout");
+            .find(|f| f.code == "proxy_unreachable")
+            .expect("proxy_unreachable");
         assert!(
-            timeout
-                .summary
-                .starts_with("SYN to the configured proxy 10.150.9.69:443 never answered"),
+            timeout.summary.starts_with(
+                "the configured proxy 10.150.9.69:443 cannot be reached: no answer to "
+            ),
             "{}",
             timeout.summary
         );
@@ -422,11 +438,11 @@ fn proxy_on_public_captures() {
     assert_eq!(code, 1);
     let r = &doc.reports[0];
     let unreachable = all_findings(r)
-        .find(|f| f.code == "tcp_unreachable")
-        .expect("tcp_unreachable");
+        .find(|f| f.code == "proxy_unreachable")
+        .expect("proxy_unreachable");
     assert_eq!(
         unreachable.summary,
-        "the configured proxy 203.0.113.22:443 is unreachable: ICMP administratively prohibited from 203.0.113.22"
+        "the configured proxy 203.0.113.22:443 cannot be reached: ICMP administratively prohibited from 203.0.113.22"
     );
     assert!(
         unreachable

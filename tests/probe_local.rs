@@ -76,6 +76,12 @@ fn run(target: &str, cfg: ProbeConfig) -> Timeline {
     rt.block_on(probe_target(&t, Arc::new(cfg), &device(), 1_795_305_600))
 }
 
+/// A loopback port nothing listens on (bound, then released).
+fn closed_port() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap()
+}
+
 fn codes(t: &Timeline) -> Vec<&'static str> {
     t.all_findings().map(|f| f.code.as_str()).collect()
 }
@@ -112,6 +118,36 @@ fn proxy_407_is_reported_with_its_headers_and_the_credentials_were_sent() {
         .expect("the proxy's answer is kept");
     assert!(headers.contains(&("Proxy-Authenticate".into(), "Basic realm=\"corp\"".into())));
     assert_eq!(conn.reached, Step::Proxy);
+}
+
+/// Issue 15 item 8: `--proxy` to a closed port is the configured proxy not reached
+/// (`proxy_unreachable`, the RST in its summary, the proxy's fix), by the rule `analyze
+/// --proxy` uses; the same closed port without a proxy stays `tcp_refused` (below).
+#[test]
+fn a_closed_proxy_port_is_proxy_unreachable() {
+    let addr = closed_port();
+    let mut c = cfg(addr);
+    c.proxy = Some(("127.0.0.1".into(), addr.port()));
+    let t = run("smart", c);
+    assert_eq!(codes(&t), vec!["proxy_unreachable"]);
+    let conn = &t.connections[0];
+    assert!(conn.configured_proxy && conn.licensing);
+    assert_eq!((conn.verdict, conn.reached), (Verdict::Failed, Step::Tcp));
+    let f = &conn.findings[0];
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(
+        f.summary,
+        format!(
+            "the configured proxy {addr} cannot be reached: it refused the connection (RST in answer to SYN)"
+        )
+    );
+    assert!(
+        f.remediation
+            .iter()
+            .any(|l| l == &format!("! the switch is configured for the proxy at {addr}")),
+        "{:?}",
+        f.remediation
+    );
 }
 
 #[test]
@@ -165,11 +201,8 @@ fn a_silent_server_is_a_tls_timeout_bounded_by_the_step_timeout() {
 
 #[test]
 fn a_closed_port_is_refused_not_a_timeout() {
-    let port = {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let addr = closed_port();
+    let port = addr.port();
     let t = run(
         &format!("https://smartreceiver.cisco.com:{port}/"),
         cfg(addr),

@@ -112,6 +112,13 @@ const ABSENCE_BASED: &[FindingCode] = &[
     FindingCode::CaptureGap,
 ];
 
+/// Whether finding `code` on `c` rests on the absence of packets: [`ABSENCE_BASED`], and
+/// `proxy_unreachable` when the proxy's SYNs went unanswered (not refused, not ICMP).
+fn absence_based(c: &Connection, code: FindingCode) -> bool {
+    ABSENCE_BASED.contains(&code)
+        || (code == FindingCode::ProxyUnreachable && super::tcp::syn_unanswered(c))
+}
+
 /// Packets with data of one connection at least, for "no packet without data" to mean a
 /// filter: a real exchange of that many has a pure ACK, or a FIN.
 const FILTER_MIN_PACKETS: u64 = 3;
@@ -212,13 +219,18 @@ pub fn filtered(c: &Connection) -> Finding {
 }
 
 /// The first request of a connection still unanswered when the capture ended: the
-/// ClientHello for `tls_timeout`, the first SYN for `tcp_timeout`.
+/// ClientHello for `tls_timeout`, the first SYN for `tcp_timeout` and for a
+/// `proxy_unreachable` whose SYN went unanswered.
 fn unanswered_request(c: &Connection, code: FindingCode) -> Option<&Event> {
     c.events.iter().find(|e| match code {
         FindingCode::TlsTimeout => {
             e.dir == Direction::ToServer && matches!(e.kind, EventKind::TlsClientHello(_))
         }
         FindingCode::TcpTimeout => matches!(e.kind, EventKind::TcpSyn { .. }),
+        // The configured proxy's unanswered SYN (not its RST or ICMP answer).
+        FindingCode::ProxyUnreachable => {
+            super::tcp::syn_unanswered(c) && matches!(e.kind, EventKind::TcpSyn { .. })
+        }
         _ => false,
     })
 }
@@ -291,12 +303,12 @@ pub fn ended(c: &Connection, f: &[Finding], capture_end_ns: i64) -> Option<Findi
 /// of the whole capture (`None` outside a capture).
 pub fn withhold_missing(c: &Connection, f: &mut Vec<Finding>, capture_end_ns: Option<i64>) {
     if looks_filtered(c) {
-        f.retain(|x| !ABSENCE_BASED.contains(&x.code));
+        f.retain(|x| !absence_based(c, x.code));
         f.push(filtered(c));
         return;
     }
     if let Some(ended) = capture_end_ns.and_then(|end| ended(c, f, end)) {
-        f.retain(|x| !matches!(x.code, FindingCode::TlsTimeout | FindingCode::TcpTimeout));
+        f.retain(|x| unanswered_request(c, x.code).is_none());
         f.push(ended);
     }
 }
@@ -477,6 +489,49 @@ mod tests {
         let mut hello_again = c.clone();
         hello_again.loss.retransmitted_to_server = 1;
         assert!(ended(&hello_again, &[timeout], hello_ns + 1).is_none());
+    }
+
+    /// A `proxy_unreachable` from SYNs the capture stopped too soon after gives way to
+    /// `capture_ended` like `tcp_timeout`; one from a RST stays.
+    #[test]
+    fn an_unanswered_syn_to_the_configured_proxy_can_be_capture_ended() {
+        let at_proxy = |state: TcpState| {
+            let b = connection().server("198.51.100.4:3128").state(state).syn();
+            let mut c = match state {
+                TcpState::Refused => b.rst(Direction::ToClient),
+                _ => b,
+            }
+            .build();
+            c.configured_proxy = true;
+            c
+        };
+        for (state, expected) in [
+            (TcpState::SynUnanswered, FindingCode::CaptureEnded),
+            (TcpState::Refused, FindingCode::ProxyUnreachable),
+        ] {
+            let c = at_proxy(state);
+            let mut f: Vec<Finding> =
+                crate::diagnose::tcp::handshake(&c, &crate::diagnose::Seen::of(&c))
+                    .into_iter()
+                    .collect();
+            assert_eq!(f[0].code, FindingCode::ProxyUnreachable);
+            let syn_ns = c.events[0].time_ns;
+            withhold_missing(&c, &mut f, Some(syn_ns + 500_000_000));
+            let codes: Vec<FindingCode> = f.iter().map(|x| x.code).collect();
+            assert_eq!(codes, [expected], "{state:?}");
+        }
+        // Waited long enough: the proxy is unreachable.
+        let c = at_proxy(TcpState::SynUnanswered);
+        let mut f: Vec<Finding> =
+            crate::diagnose::tcp::handshake(&c, &crate::diagnose::Seen::of(&c))
+                .into_iter()
+                .collect();
+        withhold_missing(
+            &c,
+            &mut f,
+            Some(c.events[0].time_ns + CAPTURE_ENDED_WAIT_NS),
+        );
+        assert_eq!(f[0].code, FindingCode::ProxyUnreachable);
     }
 
     #[test]

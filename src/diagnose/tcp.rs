@@ -9,12 +9,40 @@ use crate::model::*;
 /// Retransmitted segments on one connection before it is worth a warning.
 pub const RETRANSMISSION_WARNING: u64 = 3;
 
-/// `tcp_unreachable`, `tcp_timeout` or `tcp_refused`: the connection attempt failed.
+/// `tcp_unreachable`, `tcp_timeout` or `tcp_refused`: the connection attempt failed; on
+/// a connection to the switch's configured proxy, `proxy_unreachable` with the same detail
+/// (issue 15 item 8).
 pub fn handshake(c: &Connection, seen: &Seen) -> Option<Finding> {
     match c.state {
         TcpState::SynUnanswered => Some(unreachable(c, seen).unwrap_or_else(|| timeout(c, seen))),
         TcpState::Refused => Some(refused(c, seen)),
         _ => None,
+    }
+}
+
+/// Whether the connection attempt went unanswered (no SYN/ACK, no RST, no ICMP): the
+/// failure a capture that stopped too early can fake (`capture_ended`).
+pub fn syn_unanswered(c: &Connection) -> bool {
+    c.state == TcpState::SynUnanswered
+        && !c
+            .events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::TcpUnreachable { .. }))
+}
+
+/// The finding of a failed connection attempt: `tcp` as such, or `proxy_unreachable` when
+/// the connection went to the switch's configured proxy, its summary "the configured proxy
+/// A:P cannot be reached: " and the TCP detail.
+fn attempt(c: &Connection, seen: &Seen, tcp: FindingCode, detail: String) -> Finding {
+    if c.configured_proxy {
+        Finding::new(
+            FindingCode::ProxyUnreachable,
+            Severity::Error,
+            Step::Tcp,
+            format!("{} cannot be reached: {detail}", seen.target),
+        )
+    } else {
+        Finding::new(tcp, Severity::Error, Step::Tcp, detail)
     }
 }
 
@@ -25,11 +53,15 @@ fn unreachable(c: &Connection, seen: &Seen) -> Option<Finding> {
         _ => None,
     })?;
     Some(
-        Finding::new(
+        attempt(
+            c,
+            seen,
             FindingCode::TcpUnreachable,
-            Severity::Error,
-            Step::Tcp,
-            format!("{} is unreachable: {reason}", seen.target),
+            if c.configured_proxy {
+                reason.to_string()
+            } else {
+                format!("{} is unreachable: {reason}", seen.target)
+            },
         )
         .explain("The connection attempt was answered by ICMP unreachable (or the local stack has no route): a routing problem on the source interface/VRF, not a firewall silently dropping.")
         .fix([
@@ -54,17 +86,21 @@ fn timeout(c: &Connection, seen: &Seen) -> Finding {
         (Some(a), Some(b)) => (b.time_ns - a.time_ns).max(c.end_ns - a.time_ns),
         _ => 0,
     };
-    Finding::new(
+    let n = format!(
+        "{} SYN{} over {}",
+        syns.len(),
+        if syns.len() == 1 { "" } else { "s" },
+        ms(span)
+    );
+    attempt(
+        c,
+        seen,
         FindingCode::TcpTimeout,
-        Severity::Error,
-        Step::Tcp,
-        format!(
-            "SYN to {} never answered ({} SYN{} over {})",
-            seen.target,
-            syns.len(),
-            if syns.len() == 1 { "" } else { "s" },
-            ms(span)
-        ),
+        if c.configured_proxy {
+            format!("no answer to {n}")
+        } else {
+            format!("SYN to {} never answered ({n})", seen.target)
+        },
     )
     .explain("The connection attempt got no SYN/ACK and no RST: something on the path drops it (routing, an ACL, a firewall), or the host is down. The switch logs 'Connection timed out' (CALL_HOME ERR 207).")
     .fix([
@@ -83,14 +119,18 @@ fn timeout(c: &Connection, seen: &Seen) -> Finding {
 fn refused(c: &Connection, seen: &Seen) -> Finding {
     let direct =
         matches!(c.server.port(), 443 | 8182) && c.proxy_target.is_none() && !c.configured_proxy;
-    let f = Finding::new(
+    let f = attempt(
+        c,
+        seen,
         FindingCode::TcpRefused,
-        Severity::Error,
-        Step::Tcp,
-        format!(
-            "{} refused the connection (RST in answer to SYN)",
-            seen.target
-        ),
+        if c.configured_proxy {
+            "it refused the connection (RST in answer to SYN)".into()
+        } else {
+            format!(
+                "{} refused the connection (RST in answer to SYN)",
+                seen.target
+            )
+        },
     );
     let f = if c.configured_proxy {
         f.explain("This is the proxy the switch is configured to use (license smart proxy): nothing listens on that port at that address, or a firewall in front of the proxy rejects the connection with a reset. The switch cannot reach licensing until it can connect to its proxy.")
@@ -277,6 +317,79 @@ mod tests {
                 .iter()
                 .any(|l| l.contains("license smart proxy port"))
         );
+    }
+
+    /// Issue 15 item 8: a failed connection attempt to the switch's configured proxy is
+    /// `proxy_unreachable`, its summary the TCP detail, its fix the proxy's; the same
+    /// attempt elsewhere keeps its `tcp_*` code.
+    #[test]
+    fn a_failed_attempt_at_the_configured_proxy_is_proxy_unreachable() {
+        let at_proxy = |c: Connection| {
+            let mut c = c;
+            c.configured_proxy = true;
+            handshake(&c, &Seen::of(&c)).expect("a finding")
+        };
+        let attempt = |i: usize| {
+            let b = connection().server("198.51.100.4:3128");
+            match i {
+                0 => b.state(TcpState::Refused).syn().rst(Direction::ToClient),
+                1 => b.state(TcpState::SynUnanswered).syn().after_ms(1000).syn(),
+                _ => b
+                    .state(TcpState::SynUnanswered)
+                    .syn()
+                    .to_client(EventKind::TcpUnreachable {
+                        reason: "ICMP host unreachable from 192.0.2.1".into(),
+                    }),
+            }
+            .build()
+        };
+        let summaries = [
+            "the configured proxy 198.51.100.4:3128 cannot be reached: it refused the connection (RST in answer to SYN)",
+            "the configured proxy 198.51.100.4:3128 cannot be reached: no answer to 2 SYNs over 1000 ms",
+            "the configured proxy 198.51.100.4:3128 cannot be reached: ICMP host unreachable from 192.0.2.1",
+        ];
+        let evidence = ["RST in answer to SYN", "SYN", "unreachable"];
+        let plain = [
+            FindingCode::TcpRefused,
+            FindingCode::TcpTimeout,
+            FindingCode::TcpUnreachable,
+        ];
+        for i in 0..3 {
+            let direct = attempt(i);
+            let f = handshake(&direct, &Seen::of(&direct)).expect("a finding");
+            assert_eq!(f.code, plain[i]);
+            assert!(!f.summary.contains("configured proxy"), "{}", f.summary);
+            let f = at_proxy(attempt(i));
+            assert_eq!(
+                (f.code, f.severity, f.step, f.summary.as_str()),
+                (
+                    FindingCode::ProxyUnreachable,
+                    Severity::Error,
+                    Step::Tcp,
+                    summaries[i]
+                )
+            );
+            assert_eq!(f.evidence[0].what, evidence[i]);
+            for line in [
+                "! the switch is configured for the proxy at 198.51.100.4:3128",
+                "license smart proxy address <proxy-host-or-ip>",
+                "license smart proxy port <port-the-proxy-listens-on>",
+            ] {
+                assert!(
+                    f.remediation.iter().any(|l| l == line),
+                    "{i}: {:?}",
+                    f.remediation
+                );
+            }
+        }
+        // Unanswered, not answered by RST or ICMP: what a capture that stopped can fake.
+        let mut c = connection().state(TcpState::SynUnanswered).syn().build();
+        assert!(syn_unanswered(&c));
+        c.events.push(c.events[0].clone());
+        c.events[1].kind = EventKind::TcpUnreachable { reason: "x".into() };
+        assert!(!syn_unanswered(&c));
+        let refused = connection().state(TcpState::Refused).syn().build();
+        assert!(!syn_unanswered(&refused));
     }
 
     #[test]

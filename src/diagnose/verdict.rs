@@ -200,6 +200,12 @@ mod primary_tests {
         assert_eq!(primary(&[denied.clone(), refused]), Some(TcpRefused));
         let upstream = f(ProxyUpstreamError, Severity::Error, Step::Proxy);
         assert_eq!(primary(&[upstream, denied]), Some(ProxyUpstreamError));
+        // The configured proxy not reached: a step that failed, before the switch log's
+        // symptom (comm_failed) and at the rank of the tcp_* code it replaces.
+        assert_eq!(cause_rank(ProxyUnreachable), cause_rank(TcpRefused));
+        let log = f(CommFailed, Severity::Error, Step::Tcp);
+        let unreachable = f(ProxyUnreachable, Severity::Error, Step::Tcp);
+        assert_eq!(primary(&[log, unreachable]), Some(ProxyUnreachable));
     }
 
     #[test]

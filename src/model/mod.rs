@@ -796,8 +796,9 @@ pub struct Connection {
     /// The client acknowledged server data that the capture does not hold at all: only
     /// one direction was captured.
     pub one_direction: bool,
-    /// Goes to the switch's configured proxy (`analyze --from-config` / `--proxy`): then
-    /// licensing traffic until a CONNECT names another host. Absent from JSON when false.
+    /// Goes to the switch's configured proxy (`analyze --from-config` / `--proxy`, the
+    /// probe's `--proxy`): then licensing traffic until a CONNECT names another host, and
+    /// a failed connection attempt is `proxy_unreachable`. Absent from JSON when false.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub configured_proxy: bool,
     /// Loss seen on the wire, each way (absent from JSON when nothing was retransmitted).

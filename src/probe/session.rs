@@ -683,6 +683,9 @@ pub async fn attempt(
     };
     if via_proxy {
         rec.conn.proxy_target = Some(authority(url.host(), url.port()));
+        // The switch's proxy (`--proxy`), as `analyze --from-config`/`--proxy` marks it:
+        // a failed connection to it is `proxy_unreachable`, by the same rule.
+        rec.conn.configured_proxy = true;
     } else {
         rec.conn.server_name = Some(url.host().to_string());
     }

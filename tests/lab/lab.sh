@@ -288,7 +288,7 @@ scenario proxy-port-closed 203.0.113.10 198.51.100.53 \
 # capture, nothing names a licensing host): only the switch's running-config, committed
 # next to the capture, says 198.51.100.4:3128 is its proxy (analyze --from-config).
 scenario proxy-port-closed-config 203.0.113.10 198.51.100.53 \
-  $'verdict=failed\nargs=--from-config captures/proxy-port-closed-config.show-run.txt\nstep=tcp\nfinding=tcp_refused\nsummary=the configured proxy 198.51.100.4:3128 refused the connection\ntshark=tcp.flags.reset == 1 && tcp.srcport == 3128' \
+  $'verdict=failed\nargs=--from-config captures/proxy-port-closed-config.show-run.txt\nstep=tcp\nfinding=proxy_unreachable\nsummary=the configured proxy 198.51.100.4:3128 cannot be reached: it refused the connection\ntshark=tcp.flags.reset == 1 && tcp.srcport == 3128' \
   "${CURL_BASE[@]}" --proxy1.0 198.51.100.4:3128 $URL
 # The switch's name server silent (.55 drops DNS) when the switch looks up its proxy's
 # name: nothing names a licensing host, the name server (analyze --dns-server) says whose
@@ -595,7 +595,7 @@ probe_scenario syn-rejected 203.0.113.21 198.51.100.53 $'verdict=failed\nstep=tc
 probe_scenario syn-admin-prohibited 203.0.113.22 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_unreachable\ncapture=same'
 probe_scenario dns-port-unreachable 203.0.113.10 198.51.100.3 $'verdict=failed\nstep=dns\nfinding=dns_timeout\ncapture=same' --dns-timeout 1
 probe_scenario no-route 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_unreachable' --resolve $R=2001:db8::99
-probe_scenario proxy-port-closed 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=tcp_refused' --proxy proxy-closed.lab:3128
+probe_scenario proxy-port-closed 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=tcp\nfinding=proxy_unreachable' --proxy proxy-closed.lab:3128
 probe_scenario proxy-403 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_denied\nproxy_status=403\ncapture=same' --proxy proxy.lab:3129
 probe_scenario proxy-407 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_auth_required\nproxy_status=407\ncapture=same' --proxy proxy.lab:3130
 probe_scenario proxy-upstream-503 203.0.113.10 198.51.100.53 $'verdict=failed\nstep=proxy\nfinding=proxy_upstream_error\nproxy_status=503' --proxy proxy.lab:3128 callhome
