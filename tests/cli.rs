@@ -1,6 +1,7 @@
 //! The `licpath` binary as a script sees it: exit codes, one-line errors, colour rules,
 //! and the JSON contract (docs/json-schema.md) read with the consumer's own types.
 
+mod common;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -22,11 +23,7 @@ fn cap(name: &str) -> String {
 }
 
 fn tmpfile(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("licpath-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
+    common::tmp_file("cli", name, bytes)
 }
 
 fn stderr(o: &Output) -> String {

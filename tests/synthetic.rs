@@ -75,11 +75,7 @@ fn write_pcap(linktype: u32, recs: &[Rec], big_endian: bool, nanos: bool) -> Vec
 }
 
 fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("licpath-synthetic-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
+    common::tmp_file("synthetic", name, bytes)
 }
 
 fn lab(name: &str) -> PathBuf {

@@ -53,11 +53,7 @@ fn replace_all(bytes: &mut [u8], from: &[u8], to: &[u8]) -> usize {
 }
 
 fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("licpath-hostile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
+    common::tmp_file("hostile", name, bytes)
 }
 
 fn lab(name: &str) -> Vec<u8> {

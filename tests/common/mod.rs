@@ -125,3 +125,19 @@ pub fn switch_text(dir: &Path, file: &str, hostname: &str, port: u16) {
     )
     .unwrap();
 }
+
+/// Writes `bytes` as `name` in this test process's directory for `suite` and returns the
+/// path. Tests run in parallel and several write the same file: it is written aside and
+/// renamed (atomic), so a reader never sees it truncated half-way through a rewrite.
+pub fn tmp_file(suite: &str, name: &str, bytes: &[u8]) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!("licpath-{suite}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let aside = dir.join(format!(".{name}.{n}"));
+    std::fs::write(&aside, bytes).unwrap();
+    let p = dir.join(name);
+    std::fs::rename(&aside, &p).unwrap();
+    p
+}
