@@ -236,7 +236,7 @@ fn unanswered_request(c: &Connection, code: FindingCode) -> Option<&Event> {
 }
 
 /// The fix of `capture_ended`: capture until the switch has given its own verdict.
-pub const CAPTURE_LONGER: &[&str] = &[
+const CAPTURE_LONGER: &[&str] = &[
     "monitor capture LICPATH start",
     "license smart sync all",
     "! wait for %SMART_LIC-3-COMM_FAILED or a successful sync (show license status), at least 60 s",
@@ -276,25 +276,36 @@ pub fn ended(c: &Connection, f: &[Finding], capture_end_ns: i64) -> Option<Findi
         FindingCode::TlsTimeout => "ClientHello",
         _ => "SYN",
     };
+    let waited = super::ms(capture_end_ns - request.time_ns);
     Some(
-        Finding::new(
-            FindingCode::CaptureEnded,
-            Severity::Warning,
-            Step::Capture,
+        ended_finding(
             format!(
-                "the capture ended {} after the {what} to {}, before any answer: not a timeout, the answer may simply not have been captured",
-                super::ms(capture_end_ns - request.time_ns),
+                "the capture ended {waited} after the {what} to {}, before any answer: not a timeout, the answer may simply not have been captured",
                 c.server
             ),
+            format!(
+                "The client was still waiting (it had not closed or reset the connection) when the capture's last packet was taken, {waited} after its request. A switch waits far longer before it reports a failure, so nothing here shows whether the server answers."
+            ),
         )
-        .confidence(Confidence::High)
-        .explain(format!(
-            "The client was still waiting (it had not closed or reset the connection) when the capture's last packet was taken, {} after its request. A switch waits far longer before it reports a failure, so nothing here shows whether the server answers. Capture for longer: start the capture, make the switch talk, and stop it only after the switch logs success or failure (at least 60 s).",
-            super::ms(capture_end_ns - request.time_ns)
-        ))
-        .fix(CAPTURE_LONGER)
         .evidence([Evidence::of(request, what)]),
     )
+}
+
+/// `capture_ended`, built one way for a connection ([`ended`]) and for a DNS name
+/// (`dns::ended`): `why` says what was still waiting; the advice to capture for longer
+/// follows.
+pub fn ended_finding(summary: String, why: String) -> Finding {
+    Finding::new(
+        FindingCode::CaptureEnded,
+        Severity::Warning,
+        Step::Capture,
+        summary,
+    )
+    .confidence(Confidence::High)
+    .explain(format!(
+        "{why} Capture for longer: start the capture, make the switch talk, and stop it only after the switch logs success or failure (at least 60 s)."
+    ))
+    .fix(CAPTURE_LONGER)
 }
 
 /// Withholds what the capture cannot show (issue 15 item 5): on a filtered connection the

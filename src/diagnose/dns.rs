@@ -96,23 +96,15 @@ fn ended(name: &str, exchanges: &[&DnsExchange], capture_end_ns: i64) -> Option<
     if !waiting || !asked_once || waited >= super::capture::CAPTURE_ENDED_WAIT_NS {
         return None;
     }
-    Some(
-        Finding::new(
-            FindingCode::CaptureEnded,
-            Severity::Warning,
-            Step::Capture,
-            format!(
-                "the capture ended {} after the DNS query for {name}, before any answer or retry: not a DNS timeout, the answer may simply not have been captured",
-                super::ms(waited)
-            ),
-        )
-        .confidence(Confidence::High)
-        .explain(format!(
-            "The query was sent once and the capture's last packet came {} later, before the resolver's first wait was over (IOS XE: 'ip domain timeout', 3 s by default, then 'ip domain retry' more tries). Nothing here shows whether the name server answers. Capture for longer: start the capture, make the switch talk, and stop it only after the switch logs success or failure (at least 60 s).",
-            super::ms(waited)
-        ))
-        .fix(super::capture::CAPTURE_LONGER),
-    )
+    let waited = super::ms(waited);
+    Some(super::capture::ended_finding(
+        format!(
+            "the capture ended {waited} after the DNS query for {name}, before any answer or retry: not a DNS timeout, the answer may simply not have been captured"
+        ),
+        format!(
+            "The query was sent once and the capture's last packet came {waited} later, before the resolver's first wait was over (IOS XE: 'ip domain timeout', 3 s by default, then 'ip domain retry' more tries). Nothing here shows whether the name server answers."
+        ),
+    ))
 }
 
 fn asks_address(d: &DnsExchange) -> bool {
