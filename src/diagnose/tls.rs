@@ -447,16 +447,15 @@ mod tests {
     /// lacks the root (issue: the client's alert contradicts the profile).
     #[test]
     fn unknown_ca_to_a_trusted_chain_means_the_switch_lacks_the_root() {
-        let f = judged(
-            hello()
-                .server_hello(TlsVersion::Tls12)
-                .certificates(cisco_chain(HOST))
-                .alert(
-                    Direction::ToServer,
-                    TlsAlertSeverity::Fatal,
-                    TlsAlertDescription::UnknownCa,
-                ),
-        );
+        let answered = |alert| {
+            judged(
+                hello()
+                    .server_hello(TlsVersion::Tls12)
+                    .certificates(cisco_chain(HOST))
+                    .alert(Direction::ToServer, TlsAlertSeverity::Fatal, alert),
+            )
+        };
+        let f = answered(TlsAlertDescription::UnknownCa);
         let missing = f
             .iter()
             .find(|x| x.code == FindingCode::RootMissingOnDevice)
@@ -474,16 +473,7 @@ mod tests {
                 .any(|l| l.contains("show crypto pki trustpool"))
         );
         // A bad_certificate alert is no statement about the root: no such finding.
-        let f = judged(
-            hello()
-                .server_hello(TlsVersion::Tls12)
-                .certificates(cisco_chain(HOST))
-                .alert(
-                    Direction::ToServer,
-                    TlsAlertSeverity::Fatal,
-                    TlsAlertDescription::BadCertificate,
-                ),
-        );
+        let f = answered(TlsAlertDescription::BadCertificate);
         assert!(!f.iter().any(|x| x.code == FindingCode::RootMissingOnDevice));
     }
 
