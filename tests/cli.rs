@@ -1026,9 +1026,11 @@ fn man_pages_render_without_warnings() {
         eprintln!("skipped: man-db or groff-base not installed");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("licpath-cli-man-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    // `man --dir` creates the directory (and its parents) itself.
+    let dir = std::env::temp_dir()
+        .join(format!("licpath-cli-man-{}", std::process::id()))
+        .join("man1");
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
     let o = licpath(&["man", "--dir", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let stdout_page = licpath(&["man"]).stdout;
@@ -1076,8 +1078,52 @@ fn man_pages_render_without_warnings() {
     let (analyze, _) = render(&dir.join("licpath-analyze.1"));
     assert!(analyze.contains("--trust-store"), "{analyze}");
     let (main, _) = render(&dir.join("licpath.1"));
+    assert!(main.contains("licpath-analyze(1)"), "{main}");
+    // The sections a man page reader looks for, examples under EXAMPLES (not EXTRA).
+    for (page, text) in [("licpath.1", &main), ("licpath-analyze.1", &analyze)] {
+        for section in [
+            "EXIT STATUS",
+            "ENVIRONMENT",
+            "FILES",
+            "EXAMPLES",
+            "SEE ALSO",
+        ] {
+            assert!(text.contains(section), "{page} lacks {section}: {text}");
+        }
+        assert!(!text.contains("EXTRA"), "{page}: {text}");
+        assert!(
+            text.contains("NO_COLOR") && text.contains("XDG_CONFIG_HOME"),
+            "{text}"
+        );
+        assert!(text.contains("INCONCLUSIVE"), "{page}: {text}");
+    }
     assert!(
-        main.contains("Exit") && main.contains("licpath-analyze(1)"),
-        "{main}"
+        analyze.contains("licpath analyze flash-export.pcap"),
+        "{analyze}"
+    );
+    // The page printed on stdout stands alone: it names no sibling page that only --dir
+    // writes.
+    let (alone, _) = render(&dir.join("stdout.1"));
+    assert!(!alone.contains("licpath-analyze(1)"), "{alone}");
+    assert!(
+        alone.contains("EXIT STATUS") && alone.contains("licpath analyze"),
+        "{alone}"
+    );
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+}
+
+/// One exit status table: `--help`, `check --help` and the README show the same lines.
+#[test]
+fn exit_status_table_is_written_once() {
+    let table = licpath::exit_status!();
+    let help = String::from_utf8(licpath(&["--help"]).stdout).unwrap();
+    assert!(help.contains(table), "{help}");
+    let check = String::from_utf8(licpath(&["check", "--help"]).stdout).unwrap();
+    assert!(check.contains(table), "{check}");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(
+        readme.contains(table),
+        "README.md lacks the exit status table:\n{table}"
     );
 }

@@ -8,6 +8,38 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+/// The exit status table: written once, shown by `licpath --help`, `licpath check --help`,
+/// the man page's EXIT STATUS section and the README (tests/cli.rs checks the README).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! exit_status {
+    () => {
+        "Exit status:\n  \
+0  OK: licensing was seen to work, no error finding\n  \
+1  FAILED: at least one error finding (its step and code are printed)\n  \
+2  unusable input or usage error (one line on stderr says which)\n  \
+3  INCONCLUSIVE: nothing failed, but nothing proves the path works either (no licensing\n     \
+traffic, a capture that ends too early, text that shows no exchange); the output says what\n     \
+to run next"
+    };
+}
+
+macro_rules! probe_examples {
+    () => {
+        "Targets: smart (default), callhome, cslu[@HOST], or a URL such as \
+https://onprem.example.com/cslu/v1/pi/VA-1. Presets live in probes/ (embedded); add your own \
+as NAME.probe files in ~/.config/licpath/probes or --presets DIR.\n\n\
+Examples:\n  \
+licpath probe                                   # smart transport, system resolver\n  \
+licpath probe --dns-server 10.0.0.53 --proxy proxy.example.com:80\n  \
+licpath probe --source-interface eth1 --ios-version 17.3.2 callhome\n  \
+licpath probe --trust-store trustpool.pem --resolve smartreceiver.cisco.com=10.9.9.9\n  \
+licpath check --json smart callhome > result.json\n  \
+licpath probe --from-config show-run.txt --map Vlan10=eth1\n  \
+licpath probe --from-config show-tech-license.txt --plan-only"
+    };
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "licpath",
@@ -15,10 +47,11 @@ use std::path::PathBuf;
     about = "Why can't a Cisco switch reach Cisco licensing? Proof from the packets.",
     long_about = "licpath reconstructs the path a Catalyst switch takes to Cisco Smart Licensing \
 (DNS -> TCP -> HTTP CONNECT -> TLS) from packet captures, names the step that failed with \
-evidence, and prints the IOS XE configuration that fixes it.\n\n\
-Exit codes: 0 = no error finding, 1 = error findings, 2 = unusable input or usage error, \
-3 = inconclusive (analyze --logs alone: the switch's text shows no exchange either way).",
-    after_help = "Examples:\n  licpath analyze flash-export.pcap\n  licpath analyze --json capture.pcapng > report.json\n  licpath analyze --ios-version 17.3.2 --host onprem.example.com capture.pcap"
+evidence, and prints the IOS XE configuration that fixes it.",
+    after_help = concat!(
+        "Examples:\n  licpath analyze flash-export.pcap\n  licpath analyze --json capture.pcapng > report.json\n  licpath analyze --ios-version 17.3.2 --host onprem.example.com capture.pcap\n\n",
+        exit_status!()
+    )
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -34,14 +67,21 @@ pub enum Command {
     /// each step with timings, evidence and the IOS XE fix.
     #[command(after_help = PROBE_EXAMPLES)]
     Probe(ProbeArgs),
-    /// Like probe, one line per target (OK, or FAIL with step, finding code and summary),
-    /// for scripts and monitoring. Exit 0 when every target succeeded, 1 when any failed.
-    #[command(after_help = PROBE_EXAMPLES)]
+    /// Like probe, one line per target (OK, FAIL with step, finding code and summary, or
+    /// INCONCLUSIVE), for scripts and monitoring; the exit status is the worst line's.
+    #[command(after_help = concat!(probe_examples!(), "\n\n", exit_status!()))]
     Check(ProbeArgs),
     /// Terminal UI. With a capture file: browse its connections (ladder, events, findings).
     /// Otherwise: live mode, re-probing the targets every --interval seconds like mtr;
     /// takes every probe option (--from-config, --proxy, --dns-server, ...).
-    #[command(after_help = TUI_EXAMPLES)]
+    #[command(
+        after_help = TUI_EXAMPLES,
+        mut_arg("targets", |a| a
+            .value_name("CAPTURE|TARGET")
+            .help("A capture file to browse (.pcap, .pcapng, gzipped or not; a file that exists is \
+a capture), or what to probe live: smart, callhome, cslu, cslu@HOST, a preset or a URL \
+(default: smart, or what --from-config derives)."))
+    )]
     Tui(TuiArgs),
     /// Print a shell completion script, generated from these flags.
     #[command(after_help = "Examples:\n  \
@@ -80,17 +120,7 @@ licpath tui --interval 10 --proxy proxy.example.com:80  # live, smart transport\
 licpath tui --from-config show-run.txt --map Vlan10=eth1\n\n\
 Keys: ? shows them all; q quits. NO_COLOR turns colour off.";
 
-const PROBE_EXAMPLES: &str = "Targets: smart (default), callhome, cslu[@HOST], or a URL such as \
-https://onprem.example.com/cslu/v1/pi/VA-1. Presets live in probes/ (embedded); add your own \
-as NAME.probe files in ~/.config/licpath/probes or --presets DIR.\n\n\
-Examples:\n  \
-licpath probe                                   # smart transport, system resolver\n  \
-licpath probe --dns-server 10.0.0.53 --proxy proxy.example.com:80\n  \
-licpath probe --source-interface eth1 --ios-version 17.3.2 callhome\n  \
-licpath probe --trust-store trustpool.pem --resolve smartreceiver.cisco.com=10.9.9.9\n  \
-licpath check --json smart callhome > result.json\n  \
-licpath probe --from-config show-run.txt --map Vlan10=eth1\n  \
-licpath probe --from-config show-tech-license.txt --plan-only";
+const PROBE_EXAMPLES: &str = probe_examples!();
 
 /// `analyze`: capture files and the switch's logs.
 #[derive(Args, Debug)]

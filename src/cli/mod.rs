@@ -62,12 +62,17 @@ pub fn run(cli: args::Cli) -> u8 {
 }
 
 fn color_of(choice: ColorChoice) -> text::Color {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     match choice {
         ColorChoice::Always => text::Color::Always,
         ColorChoice::Never => text::Color::Never,
+        // The CLICOLOR conventions (https://bixense.com/clicolors/) and NO_COLOR: forcing
+        // wins over the terminal test, NO_COLOR and CLICOLOR=0 turn colour off.
+        ColorChoice::Auto if var("CLICOLOR_FORCE").is_some_and(|v| v != "0") => text::Color::Always,
         ColorChoice::Auto
             if std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) =>
+                && var("NO_COLOR").is_none()
+                && var("CLICOLOR").is_none_or(|v| v != "0") =>
         {
             text::Color::Always
         }

@@ -49,7 +49,14 @@ pub fn check_line(label: &str, t: &Timeline) -> String {
                     f.code.as_str(),
                     f.summary
                 ),
-                None => format!("FAIL  {label}: {} ({took})", v.as_str().to_lowercase()),
+                None if v == OverallVerdict::Failed => {
+                    format!("FAIL  {label}: {} ({took})", v.as_str().to_lowercase())
+                }
+                // Exit 3: nothing failed, nothing proved the path either.
+                None => format!(
+                    "INCONCLUSIVE  {label}: {} ({took})",
+                    v.as_str().to_lowercase()
+                ),
             }
         }
     }
@@ -159,6 +166,9 @@ mod tests {
         );
 
         let t = timeline(vec![], vec![connection().build()]);
-        assert_eq!(check_line("smart", &t), "FAIL  smart: inconclusive ()");
+        assert_eq!(
+            check_line("smart", &t),
+            "INCONCLUSIVE  smart: inconclusive ()"
+        );
     }
 }
