@@ -1,13 +1,13 @@
-//! The `licpath` binary: parses the flags and hands them to `licpath::cli`, which does the
-//! rest (configuration, subcommands, exit codes).
+//! The `licpath` binary: parses the flags (with the site defaults of the config file, see
+//! `cli::config`) and hands them to `licpath::cli`, which does the rest (subcommands, exit
+//! codes).
 
-use clap::Parser;
-use licpath::cli::{self, args::Cli};
+use licpath::cli::{self, config};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match Cli::try_parse() {
-        Ok(c) => ExitCode::from(cli::run(c)),
+    match config::parse_command_line(std::env::args_os().collect()) {
+        Ok((c, _)) => ExitCode::from(cli::run(c)),
         Err(e) => {
             let code = if e.use_stderr() { cli::EXIT_USAGE } else { 0 };
             let _ = e.print();

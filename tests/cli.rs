@@ -10,8 +10,162 @@ fn licpath(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_licpath"))
         .args(args)
         .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        // No site defaults of whoever runs the suite.
+        .env("XDG_CONFIG_HOME", "/nonexistent/licpath-tests")
         .output()
         .unwrap()
+}
+
+/// The binary with XDG_CONFIG_HOME at `xdg`.
+fn licpath_xdg(xdg: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", xdg)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Site defaults: the config file's values apply where no flag is typed, a typed flag
+/// wins, `config show` says which and from where, and a bad file is one line, exit 2.
+#[test]
+fn config_file_precedence_with_config_show() {
+    let xdg = std::env::temp_dir().join(format!("licpath-cli-xdg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&xdg);
+    std::fs::create_dir_all(xdg.join("licpath")).unwrap();
+    let file = xdg.join("licpath/config.toml");
+    let show = |args: &[&str]| {
+        let mut all = vec!["config", "show"];
+        all.extend_from_slice(args);
+        let o = licpath_xdg(&xdg, &all);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let row = |out: &str, key: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("{key} ")))
+            .unwrap_or_else(|| panic!("no {key} row: {out}"))
+            .to_string()
+    };
+    // No file: built-in defaults.
+    let out = show(&[]);
+    assert!(out.contains("config file: none"), "{out}");
+    assert!(
+        row(&out, "concurrency").contains("16") && row(&out, "concurrency").ends_with("(default)")
+    );
+    std::fs::write(
+        &file,
+        "dns-server = [\"127.0.0.1:5353\"]\nproxy = \"http://alice:S3cretPW@proxy.example:3128\"\nconcurrency = 4\nformat = \"json\"\n",
+    )
+    .unwrap();
+    let out = show(&[]);
+    let f = file.display().to_string();
+    assert!(
+        row(&out, "concurrency").contains(" 4 ")
+            && row(&out, "concurrency").ends_with(&format!("({f})")),
+        "{out}"
+    );
+    assert!(row(&out, "format").contains("json"), "{out}");
+    assert!(row(&out, "dns-server").contains("127.0.0.1:5353"), "{out}");
+    assert!(
+        !out.contains("S3cretPW") && row(&out, "proxy").contains("alice:***@proxy.example:3128"),
+        "{out}"
+    );
+    assert!(row(&out, "trust-store").ends_with("(default)"), "{out}");
+    // The command line wins.
+    let out = show(&["--concurrency", "2", "--format", "text"]);
+    assert!(
+        row(&out, "concurrency").contains(" 2 ")
+            && row(&out, "concurrency").ends_with("(command line)"),
+        "{out}"
+    );
+    assert!(
+        row(&out, "format").contains("text") && row(&out, "format").ends_with("(command line)"),
+        "{out}"
+    );
+    // ... and the subcommands obey the same order: format = json from the file makes
+    // `check --plan-only` print JSON; --format text or --json on the command line win.
+    let any_config = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/ios/running-config-smart-vrf-17.9.txt")
+        .display()
+        .to_string();
+    let any_config = any_config.as_str();
+    let plan = |extra: &[&str]| {
+        let mut a = vec!["check", "--plan-only", "--from-config", any_config];
+        a.extend_from_slice(extra);
+        stdout(&licpath_xdg(&xdg, &a))
+    };
+    assert!(
+        plan(&[]).trim_start().starts_with('{'),
+        "format = json from the file"
+    );
+    assert!(!plan(&["--format", "text"]).trim_start().starts_with('{'));
+    assert!(plan(&["--json"]).trim_start().starts_with('{'));
+    // analyze takes no site proxy or name server (they name the switch's in a capture
+    // from anywhere): the same capture, the same verdict, text by default is JSON here.
+    let o = licpath_xdg(&xdg, &["analyze", &cap("proxy-407.pcap")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).trim_start().starts_with('{'));
+    // A bad file: one line naming it, exit 2; so is a missing --config.
+    std::fs::write(&file, "dns-servers = \"10.0.0.53\"\n").unwrap();
+    let o = licpath_xdg(&xdg, &["config", "show"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&f) && stderr(&o).contains("unknown field"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(&file, "concurrency = 999\n").unwrap();
+    let o = licpath_xdg(&xdg, &["check", "--plan-only", "--from-config", any_config]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&f) && stderr(&o).contains("999"),
+        "{}",
+        stderr(&o)
+    );
+    let o = licpath_xdg(
+        &xdg,
+        &["--config", "/nonexistent/licpath.toml", "config", "show"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&xdg);
+}
+
+/// analyze --format: jsonl is one object per capture file; prometheus is refused.
+#[test]
+fn analyze_format_jsonl_and_refused_prometheus() {
+    let o = licpath(&[
+        "analyze",
+        "--format",
+        "jsonl",
+        &cap("proxy-407.pcap"),
+        &cap("healthy-direct-tls13.pcap"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["kind"], "capture");
+    assert_eq!(lines[0]["verdict"], "failed");
+    assert_eq!(lines[0]["primary"]["code"], "proxy_auth_required");
+    assert_eq!(lines[1]["verdict"], "ok");
+    let o = licpath(&["analyze", "--format", "prometheus", &cap("proxy-407.pcap")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    let o = licpath(&[
+        "analyze",
+        "--format",
+        "json",
+        "--json",
+        &cap("proxy-407.pcap"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 fn cap(name: &str) -> String {

@@ -1,6 +1,6 @@
 //! `licpath analyze`: capture files and the switch's logs into reports.
 
-use super::args::AnalyzeArgs;
+use super::args::{AnalyzeArgs, OutputFormat};
 use super::error::{CliError, written};
 use super::input::{ConfigPlan, diagnose_config, plan_from_config, read_text_file};
 use super::progress;
@@ -155,6 +155,14 @@ fn add_config(t: &mut Timeline, setup: &Setup) {
 }
 
 pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
+    let format = args.format();
+    if format == OutputFormat::Prometheus {
+        return Err(CliError::Usage(
+            "analyze --format prometheus: the Prometheus format is per switch and target; \
+use text, json or jsonl here (or check/watch --format prometheus)"
+                .into(),
+        ));
+    }
     let setup = setup(args)?;
     let (acfg, dcfg) = (&setup.acfg, &setup.dcfg);
     if args.annotate.is_some() && args.files.len() != 1 {
@@ -167,7 +175,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
     // the run ends with exit 2.
     let mut unusable = 0usize;
     for path in &args.files {
-        match analyze_one(path, acfg, dcfg, args.output.json) {
+        match analyze_one(path, acfg, dcfg, format != OutputFormat::Text) {
             Ok(r) => results.push(r),
             Err(e) => {
                 eprintln!("licpath: error: {}", esc(&e.to_string()));
@@ -191,12 +199,16 @@ pub fn run(args: &AnalyzeArgs) -> Result<u8, CliError> {
     }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    written(if args.output.json {
+    written(if format == OutputFormat::Json {
         let reports = results
             .iter()
             .map(|(n, f, t)| json::report(n, f, t))
             .collect();
         json::write_json(&mut out, "analyze", EndReason::Completed, reports, None)
+    } else if format == OutputFormat::Jsonl {
+        results
+            .iter()
+            .try_for_each(|(n, f, t)| report::jsonl::write_capture_line(&mut out, n, f, t))
     } else {
         let color = color_of(args.output.color);
         let context = match &acfg.context {

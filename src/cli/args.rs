@@ -54,6 +54,11 @@ evidence, and prints the IOS XE configuration that fixes it.",
     )
 )]
 pub struct Cli {
+    /// Site defaults (--dns-server, --proxy, --trust-store, --concurrency, --format) from
+    /// this TOML file instead of $XDG_CONFIG_HOME/licpath/config.toml; flags given on the
+    /// command line win. `licpath config show` prints what is in force.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -92,6 +97,15 @@ licpath completions fish > ~/.config/fish/completions/licpath.fish")]
         #[arg(value_enum)]
         shell: CompletionShell,
     },
+    /// Site defaults: `config show` prints the values in force (--dns-server, --proxy,
+    /// --trust-store, --concurrency, --format) and where each came from: the command line,
+    /// the config file ($XDG_CONFIG_HOME/licpath/config.toml or --config FILE), or the
+    /// built-in default.
+    #[command(after_help = CONFIG_EXAMPLE)]
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
     /// Print the man page (roff), generated from these flags: `licpath man > licpath.1`.
     /// With --dir, write licpath.1 and one licpath-SUBCOMMAND.1 page per subcommand there.
     Man {
@@ -99,6 +113,38 @@ licpath completions fish > ~/.config/fish/completions/licpath.fish")]
         dir: Option<PathBuf>,
     },
 }
+
+/// `licpath config ...`.
+#[derive(Subcommand, Debug)]
+pub enum ConfigAction {
+    /// Print each site default in force and where it came from.
+    Show(ConfigShowArgs),
+}
+
+/// The flags a config file can set, given here to see which wins.
+#[derive(Args, Debug)]
+pub struct ConfigShowArgs {
+    #[arg(long = "dns-server", value_name = "IP[:PORT]", value_parser = parse_dns_server)]
+    pub dns_servers: Vec<SocketAddr>,
+    #[arg(long, value_name = "HOST:PORT")]
+    pub proxy: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    pub trust_store: Option<PathBuf>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: Option<u16>,
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<OutputFormat>,
+}
+
+const CONFIG_EXAMPLE: &str = "Example config.toml:\n  \
+dns-server = [\"10.0.0.53\", \"10.0.0.54\"]   # the site's name servers\n  \
+proxy = \"proxy.example.com:8080\"\n  \
+trust-store = \"/etc/licpath/trustpool.pem\"\n  \
+concurrency = 8\n  \
+format = \"json\"                         # text, json, jsonl, prometheus\n\n\
+Examples:\n  \
+licpath config show\n  \
+licpath config show --format text      # what a --format on the command line would do";
 
 /// The shells `licpath completions` writes for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -176,6 +222,11 @@ pub struct AnalyzeArgs {
     pub trust: TrustArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// What to print: text (default), json (one document, same as --json) or jsonl (one
+    /// JSON object per line per capture file, for log shippers). prometheus applies to
+    /// probe and check only. Schemas: docs/json-schema.md.
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "json")]
+    pub format: Option<OutputFormat>,
     #[command(flatten)]
     pub handover: super::handover::HandoverArgs,
     /// Also write the capture (exactly one) as pcapng with each finding as a packet
@@ -214,6 +265,17 @@ pub struct ProbeArgs {
     pub handover: super::handover::HandoverArgs,
 }
 
+impl AnalyzeArgs {
+    /// `--format`, with `--json` as its alias for `--format json`.
+    pub fn format(&self) -> OutputFormat {
+        match self.format {
+            Some(f) => f,
+            None if self.output.json => OutputFormat::Json,
+            None => OutputFormat::Text,
+        }
+    }
+}
+
 impl ProbeArgs {
     /// `--format`, with `--json` as its alias for `--format json`.
     pub fn format(&self) -> OutputFormat {
@@ -225,8 +287,9 @@ impl ProbeArgs {
     }
 }
 
-/// `probe`/`check --format`. `analyze` has `--json` only: its reports are per capture
-/// file, not per switch × target.
+/// `--format` of analyze, probe and check (`--json` is the short form of `--format
+/// json`). analyze refuses prometheus: its reports are per capture file, not per switch ×
+/// target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Text,

@@ -6,6 +6,7 @@
 
 pub mod analyze;
 pub mod args;
+pub mod config;
 mod docs;
 mod error;
 mod fleet;
@@ -50,6 +51,10 @@ pub fn run(cli: args::Cli) -> u8 {
         Command::Tui(a) => tui::run(&a),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(dir.as_deref()),
+        Command::Config {
+            action: args::ConfigAction::Show(a),
+        } => config::load(&std::env::args_os().collect::<Vec<_>>())
+            .and_then(|loaded| config::show(&a, &loaded)),
     };
     match result {
         Ok(code) => code,

@@ -34,11 +34,12 @@ pub struct ProbeSetup {
     pub(crate) from_config: Option<ConfigPlan>,
 }
 
-/// The user's preset directories: ~/.config/licpath/probes and `--presets DIR`.
+/// The user's preset directories: $XDG_CONFIG_HOME/licpath/probes (default
+/// ~/.config/licpath/probes) and `--presets DIR`.
 fn preset_dirs(presets: Option<&Path>) -> Result<Vec<PathBuf>, CliError> {
     let mut dirs: Vec<PathBuf> = Vec::new();
-    if let Some(home) = std::env::var_os("HOME") {
-        dirs.push(PathBuf::from(home).join(".config/licpath/probes"));
+    if let Some(dir) = super::config::user_config_dir() {
+        dirs.push(dir.join("probes"));
     }
     if let Some(d) = presets {
         if !d.is_dir() {

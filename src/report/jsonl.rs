@@ -142,6 +142,35 @@ fn object<'a>(command: &'a str, line: &RunLine<'a>) -> Object<'a> {
     }
 }
 
+/// `analyze --format jsonl`: one line for one capture file (kind `capture`), with the
+/// verdict, the counts, the primary finding and every finding of the file.
+pub fn write_capture_line(
+    out: &mut dyn Write,
+    file: &str,
+    format: &str,
+    t: &crate::model::Timeline,
+) -> std::io::Result<()> {
+    let r = super::json::report(file, format, t);
+    let object = Object {
+        file: Some(file),
+        verdict: Some(r.verdict),
+        errors: Some(r.errors),
+        warnings: Some(r.warnings),
+        primary: r.primary,
+        findings: t.all_findings().collect(),
+        ..Object::new("analyze", "capture")
+    };
+    one_line(out, &object)
+}
+
+fn one_line(out: &mut dyn Write, object: &Object<'_>) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, object).map_err(|e| match e.io_error_kind() {
+        Some(kind) => std::io::Error::from(kind),
+        None => std::io::Error::other(e),
+    })?;
+    writeln!(out)
+}
+
 /// Writes one line per [`RunLine`].
 pub fn write_jsonl(
     out: &mut dyn Write,
@@ -149,13 +178,7 @@ pub fn write_jsonl(
     lines: &[RunLine<'_>],
 ) -> std::io::Result<()> {
     for line in lines {
-        serde_json::to_writer(&mut *out, &object(command, line)).map_err(|e| {
-            match e.io_error_kind() {
-                Some(kind) => std::io::Error::from(kind),
-                None => std::io::Error::other(e),
-            }
-        })?;
-        writeln!(out)?;
+        one_line(out, &object(command, line))?;
     }
     Ok(())
 }
