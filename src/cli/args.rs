@@ -563,9 +563,20 @@ mod tests {
         for bad in [
             &["check", "--json", "--format", "text"][..],
             &["check", "--format", "xml"],
-            &["analyze", "--format", "json", "x.pcap"],
+            &["analyze", "--format", "json", "--json", "x.pcap"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
+        }
+        // analyze takes --format too (issue 26: one set of conventions).
+        for (args, want) in [
+            (&["analyze", "x.pcap"][..], Text),
+            (&["analyze", "--json", "x.pcap"], Json),
+            (&["analyze", "--format", "jsonl", "x.pcap"], Jsonl),
+        ] {
+            let Command::Analyze(a) = parse(args).unwrap().command else {
+                panic!("not analyze")
+            };
+            assert_eq!(a.format(), want, "{args:?}");
         }
     }
 
