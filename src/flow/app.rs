@@ -2,7 +2,7 @@
 //! to a proxy (then TLS in the tunnel), plain HTTP, TLS, DNS over TCP. Turns reassembled
 //! bytes into model events. Pure.
 
-use super::{DnsOut, push_event};
+use super::event::{DnsOut, push_event};
 use crate::model::{Connection, Direction, Event, EventKind, is_tls13};
 use crate::wire::http::{self, Head};
 use crate::wire::tls::{TlsDecoder, TlsOutput};

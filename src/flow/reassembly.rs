@@ -3,7 +3,7 @@
 //! Bounded: at most [`MAX_OUT_OF_ORDER_BYTES`] wait for a hole to fill; past that the hole
 //! is declared a gap and delivery resumes after it. Each waiting segment is counted with
 //! its bookkeeping ([`SEGMENT_OVERHEAD`]), so tiny segments cannot buffer more than the cap
-//! says; the flow table adds a global budget over all flows on top (`flow::FlowLimits`).
+//! says; the flow table adds a global budget over all flows on top (`flow::table::FlowLimits`).
 
 use std::collections::BTreeMap;
 

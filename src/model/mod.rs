@@ -594,6 +594,13 @@ impl Direction {
             Direction::ToClient => "<-",
         }
     }
+
+    pub fn flip(self) -> Direction {
+        match self {
+            Direction::ToServer => Direction::ToClient,
+            Direction::ToClient => Direction::ToServer,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -14,7 +14,8 @@ pub mod verifier;
 
 use crate::diagnose::trust::TrustProfile;
 use crate::diagnose::{DiagnoseConfig, diagnose};
-use crate::flow::{AnalyzeConfig, LICENSING_NAMES, summarize_connection};
+use crate::flow::summary::summarize_connection;
+use crate::flow::{AnalyzeConfig, LICENSING_NAMES};
 use crate::model::url::{Credentials, Scheme, Url, shown};
 use crate::model::*;
 use std::collections::HashSet;

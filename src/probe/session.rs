@@ -9,7 +9,7 @@ use super::verifier::RecordingVerifier;
 use super::{ProbeConfig, now_ns};
 use crate::diagnose::DiagnoseConfig;
 use crate::flow::app::AppState;
-use crate::flow::{DnsOut, push_event};
+use crate::flow::event::{DnsOut, push_event};
 use crate::model::url::{Scheme, Url, authority};
 use crate::model::{Connection, Direction, EventKind, TcpState};
 use crate::wire::http::{Head, parse_response_head};
