@@ -131,7 +131,7 @@ fn a_directory_of_switches_one_line_each_identical_plans_probed_once() {
     std::fs::write(many.join("zero.txt"), [0u8; 64]).unwrap();
     let (out, err, code) = check(&[&many], &["--concurrency", "2"]);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 6, "{out}{err}");
+    assert_eq!(lines.len(), 4, "{out}{err}");
     assert!(lines[0].starts_with("core-1  FAIL  "), "{out}");
     assert!(lines[1].starts_with("core-2  FAIL  "), "{out}");
     assert!(lines[2].starts_with("core-3  FAIL  "), "{out}");
@@ -141,17 +141,20 @@ fn a_directory_of_switches_one_line_each_identical_plans_probed_once() {
     assert_eq!(rest(lines[0]), rest(lines[2]));
     assert!(lines[3].starts_with("edge-1  FAIL  "), "{out}");
     assert!(lines[3].contains("tcp_refused"), "{out}");
+    // A text that is not a switch's is skipped and listed once on stderr; a binary file
+    // (a switch's text gone bad?) is an ERROR line on stderr in text mode.
+    let err_lines: Vec<&str> = err.lines().collect();
     assert!(
-        lines[4].starts_with("ERROR  ")
-            && lines[4].contains("notes.txt")
-            && lines[4].contains("no licensing configuration"),
-        "{out}"
+        err_lines.iter().any(
+            |l| l.starts_with("licpath: skipped 1 file(s) that are not switch text: notes.txt")
+        ),
+        "{err}"
     );
     assert!(
-        lines[5].starts_with("ERROR  ")
-            && lines[5].contains("zero.txt")
-            && lines[5].contains("binary"),
-        "{out}"
+        err_lines
+            .iter()
+            .any(|l| l.starts_with("ERROR  ") && l.contains("zero.txt") && l.contains("binary")),
+        "{err}"
     );
     assert_eq!(
         server.count(),
@@ -175,4 +178,147 @@ fn many_configs_are_for_check_only() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("go with check"));
     let o = licpath(&["check", "--concurrency", "0", "smart"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// The dry run an operator starts with: `check --plan-only` over a directory probes
+/// nothing and prints one line per switch; files that are not switch text are skipped and
+/// listed once; a configuration error fails it (1); an unusable entry is 2.
+#[test]
+fn plan_only_over_a_directory_is_a_dry_run() {
+    let d = dir("dry");
+    switch(&d, "a.txt", "core-1", 1);
+    std::fs::write(
+        d.join("b.txt"),
+        "hostname edge-1\n!\nlicense smart transport off\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("README.md"), "# switch texts\n").unwrap();
+    std::fs::write(d.join("inventory.json"), "{\"switches\": 2}\n").unwrap();
+    let o = licpath(&["check", "--plan-only", "--from-config", d.to_str().unwrap()]);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert!(
+        out.lines()
+            .any(|l| l
+                .starts_with("core-1  PLAN  transport smart: https://smartreceiver.cisco.com:1/")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("edge-1  FAIL  configuration: ")
+                && l.contains("config_transport_off")),
+        "{out}"
+    );
+    let skipped: Vec<&str> = err.lines().filter(|l| l.contains("skipped")).collect();
+    assert_eq!(skipped.len(), 1, "{err}");
+    assert!(
+        skipped[0].contains("2 file(s)")
+            && skipped[0].contains("README.md")
+            && skipped[0].contains("inventory.json"),
+        "{err}"
+    );
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    // --glob picks the files by name: only a.txt, which is healthy: exit 0.
+    let o = licpath(&[
+        "check",
+        "--plan-only",
+        "--glob",
+        "a.*",
+        "--from-config",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
+    // JSON: one plan per switch, named.
+    let o = licpath(&[
+        "check",
+        "--plan-only",
+        "--json",
+        "--from-config",
+        d.to_str().unwrap(),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let switches: Vec<&str> = v["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["switch"].as_str().unwrap())
+        .collect();
+    assert_eq!(switches, ["core-1", "edge-1"]);
+    // A FIFO in the directory is accounted for (an ERROR line on stderr, exit 2).
+    #[cfg(unix)]
+    {
+        let fifo = d.join("c.txt");
+        let ok = Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            let o = licpath(&["check", "--plan-only", "--from-config", d.to_str().unwrap()]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.lines()
+                    .any(|l| l.starts_with("ERROR  ") && l.contains("c.txt")),
+                "{err}"
+            );
+            assert_eq!(o.status.code(), Some(2));
+        }
+    }
+}
+
+/// The dry run over real switch texts nobody here wrote: one line per switch text, one
+/// summary line for everything else, and exit 0 unless a configuration fails.
+#[test]
+fn plan_only_over_ios_real() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/ios-real");
+    let Some(shared) = Some(shared).filter(|d| d.is_dir()) else {
+        eprintln!("SKIP: ../shared/ios-real absent");
+        return;
+    };
+    let o = licpath(&[
+        "check",
+        "--plan-only",
+        "--from-config",
+        shared.to_str().unwrap(),
+    ]);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    let texts = std::fs::read_dir(&shared)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
+        .count();
+    let plan_lines = out.lines().filter(|l| l.contains("  PLAN  ")).count();
+    assert!(plan_lines >= 10, "{out}");
+    assert_eq!(
+        err.lines().filter(|l| l.contains("skipped")).count(),
+        1,
+        "{err}"
+    );
+    assert!(!err.contains("ERROR"), "{err}");
+    let skipped: usize = err
+        .split("skipped ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    // Every file is accounted for: planned, or skipped (the .json provenance files and the
+    // README among them).
+    let all = std::fs::read_dir(&shared).unwrap().count();
+    assert_eq!(plan_lines + skipped, all, "{texts} texts\n{out}{err}");
+    let failed = out.lines().any(|l| l.contains("  FAIL  "));
+    assert_eq!(
+        o.status.code(),
+        Some(if failed { 1 } else { 0 }),
+        "{out}{err}"
+    );
 }

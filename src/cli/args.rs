@@ -331,6 +331,11 @@ pub struct PlanArgs {
     /// switch interface or VRF, e.g. --map Vlan10=eth1 --map Mgmt-vrf=mgmt; repeatable.
     #[arg(long = "map", value_name = "SWITCH=LOCAL")]
     pub maps: Vec<String>,
+    /// With a --from-config directory: read only the files whose name matches this glob
+    /// (e.g. '*.txt'). Default: every file that holds switch text, decided by its content;
+    /// the others are skipped and listed once on stderr.
+    #[arg(long, value_name = "GLOB")]
+    pub glob: Option<String>,
 }
 
 /// How the probe reaches the targets: name servers, source, proxy, timeouts, steps.

@@ -191,6 +191,9 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
             "--plan-only prints text or json (jsonl and prometheus are per probed target)".into(),
         ));
     }
+    if args.plan_only && super::fleet::is_fleet(&args.plan) {
+        return super::fleet::plan_only(args);
+    }
     if mode == Mode::Check && super::fleet::is_fleet(&args.plan) {
         return super::fleet::run(args);
     }
