@@ -36,7 +36,8 @@ fn judge(names: &[&str]) -> Option<Judged> {
             (n.to_string(), licpath::ios::decode_text(n, &bytes).unwrap())
         })
         .collect();
-    let text = read_switch_text(&inputs, Some(2026), &InterfaceMap::default());
+    // As `analyze --logs` reads them: no year is invented for stamps without one.
+    let text = read_switch_text(&inputs, None, &InterfaceMap::default());
     let findings = text_findings(&text.config, &text.plan, &text.log);
     let mut t = Timeline::empty(Source::Logs {
         files: names.iter().map(|n| n.to_string()).collect(),
@@ -402,14 +403,25 @@ fn tech_support_c9300_offline_state_no_attempts_is_inconclusive() {
     else {
         return;
     };
+    // `No time source, *17:05:54.449 UTC ...`: the clock is not synchronised.
     check(
         &j,
         Inconclusive,
-        &["config_transport_off:warning", "text_inconclusive:info"],
+        &[
+            "config_transport_off:warning",
+            "switch_clock_unsynced:warning",
+            "text_inconclusive:info",
+        ],
     );
     assert_eq!(
         status(&j).overall_state.as_deref(),
         Some("Device configured for Offline transport")
+    );
+    assert_eq!(
+        finding(&j, FindingCode::SwitchClockUnsynced).evidence[0]
+            .log
+            .as_deref(),
+        Some("show_license_tech_support__c9300-stack-smart-offline-state-no-attempts.txt:2")
     );
     let inc = finding(&j, FindingCode::TextInconclusive);
     assert!(
@@ -438,6 +450,7 @@ fn tech_support_c9300_offline_trust_sync_try_again_is_server_side() {
         &[
             "config_transport_off:warning",
             "server_rejected:warning",
+            "switch_clock_unsynced:warning",
             "text_inconclusive:info",
         ],
     );
@@ -565,14 +578,21 @@ fn license_all_c9350_stage_url_ack_before_push() {
     else {
         return;
     };
+    // Last ACK 15:28:43, last push 15:29:20 (IST): the ACK is the server's answer over
+    // this transport, so the path worked then; the push since is not a failure.
     check(
         &j,
-        Inconclusive,
-        &["non_production_endpoint:warning", "text_inconclusive:info"],
+        Good,
+        &["non_production_endpoint:warning", "switch_comm_ok:info"],
     );
     assert_eq!(j.text.plan.proxy, None, "Proxy: Not Configured");
-    let inc = finding(&j, FindingCode::TextInconclusive);
-    assert!(inc.summary.contains("has no ACK yet"), "{}", inc.summary);
+    let ok = finding(&j, FindingCode::SwitchCommOk);
+    assert!(
+        ok.summary
+            .contains("ACK received Apr 23 15:28:43 2025 IST: the transport worked then"),
+        "{}",
+        ok.summary
+    );
 }
 
 #[test]
@@ -648,26 +668,70 @@ inconclusive_alone!(
     "show_license_history_message__no-past-history.txt",
     Command::LicenseHistoryMessage
 );
-inconclusive_alone!(
-    logging_no_licensing_messages,
-    "show_logging__c9300-stack-pdt-no-licensing-messages.txt",
-    Command::Logging
-);
+
+#[test]
+fn logging_no_licensing_messages_but_an_unsynchronised_clock() {
+    let Some(j) = judge(&["show_logging__c9300-stack-pdt-no-licensing-messages.txt"]) else {
+        return;
+    };
+    // `*Nov 13 15:53:49.926 PDT:`: `*` says the clock is not authoritative.
+    check(
+        &j,
+        Inconclusive,
+        &["switch_clock_unsynced:warning", "text_inconclusive:info"],
+    );
+    assert_eq!(commands(&j), [Command::Logging]);
+}
 inconclusive_alone!(
     logging_btrace_pki,
     "show_logging_process_ios_module_pki__c8000v-17.19-btrace.txt",
     Command::Logging
 );
-inconclusive_alone!(
-    call_home,
-    "show_call-home__enabled-tac-profile-active.txt",
-    Command::CallHome
-);
-inconclusive_alone!(
-    call_home_smart_licensing,
-    "show_call-home_smart-licensing__tac-profile-ddce-url.txt",
-    Command::CallHome
-);
+
+#[test]
+fn call_home_settings_are_read() {
+    let Some(j) = judge(&["show_call-home__enabled-tac-profile-active.txt"]) else {
+        return;
+    };
+    check(&j, Inconclusive, &["text_inconclusive:info"]);
+    assert_eq!(commands(&j), [Command::CallHome]);
+    let c = &j.text.config;
+    // `call home feature : enable`; CiscoTAC-1 ACTIVE for Smart Licensing, muskan INACTIVE;
+    // `http proxy: Not yet set up` is no proxy.
+    assert!(c.service_call_home);
+    let ch = c.call_home.clone().unwrap_or_default();
+    let active: Vec<&str> = ch
+        .profiles
+        .iter()
+        .filter(|p| p.active)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(active, ["CiscoTAC-1"]);
+    assert_eq!(ch.profiles.len(), 6, "{:?}", ch.profiles);
+    assert_eq!(
+        (ch.http_proxy, ch.vrf, ch.source_interface),
+        (None, None, None)
+    );
+    // Neither a release nor a transport: no plan.
+    assert_eq!(j.text.plan.transport, "unknown");
+}
+
+#[test]
+fn call_home_smart_licensing_destination_is_read() {
+    let Some(j) = judge(&["show_call-home_smart-licensing__tac-profile-ddce-url.txt"]) else {
+        return;
+    };
+    check(&j, Inconclusive, &["text_inconclusive:info"]);
+    assert_eq!(commands(&j), [Command::CallHome]);
+    let ch = j.text.config.call_home.clone().unwrap_or_default();
+    let p = &ch.profiles[0];
+    assert_eq!((p.name.as_str(), p.active), ("CiscoTAC-1", true));
+    // HTTPS: no plaintext finding.
+    assert_eq!(
+        p.urls,
+        ["https://tools.cisco.com/its/service/oddce/services/DDCEService"]
+    );
+}
 inconclusive_alone!(
     running_config_filtered_transport,
     "show_running-config_inc_transport__license-smart-transport-smart.txt",
@@ -679,7 +743,11 @@ fn logging_c9200_cslu_dns_comm_failed() {
     let Some(j) = judge(&["show_logging__c9200-cslu-dns-comm-failed.txt"]) else {
         return;
     };
-    check(&j, Failed, &["dns_unresolved:error"]);
+    check(
+        &j,
+        Failed,
+        &["dns_unresolved:error", "switch_clock_unsynced:warning"],
+    );
     let fails: Vec<&LogEntry> = j
         .text
         .log
@@ -695,12 +763,18 @@ fn logging_c9200_cslu_dns_comm_failed() {
             reason: "Unable to resolve server hostname/domain name".into()
         }
     );
-    // `*Nov 17 18:05:09.580` has no year and no zone: the hint's year, UTC, inferred.
-    assert_eq!(
-        fails[0].switch_time_ns,
-        Some(1_794_938_709 * S + 580_000_000)
+    // `*Nov 17 18:05:09.580` has no year and no zone: no year is invented, so it is
+    // not dated; it is kept as printed, and the log says so.
+    assert_eq!(fails[0].switch_time_ns, None);
+    assert_eq!(fails[0].timestamp.as_deref(), Some("Nov 17 18:05:09.580"));
+    assert!(
+        j.text
+            .log
+            .clock_offset_basis
+            .contains("10 stamps without a year"),
+        "{}",
+        j.text.log.clock_offset_basis
     );
-    assert!(fails[0].time_inferred);
 }
 
 #[test]
@@ -708,13 +782,26 @@ fn logging_csr1000v_crl_fetch_fail_with_continuation() {
     let Some(j) = judge(&["show_logging__csr1000v-17.3-pki-crl-fetch-fail.txt"]) else {
         return;
     };
-    check(&j, Failed, &["crl_unreachable:error"]);
-    let f = &j.findings[0];
+    // Catalyst Center's trustpoint, not the licensing chain's, and no SMART_LIC line:
+    // context, and the licensing verdict stays open with what to run next.
+    check(
+        &j,
+        Inconclusive,
+        &["crl_unreachable:info", "text_inconclusive:info"],
+    );
+    let f = finding(&j, FindingCode::CrlUnreachable);
     assert!(
-        f.summary
-            .contains("DNAC-CA: Enrollment URL not configured."),
+        f.summary.starts_with("context, not a licensing failure")
+            && f.summary
+                .contains("DNAC-CA: Enrollment URL not configured."),
         "{}",
         f.summary
+    );
+    assert!(
+        finding(&j, FindingCode::TextInconclusive)
+            .remediation
+            .iter()
+            .any(|r| r.starts_with("show license tech support"))
     );
     assert_eq!(
         f.evidence[0].log.as_deref(),
@@ -733,7 +820,8 @@ fn running_config_c9200l_17_6_factory_default_cslu() {
         &[
             "config_cslu_no_address:warning",
             "config_no_name_server:warning",
-            "crl_unreachable:warning",
+            // SLA-TrustPoint's factory-default CRL check, with no CRL failure: context.
+            "crl_unreachable:info",
             "text_inconclusive:info",
         ],
     );
@@ -757,13 +845,68 @@ fn running_config_csr1000v_16_9_no_license_smart_enable() {
     let Some(j) = judge(&["show_running-config__csr1000v-16.9-no-license-smart-enable.txt"]) else {
         return;
     };
-    // 16.9 predates the cslu default: no transport is stated, so none is judged.
+    // `no license smart enable` on 16.9: Smart Licensing is off, before SLP (no CSLU):
+    // no plan is invented, and the text says what it shows.
     check(&j, Inconclusive, &["text_inconclusive:info"]);
     assert_eq!(
         j.text.config.http_client_source.as_deref(),
         Some("GigabitEthernet1")
     );
     assert_eq!(j.text.config.version.as_deref(), Some("16.9"));
+    assert_eq!(j.text.plan.transport, "disabled");
+    assert!(j.text.plan.targets.is_empty());
+    let f = finding(&j, FindingCode::TextInconclusive);
+    assert!(
+        f.summary.contains("'no license smart enable'"),
+        "{}",
+        f.summary
+    );
+    assert_eq!(
+        f.evidence[0].log.as_deref(),
+        Some("show_running-config__csr1000v-16.9-no-license-smart-enable.txt:98")
+    );
+}
+
+/// `licpath check --plan-only --from-config FILE`: exit code and the plan's transport.
+fn plan_only(name: &str) -> Option<(Option<i32>, String)> {
+    let d = dir();
+    if !d.is_dir() {
+        eprintln!("skipped: {} is absent", d.display());
+        return None;
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args(["check", "--plan-only", "--json", "--from-config"])
+        .arg(d.join(name))
+        .output()
+        .expect("licpath runs");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    let transport = v["plan"]["plan"]["transport"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    Some((o.status.code(), transport))
+}
+
+#[test]
+fn no_plan_is_invented_for_smart_licensing_off_or_show_version_alone() {
+    // 16.9 with `no license smart enable`: not cslu, inconclusive (exit 3).
+    let Some(r) = plan_only("show_running-config__csr1000v-16.9-no-license-smart-enable.txt")
+    else {
+        return;
+    };
+    assert_eq!(r, (Some(3), "disabled".to_string()));
+    // `show version` alone says the release, not how the switch reports.
+    for v in [
+        "show_version__c9300-24p-17.6-bundle.txt",
+        "show_version__c8000v-17.15-slp.txt",
+    ] {
+        assert_eq!(plan_only(v), Some((Some(3), "unknown".to_string())), "{v}");
+    }
+    // A whole 17.6 configuration without a transport line: the factory default, cslu.
+    assert_eq!(
+        plan_only("show_running-config__c9200l-17.6-callhome-sla-trustpoint.txt"),
+        Some((Some(0), "cslu".to_string()))
+    );
 }
 
 macro_rules! version_alone {
@@ -776,6 +919,9 @@ macro_rules! version_alone {
             check(&j, Inconclusive, &["text_inconclusive:info"]);
             assert_eq!(commands(&j), [Command::Version]);
             assert_eq!(j.text.plan.ios_version.as_deref(), Some($version));
+            // The release alone is no plan: never cslu-local.
+            assert_eq!(j.text.plan.transport, "unknown");
+            assert!(j.text.plan.targets.is_empty());
         }
     };
 }
@@ -857,7 +1003,7 @@ fn a_ticket_with_several_outputs_in_any_order() {
     );
     let text = read_switch_text(
         &[("ticket.txt".to_string(), ticket)],
-        Some(2026),
+        None,
         &InterfaceMap::default(),
     );
     let cmds: Vec<Command> = text.config.commands.iter().map(|c| c.command).collect();
@@ -876,7 +1022,8 @@ fn a_ticket_with_several_outputs_in_any_order() {
         [
             "comm_failed:error",
             "config_cslu_no_address:warning",
-            "dns_unresolved:error"
+            "dns_unresolved:error",
+            "switch_clock_unsynced:warning"
         ]
     );
     // The same outputs in the other order, no echoed commands, LF: the same reading.
@@ -888,7 +1035,7 @@ fn a_ticket_with_several_outputs_in_any_order() {
     );
     let text = read_switch_text(
         &[("ticket.txt".to_string(), reversed)],
-        Some(2026),
+        None,
         &InterfaceMap::default(),
     );
     let cmds: Vec<Command> = text.config.commands.iter().map(|c| c.command).collect();

@@ -33,8 +33,19 @@ fn codes(fs: &[Finding]) -> Vec<&'static str> {
 
 #[test]
 fn show_logging_dns_failures_17_3() {
-    let log = log_of(&["show-logging-17.3.txt"], Some(2026));
-    assert_eq!(log.entries.len(), 4, "{:#?}", log.entries);
+    let mut log = log_of(&["show-logging-17.3.txt"], Some(2026));
+    assert_eq!(log.entries.len(), 5, "{:#?}", log.entries);
+    // `*` stamps: the clock is not authoritative, said once, at the first such line.
+    let clock = log.entries.remove(0);
+    assert_eq!(
+        (clock.kind, clock.line),
+        (
+            LogKind::ClockUnsynced {
+                sign: "timestamps marked '*' (clock not authoritative)".into()
+            },
+            15
+        )
+    );
     assert_eq!(
         log.entries[1].kind,
         LogKind::CallHomeFailed {
@@ -279,7 +290,12 @@ fn running_config_with_vrf_static_hosts_and_crl_17_9() {
             "crl_unreachable"
         ]
     );
-    assert!(fs.iter().all(|f| f.severity == Severity::Warning));
+    // The static hosts may break it; the CRL check, unbacked by a CRL failure, is context.
+    let severities: Vec<Severity> = fs.iter().map(|f| f.severity).collect();
+    assert_eq!(
+        severities,
+        [Severity::Warning, Severity::Warning, Severity::Info]
+    );
 }
 
 #[test]
@@ -462,4 +478,71 @@ fn restored_communication_is_ok_with_the_flapping_warning() {
         ["comm_flapping", "switch_comm_ok", "tcp_timeout"]
     );
     assert!(fs.iter().all(|f| f.severity != Severity::Error));
+}
+
+#[test]
+fn an_ongoing_counter_older_than_a_later_ack_is_history() {
+    // Result Polling: NO REPLY on Nov 27 02:39, counted as ongoing (Communication=1); then
+    // Trust Sync OK on Nov 27 02:47 and the last ACK on Nov 28: the path worked since.
+    let (fs, text) = judge_text(&["tech-support-resultpoll-noreply-then-ack.txt"]);
+    assert_eq!(codes(&fs), ["comm_flapping", "switch_comm_ok"]);
+    assert!(fs.iter().all(|f| f.severity != Severity::Error));
+    let f = find(&fs, FindingCode::CommFlapping);
+    assert!(
+        f.summary
+            .contains("Result Polling: NO REPLY on Nov 27 02:39:02 2026 UTC")
+            && f.summary.contains("ACK received Nov 28 02:43:37 2026 UTC"),
+        "{}",
+        f.summary
+    );
+    assert_eq!(
+        f.evidence[0].log.as_deref(),
+        Some("tech-support-resultpoll-noreply-then-ack.txt:46")
+    );
+    let mut t = Timeline::empty(Source::Logs {
+        files: vec!["ts.txt".into()],
+    });
+    t.findings = fs;
+    t.switch_log = Some(text.log);
+    assert_eq!(
+        licpath::report::overall_verdict(&t),
+        licpath::report::OverallVerdict::Ok
+    );
+}
+
+#[test]
+fn call_home_era_records_plaintext_destination_and_failed_http() {
+    let (fs, text) = judge_text(&["call-home-16.12-statistics.txt"]);
+    // 16.12 predates SLP: the era's own plan, Call Home to the active profile's URL.
+    assert_eq!(text.plan.transport, "callhome");
+    let urls: Vec<&str> = text.plan.targets.iter().map(|t| t.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        ["http://tools.cisco.com/its/service/oddce/services/DDCEService"]
+    );
+    assert_eq!(
+        codes(&fs),
+        ["comm_failed", "plaintext_http", "text_inconclusive"]
+    );
+    let plain = find(&fs, FindingCode::PlaintextHttp);
+    assert_eq!(plain.severity, Severity::Warning);
+    assert_eq!(
+        plain.evidence[0].log.as_deref(),
+        Some("call-home-16.12-statistics.txt:12")
+    );
+    // Failed HTTP counts: failures with the last sent time (GMT+01:00 is 08:15:02 UTC),
+    // a warning: call-home counts Smart Call Home's own messages too.
+    let failed = find(&fs, FindingCode::CommFailed);
+    assert_eq!(failed.severity, Severity::Warning);
+    assert!(
+        failed
+            .summary
+            .contains("4 failed, 0 succeeded (failed: Inventory 1, SysLog 3)")
+            && failed
+                .summary
+                .contains("last message sent 2026-11-20 09:15:02 GMT+01:00"),
+        "{}",
+        failed.summary
+    );
+    assert_eq!(failed.evidence[0].time_ns, 1_795_162_502_000_000_000);
 }

@@ -4,7 +4,7 @@ use super::args::{AnalyzeArgs, OutputFormat};
 use super::error::{CliError, written};
 use super::input::{ConfigPlan, diagnose_config, plan_from_config, read_text_file};
 use super::progress;
-use super::{EXIT_USAGE, color_of, exit_code, now_unix};
+use super::{EXIT_USAGE, color_of, exit_code};
 use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
@@ -306,13 +306,11 @@ fn add_logs(results: &mut Vec<Analysed>, inputs: &[(String, String)], clock_offs
         let mut t = Timeline::empty(Source::Logs {
             files: names.clone(),
         });
-        let year = report::format_utc(now_unix() * 1_000_000_000)[..4]
-            .parse()
-            .ok();
-        // Every command's output is read (configuration and status too), each rule on
-        // the commands it needs.
+        // No year is invented for stamps printed without one (not this host's clock's):
+        // they stay undated, in the order printed. Every command's output is read
+        // (configuration and status too), each rule on the commands it needs.
         let text =
-            crate::ios::read_switch_text(inputs, year, &crate::ios::plan::InterfaceMap::default());
+            crate::ios::read_switch_text(inputs, None, &crate::ios::plan::InterfaceMap::default());
         let mut log = text.log;
         for e in &mut log.entries {
             e.time_ns = e.switch_time_ns;
@@ -327,9 +325,9 @@ fn add_logs(results: &mut Vec<Analysed>, inputs: &[(String, String)], clock_offs
         results.push((names.join(", "), "switch log", t));
     } else {
         for (_, _, t) in results.iter_mut() {
-            let year = t
-                .start_ns
-                .and_then(|s| report::format_utc(s)[..4].parse().ok());
+            // Year-less stamps are dated by the capture they are lined up with (flagged
+            // as inferred).
+            let year = t.start_ns.and_then(crate::model::time::year_of_ns);
             let mut log = crate::ios::logs::read_logs(inputs, year);
             crate::diagnose::logs::correlate(&mut log, t, offset);
             t.findings.extend(crate::diagnose::logs::log_findings(&log));
@@ -383,8 +381,16 @@ mod tests {
         assert_eq!(results.len(), 1);
         let (name, format, t) = &results[0];
         assert_eq!((name.as_str(), *format), ("show-log.txt", "switch log"));
-        assert_eq!(t.switch_log.as_ref().map(|l| l.entries.len()), Some(1));
+        let log = t.switch_log.as_ref().expect("the log");
+        // The message, and the `*` that says the clock is not synchronised.
+        assert_eq!(log.entries.len(), 2);
         assert!(!t.findings.is_empty());
-        assert!(t.start_ns.is_some());
+        // No year in the stamp: none is invented (not this host's), so no time either.
+        assert_eq!(t.start_ns, None);
+        assert!(
+            log.clock_offset_basis.contains("1 stamp without a year"),
+            "{}",
+            log.clock_offset_basis
+        );
     }
 }

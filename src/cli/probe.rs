@@ -11,7 +11,7 @@ use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::model::url::parse_proxy;
 use crate::model::url::{Credentials, ProxyAddr};
-use crate::model::{EndReason, Severity, Timeline};
+use crate::model::{EndReason, FindingCode, Severity, Timeline};
 use crate::probe::target::{self, Target};
 use crate::probe::{ProbeConfig, Timeouts};
 use crate::report::{self, OverallVerdict, RunLine, json, text};
@@ -233,7 +233,18 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
                 color_of(args.output.color),
             )
         })?;
-        return Ok(if plan_failed { EXIT_FINDINGS } else { 0 });
+        // No plan (Smart Licensing off, transport unknown): the text does not decide.
+        let plan_undecided = pr
+            .findings
+            .iter()
+            .any(|f| f.code == FindingCode::TextInconclusive);
+        return Ok(if plan_failed {
+            EXIT_FINDINGS
+        } else if plan_undecided {
+            super::EXIT_INCONCLUSIVE
+        } else {
+            0
+        });
     }
     check_binding(&cfg)?;
     let capture = start_capture(args.net.capture.as_deref(), &cfg, &targets)?;

@@ -11,9 +11,9 @@
 //! findings): transport, the agent's overall state, the licensing URLs, static hosts, name
 //! resolution, revocation checking.
 
-use crate::diagnose::trust::IosVersion;
 use crate::model::switch::{
-    CSLU_DISCOVERY_URL, ConfigLine, LineKey, PlanTarget, ProbePlan, SwitchConfig, same_vrf,
+    CSLU_DISCOVERY_URL, ConfigLine, LineKey, PlanTarget, ProbePlan, SwitchConfig, policy_release,
+    same_vrf,
 };
 use crate::model::url::{Scheme, Url};
 use crate::model::*;
@@ -66,10 +66,20 @@ impl Cx<'_> {
             .or_else(|| self.q(LineKey::StatusType))
     }
 
-    /// The `license smart url` line when it states `t`'s URL, else where the URL came from.
+    /// The last line under `key` that states `needle`, quoted.
+    fn q_stating(&self, key: LineKey, needle: &str) -> Option<Seen> {
+        self.c
+            .lines
+            .iter()
+            .rev()
+            .find(|l| l.key == key && l.text.contains(needle))
+            .map(|l| quote(self.c, l, self.file))
+    }
+
+    /// The line that states `t`'s URL (`license smart url`, a call-home destination), else
+    /// where the URL came from.
     fn url_seen(&self, t: &PlanTarget) -> Seen {
-        self.q(LineKey::Url)
-            .filter(|(_, text)| text.contains(t.url.as_str()))
+        self.q_stating(LineKey::Url, &t.url)
             .unwrap_or_else(|| self.file_only(format!("{} ({})", t.url, t.origin)))
     }
 }
@@ -90,22 +100,21 @@ fn quote(c: &SwitchConfig, l: &ConfigLine, file: &str) -> Seen {
 
 /// Before 17.3.2 (Smart Licensing Using Policy) there is no cslu default.
 fn pre_policy(c: &SwitchConfig) -> bool {
-    c.version.as_deref().is_some_and(|v| {
-        v.parse::<IosVersion>()
-            .is_ok_and(|v| v < IosVersion(17, 3, 2))
-    })
+    c.version.as_deref().and_then(policy_release) == Some(false)
 }
 
 /// Findings about the configuration itself; `file` names it in the evidence.
 pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Finding> {
     let cx = Cx { c, plan, file };
     let mut out = Vec::new();
+    out.extend(plan_undecided(&cx));
     out.extend(transport_off(&cx));
     out.extend(cslu_no_address(&cx));
     out.extend(callhome_disabled(&cx));
     out.extend(offline_state(&cx));
     out.extend(no_trust(&cx));
     out.extend(licensing_urls(&cx));
+    out.extend(call_home_plaintext(&cx));
     out.extend(static_hosts(&cx));
     if needs_dns(&cx) {
         out.extend(domain_lookup_disabled(&cx).or_else(|| no_name_server(&cx)));
@@ -115,6 +124,68 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
 }
 
 // --- Transport -------------------------------------------------------------------------
+
+/// The text does not say how this switch reports (transport `unknown`: `show version`
+/// alone, an extract, a release before 17.3.2 without call-home) or Smart Licensing is off
+/// (`disabled`: `no license smart enable`): no plan is invented. Inconclusive (exit 3),
+/// with the plan's notes (what the text shows) and what is needed.
+fn plan_undecided(cx: &Cx) -> Option<Finding> {
+    let what = match cx.plan.transport.as_str() {
+        "disabled" => {
+            "Smart Licensing is off on this switch ('no license smart enable'): it reports to nothing, so there is no licensing path to judge"
+        }
+        "unknown" => {
+            "the text does not say how this switch reports licensing, so no probe plan is made"
+        }
+        _ => return None,
+    };
+    let lines: Vec<Seen> = cx
+        .q(LineKey::SmartEnable)
+        .into_iter()
+        .chain(
+            cx.c.version
+                .as_ref()
+                .map(|v| cx.file_only(format!("release {v}"))),
+        )
+        .chain(cx.c.commands.iter().map(|s| {
+            let name =
+                cx.c.files
+                    .get(s.file)
+                    .filter(|n| !n.is_empty())
+                    .map(String::as_str)
+                    .unwrap_or(cx.file);
+            (
+                Some(format!("{name}:{}", s.line)),
+                s.command.as_str().to_string(),
+            )
+        }))
+        .collect();
+    let lines = if lines.is_empty() {
+        vec![cx.file_only("no transport, release or licensing line")]
+    } else {
+        lines
+    };
+    let mut fix: Vec<String> = Vec::new();
+    if cx.plan.transport == "disabled" {
+        fix.push("(if the switch should use Smart Licensing) license smart enable".into());
+        fix.push("show license all   (registration and the last communication attempt)".into());
+    } else {
+        fix.push("show running-config   (the whole configuration: transport, call-home, proxy, VRF, name servers)".into());
+        fix.push("show version   (the release decides the default transport: cslu from 17.3.2, Call Home before)".into());
+        fix.push("show license status   (the transport the switch uses)".into());
+    }
+    Some(
+        cx.finding(
+            FindingCode::TextInconclusive,
+            Severity::Info,
+            Step::Http,
+            format!("{what}: {}", cx.plan.notes.join("; ")),
+        )
+        .explain("licpath plans the switch's licensing exchange only from what the text shows: the transport line, the status view's Type, or the release's own default with a whole configuration. Before 17.3.2 Smart Licensing reports over Call Home (no CSLU, no SLP); from 17.3.2 a configuration without a transport line means cslu.")
+        .fix(fix)
+        .evidence(seen(lines)),
+    )
+}
 
 /// `license smart transport off` (or `Type: Transport Off`): nothing is ever sent.
 fn transport_off(cx: &Cx) -> Option<Finding> {
@@ -341,6 +412,40 @@ fn non_production_url(cx: &Cx, t: &PlanTarget, url: &Url) -> Option<Finding> {
     )
 }
 
+/// Call-home profiles (running-config, `show call-home ...`) that send to a plain-HTTP
+/// destination the plan does not already judge: `http://` is plaintext.
+fn call_home_plaintext(cx: &Cx) -> Vec<Finding> {
+    let Some(ch) = &cx.c.call_home else {
+        return Vec::new();
+    };
+    ch.profiles
+        .iter()
+        .filter(|p| p.active)
+        .flat_map(|p| p.urls.iter().map(move |u| (p, u)))
+        .filter(|(_, u)| u.to_ascii_lowercase().starts_with("http://"))
+        .filter(|(_, u)| !cx.plan.targets.iter().any(|t| &t.url == *u))
+        .map(|(p, u)| {
+            let at = cx
+                .q_stating(LineKey::Url, u)
+                .unwrap_or_else(|| cx.file_only(format!("call-home profile {}: {u}", p.name)));
+            cx.finding(
+                FindingCode::PlaintextHttp,
+                Severity::Warning,
+                Step::Http,
+                format!("call-home profile {} sends to a plain-HTTP destination: {u}", p.name),
+            )
+            .explain("Plain HTTP carries the call-home messages (Smart Licensing's too, before 17.3.2 or with transport callhome) unencrypted; Cisco's receiver expects HTTPS and plain HTTP to tools.cisco.com is deprecated.")
+            .fix([
+                "call-home".to_string(),
+                format!(" profile \"{}\"", p.name),
+                format!("  no destination address http {u}"),
+                "  destination address http https://tools.cisco.com/its/service/oddce/services/DDCEService".into(),
+            ])
+            .evidence(seen([at]))
+        })
+        .collect()
+}
+
 // --- Name resolution -------------------------------------------------------------------
 
 /// `ip host` entries for Cisco (or IdenTrust) names, one finding each.
@@ -487,17 +592,21 @@ fn crl_checks(cx: &Cx) -> Vec<Finding> {
                 tp.name
             )),
         };
-        out.push(
-            cx.finding(
-                FindingCode::CrlUnreachable,
-                Severity::Warning,
-                Step::Cert,
-                format!(
-                    "trustpoint {} has 'revocation-check {check}': the switch must fetch a CRL before it trusts the server",
-                    tp.name
-                ),
+        let licensing = tp.name.eq_ignore_ascii_case("SLA-TrustPoint");
+        let summary = if licensing {
+            format!(
+                "context: trustpoint {} has 'revocation-check {check}' (the factory default): the switch fetches a CRL before it trusts CSSM; nothing here says the fetch fails",
+                tp.name
             )
-            .explain("With revocation-check crl the switch fetches the CRL over plain HTTP; when it cannot (no route, proxy only, firewall) it logs %PKI-3-CRL_FETCH_FAIL and the licensing handshake waits or fails. Licensing does not need it.")
+        } else {
+            format!(
+                "context: trustpoint {} has 'revocation-check {check}'; it is not on the licensing chain",
+                tp.name
+            )
+        };
+        out.push(
+            cx.finding(FindingCode::CrlUnreachable, Severity::Info, Step::Cert, summary)
+            .explain("With revocation-check crl the switch fetches the CRL over plain HTTP; only when it cannot (no route, proxy only, firewall) does it log %PKI-3-CRL_FETCH_FAIL and the licensing handshake waits or fails. The line alone is not a failure: `show logging | include CRL_FETCH|CRLHTTPFETCH` tells whether the fetch fails. Licensing does not need the check.")
             .fix([format!("crypto pki trustpoint {}", tp.name), " revocation-check none".into()])
             .evidence(seen([at])),
         );
@@ -733,6 +842,51 @@ mod tests {
     }
 
     #[test]
+    fn call_home_plain_http_destinations_of_active_profiles() {
+        use crate::model::switch::{CallHome, CallHomeProfile};
+        let profile = |name: &str, active: bool, url: &str| CallHomeProfile {
+            name: name.into(),
+            active,
+            urls: vec![url.into()],
+        };
+        let c = SwitchConfig {
+            call_home: Some(CallHome {
+                profiles: vec![
+                    profile("CiscoTAC-1", true, "http://tools.cisco.com/its/x"),
+                    profile("off", false, "http://198.51.100.20/c"),
+                    profile("tls", true, "https://tools.cisco.com/its/x"),
+                ],
+                ..CallHome::default()
+            }),
+            lines: vec![line(
+                LineKey::Url,
+                12,
+                "HTTP  address: http://tools.cisco.com/its/x",
+            )],
+            ..SwitchConfig::default()
+        };
+        let cx = Cx {
+            c: &c,
+            plan: &plan("smart", &[("smart", SMART)]),
+            file: "ch.txt",
+        };
+        let fs = call_home_plaintext(&cx);
+        assert_eq!(codes(&fs), ["plaintext_http"]);
+        assert_eq!(fs[0].severity, Severity::Warning);
+        assert_eq!(fs[0].evidence[0].log.as_deref(), Some("ch.txt:12"));
+        // A URL the plan already probes is judged there, once.
+        let p = plan("callhome", &[("callhome", "http://tools.cisco.com/its/x")]);
+        assert!(
+            call_home_plaintext(&Cx {
+                c: &c,
+                plan: &p,
+                file: "ch.txt"
+            })
+            .is_empty()
+        );
+    }
+
+    #[test]
     fn static_hosts_for_cisco_names_only_with_their_vrf() {
         let host = |vrf: Option<&str>, name: &str, line| StaticHost {
             vrf: vrf.map(Into::into),
@@ -861,6 +1015,8 @@ mod tests {
             "crypto pki trustpoint C / revocation-check crl none"
         );
         assert!(fs[0].summary.contains("'revocation-check crl none'"));
+        // Without a CRL failure to back it, the line is context.
+        assert!(fs.iter().all(|f| f.severity == Severity::Info));
         assert_eq!(fs[1].evidence[0].log.as_deref(), Some("r.txt"));
         assert_eq!(
             fs[1].remediation,

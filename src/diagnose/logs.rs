@@ -217,17 +217,80 @@ impl<'a> Stats<'a> {
 }
 
 /// The switch says it communicates: a restore message, a tech-support message type whose
-/// latest exchange succeeded with nothing failing since, an ACK at or after the last
-/// report push, a pre-policy `Last Communication Attempt: SUCCEEDED`.
+/// latest exchange succeeded with nothing failing since, an ACK (the server's answer over
+/// this transport: it worked when the ACK came, whatever was pushed since), a pre-policy
+/// `Last Communication Attempt: SUCCEEDED`. Whether a later failure overrules it is the
+/// rules' business (the latest record wins).
 pub fn says_ok(k: &LogKind) -> bool {
     match k {
         LogKind::CommRestored { .. } | LogKind::EventCommRestored => true,
         LogKind::TechSupport { .. } => {
             Stats::of(k).is_some_and(|s| s.response == Some(Response::Success) && s.ongoing == 0)
         }
-        LogKind::UsageReporting { ack_after_push, .. } => *ack_after_push == Some(true),
+        LogKind::UsageReporting { last_ack, .. } => last_ack.is_some(),
         LogKind::LastCommAttempt { result } => result.to_ascii_uppercase().starts_with("SUCCEEDED"),
         _ => false,
+    }
+}
+
+/// When an entry shows the transport working, on the switch's clock: a restore message's
+/// stamp, a message type's `Last Success Time`, an ACK's, a SUCCEEDED attempt's.
+fn success_ns(e: &LogEntry) -> Option<i64> {
+    match &e.kind {
+        LogKind::TechSupport {
+            last_success_ns, ..
+        } => *last_success_ns,
+        k if says_ok(k) => e.switch_time_ns,
+        _ => None,
+    }
+}
+
+/// When a failing entry last failed, on the switch's clock.
+fn failure_ns(e: &LogEntry) -> Option<i64> {
+    match &e.kind {
+        LogKind::TechSupport {
+            last_failure_ns, ..
+        } => last_failure_ns.or(e.switch_time_ns),
+        _ => e.switch_time_ns,
+    }
+}
+
+/// The latest record of the transport working: (its time, its entry).
+fn latest_success(log: &SwitchLog) -> Option<(i64, usize)> {
+    log.entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| success_ns(e).map(|t| (t, i)))
+        .max()
+}
+
+/// A failure at `failed` is history when the transport worked later (`latest`): the
+/// latest record wins.
+fn superseded(failed: Option<i64>, latest: Option<(i64, usize)>) -> bool {
+    matches!((failed, latest), (Some(f), Some((s, _))) if s > f)
+}
+
+/// What the latest success was, in words: `ACK received Apr 23 ...`.
+fn success_said(log: &SwitchLog, latest: Option<(i64, usize)>) -> String {
+    let Some(e) = latest.and_then(|(_, i)| log.entries.get(i)) else {
+        return "a later success".into();
+    };
+    match &e.kind {
+        k @ LogKind::TechSupport { last_success, .. } => format!(
+            "{} succeeded on {}",
+            Stats::of(k)
+                .map(|s| s.message_type)
+                .unwrap_or("a message type"),
+            last_success.as_deref().unwrap_or("a later date")
+        ),
+        LogKind::UsageReporting { last_ack, .. } => {
+            format!("ACK received {}", last_ack.as_deref().unwrap_or("later"))
+        }
+        _ => format!(
+            "{} at {}",
+            e.text,
+            e.timestamp.as_deref().unwrap_or("a later time")
+        ),
     }
 }
 
@@ -284,11 +347,21 @@ pub fn text_findings(
 ) -> Vec<Finding> {
     let names = c.files.join(", ");
     let mut out = super::config::check_config(c, plan, &names);
+    // The configuration's "no plan" (Smart Licensing off, transport unknown) speaks only
+    // when the records do not decide, and then only when Smart Licensing is off: else the
+    // records' own "what to run next" says more.
+    let no_plan = out
+        .iter()
+        .position(|f| f.code == FindingCode::TextInconclusive)
+        .map(|i| out.remove(i));
     out.extend(log_findings(log));
     let decided = out.iter().any(|f| f.severity == Severity::Error)
         || log.entries.iter().any(|e| says_ok(&e.kind));
     if !decided {
-        out.push(inconclusive(c, log));
+        out.push(match no_plan {
+            Some(f) if plan.transport == "disabled" => f,
+            _ => inconclusive(c, log),
+        });
     }
     out
 }
@@ -303,26 +376,12 @@ fn inconclusive(c: &crate::model::switch::SwitchConfig, log: &SwitchLog) -> Find
         .filter_map(|e| Stats::of(&e.kind))
         .map(|s| s.total)
         .sum();
-    let unacked = log.entries.iter().find_map(|e| match &e.kind {
-        LogKind::UsageReporting {
-            last_ack: Some(ack),
-            last_push: Some(push),
-            ack_after_push: Some(false),
-        } => Some(format!(
-            "the last report push ({push}) has no ACK yet; the last ACK ({ack}) came before it"
-        )),
-        _ => None,
-    });
-    let why = match unacked {
-        Some(u) => u,
-        None if c.has(Command::LicenseTechSupport) && attempts == 0 => {
-            "the switch has not tried to reach CSSM or CSLU (every attempt counter is 0)".into()
-        }
-        None if read.is_empty() => "no licensing output was recognised".into(),
-        None => {
-            "no message, counter or acknowledgement that shows an exchange succeeding or failing"
-                .into()
-        }
+    let why = if c.has(Command::LicenseTechSupport) && attempts == 0 {
+        "the switch has not tried to reach CSSM or CSLU (every attempt counter is 0)".to_string()
+    } else if read.is_empty() {
+        "no licensing output was recognised".into()
+    } else {
+        "no message, counter or acknowledgement that shows an exchange succeeding or failing".into()
     };
     let mut next: Vec<String> = Vec::new();
     if !c.has(Command::LicenseTechSupport) {
@@ -352,7 +411,7 @@ fn inconclusive(c: &crate::model::switch::SwitchConfig, log: &SwitchLog) -> Find
         summary,
     )
     .confidence(Confidence::High)
-    .explain("A verdict from the switch's text needs the switch's own record of an exchange: a tech-support Last Response, a COMM_FAILED or COMM_RESTORED message, an ACK after the last report push. None is in what was given.")
+    .explain("A verdict from the switch's text needs the switch's own record of an exchange: a tech-support Last Response, a COMM_FAILED or COMM_RESTORED message, an ACK from CSSM or CSLU. None is in what was given.")
     .fix(next)
     .evidence(c.commands.iter().map(|s| {
         let file = c.files.get(s.file).map(String::as_str).unwrap_or("text");
@@ -362,14 +421,20 @@ fn inconclusive(c: &crate::model::switch::SwitchConfig, log: &SwitchLog) -> Find
 
 /// Findings from the switch's messages, in a fixed order: communication failures by
 /// meaning, flapping, the tech-support statistics (which look at the findings before
-/// them), CRL fetch failures, certificate validity.
+/// them), CRL fetch failures, certificate validity, the switch's clock.
+///
+/// The latest record wins: a failure older than a later success (a restore message, a
+/// message type's success, an ACK) is history, said as `comm_flapping`, not a failure.
 pub fn log_findings(log: &SwitchLog) -> Vec<Finding> {
     let order = entries_in_order(log);
-    let mut out: Vec<Finding> = comm_failures(log, &order);
+    let latest = latest_success(log);
+    let (mut out, history) = comm_failures(log, &order, latest);
     flapping(log, &order, &mut out);
-    tech_support(log, &order, &mut out);
+    tech_support(log, &order, latest, history, &mut out);
     out.extend(crl_fetch_failures(log, &order));
     out.extend(cert_validity(log, &order));
+    out.extend(call_home_statistics(log, &order));
+    out.extend(clock_not_synced(log));
     out
 }
 
@@ -382,13 +447,23 @@ struct FailGroup {
     positions: Vec<usize>,
 }
 
-/// Failures grouped by what they mean, in order of first appearance.
-fn failure_groups(log: &SwitchLog, order: &[usize]) -> Vec<FailGroup> {
+/// Failures grouped by what they mean, in order of first appearance. A tech-support
+/// message type whose ongoing failure is older than the latest success is not one (its
+/// counter is history: [`Outcomes`] says so).
+fn failure_groups(
+    log: &SwitchLog,
+    order: &[usize],
+    latest: Option<(i64, usize)>,
+) -> Vec<FailGroup> {
     let mut groups: Vec<FailGroup> = Vec::new();
     for (pos, &i) in order.iter().enumerate() {
-        let Role::Fail(reason, err) = role(&log.entries[i].kind) else {
+        let e = &log.entries[i];
+        let Role::Fail(reason, err) = role(&e.kind) else {
             continue;
         };
+        if matches!(e.kind, LogKind::TechSupport { .. }) && superseded(failure_ns(e), latest) {
+            continue;
+        }
         let class = classify(&reason, err);
         let reason = reason.trim().to_string();
         let g = match groups
@@ -415,19 +490,41 @@ fn failure_groups(log: &SwitchLog, order: &[usize]) -> Vec<FailGroup> {
 }
 
 /// One finding per group of communication failures (its code from [`classify`]): an
-/// error, or a warning when communication was restored after the group's last failure.
-fn comm_failures(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
+/// error, or a warning when communication was restored (or succeeded: `latest`) after the
+/// group's last failure. Also each recovered group's last entry and what it says, for
+/// `comm_flapping`.
+fn comm_failures(
+    log: &SwitchLog,
+    order: &[usize],
+    latest: Option<(i64, usize)>,
+) -> (Vec<Finding>, Vec<(usize, String)>) {
     // The last restore, per clock position: a failure followed by a restore is history.
     let last_restore = order
         .iter()
         .rposition(|&i| matches!(role(&log.entries[i].kind), Role::Restore));
-    failure_groups(log, order)
+    let mut history = Vec::new();
+    let findings = failure_groups(log, order, latest)
         .into_iter()
         .map(|g| {
             let last_pos = *g.positions.last().unwrap_or(&0);
-            let recovered = last_restore.is_some_and(|r| r > last_pos);
+            let last = &log.entries[order[last_pos]];
+            let recovered =
+                last_restore.is_some_and(|r| r > last_pos) || superseded(failure_ns(last), latest);
             let summary = failure_summary(log, order, &g, recovered);
             let severity = if recovered {
+                history.push((
+                    order[last_pos],
+                    format!(
+                        "{} (last on {}), {} since",
+                        g.class.what,
+                        last.timestamp.as_deref().unwrap_or("an undated line"),
+                        if last_restore.is_some_and(|r| r > last_pos) {
+                            "restored".to_string()
+                        } else {
+                            success_said(log, latest)
+                        }
+                    ),
+                ));
                 Severity::Warning
             } else {
                 Severity::Error
@@ -439,7 +536,8 @@ fn comm_failures(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
                 .fix(g.class.remediation)
                 .evidence(last_evidence(log, &idx))
         })
-        .collect()
+        .collect();
+    (findings, history)
 }
 
 /// `what: "reason" / "reason" (n messages[, restored since])[; tech-support counts]`.
@@ -486,7 +584,18 @@ fn failure_summary(log: &SwitchLog, order: &[usize], g: &FailGroup, recovered: b
     }
 }
 
-/// PKI: CRL fetch failures, one finding per trustpoint.
+/// Is this trustpoint on the licensing chain? SLA-TrustPoint holds Cisco Licensing Root
+/// CA and the trustpool validates CSSM's server; any other named trustpoint (DNAC-CA of
+/// Catalyst Center, TP-self-signed-..., a VPN's CA) serves another service. `None`: the
+/// message named none, so it cannot be said.
+fn licensing_trustpoint(name: Option<&str>) -> Option<bool> {
+    let n = name?.to_ascii_lowercase();
+    Some(n == "sla-trustpoint" || n.contains("trustpool"))
+}
+
+/// PKI: CRL fetch failures, one finding per trustpoint. Only a trustpoint on the licensing
+/// chain makes one a licensing failure (error); an unnamed one may be (warning); another
+/// service's is context (info).
 fn crl_fetch_failures(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
     let mut crl: Vec<(Option<String>, Vec<usize>)> = Vec::new();
     for &i in order {
@@ -498,20 +607,39 @@ fn crl_fetch_failures(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
         }
     }
     crl.into_iter().map(|(tp, idx)| {
-        let name = tp.unwrap_or_else(|| "SLA-TrustPoint".into());
+        let on_chain = licensing_trustpoint(tp.as_deref());
         let reason = idx.iter().rev().find_map(|&i| match &log.entries[i].kind {
             LogKind::CrlFetchFail { reason, .. } => reason.clone(),
             _ => None,
         });
-        let summary = format!(
-            "the switch could not fetch the CRL for trustpoint {name}{} ({} time{})",
+        let times = format!(
+            "{}{} ({} time{})",
+            tp.as_deref().map(|n| format!("trustpoint {n}")).unwrap_or_else(|| "a trustpoint the message does not name".into()),
             reason.map(|r| format!(": {r}")).unwrap_or_default(),
             idx.len(),
             if idx.len() == 1 { "" } else { "s" }
         );
-        Finding::new(FindingCode::CrlUnreachable, Severity::Error, Step::Cert, summary)
+        let (severity, summary, explanation) = match on_chain {
+            Some(true) => (
+                Severity::Error,
+                format!("the switch could not fetch the CRL for {times}"),
+                "With `revocation-check crl` the switch fetches the issuer's CRL over plain HTTP before it accepts the server's certificate, and waits when it cannot. Licensing needs no CRL check: turn it off for the trustpoint, or let the switch reach the CRL host on TCP 80.",
+            ),
+            None => (
+                Severity::Warning,
+                format!("the switch could not fetch the CRL for {times}: it may be on the licensing chain"),
+                "The message does not name its trustpoint. If it is SLA-TrustPoint (or the trustpool), the licensing handshake waits on the CRL: `show crypto pki trustpoint | include Trustpoint|Revocation` tells which trustpoints check CRLs.",
+            ),
+            Some(false) => (
+                Severity::Info,
+                format!("context, not a licensing failure: the switch could not fetch the CRL for {times}, a trustpoint not on the licensing chain"),
+                "Licensing validates CSSM with the trustpool and SLA-TrustPoint; this trustpoint serves another service (DNAC-CA is Catalyst Center's, TP-self-signed-* the switch's own HTTPS server). Its CRL does not decide whether licensing works. Only if this trustpoint holds the CA of a proxy that re-signs the licensing traffic is it on the chain.",
+            ),
+        };
+        let name = tp.unwrap_or_else(|| "<trustpoint>".into());
+        Finding::new(FindingCode::CrlUnreachable, severity, Step::Cert, summary)
             .confidence(Confidence::High)
-            .explain("With `revocation-check crl` the switch fetches the issuer's CRL over plain HTTP before it accepts the server's certificate, and waits when it cannot. Licensing needs no CRL check: turn it off for the trustpoint, or let the switch reach the CRL host on TCP 80.")
+            .explain(explanation)
             .fix([format!("crypto pki trustpoint {name}"), " revocation-check none".into()])
             .evidence(last_evidence(log, &idx))
     }).collect()
@@ -566,6 +694,90 @@ fn cert_validity(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
     out
 }
 
+/// The switch's clock is not synchronised (`No time source`, `*` stamps): one warning
+/// quoting each sign. Certificates are checked against that clock.
+fn clock_not_synced(log: &SwitchLog) -> Option<Finding> {
+    let idx: Vec<usize> = (0..log.entries.len())
+        .filter(|&i| matches!(log.entries[i].kind, LogKind::ClockUnsynced { .. }))
+        .collect();
+    let signs: Vec<&str> = idx
+        .iter()
+        .filter_map(|&i| match &log.entries[i].kind {
+            LogKind::ClockUnsynced { sign } => Some(sign.as_str()),
+            _ => None,
+        })
+        .fold(Vec::new(), |mut v, s| {
+            if !v.contains(&s) {
+                v.push(s);
+            }
+            v
+        });
+    if signs.is_empty() {
+        return None;
+    }
+    Some(
+        Finding::new(
+            FindingCode::SwitchClockUnsynced,
+            Severity::Warning,
+            Step::Cert,
+            format!(
+                "the switch's clock is not synchronised: {}",
+                signs.join("; ")
+            ),
+        )
+        .confidence(Confidence::High)
+        .explain("IOS prints `No time source` in a command's header, and `*` before a log stamp, when neither NTP nor a calendar declared valid set the clock. The switch checks CSSM's certificate against that clock (a clock before its notBefore or after its notAfter fails the handshake: %PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID / _EXPIRED), and CSSM rejects reports dated outside its tolerance. Its own stamps are then not reliable either.")
+        .fix([
+            "ntp server <ip>",
+            "clock calendar-valid   (when the hardware calendar is set)",
+            "show clock detail",
+        ])
+        .evidence(last_evidence(log, &idx)),
+    )
+}
+
+/// `show call-home statistics`: failed HTTP messages. They count every call-home message
+/// (Smart Call Home's inventory, syslog, configuration reports as well as licensing's) and
+/// carry no time each: a warning about the transport licensing uses in the Call Home era,
+/// never alone a licensing failure.
+fn call_home_statistics(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
+    order
+        .iter()
+        .filter_map(|&i| match &log.entries[i].kind {
+            LogKind::CallHomeStatistics {
+                http_success,
+                http_failed,
+                failed_types,
+                last_sent,
+            } if *http_failed > 0 => Some((i, *http_success, *http_failed, failed_types, last_sent)),
+            _ => None,
+        })
+        .map(|(i, ok, failed, types, last)| {
+            let summary = format!(
+                "call-home HTTP messages failed: {failed} failed, {ok} succeeded{}{}",
+                if types.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (failed: {})", types.join(", "))
+                },
+                match last {
+                    Some(t) => format!("; last message sent {t}"),
+                    None => "; no message sent time printed".into(),
+                }
+            );
+            Finding::new(FindingCode::CommFailed, Severity::Warning, Step::Http, summary)
+                .confidence(Confidence::Medium)
+                .explain("The counters run since the switch started (or they were cleared) and count every call-home message over HTTP, Smart Call Home's own (inventory, syslog, configuration) as well as Smart Licensing's; they say neither which failed last nor when. Before 17.3.2 licensing travels the same call-home transport, so these failures point at it, but only the switch's licensing records decide.")
+                .fix([
+                    "show call-home profile all   (the destination URL and transport of each profile)",
+                    "show logging | include CALL_HOME|SMART_LIC",
+                    "show license all | include Last Communication Attempt",
+                ])
+                .evidence([evidence(log, &log.entries[i])])
+        })
+        .collect()
+}
+
 /// Tech-support message types that are not communication failures, by what they show:
 /// each with its entry and what it says.
 #[derive(Default)]
@@ -581,13 +793,32 @@ struct Outcomes<'a> {
 }
 
 impl<'a> Outcomes<'a> {
-    fn of(log: &'a SwitchLog, order: &[usize]) -> Outcomes<'a> {
+    /// `latest`: the latest success of any record; an ongoing failure older than it is
+    /// history (recovered), whatever its counter says.
+    fn of(log: &'a SwitchLog, order: &[usize], latest: Option<(i64, usize)>) -> Outcomes<'a> {
         let mut o = Outcomes::default();
         for &i in order {
-            let Some(s) = Stats::of(&log.entries[i].kind) else {
+            let e = &log.entries[i];
+            let Some(s) = Stats::of(&e.kind) else {
                 continue;
             };
-            if s.total == 0 && s.last_response.is_none() || s.ongoing_comm > 0 {
+            if s.total == 0 && s.last_response.is_none() {
+                continue;
+            }
+            if s.ongoing > 0 && superseded(failure_ns(e), latest) {
+                o.recovered.push((
+                    i,
+                    format!(
+                        "{} on {} (ongoing failure counter {}), older than a later success on the same transport ({})",
+                        s.said(),
+                        s.last_failure.or(e.timestamp.as_deref()).unwrap_or("?"),
+                        s.ongoing,
+                        success_said(log, latest)
+                    ),
+                ));
+                continue;
+            }
+            if s.ongoing_comm > 0 {
                 continue;
             }
             match s.response {
@@ -628,9 +859,16 @@ fn said_of(v: &[(usize, String)]) -> String {
 /// The tech-support statistics that are not communication failures: the server saying
 /// no, failures since recovered, the agent's own errors; and, when nothing is wrong, the
 /// evidence that the switch communicates.
-fn tech_support(log: &SwitchLog, order: &[usize], out: &mut Vec<Finding>) {
-    let o = Outcomes::of(log, order);
+fn tech_support(
+    log: &SwitchLog,
+    order: &[usize],
+    latest: Option<(i64, usize)>,
+    history: Vec<(usize, String)>,
+    out: &mut Vec<Finding>,
+) {
+    let mut o = Outcomes::of(log, order, latest);
     out.extend(server_rejected(log, &o.rejected));
+    o.recovered.extend(history);
     if let Some(f) = recovered_since(log, &o.recovered, out) {
         out.push(f);
     }
@@ -684,7 +922,7 @@ fn recovered_since(
             ),
         )
         .confidence(Confidence::Medium)
-        .explain("The switch's counters show failures followed by successes and no ongoing failure: the path works now but did not always. If it keeps happening, look for what changes (a proxy or firewall cluster member, rotating DNS answers, a flapping route).")
+        .explain("The switch's records show failures followed by later successes over the same transport: the path worked after each failure (the latest record wins: an 'ongoing' counter of one message type that is older than another type's later success, or an ACK, is history). The path works now but did not always. If it keeps happening, look for what changes (a proxy or firewall cluster member, rotating DNS answers, a flapping route).")
         .evidence(last_evidence(log, &entries_of(recovered))),
     )
 }
@@ -751,7 +989,7 @@ fn switch_comm_ok(
         )
         .confidence(Confidence::High)
         .explain(format!(
-            "Each message type's latest response is a success with no ongoing failure, or CSSM acknowledged the last report: the transport works.{nothing}"
+            "Each message type's latest response is a success with no ongoing failure, or CSSM (or CSLU) acknowledged a report, and no failure came after: the transport worked at those times. An ACK is the server's answer over this transport.{nothing}"
         ))
         .evidence(last_evidence(log, &ok)),
     )
@@ -772,12 +1010,19 @@ fn ok_said(e: &LogEntry) -> String {
         LogKind::UsageReporting {
             last_ack,
             last_push,
-            ..
-        } => format!(
-            "ACK received {} after the last report push {}",
-            last_ack.as_deref().unwrap_or("?"),
-            last_push.as_deref().unwrap_or("(none)")
-        ),
+            ack_after_push,
+        } => {
+            let ack = last_ack.as_deref().unwrap_or("?");
+            match (ack_after_push, last_push) {
+                (Some(false), Some(push)) => format!(
+                    "ACK received {ack}: the transport worked then (the last report push, {push}, came after it and has no ACK yet)"
+                ),
+                (_, Some(push)) => {
+                    format!("ACK received {ack} after the last report push {push}")
+                }
+                (_, None) => format!("ACK received {ack}"),
+            }
+        }
         _ => e.text.clone(),
     }
 }
@@ -1061,8 +1306,9 @@ mod tests {
             ongoing_communication: Some(ongoing.1),
             last_success: None,
             last_failure: None,
+            // An ongoing failure came after the last success; another failure before it.
             last_success_ns: (fail < total).then_some(2),
-            last_failure_ns: (fail > 0).then_some(1),
+            last_failure_ns: (fail > 0).then_some(if ongoing.0 > 0 { 3 } else { 1 }),
         }
     }
 
@@ -1086,15 +1332,22 @@ mod tests {
             failed("Unable to resolve server hostname"),
         ]);
         let order = entries_in_order(&log);
-        let groups = failure_groups(&log, &order);
+        let groups = failure_groups(&log, &order, None);
         assert_eq!(groups.len(), 2);
         assert_eq!(
             groups[0].reasons,
             ["Connection timed out", "Connection time out"]
         );
         assert_eq!(groups[0].positions, [0, 1, 2]);
-        let fs = comm_failures(&log, &order);
+        let (fs, history) = comm_failures(&log, &order, None);
         assert_eq!(codes(&fs), ["tcp_timeout", "dns_unresolved"]);
+        // The recovered group is history, said as flapping by `log_findings`.
+        assert_eq!(entries_of(&history), [2]);
+        assert!(history[0].1.ends_with("restored since"), "{}", history[0].1);
+        assert_eq!(
+            codes(&log_findings(&log)),
+            ["tcp_timeout", "dns_unresolved", "comm_flapping"]
+        );
         assert_eq!(fs[0].severity, Severity::Warning);
         assert_eq!(
             fs[0].summary,
@@ -1115,7 +1368,7 @@ mod tests {
             tech("Result Polling", 2, 1, "NO REPLY", (1, 1)),
         ]);
         let order = entries_in_order(&log);
-        let o = Outcomes::of(&log, &order);
+        let o = Outcomes::of(&log, &order, None);
         assert_eq!(entries_of(&o.rejected), [0]);
         assert_eq!(entries_of(&o.recovered), [1]);
         assert_eq!(entries_of(&o.agent), [2]);
@@ -1159,6 +1412,115 @@ mod tests {
     }
 
     #[test]
+    fn the_latest_record_wins() {
+        let at = |mut e: LogEntry, t: i64| {
+            e.switch_time_ns = Some(t);
+            e
+        };
+        // Result Polling: one NO REPLY counted as ongoing (Communication=1) at t=100, then
+        // Trust Sync OK at t=150 and an ACK at t=200: the counter is history.
+        let mut polling = tech("Result Polling", 5, 1, "NO REPLY", (1, 1));
+        if let LogKind::TechSupport {
+            last_failure_ns,
+            last_success_ns,
+            ..
+        } = &mut polling
+        {
+            *last_failure_ns = Some(100);
+            *last_success_ns = Some(50);
+        }
+        let mut sync = tech("Trust Sync", 3, 0, "OK", (0, 0));
+        if let LogKind::TechSupport {
+            last_success_ns, ..
+        } = &mut sync
+        {
+            *last_success_ns = Some(150);
+        }
+        let ack = LogKind::UsageReporting {
+            last_ack: Some("Nov 28".into()),
+            last_push: Some("Nov 28".into()),
+            ack_after_push: Some(false),
+        };
+        let mut log = log_of(vec![polling, sync, ack]);
+        log.entries[0] = at(log.entries[0].clone(), 100);
+        log.entries[2] = at(log.entries[2].clone(), 200);
+        let fs = log_findings(&log);
+        assert_eq!(codes(&fs), ["comm_flapping", "switch_comm_ok"]);
+        assert!(
+            fs[0].summary.contains("Result Polling: NO REPLY")
+                && fs[0].summary.contains("ACK received Nov 28"),
+            "{}",
+            fs[0].summary
+        );
+        // An ACK before the last push still proves the transport worked then.
+        assert!(
+            fs[1].summary.contains("the transport worked then"),
+            "{}",
+            fs[1].summary
+        );
+        // The same failure after the last success: an error, not history.
+        log.entries[0].switch_time_ns = Some(300);
+        if let LogKind::TechSupport {
+            last_failure_ns, ..
+        } = &mut log.entries[0].kind
+        {
+            *last_failure_ns = Some(300);
+        }
+        let fs = log_findings(&log);
+        assert_eq!(codes(&fs), ["comm_failed"]);
+        assert_eq!(fs[0].severity, Severity::Error);
+        // A syslog failure older than an ACK: a warning and flapping; newer: an error.
+        let mut log = log_of(vec![failed("Connection timed out"), ack_only()]);
+        log.entries[0].switch_time_ns = Some(10);
+        log.entries[1].switch_time_ns = Some(20);
+        let fs = log_findings(&log);
+        assert_eq!(
+            codes(&fs),
+            ["tcp_timeout", "comm_flapping", "switch_comm_ok"]
+        );
+        assert_eq!(fs[0].severity, Severity::Warning);
+        log.entries[0].switch_time_ns = Some(30);
+        assert_eq!(log_findings(&log)[0].severity, Severity::Error);
+    }
+
+    fn ack_only() -> LogKind {
+        LogKind::UsageReporting {
+            last_ack: Some("Nov 28".into()),
+            last_push: None,
+            ack_after_push: Some(true),
+        }
+    }
+
+    #[test]
+    fn clock_signs_and_call_home_statistics() {
+        let log = log_of(vec![
+            LogKind::ClockUnsynced {
+                sign: "No time source".into(),
+            },
+            LogKind::CallHomeStatistics {
+                http_success: 0,
+                http_failed: 3,
+                failed_types: vec!["Inventory 1".into(), "SysLog 2".into()],
+                last_sent: None,
+            },
+            LogKind::ClockUnsynced {
+                sign: "No time source".into(),
+            },
+        ]);
+        let fs = log_findings(&log);
+        assert_eq!(codes(&fs), ["comm_failed", "switch_clock_unsynced"]);
+        // Call-home's counters are not licensing's alone: never an error by themselves.
+        assert_eq!(fs[0].severity, Severity::Warning);
+        assert!(fs[0].summary.contains("(failed: Inventory 1, SysLog 2)"));
+        assert_eq!(fs[1].severity, Severity::Warning);
+        assert_eq!(
+            fs[1].summary,
+            "the switch's clock is not synchronised: No time source"
+        );
+        assert_eq!(fs[1].evidence.len(), 2);
+    }
+
+    #[test]
     fn tech_support_defers_to_the_findings_before_it() {
         let log = log_of(vec![tech("Trust Establishment", 3, 1, "OK", (0, 0))]);
         let recovered = [(0, "x".to_string())];
@@ -1178,23 +1540,39 @@ mod tests {
             reason: reason.map(Into::into),
         };
         let log = log_of(vec![
-            crl(None, Some("old")),
-            crl(Some("TP2"), None),
-            crl(None, Some("Enrollment URL not configured")),
+            crl(Some("SLA-TrustPoint"), Some("old")),
+            crl(Some("DNAC-CA"), None),
+            crl(
+                Some("SLA-TrustPoint"),
+                Some("Enrollment URL not configured"),
+            ),
+            crl(Some("SLA-TrustPoint"), None),
             crl(None, None),
             LogKind::CertExpired,
             LogKind::CertExpired,
         ]);
         let order = entries_in_order(&log);
         let fs = crl_fetch_failures(&log, &order);
-        assert_eq!(fs.len(), 2);
+        let severities: Vec<Severity> = fs.iter().map(|f| f.severity).collect();
+        // On the licensing chain an error; unnamed a warning; another service's context.
+        assert_eq!(
+            severities,
+            [Severity::Error, Severity::Info, Severity::Warning]
+        );
         assert_eq!(
             fs[0].summary,
             "the switch could not fetch the CRL for trustpoint SLA-TrustPoint: Enrollment URL not configured (3 times)"
         );
+        assert!(
+            fs[1]
+                .summary
+                .starts_with("context, not a licensing failure"),
+            "{}",
+            fs[1].summary
+        );
         assert_eq!(
             fs[1].remediation,
-            ["crypto pki trustpoint TP2", " revocation-check none"]
+            ["crypto pki trustpoint DNAC-CA", " revocation-check none"]
         );
         let fs = cert_validity(&log, &order);
         assert_eq!(codes(&fs), ["cert_expired"]);

@@ -114,6 +114,9 @@ fn marked(line: &str, current: Option<Command>) -> Option<Command> {
         "Current call home settings:" | "Current smart-licensing transport settings:" => {
             Command::CallHome
         }
+        // `show call-home statistics` (its header) and `show call-home profile all`.
+        _ if t.starts_with("Message Types") && t.contains("HTTP") => Command::CallHome,
+        _ if t.starts_with("Profile Name:") && !indented => Command::CallHome,
         _ if t.starts_with("Syslog logging:")
             || t.starts_with("Log Buffer (")
             || t.starts_with("Logging display requested on") =>

@@ -144,6 +144,11 @@ fn read_file(c: &mut SwitchConfig, file: usize, text: &str) {
         if version_line(c, &at) {
             continue;
         }
+        // `show call-home ...` output: used, but not a running-config line.
+        if !at.text.starts_with('!') && call_home_show_line(c, &at).is_some() {
+            c.lines_used += 1;
+            continue;
+        }
         if config_line(c, &mut block, &at) {
             c.lines_used += 1;
             c.running_config = true;
@@ -222,9 +227,95 @@ fn license_smart_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
         ["license", "smart", "proxy", "address", _] => c.proxy_address = Some(unquote(words[4])),
         ["license", "smart", "proxy", "port", p] => c.proxy_port = p.parse().ok(),
         ["license", "smart", "vrf", _] => c.vrf = Some(words[3].into()),
+        ["license", "smart", "enable"] | ["no", "license", "smart", "enable"] => {
+            c.smart_enabled = Some(at.l[0] != "no");
+            at.record(c, LineKey::SmartEnable);
+        }
         ["license", "smart", "server-identity-check"] => c.server_identity_check = Some(true),
         ["no", "license", "smart", "server-identity-check"] => {
             c.server_identity_check = Some(false)
+        }
+        _ => return None,
+    }
+    Some(true)
+}
+
+/// The profile named `name` of the call-home settings, added (inactive until a status
+/// says otherwise) when the text has not shown it yet.
+fn show_profile<'a>(c: &'a mut SwitchConfig, name: &str) -> &'a mut CallHomeProfile {
+    let ch = c.call_home.get_or_insert_with(CallHome::default);
+    let i = match ch.profiles.iter().position(|p| p.name == name) {
+        Some(i) => i,
+        None => {
+            ch.profiles.push(CallHomeProfile {
+                name: name.to_string(),
+                active: false,
+                urls: Vec::new(),
+            });
+            ch.profiles.len() - 1
+        }
+    };
+    &mut ch.profiles[i]
+}
+
+/// What `show call-home` and its `detail`, `profile all` and `smart-licensing` forms say:
+/// whether call-home is on, its proxy, VRF and source interface, each profile's status and
+/// HTTP destinations. `Not yet set up` is no value.
+fn call_home_show_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
+    let (key, v) = at.text.split_once(':')?;
+    let key = key.split_whitespace().collect::<Vec<_>>().join(" ");
+    let v = v.trim();
+    let set = (!v.is_empty() && !v.eq_ignore_ascii_case("not yet set up")).then_some(v);
+    match key.as_str() {
+        "call home feature" => {
+            c.service_call_home = v.eq_ignore_ascii_case("enable");
+            c.call_home.get_or_insert_with(CallHome::default);
+            if c.service_call_home {
+                at.record(c, LineKey::ServiceCallHome);
+            }
+        }
+        "Profile Name" => {
+            show_profile(c, v);
+        }
+        "Profile" => {
+            // `Profile: CiscoTAC-1 (status: ACTIVE)`.
+            let (name, status) = v.split_once('(')?;
+            let active = status.to_ascii_uppercase().contains("ACTIVE")
+                && !status.to_ascii_uppercase().contains("INACTIVE");
+            let p = show_profile(c, name.trim());
+            p.active |= active;
+        }
+        "Profile status" => {
+            let p = c.call_home.as_mut().and_then(|ch| ch.profiles.last_mut())?;
+            p.active = v.eq_ignore_ascii_case("ACTIVE");
+        }
+        "HTTP address" | "HTTP address(es)" | "Destination URL(s)" => {
+            let url = v.split_whitespace().next().filter(|u| u.contains("://"))?;
+            let url = url.to_string();
+            let p = c.call_home.as_mut().and_then(|ch| ch.profiles.last_mut())?;
+            if !p.urls.contains(&url) {
+                p.urls.push(url);
+            }
+            at.record(c, LineKey::Url);
+        }
+        "vrf for call-home messages" if c.call_home.is_some() => {
+            if let (Some(ch), Some(v)) = (c.call_home.as_mut(), set) {
+                ch.vrf = Some(v.to_string());
+            }
+        }
+        "source interface" if c.call_home.is_some() => {
+            if let (Some(ch), Some(v)) = (c.call_home.as_mut(), set) {
+                ch.source_interface = Some(v.split_whitespace().collect());
+            }
+        }
+        "http proxy" if c.call_home.is_some() => {
+            let proxy = set.and_then(|v| {
+                let (h, p) = v.rsplit_once([':', ' '])?;
+                Some((h.trim().to_string(), p.trim().parse().ok()?))
+            });
+            if let (Some(ch), Some(p)) = (c.call_home.as_mut(), proxy) {
+                ch.http_proxy = Some(p);
+            }
         }
         _ => return None,
     }
@@ -339,6 +430,9 @@ fn block_body_line(c: &mut SwitchConfig, block: &mut Block, at: &Line) -> bool {
     }
     if *block == Block::Trustpoint && at.l.first() == Some(&"revocation-check") {
         at.record(c, LineKey::RevocationCheck);
+    }
+    if *block == Block::Profile && at.l.starts_with(&["destination", "address", "http"]) {
+        at.record(c, LineKey::Url);
     }
     true
 }
@@ -684,9 +778,12 @@ mod tests {
         assert_eq!(profiles, [("CiscoTAC-1", false, 1), ("mine", true, 1)]);
         assert_eq!(ch.profiles[1].urls, ["https://sch.example/its"]);
         // service call-home, call-home and the 8 block lines understood; not the unknown
-        // one, nor the indented line after `!`.
+        // one, nor the indented line after `!`. Each destination is kept as evidence.
         assert_eq!(c.lines_used, 10);
-        assert_eq!(keys(&c), [LineKey::ServiceCallHome]);
+        assert_eq!(
+            keys(&c),
+            [LineKey::ServiceCallHome, LineKey::Url, LineKey::Url]
+        );
     }
 
     #[test]

@@ -82,20 +82,127 @@ struct Reader {
     block: Option<RawEntry>,
     /// The last section title (a tech-support block's message type).
     last_header: Option<String>,
+    /// The signs of an unsynchronised clock already recorded (one entry each per input).
+    clock_signs: Vec<&'static str>,
+    /// `show call-home statistics` being read: its entry in `raw`, and whether the rows
+    /// are those of `Total Failed`.
+    call_home_stats: Option<(usize, bool)>,
 }
 
 impl Reader {
     /// One non-empty, trimmed line: the first reader that takes it wins, in this order.
     fn line(&mut self, lineno: u64, line: &str) {
+        self.clock_sign(lineno, line);
         let taken = self.pki_reason(line)
             || self.attempts(lineno, line)
             || self.block_line(line)
             || self.last_ack(lineno, line)
             || self.report_push(line)
             || self.last_comm_attempt(lineno, line)
+            || self.call_home_statistics(lineno, line)
             || self.header(line);
         if !taken {
             self.message(lineno, line);
+        }
+    }
+
+    /// `No time source, *17:05:54.449 UTC ...` (a command's header) or a log stamp marked
+    /// `*` (`*Nov 17 18:05:09.580:`, also after a sequence number): the switch's clock is
+    /// not synchronised. Recorded once per sign and input, at its first line.
+    fn clock_sign(&mut self, lineno: u64, line: &str) {
+        let starred = || {
+            let toks: Vec<&str> = line.split_whitespace().take(8).collect();
+            let at = toks
+                .iter()
+                .take(3)
+                .position(|t| t.starts_with('*') && starts_a_stamp(t));
+            at.and_then(|p| find_timestamp(&toks[p..].join(" ")))
+                .is_some_and(|t| t.mark == Some('*'))
+        };
+        let sign = if line.starts_with("No time source") {
+            "No time source"
+        } else if starred() {
+            "timestamps marked '*' (clock not authoritative)"
+        } else {
+            return;
+        };
+        if self.clock_signs.contains(&sign) {
+            return;
+        }
+        self.clock_signs.push(sign);
+        let kind = LogKind::ClockUnsynced { sign: sign.into() };
+        self.raw
+            .push((lineno, None, None, kind, cap(line, TEXT_CAP)));
+    }
+
+    /// `show call-home statistics`: `Total Success|In-Queue|Failed  TOTAL EMAIL HTTP`, the
+    /// message types under `Total Failed`, `Last call-home message sent time: ...`.
+    fn call_home_statistics(&mut self, lineno: u64, line: &str) -> bool {
+        if let Some(rest) = strip_label(line, "Last call-home message sent time") {
+            let Some((i, _)) = self.call_home_stats.take() else {
+                return false;
+            };
+            if let Some((_, ts, _, LogKind::CallHomeStatistics { last_sent, .. }, text)) =
+                self.raw.get_mut(i)
+            {
+                *ts = find_timestamp(rest);
+                *last_sent = none_if_empty(rest).filter(|v| !v.eq_ignore_ascii_case("n/a"));
+                text.push_str(" / ");
+                text.push_str(&cap(line, TEXT_CAP / 2));
+            }
+            return true;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let counts = |w: &[&str]| -> Option<u64> {
+            match w {
+                [_, _, http] if w.iter().all(|n| n.parse::<u64>().is_ok()) => http.parse().ok(),
+                _ => None,
+            }
+        };
+        match words.as_slice() {
+            ["Total", what, rest @ ..] => {
+                let http = counts(rest);
+                if *what == "Success" {
+                    let kind = LogKind::CallHomeStatistics {
+                        http_success: http.unwrap_or(0),
+                        http_failed: 0,
+                        failed_types: Vec::new(),
+                        last_sent: None,
+                    };
+                    self.raw
+                        .push((lineno, None, None, kind, cap(line, TEXT_CAP)));
+                    self.call_home_stats = Some((self.raw.len() - 1, false));
+                    return true;
+                }
+                let Some((i, failed_rows)) = self.call_home_stats.as_mut() else {
+                    return false;
+                };
+                *failed_rows = *what == "Failed";
+                if let (
+                    true,
+                    Some((_, _, _, LogKind::CallHomeStatistics { http_failed, .. }, text)),
+                ) = (*failed_rows, self.raw.get_mut(*i))
+                {
+                    *http_failed = http.unwrap_or(0);
+                    text.push_str(" / ");
+                    text.push_str(&cap(line, TEXT_CAP / 2));
+                }
+                true
+            }
+            [name, rest @ ..] if counts(rest).is_some() => {
+                let Some((i, failed_rows)) = self.call_home_stats else {
+                    return false;
+                };
+                if failed_rows
+                    && counts(rest).unwrap_or(0) > 0
+                    && let Some((_, _, _, LogKind::CallHomeStatistics { failed_types, .. }, _)) =
+                        self.raw.get_mut(i)
+                {
+                    failed_types.push(format!("{name} {}", counts(rest).unwrap_or(0)));
+                }
+                true
+            }
+            _ => false,
         }
     }
 
@@ -323,12 +430,43 @@ pub fn read_logs(inputs: &[(String, String)], year_hint: Option<i64>) -> SwitchL
         log.lines_read += p.lines_read;
         log.entries.extend(p.entries);
     }
-    log.clock_offset_basis = "the switch's own clock".into();
+    log.clock_offset_basis = clock_basis(&log);
     log
+}
+
+/// "the switch's own clock", and what its stamps leave out: stamps without a year are not
+/// dated (no year is invented), stamps without a known zone are read as UTC.
+fn clock_basis(log: &SwitchLog) -> String {
+    let undated = log
+        .entries
+        .iter()
+        .filter(|e| e.timestamp.is_some() && e.switch_time_ns.is_none())
+        .count();
+    let zoneless = log.entries.iter().filter(|e| e.time_inferred).count();
+    let mut basis = String::from("the switch's own clock");
+    if undated > 0 {
+        basis.push_str(&format!(
+            "; {undated} stamp{} without a year: not dated, kept in the order printed",
+            if undated == 1 { "" } else { "s" }
+        ));
+    }
+    if zoneless > 0 {
+        basis.push_str(&format!(
+            "; {zoneless} stamp{} without a known zone: read as UTC",
+            if zoneless == 1 { "" } else { "s" }
+        ));
+    }
+    basis
 }
 
 /// (line, parsed time, printed stamp, kind, text) before times are resolved.
 type RawEntry = (u64, Option<LogTime>, Option<String>, LogKind, String);
+
+/// `*Nov`: a token that opens a month-first stamp (`*` or `.` then a month name).
+fn starts_a_stamp(tok: &str) -> bool {
+    let t = tok.trim_start_matches(['*', '.']);
+    t.len() == 3 && t.chars().all(|c| c.is_ascii_alphabetic())
+}
 
 /// `Label: value` (any spacing around the colon, case-insensitive label) → value.
 fn strip_label<'a>(line: &'a str, label: &str) -> Option<&'a str> {

@@ -132,7 +132,8 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
 }
 
 /// The transport, normalised: `license smart transport`, else the status view's `Type:`,
-/// else the factory default (cslu); a note says which when there is no config line.
+/// else what the release and the configuration make of an unstated one
+/// ([`unstated_transport`]); a note says which when there is no config line.
 fn transport_of(c: &SwitchConfig, status: &StatusTransport, notes: &mut Vec<String>) -> String {
     match (&c.transport, &status.kind) {
         (Some(t), _) => norm_transport(t),
@@ -142,11 +143,68 @@ fn transport_of(c: &SwitchConfig, status: &StatusTransport, notes: &mut Vec<Stri
             ));
             norm_transport(k)
         }
-        (None, None) => {
+        (None, None) => unstated_transport(c, notes),
+    }
+}
+
+/// No transport line and no status view. `disabled`: `no license smart enable`. From
+/// 17.3.2 (Smart Licensing Using Policy) a whole running-config without a transport line
+/// means the factory default, cslu. Before 17.3.2 there is no cslu: Smart Licensing
+/// reports over Call Home (`callhome` when call-home is configured). Anything else
+/// (`show version` alone, an extract, a release the text does not give): `unknown`, with
+/// a note saying what is needed. Never an invented plan.
+fn unstated_transport(c: &SwitchConfig, notes: &mut Vec<String>) -> String {
+    let release = c.version.as_deref();
+    let era = release.and_then(crate::model::switch::policy_release);
+    let call_home = c.service_call_home
+        || c.call_home
+            .as_ref()
+            .is_some_and(|ch| ch.profiles.iter().any(|p| p.active));
+    if c.smart_enabled == Some(false) {
+        notes.push(
+            "'no license smart enable': Smart Licensing is off on this switch, so it reports to nothing and there is nothing to probe (to turn it on: license smart enable, with call-home to tools.cisco.com)".into(),
+        );
+        return "disabled".into();
+    }
+    match (era, c.full_config) {
+        (Some(true), true) => {
             notes.push(
-                "no 'license smart transport' line: assuming the factory default, cslu".into(),
+                "no 'license smart transport' line: the factory default of Smart Licensing Using Policy, cslu".into(),
             );
             "cslu".into()
+        }
+        (Some(false), _) if call_home || c.smart_enabled == Some(true) => {
+            notes.push(format!(
+                "IOS XE {} predates Smart Licensing Using Policy (17.3.2): no cslu, no 'license smart transport'; Smart Licensing reports over Call Home",
+                release.unwrap_or("?")
+            ));
+            "callhome".into()
+        }
+        (Some(false), _) => {
+            notes.push(format!(
+                "IOS XE {} predates Smart Licensing Using Policy (17.3.2): Smart Licensing reports over Call Home, and the text shows no call-home configuration (need: show running-config | section call-home, show call-home profile all)",
+                release.unwrap_or("?")
+            ));
+            "unknown".into()
+        }
+        (None, _) if release.is_some() => {
+            notes.push(format!(
+                "release {} does not say whether it runs Smart Licensing Using Policy (17.3.2 and later) or Call Home (before): need show version",
+                release.unwrap_or("?")
+            ));
+            "unknown".into()
+        }
+        (_, false) => {
+            notes.push(
+                "the text is not a whole running-config and states no transport: need show running-config (or show license status)".into(),
+            );
+            "unknown".into()
+        }
+        (_, true) => {
+            notes.push(
+                "the running-config states no transport and no release: the default depends on the release (cslu from 17.3.2, Call Home before): need show version".into(),
+            );
+            "unknown".into()
         }
     }
 }
@@ -333,13 +391,47 @@ mod tests {
         );
         assert_eq!(p.targets[0].url, "https://smart.example/its");
         assert_eq!(p.targets[0].origin, "show license status");
-        let p = plan("ip name-server 192.0.2.1\n");
+        // A whole 17.3.2+ configuration without a transport line: the factory default.
+        let p = plan("version 17.9\nhostname sw1\nip name-server 192.0.2.1\n");
         assert_eq!(p.transport, "cslu");
         assert_eq!(p.targets[0].url, CSLU_DISCOVERY_URL);
         assert_eq!(
             p.notes,
-            ["no 'license smart transport' line: assuming the factory default, cslu"]
+            [
+                "no 'license smart transport' line: the factory default of Smart Licensing Using Policy, cslu"
+            ]
         );
+    }
+
+    #[test]
+    fn the_era_decides_an_unstated_transport_never_an_invented_cslu() {
+        let transport = |text: &str| {
+            let p = plan(text);
+            (p.transport, p.targets.len(), p.notes.join(" "))
+        };
+        // Smart Licensing switched off (16.9): nothing to probe.
+        let (t, n, note) = transport("version 16.9\nhostname r1\nno license smart enable\n");
+        assert_eq!((t.as_str(), n), ("disabled", 0));
+        assert!(note.contains("no license smart enable"), "{note}");
+        // Before 17.3.2 with call-home: the era's own transport, to tools.cisco.com.
+        let p = plan(
+            "version 16.12\nhostname s\nservice call-home\ncall-home\n profile \"CiscoTAC-1\"\n  active\n",
+        );
+        assert_eq!(p.transport, "callhome");
+        assert_eq!(p.targets[0].url, CALLHOME_DEFAULT_URL);
+        // Before 17.3.2 without call-home, `show version` alone, an extract, `version 17.3`:
+        // unknown, with what is needed.
+        for text in [
+            "version 16.9\nhostname r1\n",
+            "Cisco IOS XE Software, Version 17.06.01\n",
+            "ip name-server 192.0.2.1\n",
+            "version 17.3\nhostname s\n",
+            "hostname s\nip name-server 192.0.2.1\n",
+        ] {
+            let (t, n, note) = transport(text);
+            assert_eq!((t.as_str(), n), ("unknown", 0), "{text}");
+            assert!(note.contains("need"), "{text}: {note}");
+        }
     }
 
     #[test]

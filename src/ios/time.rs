@@ -20,6 +20,9 @@ pub struct LogTime {
     pub second: i64,
     pub nanos: i64,
     pub zone: Option<String>,
+    /// `*` before the stamp: the switch's clock is not authoritative (neither NTP nor a
+    /// valid calendar set it); `.`: it was, and NTP is lost since.
+    pub mark: Option<char>,
 }
 
 const MONTHS: [&str; 12] = [
@@ -29,6 +32,9 @@ const MONTHS: [&str; 12] = [
 /// Zone abbreviations IOS users commonly configure (`clock timezone NAME h m`); any name
 /// can be configured, so an unknown one is treated as UTC and flagged as inferred.
 fn zone_offset_s(zone: &str) -> Option<i64> {
+    if let Some(o) = numeric_offset_s(zone) {
+        return Some(o);
+    }
     let h = match zone.to_ascii_uppercase().as_str() {
         "UTC" | "GMT" | "Z" | "UCT" => 0.0,
         "EST" => -5.0,
@@ -50,6 +56,20 @@ fn zone_offset_s(zone: &str) -> Option<i64> {
         _ => return None,
     };
     Some((h * 3600.0) as i64)
+}
+
+/// `GMT-07:00`, `UTC+05:30` (call-home's statistics print their time so) → seconds.
+fn numeric_offset_s(zone: &str) -> Option<i64> {
+    let u = zone.to_ascii_uppercase();
+    let rest = u.strip_prefix("GMT").or_else(|| u.strip_prefix("UTC"))?;
+    let sign = match rest.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = rest[1..].split_once(':').unwrap_or((&rest[1..], "0"));
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 3600 + m * 60))
 }
 
 impl LogTime {
@@ -122,8 +142,10 @@ fn clock_of(tok: &str) -> Option<(i64, i64, i64, i64)> {
 
 fn zone_of(tok: &str) -> Option<String> {
     let t = tok.trim_end_matches([':', ',']);
-    (!t.is_empty() && t.len() <= 12 && t.bytes().all(|b| b.is_ascii_alphabetic()))
-        .then(|| t.to_string())
+    (!t.is_empty()
+        && t.len() <= 12
+        && (t.bytes().all(|b| b.is_ascii_alphabetic()) || numeric_offset_s(t).is_some()))
+    .then(|| t.to_string())
 }
 
 /// The first timestamp in `s`, if any.
@@ -161,6 +183,7 @@ fn parse_at(toks: &[&str], i: usize) -> Option<LogTime> {
                 second: ss,
                 nanos: ns,
                 zone,
+                mark: None,
             });
         }
         // Nov  8 [2020] 00:54:06.123 [2020] [UTC]:
@@ -210,6 +233,7 @@ fn parse_at(toks: &[&str], i: usize) -> Option<LogTime> {
             second: ss,
             nanos: ns,
             zone,
+            mark: toks[i].chars().next().filter(|c| matches!(c, '*' | '.')),
         })
     }
 }
@@ -276,6 +300,31 @@ mod tests {
         assert_eq!(
             ns("Feb 27 11:18:06 2024 IST", None),
             Some((1_709_012_886_000_000_000, false))
+        );
+    }
+
+    #[test]
+    fn numeric_zones_and_marks() {
+        // show call-home statistics: `2016-09-16 10:07:07 GMT-07:00` is 17:07:07 UTC.
+        let t = find_timestamp("Last call-home message sent time: 2016-09-16 10:07:07 GMT-07:00")
+            .unwrap();
+        assert_eq!(t.zone.as_deref(), Some("GMT-07:00"));
+        assert_eq!(t.to_unix_ns(None), Some((1_474_045_627_000_000_000, false)));
+        assert_eq!(numeric_offset_s("UTC+05:30"), Some(19_800));
+        assert_eq!(numeric_offset_s("GMT+25:00"), None);
+        assert_eq!(numeric_offset_s("PDT"), None);
+        // `*`: the clock is not authoritative; `.`: NTP lost; none.
+        assert_eq!(
+            find_timestamp("*Nov 17 18:05:09.580: %X").unwrap().mark,
+            Some('*')
+        );
+        assert_eq!(
+            find_timestamp(".Nov 8 2020 00:54:06 UTC: %X").unwrap().mark,
+            Some('.')
+        );
+        assert_eq!(
+            find_timestamp("Nov 8 2020 00:54:06 UTC: %X").unwrap().mark,
+            None
         );
     }
 

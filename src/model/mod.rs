@@ -164,6 +164,17 @@ pub enum LogKind {
     },
     /// Pre-policy `show license all`: `Last Communication Attempt: SUCCEEDED on ...`.
     LastCommAttempt { result: String },
+    /// The switch's clock is not synchronised: a `No time source` header, or log
+    /// timestamps marked `*` (not authoritative). `sign` says which, as printed.
+    ClockUnsynced { sign: String },
+    /// `show call-home statistics`: HTTP messages sent and failed since the counters
+    /// started, the message types that failed, and the last message's time as printed.
+    CallHomeStatistics {
+        http_success: u64,
+        http_failed: u64,
+        failed_types: Vec<String>,
+        last_sent: Option<String>,
+    },
     /// Another SMART_LIC / CALL_HOME / PKI message, kept for the timeline.
     Other { mnemonic: String },
 }
@@ -330,6 +341,9 @@ pub enum FindingCode {
     /// certificate of the chain, or in the future): validity judged against now
     /// (extension).
     CaptureClockInvalid,
+    /// Switch text: the switch's clock is not synchronised (`No time source`, `*` log
+    /// stamps); certificates are checked against it (extension, warning).
+    SwitchClockUnsynced,
 }
 
 impl FindingCode {
@@ -391,6 +405,7 @@ impl FindingCode {
         FindingCode::CaptureFiltered,
         FindingCode::CaptureEnded,
         FindingCode::CaptureClockInvalid,
+        FindingCode::SwitchClockUnsynced,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -452,6 +467,7 @@ impl FindingCode {
             CaptureFiltered => "capture_filtered",
             CaptureEnded => "capture_ended",
             CaptureClockInvalid => "capture_clock_invalid",
+            SwitchClockUnsynced => "switch_clock_unsynced",
         }
     }
 }

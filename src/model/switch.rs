@@ -11,6 +11,28 @@ pub const CSLU_DISCOVERY_URL: &str = "http://cslu-local:8182/cslu/v1/pi";
 pub const CALLHOME_DEFAULT_URL: &str =
     "https://tools.cisco.com/its/service/oddce/services/DDCEService";
 
+/// Does this release run Smart Licensing Using Policy (17.3.2 and later: SLP, CSLU, the
+/// cslu default transport), or the Smart Licensing before it (Call Home, registration)?
+/// `None` when the text does not say: unparseable, or `17.3` without its patch level (a
+/// running-config prints only `version 17.3`, and 17.3.1 predates SLP while 17.3.2 has it).
+pub fn policy_release(version: &str) -> Option<bool> {
+    let mut parts = version.trim().split('.').map(|p| {
+        p.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u32>()
+            .ok()
+    });
+    let major = parts.next()??;
+    let minor = parts.next()??;
+    let patch = parts.next().flatten();
+    match (major, minor, patch) {
+        (17, 3, None) => None,
+        (17, 3, Some(p)) => Some(p >= 2),
+        _ => Some((major, minor) > (17, 3)),
+    }
+}
+
 /// VRF names compare without case; `None` is the global table.
 pub fn same_vrf(a: Option<&str>, b: Option<&str>) -> bool {
     match (a, b) {
@@ -36,6 +58,9 @@ pub struct SwitchConfig {
     pub vrf: Option<String>,
     /// `[no] license smart server-identity-check`; `None` = not said (on by default).
     pub server_identity_check: Option<bool>,
+    /// `license smart enable` / `no license smart enable` (releases before Smart
+    /// Licensing Using Policy); `None` = not said.
+    pub smart_enabled: Option<bool>,
     pub name_servers: Vec<NameServer>,
     /// `no ip domain lookup` / `no ip domain-lookup`.
     pub domain_lookup_disabled: bool,
@@ -160,8 +185,10 @@ pub enum LineKey {
     Trust,
     /// `no ip domain lookup`.
     NoDomainLookup,
-    /// `license smart url ...` or the status `URL:`.
+    /// `license smart url ...`, the status `URL:`, a call-home destination URL.
     Url,
+    /// `license smart enable` / `no license smart enable`.
+    SmartEnable,
     /// `revocation-check ...` under a trustpoint.
     RevocationCheck,
 }
@@ -278,4 +305,22 @@ pub struct ProbePlan {
     pub revocation_check: Option<(String, Vec<String>)>,
     /// Plain statements about how the plan was derived.
     pub notes: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy_release;
+
+    #[test]
+    fn policy_release_knows_17_3_needs_its_patch() {
+        assert_eq!(policy_release("16.9"), Some(false));
+        assert_eq!(policy_release("16.12.05b"), Some(false));
+        assert_eq!(policy_release("17.3.1"), Some(false));
+        assert_eq!(policy_release("17.3.2a"), Some(true));
+        assert_eq!(policy_release("17.03.04"), Some(true));
+        assert_eq!(policy_release("17.3"), None);
+        assert_eq!(policy_release("17.6"), Some(true));
+        assert_eq!(policy_release("17.15"), Some(true));
+        assert_eq!(policy_release("BLD"), None);
+    }
 }

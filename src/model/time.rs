@@ -56,6 +56,12 @@ pub fn format_date(secs: i64) -> String {
         .unwrap_or_else(|| format!("{secs} s after the epoch"))
 }
 
+/// The calendar year (UTC) of a moment in ns since the epoch: what dates a switch's
+/// year-less log stamps when they are lined up with a capture of the same time.
+pub fn year_of_ns(ns: i64) -> Option<i64> {
+    at_ns(ns).map(|t| i64::from(t.year()))
+}
+
 /// Seconds since the epoch → an HTTP IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
 pub fn format_http_date(secs: i64) -> String {
     at_secs(secs)
@@ -164,6 +170,13 @@ mod tests {
         assert_eq!(format_utc(-1), "1969-12-31 23:59:59.999 UTC");
         assert_eq!(format_utc(i64::MAX), "2262-04-11 23:47:16.854 UTC");
         assert_eq!(format_utc(i64::MIN), "1677-09-21 00:12:43.145 UTC");
+    }
+
+    #[test]
+    fn years() {
+        assert_eq!(year_of_ns(0), Some(1970));
+        assert_eq!(year_of_ns(1_674_691_200_123_000_000), Some(2023));
+        assert_eq!(year_of_ns(-1), Some(1969));
     }
 
     #[test]

@@ -716,6 +716,12 @@ pub fn describe_log(k: &LogKind) -> String {
         LogKind::LastCommAttempt { result } => {
             format!("last communication attempt {}", esc(result))
         }
+        LogKind::ClockUnsynced { sign } => format!("clock not synchronised: {}", esc(sign)),
+        LogKind::CallHomeStatistics {
+            http_success,
+            http_failed,
+            ..
+        } => format!("call-home HTTP messages: {http_success} sent, {http_failed} failed"),
         LogKind::Other { mnemonic } => esc(mnemonic).to_string(),
     }
 }
