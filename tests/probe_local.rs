@@ -338,17 +338,69 @@ fn the_probes_own_capture_gives_the_analyser_the_same_verdict() {
 /// whose CRL distribution points are `crl_urls` (made at test time with rcgen). Serves one
 /// connection.
 fn tls_server_with_crl_urls(crl_urls: Vec<String>) -> SocketAddr {
+    tls_server_with_revocation_urls(crl_urls, Vec::new(), None).0
+}
+
+/// DER of one tag-length-value (lengths below 64 KiB).
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match content.len() {
+        n if n < 0x80 => out.push(n as u8),
+        n if n < 0x100 => out.extend([0x81, n as u8]),
+        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// The Authority Information Access extension's value naming `ocsp_urls` (RFC 5280
+/// §4.2.2.1: id-ad-ocsp 1.3.6.1.5.5.7.48.1, each a uniformResourceIdentifier [6]).
+fn aia_ocsp(ocsp_urls: &[String]) -> rcgen::CustomExtension {
+    const ID_AD_OCSP: &[u8] = &[0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+    let descriptions: Vec<u8> = ocsp_urls
+        .iter()
+        .flat_map(|u| der(0x30, &[ID_AD_OCSP, &der(0x86, u.as_bytes())].concat()))
+        .collect();
+    rcgen::CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], der(0x30, &descriptions))
+}
+
+/// A TLS server on loopback for smartreceiver.cisco.com whose leaf names `crl_urls`
+/// (CRL distribution points) and `ocsp_urls` (OCSP responders). With `ca_name` the leaf is
+/// issued by a CA of that name, whose PEM comes back (a trust store the switch would
+/// accept the chain with); without it the leaf is self-signed (a chain the switch
+/// refuses). Serves one connection.
+fn tls_server_with_revocation_urls(
+    crl_urls: Vec<String>,
+    ocsp_urls: Vec<String>,
+    ca_name: Option<&str>,
+) -> (SocketAddr, Option<String>) {
     let mut params = rcgen::CertificateParams::new(vec!["smartreceiver.cisco.com".into()]).unwrap();
-    params.crl_distribution_points = vec![rcgen::CrlDistributionPoint { uris: crl_urls }];
+    if !crl_urls.is_empty() {
+        params.crl_distribution_points = vec![rcgen::CrlDistributionPoint { uris: crl_urls }];
+    }
+    if !ocsp_urls.is_empty() {
+        params.custom_extensions.push(aia_ocsp(&ocsp_urls));
+    }
     let key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.self_signed(&key).unwrap();
+    let (chain, ca_pem) = match ca_name {
+        Some(name) => {
+            let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+            ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            ca.distinguished_name.push(rcgen::DnType::CommonName, name);
+            let ca = rcgen::CertifiedIssuer::self_signed(ca, rcgen::KeyPair::generate().unwrap())
+                .unwrap();
+            let leaf = params.signed_by(&key, &ca).unwrap();
+            (vec![leaf.der().clone(), ca.der().clone()], Some(ca.pem()))
+        }
+        None => (vec![params.self_signed(&key).unwrap().der().clone()], None),
+    };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(
-            vec![cert.der().clone()],
+            chain,
             rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
         )
         .unwrap();
@@ -361,7 +413,7 @@ fn tls_server_with_crl_urls(crl_urls: Vec<String>) -> SocketAddr {
         // Until the client refuses the chain (an alert) or closes.
         while conn.complete_io(&mut s).is_ok_and(|(r, w)| r + w > 0) {}
     });
-    addr
+    (addr, ca_pem)
 }
 
 /// An HTTP server on loopback that records every byte it receives, on every connection,
@@ -408,8 +460,8 @@ fn notes_of(c: &Connection) -> Vec<&str> {
 
 /// Issue 14 item 1: the server chooses the certificate, hence its CRL URLs. One whose
 /// path holds CR LF must never reach the CRL host (it would smuggle a header and a second
-/// request); it is reported in the notes. A well-formed one next to it is fetched, with the
-/// default flags, although the chain itself is refused.
+/// request); it is reported in the notes. A well-formed one next to it is fetched (the
+/// flags of issue 28 let it reach a refused chain's URL on loopback).
 #[test]
 fn a_crl_url_with_cr_lf_is_reported_never_fetched() {
     let (crl, seen) = recording_http_server();
@@ -422,6 +474,8 @@ fn a_crl_url_with_cr_lf_is_reported_never_fetched() {
     ]);
     let mut c = cfg(tls);
     c.revocation = true;
+    c.revocation_any_chain = true;
+    c.revocation_reach = licpath::model::reach::Reach::Any;
     let t = run(
         &format!("https://smartreceiver.cisco.com:{}/", tls.port()),
         c,
@@ -451,6 +505,115 @@ fn a_crl_url_with_cr_lf_is_reported_never_fetched() {
         1,
         "one fetch: the good URL"
     );
+}
+
+/// The probe of a server whose leaf names a CRL on one recording loopback listener and an
+/// OCSP responder on another, with `ca_name` (a chain the switch accepts with `trusted`)
+/// or self-signed (refused). Returns the timeline and what each listener received.
+fn probe_revocation_urls(
+    ca_name: Option<&str>,
+    extra_crl_urls: Vec<String>,
+    adjust: impl FnOnce(&mut ProbeConfig),
+) -> (Timeline, String, String) {
+    let (crl, crl_seen) = recording_http_server();
+    let (ocsp, ocsp_seen) = recording_http_server();
+    let crl_urls = std::iter::once(format!("http://127.0.0.1:{}/endless.crl", crl.port()))
+        .chain(extra_crl_urls)
+        .collect();
+    let (tls, ca_pem) = tls_server_with_revocation_urls(
+        crl_urls,
+        vec![format!("http://127.0.0.1:{}/ocsp", ocsp.port())],
+        ca_name,
+    );
+    let mut c = cfg(tls);
+    c.revocation = true;
+    c.resolve
+        .push(("crl.rebind.test".into(), "127.0.0.1".parse().unwrap()));
+    adjust(&mut c);
+    let mut dev = device();
+    if let Some(pem) = &ca_pem {
+        dev.trust = TrustProfile::from_pem("lab CA", pem.as_bytes()).unwrap();
+    }
+    let presets = load_presets(&[]).unwrap();
+    let target = format!("https://smartreceiver.cisco.com:{}/", tls.port());
+    let target = resolve_target(&target, &presets).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let t = rt.block_on(probe_target(&target, Arc::new(c), &dev, 1_795_305_600));
+    // The fetches are awaited by the probe; a listener had its chance.
+    let text = |seen: &Arc<std::sync::Mutex<Vec<u8>>>| {
+        String::from_utf8_lossy(&seen.lock().unwrap()).to_string()
+    };
+    (t, text(&crl_seen), text(&ocsp_seen))
+}
+
+/// Issue 28 item 1: a server the user probes chooses its certificate's revocation URLs.
+/// With the default flags, a chain the switch refuses (self-signed) has none of its URLs
+/// fetched: a switch never checks revocation of a chain it refused. The notes say so.
+#[test]
+fn revocation_urls_of_a_refused_chain_are_not_fetched() {
+    let (t, crl, ocsp) = probe_revocation_urls(None, Vec::new(), |_| {});
+    assert_eq!(crl, "", "the CRL listener was contacted");
+    assert_eq!(ocsp, "", "the OCSP listener was contacted");
+    assert!(!t.connections.iter().any(|c| c.revocation));
+    let notes = notes_of(&t.connections[0]);
+    for what in ["endless.crl", "/ocsp"] {
+        assert!(
+            notes.iter().any(|n| n.contains(what)
+                && n.contains(
+                    "not fetched: it comes with a chain the switch refuses (ssl_interception)"
+                )),
+            "{what}: {notes:?}"
+        );
+    }
+}
+
+/// Issue 28 item 1: for a chain the switch accepts, URLs on loopback, on a port other than
+/// 80, or on a name that resolves to loopback (checked after the lookup: DNS rebinding)
+/// are not fetched either, unless --revocation-allow-private.
+#[test]
+fn revocation_urls_on_this_host_or_another_port_are_not_fetched() {
+    let rebind = "http://crl.rebind.test/x.crl".to_string();
+    let (t, crl, ocsp) =
+        probe_revocation_urls(Some("HydrantID Server CA O1"), vec![rebind], |_| {});
+    assert_eq!(crl, "", "the CRL listener was contacted");
+    assert_eq!(ocsp, "", "the OCSP listener was contacted");
+    assert!(!t.connections.iter().any(|c| c.revocation));
+    assert_eq!(t.connections.len(), 1);
+    let notes = notes_of(&t.connections[0]);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("revocation URL http://127.0.0.1:")
+                && n.contains("/endless.crl not fetched: port ")
+                && n.contains(
+                    " is not http's default port 80 (--revocation-allow-private fetches it)"
+                )),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("/ocsp not fetched: port ")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().any(|n| n
+            == &"revocation URL http://crl.rebind.test/x.crl not fetched: crl.rebind.test resolves only to refused addresses: 127.0.0.1 is a loopback address (this host) (--revocation-allow-private fetches it)"),
+        "{notes:?}"
+    );
+}
+
+/// Issue 28 item 1: --revocation-allow-private lets the same accepted chain's URLs be
+/// fetched (the lab's own CRL host), so the refusals above are the allow-list's doing.
+#[test]
+fn revocation_allow_private_fetches_an_accepted_chains_urls() {
+    let (t, crl, ocsp) = probe_revocation_urls(Some("HydrantID Server CA O1"), Vec::new(), |c| {
+        c.revocation_reach = licpath::model::reach::Reach::Any;
+    });
+    assert!(crl.starts_with("GET /endless.crl HTTP/1.1\r\n"), "{crl:?}");
+    assert!(ocsp.starts_with("GET /ocsp HTTP/1.1\r\n"), "{ocsp:?}");
+    assert_eq!(t.connections.iter().filter(|c| c.revocation).count(), 2);
 }
 
 /// Issue 13 item 5: notes come out in the order they were made.

@@ -397,6 +397,17 @@ pub struct NetArgs {
     /// (plain HTTP, over the same path), which a switch with `revocation-check crl` needs.
     #[arg(long)]
     pub no_revocation: bool,
+    /// Step 6 for a chain the switch refuses too. By default the probe fetches the
+    /// revocation URLs of a chain the switch would accept only: the server chose them, and
+    /// a switch never checks revocation of a chain it refused.
+    #[arg(long)]
+    pub revocation_any_chain: bool,
+    /// Let step 6 fetch revocation URLs on any port and at loopback, link-local, private
+    /// and other non-public addresses (checked again after DNS). By default only public
+    /// addresses on port 80 are fetched, except a host the configuration maps with `ip
+    /// host` (the switch's internal CRL host), which may be private.
+    #[arg(long)]
+    pub revocation_allow_private: bool,
     /// Finish the TLS handshake whatever the certificate chain. By default the probe
     /// refuses a chain exactly when the switch would (same rules as the findings) and ends
     /// the handshake with the same alert, so its packets look like the switch's; this

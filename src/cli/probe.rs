@@ -9,6 +9,7 @@ use super::proxy::parse_proxy_arg;
 use super::{EXIT_FINDINGS, color_of, now_unix};
 use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
+use crate::model::reach::Reach;
 use crate::model::url::parse_proxy;
 use crate::model::url::{Credentials, ProxyAddr};
 use crate::model::{EndReason, FindingCode, Severity, Timeline};
@@ -148,6 +149,12 @@ pub(crate) fn setup_with(
         http: !net.no_http,
         accept_any_cert: net.accept_any_cert,
         revocation: !net.no_revocation,
+        revocation_any_chain: net.revocation_any_chain,
+        revocation_reach: if net.revocation_allow_private {
+            Reach::Any
+        } else {
+            Reach::Public
+        },
     });
     Ok(ProbeSetup {
         targets,

@@ -6,6 +6,7 @@
 //! the Unix epoch as seen by whoever recorded them (the capture's clock, or the prober's).
 
 pub mod context;
+pub mod reach;
 pub mod switch;
 pub mod time;
 pub mod url;

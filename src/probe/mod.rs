@@ -13,12 +13,13 @@ pub mod target;
 pub mod verifier;
 
 use crate::diagnose::trust::TrustProfile;
-use crate::diagnose::{DiagnoseConfig, diagnose};
+use crate::diagnose::{DiagnoseConfig, diagnose, switch_rejects};
 use crate::flow::summary::summarize_connection;
 use crate::flow::{AnalyzeConfig, LICENSING_NAMES};
+use crate::model::reach::{self, Reach};
 use crate::model::url::{Credentials, Scheme, Url, shown};
 use crate::model::*;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,6 +85,10 @@ pub struct ProbeConfig {
     pub accept_any_cert: bool,
     /// Step 6: fetch the chain's CRL / OCSP URLs over the same path.
     pub revocation: bool,
+    /// `--revocation-any-chain`: step 6 also for a chain the switch refuses.
+    pub revocation_any_chain: bool,
+    /// How far step 6 may reach (`--revocation-allow-private`: [`Reach::Any`]).
+    pub revocation_reach: Reach,
 }
 
 impl Default for ProbeConfig {
@@ -104,6 +109,8 @@ impl Default for ProbeConfig {
             http: false,
             accept_any_cert: false,
             revocation: false,
+            revocation_any_chain: false,
+            revocation_reach: Reach::Public,
         }
     }
 }
@@ -178,11 +185,104 @@ async fn addresses(
     }
 }
 
+/// The revocation URLs step 6 may consider: those of the chains the switch would accept
+/// (it never checks revocation of a chain it refused), or of every chain under
+/// `--revocation-any-chain`. What is left out is said in `notes`.
+fn urls_to_fetch(
+    licensing: &[Connection],
+    cfg: &ProbeConfig,
+    judge: &DiagnoseConfig,
+    host: &str,
+    notes: &mut Vec<String>,
+) -> Vec<String> {
+    let mut out = BTreeMap::new();
+    let mut refused = BTreeMap::new();
+    for c in licensing {
+        for e in &c.events {
+            let EventKind::TlsCertificate { certificates } = &e.kind else {
+                continue;
+            };
+            let why = switch_rejects(certificates, Some(host), e.time_ns, judge)
+                .filter(|_| !cfg.revocation_any_chain);
+            let urls = certificates
+                .iter()
+                .flat_map(|c| c.crl_urls.iter().chain(&c.ocsp_urls));
+            for u in urls {
+                match why {
+                    None => {
+                        out.insert(u.clone(), ());
+                    }
+                    Some(code) => {
+                        refused.insert(u.clone(), code);
+                    }
+                }
+            }
+        }
+    }
+    let refused: Vec<_> = refused
+        .iter()
+        .filter(|(u, _)| !out.contains_key(*u))
+        .collect();
+    if refused.len() > MAX_REVOCATION_FETCHES {
+        notes.push(format!(
+            "{} revocation URL(s) of a chain the switch refuses not fetched",
+            refused.len()
+        ));
+    }
+    for (u, code) in refused.into_iter().take(MAX_REVOCATION_FETCHES) {
+        notes.push(format!(
+            "revocation URL {} not fetched: it comes with a chain the switch refuses ({}), and a switch checks revocation only for a chain it accepts (--revocation-any-chain fetches it)",
+            shown(u),
+            code.as_str()
+        ));
+    }
+    out.into_keys().collect()
+}
+
+/// The request for a revocation URL, or why it is not made: malformed, not `http://`, or
+/// outside the allow-list (`model::reach`) before any lookup.
+fn revocation_request(url: &str, cfg: &ProbeConfig) -> Result<(Target, Reach), String> {
+    // The server chose these URLs: one that cannot be written safely on a request line
+    // is reported, never fetched.
+    let parsed = match Url::parse(url) {
+        Ok(u) if u.scheme() == Scheme::Http => u,
+        Ok(_) => return Err("only http:// is".into()),
+        Err(e) => return Err(format!("refused as malformed: {e}")),
+    };
+    let reach = match cfg.revocation_reach {
+        // `ip host` in the switch's configuration: its CRL host is internal.
+        Reach::Public
+            if cfg
+                .ip_hosts
+                .iter()
+                .any(|(h, _)| h.eq_ignore_ascii_case(parsed.host())) =>
+        {
+            Reach::Internal
+        }
+        r => r,
+    };
+    reach::check_url(&parsed, reach)
+        .map_err(|e| format!("{e} (--revocation-allow-private fetches it)"))?;
+    let target = Target {
+        label: parsed.to_string(),
+        scheme: Scheme::Http,
+        host: parsed.host().to_string(),
+        port: parsed.port(),
+        path: parsed.path().to_string(),
+        trust: TrustKind::None,
+    };
+    Ok((target, reach))
+}
+
 /// Step 6: the chain's CRL distribution points and OCSP responders, fetched with a bounded
 /// GET over the same path (source binding, DNS servers, proxy) as the switch would, all at
-/// once. The connections come back for the shared rules (`diagnose::revocation`).
+/// once. Only URLs [`urls_to_fetch`] keeps and the allow-list passes are fetched, and
+/// only to an address that passes it too (the one connected to is one that was checked).
+/// The connections come back for the shared rules (`diagnose::revocation`).
+#[allow(clippy::too_many_arguments)]
 async fn revocation_fetches(
     licensing: &[Connection],
+    target_host: &str,
     cfg: &Arc<ProbeConfig>,
     servers: &Result<Vec<SocketAddr>, String>,
     judge: &Arc<DiagnoseConfig>,
@@ -190,36 +290,22 @@ async fn revocation_fetches(
     statics_out: &mut Vec<StaticHost>,
     notes: &mut Vec<String>,
 ) -> Vec<Connection> {
-    let urls = crate::diagnose::revocation::urls(licensing);
+    let urls = urls_to_fetch(licensing, cfg, judge, target_host, notes);
     let mut set = tokio::task::JoinSet::new();
     let mut next_id = licensing.iter().map(|c| c.id).max().unwrap_or(0) + 1;
-    for url in urls.keys().take(MAX_REVOCATION_FETCHES) {
-        // The server chose these URLs: one that cannot be written safely on a request
-        // line is reported, never fetched.
-        let parsed = match Url::parse(url) {
-            Ok(u) if u.scheme() == Scheme::Http => u,
-            Ok(_) => {
-                notes.push(format!(
-                    "revocation URL {} not fetched: only http:// is",
-                    shown(url)
-                ));
+    if urls.len() > MAX_REVOCATION_FETCHES {
+        notes.push(format!(
+            "{} more revocation URL(s) not fetched: at most {MAX_REVOCATION_FETCHES} per target",
+            urls.len() - MAX_REVOCATION_FETCHES
+        ));
+    }
+    for url in urls.iter().take(MAX_REVOCATION_FETCHES) {
+        let (t, reach) = match revocation_request(url, cfg) {
+            Ok(r) => r,
+            Err(why) => {
+                notes.push(format!("revocation URL {} not fetched: {why}", shown(url)));
                 continue;
             }
-            Err(e) => {
-                notes.push(format!(
-                    "revocation URL {} not fetched: refused as malformed: {e}",
-                    shown(url)
-                ));
-                continue;
-            }
-        };
-        let t = Target {
-            label: parsed.to_string(),
-            scheme: Scheme::Http,
-            host: parsed.host().to_string(),
-            port: parsed.port(),
-            path: parsed.path().to_string(),
-            trust: TrustKind::None,
         };
         let (cfg, servers, judge, id) = (cfg.clone(), servers.clone(), judge.clone(), next_id);
         next_id += 1;
@@ -237,13 +323,32 @@ async fn revocation_fetches(
                 &mut notes,
             )
             .await;
+            // Through a proxy the first hop is the proxy the user named; the proxy
+            // resolves the URL's host (what can be judged without it was, above).
+            let checked = addrs.iter().map(|ip| {
+                if via_proxy {
+                    Ok(*ip)
+                } else {
+                    reach::check_address(*ip, reach).map(|_| *ip)
+                }
+            });
+            let (allowed, refused): (Vec<_>, Vec<_>) = checked.partition(|r| r.is_ok());
             // One address is enough to say whether the URL can be fetched.
-            let conn = match addrs.first() {
-                Some(ip) => {
+            let conn = match allowed.first() {
+                Some(Ok(ip)) => {
                     let addr = SocketAddr::new(*ip, connect_port);
                     Some(session::attempt(id, addr, &cfg, &t, via_proxy, &judge).await)
                 }
-                None => None,
+                _ => {
+                    if let Some(Err(e)) = refused.first() {
+                        notes.push(format!(
+                            "revocation URL {} not fetched: {} resolves only to refused addresses: {e} (--revocation-allow-private fetches it)",
+                            t.label,
+                            t.host
+                        ));
+                    }
+                    None
+                }
             };
             (dns, statics, notes, conn)
         });
@@ -350,6 +455,7 @@ pub async fn probe_target(
     let revocation = if cfg.revocation {
         revocation_fetches(
             &connections,
+            &target.host,
             &cfg,
             &servers,
             &dcfg,
