@@ -11,6 +11,7 @@ pub mod escape;
 pub mod flow;
 pub mod ios;
 pub mod model;
+pub mod outfile;
 pub mod pipeline;
 pub mod probe;
 pub mod report;

@@ -14,7 +14,7 @@ use crate::pipeline::analyze_file_with_progress;
 use crate::report::{self, json, text};
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One analysed input: its name, its format, its timeline.
 type Analysed = (String, &'static str, Timeline);
@@ -225,7 +225,16 @@ use text, json or jsonl here (or check/watch --format prometheus)"
         .iter()
         .map(|(n, f, t)| json::report(n, f, t))
         .collect();
-    super::handover::write_documents(&args.handover, "analyze", &reports)?;
+    let inputs = super::handover::input_files(
+        args.files
+            .iter()
+            .chain(&args.logs)
+            .chain(&args.from_config)
+            .chain(&args.trust.trust_store)
+            .chain(&args.trust.ca_file),
+    );
+    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    super::handover::write_documents(&args.handover, "analyze", &reports, &inputs)?;
     if let (Some(out), [input], Some((name, _, t))) =
         (&args.annotate, &args.files[..], results.first())
     {

@@ -3,6 +3,7 @@
 
 use super::args::{Cli, CompletionShell};
 use super::error::{CliError, written};
+use crate::outfile::OutputFile;
 use clap::CommandFactory;
 use std::io::Write;
 use std::path::Path;
@@ -40,7 +41,11 @@ pub fn man(dir: Option<&Path>) -> Result<u8, CliError> {
             };
             std::fs::create_dir_all(dir).map_err(io)?;
             for (name, page) in pages(&cmd, Pages::All)? {
-                std::fs::write(dir.join(name), page).map_err(io)?;
+                // As the other outputs: never through a link, nothing half-written.
+                let mut out = OutputFile::create(&dir.join(name), &[])
+                    .map_err(super::handover::output_error)?;
+                out.write_all(&page).map_err(io)?;
+                out.commit().map_err(super::handover::output_error)?;
             }
         }
         None => {

@@ -5,6 +5,7 @@
 use super::error::CliError;
 use crate::escape::esc;
 use crate::model::Timeline;
+use crate::outfile::{OutputError, OutputFile};
 use crate::report::annotate::{AnnotateError, annotate_file, annotations};
 use crate::report::json::CaptureReport;
 use crate::report::{html, markdown};
@@ -28,11 +29,13 @@ pub struct HandoverArgs {
 
 type Writer = fn(&mut dyn Write, &str, &[CaptureReport]) -> io::Result<()>;
 
-/// Writes the documents asked for by `args` for the reports of `command`.
+/// Writes the documents asked for by `args` for the reports of `command`, made from
+/// `inputs` (captures, switch texts), which they must not overwrite.
 pub fn write_documents(
     args: &HandoverArgs,
     command: &str,
     reports: &[CaptureReport],
+    inputs: &[&Path],
 ) -> Result<(), CliError> {
     let outputs: [(&Option<PathBuf>, Writer, &str); 2] = [
         (&args.html, html::write_html, "HTML report"),
@@ -40,7 +43,7 @@ pub fn write_documents(
     ];
     for (path, write, what) in outputs {
         if let Some(path) = path {
-            write_file(path, |out| write(out, command, reports))?;
+            write_file(path, inputs, |out| write(out, command, reports))?;
             eprintln!(
                 "licpath: {what} written to {}",
                 esc(&path.display().to_string())
@@ -50,15 +53,41 @@ pub fn write_documents(
     Ok(())
 }
 
+/// The files a run read, which no output may overwrite: `paths` (the files named on the
+/// command line) with each directory's entries in place of the directory.
+pub fn input_files<'a>(paths: impl IntoIterator<Item = &'a PathBuf>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        match std::fs::read_dir(p) {
+            Ok(entries) => out.extend(entries.flatten().map(|e| e.path())),
+            Err(_) => out.push(p.clone()),
+        }
+    }
+    out
+}
+
+/// A refused output name is a usage error; a failed write, an output error.
+pub(crate) fn output_error(e: OutputError) -> CliError {
+    match e {
+        OutputError::Io { path, source } => {
+            CliError::Output(io::Error::new(source.kind(), format!("{path}: {source}")))
+        }
+        refused => CliError::Usage(refused.to_string()),
+    }
+}
+
+/// Writes one document through [`OutputFile`] (never over an input, never through a
+/// link, nothing left behind on an error).
 fn write_file(
     path: &Path,
+    inputs: &[&Path],
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), CliError> {
-    let with_path = |e: io::Error| {
+    let mut out = OutputFile::create(path, inputs).map_err(output_error)?;
+    write(&mut out).map_err(|e| {
         CliError::Output(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
-    };
-    let mut out = io::BufWriter::new(std::fs::File::create(path).map_err(with_path)?);
-    write(&mut out).and_then(|_| out.flush()).map_err(with_path)
+    })?;
+    out.commit().map_err(output_error)
 }
 
 /// `analyze --annotate OUT`: `input` (the one capture analysed into `t`) written again
@@ -66,7 +95,7 @@ fn write_file(
 pub fn write_annotated(out: &Path, input: &Path, name: &str, t: &Timeline) -> Result<(), CliError> {
     let notes = annotations(name, t);
     let s = annotate_file(input, out, &notes).map_err(|e| match e {
-        AnnotateError::SameFile(_) => CliError::Usage(e.to_string()),
+        AnnotateError::Output(e) => output_error(e),
         AnnotateError::Io { path, source } if Path::new(&path) == input => {
             CliError::read(input, source)
         }

@@ -306,7 +306,15 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
         .zip(&labels)
         .map(|((_, t), l)| json::report(l, "live probe", t))
         .collect();
-    super::handover::write_documents(&args.handover, command, &reports)?;
+    let inputs = super::handover::input_files(
+        args.plan
+            .from_config
+            .iter()
+            .chain(&args.trust.trust_store)
+            .chain(&args.trust.ca_file),
+    );
+    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    super::handover::write_documents(&args.handover, command, &reports, &inputs)?;
     if end_reason == EndReason::Interrupted {
         return Ok(130);
     }

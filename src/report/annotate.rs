@@ -10,6 +10,7 @@
 //! Nothing here decides anything: the comments are the findings' own wording.
 
 use crate::model::{Finding, Timeline};
+use crate::outfile::{OutputError, OutputFile};
 use pcap_parser::pcapng::{Block, PcapNGOption};
 use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{PcapBlockOwned, PcapError, create_reader};
@@ -283,8 +284,9 @@ pub enum AnnotateError {
     Corrupt { path: String, why: String },
     #[error("writing the annotated capture: {0}")]
     Write(io::Error),
-    #[error("{0}: the annotated capture must not overwrite its input")]
-    SameFile(String),
+    /// The output refused (the input itself, a directory, a link) or not finished.
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 /// Option values of a big-endian section, re-encoded little-endian: text as it is,
@@ -580,11 +582,6 @@ pub fn annotate_file(
         path: name.clone(),
         source,
     };
-    if let (Ok(a), Ok(b)) = (input.canonicalize(), output.canonicalize())
-        && a == b
-    {
-        return Err(AnnotateError::SameFile(output.display().to_string()));
-    }
     let mut file = BufReader::with_capacity(64 * 1024, std::fs::File::open(input).map_err(io_err)?);
     let gzip = file.fill_buf().map_err(io_err)?.starts_with(&GZIP_MAGIC);
     let reader: Box<dyn Read + Send> = if gzip {
@@ -592,25 +589,11 @@ pub fn annotate_file(
     } else {
         Box::new(file)
     };
-    let tmp = output.with_extension("pcapng.partial");
-    let out = std::fs::File::create(&tmp).map_err(|source| AnnotateError::Io {
-        path: output.display().to_string(),
-        source,
-    })?;
-    let result = annotate(&name, reader, io::BufWriter::new(out), notes);
-    match result {
-        Ok(s) => {
-            std::fs::rename(&tmp, output).map_err(|source| AnnotateError::Io {
-                path: output.display().to_string(),
-                source,
-            })?;
-            Ok(s)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
+    // Never the input itself, never through a planted link, never a half-written file.
+    let mut out = OutputFile::create(output, &[input])?;
+    let s = annotate(&name, reader, &mut out, notes)?;
+    out.commit()?;
+    Ok(s)
 }
 
 #[cfg(test)]

@@ -1,0 +1,263 @@
+//! Issue 28 item 2: the files licpath writes (`--annotate`, `--html`, `--markdown`) never
+//! clobber what they should not: a link planted at a predictable name, an input whose
+//! name looks like a temporary file, a pipe or a device (written through, never replaced),
+//! the input itself (by device and inode, not by name), a directory. Through the binary,
+//! on real files, links, FIFOs and /dev/null.
+#![cfg(unix)]
+
+use std::ffi::OsStr;
+use std::os::unix::fs::{FileTypeExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn lab(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures")
+        .join(name)
+}
+
+fn tmp_dir(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("licpath-outfile-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn licpath(args: &[&OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// pcapng starts with a Section Header Block (type 0x0A0D0D0A).
+const PCAPNG_MAGIC: &[u8] = &[0x0a, 0x0d, 0x0d, 0x0a];
+
+#[test]
+fn a_link_planted_at_the_temporary_name_is_not_followed() {
+    let dir = tmp_dir("planted");
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, b"precious").unwrap();
+    // The name the old code wrote to first, whatever was there.
+    symlink(&victim, dir.join("out.pcapng.partial")).unwrap();
+    symlink(&victim, dir.join("out.html.partial")).unwrap();
+    let out = dir.join("out.pcapng");
+    let html = dir.join("out.html");
+    let input = lab("proxy-407.pcap");
+    let r = licpath(&[
+        "analyze".as_ref(),
+        "--annotate".as_ref(),
+        out.as_os_str(),
+        "--html".as_ref(),
+        html.as_os_str(),
+        input.as_os_str(),
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert!(std::fs::read(&out).unwrap().starts_with(PCAPNG_MAGIC));
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .contains("proxy_auth_required")
+    );
+    assert_eq!(
+        names_in(&dir),
+        [
+            "out.html",
+            "out.html.partial",
+            "out.pcapng",
+            "out.pcapng.partial",
+            "victim.txt"
+        ],
+        "no temporary file left, the planted links untouched"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn an_input_named_like_the_temporary_file_survives() {
+    let dir = tmp_dir("partial-input");
+    let input = dir.join("x.pcapng.partial");
+    std::fs::copy(lab("healthy-proxy-pcapng.pcapng"), &input).unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let out = dir.join("x.pcapng");
+    let r = licpath(&[
+        "analyze".as_ref(),
+        "--annotate".as_ref(),
+        out.as_os_str(),
+        input.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        before,
+        "the input was changed"
+    );
+    assert!(stderr.contains("(21 frames, "), "{stderr}");
+    assert!(std::fs::read(&out).unwrap().starts_with(PCAPNG_MAGIC));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn html_and_markdown_never_overwrite_an_input_even_under_another_name() {
+    let dir = tmp_dir("same-input");
+    let input = dir.join("in.pcap");
+    std::fs::copy(lab("proxy-407.pcap"), &input).unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let hard = dir.join("hard-link.pcap");
+    std::fs::hard_link(&input, &hard).unwrap();
+    let soft = dir.join("soft-link.pcap");
+    symlink(&input, &soft).unwrap();
+    for flag in ["--html", "--markdown", "--annotate"] {
+        for out in [&input, &hard, &soft] {
+            let r = licpath(&[
+                "analyze".as_ref(),
+                flag.as_ref(),
+                out.as_os_str(),
+                input.as_os_str(),
+            ]);
+            let stderr = String::from_utf8_lossy(&r.stderr);
+            assert_eq!(r.status.code(), Some(2), "{flag} {out:?}: {stderr}");
+            assert!(
+                stderr.contains("must not overwrite its input"),
+                "{flag}: {stderr}"
+            );
+            assert_eq!(std::fs::read(&input).unwrap(), before, "{flag} {out:?}");
+        }
+    }
+    assert!(
+        std::fs::symlink_metadata(&soft)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        names_in(&dir),
+        ["hard-link.pcap", "in.pcap", "soft-link.pcap"]
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_directory_as_output_is_refused_and_leaves_nothing_behind() {
+    let dir = tmp_dir("directory");
+    let sub = dir.join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let input = lab("proxy-407.pcap");
+    for flag in ["--annotate", "--html", "--markdown"] {
+        let r = licpath(&[
+            "analyze".as_ref(),
+            flag.as_ref(),
+            sub.as_os_str(),
+            input.as_os_str(),
+        ]);
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(names_in(&dir), ["sub"], "{flag}: something left behind");
+        assert!(names_in(&sub).is_empty(), "{flag}");
+        assert_eq!(r.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(stderr.contains("is a directory"), "{flag}: {stderr}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_link_to_a_device_and_a_fifo_are_written_through_never_replaced() {
+    let dir = tmp_dir("devices");
+    let null_link = dir.join("to-null");
+    symlink("/dev/null", &null_link).unwrap();
+    let input = lab("proxy-407.pcap");
+    let r = licpath(&[
+        "analyze".as_ref(),
+        "--annotate".as_ref(),
+        null_link.as_os_str(),
+        input.as_os_str(),
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(
+        std::fs::symlink_metadata(&null_link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    // A FIFO with a reader: the annotated capture arrives through it.
+    let fifo = dir.join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let r = licpath(&[
+        "analyze".as_ref(),
+        "--annotate".as_ref(),
+        fifo.as_os_str(),
+        input.as_os_str(),
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    let got = reader.join().unwrap();
+    assert!(got.starts_with(PCAPNG_MAGIC), "{} bytes", got.len());
+    // A link to this process's stdout (what /dev/stdout is): the pipe gets the capture.
+    let stdout_link = dir.join("stdout");
+    symlink("/proc/self/fd/1", &stdout_link).unwrap();
+    let r = licpath(&[
+        "analyze".as_ref(),
+        "--annotate".as_ref(),
+        stdout_link.as_os_str(),
+        input.as_os_str(),
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(
+        std::fs::symlink_metadata(&stdout_link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        r.stdout.windows(4).any(|w| w == PCAPNG_MAGIC),
+        "the capture went to the pipe"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
