@@ -8,10 +8,20 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     match config::parse_command_line(std::env::args_os().collect()) {
         Ok((c, _)) => ExitCode::from(cli::run(c)),
+        Err(e) if e.use_stderr() => {
+            // clap quotes the refused value: a `--proxy` password is masked first.
+            use clap::error::{ContextKind, ContextValue};
+            use licpath::model::url::{mask_userinfo, mask_userinfo_in_text};
+            let mut text = e.render().to_string();
+            if let Some(ContextValue::String(v)) = e.get(ContextKind::InvalidValue) {
+                text = text.replace(v.as_str(), &mask_userinfo(v));
+            }
+            eprint!("{}", mask_userinfo_in_text(&text));
+            ExitCode::from(cli::EXIT_USAGE)
+        }
         Err(e) => {
-            let code = if e.use_stderr() { cli::EXIT_USAGE } else { 0 };
             let _ = e.print();
-            ExitCode::from(code)
+            ExitCode::from(0)
         }
     }
 }

@@ -482,8 +482,9 @@ fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
 /// `analyze --proxy`: `HOST:PORT` (or `http://HOST:PORT`), no credentials: the switch
 /// has none to give a proxy, and a capture does not need them.
 fn parse_proxy_endpoint(s: &str) -> Result<(String, u16), String> {
-    let p = crate::model::url::parse_proxy(s)
-        .map_err(|e| format!("{s:?}: {e} (expected HOST:PORT, e.g. 10.0.0.5:3128)"))?;
+    let p = super::proxy::parse_proxy_shown(s).map_err(|(shown, why)| {
+        format!("{shown:?}: {why} (expected HOST:PORT, e.g. 10.0.0.5:3128)")
+    })?;
     if p.credentials.is_some() {
         return Err("credentials have no place here: the switch cannot authenticate to a proxy (give HOST:PORT)".into());
     }

@@ -59,8 +59,11 @@ pub fn run(cli: args::Cli) -> u8 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            // Errors quote file names, flags and what peers answered.
-            eprintln!("licpath: error: {}", crate::escape::esc(&e.to_string()));
+            // Errors quote file names, flags and what peers answered; a URL's password is
+            // masked once more, whatever path the message took.
+            let text = e.to_string();
+            let text = crate::model::url::mask_userinfo_in_text(&text);
+            eprintln!("licpath: error: {}", crate::escape::esc(text.as_ref()));
             e.exit_code()
         }
     }

@@ -3,28 +3,28 @@
 //! here only the message of a refused value, which quotes the argument with its password
 //! masked (`user:***`), since a usage error is printed.
 
-use crate::model::url::{ProxyAddr, parse_proxy};
+use crate::model::url::{ProxyAddr, mask_userinfo, parse_proxy};
 
 /// `--proxy VALUE`, or a usage message that never shows the password.
 pub fn parse_proxy_arg(s: &str) -> Result<ProxyAddr, String> {
-    parse_proxy(s).map_err(|e| format!("--proxy {:?}: {e}", masked(s)))
+    parse_proxy_shown(s).map_err(|(shown, why)| format!("--proxy {shown:?}: {why}"))
 }
 
-/// The argument as it may be shown: a userinfo's password replaced by `***`.
-fn masked(s: &str) -> String {
-    let (scheme, rest) = s.split_once("://").map_or(("", s), |(a, b)| (a, b));
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let Some(at) = rest.get(..authority_end).and_then(|a| a.rfind('@')) else {
-        return s.to_string();
-    };
-    let (userinfo, host_on) = rest.split_at(at);
-    let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-    let scheme = if scheme.is_empty() {
-        String::new()
-    } else {
-        format!("{scheme}://")
-    };
-    format!("{scheme}{user}:***{host_on}")
+/// A proxy value, or the value as it may be shown (masked) and why it was refused. The
+/// reason may quote a part of the value (a path, a port): it is found by parsing the
+/// masked value again, never taken from the original.
+pub fn parse_proxy_shown(s: &str) -> Result<ProxyAddr, (String, String)> {
+    parse_proxy(s).map_err(|_| {
+        let shown = mask_userinfo(s).into_owned();
+        let why = match parse_proxy(&shown) {
+            Err(e) => e.to_string(),
+            Ok(_) => {
+                "USER:PASSWORD@ is malformed (percent-encode '/', '?', '#' and '@' in a password)"
+                    .into()
+            }
+        };
+        (shown, why)
+    })
 }
 
 #[cfg(test)]
@@ -41,6 +41,18 @@ mod tests {
             ("bob:secret@proxy.example:0", "bob:***@proxy.example:0"),
             ("http://bob:secret@:80/x", "http://bob:***@:80/x"),
             ("http://bob@proxy.example", "http://bob:***@proxy.example"),
+            (
+                "http://alice:Pa#S3cretPW@proxy.example",
+                "http://alice:***@proxy.example",
+            ),
+            (
+                "http://alice:Pa?S3cretPW@proxy.example",
+                "http://alice:***@proxy.example",
+            ),
+            (
+                "http://alice:Pa/secret@proxy.example:80",
+                "http://alice:***@proxy.example:80",
+            ),
         ] {
             let e = parse_proxy_arg(bad).unwrap_err();
             assert!(!e.contains("secret"), "{e}");
@@ -57,6 +69,6 @@ mod tests {
         let c = p.credentials.unwrap();
         assert_eq!(c.to_string(), "bob:***");
         assert_eq!(c.basic_authorization(), "Basic Ym9iOnNAY3JldA==");
-        assert_eq!(masked("proxy.example:80"), "proxy.example:80");
+        assert_eq!(mask_userinfo("proxy.example:80"), "proxy.example:80");
     }
 }

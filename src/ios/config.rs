@@ -203,6 +203,13 @@ fn frame_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
     Some(false)
 }
 
+/// A proxy value with its password masked, `user:***@host` (the switch cannot send
+/// credentials to a proxy; the text may hold them all the same): a schemeless
+/// `user:password@host` is not caught by the text-wide masking of `decode_text`.
+fn masked(value: String) -> String {
+    crate::model::url::mask_userinfo(&value).into_owned()
+}
+
 /// `license smart ...`: transport, URLs, proxy, VRF, server identity check.
 fn license_smart_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
     let words = &at.words;
@@ -224,7 +231,9 @@ fn license_smart_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
             c.smart_url = Some(words[3].into());
             at.record(c, LineKey::Url);
         }
-        ["license", "smart", "proxy", "address", _] => c.proxy_address = Some(unquote(words[4])),
+        ["license", "smart", "proxy", "address", _] => {
+            c.proxy_address = Some(masked(unquote(words[4])))
+        }
         ["license", "smart", "proxy", "port", p] => c.proxy_port = p.parse().ok(),
         ["license", "smart", "vrf", _] => c.vrf = Some(words[3].into()),
         ["license", "smart", "enable"] | ["no", "license", "smart", "enable"] => {
@@ -516,7 +525,7 @@ fn status_line(
                         record(c, LineKey::StatusCsluAddress, file, lineno, line);
                     }
                     "proxy" => *status = Status::Transport(true),
-                    "address" if proxy => st(c).proxy_address = v,
+                    "address" if proxy => st(c).proxy_address = v.map(masked),
                     "port" if proxy => st(c).proxy_port = v,
                     "vrf" => st(c).vrf = v,
                     "server identity check" => {
@@ -591,7 +600,7 @@ fn block_line(c: &mut SwitchConfig, block: &mut Block, l: &[&str], words: &[&str
             let ch = c.call_home.get_or_insert_with(CallHome::default);
             match l {
                 ["http-proxy", _, "port", p] => {
-                    ch.http_proxy = p.parse().ok().map(|p| (unquote(words[1]), p));
+                    ch.http_proxy = p.parse().ok().map(|p| (masked(unquote(words[1])), p));
                     *block = Block::CallHome;
                 }
                 ["vrf", _] => ch.vrf = Some(words[1].to_string()),

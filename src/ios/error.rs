@@ -42,7 +42,9 @@ impl From<IosTextError> for String {
 }
 
 /// Bytes read from a file or a paste → text: refuses binary data and oversized input,
-/// replaces invalid UTF-8 (switch output is ASCII; a terminal may add anything).
+/// replaces invalid UTF-8 (switch output is ASCII; a terminal may add anything), and masks
+/// the password of every URL in it (`license smart proxy address http://user:pw@...`)
+/// before any reader, report or error sees the text.
 pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String, IosTextError> {
     if bytes.len() as u64 > MAX_TEXT_BYTES {
         return Err(IosTextError::TooLarge { file: file.into() });
@@ -50,7 +52,11 @@ pub fn decode_text(file: &str, bytes: &[u8]) -> Result<String, IosTextError> {
     if bytes.iter().take(4096).filter(|&&b| b == 0).count() > 8 {
         return Err(IosTextError::Binary { file: file.into() });
     }
-    Ok(String::from_utf8_lossy(bytes).into_owned())
+    let text = String::from_utf8_lossy(bytes);
+    Ok(match crate::model::url::mask_userinfo_in_text(&text) {
+        std::borrow::Cow::Borrowed(_) => text.into_owned(),
+        std::borrow::Cow::Owned(masked) => masked,
+    })
 }
 
 #[cfg(test)]

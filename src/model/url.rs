@@ -408,6 +408,64 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// `s` (a URL or a proxy value) with any userinfo's password masked: `user:***@host`.
+/// The one masking function: every URL or proxy string from the command line or the
+/// switch's text goes through it (or [`mask_userinfo_in_text`]) before anything else
+/// looks at it. A password may hold `/`, `?`, `#` or `@`, so the userinfo runs to the
+/// *last* `@`, wherever it is; a user part that cannot be a user name is masked too.
+/// Masking too much is safe, too little is not.
+pub fn mask_userinfo(s: &str) -> std::borrow::Cow<'_, str> {
+    let (scheme, rest) = match s.split_once("://") {
+        Some((scheme, rest))
+            if !scheme.is_empty()
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) =>
+        {
+            (Some(scheme), rest)
+        }
+        _ => (None, s),
+    };
+    let Some(at) = rest.rfind('@') else {
+        return std::borrow::Cow::Borrowed(s);
+    };
+    let userinfo = &rest[..at];
+    let user = userinfo.split(':').next().unwrap_or_default();
+    let user = if user.contains(['/', '?', '#', '[', ']']) {
+        "***"
+    } else {
+        user
+    };
+    let scheme = scheme.map(|x| format!("{x}://")).unwrap_or_default();
+    std::borrow::Cow::Owned(format!("{scheme}{user}:***{}", &rest[at..]))
+}
+
+/// `text` with the userinfo of every URL in it masked ([`mask_userinfo`] on each word
+/// holding `://` and a later `@`; words end at white space and quotes): switch text, a
+/// line of it, an error that quotes one.
+pub fn mask_userinfo_in_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let needs = |w: &str| w.find("://").is_some_and(|i| w[i..].contains('@'));
+    let is_end = |c: char| c.is_whitespace() || c == '"' || c == '\'';
+    if !text.split(is_end).any(needs) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(is_end).unwrap_or(rest.len());
+        let (word, after) = rest.split_at(end);
+        out.push_str(&if needs(word) {
+            mask_userinfo(word)
+        } else {
+            std::borrow::Cow::Borrowed(word)
+        });
+        let sep = after.chars().next().map_or(0, char::len_utf8);
+        out.push_str(&after[..sep]);
+        rest = &after[sep..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A string from the network or a file, fit to quote in a one-line message: control
 /// characters and quotes escaped, at most [`MAX_URL_LEN`] bytes.
 pub fn shown(s: &str) -> String {
@@ -732,5 +790,53 @@ mod tests {
             }
         }
         assert!(accepted > 100, "{accepted}");
+    }
+
+    #[test]
+    fn userinfo_is_masked_whatever_the_password_holds() {
+        for (raw, want) in [
+            (
+                "http://alice:Pa#S3cretPW@proxy.example",
+                "http://alice:***@proxy.example",
+            ),
+            (
+                "http://alice:Pa?S3cretPW@proxy.example:3128",
+                "http://alice:***@proxy.example:3128",
+            ),
+            (
+                "http://alice:Pa/S3cretPW@proxy.example:3128/",
+                "http://alice:***@proxy.example:3128/",
+            ),
+            (
+                "http://alice:P@ss@S3cretPW@proxy.example",
+                "http://alice:***@proxy.example",
+            ),
+            (
+                "alice:S3cretPW@proxy.example:80",
+                "alice:***@proxy.example:80",
+            ),
+            ("http://bob@proxy.example", "http://bob:***@proxy.example"),
+            (
+                "http://a/b:S3cretPW@proxy.example",
+                "http://***:***@proxy.example",
+            ),
+            ("http://proxy.example:3128", "http://proxy.example:3128"),
+            ("proxy.example", "proxy.example"),
+        ] {
+            assert_eq!(mask_userinfo(raw), want, "{raw}");
+            assert!(!mask_userinfo(raw).contains("S3cret"), "{raw}");
+        }
+        let text = "license smart proxy address http://alice:Pa#S3cretPW@proxy.example\n\
+                    x \"https://u:S3cret@h/p\" mail bob@example.com 12:00@x\n";
+        let masked = mask_userinfo_in_text(text);
+        assert_eq!(
+            masked,
+            "license smart proxy address http://alice:***@proxy.example\n\
+             x \"https://u:***@h/p\" mail bob@example.com 12:00@x\n"
+        );
+        assert!(matches!(
+            mask_userinfo_in_text("no url here\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }
