@@ -89,36 +89,20 @@ fn a_proxy_password_in_the_switch_text_is_never_printed() {
     for port_line in [true, false] {
         let file = switch_text_with_credentials(port_line);
         let file = file.to_str().unwrap();
+        let probe = [
+            "--from-config",
+            file,
+            "--no-revocation",
+            "--tcp-timeout",
+            "2",
+        ];
+        let plan = ["--from-config", file, "--plan-only"];
         for args in [
-            vec![
-                "check",
-                "--from-config",
-                file,
-                "--no-revocation",
-                "--tcp-timeout",
-                "2",
-            ],
-            vec![
-                "check",
-                "--from-config",
-                file,
-                "--no-revocation",
-                "--tcp-timeout",
-                "2",
-                "--format",
-                "jsonl",
-            ],
-            vec!["check", "--from-config", file, "--plan-only"],
-            vec!["check", "--from-config", file, "--plan-only", "--json"],
-            vec![
-                "probe",
-                "--from-config",
-                file,
-                "--no-revocation",
-                "--tcp-timeout",
-                "2",
-                "--json",
-            ],
+            [&["check"][..], &probe].concat(),
+            [&["check"][..], &probe, &["--format", "jsonl"]].concat(),
+            [&["check"][..], &plan].concat(),
+            [&["check"][..], &plan, &["--json"]].concat(),
+            [&["probe"][..], &probe, &["--json"]].concat(),
         ] {
             let o = licpath(&args);
             let printed = all_output(&o);

@@ -31,6 +31,29 @@ fn licpath(args: &[&OsStr]) -> Output {
         .unwrap()
 }
 
+/// `licpath analyze FLAG OUT INPUT`.
+fn analyze_into(flag: &str, out: &Path, input: &Path) -> Output {
+    licpath(&[
+        "analyze".as_ref(),
+        flag.as_ref(),
+        out.as_os_str(),
+        input.as_os_str(),
+    ])
+}
+
+fn assert_exit(r: &Output, code: i32) {
+    assert_eq!(
+        r.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+}
+
+fn is_symlink(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink())
+}
+
 fn names_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -62,12 +85,7 @@ fn a_link_planted_at_the_temporary_name_is_not_followed() {
         html.as_os_str(),
         input.as_os_str(),
     ]);
-    assert_eq!(
-        r.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    assert_exit(&r, 1);
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
     assert!(std::fs::read(&out).unwrap().starts_with(PCAPNG_MAGIC));
     assert!(
@@ -96,12 +114,7 @@ fn an_input_named_like_the_temporary_file_survives() {
     std::fs::copy(lab("healthy-proxy-pcapng.pcapng"), &input).unwrap();
     let before = std::fs::read(&input).unwrap();
     let out = dir.join("x.pcapng");
-    let r = licpath(&[
-        "analyze".as_ref(),
-        "--annotate".as_ref(),
-        out.as_os_str(),
-        input.as_os_str(),
-    ]);
+    let r = analyze_into("--annotate", &out, &input);
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(0), "{stderr}");
     assert_eq!(
@@ -126,12 +139,7 @@ fn html_and_markdown_never_overwrite_an_input_even_under_another_name() {
     symlink(&input, &soft).unwrap();
     for flag in ["--html", "--markdown", "--annotate"] {
         for out in [&input, &hard, &soft] {
-            let r = licpath(&[
-                "analyze".as_ref(),
-                flag.as_ref(),
-                out.as_os_str(),
-                input.as_os_str(),
-            ]);
+            let r = analyze_into(flag, out, &input);
             let stderr = String::from_utf8_lossy(&r.stderr);
             assert_eq!(r.status.code(), Some(2), "{flag} {out:?}: {stderr}");
             assert!(
@@ -141,12 +149,7 @@ fn html_and_markdown_never_overwrite_an_input_even_under_another_name() {
             assert_eq!(std::fs::read(&input).unwrap(), before, "{flag} {out:?}");
         }
     }
-    assert!(
-        std::fs::symlink_metadata(&soft)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_symlink(&soft), "{:?} was replaced", soft);
     assert_eq!(
         names_in(&dir),
         ["hard-link.pcap", "in.pcap", "soft-link.pcap"]
@@ -161,12 +164,7 @@ fn a_directory_as_output_is_refused_and_leaves_nothing_behind() {
     std::fs::create_dir(&sub).unwrap();
     let input = lab("proxy-407.pcap");
     for flag in ["--annotate", "--html", "--markdown"] {
-        let r = licpath(&[
-            "analyze".as_ref(),
-            flag.as_ref(),
-            sub.as_os_str(),
-            input.as_os_str(),
-        ]);
+        let r = analyze_into(flag, &sub, &input);
         let stderr = String::from_utf8_lossy(&r.stderr);
         assert_eq!(names_in(&dir), ["sub"], "{flag}: something left behind");
         assert!(names_in(&sub).is_empty(), "{flag}");
@@ -182,24 +180,9 @@ fn a_link_to_a_device_and_a_fifo_are_written_through_never_replaced() {
     let null_link = dir.join("to-null");
     symlink("/dev/null", &null_link).unwrap();
     let input = lab("proxy-407.pcap");
-    let r = licpath(&[
-        "analyze".as_ref(),
-        "--annotate".as_ref(),
-        null_link.as_os_str(),
-        input.as_os_str(),
-    ]);
-    assert_eq!(
-        r.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    assert!(
-        std::fs::symlink_metadata(&null_link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    let r = analyze_into("--annotate", &null_link, &input);
+    assert_exit(&r, 1);
+    assert!(is_symlink(&null_link), "{:?} was replaced", null_link);
     assert!(
         std::fs::metadata("/dev/null")
             .unwrap()
@@ -219,42 +202,17 @@ fn a_link_to_a_device_and_a_fifo_are_written_through_never_replaced() {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read(fifo).unwrap())
     };
-    let r = licpath(&[
-        "analyze".as_ref(),
-        "--annotate".as_ref(),
-        fifo.as_os_str(),
-        input.as_os_str(),
-    ]);
-    assert_eq!(
-        r.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
+    let r = analyze_into("--annotate", &fifo, &input);
+    assert_exit(&r, 1);
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     let got = reader.join().unwrap();
     assert!(got.starts_with(PCAPNG_MAGIC), "{} bytes", got.len());
     // A link to this process's stdout (what /dev/stdout is): the pipe gets the capture.
     let stdout_link = dir.join("stdout");
     symlink("/proc/self/fd/1", &stdout_link).unwrap();
-    let r = licpath(&[
-        "analyze".as_ref(),
-        "--annotate".as_ref(),
-        stdout_link.as_os_str(),
-        input.as_os_str(),
-    ]);
-    assert_eq!(
-        r.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&r.stderr)
-    );
-    assert!(
-        std::fs::symlink_metadata(&stdout_link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    let r = analyze_into("--annotate", &stdout_link, &input);
+    assert_exit(&r, 1);
+    assert!(is_symlink(&stdout_link), "{:?} was replaced", stdout_link);
     assert!(
         r.stdout.windows(4).any(|w| w == PCAPNG_MAGIC),
         "the capture went to the pipe"
