@@ -16,6 +16,7 @@ use std::path::Path;
 const KEYS: &[&str] = &[
     "verdict",
     "finding",
+    "absent",
     "step",
     "tls_version",
     "sni",
@@ -118,6 +119,11 @@ fn every_lab_capture_gives_its_expected_result() {
             && !codes(&t).contains(&code.as_str())
         {
             fail(format!("finding {code} missing (codes {:?})", codes(&t)));
+        }
+        for code in exp.get("absent").into_iter().flat_map(|a| a.split(',')) {
+            if codes(&t).contains(&code) {
+                fail(format!("finding {code} present, expected absent"));
+            }
         }
         if let Some(step) = exp.get("step") {
             let first_error = t
@@ -317,4 +323,68 @@ fn mss536_certificate_flight_spans_many_segments_and_is_reassembled() {
         "server flight larger than two 536-byte segments"
     );
     assert_eq!(c.tls.as_ref().unwrap().certificates.len(), 2);
+}
+
+/// Issue 22 principle 2 on the lab's FN72323 capture: curl (holding the root) completed
+/// the handshake with data both ways, so `--ios-version 17.3.2` never makes it FAILED. With
+/// nothing saying who the client is, a warning that says both and the settling command;
+/// with `--switch` naming the client, the observed success wins outright (information).
+#[test]
+fn packets_beat_a_derived_profile_on_the_fn72323_capture() {
+    let pcap = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/root-missing-fn72323.pcap");
+    let finding = |args: &str| {
+        let t = analyze_as_cli(&pcap, args);
+        assert_eq!(
+            licpath::report::overall_verdict(&t),
+            licpath::report::OverallVerdict::Ok,
+            "{args}: {:?}",
+            codes(&t)
+        );
+        t.all_findings()
+            .find(|f| f.code == FindingCode::RootMissingOnDevice)
+            .cloned()
+            .unwrap_or_else(|| panic!("{args}: no root_missing_on_device"))
+    };
+    let f = finding("--ios-version 17.3.2");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        f.explanation
+            .contains("completed the handshake and exchanged data both ways")
+    );
+    assert!(
+        f.explanation.contains("FN72323"),
+        "what a 17.3.2 switch would do"
+    );
+    assert_eq!(
+        f.remediation[0],
+        "show crypto pki trustpool | include IdenTrust   ! on the switch: does it hold the root?"
+    );
+    // curl's SYN (window 64240, MSS 1460) is not IOS XE's: no hint that it is the switch.
+    assert!(!f.explanation.contains("IOS XE's own TCP client"));
+    let f = finding("--ios-version 17.3.2 --switch 198.51.100.10");
+    assert_eq!(f.severity, Severity::Info);
+}
+
+/// Issue 22 principle 7 on the lab's wrong-name capture: the switch asked by name, so the
+/// fix is never a `license smart url` rewrite.
+#[test]
+fn a_name_mismatch_for_a_name_asked_by_name_is_not_a_url_fix() {
+    let pcap = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/cert-wrong-name.pcap");
+    let t = analyze_as_cli(&pcap, "");
+    let f = t
+        .all_findings()
+        .find(|f| f.code == FindingCode::CertHostnameMismatch)
+        .expect("cert_hostname_mismatch");
+    assert!(
+        !f.remediation
+            .iter()
+            .any(|l| l.contains("license smart url")),
+        "{:?}",
+        f.remediation
+    );
+    assert!(
+        f.remediation
+            .iter()
+            .any(|l| l.contains("ip host smartreceiver.cisco.com"))
+    );
 }

@@ -16,6 +16,10 @@ const CLOCK_REMEDY: &[&str] = &[
     "clock calendar-valid",
 ];
 
+/// A certificate that ended more than this before it was seen (180 days) is stale on the
+/// server's side: a switch clock that far ahead would be noticed long before.
+const STALE_CERT_S: i64 = 180 * 86_400;
+
 /// The first non-empty chain the server sent, with the event that carried it.
 pub fn chain_of(c: &Connection) -> Option<(&Event, &[CertInfo])> {
     c.events.iter().find_map(|e| match &e.kind {
@@ -90,7 +94,31 @@ fn validity(ce: &Event, c: &CertInfo, now_unix: i64) -> Option<Finding> {
     let at = ce.time_ns.div_euclid(1_000_000_000);
     let name = label(c);
     let seen = || [Evidence::of(ce, format!("Certificate {name}"))];
-    if at > c.not_after {
+    if at > c.not_after && at - c.not_after > STALE_CERT_S {
+        // Years past its end: no switch clock runs that far ahead unnoticed (a clock that
+        // cannot be right is capture_clock_invalid's); the server or a middlebox in its
+        // place presents a stale certificate.
+        let years = (at - c.not_after) / (365 * 86_400);
+        let ago = if years >= 1 {
+            format!("{years} year(s)")
+        } else {
+            format!("{} days", (at - c.not_after) / 86_400)
+        };
+        Some(
+            Finding::new(
+                FindingCode::CertExpired,
+                Severity::Error,
+                Step::Cert,
+                format!("certificate '{name}' had expired {ago} before it was seen (notAfter {})", date(c.not_after)),
+            )
+            .explain("The certificate ended long before the time of the capture or probe. A clock that far ahead is not what breaks this: the server, or a middlebox answering in its place, presents a stale certificate.")
+            .fix([
+                format!("! on the server (or the middlebox answering in its place): renew '{name}'"),
+                "show clock   ! only to confirm the switch's clock is right".to_string(),
+            ])
+            .evidence(seen()),
+        )
+    } else if at > c.not_after {
         Some(
             Finding::new(
                 FindingCode::CertExpired,
@@ -181,10 +209,31 @@ fn hostname(ce: &Event, leaf: &CertInfo, host: Option<&str>) -> Option<Finding> 
             Step::Cert,
             format!("the certificate is for {names}, not {h}"),
         )
-        .explain("The server identity check (on by default in IOS XE) fails when the certificate does not name the host the switch asked for. A URL with an IP address, or a wrong host name, causes this.")
-        .fix(["license smart url https://smartreceiver.cisco.com/licservice/license   ! a name, never an IP"])
+        .explain("The server identity check (on by default in IOS XE) fails when the certificate does not name the host the switch asked for. The switch asked by name, so its URL is not the fault: what answered at that address (a wrong DNS answer or `ip host` entry, a middlebox in the server's place, or the server itself) presented another host's certificate.")
+        .fix(mismatch_fix(h, &names))
         .evidence([Evidence::of(ce, format!("Certificate {}", label(leaf)))]),
     )
+}
+
+/// What to do about a certificate that does not name `host` (a name the switch already
+/// asked for, so never a `license smart url` rewrite): for Cisco's licensing names, find
+/// what answered in Cisco's place; for other hosts, the server's certificate.
+fn mismatch_fix(host: &str, names: &str) -> Vec<String> {
+    if trust::is_cisco_public_name(Some(host)) {
+        vec![
+            format!(
+                "! {host} was answered by a server that is not Cisco's (its certificate is for {names})"
+            ),
+            format!("show running-config | include ip host {host}   ! a stale static entry?"),
+            format!(
+                "show hosts {host}   ! which address the switch uses; compare with a public resolver"
+            ),
+        ]
+    } else {
+        vec![format!(
+            "! on the server {host}: install a certificate that names {host} (it names {names})"
+        )]
+    }
 }
 
 /// The chain's trust: `ssl_interception`, `root_missing_on_device`, `untrusted_root` or
@@ -247,6 +296,11 @@ fn trust(
                 .explain("This host is not one of the switch's licensing endpoints, so its chain is judged against the public roots a client trusts by default: it ends at a CA that store does not hold today (a private CA, or a root removed since), and a client that does not hold that CA answers unknown_ca.")
                 .fix(["! a client of this host must trust its CA; for the switch:", "crypto pki trustpoint <name> / enrollment terminal / crypto pki authenticate <name>"]),
         ),
+        ChainVerdict::UntrustedRoot { root } if certs.len() == 1 && certs[0].self_signed => Some(
+            error(FindingCode::UntrustedRoot, format!("the server's certificate is self-signed ('{root}'): its own root, which is not in the {}", profile.name))
+                .explain("Nothing but the server itself vouches for this certificate. A switch trusts it only if it is imported as a trustpoint; for Cisco's licensing names, something other than Cisco answered.")
+                .fix(["! on the server: a certificate from a CA the switch trusts; or, for a private server, import it:", "crypto pki trustpoint <name> / enrollment terminal / crypto pki authenticate <name>"]),
+        ),
         ChainVerdict::UntrustedRoot { root } => Some(
             error(FindingCode::UntrustedRoot, format!("the chain ends at '{root}', which is not in the {}", profile.name))
                 .explain("The device cannot anchor this chain in its trustpool, so the handshake fails with unknown_ca.")
@@ -283,6 +337,88 @@ pub fn as_the_client_saw_it(f: Finding, refused: bool, completed: bool) -> Findi
     } else {
         f.severity(Severity::Warning)
     }
+}
+
+/// Principle 2, packets beat assumptions: a trust finding on a chain whose handshake the
+/// packets show completed with data both ways ([`super::tls::observed_success`]). The
+/// device profile (`--ios-version`, the configuration's release, the built-in default, an
+/// exported trustpool) predicted a refusal; the client did not refuse. When `--switch`
+/// says the client is the switch, the observation wins outright (information: the switch
+/// holds what the profile lacks). Otherwise a warning that says both, what the packets
+/// show and what a switch on that profile would do, and the command that settles it.
+/// `hint` is the IOS XE client signature, when the client shows it.
+pub fn as_observed(
+    f: Finding,
+    client: super::Client,
+    hint: Option<&(Confidence, String)>,
+) -> Finding {
+    let root_codes = matches!(
+        f.code,
+        FindingCode::RootMissingOnDevice
+            | FindingCode::UntrustedRoot
+            | FindingCode::IncompleteChain
+    );
+    if f.severity != Severity::Error || !(root_codes || f.code == FindingCode::SslInterception) {
+        return f;
+    }
+    let settle = settling_command(&f.summary);
+    let observed = "The packets show the client completed the handshake and exchanged data both ways after it: that client accepted this chain.";
+    let (severity, why) = match client {
+        super::Client::KnownSwitch if root_codes => (
+            Severity::Info,
+            format!(
+                "{observed} That client is the switch (--switch), so the switch holds what the trust profile lacks (a trustpool updated by 'crypto pki trustpool import', or a newer release than assumed). What the profile predicted: {}",
+                f.summary
+            ),
+        ),
+        super::Client::KnownSwitch => (
+            Severity::Warning,
+            format!(
+                "{observed} That client is the switch (--switch): it trusts the interceptor's CA, so licensing works through the inspection. {}",
+                f.explanation
+            ),
+        ),
+        super::Client::Unknown => (
+            Severity::Warning,
+            format!(
+                "{observed} A switch judged by the trust profile would refuse it: {} Whether this client is the switch decides which holds: '{settle}' on the switch shows whether it holds the root.{}",
+                f.explanation,
+                hint.map(|(_, h)| format!(" {h}")).unwrap_or_default()
+            ),
+        ),
+    };
+    let summary = match severity {
+        Severity::Info => format!(
+            "the switch completed the handshake with data both ways, although by the trust profile {}",
+            f.summary
+        ),
+        _ => format!(
+            "the handshake completed with data both ways, but a switch judged by the trust profile would refuse it: {}",
+            f.summary
+        ),
+    };
+    let mut remediation = vec![format!(
+        "{settle}   ! on the switch: does it hold the root?"
+    )];
+    if severity != Severity::Info {
+        remediation.extend(f.remediation.iter().cloned());
+    }
+    let mut g = f.severity(severity).explain(why);
+    g.summary = summary;
+    g.remediation = remediation;
+    g
+}
+
+/// `show crypto pki trustpool | include <first word of the root's name>` for a trust
+/// finding's summary ("the chain ends at 'CN=IdenTrust Commercial Root CA 1,...'").
+fn settling_command(summary: &str) -> String {
+    let word = summary
+        .split("CN=")
+        .nth(1)
+        .and_then(|cn| cn.split([' ', ',', '\'']).next())
+        .filter(|w| !w.is_empty())
+        .unwrap_or("Subject");
+    format!("show crypto pki trustpool | include {word}")
 }
 
 /// The client refused a chain (fatal `unknown_ca`, RFC 8446 §6.2) that `profile` trusts and
@@ -516,11 +652,23 @@ mod tests {
         chain[0].not_after = 1_674_691_200; // 2023-01-26
         let f = judged(&chain, HOST, &test_config());
         assert_eq!(codes(&f), [(FindingCode::CertExpired, Severity::Error)]);
+        // Years before the capture: the server (or a middlebox) is stale, not the clock.
         assert_eq!(
             f[0].summary,
-            "certificate 'smartreceiver.cisco.com' had expired when seen (notAfter 2023-01-26 00:00:00.000 UTC)"
+            "certificate 'smartreceiver.cisco.com' had expired 3 year(s) before it was seen (notAfter 2023-01-26 00:00:00.000 UTC)"
         );
         assert_eq!(f[0].step, Step::Cert);
+        assert!(f[0].remediation[0].contains("renew 'smartreceiver.cisco.com'"));
+        assert!(!f[0].remediation.iter().any(|l| l.starts_with("ntp server")));
+        // Days before: the clock is as likely as the server.
+        chain[0].not_after = start_s - 10 * 86_400;
+        let f = judged(&chain, HOST, &test_config());
+        assert!(
+            f[0].summary.contains("had expired when seen"),
+            "{}",
+            f[0].summary
+        );
+        assert!(f[0].remediation.iter().any(|l| l.starts_with("ntp server")));
         chain[0].not_after = 1_900_000_000;
         chain[0].not_before = start_s + 10;
         let f = judged(&chain, HOST, &test_config());
@@ -561,6 +709,26 @@ mod tests {
             [(FindingCode::CertHostnameMismatch, Severity::Error)]
         );
         assert_eq!(f[0].evidence[0].what, "Certificate tools.cisco.com");
+        // Principle 7: the switch asked by name, so no `license smart url` rewrite; for a
+        // licensing name, what answered in Cisco's place is checked on the switch.
+        assert!(
+            !f[0]
+                .remediation
+                .iter()
+                .any(|l| l.contains("license smart url"))
+        );
+        assert!(f[0].remediation.iter().any(|l| l == "show running-config | include ip host smartreceiver.cisco.com   ! a stale static entry?"), "{:?}", f[0].remediation);
+        let f = judged(&chain, Some("onprem.example"), &test_config());
+        let mismatch = f
+            .iter()
+            .find(|f| f.code == FindingCode::CertHostnameMismatch)
+            .expect("mismatch");
+        assert_eq!(
+            mismatch.remediation,
+            [
+                "! on the server onprem.example: install a certificate that names onprem.example (it names tools.cisco.com)"
+            ]
+        );
         // An IP literal is not judged by name; no host at all neither.
         let cfg = test_config();
         assert!(judged(&chain, Some("203.0.113.10"), &cfg).is_empty());

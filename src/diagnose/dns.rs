@@ -11,11 +11,19 @@ use super::revocation;
 use crate::model::*;
 use std::collections::BTreeMap;
 
-const DNS_REMEDY: &[&str] = &[
-    "ip name-server <dns-server-ip>            ! or: ip name-server vrf <VRF> <dns-server-ip>",
-    "ip domain lookup source-interface <interface-that-reaches-the-dns-server>",
-    "ip host smartreceiver.cisco.com <ip>      ! last resort: a static entry goes stale when Cisco's addresses change",
-];
+/// What to configure when `name` does not resolve: the static entry names the name that
+/// failed (a proxy's name, tools.cisco.com), not always smartreceiver (principle 7: fixes
+/// built from the evidence).
+fn dns_remedy(name: &str) -> [String; 3] {
+    [
+        "ip name-server <dns-server-ip>            ! or: ip name-server vrf <VRF> <dns-server-ip>"
+            .into(),
+        "ip domain lookup source-interface <interface-that-reaches-the-dns-server>".into(),
+        format!(
+            "ip host {name} <ip>      ! last resort: a static entry goes stale when the addresses change"
+        ),
+    ]
+}
 
 /// One finding per name asked for an address that never resolved. One successful answer
 /// for a name (A or AAAA) is enough. `capture_end_ns`: the capture's last packet (`None`
@@ -208,7 +216,7 @@ fn unresolved(
     let finding = |code, summary: String, why: &str| {
         Finding::new(code, severity, Step::Dns, summary)
             .explain(why)
-            .fix(DNS_REMEDY)
+            .fix(dns_remedy(name))
     };
     let icmp = exchanges.iter().find_map(|d| d.unreachable.as_deref());
     if rcodes.contains(&"NXDOMAIN") {
@@ -347,6 +355,27 @@ mod tests {
     fn only(f: Vec<Finding>) -> Finding {
         assert_eq!(f.len(), 1, "{f:#?}");
         f.into_iter().next().expect("one finding")
+    }
+
+    /// Principle 7: the static entry of the fix names the name that failed.
+    #[test]
+    fn the_ip_host_fix_names_the_name_that_failed() {
+        for name in ["tools.cisco.com", "proxy.corp.example"] {
+            let f = only(judged(vec![DnsExchange {
+                licensing: true,
+                ..dns(name, DnsType::A, Some("NXDOMAIN"), vec![])
+            }]));
+            let want = format!("ip host {name} <ip>");
+            assert!(
+                f.remediation.iter().any(|l| l.starts_with(&want)),
+                "{:?}",
+                f.remediation
+            );
+            assert!(
+                !f.remediation.iter().any(|l| l.contains("smartreceiver"))
+                    || name.contains("smartreceiver")
+            );
+        }
     }
 
     #[test]

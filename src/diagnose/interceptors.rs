@@ -141,9 +141,65 @@ pub const CATALOGUE: &[Interceptor] = &[
     },
 ];
 
+/// The service domains of interception clouds, for a chain whose CA was renamed (a
+/// customer's own sub-CA) but whose re-signed certificates still point their CRL or OCSP
+/// URLs at the cloud that generated them: the product, its domains (a URL's host equal to
+/// one or under it), and the source. Keep docs/interceptors.md in step (a test checks).
+pub const REVOCATION_DOMAINS: &[(&str, &[&str], &str)] = &[
+    (
+        "Zscaler",
+        &[
+            "zscaler.net",
+            "zscalerone.net",
+            "zscalertwo.net",
+            "zscalerthree.net",
+            "zscloud.net",
+            "zscalerbeta.net",
+            "zscalergov.net",
+        ],
+        "Zscaler Help, 'What is my cloud name for ZIA?': the ZIA clouds zscaler.net, zscalerone.net, zscalertwo.net, zscalerthree.net, zscloud.net, zscalerbeta.net, zscalergov.net",
+    ),
+    (
+        "Netskope",
+        &["goskope.com"],
+        "Netskope: its steering and proxy service runs under goskope.com",
+    ),
+];
+
+/// The host of an `http://host[:port]/...` URL, lower-case.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host.split(':').next()?.trim_end_matches('.');
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// The interception cloud a chain's CRL or OCSP URLs point to, if any.
+fn identify_by_revocation_hosts(certs: &[CertInfo]) -> Option<&'static Interceptor> {
+    let hosts: Vec<String> = certs
+        .iter()
+        .flat_map(|c| c.crl_urls.iter().chain(&c.ocsp_urls))
+        .filter_map(|u| url_host(u))
+        .collect();
+    let (product, _, _) = REVOCATION_DOMAINS.iter().find(|(_, domains, _)| {
+        hosts.iter().any(|h| {
+            domains
+                .iter()
+                .any(|d| h == d || h.strip_suffix(d).is_some_and(|p| p.ends_with('.')))
+        })
+    })?;
+    CATALOGUE.iter().find(|i| i.product == *product)
+}
+
 /// The inspection product whose CA appears in the chain, if any: the leaf's issuer first,
-/// then every other certificate's subject and issuer.
+/// then every other certificate's subject and issuer, then the hosts of the chain's CRL
+/// and OCSP URLs ([`REVOCATION_DOMAINS`]).
 pub fn identify(certs: &[CertInfo]) -> Option<&'static Interceptor> {
+    by_name(certs).or_else(|| identify_by_revocation_hosts(certs))
+}
+
+fn by_name(certs: &[CertInfo]) -> Option<&'static Interceptor> {
     let names = certs.iter().take(1).map(|leaf| leaf.issuer.as_str()).chain(
         certs
             .iter()
@@ -236,9 +292,39 @@ mod tests {
         assert_eq!(identify(&[]), None);
     }
 
+    /// A chain re-signed under a customer-named CA, whose CRL or OCSP URL points at an
+    /// interception cloud, names that cloud for any host; a public chain's URLs do not.
+    #[test]
+    fn names_the_cloud_from_revocation_hosts() {
+        let mut leaf = cert("CN=www.example.org", "CN=Example Corp Issuing CA 2");
+        leaf.ocsp_urls = vec!["http://ocsp.zscalertwo.net/ocsp".into()];
+        assert_eq!(
+            identify(&[leaf.clone()]).map(|i| i.product),
+            Some("Zscaler")
+        );
+        leaf.ocsp_urls = vec![];
+        leaf.crl_urls = vec!["http://CRL.goskope.com:80/ca.crl".into()];
+        assert_eq!(
+            identify(&[leaf.clone()]).map(|i| i.product),
+            Some("Netskope")
+        );
+        leaf.crl_urls = vec![
+            "http://crl3.digicert.com/ssca-sha2-g6.crl".into(),
+            "http://notzscaler.net/x.crl".into(),
+        ];
+        leaf.ocsp_urls = vec!["http://ocsp.digicert.com".into()];
+        assert_eq!(identify(&[leaf]), None);
+    }
+
     #[test]
     fn every_product_is_documented() {
         let doc = include_str!("../../docs/interceptors.md");
+        for (product, domains, _) in REVOCATION_DOMAINS {
+            assert!(CATALOGUE.iter().any(|i| i.product == *product), "{product}");
+            for d in *domains {
+                assert!(doc.contains(d), "docs/interceptors.md lacks {d}");
+            }
+        }
         for i in CATALOGUE {
             assert!(
                 doc.contains(i.product),

@@ -46,6 +46,27 @@ pub struct DiagnoseConfig {
     pub revocation_checked_by: Option<(String, Vec<String>)>,
 }
 
+/// Whether a connection's client is known to be the switch (`--switch`): then what the
+/// packets show the switch did outranks what a derived trust profile predicts of it
+/// (principle 2, docs/findings.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// `--switch` names this client's address.
+    KnownSwitch,
+    /// Nothing says whether this client is the switch.
+    Unknown,
+}
+
+impl Client {
+    /// The client of `c` as the context (`--switch`) knows it.
+    pub fn of(c: &Connection, ctx: Option<&crate::model::context::AnalysisContext>) -> Client {
+        match ctx {
+            Some(ctx) if ctx.switch_addresses.contains(&c.client.ip()) => Client::KnownSwitch,
+            _ => Client::Unknown,
+        }
+    }
+}
+
 pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
     let revocation_hosts = revocation::mark(t);
     let capture_end = match t.source {
@@ -60,7 +81,8 @@ pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
             let kind = revocation::named_host(c).and_then(|h| revocation_hosts.get(&h).copied());
             revocation::apply(c, kind, cfg);
         } else {
-            diagnose_connection_in(c, cfg, capture_end);
+            let client = Client::of(c, t.context.as_ref());
+            diagnose_connection_as(c, cfg, capture_end, client);
         }
     }
     let clock = capture::clock(t, cfg.now_unix);
@@ -81,6 +103,16 @@ pub fn diagnose_connection_in(
     cfg: &DiagnoseConfig,
     capture_end_ns: Option<i64>,
 ) {
+    diagnose_connection_as(c, cfg, capture_end_ns, Client::Unknown);
+}
+
+/// [`diagnose_connection_in`] for a connection whose client is `client`.
+fn diagnose_connection_as(
+    c: &mut Connection,
+    cfg: &DiagnoseConfig,
+    capture_end_ns: Option<i64>,
+    client: Client,
+) {
     if c.revocation {
         revocation::apply(c, None, cfg);
         return;
@@ -92,7 +124,7 @@ pub fn diagnose_connection_in(
         c.verdict = Verdict::Unknown;
         return;
     }
-    let mut f = connection_findings(c, cfg);
+    let mut f = connection_findings(c, cfg, client);
     capture::withhold_missing(c, &mut f, capture_end_ns);
     verdict::root_cause_first(&mut f);
     c.verdict = verdict::connection(c, &f);
@@ -104,7 +136,7 @@ pub fn diagnose_connection_in(
 }
 
 /// Every rule family on one connection, step by step, in the order findings are listed.
-fn connection_findings(c: &Connection, cfg: &DiagnoseConfig) -> Vec<Finding> {
+fn connection_findings(c: &Connection, cfg: &DiagnoseConfig, client: Client) -> Vec<Finding> {
     let seen = Seen::of(c);
     let mut f: Vec<Finding> = Vec::new();
     f.extend(tcp::handshake(c, &seen));
@@ -117,7 +149,7 @@ fn connection_findings(c: &Connection, cfg: &DiagnoseConfig) -> Vec<Finding> {
         None => true,
     };
     if tunnel_open {
-        f.extend(tls::handshake(c, &seen, cfg));
+        f.extend(tls::handshake(c, &seen, cfg, client));
     }
     let reset = tcp::reset(c, &seen, &f);
     f.extend(reset);

@@ -76,8 +76,20 @@ pub fn connect(c: &Connection, (ci, ce): (usize, &Event), seen: &Seen) -> (bool,
                 .evidence([asked, Evidence::of(e, "not HTTP")]),
             ),
         ),
+        // No answer captured, but the tunnel carried the server's ServerHello: only an
+        // open tunnel relays that, so the CONNECT succeeded and its 2xx was not captured
+        // (principle 1: the wire says it).
+        None if tunnel_carried_tls(c, ci) => (true, None),
         _ => (false, Some(silent(seen, asked, ctarget))),
     }
+}
+
+/// A ServerHello (not a HelloRetryRequest) came back after the CONNECT at `ci`.
+fn tunnel_carried_tls(c: &Connection, ci: usize) -> bool {
+    c.events.iter().skip(ci).any(|e| {
+        e.dir == Direction::ToClient
+            && matches!(&e.kind, EventKind::TlsServerHello(sh) if !sh.hello_retry_request)
+    })
 }
 
 /// `proxy_denied`, `proxy_auth_required`, `proxy_upstream_error` or `proxy_bad_response`:
@@ -158,6 +170,29 @@ mod tests {
                 .connect(TARGET)
                 .response(status, reason),
         )
+    }
+
+    /// Principle 1: a ServerHello through the tunnel proves the CONNECT succeeded even when
+    /// the proxy's 200 is not in the capture; without it, silence is still a failure.
+    #[test]
+    fn a_handshake_through_the_tunnel_proves_the_connect() {
+        let (open, f) = judged(
+            connection()
+                .handshake()
+                .connect(TARGET)
+                .client_hello(Some("smartreceiver.cisco.com"), TlsVersion::Tls12)
+                .server_hello(TlsVersion::Tls12),
+        );
+        assert!(open);
+        assert!(f.is_none(), "{f:?}");
+        let (open, f) = judged(
+            connection()
+                .handshake()
+                .connect(TARGET)
+                .client_hello(Some("smartreceiver.cisco.com"), TlsVersion::Tls12),
+        );
+        assert!(!open);
+        assert_eq!(f.map(|f| f.code), Some(FindingCode::ProxyBadResponse));
     }
 
     #[test]

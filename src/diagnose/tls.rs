@@ -7,7 +7,7 @@
 //! judged in `cert`.
 
 use super::trust::ProfileKind;
-use super::{DiagnoseConfig, Seen, cert, first, ms};
+use super::{Client, DiagnoseConfig, Seen, cert, first, ms};
 use crate::model::*;
 
 /// A never-filled hole in the server's answer at least this large (about one segment on a
@@ -16,7 +16,12 @@ pub const MTU_HOLE_MIN: u64 = 512;
 
 /// The handshake after the client's first ClientHello: at most one handshake finding,
 /// then the certificate findings of the chain the server sent.
-pub fn handshake(c: &Connection, seen: &Seen, cfg: &DiagnoseConfig) -> Vec<Finding> {
+pub fn handshake(
+    c: &Connection,
+    seen: &Seen,
+    cfg: &DiagnoseConfig,
+    client: Client,
+) -> Vec<Finding> {
     let Some(hello) = Hello::of(c, seen) else {
         // A capture that starts after the ClientHello: the chain is still judged.
         return cert::chain_of(c)
@@ -28,6 +33,7 @@ pub fn handshake(c: &Connection, seen: &Seen, cfg: &DiagnoseConfig) -> Vec<Findi
             .unwrap_or_default();
     };
     let mut f: Vec<Finding> = handshake_failure(c, &hello, seen).into_iter().collect();
+    f.extend(refused_unseen_chain(c, &hello, seen, cfg));
     // Certificates visible in TLS ≤ 1.2 (and those the live probe's verifier recorded).
     if let Some((ce, certs)) = cert::chain_of(c) {
         let host = cert::host_of(c, hello.sni.as_deref());
@@ -42,6 +48,13 @@ pub fn handshake(c: &Connection, seen: &Seen, cfg: &DiagnoseConfig) -> Vec<Findi
                 judged
                     .into_iter()
                     .map(|x| cert::as_the_client_saw_it(x, refused, completed)),
+            );
+        } else if observed_success(c) {
+            let hint = ios_xe_signature(c, hello.sni.as_deref());
+            f.extend(
+                judged
+                    .into_iter()
+                    .map(|x| cert::as_observed(x, client, hint.as_ref())),
             );
         } else {
             f.extend(judged);
@@ -58,6 +71,71 @@ pub fn handshake(c: &Connection, seen: &Seen, cfg: &DiagnoseConfig) -> Vec<Findi
         }
     }
     f
+}
+
+/// What the packets show succeeded (principle 2): the TLS handshake completed and
+/// application data went both ways after it (the client's request, then the server's
+/// answer). In TLS 1.3 the client's first application_data record after the ServerHello
+/// is its Finished, so its request is the second.
+pub fn observed_success(c: &Connection) -> bool {
+    if !c.tls.as_ref().is_some_and(|t| t.handshake_complete) {
+        return false;
+    }
+    let tls13 = c.events.iter().any(
+        |e| matches!(&e.kind, EventKind::TlsServerHello(sh) if is_tls13(sh.version) && !sh.hello_retry_request),
+    );
+    let needed = if tls13 { 2 } else { 1 };
+    let mut sent = 0u32;
+    c.events.iter().any(|e| match &e.kind {
+        EventKind::TlsEncrypted {
+            records,
+            content_type,
+            ..
+        } if content_type == "application_data" => {
+            if e.dir == Direction::ToServer {
+                sent = sent.saturating_add(*records);
+                false
+            } else {
+                sent >= needed
+            }
+        }
+        _ => false,
+    })
+}
+
+/// IOS XE's own TCP/TLS client, recognised by its signature as a hint (never as proof):
+/// its SYN offers a 4128-byte window and MSS 536 (../shared/DOMAIN.md §2; the real C9K
+/// capture in ../shared/epc-real shows `Win=4128 Len=0 MSS=536`), and its ClientHello
+/// names a Cisco licensing host. The SYN alone is medium confidence (a clamp can set MSS
+/// 536, but 4128 is IOS's window); with that ClientHello, high.
+pub fn ios_xe_signature(c: &Connection, sni: Option<&str>) -> Option<(Confidence, String)> {
+    let syn = c.events.iter().find_map(|e| match e.kind {
+        EventKind::TcpSyn { mss, window, .. } if e.dir == Direction::ToServer => {
+            Some((mss, window))
+        }
+        _ => None,
+    })?;
+    if syn != (Some(536), 4128) {
+        return None;
+    }
+    let licensing_hello = super::trust::is_cisco_public_name(sni);
+    let confidence = if licensing_hello {
+        Confidence::High
+    } else {
+        Confidence::Medium
+    };
+    let hello = if licensing_hello {
+        " and a ClientHello for a Cisco licensing name"
+    } else {
+        ""
+    };
+    Some((
+        confidence,
+        format!(
+            "The client's SYN (window 4128, MSS 536){hello} matches IOS XE's own TCP client: it is probably the switch ({} confidence; --switch ADDRESS makes it certain).",
+            format!("{confidence:?}").to_lowercase()
+        ),
+    ))
 }
 
 /// The ClientHello and the answers that decide the handshake's fate, found once.
@@ -398,10 +476,81 @@ fn client_abort(c: &Connection, h: &Hello, shi: usize, she: &Event) -> Option<Fi
         )
         .confidence(Confidence::Medium)
         .explain("In TLS 1.3 the certificate is encrypted, so a capture cannot show it. A client that closes or sends only a short encrypted record (an alert) right after the server's flight most likely rejected the certificate (unknown CA / interception, expiry, name). Run 'licpath probe' from the same path to see the chain.")
-        .fix(["licpath probe --proxy <proxy:port>   ! from a host on the switch's path, to see the certificate chain"])
+        .fix([probe_fix(c, seen_connect(c))])
         .evidence([
             Evidence::of(she, "ServerHello TLS 1.3"),
             Evidence::of(e, "client ends without Finished"),
+        ]),
+    )
+}
+
+/// The client's CONNECT, if the connection is a proxy tunnel.
+fn seen_connect(c: &Connection) -> Option<&Event> {
+    super::first(c, Direction::ToServer, |k| {
+        matches!(k, EventKind::HttpConnectRequest { .. })
+    })
+    .map(|(_, e)| e)
+}
+
+/// The probe that shows the chain a capture cannot, from the same path: through the proxy
+/// the capture shows (its address filled in, never a placeholder), else direct.
+fn probe_fix(c: &Connection, connect: Option<&Event>) -> String {
+    match connect {
+        Some(_) => format!(
+            "licpath probe --proxy {}   ! from a host on the switch's path, to see the certificate chain",
+            c.server
+        ),
+        None => "licpath probe   ! from a host on the switch's path, to see the certificate chain"
+            .to_string(),
+    }
+}
+
+/// `ssl_interception` (medium confidence) when the chain is invisible (TLS 1.3) but the
+/// client refused it with a fatal `unknown_ca` inside a proxy tunnel, for one of Cisco's
+/// licensing names whose real chain the trust profile holds (IdenTrust): a client that
+/// trusts Cisco's CA and says it does not know the CA was shown another CA's certificate,
+/// and the proxy is the one in the path to show it.
+fn refused_unseen_chain(
+    c: &Connection,
+    h: &Hello,
+    seen: &Seen,
+    cfg: &DiagnoseConfig,
+) -> Option<Finding> {
+    let (_, alert) = h.client_alert?;
+    let (_, connect) = seen.connect?;
+    let unknown_ca = matches!(alert.kind, EventKind::TlsAlert(a) if a.description == TlsAlertDescription::UnknownCa);
+    let host = cert::host_of(c, h.sni.as_deref());
+    if !unknown_ca
+        || h.server_hello.is_none()
+        || cert::chain_of(c).is_some()
+        || !super::trust::is_cisco_public_name(host.as_deref())
+        || cfg.trust.fn72323_affected.is_some()
+    {
+        return None;
+    }
+    let name = host.unwrap_or_default();
+    Some(
+        Finding::new(
+            FindingCode::SslInterception,
+            Severity::Error,
+            Step::Cert,
+            format!(
+                "the client refused the certificate for {name} with unknown_ca inside the tunnel through the proxy {}: most likely SSL interception by that proxy",
+                c.server
+            ),
+        )
+        .confidence(Confidence::Medium)
+        .explain(format!(
+            "Cisco's licensing chain ends at IdenTrust Commercial Root CA 1, which the {} holds. A client holding it that still answers unknown_ca was shown a certificate from another CA, and the proxy is what stands between it and Cisco: a re-signing (intercepting) proxy. The handshake is TLS 1.3, so the certificate is encrypted and the capture cannot name that CA; a probe through the same proxy shows it.",
+            cfg.trust.name
+        ))
+        .fix([
+            "! preferred: exempt smartreceiver.cisco.com and tools.cisco.com from SSL inspection on the proxy".to_string(),
+            probe_fix(c, Some(connect)),
+        ])
+        .evidence([
+            Evidence::of(connect, format!("CONNECT through {}", c.server)),
+            Evidence::of(alert, "alert unknown_ca from client"),
         ]),
     )
 }
@@ -440,7 +589,7 @@ mod tests {
 
     fn judged(b: ConnectionBuilder) -> Vec<Finding> {
         let c = b.build();
-        handshake(&c, &Seen::of(&c), &test_config())
+        handshake(&c, &Seen::of(&c), &test_config(), Client::Unknown)
     }
 
     /// The built-in profile trusts Cisco's chain, yet the switch answered unknown_ca: it
@@ -630,6 +779,148 @@ mod tests {
             missing_bytes: MTU_HOLE_MIN - 1,
         })));
         assert_eq!(small.code, FindingCode::TlsTimeout);
+    }
+
+    /// Principle 1 (captures/ssl-interception-tls13.pcap): a plaintext unknown_ca from the
+    /// client after a TLS 1.3 ServerHello, inside a proxy tunnel, is interception (medium),
+    /// never the guessed tls_client_abort; the fix names the proxy the capture shows.
+    #[test]
+    fn unknown_ca_inside_a_tls13_tunnel_is_interception() {
+        let tunnel = || {
+            connection()
+                .server("198.51.100.3:3131")
+                .handshake()
+                .connect("smartreceiver.cisco.com:443")
+                .response(200, "Connection established")
+                .client_hello(Some(HOST), TlsVersion::Tls13)
+                .server_hello(TlsVersion::Tls13)
+                .encrypted(Direction::ToClient, 1872)
+        };
+        let f = judged(tunnel().alert(
+            Direction::ToServer,
+            TlsAlertSeverity::Fatal,
+            TlsAlertDescription::UnknownCa,
+        ));
+        let codes: Vec<_> = f.iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes,
+            [FindingCode::TlsAlert, FindingCode::SslInterception],
+            "{f:#?}"
+        );
+        let i = &f[1];
+        assert_eq!((i.confidence, i.step), (Confidence::Medium, Step::Cert));
+        assert!(i.summary.contains("through the proxy 198.51.100.3:3131"));
+        assert!(
+            i.remediation
+                .iter()
+                .any(|l| l.starts_with("licpath probe --proxy 198.51.100.3:3131"))
+        );
+        assert!(!i.remediation.iter().any(|l| l.contains('<')));
+        assert_eq!(
+            crate::diagnose::verdict::primary_finding(&f).map(|f| f.code),
+            Some(FindingCode::SslInterception)
+        );
+        // Direct (no proxy) or another alert: no interception claimed.
+        let direct = judged(
+            hello()
+                .server_hello(TlsVersion::Tls13)
+                .encrypted(Direction::ToClient, 1872)
+                .alert(
+                    Direction::ToServer,
+                    TlsAlertSeverity::Fatal,
+                    TlsAlertDescription::UnknownCa,
+                ),
+        );
+        assert!(
+            !direct
+                .iter()
+                .any(|f| f.code == FindingCode::SslInterception)
+        );
+        let expired = judged(tunnel().alert(
+            Direction::ToServer,
+            TlsAlertSeverity::Fatal,
+            TlsAlertDescription::CertificateExpired,
+        ));
+        assert!(
+            !expired
+                .iter()
+                .any(|f| f.code == FindingCode::SslInterception)
+        );
+        // Without the alert, the guess names the proxy too (no placeholder).
+        let abort = judged(tunnel().rst(Direction::ToServer));
+        assert_eq!(abort[0].code, FindingCode::TlsClientAbort);
+        assert_eq!(
+            abort[0].remediation,
+            [
+                "licpath probe --proxy 198.51.100.3:3131   ! from a host on the switch's path, to see the certificate chain"
+            ]
+        );
+    }
+
+    /// Principle 2: a derived profile (here 17.3.2, FN72323) never makes an observed
+    /// success FAILED. Unknown client: a warning saying both, with the settling command and
+    /// the IOS XE signature hint; `--switch`: information.
+    #[test]
+    fn an_observed_success_outranks_a_derived_profile() {
+        let old = DiagnoseConfig {
+            trust: super::super::trust::TrustProfile::ios_xe(Some("17.3.2".parse().expect("v"))),
+            ..test_config()
+        };
+        let done = |b: ConnectionBuilder| {
+            b.server_hello(TlsVersion::Tls12)
+                .certificates(cisco_chain(HOST))
+                .handshake_complete()
+                .encrypted(Direction::ToServer, 129)
+                .encrypted(Direction::ToClient, 193)
+                .build()
+        };
+        let run = |c: &Connection, client| handshake(c, &Seen::of(c), &old, client);
+        let switch_like = done(
+            connection()
+                .syn()
+                .syn_ack()
+                .client_hello(Some(HOST), TlsVersion::Tls12),
+        );
+        let f = only(run(&switch_like, Client::Unknown));
+        assert_eq!(
+            (f.code, f.severity),
+            (FindingCode::RootMissingOnDevice, Severity::Warning)
+        );
+        assert!(f.summary.starts_with("the handshake completed with data both ways, but a switch judged by the trust profile would refuse it"));
+        assert_eq!(
+            f.remediation[0],
+            "show crypto pki trustpool | include IdenTrust   ! on the switch: does it hold the root?"
+        );
+        assert!(f.explanation.contains("FN72323"));
+        assert!(
+            f.explanation.contains("window 4128, MSS 536"),
+            "{}",
+            f.explanation
+        );
+        assert!(f.explanation.contains("high confidence"));
+        let f = only(run(&switch_like, Client::KnownSwitch));
+        assert_eq!(f.severity, Severity::Info);
+        assert!(f.summary.starts_with("the switch completed the handshake"));
+        // Another client's SYN: no hint.
+        let other = done(
+            connection()
+                .to_server(EventKind::TcpSyn {
+                    mss: Some(1460),
+                    window: 64240,
+                    retransmission: false,
+                })
+                .client_hello(Some(HOST), TlsVersion::Tls12),
+        );
+        let f = only(run(&other, Client::Unknown));
+        assert!(!f.explanation.contains("4128"));
+        // No data after the handshake, or no completed handshake: the profile decides.
+        let no_data = hello()
+            .server_hello(TlsVersion::Tls12)
+            .certificates(cisco_chain(HOST))
+            .handshake_complete()
+            .build();
+        let f = only(run(&no_data, Client::KnownSwitch));
+        assert_eq!(f.severity, Severity::Error);
     }
 
     #[test]

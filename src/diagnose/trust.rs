@@ -285,8 +285,10 @@ pub fn judge_chain(certs: &[CertInfo], host: Option<&str>, profile: &TrustProfil
             .iter()
             .any(|n| CISCO_PUBLIC_CA_MARKERS.iter().any(|m| n.contains(m)));
         // A chain under a well-known public root is Cisco changing CAs, not an interceptor
-        // (no inspection product holds a publicly trusted CA): judged by trust below.
-        if !public && !anchored_at_public_root(top) {
+        // (no inspection product holds a publicly trusted CA): judged by trust below. A
+        // self-signed server certificate is its own untrusted root (principle 1): nothing
+        // re-signed it, so it is judged by trust below too.
+        if !public && !anchored_at_public_root(top) && !leaf.self_signed {
             return ChainVerdict::Interception {
                 issuer: leaf.issuer.clone(),
                 product: None,
@@ -390,6 +392,28 @@ mod tests {
         } else {
             crate::model::testing::cert(subject_cn, issuer_cn, 1_600_000_000, 1_900_000_000)
         }
+    }
+
+    /// Principle 1: a self-signed certificate for a licensing name is its own untrusted
+    /// root, not interception (nothing re-signed it) and not an incomplete chain.
+    #[test]
+    fn a_self_signed_server_certificate_is_its_own_untrusted_root() {
+        let profile = TrustProfile::ios_xe(None);
+        let own = crate::model::testing::cert(
+            "smartreceiver.cisco.com",
+            "smartreceiver.cisco.com",
+            1_600_000_000,
+            1_900_000_000,
+        );
+        assert!(own.self_signed);
+        assert!(matches!(
+            judge_chain(std::slice::from_ref(&own), Some("smartreceiver.cisco.com"), &profile),
+            ChainVerdict::UntrustedRoot { root } if root.contains("smartreceiver.cisco.com")
+        ));
+        assert!(matches!(
+            judge_chain(&[own], Some("onprem.example"), &profile),
+            ChainVerdict::UntrustedRoot { .. }
+        ));
     }
 
     fn cisco_chain() -> Vec<CertInfo> {

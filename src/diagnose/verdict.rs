@@ -145,15 +145,19 @@ fn headline_rank(f: &Finding) -> impl Ord {
     cause_order(f)
 }
 
-/// 2 for a root cause (what the chain, the clock or the path is), 0 for a symptom (what
-/// the client or the peer did because of it), 1 for the rest (a step that failed on its
-/// own terms: a refused SYN, a proxy's 403, an NXDOMAIN).
+/// 3 for interception (a chain re-signed by another CA explains the wrong name, the odd
+/// dates and the unknown root that come with it: principle 7, causes in the order they
+/// explain each other), 2 for a root cause (what the chain, the clock or the path is), 0
+/// for a symptom (what the client or the peer did because of it), 1 for the rest (a step
+/// that failed on its own terms: a refused SYN, a proxy's 403, an NXDOMAIN).
 pub fn cause_rank(code: FindingCode) -> u8 {
     use FindingCode::*;
     match code {
-        SslInterception | RootMissingOnDevice | UntrustedRoot | IncompleteChain | CertExpired
-        | CertNotYetValid | CertHostnameMismatch | ClockSkew | MtuBlackhole
-        | TlsVersionMismatch | CrlUnreachable => 2,
+        SslInterception => 3,
+        RootMissingOnDevice | UntrustedRoot | IncompleteChain | CertExpired | CertNotYetValid
+        | CertHostnameMismatch | ClockSkew | MtuBlackhole | TlsVersionMismatch | CrlUnreachable => {
+            2
+        }
         TlsAlert | TlsTimeout | TlsReset | TlsClientAbort | CommFailed | Retransmissions
         | CommFlapping => 0,
         _ => 1,
@@ -182,9 +186,20 @@ mod primary_tests {
             Some(SslInterception)
         );
         assert_eq!(
-            primary(&[intercepted, alert.clone()]),
+            primary(&[intercepted.clone(), alert.clone()]),
             Some(SslInterception)
         );
+        // Principle 7: interception explains the wrong name and the odd dates that come
+        // with a re-signed chain, so it heads them whatever order the rules gave.
+        let mismatch = f(CertHostnameMismatch, Severity::Error, Step::Cert);
+        let expired = f(CertExpired, Severity::Error, Step::Cert);
+        assert_eq!(
+            primary(&[mismatch.clone(), expired.clone(), intercepted.clone()]),
+            Some(SslInterception)
+        );
+        let mut all = vec![mismatch, expired, alert.clone(), intercepted.clone()];
+        root_cause_first(&mut all);
+        assert_eq!(all[0].code, SslInterception);
         let timeout = f(TlsTimeout, Severity::Error, Step::Tls);
         let blackhole = f(MtuBlackhole, Severity::Error, Step::Tls);
         assert_eq!(primary(&[timeout.clone(), blackhole]), Some(MtuBlackhole));

@@ -155,7 +155,13 @@ impl TlsDecoder {
                     return;
                 }
                 half.seen_any = true;
-                let opaque = ctype == 23 || ctype == 24 || (half.encrypted && ctype != 20);
+                // An alert record of 2 bytes cannot be ciphertext (RFC 8446 §5.2: an AEAD
+                // adds at least a 16-byte tag; RFC 5246 §6.2.3 ciphers likewise), so it is
+                // a plaintext alert even after ChangeCipherSpec or a TLS 1.3 ServerHello.
+                let plaintext_alert = ctype == 21 && len == 2;
+                let opaque = ctype == 23
+                    || ctype == 24
+                    || (half.encrypted && ctype != 20 && !plaintext_alert);
                 if opaque {
                     out.push(TlsOutput::Opaque(OpaqueRecord {
                         content_type: content_type_name(ctype),
@@ -463,6 +469,47 @@ pub(crate) mod tests {
         let mut out = Vec::new();
         d.feed(Direction::ToClient, &[22, 3, 3, 0xff, 0xff], &mut out);
         assert!(matches!(events(&out)[..], [EventKind::Undecoded { .. }]));
+    }
+
+    /// captures/ssl-interception-tls13.pcap frame 16: `15 03 03 00 02 02 30`, a plaintext
+    /// fatal unknown_ca from the client after a TLS 1.3 ServerHello, is decoded; an
+    /// encrypted alert (19 bytes, TLS 1.3) and an encrypted TLS 1.2 alert stay opaque.
+    #[test]
+    fn two_byte_alert_after_encryption_is_plaintext() {
+        let mut d = TlsDecoder::new();
+        let mut out = Vec::new();
+        let _ = d.server_hello(0x0304, 0x1302, false);
+        assert!(d.is_tls13());
+        d.feed(Direction::ToServer, &[0x15, 3, 3, 0, 2, 2, 0x30], &mut out);
+        assert_eq!(
+            events(&out),
+            vec![&EventKind::TlsAlert(TlsAlert::new(2, 48))]
+        );
+        out.clear();
+        let mut encrypted = vec![0x15, 3, 3, 0, 19];
+        encrypted.extend_from_slice(&[0xab; 19]);
+        d.feed(Direction::ToServer, &encrypted, &mut out);
+        assert_eq!(
+            out,
+            vec![TlsOutput::Opaque(OpaqueRecord {
+                content_type: "alert",
+                len: 19
+            })]
+        );
+        let mut d12 = TlsDecoder::new();
+        let mut out = Vec::new();
+        d12.feed(Direction::ToServer, &[20, 3, 3, 0, 1, 1], &mut out);
+        let mut gcm = vec![21, 3, 3, 0, 26];
+        gcm.extend_from_slice(&[0xcd; 26]);
+        d12.feed(Direction::ToServer, &gcm, &mut out);
+        d12.feed(Direction::ToServer, &[21, 3, 3, 0, 2, 1, 0], &mut out);
+        assert_eq!(
+            events(&out),
+            vec![
+                &EventKind::TlsChangeCipherSpec,
+                &EventKind::TlsAlert(TlsAlert::new(1, 0))
+            ]
+        );
     }
 
     #[test]
