@@ -348,9 +348,9 @@ pub struct NetArgs {
     /// Use IP for HOST without DNS (like `ip host HOST IP`); repeatable.
     #[arg(long, value_name = "HOST=IP", value_parser = parse_resolve)]
     pub resolve: Vec<(String, IpAddr)>,
-    /// Send from this interface (SO_BINDTODEVICE, needs CAP_NET_RAW/root): the switch's
-    /// `ip http client source-interface`. A Linux VRF device name works the same way
-    /// (`license smart vrf`). DNS queries leave from this interface's address.
+    /// Send from this interface (Linux only: SO_BINDTODEVICE, needs CAP_NET_RAW/root): the
+    /// switch's `ip http client source-interface`. A Linux VRF device name works the same
+    /// way (`license smart vrf`). DNS queries leave from this interface's address.
     #[arg(long, value_name = "IFACE")]
     pub source_interface: Option<String>,
     /// DNS queries leave from this interface instead (`ip domain lookup source-interface`).

@@ -82,6 +82,7 @@ fn read_bounded(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, CliError> 
     Ok(buf)
 }
 
+#[cfg(unix)]
 fn kind_of(t: &std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if t.is_dir() {
@@ -96,6 +97,16 @@ fn kind_of(t: &std::fs::FileType) -> &'static str {
         "a socket"
     } else {
         "not a file"
+    }
+}
+
+/// Windows: a directory, or something else (a device such as `NUL`, a pipe).
+#[cfg(not(unix))]
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "a device or pipe"
     }
 }
 

@@ -527,6 +527,15 @@ pub(crate) fn finish_capture(_capture: Capture, _path: Option<&Path>, _rtt: std:
 
 /// Fail early on a source binding the kernel refuses: a usage error, not a finding.
 pub(crate) fn check_binding(cfg: &ProbeConfig) -> Result<(), CliError> {
+    if cfg!(not(target_os = "linux"))
+        && (cfg.source_interface.is_some() || cfg.dns_source_interface.is_some())
+    {
+        return Err(CliError::Usage(
+            "--source-interface and --dns-source-interface are Linux-only (SO_BINDTODEVICE); \
+             use --source-address IP (the interface's address) instead"
+                .into(),
+        ));
+    }
     if cfg.source_interface.is_some() || cfg.source_address.is_some() {
         let probe_addr: std::net::SocketAddr = match cfg.source_address {
             Some(std::net::IpAddr::V6(_)) => (

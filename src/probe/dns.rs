@@ -160,7 +160,7 @@ fn udp_socket(cfg: &ProbeConfig, server: SocketAddr) -> Result<tokio::net::UdpSo
     )
     .map_err(|e| ProbeError::socket("creating a DNS socket", e))?;
     if let Some(dev) = dns_interface(cfg) {
-        s.bind_device(Some(dev.as_bytes()))
+        super::session::bind_to_device(&s, dev)
             .map_err(|e| ProbeError::socket(format!("binding DNS to interface {dev}"), e))?;
     }
     let local = match (cfg.source_address, server) {

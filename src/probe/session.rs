@@ -186,7 +186,7 @@ fn make_socket(cfg: &ProbeConfig, addr: SocketAddr) -> Result<socket2::Socket, P
     s.set_tcp_nodelay(true)
         .map_err(|e| ProbeError::socket("setting TCP_NODELAY", e))?;
     if let Some(dev) = &cfg.source_interface {
-        s.bind_device(Some(dev.as_bytes()))
+        bind_to_device(&s, dev)
             .map_err(|e| ProbeError::socket(format!("binding to interface {dev}"), e))?;
     }
     if let Some(src) = cfg.source_address {
@@ -194,6 +194,37 @@ fn make_socket(cfg: &ProbeConfig, addr: SocketAddr) -> Result<socket2::Socket, P
             .map_err(|e| ProbeError::socket(format!("binding to source address {src}"), e))?;
     }
     Ok(s)
+}
+
+/// SO_BINDTODEVICE: how `--source-interface` (and a Linux VRF device) is entered.
+#[cfg(target_os = "linux")]
+pub(crate) fn bind_to_device(s: &socket2::Socket, dev: &str) -> std::io::Result<()> {
+    s.bind_device(Some(dev.as_bytes()))
+}
+
+/// Elsewhere (Windows) no socket option binds to an interface by name: said, not faked.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn bind_to_device(_: &socket2::Socket, _: &str) -> std::io::Result<()> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "--source-interface and --dns-source-interface are Linux-only (SO_BINDTODEVICE); \
+         use --source-address IP (the interface's address) instead",
+    ))
+}
+
+/// The MSS the kernel settled on for the connection (TCP_MAXSEG): what the SYN-ACK offered.
+#[cfg(unix)]
+fn negotiated_mss(stream: &TcpStream) -> Option<u16> {
+    socket2::SockRef::from(stream)
+        .tcp_mss()
+        .ok()
+        .and_then(|m| u16::try_from(m).ok())
+}
+
+/// Windows has no TCP_MAXSEG to read back: the MSS is not known (never guessed).
+#[cfg(not(unix))]
+fn negotiated_mss(_: &TcpStream) -> Option<u16> {
+    None
 }
 
 /// Checks that the kernel accepts the source binding (device exists, permission).
@@ -278,10 +309,7 @@ async fn connect(rec: &mut Recorder, cfg: &ProbeConfig, addr: SocketAddr) -> Opt
             if let Ok(local) = stream.local_addr() {
                 rec.conn.client = local;
             }
-            let mss = socket2::SockRef::from(&stream)
-                .tcp_mss()
-                .ok()
-                .and_then(|m| u16::try_from(m).ok());
+            let mss = negotiated_mss(&stream);
             rec.event(
                 Direction::ToClient,
                 EventKind::TcpSynAck {
