@@ -443,16 +443,24 @@ fn tech_support_c9300_offline_trust_sync_try_again_is_server_side() {
     else {
         return;
     };
-    // Communication=0: the server answered (OK_TRY_AGAIN), not a transport failure.
+    // Communication=0: the server answered (OK_TRY_AGAIN) after a success, so the transport
+    // worked; it declined, which is not a transport failure (judgement: ok).
     check(
         &j,
-        Inconclusive,
+        Good,
         &[
             "config_transport_off:warning",
             "server_rejected:warning",
             "switch_clock_unsynced:warning",
-            "text_inconclusive:info",
+            "switch_comm_ok:info",
         ],
+    );
+    let ok = finding(&j, FindingCode::SwitchCommOk);
+    assert!(
+        ok.summary
+            .contains("the server answered (last success on Nov 15 18:43:15 2024 UTC)"),
+        "{}",
+        ok.summary
     );
     let b = block(&j, "Trust Sync");
     assert_eq!(
@@ -902,6 +910,12 @@ fn no_plan_is_invented_for_smart_licensing_off_or_show_version_alone() {
     ] {
         assert_eq!(plan_only(v), Some((Some(3), "unknown".to_string())), "{v}");
     }
+    // A `| inc transport` extract states the transport but hides URL, proxy, VRF: the plan
+    // is kept, not taken as complete.
+    assert_eq!(
+        plan_only("show_running-config_inc_transport__license-smart-transport-smart.txt"),
+        Some((Some(3), "smart".to_string()))
+    );
     // A whole 17.6 configuration without a transport line: the factory default, cslu.
     assert_eq!(
         plan_only("show_running-config__c9200l-17.6-callhome-sla-trustpoint.txt"),

@@ -126,17 +126,24 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
 // --- Transport -------------------------------------------------------------------------
 
 /// The text does not say how this switch reports (transport `unknown`: `show version`
-/// alone, an extract, a release before 17.3.2 without call-home) or Smart Licensing is off
-/// (`disabled`: `no license smart enable`): no plan is invented. Inconclusive (exit 3),
-/// with the plan's notes (what the text shows) and what is needed.
+/// alone, an extract, a release before 17.3.2 without call-home), Smart Licensing is off
+/// (`disabled`: `no license smart enable`), or a filtered running-config extract states a
+/// transport but hides the rest: no plan is invented or taken as complete. Inconclusive
+/// (exit 3), with the plan's notes (what the text shows) and what is needed.
 fn plan_undecided(cx: &Cx) -> Option<Finding> {
+    let c = cx.c;
+    let extract = c.running_config && !c.full_config && c.status.is_none();
     let what = match cx.plan.transport.as_str() {
         "disabled" => {
-            "Smart Licensing is off on this switch ('no license smart enable'): it reports to nothing, so there is no licensing path to judge"
+            "Smart Licensing is off on this switch ('no license smart enable'): it reports to nothing, so there is no licensing path to judge".to_string()
         }
         "unknown" => {
-            "the text does not say how this switch reports licensing, so no probe plan is made"
+            "the text does not say how this switch reports licensing, so no probe plan is made".to_string()
         }
+        "off" => return None,
+        t if extract => format!(
+            "a filtered extract of the running-config: it states transport {t}, but what the filter removed (URL, proxy, VRF, name servers, release) is taken as the default, so the plan is not known to be complete"
+        ),
         _ => return None,
     };
     let lines: Vec<Seen> = cx
@@ -179,7 +186,11 @@ fn plan_undecided(cx: &Cx) -> Option<Finding> {
             FindingCode::TextInconclusive,
             Severity::Info,
             Step::Http,
-            format!("{what}: {}", cx.plan.notes.join("; ")),
+            if cx.plan.notes.is_empty() {
+                what
+            } else {
+                format!("{what}: {}", cx.plan.notes.join("; "))
+            },
         )
         .explain("licpath plans the switch's licensing exchange only from what the text shows: the transport line, the status view's Type, or the release's own default with a whole configuration. Before 17.3.2 Smart Licensing reports over Call Home (no CSLU, no SLP); from 17.3.2 a configuration without a transport line means cslu.")
         .fix(fix)

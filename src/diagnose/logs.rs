@@ -224,9 +224,14 @@ impl<'a> Stats<'a> {
 pub fn says_ok(k: &LogKind) -> bool {
     match k {
         LogKind::CommRestored { .. } | LogKind::EventCommRestored => true,
-        LogKind::TechSupport { .. } => {
-            Stats::of(k).is_some_and(|s| s.response == Some(Response::Success) && s.ongoing == 0)
-        }
+        // The latest response a success with nothing failing since; or the server's own
+        // answer (OK_TRY_AGAIN, or a success recorded) with no communication failure
+        // since: it declined, but the transport worked.
+        LogKind::TechSupport { last_success, .. } => Stats::of(k).is_some_and(|s| {
+            s.response == Some(Response::Success) && s.ongoing == 0
+                || s.ongoing_comm == 0
+                    && (s.response == Some(Response::TryAgain) || last_success.is_some())
+        }),
         LogKind::UsageReporting { last_ack, .. } => last_ack.is_some(),
         LogKind::LastCommAttempt { result } => result.to_ascii_uppercase().starts_with("SUCCEEDED"),
         _ => false,
@@ -989,7 +994,7 @@ fn switch_comm_ok(
         )
         .confidence(Confidence::High)
         .explain(format!(
-            "Each message type's latest response is a success with no ongoing failure, or CSSM (or CSLU) acknowledged a report, and no failure came after: the transport worked at those times. An ACK is the server's answer over this transport.{nothing}"
+            "Each message type's latest response is a success with no ongoing failure, or the server answered (OK_TRY_AGAIN: it declined, see server_rejected), or CSSM (or CSLU) acknowledged a report, and no communication failure came after: the transport worked at those times. An ACK is the server's answer over this transport.{nothing}"
         ))
         .evidence(last_evidence(log, &ok)),
     )
@@ -1000,11 +1005,15 @@ fn ok_said(e: &LogEntry) -> String {
     match &e.kind {
         k @ LogKind::TechSupport { .. } => Stats::of(k)
             .map(|s| {
-                format!(
-                    "{} on {}",
-                    s.said(),
-                    e.timestamp.as_deref().unwrap_or("an unknown date")
-                )
+                let on = e.timestamp.as_deref().unwrap_or("an unknown date");
+                match (s.response, s.last_success) {
+                    (Some(Response::Success), _) => format!("{} on {on}", s.said()),
+                    (_, Some(ok)) => format!(
+                        "{} on {on}: the server answered (last success on {ok})",
+                        s.said()
+                    ),
+                    _ => format!("{} on {on}: the server answered", s.said()),
+                }
             })
             .unwrap_or_default(),
         LogKind::UsageReporting {
