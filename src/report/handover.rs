@@ -10,13 +10,13 @@
 
 use super::OverallVerdict;
 use super::json::CaptureReport;
-use super::text::{self, describe_event};
+use super::words::{self, describe_event};
 use crate::diagnose::verdict::primary_first;
 use crate::model::time::format_date;
 use crate::model::*;
 use std::collections::HashMap;
 
-pub use super::text::{confidence_note, connection_verdict, offset_ms, overflow_line};
+pub use super::words::{confidence_note, connection_verdict, offset_ms, overflow_line};
 
 /// Events drawn per connection; the rest are counted ("--json has all").
 pub const MAX_LADDER_ROWS: usize = 400;
@@ -190,7 +190,7 @@ pub fn facts(r: &CaptureReport) -> Vec<(&'static str, String)> {
         ("Input", r.file.to_string()),
         ("Format", r.format.to_string()),
     ];
-    let span = text::span(t);
+    let span = words::span(t);
     match &t.source {
         Source::Capture { .. } => {
             v.push(("Frames", t.stats.frames.to_string()));
@@ -448,9 +448,9 @@ pub fn connection_rows(t: &Timeline) -> Vec<[String; 5]> {
             [
                 format!("#{}", c.id),
                 format!("{} -> {}", c.client, c.server),
-                text::listed_name(c),
+                words::listed_name(c),
                 connection_verdict(c),
-                text::primary_error(c)
+                words::primary_error(c)
                     .map(|f| f.code.as_str().to_string())
                     .unwrap_or_default(),
             ]
@@ -469,13 +469,13 @@ pub fn ladder_rows_not_shown(c: &Connection) -> u64 {
 /// `connection #1 198.51.100.10:59462 -> 198.51.100.3:3131 (smartreceiver.cisco.com) via
 /// proxy to smartreceiver.cisco.com:443`, as the text report heads a connection.
 pub fn connection_title(c: &Connection) -> String {
-    format!("connection #{} {}", c.id, text::connection_route(c))
+    format!("connection #{} {}", c.id, words::connection_route(c))
 }
 
 /// `13 packets | 379 B sent, 1931 B received | TCP RTT 0.0 ms | TLS 1.2, handshake
 /// incomplete`, as the text report says it under the title.
 pub fn connection_facts(c: &Connection, source: &Source) -> String {
-    text::connection_facts(c, source).join(" | ")
+    words::connection_facts(c, source).join(" | ")
 }
 
 /// The certificates as presented, leaf first: one row per certificate.
@@ -531,7 +531,7 @@ pub fn dns_rows(t: &Timeline) -> Vec<[String; 6]> {
                 d.query_frame.map(|n| format!("#{n}")).unwrap_or_default(),
                 d.qtype.to_string(),
                 d.name.clone(),
-                format!("{}{}", text::dns_answer(d), text::dns_retries(d)),
+                format!("{}{}", words::dns_answer(d), words::dns_retries(d)),
                 format!("{}/{}", d.server, d.transport),
             ]
         }))
@@ -546,8 +546,8 @@ pub fn log_rows(log: &SwitchLog) -> Vec<[String; 3]> {
         .map(|e| {
             [
                 e.timestamp.clone().unwrap_or_else(|| "-".into()),
-                text::log_message(e),
-                format!("{}:{}", text::log_file(log, e), e.line),
+                words::log_message(e),
+                format!("{}:{}", words::log_file(log, e), e.line),
             ]
         })
         .collect()

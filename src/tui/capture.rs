@@ -5,7 +5,7 @@ use super::common::*;
 use crate::escape::esc;
 use crate::model::*;
 use crate::report::overall_verdict;
-use crate::report::text::describe_event;
+use crate::report::words::describe_event;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};

@@ -5,7 +5,7 @@ use crate::diagnose::verdict::{primary_finding, primary_first};
 use crate::escape::{esc, escape};
 use crate::model::*;
 use crate::report::OverallVerdict;
-use crate::report::text::describe_event;
+use crate::report::words::describe_event;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
