@@ -1,0 +1,140 @@
+//! A connection: its TCP state, its events, and the summaries filled in from them.
+
+use super::*;
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TcpState {
+    /// SYN sent, nothing came back.
+    SynUnanswered,
+    /// SYN answered by RST.
+    Refused,
+    /// SYN/ACK seen (handshake may be completing).
+    Established,
+    ClosedByClient,
+    ClosedByServer,
+    ResetByClient,
+    ResetByServer,
+    /// The capture holds no SYN for this connection.
+    StartNotCaptured,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Connection {
+    pub id: u64,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// The best name for the server side: SNI, CONNECT target or DNS answer.
+    pub server_name: Option<String>,
+    /// The CONNECT target when this is a connection to a proxy.
+    pub proxy_target: Option<String>,
+    pub first_frame: Option<u64>,
+    pub start_ns: i64,
+    pub end_ns: i64,
+    pub state: TcpState,
+    pub packets: u64,
+    pub bytes_to_server: u64,
+    pub bytes_to_client: u64,
+    pub retransmissions: u64,
+    pub handshake_rtt_ns: Option<i64>,
+    pub tls: Option<TlsSummary>,
+    /// The furthest step this connection reached, and whether it completed there.
+    pub reached: Step,
+    pub verdict: Verdict,
+    pub licensing: bool,
+    /// Fetches a CRL or OCSP URL of a chain in the same timeline (judged as revocation
+    /// reachability, never as a licensing failure).
+    pub revocation: bool,
+    /// The client acknowledged server data that the capture does not hold at all: only
+    /// one direction was captured.
+    pub one_direction: bool,
+    /// Goes to the switch's configured proxy (`analyze --from-config` / `--proxy`, the
+    /// probe's `--proxy`): then licensing traffic until a CONNECT names another host, and
+    /// a failed connection attempt is `proxy_unreachable`. Absent from JSON when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub configured_proxy: bool,
+    /// Loss seen on the wire, each way (absent from JSON when nothing was retransmitted).
+    #[serde(skip_serializing_if = "TcpLoss::is_clean")]
+    pub loss: TcpLoss,
+    pub events: Vec<Event>,
+    pub events_dropped: u64,
+    /// The code of the finding that heads this connection: the root cause, not the symptom
+    /// (`diagnose::verdict::cause_order`). `None` without findings.
+    pub primary: Option<FindingCode>,
+    pub findings: Vec<Finding>,
+}
+
+/// Segments and retransmissions of one connection, each way. A retransmission is a segment
+/// whose bytes were already captured, sent again as a new packet (a frame captured twice is
+/// a duplicate, dropped before this); `timeouts` counts those sent after the sender had
+/// been silent for at least the minimum retransmission timeout (RFC 6298 §2.4: 1 s, Linux
+/// 200 ms), i.e. not fast retransmits after duplicate ACKs. SYN retransmissions are timeouts;
+/// `segments_*` count the data segments and SYNs sent, retransmissions included.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct TcpLoss {
+    pub segments_to_server: u64,
+    pub retransmitted_to_server: u64,
+    pub segments_to_client: u64,
+    pub retransmitted_to_client: u64,
+    pub timeouts: u64,
+}
+
+impl TcpLoss {
+    pub fn is_clean(&self) -> bool {
+        self.retransmitted_to_server == 0 && self.retransmitted_to_client == 0
+    }
+}
+
+impl Connection {
+    /// A connection seen (or attempted) for the first time at `start_ns`: nothing
+    /// exchanged, nothing decided yet.
+    pub fn new(
+        id: u64,
+        client: SocketAddr,
+        server: SocketAddr,
+        start_ns: i64,
+        state: TcpState,
+    ) -> Connection {
+        Connection {
+            id,
+            client,
+            server,
+            server_name: None,
+            proxy_target: None,
+            first_frame: None,
+            start_ns,
+            end_ns: start_ns,
+            state,
+            packets: 0,
+            bytes_to_server: 0,
+            bytes_to_client: 0,
+            retransmissions: 0,
+            handshake_rtt_ns: None,
+            tls: None,
+            reached: Step::Tcp,
+            verdict: Verdict::Unknown,
+            licensing: false,
+            revocation: false,
+            one_direction: false,
+            configured_proxy: false,
+            loss: TcpLoss::default(),
+            events: Vec::new(),
+            events_dropped: 0,
+            primary: None,
+            findings: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct TlsSummary {
+    pub sni: Option<String>,
+    #[serde(serialize_with = "protocol::tls_version_serde::option")]
+    pub client_max_version: Option<TlsVersion>,
+    #[serde(serialize_with = "protocol::tls_version_serde::option")]
+    pub version: Option<TlsVersion>,
+    pub cipher: Option<String>,
+    pub certificates: Vec<CertInfo>,
+    pub alert: Option<String>,
+    pub handshake_complete: bool,
+}
