@@ -388,3 +388,34 @@ fn a_name_mismatch_for_a_name_asked_by_name_is_not_a_url_fix() {
             .any(|l| l.contains("ip host smartreceiver.cisco.com"))
     );
 }
+
+/// Issue 22 principle 1 on the lab's loss-before-capture-tls13: 20% of the server's packets
+/// lost before the capture point (lp-srv's FORWARD), captured on the client's side. Each hole
+/// the client's duplicate ACKs report and a later segment fills is a retransmission, never a
+/// capture gap. tshark (independent) marks 23 server segments `lost_segment` (a hole seen)
+/// and 31 as `retransmission` (18) or `out_of_order` (13): every hole filler. licpath counts
+/// each reported hole once, so between those.
+#[test]
+fn loss_before_the_capture_point_is_retransmission_not_a_gap() {
+    let pcap =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/loss-before-capture-tls13.pcap");
+    let t = analyze_as_cli(&pcap, "");
+    assert_eq!(
+        licpath::report::overall_verdict(&t),
+        licpath::report::OverallVerdict::Ok
+    );
+    let c = t.connections.iter().find(|c| c.licensing).unwrap();
+    assert!(
+        (23..=31).contains(&c.loss.retransmitted_to_client),
+        "{:?}",
+        c.loss
+    );
+    assert!(
+        !c.events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::TcpGap { .. }))
+    );
+    let codes = codes(&t);
+    assert!(codes.contains(&"retransmissions"), "{codes:?}");
+    assert!(!codes.contains(&"capture_gap"), "{codes:?}");
+}

@@ -34,6 +34,9 @@ pub struct Reassembler {
     /// Sequence number of this direction's FIN, which takes one sequence number of its own
     /// (RFC 9293 §3.4): an ACK of it is not an ACK of missing data.
     fin_seq: Option<u32>,
+    /// The peer acknowledged exactly up to the hole at `next` while later bytes waited
+    /// behind it ([`Reassembler::peer_acked`]).
+    hole_reported: bool,
 }
 
 impl Reassembler {
@@ -74,6 +77,12 @@ impl Reassembler {
             return;
         }
         if start <= self.next {
+            if self.hole_reported && !self.ooo.is_empty() {
+                // The receiver reported this hole (its duplicate ACKs) and the sender filled
+                // it: the bytes were lost before the capture point and sent again.
+                self.retransmitted_segments += 1;
+            }
+            self.hole_reported = false;
             let skip = usize::try_from(self.next - start).unwrap_or(usize::MAX);
             deliver(Delivery::Data(&payload[skip..]));
             self.next = end;
@@ -115,6 +124,7 @@ impl Reassembler {
     }
 
     fn skip_hole(&mut self, deliver: &mut impl FnMut(Delivery<'_>)) {
+        self.hole_reported = false;
         if let Some((&start, _)) = self.ooo.first_key_value() {
             let missing = start.saturating_sub(self.next);
             if missing > 0 {
@@ -148,6 +158,17 @@ impl Reassembler {
         };
         let rel = ack.wrapping_sub(base);
         (rel < HALF_SEQ_SPACE).then(|| u64::from(rel) + (self.next & !0xffff_ffff))
+    }
+
+    /// The peer's ACK number `ack`: when it acknowledges exactly up to a hole behind which
+    /// later bytes wait, the receiver is reporting that hole (a duplicate ACK, RFC 5681
+    /// §3.2; with SACK, RFC 2018, the same ACK number), so the segment that fills it is a
+    /// retransmission of bytes lost before the capture point (issue 22 principle 1), not
+    /// reordering and not a capture gap.
+    pub fn peer_acked(&mut self, ack: u32) {
+        if !self.ooo.is_empty() && self.acked_offset(ack) == Some(self.next) {
+            self.hole_reported = true;
+        }
     }
 
     /// Whether the peer acknowledged bytes of this stream not delivered yet (captured
@@ -191,6 +212,27 @@ mod tests {
             }
         });
         out
+    }
+
+    /// Loss before the capture point: a hole, the receiver's duplicate ACK of its start,
+    /// then the segment that fills it is a retransmission; the same fill without the
+    /// report is reordering (not counted), and no gap is declared either way.
+    #[test]
+    fn a_reported_hole_filled_later_is_a_retransmission() {
+        for (reported, want) in [(true, 1), (false, 0)] {
+            let mut r = Reassembler::default();
+            r.set_base(1000);
+            assert_eq!(collect(&mut r, 1000, b"abcde"), b"abcde");
+            assert_eq!(collect(&mut r, 1010, b"klmno"), b"");
+            // An ACK of less, or of more, than the hole's start is no report of it.
+            r.peer_acked(1003);
+            r.peer_acked(1012);
+            if reported {
+                r.peer_acked(1005);
+            }
+            assert_eq!(collect(&mut r, 1005, b"fghij"), b"fghijklmno");
+            assert_eq!((r.retransmitted_segments, r.gap_bytes), (want, 0));
+        }
     }
 
     #[test]

@@ -179,6 +179,9 @@ pub(super) fn flow_segment(
     }
     adopt_uncaptured_server_side(flow, dir, seg);
     if !f.syn {
+        if f.ack && !f.rst {
+            flow.streams[1 - idx(dir)].peer_acked(seg.ack);
+        }
         hold_ack_of_uncaptured_bytes(flow, frame, t, dir, seg);
         reassemble(flow, frame, t, dir, seg, timed_out, dns_out);
     }
