@@ -4,7 +4,8 @@
 //!
 //! This module only orchestrates: one module per family of rules, in the order of the
 //! steps a switch goes through (`dns`, `tcp`, `proxy`, `tls`, `cert`, `http`), plus
-//! `capture` (what the capture itself lacks), `revocation` (CRL/OCSP fetches), `config`
+//! `capture` (what the capture itself lacks), `observed` (what the packets show outranks a
+//! derived trust profile), `revocation` (CRL/OCSP fetches), `config`
 //! and `logs` (the switch's own text) and `verdict`. docs/findings.md maps every finding
 //! code to the file and function that emits it.
 
@@ -16,6 +17,7 @@ pub mod dns;
 pub mod http;
 pub mod interceptors;
 pub mod logs;
+pub mod observed;
 pub mod proxy;
 pub mod revocation;
 pub mod tcp;

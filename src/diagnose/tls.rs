@@ -7,7 +7,7 @@
 //! judged in `cert`.
 
 use super::trust::ProfileKind;
-use super::{Client, DiagnoseConfig, Seen, cert, first, ms};
+use super::{Client, DiagnoseConfig, Seen, cert, first, ms, observed};
 use crate::model::*;
 
 /// A never-filled hole in the server's answer at least this large (about one segment on a
@@ -49,12 +49,12 @@ pub fn handshake(
                     .into_iter()
                     .map(|x| cert::as_the_client_saw_it(x, refused, completed)),
             );
-        } else if observed_success(c) {
-            let hint = ios_xe_signature(c, hello.sni.as_deref());
+        } else if observed::observed_success(c) {
+            let hint = observed::ios_xe_signature(c, hello.sni.as_deref());
             f.extend(
                 judged
                     .into_iter()
-                    .map(|x| cert::as_observed(x, client, hint.as_ref())),
+                    .map(|x| observed::as_observed(x, client, hint.as_ref())),
             );
         } else {
             f.extend(judged);
@@ -71,71 +71,6 @@ pub fn handshake(
         }
     }
     f
-}
-
-/// What the packets show succeeded (principle 2): the TLS handshake completed and
-/// application data went both ways after it (the client's request, then the server's
-/// answer). In TLS 1.3 the client's first application_data record after the ServerHello
-/// is its Finished, so its request is the second.
-pub fn observed_success(c: &Connection) -> bool {
-    if !c.tls.as_ref().is_some_and(|t| t.handshake_complete) {
-        return false;
-    }
-    let tls13 = c.events.iter().any(
-        |e| matches!(&e.kind, EventKind::TlsServerHello(sh) if is_tls13(sh.version) && !sh.hello_retry_request),
-    );
-    let needed = if tls13 { 2 } else { 1 };
-    let mut sent = 0u32;
-    c.events.iter().any(|e| match &e.kind {
-        EventKind::TlsEncrypted {
-            records,
-            content_type,
-            ..
-        } if content_type == "application_data" => {
-            if e.dir == Direction::ToServer {
-                sent = sent.saturating_add(*records);
-                false
-            } else {
-                sent >= needed
-            }
-        }
-        _ => false,
-    })
-}
-
-/// IOS XE's own TCP/TLS client, recognised by its signature as a hint (never as proof):
-/// its SYN offers a 4128-byte window and MSS 536 (../shared/DOMAIN.md §2; the real C9K
-/// capture in ../shared/epc-real shows `Win=4128 Len=0 MSS=536`), and its ClientHello
-/// names a Cisco licensing host. The SYN alone is medium confidence (a clamp can set MSS
-/// 536, but 4128 is IOS's window); with that ClientHello, high.
-pub fn ios_xe_signature(c: &Connection, sni: Option<&str>) -> Option<(Confidence, String)> {
-    let syn = c.events.iter().find_map(|e| match e.kind {
-        EventKind::TcpSyn { mss, window, .. } if e.dir == Direction::ToServer => {
-            Some((mss, window))
-        }
-        _ => None,
-    })?;
-    if syn != (Some(536), 4128) {
-        return None;
-    }
-    let licensing_hello = super::trust::is_cisco_public_name(sni);
-    let confidence = if licensing_hello {
-        Confidence::High
-    } else {
-        Confidence::Medium
-    };
-    let hello = if licensing_hello {
-        " and a ClientHello for a Cisco licensing name"
-    } else {
-        ""
-    };
-    Some((
-        confidence,
-        format!(
-            "The client's SYN (window 4128, MSS 536){hello} matches IOS XE's own TCP client: it is probably the switch ({} confidence; --switch ADDRESS makes it certain).",
-            format!("{confidence:?}").to_lowercase()
-        ),
-    ))
 }
 
 /// The ClientHello and the answers that decide the handshake's fate, found once.
@@ -855,72 +790,6 @@ mod tests {
                 "licpath probe --proxy 198.51.100.3:3131   ! from a host on the switch's path, to see the certificate chain"
             ]
         );
-    }
-
-    /// Principle 2: a derived profile (here 17.3.2, FN72323) never makes an observed
-    /// success FAILED. Unknown client: a warning saying both, with the settling command and
-    /// the IOS XE signature hint; `--switch`: information.
-    #[test]
-    fn an_observed_success_outranks_a_derived_profile() {
-        let old = DiagnoseConfig {
-            trust: super::super::trust::TrustProfile::ios_xe(Some("17.3.2".parse().expect("v"))),
-            ..test_config()
-        };
-        let done = |b: ConnectionBuilder| {
-            b.server_hello(TlsVersion::Tls12)
-                .certificates(cisco_chain(HOST))
-                .handshake_complete()
-                .encrypted(Direction::ToServer, 129)
-                .encrypted(Direction::ToClient, 193)
-                .build()
-        };
-        let run = |c: &Connection, client| handshake(c, &Seen::of(c), &old, client);
-        let switch_like = done(
-            connection()
-                .syn()
-                .syn_ack()
-                .client_hello(Some(HOST), TlsVersion::Tls12),
-        );
-        let f = only(run(&switch_like, Client::Unknown));
-        assert_eq!(
-            (f.code, f.severity),
-            (FindingCode::RootMissingOnDevice, Severity::Warning)
-        );
-        assert!(f.summary.starts_with("the handshake completed with data both ways, but a switch judged by the trust profile would refuse it"));
-        assert_eq!(
-            f.remediation[0],
-            "show crypto pki trustpool | include IdenTrust   ! on the switch: does it hold the root?"
-        );
-        assert!(f.explanation.contains("FN72323"));
-        assert!(
-            f.explanation.contains("window 4128, MSS 536"),
-            "{}",
-            f.explanation
-        );
-        assert!(f.explanation.contains("high confidence"));
-        let f = only(run(&switch_like, Client::KnownSwitch));
-        assert_eq!(f.severity, Severity::Info);
-        assert!(f.summary.starts_with("the switch completed the handshake"));
-        // Another client's SYN: no hint.
-        let other = done(
-            connection()
-                .to_server(EventKind::TcpSyn {
-                    mss: Some(1460),
-                    window: 64240,
-                    retransmission: false,
-                })
-                .client_hello(Some(HOST), TlsVersion::Tls12),
-        );
-        let f = only(run(&other, Client::Unknown));
-        assert!(!f.explanation.contains("4128"));
-        // No data after the handshake, or no completed handshake: the profile decides.
-        let no_data = hello()
-            .server_hello(TlsVersion::Tls12)
-            .certificates(cisco_chain(HOST))
-            .handshake_complete()
-            .build();
-        let f = only(run(&no_data, Client::KnownSwitch));
-        assert_eq!(f.severity, Severity::Error);
     }
 
     #[test]
