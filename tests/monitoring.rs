@@ -289,23 +289,7 @@ fn prometheus_textfile_passes_promtool_and_is_scraped_by_node_exporter() {
         );
     }
 
-    if let Some(promtool) = tool("promtool") {
-        let mut p = Command::new(promtool)
-            .args(["check", "metrics"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        p.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-        let out = p.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "promtool check metrics: {}{}\n{text}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    promtool_accepts(&text);
 
     let Some(exporter) = tool("prometheus-node-exporter") else {
         return;
@@ -649,4 +633,114 @@ fn readme_and_docs_describe_the_formats() {
     let schema = std::fs::read_to_string(docs("docs/json-schema.md")).unwrap();
     assert!(schema.contains("## JSON lines (`probe` / `check --format jsonl`)"));
     assert!(schema.contains("\"kind\": \"target\""));
+}
+
+/// `promtool check metrics` on `text`, when promtool is installed.
+fn promtool_accepts(text: &str) {
+    let Some(promtool) = tool("promtool") else {
+        return;
+    };
+    let mut p = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    p.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = p.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Issue 28 item 4: a spare's text with the real switch's `hostname` must not mask the
+/// real switch's failure (one `licpath_success` series, both verdicts, the wrong chain's
+/// expiry). Each text of the shared name is labelled `hostname (file)`, every series is
+/// kept, and `licpath_input_duplicate` says which texts share the name.
+#[test]
+fn two_texts_with_one_hostname_keep_their_own_series() {
+    let (ok_port, ca_pem) = tls_server(CISCO_LIKE_CA);
+    let refused = free_port();
+    let d = dir("duplicate-hostname");
+    let configs = d.join("configs");
+    std::fs::create_dir_all(&configs).unwrap();
+    switch(&configs, "a-spare.txt", "core-sw1", ok_port);
+    switch(&configs, "b-real.txt", "core-sw1", refused);
+    let ca = d.join("ca.pem");
+    std::fs::write(&ca, ca_pem).unwrap();
+    let o = check(&configs, &ca, "prometheus");
+    let text = String::from_utf8(o.stdout).unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{text}{err}");
+    let label = |f: &str| format!("switch=\"core-sw1 ({})\"", configs.join(f).display());
+    let (spare, real) = (label("a-spare.txt"), label("b-real.txt"));
+    assert_eq!(
+        sample(&text, "licpath_success", &[&spare]),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "licpath_success", &[&real]),
+        Some(0.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "licpath_verdict", &[&real, "verdict=\"failed\""]),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(sample(&text, "licpath_certificate_expiry_seconds", &[&spare]).is_some());
+    assert_eq!(
+        sample(&text, "licpath_certificate_expiry_seconds", &[&real]),
+        None,
+        "the spare's chain counted for the real switch: {text}"
+    );
+    assert!(!text.contains("switch=\"core-sw1\""), "{text}");
+    for f in ["a-spare.txt", "b-real.txt"] {
+        let file = format!("file=\"{}\"", configs.join(f).display());
+        assert_eq!(
+            sample(
+                &text,
+                "licpath_input_duplicate",
+                &["hostname=\"core-sw1\"", &file]
+            ),
+            Some(1.0),
+            "{text}"
+        );
+    }
+    assert!(!err.contains("repeated"), "a series was dropped: {err}");
+    promtool_accepts(&text);
+    // JSONL: one `duplicate` object per text, and the targets under their labels.
+    let o = check(&configs, &ca, "jsonl");
+    let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["kind"].as_str().unwrap(),
+                l["switch"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    let (spare, real) = (
+        format!("core-sw1 ({})", configs.join("a-spare.txt").display()),
+        format!("core-sw1 ({})", configs.join("b-real.txt").display()),
+    );
+    for want in [
+        ("duplicate", spare.as_str()),
+        ("duplicate", real.as_str()),
+        ("target", spare.as_str()),
+        ("target", real.as_str()),
+    ] {
+        assert!(kinds.contains(&want), "{want:?} not in {kinds:?}");
+    }
+    std::fs::remove_dir_all(d).ok();
 }

@@ -400,11 +400,20 @@ pub fn run(args: &ProbeArgs) -> Result<u8, CliError> {
             "--from-config: no file to read (an empty directory?)".into(),
         ));
     }
+    let mut lines = lines;
+    let duplicates = label_uniquely(&mut lines);
     let labels: Vec<String> = jobs.iter().map(|(t, _, _)| t.to_string()).collect();
     let (done, end_reason) = probe_jobs(jobs, usize::from(args.concurrency))?;
     let results: HashMap<usize, &Timeline> = done.iter().map(|(i, t)| (*i, t)).collect();
     let mut worst = 0u8;
-    let mut run_lines: Vec<RunLine> = Vec::new();
+    let mut run_lines: Vec<RunLine> = duplicates
+        .iter()
+        .map(|(hostname, file, label)| RunLine::Duplicate {
+            hostname,
+            file,
+            label,
+        })
+        .collect();
     for line in &lines {
         match line {
             Line::Unusable { file, message } => {
@@ -474,6 +483,28 @@ pub fn run(args: &ProbeArgs) -> Result<u8, CliError> {
     Ok(worst)
 }
 
+/// Two texts with the same `hostname` (a spare beside the real switch) must not share
+/// one name, hence one monitoring series: each of them is labelled `hostname (file)`
+/// instead. Returns (hostname, file, label) of each one relabelled.
+fn label_uniquely(lines: &mut [Line]) -> Vec<(String, String, String)> {
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for l in lines.iter() {
+        if let Line::Switch { name, .. } = l {
+            *count.entry(name.clone()).or_default() += 1;
+        }
+    }
+    let mut relabelled = Vec::new();
+    for l in lines.iter_mut() {
+        if let Line::Switch { name, file, .. } = l
+            && count.get(name.as_str()).is_some_and(|&n| n > 1)
+        {
+            let label = format!("{name} ({file})");
+            relabelled.push((std::mem::replace(name, label.clone()), file.clone(), label));
+        }
+    }
+    relabelled
+}
+
 /// check's text: one line per switch × target, `NAME  FAIL  configuration: CODES` for a
 /// configuration's errors, `ERROR  message` for an unusable input.
 fn write_text(out: &mut dyn Write, lines: &[RunLine<'_>]) -> std::io::Result<()> {
@@ -482,6 +513,13 @@ fn write_text(out: &mut dyn Write, lines: &[RunLine<'_>]) -> std::io::Result<()>
             // An input that gave no plan is a message, not a result: stderr (the other
             // formats keep it as a record).
             RunLine::Unusable { message, .. } => eprintln!("ERROR  {}", esc(message)),
+            RunLine::Duplicate {
+                hostname, label, ..
+            } => eprintln!(
+                "licpath: warning: several switch texts say hostname {}: this one is shown as {}",
+                esc(hostname),
+                esc(label)
+            ),
             RunLine::Configuration {
                 switch, findings, ..
             } => {

@@ -16,7 +16,8 @@ struct Object<'a> {
     licpath_version: &'static str,
     command: &'a str,
     /// `target` (a target probed), `configuration` (a switch's configuration has error
-    /// findings) or `unusable` (an input that gave no plan).
+    /// findings), `unusable` (an input that gave no plan) or `duplicate` (a text whose
+    /// hostname, in `message`, another text has too; `switch` is its label).
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     switch: Option<&'a str>,
@@ -138,6 +139,16 @@ fn object<'a>(command: &'a str, line: &RunLine<'a>) -> Object<'a> {
             file: Some(file),
             message: Some(message),
             ..Object::new(command, "unusable")
+        },
+        RunLine::Duplicate {
+            hostname,
+            file,
+            label,
+        } => Object {
+            switch: Some(label),
+            file: Some(file),
+            message: Some(hostname),
+            ..Object::new(command, "duplicate")
         },
     }
 }

@@ -82,6 +82,13 @@ pub enum RunLine<'a> {
     },
     /// An input that gave no plan (`ERROR  ...`): which file, why.
     Unusable { file: &'a str, message: &'a str },
+    /// A switch text whose `hostname` another text has too (a spare beside the real one):
+    /// its lines are labelled `label` (`hostname (file)`) so that no series is shared.
+    Duplicate {
+        hostname: &'a str,
+        file: &'a str,
+        label: &'a str,
+    },
 }
 
 /// When the probe of a timeline started (seconds since the epoch) and how long it took.

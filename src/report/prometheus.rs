@@ -5,8 +5,9 @@
 //! chain expires.
 //!
 //! What the collector refuses, this printer never writes: client-side timestamps, a
-//! family split in two, a second sample with the same labels (two switch texts with the
-//! same `hostname`: the first is kept and the repeats are counted), a non-finite value.
+//! family split in two, a second sample with the same labels (the first is kept and the
+//! repeats are counted; two switch texts with the same `hostname` do not make one: `check`
+//! labels them apart, see `RunLine::Duplicate`), a non-finite value.
 //! Label values come from configurations and the network: they are escaped as the format
 //! says (`\\`, `\"`, `\n`), other control characters become U+FFFD and a value is cut at
 //! [`MAX_LABEL_CHARS`].
@@ -35,6 +36,7 @@ enum Metric {
     CertificateExpiry,
     ConfigFinding,
     InputUnusable,
+    InputDuplicate,
 }
 
 impl Metric {
@@ -50,6 +52,7 @@ impl Metric {
             Metric::CertificateExpiry => "licpath_certificate_expiry_seconds",
             Metric::ConfigFinding => "licpath_config_finding",
             Metric::InputUnusable => "licpath_input_unusable",
+            Metric::InputDuplicate => "licpath_input_duplicate",
         }
     }
 
@@ -78,6 +81,9 @@ impl Metric {
             }
             Metric::InputUnusable => {
                 "An input file that gave no plan (unreadable, binary, not a switch's text); always 1."
+            }
+            Metric::InputDuplicate => {
+                "A switch text whose hostname another text has too; its series are labelled switch=\"HOSTNAME (FILE)\"; always 1."
             }
         }
     }
@@ -228,6 +234,15 @@ pub fn write_prometheus(out: &mut dyn Write, lines: &[RunLine<'_>]) -> std::io::
                 findings,
             } => s.add_configuration(switch, file, findings),
             RunLine::Unusable { file, .. } => s.add(Metric::InputUnusable, &[("file", file)], 1.0),
+            RunLine::Duplicate {
+                hostname,
+                file,
+                label,
+            } => s.add(
+                Metric::InputDuplicate,
+                &[("hostname", hostname), ("file", file), ("switch", label)],
+                1.0,
+            ),
         }
     }
     let mut written = Written {
