@@ -118,7 +118,10 @@ fn fleet() -> (PathBuf, PathBuf) {
     switch(&configs, "b.txt", "edge-refused", refused);
     switch(&configs, "c.txt", HOSTILE, refused);
     switch(&configs, "d.txt", "branch-inspected", intercepted);
+    // Not a switch's text: skipped (issue 26). A binary file, a switch's text gone bad:
+    // unusable, a record of its own.
     std::fs::write(configs.join("notes.txt"), "buy milk\n").unwrap();
+    std::fs::write(configs.join("zero.txt"), [0u8; 64]).unwrap();
     let ca = d.join("ca.pem");
     std::fs::write(&ca, ca_pem).unwrap();
     (configs, ca)
@@ -256,7 +259,17 @@ fn prometheus_textfile_passes_promtool_and_is_scraped_by_node_exporter() {
         "{text}"
     );
     assert!(
-        text.contains("licpath_input_unusable{file=\"") && text.contains("notes.txt\"} 1\n"),
+        text.contains("licpath_input_unusable{file=\"") && text.contains("zero.txt\"} 1\n"),
+        "{text}"
+    );
+    // The plan's own warnings are series too (they were dropped: only errors were kept).
+    assert_eq!(
+        sample(
+            &text,
+            "licpath_config_finding",
+            &[ok, "code=\"config_no_name_server\"", "severity=\"warning\""]
+        ),
+        Some(1.0),
         "{text}"
     );
     let inspected = "switch=\"branch-inspected\"";
@@ -380,11 +393,24 @@ fn jsonl_one_object_per_switch_and_target() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
-    assert_eq!(lines.len(), 5, "{text}");
+    // Four targets, one unusable file, and the configuration lines of the switches whose
+    // plans have findings (warnings too: no 'ip name-server' in these texts).
+    let targets = lines.iter().filter(|l| l["kind"] == "target").count();
+    let configurations = lines.iter().filter(|l| l["kind"] == "configuration").count();
+    assert_eq!((targets, lines.len() - targets - configurations), (4, 1), "{text}");
+    assert!(configurations >= 1, "{text}");
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l["kind"] == "configuration")
+            .all(|l| l["findings"].as_array().is_some_and(|f| !f.is_empty())
+                && l["warnings"].as_u64().unwrap() + l["errors"].as_u64().unwrap() > 0),
+        "{text}"
+    );
     let by = |sw: &str| {
         lines
             .iter()
-            .find(|l| l["switch"] == sw)
+            .find(|l| l["switch"] == sw && l["kind"] == "target")
             .unwrap_or_else(|| panic!("{sw}: {text}"))
     };
     let ok = by("core-ok");
@@ -419,13 +445,13 @@ fn jsonl_one_object_per_switch_and_target() {
     assert!(
         unusable["file"]
             .as_str()
-            .is_some_and(|f| f.ends_with("notes.txt")),
+            .is_some_and(|f| f.ends_with("zero.txt")),
         "{unusable}"
     );
     assert!(
         unusable["message"]
             .as_str()
-            .is_some_and(|m| m.contains("no licensing configuration"))
+            .is_some_and(|m| m.contains("binary"))
     );
 }
 
@@ -631,7 +657,7 @@ fn readme_and_docs_describe_the_formats() {
         assert!(lab.contains(sub), "lab.sh lacks {sub}");
     }
     let schema = std::fs::read_to_string(docs("docs/json-schema.md")).unwrap();
-    assert!(schema.contains("## JSON lines (`probe` / `check --format jsonl`)"));
+    assert!(schema.contains("## JSON lines (`probe` / `check` / `analyze --format jsonl`)"));
     assert!(schema.contains("\"kind\": \"target\""));
 }
 

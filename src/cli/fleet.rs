@@ -161,7 +161,9 @@ enum Line {
     Switch {
         name: String,
         file: String,
-        config_errors: Vec<Finding>,
+        /// Every finding of its configuration (errors fail the switch; warnings and info
+        /// reach the monitoring formats too).
+        config_findings: Vec<Finding>,
         jobs: Vec<usize>,
     },
 }
@@ -183,12 +185,7 @@ fn read_line(
         message,
     };
     let name = plan.hostname.clone().unwrap_or_else(|| file.clone());
-    let config_errors = plan
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .cloned()
-        .collect();
+    let config_findings = plan.findings.clone();
     let setup = match setup_with(Some(plan), &args.plan, &args.net, &args.trust) {
         Ok(s) => s,
         Err(e) => return unusable(format!("{name}: {e}")),
@@ -212,7 +209,7 @@ fn read_line(
     Line::Switch {
         name,
         file,
-        config_errors,
+        config_findings,
         jobs: ids,
     }
 }
@@ -424,15 +421,17 @@ pub fn run(args: &ProbeArgs) -> Result<u8, CliError> {
             Line::Switch {
                 name,
                 file,
-                config_errors,
+                config_findings,
                 jobs,
             } => {
-                if !config_errors.is_empty() {
+                if config_findings.iter().any(|f| f.severity == Severity::Error) {
                     worst = worst.max(EXIT_FINDINGS);
+                }
+                if !config_findings.is_empty() {
                     run_lines.push(RunLine::Configuration {
                         switch: name,
                         file,
-                        findings: config_errors,
+                        findings: config_findings,
                     });
                 }
                 for id in jobs {
@@ -523,7 +522,14 @@ fn write_text(out: &mut dyn Write, lines: &[RunLine<'_>]) -> std::io::Result<()>
             RunLine::Configuration {
                 switch, findings, ..
             } => {
-                let codes: Vec<&str> = findings.iter().map(|f| f.code.as_str()).collect();
+                let codes: Vec<&str> = findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .map(|f| f.code.as_str())
+                    .collect();
+                if codes.is_empty() {
+                    continue;
+                }
                 writeln!(
                     out,
                     "{}  FAIL  configuration: {}",

@@ -115,23 +115,26 @@ fn object<'a>(command: &'a str, line: &RunLine<'a>) -> Object<'a> {
             file,
             findings,
         } => {
-            let errors: Vec<&Finding> = findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .collect();
+            let count = |sev: Severity| findings.iter().filter(|f| f.severity == sev).count();
+            let errors = count(Severity::Error);
             Object {
                 switch: Some(switch),
                 file: Some(file),
-                verdict: Some(OverallVerdict::Failed),
-                errors: Some(errors.len() as u64),
-                warnings: Some(0),
-                primary: primary_finding(errors.iter().copied()).map(|f| PrimaryRef {
+                // The configuration alone proves no path; it fails when it cannot work.
+                verdict: Some(if errors > 0 {
+                    OverallVerdict::Failed
+                } else {
+                    OverallVerdict::Ok
+                }),
+                errors: Some(errors as u64),
+                warnings: Some(count(Severity::Warning) as u64),
+                primary: primary_finding(findings.iter()).map(|f| PrimaryRef {
                     code: f.code,
                     severity: f.severity,
                     summary: &f.summary,
                     connection: None,
                 }),
-                findings: errors,
+                findings: findings.iter().collect(),
                 ..Object::new(command, "configuration")
             }
         }
@@ -199,6 +202,35 @@ mod tests {
     use super::*;
     use crate::model::testing::{START_NS, connection, timeline};
     use crate::model::*;
+
+    /// The plan's own warnings (config_cslu_no_address, non_production_endpoint) reach
+    /// the line: they said "warnings": 0 and listed nothing.
+    #[test]
+    fn a_configurations_warnings_are_carried() {
+        let f = [Finding::new(
+            FindingCode::ConfigCsluNoAddress,
+            Severity::Warning,
+            Step::Dns,
+            "no CSLU address",
+        )];
+        let mut out = Vec::new();
+        write_jsonl(
+            &mut out,
+            "check",
+            &[RunLine::Configuration {
+                switch: "sw1",
+                file: "sw1.txt",
+                findings: &f,
+            }],
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["kind"], "configuration");
+        assert_eq!(v["verdict"], "ok");
+        assert_eq!((v["errors"].as_u64(), v["warnings"].as_u64()), (Some(0), Some(1)));
+        assert_eq!(v["findings"][0]["code"], "config_cslu_no_address");
+        assert_eq!(v["primary"]["code"], "config_cslu_no_address");
+    }
 
     #[test]
     fn one_object_per_line_with_the_reports_findings() {

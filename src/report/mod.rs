@@ -74,7 +74,8 @@ pub enum RunLine<'a> {
         target: &'a str,
         timeline: &'a Timeline,
     },
-    /// A switch whose configuration has error findings (`NAME  FAIL  configuration:`).
+    /// A switch's configuration findings (text prints `NAME  FAIL  configuration:` when
+    /// some are errors; the monitoring formats carry them all).
     Configuration {
         switch: &'a str,
         file: &'a str,

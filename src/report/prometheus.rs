@@ -14,7 +14,7 @@
 
 use super::{RunLine, certificate_expiry_seconds, overall_verdict, probe_times};
 use crate::diagnose::verdict::OverallVerdict;
-use crate::model::{Finding, Severity, Timeline};
+use crate::model::{Finding, Timeline};
 use crate::tui::steps::StepState;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write;
@@ -194,7 +194,6 @@ impl Samples {
     fn add_configuration(&mut self, switch: &str, file: &str, findings: &[Finding]) {
         let found: BTreeSet<_> = findings
             .iter()
-            .filter(|f| f.severity == Severity::Error)
             .map(|f| (f.code.as_str(), f.severity.as_str()))
             .collect();
         for (code, severity) in found {

@@ -59,6 +59,7 @@ fn first(c: &Connection, pred: impl Fn(&EventKind) -> bool) -> Option<&Event> {
 pub fn steps_of(t: &Timeline) -> Vec<StepView> {
     let c = primary(t);
     let dns = dns_step(t, c.is_some());
+    let plain_target = probes_plain_http(t);
     let Some(c) = c else {
         let not_run = [
             ("TCP", Step::Tcp),
@@ -70,13 +71,20 @@ pub fn steps_of(t: &Timeline) -> Vec<StepView> {
         .map(|(name, step)| StepView {
             name,
             step,
-            state: StepState::NotRun,
+            state: if plain_target && matches!(step, Step::Tls | Step::Cert) {
+                StepState::Skipped
+            } else {
+                StepState::NotRun
+            },
             latency_ns: None,
             detail: String::new(),
         });
         return std::iter::once(dns).chain(not_run).collect();
     };
-    let path = ConnectionPath::new(c);
+    let mut path = ConnectionPath::new(c);
+    // A probe of an http:// target (a CSLU) has no TLS or certificate step, whether or
+    // not it got as far as its request.
+    path.plain |= plain_target && c.proxy_target.is_none();
     vec![
         dns,
         path.tcp(),
@@ -85,6 +93,20 @@ pub fn steps_of(t: &Timeline) -> Vec<StepView> {
         path.cert(),
         path.http(),
     ]
+}
+
+/// A live probe whose every target is a plain `http://` URL (a CSLU): TLS and the
+/// certificate do not apply to it.
+fn probes_plain_http(t: &Timeline) -> bool {
+    match &t.source {
+        crate::model::Source::Probe { targets } => {
+            !targets.is_empty()
+                && targets
+                    .iter()
+                    .all(|s| s.contains("http://") && !s.contains("https://"))
+        }
+        _ => false,
+    }
 }
 
 /// DNS: failed when the diagnosis says so, else the addresses answered and the slowest
@@ -407,6 +429,35 @@ impl<'a> ConnectionPath<'a> {
 mod tests {
     use super::*;
     use crate::model::testing::{connection, timeline};
+
+    /// A probe of a plain-HTTP CSLU refused at TCP: TLS and CERT do not apply (they were
+    /// "not run", so Prometheus said 0 for steps the path never has).
+    #[test]
+    fn a_plain_http_probe_has_no_tls_or_cert_step() {
+        let mut c = connection().syn().rst(Direction::ToClient).build();
+        c.verdict = Verdict::Failed;
+        c.reached = Step::Tcp;
+        let mut t = timeline(vec![], vec![c]);
+        let state = |t: &Timeline, step: Step| {
+            steps_of(t).into_iter().find(|s| s.step == step).unwrap().state
+        };
+        t.source = crate::model::Source::Probe {
+            targets: vec!["cslu@127.0.0.1:1 (http://127.0.0.1:1/cslu/v1/pi)".into()],
+        };
+        assert_eq!(state(&t, Step::Tls), StepState::Skipped);
+        assert_eq!(state(&t, Step::Cert), StepState::Skipped);
+        assert_eq!(state(&t, Step::Http), StepState::NotRun);
+        t.source = crate::model::Source::Probe {
+            targets: vec!["https://smartreceiver.cisco.com/licservice/license".into()],
+        };
+        assert_eq!(state(&t, Step::Tls), StepState::NotRun);
+        // No connection at all (the name did not resolve): the same.
+        let mut none = timeline(vec![], vec![]);
+        none.source = crate::model::Source::Probe {
+            targets: vec!["http://cslu.example:8182/cslu/v1/pi".into()],
+        };
+        assert_eq!(state(&none, Step::Cert), StepState::Skipped);
+    }
 
     /// The probe's answer inside TLS on a successful connection: the HTTP step is done,
     /// though `reached` stops at the certificate (it was shown "n/a").
