@@ -396,8 +396,15 @@ fn jsonl_one_object_per_switch_and_target() {
     // Four targets, one unusable file, and the configuration lines of the switches whose
     // plans have findings (warnings too: no 'ip name-server' in these texts).
     let targets = lines.iter().filter(|l| l["kind"] == "target").count();
-    let configurations = lines.iter().filter(|l| l["kind"] == "configuration").count();
-    assert_eq!((targets, lines.len() - targets - configurations), (4, 1), "{text}");
+    let configurations = lines
+        .iter()
+        .filter(|l| l["kind"] == "configuration")
+        .count();
+    assert_eq!(
+        (targets, lines.len() - targets - configurations),
+        (4, 1),
+        "{text}"
+    );
     assert!(configurations >= 1, "{text}");
     assert!(
         lines

@@ -424,7 +424,10 @@ pub fn run(args: &ProbeArgs) -> Result<u8, CliError> {
                 config_findings,
                 jobs,
             } => {
-                if config_findings.iter().any(|f| f.severity == Severity::Error) {
+                if config_findings
+                    .iter()
+                    .any(|f| f.severity == Severity::Error)
+                {
                     worst = worst.max(EXIT_FINDINGS);
                 }
                 if !config_findings.is_empty() {

@@ -227,7 +227,10 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["kind"], "configuration");
         assert_eq!(v["verdict"], "ok");
-        assert_eq!((v["errors"].as_u64(), v["warnings"].as_u64()), (Some(0), Some(1)));
+        assert_eq!(
+            (v["errors"].as_u64(), v["warnings"].as_u64()),
+            (Some(0), Some(1))
+        );
         assert_eq!(v["findings"][0]["code"], "config_cslu_no_address");
         assert_eq!(v["primary"]["code"], "config_cslu_no_address");
     }

@@ -439,7 +439,11 @@ mod tests {
         c.reached = Step::Tcp;
         let mut t = timeline(vec![], vec![c]);
         let state = |t: &Timeline, step: Step| {
-            steps_of(t).into_iter().find(|s| s.step == step).unwrap().state
+            steps_of(t)
+                .into_iter()
+                .find(|s| s.step == step)
+                .unwrap()
+                .state
         };
         t.source = crate::model::Source::Probe {
             targets: vec!["cslu@127.0.0.1:1 (http://127.0.0.1:1/cslu/v1/pi)".into()],
