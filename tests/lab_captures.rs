@@ -3,7 +3,6 @@
 //! must give the verdict, finding, step and TLS facts its expected file names.
 
 mod common;
-use clap::Parser;
 use common::*;
 use licpath::model::*;
 use std::collections::HashMap;
@@ -53,38 +52,6 @@ fn expected(path: &Path) -> HashMap<String, String> {
         .collect()
 }
 
-/// The capture analysed with the expected file's `args` as `licpath analyze` takes them
-/// (the CLI's own flag parser and setup; a `--from-config` path is relative to the
-/// repository), "now" fixed so that the lab's certificates keep their verdicts.
-fn analyze_as_cli(pcap: &Path, args: &str) -> Timeline {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut argv = vec!["licpath".to_string(), "analyze".to_string()];
-    let mut words = args.split_whitespace();
-    while let Some(w) = words.next() {
-        argv.push(w.to_string());
-        if w == "--from-config" {
-            let file = words.next().expect("--from-config FILE");
-            argv.push(root.join(file).display().to_string());
-        }
-    }
-    argv.push(pcap.display().to_string());
-    let cli = licpath::cli::args::Cli::try_parse_from(&argv)
-        .unwrap_or_else(|e| panic!("unsupported args in expected file: {args}: {e}"));
-    let licpath::cli::args::Command::Analyze(a) = cli.command else {
-        unreachable!("analyze")
-    };
-    let mut setup = licpath::cli::analyze::setup(&a).unwrap_or_else(|e| panic!("{args}: {e}"));
-    // After the lab's captures were taken (its PKI is dated from the capture day): a
-    // capture whose clock is wrong is judged against this "now".
-    setup.dcfg.now_unix = 1_796_000_000;
-    // The real pipeline, as `licpath analyze` runs it.
-    let mut t = licpath::pipeline::analyze_file(pcap, &setup.acfg, &setup.dcfg)
-        .unwrap_or_else(|e| panic!("{}: {e}", pcap.display()))
-        .0;
-    setup.add_config(&mut t);
-    t
-}
-
 #[test]
 fn every_lab_capture_gives_its_expected_result() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
@@ -108,7 +75,12 @@ fn every_lab_capture_gives_its_expected_result() {
         let t = analyze_as_cli(pcap, exp.get("args").map(String::as_str).unwrap_or(""));
         let mut fail = |what: String| failures.push(format!("{stem}: {what}"));
         let verdict = format!("{:?}", licpath::report::overall_verdict(&t)).to_lowercase();
-        if Some(&verdict) != exp.get("verdict") {
+        // `ok|inconclusive`: either (the independent judgement says ok, licpath does not
+        // yet prove it: tests/judgements marks it open); never failed.
+        if !exp
+            .get("verdict")
+            .is_some_and(|v| v.split('|').any(|v| *v == verdict))
+        {
             fail(format!(
                 "verdict {verdict}, expected {:?} (codes {:?})",
                 exp.get("verdict"),

@@ -32,8 +32,10 @@ pub fn handshake(
             })
             .unwrap_or_default();
     };
-    let mut f: Vec<Finding> = handshake_failure(c, &hello, seen).into_iter().collect();
-    f.extend(refused_unseen_chain(c, &hello, seen, cfg));
+    let mut f: Vec<Finding> = handshake_failure(c, &hello, seen)
+        .map(|x| refused_in_tunnel(x, c, &hello, seen, cfg))
+        .into_iter()
+        .collect();
     // Certificates visible in TLS ≤ 1.2 (and those the live probe's verifier recorded).
     if let Some((ce, certs)) = cert::chain_of(c) {
         let host = cert::host_of(c, hello.sni.as_deref());
@@ -440,54 +442,50 @@ fn probe_fix(c: &Connection, connect: Option<&Event>) -> String {
     }
 }
 
-/// `ssl_interception` (medium confidence) when the chain is invisible (TLS 1.3) but the
-/// client refused it with a fatal `unknown_ca` inside a proxy tunnel, for one of Cisco's
-/// licensing names whose real chain the trust profile holds (IdenTrust): a client that
-/// trusts Cisco's CA and says it does not know the CA was shown another CA's certificate,
-/// and the proxy is the one in the path to show it.
-fn refused_unseen_chain(
+/// The client's `tls_alert` read with what the capture shows around it: a fatal
+/// `unknown_ca` after a ServerHello whose chain is invisible (TLS 1.3), inside a proxy
+/// tunnel, for one of Cisco's licensing names whose real chain the trust profile holds
+/// (IdenTrust). The alert is proven; who issued the refused certificate is not (the chain
+/// is encrypted), so no `ssl_interception` is claimed: the alert says that interception by
+/// the proxy is the likely cause, and the fix names the proxy the capture shows.
+fn refused_in_tunnel(
+    f: Finding,
     c: &Connection,
     h: &Hello,
     seen: &Seen,
     cfg: &DiagnoseConfig,
-) -> Option<Finding> {
-    let (_, alert) = h.client_alert?;
-    let (_, connect) = seen.connect?;
+) -> Finding {
+    let Some(((_, alert), (_, connect))) = h.client_alert.zip(seen.connect) else {
+        return f;
+    };
     let unknown_ca = matches!(alert.kind, EventKind::TlsAlert(a) if a.description == TlsAlertDescription::UnknownCa);
     let host = cert::host_of(c, h.sni.as_deref());
-    if !unknown_ca
+    if f.code != FindingCode::TlsAlert
+        || !unknown_ca
         || h.server_hello.is_none()
         || cert::chain_of(c).is_some()
         || !super::trust::is_cisco_public_name(host.as_deref())
         || cfg.trust.fn72323_affected.is_some()
     {
-        return None;
+        return f;
     }
-    let name = host.unwrap_or_default();
-    Some(
-        Finding::new(
-            FindingCode::SslInterception,
-            Severity::Error,
-            Step::Cert,
-            format!(
-                "the client refused the certificate for {name} with unknown_ca inside the tunnel through the proxy {}: most likely SSL interception by that proxy",
-                c.server
-            ),
-        )
-        .confidence(Confidence::Medium)
+    let summary = format!(
+        "{} inside the tunnel through the proxy {}",
+        f.summary, c.server
+    );
+    let mut g = f
         .explain(format!(
-            "Cisco's licensing chain ends at IdenTrust Commercial Root CA 1, which the {} holds. A client holding it that still answers unknown_ca was shown a certificate from another CA, and the proxy is what stands between it and Cisco: a re-signing (intercepting) proxy. The handshake is TLS 1.3, so the certificate is encrypted and the capture cannot name that CA; a probe through the same proxy shows it.",
+            "The client did not know the CA of the certificate it was shown for {}. Cisco's licensing chain ends at IdenTrust Commercial Root CA 1, which the {} holds; a client holding it that still answers unknown_ca was most likely shown a re-signed certificate, and the proxy is what stands between it and Cisco: SSL interception by the proxy is the likely cause (or this client lacks the root). The handshake is TLS 1.3, so the certificate is encrypted and the capture cannot name its issuer; a probe through the same proxy shows it.",
+            host.unwrap_or_default(),
             cfg.trust.name
         ))
         .fix([
-            "! preferred: exempt smartreceiver.cisco.com and tools.cisco.com from SSL inspection on the proxy".to_string(),
+            "! likely: exempt smartreceiver.cisco.com and tools.cisco.com from SSL inspection on the proxy".to_string(),
             probe_fix(c, Some(connect)),
         ])
-        .evidence([
-            Evidence::of(connect, format!("CONNECT through {}", c.server)),
-            Evidence::of(alert, "alert unknown_ca from client"),
-        ]),
-    )
+        .evidence([Evidence::of(connect, format!("CONNECT through {}", c.server))]);
+    g.summary = summary;
+    g
 }
 
 /// `non_production_endpoint`: the switch talks to smartreceiver-stage or -dev.
@@ -717,10 +715,12 @@ mod tests {
     }
 
     /// Principle 1 (captures/ssl-interception-tls13.pcap): a plaintext unknown_ca from the
-    /// client after a TLS 1.3 ServerHello, inside a proxy tunnel, is interception (medium),
-    /// never the guessed tls_client_abort; the fix names the proxy the capture shows.
+    /// client after a TLS 1.3 ServerHello, inside a proxy tunnel, is the proven tls_alert
+    /// (never the guessed tls_client_abort), which names the likely interception by the
+    /// proxy without claiming ssl_interception (the chain is encrypted); the fix names the
+    /// proxy the capture shows.
     #[test]
-    fn unknown_ca_inside_a_tls13_tunnel_is_interception() {
+    fn unknown_ca_inside_a_tls13_tunnel_points_at_the_proxy() {
         let tunnel = || {
             connection()
                 .server("198.51.100.3:3131")
@@ -731,30 +731,29 @@ mod tests {
                 .server_hello(TlsVersion::Tls13)
                 .encrypted(Direction::ToClient, 1872)
         };
-        let f = judged(tunnel().alert(
+        let i = only(judged(tunnel().alert(
             Direction::ToServer,
             TlsAlertSeverity::Fatal,
             TlsAlertDescription::UnknownCa,
-        ));
-        let codes: Vec<_> = f.iter().map(|f| f.code).collect();
+        )));
         assert_eq!(
-            codes,
-            [FindingCode::TlsAlert, FindingCode::SslInterception],
-            "{f:#?}"
+            (i.code, i.confidence, i.step),
+            (FindingCode::TlsAlert, Confidence::Certain, Step::Cert)
         );
-        let i = &f[1];
-        assert_eq!((i.confidence, i.step), (Confidence::Medium, Step::Cert));
-        assert!(i.summary.contains("through the proxy 198.51.100.3:3131"));
+        assert!(
+            i.summary
+                .ends_with("unknown_ca (48) inside the tunnel through the proxy 198.51.100.3:3131")
+        );
+        assert!(
+            i.explanation
+                .contains("SSL interception by the proxy is the likely cause")
+        );
         assert!(
             i.remediation
                 .iter()
                 .any(|l| l.starts_with("licpath probe --proxy 198.51.100.3:3131"))
         );
         assert!(!i.remediation.iter().any(|l| l.contains('<')));
-        assert_eq!(
-            crate::diagnose::verdict::primary_finding(&f).map(|f| f.code),
-            Some(FindingCode::SslInterception)
-        );
         // Direct (no proxy) or another alert: no interception claimed.
         let direct = judged(
             hello()
@@ -766,21 +765,13 @@ mod tests {
                     TlsAlertDescription::UnknownCa,
                 ),
         );
-        assert!(
-            !direct
-                .iter()
-                .any(|f| f.code == FindingCode::SslInterception)
-        );
+        assert!(!direct[0].summary.contains("tunnel"), "{direct:#?}");
         let expired = judged(tunnel().alert(
             Direction::ToServer,
             TlsAlertSeverity::Fatal,
             TlsAlertDescription::CertificateExpired,
         ));
-        assert!(
-            !expired
-                .iter()
-                .any(|f| f.code == FindingCode::SslInterception)
-        );
+        assert!(!expired[0].summary.contains("tunnel"), "{expired:#?}");
         // Without the alert, the guess names the proxy too (no placeholder).
         let abort = judged(tunnel().rst(Direction::ToServer));
         assert_eq!(abort[0].code, FindingCode::TlsClientAbort);

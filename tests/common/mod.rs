@@ -48,6 +48,47 @@ pub fn analyze(path: &Path) -> Timeline {
     analyze_with(path, true, None)
 }
 
+/// The capture analysed with `args` as `licpath analyze` takes them (the CLI's own flag
+/// parser and setup; a `--from-config` path is relative to the repository), "now" fixed so
+/// that the lab's certificates keep their verdicts. An unreadable or unusable capture is
+/// the error `licpath analyze` prints (exit 2).
+pub fn analyze_as_cli_args(pcap: &Path, args: &[String]) -> Result<Timeline, String> {
+    use clap::Parser;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut argv = vec!["licpath".to_string(), "analyze".to_string()];
+    let mut words = args.iter();
+    while let Some(w) = words.next() {
+        argv.push(w.to_string());
+        if w == "--from-config" {
+            let file = words.next().expect("--from-config FILE");
+            argv.push(root.join(file).display().to_string());
+        }
+    }
+    argv.push(pcap.display().to_string());
+    let cli = licpath::cli::args::Cli::try_parse_from(&argv)
+        .unwrap_or_else(|e| panic!("unsupported args: {args:?}: {e}"));
+    let licpath::cli::args::Command::Analyze(a) = cli.command else {
+        unreachable!("analyze")
+    };
+    let mut setup = licpath::cli::analyze::setup(&a).map_err(|e| e.to_string())?;
+    // After the lab's captures were taken (its PKI is dated from the capture day): a
+    // capture whose clock is wrong is judged against this "now".
+    setup.dcfg.now_unix = 1_796_000_000;
+    // The real pipeline, as `licpath analyze` runs it.
+    let mut t = licpath::pipeline::analyze_file(pcap, &setup.acfg, &setup.dcfg)
+        .map_err(|e| format!("{}: {e}", pcap.display()))?
+        .0;
+    setup.add_config(&mut t);
+    Ok(t)
+}
+
+/// [`analyze_as_cli_args`] with the arguments as one string (an `.expected` file's `args`);
+/// panics on an unusable capture.
+pub fn analyze_as_cli(pcap: &Path, args: &str) -> Timeline {
+    let args: Vec<String> = args.split_whitespace().map(str::to_string).collect();
+    analyze_as_cli_args(pcap, &args).unwrap_or_else(|e| panic!("{e}"))
+}
+
 pub fn codes(t: &Timeline) -> Vec<&'static str> {
     let mut v: Vec<&'static str> = t.all_findings().map(|f| f.code.as_str()).collect();
     v.sort_unstable();
