@@ -1281,3 +1281,100 @@ fn exit_status_table_is_written_once() {
         "README.md lacks the exit status table:\n{table}"
     );
 }
+
+/// `licpath ARGS` in a network namespace of its own (only `lo`: nothing can leave this
+/// machine) whose /etc/resolv.conf is `resolv_conf`, bind-mounted in a mount namespace of
+/// its own, as `ip netns exec` does. `None` where namespaces cannot be made (not root).
+fn licpath_with_resolv_conf(resolv_conf: &Path, args: &[&str]) -> Option<Output> {
+    let script = format!(
+        "ip link set lo up && mount --bind '{}' /etc/resolv.conf && exec \"$0\" \"$@\"",
+        resolv_conf.display()
+    );
+    let o = Command::new("unshare")
+        .args(["--mount", "--net", "sh", "-c", &script])
+        .arg(env!("CARGO_BIN_EXE_licpath"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .ok()?;
+    let err = String::from_utf8_lossy(&o.stderr);
+    if !o.status.success() && !err.contains("licpath") && o.stdout.is_empty() {
+        eprintln!("SKIP: no namespaces here: {err}");
+        return None;
+    }
+    Some(o)
+}
+
+/// Issue 22 principle 6 and issue 25 R4, end to end: `check`/`probe` from a host whose own
+/// resolver (its resolv.conf: a loopback address where nothing answers DNS) fails say it
+/// is this host's failure, with this host's fixes, exit 3 (inconclusive), never "the
+/// switch" with a switch `ip name-server` fix; JSON carries the vantage and the blame.
+#[test]
+fn a_probe_whose_own_resolver_fails_blames_this_host() {
+    let conf = tmpfile("resolv.conf", b"nameserver 127.77.0.1\n");
+    let quick = ["--dns-timeout", "1", "--dns-retry", "0"];
+    let args = |cmd: &'static str, more: &[&'static str]| -> Vec<&'static str> {
+        let mut a = vec![cmd];
+        a.extend(quick);
+        a.extend(more);
+        a.push("smart");
+        a
+    };
+    let Some(o) = licpath_with_resolv_conf(&conf, &args("check", &[])) else {
+        return;
+    };
+    let line = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(3), "{line}{}", stderr(&o));
+    assert_eq!(
+        line.trim_end(),
+        "INCONCLUSIVE  smart (https://smartreceiver.cisco.com/licservice/license): dns: dns_timeout: this host's resolver (127.77.0.1, from resolv.conf): no answer to the DNS queries for smartreceiver.cisco.com: ICMP port unreachable from 127.77.0.1"
+    );
+
+    let o = licpath_with_resolv_conf(&conf, &args("probe", &[])).unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(3), "{text}");
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let host = host.trim();
+    assert!(
+        text.lines().nth(1).is_some_and(|l| l
+            == format!(
+                "   measured from {host} (127.0.0.1 on lo), resolver 127.77.0.1 (this host's resolv.conf)"
+            )),
+        "{text}"
+    );
+    assert!(text.contains("verdict: INCONCLUSIVE"), "{text}");
+    assert!(!text.contains("ip name-server <dns-server-ip>"), "{text}");
+    assert!(!text.contains("the switch cannot"), "{text}");
+
+    let o = licpath_with_resolv_conf(&conf, &args("check", &["--json"])).unwrap();
+    assert_eq!(o.status.code(), Some(3));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = &doc["reports"][0];
+    assert_eq!(r["verdict"], "inconclusive");
+    assert_eq!(
+        r["vantage"],
+        serde_json::json!({
+            "host": host,
+            "source_address": "127.0.0.1",
+            "interface": "lo",
+            "resolver": ["127.77.0.1:53"],
+            "resolver_origin": "resolv_conf",
+            "imitates_switch": false
+        })
+    );
+    assert_eq!(r["timeline"]["findings"][0]["code"], "dns_timeout");
+    assert_eq!(r["timeline"]["findings"][0]["blame"], "local");
+
+    // The same server named with --dns-server: that server's failure, the switch's
+    // verdict (failed, exit 1), no "this host" blame.
+    let o = licpath_with_resolv_conf(
+        &conf,
+        &args("check", &["--dns-server", "127.77.0.1", "--json"]),
+    )
+    .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = &doc["reports"][0];
+    assert_eq!(r["vantage"]["resolver_origin"], "dns_server");
+    assert!(r["timeline"]["findings"][0].get("blame").is_none(), "{r}");
+}

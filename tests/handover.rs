@@ -668,10 +668,13 @@ fn probe_writes_html_of_the_live_timeline() {
         .port();
     let url = format!("https://127.0.0.1:{port}/");
     let html = dir.join("probe.html");
+    let md = dir.join("probe.md");
     let r = licpath(&[
         "probe".as_ref(),
         "--html".as_ref(),
         html.as_os_str(),
+        "--markdown".as_ref(),
+        md.as_os_str(),
         url.as_ref(),
     ]);
     assert_eq!(
@@ -682,7 +685,31 @@ fn probe_writes_html_of_the_live_timeline() {
     );
     let page = std::fs::read_to_string(&html).unwrap();
     assert_self_contained(&page);
-    assert!(page.contains("<title>licpath probe: FAILED"), "{page}");
+    // Issue 22 principle 6: the page says which host measured, and that it is not the
+    // switch (no --from-config).
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let host = host.trim();
+    assert!(
+        page.contains(&format!("<title>licpath probe from {host}: FAILED")),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "<h1>licpath probe from {host}: the licensing path as measured from this host (not from the switch)</h1>"
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(
+            "<tr><th>Measured</th><td class=\"wrap\">from {host} (127.0.0.1 on lo), resolver "
+        )),
+        "{page}"
+    );
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md.starts_with(&format!("# licpath probe from {host}: FAILED\n")),
+        "{md}"
+    );
     assert!(page.contains("<code>tcp_refused</code>"));
     assert!(page.contains(&format!(
         "<tr><th>Targets</th><td class=\"wrap\">{url}</td></tr>"

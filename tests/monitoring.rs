@@ -287,6 +287,30 @@ fn prometheus_textfile_passes_promtool_and_is_scraped_by_node_exporter() {
         Some(1.0)
     );
 
+    // Issue 22 principle 6: where the probe stood is an info series of its own; the
+    // other series keep `switch` and `target` as their whole identity (the alert rules'
+    // series do not change when this host's address or resolver does).
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let host_label = format!("host=\"{}\"", host.trim());
+    assert_eq!(
+        sample(
+            &text,
+            "licpath_vantage_info",
+            &[ok, &host_label, "resolver_origin=\"resolv_conf\""]
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    for l in text.lines().filter(|l| l.starts_with("licpath_success{")) {
+        let labels = &l[l.find('{').unwrap()..l.rfind('}').unwrap()];
+        assert!(
+            labels.starts_with("{switch=\"")
+                && !labels.contains("host=")
+                && !labels.contains("resolver"),
+            "{l}"
+        );
+    }
+
     // Every family printed is documented.
     let doc = std::fs::read_to_string(docs("docs/monitoring.md")).unwrap();
     let families: Vec<&str> = text
@@ -437,6 +461,14 @@ fn jsonl_one_object_per_switch_and_target() {
         serde_json::json!({"step": "dns", "state": "static"}),
         "{ok}"
     );
+    // Where the probe stood (issue 22): this host, from loopback, imitating the
+    // configuration, with this host's resolver (the configuration names none).
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    assert_eq!(ok["vantage"]["host"], host.trim(), "{ok}");
+    assert_eq!(ok["vantage"]["source_address"], "127.0.0.1", "{ok}");
+    assert_eq!(ok["vantage"]["interface"], "lo", "{ok}");
+    assert_eq!(ok["vantage"]["resolver_origin"], "resolv_conf", "{ok}");
+    assert_eq!(ok["vantage"]["imitates_switch"], true, "{ok}");
     let refused = by("edge-refused");
     assert_eq!(refused["verdict"], "failed");
     assert_eq!(refused["primary"]["code"], "tcp_refused");

@@ -188,14 +188,30 @@ fn a_silent_server_is_a_tls_timeout_bounded_by_the_step_timeout() {
     );
     assert_eq!(codes(&t), vec!["tls_timeout"]);
     // The step's own limit (--tls-timeout, 1 s here) ended it, not the server's close
-    // 3 s later: said in the note, no wall-clock assertion (issue 13 item 6).
+    // 3 s later: said in a typed failure, no wall-clock assertion (issue 13 item 6). Whose
+    // fault and which step travel with it (issue 25 R4), not as note text.
     assert_eq!(
         notes_of(&t.connections[0]),
-        vec![
-            "smartreceiver.cisco.com: address from --resolve (like 'ip host'), no DNS query",
-            "no TLS answer within 1.0 s; giving up"
-        ]
+        vec!["smartreceiver.cisco.com: address from --resolve (like 'ip host'), no DNS query"]
     );
+    assert_eq!(
+        failures_of(&t.connections[0]),
+        vec![(
+            Blame::Network,
+            Step::Tls,
+            "no TLS answer within 1.0 s; giving up"
+        )]
+    );
+    let json = serde_json::to_value(&t.connections[0]).unwrap();
+    let failure = json["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "probe_failure")
+        .expect("a probe_failure event in the JSON");
+    assert_eq!(failure["blame"], "network");
+    assert_eq!(failure["step"], "tls");
+    assert_eq!(failure["detail"], "no TLS answer within 1.0 s; giving up");
     assert_eq!(t.connections[0].state, TcpState::ClosedByClient);
 }
 
@@ -453,6 +469,20 @@ fn notes_of(c: &Connection) -> Vec<&str> {
         .iter()
         .filter_map(|e| match &e.kind {
             EventKind::ProbeNote { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn failures_of(c: &Connection) -> Vec<(Blame, Step, &str)> {
+    c.events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ProbeFailure {
+                blame,
+                step,
+                detail,
+            } => Some((*blame, *step, detail.as_str())),
             _ => None,
         })
         .collect()
@@ -929,11 +959,13 @@ fn a_name_no_server_can_be_asked_about_is_a_dns_error_with_the_reason() {
     );
     assert!(
         f.summary
-            .starts_with(&format!("{name}: DNS query not sent: ")),
+            .starts_with(&format!("this host: {name}: DNS query not sent: ")),
         "{}",
         f.summary
     );
     assert_eq!(f.explanation, "The probe could not ask any name server.");
+    // The name was refused here, before any query: this host's side (a bad target).
+    assert_eq!(f.blame, Some(Blame::Local));
     assert_eq!(
         f.remediation,
         ["licpath probe --dns-server <ip> ...   ! the switch's ip name-server"]
@@ -1022,4 +1054,182 @@ fn a_static_entry_is_reported_as_static_not_as_a_dns_answer() {
         steps_of(&t)[0].detail,
         "static: --resolve smartreceiver.cisco.com=127.0.0.1 — no DNS query"
     );
+}
+
+/// A resolv.conf of this host's, written for the test: `nameserver` lines only.
+fn resolv_conf(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("licpath-probe-local-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// A loopback address nothing listens on port 53 of: the kernel answers a query with ICMP
+/// port unreachable, nothing leaves this machine.
+const DEAD_RESOLVER: &str = "127.77.0.1";
+
+fn json_report(t: &Timeline) -> serde_json::Value {
+    let mut out = Vec::new();
+    licpath::report::json::write_json(
+        &mut out,
+        "probe",
+        EndReason::Completed,
+        vec![licpath::report::json::report("smart", "live probe", t)],
+        None,
+    )
+    .unwrap();
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// Issue 22 principle 6: a probe whose resolver is this host's own (resolv.conf) and
+/// fails is this host's failure (`local`), not the switch's: no "the switch" wording, no
+/// switch `ip name-server` fix, verdict inconclusive; the report says where it stood.
+#[test]
+fn this_hosts_failing_resolver_is_this_hosts_failure_not_the_switchs() {
+    let conf = resolv_conf("dead.conf", &format!("nameserver {DEAD_RESOLVER}\n"));
+    let cfg = ProbeConfig {
+        resolv_conf: conf.clone(),
+        dns_retry: 0,
+        ..cfg("127.0.0.1:9".parse().unwrap())
+    };
+    let cfg = ProbeConfig {
+        resolve: Vec::new(),
+        ..cfg
+    };
+    let t = run("smart", cfg);
+    let v = t.vantage.as_ref().expect("a probe says where it stood");
+    assert_eq!(v.resolver_origin, ResolverOrigin::ResolvConf);
+    assert_eq!(
+        v.resolver,
+        vec![SocketAddr::new(DEAD_RESOLVER.parse().unwrap(), 53)]
+    );
+    assert!(!v.host.is_empty());
+    assert!(!v.imitates_switch);
+    let [f] = t.findings.as_slice() else {
+        panic!("{:?}", codes(&t))
+    };
+    assert_eq!((f.code, f.step), (FindingCode::DnsTimeout, Step::Dns));
+    assert_eq!(f.blame, Some(Blame::Local));
+    assert!(
+        f.summary.starts_with(&format!(
+            "this host's resolver ({DEAD_RESOLVER}, from resolv.conf): no answer to the DNS queries for smartreceiver.cisco.com"
+        )),
+        "{}",
+        f.summary
+    );
+    assert!(
+        !f.remediation.iter().any(|r| r.starts_with("ip ")),
+        "no switch command: {:?}",
+        f.remediation
+    );
+    assert!(
+        f.explanation.contains("not the switch's"),
+        "{}",
+        f.explanation
+    );
+    // This host's failure decides nothing about the switch: inconclusive (exit 3).
+    assert_eq!(
+        licpath::report::overall_verdict(&t),
+        licpath::report::OverallVerdict::Inconclusive
+    );
+    let line = licpath::report::check_line("smart", &t);
+    assert!(line.contains(": this host's resolver ("), "{line}");
+    let text = text_of(&t);
+    assert!(
+        text.contains(&format!("measured from {} (", v.host))
+            || text.contains(&format!("measured from {}, resolver", v.host)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "resolver {DEAD_RESOLVER} (this host's resolv.conf)"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("ip name-server <dns-server-ip>"), "{text}");
+    let json = json_report(&t);
+    let r = &json["reports"][0];
+    assert_eq!(r["vantage"]["resolver_origin"], "resolv_conf");
+    assert_eq!(r["vantage"]["resolver"][0], format!("{DEAD_RESOLVER}:53"));
+    assert_eq!(r["vantage"]["host"], v.host.as_str());
+    assert_eq!(r["verdict"], "inconclusive");
+    assert_eq!(r["timeline"]["findings"][0]["blame"], "local");
+    assert!(
+        r["timeline"].get("vantage").is_none(),
+        "once, beside the timeline"
+    );
+}
+
+/// The same dead server named with `--dns-server`: the probe asked the server it was
+/// told to ask, so the failure is that server's (no `local` blame) and stays failed.
+#[test]
+fn a_failing_dns_server_given_on_the_command_line_is_not_this_hosts() {
+    let cfg = ProbeConfig {
+        dns_servers: vec![SocketAddr::new(DEAD_RESOLVER.parse().unwrap(), 53)],
+        dns_retry: 0,
+        resolve: Vec::new(),
+        ..cfg("127.0.0.1:9".parse().unwrap())
+    };
+    let t = run("smart", cfg);
+    let v = t.vantage.as_ref().unwrap();
+    assert_eq!(v.resolver_origin, ResolverOrigin::DnsServer);
+    let [f] = t.findings.as_slice() else {
+        panic!("{:?}", codes(&t))
+    };
+    assert_eq!(f.code, FindingCode::DnsTimeout);
+    assert_eq!(f.blame, None);
+    assert!(
+        f.summary
+            .starts_with("no answer to the DNS queries for smartreceiver.cisco.com"),
+        "{}",
+        f.summary
+    );
+    assert_eq!(
+        licpath::report::overall_verdict(&t),
+        licpath::report::OverallVerdict::Failed
+    );
+}
+
+/// A resolv.conf without a name server: nothing could be asked, this host's doing.
+#[test]
+fn a_resolv_conf_without_name_servers_is_this_hosts_failure() {
+    let conf = resolv_conf("empty.conf", "search example.com\n");
+    let cfg = ProbeConfig {
+        resolv_conf: conf,
+        resolve: Vec::new(),
+        ..cfg("127.0.0.1:9".parse().unwrap())
+    };
+    let t = run("smart", cfg);
+    let [f] = t.findings.as_slice() else {
+        panic!("{:?}", codes(&t))
+    };
+    assert_eq!(f.blame, Some(Blame::Local));
+    assert!(
+        f.summary.starts_with(
+            "this host: smartreceiver.cisco.com: not resolved: reading this host's resolver configuration: "
+        ),
+        "{}",
+        f.summary
+    );
+    assert_eq!(
+        licpath::report::overall_verdict(&t),
+        licpath::report::OverallVerdict::Inconclusive
+    );
+    let v = t.vantage.as_ref().unwrap();
+    assert!(v.resolver.is_empty());
+    assert_eq!(v.resolver_origin, ResolverOrigin::ResolvConf);
+}
+
+/// Where the connections left from: the source address and the interface holding it.
+#[test]
+fn the_vantage_names_the_source_address_and_its_interface() {
+    let addr = closed_port();
+    let t = run(
+        &format!("https://smartreceiver.cisco.com:{}/", addr.port()),
+        cfg(addr),
+    );
+    let v = t.vantage.as_ref().unwrap();
+    assert_eq!(v.source_address, Some("127.0.0.1".parse().unwrap()));
+    assert_eq!(v.interface.as_deref(), Some("lo"));
 }

@@ -265,9 +265,9 @@ fn analyze_one(
     if let Some(m) = meter {
         m.finish();
     }
-    let (timeline, summary) = analysed.map_err(|e| CliError::Capture(e.to_string()))?;
+    let (timeline, summary) = analysed?;
     if summary.frames == 0 && (summary.truncated || summary.corrupt.is_some()) {
-        return Err(CliError::Capture(format!(
+        return Err(CliError::BadInput(format!(
             "{name}: no usable frame after the {} header: {}",
             summary.format,
             summary

@@ -342,7 +342,8 @@ pub struct PlanArgs {
 #[derive(Args, Debug, Clone)]
 pub struct NetArgs {
     /// Ask this name server (like `ip name-server`); repeatable, asked in order.
-    /// Default: the system's resolvers.
+    /// Default: the configuration's `ip name-server` (--from-config), else this host's
+    /// resolv.conf, whose failure is this host's, not the switch's.
     #[arg(long = "dns-server", value_name = "IP[:PORT]", value_parser = parse_dns_server)]
     pub dns_servers: Vec<SocketAddr>,
     /// Use IP for HOST without DNS (like `ip host HOST IP`); repeatable.
@@ -463,48 +464,75 @@ pub enum ColorChoice {
     Never,
 }
 
-fn parse_secs(s: &str) -> Result<f64, String> {
+/// A flag value its parser refuses; clap prints it after "invalid value ... for '--flag':".
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ArgError {
+    #[error("a number of seconds, more than 0 and at most 600")]
+    Seconds,
+    #[error("{0:?} is not an IP address (IP or IP:PORT, [IPv6]:PORT)")]
+    DnsServer(String),
+    /// `shown`: the value with any password masked (`cli::proxy`).
+    #[error("{shown:?}: {why} (expected HOST:PORT, e.g. 10.0.0.5:3128)")]
+    Proxy { shown: String, why: String },
+    #[error(
+        "credentials have no place here: the switch cannot authenticate to a proxy (give HOST:PORT)"
+    )]
+    ProxyCredentials,
+    #[error("{0:?}: expected HOST=IP")]
+    ResolveForm(String),
+    #[error("{input:?}: {ip:?} is not an IP address")]
+    ResolveIp { input: String, ip: String },
+    #[error("{0:?}: no host name before '=' (expected HOST=IP)")]
+    ResolveNoHost(String),
+    #[error("{input:?}: {host:?} is not a host name")]
+    ResolveHost { input: String, host: String },
+}
+
+fn parse_secs(s: &str) -> Result<f64, ArgError> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 600.0 => Ok(v),
-        _ => Err("a number of seconds, more than 0 and at most 600".into()),
+        _ => Err(ArgError::Seconds),
     }
 }
 
-fn parse_dns_server(s: &str) -> Result<SocketAddr, String> {
+fn parse_dns_server(s: &str) -> Result<SocketAddr, ArgError> {
     if let Ok(a) = s.parse::<SocketAddr>() {
         return Ok(a);
     }
     s.parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| format!("{s:?} is not an IP address (IP or IP:PORT, [IPv6]:PORT)"))
+        .map_err(|_| ArgError::DnsServer(s.to_string()))
 }
 
 /// `analyze --proxy`: `HOST:PORT` (or `http://HOST:PORT`), no credentials: the switch
 /// has none to give a proxy, and a capture does not need them.
-fn parse_proxy_endpoint(s: &str) -> Result<(String, u16), String> {
-    let p = super::proxy::parse_proxy_shown(s).map_err(|(shown, why)| {
-        format!("{shown:?}: {why} (expected HOST:PORT, e.g. 10.0.0.5:3128)")
-    })?;
+fn parse_proxy_endpoint(s: &str) -> Result<(String, u16), ArgError> {
+    let p = super::proxy::parse_proxy_shown(s)
+        .map_err(|(shown, why)| ArgError::Proxy { shown, why })?;
     if p.credentials.is_some() {
-        return Err("credentials have no place here: the switch cannot authenticate to a proxy (give HOST:PORT)".into());
+        return Err(ArgError::ProxyCredentials);
     }
     Ok((p.host, p.port))
 }
 
-fn parse_resolve(s: &str) -> Result<(String, IpAddr), String> {
+fn parse_resolve(s: &str) -> Result<(String, IpAddr), ArgError> {
     let (h, ip) = s
         .split_once('=')
-        .ok_or_else(|| format!("{s:?}: expected HOST=IP"))?;
-    let ip = ip
-        .parse()
-        .map_err(|_| format!("{s:?}: {ip:?} is not an IP address"))?;
+        .ok_or_else(|| ArgError::ResolveForm(s.to_string()))?;
+    let ip = ip.parse().map_err(|_| ArgError::ResolveIp {
+        input: s.to_string(),
+        ip: ip.to_string(),
+    })?;
     let host = h.trim().trim_end_matches('.').to_ascii_lowercase();
     if host.is_empty() {
-        return Err(format!("{s:?}: no host name before '=' (expected HOST=IP)"));
+        return Err(ArgError::ResolveNoHost(s.to_string()));
     }
     match crate::model::url::parse_host_port(&host) {
         Ok((host, None)) => Ok((host, ip)),
-        _ => Err(format!("{s:?}: {h:?} is not a host name")),
+        _ => Err(ArgError::ResolveHost {
+            input: s.to_string(),
+            host: h.to_string(),
+        }),
     }
 }
 
@@ -623,17 +651,20 @@ mod tests {
         assert!(
             parse_proxy_endpoint("proxy.example")
                 .unwrap_err()
+                .to_string()
                 .contains("HOST:PORT")
         );
         assert!(parse_proxy_endpoint("10.0.0.5:0").is_err());
         assert!(
             parse_proxy_endpoint("http://u:secret@10.0.0.5:80")
                 .unwrap_err()
+                .to_string()
                 .contains("cannot authenticate")
         );
         assert!(
             !parse_proxy_endpoint("http://u:secret@10.0.0.5:80")
                 .unwrap_err()
+                .to_string()
                 .contains("secret")
         );
         assert!(parse_secs("0").is_err());

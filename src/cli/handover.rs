@@ -106,9 +106,7 @@ pub fn write_annotated(out: &Path, input: &Path, name: &str, t: &Timeline) -> Re
             source.kind(),
             format!("{}: {source}", out.display()),
         )),
-        AnnotateError::NotACapture { .. } | AnnotateError::Corrupt { .. } => {
-            CliError::Capture(e.to_string())
-        }
+        AnnotateError::NotACapture { .. } | AnnotateError::Corrupt { .. } => CliError::from(e),
     })?;
     eprintln!(
         "licpath: annotated capture written to {} ({} frames, {} with a finding as comment)",

@@ -6,6 +6,7 @@ use super::args::TrustArgs;
 use super::error::CliError;
 use crate::diagnose::DiagnoseConfig;
 use crate::diagnose::trust::TrustProfile;
+use crate::ios::IosTextError;
 use crate::ios::plan::ProbePlan;
 use crate::model::Finding;
 use std::io::Read;
@@ -35,12 +36,9 @@ pub(crate) fn plan_from_text(
     let name = name.to_string();
     let cfg = crate::ios::config::parse_config(text);
     if cfg.lines_used == 0 {
-        return Err(CliError::BadInput(format!(
-            "{name}: no licensing configuration found (expected show running-config, show license status or show license tech support)"
-        )));
+        return Err(IosTextError::NoConfiguration { file: name }.into());
     }
-    let map =
-        crate::ios::plan::InterfaceMap::parse(maps).map_err(|e| CliError::Usage(e.to_string()))?;
+    let map = crate::ios::plan::InterfaceMap::parse(maps)?;
     let plan = crate::ios::plan::derive(&cfg, &map);
     let findings = crate::diagnose::config::check_config(&cfg, &plan, &name);
     Ok(ConfigPlan {
@@ -133,8 +131,7 @@ pub(crate) fn diagnose_config(
 ) -> Result<DiagnoseConfig, CliError> {
     let pem_profile = |path: &Path| -> Result<TrustProfile, CliError> {
         let pem = read_bounded(path, MAX_PEM, "a PEM trustpool or CA file")?;
-        TrustProfile::from_pem(&path.display().to_string(), &pem)
-            .map_err(|e| CliError::BadInput(e.to_string()))
+        Ok(TrustProfile::from_pem(&path.display().to_string(), &pem)?)
     };
     // `--trust-store` also takes the text of `show crypto pki trustpool`.
     let store_profile = |path: &Path| -> Result<TrustProfile, CliError> {
@@ -144,10 +141,8 @@ pub(crate) fn diagnose_config(
             MAX_PEM,
             "a trustpool (PEM or show crypto pki trustpool)",
         )?;
-        let text = crate::ios::decode_text(&name, &bytes)
-            .map_err(|e| CliError::BadInput(e.to_string()))?;
-        crate::ios::parse_trust_store_text(&name, &text)
-            .map_err(|e| CliError::BadInput(e.to_string()))
+        let text = crate::ios::decode_text(&name, &bytes)?;
+        Ok(crate::ios::parse_trust_store_text(&name, &text)?)
     };
     let trust = match &args.trust_store {
         Some(path) => store_profile(path)?,
@@ -225,11 +220,11 @@ mod tests {
         let none = tmp("none.txt", b"hostname sw1\n");
         assert!(matches!(
             plan_from_config(&none, &[]),
-            Err(CliError::BadInput(m)) if m.contains("no licensing configuration")
+            Err(CliError::Ios(IosTextError::NoConfiguration { .. }))
         ));
         assert!(matches!(
             plan_from_config(&p, &["nonsense".into()]),
-            Err(CliError::Usage(_))
+            Err(CliError::Ios(IosTextError::BadMap { .. }))
         ));
     }
 
@@ -250,7 +245,7 @@ mod tests {
         };
         assert_eq!(
             diagnose_config(&bad, None).unwrap_err().blame(),
-            super::super::Blame::Input
+            crate::model::Blame::Input
         );
     }
 }

@@ -17,7 +17,7 @@ pub mod progress;
 pub mod proxy;
 pub mod tui;
 
-pub use error::{Blame, CliError};
+pub use error::CliError;
 
 use crate::report::text;
 use args::ColorChoice;

@@ -12,7 +12,7 @@ use crate::escape::esc;
 use crate::model::reach::Reach;
 use crate::model::url::parse_proxy;
 use crate::model::url::{Credentials, ProxyAddr};
-use crate::model::{EndReason, FindingCode, Severity, Timeline};
+use crate::model::{EndReason, FindingCode, ResolverOrigin, Severity, Timeline};
 use crate::probe::target::{self, Target};
 use crate::probe::{ProbeConfig, Timeouts};
 use crate::report::{self, OverallVerdict, RunLine, json, text};
@@ -79,8 +79,7 @@ pub(crate) fn setup_with(
 ) -> Result<ProbeSetup, CliError> {
     let dirs = preset_dirs(net.presets.as_deref())?;
     let dir_refs: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
-    let presets =
-        target::load_presets(&dir_refs).map_err(|e| CliError::ProbeSetup(e.to_string()))?;
+    let presets = target::load_presets(&dir_refs)?;
     let plan = from_config.as_ref().map(|c| &c.plan);
     let mut target_names = plan_args.targets.clone();
     if target_names.is_empty() {
@@ -92,8 +91,7 @@ pub(crate) fn setup_with(
     let targets = target_names
         .iter()
         .map(|t| target::resolve_target(t, &presets))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CliError::ProbeSetup(e.to_string()))?;
+        .collect::<Result<Vec<_>, _>>()?;
     let ios_version = trust_args.ios_version.or_else(|| {
         plan.and_then(|p| p.ios_version.as_deref())
             .and_then(|v| v.parse().ok())
@@ -112,7 +110,14 @@ pub(crate) fn setup_with(
     let (proxy, credentials) = proxy_of(net)?;
     let local = |b: Option<&crate::ios::plan::Binding>| b.and_then(|b| b.local.clone());
     let secs = std::time::Duration::from_secs_f64;
+    let dns_servers_origin = if net.dns_servers.is_empty() {
+        ResolverOrigin::SwitchConfig
+    } else {
+        ResolverOrigin::DnsServer
+    };
     let cfg = Arc::new(ProbeConfig {
+        dns_servers_origin,
+        imitates_switch: from_config.is_some(),
         dns_servers: if net.dns_servers.is_empty() {
             plan.map(|p| {
                 p.dns_servers
@@ -155,6 +160,7 @@ pub(crate) fn setup_with(
         } else {
             Reach::Public
         },
+        ..ProbeConfig::default()
     });
     Ok(ProbeSetup {
         targets,
@@ -478,7 +484,7 @@ pub(crate) fn start_capture(
     };
     capture::start(path, device, &capture::filter_for(cfg, &ports))
         .map(Some)
-        .map_err(|e| CliError::ProbeSetup(e.to_string()))
+        .map_err(CliError::from)
 }
 
 #[cfg(not(feature = "live-capture"))]
@@ -545,8 +551,7 @@ pub(crate) fn check_binding(cfg: &ProbeConfig) -> Result<(), CliError> {
                 .into(),
             _ => (std::net::Ipv4Addr::new(192, 0, 2, 1), 443).into(),
         };
-        crate::probe::session::bound_socket_std(cfg, probe_addr)
-            .map_err(|e| CliError::ProbeSetup(e.to_string()))?;
+        crate::probe::session::bound_socket_std(cfg, probe_addr)?;
     }
     Ok(())
 }
@@ -661,7 +666,7 @@ mod tests {
             e.to_string(),
             "--map and --plan-only go with --from-config FILE"
         );
-        assert_eq!(e.blame(), crate::cli::Blame::Local);
+        assert_eq!(e.blame(), crate::model::Blame::Local);
         let e = setup(&["probe", "--presets", "/nonexistent/licpath"])
             .err()
             .unwrap();

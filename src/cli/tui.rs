@@ -32,7 +32,7 @@ pub fn run(args: &TuiArgs) -> Result<u8, CliError> {
         args.net.capture.as_deref(),
         std::time::Duration::ZERO,
     );
-    r.map_err(|e| CliError::Tui(e.to_string()))?;
+    r?;
     Ok(0)
 }
 
@@ -55,8 +55,7 @@ fn browse(file: &str, args: &TuiArgs) -> Result<u8, CliError> {
         all: true,
         ..AnalyzeConfig::default()
     };
-    crate::tui::run::run_capture(PathBuf::from(file), acfg, dcfg)
-        .map_err(|e| CliError::Tui(e.to_string()))?;
+    crate::tui::run::run_capture(PathBuf::from(file), acfg, dcfg)?;
     Ok(0)
 }
 

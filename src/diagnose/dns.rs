@@ -77,10 +77,44 @@ pub fn findings(
             out.push(ended.evidence(evidence));
             continue;
         }
-        out.push(unresolved(name, &exchanges, &rcodes, one_direction).evidence(evidence));
+        let finding = unresolved(name, &exchanges, &rcodes, one_direction);
+        out.push(
+            match t.vantage.as_ref() {
+                Some(v) if v.resolver_origin == ResolverOrigin::ResolvConf => {
+                    this_hosts_resolver(finding, v)
+                }
+                _ => finding,
+            }
+            .evidence(evidence),
+        );
     }
     out
 }
+
+/// A live probe that asked this host's own name servers (resolv.conf), not the switch's:
+/// the failure is this host's (`Blame::Local`) and says nothing about whether the switch
+/// resolves the name, so no switch command is offered as the fix.
+fn this_hosts_resolver(f: Finding, v: &Vantage) -> Finding {
+    let summary = format!(
+        "this host's resolver ({}, from resolv.conf): {}",
+        v.resolver_list(),
+        f.summary
+    );
+    let why = format!(
+        "This probe asked the name servers of this host's resolv.conf, not the switch's: the failure is this host's own and says nothing about whether the switch can resolve the name. What this host's resolver did: {}",
+        f.summary
+    );
+    let mut f = f.explain(why).blame(Blame::Local);
+    f.summary = summary;
+    f.remediation = THIS_HOST_REMEDY.iter().map(|s| s.to_string()).collect();
+    f
+}
+
+const THIS_HOST_REMEDY: &[&str] = &[
+    "licpath probe --dns-server <the switch's ip name-server> ...   ! ask the switch's name server from this host",
+    "licpath probe --from-config <show running-config> ...          ! imitate the switch's DNS, source interface and proxy",
+    "! this host: check /etc/resolv.conf and its resolver (resolvectl status, systemctl status systemd-resolved)",
+];
 
 /// `capture_ended` for a name asked once (no query re-sent, none answered, no ICMP) less
 /// than [`super::capture::CAPTURE_ENDED_WAIT_NS`] before the capture's last packet: the

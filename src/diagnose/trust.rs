@@ -57,9 +57,22 @@ pub struct TrustProfile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct IosVersion(pub u32, pub u32, pub u32);
 
+/// A release or a trust store that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrustError {
+    #[error("'{0}' is not an IOS XE version like 17.3.2 or 16.12.5b")]
+    BadVersion(String),
+    #[error("{name}: bad PEM: {why}")]
+    BadPem { name: String, why: String },
+    #[error("{name}: {why}")]
+    BadCertificate { name: String, why: String },
+    #[error("{name}: no certificate found")]
+    NoCertificate { name: String },
+}
+
 impl std::str::FromStr for IosVersion {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = TrustError;
+    fn from_str(s: &str) -> Result<Self, TrustError> {
         let mut parts = s.trim().split('.').map(|p| {
             p.chars()
                 .take_while(char::is_ascii_digit)
@@ -69,9 +82,7 @@ impl std::str::FromStr for IosVersion {
         match (parts.next(), parts.next(), parts.next()) {
             (Some(Ok(a)), Some(Ok(b)), Some(Ok(c))) => Ok(IosVersion(a, b, c)),
             (Some(Ok(a)), Some(Ok(b)), None) => Ok(IosVersion(a, b, 0)),
-            _ => Err(format!(
-                "'{s}' is not an IOS XE version like 17.3.2 or 16.12.5b"
-            )),
+            _ => Err(TrustError::BadVersion(s.to_string())),
         }
     }
 }
@@ -152,15 +163,22 @@ impl TrustProfile {
     }
 
     /// A profile from PEM certificates (a switch's exported trustpool, or a lab CA).
-    pub fn from_pem(name: &str, pem: &[u8]) -> Result<TrustProfile, String> {
+    pub fn from_pem(name: &str, pem: &[u8]) -> Result<TrustProfile, TrustError> {
         let mut roots = Vec::new();
         for item in x509_parser::pem::Pem::iter_from_buffer(pem) {
-            let item = item.map_err(|e| format!("{name}: bad PEM: {e}"))?;
+            let item = item.map_err(|e| TrustError::BadPem {
+                name: name.to_string(),
+                why: e.to_string(),
+            })?;
             if item.label != "CERTIFICATE" {
                 continue;
             }
-            let info = crate::wire::x509::parse_certificate(&item.contents)
-                .map_err(|e| format!("{name}: {e}"))?;
+            let info = crate::wire::x509::parse_certificate(&item.contents).map_err(|e| {
+                TrustError::BadCertificate {
+                    name: name.to_string(),
+                    why: e.to_string(),
+                }
+            })?;
             roots.push(TrustedRoot {
                 subject_cn: info.subject_cn.clone().unwrap_or_default(),
                 subject: Some(info.subject.clone()),
@@ -168,7 +186,9 @@ impl TrustProfile {
             });
         }
         if roots.is_empty() {
-            return Err(format!("{name}: no certificate found"));
+            return Err(TrustError::NoCertificate {
+                name: name.to_string(),
+            });
         }
         Ok(TrustProfile {
             name: format!("trust store {name}"),

@@ -93,7 +93,17 @@ impl OverallVerdict {
 
 pub fn overall_verdict(t: &Timeline) -> OverallVerdict {
     if t.has_errors() {
-        return OverallVerdict::Failed;
+        // Only this host's own failures (its resolver, its binding): they say nothing
+        // about the switch's path, so nothing is decided (issue 22, "say where you stand").
+        let local_only = t.overflow.failed == 0
+            && t.all_findings()
+                .filter(|f| f.severity == Severity::Error)
+                .all(|f| f.blame == Some(Blame::Local));
+        return if local_only {
+            OverallVerdict::Inconclusive
+        } else {
+            OverallVerdict::Failed
+        };
     }
     if matches!(t.source, Source::Logs { .. }) {
         // Logs alone, no error left (a failure after the last restore is one): the switch

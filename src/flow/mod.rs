@@ -434,6 +434,7 @@ impl Analyzer {
             hidden_dns,
             switch_log: None,
             context: (!self.cfg.context.is_empty()).then(|| self.cfg.context.clone()),
+            vantage: None,
         }
     }
 }

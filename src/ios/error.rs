@@ -34,13 +34,6 @@ pub enum IosTextError {
     BadPem { file: String, reason: String },
 }
 
-/// The command-line layer still reports errors as one-line strings.
-impl From<IosTextError> for String {
-    fn from(e: IosTextError) -> String {
-        e.to_string()
-    }
-}
-
 /// Bytes read from a file or a paste → text: refuses binary data and oversized input,
 /// replaces invalid UTF-8 (switch output is ASCII; a terminal may add anything), and masks
 /// the password of every URL in it (`license smart proxy address http://user:pw@...`)
@@ -77,7 +70,7 @@ mod tests {
                 file: "cap.pcap".into()
             }
         );
-        assert!(String::from(e).starts_with("cap.pcap: binary data"));
+        assert!(e.to_string().starts_with("cap.pcap: binary data"));
         let e = IosTextError::BadMap {
             item: "Vlan10".into(),
         };

@@ -95,7 +95,7 @@ pub fn parse_trust_store_text(name: &str, text: &str) -> Result<TrustProfile, Io
         return TrustProfile::from_pem(name, text.as_bytes()).map_err(|reason| {
             IosTextError::BadPem {
                 file: name.to_string(),
-                reason,
+                reason: reason.to_string(),
             }
         });
     }

@@ -5,12 +5,14 @@
 //! the TUI only read it. Pure data: no I/O, no clock reads. Times are nanoseconds since
 //! the Unix epoch as seen by whoever recorded them (the capture's clock, or the prober's).
 
+pub mod blame;
 mod connection;
 pub mod context;
 pub mod reach;
 pub mod switch;
 pub mod time;
 pub mod url;
+pub mod vantage;
 
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
@@ -19,11 +21,13 @@ pub mod protocol;
 #[cfg(test)]
 pub mod testing;
 
+pub use blame::Blame;
 pub use connection::{Connection, TcpLoss, TcpState, TlsSummary};
 pub use protocol::{
     DnsTransport, DnsType, EndReason, TlsAlert, TlsAlertDescription, TlsAlertSeverity, TlsVersion,
     is_tls13, tls_version_name, tls_version_rank,
 };
+pub use vantage::{ResolverOrigin, Vantage};
 
 /// Version of the JSON schema (`docs/json-schema.md`). Bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -76,6 +80,10 @@ pub struct Timeline {
     /// --from-config`, `--proxy`, `--dns-server`, `--switch`); absent when nothing was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<context::AnalysisContext>,
+    /// Where a probe was measured from (issue 22); `None` for captures and text. The
+    /// JSON report prints it beside the timeline (`reports[].vantage`), not inside it.
+    #[serde(skip)]
+    pub vantage: Option<Vantage>,
 }
 
 /// Lines recognised in text pasted from the switch (`show logging`, `show license
@@ -508,6 +516,10 @@ pub struct Finding {
     /// IOS XE configuration or commands that fix it, one per line; may be empty.
     pub remediation: Vec<String>,
     pub evidence: Vec<Evidence>,
+    /// Whose fault, when a rule knows it: `local` for a failure of this host's own
+    /// resolver, binding or routing, which says nothing about the switch's path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blame: Option<Blame>,
 }
 
 impl Evidence {
@@ -561,7 +573,14 @@ impl Finding {
             explanation: String::new(),
             remediation: Vec::new(),
             evidence: Vec::new(),
+            blame: None,
         }
+    }
+
+    /// Whose fault it is (see [`Blame`]).
+    pub fn blame(mut self, blame: Blame) -> Finding {
+        self.blame = Some(blame);
+        self
     }
 
     /// Why it happens and what the switch shows when it does.
@@ -717,6 +736,13 @@ pub enum EventKind {
     /// local error, a step given up).
     ProbeNote {
         text: String,
+    },
+    /// Live probe: a failure met during a step, with whose fault it is (a local error,
+    /// a timeout, a peer that broke the protocol).
+    ProbeFailure {
+        blame: Blame,
+        step: Step,
+        detail: String,
     },
 }
 
@@ -940,6 +966,7 @@ impl Timeline {
             hidden_dns: 0,
             switch_log: None,
             context: None,
+            vantage: None,
         }
     }
 

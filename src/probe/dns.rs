@@ -14,7 +14,7 @@
 
 use super::ProbeConfig;
 use super::error::ProbeError;
-use crate::model::{DnsExchange, DnsResponse, DnsTransport, DnsType};
+use crate::model::{DnsExchange, DnsResponse, DnsTransport, DnsType, ResolverOrigin};
 use crate::wire::dns::{DnsError, DnsMessage, parse_dns_message, rcode_name};
 use hickory_resolver::proto::op::{Message, Query};
 use hickory_resolver::proto::rr::{Name, RecordType};
@@ -38,13 +38,27 @@ const MAX_ANSWERS_READ: usize = 32;
 /// hostile server can cause.
 const MAX_DATAGRAMS_PER_TRY: usize = 64;
 
-/// The name servers to ask: `--dns-server`, else the system's (resolv.conf).
+/// Where the name servers come from: `--dns-server` or the switch's `ip name-server`
+/// when given, else this host's resolv.conf.
+pub fn resolver_origin(cfg: &ProbeConfig) -> ResolverOrigin {
+    if cfg.dns_servers.is_empty() {
+        ResolverOrigin::ResolvConf
+    } else {
+        cfg.dns_servers_origin
+    }
+}
+
+/// The name servers to ask: `--dns-server` (or the switch's), else this host's
+/// (`cfg.resolv_conf`, read here and parsed by hickory's pure parser).
 pub fn name_servers(cfg: &ProbeConfig) -> Result<Vec<SocketAddr>, ProbeError> {
     if !cfg.dns_servers.is_empty() {
         return Ok(cfg.dns_servers.clone());
     }
-    let (conf, _) = hickory_resolver::system_conf::read_system_conf()
-        .map_err(|e| ProbeError::ResolverConfig(e.to_string()))?;
+    let path = &cfg.resolv_conf;
+    let text = std::fs::read(path)
+        .map_err(|e| ProbeError::ResolverConfig(format!("{}: {e}", path.display())))?;
+    let (conf, _) = hickory_resolver::system_conf::parse_resolv_conf(&text)
+        .map_err(|e| ProbeError::ResolverConfig(format!("{}: {e}", path.display())))?;
     let mut out: Vec<SocketAddr> = conf
         .name_servers()
         .iter()

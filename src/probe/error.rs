@@ -1,25 +1,16 @@
-//! The probe's one error type. Each variant says whose fault the failure is ([`Blame`]),
-//! in the spirit of rustls' `Error` (`PeerMisbehaved`, `PeerIncompatible`): this host's
-//! configuration (a bad flag or preset, no permission, no route, a bind that fails), the
-//! network between (timeout, refused, unreachable, reset), or the peer (a proxy or server
-//! that misbehaves). Failures met *during* a run become notes and events of the timeline
-//! through `Display`; failures before it (targets, presets, sockets, capture) are returned.
-//! Strings that came from the network or a file are quoted escaped ([`shown`]).
+//! The probe's one error type. Each variant says whose fault the failure is
+//! ([`Blame`], the model's one), in the spirit of rustls' `Error` (`PeerMisbehaved`,
+//! `PeerIncompatible`): this host's configuration (a bad flag or preset, no permission, no
+//! route, a bind that fails), the network between (timeout, refused, unreachable, reset),
+//! or the peer (a proxy or server that misbehaves). Failures met *during* a run become
+//! `EventKind::ProbeFailure` events of the timeline, with their blame and step; failures
+//! before it (targets, presets, sockets, capture) are returned. Strings that came from the
+//! network or a file are quoted escaped ([`shown`]).
 
+use crate::model::Blame;
 use crate::model::url::{UrlError, shown};
 use std::io;
 use std::time::Duration;
-
-/// Whose fault a failure is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Blame {
-    /// This host: a flag, a preset file, permissions, routing, binding.
-    Local,
-    /// The path: timeouts, refusals, unreachables, resets.
-    Network,
-    /// The proxy or server answered, wrongly.
-    Peer,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProbeError {
@@ -42,7 +33,7 @@ pub enum ProbeError {
     BadName { name: String, why: String },
     #[error("no name server configured: give one with --dns-server IP")]
     NoNameServer,
-    #[error("reading the system resolver configuration: {0}")]
+    #[error("reading this host's resolver configuration: {0}")]
     ResolverConfig(String),
     /// A socket operation on this host: creating, binding (interface, source address),
     /// an option. Permission and "no such device" land here.
@@ -65,10 +56,21 @@ pub enum ProbeError {
         doing: &'static str,
         source: io::Error,
     },
-    /// The peer broke the protocol: a head too long, an answer that is not HTTP, a
-    /// handshake that never ends, TLS that rustls rejects.
-    #[error("{0}")]
-    PeerMisbehaved(String),
+    /// The peer sent an HTTP head longer than the probe reads.
+    #[error("{what} head longer than {limit} bytes; stopped")]
+    HeadTooLong { what: &'static str, limit: usize },
+    /// The server kept sending without completing the TLS handshake.
+    #[error("the server sent over {limit} bytes without completing the handshake; stopped")]
+    HandshakeTooLong { limit: usize },
+    /// Bytes rustls would not take as TLS records.
+    #[error("TLS input rejected: {0}")]
+    TlsInput(io::Error),
+    /// The TLS handshake failed for another reason than the certificate.
+    #[error("TLS handshake failed: {0}")]
+    TlsHandshake(rustls::Error),
+    /// An answer inside TLS that is not an HTTP response.
+    #[error("the HTTPS answer is not HTTP: {why}")]
+    NotHttp { why: String },
 }
 
 impl ProbeError {
@@ -91,7 +93,11 @@ impl ProbeError {
                 _ => Blame::Local,
             },
             Timeout { .. } | SendStalled | Io { .. } => Blame::Network,
-            PeerMisbehaved(_) => Blame::Peer,
+            HeadTooLong { .. }
+            | HandshakeTooLong { .. }
+            | TlsInput(_)
+            | TlsHandshake(_)
+            | NotHttp { .. } => Blame::Peer,
         }
     }
 
@@ -100,13 +106,6 @@ impl ProbeError {
             doing: doing.into(),
             source,
         }
-    }
-}
-
-/// For callers whose errors are still strings (the command line).
-impl From<ProbeError> for String {
-    fn from(e: ProbeError) -> String {
-        e.to_string()
     }
 }
 
@@ -133,8 +132,18 @@ mod tests {
         };
         assert_eq!(t.to_string(), "no TLS answer within 1.5 s; giving up");
         assert_eq!(t.blame(), Blame::Network);
-        let p = ProbeError::PeerMisbehaved("the HTTPS answer is not HTTP: x".into());
+        let p = ProbeError::NotHttp { why: "x".into() };
+        assert_eq!(p.to_string(), "the HTTPS answer is not HTTP: x");
         assert_eq!(p.blame(), Blame::Peer);
+        let h = ProbeError::HeadTooLong {
+            what: "answer to CONNECT",
+            limit: 16384,
+        };
+        assert_eq!(
+            h.to_string(),
+            "answer to CONNECT head longer than 16384 bytes; stopped"
+        );
+        assert_eq!(h.blame(), Blame::Peer);
         let u = ProbeError::BadUrl {
             input: "http://h/\r\nX: 1".into(),
             source: UrlError::ControlCharacter { byte: 13, at: 9 },

@@ -57,8 +57,16 @@ impl Default for Timeouts {
 
 #[derive(Debug, Clone)]
 pub struct ProbeConfig {
-    /// `--dns-server`, in order; empty: the system's name servers.
+    /// `--dns-server` (or the configuration's `ip name-server`), in order; empty: this
+    /// host's name servers (`resolv_conf`).
     pub dns_servers: Vec<SocketAddr>,
+    /// Where a non-empty `dns_servers` came from (for the report's vantage).
+    pub dns_servers_origin: ResolverOrigin,
+    /// This host's resolver configuration, read when `dns_servers` is empty.
+    pub resolv_conf: std::path::PathBuf,
+    /// The probe imitates the switch's configuration (`--from-config`): fixes may then be
+    /// worded for the switch.
+    pub imitates_switch: bool,
     /// `--resolve HOST=IP`: static entries, like `ip host`; they win over `ip_hosts`.
     pub resolve: Vec<(String, IpAddr)>,
     /// `ip host NAME IP` entries of the switch's configuration (`--from-config`).
@@ -96,6 +104,9 @@ impl Default for ProbeConfig {
     fn default() -> Self {
         ProbeConfig {
             dns_servers: Vec::new(),
+            dns_servers_origin: ResolverOrigin::DnsServer,
+            resolv_conf: std::path::PathBuf::from(RESOLV_CONF),
+            imitates_switch: false,
             resolve: Vec::new(),
             ip_hosts: Vec::new(),
             source_interface: None,
@@ -114,6 +125,12 @@ impl Default for ProbeConfig {
         }
     }
 }
+
+/// This host's resolver configuration (resolv.conf(5)).
+pub const RESOLV_CONF: &str = "/etc/resolv.conf";
+
+/// The name servers, or why none can be asked (shared by concurrent fetches).
+type NameServers = Result<Vec<SocketAddr>, Arc<error::ProbeError>>;
 
 /// Revocation URLs fetched per target at most (a chain lists a few; hostile ones more).
 const MAX_REVOCATION_FETCHES: usize = 4;
@@ -145,24 +162,24 @@ fn static_entry(name: &str, cfg: &ProbeConfig) -> Option<StaticHost> {
 async fn addresses(
     name: &str,
     cfg: &ProbeConfig,
-    servers: &Result<Vec<SocketAddr>, String>,
+    servers: &NameServers,
     licensing: bool,
     dns_out: &mut Vec<DnsExchange>,
     statics: &mut Vec<StaticHost>,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<EventKind>,
 ) -> Vec<IpAddr> {
     if let Ok(ip) = name.parse::<IpAddr>() {
         return vec![ip];
     }
     if let Some(entry) = static_entry(name, cfg) {
-        notes.push(match entry.origin {
+        notes.push(note(match entry.origin {
             StaticOrigin::ResolveFlag => {
                 format!("{name}: address from --resolve (like 'ip host'), no DNS query")
             }
             StaticOrigin::IpHost => {
                 format!("{name}: address from 'ip host' in the configuration, no DNS query")
             }
-        });
+        }));
         let addrs = entry.addresses.clone();
         if !statics.contains(&entry) {
             statics.push(entry);
@@ -174,12 +191,12 @@ async fn addresses(
             let (ex, addrs, errors) = dns::resolve(name, cfg, servers, licensing).await;
             dns_out.extend(ex);
             for e in errors {
-                notes.push(format!("{name}: DNS query not sent: {e}"));
+                notes.push(dns_failure(&e, format!("{name}: DNS query not sent: {e}")));
             }
             addrs
         }
         Err(e) => {
-            notes.push(format!("{name}: not resolved: {e}"));
+            notes.push(dns_failure(e, format!("{name}: not resolved: {e}")));
             Vec::new()
         }
     }
@@ -193,7 +210,7 @@ fn urls_to_fetch(
     cfg: &ProbeConfig,
     judge: &DiagnoseConfig,
     host: &str,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<EventKind>,
 ) -> Vec<String> {
     let mut out = BTreeMap::new();
     let mut refused = BTreeMap::new();
@@ -224,17 +241,17 @@ fn urls_to_fetch(
         .filter(|(u, _)| !out.contains_key(*u))
         .collect();
     if refused.len() > MAX_REVOCATION_FETCHES {
-        notes.push(format!(
+        notes.push(note(format!(
             "{} revocation URL(s) of a chain the switch refuses not fetched",
             refused.len()
-        ));
+        )));
     }
     for (u, code) in refused.into_iter().take(MAX_REVOCATION_FETCHES) {
-        notes.push(format!(
+        notes.push(note(format!(
             "revocation URL {} not fetched: it comes with a chain the switch refuses ({}), and a switch checks revocation only for a chain it accepts (--revocation-any-chain fetches it)",
             shown(u),
             code.as_str()
-        ));
+        )));
     }
     out.into_keys().collect()
 }
@@ -274,6 +291,19 @@ fn revocation_request(url: &str, cfg: &ProbeConfig) -> Result<(Target, Reach), S
     Ok((target, reach))
 }
 
+fn note(text: String) -> EventKind {
+    EventKind::ProbeNote { text }
+}
+
+/// A DNS step that could not be done, with whose fault it is.
+fn dns_failure(e: &error::ProbeError, detail: String) -> EventKind {
+    EventKind::ProbeFailure {
+        blame: e.blame(),
+        step: Step::Dns,
+        detail,
+    }
+}
+
 /// Step 6: the chain's CRL distribution points and OCSP responders, fetched with a bounded
 /// GET over the same path (source binding, DNS servers, proxy) as the switch would, all at
 /// once. Only URLs [`urls_to_fetch`] keeps and the allow-list passes are fetched, and
@@ -284,26 +314,29 @@ async fn revocation_fetches(
     licensing: &[Connection],
     target_host: &str,
     cfg: &Arc<ProbeConfig>,
-    servers: &Result<Vec<SocketAddr>, String>,
+    servers: &NameServers,
     judge: &Arc<DiagnoseConfig>,
     dns_out: &mut Vec<DnsExchange>,
     statics_out: &mut Vec<StaticHost>,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<EventKind>,
 ) -> Vec<Connection> {
     let urls = urls_to_fetch(licensing, cfg, judge, target_host, notes);
     let mut set = tokio::task::JoinSet::new();
     let mut next_id = licensing.iter().map(|c| c.id).max().unwrap_or(0) + 1;
     if urls.len() > MAX_REVOCATION_FETCHES {
-        notes.push(format!(
+        notes.push(note(format!(
             "{} more revocation URL(s) not fetched: at most {MAX_REVOCATION_FETCHES} per target",
             urls.len() - MAX_REVOCATION_FETCHES
-        ));
+        )));
     }
     for url in urls.iter().take(MAX_REVOCATION_FETCHES) {
         let (t, reach) = match revocation_request(url, cfg) {
             Ok(r) => r,
             Err(why) => {
-                notes.push(format!("revocation URL {} not fetched: {why}", shown(url)));
+                notes.push(note(format!(
+                    "revocation URL {} not fetched: {why}",
+                    shown(url)
+                )));
                 continue;
             }
         };
@@ -341,11 +374,11 @@ async fn revocation_fetches(
                 }
                 _ => {
                     if let Some(Err(e)) = refused.first() {
-                        notes.push(format!(
+                        notes.push(note(format!(
                             "revocation URL {} not fetched: {} resolves only to refused addresses: {e} (--revocation-allow-private fetches it)",
                             t.label,
                             t.host
-                        ));
+                        )));
                     }
                     None
                 }
@@ -400,7 +433,7 @@ pub async fn probe_target(
     let mut dns_ex = Vec::new();
     let mut statics = Vec::new();
     let mut notes = Vec::new();
-    let servers = dns::name_servers(&cfg).map_err(|e| e.to_string());
+    let servers = dns::name_servers(&cfg).map_err(Arc::new);
     let licensing_names: Vec<String> = LICENSING_NAMES
         .iter()
         .map(|s| s.to_string())
@@ -408,9 +441,9 @@ pub async fn probe_target(
         .collect();
     let (connect_host, connect_port, via_proxy) = first_hop(&cfg, target);
     if let (true, Some(cred)) = (via_proxy, &cfg.proxy_credentials) {
-        notes.push(format!(
+        notes.push(note(format!(
             "proxy credentials {cred} are for testing the proxy only (sent as Proxy-Authorization): the switch itself cannot authenticate to a proxy (IOS XE's licensing proxy has no username/password setting)"
-        ));
+        )));
     }
     let dns_notes_from = notes.len();
     let addrs = addresses(
@@ -478,7 +511,7 @@ pub async fn probe_target(
             time_ns: c.start_ns,
             frame: None,
             dir: Direction::ToServer,
-            kind: EventKind::ProbeNote { text: n.clone() },
+            kind: n.clone(),
         });
         c.events.splice(0..0, noted);
         summarize_connection(c, &acfg, &licensing_addrs);
@@ -507,23 +540,69 @@ pub async fn probe_target(
             targets: vec![target.url()],
         })
     };
+    t.vantage = Some(vantage_of(&cfg, &t, &servers));
     if addrs.is_empty()
         && t.dns.is_empty()
-        && let Some(why) = notes.get(dns_notes_from)
+        && let Some(EventKind::ProbeFailure { blame, detail, .. }) = notes.get(dns_notes_from)
     {
-        // No DNS server could even be asked (no configuration): a usage-level problem
-        // reported as a DNS failure with the reason.
+        // No DNS server could even be asked (no configuration, a name that is no DNS
+        // name): reported as a DNS failure with the reason and whose fault it is.
+        let summary = match blame {
+            Blame::Local => format!("this host: {detail}"),
+            _ => detail.clone(),
+        };
         t.findings.push(
-            Finding::new(
-                FindingCode::DnsTimeout,
-                Severity::Error,
-                Step::Dns,
-                why.clone(),
-            )
-            .explain("The probe could not ask any name server.")
-            .fix(["licpath probe --dns-server <ip> ...   ! the switch's ip name-server"]),
+            Finding::new(FindingCode::DnsTimeout, Severity::Error, Step::Dns, summary)
+                .explain("The probe could not ask any name server.")
+                .fix(["licpath probe --dns-server <ip> ...   ! the switch's ip name-server"])
+                .blame(*blame),
         );
     }
     diagnose(&mut t, &dcfg);
     t
+}
+
+/// Where this probe stood: this host, the source address its connections (else its DNS
+/// queries) left from and the interface that holds it, the name servers and their origin.
+fn vantage_of(cfg: &ProbeConfig, t: &Timeline, servers: &NameServers) -> Vantage {
+    let used = |a: &SocketAddr| (!a.ip().is_unspecified()).then_some(a.ip());
+    let source_address = t
+        .connections
+        .iter()
+        .find_map(|c| used(&c.client))
+        .or_else(|| t.dns.iter().find_map(|d| used(&d.client)))
+        .or(cfg.source_address);
+    let interface = cfg
+        .source_interface
+        .clone()
+        .or_else(|| source_address.and_then(interface_holding));
+    Vantage {
+        host: this_host(),
+        source_address,
+        interface,
+        resolver: servers.clone().unwrap_or_default(),
+        resolver_origin: dns::resolver_origin(cfg),
+        imitates_switch: cfg.imitates_switch,
+    }
+}
+
+/// This host's name as the kernel has it (gethostname(2) reads the same), else
+/// `/etc/hostname`, else "this host".
+fn this_host() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_string())
+        .find(|s| !s.is_empty())
+        .unwrap_or_else(|| "this host".into())
+}
+
+/// The interface that holds `addr` (getifaddrs(3)); `None` when none does or the list
+/// cannot be read.
+fn interface_holding(addr: IpAddr) -> Option<String> {
+    if_addrs::get_if_addrs()
+        .ok()?
+        .into_iter()
+        .find(|i| i.ip() == addr)
+        .map(|i| i.name)
 }

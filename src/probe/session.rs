@@ -11,7 +11,7 @@ use crate::diagnose::DiagnoseConfig;
 use crate::flow::app::AppState;
 use crate::flow::event::{DnsOut, push_event};
 use crate::model::url::{Scheme, Url, authority};
-use crate::model::{Connection, Direction, EventKind, TcpState};
+use crate::model::{Blame, Connection, Direction, EventKind, Step, TcpState};
 use crate::wire::http::{Head, parse_response_head};
 use rustls::pki_types::ServerName;
 use std::io::{Read, Write};
@@ -33,6 +33,8 @@ pub struct Recorder {
     pub conn: Connection,
     app: AppState,
     dns_out: DnsOut,
+    /// The step under way: a failure met now is this step's.
+    step: Step,
 }
 
 impl Recorder {
@@ -48,6 +50,7 @@ impl Recorder {
             ),
             app: AppState::default(),
             dns_out: Vec::new(),
+            step: Step::Tcp,
         }
     }
 
@@ -55,9 +58,19 @@ impl Recorder {
         push_event(&mut self.conn, now_ns(), None, dir, kind);
     }
 
-    /// A failure met on this connection, said with its error's wording.
+    /// A failure met on this connection: its blame, the step under way, its wording.
     fn failed(&mut self, e: ProbeError) {
-        self.note(e.to_string());
+        self.failure(e.blame(), e.to_string());
+    }
+
+    /// A failure met on this connection, worded here.
+    fn failure(&mut self, blame: Blame, detail: impl Into<String>) {
+        let kind = EventKind::ProbeFailure {
+            blame,
+            step: self.step,
+            detail: detail.into(),
+        };
+        self.event(Direction::ToServer, kind);
     }
 
     pub fn note(&mut self, text: impl Into<String>) {
@@ -234,6 +247,7 @@ pub fn bound_socket_std(cfg: &ProbeConfig, addr: SocketAddr) -> Result<(), Probe
 
 /// Step 2: TCP. Refused, unreachable and timeout are kept apart.
 async fn connect(rec: &mut Recorder, cfg: &ProbeConfig, addr: SocketAddr) -> Option<TcpStream> {
+    rec.step = Step::Tcp;
     let sock = match bound_socket(cfg, addr) {
         Ok(s) => s,
         Err(e) => {
@@ -265,10 +279,13 @@ async fn connect(rec: &mut Recorder, cfg: &ProbeConfig, addr: SocketAddr) -> Opt
     drop(twin);
     match result {
         Err(_) => {
-            rec.note(format!(
-                "no SYN/ACK within {:.1} s (--tcp-timeout)",
-                cfg.timeouts.tcp.as_secs_f64()
-            ));
+            rec.failure(
+                Blame::Network,
+                format!(
+                    "no SYN/ACK within {:.1} s (--tcp-timeout)",
+                    cfg.timeouts.tcp.as_secs_f64()
+                ),
+            );
             rec.conn.state = TcpState::SynUnanswered;
             None
         }
@@ -289,7 +306,10 @@ async fn connect(rec: &mut Recorder, cfg: &ProbeConfig, addr: SocketAddr) -> Opt
                     rec.conn.state = TcpState::SynUnanswered;
                 }
                 TimedOut => {
-                    rec.note(format!("the kernel gave up connecting: {e}"));
+                    rec.failure(
+                        Blame::Network,
+                        format!("the kernel gave up connecting: {e}"),
+                    );
                     rec.conn.state = TcpState::SynUnanswered;
                 }
                 _ => {
@@ -349,9 +369,10 @@ async fn read_head(
                     Head::Complete { head, len } => return Some((head.status, len, buf)),
                     Head::Invalid(_) => return None,
                     Head::NeedMore if buf.len() > MAX_HEAD => {
-                        rec.failed(ProbeError::PeerMisbehaved(format!(
-                            "{what} head longer than {MAX_HEAD} bytes; stopped"
-                        )));
+                        rec.failed(ProbeError::HeadTooLong {
+                            what,
+                            limit: MAX_HEAD,
+                        });
                         return None;
                     }
                     Head::NeedMore => {}
@@ -373,6 +394,7 @@ async fn http_connect(
     cfg: &ProbeConfig,
     url: &Url,
 ) -> bool {
+    rec.step = Step::Proxy;
     let mut req = format!("CONNECT {} HTTP/1.0\r\n", authority(url.host(), url.port()));
     if let Some(cred) = &cfg.proxy_credentials {
         req.push_str(&format!(
@@ -470,20 +492,24 @@ async fn tls_and_http(
     judge: &Arc<DiagnoseConfig>,
     url: &Url,
 ) {
+    rec.step = Step::Tls;
     let host = url.host();
     let judge = (!cfg.accept_any_cert).then(|| (judge.clone(), host.to_string()));
     let (config, verifier) = tls_config(cfg, judge);
     let name = match ServerName::try_from(host.to_string()) {
         Ok(n) => n,
         Err(e) => {
-            rec.note(format!("{host} is not a valid TLS server name: {e}"));
+            rec.failure(
+                Blame::Local,
+                format!("{host} is not a valid TLS server name: {e}"),
+            );
             return;
         }
     };
     let mut tls = match rustls::ClientConnection::new(config, name) {
         Ok(t) => t,
         Err(e) => {
-            rec.note(format!("TLS setup failed: {e}"));
+            rec.failure(Blame::Local, format!("TLS setup failed: {e}"));
             return;
         }
     };
@@ -507,9 +533,9 @@ async fn tls_and_http(
         rec.data(Direction::ToClient, &chunk[..n]);
         received += n;
         if received > MAX_HANDSHAKE_BYTES {
-            rec.failed(ProbeError::PeerMisbehaved(format!(
-                "the server sent over {MAX_HANDSHAKE_BYTES} bytes without completing the handshake; stopped"
-            )));
+            rec.failed(ProbeError::HandshakeTooLong {
+                limit: MAX_HANDSHAKE_BYTES,
+            });
             return;
         }
         let mut slice = &chunk[..n];
@@ -518,9 +544,7 @@ async fn tls_and_http(
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) => {
-                    rec.failed(ProbeError::PeerMisbehaved(format!(
-                        "TLS input rejected: {e}"
-                    )));
+                    rec.failed(ProbeError::TlsInput(e));
                     return;
                 }
             }
@@ -530,9 +554,7 @@ async fn tls_and_http(
                         "certificate refused as the switch would refuse it ({why:?}); the handshake ends with an alert and no HTTP request"
                     ));
                 } else {
-                    rec.failed(ProbeError::PeerMisbehaved(format!(
-                        "TLS handshake failed: {e}"
-                    )));
+                    rec.failed(ProbeError::TlsHandshake(e));
                 }
                 // rustls queued an alert for the peer: send it, as a client would.
                 let _ = flush_tls(rec, stream, &mut tls, deadline).await;
@@ -590,6 +612,7 @@ async fn https_request(
     cfg: &ProbeConfig,
     url: &Url,
 ) {
+    rec.step = Step::Http;
     let request = format!("GET {} HTTP/1.1", url.path());
     let req = format!(
         "{request}\r\nHost: {}\r\nUser-Agent: licpath/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
@@ -633,15 +656,16 @@ async fn https_request(
                 return;
             }
             Head::Invalid(why) => {
-                rec.failed(ProbeError::PeerMisbehaved(format!(
-                    "the HTTPS answer is not HTTP: {why}"
-                )));
+                rec.failed(ProbeError::NotHttp {
+                    why: why.to_string(),
+                });
                 return;
             }
             Head::NeedMore if plain.len() > MAX_HEAD => {
-                rec.failed(ProbeError::PeerMisbehaved(format!(
-                    "HTTPS answer head longer than {MAX_HEAD} bytes"
-                )));
+                rec.failed(ProbeError::HeadTooLong {
+                    what: "HTTPS answer",
+                    limit: MAX_HEAD,
+                });
                 return;
             }
             Head::NeedMore => {}
@@ -673,6 +697,7 @@ async fn plain_http(
     url: &Url,
     via_proxy: bool,
 ) {
+    rec.step = Step::Http;
     // Through a proxy the absolute form (RFC 9112 §3.2.2), else the origin form.
     let target = if via_proxy {
         url.to_string()
@@ -705,7 +730,7 @@ pub async fn attempt(
     let url = match target.parsed_url() {
         Ok(u) => u,
         Err(e) => {
-            rec.note(format!("not connected: {e}"));
+            rec.failure(Blame::Local, format!("not connected: {e}"));
             return rec.conn;
         }
     };
@@ -738,7 +763,7 @@ pub async fn attempt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::error::Blame;
+    use crate::model::Blame;
 
     #[test]
     fn a_source_binding_the_kernel_refuses_is_this_hosts_fault() {

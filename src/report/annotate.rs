@@ -668,6 +668,7 @@ mod tests {
             summary: summary.into(),
             explanation: String::new(),
             remediation: vec![],
+            blame: None,
             evidence: frames
                 .iter()
                 .map(|&n| Evidence {

@@ -26,6 +26,27 @@ pub fn plural(n: impl Into<u64>, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
+/// `licpath probe from HOST` for reports measured from a host (probe, check: issue 22,
+/// "say where you stand"); `licpath analyze` for captures and text.
+pub fn title_of(command: &str, reports: &[CaptureReport]) -> String {
+    match reports.iter().find_map(|r| r.vantage) {
+        Some(v) => format!("licpath {command} from {}", v.host),
+        None => format!("licpath {command}"),
+    }
+}
+
+/// What the page is about: the switch's path when the input is the switch's own (a
+/// capture, its text) or the probe imitated its configuration; else the path as this
+/// host sees it, which is not the switch's.
+pub fn headline_of(reports: &[CaptureReport]) -> &'static str {
+    match reports.iter().find_map(|r| r.vantage) {
+        Some(v) if !v.imitates_switch => {
+            "the licensing path as measured from this host (not from the switch)"
+        }
+        _ => "why the switch cannot reach Cisco licensing",
+    }
+}
+
 /// `2 inputs` (analyze) or `2 targets` (probe, check).
 pub fn inputs(command: &str, n: usize) -> String {
     plural(
@@ -199,6 +220,9 @@ pub fn facts(r: &CaptureReport) -> Vec<(&'static str, String)> {
         }
         Source::Probe { targets } => {
             v.push(("Targets", targets.join(", ")));
+            if let Some(vantage) = &t.vantage {
+                v.push(("Measured", vantage.line()));
+            }
             v.push(("Connection attempts", t.connections.len().to_string()));
             v.push(("Span", span));
         }
@@ -407,7 +431,8 @@ pub fn ladder(c: &Connection) -> Vec<LadderRow> {
                 | EventKind::TlsEncrypted { .. } => Emphasis::Tls,
                 EventKind::NotTls { .. }
                 | EventKind::Undecoded { .. }
-                | EventKind::ProbeNote { .. } => Emphasis::Note,
+                | EventKind::ProbeNote { .. }
+                | EventKind::ProbeFailure { .. } => Emphasis::Note,
             };
             LadderRow {
                 offset: offset_ms(e.time_ns, c.start_ns),
@@ -572,6 +597,7 @@ mod tests {
             explanation: String::new(),
             remediation: vec![],
             evidence: vec![],
+            blame: None,
         }
     }
 

@@ -110,6 +110,7 @@ pub fn write_html(out: &mut dyn Write, command: &str, reports: &[CaptureReport])
     let verdict = doc::combined_verdict(reports);
     let names: Vec<&str> = reports.iter().map(|r| r.file).collect();
     let version = env!("CARGO_PKG_VERSION");
+    let title = doc::title_of(command, reports);
     let mut h = String::with_capacity(64 * 1024);
     let _ = write!(
         h,
@@ -117,13 +118,14 @@ pub fn write_html(out: &mut dyn Write, command: &str, reports: &[CaptureReport])
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
 <meta name=\"generator\" content=\"licpath {version}\">\n\
-<title>licpath {}: {} — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-<header>\n<h1>licpath {}: why the switch cannot reach Cisco licensing</h1>\n\
+<title>{}: {} — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+<header>\n<h1>{}: {}</h1>\n\
 <p class=\"generated\">licpath {version} · {} · verdict {}</p>\n</header>\n",
-        escape(command),
+        escape(&title),
         verdict.as_str(),
         escape(&names.join(", ")),
-        escape(command),
+        escape(&title),
+        doc::headline_of(reports),
         doc::inputs(command, reports.len()),
         verdict.as_str(),
     );

@@ -4,7 +4,7 @@
 use super::{OverallVerdict, overall_verdict};
 use crate::diagnose::verdict::primary_of;
 use crate::ios::plan::ProbePlan;
-use crate::model::{EndReason, Finding, FindingCode, SCHEMA_VERSION, Severity, Timeline};
+use crate::model::{EndReason, Finding, FindingCode, SCHEMA_VERSION, Severity, Timeline, Vantage};
 use serde::Serialize;
 use std::io::Write;
 
@@ -17,6 +17,10 @@ pub struct CaptureReport<'a> {
     pub warnings: u64,
     /// The finding that heads the report: the root cause first (docs/findings.md).
     pub primary: Option<PrimaryRef<'a>>,
+    /// `probe`/`check`: where the probe was measured from (issue 22); absent for captures
+    /// and text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vantage: Option<&'a Vantage>,
     pub timeline: &'a Timeline,
 }
 
@@ -66,6 +70,7 @@ pub fn report<'a>(file: &'a str, format: &'a str, t: &'a Timeline) -> CaptureRep
             summary: &f.summary,
             connection,
         }),
+        vantage: t.vantage.as_ref(),
         timeline: t,
     }
 }

@@ -5,7 +5,7 @@
 use super::json::PrimaryRef;
 use super::{OverallVerdict, RunLine, certificate_expiry_seconds, probe_times, step_state_name};
 use crate::diagnose::verdict::primary_finding;
-use crate::model::{Finding, SCHEMA_VERSION, Severity};
+use crate::model::{Finding, SCHEMA_VERSION, Severity, Vantage};
 use serde::Serialize;
 use std::io::Write;
 
@@ -41,6 +41,9 @@ struct Object<'a> {
     warnings: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     primary: Option<PrimaryRef<'a>>,
+    /// Where the probe was measured from (`target` lines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vantage: Option<&'a Vantage>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     steps: Vec<StepObject>,
     findings: Vec<&'a Finding>,
@@ -73,6 +76,7 @@ impl<'a> Object<'a> {
             errors: None,
             warnings: None,
             primary: None,
+            vantage: None,
             steps: Vec::new(),
             findings: Vec::new(),
         }
@@ -98,6 +102,7 @@ fn object<'a>(command: &'a str, line: &RunLine<'a>) -> Object<'a> {
                 errors: Some(r.errors),
                 warnings: Some(r.warnings),
                 primary: r.primary,
+                vantage: r.vantage,
                 steps: crate::tui::steps::steps_of(t)
                     .into_iter()
                     .map(|s| StepObject {

@@ -67,8 +67,8 @@ pub fn write_markdown(
     let mut m = String::with_capacity(16 * 1024);
     let _ = writeln!(
         m,
-        "# licpath {}: {}\n\n_licpath {} · {}_\n",
-        escape(command),
+        "# {}: {}\n\n_licpath {} · {}_\n",
+        escape(&doc::title_of(command, reports)),
         verdict.as_str(),
         env!("CARGO_PKG_VERSION"),
         doc::inputs(command, reports.len())

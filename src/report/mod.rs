@@ -43,11 +43,24 @@ pub fn check_line(label: &str, t: &Timeline) -> String {
             let worst = crate::diagnose::verdict::primary_of(t)
                 .map(|(f, _)| f)
                 .filter(|f| f.severity == Severity::Error);
+            // This host's own failure says so, whatever the rule's wording.
+            let whose = |f: &crate::model::Finding| match f.blame {
+                Some(crate::model::Blame::Local) if !f.summary.starts_with("this host") => {
+                    "this host: "
+                }
+                _ => "",
+            };
+            // Only this host's failures: exit 3, said as such (not the switch's FAIL).
+            let word = match v {
+                OverallVerdict::Failed => "FAIL",
+                _ => "INCONCLUSIVE",
+            };
             match worst {
                 Some(f) => format!(
-                    "FAIL  {label}: {}: {}: {}",
+                    "{word}  {label}: {}: {}: {}{}",
                     f.step.as_str(),
                     f.code.as_str(),
+                    whose(f),
                     f.summary
                 ),
                 None if v == OverallVerdict::Failed => {

@@ -2,7 +2,7 @@
 //! textfile collector reads it (docs/monitoring.md lists every metric). Per switch ×
 //! target: success, verdict, duration, the probe's timestamp, each step's success and
 //! duration, each finding as a labelled gauge, the seconds until the path's certificate
-//! chain expires.
+//! chain expires, and where the probe was measured from (an info series).
 //!
 //! What the collector refuses, this printer never writes: client-side timestamps, a
 //! family split in two, a second sample with the same labels (the first is kept and the
@@ -34,6 +34,7 @@ enum Metric {
     StepDuration,
     Finding,
     CertificateExpiry,
+    Vantage,
     ConfigFinding,
     InputUnusable,
     InputDuplicate,
@@ -50,6 +51,7 @@ impl Metric {
             Metric::StepDuration => "licpath_step_duration_seconds",
             Metric::Finding => "licpath_finding",
             Metric::CertificateExpiry => "licpath_certificate_expiry_seconds",
+            Metric::Vantage => "licpath_vantage_info",
             Metric::ConfigFinding => "licpath_config_finding",
             Metric::InputUnusable => "licpath_input_unusable",
             Metric::InputDuplicate => "licpath_input_duplicate",
@@ -75,6 +77,9 @@ impl Metric {
             }
             Metric::CertificateExpiry => {
                 "Seconds from the probe until the first certificate of the chain the path presented expires (negative: expired); days = value / 86400."
+            }
+            Metric::Vantage => {
+                "Where the probe was measured from: this host, its source address and interface, the name servers asked and where they came from (resolv_conf, dns_server, switch_config); always 1. Join on switch and target."
             }
             Metric::ConfigFinding => {
                 "An error finding in the switch's configuration text (docs/findings.md); always 1."
@@ -188,6 +193,23 @@ impl Samples {
         }
         if let Some(secs) = certificate_expiry_seconds(t) {
             self.add(Metric::CertificateExpiry, &id, secs as f64);
+        }
+        // An info series of its own (node_exporter's `node_uname_info` pattern): the
+        // vantage as labels on every series would start new series whenever this host's
+        // address or resolver changes, and break the rules' `switch`/`target` identity.
+        if let Some(v) = &t.vantage {
+            let source = v.source_address.map(|a| a.to_string()).unwrap_or_default();
+            let resolver = v.resolver_list();
+            let labels = [
+                id[0],
+                id[1],
+                ("host", v.host.as_str()),
+                ("source_address", source.as_str()),
+                ("interface", v.interface.as_deref().unwrap_or("")),
+                ("resolver", resolver.as_str()),
+                ("resolver_origin", v.resolver_origin.as_str()),
+            ];
+            self.add(Metric::Vantage, &labels, 1.0);
         }
     }
 

@@ -135,6 +135,9 @@ fn write_heading(
     t: &Timeline,
 ) -> io::Result<()> {
     writeln!(out, "{}", p.bold(&format!("== {}", esc(file))))?;
+    if let Some(v) = &t.vantage {
+        writeln!(out, "   measured {}", esc(&v.line()))?;
+    }
     let span = span(t);
     match &t.source {
         Source::Probe { .. } => writeln!(

@@ -124,6 +124,13 @@ pub fn describe_event(k: &EventKind) -> String {
                 .unwrap_or_default()
         ),
         EventKind::ProbeNote { text } => format!("[probe] {}", esc(text)),
+        // This host's own failures say so: they are not the switch's path.
+        EventKind::ProbeFailure {
+            blame: Blame::Local,
+            detail,
+            ..
+        } => format!("[probe] this host: {}", esc(detail)),
+        EventKind::ProbeFailure { detail, .. } => format!("[probe] {}", esc(detail)),
     }
 }
 

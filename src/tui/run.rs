@@ -49,14 +49,33 @@ impl Drop for Restore {
     }
 }
 
+/// Why a TUI could not run: the terminal (drawing, reading keys) or the capture file.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("{file}: {source}")]
+    Open {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Terminal(#[from] std::io::Error),
+}
+
 fn now_unix() -> i64 {
     crate::probe::now_ns() / 1_000_000_000
 }
 
-pub fn run_capture(path: PathBuf, acfg: AnalyzeConfig, dcfg: DiagnoseConfig) -> Result<(), String> {
+pub fn run_capture(
+    path: PathBuf,
+    acfg: AnalyzeConfig,
+    dcfg: DiagnoseConfig,
+) -> Result<(), TuiError> {
     let name = path.display().to_string();
     let size = std::fs::metadata(&path)
-        .map_err(|e| format!("{name}: {e}"))?
+        .map_err(|source| TuiError::Open {
+            file: name.clone(),
+            source,
+        })?
         .len();
     let (tx, rx) = mpsc::channel();
     let progress = Arc::new(AtomicU64::new(0));
@@ -86,11 +105,9 @@ pub fn run_capture(path: PathBuf, acfg: AnalyzeConfig, dcfg: DiagnoseConfig) -> 
                 }
             }
         }
-        terminal
-            .draw(|f| capture::render(f, &mut app, theme))
-            .map_err(|e| e.to_string())?;
-        if event::poll(POLL).map_err(|e| e.to_string())? {
-            match event::read().map_err(|e| e.to_string())? {
+        terminal.draw(|f| capture::render(f, &mut app, theme))?;
+        if event::poll(POLL)? {
+            match event::read()? {
                 Event::Key(k) if k.kind == KeyEventKind::Press => {
                     let (c, s) = key_of(k.code);
                     app.on_key(c, s);
@@ -196,7 +213,7 @@ pub fn run_live(
     cfg: Arc<ProbeConfig>,
     trust: DiagnoseConfig,
     interval_s: u64,
-) -> Result<(), String> {
+) -> Result<(), TuiError> {
     let labels: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
     let proxy = cfg.proxy.as_ref().map(|(h, p)| format!("{h}:{p}"));
     let mut app = LiveApp::new(labels, interval_s, proxy);
@@ -222,11 +239,9 @@ pub fn run_live(
             app.message = Some(m);
         }
         let now = now_unix();
-        terminal
-            .draw(|f| live::render(f, &mut app, theme, now))
-            .map_err(|e| e.to_string())?;
-        if event::poll(POLL).map_err(|e| e.to_string())? {
-            let action = match event::read().map_err(|e| e.to_string())? {
+        terminal.draw(|f| live::render(f, &mut app, theme, now))?;
+        if event::poll(POLL)? {
+            let action = match event::read()? {
                 Event::Key(k) if k.kind == KeyEventKind::Press => {
                     let (c, s) = key_of(k.code);
                     app.on_key(c, s)
