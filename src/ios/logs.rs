@@ -121,7 +121,7 @@ impl Reader {
         };
         let sign = if line.starts_with("No time source") {
             "No time source"
-        } else if starred() {
+        } else if line.contains('*') && starred() {
             "timestamps marked '*' (clock not authoritative)"
         } else {
             return;
@@ -761,6 +761,38 @@ mod tests {
             p.entries[1].timestamp.as_deref(),
             Some("Nov 21 2026 08:00:00 UTC")
         );
+    }
+
+    #[test]
+    fn clock_signs_once_per_input_and_not_in_tables() {
+        let clock = |text: &str| -> Vec<(u64, String)> {
+            parse_log(text, 0, None)
+                .entries
+                .into_iter()
+                .filter_map(|e| match e.kind {
+                    LogKind::ClockUnsynced { sign } => Some((e.line, sign)),
+                    _ => None,
+                })
+                .collect()
+        };
+        let text = "No time source, *17:05:54.449 UTC Mon Jul 29 2024\n\
+                    000123: *Nov 17 18:05:09.580: %SYS-5-CONFIG_I: x\n\
+                    *Nov 17 18:06:09.580: %SYS-5-CONFIG_I: y\n";
+        assert_eq!(
+            clock(text),
+            [
+                (1, "No time source".to_string()),
+                (
+                    2,
+                    "timestamps marked '*' (clock not authoritative)".to_string()
+                )
+            ]
+        );
+        // show version's switch table, an NTP-lost `.` stamp, a synchronised one: nothing.
+        let quiet = "*    1 41    C9300-24P          17.06.01\n\
+                     .Nov 8 2020 00:54:06.123 UTC: %X-1-Y: z\n\
+                     Nov 8 2020 00:54:06.123 UTC: %X-1-Y: z\n";
+        assert!(clock(quiet).is_empty());
     }
 
     #[test]
