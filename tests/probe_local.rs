@@ -989,7 +989,7 @@ fn text_of(t: &Timeline) -> String {
 /// in the result (JSON, text, the TUI's step list), not a DNS step that succeeded at once.
 #[test]
 fn a_static_entry_is_reported_as_static_not_as_a_dns_answer() {
-    use licpath::tui::steps::{StepState, steps_of};
+    use licpath::diagnose::steps::{StepState, steps_of};
     let (addr, _rx) = server(
         b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
         Duration::from_millis(50),

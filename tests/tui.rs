@@ -5,13 +5,13 @@
 mod common;
 
 use licpath::diagnose::DiagnoseConfig;
+use licpath::diagnose::steps::{StepState, steps_of};
 use licpath::diagnose::trust::TrustProfile;
 use licpath::flow::AnalyzeConfig;
 use licpath::model::Timeline;
 use licpath::tui::capture::{self, CaptureApp, Special};
 use licpath::tui::common::Theme;
 use licpath::tui::live::{self, Action, LiveApp, sparkline};
-use licpath::tui::steps::{StepState, steps_of};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;

@@ -20,6 +20,7 @@ pub mod logs;
 pub mod observed;
 pub mod proxy;
 pub mod revocation;
+pub mod steps;
 pub mod tcp;
 pub mod tls;
 pub mod trust;

@@ -103,7 +103,7 @@ fn object<'a>(command: &'a str, line: &RunLine<'a>) -> Object<'a> {
                 warnings: Some(r.warnings),
                 primary: r.primary,
                 vantage: r.vantage,
-                steps: crate::tui::steps::steps_of(t)
+                steps: crate::diagnose::steps::steps_of(t)
                     .into_iter()
                     .map(|s| StepObject {
                         step: s.step.as_str(),

@@ -121,7 +121,7 @@ pub fn probe_times(t: &Timeline) -> (Option<f64>, Option<f64>) {
 /// the story connection's (a successful one, else the one that got furthest).
 pub fn certificate_expiry_seconds(t: &Timeline) -> Option<i64> {
     let start = t.start_ns? / 1_000_000_000;
-    let c = crate::tui::steps::primary(t)?;
+    let c = crate::diagnose::steps::primary(t)?;
     let soonest = c
         .tls
         .as_ref()?
@@ -132,9 +132,9 @@ pub fn certificate_expiry_seconds(t: &Timeline) -> Option<i64> {
     Some(soonest.saturating_sub(start))
 }
 
-/// The step states of `tui::steps` as the monitoring formats name them.
-pub fn step_state_name(s: crate::tui::steps::StepState) -> &'static str {
-    use crate::tui::steps::StepState;
+/// The step states of `diagnose::steps` as the monitoring formats name them.
+pub fn step_state_name(s: crate::diagnose::steps::StepState) -> &'static str {
+    use crate::diagnose::steps::StepState;
     match s {
         StepState::Ok => "ok",
         StepState::Failed => "failed",

@@ -13,9 +13,9 @@
 //! [`MAX_LABEL_CHARS`].
 
 use super::{RunLine, certificate_expiry_seconds, overall_verdict, probe_times};
+use crate::diagnose::steps::StepState;
 use crate::diagnose::verdict::OverallVerdict;
 use crate::model::{Finding, Timeline};
-use crate::tui::steps::StepState;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write;
 
@@ -162,7 +162,7 @@ impl Samples {
         if let Some(start) = start {
             self.add(Metric::Timestamp, &id, start);
         }
-        for s in crate::tui::steps::steps_of(t) {
+        for s in crate::diagnose::steps::steps_of(t) {
             let labels = with("step", s.step.as_str());
             match s.state {
                 // A static entry (`ip host`) asked no name server: no DNS sample.

@@ -4,7 +4,7 @@
 
 use super::capture::Special;
 use super::common::*;
-use super::steps::{StepState, StepView, steps_of};
+use crate::diagnose::steps::{StepState, StepView, steps_of};
 use crate::diagnose::verdict::primary_finding;
 use crate::escape::esc;
 use crate::model::*;
@@ -464,7 +464,7 @@ fn step_line(t: &TargetState, idx: usize, s: &StepView, width: u16, theme: Theme
 }
 
 fn chain_lines(t: &Timeline, theme: Theme) -> Vec<Line<'static>> {
-    let Some(c) = super::steps::primary(t) else {
+    let Some(c) = crate::diagnose::steps::primary(t) else {
         return vec![Line::from("no connection")];
     };
     let certs = c.tls.as_ref().map(|t| &t.certificates[..]).unwrap_or(&[]);

@@ -7,4 +7,3 @@ pub mod capture;
 pub mod common;
 pub mod live;
 pub mod run;
-pub mod steps;
