@@ -9,7 +9,8 @@ use licpath::diagnose::steps::{StepState, steps_of};
 use licpath::diagnose::trust::TrustProfile;
 use licpath::flow::AnalyzeConfig;
 use licpath::model::Timeline;
-use licpath::tui::capture::{self, CaptureApp, Special};
+use licpath::tui::capture::{self, CaptureApp};
+use licpath::tui::common::Key;
 use licpath::tui::common::Theme;
 use licpath::tui::live::{self, Action, LiveApp, sparkline};
 use ratatui::Terminal;
@@ -72,13 +73,13 @@ fn capture_screen_80x24_interception() {
     first_screen_says_why(&s);
     assert!(s.contains("Alert fatal unknown_ca"), "{s}");
 
-    app.on_key('d', None);
+    app.on_key(Key::Char('d'));
     let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
     insta::assert_snapshot!("capture_findings_80x24", s);
     assert!(s.contains("ssl_interception"), "{s}");
     assert!(s.contains("fix:"), "{s}");
 
-    app.on_key('\0', Some(Special::Tab));
+    app.on_key(Key::Tab);
     let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
     assert!(s.contains("ladder"), "tab cycles back to the ladder: {s}");
 }
@@ -147,35 +148,35 @@ fn capture_filter_and_selection() {
     let mut app = capture_app("syn-dropped.pcap");
     assert_eq!(app.visible().len(), 1);
     // licensing -> failed -> all
-    app.on_key('f', None);
+    app.on_key(Key::Char('f'));
     assert!(!app.visible().is_empty(), "the failed connection is shown");
     assert!(
         app.visible()
             .iter()
             .all(|c| c.verdict == licpath::model::Verdict::Failed)
     );
-    app.on_key('f', None);
+    app.on_key(Key::Char('f'));
     let all = app.visible().len();
     assert!(all >= 1);
-    app.on_key('G', None);
+    app.on_key(Key::Char('G'));
     assert_eq!(app.selected, all - 1);
-    app.on_key('k', None);
-    app.on_key('k', None);
+    app.on_key(Key::Char('k'));
+    app.on_key(Key::Char('k'));
     assert_eq!(app.selected, (all - 1).saturating_sub(2));
     let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
     assert!(s.contains("(all)"), "{s}");
-    app.on_key('q', None);
+    app.on_key(Key::Char('q'));
     assert!(app.quit);
 }
 
 #[test]
 fn capture_help_and_tiny_sizes() {
     let mut app = capture_app("proxy-407.pcap");
-    app.on_key('?', None);
+    app.on_key(Key::Char('?'));
     let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
     assert!(s.contains("keys (? closes)"), "{s}");
     assert!(s.contains("filter: licensing / failed / all"), "{s}");
-    app.on_key('x', None);
+    app.on_key(Key::Char('x'));
     assert!(!app.help);
 
     for (w, h) in [(30, 6), (39, 24), (80, 7), (12, 2), (1, 1)] {
@@ -300,23 +301,27 @@ fn live_screen_shows_the_failing_step_and_history() {
     assert!(s.contains("every 10 s"), "{s}");
 
     // Keys: interval, pause, target, chain, help, quit.
-    assert_eq!(app.on_key('+', None), Action::SetInterval(30));
-    assert_eq!(app.on_key('-', None), Action::SetInterval(10));
-    assert_eq!(app.on_key('p', None), Action::Pause(true));
-    assert_eq!(app.on_key('r', None), Action::RunNow);
-    assert_eq!(app.on_key('x', None), Action::None, "no proxy to toggle");
-    app.on_key('\0', Some(Special::Tab));
+    assert_eq!(app.on_key(Key::Char('+')), Action::SetInterval(30));
+    assert_eq!(app.on_key(Key::Char('-')), Action::SetInterval(10));
+    assert_eq!(app.on_key(Key::Char('p')), Action::Pause(true));
+    assert_eq!(app.on_key(Key::Char('r')), Action::RunNow);
+    assert_eq!(
+        app.on_key(Key::Char('x')),
+        Action::None,
+        "no proxy to toggle"
+    );
+    app.on_key(Key::Tab);
     assert_eq!(app.selected, 1);
-    app.on_key('c', None);
-    app.on_key('?', None);
+    app.on_key(Key::Char('c'));
+    app.on_key(Key::Char('?'));
     term.draw(|f| live::render(f, &mut app, PLAIN, 1_795_305_605))
         .unwrap();
     let s = screen(&term);
     assert!(s.contains("PAUSED"), "{s}");
     assert!(s.contains("re-probe now"), "{s}");
-    app.on_key('?', None);
-    assert_eq!(app.on_key('w', None), Action::WriteJson);
-    assert_eq!(app.on_key('q', None), Action::Quit);
+    app.on_key(Key::Char('?'));
+    assert_eq!(app.on_key(Key::Char('w')), Action::WriteJson);
+    assert_eq!(app.on_key(Key::Char('q')), Action::Quit);
 
     // Tiny: one line of verdict, no panic.
     for (w, h) in [(20, 3), (39, 7), (1, 1)] {
@@ -407,7 +412,7 @@ fn live_screen_opens_with_the_verdict_strip() {
         "{s}"
     );
 
-    app.on_key('\0', Some(Special::Tab));
+    app.on_key(Key::Tab);
     let s = draw_live(&mut app, 120, 40);
     insta::assert_snapshot!("live_120x40", s);
     assert!(

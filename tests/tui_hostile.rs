@@ -9,7 +9,8 @@ mod common;
 use common::*;
 use licpath::model::Timeline;
 use licpath::report::text::{Color, write_text};
-use licpath::tui::capture::{self, CaptureApp, Special};
+use licpath::tui::capture::{self, CaptureApp};
+use licpath::tui::common::Key;
 use licpath::tui::common::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -175,7 +176,7 @@ fn tui_screens_escape_what_the_network_sent() {
         app.loaded(analyze(&path));
         let mut seen = String::new();
         for key in ['l', 'e', 'd'] {
-            app.on_key(key, None);
+            app.on_key(Key::Char(key));
             let mut term = Terminal::new(TestBackend::new(160, 50)).unwrap();
             term.draw(|f| capture::render(f, &mut app, Theme { color: false }))
                 .unwrap();
@@ -183,7 +184,7 @@ fn tui_screens_escape_what_the_network_sent() {
             assert_no_control(&format!("pane {key}"), &s);
             seen.push_str(&s);
         }
-        app.on_key('\0', Some(Special::Tab));
+        app.on_key(Key::Tab);
         assert!(seen.contains(needle), "{needle} not shown:\n{seen}");
         assert!(seen.contains(r"\xff"), "\\xff not shown:\n{seen}");
     }

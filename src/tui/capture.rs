@@ -134,29 +134,29 @@ impl CaptureApp {
         self.scroll = 0;
     }
 
-    pub fn on_key(&mut self, key: char, special: Option<Special>) {
+    pub fn on_key(&mut self, key: Key) {
         if self.help {
             self.help = false;
-            if key == 'q' {
+            if key == Key::Char('q') {
                 self.quit = true;
             }
             return;
         }
-        match (key, special) {
-            ('q', _) | (_, Some(Special::Esc)) => self.quit = true,
-            ('?', _) => self.help = true,
-            ('j', _) | (_, Some(Special::Down)) => self.select(self.selected + 1),
-            ('k', _) | (_, Some(Special::Up)) => self.select(self.selected.saturating_sub(1)),
-            ('g', _) | (_, Some(Special::Home)) => self.select(0),
-            ('G', _) | (_, Some(Special::End)) => self.select(usize::MAX),
-            ('f', _) => {
+        match key {
+            Key::Char('q') | Key::Esc => self.quit = true,
+            Key::Char('?') => self.help = true,
+            Key::Char('j') | Key::Down => self.select(self.selected + 1),
+            Key::Char('k') | Key::Up => self.select(self.selected.saturating_sub(1)),
+            Key::Char('g') | Key::Home => self.select(0),
+            Key::Char('G') | Key::End => self.select(usize::MAX),
+            Key::Char('f') => {
                 self.filter = self.filter.next();
                 self.select(0);
             }
-            ('l', _) => self.pane = Pane::Ladder,
-            ('e', _) => self.pane = Pane::Events,
-            ('d', _) => self.pane = Pane::Findings,
-            (_, Some(Special::Tab)) => {
+            Key::Char('l') => self.pane = Pane::Ladder,
+            Key::Char('e') => self.pane = Pane::Events,
+            Key::Char('d') => self.pane = Pane::Findings,
+            Key::Tab => {
                 self.pane = match self.pane {
                     Pane::Ladder => Pane::Events,
                     Pane::Events => Pane::Findings,
@@ -164,8 +164,8 @@ impl CaptureApp {
                 };
                 self.scroll = 0;
             }
-            (_, Some(Special::PageDown)) => self.scroll = self.scroll.saturating_add(10),
-            (_, Some(Special::PageUp)) => self.scroll = self.scroll.saturating_sub(10),
+            Key::PageDown => self.scroll = self.scroll.saturating_add(10),
+            Key::PageUp => self.scroll = self.scroll.saturating_sub(10),
             _ => {}
         }
     }
@@ -186,22 +186,6 @@ impl CaptureApp {
             self.scroll = self.scroll.saturating_sub(3);
         }
     }
-}
-
-/// Keys that are not characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Special {
-    Up,
-    Down,
-    Left,
-    Right,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    Tab,
-    Esc,
-    Enter,
 }
 
 /// From this width on the list and the selected connection sit side by side.

@@ -2,7 +2,6 @@
 //! mtr, with per-step success rate and a latency sparkline, so intermittent failures (the
 //! switch's COMM_FAILED / COMM_RESTORED flapping) become visible.
 
-use super::capture::Special;
 use super::common::*;
 use crate::diagnose::steps::{StepState, StepView, steps_of};
 use crate::diagnose::verdict::primary_finding;
@@ -128,27 +127,27 @@ impl LiveApp {
         }
     }
 
-    pub fn on_key(&mut self, key: char, special: Option<Special>) -> Action {
+    pub fn on_key(&mut self, key: Key) -> Action {
         if self.help {
             self.help = false;
             return Action::None;
         }
         let n = self.targets.len().max(1);
-        match (key, special) {
-            ('q', _) | (_, Some(Special::Esc)) => {
+        match key {
+            Key::Char('q') | Key::Esc => {
                 self.quit = true;
                 Action::Quit
             }
-            ('?', _) => {
+            Key::Char('?') => {
                 self.help = true;
                 Action::None
             }
-            ('r', _) => Action::RunNow,
-            ('p', _) | (' ', _) => {
+            Key::Char('r') => Action::RunNow,
+            Key::Char('p') | Key::Char(' ') => {
                 self.paused = !self.paused;
                 Action::Pause(self.paused)
             }
-            ('+', _) | ('=', _) => {
+            Key::Char('+') | Key::Char('=') => {
                 self.interval_s = INTERVALS
                     .iter()
                     .copied()
@@ -156,7 +155,7 @@ impl LiveApp {
                     .unwrap_or(self.interval_s);
                 Action::SetInterval(self.interval_s)
             }
-            ('-', _) => {
+            Key::Char('-') => {
                 self.interval_s = INTERVALS
                     .iter()
                     .rev()
@@ -165,30 +164,30 @@ impl LiveApp {
                     .unwrap_or(self.interval_s);
                 Action::SetInterval(self.interval_s)
             }
-            (_, Some(Special::Tab)) | (_, Some(Special::Right)) | ('l', _) => {
+            Key::Tab | Key::Right | Key::Char('l') => {
                 self.selected = (self.selected + 1) % n;
                 self.scroll = 0;
                 Action::None
             }
-            (_, Some(Special::Left)) | ('h', _) => {
+            Key::Left | Key::Char('h') => {
                 self.selected = (self.selected + n - 1) % n;
                 self.scroll = 0;
                 Action::None
             }
-            ('x', _) if self.proxy.is_some() => {
+            Key::Char('x') if self.proxy.is_some() => {
                 self.use_proxy = !self.use_proxy;
                 Action::UseProxy(self.use_proxy)
             }
-            ('c', _) => {
+            Key::Char('c') => {
                 self.show_chain = !self.show_chain;
                 Action::None
             }
-            ('w', _) => Action::WriteJson,
-            (_, Some(Special::PageDown)) | ('j', _) => {
+            Key::Char('w') => Action::WriteJson,
+            Key::PageDown | Key::Char('j') => {
                 self.scroll = self.scroll.saturating_add(5);
                 Action::None
             }
-            (_, Some(Special::PageUp)) | ('k', _) => {
+            Key::PageUp | Key::Char('k') => {
                 self.scroll = self.scroll.saturating_sub(5);
                 Action::None
             }

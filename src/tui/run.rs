@@ -2,8 +2,8 @@
 //! draws, reads keys (100 ms poll) and drains channels. The terminal is restored on exit
 //! and on panic (ratatui's init installs the hook).
 
-use super::capture::{self, CaptureApp, Load, Special};
-use super::common::Theme;
+use super::capture::{self, CaptureApp, Load};
+use super::common::{Key, Theme};
 use super::live::{self, Action, LiveApp};
 use crate::diagnose::DiagnoseConfig;
 use crate::flow::AnalyzeConfig;
@@ -22,21 +22,21 @@ use std::time::{Duration, Instant};
 
 const POLL: Duration = Duration::from_millis(100);
 
-fn key_of(code: KeyCode) -> (char, Option<Special>) {
+fn key_of(code: KeyCode) -> Key {
     match code {
-        KeyCode::Char(c) => (c, None),
-        KeyCode::Up => ('\0', Some(Special::Up)),
-        KeyCode::Down => ('\0', Some(Special::Down)),
-        KeyCode::Left => ('\0', Some(Special::Left)),
-        KeyCode::Right => ('\0', Some(Special::Right)),
-        KeyCode::PageUp => ('\0', Some(Special::PageUp)),
-        KeyCode::PageDown => ('\0', Some(Special::PageDown)),
-        KeyCode::Home => ('\0', Some(Special::Home)),
-        KeyCode::End => ('\0', Some(Special::End)),
-        KeyCode::Tab => ('\0', Some(Special::Tab)),
-        KeyCode::Esc => ('\0', Some(Special::Esc)),
-        KeyCode::Enter => ('\0', Some(Special::Enter)),
-        _ => ('\0', None),
+        KeyCode::Char(c) => Key::Char(c),
+        KeyCode::Up => Key::Up,
+        KeyCode::Down => Key::Down,
+        KeyCode::Left => Key::Left,
+        KeyCode::Right => Key::Right,
+        KeyCode::PageUp => Key::PageUp,
+        KeyCode::PageDown => Key::PageDown,
+        KeyCode::Home => Key::Home,
+        KeyCode::End => Key::End,
+        KeyCode::Tab => Key::Tab,
+        KeyCode::Esc => Key::Esc,
+        KeyCode::Enter => Key::Enter,
+        _ => Key::Other,
     }
 }
 
@@ -109,8 +109,7 @@ pub fn run_capture(
         if event::poll(POLL)? {
             match event::read()? {
                 Event::Key(k) if k.kind == KeyEventKind::Press => {
-                    let (c, s) = key_of(k.code);
-                    app.on_key(c, s);
+                    app.on_key(key_of(k.code));
                 }
                 Event::Mouse(m) => match m.kind {
                     MouseEventKind::Down(_) => app.on_click(m.column, m.row),
@@ -242,13 +241,10 @@ pub fn run_live(
         terminal.draw(|f| live::render(f, &mut app, theme, now))?;
         if event::poll(POLL)? {
             let action = match event::read()? {
-                Event::Key(k) if k.kind == KeyEventKind::Press => {
-                    let (c, s) = key_of(k.code);
-                    app.on_key(c, s)
-                }
+                Event::Key(k) if k.kind == KeyEventKind::Press => app.on_key(key_of(k.code)),
                 Event::Mouse(m) => match m.kind {
-                    MouseEventKind::ScrollDown => app.on_key('j', None),
-                    MouseEventKind::ScrollUp => app.on_key('k', None),
+                    MouseEventKind::ScrollDown => app.on_key(Key::Char('j')),
+                    MouseEventKind::ScrollUp => app.on_key(Key::Char('k')),
                     _ => Action::None,
                 },
                 _ => Action::None,
