@@ -16,4 +16,5 @@ pub mod pipeline;
 pub mod probe;
 pub mod report;
 pub mod tui;
+pub mod watch;
 pub mod wire;

@@ -547,6 +547,7 @@ fn alert_rules_pass_promtool_and_fire_when_they_should() {
         "LicensingCertificateExpiring",
         "LicensingInterception",
         "LicpathStale",
+        "LicensingNoSuccess24h",
     ] {
         assert!(text.contains(&format!("alert: {name}")), "{name}");
     }
@@ -702,24 +703,9 @@ fn readme_and_docs_describe_the_formats() {
 
 /// `promtool check metrics` on `text`, when promtool is installed.
 fn promtool_accepts(text: &str) {
-    let Some(promtool) = tool("promtool") else {
-        return;
-    };
-    let mut p = Command::new(promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    p.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let out = p.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "promtool check metrics: {}{}\n{text}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if let Some((ok, said)) = common::promtool_check_metrics(text) {
+        assert!(ok, "promtool check metrics: {said}\n{text}");
+    }
 }
 
 /// Issue 28 item 4: a spare's text with the real switch's `hostname` must not mask the

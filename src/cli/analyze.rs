@@ -1,6 +1,6 @@
 //! `licpath analyze`: capture files and the switch's logs into reports.
 
-use super::args::{AnalyzeArgs, OutputFormat};
+use super::args::{AnalyzeArgs, OutputFormat, TrustArgs};
 use super::error::{CliError, written};
 use super::input::{ConfigPlan, diagnose_config, plan_from_config, read_text_file};
 use super::progress;
@@ -27,25 +27,64 @@ pub struct Setup {
     pub config_findings: Vec<Finding>,
 }
 
+/// The flags that say what surrounds the switch, shared by `analyze` and `watch`: the
+/// switch texts (already read), `--proxy`, `--dns-server`, `--switch`, `--host`, `--all`
+/// and the trust flags.
+pub(crate) struct ContextFlags<'a> {
+    pub configs: &'a [ConfigPlan],
+    pub proxies: &'a [(String, u16)],
+    pub dns_servers: &'a [IpAddr],
+    pub switches: &'a [IpAddr],
+    pub hosts: &'a [String],
+    pub all: bool,
+    pub trust: &'a TrustArgs,
+}
+
 /// The flags and the switch's text (`--from-config`, read as the probe reads it) made
 /// into the analyser's and the rules' settings. A file that is not switch text, or no
 /// readable file, is an error (exit 2).
 pub fn setup(args: &AnalyzeArgs) -> Result<Setup, CliError> {
-    let config = args
+    let configs = args
         .from_config
         .as_deref()
         .map(|p| plan_from_config(p, &[]))
         .transpose()?;
-    let plan = config.as_ref().map(|c| &c.plan);
-    let ios_version = args.trust.ios_version.or_else(|| {
-        plan.and_then(|p| p.ios_version.as_deref())
-            .and_then(|v| v.parse().ok())
-    });
-    let mut dcfg = diagnose_config(&args.trust, ios_version)?;
+    setup_with(&ContextFlags {
+        configs: configs.as_slice(),
+        proxies: &args.proxy,
+        dns_servers: &args.dns_servers,
+        switches: &args.switches,
+        hosts: &args.hosts,
+        all: args.all,
+        trust: &args.trust,
+    })
+}
+
+/// [`setup`] from the flags of any subcommand. With several switch texts, a release or a
+/// trustpoint's revocation check applies only when they all say the same.
+pub(crate) fn setup_with(flags: &ContextFlags) -> Result<Setup, CliError> {
+    let common = |of: &dyn Fn(&ConfigPlan) -> Option<String>| -> Option<String> {
+        let first = of(flags.configs.first()?);
+        flags
+            .configs
+            .iter()
+            .all(|c| of(c) == first)
+            .then_some(first)?
+    };
+    let ios_version = flags
+        .trust
+        .ios_version
+        .or_else(|| common(&|c| c.plan.ios_version.clone()).and_then(|v| v.parse().ok()));
+    let mut dcfg = diagnose_config(flags.trust, ios_version)?;
     // `revocation-check crl` in the configuration: an unreachable CRL fails the switch.
-    dcfg.revocation_checked_by = plan.and_then(|p| p.revocation_check.clone());
-    let mut acfg = analyze_config(args);
-    let context = context_of(config.as_ref(), args);
+    let revocation = |c: &ConfigPlan| c.plan.revocation_check.clone();
+    if let Some(first) = flags.configs.first().map(revocation)
+        && flags.configs.iter().all(|c| revocation(c) == first)
+    {
+        dcfg.revocation_checked_by = first;
+    }
+    let mut acfg = analyze_config(flags.all, flags.hosts);
+    let context = context_of(flags);
     for h in &context.licensing_hosts {
         if !acfg.names.contains(h) {
             acfg.names.push(h.clone());
@@ -55,67 +94,30 @@ pub fn setup(args: &AnalyzeArgs) -> Result<Setup, CliError> {
     Ok(Setup {
         acfg,
         dcfg,
-        config_findings: config.map(|c| c.findings).unwrap_or_default(),
+        config_findings: flags
+            .configs
+            .iter()
+            .flat_map(|c| c.findings.iter().cloned())
+            .collect(),
     })
 }
 
-/// The switch's surroundings: what its configuration says (the probe plan's proxy, name
+/// The switch's surroundings: what its configurations say (the probe plan's proxy, name
 /// servers and target URLs, with the static `ip host` entries that apply), then the flags.
-fn context_of(config: Option<&ConfigPlan>, args: &AnalyzeArgs) -> AnalysisContext {
+fn context_of(flags: &ContextFlags) -> AnalysisContext {
     let mut ctx = AnalysisContext::default();
-    if let Some(c) = config {
-        let plan = &c.plan;
-        ctx.from_config = Some(c.file.clone());
-        let static_of = |name: &str| -> Vec<IpAddr> {
-            plan.resolve
-                .iter()
-                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, a)| *a)
-                .collect()
-        };
-        match plan
-            .proxy
-            .as_deref()
-            .map(crate::model::url::parse_host_port)
-        {
-            Some(Ok((host, Some(port)))) => {
-                let origin = match plan.transport.as_str() {
-                    "callhome" => "call-home http-proxy",
-                    _ => "license smart proxy",
-                };
-                let mut p = KnownProxy::new(&host, port, origin);
-                p.addresses.extend(static_of(&p.host));
-                ctx.proxies.push(p);
-            }
-            Some(_) => eprintln!(
-                "licpath: warning: {}: the proxy {:?} is not HOST:PORT; its traffic is not recognised",
-                esc(&c.file),
-                esc(plan.proxy.as_deref().unwrap_or_default())
-            ),
-            None => {}
-        }
-        ctx.dns_servers.extend(&plan.dns_servers);
-        for t in &plan.targets {
-            let Ok(u) = crate::model::url::Url::parse(&t.url) else {
-                continue;
-            };
-            let host = u.host().to_ascii_lowercase();
-            match host.parse::<IpAddr>() {
-                Ok(ip) => ctx.licensing_addresses.push(ip),
-                Err(_) => {
-                    ctx.licensing_addresses.extend(static_of(&host));
-                    if !crate::flow::LICENSING_NAMES.contains(&host.as_str()) {
-                        ctx.licensing_hosts.push(host);
-                    }
-                }
-            }
-        }
+    if !flags.configs.is_empty() {
+        let files: Vec<&str> = flags.configs.iter().map(|c| c.file.as_str()).collect();
+        ctx.from_config = Some(files.join(", "));
     }
-    for (host, port) in &args.proxy {
+    for c in flags.configs {
+        add_config_context(&mut ctx, c);
+    }
+    for (host, port) in flags.proxies {
         ctx.proxies.push(KnownProxy::new(host, *port, "--proxy"));
     }
-    ctx.dns_servers.extend(&args.dns_servers);
-    ctx.switch_addresses.extend(&args.switches);
+    ctx.dns_servers.extend(flags.dns_servers);
+    ctx.switch_addresses.extend(flags.switches);
     ctx.proxies
         .dedup_by(|a, b| a.host == b.host && a.port == b.port);
     for list in [
@@ -129,6 +131,55 @@ fn context_of(config: Option<&ConfigPlan>, args: &AnalyzeArgs) -> AnalysisContex
     ctx.licensing_hosts.sort();
     ctx.licensing_hosts.dedup();
     ctx
+}
+
+/// What one switch text adds to the context.
+fn add_config_context(ctx: &mut AnalysisContext, c: &ConfigPlan) {
+    let plan = &c.plan;
+    let static_of = |name: &str| -> Vec<IpAddr> {
+        plan.resolve
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, a)| *a)
+            .collect()
+    };
+    match plan
+        .proxy
+        .as_deref()
+        .map(crate::model::url::parse_host_port)
+    {
+        Some(Ok((host, Some(port)))) => {
+            let origin = match plan.transport.as_str() {
+                "callhome" => "call-home http-proxy",
+                _ => "license smart proxy",
+            };
+            let mut p = KnownProxy::new(&host, port, origin);
+            p.addresses.extend(static_of(&p.host));
+            ctx.proxies.push(p);
+        }
+        Some(_) => eprintln!(
+            "licpath: warning: {}: the proxy {:?} is not HOST:PORT; its traffic is not recognised",
+            esc(&c.file),
+            esc(plan.proxy.as_deref().unwrap_or_default())
+        ),
+        None => {}
+    }
+    ctx.dns_servers.extend(&plan.dns_servers);
+    for t in &plan.targets {
+        let Ok(u) = crate::model::url::Url::parse(&t.url) else {
+            continue;
+        };
+        let host = u.host().to_ascii_lowercase();
+        match host.parse::<IpAddr>() {
+            Ok(ip) => ctx.licensing_addresses.push(ip),
+            Err(_) => {
+                ctx.licensing_addresses.extend(static_of(&host));
+                if !crate::flow::LICENSING_NAMES.contains(&host.as_str()) {
+                    ctx.licensing_hosts.push(host);
+                }
+            }
+        }
+    }
 }
 
 impl Setup {
@@ -292,13 +343,13 @@ fn analyze_one(
 }
 
 /// `--all` and `--host`: which connections concern licensing.
-fn analyze_config(args: &AnalyzeArgs) -> AnalyzeConfig {
+fn analyze_config(all: bool, hosts: &[String]) -> AnalyzeConfig {
     let mut acfg = AnalyzeConfig {
-        all: args.all,
+        all,
         ..AnalyzeConfig::default()
     };
     acfg.names.extend(
-        args.hosts
+        hosts
             .iter()
             .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase()),
     );
@@ -376,10 +427,10 @@ mod tests {
     #[test]
     fn host_names_are_normalised() {
         let a = args(&["analyze", "--host", " OnPrem.Example.com. ", "x.pcap"]);
-        let c = analyze_config(&a);
+        let c = analyze_config(a.all, &a.hosts);
         assert!(c.names.iter().any(|n| n == "onprem.example.com"));
         assert!(!c.all);
-        assert!(analyze_config(&args(&["analyze", "--all", "x.pcap"])).all);
+        assert!(analyze_config(true, &[]).all);
     }
 
     #[test]

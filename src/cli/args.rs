@@ -88,6 +88,13 @@ a capture), or what to probe live: smart, callhome, cslu, cslu@HOST, a preset or
 (default: smart, or what --from-config derives)."))
     )]
     Tui(TuiArgs),
+    /// Judge every licensing attempt of every switch as it happens: one line per attempt
+    /// (a connection reaching its verdict, a name lookup answered or given up on), from a
+    /// live interface, a capture file still being written (followed like tail -F, with its
+    /// rotation set) or a directory where exports land. Runs until SIGINT/SIGTERM (exit
+    /// 0); a capture that cannot be opened is exit 2.
+    #[command(after_help = WATCH_EXAMPLES)]
+    Watch(WatchArgs),
     /// Print a shell completion script, generated from these flags.
     #[command(after_help = "Examples:\n  \
 licpath completions bash > /etc/bash_completion.d/licpath\n  \
@@ -159,6 +166,16 @@ licpath analyze flash-export.pcap\n  \
 licpath analyze --from-config show-run.txt flash-export.pcap     # the switch's proxy, DNS, URLs\n  \
 licpath analyze --proxy 10.0.0.5:3128 --dns-server 10.0.0.53 --switch 10.1.1.1 uplink.pcap\n  \
 licpath analyze --logs show-logging.txt --clock-offset 3600 flash-export.pcap";
+
+const WATCH_EXAMPLES: &str = "Examples:\n  \
+tcpdump -i eth1 -w /var/tmp/lic.pcap 'port 53 or port 443 or port 3128' &\n  \
+licpath watch --file /var/tmp/lic.pcap --from-config sw1.txt --from-config sw2.txt\n  \
+licpath watch --file /var/tmp/lic.pcap   # also lic.pcap1, lic.pcap2 (tcpdump -C) or lic_00001_DATE.pcap (dumpcap -b)\n  \
+licpath watch --dir /srv/tftp/epc --format jsonl            # EPC exports copied there\n  \
+licpath watch --interface eth1 --textfile-dir /var/lib/prometheus/node-exporter\n  \
+tcpdump -i eth1 -U -w - | licpath watch --file -\n\n\
+Line: time, switch (hostname from --from-config, else address), target, verdict, the code \
+of the finding that heads it, duration, evidence frames (file#frame), summary.";
 
 const TUI_EXAMPLES: &str = "Examples:\n  \
 licpath tui captures/ssl-interception-tls12.pcap      # browse a capture\n  \
@@ -234,6 +251,78 @@ pub struct AnalyzeArgs {
     /// shows the diagnosis (frame.comment). Every frame is kept as it was.
     #[arg(long, value_name = "OUT.pcapng")]
     pub annotate: Option<PathBuf>,
+}
+
+/// `watch`: where the packets come from, the switches' context, the outputs.
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["file", "dir", "interface"])))]
+pub struct WatchArgs {
+    /// A capture still being written (`tcpdump -w FILE`, `dumpcap -w FILE`), followed like
+    /// `tail -F`: a partial last record is waited for, a file that shrinks or is replaced
+    /// is read anew. Its rotation set is followed too, oldest first: `FILE1`, `FILE2`...
+    /// (`tcpdump -C`), `STEM_NNNNN_YYYYMMDDhhmmss.EXT` (`dumpcap -b`), and for a name
+    /// with strftime conversions (`tcpdump -G -w cap-%H%M%S.pcap`) every name matching
+    /// it. `-` reads standard input to its end.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// A directory where capture exports land (EPC `monitor capture ... export`, copied
+    /// in): each file is read once, in order of modification time, as a capture of its
+    /// own, when it has not grown for 2 s or a newer file landed. Files starting with `.` or ending in `.part`
+    /// or `.tmp` are left alone until renamed.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Capture live on this interface (a SPAN/mirror port, or this host's), with a kernel
+    /// filter for DNS, the licensing ports and the proxies and name servers of the
+    /// context. Needs CAP_NET_RAW; only in builds with the cargo feature `live-capture`.
+    #[arg(long, value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// A switch's own text (`show running-config`, `show license all`...), as `analyze
+    /// --from-config` reads it: its proxy, name servers and URLs tell which packets are
+    /// licensing traffic, and its `hostname` names the lines of its interfaces'
+    /// addresses. Repeatable: one per switch.
+    #[arg(long, value_name = "FILE")]
+    pub from_config: Vec<PathBuf>,
+    /// A switch's proxy (`license smart proxy address` + `port`). Repeatable.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_proxy_endpoint)]
+    pub proxy: Vec<(String, u16)>,
+    /// A switch's name server (`ip name-server`). Repeatable.
+    #[arg(long = "dns-server", value_name = "IP")]
+    pub dns_servers: Vec<IpAddr>,
+    /// A switch's address: only traffic from these addresses is judged (default: any
+    /// source). Repeatable.
+    #[arg(long = "switch", value_name = "IP")]
+    pub switches: Vec<IpAddr>,
+    /// Also treat NAME as a licensing host (an SSM On-Prem server, a CSLU). Repeatable.
+    #[arg(long = "host", value_name = "NAME")]
+    pub hosts: Vec<String>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Line format on stdout.
+    #[arg(long, value_enum, default_value_t = WatchFormat::Text)]
+    pub format: WatchFormat,
+    /// Write Prometheus metrics (node_exporter's textfile collector) to
+    /// DIR/licpath-watch.prom every --interval seconds, atomically (written aside, then
+    /// renamed): per switch its attempts, failures by code, last attempt and last success.
+    #[arg(long, value_name = "DIR")]
+    pub textfile_dir: Option<PathBuf>,
+    /// Seconds between two writes of the metrics file.
+    #[arg(long, value_name = "SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub interval: u64,
+    /// Switches tracked at most (memory stays bounded); past it the one quiet longest is
+    /// forgotten and counted.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_switches: u64,
+    /// Seconds without a packet after which a connection is judged as it stands (a SYN
+    /// never answered, a handshake that stalled).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout: u64,
+}
+
+/// `watch --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WatchFormat {
+    Text,
+    Jsonl,
 }
 
 /// `probe` and `check`.

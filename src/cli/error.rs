@@ -41,6 +41,10 @@ pub enum CliError {
     /// A release or a PEM trust store that cannot be read.
     #[error(transparent)]
     Trust(#[from] TrustError),
+    /// `watch`'s capture cannot be opened: a missing directory or interface, no
+    /// permission, a build without live capture.
+    #[error("{0}")]
+    WatchSource(String),
     /// The terminal UI could not run.
     #[error(transparent)]
     Tui(#[from] TuiError),
@@ -61,6 +65,7 @@ impl CliError {
             CliError::Trust(_) => Blame::Input,
             CliError::Usage(_)
             | CliError::Read { .. }
+            | CliError::WatchSource(_)
             | CliError::Tui(_)
             | CliError::Runtime(_)
             | CliError::Output(_) => Blame::Local,

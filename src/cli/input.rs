@@ -18,6 +18,8 @@ pub(crate) struct ConfigPlan {
     pub file: String,
     /// The text's `hostname`: names the switch in check's lines and metrics.
     pub hostname: Option<String>,
+    /// Its interfaces' addresses (`ip address`): the sources of its traffic.
+    pub addresses: Vec<std::net::IpAddr>,
     pub plan: ProbePlan,
     pub findings: Vec<Finding>,
 }
@@ -43,6 +45,7 @@ pub(crate) fn plan_from_text(
     let findings = crate::diagnose::config::check_config(&cfg, &plan, &name);
     Ok(ConfigPlan {
         hostname: super::fleet::hostname_of(text),
+        addresses: cfg.interface_addresses.clone(),
         file: name,
         plan,
         findings,

@@ -16,6 +16,7 @@ pub mod probe;
 pub mod progress;
 pub mod proxy;
 pub mod tui;
+pub mod watch;
 
 pub use error::CliError;
 
@@ -49,6 +50,7 @@ pub fn run(cli: args::Cli) -> u8 {
         Command::Probe(a) => probe::run(&a, probe::Mode::Probe),
         Command::Check(a) => probe::run(&a, probe::Mode::Check),
         Command::Tui(a) => tui::run(&a),
+        Command::Watch(a) => watch::run(&a),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man { dir } => docs::man(dir.as_deref()),
         Command::Config {

@@ -15,7 +15,7 @@ const MAX_UNREACHABLE: usize = 4_096;
 /// Answers seen before any query for them, kept for a query later in the file.
 const MAX_EARLY_ANSWERS: usize = 1_024;
 /// A query unanswered for this long (capture time) is final: resolvers give up sooner.
-const QUERY_TIMEOUT_NS: i64 = 30_000_000_000;
+pub(crate) const QUERY_TIMEOUT_NS: i64 = 30_000_000_000;
 
 #[derive(Default)]
 pub struct DnsTracker {
@@ -75,7 +75,7 @@ impl DnsTracker {
             return;
         }
         if self.pending.len() >= MAX_PENDING {
-            self.expire(t);
+            self.expire(t, QUERY_TIMEOUT_NS);
             if self.pending.len() >= MAX_PENDING {
                 self.hidden += 1;
                 return;
@@ -134,12 +134,12 @@ impl DnsTracker {
         }
     }
 
-    /// Queries unanswered for [`QUERY_TIMEOUT_NS`] become final.
-    pub fn expire(&mut self, now: i64) {
+    /// Queries unanswered for `timeout_ns` (by default [`QUERY_TIMEOUT_NS`]) become final.
+    pub fn expire(&mut self, now: i64, timeout_ns: i64) {
         let old: Vec<_> = self
             .pending
             .iter()
-            .filter(|(_, e)| now - e.query_ns > QUERY_TIMEOUT_NS)
+            .filter(|(_, e)| now - e.query_ns > timeout_ns)
             .map(|(k, _)| k.clone())
             .collect();
         for k in old {
@@ -148,6 +148,11 @@ impl DnsTracker {
                 self.store(ex, keep);
             }
         }
+    }
+
+    /// The exchanges finished so far, taken out (streaming mode).
+    pub fn take_done(&mut self) -> Vec<DnsExchange> {
+        std::mem::take(&mut self.done)
     }
 
     pub fn finish(mut self) -> (Vec<DnsExchange>, u64) {

@@ -127,6 +127,36 @@ impl Default for AnalyzeConfig {
     }
 }
 
+/// When finished flows and queries leave the tracker (capture time). A file's analysis
+/// keeps the defaults; `watch` judges each attempt as it completes and shortens them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retirement {
+    /// A closed flow lingers this long to absorb late retransmissions.
+    pub closed_linger_ns: i64,
+    /// A flow with no packet for this long is finished.
+    pub idle_timeout_ns: i64,
+    /// A query unanswered for this long is final.
+    pub query_timeout_ns: i64,
+}
+
+impl Default for Retirement {
+    fn default() -> Self {
+        Retirement {
+            closed_linger_ns: CLOSED_LINGER_NS,
+            idle_timeout_ns: IDLE_TIMEOUT_NS,
+            query_timeout_ns: dns::QUERY_TIMEOUT_NS,
+        }
+    }
+}
+
+/// What leaves the tracker in streaming mode ([`Analyzer::set_stream_sink`]): a finished
+/// connection worth reporting, or a DNS exchange answered or given up on.
+#[derive(Debug)]
+pub enum Retired {
+    Connection(Connection),
+    Dns(DnsExchange),
+}
+
 pub struct Analyzer {
     cfg: AnalyzeConfig,
     limits: FlowLimits,
@@ -161,6 +191,10 @@ pub struct Analyzer {
     truncated_first: Option<(u64, i64)>,
     hidden_connections: u64,
     overflow: Option<Box<dyn FnMut(Connection)>>,
+    retirement: Retirement,
+    /// Streaming mode: every finished connection and DNS exchange worth reporting goes
+    /// here at once, none is kept for the timeline.
+    stream: Option<Box<dyn FnMut(Retired)>>,
 }
 
 impl Analyzer {
@@ -192,6 +226,43 @@ impl Analyzer {
             truncated_first: None,
             hidden_connections: 0,
             overflow: None,
+            retirement: Retirement::default(),
+            stream: None,
+        }
+    }
+
+    /// Replaces the default [`Retirement`] times.
+    pub fn set_retirement(&mut self, r: Retirement) {
+        self.retirement = r;
+    }
+
+    /// Streaming mode (`watch`): each connection that would be shown goes to `sink` when
+    /// its flow retires (closed and lingered, idle, or evicted), and each kept DNS exchange
+    /// when answered or timed out (name-server failures judged as in [`Analyzer::finish`]).
+    /// Nothing is kept: memory stays that of the live flows.
+    pub fn set_stream_sink(&mut self, sink: impl FnMut(Retired) + 'static) {
+        self.stream = Some(Box::new(sink));
+    }
+
+    /// The capture's clock moved to `now_ns` with no frame (a quiet link): retires what
+    /// has waited long enough, as a frame at that time would.
+    pub fn advance(&mut self, now_ns: i64) {
+        self.sweep(now_ns);
+        self.stream_dns();
+    }
+
+    /// Streaming mode: the DNS exchanges finished since the last call go to the sink.
+    fn stream_dns(&mut self) {
+        let Some(sink) = self.stream.as_mut() else {
+            return;
+        };
+        let mut done = self.dns.take_done();
+        if done.is_empty() {
+            return;
+        }
+        judge_name_servers(&mut done, &self.cfg, &self.revocation_hosts, self.last_ns);
+        for d in done {
+            sink(Retired::Dns(d));
         }
     }
 
@@ -367,6 +438,7 @@ impl Analyzer {
                 .contains(&m.qname.trim_end_matches('.').to_ascii_lowercase());
         self.dns
             .message(frame, time_ns, src, dst, &m, transport, licensing, keep);
+        self.stream_dns();
     }
 
     fn dns_from_tcp(&mut self, key: FlowKey, msgs: DnsOut) {

@@ -255,7 +255,7 @@ impl Analyzer {
                 .filter(|f| f.conn.id == id)
             {
                 Some(f)
-                    if !(now - f.last_ns > CLOSED_LINGER_NS
+                    if !(now - f.last_ns > self.retirement.closed_linger_ns
                         || frames - f.closed_at_frame > CLOSED_LINGER_FRAMES) =>
                 {
                     break;
@@ -272,7 +272,7 @@ impl Analyzer {
                     .map_while(|i| {
                         self.table
                             .get(i)
-                            .filter(|f| now - f.last_ns > IDLE_TIMEOUT_NS)
+                            .filter(|f| now - f.last_ns > self.retirement.idle_timeout_ns)
                     })
                     .map(|f| (f.conn.id, f.key())),
             );
@@ -284,7 +284,7 @@ impl Analyzer {
                 self.finish_flow(*f);
             }
         }
-        self.dns.expire(now);
+        self.dns.expire(now, self.retirement.query_timeout_ns);
     }
 
     pub(super) fn finish_flow(&mut self, mut flow: Flow) {
@@ -312,7 +312,9 @@ impl Analyzer {
         let revocation = !self.revocation_hosts.is_empty()
             && app::named_host(&conn).is_some_and(|h| self.revocation_hosts.contains(&h));
         if conn.licensing || revocation || self.cfg.all {
-            if self.kept.len() < MAX_SHOWN_CONNECTIONS {
+            if let Some(sink) = self.stream.as_mut() {
+                sink(Retired::Connection(conn));
+            } else if self.kept.len() < MAX_SHOWN_CONNECTIONS {
                 self.kept.push(conn);
             } else {
                 self.hidden_connections += 1;

@@ -33,6 +33,8 @@ enum Block {
     CallHome,
     Profile,
     Trustpoint,
+    /// `interface NAME`: its addresses name the switch's traffic (`watch`).
+    Interface,
 }
 
 /// Longest line looked at (a pasted blob must not cost).
@@ -183,7 +185,8 @@ fn config_line(c: &mut SwitchConfig, block: &mut Block, at: &Line) -> bool {
         .or_else(|| domain_lookup_line(c, at))
         .or_else(|| ip_http_client_line(c, at))
         .or_else(|| ip_host_line(c, at))
-        .or_else(|| block_start_line(c, block, at));
+        .or_else(|| block_start_line(c, block, at))
+        .or_else(|| interface_line(block, at));
     match family {
         Some(used) => used,
         None if at.indented && *block != Block::None => block_body_line(c, block, at),
@@ -431,6 +434,18 @@ fn block_start_line(c: &mut SwitchConfig, block: &mut Block, at: &Line) -> Optio
     Some(true)
 }
 
+/// `interface NAME` opens a block whose `ip address` lines are the switch's own addresses.
+/// Never counted as used: an interface says nothing about licensing.
+fn interface_line(block: &mut Block, at: &Line) -> Option<bool> {
+    match at.l.as_slice() {
+        ["interface", _, ..] if !at.indented => {
+            *block = Block::Interface;
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
 /// An indented line inside a block (see [`block_line`]); a trustpoint's
 /// `revocation-check` is kept as evidence.
 fn block_body_line(c: &mut SwitchConfig, block: &mut Block, at: &Line) -> bool {
@@ -587,6 +602,16 @@ fn status_line(
 /// A line inside `call-home` or `crypto pki trustpoint`; false when not understood.
 fn block_line(c: &mut SwitchConfig, block: &mut Block, l: &[&str], words: &[&str]) -> bool {
     match *block {
+        Block::Interface => {
+            // `ip address A M [secondary]`, `ipv6 address A/LEN`: not counted as used.
+            let addr = match l {
+                ["ip", "address", a, _, ..] => a.parse::<std::net::IpAddr>().ok(),
+                ["ipv6", "address", a, ..] => a.split('/').next().and_then(|a| a.parse().ok()),
+                _ => None,
+            };
+            c.interface_addresses.extend(addr);
+            false
+        }
         Block::Trustpoint => match l {
             ["revocation-check", modes @ ..] => {
                 if let Some(tp) = c.trustpoints.last_mut() {
@@ -755,6 +780,21 @@ mod tests {
         assert_eq!(keys(&c), [LineKey::NoDomainLookup]);
         assert_eq!(c.lines_used, 1);
         assert!(parse_config("no ip domain-lookup\n").domain_lookup_disabled);
+    }
+
+    #[test]
+    fn interface_addresses_name_the_switch_and_are_not_licensing_lines() {
+        let c = parse_config(
+            "interface Vlan10\n ip address 10.1.1.1 255.255.255.0\n ip address 10.1.2.1 255.255.255.0 secondary\n ipv6 address 2001:db8::1/64\n!\n\
+             interface GigabitEthernet0/0\n vrf forwarding Mgmt-vrf\n ip address dhcp\n!\n\
+             ip address 192.0.2.9 255.255.255.0\n",
+        );
+        let want: Vec<std::net::IpAddr> = ["10.1.1.1", "10.1.2.1", "2001:db8::1"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        assert_eq!(c.interface_addresses, want);
+        assert_eq!(c.lines_used, 0);
     }
 
     #[test]

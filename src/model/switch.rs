@@ -69,6 +69,8 @@ pub struct SwitchConfig {
     /// `ip http client source-interface IF`.
     pub http_client_source: Option<String>,
     pub hosts: Vec<StaticHost>,
+    /// The `ip address` / `ipv6 address` of its interfaces: the sources of its traffic.
+    pub interface_addresses: Vec<IpAddr>,
     pub service_call_home: bool,
     pub call_home: Option<CallHome>,
     pub trustpoints: Vec<Trustpoint>,

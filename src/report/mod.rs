@@ -10,6 +10,7 @@ pub mod jsonl;
 pub mod markdown;
 pub mod prometheus;
 pub mod text;
+pub mod watch;
 pub mod words;
 
 pub use crate::diagnose::verdict::{OverallVerdict, overall_verdict};

@@ -38,6 +38,13 @@ enum Metric {
     ConfigFinding,
     InputUnusable,
     InputDuplicate,
+    WatchAttempts,
+    WatchFailures,
+    WatchFirstAttempt,
+    WatchLastAttempt,
+    WatchLastSuccess,
+    WatchDrops,
+    WatchSwitchesForgotten,
 }
 
 impl Metric {
@@ -55,6 +62,23 @@ impl Metric {
             Metric::ConfigFinding => "licpath_config_finding",
             Metric::InputUnusable => "licpath_input_unusable",
             Metric::InputDuplicate => "licpath_input_duplicate",
+            Metric::WatchAttempts => "licpath_watch_attempts_total",
+            Metric::WatchFailures => "licpath_watch_failures_total",
+            Metric::WatchFirstAttempt => "licpath_watch_first_attempt_timestamp_seconds",
+            Metric::WatchLastAttempt => "licpath_watch_last_attempt_timestamp_seconds",
+            Metric::WatchLastSuccess => "licpath_watch_last_success_timestamp_seconds",
+            Metric::WatchDrops => "licpath_watch_capture_drops_total",
+            Metric::WatchSwitchesForgotten => "licpath_watch_switches_forgotten_total",
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            Metric::WatchAttempts
+            | Metric::WatchFailures
+            | Metric::WatchDrops
+            | Metric::WatchSwitchesForgotten => "counter",
+            _ => "gauge",
         }
     }
 
@@ -89,6 +113,27 @@ impl Metric {
             }
             Metric::InputDuplicate => {
                 "A switch text whose hostname another text has too; its series are labelled switch=\"HOSTNAME (FILE)\"; always 1."
+            }
+            Metric::WatchAttempts => {
+                "Licensing attempts (connections and name lookups) licpath watch judged, per switch."
+            }
+            Metric::WatchFailures => {
+                "Failed licensing attempts per switch, by the code of the finding that heads them (docs/findings.md)."
+            }
+            Metric::WatchFirstAttempt => {
+                "When licpath watch saw the switch's first licensing attempt, in seconds since the epoch (capture time)."
+            }
+            Metric::WatchLastAttempt => {
+                "When the switch's latest licensing attempt started, in seconds since the epoch (capture time)."
+            }
+            Metric::WatchLastSuccess => {
+                "When the switch's latest successful licensing connection started, in seconds since the epoch; absent until one is seen."
+            }
+            Metric::WatchDrops => {
+                "Packets the capture lost (where: kernel or interface), as the capture's statistics count them."
+            }
+            Metric::WatchSwitchesForgotten => {
+                "Switches licpath watch stopped tracking to stay within --max-switches."
             }
         }
     }
@@ -132,7 +177,11 @@ impl Samples {
             .iter()
             .map(|(k, v)| format!("{k}=\"{}\"", label_value(v)))
             .collect();
-        let series = format!("{}{{{}}}", m.name(), labels.join(","));
+        let series = if labels.is_empty() {
+            m.name().to_string()
+        } else {
+            format!("{}{{{}}}", m.name(), labels.join(","))
+        };
         let line = format!("{series} {value}");
         if !self.seen.insert(series) {
             self.duplicates += 1;
@@ -266,19 +315,79 @@ pub fn write_prometheus(out: &mut dyn Write, lines: &[RunLine<'_>]) -> std::io::
             ),
         }
     }
+    write_samples(out, &s)
+}
+
+/// Each family once, its HELP and TYPE first.
+fn write_samples(out: &mut dyn Write, s: &Samples) -> std::io::Result<Written> {
     let mut written = Written {
         samples: 0,
         duplicates: s.duplicates,
     };
     for (m, samples) in &s.families {
         writeln!(out, "# HELP {} {}", m.name(), m.help())?;
-        writeln!(out, "# TYPE {} gauge", m.name())?;
+        writeln!(out, "# TYPE {} {}", m.name(), m.kind())?;
         for line in samples {
             writeln!(out, "{line}")?;
         }
         written.samples += samples.len();
     }
     Ok(written)
+}
+
+/// `watch --textfile-dir`: per switch the latest verdict per target (the same
+/// `licpath_success` and `licpath_verdict` as `check`), attempts and failures by code,
+/// the first, latest and latest successful attempt's times; the capture's drops.
+pub fn write_watch_prometheus(
+    out: &mut dyn Write,
+    switches: &crate::watch::Switches,
+    drops: Option<(u64, u64)>,
+) -> std::io::Result<Written> {
+    let mut s = Samples::default();
+    let secs = |ns: i64| ns as f64 / 1e9;
+    for sw in switches.by_label.values() {
+        let id = [("switch", sw.label.as_str())];
+        s.add(Metric::WatchAttempts, &id, sw.attempts as f64);
+        for (code, n) in &sw.failures {
+            s.add(
+                Metric::WatchFailures,
+                &[id[0], ("code", code.as_str())],
+                *n as f64,
+            );
+        }
+        s.add(Metric::WatchFirstAttempt, &id, secs(sw.first_attempt_ns));
+        s.add(Metric::WatchLastAttempt, &id, secs(sw.last_attempt_ns));
+        if let Some(t) = sw.last_success_ns {
+            s.add(Metric::WatchLastSuccess, &id, secs(t));
+        }
+        for (target, t) in &sw.targets {
+            let tid = [id[0], ("target", target.as_str())];
+            s.add(
+                Metric::Success,
+                &tid,
+                f64::from(u8::from(t.verdict == OverallVerdict::Ok)),
+            );
+            s.add(
+                Metric::Verdict,
+                &[tid[0], tid[1], ("verdict", verdict_name(t.verdict))],
+                1.0,
+            );
+        }
+    }
+    if let Some((kernel, interface)) = drops {
+        s.add(Metric::WatchDrops, &[("where", "kernel")], kernel as f64);
+        s.add(
+            Metric::WatchDrops,
+            &[("where", "interface")],
+            interface as f64,
+        );
+    }
+    s.add(
+        Metric::WatchSwitchesForgotten,
+        &[],
+        switches.forgotten as f64,
+    );
+    write_samples(out, &s)
 }
 
 #[cfg(test)]

@@ -182,3 +182,33 @@ pub fn tmp_file(suite: &str, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::rename(&aside, &p).unwrap();
     p
 }
+
+/// `promtool check metrics` on `text`: whether it passed, and what it said. `None` (with a
+/// SKIP line) when promtool is not installed.
+pub fn promtool_check_metrics(text: &str) -> Option<(bool, String)> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let Some(promtool) = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("promtool"))
+            .find(|p| p.is_file())
+    }) else {
+        eprintln!("SKIP: promtool is not installed (Debian: prometheus)");
+        return None;
+    };
+    let mut p = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    p.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let o = p.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Some((o.status.success(), said))
+}

@@ -1,0 +1,330 @@
+//! `licpath watch`: the sources on their threads, the engine on this one; lines on
+//! stdout as attempts complete, the metrics file every --interval, a clean stop on
+//! SIGINT/SIGTERM (what is still open is judged, the metrics written, exit 0).
+
+use super::analyze::{ContextFlags, setup_with};
+use super::args::{WatchArgs, WatchFormat};
+use super::error::{CliError, written};
+use super::input::plan_from_config;
+use crate::escape::esc;
+use crate::report::prometheus::write_watch_prometheus;
+use crate::report::watch::{write_attempt_jsonl, write_attempt_text};
+use crate::watch::follow::{FollowSet, SourceEvent, follow, follow_stdin};
+use crate::watch::{Attempt, Engine, WATCH_RETIREMENT, WatchConfig, WatchFrame};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::time::{Duration, Instant};
+
+/// Frames in flight between a source and the engine.
+const CHANNEL: usize = 16_384;
+/// How often the engine's clock moves on without frames.
+const TICK: Duration = Duration::from_millis(100);
+/// The metrics file's name in --textfile-dir.
+pub const TEXTFILE: &str = "licpath-watch.prom";
+
+pub fn run(args: &WatchArgs) -> Result<u8, CliError> {
+    let cfg = config(args)?;
+    let textfile = match &args.textfile_dir {
+        Some(dir) => Some(textfile_in(dir)?),
+        None => None,
+    };
+    let filter = crate::watch::filter::capture_filter(&cfg.acfg.context);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = sync_channel(CHANNEL);
+    start_source(args, &filter, tx.clone(), stop.clone())?;
+    let _signals = on_signal(tx, stop.clone())?;
+    let mut w = Watcher {
+        engine: Engine::new(cfg),
+        format: args.format,
+        textfile,
+        interval: Duration::from_secs(args.interval),
+        drops: args.interface.is_some().then_some((0, 0)),
+    };
+    let code = w.run(&rx)?;
+    stop.store(true, Ordering::Relaxed);
+    Ok(code)
+}
+
+/// The engine's settings from the flags and the switches' texts.
+fn config(args: &WatchArgs) -> Result<WatchConfig, CliError> {
+    let configs = args
+        .from_config
+        .iter()
+        .map(|p| plan_from_config(p, &[]))
+        .collect::<Result<Vec<_>, _>>()?;
+    let setup = setup_with(&ContextFlags {
+        configs: &configs,
+        proxies: &args.proxy,
+        dns_servers: &args.dns_servers,
+        switches: &args.switches,
+        hosts: &args.hosts,
+        all: false,
+        trust: &args.trust,
+    })?;
+    let mut names = HashMap::new();
+    for c in &configs {
+        match (&c.hostname, c.addresses.as_slice()) {
+            (Some(h), []) => eprintln!(
+                "licpath: warning: {}: no interface address (ip address): the lines of {} are named by address",
+                esc(&c.file),
+                esc(h)
+            ),
+            (Some(h), addrs) => {
+                for a in addrs {
+                    names.entry(*a).or_insert_with(|| h.clone());
+                }
+            }
+            (None, _) => {}
+        }
+    }
+    Ok(WatchConfig {
+        acfg: setup.acfg,
+        dcfg: setup.dcfg,
+        retirement: crate::flow::Retirement {
+            idle_timeout_ns: args.idle_timeout as i64 * 1_000_000_000,
+            ..WATCH_RETIREMENT
+        },
+        max_switches: args.max_switches as usize,
+        names,
+    })
+}
+
+/// The metrics file's path; the directory must exist and take files (checked now, so
+/// that a typo is exit 2 at once and not a warning an hour later).
+fn textfile_in(dir: &Path) -> Result<PathBuf, CliError> {
+    let probe = dir.join(format!(".{TEXTFILE}.{}.check", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| CliError::read(dir, e))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(dir.join(TEXTFILE))
+}
+
+/// Starts the thread that reads the packets.
+fn start_source(
+    args: &WatchArgs,
+    filter: &str,
+    tx: SyncSender<SourceEvent>,
+    stop: Arc<AtomicBool>,
+) -> Result<(), CliError> {
+    let spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(f)
+            .map(|_| ())
+            .map_err(CliError::Runtime)
+    };
+    if let Some(file) = &args.file {
+        if file.as_os_str() == "-" {
+            return spawn("licpath-stdin", Box::new(move || follow_stdin(tx)));
+        }
+        let set = FollowSet::File(file.clone());
+        return spawn("licpath-follow", Box::new(move || follow(set, tx, stop)));
+    }
+    if let Some(dir) = &args.dir {
+        if !dir.is_dir() {
+            return Err(CliError::WatchSource(format!(
+                "{}: not a directory",
+                dir.display()
+            )));
+        }
+        let set = FollowSet::Dir(dir.clone());
+        return spawn("licpath-follow", Box::new(move || follow(set, tx, stop)));
+    }
+    let device = args.interface.clone().unwrap_or_default();
+    live(&device, filter, tx, stop, spawn)
+}
+
+#[cfg(feature = "live-capture")]
+fn live(
+    device: &str,
+    filter: &str,
+    tx: SyncSender<SourceEvent>,
+    stop: Arc<AtomicBool>,
+    spawn: impl Fn(&str, Box<dyn FnOnce() + Send>) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let cap = crate::watch::live::open(device, filter).map_err(CliError::WatchSource)?;
+    let device = device.to_string();
+    spawn(
+        "licpath-capture",
+        Box::new(move || crate::watch::live::run(cap, &device, tx, stop)),
+    )
+}
+
+#[cfg(not(feature = "live-capture"))]
+fn live(
+    device: &str,
+    filter: &str,
+    _tx: SyncSender<SourceEvent>,
+    _stop: Arc<AtomicBool>,
+    _spawn: impl Fn(&str, Box<dyn FnOnce() + Send>) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    Err(CliError::WatchSource(format!(
+        "--interface {}: this build has no live capture (cargo feature live-capture); capture with tcpdump instead: tcpdump -i {} -U -w - '{}' | licpath watch --file -",
+        esc(device),
+        esc(device),
+        filter
+    )))
+}
+
+/// SIGINT and SIGTERM (Ctrl-C elsewhere) stop the watch: the source stops and the engine
+/// flushes.
+fn on_signal(
+    tx: SyncSender<SourceEvent>,
+    stop: Arc<AtomicBool>,
+) -> Result<std::thread::JoinHandle<()>, CliError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    // Registered before the first packet is read: a signal from then on is caught.
+    let stopped = {
+        let _guard = rt.enter();
+        stop_signals()?
+    };
+    std::thread::Builder::new()
+        .name("licpath-signals".into())
+        .spawn(move || {
+            rt.block_on(stopped);
+            stop.store(true, Ordering::Relaxed);
+            let _ = tx.send(SourceEvent::Finished);
+        })
+        .map_err(CliError::Runtime)
+}
+
+#[cfg(unix)]
+fn stop_signals() -> Result<impl std::future::Future<Output = ()> + Send, CliError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).map_err(CliError::Runtime)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(CliError::Runtime)?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signals() -> Result<impl std::future::Future<Output = ()> + Send, CliError> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+/// The engine and its outputs.
+struct Watcher {
+    engine: Engine,
+    format: WatchFormat,
+    textfile: Option<PathBuf>,
+    interval: Duration,
+    drops: Option<(u64, u64)>,
+}
+
+impl Watcher {
+    fn run(&mut self, rx: &Receiver<SourceEvent>) -> Result<u8, CliError> {
+        let mut out = Vec::new();
+        // The capture clock: the last frame's time, moved on by the time since it came.
+        let mut clock: Option<(i64, Instant)> = None;
+        let mut last_tick = Instant::now();
+        let mut last_write = Instant::now();
+        self.write_metrics();
+        loop {
+            match rx.recv_timeout(TICK) {
+                Ok(SourceEvent::Frame {
+                    number,
+                    time_ns,
+                    linktype,
+                    data,
+                    orig_len,
+                }) => {
+                    self.engine.frame(
+                        WatchFrame {
+                            number,
+                            time_ns,
+                            linktype,
+                            data: &data,
+                            orig_len,
+                        },
+                        &mut out,
+                    );
+                    clock = Some((time_ns, Instant::now()));
+                }
+                Ok(SourceEvent::FileStarted(name)) => self.engine.file_started(&name),
+                Ok(SourceEvent::CaptureEnded) => {
+                    self.engine.end_capture(&mut out);
+                    clock = None;
+                }
+                Ok(SourceEvent::Warning(w)) => eprintln!("licpath: warning: {}", esc(&w)),
+                Ok(SourceEvent::Drops { kernel, interface }) => {
+                    let before = self.drops.map_or(0, |(k, i)| k + i);
+                    eprintln!(
+                        "licpath: warning: the capture lost {} packet(s) ({kernel} dropped by the kernel, {interface} by the interface): attempts may be judged on partial evidence",
+                        kernel + interface - before.min(kernel + interface)
+                    );
+                    self.drops = Some((kernel, interface));
+                }
+                Ok(SourceEvent::Fatal(line)) => {
+                    self.print(&mut out)?;
+                    eprintln!("licpath: error: {}", esc(&line));
+                    return Ok(super::EXIT_USAGE);
+                }
+                Ok(SourceEvent::Finished) | Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if last_tick.elapsed() >= TICK {
+                last_tick = Instant::now();
+                if let Some((t, at)) = clock {
+                    let now = t.saturating_add(at.elapsed().as_nanos() as i64);
+                    self.engine.advance(now, &mut out);
+                }
+            }
+            self.print(&mut out)?;
+            if last_write.elapsed() >= self.interval {
+                last_write = Instant::now();
+                self.write_metrics();
+            }
+        }
+        self.engine.end_capture(&mut out);
+        self.print(&mut out)?;
+        self.write_metrics();
+        Ok(0)
+    }
+
+    fn print(&self, attempts: &mut Vec<Attempt>) -> Result<(), CliError> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        let stdout = std::io::stdout();
+        let mut o = stdout.lock();
+        for a in attempts.drain(..) {
+            written(match self.format {
+                WatchFormat::Text => write_attempt_text(&mut o, &a),
+                WatchFormat::Jsonl => write_attempt_jsonl(&mut o, &a),
+            })?;
+        }
+        written(o.flush())
+    }
+
+    /// The metrics file, written aside and renamed: the collector never reads half of it.
+    fn write_metrics(&self) {
+        let Some(path) = &self.textfile else {
+            return;
+        };
+        let tmp = path.with_file_name(format!(".{TEXTFILE}.{}.tmp", std::process::id()));
+        let result = std::fs::File::create(&tmp).and_then(|mut f| {
+            write_watch_prometheus(&mut f, &self.engine.switches, self.drops)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        });
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            eprintln!(
+                "licpath: warning: {}: {e}",
+                esc(&path.display().to_string())
+            );
+        }
+    }
+}
