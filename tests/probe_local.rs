@@ -593,7 +593,8 @@ fn revocation_urls_of_a_refused_chain_are_not_fetched() {
         assert!(
             notes.iter().any(|n| n.contains(what)
                 && n.contains(
-                    "not fetched: it comes with a chain the switch refuses (ssl_interception)"
+                    // A self-signed chain is its own untrusted root (issue 22 principle 1).
+                    "not fetched: it comes with a chain the switch refuses (untrusted_root)"
                 )),
             "{what}: {notes:?}"
         );
