@@ -457,3 +457,37 @@ fn the_textfile_names_switches_by_hostname_and_passes_promtool() {
         );
     }
 }
+
+#[test]
+fn a_file_replaced_or_cut_is_followed_anew() {
+    let dir = tmp_dir("replace");
+    let file = dir.join("cap.pcap");
+    std::fs::write(&file, pcap_header()).unwrap();
+    let mut w = Watch::start(&["--file", file.to_str().unwrap()]);
+    let (mut written, mut n) = (Written::default(), 0);
+    append_capture(&file, "healthy-proxy", &mut written, &mut n);
+    w.wait_for_connections(1);
+    // tcpdump restarted: a new file under the same name.
+    let fresh = dir.join("fresh.tmp");
+    std::fs::write(&fresh, pcap_header()).unwrap();
+    append_capture(&fresh, "proxy-403", &mut written, &mut n);
+    std::fs::rename(&fresh, &file).unwrap();
+    w.wait_for_connections(2);
+    // Cut back to its header (truncated in place), then written again.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(24)
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    append_capture(&file, "syn-rejected", &mut written, &mut n);
+    w.wait_for_connections(3);
+    let lines = w.stop();
+    let codes: Vec<_> = lines
+        .iter()
+        .filter(|(_, v)| v["kind"] == "connection")
+        .map(|(_, v)| v["primary"]["code"].as_str().unwrap_or("-").to_string())
+        .collect();
+    assert_eq!(codes, ["-", "proxy_denied", "tcp_refused"], "{lines:?}");
+}

@@ -1,0 +1,23 @@
+#!/bin/bash
+# usage (root): RATE=--pps=7500 scripts/watch-live-bench.sh LICPATH(built with --features live-capture) MIX.pcap [LOOPS]
+# MIX.pcap from scripts/gen-watch-mix.py. Writes /tmp/bench-*; the namespace lpw-bench is removed at the end.
+# tcpreplay --topspeed into a veth that `licpath watch --interface` reads, in a namespace.
+set -u
+NS=lpw-bench; BIN=$1; PCAP=$2; LOOPS=${3:-1}
+ip netns del $NS 2>/dev/null
+ip netns add $NS
+ip -n $NS link add va type veth peer name vb
+ip -n $NS link set va up; ip -n $NS link set vb up; ip -n $NS link set lo up
+mkdir -p /tmp/bench-prom
+ip netns exec $NS $BIN watch --interface vb --format jsonl --textfile-dir /tmp/bench-prom --interval 1 > /tmp/bench-lines.jsonl 2>/tmp/bench-err.txt &
+W=$!
+sleep 2
+peak=0
+( while kill -0 $W 2>/dev/null; do r=$(awk '/VmHWM/{print $2}' /proc/$W/status 2>/dev/null); echo $r > /tmp/bench-hwm; sleep 1; done ) &
+ip netns exec $NS tcpreplay ${RATE:---topspeed} --loop=$LOOPS -i va $PCAP 2>&1 | grep -E "Actual|Rated|Statistics|Successful|Failed" 
+sleep 8
+grep -v "^#" /tmp/bench-prom/licpath-watch.prom | grep -E "drops|switches_forgotten"
+echo "peak RSS (VmHWM) kB: $(awk '/VmHWM/{print $2}' /proc/$W/status)"
+kill -TERM $W; wait $W; echo "watch exit $?"
+echo "lines: $(wc -l < /tmp/bench-lines.jsonl)"; head -c 300 /tmp/bench-err.txt
+ip netns del $NS
