@@ -388,6 +388,15 @@ fn a_capture_that_cannot_be_opened_is_one_line_and_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
+    // A missing interface (or a build without live capture, which says how to do without).
+    let o = Command::new(BIN)
+        .args(["watch", "--interface", "licpath-nonexistent0"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("licpath-nonexistent0"), "{err}");
 }
 
 #[test]
