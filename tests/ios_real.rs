@@ -409,7 +409,7 @@ fn tech_support_c9300_offline_state_no_attempts_is_inconclusive() {
         Inconclusive,
         &[
             "config_transport_off:warning",
-            "switch_clock_unsynced:warning",
+            "switch_clock_unsynced:info",
             "text_inconclusive:info",
         ],
     );
@@ -451,7 +451,7 @@ fn tech_support_c9300_offline_trust_sync_try_again_is_server_side() {
         &[
             "config_transport_off:warning",
             "server_rejected:warning",
-            "switch_clock_unsynced:warning",
+            "switch_clock_unsynced:info",
             "switch_comm_ok:info",
         ],
     );
@@ -686,7 +686,7 @@ fn logging_no_licensing_messages_but_an_unsynchronised_clock() {
     check(
         &j,
         Inconclusive,
-        &["switch_clock_unsynced:warning", "text_inconclusive:info"],
+        &["switch_clock_unsynced:info", "text_inconclusive:info"],
     );
     assert_eq!(commands(&j), [Command::Logging]);
 }
@@ -754,7 +754,7 @@ fn logging_c9200_cslu_dns_comm_failed() {
     check(
         &j,
         Failed,
-        &["dns_unresolved:error", "switch_clock_unsynced:warning"],
+        &["dns_unresolved:error", "switch_clock_unsynced:info"],
     );
     let fails: Vec<&LogEntry> = j
         .text
@@ -1037,7 +1037,7 @@ fn a_ticket_with_several_outputs_in_any_order() {
             "comm_failed:error",
             "config_cslu_no_address:warning",
             "dns_unresolved:error",
-            "switch_clock_unsynced:warning"
+            "switch_clock_unsynced:info"
         ]
     );
     // The same outputs in the other order, no echoed commands, LF: the same reading.

@@ -699,8 +699,9 @@ fn cert_validity(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
     out
 }
 
-/// The switch's clock is not synchronised (`No time source`, `*` stamps): one warning
-/// quoting each sign. Certificates are checked against that clock.
+/// The switch's clock is not synchronised (`No time source`, `*` stamps): one finding
+/// quoting each sign, info (context: certificates are checked against that clock; a
+/// validity failure the switch logged is its own error, `cert_validity`).
 fn clock_not_synced(log: &SwitchLog) -> Option<Finding> {
     let idx: Vec<usize> = (0..log.entries.len())
         .filter(|&i| matches!(log.entries[i].kind, LogKind::ClockUnsynced { .. }))
@@ -723,7 +724,7 @@ fn clock_not_synced(log: &SwitchLog) -> Option<Finding> {
     Some(
         Finding::new(
             FindingCode::SwitchClockUnsynced,
-            Severity::Warning,
+            Severity::Info,
             Step::Cert,
             format!(
                 "the switch's clock is not synchronised: {}",

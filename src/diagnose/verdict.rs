@@ -163,13 +163,16 @@ fn headline_rank(f: &Finding) -> impl Ord {
 pub fn cause_rank(code: FindingCode) -> u8 {
     use FindingCode::*;
     match code {
+        // The text's own "does not decide" heads what cannot decide (it is only ever info
+        // and only when nothing decided): context such as another service's CRL does not.
+        TextInconclusive => 4,
         SslInterception => 3,
         RootMissingOnDevice | UntrustedRoot | IncompleteChain | CertExpired | CertNotYetValid
         | CertHostnameMismatch | ClockSkew | MtuBlackhole | TlsVersionMismatch | CrlUnreachable => {
             2
         }
         TlsAlert | TlsTimeout | TlsReset | TlsClientAbort | CommFailed | Retransmissions
-        | CommFlapping => 0,
+        | CommFlapping | SwitchClockUnsynced => 0,
         _ => 1,
     }
 }
