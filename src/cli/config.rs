@@ -48,9 +48,9 @@ impl OneOrMany {
 }
 
 /// The keys of the file, each with the flag (clap id and long name) it stands for and the
-/// subcommands it applies to. `analyze`'s --dns-server and --proxy name the *switch's*
-/// name server and proxy in a capture from anywhere, so a site default is not applied
-/// there; the trust store and the format are.
+/// subcommands it applies to. `analyze`'s and `watch`'s --dns-server and --proxy name the
+/// *switch's* name server and proxy in a capture from anywhere, so a site default is not
+/// applied there; the trust store and the format are.
 const KEYS: &[(&str, &str, &str, &[&str])] = &[
     ("dns-server", "dns_servers", "--dns-server", PROBES),
     ("proxy", "proxy", "--proxy", PROBES),
@@ -58,7 +58,7 @@ const KEYS: &[(&str, &str, &str, &[&str])] = &[
     ("concurrency", "concurrency", "--concurrency", PROBES),
     ("format", "format", "--format", ALL),
 ];
-const PROBES: &[&str] = &["probe", "check", "tui", "watch"];
+const PROBES: &[&str] = &["probe", "check", "tui"];
 const ALL: &[&str] = &["analyze", "probe", "check", "tui", "watch"];
 
 /// The config file in force: `--config FILE` (which must exist), else the per-user file
