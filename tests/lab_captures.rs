@@ -391,3 +391,28 @@ fn loss_before_the_capture_point_is_retransmission_not_a_gap() {
     assert!(codes.contains(&"retransmissions"), "{codes:?}");
     assert!(!codes.contains(&"capture_gap"), "{codes:?}");
 }
+
+/// Issue 22 principle 7 on the lab's healthy TLS 1.2 capture: the report says in one line
+/// what proved it (handshake complete, chain to which root in which trust store, data both
+/// ways); a failed report says nothing of the kind.
+#[test]
+fn a_healthy_report_says_what_proved_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let t = analyze_as_cli(&dir.join("healthy-direct-tls12.pcap"), "");
+    let proof = t.proof.as_deref().expect("a proof");
+    assert!(
+        proof.starts_with("TLS 1.2 handshake with smartreceiver.cisco.com completed"),
+        "{proof}"
+    );
+    assert!(
+        proof
+            .contains("chain to 'IdenTrust Commercial Root CA 1' in the IOS XE built-in trustpool"),
+        "{proof}"
+    );
+    assert!(
+        proof.contains("data both ways (492 B sent, 1587 B received)"),
+        "{proof}"
+    );
+    let failed = analyze_as_cli(&dir.join("cert-expired.pcap"), "");
+    assert_eq!(failed.proof, None);
+}

@@ -92,6 +92,7 @@ pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
     t.findings.extend(clock);
     let nothing = capture::no_licensing_traffic(t);
     t.findings.extend(nothing);
+    t.proof = verdict::proof(t, cfg);
 }
 
 /// Diagnoses one connection (its findings, verdict and failing step). Idempotent.

@@ -128,6 +128,82 @@ pub fn overall_verdict(t: &Timeline) -> OverallVerdict {
     }
 }
 
+/// What proved a healthy verdict, in one line (issue 22 principle 7): the licensing
+/// connection that worked, its TLS handshake, the chain to which root in which trust
+/// store (when the chain is visible), and data both ways; or a plain-HTTP answer. `None`
+/// unless the verdict is OK.
+pub fn proof(t: &Timeline, cfg: &super::DiagnoseConfig) -> Option<String> {
+    if overall_verdict(t) != OverallVerdict::Ok || matches!(t.source, Source::Logs { .. }) {
+        return None;
+    }
+    let ok = || {
+        t.connections
+            .iter()
+            .filter(|c| c.licensing && c.verdict == Verdict::Ok)
+    };
+    let c = ok()
+        .find(|c| c.tls.as_ref().is_some_and(|s| s.handshake_complete))
+        .or_else(|| ok().next())?;
+    let name = c
+        .server_name
+        .clone()
+        .unwrap_or_else(|| c.server.to_string());
+    let data = format!(
+        "{} B sent, {} B received",
+        c.bytes_to_server, c.bytes_to_client
+    );
+    let Some(tls) = c.tls.as_ref().filter(|s| s.handshake_complete) else {
+        let status = c.events.iter().find_map(|e| match &e.kind {
+            EventKind::HttpResponse { status, .. } => Some(*status),
+            _ => None,
+        })?;
+        return Some(format!(
+            "HTTP {status} answered by {name} over plain HTTP (connection #{}, {data})",
+            c.id
+        ));
+    };
+    let version = tls
+        .version
+        .map(|v| format!("{} ", tls_version_name(v)))
+        .unwrap_or_default();
+    let mut parts = vec![format!(
+        "{version}handshake with {name} completed (connection #{})",
+        c.id
+    )];
+    parts.push(match super::cert::chain_of(c) {
+        Some((_, certs)) => {
+            let host = super::cert::host_of(c, tls.sni.as_deref());
+            let profile = super::cert::profile_for(c, cfg);
+            match super::trust::judge_chain(certs, host.as_deref(), profile) {
+                super::trust::ChainVerdict::Trusted { anchor } => {
+                    format!(
+                        "chain to '{}' in the {}",
+                        common_name(&anchor),
+                        profile.name
+                    )
+                }
+                _ => "chain accepted by the client, not by the trust profile (see the findings)"
+                    .to_string(),
+            }
+        }
+        None => "certificate accepted by the client (encrypted in TLS 1.3, not judged)".into(),
+    });
+    parts.push(if super::observed::observed_success(c) {
+        format!("data both ways ({data})")
+    } else {
+        format!("no application data seen after it ({data})")
+    });
+    Some(parts.join(", "))
+}
+
+/// The CN of a distinguished name ("C=US, O=IdenTrust, CN=IdenTrust Commercial Root CA 1"),
+/// else the whole name.
+fn common_name(dn: &str) -> &str {
+    dn.split(", ")
+        .find_map(|part| part.strip_prefix("CN="))
+        .unwrap_or(dn)
+}
+
 /// The finding that says *why* (issue 15 item 2): the headline of a connection or a
 /// timeline. The one ordering rule, so that every front-end leads with the same finding:
 ///
@@ -174,6 +250,47 @@ pub fn cause_rank(code: FindingCode) -> u8 {
         TlsAlert | TlsTimeout | TlsReset | TlsClientAbort | CommFailed | Retransmissions
         | CommFlapping | SwitchClockUnsynced => 0,
         _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod proof_tests {
+    use super::*;
+    use crate::model::testing::{cisco_chain, connection, timeline};
+
+    /// Issue 22 principle 7: a healthy report says in one line what proved it; nothing
+    /// when the verdict is not OK.
+    #[test]
+    fn a_healthy_verdict_says_what_proved_it() {
+        let cfg = crate::diagnose::test_config();
+        let mut c = connection()
+            .server_name("smartreceiver.cisco.com")
+            .licensing(true)
+            .handshake()
+            .client_hello(Some("smartreceiver.cisco.com"), TlsVersion::Tls12)
+            .server_hello(TlsVersion::Tls12)
+            .certificates(cisco_chain("smartreceiver.cisco.com"))
+            .handshake_complete()
+            .encrypted(Direction::ToServer, 129)
+            .encrypted(Direction::ToClient, 193)
+            .build();
+        c.tls.get_or_insert_with(Default::default).version = Some(TlsVersion::Tls12);
+        c.verdict = Verdict::Ok;
+        let t = timeline(vec![], vec![c.clone()]);
+        let p = proof(&t, &cfg).expect("a proof");
+        assert!(
+            p.starts_with("TLS 1.2 handshake with smartreceiver.cisco.com completed (connection #"),
+            "{p}"
+        );
+        assert!(
+            p.contains(
+                "chain to 'IdenTrust Commercial Root CA 1' in the IOS XE built-in trustpool"
+            ),
+            "{p}"
+        );
+        assert!(p.contains("data both ways ("), "{p}");
+        c.verdict = Verdict::Unknown;
+        assert_eq!(proof(&timeline(vec![], vec![c]), &cfg), None);
     }
 }
 

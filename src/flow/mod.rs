@@ -507,6 +507,7 @@ impl Analyzer {
             switch_log: None,
             context: (!self.cfg.context.is_empty()).then(|| self.cfg.context.clone()),
             vantage: None,
+            proof: None,
         }
     }
 }

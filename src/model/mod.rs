@@ -9,6 +9,7 @@ pub mod blame;
 mod connection;
 pub mod context;
 pub mod reach;
+mod static_host;
 pub mod switch;
 pub mod time;
 pub mod url;
@@ -27,6 +28,7 @@ pub use protocol::{
     DnsTransport, DnsType, EndReason, TlsAlert, TlsAlertDescription, TlsAlertSeverity, TlsVersion,
     is_tls13, tls_version_name, tls_version_rank,
 };
+pub use static_host::{StaticHost, StaticOrigin};
 pub use vantage::{ResolverOrigin, Vantage};
 
 /// Version of the JSON schema (`docs/json-schema.md`). Bump on any incompatible change.
@@ -84,6 +86,10 @@ pub struct Timeline {
     /// JSON report prints it beside the timeline (`reports[].vantage`), not inside it.
     #[serde(skip)]
     pub vantage: Option<Vantage>,
+    /// What proved a healthy verdict, in one line (issue 22 principle 7; computed by
+    /// `diagnose::verdict::proof`): reported beside the verdict, not inside the timeline.
+    #[serde(skip)]
+    pub proof: Option<String>,
 }
 
 /// Lines recognised in text pasted from the switch (`show logging`, `show license
@@ -811,46 +817,6 @@ pub enum Verdict {
     Unknown,
 }
 
-/// A name resolved without DNS, from a static entry: the switch's `ip host NAME IP`, or
-/// the probe's `--resolve NAME=IP` standing in for one.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct StaticHost {
-    pub name: String,
-    pub addresses: Vec<IpAddr>,
-    pub origin: StaticOrigin,
-}
-
-/// Where a [`StaticHost`] came from.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum StaticOrigin {
-    /// `--resolve NAME=IP` on the command line.
-    ResolveFlag,
-    /// `ip host NAME IP` in the switch's configuration (`--from-config`).
-    IpHost,
-}
-
-/// `static: ip host smartreceiver.cisco.com 192.0.2.1 — no DNS query`, written as the
-/// entry was given. The name is not escaped: printers escape it.
-impl std::fmt::Display for StaticHost {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let addrs: Vec<String> = self.addresses.iter().map(IpAddr::to_string).collect();
-        match self.origin {
-            StaticOrigin::IpHost => write!(f, "static: ip host {} {}", self.name, addrs.join(" "))?,
-            StaticOrigin::ResolveFlag => write!(
-                f,
-                "static: --resolve {}",
-                addrs
-                    .iter()
-                    .map(|a| format!("{}={a}", self.name))
-                    .collect::<Vec<_>>()
-                    .join(" --resolve ")
-            )?,
-        }
-        f.write_str(" — no DNS query")
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct DnsExchange {
     pub client: SocketAddr,
@@ -967,6 +933,7 @@ impl Timeline {
             switch_log: None,
             context: None,
             vantage: None,
+            proof: None,
         }
     }
 

@@ -21,6 +21,9 @@ pub struct CaptureReport<'a> {
     /// and text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vantage: Option<&'a Vantage>,
+    /// What proved an OK verdict, in one line (issue 22 principle 7); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proof: Option<&'a str>,
     pub timeline: &'a Timeline,
 }
 
@@ -64,6 +67,7 @@ pub fn report<'a>(file: &'a str, format: &'a str, t: &'a Timeline) -> CaptureRep
         verdict: overall_verdict(t),
         errors: t.error_count(),
         warnings: t.warning_count(),
+        proof: t.proof.as_deref(),
         primary: primary_of(t).map(|(f, connection)| PrimaryRef {
             code: f.code,
             severity: f.severity,

@@ -182,6 +182,9 @@ fn write_verdict(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Result<()>
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" }
     )?;
+    if let Some(proof) = &t.proof {
+        writeln!(out, "   proof:   {}", esc(proof))?;
+    }
     if errors > 0
         && let Some((f, conn)) = crate::diagnose::verdict::primary_of(t)
     {
