@@ -12,8 +12,9 @@
 #   lab.sh fleet-bench [N]        check --from-config over N switches on the 300 ms path,
 #                                 --concurrency default vs 1 (BENCHMARKS.md; LICPATH_BIN=
 #                                 benchmarks that binary instead of building one)
-#   lab.sh chroot-probe           the static binary (scripts/release.sh) probing the lab
-#                                 from an empty chroot in the switch namespace
+#   lab.sh chroot-probe           the static binary (scripts/release.sh: musl; another one
+#                                 with LICPATH_STATIC_BIN=PATH) probing the lab from an
+#                                 empty chroot in the switch namespace
 #   lab.sh up | down              bring the lab up (and leave it) / tear it down
 #
 # Needs root. Only sends packets inside the namespaces it creates. Tears down on exit.
@@ -900,14 +901,15 @@ fleet_bench() { # bin [switches]
   ! awk '$4 != $5 { bad = 1 } END { exit !bad }' "$out"
 }
 
-# The static binary (scripts/release.sh) in an empty chroot inside the switch namespace:
+# The static binary (scripts/release.sh: the musl release binary, or LICPATH_STATIC_BIN, e.g.
+# the glibc crt-static one) in an empty chroot inside the switch namespace:
 # only the binary, a resolv.conf naming the lab's name server and the lab's trustpool.
 # `probe` against the healthy path must succeed with no shared library and no file of the
 # host; ldd must not see a dynamic executable. Not part of `check`: the static build takes
 # minutes (it is built here when absent).
 chroot_probe() {
-  local bin="$REPO/target/x86_64-unknown-linux-gnu/release/licpath"
-  [ -x "$bin" ] || "$REPO/scripts/release.sh" >/dev/null
+  local bin=${LICPATH_STATIC_BIN:-$REPO/target/x86_64-unknown-linux-musl/release/licpath}
+  [ -x "$bin" ] || "$REPO/scripts/release.sh" --musl >/dev/null
   local lddout; lddout=$(ldd "$bin" 2>&1 || true)
   if ! grep -qE 'not a dynamic executable|statically linked' <<<"$lddout"; then
     echo "  FAIL chroot-probe: $bin is dynamic: $lddout"; return 1
@@ -922,7 +924,7 @@ chroot_probe() {
   out=$($SWX chroot "$root" /licpath probe --trust-store /trustpool.pem smart 2>&1) || code=$?
   local files; files=$(cd "$root" && find . -type f | sort | tr '\n' ' ')
   if [ "$code" = 0 ] && grep -q 'verdict: OK' <<<"$out"; then
-    echo "  ok   chroot-probe: ldd: $(head -1 <<<"$lddout" | sed 's/^[[:space:]]*//'); probe in an empty chroot ($files) exit 0, verdict OK"
+    echo "  ok   chroot-probe: $(basename "$(dirname "$(dirname "$(dirname "$bin")")")"): ldd: $(head -1 <<<"$lddout" | sed 's/^[[:space:]]*//'); probe in an empty chroot ($files) exit 0, verdict OK"
   else
     echo "  FAIL chroot-probe: exit $code"; sed 's/^/       /' <<<"$out"; return 1
   fi
