@@ -290,9 +290,9 @@ deb_check() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "./$DEB" >/dev/null 2>&1 || { fail "apt install ./$DEB"; return; }
   local v m c
   v=$(bash -lc 'licpath --version' 2>&1) && ok "installed; login shell: licpath --version: $v" || fail "licpath --version: $v"
-  m=$(bash -lc 'MANPAGER=cat MANWIDTH=80 man licpath 2>/dev/null' | sed -n '/^NAME/{n;p;q}' | xargs)
+  m=$(bash -lc 'MANPAGER=cat MANWIDTH=80 man licpath 2>/dev/null' | sed -n '/^NAME/{n;p;q}' | tr -s ' ' || true)
   [ -n "$m" ] && ok "login shell: man licpath: NAME $m; $(ls /usr/share/man/man1/licpath*.1.gz | wc -l) pages" || fail "man licpath shows nothing"
-  c=$(bash -lic 'complete -p licpath' 2>/dev/null | tail -1)
+  c=$(bash -lic 'complete -p licpath' 2>/dev/null | tail -1 || true)
   grep -q 'complete .* licpath' <<<"$c" && ok "login shell: $c" || fail "complete -p licpath: '$c'"
   zsh_f=/usr/share/zsh/vendor-completions/_licpath fish_f=/usr/share/fish/vendor_completions.d/licpath.fish
   [ -s "$zsh_f" ] && [ -s "$fish_f" ] && ok "zsh and fish completions: $zsh_f, $fish_f" || fail "zsh/fish completions missing"

@@ -924,7 +924,7 @@ chroot_probe() {
   out=$($SWX chroot "$root" /licpath probe --trust-store /trustpool.pem smart 2>&1) || code=$?
   local files; files=$(cd "$root" && find . -type f | sort | tr '\n' ' ')
   if [ "$code" = 0 ] && grep -q 'verdict: OK' <<<"$out"; then
-    echo "  ok   chroot-probe: $(basename "$(dirname "$(dirname "$(dirname "$bin")")")"): ldd: $(head -1 <<<"$lddout" | sed 's/^[[:space:]]*//'); probe in an empty chroot ($files) exit 0, verdict OK"
+    echo "  ok   chroot-probe: $(basename "$(dirname "$(dirname "$bin")")"): ldd: $(head -1 <<<"$lddout" | sed 's/^[[:space:]]*//'); probe in an empty chroot ($files) exit 0, verdict OK"
   else
     echo "  FAIL chroot-probe: exit $code"; sed 's/^/       /' <<<"$out"; return 1
   fi
