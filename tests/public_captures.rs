@@ -429,7 +429,7 @@ fn suricata_connect_on_8080_then_tls12_certificate() {
     let host = c
         .proxy_target
         .as_deref()
-        .map(licpath::flow::app::host_of_target)
+        .map(licpath::model::url::host_of_authority)
         .unwrap();
     assert!(expected.contains(&format!("http.hostname: \"{host}\"")));
     let leaf = &c.tls.as_ref().unwrap().certificates[0];

@@ -39,7 +39,7 @@ pub fn host_of(c: &Connection, sni: Option<&str>) -> Option<String> {
         .or_else(|| {
             c.proxy_target
                 .as_deref()
-                .map(|t| crate::flow::app::host_of_target(t).to_string())
+                .map(|t| crate::model::url::host_of_authority(t).to_string())
         })
         .or_else(|| c.server_name.clone())
 }

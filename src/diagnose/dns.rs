@@ -30,7 +30,7 @@ fn dns_remedy(name: &str) -> [String; 3] {
 /// outside a capture).
 pub fn findings(
     t: &Timeline,
-    revocation_hosts: &BTreeMap<String, revocation::Kind>,
+    revocation_hosts: &BTreeMap<String, RevocationKind>,
     cfg: &DiagnoseConfig,
     capture_end_ns: Option<i64>,
 ) -> Vec<Finding> {
@@ -574,10 +574,7 @@ mod tests {
 
     #[test]
     fn revocation_hosts_are_judged_as_revocation() {
-        let hosts = BTreeMap::from([(
-            "validation.identrust.com".to_string(),
-            revocation::Kind::Crl,
-        )]);
+        let hosts = BTreeMap::from([("validation.identrust.com".to_string(), RevocationKind::Crl)]);
         let t = timeline(
             vec![dns(
                 "validation.identrust.com",

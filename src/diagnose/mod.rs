@@ -81,7 +81,7 @@ pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
     for c in &mut t.connections {
         if c.revocation {
             // With what the URL serves (CRL or OCSP), from the certificates.
-            let kind = revocation::named_host(c).and_then(|h| revocation_hosts.get(&h).copied());
+            let kind = named_host(c).and_then(|h| revocation_hosts.get(&h).copied());
             revocation::apply(c, kind, cfg);
         } else {
             let client = Client::of(c, t.context.as_ref());

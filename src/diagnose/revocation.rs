@@ -7,15 +7,12 @@
 //! `crl_unreachable`, as a warning: the licensing path itself may be fine.
 
 use super::DiagnoseConfig;
-pub use crate::flow::app::RevocationKind as Kind;
-use crate::flow::app::revocation_urls_of;
-pub use crate::flow::app::{named_host, revocation_hosts_of, url_host};
 use crate::model::*;
 use std::collections::BTreeMap;
 
 /// The revocation URLs of every certificate seen on these connections, by URL
 /// (deduplicated, in a stable order), with what each is for.
-pub fn urls(connections: &[Connection]) -> BTreeMap<String, Kind> {
+pub fn urls(connections: &[Connection]) -> BTreeMap<String, RevocationKind> {
     let mut out = BTreeMap::new();
     for c in connections {
         for (u, kind) in revocation_urls_of(&c.events) {
@@ -26,13 +23,13 @@ pub fn urls(connections: &[Connection]) -> BTreeMap<String, Kind> {
 }
 
 /// The hosts of those URLs, with what they serve (a host serving both counts as CRL).
-pub fn hosts(t: &Timeline) -> BTreeMap<String, Kind> {
+pub fn hosts(t: &Timeline) -> BTreeMap<String, RevocationKind> {
     let mut out = BTreeMap::new();
     for (u, kind) in urls(&t.connections) {
         if let Some(h) = url_host(&u) {
             let k = out.entry(h).or_insert(kind);
-            if kind == Kind::Crl {
-                *k = Kind::Crl;
+            if kind == RevocationKind::Crl {
+                *k = RevocationKind::Crl;
             }
         }
     }
@@ -41,7 +38,7 @@ pub fn hosts(t: &Timeline) -> BTreeMap<String, Kind> {
 
 /// Marks the connections that fetch a revocation URL (never a licensing connection), and
 /// returns the revocation hosts ([`hosts`]) for the rules that follow.
-pub fn mark(t: &mut Timeline) -> BTreeMap<String, Kind> {
+pub fn mark(t: &mut Timeline) -> BTreeMap<String, RevocationKind> {
     let hosts = hosts(t);
     if hosts.is_empty() {
         return hosts;
@@ -56,7 +53,7 @@ pub fn mark(t: &mut Timeline) -> BTreeMap<String, Kind> {
 
 /// Judges a revocation fetch: its findings and verdict. `kind` is what the certificates
 /// say its host serves; without it, the request decides (a `.crl` path).
-pub fn apply(c: &mut Connection, kind: Option<Kind>, cfg: &DiagnoseConfig) {
+pub fn apply(c: &mut Connection, kind: Option<RevocationKind>, cfg: &DiagnoseConfig) {
     c.findings = judge(c, kind, cfg).into_iter().collect();
     c.verdict = if c.findings.is_empty() {
         Verdict::Ok
@@ -75,7 +72,11 @@ const REMEDY: &[&str] = &[
 
 /// The finding for one revocation fetch (a connection marked by [`mark`]), or `None`
 /// when the URL answered.
-pub fn judge(c: &Connection, kind: Option<Kind>, cfg: &DiagnoseConfig) -> Option<Finding> {
+pub fn judge(
+    c: &Connection,
+    kind: Option<RevocationKind>,
+    cfg: &DiagnoseConfig,
+) -> Option<Finding> {
     let host = named_host(c).unwrap_or_else(|| c.server.ip().to_string());
     let answer = c.events.iter().find_map(|e| match &e.kind {
         EventKind::HttpResponse { status, .. } if e.dir == Direction::ToClient => {
@@ -90,7 +91,7 @@ pub fn judge(c: &Connection, kind: Option<Kind>, cfg: &DiagnoseConfig) -> Option
                 matches!(&e.kind, EventKind::HttpRequest { target, .. } if target.to_ascii_lowercase().contains(".crl"))
             })
         },
-        |k| k == Kind::Crl,
+        |k| k == RevocationKind::Crl,
     );
     let (why, at) = match answer {
         // A CRL must come back; an OCSP responder asked with a bare GET answers 4xx when
@@ -126,7 +127,11 @@ pub fn judge(c: &Connection, kind: Option<Kind>, cfg: &DiagnoseConfig) -> Option
         at.map(|e| Evidence::of(e, format!("{what} fetch from {host}")))
             .into_iter()
             .collect(),
-        if is_crl { Kind::Crl } else { Kind::Ocsp },
+        if is_crl {
+            RevocationKind::Crl
+        } else {
+            RevocationKind::Ocsp
+        },
         cfg,
     ))
 }
@@ -136,12 +141,12 @@ pub fn judge(c: &Connection, kind: Option<Kind>, cfg: &DiagnoseConfig) -> Option
 fn unreachable(
     summary: String,
     evidence: Vec<Evidence>,
-    kind: Kind,
+    kind: RevocationKind,
     cfg: &DiagnoseConfig,
 ) -> Finding {
     let mode = match kind {
-        Kind::Crl => "crl",
-        Kind::Ocsp => "ocsp",
+        RevocationKind::Crl => "crl",
+        RevocationKind::Ocsp => "ocsp",
     };
     let strict = cfg
         .revocation_checked_by
@@ -183,7 +188,7 @@ pub fn dns_finding(
     name: &str,
     reason: &str,
     evidence: Vec<Evidence>,
-    kind: Kind,
+    kind: RevocationKind,
     cfg: &DiagnoseConfig,
 ) -> Finding {
     unreachable(
@@ -214,9 +219,9 @@ mod tests {
     #[test]
     fn a_304_to_a_conditional_crl_fetch_is_reachable() {
         let c = fetch().response(304, "Not Modified").build();
-        assert!(judge(&c, Some(Kind::Crl), &test_config()).is_none());
+        assert!(judge(&c, Some(RevocationKind::Crl), &test_config()).is_none());
         let c = fetch().response(404, "Not Found").build();
-        assert!(judge(&c, Some(Kind::Crl), &test_config()).is_some());
+        assert!(judge(&c, Some(RevocationKind::Crl), &test_config()).is_some());
     }
 
     #[test]
@@ -250,14 +255,14 @@ mod tests {
             .request("GET", "http://commercial.ocsp.identrust.com/")
             .response(405, "Method Not Allowed")
             .build();
-        assert!(judge(&ocsp, Some(Kind::Ocsp), &test_config()).is_none());
+        assert!(judge(&ocsp, Some(RevocationKind::Ocsp), &test_config()).is_none());
         let broken = connection()
             .licensing(false)
             .handshake()
             .request("GET", "http://commercial.ocsp.identrust.com/")
             .response(502, "Bad Gateway")
             .build();
-        let f = judge(&broken, Some(Kind::Ocsp), &test_config()).expect("a finding");
+        let f = judge(&broken, Some(RevocationKind::Ocsp), &test_config()).expect("a finding");
         assert!(
             f.summary
                 .starts_with("the revocation URL on commercial.ocsp.identrust.com"),
@@ -274,7 +279,7 @@ mod tests {
             .state(TcpState::SynUnanswered)
             .syn()
             .build();
-        let f = judge(&syn, Some(Kind::Crl), &test_config()).expect("a finding");
+        let f = judge(&syn, Some(RevocationKind::Crl), &test_config()).expect("a finding");
         assert!(
             f.summary.ends_with(": no answer to the TCP SYN"),
             "{}",

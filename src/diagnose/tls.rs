@@ -348,7 +348,7 @@ fn after_server_hello(c: &Connection, h: &Hello, shi: usize, she: &Event) -> Opt
         );
     }
     let tls13 = matches!(&she.kind, EventKind::TlsServerHello(sh) if is_tls13(sh.version));
-    if tls13 && !crate::flow::app::tls_handshake_complete(&c.events) {
+    if tls13 && !tls_handshake_complete(&c.events) {
         return client_abort(c, h, shi, she);
     }
     None

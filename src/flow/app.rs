@@ -3,7 +3,7 @@
 //! bytes into model events. Pure.
 
 use super::event::{DnsOut, push_event};
-use crate::model::{Connection, Direction, Event, EventKind, is_tls13};
+use crate::model::{Connection, Direction, Event, EventKind};
 use crate::wire::http::{self, Head};
 use crate::wire::tls::{TlsDecoder, TlsOutput};
 
@@ -326,113 +326,11 @@ fn connect_feed(
     }
 }
 
-/// "host:port" or "[v6]:port" → host (the lenient reading of captured data).
-pub use crate::model::url::host_of_authority as host_of_target;
-
-/// The host part of an `http://` URL (lower case), or `None` for anything else: where a
-/// CRL distribution point or an OCSP responder is fetched from.
-pub fn url_host(url: &str) -> Option<String> {
-    use crate::model::url::{Scheme, Url};
-    let u = Url::parse(url).ok()?;
-    (u.scheme() == Scheme::Http).then(|| u.host().to_string())
-}
-
-/// What a revocation URL is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RevocationKind {
-    Crl,
-    Ocsp,
-}
-
-/// The revocation URLs (CRL distribution points, OCSP responders) named by the
-/// certificates of these events, with what each is for.
-pub fn revocation_urls_of(events: &[Event]) -> impl Iterator<Item = (&String, RevocationKind)> {
-    events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::TlsCertificate { certificates } => Some(certificates),
-            _ => None,
-        })
-        .flatten()
-        .flat_map(|c| {
-            let crl = c.crl_urls.iter().map(|u| (u, RevocationKind::Crl));
-            crl.chain(c.ocsp_urls.iter().map(|u| (u, RevocationKind::Ocsp)))
-        })
-}
-
-/// The hosts of those URLs.
-pub fn revocation_hosts_of(events: &[Event]) -> impl Iterator<Item = String> + '_ {
-    revocation_urls_of(events).filter_map(|(u, _)| url_host(u))
-}
-
-/// The host a connection talks to by name (lower case): the `Host` of a plain HTTP
-/// request, the server name, or the CONNECT target.
-pub fn named_host(c: &Connection) -> Option<String> {
-    let from_request = c.events.iter().find_map(|e| match &e.kind {
-        EventKind::HttpRequest { host: Some(h), .. } => Some(host_of_target(h).to_string()),
-        EventKind::HttpRequest { target, .. } => url_host(target),
-        _ => None,
-    });
-    from_request
-        .or_else(|| c.server_name.clone())
-        .or_else(|| {
-            c.proxy_target
-                .as_deref()
-                .map(|t| host_of_target(t).to_string())
-        })
-        .map(|h| h.to_ascii_lowercase())
-}
-
-/// Whether the TLS handshake visibly completed: both ChangeCipherSpecs in TLS ≤ 1.2; in
-/// TLS 1.3 an encrypted client record large enough to be a Finished (RFC 8446 §4.4.4:
-/// 4 + hash length + 1 + 16-byte tag ≥ 53) after the ServerHello.
-pub fn tls_handshake_complete(events: &[Event]) -> bool {
-    let hello = events.iter().enumerate().find_map(|(i, e)| match &e.kind {
-        EventKind::TlsServerHello(sh) if !sh.hello_retry_request => {
-            Some((i, e.time_ns, is_tls13(sh.version)))
-        }
-        _ => None,
-    });
-    if let Some((at, sh_time, true)) = hello {
-        // The client's first encrypted record large enough to hold its Finished, after
-        // the ServerHello: in the file, or in time when the file was merged direction
-        // after direction (the client's packets then come first in the file).
-        return events.iter().enumerate().any(|(i, e)| {
-            matches!(e.kind, EventKind::TlsEncrypted { largest, .. } if largest >= 53)
-                && e.dir == Direction::ToServer
-                && (i > at || e.time_ns > sh_time)
-        });
-    }
-    let ccs = |dir| {
-        events
-            .iter()
-            .any(|e| e.dir == dir && matches!(e.kind, EventKind::TlsChangeCipherSpec))
-    };
-    ccs(Direction::ToServer) && ccs(Direction::ToClient)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::FindingCode;
-
-    #[test]
-    fn hosts_of_urls() {
-        assert_eq!(
-            url_host("http://validation.identrust.com/crl/hydrantidcao1.crl").as_deref(),
-            Some("validation.identrust.com")
-        );
-        assert_eq!(
-            url_host("http://Commercial.OCSP.identrust.com").as_deref(),
-            Some("commercial.ocsp.identrust.com")
-        );
-        assert_eq!(
-            url_host("http://user@10.0.0.1:8080/x.crl").as_deref(),
-            Some("10.0.0.1")
-        );
-        assert_eq!(url_host("ldap://directory/cn=crl"), None);
-        assert_eq!(url_host("http:///nohost"), None);
-    }
+    use crate::model::url::host_of_authority;
 
     /// A proxy that streams header lines without end is an HTTP answer out of bounds, and
     /// the connection's finding says so instead of "not an HTTP proxy (wrong port?)".
@@ -478,10 +376,10 @@ mod tests {
     #[test]
     fn targets() {
         assert_eq!(
-            host_of_target("smartreceiver.cisco.com:443"),
+            host_of_authority("smartreceiver.cisco.com:443"),
             "smartreceiver.cisco.com"
         );
-        assert_eq!(host_of_target("[2001:db8::1]:443"), "2001:db8::1");
-        assert_eq!(host_of_target("tools.cisco.com"), "tools.cisco.com");
+        assert_eq!(host_of_authority("[2001:db8::1]:443"), "2001:db8::1");
+        assert_eq!(host_of_authority("tools.cisco.com"), "tools.cisco.com");
     }
 }

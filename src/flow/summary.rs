@@ -2,6 +2,7 @@
 //! flow licensing.
 
 use super::*;
+use crate::model::url::host_of_authority;
 
 /// Whether an event shows licensing traffic (or a fetch of a revocation host): such
 /// flows are evicted last. A cheap look at what a new event says, not the verdict.
@@ -17,13 +18,11 @@ pub(super) fn event_is_licensing(
     };
     match &e.kind {
         EventKind::TlsClientHello(ch) => ch.sni.as_deref().is_some_and(named),
-        EventKind::HttpConnectRequest { target, .. } => named(app::host_of_target(target)),
+        EventKind::HttpConnectRequest { target, .. } => named(host_of_authority(target)),
         EventKind::HttpRequest { target, host, .. } => {
             LICENSING_PATHS.iter().any(|p| target.contains(p))
-                || host
-                    .as_deref()
-                    .is_some_and(|h| named(app::host_of_target(h)))
-                || app::url_host(target).is_some_and(|h| named(&h))
+                || host.as_deref().is_some_and(|h| named(host_of_authority(h)))
+                || url_host(target).is_some_and(|h| named(&h))
         }
         _ => false,
     }
@@ -113,12 +112,12 @@ pub fn summarize_connection(
         }
     }
     if let Some(t) = tls.as_mut() {
-        t.handshake_complete = app::tls_handshake_complete(&conn.events);
+        t.handshake_complete = tls_handshake_complete(&conn.events);
     }
     let name_from_target = conn
         .proxy_target
         .as_deref()
-        .map(|t| app::host_of_target(t).to_string());
+        .map(|t| host_of_authority(t).to_string());
     let is_name = |n: &str| {
         cfg.names
             .iter()
@@ -145,7 +144,7 @@ pub fn summarize_connection(
             LICENSING_PATHS.iter().any(|p| target.contains(p))
                 || host
                     .as_deref()
-                    .is_some_and(|h| is_name(app::host_of_target(h)))
+                    .is_some_and(|h| is_name(host_of_authority(h)))
         }
         _ => false,
     });

@@ -310,7 +310,7 @@ impl Analyzer {
         let mut conn = finalize_connection(flow, &self.cfg, &self.licensing_addrs);
         apply_context(&mut conn, &self.cfg.context);
         let revocation = !self.revocation_hosts.is_empty()
-            && app::named_host(&conn).is_some_and(|h| self.revocation_hosts.contains(&h));
+            && named_host(&conn).is_some_and(|h| self.revocation_hosts.contains(&h));
         if conn.licensing || revocation || self.cfg.all {
             if let Some(sink) = self.stream.as_mut() {
                 sink(Retired::Connection(conn));

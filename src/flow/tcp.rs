@@ -68,7 +68,7 @@ impl Analyzer {
         let buffered_before = flow.buffered();
         flow_segment(flow, frame, time_ns, dir, seg, &mut dns_out);
         let new_events = &flow.conn.events[events_before..];
-        for host in app::revocation_hosts_of(new_events) {
+        for host in revocation_hosts_of(new_events) {
             if self.revocation_hosts.len() < MAX_REVOCATION_HOSTS {
                 self.revocation_hosts.insert(host);
             }

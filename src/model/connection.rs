@@ -1,6 +1,7 @@
 //! A connection: its TCP state, its events, and the summaries filled in from them.
 
 use super::*;
+use crate::model::url::{Scheme, Url, host_of_authority};
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -137,4 +138,85 @@ pub struct TlsSummary {
     pub certificates: Vec<CertInfo>,
     pub alert: Option<String>,
     pub handshake_complete: bool,
+}
+
+/// The host part of an `http://` URL (lower case), or `None` for anything else: where a
+/// CRL distribution point or an OCSP responder is fetched from.
+pub fn url_host(url: &str) -> Option<String> {
+    let u = Url::parse(url).ok()?;
+    (u.scheme() == Scheme::Http).then(|| u.host().to_string())
+}
+
+/// What a revocation URL is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevocationKind {
+    Crl,
+    Ocsp,
+}
+
+/// The revocation URLs (CRL distribution points, OCSP responders) named by the
+/// certificates of these events, with what each is for.
+pub fn revocation_urls_of(events: &[Event]) -> impl Iterator<Item = (&String, RevocationKind)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TlsCertificate { certificates } => Some(certificates),
+            _ => None,
+        })
+        .flatten()
+        .flat_map(|c| {
+            let crl = c.crl_urls.iter().map(|u| (u, RevocationKind::Crl));
+            crl.chain(c.ocsp_urls.iter().map(|u| (u, RevocationKind::Ocsp)))
+        })
+}
+
+/// The hosts of those URLs.
+pub fn revocation_hosts_of(events: &[Event]) -> impl Iterator<Item = String> + '_ {
+    revocation_urls_of(events).filter_map(|(u, _)| url_host(u))
+}
+
+/// The host a connection talks to by name (lower case): the `Host` of a plain HTTP
+/// request, the server name, or the CONNECT target.
+pub fn named_host(c: &Connection) -> Option<String> {
+    let from_request = c.events.iter().find_map(|e| match &e.kind {
+        EventKind::HttpRequest { host: Some(h), .. } => Some(host_of_authority(h).to_string()),
+        EventKind::HttpRequest { target, .. } => url_host(target),
+        _ => None,
+    });
+    from_request
+        .or_else(|| c.server_name.clone())
+        .or_else(|| {
+            c.proxy_target
+                .as_deref()
+                .map(|t| host_of_authority(t).to_string())
+        })
+        .map(|h| h.to_ascii_lowercase())
+}
+
+/// Whether the TLS handshake visibly completed: both ChangeCipherSpecs in TLS ≤ 1.2; in
+/// TLS 1.3 an encrypted client record large enough to be a Finished (RFC 8446 §4.4.4:
+/// 4 + hash length + 1 + 16-byte tag ≥ 53) after the ServerHello.
+pub fn tls_handshake_complete(events: &[Event]) -> bool {
+    let hello = events.iter().enumerate().find_map(|(i, e)| match &e.kind {
+        EventKind::TlsServerHello(sh) if !sh.hello_retry_request => {
+            Some((i, e.time_ns, is_tls13(sh.version)))
+        }
+        _ => None,
+    });
+    if let Some((at, sh_time, true)) = hello {
+        // The client's first encrypted record large enough to hold its Finished, after
+        // the ServerHello: in the file, or in time when the file was merged direction
+        // after direction (the client's packets then come first in the file).
+        return events.iter().enumerate().any(|(i, e)| {
+            matches!(e.kind, EventKind::TlsEncrypted { largest, .. } if largest >= 53)
+                && e.dir == Direction::ToServer
+                && (i > at || e.time_ns > sh_time)
+        });
+    }
+    let ccs = |dir| {
+        events
+            .iter()
+            .any(|e| e.dir == dir && matches!(e.kind, EventKind::TlsChangeCipherSpec))
+    };
+    ccs(Direction::ToServer) && ccs(Direction::ToClient)
 }

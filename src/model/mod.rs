@@ -23,7 +23,10 @@ pub mod protocol;
 pub mod testing;
 
 pub use blame::Blame;
-pub use connection::{Connection, TcpLoss, TcpState, TlsSummary};
+pub use connection::{
+    Connection, RevocationKind, TcpLoss, TcpState, TlsSummary, named_host, revocation_hosts_of,
+    revocation_urls_of, tls_handshake_complete, url_host,
+};
 pub use protocol::{
     DnsTransport, DnsType, EndReason, TlsAlert, TlsAlertDescription, TlsAlertSeverity, TlsVersion,
     is_tls13, tls_version_name, tls_version_rank,

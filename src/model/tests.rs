@@ -195,3 +195,21 @@ fn the_test_builder_spaces_events_a_millisecond_apart() {
     assert_eq!((c.start_ns, c.end_ns), (START_NS, START_NS + 251_000_000));
     assert!(c.licensing && !c.revocation && c.verdict == Verdict::Unknown);
 }
+
+#[test]
+fn hosts_of_urls() {
+    assert_eq!(
+        url_host("http://validation.identrust.com/crl/hydrantidcao1.crl").as_deref(),
+        Some("validation.identrust.com")
+    );
+    assert_eq!(
+        url_host("http://Commercial.OCSP.identrust.com").as_deref(),
+        Some("commercial.ocsp.identrust.com")
+    );
+    assert_eq!(
+        url_host("http://user@10.0.0.1:8080/x.crl").as_deref(),
+        Some("10.0.0.1")
+    );
+    assert_eq!(url_host("ldap://directory/cn=crl"), None);
+    assert_eq!(url_host("http:///nohost"), None);
+}
