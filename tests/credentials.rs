@@ -114,3 +114,31 @@ fn a_proxy_password_in_the_switch_text_is_never_printed() {
         }
     }
 }
+
+/// Issue 28 item 3: a URL password quoted by a log line (`--logs`) is masked when the
+/// text is read, so no finding, evidence or error quotes it.
+#[test]
+fn a_url_password_in_the_switch_logs_is_never_printed() {
+    let log = format!(
+        "Nov 22 13:53:18.795: %SMART_LIC-3-COMM_FAILED: Communications failure with the Cisco Smart Software Manager (CSSM) : Fail to send out Call Home HTTP message. proxy http://alice:{SECRET}@proxy.example:3128\n"
+    );
+    let file = common::tmp_file("credentials", "show-logging.txt", log.as_bytes());
+    let file = file.to_str().unwrap();
+    for args in [
+        vec!["analyze", "--logs", file],
+        vec!["analyze", "--logs", file, "--json"],
+    ] {
+        let o = licpath(&args);
+        let printed = all_output(&o);
+        assert!(
+            !printed.contains(SECRET),
+            "{args:?}: password printed: {printed}"
+        );
+        assert!(
+            printed.contains("COMM_FAILED")
+                || printed.contains("comm_failed")
+                || printed.contains("Communications failure"),
+            "{args:?}: {printed}"
+        );
+    }
+}

@@ -322,3 +322,73 @@ fn plan_only_over_ios_real() {
         "{out}{err}"
     );
 }
+
+/// Issue 28 item 5: every entry of the directory is accounted for. A FIFO, a link to
+/// /dev/zero and a dangling link are each an `ERROR` line and a
+/// `licpath_input_unusable` sample (a switch whose file turned into one of them must not
+/// vanish from monitoring), and a 2 GiB sparse file is refused by its size before a byte
+/// of it is read: the run stays small and quick.
+#[cfg(unix)]
+#[test]
+fn every_directory_entry_is_accounted_for_and_a_huge_file_is_not_read() {
+    let d = dir("hostile-entries");
+    let refused = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    switch(&d, "a.txt", "sw-a", refused);
+    assert!(
+        Command::new("mkfifo")
+            .arg(d.join("fifo.txt"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink("/dev/zero", d.join("zero.txt")).unwrap();
+    std::os::unix::fs::symlink(d.join("nowhere"), d.join("dangling.txt")).unwrap();
+    std::fs::File::create(d.join("big.txt"))
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+    let (out, err, code) = check(&[&d], &["--format", "prometheus"]);
+    assert_eq!(code, Some(2), "{out}{err}");
+    for f in ["big.txt", "dangling.txt", "fifo.txt", "zero.txt"] {
+        let sample = format!(
+            "licpath_input_unusable{{file=\"{}\"}} 1\n",
+            d.join(f).display()
+        );
+        assert!(out.contains(&sample), "{f}: {out}{err}");
+    }
+    assert!(out.contains("licpath_success{switch=\"sw-a\""), "{out}");
+    let (_, err, _) = check(&[&d], &[]);
+    for f in ["big.txt", "dangling.txt", "fifo.txt", "zero.txt"] {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("ERROR  ") && l.contains(f)),
+            "{f}: {err}"
+        );
+    }
+    assert!(err.contains("big.txt: larger than 64 MiB"), "{err}");
+    // Peak RSS: reading the sparse file's first 64 MiB costs that much.
+    let time = Path::new("/usr/bin/time");
+    if time.is_file() {
+        let o = Command::new(time)
+            .args(["-f", "rss_kb=%M"])
+            .arg(env!("CARGO_BIN_EXE_licpath"))
+            .args(["check", "--no-revocation", "--plan-only", "--from-config"])
+            .arg(&d)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        let rss: u64 = err
+            .lines()
+            .find_map(|l| l.strip_prefix("rss_kb="))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{err}"));
+        assert!(rss < 40_000, "peak RSS {rss} kB: the 2 GiB file was read");
+    } else {
+        eprintln!("SKIP: /usr/bin/time is absent: peak RSS not measured");
+    }
+    std::fs::remove_dir_all(d).ok();
+}

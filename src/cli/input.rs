@@ -68,19 +68,28 @@ fn read_bounded(path: &Path, max: u64, what: &str) -> Result<Vec<u8>, CliError> 
             kind_of(&meta.file_type())
         )));
     }
+    // Refused by its size before a byte is read (a 2 GiB sparse file costs nothing to
+    // make); the read below is still bounded, for a file that grows meanwhile.
+    if meta.len() > max {
+        return Err(too_large(path, max, what));
+    }
     let f = std::fs::File::open(path).map_err(|e| CliError::read(path, e))?;
     let mut buf = Vec::new();
     f.take(max + 1)
         .read_to_end(&mut buf)
         .map_err(|e| CliError::read(path, e))?;
     if buf.len() as u64 > max {
-        return Err(CliError::BadInput(format!(
-            "{}: larger than {} MiB: not {what}",
-            path.display(),
-            max >> 20
-        )));
+        return Err(too_large(path, max, what));
     }
     Ok(buf)
+}
+
+fn too_large(path: &Path, max: u64, what: &str) -> CliError {
+    CliError::BadInput(format!(
+        "{}: larger than {} MiB: not {what}",
+        path.display(),
+        max >> 20
+    ))
 }
 
 #[cfg(unix)]
@@ -112,7 +121,7 @@ fn kind_of(t: &std::fs::FileType) -> &'static str {
 }
 
 /// Text pasted from a terminal: at most 64 MiB, any encoding (bytes that are not UTF-8
-/// kept as the text `\xNN`, see [`crate::escape::text_of_bytes`]).
+/// kept as the text `\xNN`, see [`crate::escape::text_of_bytes`]), URL passwords masked.
 pub(crate) fn read_text_file(path: &Path) -> Result<String, CliError> {
     let buf = read_bounded(path, MAX_TEXT, "text pasted from a switch")?;
     if buf.iter().take(4096).filter(|&&b| b == 0).count() > 8 {
@@ -121,7 +130,10 @@ pub(crate) fn read_text_file(path: &Path) -> Result<String, CliError> {
             path.display()
         )));
     }
-    Ok(crate::escape::text_of_bytes(&buf).into_owned())
+    // The password of every URL in it is masked before any reader, report or error sees
+    // the text (`license smart proxy address http://user:pw@...`, a log line quoting one).
+    let text = crate::escape::text_of_bytes(&buf);
+    Ok(crate::model::url::mask_userinfo_in_text(&text).into_owned())
 }
 
 /// The diagnosis settings: a trust store judges every chain; otherwise the built-in IOS
