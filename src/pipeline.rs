@@ -1,6 +1,7 @@
 //! The analysis pipeline end to end: read a capture file, track connections, diagnose.
 //! One function so that the CLI, the benchmark, the TUI and the tests run the same thing.
 
+use crate::capture::text::{InputFormat, TextError, TextSummary, read_text};
 use crate::capture::{CaptureError, ReadSummary, read_capture_file};
 use crate::diagnose::{DiagnoseConfig, diagnose, diagnose_connection};
 use crate::flow::{AnalyzeConfig, Analyzer};
@@ -20,6 +21,142 @@ pub enum AnalyzeError {
     /// valid magic, or a file cut before its first whole record.
     #[error("{path}: no usable frame: {why}")]
     NoUsableFrame { path: String, why: String },
+    /// A text that is no capture (a status output, no packet line).
+    #[error("{path}: {source}")]
+    Text { path: String, source: TextError },
+}
+
+/// The analyser, with connections past its display cap diagnosed and counted into the
+/// returned summary.
+fn analyzer_of(
+    acfg: &AnalyzeConfig,
+    dcfg: &DiagnoseConfig,
+) -> (Analyzer, Rc<RefCell<OverflowSummary>>) {
+    let mut analyzer = Analyzer::new(acfg.clone());
+    let overflow = Rc::new(RefCell::new(OverflowSummary::default()));
+    {
+        let overflow = overflow.clone();
+        let dcfg = dcfg.clone();
+        analyzer.set_overflow_sink(move |mut c| {
+            diagnose_connection(&mut c, &dcfg);
+            overflow.borrow_mut().add(&c);
+        });
+    }
+    (analyzer, overflow)
+}
+
+/// Magic numbers of the binary captures (pcap both orders and resolutions, pcapng, gzip).
+fn is_binary_capture(head: &[u8]) -> bool {
+    const MAGICS: [[u8; 4]; 5] = [
+        [0xa1, 0xb2, 0xc3, 0xd4],
+        [0xd4, 0xc3, 0xb2, 0xa1],
+        [0xa1, 0xb2, 0x3c, 0x4d],
+        [0x4d, 0x3c, 0xb2, 0xa1],
+        [0x0a, 0x0d, 0x0d, 0x0a],
+    ];
+    head.starts_with(&[0x1f, 0x8b]) || MAGICS.iter().any(|m| head.starts_with(m))
+}
+
+/// One input: a capture file, or a capture pasted as text (issue 23), or `-` for stdin.
+/// `input` forces the text reader's form (`--input-format`); `Auto` detects binary
+/// captures by magic and text forms by content. The text's summary comes back for a text.
+pub fn analyze_input(
+    path: &Path,
+    input: InputFormat,
+    acfg: &AnalyzeConfig,
+    dcfg: &DiagnoseConfig,
+    progress: Option<&AtomicU64>,
+) -> Result<(Timeline, ReadSummary, Option<TextSummary>), AnalyzeError> {
+    use std::io::{BufRead, BufReader, Read};
+    let name = path.display().to_string();
+    let io = |source| {
+        AnalyzeError::Capture(CaptureError::Io {
+            path: name.clone(),
+            source,
+        })
+    };
+    let stdin = path.as_os_str() == "-";
+    let mut reader: Box<dyn BufRead + Send> = if stdin {
+        Box::new(BufReader::with_capacity(1 << 16, std::io::stdin()))
+    } else {
+        let f = std::fs::File::open(path).map_err(io)?;
+        Box::new(BufReader::with_capacity(1 << 16, f))
+    };
+    let head = reader.fill_buf().map_err(io)?.to_vec();
+    if input == InputFormat::Auto && (head.is_empty() || is_binary_capture(&head)) {
+        if !stdin {
+            drop(reader);
+            return analyze_binary_file(path, acfg, dcfg, progress).map(|(t, s)| (t, s, None));
+        }
+        return analyze_frames(&name, acfg, dcfg, |on_frame| {
+            let read = crate::capture::read_capture(&name, reader.take(u64::MAX), |f| {
+                if let Some(p) = progress {
+                    p.fetch_add(f.data.len() as u64 + 16, Ordering::Relaxed);
+                }
+                on_frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
+            });
+            read.map_err(AnalyzeError::from)
+        })
+        .map(|(t, s)| (t, s, None));
+    }
+    analyze_text(&name, reader, input, acfg, dcfg, progress)
+}
+
+/// A capture pasted as text: the text reader's frames through the same analyser and
+/// rules, then what the text proved ([`crate::diagnose::text_capture`]).
+fn analyze_text(
+    name: &str,
+    reader: impl std::io::BufRead,
+    input: InputFormat,
+    acfg: &AnalyzeConfig,
+    dcfg: &DiagnoseConfig,
+    progress: Option<&AtomicU64>,
+) -> Result<(Timeline, ReadSummary, Option<TextSummary>), AnalyzeError> {
+    let mut text = None;
+    let (mut timeline, summary) = analyze_frames(name, acfg, dcfg, |on_frame| {
+        let s = read_text(reader, input, |f| {
+            if let Some(p) = progress {
+                p.fetch_add(f.data.len() as u64, Ordering::Relaxed);
+            }
+            on_frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
+        })
+        .map_err(|source| AnalyzeError::Text {
+            path: name.to_string(),
+            source,
+        })?;
+        let summary = ReadSummary {
+            format: s.form.map_or("text capture", |f| f.as_str()),
+            frames: s.frames,
+            ..ReadSummary::default()
+        };
+        text = Some(s);
+        Ok(summary)
+    })?;
+    let text = text.unwrap_or_default();
+    crate::diagnose::text_capture::apply(&mut timeline, &text);
+    Ok((timeline, summary, Some(text)))
+}
+
+/// The analyser and the rules over the frames `read` gives (its callback takes frame
+/// number, time, link type, bytes, length on the wire). Text inputs skip the "no usable
+/// frame" check: a text of MAC-only lines is a capture with no IP traffic, not garbage.
+fn analyze_frames(
+    name: &str,
+    acfg: &AnalyzeConfig,
+    dcfg: &DiagnoseConfig,
+    read: impl FnOnce(&mut dyn FnMut(u64, i64, u32, &[u8], u32)) -> Result<ReadSummary, AnalyzeError>,
+) -> Result<(Timeline, ReadSummary), AnalyzeError> {
+    let (mut analyzer, overflow) = analyzer_of(acfg, dcfg);
+    let summary = read(&mut |n, t, l, d, o| analyzer.frame(n, t, l, d, o))?;
+    if summary.truncated {
+        analyzer.stats_mut().file_truncated = true;
+    }
+    let mut timeline = analyzer.finish(Source::Capture {
+        files: vec![name.to_string()],
+    });
+    timeline.overflow = overflow.take();
+    diagnose(&mut timeline, dcfg);
+    Ok((timeline, summary))
 }
 
 /// Analyses one capture file. A truncated or corrupt file still gives a timeline (with a
@@ -34,24 +171,26 @@ pub fn analyze_file(
 }
 
 /// [`analyze_file`], adding the bytes of each frame read (record header included, about
-/// the file offset for uncompressed files) to `progress`: the TUI's loading indicator.
+/// the file offset for uncompressed files) to `progress`: the TUI's loading indicator. A
+/// capture pasted as text is read too (its form detected by content).
 pub fn analyze_file_with_progress(
     path: &Path,
     acfg: &AnalyzeConfig,
     dcfg: &DiagnoseConfig,
     progress: Option<&AtomicU64>,
 ) -> Result<(Timeline, ReadSummary), AnalyzeError> {
+    analyze_input(path, InputFormat::Auto, acfg, dcfg, progress).map(|(t, s, _)| (t, s))
+}
+
+/// A binary capture file (pcap, pcapng, gzip).
+fn analyze_binary_file(
+    path: &Path,
+    acfg: &AnalyzeConfig,
+    dcfg: &DiagnoseConfig,
+    progress: Option<&AtomicU64>,
+) -> Result<(Timeline, ReadSummary), AnalyzeError> {
     let name = path.display().to_string();
-    let mut analyzer = Analyzer::new(acfg.clone());
-    let overflow = Rc::new(RefCell::new(OverflowSummary::default()));
-    {
-        let overflow = overflow.clone();
-        let dcfg = dcfg.clone();
-        analyzer.set_overflow_sink(move |mut c| {
-            diagnose_connection(&mut c, &dcfg);
-            overflow.borrow_mut().add(&c);
-        });
-    }
+    let (mut analyzer, overflow) = analyzer_of(acfg, dcfg);
     let summary = read_capture_file(path, |f| {
         if let Some(p) = progress {
             p.fetch_add(f.data.len() as u64 + 16, Ordering::Relaxed);

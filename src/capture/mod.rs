@@ -365,6 +365,8 @@ fn scale(units: u64, resolution: u64) -> u64 {
     }
 }
 
+pub mod text;
+
 #[cfg(test)]
 pub(crate) mod testing;
 

@@ -4,13 +4,14 @@ use super::args::{AnalyzeArgs, OutputFormat, TrustArgs};
 use super::error::{CliError, written};
 use super::input::{ConfigPlan, diagnose_config, plan_from_config, read_text_file};
 use super::progress;
-use super::{EXIT_USAGE, color_of, exit_code};
+use super::{EXIT_USAGE, color_of, exit_code, now_unix};
+use crate::capture::text::{Form, InputFormat, TextSummary};
 use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
 use crate::model::context::{AnalysisContext, KnownProxy};
 use crate::model::{EndReason, Finding, Source, SwitchLog, Timeline};
-use crate::pipeline::analyze_file_with_progress;
+use crate::pipeline::analyze_input;
 use crate::report::{self, json, text};
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
@@ -222,12 +223,17 @@ use text, json or jsonl here (or check/watch --format prometheus)"
         ));
     }
     let mut results: Vec<Analysed> = Vec::new();
+    let mut texts: Vec<Option<TextSummary>> = Vec::new();
     // One unusable file does not hide the others' reports: each is said on stderr and
     // the run ends with exit 2.
     let mut unusable = 0usize;
+    let input = InputFormat::from(args.input_format);
     for path in &args.files {
-        match analyze_one(path, acfg, dcfg, format != OutputFormat::Text) {
-            Ok(r) => results.push(r),
+        match analyze_one(path, input, acfg, dcfg, format != OutputFormat::Text) {
+            Ok((r, text)) => {
+                results.push(r);
+                texts.push(text);
+            }
             Err(e) => {
                 eprintln!("licpath: error: {}", esc(&e.to_string()));
                 unusable += 1;
@@ -289,7 +295,10 @@ use text, json or jsonl here (or check/watch --format prometheus)"
     if let (Some(out), [input], Some((name, _, t))) =
         (&args.annotate, &args.files[..], results.first())
     {
-        super::handover::write_annotated(out, input, name, t)?;
+        match texts.first().and_then(Option::as_ref) {
+            None => super::handover::write_annotated(out, input, name, t)?,
+            Some(text) => annotate_text(out, input, name, t, text, args)?,
+        }
     }
     let verdict = json::combine(results.iter().map(|(_, _, t)| report::overall_verdict(t)));
     Ok(if unusable > 0 {
@@ -303,20 +312,20 @@ use text, json or jsonl here (or check/watch --format prometheus)"
 /// valid header that are not records) is unusable input, not an empty capture.
 fn analyze_one(
     path: &Path,
+    input: InputFormat,
     acfg: &AnalyzeConfig,
     dcfg: &DiagnoseConfig,
     json: bool,
-) -> Result<Analysed, CliError> {
+) -> Result<(Analysed, Option<TextSummary>), CliError> {
     let name = path.display().to_string();
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
     let meter = progress::wanted(json, std::io::stderr().is_terminal(), size)
         .then(|| progress::Meter::start(&name, size));
-    let analysed =
-        analyze_file_with_progress(path, acfg, dcfg, meter.as_ref().map(|m| m.counter()));
+    let analysed = analyze_input(path, input, acfg, dcfg, meter.as_ref().map(|m| m.counter()));
     if let Some(m) = meter {
         m.finish();
     }
-    let (timeline, summary) = analysed?;
+    let (timeline, summary, text) = analysed?;
     if summary.frames == 0 && (summary.truncated || summary.corrupt.is_some()) {
         return Err(CliError::BadInput(format!(
             "{name}: no usable frame after the {} header: {}",
@@ -339,7 +348,76 @@ fn analyze_one(
             esc(why)
         );
     }
-    Ok((name, summary.format, timeline))
+    Ok(((name, summary.format, timeline), text))
+}
+
+/// `--annotate` on a capture pasted as text: only a hex dump holds the frames themselves
+/// (they are written to a pcapng and annotated like a capture file); other forms hold
+/// facts, not frames, and are refused with why.
+fn annotate_text(
+    out: &Path,
+    input: &Path,
+    name: &str,
+    t: &Timeline,
+    text: &TextSummary,
+    args: &AnalyzeArgs,
+) -> Result<(), CliError> {
+    let all_bytes = text
+        .origins
+        .iter()
+        .all(|o| o.level == crate::capture::text::Level::Bytes);
+    if !all_bytes || text.form == Some(Form::Brief) || text.form == Some(Form::List) {
+        return Err(CliError::Usage(format!(
+            "--annotate writes the capture's own frames: {} is {}, which states facts about the packets, not their bytes; paste 'show monitor capture NAME buffer dump' (or tshark -x) or export the pcap",
+            esc(name),
+            text.form.map_or("text", Form::as_str)
+        )));
+    }
+    if input.as_os_str() == "-" {
+        return Err(CliError::Usage(
+            "--annotate reads the input twice: give the hex dump as a file, not on stdin".into(),
+        ));
+    }
+    let tmp = std::env::temp_dir().join(format!(
+        "licpath-hex-{}-{}.pcapng",
+        std::process::id(),
+        now_unix()
+    ));
+    let written = write_hex_as_pcapng(input, &tmp, InputFormat::from(args.input_format));
+    let result = written.and_then(|_| super::handover::write_annotated(out, &tmp, name, t));
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+/// The frames of a hex dump as a pcapng (interface 0 Ethernet, 1 raw IP; µs times).
+fn write_hex_as_pcapng(input: &Path, tmp: &Path, format: InputFormat) -> Result<(), CliError> {
+    use crate::report::annotate::PcapngWriter;
+    let f = std::fs::File::open(input).map_err(|e| CliError::read(input, e))?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(tmp)
+        .map_err(CliError::Output)?;
+    let mut w = PcapngWriter::new(std::io::BufWriter::new(file));
+    let mut err = None;
+    let mut put = |r: std::io::Result<()>| {
+        if let Err(e) = r {
+            err.get_or_insert(e);
+        }
+    };
+    put(w.section_header(&[]));
+    put(w.interface(1, 262_144, &[]));
+    put(w.interface(101, 262_144, &[]));
+    crate::capture::text::read_text(std::io::BufReader::new(f), format, |fr| {
+        let iface = u32::from(fr.linktype != 1);
+        let us = (fr.time_ns / 1000).max(0) as u64;
+        put(w.enhanced_packet(iface, us, fr.data, fr.orig_len, &[]));
+    })
+    .map_err(|e| CliError::Capture(e.to_string()))?;
+    if let Some(e) = err {
+        return Err(CliError::Output(e));
+    }
+    std::io::Write::flush(&mut w.into_inner()).map_err(CliError::Output)
 }
 
 /// `--all` and `--host`: which connections concern licensing.

@@ -189,7 +189,8 @@ const PROBE_EXAMPLES: &str = probe_examples!();
 #[derive(Args, Debug)]
 pub struct AnalyzeArgs {
     /// Capture files exported from the switch (monitor capture ... export) or taken anywhere
-    /// on the path. Each file is analysed on its own.
+    /// on the path, or captures pasted as text (EPC buffer output, tshark and Wireshark
+    /// text, hex dumps; `-` reads stdin). Each file is analysed on its own.
     #[arg(required_unless_present = "logs", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Text from the switch: `show logging`, `show license eventlog`, `show license tech
@@ -251,6 +252,36 @@ pub struct AnalyzeArgs {
     /// shows the diagnosis (frame.comment). Every frame is kept as it was.
     #[arg(long, value_name = "OUT.pcapng")]
     pub annotate: Option<PathBuf>,
+    /// How to read a capture pasted as text (docs/text-captures.md): tshark's summary
+    /// lines (`brief`, `show monitor capture NAME buffer brief`), a packet list with a
+    /// header row (`list`), a detailed dissection (`detailed`, `buffer detailed`, `tshark
+    /// -V`) or a hex dump (`hex`, `buffer dump`, `tshark -x`, classic IOS `ADDR: words`).
+    /// Default: pcap/pcapng by magic, a text's form by its content.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    pub input_format: InputFormatArg,
+}
+
+/// `--input-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InputFormatArg {
+    Auto,
+    Brief,
+    List,
+    Detailed,
+    Hex,
+}
+
+impl From<InputFormatArg> for crate::capture::text::InputFormat {
+    fn from(a: InputFormatArg) -> Self {
+        use crate::capture::text::InputFormat as F;
+        match a {
+            InputFormatArg::Auto => F::Auto,
+            InputFormatArg::Brief => F::Brief,
+            InputFormatArg::List => F::List,
+            InputFormatArg::Detailed => F::Detailed,
+            InputFormatArg::Hex => F::Hex,
+        }
+    }
 }
 
 /// `watch`: where the packets come from, the switches' context, the outputs.

@@ -114,7 +114,7 @@ const ABSENCE_BASED: &[FindingCode] = &[
 
 /// Whether finding `code` on `c` rests on the absence of packets: [`ABSENCE_BASED`], and
 /// `proxy_unreachable` when the proxy's SYNs went unanswered (not refused, not ICMP).
-fn absence_based(c: &Connection, code: FindingCode) -> bool {
+pub(crate) fn absence_based(c: &Connection, code: FindingCode) -> bool {
     ABSENCE_BASED.contains(&code)
         || (code == FindingCode::ProxyUnreachable && super::tcp::syn_unanswered(c))
 }

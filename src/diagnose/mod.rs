@@ -22,6 +22,7 @@ pub mod proxy;
 pub mod revocation;
 pub mod steps;
 pub mod tcp;
+pub mod text_capture;
 pub mod tls;
 pub mod trust;
 pub mod verdict;

@@ -63,6 +63,7 @@ pub fn primary_of(t: &Timeline) -> Option<(&Finding, Option<u64>)> {
                 .iter()
                 .flat_map(|c| c.findings.iter().map(move |f| (f, Some(c.id)))),
         )
+        .filter(|(f, _)| f.code != FindingCode::TextCapture)
         .min_by_key(|(f, _)| cause_order(f))
 }
 
@@ -216,6 +217,7 @@ fn common_name(dn: &str) -> &str {
 pub fn primary_finding<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Option<&'a Finding> {
     findings
         .into_iter()
+        .filter(|f| f.code != FindingCode::TextCapture)
         .enumerate()
         .min_by_key(|(i, f)| (headline_rank(f), *i))
         .map(|(_, f)| f)

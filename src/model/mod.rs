@@ -364,6 +364,8 @@ pub enum FindingCode {
     /// Switch text: the switch's clock is not synchronised (`No time source`, `*` log
     /// stamps); certificates are checked against it (extension, warning).
     SwitchClockUnsynced,
+    /// Extension: a capture read from text: what it proved and what it cannot show (info).
+    TextCapture,
 }
 
 impl FindingCode {
@@ -426,6 +428,7 @@ impl FindingCode {
         FindingCode::CaptureEnded,
         FindingCode::CaptureClockInvalid,
         FindingCode::SwitchClockUnsynced,
+        FindingCode::TextCapture,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -488,6 +491,7 @@ impl FindingCode {
             CaptureEnded => "capture_ended",
             CaptureClockInvalid => "capture_clock_invalid",
             SwitchClockUnsynced => "switch_clock_unsynced",
+            TextCapture => "text_capture",
         }
     }
 }

@@ -1,0 +1,395 @@
+//! Detailed dissections: `Frame N: ...` blocks, one indented block a layer (`show monitor
+//! capture NAME buffer detailed`, `show monitor capture file F detailed`, `tshark -V`,
+//! Wireshark's "Export Packet Dissections as Plain Text"). A block with its hex dump
+//! (`tshark -V -x`, EPC's detail with data) gives the frame's own bytes; otherwise the
+//! frame is rebuilt from the fields the tree states.
+
+use super::detect::is_frame_header;
+use super::facts::{self, App, Facts, Tls};
+use super::hex::{self, Frames};
+use super::time::{self, Stated};
+use super::{Level, LineReader, Out, RawFrame};
+use crate::wire::link::linktype;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layer {
+    Frame,
+    Link,
+    Ip,
+    Tcp,
+    Udp,
+    Tls,
+    Http,
+    Dns,
+    Other,
+}
+
+#[derive(Default)]
+struct Block {
+    facts: Facts,
+    orig_len: Option<u32>,
+    captured: Option<u32>,
+    tls: Vec<Tls>,
+    http_head: Vec<String>,
+    http_done: bool,
+    dns_id: Option<u16>,
+    dns_response: bool,
+    dns_rcode: u8,
+    dns_name: Option<(String, u16)>,
+    dns_answers: Vec<std::net::IpAddr>,
+    dns_section: u8,
+    sni: Option<String>,
+}
+
+#[derive(Default)]
+pub struct Detailed {
+    block: Option<Block>,
+    layer: Option<Layer>,
+    hex: Frames,
+    hex_seen: bool,
+}
+
+impl Detailed {
+    fn close(&mut self, out: &mut Out<'_>) {
+        let Some(b) = self.block.take() else {
+            return;
+        };
+        let bytes = self.hex.take();
+        let hex_seen = std::mem::take(&mut self.hex_seen);
+        match bytes.filter(|_| hex_seen) {
+            Some((data, _, cut, raw)) => out.frame(RawFrame {
+                number: b.facts.number,
+                line: b.facts.line,
+                time: b.facts.time,
+                linktype: if raw {
+                    linktype::RAW
+                } else {
+                    linktype::ETHERNET
+                },
+                cut: cut || b.captured.is_some_and(|c| (data.len() as u32) < c),
+                orig_len: b.orig_len,
+                data,
+                level: Level::Bytes,
+            }),
+            None => {
+                let f = b.into_facts();
+                out.facts(f, Level::Fields);
+            }
+        }
+    }
+}
+
+impl Block {
+    fn into_facts(mut self) -> Facts {
+        let f = &mut self.facts;
+        if !self.tls.is_empty() {
+            for m in &mut self.tls {
+                if let Tls::ClientHello { sni } = m
+                    && sni.is_none()
+                {
+                    sni.clone_from(&self.sni);
+                }
+            }
+            f.app = Some(App::Tls(self.tls));
+        } else if !self.http_head.is_empty() {
+            let head = self.http_head.join("\r\n");
+            let mut h = Facts {
+                protocol: "HTTP".into(),
+                ..Facts::default()
+            };
+            facts::read_info(&mut h, &self.http_head[0]);
+            f.app = h.app.map(|a| with_headers(a, head));
+        } else if let (Some(id), Some((name, qtype))) = (self.dns_id, self.dns_name) {
+            f.app = Some(if self.dns_response {
+                App::DnsResponse {
+                    id,
+                    name,
+                    qtype,
+                    rcode: self.dns_rcode,
+                    answers: self.dns_answers,
+                }
+            } else {
+                App::DnsQuery { id, name, qtype }
+            });
+        }
+        self.facts
+    }
+}
+
+/// An HTTP head the tree states whole: the status or request line keeps its headers.
+fn with_headers(a: App, head: String) -> App {
+    match a {
+        App::Response {
+            version, status, ..
+        } => {
+            let reason = head.lines().next().unwrap_or_default().to_string();
+            let rest: String = head
+                .split_once("\r\n")
+                .map(|x| x.1.to_string())
+                .unwrap_or_default();
+            let reason = reason.splitn(3, ' ').nth(2).unwrap_or_default().to_string();
+            let reason = if rest.is_empty() {
+                reason
+            } else {
+                format!("{reason}\r\n{rest}")
+            };
+            App::Response {
+                version,
+                status,
+                reason,
+            }
+        }
+        other => other,
+    }
+}
+
+fn layer_of(line: &str) -> Layer {
+    let l = line;
+    if l.starts_with("Internet Protocol Version") {
+        Layer::Ip
+    } else if l.starts_with("Transmission Control Protocol") {
+        Layer::Tcp
+    } else if l.starts_with("User Datagram Protocol") {
+        Layer::Udp
+    } else if l.starts_with("Transport Layer Security") || l.starts_with("Secure Sockets Layer") {
+        Layer::Tls
+    } else if l.starts_with("Hypertext Transfer Protocol") {
+        Layer::Http
+    } else if l.starts_with("Domain Name System") {
+        Layer::Dns
+    } else if l.starts_with("Ethernet")
+        || l.starts_with("802.1Q")
+        || l.starts_with("Cisco MetaData")
+    {
+        Layer::Link
+    } else {
+        Layer::Other
+    }
+}
+
+/// `Src: a, Dst: b` / `Src Port: 1, Dst Port: 2` in a layer's title.
+fn title_field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let i = line.find(key)? + key.len();
+    let rest = &line[i..];
+    Some(rest.split(',').next()?.trim())
+}
+
+impl LineReader for Detailed {
+    fn line(&mut self, n: u64, line: &str, out: &mut Out<'_>) {
+        if is_frame_header(line) {
+            self.close(out);
+            let num = line[6..].split(':').next().and_then(|x| x.parse().ok());
+            let mut b = Block::default();
+            b.facts.line = n;
+            b.facts.number = num;
+            let words: Vec<&str> = line.split_whitespace().collect();
+            b.orig_len = words.get(2).and_then(|w| w.parse().ok());
+            b.facts.frame_len = b.orig_len;
+            b.captured = words
+                .iter()
+                .position(|w| w.starts_with("captured"))
+                .and_then(|i| words.get(i.checked_sub(3)?))
+                .and_then(|w| w.parse().ok());
+            self.block = Some(b);
+            self.layer = Some(Layer::Frame);
+            return;
+        }
+        let Some(b) = self.block.as_mut() else {
+            if let Some(t) = time::show_clock(line) {
+                out.clock(Stated::Epoch(t));
+            } else if !line.trim().is_empty() {
+                out.skipped();
+            }
+            return;
+        };
+        if let Some(h) = hex::parse_hex_line(line).filter(|h| !h.words) {
+            self.hex_seen = true;
+            if let Some((data, ..)) = self.hex.add(n, h) {
+                // A second frame's hex in one block (reassembled data shown apart): the
+                // frame's own bytes are the first.
+                drop(data);
+            }
+            return;
+        }
+        if line.trim().is_empty() {
+            return;
+        }
+        if !line.starts_with(' ') && !line.starts_with('\t') {
+            let l = layer_of(line);
+            self.layer = Some(l);
+            let f = &mut b.facts;
+            match l {
+                Layer::Ip => {
+                    f.src = title_field(line, "Src: ").and_then(facts::addr);
+                    f.dst = title_field(line, "Dst: ").and_then(facts::addr);
+                }
+                Layer::Tcp | Layer::Udp => {
+                    f.sport = title_field(line, "Src Port: ").and_then(|p| p.parse().ok());
+                    f.dport = title_field(line, "Dst Port: ").and_then(|p| p.parse().ok());
+                    if l == Layer::Tcp {
+                        f.tcp = Some(facts::Tcp {
+                            len: title_field(line, "Len: ").and_then(|p| p.parse().ok()),
+                            ..facts::Tcp::default()
+                        });
+                        f.protocol = "TCP".into();
+                    } else {
+                        f.udp = true;
+                        f.protocol = "UDP".into();
+                    }
+                }
+                Layer::Dns => b.dns_response = line.contains("(response)"),
+                _ => {}
+            }
+            return;
+        }
+        let t = line.trim();
+        match self.layer {
+            Some(Layer::Frame) => {
+                if let Some(v) = t.strip_prefix("Epoch Time: ") {
+                    if let Some(s) = v.split_whitespace().next().and_then(time::seconds) {
+                        b.facts.time = Stated::Epoch(s);
+                    }
+                } else if let Some(v) = t.strip_prefix("[Time since reference or first frame: ")
+                    && b.facts.time == Stated::None
+                    && let Some(s) = v.split_whitespace().next().and_then(time::seconds)
+                {
+                    b.facts.time = Stated::Relative(s);
+                }
+            }
+            Some(Layer::Tcp) => tcp_field(b, t),
+            Some(Layer::Tls) => tls_field(b, t),
+            Some(Layer::Http) if !b.http_done => http_field(b, line, t),
+            Some(Layer::Dns) => dns_field(b, line, t),
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, out: &mut Out<'_>) {
+        self.close(out);
+    }
+}
+
+/// A line of the HTTP head (`CONNECT ... HTTP/1.0\\r\\n`, `Host: x\\r\\n`, then `\\r\\n`),
+/// at the layer's first indent (deeper lines are tshark's own annotations).
+fn http_field(b: &mut Block, line: &str, t: &str) {
+    if t == "\\r\\n" {
+        b.http_done = true;
+    } else if let Some(h) = t.strip_suffix("\\r\\n")
+        && line.starts_with("    ")
+        && !line.starts_with("     ")
+    {
+        b.http_head.push(h.to_string());
+    }
+}
+
+fn tcp_field(b: &mut Block, t: &str) {
+    let Some(tcp) = b.facts.tcp.as_mut() else {
+        return;
+    };
+    if let Some(v) = t.strip_prefix("Flags: ") {
+        if let (Some(o), Some(c)) = (v.find('('), v.rfind(')')) {
+            for flag in v[o + 1..c].split(',') {
+                match flag.trim() {
+                    "SYN" => tcp.flags.syn = true,
+                    "ACK" => tcp.flags.ack = true,
+                    "FIN" => tcp.flags.fin = true,
+                    "RST" => tcp.flags.rst = true,
+                    "PSH" => tcp.flags.psh = true,
+                    _ => {}
+                }
+            }
+        }
+    } else if let Some(v) = t
+        .strip_prefix("Window: ")
+        .or_else(|| t.strip_prefix("Window size value: "))
+    {
+        tcp.window = v.trim().parse().ok();
+    } else if let Some(v) = t.strip_prefix("MSS Value: ") {
+        tcp.mss = v.trim().parse().ok();
+    } else if t.contains("(suspected) retransmission")
+        || t.starts_with("[This frame is a (suspected) spurious retransmission")
+    {
+        tcp.retransmission = true;
+    }
+}
+
+fn tls_field(b: &mut Block, t: &str) {
+    if let Some(v) = t.strip_prefix("Server Name: ") {
+        b.sni.get_or_insert_with(|| v.trim().to_string());
+        return;
+    }
+    if t.starts_with("Supported Version: TLS 1.3") {
+        b.facts.tls13 = true;
+        return;
+    }
+    // `TLSv1.2 Record Layer: Handshake Protocol: Client Hello`, `Handshake Protocol:
+    // Server Hello`, `TLSv1.2 Record Layer: Alert (Level: Fatal, ...)`, `... Change Cipher
+    // Spec Protocol: Change Cipher Spec`, `... Application Data Protocol: ...`.
+    let named = if let Some((_, m)) = t.split_once("Handshake Protocol: ") {
+        if t.contains("Record Layer") && t.ends_with("Multiple Handshake Messages") {
+            return;
+        }
+        if t.contains("Record Layer") && !t.contains("Encrypted Handshake Message") {
+            // The message itself follows as its own `Handshake Protocol:` line.
+            return;
+        }
+        m
+    } else if let Some((_, m)) = t.split_once("Record Layer: ") {
+        if m.starts_with("Change Cipher Spec") {
+            "Change Cipher Spec"
+        } else if m.starts_with("Application Data") {
+            "Application Data"
+        } else {
+            m
+        }
+    } else {
+        return;
+    };
+    if let Some(m) = facts::tls_info(named).into_iter().next() {
+        b.tls.push(m);
+    }
+}
+
+fn dns_field(b: &mut Block, line: &str, t: &str) {
+    if let Some(v) = t.strip_prefix("Transaction ID: ") {
+        b.dns_id = u16::from_str_radix(v.trim().trim_start_matches("0x"), 16).ok();
+    } else if t.contains("= Reply code: ") {
+        b.dns_rcode = t
+            .rsplit_once('(')
+            .and_then(|(_, c)| c.trim_end_matches(')').parse().ok())
+            .unwrap_or(0);
+    } else if t == "Queries" {
+        b.dns_section = 1;
+    } else if t == "Answers" {
+        b.dns_section = 2;
+    } else if t == "Authoritative nameservers" || t == "Additional records" {
+        b.dns_section = 3;
+    } else if line.starts_with("        ") && !line.starts_with("         ") {
+        // `proxy.lab: type A, class IN[, addr 198.51.100.3]`
+        let Some((name, rest)) = t.split_once(": type ") else {
+            return;
+        };
+        let qtype = match rest.split(',').next().unwrap_or_default() {
+            "A" => 1,
+            "AAAA" => 28,
+            "CNAME" => 5,
+            "HTTPS" => 65,
+            "SRV" => 33,
+            "PTR" => 12,
+            "TXT" => 16,
+            _ => 0,
+        };
+        match b.dns_section {
+            1 if b.dns_name.is_none() => b.dns_name = Some((name.to_string(), qtype)),
+            2 => {
+                if let Some(a) = rest
+                    .split_once("addr ")
+                    .and_then(|(_, a)| a.trim().parse().ok())
+                {
+                    b.dns_answers.push(a);
+                }
+            }
+            _ => {}
+        }
+    }
+}

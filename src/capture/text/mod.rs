@@ -1,0 +1,372 @@
+//! Captures pasted as text (issue 23): tshark's summary lines (`show monitor capture NAME
+//! buffer brief`), Wireshark's packet list with a header row, detailed dissections (`buffer
+//! detailed`, `tshark -V`) and hex dumps (`tshark -x`, `buffer dump`, classic IOS `ADDR:
+//! words`, od/text2pcap). One model and one rule set: this reader turns the text into
+//! frames and hands them to the same analyser as a pcap, each with its provenance (the
+//! text line, and how much the text proved: the bytes, the fields, or a summary).
+//!
+//! - Hex gives the real bytes: the frames are the capture's own.
+//! - The other forms state facts (addresses, ports, TCP flags, the CONNECT line, TLS
+//!   message names, SNI, alerts, DNS rcodes and answers): the frames are rebuilt from
+//!   those facts only ([`build`]); what the text does not state is left out, never
+//!   invented (a TLS certificate whose bytes are not in the text is an empty Certificate
+//!   message: "not visible", which no certificate rule reads as evidence).
+//!
+//! Streamed line by line with a bounded line length: memory does not grow with the text.
+//! Pure apart from reading the given reader.
+
+mod brief;
+pub mod build;
+mod detailed;
+mod detect;
+mod facts;
+mod hex;
+mod list;
+mod time;
+
+pub use detect::{Form, detect, status_of};
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+
+/// `--input-format`: which reader reads the text; `Auto` detects it by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InputFormat {
+    #[default]
+    Auto,
+    Brief,
+    List,
+    Detailed,
+    Hex,
+}
+
+/// How much a frame's text proved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// One summary line (or a packet list row): the facts tshark's Info column states.
+    Summary,
+    /// A dissection tree: the fields tshark decoded.
+    Fields,
+    /// The frame's own bytes (a hex dump).
+    Bytes,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Summary => "summary line",
+            Level::Fields => "dissection fields",
+            Level::Bytes => "hex bytes",
+        }
+    }
+}
+
+/// One frame made from the text, with where it came from.
+pub struct TextFrame<'a> {
+    /// The text's frame number when it states one, else the count of frames so far.
+    pub number: u64,
+    pub time_ns: i64,
+    pub linktype: u32,
+    pub data: &'a [u8],
+    pub orig_len: u32,
+    /// 1-based line of the text where the frame starts.
+    pub line: u64,
+    pub level: Level,
+}
+
+/// Where one frame of the analysis came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub frame: u64,
+    pub line: u64,
+    pub level: Level,
+}
+
+/// Frames past this many keep no line of origin (bounded memory on a huge paste).
+pub const MAX_ORIGINS: usize = 1 << 22;
+
+/// What was read from the text.
+#[derive(Debug, Clone, Default)]
+pub struct TextSummary {
+    pub form: Option<Form>,
+    pub frames: u64,
+    pub lines: u64,
+    /// Lines that belong to no packet (prompts, banners, log lines, noise): skipped.
+    pub lines_skipped: u64,
+    /// Frames whose hex ends early or has an odd digit (marked truncated).
+    pub frames_cut: u64,
+    /// What anchored the times (`Epoch Time`, `show clock`, ...); `None`: relative only.
+    pub anchored_by: Option<String>,
+    /// The text states no time at all (a bare hex dump).
+    pub no_times: bool,
+    /// Where each frame came from, in frame order (the first [`MAX_ORIGINS`]).
+    pub origins: Vec<Origin>,
+    /// What the text cannot show, in words, each once.
+    pub not_shown: Vec<&'static str>,
+    /// Bytes a TCP endpoint sent that the text states (`Len=N`) but does not describe, by
+    /// (from, to): (bytes, first such frame, its line).
+    pub undescribed: std::collections::BTreeMap<(SocketAddr, SocketAddr), (u64, u64, u64)>,
+}
+
+impl TextSummary {
+    pub fn origin_of(&self, frame: u64) -> Option<Origin> {
+        // Frame numbers usually rise with the text: a binary search first, then a scan.
+        let i = self.origins.partition_point(|o| o.frame < frame);
+        match self.origins.get(i) {
+            Some(o) if o.frame == frame => Some(*o),
+            _ => self.origins.iter().find(|o| o.frame == frame).copied(),
+        }
+    }
+
+    /// The weakest level of evidence among the frames read (`None` when none was).
+    pub fn weakest(&self) -> Option<Level> {
+        self.origins.iter().map(|o| o.level).min()
+    }
+
+    fn note(&mut self, what: &'static str) {
+        if !self.not_shown.contains(&what) {
+            self.not_shown.push(what);
+        }
+    }
+}
+
+/// Why the text gave no packets.
+#[derive(Debug, thiserror::Error)]
+pub enum TextError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A status output (`show monitor capture`, its statistics, `monitor capture stop`).
+    #[error("{what}, not packets: {command} shows the packets")]
+    Status {
+        what: &'static str,
+        command: &'static str,
+    },
+    #[error(
+        "no packets recognised in {lines} line(s) of text (expected tshark's summary lines, a packet list with a header row, a detailed dissection or a hex dump)"
+    )]
+    NoPackets { lines: u64 },
+}
+
+/// Longest line kept; the rest of a longer line is dropped (the line counts as cut).
+const MAX_LINE: usize = 64 * 1024;
+/// Lines read ahead to detect the form.
+const SNIFF_LINES: usize = 400;
+
+/// What each form's reader implements: lines in, frames out.
+trait LineReader {
+    fn line(&mut self, n: u64, line: &str, out: &mut Out<'_>);
+    fn finish(&mut self, out: &mut Out<'_>);
+}
+
+/// The frames' destination and the summary being written.
+pub(crate) struct Out<'a> {
+    emit: &'a mut dyn FnMut(TextFrame<'_>),
+    summary: TextSummary,
+    anchor: time::Anchor,
+    /// Frames without a number of their own are numbered after the last one.
+    last_number: u64,
+    builder: build::Builder,
+}
+
+impl Out<'_> {
+    /// A frame of real bytes.
+    fn frame(&mut self, f: RawFrame) {
+        self.summary.frames += 1;
+        let number = f.number.unwrap_or(self.last_number + 1);
+        self.last_number = number;
+        if f.cut {
+            self.summary.frames_cut += 1;
+        }
+        let time_ns = self.anchor.resolve(&f.time, &mut self.summary);
+        if self.summary.origins.len() < MAX_ORIGINS {
+            self.summary.origins.push(Origin {
+                frame: number,
+                line: f.line,
+                level: f.level,
+            });
+        }
+        let orig_len = f.orig_len.unwrap_or(f.data.len() as u32).max(if f.cut {
+            f.data.len() as u32 + 1
+        } else {
+            0
+        });
+        (self.emit)(TextFrame {
+            number,
+            time_ns,
+            linktype: f.linktype,
+            data: &f.data,
+            orig_len,
+            line: f.line,
+            level: f.level,
+        });
+    }
+
+    /// A frame rebuilt from stated facts.
+    fn facts(&mut self, f: facts::Facts, level: Level) {
+        for w in f.not_shown(level) {
+            self.summary.note(w);
+        }
+        // No IP addresses in the text (MAC-only lines: STP, LLDP): a frame that is counted
+        // but carries nothing (an empty Ethernet header of no type).
+        let frames = self.builder.build(&f);
+        if let Some((from, to, n)) = self.builder.unstated.take()
+            && self.summary.undescribed.len() < MAX_ORIGINS
+        {
+            let frame = f.number.unwrap_or(self.last_number + 1);
+            let e = self
+                .summary
+                .undescribed
+                .entry((from, to))
+                .or_insert((0, frame, f.line));
+            e.0 += u64::from(n);
+        }
+        let empty = frames.is_empty();
+        let rebuilt = frames
+            .into_iter()
+            .map(|d| (crate::wire::link::linktype::RAW, d));
+        let none = empty.then(|| (crate::wire::link::linktype::ETHERNET, vec![0; 14]));
+        for (linktype, data) in rebuilt.chain(none) {
+            self.frame(RawFrame {
+                number: f.number,
+                line: f.line,
+                time: f.time,
+                linktype,
+                data,
+                orig_len: None,
+                cut: false,
+                level,
+            });
+        }
+    }
+
+    fn skipped(&mut self) {
+        self.summary.lines_skipped += 1;
+    }
+
+    fn clock(&mut self, t: time::Stated) {
+        self.anchor.clock(t);
+    }
+}
+
+/// A frame as a reader found it.
+pub(crate) struct RawFrame {
+    number: Option<u64>,
+    line: u64,
+    time: time::Stated,
+    linktype: u32,
+    data: Vec<u8>,
+    orig_len: Option<u32>,
+    /// An odd digit or a short line: the bytes end early.
+    cut: bool,
+    level: Level,
+}
+
+/// Reads text from `reader` and calls `on_frame` for every frame, in text order. The form
+/// is `format`, or detected from the first lines. A status output or a text with no
+/// packet is an error.
+pub fn read_text<R: BufRead>(
+    mut reader: R,
+    format: InputFormat,
+    mut on_frame: impl FnMut(TextFrame<'_>),
+) -> Result<TextSummary, TextError> {
+    let mut head: Vec<String> = Vec::new();
+    let mut buf = Vec::new();
+    let mut eof = false;
+    while head.len() < SNIFF_LINES {
+        match read_line(&mut reader, &mut buf)? {
+            Some(l) => head.push(l),
+            None => {
+                eof = true;
+                break;
+            }
+        }
+    }
+    let form = match format {
+        InputFormat::Auto => match detect(head.iter().map(String::as_str)) {
+            Some(f) => f,
+            None => {
+                if let Some((what, command)) = status_of(head.iter().map(String::as_str)) {
+                    return Err(TextError::Status { what, command });
+                }
+                return Err(TextError::NoPackets {
+                    lines: head.len() as u64,
+                });
+            }
+        },
+        InputFormat::Brief => Form::Brief,
+        InputFormat::List => Form::List,
+        InputFormat::Detailed => Form::Detailed,
+        InputFormat::Hex => Form::Hex,
+    };
+    let mut out = Out {
+        emit: &mut on_frame,
+        summary: TextSummary {
+            form: Some(form),
+            ..TextSummary::default()
+        },
+        anchor: time::Anchor::default(),
+        last_number: 0,
+        builder: build::Builder::default(),
+    };
+    let mut r: Box<dyn LineReader> = match form {
+        Form::Brief => Box::new(brief::Brief),
+        Form::List => Box::new(list::List::default()),
+        Form::Detailed => Box::new(detailed::Detailed::default()),
+        Form::Hex => Box::new(hex::Hex::default()),
+    };
+    let mut n = 0u64;
+    for l in head {
+        n += 1;
+        r.line(n, &l, &mut out);
+    }
+    if !eof {
+        while let Some(l) = read_line(&mut reader, &mut buf)? {
+            n += 1;
+            r.line(n, &l, &mut out);
+        }
+    }
+    r.finish(&mut out);
+    out.summary.lines = n;
+    if out.summary.frames == 0 {
+        return Err(TextError::NoPackets { lines: n });
+    }
+    let mut s = out.summary;
+    if s.anchored_by.is_none() && !s.no_times {
+        s.note("the absolute time: the text's times are relative to its first packet");
+    }
+    Ok(s)
+}
+
+/// One line without its end (`\n`, `\r\n`), at most [`MAX_LINE`] bytes kept; bytes that
+/// are not UTF-8 become U+FFFD for parsing (the model's strings are escaped when shown).
+fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>) -> std::io::Result<Option<String>> {
+    buf.clear();
+    let mut total = 0usize;
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = MAX_LINE.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..take.min(room)]);
+        total += take;
+        reader.consume(take);
+        if done {
+            break;
+        }
+    }
+    if total == 0 {
+        return Ok(None);
+    }
+    while matches!(buf.last(), Some(b'\n' | b'\r')) {
+        buf.pop();
+    }
+    Ok(Some(String::from_utf8_lossy(buf).into_owned()))
+}
+
+#[cfg(test)]
+mod tests;

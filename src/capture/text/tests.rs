@@ -1,0 +1,185 @@
+use super::*;
+
+/// (number, time, link type, bytes, length on the wire, line, level) of each frame.
+type Seen = Vec<(u64, i64, u32, Vec<u8>, u32, u64, Level)>;
+
+fn read(text: &str, format: InputFormat) -> (Seen, TextSummary) {
+    let mut frames = Vec::new();
+    let s = read_text(text.as_bytes(), format, |f| {
+        frames.push((
+            f.number,
+            f.time_ns,
+            f.linktype,
+            f.data.to_vec(),
+            f.orig_len,
+            f.line,
+            f.level,
+        ))
+    })
+    .unwrap();
+    (frames, s)
+}
+
+const SYN_HEX: &str = "\
+    5   0.000308 198.51.100.10 → 198.51.100.3 TCP 74 36902 → 3128 [SYN] Seq=0 Win=64240 Len=0
+0000  2a a0 cf 01 eb 3c 86 ca e4 a8 58 75 08 00 45 00   *....<....Xu..E.
+0010  00 3c b7 ce 40 00 40 06 2e 79 c6 33 64 0a c6 33   .<..@.@..y.3d..3
+0020  64 03 90 26 0c 38 70 71 e6 5d 00 00 00 00 a0 02   d..&.8pq.]......
+0030  fa f0 54 a3 00 00 02 04 05 b4 04 02 08 0a 12 a0   ..T.............
+0040  3a d9 00 00 00 00 01 03 03 0a                     :.........
+";
+
+#[test]
+fn a_tshark_hex_dump_gives_the_frame_itself_with_the_summary_lines_number_and_time() {
+    let (f, s) = read(SYN_HEX, InputFormat::Auto);
+    assert_eq!(s.form, Some(Form::Hex));
+    assert_eq!(f.len(), 1);
+    let (number, time, linktype, data, orig, line, level) = &f[0];
+    assert_eq!(
+        (*number, *time, *linktype, *line, *level),
+        (5, 308_000, 1, 2, Level::Bytes)
+    );
+    assert_eq!(data.len(), 74);
+    assert_eq!(*orig, 74);
+    assert_eq!(&data[12..14], &[0x08, 0x00]);
+    assert_eq!(&data[data.len() - 3..], &[0x03, 0x03, 0x0a]);
+    assert_eq!((s.frames_cut, s.lines_skipped), (0, 0));
+}
+
+#[test]
+fn a_cut_or_odd_hex_line_marks_its_frame_truncated() {
+    // The third line lost its end and has an odd digit.
+    let text = SYN_HEX.replace(
+        "0020  64 03 90 26 0c 38 70 71 e6 5d 00 00 00 00 a0 02   d..&.8pq.]......",
+        "0020  64 03 90 2",
+    );
+    let (f, s) = read(&text, InputFormat::Auto);
+    assert_eq!(s.frames_cut, 1);
+    let (_, _, _, data, orig, ..) = &f[0];
+    assert_eq!(data.len(), 35, "bytes up to the cut");
+    assert!(*orig > data.len() as u32, "marked truncated: {orig}");
+}
+
+#[test]
+fn classic_ios_words_are_raw_ip_frames_timed_by_their_header() {
+    let text = "\
+11:13:09.435 UTC Mar 4 2014 : IPv4 LES CEF    : Gi0/1 None
+
+2B1E6A40:                   45000028 00010000            E..(....
+2B1E6A50: 40060000 C0000201 CB00710A 9C4001BB  @.......K.q..@.;
+2B1E6A60: 00000001 00000000 50020400 00000000  ........P.......
+
+11:13:10.435 UTC Mar 4 2014 : IPv4 LES CEF    : Gi0/1 None
+
+2B1E6A40:                   45000028 00020000            E..(....
+";
+    let (f, s) = read(text, InputFormat::Auto);
+    assert_eq!(s.form, Some(Form::Hex));
+    assert_eq!(f.len(), 2);
+    assert_eq!(f[0].2, crate::wire::link::linktype::RAW);
+    assert_eq!(f[0].3.len(), 40);
+    assert_eq!(&f[0].3[..4], &[0x45, 0, 0, 0x28]);
+    assert_eq!(f[1].1 - f[0].1, 1_000_000_000);
+    assert_eq!(s.anchored_by.as_deref(), Some("Epoch Time"));
+}
+
+#[test]
+fn od_octal_offsets_are_followed() {
+    let text = "0000000 45 00 00 1c 00 01 00 00 40 11 00 00 c0 00 02 01\n0000020 c0 00 02 02 d4 31 00 35 00 08 00 00\n0000034\n";
+    let (f, _) = read(text, InputFormat::Hex);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].3.len(), 28);
+    assert_eq!(f[0].2, crate::wire::link::linktype::RAW);
+}
+
+#[test]
+fn status_outputs_and_noise_are_refused() {
+    let stop = "Capture statistics collected at software:\n        Capture duration - 56 seconds\n\nStopped capture point : cap1\n";
+    let e = read_text(stop.as_bytes(), InputFormat::Auto, |_| {}).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "the output of 'monitor capture NAME stop', not packets: 'show monitor capture NAME buffer brief' (or 'buffer detailed', 'buffer dump') shows the packets"
+    );
+    let e = read_text(&b"hello\nworld\n"[..], InputFormat::Auto, |_| {}).unwrap_err();
+    assert!(matches!(e, TextError::NoPackets { lines: 2 }), "{e}");
+}
+
+#[test]
+fn summary_lines_between_prompts_and_logs_are_read_the_rest_counted() {
+    let text = "\
+Switch#show clock
+*10:00:00.000 UTC Mon Dec 7 2026
+Switch#show monitor capture CAP buffer brief
+Starting the packet display ........ Press Ctrl + Shift + 6 to exit
+
+    1   0.000000 10.0.0.1 -> 10.0.0.2 TCP 74 40000 -> 443 [SYN] Seq=0 Win=64240 Len=0 MSS=1460
+*Dec  7 10:00:01.000: %SMART_LIC-3-COMM_FAILED: Communications failure
+    2   1.000000 10.0.0.1 -> 10.0.0.2 TCP 74 [TCP Retransmission] 40000 -> 443 [SYN] Seq=0 Win=64240 Len=0 MSS=1460
+Switch#
+";
+    let (f, s) = read(text, InputFormat::Auto);
+    assert_eq!(s.form, Some(Form::Brief));
+    assert_eq!(f.len(), 2);
+    assert_eq!((f[0].0, f[0].5, f[0].6), (1, 6, Level::Summary));
+    // Anchored by show clock.
+    let clock = crate::model::time::days_since_epoch(2026, 12, 7).unwrap() * 86_400_000_000_000
+        + 36_000_000_000_000;
+    assert_eq!((f[0].1, f[1].1), (clock, clock + 1_000_000_000));
+    assert!(s.anchored_by.as_deref().unwrap().starts_with("show clock"));
+    // The prompts, the banner and the log line: 5 lines skipped (blank lines are not).
+    assert_eq!(s.lines_skipped, 5);
+    // The retransmitted SYN re-sends the first one's sequence number.
+    let seq = |d: &[u8]| u32::from_be_bytes([d[24], d[25], d[26], d[27]]);
+    assert_eq!(seq(&f[0].3), seq(&f[1].3));
+    assert_eq!(f[0].3[33] & 0x02, 0x02, "SYN");
+}
+
+#[test]
+fn a_hostile_server_name_is_kept_as_stated_for_the_printers_to_escape() {
+    let text =
+        "    1   0.000000 10.0.0.1 → 10.0.0.2 TCP 66 40000 → 443 [ACK] Seq=1 Ack=1 Win=501 Len=0
+    2   0.000100 10.0.0.1 → 10.0.0.2 TLSv1.3 300 Client Hello (SNI=evil\u{1b}[2Jname)\n";
+    let (f, _) = read(text, InputFormat::Brief);
+    let data = &f[1].3;
+    let needle = b"evil\x1b[2Jname";
+    assert!(data.windows(needle.len()).any(|w| w == needle));
+}
+
+#[test]
+fn lines_are_bounded_and_the_text_is_streamed() {
+    // One 8 MiB line with no end: kept to MAX_LINE, no packet.
+    let big = vec![b'x'; 8 << 20];
+    let e = read_text(&big[..], InputFormat::Auto, |_| {}).unwrap_err();
+    assert!(matches!(e, TextError::NoPackets { lines: 1 }), "{e}");
+    // Many packets through a reader that is never held whole.
+    struct Gen(u64, Vec<u8>, usize);
+    impl std::io::Read for Gen {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.2 >= self.1.len() {
+                if self.0 == 0 {
+                    return Ok(0);
+                }
+                self.0 -= 1;
+                self.1 = format!(
+                    "{} 0.{:06} 10.0.0.1 -> 10.0.0.2 TCP 74 40000 -> 443 [ACK] Seq=1 Ack=1 Win=64240 Len=0\n",
+                    100_000 - self.0,
+                    self.0 % 1_000_000
+                )
+                .into_bytes();
+                self.2 = 0;
+            }
+            let n = buf.len().min(self.1.len() - self.2);
+            buf[..n].copy_from_slice(&self.1[self.2..self.2 + n]);
+            self.2 += n;
+            Ok(n)
+        }
+    }
+    let mut n = 0u64;
+    let s = read_text(
+        std::io::BufReader::new(Gen(100_000, Vec::new(), 0)),
+        InputFormat::Auto,
+        |_| n += 1,
+    )
+    .unwrap();
+    assert_eq!((n, s.frames, s.lines), (100_000, 100_000, 100_000));
+}

@@ -1,0 +1,494 @@
+//! Captures pasted as text (issue 23), end to end through the CLI.
+//!
+//! - The real EPC outputs and Cisco's published packet list (../shared/epc-real; skipped
+//!   when absent): status outputs refused with the command that shows packets, the
+//!   packet list read as a healthy proxy path that ends mid-handshake (not failed).
+//! - Every capture of captures/ made into its text forms by the real tshark, in the test
+//!   (skipped with SKIP when tshark is absent), and judged against the pcap's analysis:
+//!   hex (`tshark -x -P`, what `buffer dump` prints) the same verdict and codes; the
+//!   detailed dissection (`-V`), the summary (`tshark -r F`, and with `->` arrows and the
+//!   EPC banner), a bare hex dump without times (`-x`) and a tab-separated list (`-T
+//!   fields -E header=y`) never the opposite verdict. The table of agreement is printed.
+//!   tshark starts in ~0.3 s: the forms are made and judged in 4 threads.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn licpath(args: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args(args)
+        .output()
+        .expect("run licpath");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn epc_dir() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/epc-real");
+    if d.is_dir() {
+        Some(d)
+    } else {
+        eprintln!("SKIP: {} is absent", d.display());
+        None
+    }
+}
+
+/// Every finding code of a report (timeline and connections).
+fn codes(report: &Value) -> Vec<String> {
+    let t = &report["timeline"];
+    let mut v: Vec<String> = t["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(
+            t["connections"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|c| c["findings"].as_array().into_iter().flatten()),
+        )
+        .filter_map(|f| f["code"].as_str().map(String::from))
+        .filter(|c| c != "text_capture")
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn verdict(report: &Value) -> String {
+    report["verdict"].as_str().unwrap_or("?").to_string()
+}
+
+fn primary(report: &Value) -> String {
+    report["primary"]["code"]
+        .as_str()
+        .unwrap_or("-")
+        .to_string()
+}
+
+#[test]
+fn status_outputs_are_refused_with_the_command_that_shows_packets() {
+    let Some(dir) = epc_dir() else { return };
+    for (file, what) in [
+        (
+            "show_monitor_capture__golden_output1.txt",
+            "the status of a capture point",
+        ),
+        (
+            "show_monitor_capture__golden_output2.txt",
+            "the status of a capture point",
+        ),
+        (
+            "show_monitor_capture__golden_output3.txt",
+            "the status of a capture point",
+        ),
+        (
+            "show_monitor_capture_statistics__golden_output.txt",
+            "the statistics of a capture point",
+        ),
+        (
+            "monitor_capture_stop__golden_output.txt",
+            "the output of 'monitor capture NAME stop'",
+        ),
+    ] {
+        let p = dir.join(file);
+        let (code, _, err) = licpath(&["analyze", p.to_str().unwrap()]);
+        assert_eq!(code, 2, "{file}: {err}");
+        assert_eq!(err.lines().count(), 1, "{file}: one line: {err}");
+        assert!(err.contains(what), "{file}: {err}");
+        assert!(
+            err.contains("'show monitor capture NAME buffer brief'"),
+            "{file}: {err}"
+        );
+    }
+    // Two lines of a dissection with no frame: no packet at all.
+    let p = dir.join("show_monitor_capture_file_detailed__golden_output.txt");
+    let (code, _, err) = licpath(&["analyze", p.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no packets recognised in 2 line(s)"), "{err}");
+}
+
+#[test]
+fn the_published_packet_list_is_a_healthy_proxy_path_that_ends_mid_handshake() {
+    let Some(dir) = epc_dir() else { return };
+    let p = dir.join("wireshark_packet_list__c9k-slp-proxy-https-ok.txt");
+    let (code, json, err) = licpath(&["analyze", "--json", p.to_str().unwrap()]);
+    let r = &json["reports"][0];
+    assert_ne!(verdict(r), "failed", "{err}");
+    assert_eq!(
+        code, 3,
+        "inconclusive: the list stops before the handshake ends"
+    );
+    assert_eq!(r["format"], "text capture (packet list)");
+    let c = &r["timeline"]["connections"][0];
+    assert_eq!(c["client"], "10.31.121.118:51547");
+    assert_eq!(c["server"], "192.168.217.105:80");
+    assert_eq!(c["licensing"], true);
+    let events: Vec<&Value> = c["events"].as_array().unwrap().iter().collect();
+    let has = |t: &str, f: &dyn Fn(&Value) -> bool| events.iter().any(|e| e["type"] == t && f(e));
+    assert!(has("http_connect_request", &|e| e["target"]
+        == "smartreceiver.cisco.com:443"));
+    assert!(has("http_response", &|e| e["status"] == 200));
+    assert!(has("tls_client_hello", &|e| e["sni"]
+        == "smartreceiver.cisco.com"));
+    assert!(has("tls_server_hello", &|e| e["version"] == "TLS 1.3"));
+    assert!(
+        codes(r)
+            .iter()
+            .all(|c| c != "tls_client_abort" && c != "tls_timeout")
+    );
+    // The ClientHello's evidence line: frame 8 is line 9 of the text (a header row first).
+    let note = r["timeline"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "text_capture")
+        .expect("text_capture note");
+    assert!(
+        note["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("read from text capture (packet list): 14 frame(s) from 15 line(s)"),
+        "{note}"
+    );
+}
+
+#[test]
+fn every_epc_buffer_output_is_read() {
+    let Some(dir) = epc_dir() else { return };
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("show_monitor_capture_buffer") || !name.ends_with(".txt") {
+            continue;
+        }
+        let (code, json, err) = licpath(&["analyze", "--json", e.path().to_str().unwrap()]);
+        let r = &json["reports"][0];
+        // No licensing traffic in these samples (LLDP, RADIUS, ICMP, STP): read, not refused.
+        assert_eq!(
+            (code, verdict(r).as_str()),
+            (3, "no_licensing_traffic"),
+            "{name}: {err}"
+        );
+        let detailed = name.contains("detailed");
+        assert_eq!(
+            r["format"],
+            if detailed {
+                "text capture (detailed dissection)"
+            } else {
+                "text capture (tshark summary lines)"
+            },
+            "{name}"
+        );
+        assert!(
+            r["timeline"]["stats"]["frames"].as_u64().unwrap() >= 1,
+            "{name}"
+        );
+    }
+}
+
+fn tshark_present() -> bool {
+    Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn tshark(args: &[&str]) -> String {
+    let out = Command::new("tshark")
+        .args(args)
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .expect("tshark");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The `.expected` file's `args=` (the flags the lab capture is judged with).
+fn args_of(capture: &Path) -> Vec<String> {
+    let exp = capture.with_extension("expected");
+    std::fs::read_to_string(exp)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("args="))
+        .map(|a| a.split_whitespace().map(String::from).collect())
+        .unwrap_or_default()
+}
+
+const FORMS: [&str; 6] = ["hex", "hex-bare", "detailed", "brief", "brief-epc", "list"];
+
+/// The text forms of one capture, written next to each other in `dir`.
+fn text_forms(capture: &Path, dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    let f = capture.to_str().unwrap();
+    let brief = tshark(&["-r", f]);
+    let epc = format!(
+        "Switch#show monitor capture LIC buffer brief\nStarting the packet display ........ Press Ctrl + Shift + 6 to exit\n\n{}\nSwitch#\n",
+        brief.replace(" → ", " -> ")
+    );
+    let list = tshark(&[
+        "-r",
+        f,
+        "-T",
+        "fields",
+        "-E",
+        "header=y",
+        "-e",
+        "frame.number",
+        "-e",
+        "frame.time_relative",
+        "-e",
+        "ip.src",
+        "-e",
+        "ip.dst",
+        "-e",
+        "_ws.col.Protocol",
+        "-e",
+        "frame.len",
+        "-e",
+        "tcp.srcport",
+        "-e",
+        "tcp.dstport",
+        "-e",
+        "_ws.col.Info",
+    ]);
+    let texts = [
+        ("hex", tshark(&["-r", f, "-x", "-P"])),
+        ("hex-bare", tshark(&["-r", f, "-x"])),
+        ("detailed", tshark(&["-r", f, "-V"])),
+        ("brief", brief),
+        ("brief-epc", epc),
+        ("list", list),
+    ];
+    texts
+        .into_iter()
+        .map(|(form, text)| {
+            let p = dir.join(form);
+            std::fs::write(&p, text).unwrap();
+            (form, p)
+        })
+        .collect()
+}
+
+/// (capture, pcap verdict, pcap primary, per form (form, verdict, primary, codes), pcap codes).
+type Row = (
+    String,
+    String,
+    String,
+    Vec<(String, String, String, Vec<String>)>,
+    Vec<String>,
+);
+
+fn opposite(a: &str, b: &str) -> bool {
+    matches!((a, b), ("ok", "failed") | ("failed", "ok"))
+}
+
+#[test]
+fn captures_as_text_agree_with_their_pcap() {
+    if !tshark_present() {
+        println!("SKIP: tshark is absent: the text forms of captures/ are not made");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut captures: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    captures.sort();
+    let tmp = std::env::temp_dir().join(format!("licpath-textcap-{}", std::process::id()));
+    let chunks: Vec<Vec<PathBuf>> = captures
+        .chunks(captures.len().div_ceil(4))
+        .map(<[_]>::to_vec)
+        .collect();
+    let rows: Vec<Row> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let tmp = tmp.clone();
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|cap| {
+                            let name = cap.file_stem().unwrap().to_string_lossy().into_owned();
+                            let dir = tmp.join(&name);
+                            std::fs::create_dir_all(&dir).unwrap();
+                            let extra = args_of(cap);
+                            let run = |p: &Path| {
+                                let mut a: Vec<&str> = vec!["analyze", "--json"];
+                                a.extend(extra.iter().map(String::as_str));
+                                a.push(p.to_str().unwrap());
+                                let (_, json, err) = licpath(&a);
+                                (json["reports"][0].clone(), err)
+                            };
+                            let (pcap, _) = run(cap);
+                            let forms = text_forms(cap, &dir)
+                                .into_iter()
+                                .map(|(form, p)| {
+                                    let (r, err) = run(&p);
+                                    let v = if r.is_null() {
+                                        format!("unusable: {}", err.trim())
+                                    } else {
+                                        verdict(&r)
+                                    };
+                                    (form.to_string(), v, primary(&r), codes(&r))
+                                })
+                                .collect();
+                            (name, verdict(&pcap), primary(&pcap), forms, codes(&pcap))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let _ = std::fs::remove_dir_all(&tmp);
+    let mut failures = Vec::new();
+    let mut agree = [0usize; FORMS.len()];
+    println!("capture | pcap | {}", FORMS.join(" | "));
+    for (name, pv, pp, forms, pcodes) in &rows {
+        let mut line = format!("{name} | {pv} {pp}");
+        for (i, (form, v, p, c)) in forms.iter().enumerate() {
+            let same = v == pv && p == pp;
+            agree[i] += usize::from(same);
+            line.push_str(&format!(" | {}{v} {p}", if same { "=" } else { "" }));
+            if opposite(pv, v) {
+                failures.push(format!("{name} {form}: {v} where the pcap is {pv}"));
+            }
+            if form == "hex" {
+                // The text states relative times only: the clock rule has no date to judge.
+                let strip = |c: &Vec<String>| {
+                    c.iter()
+                        .filter(|x| *x != "capture_clock_invalid")
+                        .cloned()
+                        .collect::<Vec<_>>()
+                };
+                let pv_hex = if pp == "capture_clock_invalid" {
+                    v.clone()
+                } else {
+                    pv.clone()
+                };
+                if *v != pv_hex || strip(c) != strip(pcodes) {
+                    failures.push(format!(
+                        "{name} hex: {v} {c:?} where the pcap is {pv} {pcodes:?}"
+                    ));
+                }
+            }
+        }
+        println!("{line}");
+    }
+    let total = rows.len();
+    println!(
+        "agreement (same verdict and primary) of {total}: {}",
+        FORMS
+            .iter()
+            .zip(agree)
+            .map(|(f, n)| format!("{f} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    assert!(total >= 40, "captures/ read: {total}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn tmp_text(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("licpath-textcap-unit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+const EVIL: &str = "    1   0.000000 10.0.0.1 → 10.0.0.2 TCP 66 40000 → 443 [ACK] Seq=1 Ack=1 Win=501 Len=0\n    2   0.000100 10.0.0.1 → 10.0.0.2 TLSv1.3 300 Client Hello (SNI=evil\u{1b}]0;owned\u{7}name)\n";
+
+#[test]
+fn a_hostile_string_in_the_text_is_escaped_and_annotate_is_refused_without_bytes() {
+    let p = tmp_text("evil.txt", EVIL);
+    let out = Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args(["analyze", "--all", "--color", "never", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text}"
+    );
+    assert!(text.contains(r"evil\x1b]0;owned\x07name"), "{text}");
+    // --annotate needs the frames' bytes: a summary has facts only.
+    let out_file =
+        std::env::temp_dir().join(format!("licpath-annot-{}.pcapng", std::process::id()));
+    let (code, _, err) = licpath(&[
+        "analyze",
+        "--annotate",
+        out_file.to_str().unwrap(),
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("states facts about the packets, not their bytes"),
+        "{err}"
+    );
+    assert!(!out_file.exists());
+}
+
+#[test]
+fn annotate_writes_the_frames_of_a_hex_dump() {
+    if !tshark_present() {
+        println!("SKIP: tshark is absent");
+        return;
+    }
+    let cap = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/syn-rejected.pcap");
+    let hex = tshark(&["-r", cap.to_str().unwrap(), "-x", "-P"]);
+    let p = tmp_text("syn-rejected.hex", &hex);
+    let out_file =
+        std::env::temp_dir().join(format!("licpath-annot-hex-{}.pcapng", std::process::id()));
+    let _ = std::fs::remove_file(&out_file);
+    let (code, _, err) = licpath(&[
+        "analyze",
+        "--annotate",
+        out_file.to_str().unwrap(),
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "failed, like the pcap: {err}");
+    let comments = tshark(&[
+        "-r",
+        out_file.to_str().unwrap(),
+        "-T",
+        "fields",
+        "-e",
+        "frame.comment",
+    ]);
+    assert!(comments.contains("tcp_refused"), "{comments}");
+    let _ = std::fs::remove_file(&out_file);
+}
+
+#[test]
+fn stdin_and_a_forced_format() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args(["analyze", "--json", "--input-format", "brief", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"    1   0.000000 10.0.0.1 -> 10.0.0.2 TCP 74 40000 -> 8443 [SYN] Seq=0 Win=64240 Len=0\n    2   0.000100 10.0.0.2 -> 10.0.0.1 TCP 54 8443 -> 40000 [RST, ACK] Seq=1 Ack=1 Win=0 Len=0\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &json["reports"][0];
+    assert_eq!(r["file"], "-");
+    assert_eq!(r["format"], "text capture (tshark summary lines)");
+    // A summary's RST to the SYN: the connection was refused (not a licensing port: --all
+    // is not needed for the frames to be counted).
+    assert_eq!(r["timeline"]["stats"]["frames"], 2);
+}
