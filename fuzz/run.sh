@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-300}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(capture_file frame tls_stream certificate dns_message http_head url escape reach output_file)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(capture_file frame tls_stream certificate dns_message http_head url escape reach output_file text_capture)
 mkdir -p corpus/capture_file
 cp -n ../captures/*.pcap ../captures/*.pcapng corpus/capture_file/ 2>/dev/null || true
 for t in "${targets[@]}"; do

@@ -142,7 +142,7 @@ pub enum TextError {
         command: &'static str,
     },
     #[error(
-        "no packets recognised in {lines} line(s) of text (expected tshark's summary lines, a packet list with a header row, a detailed dissection or a hex dump)"
+        "not a pcap or pcapng file, and no packets recognised in {lines} line(s) of text (expected tshark's summary lines, a packet list with a header row, a detailed dissection or a hex dump)"
     )]
     NoPackets { lines: u64 },
 }
