@@ -413,7 +413,7 @@ fn write_hex_as_pcapng(input: &Path, tmp: &Path, format: InputFormat) -> Result<
         let us = (fr.time_ns / 1000).max(0) as u64;
         put(w.enhanced_packet(iface, us, fr.data, fr.orig_len, &[]));
     })
-    .map_err(|e| CliError::Capture(e.to_string()))?;
+    .map_err(|e| CliError::BadInput(format!("{}: {e}", input.display())))?;
     if let Some(e) = err {
         return Err(CliError::Output(e));
     }

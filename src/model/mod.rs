@@ -305,8 +305,7 @@ pub enum FindingCode {
     CommFlapping,
     CaptureTruncated,
     CaptureGap,
-    /// Extension: timestamps that go backwards in the file (Embedded Packet Capture exports
-    /// are not guaranteed to be time-ordered).
+    /// Extension: timestamps going backwards in the file (EPC exports are not time-ordered).
     CaptureTimeBackwards,
     /// Extension: a non-production receiver (smartreceiver-stage/-dev) is in use.
     NonProductionEndpoint,
@@ -358,11 +357,9 @@ pub enum FindingCode {
     /// that connection, not a timeout (extension).
     CaptureEnded,
     /// The capture's timestamps are impossible (the Unix epoch, years before every
-    /// certificate of the chain, or in the future): validity judged against now
-    /// (extension).
+    /// certificate of the chain, in the future): validity judged against now (extension).
     CaptureClockInvalid,
-    /// Switch text: the switch's clock is not synchronised (`No time source`, `*` log
-    /// stamps); certificates are checked against it (extension, warning).
+    /// Switch text: the clock is not synchronised (`No time source`, `*` stamps; extension).
     SwitchClockUnsynced,
     /// Extension: a capture read from text: what it proved and what it cannot show (info).
     TextCapture,
