@@ -1,5 +1,5 @@
-//! The command line's flags, each documented once: `--help` (and later the man page and
-//! completions) come from these definitions. Flags shared by subcommands live in one
+//! The command line's flags, each documented once: `--help`, the man pages and the shell
+//! completions (`cli/docs.rs`) come from these definitions. Flags shared by subcommands live in one
 //! struct flattened where they apply, so a subcommand refuses the flags it would ignore.
 //! Nothing here touches the OS; value parsers are pure.
 
