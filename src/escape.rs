@@ -95,7 +95,15 @@ fn replacement(c: char) -> Option<Replacement> {
         | '\u{2066}'..='\u{2069}'
         // Line and paragraph separators: some terminals and viewers break lines on them.
         | '\u{2028}'
-        | '\u{2029}' => Replacement::Code(c as u32),
+        | '\u{2029}'
+        // Invisible characters (issue 28 item 7): soft hyphen, zero-width space/non-joiner/
+        // joiner, word joiner, BOM / zero-width no-break space, tag characters. They make
+        // "smartreceiver.cisco.com\u{200b}" read as the real name and break widths.
+        | '\u{00ad}'
+        | '\u{200b}'..='\u{200d}'
+        | '\u{2060}'
+        | '\u{feff}'
+        | '\u{e0000}'..='\u{e007f}' => Replacement::Code(c as u32),
         _ => return None,
     })
 }
@@ -174,6 +182,14 @@ mod tests {
             ("abc\u{202e}fed", r"abc\u{202e}fed"),
             ("\u{2066}x\u{2069}", r"\u{2066}x\u{2069}"),
             ("a\u{2028}b", r"a\u{2028}b"),
+            // Invisible characters (issue 28 item 7).
+            (
+                "smartreceiver.cisco.com\u{200b}",
+                r"smartreceiver.cisco.com\u{200b}",
+            ),
+            ("a\u{200c}\u{200d}\u{2060}b", r"a\u{200c}\u{200d}\u{2060}b"),
+            ("\u{feff}x\u{ad}y", r"\u{feff}x\u{ad}y"),
+            ("t\u{e0041}\u{e007f}", r"t\u{e0041}\u{e007f}"),
         ] {
             assert_eq!(e(raw), shown);
             assert_eq!(escape(raw), shown);
