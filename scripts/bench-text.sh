@@ -27,7 +27,7 @@ for form in brief list detailed hex; do
   while [ "$(stat -c %s "$big")" -lt $((size << 20)) ]; do cat "$unit" >> "$big"; done
   bytes=$(stat -c %s "$big")
   /usr/bin/time -f "%e %M" -o "$tmp/time" "$bin" analyze --json --input-format "$form" "$big" > "$tmp/out.json" || true
-  read -r secs rss < "$tmp/time"
+  read -r secs rss < <(tail -1 "$tmp/time")
   frames=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["reports"][0]["timeline"]["stats"]["frames"])' "$tmp/out.json")
   python3 -c "import sys; b,s,r,f=int(sys.argv[1]),float(sys.argv[2]),int(sys.argv[3]),sys.argv[4]; print(f'| {sys.argv[5]} | {b/2**20:.0f} MiB | {s:.2f} s | **{b/1e6/max(s,0.01):.0f}** | {r/1024:.0f} MiB | {int(f):,} |')" "$bytes" "$secs" "$rss" "$frames" "$form"
   rm -f "$big"
