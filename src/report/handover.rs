@@ -38,12 +38,21 @@ pub fn title_of(command: &str, reports: &[CaptureReport]) -> String {
 /// What the page is about: the switch's path when the input is the switch's own (a
 /// capture, its text) or the probe imitated its configuration; else the path as this
 /// host sees it, which is not the switch's.
+/// The headline follows the verdict: a healthy report is not titled "why the switch
+/// cannot reach Cisco licensing" (issue 26).
 pub fn headline_of(reports: &[CaptureReport]) -> &'static str {
-    match reports.iter().find_map(|r| r.vantage) {
-        Some(v) if !v.imitates_switch => {
-            "the licensing path as measured from this host (not from the switch)"
+    let from_host = reports
+        .iter()
+        .find_map(|r| r.vantage)
+        .is_some_and(|v| !v.imitates_switch);
+    match (combined_verdict(reports), from_host) {
+        (_, true) => "the licensing path as measured from this host (not from the switch)",
+        (OverallVerdict::Failed, false) => "why the switch cannot reach Cisco licensing",
+        (OverallVerdict::Ok, false) => "the switch's licensing path works",
+        (OverallVerdict::Inconclusive, false) => {
+            "what the evidence shows about the switch's licensing path (inconclusive)"
         }
-        _ => "why the switch cannot reach Cisco licensing",
+        (OverallVerdict::NoLicensingTraffic, false) => "no licensing traffic in the input",
     }
 }
 

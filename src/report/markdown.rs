@@ -14,24 +14,67 @@ use std::io::{self, Write};
 
 /// Inline text: first made safe as for a terminal ([`crate::escape`]: control characters,
 /// line breaks, bidirectional overrides as visible `\xNN` / `\n` / `\u{..}`, so a string
-/// cannot start a new block or reorder the line), then the characters that start markup
-/// backslash-escaped (CommonMark §2.4: emphasis, code, links, raw HTML, tables, entities),
-/// a leading list or heading marker too.
+/// cannot start a new block or reorder the line), then only what a CommonMark/GFM renderer
+/// would take for markup backslash-escaped (§2.4), so that text pasted into a ticket tool
+/// that is not Markdown stays readable: code, emphasis, links, raw HTML and entities
+/// anywhere; a heading, quote or list marker only at the start; an underscore only where
+/// it could open or close emphasis (not inside `certificate_expired`).
 pub fn escape(s: &str) -> Cow<'_, str> {
-    const MARKUP: &[char] = &[
-        '\\', '`', '*', '_', '[', ']', '<', '>', '#', '|', '~', '!', '&',
-    ];
+    escape_in(s, Place::Prose)
+}
+
+/// Inline text placed after other text on its line (`- seen: …`, `_On:_ …`): no block
+/// marker to fear at its start.
+fn inline(s: &str) -> Cow<'_, str> {
+    escape_in(s, Place::Inline)
+}
+
+/// A table cell's text.
+fn cell(s: &str) -> Cow<'_, str> {
+    escape_in(s, Place::Cell)
+}
+
+/// Where an escaped string goes: at the start of a line (block markers matter), after
+/// other text on its line, or in a table cell (where `|` ends the cell).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Prose,
+    Inline,
+    Cell,
+}
+
+fn escape_in(s: &str, place: Place) -> Cow<'_, str> {
+    const ANYWHERE: &[char] = &['\\', '`', '*', '[', ']', '<', '~'];
     let visible = crate::escape::escape(s);
-    let leading = visible.starts_with(['-', '+', '=']);
-    if !leading && !visible.contains(MARKUP) {
+    let chars: Vec<char> = visible.chars().collect();
+    let alnum = |i: Option<usize>| {
+        i.and_then(|i| chars.get(i))
+            .is_some_and(|c| c.is_alphanumeric())
+    };
+    let needs = |i: usize, c: char| -> bool {
+        match c {
+            _ if ANYWHERE.contains(&c) => true,
+            '|' => place == Place::Cell,
+            // Intraword underscores never make emphasis (CommonMark §6.2 rule 2).
+            '_' => !(alnum(i.checked_sub(1)) && alnum(Some(i + 1))),
+            // An entity reference (`&amp;`, `&#60;`): `&`, a name or #, then `;`.
+            '&' => {
+                let run = chars[i + 1..]
+                    .iter()
+                    .take_while(|n| n.is_ascii_alphanumeric() || **n == '#')
+                    .count();
+                run > 0 && chars.get(i + 1 + run) == Some(&';')
+            }
+            '#' | '>' | '-' | '+' | '=' => i == 0 && place == Place::Prose,
+            _ => false,
+        }
+    };
+    if !chars.iter().enumerate().any(|(i, &c)| needs(i, c)) {
         return visible;
     }
     let mut out = String::with_capacity(visible.len() + 16);
-    if leading {
-        out.push('\\');
-    }
-    for c in visible.chars() {
-        if MARKUP.contains(&c) {
+    for (i, &c) in chars.iter().enumerate() {
+        if needs(i, c) {
             out.push('\\');
         }
         out.push(c);
@@ -67,9 +110,10 @@ pub fn write_markdown(
     let mut m = String::with_capacity(16 * 1024);
     let _ = writeln!(
         m,
-        "# {}: {}\n\n_licpath {} · {}_\n",
+        "# {}: {} — {}\n\n_licpath {} · {}_\n",
         escape(&doc::title_of(command, reports)),
         verdict.as_str(),
+        doc::headline_of(reports),
         env!("CARGO_PKG_VERSION"),
         doc::inputs(command, reports.len())
     );
@@ -85,15 +129,15 @@ fn write_report(m: &mut String, r: &CaptureReport) {
             Section::Verdict {
                 file, line, why, ..
             } => {
-                let _ = writeln!(m, "## {}\n\n**Verdict: {}**\n", escape(file), escape(&line));
+                let _ = writeln!(m, "## {}\n\n**Verdict: {}**\n", inline(file), inline(&line));
                 for f in why {
-                    let _ = writeln!(m, "- `{}` {}", f.code.as_str(), escape(&f.summary));
+                    let _ = writeln!(m, "- `{}` {}", f.code.as_str(), inline(&f.summary));
                 }
             }
             Section::Facts(facts) => {
                 m.push_str("\n| | |\n|---|---|\n");
                 for (k, v) in facts {
-                    let _ = writeln!(m, "| {k} | {} |", escape(&v));
+                    let _ = writeln!(m, "| {k} | {} |", cell(&v));
                 }
             }
             Section::Findings { items, overflow } => write_findings(m, &items, overflow),
@@ -146,16 +190,16 @@ fn write_findings(m: &mut String, items: &[FindingItem], overflow: Option<String
             f.code.as_str(),
             f.step.as_str(),
             doc::confidence_note(f)
-                .map(|c| format!(" \\[{}\\]", escape(&c)))
+                .map(|c| format!(" \\[{}\\]", inline(&c)))
                 .unwrap_or_default(),
             escape(&f.summary),
             escape(&f.explanation)
         );
         if let Some(c) = i.connection {
-            let _ = writeln!(m, "_On:_ {}\n", escape(&doc::connection_title(c)));
+            let _ = writeln!(m, "_On:_ {}\n", inline(&doc::connection_title(c)));
         }
         for e in &f.evidence {
-            let _ = writeln!(m, "- seen: {}", escape(&doc::evidence_line(e, i.start_ns)));
+            let _ = writeln!(m, "- seen: {}", inline(&doc::evidence_line(e, i.start_ns)));
         }
         if !f.remediation.is_empty() {
             m.push_str("\n_Fix:_\n\n");
@@ -172,7 +216,7 @@ fn write_findings(m: &mut String, items: &[FindingItem], overflow: Option<String
 fn table<const N: usize>(m: &mut String, t: Table<N>) {
     let _ = writeln!(m, "| {} |\n|{}", t.head.join(" | "), "---|".repeat(N));
     for row in t.rows {
-        let cells: Vec<String> = row.iter().map(|c| escape(c).into_owned()).collect();
+        let cells: Vec<String> = row.iter().map(|c| cell(c).into_owned()).collect();
         let _ = writeln!(m, "| {} |", cells.join(" | "));
     }
     m.push('\n');
@@ -182,8 +226,8 @@ fn write_connection(m: &mut String, b: &ConnectionBlock) {
     let _ = writeln!(
         m,
         "#### {} — {}\n\n{}\n",
-        escape(&b.title),
-        escape(&b.verdict),
+        inline(&b.title),
+        inline(&b.verdict),
         escape(&b.facts)
     );
     let mut ladder = String::new();
@@ -218,12 +262,12 @@ fn write_connection(m: &mut String, b: &ConnectionBlock) {
                 m,
                 "| {} | {}{} | {} | {} | {} | {} |",
                 r.index,
-                escape(&r.subject),
+                cell(&r.subject),
                 if r.self_signed { " (self-signed)" } else { "" },
-                escape(&r.issuer),
-                escape(&r.valid),
-                escape(&r.serial),
-                escape(&r.sha256)
+                cell(&r.issuer),
+                cell(&r.valid),
+                cell(&r.serial),
+                cell(&r.sha256)
             );
         }
         m.push('\n');
@@ -242,15 +286,37 @@ mod tests {
         );
         assert_eq!(
             escape("<script>alert(1)</script>"),
-            r"\<script\>alert(1)\</script\>"
+            r"\<script>alert(1)\</script>"
         );
         assert_eq!(
-            escape("a|b *c* _d_ `e` [f](g) &amp;"),
-            r"a\|b \*c\* \_d\_ \`e\` \[f\](g) \&amp;"
+            escape("*c* _d_ `e` [f](g) &amp; ~~s~~"),
+            r"\*c\* \_d\_ \`e\` \[f\](g) \&amp; \~\~s\~\~"
         );
         assert_eq!(escape("- not a list"), r"\- not a list");
         assert_eq!(escape("# x\ny"), r"\# x\\ny");
+        assert_eq!(escape("> quote"), r"\> quote");
         assert_eq!(escape("a\u{202e}b"), r"a\\u{202e}b");
+        assert_eq!(escape_in("a|b", Place::Cell), r"a\|b");
+    }
+
+    /// Prose that is pasted into a ticket tool that is not Markdown stays readable: no
+    /// backslash where no renderer would see markup (issue 26).
+    #[test]
+    fn escape_adds_no_noise() {
+        for plain in [
+            "connection #1 198.51.100.10:59688 -> 203.0.113.12:443",
+            "the client aborted the handshake with fatal alert certificate_expired (45)",
+            "a|b in prose",
+            "+0.000 ms",
+            "R&D, 5 > 3, 100%!",
+        ] {
+            let place = if plain.starts_with('+') {
+                Place::Cell
+            } else {
+                Place::Prose
+            };
+            assert_eq!(escape_in(plain, place), plain);
+        }
     }
 
     #[test]
