@@ -54,11 +54,7 @@ pub fn name_servers(cfg: &ProbeConfig) -> Result<Vec<SocketAddr>, ProbeError> {
     if !cfg.dns_servers.is_empty() {
         return Ok(cfg.dns_servers.clone());
     }
-    let path = &cfg.resolv_conf;
-    let text = std::fs::read(path)
-        .map_err(|e| ProbeError::ResolverConfig(format!("{}: {e}", path.display())))?;
-    let (conf, _) = hickory_resolver::system_conf::parse_resolv_conf(&text)
-        .map_err(|e| ProbeError::ResolverConfig(format!("{}: {e}", path.display())))?;
+    let conf = this_hosts_resolver(&cfg.resolv_conf)?;
     let mut out: Vec<SocketAddr> = conf
         .name_servers()
         .iter()
@@ -70,6 +66,33 @@ pub fn name_servers(cfg: &ProbeConfig) -> Result<Vec<SocketAddr>, ProbeError> {
         return Err(ProbeError::NoNameServer);
     }
     Ok(out)
+}
+
+/// This host's resolver configuration: resolv.conf (read here, parsed by hickory's pure
+/// parser) on Unix.
+#[cfg(unix)]
+fn this_hosts_resolver(
+    path: &std::path::Path,
+) -> Result<hickory_resolver::config::ResolverConfig, ProbeError> {
+    let text = std::fs::read(path)
+        .map_err(|e| ProbeError::ResolverConfig(format!("{}: {e}", path.display())))?;
+    hickory_resolver::system_conf::parse_resolv_conf(&text)
+        .map(|(conf, _)| conf)
+        .map_err(|e| ProbeError::ResolverConfig(format!("{}: {e}", path.display())))
+}
+
+/// Elsewhere (Windows) hickory reads the system's own resolver settings; no resolv.conf.
+#[cfg(not(unix))]
+fn this_hosts_resolver(
+    _path: &std::path::Path,
+) -> Result<hickory_resolver::config::ResolverConfig, ProbeError> {
+    hickory_resolver::system_conf::read_system_conf()
+        .map(|(conf, _)| conf)
+        .map_err(|e| {
+            ProbeError::ResolverConfig(format!(
+                "this host's resolver settings: {e} (give --dns-server IP)"
+            ))
+        })
 }
 
 /// A query for `name` (A or AAAA), recursion desired, no EDNS: what the switch sends.
