@@ -795,3 +795,31 @@ fn two_texts_with_one_hostname_keep_their_own_series() {
     }
     std::fs::remove_dir_all(d).ok();
 }
+
+/// `--accept-any-cert` finishes the probe's handshake behind an interceptor to see the
+/// HTTP answer; the probe's own completed handshake is not the switch's success, so the
+/// verdict stays what the switch would meet (the lab's accept-any-cert scenario found it
+/// turned OK when "packets beat assumptions" was applied to the probe's own client).
+#[test]
+fn accept_any_cert_keeps_the_interception_verdict() {
+    let (port, _) = tls_server("Corporate Inspection CA");
+    let url = format!("https://smartreceiver.cisco.com:{port}/x");
+    let o = Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args([
+            "check",
+            "--accept-any-cert",
+            "--resolve",
+            "smartreceiver.cisco.com=127.0.0.1",
+            "--no-revocation",
+            &url,
+        ])
+        .env("XDG_CONFIG_HOME", "/nonexistent/licpath-tests")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.starts_with("FAIL ") && out.contains(": cert: ssl_interception: "),
+        "{out}"
+    );
+}

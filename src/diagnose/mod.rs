@@ -59,6 +59,9 @@ pub enum Client {
     KnownSwitch,
     /// Nothing says whether this client is the switch.
     Unknown,
+    /// licpath's own live probe: it completes a handshake the switch would refuse only
+    /// when told to (`--accept-any-cert`), so its success says nothing of the switch.
+    Probe,
 }
 
 impl Client {
@@ -85,7 +88,10 @@ pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
             let kind = named_host(c).and_then(|h| revocation_hosts.get(&h).copied());
             revocation::apply(c, kind, cfg);
         } else {
-            let client = Client::of(c, t.context.as_ref());
+            let client = match t.source {
+                Source::Probe { .. } => Client::Probe,
+                _ => Client::of(c, t.context.as_ref()),
+            };
             diagnose_connection_as(c, cfg, capture_end, client);
         }
     }

@@ -106,7 +106,7 @@ pub fn as_observed(f: Finding, client: Client, hint: Option<&(Confidence, String
                 f.explanation
             ),
         ),
-        Client::Unknown => (
+        Client::Unknown | Client::Probe => (
             Severity::Warning,
             format!(
                 "{observed} A switch judged by the trust profile would refuse it: {} Whether this client is the switch decides which holds: '{settle}' on the switch shows whether it holds the root.{}",

@@ -51,7 +51,7 @@ pub fn handshake(
                     .into_iter()
                     .map(|x| cert::as_the_client_saw_it(x, refused, completed)),
             );
-        } else if observed::observed_success(c) {
+        } else if client != Client::Probe && observed::observed_success(c) {
             let hint = observed::ios_xe_signature(c, hello.sni.as_deref());
             f.extend(
                 judged

@@ -238,8 +238,14 @@ dns() {
   local crl=203.0.113.19
   case $1 in *,crl=*) crl=${1#*,crl=}; set -- "${1%%,crl=*}" "${@:2}";; esac
   local crlarg=/$crl; [ "$crl" = nxdomain ] && crlarg=/
-  [ -f "$WORK/dnsmasq.pid" ] && kill "$(cat "$WORK/dnsmasq.pid")" 2>/dev/null || true
-  sleep 0.1
+  # The old dnsmasq must be gone before the new one binds the same addresses: under load
+  # a 0.1 s sleep was not enough, the new one failed to bind and the next scenario met no
+  # name server at all (a dns_timeout on healthy-direct-tls13 in a loaded CI run).
+  if [ -f "$WORK/dnsmasq.pid" ]; then
+    local old; old=$(cat "$WORK/dnsmasq.pid")
+    kill "$old" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.05; done
+  fi
   local args=(--keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=198.51.100.53
     --listen-address=198.51.100.55 --listen-address=203.0.113.42 --port=53 --log-facility="$WORK/logs/dnsmasq.log" --pid-file= --user=root
     --address=/proxy.lab/198.51.100.3 --address=/proxy-closed.lab/198.51.100.4 --address=/cslu-local/203.0.113.19 --local-ttl=60
@@ -255,7 +261,11 @@ dns() {
   local server=${2:-198.51.100.53} opts="timeout:1 attempts:2"
   case $server in tcp:*) server=${server#tcp:}; opts="$opts use-vc";; esac
   printf 'nameserver %s\noptions %s\n' "$server" "$opts" > /etc/netns/$SW/resolv.conf
-  for i in $(seq 1 20); do $SRVX bash -c "exec 3<>/dev/udp/198.51.100.53/53" 2>/dev/null && sleep 0.1 && break; sleep 0.1; done
+  # Ready when dnsmasq listens on UDP 53 of every address (a UDP "connect" proves nothing).
+  for _ in $(seq 1 100); do
+    [ "$($SRVX ss -ulnH 'sport = :53' 2>/dev/null | wc -l)" -ge 3 ] && break
+    sleep 0.05
+  done
 }
 
 CURL_BASE=(curl -sS -o /dev/null --max-time 8 --cacert "$WORK/pki/device-trustpool.pem")
