@@ -10,9 +10,10 @@ use licpath::diagnose::trust::TrustProfile;
 use licpath::flow::AnalyzeConfig;
 use licpath::model::Timeline;
 use licpath::tui::capture::{self, CaptureApp};
-use licpath::tui::common::Key;
 use licpath::tui::common::Theme;
-use licpath::tui::live::{self, Action, LiveApp, sparkline};
+use licpath::tui::live::{self, LiveApp, sparkline};
+use licpath::tui::msg::Cmd;
+use licpath::tui::msg::Key;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -289,7 +290,7 @@ fn live_screen_shows_the_failing_step_and_history() {
     }
     app.started(1);
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    term.draw(|f| live::render(f, &mut app, PLAIN, 1_795_305_605))
+    term.draw(|f| live::render(f, &app, PLAIN, 1_795_305_605))
         .unwrap();
     let s = screen(&term);
     assert!(s.contains("TCP     FAILED"), "{s}");
@@ -301,32 +302,28 @@ fn live_screen_shows_the_failing_step_and_history() {
     assert!(s.contains("every 10 s"), "{s}");
 
     // Keys: interval, pause, target, chain, help, quit.
-    assert_eq!(app.on_key(Key::Char('+')), Action::SetInterval(30));
-    assert_eq!(app.on_key(Key::Char('-')), Action::SetInterval(10));
-    assert_eq!(app.on_key(Key::Char('p')), Action::Pause(true));
-    assert_eq!(app.on_key(Key::Char('r')), Action::RunNow);
-    assert_eq!(
-        app.on_key(Key::Char('x')),
-        Action::None,
-        "no proxy to toggle"
-    );
+    assert_eq!(app.on_key(Key::Char('+')), Cmd::SetInterval(30));
+    assert_eq!(app.on_key(Key::Char('-')), Cmd::SetInterval(10));
+    assert_eq!(app.on_key(Key::Char('p')), Cmd::Pause(true));
+    assert_eq!(app.on_key(Key::Char('r')), Cmd::RunNow);
+    assert_eq!(app.on_key(Key::Char('x')), Cmd::None, "no proxy to toggle");
     app.on_key(Key::Tab);
     assert_eq!(app.selected, 1);
     app.on_key(Key::Char('c'));
     app.on_key(Key::Char('?'));
-    term.draw(|f| live::render(f, &mut app, PLAIN, 1_795_305_605))
+    term.draw(|f| live::render(f, &app, PLAIN, 1_795_305_605))
         .unwrap();
     let s = screen(&term);
     assert!(s.contains("PAUSED"), "{s}");
     assert!(s.contains("re-probe now"), "{s}");
     app.on_key(Key::Char('?'));
-    assert_eq!(app.on_key(Key::Char('w')), Action::WriteJson);
-    assert_eq!(app.on_key(Key::Char('q')), Action::Quit);
+    assert_eq!(app.on_key(Key::Char('w')), Cmd::WriteJson);
+    assert_eq!(app.on_key(Key::Char('q')), Cmd::Quit);
 
     // Tiny: one line of verdict, no panic.
     for (w, h) in [(20, 3), (39, 7), (1, 1)] {
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| live::render(f, &mut app, PLAIN, 0)).unwrap();
+        t.draw(|f| live::render(f, &app, PLAIN, 0)).unwrap();
     }
 }
 
@@ -479,4 +476,93 @@ fn first_screen_picture_for_the_readme() {
     }
     let bytes = std::fs::read(&png).expect("the screenshot");
     assert_eq!(common::png_size(&bytes), (900, 680));
+}
+
+/// `update` is a pure function of the state and the message (issue 25, R5): what it
+/// changes, and whether the screen must be drawn again (a tick redraws only what
+/// animates, a key with no binding draws nothing).
+#[test]
+fn capture_update_redraws_only_on_change() {
+    use licpath::tui::capture::{Load, Pane};
+    use licpath::tui::msg::{Effect, Model, Msg, Wheel};
+    let mut app = CaptureApp::new("crl-fetch-ok.pcap");
+    app.load = Load::Loading {
+        read: 0,
+        size: 1000,
+    };
+    assert!(app.update(Msg::Tick { now_unix: 1 }).redraw, "the spinner");
+    assert_eq!(app.update(Msg::Progress(10)), Effect::REDRAW);
+    assert_eq!(app.update(Msg::Progress(10)), Effect::NOTHING);
+    let t = timeline_of("crl-fetch-ok.pcap");
+    assert_eq!(app.update(Msg::Loaded(Box::new(t))), Effect::REDRAW);
+    assert_eq!(app.update(Msg::Tick { now_unix: 2 }), Effect::NOTHING);
+    assert_eq!(app.update(Msg::Key(Key::Char('z'))), Effect::NOTHING);
+    assert_eq!(app.update(Msg::Key(Key::Char('d'))), Effect::REDRAW);
+    assert_eq!(app.pane, Pane::Findings);
+    assert_eq!(app.update(Msg::Key(Key::Char('d'))), Effect::NOTHING);
+    assert_eq!(app.update(Msg::Wheel(Wheel::Down)), Effect::REDRAW);
+    assert_eq!(app.scroll, 3);
+    // A click selects the row under it, in the layout of the size last received.
+    app.update(Msg::Key(Key::Char('f')));
+    app.update(Msg::Key(Key::Char('f')));
+    assert!(app.visible().len() >= 2, "the 'all' filter shows more rows");
+    assert_eq!(
+        app.update(Msg::Resize {
+            width: 80,
+            height: 24
+        }),
+        Effect::REDRAW
+    );
+    app.update(Msg::Click { col: 10, row: 5 });
+    assert_eq!(app.selected, 1, "row 5 is the list's second row at 80x24");
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    assert!(s.contains("(all)"), "{s}");
+    assert!(!app.quit());
+    app.update(Msg::Key(Key::Char('q')));
+    assert!(app.quit());
+}
+
+#[test]
+fn live_update_redraws_only_on_change() {
+    use licpath::tui::msg::{Effect, Model, Msg};
+    let mut app = LiveApp::new(vec!["smart".into()], 10, None);
+    app.theme = PLAIN;
+    assert_eq!(app.update(Msg::RoundStarted(0)), Effect::REDRAW);
+    assert!(app.targets[0].running);
+    let round = Msg::RoundDone {
+        target: 0,
+        at_unix: 1_795_305_600,
+        timeline: Box::new(timeline_of("proxy-407.pcap")),
+    };
+    assert_eq!(app.update(round), Effect::REDRAW);
+    assert_eq!(app.targets[0].rounds.len(), 1);
+    assert!(!app.targets[0].running);
+    let tick = |now_unix| Msg::Tick { now_unix };
+    assert_eq!(app.update(tick(1_795_305_605)), Effect::REDRAW);
+    assert_eq!(
+        app.update(tick(1_795_305_605)),
+        Effect::NOTHING,
+        "same second"
+    );
+    assert_eq!(app.update(Msg::Key(Key::Other)), Effect::NOTHING);
+    assert_eq!(app.update(Msg::Key(Key::Char('r'))).cmd, Cmd::RunNow);
+    assert_eq!(
+        app.update(Msg::Key(Key::Char('+'))),
+        Effect {
+            redraw: true,
+            cmd: Cmd::SetInterval(30)
+        }
+    );
+    assert_eq!(
+        app.update(Msg::Status("wrote x.json".into())),
+        Effect::REDRAW
+    );
+    // The view draws the state: the clock of the last tick, the status line.
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| app.view(f)).unwrap();
+    let s = screen(&term);
+    assert!(s.contains("5 s ago"), "{s}");
+    assert!(s.contains("every 30 s  direct  wrote x.json"), "{s}");
+    assert_eq!(app.update(Msg::Key(Key::Char('q'))).cmd, Cmd::Quit);
+    assert!(app.quit());
 }

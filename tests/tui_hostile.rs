@@ -10,8 +10,8 @@ use common::*;
 use licpath::model::Timeline;
 use licpath::report::text::{Color, write_text};
 use licpath::tui::capture::{self, CaptureApp};
-use licpath::tui::common::Key;
 use licpath::tui::common::Theme;
+use licpath::tui::msg::Key;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::path::{Path, PathBuf};
@@ -178,7 +178,7 @@ fn tui_screens_escape_what_the_network_sent() {
         for key in ['l', 'e', 'd'] {
             app.on_key(Key::Char(key));
             let mut term = Terminal::new(TestBackend::new(160, 50)).unwrap();
-            term.draw(|f| capture::render(f, &mut app, Theme { color: false }))
+            term.draw(|f| capture::render(f, &app, Theme { color: false }))
                 .unwrap();
             let s = screen(&term);
             assert_no_control(&format!("pane {key}"), &s);
@@ -252,7 +252,7 @@ fn live_screen_escapes_steps_findings_and_chain() {
     for chain in [false, true] {
         app.show_chain = chain;
         let mut term = Terminal::new(TestBackend::new(160, 50)).unwrap();
-        term.draw(|f| live::render(f, &mut app, Theme { color: false }, 1_795_305_605))
+        term.draw(|f| live::render(f, &app, Theme { color: false }, 1_795_305_605))
             .unwrap();
         let s = screen(&term);
         assert_no_control(&format!("live, chain {chain}"), &s);

@@ -2,6 +2,7 @@
 //! selected one a ladder diagram, the decoded events and the findings with their fix.
 
 use super::common::*;
+use super::msg::{Effect, Key, Model, Msg, Wheel};
 use crate::escape::esc;
 use crate::model::*;
 use crate::report::overall_verdict;
@@ -61,9 +62,11 @@ pub struct CaptureApp {
     pub scroll: u16,
     pub help: bool,
     pub quit: bool,
+    /// Ticks seen while loading (the spinner's frame).
     pub tick: u64,
-    /// Where the list was drawn (for mouse clicks).
-    pub list_area: Rect,
+    /// The terminal's area (mouse clicks are placed on the layout drawn in it).
+    pub size: Rect,
+    pub theme: Theme,
 }
 
 pub const HELP: &[(&str, &str)] = &[
@@ -89,8 +92,21 @@ impl CaptureApp {
             help: false,
             quit: false,
             tick: 0,
-            list_area: Rect::default(),
+            size: Rect::default(),
+            theme: Theme::from_env(),
         }
+    }
+
+    /// What a key or the mouse can change: an update that leaves it equal draws nothing.
+    fn cursor(&self) -> (usize, Pane, u16, Filter, bool, bool) {
+        (
+            self.selected,
+            self.pane,
+            self.scroll,
+            self.filter,
+            self.help,
+            self.quit,
+        )
     }
 
     pub fn loaded(&mut self, t: Timeline) {
@@ -170,21 +186,71 @@ impl CaptureApp {
         }
     }
 
-    /// A click at (column, row): select the connection under it.
-    pub fn on_click(&mut self, col: u16, row: u16) {
-        let a = self.list_area;
+    /// A click at (column, row): select the connection under it, in the layout drawn for
+    /// the terminal's size.
+    fn on_click(&mut self, col: u16, row: u16) {
+        if self.timeline().is_none() || too_small_for_layout(self.size) {
+            return;
+        }
+        let a = layout(self.size, self.visible().len()).list;
         if col >= a.x && col < a.x + a.width && row > a.y && row < a.y + a.height.saturating_sub(1)
         {
             self.select((row - a.y - 1) as usize);
         }
     }
 
-    pub fn on_wheel(&mut self, down: bool) {
-        if down {
-            self.scroll = self.scroll.saturating_add(3);
-        } else {
-            self.scroll = self.scroll.saturating_sub(3);
+    fn on_wheel(&mut self, w: Wheel) {
+        self.scroll = match w {
+            Wheel::Down => self.scroll.saturating_add(3),
+            Wheel::Up => self.scroll.saturating_sub(3),
+        };
+    }
+}
+
+impl Model for CaptureApp {
+    fn update(&mut self, msg: Msg) -> Effect {
+        let before = self.cursor();
+        match msg {
+            Msg::Key(k) => self.on_key(k),
+            Msg::Click { col, row } => self.on_click(col, row),
+            Msg::Wheel(w) => self.on_wheel(w),
+            Msg::Resize { width, height } => {
+                self.size = Rect::new(0, 0, width, height);
+                return Effect::REDRAW;
+            }
+            Msg::Tick { .. } => {
+                self.tick += 1;
+                // Only the loading screen animates (its spinner).
+                return Effect::redraw_if(matches!(self.load, Load::Loading { .. }));
+            }
+            Msg::Progress(n) => {
+                if let Load::Loading { read, .. } = &mut self.load
+                    && *read != n
+                {
+                    *read = n;
+                    return Effect::REDRAW;
+                }
+                return Effect::NOTHING;
+            }
+            Msg::Loaded(t) => {
+                self.loaded(*t);
+                return Effect::REDRAW;
+            }
+            Msg::LoadFailed(e) => {
+                self.load = Load::Failed(e);
+                return Effect::REDRAW;
+            }
+            _ => return Effect::NOTHING,
         }
+        Effect::redraw_if(self.cursor() != before)
+    }
+
+    fn view(&self, f: &mut Frame) {
+        render(f, self, self.theme);
+    }
+
+    fn quit(&self) -> bool {
+        self.quit
     }
 }
 
@@ -199,7 +265,7 @@ fn badge(c: &Connection) -> (&'static str, bool) {
     }
 }
 
-pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
+pub fn render(f: &mut Frame, app: &CaptureApp, theme: Theme) {
     let area = f.area();
     let t = match &app.load {
         Load::Loading { read, size } => {
@@ -221,7 +287,7 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
     };
     let verdict = overall_verdict(t);
     let visible = app.visible();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+    if too_small_for_layout(area) {
         let failed = visible
             .iter()
             .filter(|c| c.verdict == Verdict::Failed)
@@ -233,13 +299,13 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         );
         return;
     }
-    let [head, strip, body, foot] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(2),
-        Constraint::Min(3),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let Areas {
+        head,
+        strip,
+        list,
+        pane,
+        foot,
+    } = layout(area, visible.len());
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("licpath ", theme.bold()),
@@ -257,10 +323,9 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         head,
     );
     render_why(f, app, t, strip, theme);
-    let (left, right) = split_body(body, area.width, visible.len());
-    render_connection_list(f, app, &visible, left, theme);
-    let (title, lines) = selected_pane(app, t, visible.is_empty(), right.width, theme);
-    f.render_widget(scrolled_pane(lines, title, app.scroll), right);
+    render_connection_list(f, app, &visible, list, theme);
+    let (title, lines) = selected_pane(app, t, visible.is_empty(), pane.width, theme);
+    f.render_widget(scrolled_pane(lines, title, app.scroll), pane);
     footer(
         f,
         foot,
@@ -268,7 +333,6 @@ pub fn render(f: &mut Frame, app: &mut CaptureApp, theme: Theme) {
         app.help.then_some(HELP),
         theme,
     );
-    app.list_area = left;
 }
 
 /// While the capture is read: how far, and a bar when the size is known.
@@ -316,11 +380,32 @@ fn render_why(f: &mut Frame, app: &CaptureApp, t: &Timeline, strip: Rect, theme:
     );
 }
 
-/// The list beside the selected connection when there is room for both to be read,
-/// above it on a narrow terminal (the ladder needs the width more than the list).
-fn split_body(body: Rect, width: u16, shown: usize) -> (Rect, Rect) {
-    if width >= SIDE_BY_SIDE {
-        let list_w = (width / 3).clamp(34, 44);
+fn too_small_for_layout(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
+/// Where the parts of the loaded screen go.
+struct Areas {
+    head: Rect,
+    strip: Rect,
+    list: Rect,
+    pane: Rect,
+    foot: Rect,
+}
+
+/// The header, the verdict strip, the list beside the selected connection when there is
+/// room for both to be read (above it on a narrow terminal: the ladder needs the width
+/// more than the list), the key bar. Drawing and mouse clicks both place things by it.
+fn layout(area: Rect, shown: usize) -> Areas {
+    let [head, strip, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(2),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let (list, pane) = if area.width >= SIDE_BY_SIDE {
+        let list_w = (area.width / 3).clamp(34, 44);
         let [l, r] =
             Layout::horizontal([Constraint::Length(list_w), Constraint::Min(10)]).areas(body);
         (l, r)
@@ -328,6 +413,13 @@ fn split_body(body: Rect, width: u16, shown: usize) -> (Rect, Rect) {
         let rows = (shown as u16 + 2).clamp(3, 7);
         let [l, r] = Layout::vertical([Constraint::Length(rows), Constraint::Min(2)]).areas(body);
         (l, r)
+    };
+    Areas {
+        head,
+        strip,
+        list,
+        pane,
+        foot,
     }
 }
 

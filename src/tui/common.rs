@@ -13,25 +13,6 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use std::borrow::Cow;
 
-/// A key the screens act on. Keys with no binding are [`Key::Other`]: they still close
-/// the help overlay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
-    Char(char),
-    Up,
-    Down,
-    Left,
-    Right,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    Tab,
-    Esc,
-    Enter,
-    Other,
-}
-
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
     pub color: bool,

@@ -3,6 +3,7 @@
 //! switch's COMM_FAILED / COMM_RESTORED flapping) become visible.
 
 use super::common::*;
+use super::msg::{Cmd, Effect, Key, Model, Msg, Wheel};
 use crate::diagnose::steps::{StepState, StepView, steps_of};
 use crate::diagnose::verdict::primary_finding;
 use crate::escape::esc;
@@ -36,18 +37,6 @@ impl TargetState {
     }
 }
 
-/// What the UI asks the prober to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    None,
-    RunNow,
-    SetInterval(u64),
-    Pause(bool),
-    UseProxy(bool),
-    WriteJson,
-    Quit,
-}
-
 pub struct LiveApp {
     pub targets: Vec<TargetState>,
     pub selected: usize,
@@ -62,6 +51,9 @@ pub struct LiveApp {
     pub scroll: u16,
     /// A one-line status ("wrote report.json", an error).
     pub message: Option<String>,
+    /// The clock's last tick: how old each target's last round is.
+    pub now_unix: i64,
+    pub theme: Theme,
 }
 
 pub const HELP: &[(&str, &str)] = &[
@@ -100,6 +92,8 @@ impl LiveApp {
             quit: false,
             scroll: 0,
             message: None,
+            now_unix: 0,
+            theme: Theme::from_env(),
         }
     }
 
@@ -127,25 +121,25 @@ impl LiveApp {
         }
     }
 
-    pub fn on_key(&mut self, key: Key) -> Action {
+    pub fn on_key(&mut self, key: Key) -> Cmd {
         if self.help {
             self.help = false;
-            return Action::None;
+            return Cmd::None;
         }
         let n = self.targets.len().max(1);
         match key {
             Key::Char('q') | Key::Esc => {
                 self.quit = true;
-                Action::Quit
+                Cmd::Quit
             }
             Key::Char('?') => {
                 self.help = true;
-                Action::None
+                Cmd::None
             }
-            Key::Char('r') => Action::RunNow,
+            Key::Char('r') => Cmd::RunNow,
             Key::Char('p') | Key::Char(' ') => {
                 self.paused = !self.paused;
-                Action::Pause(self.paused)
+                Cmd::Pause(self.paused)
             }
             Key::Char('+') | Key::Char('=') => {
                 self.interval_s = INTERVALS
@@ -153,7 +147,7 @@ impl LiveApp {
                     .copied()
                     .find(|&i| i > self.interval_s)
                     .unwrap_or(self.interval_s);
-                Action::SetInterval(self.interval_s)
+                Cmd::SetInterval(self.interval_s)
             }
             Key::Char('-') => {
                 self.interval_s = INTERVALS
@@ -162,37 +156,89 @@ impl LiveApp {
                     .copied()
                     .find(|&i| i < self.interval_s)
                     .unwrap_or(self.interval_s);
-                Action::SetInterval(self.interval_s)
+                Cmd::SetInterval(self.interval_s)
             }
             Key::Tab | Key::Right | Key::Char('l') => {
                 self.selected = (self.selected + 1) % n;
                 self.scroll = 0;
-                Action::None
+                Cmd::None
             }
             Key::Left | Key::Char('h') => {
                 self.selected = (self.selected + n - 1) % n;
                 self.scroll = 0;
-                Action::None
+                Cmd::None
             }
             Key::Char('x') if self.proxy.is_some() => {
                 self.use_proxy = !self.use_proxy;
-                Action::UseProxy(self.use_proxy)
+                Cmd::UseProxy(self.use_proxy)
             }
             Key::Char('c') => {
                 self.show_chain = !self.show_chain;
-                Action::None
+                Cmd::None
             }
-            Key::Char('w') => Action::WriteJson,
+            Key::Char('w') => Cmd::WriteJson,
             Key::PageDown | Key::Char('j') => {
                 self.scroll = self.scroll.saturating_add(5);
-                Action::None
+                Cmd::None
             }
             Key::PageUp | Key::Char('k') => {
                 self.scroll = self.scroll.saturating_sub(5);
-                Action::None
+                Cmd::None
             }
-            _ => Action::None,
+            _ => Cmd::None,
         }
+    }
+}
+
+impl Model for LiveApp {
+    fn update(&mut self, msg: Msg) -> Effect {
+        match msg {
+            Msg::Key(k) => {
+                let before = (self.selected, self.scroll, self.show_chain, self.help);
+                let cmd = self.on_key(k);
+                let after = (self.selected, self.scroll, self.show_chain, self.help);
+                Effect {
+                    redraw: cmd != Cmd::None || before != after,
+                    cmd,
+                }
+            }
+            Msg::Wheel(w) => self.update(Msg::Key(match w {
+                Wheel::Down => Key::Char('j'),
+                Wheel::Up => Key::Char('k'),
+            })),
+            Msg::Resize { .. } => Effect::REDRAW,
+            // The targets' "N s ago" moves once a second.
+            Msg::Tick { now_unix } => {
+                let changed = now_unix != self.now_unix;
+                self.now_unix = now_unix;
+                Effect::redraw_if(changed)
+            }
+            Msg::RoundStarted(i) => {
+                self.started(i);
+                Effect::REDRAW
+            }
+            Msg::RoundDone {
+                target,
+                at_unix,
+                timeline,
+            } => {
+                self.record(target, at_unix, *timeline);
+                Effect::REDRAW
+            }
+            Msg::Status(m) => {
+                self.message = Some(m);
+                Effect::REDRAW
+            }
+            _ => Effect::NOTHING,
+        }
+    }
+
+    fn view(&self, f: &mut Frame) {
+        render(f, self, self.theme, self.now_unix);
+    }
+
+    fn quit(&self) -> bool {
+        self.quit
     }
 }
 
@@ -242,7 +288,7 @@ fn step_history(t: &TargetState, idx: usize) -> (Vec<Option<Result<i64, ()>>>, u
     (v, ok, tried)
 }
 
-pub fn render(f: &mut Frame, app: &mut LiveApp, theme: Theme, now_unix: i64) {
+pub fn render(f: &mut Frame, app: &LiveApp, theme: Theme, now_unix: i64) {
     let area = f.area();
     let cur = app.targets.get(app.selected);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {

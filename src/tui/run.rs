@@ -1,10 +1,13 @@
-//! The terminal loops. The network and the disk live on other threads: the UI thread only
-//! draws, reads keys (100 ms poll) and drains channels. The terminal is restored on exit
-//! and on panic (ratatui's init installs the hook).
+//! The one terminal loop, for every screen: messages come over one channel from the
+//! input thread (keys, mouse, resizes), the ticker, and the workers (the capture loader,
+//! the prober, the watch engine); the loop hands each to the screen's `update` and draws
+//! only when one of them changed the screen. The network and the disk live on the other
+//! threads. The terminal is restored on exit and on panic (ratatui's init installs the
+//! hook).
 
-use super::capture::{self, CaptureApp, Load};
-use super::common::{Key, Theme};
-use super::live::{self, Action, LiveApp};
+use super::capture::{CaptureApp, Load};
+use super::live::LiveApp;
+use super::msg::{Cmd, Key, Model, Msg, Wheel};
 use crate::diagnose::DiagnoseConfig;
 use crate::flow::AnalyzeConfig;
 use crate::model::Timeline;
@@ -16,11 +19,15 @@ use ratatui::crossterm::event::{
 use ratatui::crossterm::execute;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
+/// How long the input thread waits for an event before it looks whether to stop.
 const POLL: Duration = Duration::from_millis(100);
+/// The clock's period (the loading spinner's frame; the live targets' ages move by the
+/// second).
+const TICK: Duration = Duration::from_millis(200);
 
 fn key_of(code: KeyCode) -> Key {
     match code {
@@ -37,6 +44,24 @@ fn key_of(code: KeyCode) -> Key {
         KeyCode::Esc => Key::Esc,
         KeyCode::Enter => Key::Enter,
         _ => Key::Other,
+    }
+}
+
+/// A terminal event as a message (none for what no screen reads).
+fn msg_of(e: Event) -> Option<Msg> {
+    match e {
+        Event::Key(k) if k.kind == KeyEventKind::Press => Some(Msg::Key(key_of(k.code))),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(_) => Some(Msg::Click {
+                col: m.column,
+                row: m.row,
+            }),
+            MouseEventKind::ScrollDown => Some(Msg::Wheel(Wheel::Down)),
+            MouseEventKind::ScrollUp => Some(Msg::Wheel(Wheel::Up)),
+            _ => None,
+        },
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        _ => None,
     }
 }
 
@@ -65,6 +90,120 @@ fn now_unix() -> i64 {
     crate::probe::now_ns() / 1_000_000_000
 }
 
+/// What the loop's channel carries: a message, or the terminal failing under the input
+/// thread.
+pub enum Incoming {
+    Msg(Msg),
+    InputFailed(std::io::Error),
+}
+
+impl From<Msg> for Incoming {
+    fn from(m: Msg) -> Incoming {
+        Incoming::Msg(m)
+    }
+}
+
+/// Set when the loop ends: the input thread and the ticker stop with it.
+struct Stop(Arc<AtomicBool>);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Reads the terminal on its own thread and feeds the loop's channel.
+fn spawn_input(tx: Sender<Incoming>, stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            let e = match event::poll(POLL) {
+                Ok(false) => continue,
+                Ok(true) => event::read(),
+                Err(e) => Err(e),
+            };
+            let sent = match e {
+                Ok(e) => match msg_of(e) {
+                    Some(m) => tx.send(m.into()),
+                    None => Ok(()),
+                },
+                Err(e) => {
+                    let _ = tx.send(Incoming::InputFailed(e));
+                    return;
+                }
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn spawn_ticker(tx: Sender<Incoming>, stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            let tick = Msg::Tick {
+                now_unix: now_unix(),
+            };
+            if tx.send(tick.into()).is_err() {
+                return;
+            }
+            std::thread::sleep(TICK);
+        }
+    });
+}
+
+/// The one loop: draws the screen, then waits for messages, hands each to `update`, and
+/// draws again only when one changed the screen. `on_cmd` carries out what an update
+/// asks (a live probe's round, a file to write).
+fn run_loop<M: Model>(
+    app: &mut M,
+    tx: Sender<Incoming>,
+    rx: Receiver<Incoming>,
+    mut on_cmd: impl FnMut(Cmd, &M),
+) -> Result<(), TuiError> {
+    let mut terminal = ratatui::init();
+    let _restore = Restore;
+    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let stop = Stop(Arc::new(AtomicBool::new(false)));
+    spawn_input(tx.clone(), stop.0.clone());
+    spawn_ticker(tx, stop.0.clone());
+    let size = terminal.size()?;
+    app.update(Msg::Resize {
+        width: size.width,
+        height: size.height,
+    });
+    app.update(Msg::Tick {
+        now_unix: now_unix(),
+    });
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|f| app.view(f))?;
+            dirty = false;
+        }
+        let Ok(first) = rx.recv() else {
+            return Ok(());
+        };
+        // Everything already queued is applied before the next draw.
+        let mut next = Some(first);
+        while let Some(incoming) = next {
+            let msg = match incoming {
+                Incoming::Msg(m) => m,
+                Incoming::InputFailed(e) => return Err(e.into()),
+            };
+            let effect = app.update(msg);
+            dirty |= effect.redraw;
+            if effect.cmd != Cmd::None {
+                on_cmd(effect.cmd, app);
+            }
+            if app.quit() {
+                return Ok(());
+            }
+            next = rx.try_recv().ok();
+        }
+    }
+}
+
 pub fn run_capture(
     path: PathBuf,
     acfg: AnalyzeConfig,
@@ -77,59 +216,40 @@ pub fn run_capture(
             source,
         })?
         .len();
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::channel::<Incoming>();
     let progress = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
     {
-        let progress = progress.clone();
+        let (progress, done, tx) = (progress.clone(), done.clone(), tx.clone());
         std::thread::spawn(move || {
             let r =
-                crate::pipeline::analyze_file_with_progress(&path, &acfg, &dcfg, Some(&progress))
-                    .map(|(t, _)| t)
-                    .map_err(|e| e.to_string());
-            let _ = tx.send(r);
+                crate::pipeline::analyze_file_with_progress(&path, &acfg, &dcfg, Some(&progress));
+            done.store(true, Ordering::Relaxed);
+            let _ = tx.send(
+                match r {
+                    Ok((t, _)) => Msg::Loaded(Box::new(t)),
+                    Err(e) => Msg::LoadFailed(e.to_string()),
+                }
+                .into(),
+            );
+        });
+    }
+    {
+        // How far the loader is, while it reads.
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                let read = progress.load(Ordering::Relaxed);
+                if tx.send(Msg::Progress(read).into()).is_err() {
+                    return;
+                }
+                std::thread::sleep(TICK);
+            }
         });
     }
     let mut app = CaptureApp::new(&name);
     app.load = Load::Loading { read: 0, size };
-    let theme = Theme::from_env();
-    let mut terminal = ratatui::init();
-    let _restore = Restore;
-    let _ = execute!(std::io::stdout(), EnableMouseCapture);
-    loop {
-        match rx.try_recv() {
-            Ok(Ok(t)) => app.loaded(t),
-            Ok(Err(e)) => app.load = Load::Failed(e),
-            Err(_) => {
-                if let Load::Loading { read, .. } = &mut app.load {
-                    *read = progress.load(Ordering::Relaxed);
-                }
-            }
-        }
-        terminal.draw(|f| capture::render(f, &mut app, theme))?;
-        if event::poll(POLL)? {
-            match event::read()? {
-                Event::Key(k) if k.kind == KeyEventKind::Press => {
-                    app.on_key(key_of(k.code));
-                }
-                Event::Mouse(m) => match m.kind {
-                    MouseEventKind::Down(_) => app.on_click(m.column, m.row),
-                    MouseEventKind::ScrollDown => app.on_wheel(true),
-                    MouseEventKind::ScrollUp => app.on_wheel(false),
-                    _ => {}
-                },
-                _ => {}
-            }
-        }
-        app.tick += 1;
-        if app.quit {
-            return Ok(());
-        }
-    }
-}
-
-enum FromWorker {
-    Started(usize),
-    Done(usize, i64, Box<Timeline>),
+    run_loop(&mut app, tx, rx, |_, _| {})
 }
 
 /// Probes all targets every interval (or on demand) on its own thread and runtime.
@@ -138,8 +258,8 @@ fn prober(
     cfg: Arc<ProbeConfig>,
     trust: DiagnoseConfig,
     interval_s: u64,
-    cmds: mpsc::Receiver<Action>,
-    out: mpsc::Sender<FromWorker>,
+    cmds: Receiver<Cmd>,
+    out: Sender<Incoming>,
 ) {
     let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -164,17 +284,17 @@ fn prober(
         };
         let mut force = false;
         match cmds.recv_timeout(wait) {
-            Ok(Action::RunNow) => force = true,
-            Ok(Action::SetInterval(s)) => {
+            Ok(Cmd::RunNow) => force = true,
+            Ok(Cmd::SetInterval(s)) => {
                 interval = Duration::from_secs(s.max(1));
                 next = next.min(Instant::now() + interval);
             }
-            Ok(Action::Pause(p)) => paused = p,
-            Ok(Action::UseProxy(u)) => {
+            Ok(Cmd::Pause(p)) => paused = p,
+            Ok(Cmd::UseProxy(u)) => {
                 use_proxy = u;
                 force = true;
             }
-            Ok(Action::Quit) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            Ok(Cmd::Quit) | Err(mpsc::RecvTimeoutError::Disconnected) => return,
             Ok(_) | Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
         if !(force || (!paused && Instant::now() >= next)) {
@@ -186,7 +306,7 @@ fn prober(
             direct.clone()
         };
         for i in 0..targets.len() {
-            let _ = out.send(FromWorker::Started(i));
+            let _ = out.send(Msg::RoundStarted(i).into());
         }
         rt.block_on(async {
             let mut set = tokio::task::JoinSet::new();
@@ -198,8 +318,13 @@ fn prober(
                 });
             }
             while let Some(r) = set.join_next().await {
-                if let Ok((i, at, t)) = r {
-                    let _ = out.send(FromWorker::Done(i, at, Box::new(t)));
+                if let Ok((target, at_unix, t)) = r {
+                    let done = Msg::RoundDone {
+                        target,
+                        at_unix,
+                        timeline: Box::new(t),
+                    };
+                    let _ = out.send(done.into());
                 }
             }
         });
@@ -217,59 +342,24 @@ pub fn run_live(
     let proxy = cfg.proxy.as_ref().map(|(h, p)| format!("{h}:{p}"));
     let mut app = LiveApp::new(labels, interval_s, proxy);
     let (cmd_tx, cmd_rx) = mpsc::channel();
-    let (res_tx, res_rx) = mpsc::channel();
-    let (msg_tx, msg_rx) = mpsc::channel::<String>();
+    let (tx, rx) = mpsc::channel::<Incoming>();
     {
-        let (targets, cfg, trust) = (targets.clone(), cfg.clone(), trust.clone());
-        std::thread::spawn(move || prober(targets, cfg, trust, interval_s, cmd_rx, res_tx));
+        let out = tx.clone();
+        std::thread::spawn(move || prober(targets, cfg, trust, interval_s, cmd_rx, out));
     }
-    let theme = Theme::from_env();
-    let mut terminal = ratatui::init();
-    let _restore = Restore;
-    let _ = execute!(std::io::stdout(), EnableMouseCapture);
-    loop {
-        while let Ok(m) = res_rx.try_recv() {
-            match m {
-                FromWorker::Started(i) => app.started(i),
-                FromWorker::Done(i, at, t) => app.record(i, at, *t),
-            }
+    let status = tx.clone();
+    run_loop(&mut app, tx, rx, |cmd, app| match cmd {
+        Cmd::WriteJson => write_json_in_background(app, status.clone()),
+        cmd => {
+            let _ = cmd_tx.send(cmd);
         }
-        if let Ok(m) = msg_rx.try_recv() {
-            app.message = Some(m);
-        }
-        let now = now_unix();
-        terminal.draw(|f| live::render(f, &mut app, theme, now))?;
-        if event::poll(POLL)? {
-            let action = match event::read()? {
-                Event::Key(k) if k.kind == KeyEventKind::Press => app.on_key(key_of(k.code)),
-                Event::Mouse(m) => match m.kind {
-                    MouseEventKind::ScrollDown => app.on_key(Key::Char('j')),
-                    MouseEventKind::ScrollUp => app.on_key(Key::Char('k')),
-                    _ => Action::None,
-                },
-                _ => Action::None,
-            };
-            match action {
-                Action::None => {}
-                Action::WriteJson => write_json_in_background(&app, msg_tx.clone()),
-                Action::Quit => {
-                    let _ = cmd_tx.send(Action::Quit);
-                    return Ok(());
-                }
-                a => {
-                    let _ = cmd_tx.send(a);
-                }
-            }
-        }
-        if app.quit {
-            return Ok(());
-        }
-    }
+    })
+    // Leaving drops `cmd_tx`: the prober sees the channel closed and ends.
 }
 
 /// The last round of every target as the `probe --json` document, written on another
 /// thread; the outcome comes back as the status line.
-fn write_json_in_background(app: &LiveApp, done: mpsc::Sender<String>) {
+fn write_json_in_background(app: &LiveApp, done: Sender<Incoming>) {
     let rounds: Vec<(String, Timeline)> = app
         .targets
         .iter()
@@ -296,6 +386,6 @@ fn write_json_in_background(app: &LiveApp, done: mpsc::Sender<String>) {
             }
             Err(e) => format!("{path}: {e}"),
         };
-        let _ = done.send(msg);
+        let _ = done.send(Msg::Status(msg).into());
     });
 }
