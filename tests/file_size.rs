@@ -3,7 +3,7 @@
 //! machine and the summaries were one 1,890-line file), and its tests belong in a sibling
 //! `tests.rs`. Counted as `wc -l` counts: newline-terminated lines of the source text.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 /// Lines a file in src/ may have at most.
 const LIMIT: usize = 1_000;
@@ -12,21 +12,6 @@ const LIMIT: usize = 1_000;
 /// can only shrink: remove an entry once its split is on main.
 const KNOWN: &[&str] = &["diagnose/logs.rs"];
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 /// Lines as `wc -l` counts them.
 fn lines(text: &str) -> usize {
     text.bytes().filter(|&b| b == b'\n').count()
@@ -34,21 +19,9 @@ fn lines(text: &str) -> usize {
 
 /// Every .rs file of src/ as (file relative to src/, lines), longest first.
 fn measured() -> Vec<(String, usize)> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    let mut all: Vec<(String, usize)> = files
-        .iter()
-        .map(|p| {
-            let text =
-                std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            let rel = p
-                .strip_prefix(&src)
-                .expect("under src/")
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, lines(&text))
-        })
+    let mut all: Vec<(String, usize)> = common::src_files("")
+        .into_iter()
+        .map(|(rel, text)| (rel, lines(&text)))
         .collect();
     all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     all

@@ -4,7 +4,7 @@
 //! the line of its closing brace, braces inside comments, string, raw-string and character
 //! literals left out. A nested `fn` counts on its own and inside its parent.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 /// Lines from which a function counts as too long.
 const LIMIT: usize = 150;
@@ -226,38 +226,11 @@ fn after_quote(chars: &[char], i: usize) -> usize {
     }
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
 /// Every function of src/ as (file relative to src/, function), longest first.
 fn measured() -> Vec<(String, Function)> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    rust_files(&src, &mut files);
-    let mut all: Vec<(String, Function)> = files
-        .iter()
-        .flat_map(|p| {
-            let text =
-                std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            let rel = p
-                .strip_prefix(&src)
-                .expect("under src/")
-                .to_string_lossy()
-                .replace('\\', "/");
-            functions(&text).into_iter().map(move |f| (rel.clone(), f))
-        })
+    let mut all: Vec<(String, Function)> = common::src_files("")
+        .into_iter()
+        .flat_map(|(rel, text)| functions(&text).into_iter().map(move |f| (rel.clone(), f)))
         .collect();
     all.sort_by(|a, b| b.1.lines.cmp(&a.1.lines).then(a.0.cmp(&b.0)));
     all

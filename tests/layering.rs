@@ -9,7 +9,7 @@
 //! (ios ↛ diagnose), and the printers read neither the screen nor the parsers
 //! (report ↛ tui, ios).
 
-use std::path::{Path, PathBuf};
+mod common;
 
 const CORE: &[&str] = &["model", "wire", "flow", "diagnose", "capture"];
 const EDGES: &[&str] = &["probe", "ios", "report", "tui", "cli", "pipeline"];
@@ -32,20 +32,6 @@ const NARROW_KNOWN: &[(&str, &str)] = &[
     ("src/report/json.rs", "ios"),
     ("src/report/text.rs", "ios"),
 ];
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
 
 /// The top-level modules of the crate that `source` names through `crate::` or
 /// `licpath::`, with the 1-based line, comments left out.
@@ -125,23 +111,13 @@ fn group_items(text: &str) -> Vec<String> {
 /// Every import by a file under one of `from` (src/ folders) of one of `forbidden`, as
 /// (file relative to the crate, module, line).
 fn imports(from: &[&str], forbidden: &[&str]) -> Vec<(String, String, usize)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for m in from {
-        rust_files(&root.join("src").join(m), &mut files);
-    }
+    let files: Vec<(String, String)> = from.iter().flat_map(|m| common::src_files(m)).collect();
     assert!(!files.is_empty(), "no files found under {from:?}");
     let mut found = Vec::new();
-    for f in &files {
-        let source = std::fs::read_to_string(f).expect("source");
-        let rel = f
-            .strip_prefix(root)
-            .expect("under the crate")
-            .to_string_lossy()
-            .replace('\\', "/");
-        for (line, m) in named_modules(&source) {
+    for (rel, source) in &files {
+        for (line, m) in named_modules(source) {
             if forbidden.contains(&m.as_str()) {
-                found.push((rel.clone(), m, line));
+                found.push((format!("src/{rel}"), m, line));
             }
         }
     }

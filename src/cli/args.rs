@@ -128,19 +128,67 @@ pub enum ConfigAction {
     Show(ConfigShowArgs),
 }
 
-/// The flags a config file can set, given here to see which wins.
-#[derive(Args, Debug)]
+/// The flags a config file can set (`cli/config.rs` `KEYS`), given here to see which wins.
+/// They are `check`'s own definitions (value parser, value name, help), taken from
+/// [`ProbeArgs`] without their defaults so that an untyped flag stays `None`: one
+/// definition serves the file, `config show` and the subcommands.
+#[derive(Debug, Default)]
 pub struct ConfigShowArgs {
-    #[arg(long = "dns-server", value_name = "IP[:PORT]", value_parser = parse_dns_server)]
     pub dns_servers: Vec<SocketAddr>,
-    #[arg(long, value_name = "HOST:PORT")]
     pub proxy: Option<String>,
-    #[arg(long, value_name = "FILE")]
     pub trust_store: Option<PathBuf>,
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: Option<u16>,
-    #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<OutputFormat>,
+}
+
+impl clap::FromArgMatches for ConfigShowArgs {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        // The derive's own message for a value of the wrong type (a bug, not input).
+        let bug = |e: clap::parser::MatchesError| {
+            clap::Error::raw(clap::error::ErrorKind::InvalidValue, e)
+        };
+        Ok(Self {
+            dns_servers: m
+                .try_get_many::<SocketAddr>("dns_servers")
+                .map_err(bug)?
+                .into_iter()
+                .flatten()
+                .copied()
+                .collect(),
+            proxy: m.try_get_one::<String>("proxy").map_err(bug)?.cloned(),
+            trust_store: m
+                .try_get_one::<PathBuf>("trust_store")
+                .map_err(bug)?
+                .cloned(),
+            concurrency: m.try_get_one::<u16>("concurrency").map_err(bug)?.copied(),
+            format: m
+                .try_get_one::<OutputFormat>("format")
+                .map_err(bug)?
+                .copied(),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl Args for ConfigShowArgs {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        let check = ProbeArgs::augment_args(clap::Command::new("check"));
+        let keys = super::config::KEYS.iter().enumerate();
+        keys.fold(cmd, |cmd, (order, (_, id, _))| {
+            match check.get_arguments().find(|a| a.get_id() == *id) {
+                Some(a) => cmd.arg(a.clone().default_value(None).display_order(order)),
+                None => cmd,
+            }
+        })
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
 }
 
 const CONFIG_EXAMPLE: &str = "Example config.toml:\n  \
@@ -243,7 +291,7 @@ pub struct AnalyzeArgs {
     /// What to print: text (default), json (one document, same as --json) or jsonl (one
     /// JSON object per line per capture file, for log shippers). prometheus applies to
     /// probe and check only. Schemas: docs/json-schema.md.
-    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "json")]
+    #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<OutputFormat>,
     #[command(flatten)]
     pub handover: super::handover::HandoverArgs,
@@ -379,7 +427,7 @@ pub struct ProbeArgs {
     /// same as --json), jsonl (one JSON object per line per switch × target, for log
     /// shippers) or prometheus (the node_exporter textfile-collector format). Schemas:
     /// docs/json-schema.md, docs/monitoring.md.
-    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "json")]
+    #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<OutputFormat>,
     #[command(flatten)]
     pub handover: super::handover::HandoverArgs,
@@ -570,7 +618,10 @@ pub struct TrustArgs {
 pub struct OutputArgs {
     /// One JSON document on stdout (schema: docs/json-schema.md) instead of text;
     /// messages on stderr.
-    #[arg(long)]
+    // The short form of `--format json`: the two are refused together. The conflict is
+    // declared here so that `--format`'s own definition can serve `config show`, which
+    // has no `--json`.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
     /// Colour in text output: auto = only on a terminal and when NO_COLOR is unset.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]

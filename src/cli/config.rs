@@ -47,16 +47,18 @@ impl OneOrMany {
     }
 }
 
-/// The keys of the file, each with the flag (clap id and long name) it stands for and the
-/// subcommands it applies to. `analyze`'s and `watch`'s --dns-server and --proxy name the
-/// *switch's* name server and proxy in a capture from anywhere, so a site default is not
-/// applied there; the trust store and the format are.
-const KEYS: &[(&str, &str, &str, &[&str])] = &[
-    ("dns-server", "dns_servers", "--dns-server", PROBES),
-    ("proxy", "proxy", "--proxy", PROBES),
-    ("trust-store", "trust_store", "--trust-store", ALL),
-    ("concurrency", "concurrency", "--concurrency", PROBES),
-    ("format", "format", "--format", ALL),
+/// The keys of the file, each with the flag (clap id) it stands for and the subcommands
+/// it applies to. The key is the flag's long name (checked by a test), and `config show`
+/// takes exactly these flags, with `check`'s definitions (`args::ConfigShowArgs`).
+/// `analyze`'s and `watch`'s --dns-server and --proxy name the *switch's* name server and
+/// proxy in a capture from anywhere, so a site default is not applied there; the trust
+/// store and the format are.
+pub(super) const KEYS: &[(&str, &str, &[&str])] = &[
+    ("dns-server", "dns_servers", PROBES),
+    ("proxy", "proxy", PROBES),
+    ("trust-store", "trust_store", ALL),
+    ("concurrency", "concurrency", PROBES),
+    ("format", "format", ALL),
 ];
 const PROBES: &[&str] = &["probe", "check", "tui"];
 const ALL: &[&str] = &["analyze", "probe", "check", "tui", "watch"];
@@ -155,7 +157,7 @@ impl SiteConfig {
     fn as_flags(&self, sub: &clap::Command, typed: &ArgMatches) -> Vec<OsString> {
         let mut flags = Vec::new();
         let takes = |id: &str| sub.get_arguments().any(|a| a.get_id() == id);
-        for (key, id, flag, applies) in KEYS {
+        for (key, id, applies) in KEYS {
             if !applies.contains(&sub.get_name())
                 || !takes(id)
                 || typed.value_source(id) == Some(ValueSource::CommandLine)
@@ -167,7 +169,7 @@ impl SiteConfig {
                 continue;
             }
             for v in self.values(key) {
-                flags.push(OsString::from(*flag));
+                flags.push(OsString::from(format!("--{key}")));
                 flags.push(OsString::from(v));
             }
         }
@@ -369,14 +371,13 @@ fn default_of(key: &str) -> &'static str {
     }
 }
 
-/// A proxy value as it may be shown: parsed, its password never printed; a value that does
-/// not parse is not shown at all.
+/// A proxy value as it may be shown: its password masked ([`mask_userinfo`]); a value that
+/// does not parse as a proxy is not shown at all.
+///
+/// [`mask_userinfo`]: crate::model::url::mask_userinfo
 fn masked_proxy(s: &str) -> String {
     match crate::model::url::parse_proxy(s) {
-        Ok(p) => match &p.credentials {
-            Some(c) => format!("{c}@{p}"),
-            None => p.to_string(),
-        },
+        Ok(_) => crate::model::url::mask_userinfo(s).into_owned(),
         Err(_) => "(not a HOST:PORT; not shown)".to_string(),
     }
 }
@@ -384,6 +385,7 @@ fn masked_proxy(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
 
     #[test]
     fn unknown_keys_and_wrong_types_are_refused() {
@@ -416,11 +418,58 @@ mod tests {
         );
     }
 
+    /// One definition: each key of the file is the long name of the flag it stands for,
+    /// in every subcommand it applies to, and `config show` takes exactly those flags.
+    #[test]
+    fn keys_are_the_flags_of_config_show_and_the_subcommands() {
+        let root = Cli::command();
+        for (key, id, applies) in KEYS {
+            assert!(applies.contains(&"check"), "{key}");
+            for name in *applies {
+                let sub = root.find_subcommand(name).expect(name);
+                // A subcommand that does not take the flag is skipped by `as_flags`.
+                if let Some(arg) = sub.get_arguments().find(|a| a.get_id() == *id) {
+                    assert_eq!(arg.get_long(), Some(*key), "{name} {id}");
+                }
+            }
+        }
+        let show = root
+            .find_subcommand("config")
+            .and_then(|c| c.find_subcommand("show"))
+            .expect("config show");
+        let mut taken: Vec<&str> = show
+            .get_arguments()
+            .filter_map(|a| a.get_long())
+            .filter(|l| !["config", "help"].contains(l))
+            .collect();
+        let mut keys: Vec<&str> = KEYS.iter().map(|(k, _, _)| *k).collect();
+        taken.sort_unstable();
+        keys.sort_unstable();
+        assert_eq!(taken, keys);
+        // Untyped, each is None: no default hides the file's value.
+        let cli = Cli::try_parse_from(["licpath", "config", "show"]).unwrap();
+        let super::super::args::Command::Config {
+            action: super::super::args::ConfigAction::Show(a),
+        } = cli.command
+        else {
+            panic!("not config show")
+        };
+        assert!(a.concurrency.is_none() && a.format.is_none() && a.proxy.is_none());
+    }
+
     #[test]
     fn a_proxy_password_is_never_shown() {
         let shown = masked_proxy("http://alice:S3cret@proxy.example:3128");
         assert!(!shown.contains("S3cret"), "{shown}");
         assert!(shown.contains("proxy.example:3128"), "{shown}");
         assert!(!masked_proxy("alice:S3cret#x@proxy").contains("S3cret"));
+        assert_eq!(
+            masked_proxy("http://alice:S3cret@proxy.example:3128"),
+            "http://alice:***@proxy.example:3128"
+        );
+        assert_eq!(
+            masked_proxy("proxy.example"),
+            "(not a HOST:PORT; not shown)"
+        );
     }
 }

@@ -212,3 +212,38 @@ pub fn promtool_check_metrics(text: &str) -> Option<(bool, String)> {
     );
     Some((o.status.success(), said))
 }
+
+/// Every .rs file under `src/DIR` (`""` for all of src/), as (path relative to src/ with
+/// `/` separators, text), in path order: the one source walker of the structure checks
+/// (tests/layering.rs, tests/function_size.rs, tests/file_size.rs).
+pub fn src_files(dir: &str) -> Vec<(String, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for p in entries.flatten().map(|e| e.path()) {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    walk(&src.join(dir), &mut files);
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let text =
+                std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let rel = p
+                .strip_prefix(&src)
+                .expect("under src/")
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, text)
+        })
+        .collect()
+}
