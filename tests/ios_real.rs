@@ -227,7 +227,16 @@ fn tech_support_c9410r_cslu_build_request_error_is_local() {
         return;
     };
     // BUILD REQUEST ERROR: the agent failed before sending; every other type succeeded.
-    check(&j, Good, &["agent_error:info", "switch_comm_ok:info"]);
+    // `Clock sync-ed with NTP: False` (Other Info): the clock sign, context.
+    check(
+        &j,
+        Good,
+        &[
+            "agent_error:info",
+            "switch_clock_unsynced:info",
+            "switch_comm_ok:info",
+        ],
+    );
     assert_eq!(
         commands(&j),
         [Command::LicenseTechSupport],
@@ -262,10 +271,26 @@ fn tech_support_c9300_cslu_empty_hello_no_reply_30() {
     else {
         return;
     };
+    // Line 386, `Clock sync-ed with NTP: False` (Other Info): the clock sign.
     check(
         &j,
         Failed,
-        &["comm_failed:error", "config_cslu_no_address:warning"],
+        &[
+            "comm_failed:error",
+            "config_cslu_no_address:warning",
+            "switch_clock_unsynced:info",
+        ],
+    );
+    let clock = finding(&j, FindingCode::SwitchClockUnsynced);
+    assert_eq!(
+        (
+            clock.evidence[0].log.as_deref(),
+            clock.evidence[0].what.as_str()
+        ),
+        (
+            Some("show_license_tech_support__c9300-cslu-empty-hello-noreply-30.txt:386"),
+            "Clock sync-ed with NTP: False"
+        )
     );
     let st = status(&j);
     assert_eq!(
@@ -340,7 +365,11 @@ fn tech_support_c9300_3stack_cslu_hello_no_reply_210_pdt() {
     check(
         &j,
         Failed,
-        &["comm_failed:error", "config_cslu_no_address:warning"],
+        &[
+            "comm_failed:error",
+            "config_cslu_no_address:warning",
+            "switch_clock_unsynced:info", // Clock sync-ed with NTP: False
+        ],
     );
     assert_eq!(
         j.text.plan.targets[0].url,
@@ -366,7 +395,11 @@ fn tech_support_c9300l_without_title_hello_no_reply_205_pst() {
     check(
         &j,
         Failed,
-        &["comm_failed:error", "config_cslu_no_address:warning"],
+        &[
+            "comm_failed:error",
+            "config_cslu_no_address:warning",
+            "switch_clock_unsynced:info", // Clock sync-ed with NTP: False
+        ],
     );
     assert_eq!(commands(&j), [Command::LicenseTechSupport]);
     let b = block(&j, "Hello Message");

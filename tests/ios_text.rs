@@ -105,8 +105,13 @@ fn flapping_in_syslog_and_eventlog_is_counted_once() {
 #[test]
 fn pki_messages_and_continuation_lines_17_6() {
     let log = log_of(&["show-logging-pki-17.6.txt"], None);
+    let crl_entry = log
+        .entries
+        .iter()
+        .find(|e| matches!(e.kind, LogKind::CrlFetchFail { .. }))
+        .expect("the CRL fetch failure is read");
     assert_eq!(
-        log.entries[0].kind,
+        crl_entry.kind,
         LogKind::CrlFetchFail {
             trustpoint: Some("SLA-TrustPoint".into()),
             reason: Some("Enrollment URL not configured.".into())
@@ -123,6 +128,19 @@ fn pki_messages_and_continuation_lines_17_6() {
         ]
     );
     assert_eq!(find(&fs, FindingCode::CertNotYetValid).step, Step::Cert);
+    // `.Nov 19 2026 06:40:11.013 UTC:`: the clock was set but NTP is not synchronised,
+    // context for the not-yet-valid certificate, quoted at its first line.
+    let clock = find(&fs, FindingCode::SwitchClockUnsynced);
+    assert_eq!(clock.severity, Severity::Info);
+    assert!(
+        clock.summary.contains("timestamps marked '.'"),
+        "{}",
+        clock.summary
+    );
+    assert_eq!(
+        clock.evidence[0].log.as_deref(),
+        Some("show-logging-pki-17.6.txt:1")
+    );
     // "Request Aborted" is past TCP; the generic Call Home message says nothing of where.
     let steps: Vec<Step> = fs
         .iter()
@@ -545,4 +563,23 @@ fn call_home_era_records_plaintext_destination_and_failed_http() {
         failed.summary
     );
     assert_eq!(failed.evidence[0].time_ns, 1_795_162_502_000_000_000);
+}
+
+#[test]
+fn ntp_not_synchronised_in_tech_support_is_the_clock_sign() {
+    let (fs, _) = judge_text(&["tech-support-other-info-ntp-false.txt"]);
+    let f = find(&fs, FindingCode::SwitchClockUnsynced);
+    assert_eq!(f.severity, Severity::Info);
+    assert!(
+        f.summary.ends_with("Clock sync-ed with NTP: False"),
+        "{}",
+        f.summary
+    );
+    assert_eq!(
+        f.evidence[0].log.as_deref(),
+        Some("tech-support-other-info-ntp-false.txt:25")
+    );
+    assert_eq!(f.evidence[0].what, "Clock sync-ed with NTP: False");
+    // No error: the clock sign is context, never a failure of the path.
+    assert!(fs.iter().all(|f| f.severity != Severity::Error), "{fs:#?}");
 }

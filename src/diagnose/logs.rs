@@ -699,7 +699,8 @@ fn cert_validity(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
     out
 }
 
-/// The switch's clock is not synchronised (`No time source`, `*` stamps): one finding
+/// The switch's clock is not synchronised (`No time source`, `*` or `.` stamps, `Clock
+/// sync-ed with NTP: False`): one finding
 /// quoting each sign, info (context: certificates are checked against that clock; a
 /// validity failure the switch logged is its own error, `cert_validity`).
 fn clock_not_synced(log: &SwitchLog) -> Option<Finding> {
@@ -732,7 +733,7 @@ fn clock_not_synced(log: &SwitchLog) -> Option<Finding> {
             ),
         )
         .confidence(Confidence::High)
-        .explain("IOS prints `No time source` in a command's header, and `*` before a log stamp, when neither NTP nor a calendar declared valid set the clock. The switch checks CSSM's certificate against that clock (a clock before its notBefore or after its notAfter fails the handshake: %PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID / _EXPIRED), and CSSM rejects reports dated outside its tolerance. Its own stamps are then not reliable either.")
+        .explain("IOS prints `No time source` in a command's header, and `*` before a log stamp, when neither NTP nor a calendar declared valid set the clock; `.` before a stamp when the clock was set but NTP is not synchronised now; `show license status` and `show license tech support` say `Clock sync-ed with NTP: False`. The switch checks CSSM's certificate against that clock (a clock before its notBefore or after its notAfter fails the handshake: %PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID / _EXPIRED), and CSSM rejects reports dated outside its tolerance. Its own stamps are then not reliable either.")
         .fix([
             "ntp server <ip>",
             "clock calendar-valid   (when the hardware calendar is set)",

@@ -106,23 +106,33 @@ impl Reader {
         }
     }
 
-    /// `No time source, *17:05:54.449 UTC ...` (a command's header) or a log stamp marked
-    /// `*` (`*Nov 17 18:05:09.580:`, also after a sequence number): the switch's clock is
-    /// not synchronised. Recorded once per sign and input, at its first line.
+    /// `No time source, *17:05:54.449 UTC ...` (a command's header), a log stamp marked
+    /// `*` (`*Nov 17 18:05:09.580:`, also after a sequence number) or `.` (`.Nov 8 2020
+    /// 00:54:06 UTC:`: the clock was set once but NTP is not synchronised now), or `show
+    /// license status`/`tech support`'s `Clock sync-ed with NTP: False`: the switch's
+    /// clock is not synchronised. Recorded once per sign and input, at its first line.
     fn clock_sign(&mut self, lineno: u64, line: &str) {
-        let starred = || {
+        let marked = |mark: char| {
             let toks: Vec<&str> = line.split_whitespace().take(8).collect();
             let at = toks
                 .iter()
                 .take(3)
-                .position(|t| t.starts_with('*') && starts_a_stamp(t));
+                .position(|t| t.starts_with(mark) && starts_a_stamp(t));
             at.and_then(|p| find_timestamp(&toks[p..].join(" ")))
-                .is_some_and(|t| t.mark == Some('*'))
+                .is_some_and(|t| t.mark == Some(mark))
+        };
+        let ntp_false = || {
+            strip_label(line, "Clock sync-ed with NTP")
+                .is_some_and(|v| v.eq_ignore_ascii_case("false"))
         };
         let sign = if line.starts_with("No time source") {
             "No time source"
-        } else if line.contains('*') && starred() {
+        } else if line.contains('*') && marked('*') {
             "timestamps marked '*' (clock not authoritative)"
+        } else if line.contains('.') && marked('.') {
+            "timestamps marked '.' (NTP not synchronised)"
+        } else if line.starts_with("Clock sync-ed") && ntp_false() {
+            "Clock sync-ed with NTP: False"
         } else {
             return;
         };
@@ -788,10 +798,27 @@ mod tests {
                 )
             ]
         );
-        // show version's switch table, an NTP-lost `.` stamp, a synchronised one: nothing.
+        // An NTP-lost `.` stamp (after a sequence number too) and show license status's
+        // NTP line: each its own sign, quoted at its first line.
+        let ntp = "000124: .Nov 8 2020 00:54:06.123 UTC: %X-1-Y: z\n\
+                   .Nov 8 2020 00:55:06.123 UTC: %X-1-Y: z\n\
+                   Clock sync-ed with NTP: False\n";
+        assert_eq!(
+            clock(ntp),
+            [
+                (
+                    1,
+                    "timestamps marked '.' (NTP not synchronised)".to_string()
+                ),
+                (3, "Clock sync-ed with NTP: False".to_string())
+            ]
+        );
+        // show version's switch table, a synchronised stamp, NTP in sync, a sentence
+        // ending in a period: nothing.
         let quiet = "*    1 41    C9300-24P          17.06.01\n\
-                     .Nov 8 2020 00:54:06.123 UTC: %X-1-Y: z\n\
-                     Nov 8 2020 00:54:06.123 UTC: %X-1-Y: z\n";
+                     Nov 8 2020 00:54:06.123 UTC: %X-1-Y: z\n\
+                     Clock sync-ed with NTP: True\n\
+                     . Nov 8 2020 is not a stamp\n";
         assert!(clock(quiet).is_empty());
     }
 
