@@ -420,16 +420,21 @@ fn tls_server_with_revocation_urls(
             rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
         )
         .unwrap();
+    (serve_tls_once(config), ca_pem)
+}
+
+/// Serves one TLS connection on loopback with `config`, until the client refuses the
+/// chain (an alert) or closes.
+fn serve_tls_once(config: rustls::ServerConfig) -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = l.local_addr().unwrap();
     std::thread::spawn(move || {
         let (mut s, _) = l.accept().unwrap();
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let mut conn = rustls::ServerConnection::new(Arc::new(config)).unwrap();
-        // Until the client refuses the chain (an alert) or closes.
         while conn.complete_io(&mut s).is_ok_and(|(r, w)| r + w > 0) {}
     });
-    (addr, ca_pem)
+    addr
 }
 
 /// An HTTP server on loopback that records every byte it receives, on every connection,
@@ -907,24 +912,10 @@ fn a_dns_port_with_nothing_behind_it_is_icmp_unreachable() {
 /// a name server on loopback whose UDP side only truncates and whose TCP side answers.
 #[test]
 fn a_truncated_udp_answer_is_asked_again_over_tcp() {
-    let dns = udp_dns_server(|_, q| {
-        let mut a = q.to_vec();
-        a[2] |= 0x80 | 0x02; // QR, TC
-        a[3] = 0x80;
-        Some(a)
-    });
-    let tcp = TcpListener::bind(dns).unwrap();
-    std::thread::spawn(move || {
-        for s in tcp.incoming().take(2) {
-            let Ok(mut s) = s else { break };
-            let mut len = [0u8; 2];
-            s.read_exact(&mut len).unwrap();
-            let mut q = vec![0u8; usize::from(u16::from_be_bytes(len))];
-            s.read_exact(&mut q).unwrap();
-            let a = answer_loopback(&q);
-            s.write_all(&(a.len() as u16).to_be_bytes()).unwrap();
-            s.write_all(&a).unwrap();
-        }
+    let dns = truncating_dns_server(|mut s| {
+        let a = answer_loopback(&read_tcp_query(&mut s));
+        s.write_all(&(a.len() as u16).to_be_bytes()).unwrap();
+        s.write_all(&a).unwrap();
     });
     let t = run("https://smartreceiver.cisco.com:1/", dns_cfg(dns));
     let a = t
@@ -1233,4 +1224,164 @@ fn the_vantage_names_the_source_address_and_its_interface() {
     let v = t.vantage.as_ref().unwrap();
     assert_eq!(v.source_address, Some("127.0.0.1".parse().unwrap()));
     assert_eq!(v.interface.as_deref(), Some("lo"));
+}
+
+/// The query turned into an answer whose only record is a CNAME of the name to itself.
+fn answer_self_cname(query: &[u8]) -> Vec<u8> {
+    let mut m = query.to_vec();
+    m[2] |= 0x80; // QR
+    m[3] = 0x80; // RA, NOERROR
+    m[7] = 1; // ANCOUNT
+    // The question's name (offset 12), type CNAME, class IN, TTL 60, RDATA: a pointer back
+    // to the same name.
+    m.extend_from_slice(&[0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 2, 0xc0, 12]);
+    m
+}
+
+/// Issue 28 item 6: an answer whose only record points to itself is a CNAME loop, said as
+/// one, not "holds no address".
+#[test]
+fn a_self_referencing_cname_is_a_loop_not_no_address() {
+    let dns = udp_dns_server(|_, q| Some(answer_self_cname(q)));
+    let t = run("https://smartreceiver.cisco.com:1/", dns_cfg(dns));
+    assert_eq!(codes(&t), vec!["dns_cname_loop"]);
+    let f = t.all_findings().next().unwrap();
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(
+        f.summary,
+        "the DNS answer for smartreceiver.cisco.com is a CNAME loop: smartreceiver.cisco.com -> smartreceiver.cisco.com"
+    );
+}
+
+/// A name server on loopback whose UDP side answers with the TC bit and no record, and
+/// whose TCP side (same port) does `tcp(stream)` to each connection.
+fn truncating_dns_server(tcp: fn(std::net::TcpStream)) -> SocketAddr {
+    let dns = udp_dns_server(|_, q| {
+        let mut a = q.to_vec();
+        a[2] |= 0x80 | 0x02; // QR, TC
+        a[3] = 0x80;
+        Some(a)
+    });
+    let l = TcpListener::bind(dns).unwrap();
+    std::thread::spawn(move || {
+        for s in l.incoming().take(8) {
+            let Ok(s) = s else { break };
+            std::thread::spawn(move || tcp(s));
+        }
+    });
+    dns
+}
+
+fn read_tcp_query(s: &mut std::net::TcpStream) -> Vec<u8> {
+    let mut len = [0u8; 2];
+    s.read_exact(&mut len).unwrap();
+    let mut q = vec![0u8; usize::from(u16::from_be_bytes(len))];
+    s.read_exact(&mut q).unwrap();
+    q
+}
+
+/// Issue 28 item 6: a truncated UDP answer whose retry over TCP is cut, garbage or
+/// refused is truncation then a TCP failure (`dns_truncated`), not "holds no address".
+#[test]
+fn a_truncated_answer_whose_tcp_retry_fails_is_said_as_such() {
+    for (tcp, what) in [
+        (
+            (|mut s: std::net::TcpStream| {
+                let q = read_tcp_query(&mut s);
+                let a = answer_loopback(&q);
+                // Announces the whole answer, sends half of it, closes.
+                let _ = s.write_all(&(a.len() as u16).to_be_bytes());
+                let _ = s.write_all(&a[..a.len() / 2]);
+            }) as fn(std::net::TcpStream),
+            "no answer over TCP",
+        ),
+        (
+            |mut s| {
+                let _ = read_tcp_query(&mut s);
+                let _ = s.write_all(b"\x00\x09garbage!!");
+            },
+            "a truncated message (9 bytes, shorter than a DNS header) over TCP",
+        ),
+        (|s| drop(s), "no answer over TCP"),
+    ] {
+        let dns = truncating_dns_server(tcp);
+        let t = run("https://smartreceiver.cisco.com:1/", dns_cfg(dns));
+        assert_eq!(codes(&t), vec!["dns_truncated"], "{what}");
+        let f = t.all_findings().next().unwrap();
+        assert!(
+            f.summary.starts_with(
+                "the DNS answer for smartreceiver.cisco.com was truncated (TC bit) and the retry over TCP failed: "
+            ) && f.summary.contains(what),
+            "{}",
+            f.summary
+        );
+        assert!(!f.summary.contains("holds no address"));
+    }
+}
+
+/// DER of one tag-length-value of any length below 16 MiB.
+fn der_long(tag: u8, content: &[u8]) -> Vec<u8> {
+    let n = content.len();
+    let mut out = vec![tag, 0x83, (n >> 16) as u8, (n >> 8) as u8, n as u8];
+    out.extend_from_slice(content);
+    out
+}
+
+/// A TLS server on loopback (only `version`) for smartreceiver.cisco.com whose leaf holds
+/// a 1 MB extension: a certificate larger than a TLS client takes (rustls: 64 KiB per
+/// handshake message). Serves one connection.
+fn tls_server_with_a_1mb_certificate(
+    version: &'static rustls::SupportedProtocolVersion,
+) -> SocketAddr {
+    let mut params = rcgen::CertificateParams::new(vec!["smartreceiver.cisco.com".into()]).unwrap();
+    params
+        .custom_extensions
+        .push(rcgen::CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 4, 1, 99999, 1],
+            der_long(0x04, &vec![0x41; 1024 * 1024]),
+        ));
+    let key = rcgen::KeyPair::generate().unwrap();
+    let chain = vec![params.self_signed(&key).unwrap().der().clone()];
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    // Not `with_single_cert`: it parses the leaf, which webpki refuses at this size.
+    let signer = provider
+        .key_provider
+        .load_private_key(rustls::pki_types::PrivateKeyDer::Pkcs8(
+            key.serialize_der().into(),
+        ))
+        .unwrap();
+    let certified = rustls::sign::CertifiedKey::new(chain, signer);
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[version])
+        .unwrap()
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
+    serve_tls_once(config)
+}
+
+/// Issue 28 item 6: a 1 MB certificate makes the probe's TLS client give up; that is an
+/// oversized certificate from the server, in TLS 1.2 and 1.3, not `tls_client_abort` nor
+/// an inconclusive run without a finding.
+#[test]
+fn a_1mb_certificate_is_named_as_oversized() {
+    for version in [&rustls::version::TLS12, &rustls::version::TLS13] {
+        let addr = tls_server_with_a_1mb_certificate(version);
+        let mut c = cfg(addr);
+        c.timeouts.tls = Duration::from_secs(5);
+        let t = run(
+            &format!("https://smartreceiver.cisco.com:{}/", addr.port()),
+            c,
+        );
+        assert_eq!(codes(&t), vec!["tls_certificate_too_large"], "{version:?}");
+        let f = t.all_findings().next().unwrap();
+        assert_eq!((f.severity, f.step), (Severity::Error, Step::Cert));
+        assert!(
+            f.summary.starts_with(
+                "the server's certificate message is larger than a TLS client accepts"
+            ),
+            "{}",
+            f.summary
+        );
+        assert_eq!(t.connections[0].verdict, Verdict::Failed, "{version:?}");
+    }
 }

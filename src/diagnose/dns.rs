@@ -268,6 +268,20 @@ fn unresolved(
             ),
             "SERVFAIL means the server could not get an answer upstream; REFUSED that it will not answer this client (recursion not allowed for the switch's address). The switch cannot resolve the licensing name.",
         )
+    } else if let Some(chain) = cname_loop(name, exchanges) {
+        finding(
+            FindingCode::DnsCnameLoop,
+            format!("the DNS answer for {name} is a CNAME loop: {chain}"),
+            "The answer holds CNAME records that lead back to a name already in the chain, so no A or AAAA record can ever be reached: the switch's resolver gives up as if the name had no address and logs 'Unable to resolve server hostname/domain name'. A broken zone, or a name server or middlebox forging answers.",
+        )
+    } else if let Some(what) = truncation(exchanges) {
+        finding(
+            FindingCode::DnsTruncated,
+            format!(
+                "the DNS answer for {name} was truncated (TC bit) and the retry over TCP failed: {what}"
+            ),
+            "The UDP answer had the TC bit set (it did not fit), so a resolver asks again over TCP (RFC 1035 §4.2.2, RFC 7766), and that retry brought no usable answer: cut, garbage, refused or silent. The switch then has no address and logs 'Unable to resolve server hostname/domain name'. Allow DNS over TCP port 53 to the name server, or find what cuts it.",
+        )
     } else if !rcodes.is_empty() {
         finding(
             FindingCode::DnsNoAddress,
@@ -284,6 +298,52 @@ fn unresolved(
     } else {
         timeout(name, icmp, one_direction, finding)
     }
+}
+
+/// The CNAME chain from `name` when it comes back to a name already in it ("a -> b -> a"),
+/// read from every answer for the name. Bounded by the answers' count.
+fn cname_loop(name: &str, exchanges: &[&DnsExchange]) -> Option<String> {
+    let cnames: Vec<(String, &str)> = exchanges
+        .iter()
+        .filter_map(|d| d.response.as_ref())
+        .flat_map(|r| &r.answers)
+        .filter_map(|a| match &a.data {
+            DnsData::Cname(target) => Some((a.name.to_ascii_lowercase(), target.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut chain = vec![name.trim_end_matches('.').to_ascii_lowercase()];
+    for _ in 0..cnames.len() {
+        let last = chain.last()?;
+        let (_, target) = cnames.iter().find(|(owner, _)| owner == last)?;
+        let target = target.trim_end_matches('.').to_ascii_lowercase();
+        let looped = chain.contains(&target);
+        chain.push(target);
+        if looped {
+            return Some(chain.join(" -> "));
+        }
+    }
+    None
+}
+
+/// What became of the retry over TCP when an answer was truncated (TC) and no answer over
+/// TCP came: the probe's account of it, else what the capture shows.
+fn truncation(exchanges: &[&DnsExchange]) -> Option<String> {
+    let cut = exchanges
+        .iter()
+        .find(|d| d.response.as_ref().is_some_and(|r| r.truncated))?;
+    let answered_over_tcp = exchanges.iter().any(|d| {
+        d.transport == DnsTransport::Tcp && d.response.as_ref().is_some_and(|r| !r.truncated)
+    });
+    if answered_over_tcp {
+        return None;
+    }
+    let asked_over_tcp = exchanges.iter().any(|d| d.transport == DnsTransport::Tcp);
+    Some(match (&cut.unusable_answer, asked_over_tcp) {
+        (Some(what), _) => what.clone(),
+        (None, true) => "no answer over TCP".to_string(),
+        (None, false) => "no query over TCP followed".to_string(),
+    })
 }
 
 /// `dns_timeout`: no DNS answer at all, perhaps ICMP instead. Same code for both (the
@@ -541,6 +601,71 @@ mod tests {
             f.summary
         );
         assert_eq!(f.evidence.len(), 1);
+    }
+
+    /// Issue 28 item 6: CNAMEs that come back to a name of the chain, over several hops and
+    /// in other case, are a loop; a chain that ends on a name without address is not.
+    #[test]
+    fn a_cname_chain_back_to_itself_is_a_loop() {
+        let answer = |owner: &str, target: &str| DnsAnswer {
+            name: owner.into(),
+            ttl: 60,
+            data: DnsData::Cname(target.into()),
+        };
+        let mut ex = dns(NAME, DnsType::A, Some("NOERROR"), vec![]);
+        if let Some(r) = ex.response.as_mut() {
+            r.answers = vec![
+                answer("b.example", "SmartReceiver.cisco.com"),
+                answer(NAME, "a.example"),
+                answer("a.example", "b.example"),
+            ];
+        }
+        let f = only(judged(vec![ex.clone()]));
+        assert_eq!(f.code, FindingCode::DnsCnameLoop);
+        assert_eq!(
+            f.summary,
+            "the DNS answer for smartreceiver.cisco.com is a CNAME loop: smartreceiver.cisco.com -> a.example -> b.example -> smartreceiver.cisco.com"
+        );
+        if let Some(r) = ex.response.as_mut() {
+            r.answers.remove(0);
+        }
+        assert_eq!(only(judged(vec![ex])).code, FindingCode::DnsNoAddress);
+    }
+
+    /// A truncated (TC) answer in a capture: no TCP retry seen, or one left unanswered, is
+    /// `dns_truncated`; an answer over TCP that holds no address stays `dns_no_address`.
+    #[test]
+    fn a_truncated_answer_without_an_answer_over_tcp_is_said() {
+        let mut udp = dns(NAME, DnsType::A, Some("NOERROR"), vec![]);
+        if let Some(r) = udp.response.as_mut() {
+            r.truncated = true;
+        }
+        let f = only(judged(vec![udp.clone()]));
+        assert_eq!(f.code, FindingCode::DnsTruncated);
+        assert!(
+            f.summary
+                .ends_with("the retry over TCP failed: no query over TCP followed"),
+            "{}",
+            f.summary
+        );
+        let tcp = DnsExchange {
+            transport: DnsTransport::Tcp,
+            ..dns(NAME, DnsType::A, None, vec![])
+        };
+        let f = only(judged(vec![udp.clone(), tcp.clone()]));
+        assert!(
+            f.summary.ends_with("failed: no answer over TCP"),
+            "{}",
+            f.summary
+        );
+        let answered = DnsExchange {
+            transport: DnsTransport::Tcp,
+            ..dns(NAME, DnsType::A, Some("NOERROR"), vec![])
+        };
+        assert_eq!(
+            only(judged(vec![udp, answered])).code,
+            FindingCode::DnsNoAddress
+        );
     }
 
     #[test]

@@ -131,6 +131,9 @@ fn handshake_failure(c: &Connection, h: &Hello, seen: &Seen) -> Option<Finding> 
     if let Some(e) = h.not_tls {
         return Some(plaintext_answer(h, e));
     }
+    if let Some(f) = oversized(c, h) {
+        return Some(f);
+    }
     if let Some((_, e)) = h
         .server_alert
         .filter(|(i, _)| h.server_hello.is_none_or(|(s, _)| *i < s))
@@ -141,6 +144,41 @@ fn handshake_failure(c: &Connection, h: &Hello, seen: &Seen) -> Option<Finding> 
         None => Some(no_server_hello(c, h, seen)),
         Some((shi, she)) => after_server_hello(c, h, shi, she),
     }
+}
+
+/// `tls_certificate_too_large`: the live probe's TLS client gave up on a handshake message
+/// (or record) longer than it takes. Before the chain could be judged, so it is said here,
+/// not as the client breaking the handshake off (`tls_client_abort`) nor left unsaid.
+fn oversized(c: &Connection, h: &Hello) -> Option<Finding> {
+    let (e, message, limit) = c.events.iter().skip(h.at).find_map(|e| match &e.kind {
+        EventKind::TlsOversized { message, limit } => Some((e, *message, *limit)),
+        _ => None,
+    })?;
+    let what = match message {
+        protocol::TlsOversizedMessage::Handshake => {
+            format!("a handshake message over {limit} bytes")
+        }
+        protocol::TlsOversizedMessage::Record => {
+            format!("a TLS record over {limit} bytes, more than RFC 8446 §5.2 allows")
+        }
+    };
+    Some(
+        Finding::new(
+            FindingCode::TlsCertificateTooLarge,
+            Severity::Error,
+            Step::Cert,
+            format!(
+                "the server's certificate message is larger than a TLS client accepts ({what}) for {}",
+                h.label
+            ),
+        )
+        .explain("The server's certificate flight was larger than the probe's TLS client reads, so the handshake ended before the chain could be judged. A real chain is a few KiB (the licensing service's is about 4 KiB); one this large is not the licensing service's: a device answering in its place, or a server presenting a huge certificate (thousands of names, a large extension). TLS clients bound this too (OpenSSL takes 100 KiB for the whole chain), so the switch is expected to fail the same way.")
+        .fix(["! find what answers in the licensing server's place (interception, a wrong address or proxy) and why its certificate is this large"])
+        .evidence([
+            Evidence::of(h.event, "ClientHello"),
+            Evidence::of(e, format!("{what}: the TLS client gave up")),
+        ]),
+    )
 }
 
 /// `tls_plaintext_answer`: bytes that are not TLS came back.

@@ -52,6 +52,7 @@ impl DnsTracker {
                     time_ns: t,
                     rcode: rcode_name(m.rcode),
                     answers: m.answers.clone(),
+                    truncated: m.truncated,
                 });
                 self.store(ex, keep);
             }
@@ -65,6 +66,7 @@ impl DnsTracker {
                         time_ns: t,
                         rcode: rcode_name(m.rcode),
                         answers: m.answers.clone(),
+                        truncated: m.truncated,
                     });
             }
             return;

@@ -274,6 +274,10 @@ pub enum FindingCode {
     DnsNoAddress,
     /// Extension: the name resolved, but only after its query was asked again (info).
     DnsRetried,
+    /// Extension: the answer's CNAMEs lead back to a name already in the chain.
+    DnsCnameLoop,
+    /// Extension: a truncated (TC) UDP answer whose retry over TCP failed.
+    DnsTruncated,
     TcpTimeout,
     TcpRefused,
     TcpReset,
@@ -290,6 +294,8 @@ pub enum FindingCode {
     TlsVersionMismatch,
     TlsClientAbort,
     TlsPlaintextAnswer,
+    /// Extension: the server's certificate is larger than a TLS client takes (live probe).
+    TlsCertificateTooLarge,
     SslInterception,
     IncompleteChain,
     UntrustedRoot,
@@ -373,6 +379,8 @@ impl FindingCode {
         FindingCode::DnsTimeout,
         FindingCode::DnsNoAddress,
         FindingCode::DnsRetried,
+        FindingCode::DnsCnameLoop,
+        FindingCode::DnsTruncated,
         FindingCode::TcpTimeout,
         FindingCode::TcpRefused,
         FindingCode::TcpReset,
@@ -388,6 +396,7 @@ impl FindingCode {
         FindingCode::TlsVersionMismatch,
         FindingCode::TlsClientAbort,
         FindingCode::TlsPlaintextAnswer,
+        FindingCode::TlsCertificateTooLarge,
         FindingCode::SslInterception,
         FindingCode::IncompleteChain,
         FindingCode::UntrustedRoot,
@@ -436,6 +445,8 @@ impl FindingCode {
             DnsTimeout => "dns_timeout",
             DnsNoAddress => "dns_no_address",
             DnsRetried => "dns_retried",
+            DnsCnameLoop => "dns_cname_loop",
+            DnsTruncated => "dns_truncated",
             TcpTimeout => "tcp_timeout",
             TcpRefused => "tcp_refused",
             TcpReset => "tcp_reset",
@@ -451,6 +462,7 @@ impl FindingCode {
             TlsVersionMismatch => "tls_version_mismatch",
             TlsClientAbort => "tls_client_abort",
             TlsPlaintextAnswer => "tls_plaintext_answer",
+            TlsCertificateTooLarge => "tls_certificate_too_large",
             SslInterception => "ssl_interception",
             IncompleteChain => "incomplete_chain",
             UntrustedRoot => "untrusted_root",
@@ -754,6 +766,12 @@ pub enum EventKind {
         step: Step,
         detail: String,
     },
+    /// Live probe: the server sent a `message` longer than the probe's TLS client takes
+    /// (`limit` bytes), which gave up: an oversized certificate in practice.
+    TlsOversized {
+        message: protocol::TlsOversizedMessage,
+        limit: u64,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -849,6 +867,9 @@ pub struct DnsResponse {
     pub time_ns: i64,
     pub rcode: String,
     pub answers: Vec<DnsAnswer>,
+    /// The TC bit: the answer did not fit (RFC 1035 §4.1.1), a resolver asks over TCP.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

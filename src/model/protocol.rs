@@ -214,6 +214,16 @@ impl fmt::Display for DnsTransport {
     }
 }
 
+/// What a peer sent that was longer than the probe's TLS client takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsOversizedMessage {
+    /// One handshake message (the Certificate, in practice): rustls takes 64 KiB.
+    Handshake,
+    /// One record: RFC 8446 §5.1/§5.2 allow 2^14 bytes of plaintext plus expansion.
+    Record,
+}
+
 /// Why a run ended: it finished, or Ctrl-C stopped it (the reports are then partial).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -277,6 +277,7 @@ pub fn dns(name: &str, qtype: DnsType, rcode: Option<&str>, answers: Vec<DnsData
                     data,
                 })
                 .collect(),
+            truncated: false,
         }),
         unreachable: None,
         unusable_answer: None,

@@ -336,9 +336,8 @@ async fn exchange(
                             }
                         },
                         Err(e) => {
-                            ex.unusable_answer = Some(format!(
-                                "a truncated UDP answer (TC bit) and no answer over TCP from {server}: {e}"
-                            ));
+                            ex.unusable_answer =
+                                Some(format!("no answer over TCP from {server}: {e}"));
                         }
                     }
                     break 'tries;
@@ -371,6 +370,7 @@ fn response(msg: &DnsMessage, at: i64) -> DnsResponse {
         time_ns: at,
         rcode: rcode_name(msg.rcode),
         answers: msg.answers.clone(),
+        truncated: msg.truncated,
     }
 }
 

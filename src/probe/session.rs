@@ -554,6 +554,9 @@ async fn tls_and_http(
                         "certificate refused as the switch would refuse it ({why:?}); the handshake ends with an alert and no HTTP request"
                     ));
                 } else {
+                    if let Some(kind) = oversized(&e) {
+                        rec.event(Direction::ToClient, kind);
+                    }
                     rec.failed(ProbeError::TlsHandshake(e));
                 }
                 // rustls queued an alert for the peer: send it, as a client would.
@@ -576,6 +579,29 @@ async fn tls_and_http(
         Instant::now() + Duration::from_secs(1),
     )
     .await;
+}
+
+/// rustls' own bounds on what a peer sends (rustls 0.23: `MAX_HANDSHAKE_SIZE` in its
+/// handshake deframer, 64 KiB per certificate list; a record is 2^14 bytes plus 2,048 of
+/// expansion, RFC 8446 §5.2): a server past them is an oversized certificate in practice,
+/// said as such by the diagnosis instead of a handshake the client broke off.
+fn oversized(e: &rustls::Error) -> Option<EventKind> {
+    use crate::model::protocol::TlsOversizedMessage;
+    use rustls::InvalidMessage;
+    let (message, limit) = match e {
+        rustls::Error::InvalidMessage(InvalidMessage::HandshakePayloadTooLarge) => {
+            (TlsOversizedMessage::Handshake, 0xffff)
+        }
+        rustls::Error::InvalidMessage(InvalidMessage::CertificatePayloadTooLarge) => {
+            (TlsOversizedMessage::Handshake, 0x1_0000)
+        }
+        rustls::Error::InvalidMessage(InvalidMessage::MessageTooLarge) => (
+            TlsOversizedMessage::Record,
+            crate::wire::tls::MAX_RECORD_LEN as u64,
+        ),
+        _ => return None,
+    };
+    Some(EventKind::TlsOversized { message, limit })
 }
 
 /// TLS 1.3 encrypts the Certificate message: the decoder saw only records. The verifier

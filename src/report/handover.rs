@@ -411,7 +411,8 @@ pub fn ladder(c: &Connection) -> Vec<LadderRow> {
                 _ if in_list(&errors) => Emphasis::Error,
                 EventKind::TlsAlert { .. }
                 | EventKind::TcpRst
-                | EventKind::TcpUnreachable { .. } => Emphasis::Error,
+                | EventKind::TcpUnreachable { .. }
+                | EventKind::TlsOversized { .. } => Emphasis::Error,
                 _ if in_list(&warnings) => Emphasis::Warning,
                 EventKind::TcpGap { .. } | EventKind::TcpLost { .. } => Emphasis::Warning,
                 EventKind::TcpSyn {

@@ -131,6 +131,13 @@ pub fn describe_event(k: &EventKind) -> String {
             ..
         } => format!("[probe] this host: {}", esc(detail)),
         EventKind::ProbeFailure { detail, .. } => format!("[probe] {}", esc(detail)),
+        EventKind::TlsOversized { message, limit } => format!(
+            "{} over {limit} bytes: the TLS client gave up",
+            match message {
+                crate::model::protocol::TlsOversizedMessage::Handshake => "handshake message",
+                crate::model::protocol::TlsOversizedMessage::Record => "TLS record",
+            }
+        ),
     }
 }
 

@@ -35,6 +35,8 @@ pub struct DnsMessage {
     pub qname: String,
     pub qtype: u16,
     pub answers: Vec<DnsAnswer>,
+    /// The TC bit (RFC 1035 §4.1.1): the answer was cut to fit; ask again over TCP.
+    pub truncated: bool,
 }
 
 /// Why a DNS message does not decode; wrapped as [`super::WireError::Dns`].
@@ -179,6 +181,7 @@ pub fn parse_dns_message(msg: &[u8]) -> Result<DnsMessage, DnsError> {
         qname,
         qtype,
         answers,
+        truncated: header.truncated(),
     })
 }
 
