@@ -335,6 +335,41 @@ fn packets_beat_a_derived_profile_on_the_fn72323_capture() {
     assert!(!f.explanation.contains("IOS XE's own TCP client"));
     let f = finding("--ios-version 17.3.2 --switch 198.51.100.10");
     assert_eq!(f.severity, Severity::Info);
+    // The configuration's Vlan10 holds 198.51.100.10: its addresses name the client as the
+    // switch, as --switch does.
+    let f = finding(
+        "--ios-version 17.3.2 --from-config tests/data/ios/running-config-client-198.51.100.10-17.3.txt",
+    );
+    assert_eq!(f.severity, Severity::Info, "{}", f.explanation);
+    assert!(
+        f.explanation
+            .contains("an interface address of its configuration"),
+        "{}",
+        f.explanation
+    );
+}
+
+/// A configuration whose interfaces do not hold the capture's client says nothing of who
+/// the client is: the warning that says both stays.
+#[test]
+fn another_switchs_configuration_does_not_name_the_client() {
+    let pcap = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/root-missing-fn72323.pcap");
+    let cfg = std::env::temp_dir().join(format!("licpath-other-{}.txt", std::process::id()));
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/ios/running-config-client-198.51.100.10-17.3.txt"),
+    )
+    .unwrap()
+    .replace("198.51.100.10", "198.51.100.99");
+    std::fs::write(&cfg, text).unwrap();
+    let args = format!("--ios-version 17.3.2 --from-config {}", cfg.display());
+    let t = analyze_as_cli(&pcap, &args);
+    let _ = std::fs::remove_file(&cfg);
+    let f = t
+        .all_findings()
+        .find(|f| f.code == FindingCode::RootMissingOnDevice)
+        .expect("root_missing_on_device");
+    assert_eq!(f.severity, Severity::Warning);
 }
 
 /// Issue 22 principle 7 on the lab's wrong-name capture: the switch asked by name, so the

@@ -124,6 +124,7 @@ fn context_of(flags: &ContextFlags) -> AnalysisContext {
     for list in [
         &mut ctx.dns_servers,
         &mut ctx.switch_addresses,
+        &mut ctx.config_addresses,
         &mut ctx.licensing_addresses,
     ] {
         let mut seen = std::collections::HashSet::new();
@@ -166,6 +167,7 @@ fn add_config_context(ctx: &mut AnalysisContext, c: &ConfigPlan) {
         None => {}
     }
     ctx.dns_servers.extend(&plan.dns_servers);
+    ctx.config_addresses.extend(&c.addresses);
     for t in &plan.targets {
         let Ok(u) = crate::model::url::Url::parse(&t.url) else {
             continue;

@@ -50,12 +50,13 @@ pub struct DiagnoseConfig {
     pub revocation_checked_by: Option<(String, Vec<String>)>,
 }
 
-/// Whether a connection's client is known to be the switch (`--switch`): then what the
+/// Whether a connection's client is known to be the switch (`--switch`, or an interface
+/// address of its configuration with `--from-config`): then what the
 /// packets show the switch did outranks what a derived trust profile predicts of it
 /// (principle 2, docs/findings.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Client {
-    /// `--switch` names this client's address.
+    /// `--switch` names this client's address, or the configuration's interfaces hold it.
     KnownSwitch,
     /// Nothing says whether this client is the switch.
     Unknown,
@@ -65,10 +66,11 @@ pub enum Client {
 }
 
 impl Client {
-    /// The client of `c` as the context (`--switch`) knows it.
+    /// The client of `c` as the context (`--switch`, the configuration's addresses)
+    /// knows it.
     pub fn of(c: &Connection, ctx: Option<&crate::model::context::AnalysisContext>) -> Client {
         match ctx {
-            Some(ctx) if ctx.switch_addresses.contains(&c.client.ip()) => Client::KnownSwitch,
+            Some(ctx) if ctx.is_known_switch(c.client.ip()) => Client::KnownSwitch,
             _ => Client::Unknown,
         }
     }

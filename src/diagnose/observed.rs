@@ -95,14 +95,14 @@ pub fn as_observed(f: Finding, client: Client, hint: Option<&(Confidence, String
         Client::KnownSwitch if root_codes => (
             Severity::Info,
             format!(
-                "{observed} That client is the switch (--switch), so the switch holds what the trust profile lacks (a trustpool updated by 'crypto pki trustpool import', or a newer release than assumed). What the profile predicted: {}",
+                "{observed} That client is the switch (--switch, or an interface address of its configuration), so the switch holds what the trust profile lacks (a trustpool updated by 'crypto pki trustpool import', or a newer release than assumed). What the profile predicted: {}",
                 f.summary
             ),
         ),
         Client::KnownSwitch => (
             Severity::Warning,
             format!(
-                "{observed} That client is the switch (--switch): it trusts the interceptor's CA, so licensing works through the inspection. {}",
+                "{observed} That client is the switch (--switch, or an interface address of its configuration): it trusts the interceptor's CA, so licensing works through the inspection. {}",
                 f.explanation
             ),
         ),

@@ -23,6 +23,12 @@ pub struct AnalysisContext {
     /// The switch's own addresses (`--switch`): only traffic from them is the switch's.
     /// Empty: any source.
     pub switch_addresses: Vec<IpAddr>,
+    /// The addresses of the switch's own interfaces, from its configuration
+    /// (`--from-config`: `ip address`, `ipv6 address`, the source interface's among them):
+    /// a client with one of them is the switch, as with `--switch`. Unlike `--switch`, they
+    /// do not limit which traffic is read (a capture behind a NAT still counts).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub config_addresses: Vec<IpAddr>,
     /// Names the switch sends licensing traffic to beyond the built-in ones: the hosts
     /// of its configured URLs (an SSM On-Prem, a CSLU).
     pub licensing_hosts: Vec<String>,
@@ -71,6 +77,7 @@ impl AnalysisContext {
             && self.proxies.is_empty()
             && self.dns_servers.is_empty()
             && self.switch_addresses.is_empty()
+            && self.config_addresses.is_empty()
             && self.licensing_hosts.is_empty()
             && self.licensing_addresses.is_empty()
     }
@@ -78,6 +85,12 @@ impl AnalysisContext {
     /// Whether traffic from `ip` is the switch's: any address when none was given.
     pub fn is_switch(&self, ip: IpAddr) -> bool {
         self.switch_addresses.is_empty() || self.switch_addresses.contains(&ip)
+    }
+
+    /// Whether `ip` is known to be the switch: `--switch` names it, or it is one of its
+    /// configuration's interface addresses.
+    pub fn is_known_switch(&self, ip: IpAddr) -> bool {
+        self.switch_addresses.contains(&ip) || self.config_addresses.contains(&ip)
     }
 
     pub fn is_name_server(&self, ip: IpAddr) -> bool {

@@ -47,6 +47,13 @@ pub fn write_context(out: &mut dyn Write, ctx: &AnalysisContext) -> io::Result<(
             addrs(&ctx.switch_addresses)
         }
     )?;
+    if !ctx.config_addresses.is_empty() {
+        writeln!(
+            out,
+            "   its addresses   {} (a client with one of them is the switch)",
+            addrs(&ctx.config_addresses)
+        )?;
+    }
     let hosts: Vec<String> = ctx
         .licensing_hosts
         .iter()
