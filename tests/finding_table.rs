@@ -50,6 +50,7 @@ fn function_body(source: &str, name: &str) -> Option<String> {
         let t = l.trim_start();
         let t = t
             .strip_prefix("pub(crate) ")
+            .or_else(|| t.strip_prefix("pub(super) "))
             .or_else(|| t.strip_prefix("pub "))
             .unwrap_or(t);
         let t = t.strip_prefix("async ").unwrap_or(t);

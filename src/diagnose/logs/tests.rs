@@ -1,3 +1,6 @@
+use super::tech_support::{
+    Outcomes, agent_error, entries_of, recovered_since, said_of, server_rejected, switch_comm_ok,
+};
 use super::*;
 
 #[test]
