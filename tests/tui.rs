@@ -14,6 +14,7 @@ use licpath::tui::common::Theme;
 use licpath::tui::live::{self, LiveApp, sparkline};
 use licpath::tui::msg::Cmd;
 use licpath::tui::msg::Key;
+use licpath::tui::rows::Row;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
@@ -92,11 +93,13 @@ fn capture_screen_80x24_interception() {
 fn first_screen_says_why(s: &str) {
     let lines: Vec<&str> = s.lines().collect();
     assert!(
-        lines[1].starts_with("FAILED  #1 ssl_interception frame #14: SSL interception"),
+        lines[1].starts_with("FAILED  ssl_interception #1 frame #14: SSL interception"),
         "{s}"
     );
     assert!(
-        lines[2].starts_with("  fix: ! preferred: exempt smartreceiver.cisco.com"),
+        lines[2..6]
+            .iter()
+            .any(|l| l.starts_with("  fix: ! preferred: exempt smartreceiver.cisco.com")),
         "{s}"
     );
     assert!(s.contains("FAIL #1  smartreceiver.cisco.com"), "{s}");
@@ -115,9 +118,7 @@ fn capture_screen_120x40_interception() {
     // Side by side from 110 columns: the list on the left keeps the whole host.
     assert!(
         s.lines()
-            .nth(4)
-            .unwrap()
-            .starts_with("│FAIL #1  smartreceiver.cisco.com"),
+            .any(|l| l.starts_with("│FAIL #1  smartreceiver.cisco.com  cert│")),
         "{s}"
     );
 }
@@ -147,14 +148,19 @@ fn long_host_names_are_shortened_in_the_middle() {
 #[test]
 fn capture_filter_and_selection() {
     let mut app = capture_app("syn-dropped.pcap");
-    assert_eq!(app.visible().len(), 1);
+    // One connection and its lookups (issue 26: DNS rows are rows).
+    let rows = app.visible();
+    let conns = rows.iter().filter(|r| matches!(r, Row::Connection(_)));
+    assert_eq!(conns.count(), 1);
+    assert!(rows.iter().any(|r| matches!(r, Row::Dns(_))));
     // licensing -> failed -> all
     app.on_key(Key::Char('f'));
     assert!(!app.visible().is_empty(), "the failed connection is shown");
+    let t = app.timeline().unwrap();
     assert!(
         app.visible()
             .iter()
-            .all(|c| c.verdict == licpath::model::Verdict::Failed)
+            .all(|r| r.verdict(t) == licpath::model::Verdict::Failed)
     );
     app.on_key(Key::Char('f'));
     let all = app.visible().len();
@@ -390,10 +396,15 @@ fn live_screen_opens_with_the_verdict_strip() {
     insta::assert_snapshot!("live_80x24", s);
     let lines: Vec<&str> = s.lines().collect();
     assert!(
-        lines[1].starts_with("FAILED  smart ssl_interception frame #14: SSL interception"),
+        lines[1].starts_with("FAILED  ssl_interception smart frame #14: SSL interception"),
         "{s}"
     );
-    assert!(lines[2].starts_with("  fix: ! preferred: exempt"), "{s}");
+    assert!(
+        lines[2..6]
+            .iter()
+            .any(|l| l.starts_with("  fix: ! preferred: exempt")),
+        "{s}"
+    );
     // Each target's row names its cause.
     assert!(
         s.contains("│FAIL    smart   0/1 rounds ok  5 s ago  ssl_interception"),
@@ -416,7 +427,7 @@ fn live_screen_opens_with_the_verdict_strip() {
         s.lines()
             .nth(1)
             .unwrap()
-            .starts_with("FAILED  onprem proxy_auth_required frame #"),
+            .starts_with("FAILED  proxy_auth_required onprem frame #"),
         "{s}"
     );
 }
@@ -431,17 +442,18 @@ fn strip_for_a_healthy_path_and_for_a_capture_without_connections() {
         "{s}"
     );
 
-    // NXDOMAIN: no connection at all; the strip names the capture's own finding.
+    // NXDOMAIN: no connection at all; the lookup is a row, and the strip names the
+    // finding that cites it.
     let mut app = capture_app("dns-nxdomain.pcap");
     let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
     assert!(
         s.lines()
             .nth(1)
             .unwrap()
-            .starts_with("FAILED  capture dns_nxdomain frame #"),
+            .starts_with("FAILED  dns_nxdomain dns smartreceiver.cisco.com frame #2:"),
         "{s}"
     );
-    assert!(s.lines().nth(2).unwrap().starts_with("  fix: "), "{s}");
+    assert!(s.lines().any(|l| l.starts_with("  fix: ")), "{s}");
 }
 
 /// The README's picture of the first screen: the capture screen of the interception
@@ -565,4 +577,161 @@ fn live_update_redraws_only_on_change() {
     assert!(s.contains("every 30 s  direct  wrote x.json"), "{s}");
     assert_eq!(app.update(Msg::Key(Key::Char('q'))).cmd, Cmd::Quit);
     assert!(app.quit());
+}
+
+/// The first screen of the 407 capture at the sizes of issue 26 (tmux at 100x30 and
+/// 80x24): the verdict and the finding's code first, the summary wrapped to its end (the
+/// status code 407 is its last word: it was cut), "q quit" in the key bar, the ladder's
+/// header on lines of its own inside the border.
+#[test]
+fn first_screen_of_a_407_at_80x24_and_100x30() {
+    for (w, h, name) in [
+        (80, 24, "capture_407_80x24"),
+        (100, 30, "capture_407_100x30"),
+    ] {
+        let mut app = capture_app("proxy-407.pcap");
+        let s = screen(&draw_capture(&mut app, w, h, PLAIN));
+        insta::assert_snapshot!(name, s);
+        let lines: Vec<&str> = s.lines().collect();
+        assert!(
+            lines[1].starts_with("FAILED  proxy_auth_required #1 frame #8: the proxy wants"),
+            "{s}"
+        );
+        let strip = lines[1..4].join(" ");
+        assert!(
+            strip.contains("407 Proxy Authentication Required"),
+            "{w}x{h}: {s}"
+        );
+        assert!(lines[h as usize - 1].ends_with("? help  q quit"), "{s}");
+        ladder_stays_inside(&s);
+        assert!(
+            s.contains("│            | proxy 198.51.100.3:3130 (to smartreceiver.cisco.com:443)")
+                || s.contains("switch 198.51.100.10:40444  |  proxy 198.51.100.3:3130"),
+            "{s}"
+        );
+    }
+}
+
+/// Every row of the ladder pane starts with the time column (blank at its left), never
+/// with text wrapped into the border.
+fn ladder_stays_inside(s: &str) {
+    let pane: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.contains(" ladder [tab"))
+        .skip(1)
+        .take_while(|l| l.starts_with('│'))
+        .collect();
+    assert!(pane.len() > 3, "{s}");
+    for l in pane {
+        assert!(l.starts_with("│ "), "wrapped into the border: {l:?}\n{s}");
+    }
+}
+
+#[test]
+fn the_key_bar_always_ends_with_q_quit() {
+    use licpath::tui::common::key_bar;
+    let hints = ["j/k select", "f filter", "tab ladder/events/findings"];
+    for w in 14..200 {
+        let bar = key_bar(&hints, w);
+        assert!(bar.ends_with("? help  q quit"), "{w}: {bar}");
+        assert!(bar.chars().count() <= w, "{w}: {bar}");
+    }
+    assert_eq!(key_bar(&hints, 8), "q quit");
+    assert_eq!(key_bar(&hints, 30), "j/k select  ? help  q quit");
+    // The live screen's bar at 80 columns.
+    let mut app = live_app();
+    let s = draw_live(&mut app, 80, 24);
+    assert!(s.lines().last().unwrap().ends_with("? help  q quit"), "{s}");
+}
+
+#[test]
+fn summaries_wrap_at_spaces_and_say_when_cut() {
+    use licpath::tui::common::wrap_words;
+    assert_eq!(
+        wrap_words("the proxy wants authentication: 407", 12, 20, 3),
+        ["the proxy", "wants", "authentication: 407"]
+    );
+    assert_eq!(wrap_words("a b c d e f", 3, 3, 2), ["a b", "c ~"]);
+    assert_eq!(wrap_words("abcdefgh", 3, 3, 5), ["abc", "def", "gh"]);
+    assert_eq!(
+        wrap_words("abcdefgh", 0, 0, 2),
+        ["", ""],
+        "no room, not even for ~"
+    );
+    assert_eq!(wrap_words("", 5, 5, 2), [""]);
+}
+
+/// All the proxy's headers, scrolled to (issue 26: 6 of 13 were shown and
+/// Proxy-Authenticate was hidden).
+#[test]
+fn every_proxy_header_can_be_scrolled_to() {
+    use licpath::model::EventKind;
+    let mut app = capture_app("proxy-407.pcap");
+    let t = timeline_of("proxy-407.pcap");
+    let headers: Vec<String> = t.connections[0]
+        .events
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::HttpResponse { headers, .. } => {
+                Some(headers.iter().map(|(k, v)| format!("{k}: {v}")).collect())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert!(headers.len() >= 10, "{headers:?}");
+    app.on_key(Key::Char('e'));
+    let mut seen = String::new();
+    for _ in 0..4 {
+        seen.push_str(&screen(&draw_capture(&mut app, 80, 24, PLAIN)));
+        app.on_key(Key::PageDown);
+    }
+    assert!(seen.contains("events (PgUp/PgDn)"), "{seen}");
+    for h in &headers {
+        let h: String = h.chars().take(60).collect();
+        assert!(seen.contains(&h), "{h} never shown:\n{seen}");
+    }
+    assert!(seen.contains("Proxy-Authenticate: Basic"), "{seen}");
+}
+
+/// A DNS-only capture has rows, selectable, with their ladder, events and findings;
+/// an OK row says "done", not the step it reached.
+#[test]
+fn dns_rows_are_rows_and_ok_rows_are_done() {
+    let mut app = capture_app("dns-nxdomain.pcap");
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    insta::assert_snapshot!("capture_dns_nxdomain_80x24", s);
+    assert!(!s.contains("no connection matches"), "{s}");
+    assert!(
+        s.contains("│FAIL dns  A smartreceiver.cisco.com  NXDOMAIN"),
+        "{s}"
+    );
+    assert!(
+        s.contains("│FAIL dns  AAAA smartreceiver.cisco.com  NXDOMAIN"),
+        "{s}"
+    );
+    assert!(s.contains("|-query A smartreceiver.cisco.com"), "{s}");
+    assert!(s.contains("NXDOMAIN (no answer) in 0.1 ms-|"), "{s}");
+    app.on_key(Key::Char('j'));
+    assert_eq!(app.selected, 1);
+    app.on_key(Key::Char('e'));
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    assert!(
+        s.contains("#3 -> query AAAA smartreceiver.cisco.com"),
+        "{s}"
+    );
+    assert!(s.contains("#4 <- NXDOMAIN"), "{s}");
+    app.on_key(Key::Char('d'));
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    assert!(s.contains("ERROR dns_nxdomain"), "{s}");
+
+    let mut app = capture_app("healthy-direct-tls12.pcap");
+    let s = screen(&draw_capture(&mut app, 80, 24, PLAIN));
+    let ok_rows: Vec<&str> = s.lines().filter(|l| l.starts_with("│OK ")).collect();
+    assert!(ok_rows.len() >= 2, "{s}");
+    for row in ok_rows {
+        assert!(
+            row.trim_end_matches([' ', '│']).ends_with("  done"),
+            "{row}\n{s}"
+        );
+    }
 }

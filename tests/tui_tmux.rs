@@ -21,6 +21,10 @@ struct Session(String);
 
 impl Session {
     fn start(name: &str, cmd: &str) -> Session {
+        Session::sized(name, cmd, (100, 30))
+    }
+    fn sized(name: &str, cmd: &str, (w, h): (u16, u16)) -> Session {
+        let (w, h) = (w.to_string(), h.to_string());
         let name = format!("{name}-{}", std::process::id());
         let socket = format!("licpath-{name}");
         let st = Command::new("tmux")
@@ -32,9 +36,9 @@ impl Session {
                 "-s",
                 &name,
                 "-x",
-                "100",
+                &w,
                 "-y",
-                "30",
+                &h,
             ])
             .arg(format!("NO_COLOR=1 {cmd}; sleep 30"))
             .status()
@@ -110,6 +114,43 @@ fn capture_mode_under_tmux() {
     while s.screen().contains("connections") {
         assert!(t0.elapsed() < Duration::from_secs(5), "tui did not quit");
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Issue 26: on the first screen, at 100x30 and at 80x24, the proxy's status code in the
+/// verdict strip and "q quit" in the key bar (they were cut: `CONNECT smartreceiver.c~`,
+/// `q q~`).
+#[test]
+fn first_screen_reads_the_status_and_q_quit_at_both_sizes() {
+    if !have_tmux() {
+        eprintln!("tmux not installed: skipping");
+        return;
+    }
+    let cap = format!("{}/captures/proxy-407.pcap", env!("CARGO_MANIFEST_DIR"));
+    for (w, h) in [(100, 30), (80, 24)] {
+        let s = Session::sized(
+            &format!("first{w}"),
+            &format!("{} tui {cap}", env!("CARGO_BIN_EXE_licpath")),
+            (w, h),
+        );
+        s.wait_for("FIN-|");
+        let screen = s.wait_for("? help  q quit");
+        let lines: Vec<&str> = screen.lines().collect();
+        assert!(
+            lines[1].starts_with("FAILED  proxy_auth_required #1 frame #8"),
+            "{w}x{h}:\n{screen}"
+        );
+        assert!(
+            lines[1..4]
+                .join(" ")
+                .contains("407 Proxy Authentication Required"),
+            "{w}x{h}:\n{screen}"
+        );
+        assert!(
+            lines[h as usize - 1].trim_end().ends_with("q quit"),
+            "{w}x{h}:\n{screen}"
+        );
+        s.keys(&["q"]);
     }
 }
 

@@ -1,8 +1,10 @@
-//! Capture mode: the connections of a capture with verdict badges, a filter, and for the
-//! selected one a ladder diagram, the decoded events and the findings with their fix.
+//! Capture mode: the connections and DNS lookups of a capture with verdict badges, a
+//! filter, and for the selected one a ladder diagram, the decoded events and the findings
+//! with their fix.
 
 use super::common::*;
 use super::msg::{Effect, Key, Model, Msg, Wheel};
+use super::rows::{Row, dns_events, dns_ladder};
 use crate::escape::esc;
 use crate::model::*;
 use crate::report::overall_verdict;
@@ -70,12 +72,12 @@ pub struct CaptureApp {
 }
 
 pub const HELP: &[(&str, &str)] = &[
-    ("up/down j/k", "select a connection"),
+    ("up/down j/k", "select a connection or DNS lookup"),
     ("f", "filter: licensing / failed / all"),
     ("tab l e d", "ladder / events / findings (d)"),
     ("PgUp/PgDn", "scroll the right pane"),
-    ("g / G", "first / last connection"),
-    ("mouse", "click a connection, wheel scrolls"),
+    ("g / G", "first / last row"),
+    ("mouse", "click a row, wheel scrolls"),
     ("?", "this help"),
     ("q Esc", "quit"),
 ];
@@ -110,13 +112,19 @@ impl CaptureApp {
     }
 
     pub fn loaded(&mut self, t: Timeline) {
-        // Start on the first failed licensing connection: that is why we are here.
+        // Start on the first failed licensing row: that is why we are here.
         self.load = Load::Loaded(Box::new(t));
-        let first_failed = self
+        let first_failed = self.timeline().and_then(|t| {
+            self.visible()
+                .iter()
+                .position(|r| r.verdict(t) == Verdict::Failed)
+        });
+        // Else on the first connection: the lookups before it went well enough.
+        let first_connection = self
             .visible()
             .iter()
-            .position(|c| c.verdict == Verdict::Failed);
-        self.selected = first_failed.unwrap_or(0);
+            .position(|r| matches!(r, Row::Connection(_)));
+        self.selected = first_failed.or(first_connection).unwrap_or(0);
     }
 
     pub fn timeline(&self) -> Option<&Timeline> {
@@ -126,21 +134,22 @@ impl CaptureApp {
         }
     }
 
-    pub fn visible(&self) -> Vec<&Connection> {
+    /// The rows the filter shows: connections and DNS lookups, in the order they started.
+    pub fn visible(&self) -> Vec<Row<'_>> {
         let Some(t) = self.timeline() else {
             return Vec::new();
         };
-        t.connections
-            .iter()
-            .filter(|c| match self.filter {
+        Row::all(t)
+            .into_iter()
+            .filter(|r| match self.filter {
                 Filter::All => true,
-                Filter::Licensing => c.licensing,
-                Filter::Failed => c.verdict == Verdict::Failed,
+                Filter::Licensing => r.licensing(),
+                Filter::Failed => r.verdict(t) == Verdict::Failed,
             })
             .collect()
     }
 
-    pub fn selected_connection(&self) -> Option<&Connection> {
+    pub fn selected_row(&self) -> Option<Row<'_>> {
         self.visible().get(self.selected).copied()
     }
 
@@ -189,10 +198,14 @@ impl CaptureApp {
     /// A click at (column, row): select the connection under it, in the layout drawn for
     /// the terminal's size.
     fn on_click(&mut self, col: u16, row: u16) {
-        if self.timeline().is_none() || too_small_for_layout(self.size) {
+        if too_small_for_layout(self.size) {
             return;
         }
-        let a = layout(self.size, self.visible().len()).list;
+        let Some(t) = self.timeline() else {
+            return;
+        };
+        let strip = why_lines(self, t, self.size.width, self.theme).len();
+        let a = layout(self.size, strip, self.visible().len()).list;
         if col >= a.x && col < a.x + a.width && row > a.y && row < a.y + a.height.saturating_sub(1)
         {
             self.select((row - a.y - 1) as usize);
@@ -257,8 +270,8 @@ impl Model for CaptureApp {
 /// From this width on the list and the selected connection sit side by side.
 pub const SIDE_BY_SIDE: u16 = 110;
 
-fn badge(c: &Connection) -> (&'static str, bool) {
-    match c.verdict {
+fn badge(v: Verdict) -> (&'static str, bool) {
+    match v {
         Verdict::Ok => ("OK  ", true),
         Verdict::Failed => ("FAIL", false),
         Verdict::Unknown => ("??  ", true),
@@ -287,10 +300,11 @@ pub fn render(f: &mut Frame, app: &CaptureApp, theme: Theme) {
     };
     let verdict = overall_verdict(t);
     let visible = app.visible();
+    let why = why_lines(app, t, area.width, theme);
     if too_small_for_layout(area) {
         let failed = visible
             .iter()
-            .filter(|c| c.verdict == Verdict::Failed)
+            .filter(|r| r.verdict(t) == Verdict::Failed)
             .count();
         too_small(
             f,
@@ -305,7 +319,7 @@ pub fn render(f: &mut Frame, app: &CaptureApp, theme: Theme) {
         list,
         pane,
         foot,
-    } = layout(area, visible.len());
+    } = layout(area, why.len(), visible.len());
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("licpath ", theme.bold()),
@@ -317,19 +331,27 @@ pub fn render(f: &mut Frame, app: &CaptureApp, theme: Theme) {
                 "  {} shown ({}) of {}",
                 visible.len(),
                 app.filter.name(),
-                t.connections.len()
+                t.connections.len() + t.dns.len()
             )),
         ])),
         head,
     );
-    render_why(f, app, t, strip, theme);
-    render_connection_list(f, app, &visible, list, theme);
+    f.render_widget(Paragraph::new(why), strip);
+    render_list(f, app, t, &visible, list, theme);
     let (title, lines) = selected_pane(app, t, visible.is_empty(), pane.width, theme);
-    f.render_widget(scrolled_pane(lines, title, app.scroll), pane);
+    let scroll = app
+        .scroll
+        .min(rows_of(&lines, pane.width.saturating_sub(2)));
+    f.render_widget(scrolled_pane(lines, title, scroll), pane);
     footer(
         f,
         foot,
-        "j/k select  f filter  tab ladder/events/findings  PgUp/PgDn scroll  ? help  q quit",
+        &[
+            "j/k select",
+            "f filter",
+            "tab ladder/events/findings",
+            "PgUp/PgDn scroll",
+        ],
         app.help.then_some(HELP),
         theme,
     );
@@ -356,28 +378,31 @@ fn render_loading(f: &mut Frame, app: &CaptureApp, read: u64, size: u64) {
     }
 }
 
-/// Why: the verdict and the selected connection's primary finding with its fix (the
-/// timeline's own findings when the connection has none, or nothing is selected).
-fn render_why(f: &mut Frame, app: &CaptureApp, t: &Timeline, strip: Rect, theme: Theme) {
+/// Why: the verdict and the selected row's primary finding with its fix (the timeline's
+/// own findings when the row has none, or nothing is selected).
+fn why_lines(app: &CaptureApp, t: &Timeline, width: u16, theme: Theme) -> Vec<Line<'static>> {
     let verdict = overall_verdict(t);
-    let sel = app.selected_connection();
-    let own: Vec<&Finding> = sel.map(|c| c.findings.iter().collect()).unwrap_or_default();
+    let sel = app.selected_row();
+    let own: Vec<&Finding> = sel.map(|r| r.findings(t)).unwrap_or_default();
     let (subject, findings) = match sel {
-        Some(c) if !own.is_empty() => (format!("#{}", c.id), own),
-        Some(c) if t.findings.is_empty() => (format!("#{}", c.id), own),
+        Some(r) if !own.is_empty() || t.findings.is_empty() => (r.subject(), own),
         _ => ("capture".to_string(), t.findings.iter().collect()),
     };
-    f.render_widget(
-        Paragraph::new(verdict_strip(
-            verdict.as_str(),
-            verdict_style(verdict, theme),
-            &subject,
-            &findings,
-            strip.width,
-            theme,
-        )),
-        strip,
-    );
+    verdict_strip(
+        verdict.as_str(),
+        verdict_style(verdict, theme),
+        &subject,
+        &findings,
+        width,
+        theme,
+    )
+}
+
+/// Rows `lines` take in a pane `width` wide once wrapped (at least): how far it scrolls.
+fn rows_of(lines: &[Line], width: u16) -> u16 {
+    let w = usize::from(width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
+    u16::try_from(rows.saturating_sub(1)).unwrap_or(u16::MAX)
 }
 
 fn too_small_for_layout(area: Rect) -> bool {
@@ -396,10 +421,10 @@ struct Areas {
 /// The header, the verdict strip, the list beside the selected connection when there is
 /// room for both to be read (above it on a narrow terminal: the ladder needs the width
 /// more than the list), the key bar. Drawing and mouse clicks both place things by it.
-fn layout(area: Rect, shown: usize) -> Areas {
+fn layout(area: Rect, strip_lines: usize, shown: usize) -> Areas {
     let [head, strip, body, foot] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(2),
+        Constraint::Length(strip_height(strip_lines, area.height)),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
@@ -423,31 +448,52 @@ fn layout(area: Rect, shown: usize) -> Areas {
     }
 }
 
-/// The connections: the host is the key, so it gets the room, shortened in its middle.
-fn render_connection_list(
+/// The rows: the host (or the name looked up) is the key, so it gets the room, shortened
+/// in its middle; then where a failed connection stopped, or `done`.
+fn render_list(
     f: &mut Frame,
     app: &CaptureApp,
-    visible: &[&Connection],
-    left: Rect,
+    t: &Timeline,
+    visible: &[Row],
+    area: Rect,
     theme: Theme,
 ) {
-    let inner = left.width.saturating_sub(2) as usize;
+    let inner = area.width.saturating_sub(2) as usize;
     let id_w = visible
         .iter()
-        .map(|c| c.id.to_string().len())
+        .map(|r| match r {
+            Row::Connection(c) => c.id.to_string().len() + 1,
+            Row::Dns(_) => 3,
+        })
         .max()
-        .unwrap_or(1);
+        .unwrap_or(2);
     let items: Vec<ListItem> = visible
         .iter()
-        .map(|c| {
-            let (b, good) = badge(c);
-            let name = c
-                .server_name
-                .as_deref()
-                .map_or_else(|| c.server.to_string(), |n| esc(n).to_string());
-            let fixed = b.len() + 2 + id_w + 2;
+        .map(|r| {
+            let verdict = r.verdict(t);
+            let (b, good) = badge(verdict);
+            let (id, name, stop) = match r {
+                Row::Connection(c) => (
+                    format!("#{}", c.id),
+                    c.server_name
+                        .as_deref()
+                        .map_or_else(|| c.server.to_string(), |n| esc(n).to_string()),
+                    c.reached.as_str().to_string(),
+                ),
+                Row::Dns(d) => (
+                    "dns".to_string(),
+                    format!("{} {}", d.qtype, esc(d.name.trim_end_matches('.'))),
+                    d.response
+                        .as_ref()
+                        .map_or("no answer".to_string(), |r| esc(&r.rcode).to_string()),
+                ),
+            };
+            let fixed = b.len() + 1 + id_w + 2;
             let host = fit_middle(&name, inner.saturating_sub(fixed));
-            let tail = format!("  {}", c.reached.as_str());
+            let tail = match verdict {
+                Verdict::Ok => "  done".to_string(),
+                _ => format!("  {stop}"),
+            };
             let tail = if fixed + host.chars().count() + tail.len() <= inner {
                 tail
             } else {
@@ -455,7 +501,7 @@ fn render_connection_list(
             };
             ListItem::new(Line::from(vec![
                 Span::styled(b, if good { theme.ok() } else { theme.bad() }),
-                Span::raw(format!(" #{:<id_w$}  ", c.id)),
+                Span::raw(format!(" {id:<id_w$}  ")),
                 Span::raw(host),
                 Span::styled(tail, theme.dim()),
             ]))
@@ -470,10 +516,10 @@ fn render_connection_list(
             .block(
                 Block::default()
                     .borders(Borders::ALL)
-                    .title(" connections "),
+                    .title(" connections and lookups "),
             )
             .highlight_style(theme.selected()),
-        left,
+        area,
         &mut state,
     );
 }
@@ -486,7 +532,7 @@ fn selected_pane(
     width: u16,
     theme: Theme,
 ) -> (String, Vec<Line<'static>>) {
-    match (app.selected_connection(), app.pane) {
+    match (app.selected_row(), app.pane) {
         (None, _) => (
             " nothing selected ".into(),
             if empty {
@@ -501,14 +547,29 @@ fn selected_pane(
                 vec![]
             },
         ),
-        (Some(c), Pane::Ladder) => (
-            format!(" #{} ladder [tab: events, findings] ", c.id),
-            ladder_lines(c, width.saturating_sub(2), theme),
+        (Some(r), Pane::Ladder) => (
+            format!(" {} ladder [tab: events, findings] ", r.subject()),
+            match r {
+                Row::Connection(c) => ladder_lines(c, width.saturating_sub(2), theme),
+                Row::Dns(d) => dns_ladder(d, width.saturating_sub(2), theme),
+            },
         ),
-        (Some(c), Pane::Events) => (format!(" #{} events ", c.id), event_lines(c, theme)),
-        (Some(c), Pane::Findings) => {
-            let fs: Vec<&Finding> = c.findings.iter().chain(t.findings.iter()).collect();
-            (format!(" #{} findings ", c.id), finding_lines(&fs, theme))
+        (Some(r), Pane::Events) => (
+            format!(" {} events (PgUp/PgDn) ", r.subject()),
+            match r {
+                Row::Connection(c) => event_lines(c, theme),
+                Row::Dns(d) => dns_events(d, theme),
+            },
+        ),
+        (Some(r), Pane::Findings) => {
+            let fs: Vec<&Finding> = match r {
+                Row::Connection(c) => c.findings.iter().chain(t.findings.iter()).collect(),
+                Row::Dns(_) => r.findings(t),
+            };
+            (
+                format!(" {} findings ", r.subject()),
+                finding_lines(&fs, theme),
+            )
         }
     }
 }
@@ -548,7 +609,7 @@ fn event_lines(c: &Connection, theme: Theme) -> Vec<Line<'static>> {
             }));
         }
         if let EventKind::HttpResponse { headers, .. } = &e.kind {
-            for (k, v) in headers.iter().take(6) {
+            for (k, v) in headers {
                 lines.push(Line::from(Span::styled(
                     format!("             {k}: {v}"),
                     theme.dim(),

@@ -79,12 +79,12 @@ pub fn ladder_lines(c: &Connection, width: u16, theme: Theme) -> Vec<Line<'stati
         Some(t) => format!("proxy {} (to {})", c.server, esc(t)),
         None => format!("server {}", c.server),
     };
-    let mut lines = vec![Line::from(vec![
-        Span::styled(format!("{:>10}  ", "time"), theme.dim()),
-        Span::styled(format!("switch {}", c.client), theme.bold()),
-        Span::raw("  |  "),
-        Span::styled(right, theme.bold()),
-    ])];
+    let mut lines = ladder_header(
+        &format!("switch {}", c.client),
+        &right,
+        width as usize,
+        theme,
+    );
     let arrow_w = (width as usize).saturating_sub(14).clamp(10, 70);
     for e in &c.events {
         let room = arrow_w.saturating_sub(6);
@@ -116,6 +116,33 @@ pub fn ladder_lines(c: &Connection, width: u16, theme: Theme) -> Vec<Line<'stati
         )));
     }
     lines
+}
+
+/// The ladder's header: `time  switch A  |  server B` on one line when it fits, else the
+/// server's side on a line of its own under the switch's, each shortened in its middle:
+/// never wrapped into the pane's border.
+pub fn ladder_header(left: &str, right: &str, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let time = Span::styled(format!("{:>10}  ", "time"), theme.dim());
+    let one = 12 + left.chars().count() + 5 + right.chars().count();
+    if one <= width {
+        return vec![Line::from(vec![
+            time,
+            Span::styled(left.to_string(), theme.bold()),
+            Span::raw("  |  "),
+            Span::styled(right.to_string(), theme.bold()),
+        ])];
+    }
+    let room = width.saturating_sub(12);
+    vec![
+        Line::from(vec![
+            time,
+            Span::styled(fit_middle(left, room), theme.bold()),
+        ]),
+        Line::from(vec![
+            Span::raw(" ".repeat(12.min(width))),
+            Span::styled(fit_middle(&format!("| {right}"), room), theme.bold()),
+        ]),
+    ]
 }
 
 /// Findings with explanation and the IOS XE fix, as lines, the primary (the cause)
@@ -183,10 +210,15 @@ fn certificate_label(certs: &[CertInfo], max: usize) -> String {
     )
 }
 
-/// The headline of a verdict: two lines, the verdict and the primary finding (code,
-/// evidence frame or log line, summary), then the finding's first fix (or its
-/// explanation when it has no fix). `subject` names what the verdict is about (`#3`,
-/// a target's label).
+/// Lines the summary of the verdict strip may take.
+const STRIP_SUMMARY_LINES: usize = 3;
+/// Lines the fix (or the explanation) under it may take.
+const STRIP_FIX_LINES: usize = 2;
+
+/// The headline of a verdict: the verdict, the primary finding's code, what it is about
+/// (`#3`, a target's label) and its evidence frame or log line first, then its summary
+/// wrapped (never cut before what it says: a status code is often its last word), then
+/// the finding's first fix (or its explanation when it has no fix).
 pub fn verdict_strip(
     verdict: &str,
     verdict_style: Style,
@@ -196,7 +228,6 @@ pub fn verdict_strip(
     theme: Theme,
 ) -> Vec<Line<'static>> {
     let width = width as usize;
-    let head = format!("{verdict}  {} ", escape(subject));
     let Some(f) = primary_finding(findings.iter().copied()) else {
         return vec![
             Line::from(vec![
@@ -219,27 +250,93 @@ pub fn verdict_strip(
         })
         .unwrap_or_default();
     let code = f.code.as_str();
-    let rest = width.saturating_sub(head.chars().count() + code.len());
-    let first = Line::from(vec![
+    let after_code = format!(" {}{at}: ", escape(subject));
+    let lead = verdict.chars().count() + 2 + code.len() + after_code.chars().count();
+    let summary = wrap_words(
+        &escape(&f.summary),
+        width.saturating_sub(lead),
+        width.saturating_sub(2),
+        STRIP_SUMMARY_LINES,
+    );
+    let mut parts = summary.into_iter();
+    let mut lines = vec![Line::from(vec![
         Span::styled(verdict.to_string(), verdict_style),
-        Span::raw(format!("  {} ", escape(subject))),
+        Span::raw("  "),
         Span::styled(
             code.to_string(),
             theme.severity(f.severity).add_modifier(Modifier::BOLD),
         ),
-        Span::raw(fit(&format!("{at}: {}", esc(&f.summary)), rest)),
-    ]);
-    let second = match f.remediation.first() {
-        Some(fix) => Line::from(vec![
-            Span::styled("  fix: ", theme.bold()),
-            Span::styled(fit(&escape(fix), width.saturating_sub(7)), theme.ok()),
-        ]),
-        None => Line::from(Span::styled(
-            fit(&format!("  why: {}", esc(&f.explanation)), width),
-            theme.dim(),
-        )),
+        Span::raw(after_code),
+        Span::raw(parts.next().unwrap_or_default()),
+    ])];
+    lines.extend(parts.map(|p| Line::from(format!("  {p}"))));
+    let (label, text, style) = match f.remediation.first() {
+        Some(fix) => ("  fix: ", escape(fix).into_owned(), theme.ok()),
+        None => ("  why: ", esc(&f.explanation).to_string(), theme.dim()),
     };
-    vec![first, second]
+    let room = width.saturating_sub(7);
+    for (i, part) in wrap_words(&text, room, room, STRIP_FIX_LINES)
+        .into_iter()
+        .enumerate()
+    {
+        lines.push(Line::from(vec![
+            Span::styled(if i == 0 { label } else { "       " }, theme.bold()),
+            Span::styled(part, style),
+        ]));
+    }
+    lines
+}
+
+/// Rows the verdict strip gets: its lines, at least 2, at most 5, and fewer on a short
+/// terminal (the panes under it need 12 rows to be read).
+pub fn strip_height(lines: usize, height: u16) -> u16 {
+    let most = height.saturating_sub(12).clamp(2, 5);
+    (lines as u16).clamp(2, most)
+}
+
+/// `text` in lines of at most `first` characters (the first) and `rest` (the others),
+/// broken at spaces (a word longer than a line is cut), at most `max` lines: the last
+/// one ends in `~` when text was left out.
+pub fn wrap_words(text: &str, first: usize, rest: usize, max: usize) -> Vec<String> {
+    let room = |i: usize| if i == 0 { first } else { rest };
+    let mut lines = vec![String::new()];
+    let mut left_out = false;
+    'words: for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut w = word;
+        loop {
+            let i = lines.len() - 1;
+            let (r, used) = (room(i), lines[i].chars().count());
+            let sep = usize::from(used > 0);
+            if used + sep + w.chars().count() <= r {
+                if sep == 1 {
+                    lines[i].push(' ');
+                }
+                lines[i].push_str(w);
+                continue 'words;
+            }
+            if used == 0 && w.chars().count() > rest.max(r) {
+                // A word longer than any line: as much of it as fits, the rest below.
+                let head: String = w.chars().take(r).collect();
+                w = &w[head.len()..];
+                lines[i] = head;
+            }
+            if lines.len() >= max {
+                left_out = true;
+                break 'words;
+            }
+            lines.push(String::new());
+        }
+    }
+    let r = room(lines.len() - 1);
+    if left_out && let Some(last) = lines.last_mut() {
+        if last.chars().count() >= r {
+            last.pop();
+        }
+        if r > 0 {
+            last.push('~');
+        }
+    }
+    lines
 }
 
 /// Style of an overall verdict word.
@@ -339,10 +436,41 @@ pub fn scrolled_pane<'a>(
         .scroll((scroll, 0))
 }
 
-/// The key hints on the last line, and the help overlay when it is open.
-pub fn footer(f: &mut Frame, area: Rect, hints: &str, help: Option<&[(&str, &str)]>, theme: Theme) {
+/// The keys always shown at the end of the key bar.
+const PINNED_KEYS: &str = "? help  q quit";
+
+/// The key bar: as many of `hints` as fit whole, then `? help  q quit`, which is always
+/// there (`q quit` alone on the narrowest terminal).
+pub fn key_bar(hints: &[&str], width: usize) -> String {
+    if width < PINNED_KEYS.len() {
+        return fit("q quit", width);
+    }
+    let mut out = String::new();
+    for h in hints {
+        let more = out.chars().count() + h.chars().count() + 2;
+        if more + 2 + PINNED_KEYS.len() > width {
+            break;
+        }
+        out.push_str(h);
+        out.push_str("  ");
+    }
+    out.push_str(PINNED_KEYS);
+    out
+}
+
+/// The key bar on the last line, and the help overlay when it is open.
+pub fn footer(
+    f: &mut Frame,
+    area: Rect,
+    hints: &[&str],
+    help: Option<&[(&str, &str)]>,
+    theme: Theme,
+) {
     f.render_widget(
-        Paragraph::new(Span::styled(fit(hints, area.width as usize), theme.dim())),
+        Paragraph::new(Span::styled(
+            key_bar(hints, area.width as usize),
+            theme.dim(),
+        )),
         area,
     );
     if let Some(lines) = help {

@@ -301,9 +301,10 @@ pub fn render(f: &mut Frame, app: &LiveApp, theme: Theme, now_unix: i64) {
         too_small(f, area, &s);
         return;
     }
+    let why = strip_lines(cur, area.width, theme);
     let [head, strip, targets_a, pipe_a, lower_a, foot] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(2),
+        Constraint::Length(strip_height(why.len(), area.height)),
         Constraint::Length((app.targets.len() as u16 + 2).min(6)),
         Constraint::Length(8),
         Constraint::Min(3),
@@ -311,7 +312,7 @@ pub fn render(f: &mut Frame, app: &LiveApp, theme: Theme, now_unix: i64) {
     ])
     .areas(area);
     f.render_widget(Paragraph::new(header_line(app, theme)), head);
-    f.render_widget(Paragraph::new(strip_lines(cur, strip.width, theme)), strip);
+    f.render_widget(Paragraph::new(why), strip);
     render_targets(f, app, targets_a, theme, now_unix);
     f.render_widget(
         Paragraph::new(pipeline_lines(cur, pipe_a.width, theme)).block(
@@ -338,7 +339,15 @@ pub fn render(f: &mut Frame, app: &LiveApp, theme: Theme, now_unix: i64) {
     footer(
         f,
         foot,
-        "r re-probe  p pause  +/- interval  tab target  x proxy  c chain  w write JSON  ? help  q quit",
+        &[
+            "r re-probe",
+            "p pause",
+            "+/- interval",
+            "tab target",
+            "x proxy",
+            "c chain",
+            "w write JSON",
+        ],
         app.help.then_some(HELP),
         theme,
     );

@@ -10,4 +10,5 @@ pub mod capture;
 pub mod common;
 pub mod live;
 pub mod msg;
+pub mod rows;
 pub mod run;
