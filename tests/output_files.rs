@@ -219,3 +219,28 @@ fn a_link_to_a_device_and_a_fifo_are_written_through_never_replaced() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// The TUI's saved rounds (`licpath-live-*.json`) go through the same writer: a link
+/// planted at the name is refused and its target kept; a file there is replaced whole.
+#[test]
+fn the_tuis_live_json_does_not_follow_a_planted_link() {
+    let dir = tmp_dir("live-json");
+    let victim = dir.join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    let link = dir.join("licpath-live-1.json");
+    symlink(&victim, &link).unwrap();
+    let e = licpath::tui::run::write_live_json(&link, &[]).unwrap_err();
+    assert!(e.contains("symbolic link"), "{e}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert!(is_symlink(&link));
+    let plain = dir.join("licpath-live-2.json");
+    std::fs::write(&plain, b"old").unwrap();
+    licpath::tui::run::write_live_json(&plain, &[]).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&plain).unwrap()).unwrap();
+    assert_eq!(doc["command"], "tui");
+    assert_eq!(
+        names_in(&dir),
+        ["licpath-live-1.json", "licpath-live-2.json", "victim"]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

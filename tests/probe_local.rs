@@ -301,6 +301,37 @@ fn clock_skew_from_the_https_date_header() {
     );
 }
 
+/// Issue 28: `--capture` goes through the safe output writer: a link planted at its name
+/// is refused, never followed (libpcap's savefile truncated what it pointed to).
+#[cfg(feature = "live-capture")]
+#[test]
+fn a_capture_file_name_that_is_a_link_is_not_followed() {
+    use licpath::probe::capture;
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    let link = dir.path().join("probe.pcap");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    match capture::start(&link, "lo", "icmp") {
+        Ok(cap) => {
+            let _ = cap.finish(Duration::ZERO);
+            panic!("the link was written through");
+        }
+        Err(e) => {
+            let e = e.to_string();
+            let not_root = e.contains("root or CAP_NET_RAW");
+            assert!(not_root || e.contains("symbolic link"), "{e}");
+        }
+    }
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
 /// `--capture` (cargo feature `live-capture`; libpcap needs root): the probe's own packets
 /// on loopback, read back by the capture analyser, tell the probe's story — a plain-HTTP
 /// answer to the ClientHello in both.

@@ -4,7 +4,7 @@ use super::args::{AnalyzeArgs, OutputFormat, TrustArgs};
 use super::error::{CliError, written};
 use super::input::{ConfigPlan, diagnose_config, plan_from_config, read_text_file};
 use super::progress;
-use super::{EXIT_USAGE, color_of, exit_code, now_unix};
+use super::{EXIT_USAGE, color_of, exit_code};
 use crate::capture::text::{Form, InputFormat, TextSummary};
 use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
@@ -380,26 +380,25 @@ fn annotate_text(
             "--annotate reads the input twice: give the hex dump as a file, not on stdin".into(),
         ));
     }
-    let tmp = std::env::temp_dir().join(format!(
-        "licpath-hex-{}-{}.pcapng",
-        std::process::id(),
-        now_unix()
-    ));
-    let written = write_hex_as_pcapng(input, &tmp, InputFormat::from(args.input_format));
-    let result = written.and_then(|_| super::handover::write_annotated(out, &tmp, name, t));
-    let _ = std::fs::remove_file(&tmp);
-    result
+    // Created exclusively under a random name, removed when it drops (every path).
+    let tmp = tempfile::Builder::new()
+        .prefix("licpath-hex-")
+        .suffix(".pcapng")
+        .tempfile()
+        .map_err(CliError::Output)?;
+    let file = tmp.as_file().try_clone().map_err(CliError::Output)?;
+    write_hex_as_pcapng(input, file, InputFormat::from(args.input_format))?;
+    super::handover::write_annotated(out, tmp.path(), name, t)
 }
 
 /// The frames of a hex dump as a pcapng (interface 0 Ethernet, 1 raw IP; µs times).
-fn write_hex_as_pcapng(input: &Path, tmp: &Path, format: InputFormat) -> Result<(), CliError> {
+fn write_hex_as_pcapng(
+    input: &Path,
+    file: std::fs::File,
+    format: InputFormat,
+) -> Result<(), CliError> {
     use crate::report::annotate::PcapngWriter;
     let f = std::fs::File::open(input).map_err(|e| CliError::read(input, e))?;
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(tmp)
-        .map_err(CliError::Output)?;
     let mut w = PcapngWriter::new(std::io::BufWriter::new(file));
     let mut err = None;
     let mut put = |r: std::io::Result<()>| {

@@ -96,9 +96,9 @@ fn config(args: &WatchArgs) -> Result<WatchConfig, CliError> {
 /// The metrics file's path; the directory must exist and take files (checked now, so
 /// that a typo is exit 2 at once and not a warning an hour later).
 fn textfile_in(dir: &Path) -> Result<PathBuf, CliError> {
-    let probe = dir.join(format!(".{TEXTFILE}.{}.check", std::process::id()));
-    std::fs::write(&probe, b"").map_err(|e| CliError::read(dir, e))?;
-    let _ = std::fs::remove_file(&probe);
+    // A file created exclusively under a random name (removed when it drops): no name a
+    // link could be planted at.
+    tempfile::NamedTempFile::new_in(dir).map_err(|e| CliError::read(dir, e))?;
     Ok(dir.join(TEXTFILE))
 }
 
@@ -313,18 +313,17 @@ impl Watcher {
         let Some(path) = &self.textfile else {
             return;
         };
-        let tmp = path.with_file_name(format!(".{TEXTFILE}.{}.tmp", std::process::id()));
-        let result = std::fs::File::create(&tmp).and_then(|mut f| {
-            write_watch_prometheus(&mut f, &self.engine.switches, self.drops)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
-        });
+        // The safe output writer (crate::outfile): a random temporary name, renamed over
+        // the name when complete; a link planted there is not followed.
+        let result = crate::outfile::OutputFile::create(path, &[])
+            .map_err(|e| e.to_string())
+            .and_then(|mut f| {
+                write_watch_prometheus(&mut f, &self.engine.switches, self.drops)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                f.commit().map_err(|e| e.to_string())
+            });
         if let Err(e) = result {
-            let _ = std::fs::remove_file(&tmp);
-            eprintln!(
-                "licpath: warning: {}: {e}",
-                esc(&path.display().to_string())
-            );
+            eprintln!("licpath: warning: {}", esc(&e));
         }
     }
 }

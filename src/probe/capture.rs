@@ -5,9 +5,16 @@
 //! The capture opens before the first packet is sent (a permission or file error stops
 //! the run before it starts), runs on its own thread reading without blocking, and is
 //! stopped and flushed after the probe ends, with a grace period for the last ACKs/FINs.
+//!
+//! The file is licpath's own pcap writer over [`OutputFile`] (not libpcap's savefile,
+//! which opens the name with `fopen` and so follows a planted link and truncates what it
+//! points to): written under a random name beside it, renamed over the name when the
+//! capture is complete, a link or a directory refused, an error leaving nothing behind.
 
 use super::ProbeConfig;
 use super::error::ProbeError;
+use crate::outfile::OutputFile;
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,13 +71,6 @@ pub fn filter_for(cfg: &ProbeConfig, target_ports: &[u16]) -> String {
 /// Opens `device` ("any" for every interface) and `path`, and starts recording.
 pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, ProbeError> {
     let fail = |what: &str, e: pcap::Error| ProbeError::Capture(format!("{what}: {e}"));
-    // pcap's savefile takes a UTF-8 path (it would panic on another).
-    if path.to_str().is_none() {
-        return Err(ProbeError::Capture(format!(
-            "{}: the file name must be valid UTF-8",
-            path.display()
-        )));
-    }
     let mut cap = pcap::Capture::from_device(device)
         .and_then(|c| c.immediate_mode(true).snaplen(SNAPLEN).open())
         // libpcap's read timeout does not end a blocking read on Linux when nothing
@@ -85,9 +85,11 @@ pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, Pro
         })?;
     cap.filter(filter, true)
         .map_err(|e| fail(&format!("filter {filter:?}"), e))?;
-    let mut file = cap
-        .savefile(path)
-        .map_err(|e| fail(&path.display().to_string(), e))?;
+    let mut file = OutputFile::create(path, &[]).map_err(|e| ProbeError::Capture(e.to_string()))?;
+    let write_err =
+        |e: std::io::Error| ProbeError::Capture(format!("writing {}: {e}", path.display()));
+    write_pcap_header(&mut file, cap.get_datalink().0).map_err(write_err)?;
+    let shown = path.display().to_string();
     let stop = Arc::new(AtomicBool::new(false));
     let stopping = stop.clone();
     let device = device.to_string();
@@ -98,7 +100,8 @@ pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, Pro
             loop {
                 match cap.next_packet() {
                     Ok(p) => {
-                        file.write(&p);
+                        write_pcap_record(&mut file, p.header, p.data)
+                            .map_err(|e| ProbeError::Capture(format!("writing {shown}: {e}")))?;
                         packets += 1;
                     }
                     Err(pcap::Error::TimeoutExpired) => {
@@ -122,8 +125,8 @@ pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, Pro
                     }
                 }
             }
-            file.flush()
-                .map_err(|e| ProbeError::Capture(format!("writing the file: {e}")))?;
+            file.commit()
+                .map_err(|e| ProbeError::Capture(e.to_string()))?;
             let dropped = cap
                 .stats()
                 .map(|s| u64::from(s.dropped) + u64::from(s.if_dropped))
@@ -136,6 +139,34 @@ pub fn start(path: &Path, device: &str, filter: &str) -> Result<LiveCapture, Pro
         })
         .map_err(|e| ProbeError::Capture(format!("starting the capture thread: {e}")))?;
     Ok(LiveCapture { stop, thread })
+}
+
+/// The pcap file header (libpcap's format, microsecond stamps, little-endian): magic,
+/// version 2.4, no zone offset, the snap length and the link type of the device.
+fn write_pcap_header(out: &mut impl Write, linktype: i32) -> std::io::Result<()> {
+    let mut h = Vec::with_capacity(24);
+    h.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    h.extend_from_slice(&2u16.to_le_bytes());
+    h.extend_from_slice(&4u16.to_le_bytes());
+    h.extend_from_slice(&[0; 8]);
+    h.extend_from_slice(&(SNAPLEN as u32).to_le_bytes());
+    h.extend_from_slice(&(linktype as u32).to_le_bytes());
+    out.write_all(&h)
+}
+
+/// One packet record: the kernel's time stamp, the bytes kept, the length on the wire.
+fn write_pcap_record(
+    out: &mut impl Write,
+    header: &pcap::PacketHeader,
+    data: &[u8],
+) -> std::io::Result<()> {
+    let mut h = Vec::with_capacity(16);
+    h.extend_from_slice(&(header.ts.tv_sec as u32).to_le_bytes());
+    h.extend_from_slice(&(header.ts.tv_usec as u32).to_le_bytes());
+    h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    h.extend_from_slice(&header.len.to_le_bytes());
+    out.write_all(&h)?;
+    out.write_all(data)
 }
 
 impl LiveCapture {

@@ -367,25 +367,34 @@ fn write_json_in_background(app: &LiveApp, done: Sender<Incoming>) {
         .collect();
     let path = format!("licpath-live-{}.json", now_unix());
     std::thread::spawn(move || {
-        let msg = match std::fs::File::create(&path) {
-            Ok(mut f) => {
-                let reports = rounds
-                    .iter()
-                    .map(|(l, t)| crate::report::json::report(l, "live probe", t))
-                    .collect();
-                match crate::report::json::write_json(
-                    &mut f,
-                    "tui",
-                    crate::model::EndReason::Completed,
-                    reports,
-                    None,
-                ) {
-                    Ok(()) => format!("wrote {path}"),
-                    Err(e) => format!("{path}: {e}"),
-                }
-            }
-            Err(e) => format!("{path}: {e}"),
+        let msg = match write_live_json(std::path::Path::new(&path), &rounds) {
+            Ok(()) => format!("wrote {path}"),
+            Err(e) => e,
         };
         let _ = done.send(Msg::Status(msg).into());
     });
+}
+
+/// The `probe --json` document of `rounds` at `path`, through the safe output writer
+/// (`crate::outfile`): a link planted at the name is not followed, a file there is replaced
+/// only when the document is complete, an error leaves nothing behind.
+pub fn write_live_json(
+    path: &std::path::Path,
+    rounds: &[(String, Timeline)],
+) -> Result<(), String> {
+    let shown = || path.display().to_string();
+    let mut out = crate::outfile::OutputFile::create(path, &[]).map_err(|e| e.to_string())?;
+    let reports = rounds
+        .iter()
+        .map(|(l, t)| crate::report::json::report(l, "live probe", t))
+        .collect();
+    crate::report::json::write_json(
+        &mut out,
+        "tui",
+        crate::model::EndReason::Completed,
+        reports,
+        None,
+    )
+    .map_err(|e| format!("{}: {e}", shown()))?;
+    out.commit().map_err(|e| e.to_string())
 }
