@@ -355,7 +355,12 @@ fn client_hello(sni: &str) -> Vec<u8> {
 
 /// A capture whose ClientHello carries [`HOSTILE_SNI`], answered by a reset.
 fn hostile_capture(dir: &Path) -> PathBuf {
-    let hello = client_hello(HOSTILE_SNI);
+    capture_with_sni(dir, HOSTILE_SNI)
+}
+
+/// A capture whose ClientHello carries `sni`, answered by a reset.
+fn capture_with_sni(dir: &Path, sni: &str) -> PathBuf {
+    let hello = client_hello(sni);
     use frames::{ACK, PSH, RST, SYN};
     let segments = [
         segment(true, 1000, 0, SYN, &[]),
@@ -391,6 +396,43 @@ fn dom_text(dom: &str) -> String {
         .replace("&#39;", "'")
         .replace("&amp;", "&");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Issue 28 item 7: an SNI that GFM would autolink (`www.`) or that holds backticks
+/// stays in code spans in the Markdown: rendered by GitHub's own cmark-gfm (the Python
+/// binding `cmarkgfm`; skipped when absent), the page has no link at all.
+#[test]
+fn a_link_like_sni_is_no_link_in_markdown() {
+    let dir = tmp_dir("autolink");
+    let sni = "www.evil.example`x";
+    let p = capture_with_sni(&dir, sni);
+    let t = analyze_with(&p, true, None);
+    assert_eq!(t.connections[0].server_name.as_deref(), Some(sni));
+    let md = markdown_of(&[(p.display().to_string(), t)]);
+    assert!(md.contains("``www.evil.example`x``"), "{md}");
+    let render = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, cmarkgfm; print(cmarkgfm.github_flavored_markdown_to_html(sys.stdin.read()))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(md.as_bytes())?;
+            c.wait_with_output()
+        });
+    match render {
+        Ok(o) if o.status.success() => {
+            let html = String::from_utf8(o.stdout).unwrap();
+            assert!(!html.contains("<a "), "{html}");
+            assert!(html.contains("<code>www.evil.example`x</code>"), "{html}");
+        }
+        _ => eprintln!("SKIP: python3 with cmarkgfm not found"),
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -563,10 +605,10 @@ fn markdown_says_what_the_text_report_says() {
         "**Verdict: FAILED (2 errors, 0 warnings)**",
         "#### ERROR `ssl_interception` (cert) \\[confidence: high\\]",
         // No backslash where no renderer sees markup (issue 26): '#14' mid-line.
-        "- seen: #14 +13.902 ms Certificate chain of 3 cert(s), leaf smartreceiver.cisco.com",
+        "- seen: #14 +13.902 ms Certificate chain of 3 cert(s), leaf `smartreceiver.cisco.com`",
         "```text",
         "crypto pki trustpoint PROXY-CA",
-        "| 0 | CN=smartreceiver.cisco.com, O=Cisco Systems Inc., C=US | C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA |",
+        "| 0 | `CN=smartreceiver.cisco.com`, O=Cisco Systems Inc., C=US | C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA |",
     ] {
         assert!(md.contains(needle), "{needle:?} not in:\n{md}");
     }
@@ -747,7 +789,7 @@ fn static_entries_are_rows_of_their_own_in_the_dns_table() {
     let inputs = [("probe".to_string(), t)];
     let md = markdown_of(&inputs);
     assert!(
-        md.contains("static: ip host smartreceiver.cisco.com 192.0.2.1 — no DNS query"),
+        md.contains("static: ip host `smartreceiver.cisco.com` 192.0.2.1 — no DNS query"),
         "{md}"
     );
     let html = html_of(&inputs);

@@ -4,7 +4,10 @@
 //! Strings from the network are escaped: outside code, every ASCII punctuation character
 //! a renderer could take for markup is backslash-escaped (`<script>` stays text even where
 //! the ticket system passes HTML through); inside code blocks the fence is longer than any
-//! run of backticks in the content.
+//! run of backticks in the content. A word that is a URL, a host name or an e-mail address
+//! goes in a code span (its fence longer than its own backticks), so that no GFM autolink
+//! (`www.`, `http://`, `a@b.c`; GFM spec §6.9) or ticket tool's link detection makes a
+//! clickable link of a name a server chose.
 
 use super::handover::{self as doc, ConnectionBlock, FindingItem, Section, Table};
 use super::json::CaptureReport;
@@ -69,17 +72,115 @@ fn escape_in(s: &str, place: Place) -> Cow<'_, str> {
             _ => false,
         }
     };
-    if !chars.iter().enumerate().any(|(i, &c)| needs(i, c)) {
+    let spans = link_words(&chars);
+    if spans.is_empty() && !chars.iter().enumerate().any(|(i, &c)| needs(i, c)) {
         return visible;
     }
     let mut out = String::with_capacity(visible.len() + 16);
-    for (i, &c) in chars.iter().enumerate() {
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if let Some(&(_, end)) = spans.iter().find(|(start, _)| *start == i) {
+            let word: String = chars.get(i..end).unwrap_or_default().iter().collect();
+            out.push_str(&code_span(&word, place));
+            i = end;
+            continue;
+        }
         if needs(i, c) {
             out.push('\\');
         }
         out.push(c);
+        i += 1;
     }
     Cow::Owned(out)
+}
+
+/// The words of `chars` (runs between white space, without the punctuation around them)
+/// that a renderer could make a link of, as char ranges.
+fn link_words(chars: &[char]) -> Vec<(usize, usize)> {
+    const LEADING: &[char] = &['(', '[', '<', '\'', '"', '*', '_', '~'];
+    const TRAILING: &[char] = &[
+        '.', ',', ':', ';', '!', '?', ')', ']', '>', '\'', '"', '*', '_', '~',
+    ];
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let word_end = chars[i..]
+            .iter()
+            .position(|c| c.is_whitespace())
+            .map_or(chars.len(), |n| i + n);
+        let mut start = i;
+        while start < word_end && LEADING.contains(&chars[start]) {
+            start += 1;
+        }
+        let mut end = word_end;
+        while end > start && TRAILING.contains(&chars[end - 1]) {
+            end -= 1;
+        }
+        if end > start && is_link_like(&chars[start..end]) {
+            out.push((start, end));
+        }
+        i = word_end;
+    }
+    out
+}
+
+/// A URL (`scheme://`, `www.`, `mailto:`), an e-mail address, or a host name: labels
+/// joined by dots, the last one (before a port or a path) two letters or more, as a TLD.
+fn is_link_like(word: &[char]) -> bool {
+    let w: String = word.iter().collect::<String>().to_ascii_lowercase();
+    let w = w.trim_matches('`');
+    if w.contains("://") || w.starts_with("www.") || w.starts_with("mailto:") {
+        return true;
+    }
+    if let Some((_, domain)) = w.split_once('@') {
+        return domain.contains('.');
+    }
+    let host = w.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    };
+    match host.rsplit_once('.') {
+        Some((labels, tld)) => {
+            !labels.is_empty()
+                && !labels.ends_with('.')
+                && tld.len() >= 2
+                && tld.chars().all(|c| c.is_ascii_alphabetic())
+        }
+        None => false,
+    }
+}
+
+/// `word` as a code span (CommonMark §6.1): a fence one backtick longer than the longest
+/// run inside, padded with a space when the word starts or ends with a backtick. In a
+/// table cell a `|` still ends the cell inside code (GFM §4.10): escaped there.
+fn code_span(word: &str, place: Place) -> String {
+    let fence = "`".repeat(longest_backtick_run(word) + 1);
+    let pad = if word.starts_with('`') || word.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    let body = if place == Place::Cell {
+        word.replace('|', "\\|")
+    } else {
+        word.to_string()
+    };
+    format!("{fence}{pad}{body}{pad}{fence}")
+}
+
+/// The longest run of backticks in `s`: a fence must be longer.
+fn longest_backtick_run(s: &str) -> usize {
+    let (mut longest, mut run) = (0, 0);
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
 }
 
 /// A fenced code block that `content` cannot close, each line made safe as for a terminal.
@@ -89,14 +190,11 @@ fn code_block(m: &mut String, info: &str, content: &str) {
         .lines()
         .map(|l| crate::escape::escape(l).into_owned())
         .collect();
-    let mut longest = 0;
-    for l in &lines {
-        let mut run = 0;
-        for c in l.chars() {
-            run = if c == '`' { run + 1 } else { 0 };
-            longest = longest.max(run);
-        }
-    }
+    let longest = lines
+        .iter()
+        .map(|l| longest_backtick_run(l))
+        .max()
+        .unwrap_or(0);
     let fence = "`".repeat((longest + 1).max(3));
     let _ = writeln!(m, "{fence}{info}\n{}\n{fence}", lines.join("\n"));
 }
@@ -282,7 +380,7 @@ mod tests {
     fn escape_leaves_no_markup() {
         assert_eq!(
             escape("smartreceiver.cisco.com:443"),
-            "smartreceiver.cisco.com:443"
+            "`smartreceiver.cisco.com:443`"
         );
         assert_eq!(
             escape("<script>alert(1)</script>"),
@@ -297,6 +395,27 @@ mod tests {
         assert_eq!(escape("> quote"), r"\> quote");
         assert_eq!(escape("a\u{202e}b"), r"a\\u{202e}b");
         assert_eq!(escape_in("a|b", Place::Cell), r"a\|b");
+    }
+
+    /// Issue 28 item 7: URLs, host names and e-mail addresses go in code spans, so that no
+    /// GFM autolink fires; backticks inside lengthen the fence; a `|` in a cell stays
+    /// escaped; punctuation around the word stays outside; addresses and versions do not.
+    #[test]
+    fn link_like_words_are_code_spans() {
+        assert_eq!(
+            escape("see http://evil.example/x, www.evil.example and (a@evil.example)."),
+            "see `http://evil.example/x`, `www.evil.example` and (`a@evil.example`)."
+        );
+        assert_eq!(escape("SNI `www.x.example`"), "SNI `` `www.x.example` ``");
+        assert_eq!(escape("http://a.example/``b"), "```http://a.example/``b```");
+        assert_eq!(
+            escape_in("http://a.example/|b", Place::Cell),
+            r"`http://a.example/\|b`"
+        );
+        assert_eq!(escape("www.a.example\x1b[2J"), r"`www.a.example\x1b[2J`");
+        for plain in ["198.51.100.10:443", "17.3.2", "e.g. this", "TLS 1.3."] {
+            assert_eq!(escape(plain), plain);
+        }
     }
 
     /// Prose that is pasted into a ticket tool that is not Markdown stays readable: no
