@@ -217,20 +217,10 @@ fn analyze_binary_file(
     }
     timeline.overflow = overflow.take();
     if summary.truncated || summary.corrupt.is_some() {
-        let end = timeline.end_ns.unwrap_or(0);
-        let said = match &summary.corrupt {
-            Some(why) => format!("reading stopped after frame {}: {why}", summary.frames),
-            None => format!(
-                "the file ends inside a record after frame {}",
-                summary.frames
-            ),
-        };
-        timeline.findings.push(
-            Finding::new(FindingCode::CaptureTruncated, Severity::Warning, Step::Capture, said)
-                .explain("The capture file is cut short (an interrupted export or copy). Everything before the cut was analysed; connections still open at the cut show as unfinished.")
-                .fix(["monitor capture NAME export location flash:NAME.pcap   ! export again after 'monitor capture NAME stop'"])
-                .evidence([Evidence::frame(summary.frames, end, "last complete frame")]),
-        );
+        timeline.stats.reading.cut_short = Some(CutShort {
+            last_frame: summary.frames,
+            corrupt: summary.corrupt.clone(),
+        });
     }
     diagnose(&mut timeline, dcfg);
     Ok((timeline, summary))

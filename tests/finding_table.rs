@@ -7,6 +7,8 @@ use licpath::model::FindingCode;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+mod common;
+
 struct Row {
     line: usize,
     /// `(file, function)` pairs; empty for a reserved code that nothing emits.
@@ -102,30 +104,20 @@ fn every_finding_code_has_one_true_row() {
         let variant = format!("FindingCode::{}", variant_name(known[code.as_str()]));
         if row.rules.is_empty() {
             // Reserved: nothing may emit it without the table saying where.
-            for dir in ["src"] {
-                let mut stack = vec![root.join(dir)];
-                while let Some(p) = stack.pop() {
-                    if p.is_dir() {
-                        stack.extend(
-                            std::fs::read_dir(&p)
-                                .expect("dir")
-                                .map(|e| e.expect("entry").path()),
-                        );
-                    } else if p.extension().is_some_and(|e| e == "rs")
-                        && !p.ends_with("model/mod.rs")
-                    {
-                        let text = std::fs::read_to_string(&p).expect("source");
-                        assert!(
-                            !text.contains(&variant),
-                            "{} emits reserved `{code}`: give it a rule in findings.md",
-                            p.display()
-                        );
-                    }
-                }
+            for (rel, text) in common::src_files("") {
+                assert!(
+                    rel == "model/mod.rs" || !text.contains(&variant),
+                    "src/{rel} emits reserved `{code}`: give it a rule in findings.md"
+                );
             }
             continue;
         }
         for (file, function) in &row.rules {
+            assert!(
+                file.starts_with("src/diagnose/"),
+                "findings.md:{}: {file}: findings are built only in src/diagnose/ (record a fact where it is seen, judge it there)",
+                row.line
+            );
             let source = std::fs::read_to_string(root.join(file))
                 .unwrap_or_else(|e| panic!("findings.md:{}: {file}: {e}", row.line));
             let body = function_body(&source, function)
@@ -157,4 +149,25 @@ fn the_body_finder_finds_what_it_should_and_nothing_else() {
     assert_eq!(r.len(), 2);
     assert_eq!(r["tcp_reset"][0].rules.len(), 2);
     assert!(r["proxy_unreachable"][0].rules.is_empty());
+}
+
+/// Findings are built only in src/diagnose/ (issue 25, R2): no other file of src/ calls
+/// `Finding::new` outside its tests (the part from its first `#[cfg(test)]` on).
+#[test]
+fn findings_are_built_only_in_diagnose() {
+    let outside: Vec<String> = common::src_files("")
+        .into_iter()
+        .filter(|(rel, _)| {
+            !rel.starts_with("diagnose/") && !rel.ends_with("tests.rs") && rel != "model/testing.rs"
+        })
+        .filter(|(_, text)| {
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            code.contains("Finding::new(")
+        })
+        .map(|(rel, _)| rel)
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "findings built outside src/diagnose/: {outside:?}"
+    );
 }

@@ -24,6 +24,94 @@ pub const EPC_COMMANDS: &[&str] = &[
     "monitor capture LICPATH export location flash:licpath.pcap",
 ];
 
+/// The findings about reading the capture (`stats.reading`, recorded by `flow` and
+/// `pipeline`), in the order they were met: time going backwards, frames cut by the snap
+/// length, the flow table's budget, the file cut short.
+pub fn reading(t: &Timeline) -> Vec<Finding> {
+    let r = &t.stats.reading;
+    let mut out = Vec::new();
+    out.extend(time_backwards(&t.stats));
+    out.extend(truncated_frames(&t.stats));
+    out.extend(r.overload.as_ref().map(overload));
+    out.extend(r.cut_short.as_ref().map(|c| cut_short(c, t.end_ns)));
+    out
+}
+
+/// `capture_time_backwards`.
+fn time_backwards(s: &CaptureStats) -> Option<Finding> {
+    let (frame, t) = s.reading.backwards_first?;
+    Some(
+        Finding::new(
+            FindingCode::CaptureTimeBackwards,
+            Severity::Info,
+            Step::Capture,
+            format!("{} frame(s) have a timestamp earlier than the frame before", s.time_went_backwards),
+        )
+        .explain("Switch exports (Embedded Packet Capture) are not guaranteed to be time-ordered. licpath keeps file order for sequencing and uses timestamps only for timings, so some intervals may look negative.")
+        .evidence([Evidence::frame(frame, t, "first frame whose time goes backwards")]),
+    )
+}
+
+/// `capture_truncated` (info): frames cut by the snap length.
+fn truncated_frames(s: &CaptureStats) -> Option<Finding> {
+    let (frame, t) = s.reading.truncated_first?;
+    Some(
+        Finding::new(
+            FindingCode::CaptureTruncated,
+            Severity::Info,
+            Step::Capture,
+            format!("{} frame(s) were captured shorter than they were on the wire", s.frames_truncated),
+        )
+        .explain("Those frames were cut by the capture's snap length; bytes past the cut are treated as a capture gap, not as a protocol error.")
+        .fix(["monitor capture NAME limit packet-len 9500   ! capture whole frames"])
+        .evidence([Evidence::frame(frame, t, "first truncated frame")]),
+    )
+}
+
+/// `capture_overload`: what the flow table's budget forced.
+pub fn overload(o: &OverloadFacts) -> Finding {
+    let mut parts = Vec::new();
+    if o.flows_evicted > 0 {
+        parts.push(format!(
+            "{} flow(s) evicted under memory pressure ({}); verdicts for them are partial",
+            o.flows_evicted,
+            match o.licensing_evicted {
+                0 => "none of them licensing".to_string(),
+                n => format!("{n} of them licensing"),
+            }
+        ));
+    }
+    if o.holes_forced > 0 {
+        parts.push(format!(
+            "{} wait(s) for missing data cut short under memory pressure (the holes became gaps)",
+            o.holes_forced
+        ));
+    }
+    let summary = parts.join("; ");
+    Finding::new(FindingCode::CaptureOverload, Severity::Warning, Step::Capture, summary)
+        .explain(format!(
+            "The capture holds more simultaneous flows or out-of-order data than licpath keeps in memory (at most {} live flows, {} MiB of flow state, {} MiB waiting behind holes). The least recently used flows were finished early, licensing flows last: an evicted flow is judged on what was seen before its eviction, and its later packets start a new flow without its beginning.",
+            o.max_live_flows,
+            o.max_flow_bytes >> 20,
+            o.max_buffered_bytes >> 20
+        ))
+        .fix(["monitor capture NAME match ipv4 host <licensing, proxy or DNS address> any   ! capture only the licensing traffic"])
+        .evidence(o.first.map(|(frame, t)| Evidence::frame(frame, t, "first eviction")))
+        .evidence(o.licensing.iter().cloned())
+}
+
+/// `capture_truncated` (warning): the file itself is cut short.
+fn cut_short(c: &CutShort, end_ns: Option<i64>) -> Finding {
+    let said = match &c.corrupt {
+        Some(why) => format!("reading stopped after frame {}: {why}", c.last_frame),
+        None => format!("the file ends inside a record after frame {}", c.last_frame),
+    };
+    Finding::new(FindingCode::CaptureTruncated, Severity::Warning, Step::Capture, said)
+        .explain("The capture file is cut short (an interrupted export or copy). Everything before the cut was analysed; connections still open at the cut show as unfinished.")
+        .fix(["monitor capture NAME export location flash:NAME.pcap   ! export again after 'monitor capture NAME stop'"])
+        .evidence([Evidence::frame(c.last_frame, end_ns.unwrap_or(0), "last complete frame")])
+}
+
 /// `no_licensing_traffic`: a capture in which no connection and no DNS query is the
 /// switch's licensing traffic. Nothing to judge, which is not "OK": say what to capture.
 pub fn no_licensing_traffic(t: &Timeline) -> Option<Finding> {

@@ -379,6 +379,22 @@ fn timeout(
         .explain(why)
 }
 
+/// `dns_timeout` from the probe: it could not ask any name server (no configuration, a
+/// name that is no DNS name; `Vantage::unasked`), said with whose fault it is.
+pub fn unasked(t: &Timeline) -> Option<Finding> {
+    let u = t.vantage.as_ref()?.unasked.as_ref()?;
+    let summary = match u.blame {
+        Blame::Local => format!("this host: {}", u.detail),
+        _ => u.detail.clone(),
+    };
+    Some(
+        Finding::new(FindingCode::DnsTimeout, Severity::Error, Step::Dns, summary)
+            .explain("The probe could not ask any name server.")
+            .fix(["licpath probe --dns-server <ip> ...   ! the switch's ip name-server"])
+            .blame(u.blame),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! Diagnosis rules: a [`Timeline`] in, [`Finding`]s out. Pure: the current time comes in
 //! [`DiagnoseConfig::now_unix`]; no I/O, no printing. The probe and the capture analyser
-//! share these rules; nothing else decides what a failure means.
+//! share these rules; nothing else decides what a failure means (tests/finding_table.rs
+//! checks that no other file builds a finding: readers record facts, these rules judge them).
 //!
 //! This module only orchestrates: one module per family of rules, in the order of the
 //! steps a switch goes through (`dns`, `tcp`, `proxy`, `tls`, `cert`, `http`), plus
@@ -77,6 +78,11 @@ impl Client {
 }
 
 pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
+    // The reading's own findings come first, as they were met.
+    let reading = capture::reading(t);
+    t.findings.splice(0..0, reading);
+    let unasked = dns::unasked(t);
+    t.findings.extend(unasked);
     let revocation_hosts = revocation::mark(t);
     let capture_end = match t.source {
         Source::Capture { .. } => t.end_ns,

@@ -33,8 +33,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use summary::{apply_context, event_is_licensing, finalize_connection};
 use table::{
-    Flow, FlowKey, FlowLimits, HeldAck, MAX_HELD_ACKS, Overload, event_heap_estimate, force_holes,
-    idx,
+    Flow, FlowKey, FlowLimits, HeldAck, MAX_HELD_ACKS, event_heap_estimate, force_holes, idx,
 };
 use tcp::{deliver, release_held_acks};
 
@@ -169,7 +168,8 @@ pub struct Analyzer {
     /// Sum of the live flows' `cost`, and of their reassembly buffers alone.
     flow_bytes: usize,
     buffered_bytes: usize,
-    overload: Overload,
+    /// What the budget forced so far (its limits are filled in at the end).
+    overload: OverloadFacts,
     kept: Vec<Connection>,
     dns: dns::DnsTracker,
     stats: CaptureStats,
@@ -187,8 +187,6 @@ pub struct Analyzer {
     /// The frames of `dup_ring` by hash: when each was last seen.
     dup_seen: HashMap<u64, i64, FlowHasher>,
     dup_hasher: FlowHasher,
-    backwards_first: Option<(u64, i64)>,
-    truncated_first: Option<(u64, i64)>,
     hidden_connections: u64,
     overflow: Option<Box<dyn FnMut(Connection)>>,
     retirement: Retirement,
@@ -208,7 +206,7 @@ impl Analyzer {
             closing: VecDeque::new(),
             flow_bytes: 0,
             buffered_bytes: 0,
-            overload: Overload::default(),
+            overload: OverloadFacts::default(),
             kept: Vec::new(),
             dns: dns::DnsTracker::default(),
             stats: CaptureStats::default(),
@@ -222,8 +220,6 @@ impl Analyzer {
             dup_ring: VecDeque::with_capacity(DUP_RING),
             dup_seen: HashMap::with_capacity_and_hasher(DUP_RING, FlowHasher::default()),
             dup_hasher: FlowHasher::default(),
-            backwards_first: None,
-            truncated_first: None,
             hidden_connections: 0,
             overflow: None,
             retirement: Retirement::default(),
@@ -292,13 +288,19 @@ impl Analyzer {
         self.stats.bytes += data.len() as u64;
         if (data.len() as u64) < u64::from(orig_len) {
             self.stats.frames_truncated += 1;
-            self.truncated_first.get_or_insert((frame, time_ns));
+            self.stats
+                .reading
+                .truncated_first
+                .get_or_insert((frame, time_ns));
         }
         if let Some(last) = self.last_ns
             && time_ns < last
         {
             self.stats.time_went_backwards += 1;
-            self.backwards_first.get_or_insert((frame, time_ns));
+            self.stats
+                .reading
+                .backwards_first
+                .get_or_insert((frame, time_ns));
         }
         self.first_ns = Some(self.first_ns.map_or(time_ns, |f| f.min(time_ns)));
         self.last_ns = Some(self.last_ns.map_or(time_ns, |l| l.max(time_ns)));
@@ -460,36 +462,9 @@ impl Analyzer {
             self.finish_flow(*f);
         }
         self.kept.sort_by_key(|c| c.id);
-        let overload = self.overload_finding();
+        self.stats.reading.overload = self.overload_facts();
         let (mut dns, mut hidden_dns) = self.dns.finish();
         hidden_dns += judge_name_servers(&mut dns, &self.cfg, &self.revocation_hosts, self.last_ns);
-        let mut findings = Vec::new();
-        if let Some((frame, t)) = self.backwards_first {
-            findings.push(
-                Finding::new(
-                    FindingCode::CaptureTimeBackwards,
-                    Severity::Info,
-                    Step::Capture,
-                    format!("{} frame(s) have a timestamp earlier than the frame before", self.stats.time_went_backwards),
-                )
-                .explain("Switch exports (Embedded Packet Capture) are not guaranteed to be time-ordered. licpath keeps file order for sequencing and uses timestamps only for timings, so some intervals may look negative.")
-                .evidence([Evidence::frame(frame, t, "first frame whose time goes backwards")]),
-            );
-        }
-        if let Some((frame, t)) = self.truncated_first {
-            findings.push(
-                Finding::new(
-                    FindingCode::CaptureTruncated,
-                    Severity::Info,
-                    Step::Capture,
-                    format!("{} frame(s) were captured shorter than they were on the wire", self.stats.frames_truncated),
-                )
-                .explain("Those frames were cut by the capture's snap length; bytes past the cut are treated as a capture gap, not as a protocol error.")
-                .fix(["monitor capture NAME limit packet-len 9500   ! capture whole frames"])
-                .evidence([Evidence::frame(frame, t, "first truncated frame")]),
-            );
-        }
-        findings.extend(overload);
         self.stats.flows_evicted = self.overload.flows_evicted;
         Timeline {
             schema_version: SCHEMA_VERSION,
@@ -500,7 +475,7 @@ impl Analyzer {
             dns,
             static_hosts: Vec::new(),
             connections: self.kept,
-            findings,
+            findings: Vec::new(),
             hidden_connections: self.hidden_connections,
             overflow: OverflowSummary::default(),
             hidden_dns,
@@ -513,42 +488,15 @@ impl Analyzer {
 }
 
 impl Analyzer {
-    /// `capture_overload`: what the budget of [`FlowLimits`] forced, if anything.
-    fn overload_finding(&self) -> Option<Finding> {
+    /// What the budget of [`FlowLimits`] forced, if anything (`capture_overload`).
+    fn overload_facts(&self) -> Option<OverloadFacts> {
         let o = &self.overload;
-        if o.flows_evicted == 0 && o.holes_forced == 0 {
-            return None;
-        }
-        let mut parts = Vec::new();
-        if o.flows_evicted > 0 {
-            parts.push(format!(
-                "{} flow(s) evicted under memory pressure ({}); verdicts for them are partial",
-                o.flows_evicted,
-                match o.licensing_evicted {
-                    0 => "none of them licensing".to_string(),
-                    n => format!("{n} of them licensing"),
-                }
-            ));
-        }
-        if o.holes_forced > 0 {
-            parts.push(format!(
-                "{} wait(s) for missing data cut short under memory pressure (the holes became gaps)",
-                o.holes_forced
-            ));
-        }
-        let summary = parts.join("; ");
-        Some(
-            Finding::new(FindingCode::CaptureOverload, Severity::Warning, Step::Capture, summary)
-                .explain(format!(
-                    "The capture holds more simultaneous flows or out-of-order data than licpath keeps in memory (at most {} live flows, {} MiB of flow state, {} MiB waiting behind holes). The least recently used flows were finished early, licensing flows last: an evicted flow is judged on what was seen before its eviction, and its later packets start a new flow without its beginning.",
-                    self.limits.max_live_flows,
-                    self.limits.max_flow_bytes >> 20,
-                    self.limits.max_buffered_bytes >> 20
-                ))
-                .fix(["monitor capture NAME match ipv4 host <licensing, proxy or DNS address> any   ! capture only the licensing traffic"])
-                .evidence(o.first.map(|(frame, t)| Evidence::frame(frame, t, "first eviction")))
-                .evidence(o.licensing.iter().cloned()),
-        )
+        (o.flows_evicted > 0 || o.holes_forced > 0).then(|| OverloadFacts {
+            max_live_flows: self.limits.max_live_flows,
+            max_flow_bytes: self.limits.max_flow_bytes,
+            max_buffered_bytes: self.limits.max_buffered_bytes,
+            ..o.clone()
+        })
     }
 }
 

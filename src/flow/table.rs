@@ -103,18 +103,6 @@ impl Flow {
     }
 }
 
-/// What [`FlowLimits`] forced: reported as `capture_overload`.
-#[derive(Debug, Default)]
-pub(super) struct Overload {
-    pub(super) flows_evicted: u64,
-    pub(super) licensing_evicted: u64,
-    /// First eviction (frame, time).
-    pub(super) first: Option<(u64, i64)>,
-    /// Licensing connections evicted: (id, first frame, time, description).
-    pub(super) licensing: Vec<Evidence>,
-    pub(super) holes_forced: u64,
-}
-
 pub(super) fn idx(dir: Direction) -> usize {
     match dir {
         Direction::ToServer => 0,

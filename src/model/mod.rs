@@ -9,6 +9,7 @@ pub mod blame;
 mod connection;
 pub mod context;
 pub mod reach;
+mod reading;
 mod static_host;
 pub mod switch;
 pub mod time;
@@ -31,8 +32,9 @@ pub use protocol::{
     DnsTransport, DnsType, EndReason, TlsAlert, TlsAlertDescription, TlsAlertSeverity, TlsVersion,
     is_tls13, tls_version_name, tls_version_rank,
 };
+pub use reading::{CutShort, OverloadFacts, ReadingFacts};
 pub use static_host::{StaticHost, StaticOrigin};
-pub use vantage::{ResolverOrigin, Vantage};
+pub use vantage::{ResolverOrigin, Unasked, Vantage};
 
 /// Version of the JSON schema (`docs/json-schema.md`). Bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -213,6 +215,9 @@ pub struct CaptureStats {
     /// Flows finished early under the flow table's budget (absent when none).
     #[serde(skip_serializing_if = "is_zero")]
     pub flows_evicted: u64,
+    /// The facts behind the capture's own findings (`diagnose/capture.rs`).
+    #[serde(skip)]
+    pub reading: ReadingFacts,
 }
 
 fn is_zero(n: &u64) -> bool {

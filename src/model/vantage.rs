@@ -55,6 +55,18 @@ pub struct Vantage {
     /// The probe imitated the switch's configuration (`--from-config`: its name servers,
     /// source interface, proxy); false when it stood for nothing but this host.
     pub imitates_switch: bool,
+    /// No name server could be asked at all (no configuration, a name that is no DNS
+    /// name), and why: a fact `diagnose/dns.rs` judges as a DNS failure. Not in the JSON:
+    /// its finding says it.
+    #[serde(skip)]
+    pub unasked: Option<Unasked>,
+}
+
+/// Why the probe could ask no name server, and whose fault that is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unasked {
+    pub blame: super::Blame,
+    pub detail: String,
 }
 
 impl Vantage {
@@ -110,6 +122,7 @@ mod tests {
                 "127.0.0.1:5353".parse().unwrap(),
             ],
             resolver_origin: ResolverOrigin::ResolvConf,
+            unasked: None,
             imitates_switch: false,
         };
         assert_eq!(
@@ -122,6 +135,7 @@ mod tests {
             interface: None,
             resolver: vec![],
             resolver_origin: ResolverOrigin::SwitchConfig,
+            unasked: None,
             imitates_switch: true,
             ..v
         };

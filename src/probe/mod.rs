@@ -540,24 +540,19 @@ pub async fn probe_target(
             targets: vec![target.url()],
         })
     };
-    t.vantage = Some(vantage_of(&cfg, &t, &servers));
+    let mut vantage = vantage_of(&cfg, &t, &servers);
     if addrs.is_empty()
         && t.dns.is_empty()
         && let Some(EventKind::ProbeFailure { blame, detail, .. }) = notes.get(dns_notes_from)
     {
         // No DNS server could even be asked (no configuration, a name that is no DNS
-        // name): reported as a DNS failure with the reason and whose fault it is.
-        let summary = match blame {
-            Blame::Local => format!("this host: {detail}"),
-            _ => detail.clone(),
-        };
-        t.findings.push(
-            Finding::new(FindingCode::DnsTimeout, Severity::Error, Step::Dns, summary)
-                .explain("The probe could not ask any name server.")
-                .fix(["licpath probe --dns-server <ip> ...   ! the switch's ip name-server"])
-                .blame(*blame),
-        );
+        // name): a fact for diagnose/dns.rs, with the reason and whose fault it is.
+        vantage.unasked = Some(Unasked {
+            blame: *blame,
+            detail: detail.clone(),
+        });
     }
+    t.vantage = Some(vantage);
     diagnose(&mut t, &dcfg);
     t
 }
@@ -583,6 +578,7 @@ fn vantage_of(cfg: &ProbeConfig, t: &Timeline, servers: &NameServers) -> Vantage
         resolver: servers.clone().unwrap_or_default(),
         resolver_origin: dns::resolver_origin(cfg),
         imitates_switch: cfg.imitates_switch,
+        unasked: None,
     }
 }
 
