@@ -47,7 +47,7 @@ fn time_backwards(s: &CaptureStats) -> Option<Finding> {
             Step::Capture,
             format!("{} frame(s) have a timestamp earlier than the frame before", s.time_went_backwards),
         )
-        .explain("Switch exports (Embedded Packet Capture) are not guaranteed to be time-ordered. licpath keeps file order for sequencing and uses timestamps only for timings, so some intervals may look negative.")
+        .explain("Switch exports (Embedded Packet Capture) are not guaranteed to be time-ordered, nor are merged or rewritten files. licpath follows the connections in timestamp order (file order among equal stamps; frames further out of place than 4096 frames stay where the file has them) and cites each frame by its number in the file.")
         .evidence([Evidence::frame(frame, t, "first frame whose time goes backwards")]),
     )
 }

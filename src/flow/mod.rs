@@ -18,6 +18,7 @@ pub mod dns;
 pub(crate) mod event;
 mod lru;
 pub mod reassembly;
+mod reorder;
 pub mod summary;
 pub mod table;
 mod tcp;
@@ -193,6 +194,12 @@ pub struct Analyzer {
     /// Streaming mode: every finished connection and DNS exchange worth reporting goes
     /// here at once, none is kept for the timeline.
     stream: Option<Box<dyn FnMut(Retired)>>,
+    /// Frames waiting to be analysed in time order (streaming: at most a second of the
+    /// capture's clock, so that a live capture's results do not wait for a window to fill).
+    /// `None`: frames are analysed as they come.
+    reorder: Option<reorder::Reorder>,
+    /// The latest time of a frame analysed (let go by `reorder`): the clock of retirement.
+    analysed_ns: Option<i64>,
 }
 
 impl Analyzer {
@@ -224,6 +231,8 @@ impl Analyzer {
             overflow: None,
             retirement: Retirement::default(),
             stream: None,
+            reorder: Some(reorder::Reorder::default()),
+            analysed_ns: None,
         }
     }
 
@@ -238,11 +247,16 @@ impl Analyzer {
     /// Nothing is kept: memory stays that of the live flows.
     pub fn set_stream_sink(&mut self, sink: impl FnMut(Retired) + 'static) {
         self.stream = Some(Box::new(sink));
+        self.reorder = Some(reorder::Reorder::streaming());
     }
 
     /// The capture's clock moved to `now_ns` with no frame (a quiet link): retires what
     /// has waited long enough, as a frame at that time would.
     pub fn advance(&mut self, now_ns: i64) {
+        if let Some(r) = self.reorder.as_mut() {
+            r.clock(now_ns);
+        }
+        self.release(false);
         self.sweep(now_ns);
         self.stream_dns();
     }
@@ -304,12 +318,43 @@ impl Analyzer {
         }
         self.first_ns = Some(self.first_ns.map_or(time_ns, |f| f.min(time_ns)));
         self.last_ns = Some(self.last_ns.map_or(time_ns, |l| l.max(time_ns)));
+        match self.reorder.as_mut() {
+            Some(r) => {
+                r.push(frame, time_ns, linktype, data);
+                self.release(false);
+            }
+            None => self.analyse_frame(frame, time_ns, linktype, data),
+        }
+        if self.stats.frames.is_multiple_of(SWEEP_EVERY_PACKETS) {
+            self.sweep(self.analysed_ns.unwrap_or(time_ns));
+        }
+    }
+
+    /// The capture time up to which every frame has been analysed, when streaming: what
+    /// a consumer's own clock (watch's grouping of lookups) must follow, since a frame
+    /// waits up to a second in the time-order window. `now_ns` otherwise.
+    pub fn settled_ns(&self, now_ns: i64) -> i64 {
+        self.reorder
+            .as_ref()
+            .and_then(reorder::Reorder::settled_ns)
+            .map_or(now_ns, |s| s.min(now_ns))
+    }
+
+    /// Analyses the frames the time-order window lets go (all of them: `all`).
+    fn release(&mut self, all: bool) {
+        while let Some(h) = self.reorder.as_mut().and_then(|r| r.pop(all)) {
+            self.analyse_frame(h.frame, h.time_ns, h.linktype, &h.data);
+            if let Some(r) = self.reorder.as_mut() {
+                r.recycle(h.data);
+            }
+        }
+    }
+
+    fn analyse_frame(&mut self, frame: u64, time_ns: i64, linktype: u32, data: &[u8]) {
+        self.analysed_ns = Some(self.analysed_ns.map_or(time_ns, |t| t.max(time_ns)));
         match decode_frame(linktype, data) {
             Ok(p) => self.packet(frame, time_ns, &p),
             Err(_) => self.stats.frames_undecoded += 1,
-        }
-        if self.stats.frames.is_multiple_of(SWEEP_EVERY_PACKETS) {
-            self.sweep(time_ns);
         }
     }
 
@@ -455,6 +500,7 @@ impl Analyzer {
 
     /// Ends the analysis: flushes live flows and unanswered queries.
     pub fn finish(mut self, source: Source) -> Timeline {
+        self.release(true);
         self.flows.clear();
         let mut flows = self.table.drain();
         flows.sort_by_key(|f| f.conn.id);

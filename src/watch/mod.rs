@@ -304,14 +304,16 @@ impl Engine {
         self.analyzer
             .frame(self.frames, f.time_ns, f.linktype, f.data, f.orig_len);
         self.drain(None, out);
-        self.release_groups(f.time_ns, out);
+        let settled = self.analyzer.settled_ns(f.time_ns);
+        self.release_groups(settled, out);
     }
 
     /// The capture clock is at `now_ns` with no new frame: retires what waited enough.
     pub fn advance(&mut self, now_ns: i64, out: &mut Vec<Attempt>) {
         self.analyzer.advance(now_ns);
         self.drain(None, out);
-        self.release_groups(now_ns, out);
+        let settled = self.analyzer.settled_ns(now_ns);
+        self.release_groups(settled, out);
     }
 
     /// The capture is over (an export of its own, a file replaced, the end of the watch):
