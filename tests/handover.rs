@@ -129,6 +129,12 @@ fn check_annotated(input: &Path, out_dir: &Path, with_interface: bool) {
         input.display()
     );
     let seen = tshark_comments(&out);
+    // licpath's mark, "licpath VERSION #MARK: ", starts each of its comments.
+    let mark = &notes.section[..notes.section.find(": ").unwrap() + 2];
+    assert!(
+        mark.starts_with(&format!("licpath {} #", env!("CARGO_PKG_VERSION"))),
+        "{mark}"
+    );
     assert_eq!(
         seen.keys().collect::<Vec<_>>(),
         expected.keys().collect::<Vec<_>>(),
@@ -138,7 +144,9 @@ fn check_annotated(input: &Path, out_dir: &Path, with_interface: bool) {
     for (n, lines) in &expected {
         for line in lines {
             assert!(
-                seen[n].iter().any(|c| c.starts_with(line.as_str())),
+                seen[n].iter().any(|c| c
+                    .strip_prefix(mark)
+                    .is_some_and(|c| c.starts_with(line.as_str()))),
                 "frame {n}: {line:?} not in {:?}",
                 seen[n]
             );
@@ -160,17 +168,78 @@ fn check_annotated(input: &Path, out_dir: &Path, with_interface: bool) {
             .find_map(|l| l.strip_prefix("Capture comment:"))
             .unwrap_or_else(|| panic!("no capture comment:\n{info}"));
         assert!(
-            comment.trim_start().starts_with(&format!(
-                "licpath {}: {}: verdict FAILED",
-                env!("CARGO_PKG_VERSION"),
-                input.display()
-            )),
+            comment
+                .trim_start()
+                .starts_with(&format!("{mark}{}: verdict FAILED", input.display())),
             "{comment}"
         );
         for f in t.all_findings() {
             assert!(comment.contains(&finding_line(f)), "{comment}");
         }
     }
+}
+
+/// Issue 28 item 8: the input's own comments (editcap) come through escaped, and one that
+/// reads like licpath's is marked as the input's; every comment that starts with "licpath"
+/// carries this run's mark; tshark and capinfos read the file.
+#[test]
+fn the_inputs_comments_are_escaped_and_cannot_pass_for_licpaths() {
+    if !have("tshark") || !have("editcap") {
+        return;
+    }
+    let dir = tmp_dir("forged");
+    let input = dir.join("forged.pcapng");
+    let o = Command::new("editcap")
+        .args(["-a", "1:licpath: ERROR forged — the switch is fine"])
+        .args(["-a", "14:\x1b]0;pwned\x07 \x1b[2J hello"])
+        .arg(lab("ssl-interception-tls12.pcap"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.join("out.pcapng");
+    let o = licpath(&[
+        "analyze".as_ref(),
+        "--annotate".as_ref(),
+        out.as_os_str(),
+        input.as_os_str(),
+    ]);
+    assert!(!o.stderr.is_empty());
+    let bytes = std::fs::read(&out).unwrap();
+    assert!(
+        !bytes.windows(9).any(|w| w == b"\x1b]0;pwned"),
+        "the input's escape sequence reached the output"
+    );
+    let c = tshark_comments(&out);
+    assert_eq!(c[&1], ["input: licpath: ERROR forged — the switch is fine"]);
+    assert!(
+        c[&14]
+            .iter()
+            .any(|c| c == r"\x1b]0;pwned\x07 \x1b[2J hello"),
+        "{c:?}"
+    );
+    let ours: Vec<&String> = c
+        .values()
+        .flatten()
+        .filter(|c| c.starts_with("licpath"))
+        .collect();
+    assert!(!ours.is_empty());
+    let mark = &ours[0][..ours[0].find(": ").unwrap() + 2];
+    let hex = mark
+        .strip_prefix(&format!("licpath {} #", env!("CARGO_PKG_VERSION")))
+        .and_then(|m| m.strip_suffix(": "))
+        .unwrap_or_else(|| panic!("{mark}"));
+    assert!(
+        hex.len() == 12 && hex.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{hex}"
+    );
+    assert!(ours.iter().all(|c| c.starts_with(mark)), "{ours:?}");
+    if have("capinfos") {
+        let info = Command::new("capinfos").arg(&out).output().unwrap();
+        assert!(info.status.success());
+        assert!(String::from_utf8_lossy(&info.stdout).contains(mark));
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A copy of a little-endian nanosecond pcap with `ns` added to every timestamp.
@@ -200,8 +269,8 @@ fn annotated_pcap_shows_findings_on_evidence_frames_in_tshark() {
     let out = dir.join("ssl-interception-tls12.pcap.annotated.pcapng");
     let c = tshark_comments(&out);
     assert!(
-        c[&14].iter().any(|c| c.starts_with(
-            "licpath: ERROR ssl_interception — SSL interception by Squid (ssl-bump): the certificate for smartreceiver.cisco.com was issued by 'C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA'"
+        c[&14].iter().any(|c| c.starts_with("licpath ") && c.contains(
+            ": ERROR ssl_interception — SSL interception by Squid (ssl-bump): the certificate for smartreceiver.cisco.com was issued by 'C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA'"
         )),
         "{c:?}"
     );
@@ -665,7 +734,11 @@ fn analyze_writes_annotated_html_and_markdown_besides_the_text_report() {
     if have("tshark") {
         let c = tshark_comments(&ann);
         assert_eq!(c.keys().copied().collect::<Vec<_>>(), vec![14, 16]);
-        assert!(c[&16][0].starts_with("licpath: ERROR tls_alert — the client aborted the handshake with fatal alert unknown_ca (48)"), "{c:?}");
+        assert!(
+            c[&16][0].starts_with("licpath ")
+                && c[&16][0].contains(": ERROR tls_alert — the client aborted the handshake with fatal alert unknown_ca (48)"),
+            "{c:?}"
+        );
     }
     std::fs::remove_dir_all(dir).ok();
 }

@@ -8,6 +8,12 @@
 //! interface. The analysis streams and keeps no frame, so the input is read again here;
 //! frames are numbered as `capture::read_capture` numbers them (Wireshark's numbering).
 //! Nothing here decides anything: the comments are the findings' own wording.
+//!
+//! The input's own comments and text options are hostile until proven otherwise: they are
+//! copied escaped as licpath's are ([`comment_text`]), and one that reads like licpath's
+//! ("licpath: ERROR ...") is marked `input: `. licpath's own comments start with
+//! `licpath VERSION #MARK: `, where MARK is a hash of this run's verdict and findings that
+//! the file's first section comment carries too (docs/annotate.md).
 
 use crate::model::{Finding, Timeline};
 use crate::outfile::{OutputError, OutputFile};
@@ -200,24 +206,41 @@ pub struct Annotations {
     pub section: String,
 }
 
-/// One finding as a comment line: `licpath: ERROR ssl_interception — <summary>`.
+/// One finding as a comment's text: `ERROR ssl_interception — <summary>`.
 pub fn finding_line(f: &Finding) -> String {
     format!(
-        "licpath: {} {} — {}",
+        "{} {} — {}",
         f.severity.as_str().to_uppercase(),
         f.code.as_str(),
         f.summary
     )
 }
 
+/// What starts each of licpath's comments: `licpath VERSION #MARK: `, MARK the first 12
+/// hex digits of SHA-256 over licpath's version and the section comment's text (the
+/// verdict and every finding): the same in every comment of one annotated file.
+fn mark_of(section_body: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let version = env!("CARGO_PKG_VERSION");
+    let digest = Sha256::new()
+        .chain_update(version.as_bytes())
+        .chain_update([0])
+        .chain_update(section_body.as_bytes())
+        .finalize();
+    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("licpath {version} #{hex}: ")
+}
+
+/// What an input comment that reads like licpath's is prefixed with.
+pub const INPUT_MARK: &str = "input: ";
+
 /// The comments for `t` (the report of `file`): each finding on each of its evidence
 /// frames with that evidence's description; all findings, with their frames, in the
-/// section header's comment under the verdict.
+/// section header's comment under the verdict. Each starts with licpath's mark.
 pub fn annotations(file: &str, t: &Timeline) -> Annotations {
     let report = super::json::report(file, "", t);
     let mut section = format!(
-        "licpath {}: {file}: verdict {} ({} error{}, {} warning{})",
-        env!("CARGO_PKG_VERSION"),
+        "{file}: verdict {} ({} error{}, {} warning{})",
         report.verdict.as_str(),
         report.errors,
         if report.errors == 1 { "" } else { "s" },
@@ -255,7 +278,16 @@ pub fn annotations(file: &str, t: &Timeline) -> Annotations {
             t.overflow.failed
         ));
     }
-    Annotations { frames, section }
+    let mark = mark_of(&section);
+    for list in frames.values_mut() {
+        for c in list.iter_mut() {
+            c.insert_str(0, &mark);
+        }
+    }
+    Annotations {
+        frames,
+        section: format!("{mark}{section}"),
+    }
 }
 
 /// What the second pass wrote.
@@ -298,13 +330,17 @@ fn option_to_le<'a>(block: u32, o: &'a PcapNGOption, big_endian: bool) -> Option
     if code == OPT_ENDOFOPT {
         return None;
     }
+    let text = is_text_option(block, code);
+    if text {
+        return Some(BlockOption {
+            code,
+            value: Cow::Owned(input_text(code, value)),
+        });
+    }
     let value: Cow<[u8]> = if !big_endian {
         Cow::Borrowed(value)
     } else {
-        let text = code == OPT_COMMENT
-            || (block == SHB && (2..=4).contains(&code))
-            || (block == IDB && matches!(code, 2 | 3 | 12 | 15));
-        if text || (block == IDB && code == IF_TSRESOL) {
+        if block == IDB && code == IF_TSRESOL {
             Cow::Borrowed(value)
         } else if block == IDB && code == IF_TSOFFSET && value.len() == 8 {
             let mut v = value.to_vec();
@@ -315,6 +351,35 @@ fn option_to_le<'a>(block: u32, o: &'a PcapNGOption, big_endian: bool) -> Option
         }
     };
     Some(BlockOption { code, value })
+}
+
+/// Options whose value is UTF-8 text (§3.5, §4.1, §4.2): comments, the section's hardware,
+/// OS and application, the interface's name, description, OS and hardware.
+fn is_text_option(block: u32, code: u16) -> bool {
+    code == OPT_COMMENT
+        || (block == SHB && (2..=4).contains(&code))
+        || (block == IDB && matches!(code, 2 | 3 | 12 | 15))
+}
+
+/// An input's text option as licpath writes it: escaped like licpath's own comments, and a
+/// comment that reads like licpath's marked as the input's ([`INPUT_MARK`]).
+fn input_text(code: u16, value: &[u8]) -> Vec<u8> {
+    let text = comment_text(value);
+    let imitates = text
+        .trim_start()
+        .get(..7)
+        .is_some_and(|w| w.eq_ignore_ascii_case("licpath"));
+    let text = if code == OPT_COMMENT && imitates {
+        let mut t = format!("{INPUT_MARK}{text}");
+        // The mark must not push the text past the option's length field.
+        while t.len() > MAX_OPTION_LEN {
+            t.pop();
+        }
+        t
+    } else {
+        text
+    };
+    text.into_bytes()
 }
 
 fn copy_options<'a>(
@@ -597,376 +662,4 @@ pub fn annotate_file(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::*;
-    use pcap_parser::PcapNGReader;
-    use pcap_parser::traits::PcapReaderIterator;
-
-    fn le32(b: &[u8], at: usize) -> u32 {
-        u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-    }
-
-    #[test]
-    fn block_lengths_and_32_bit_padding() {
-        let mut w = PcapngWriter::new(Vec::new());
-        w.enhanced_packet(
-            0,
-            0x1_0000_0002,
-            b"abcde",
-            60,
-            &[BlockOption::comment(b"xyz")],
-        )
-        .unwrap();
-        let b = w.into_inner();
-        // 12 header/trailer + 20 fixed + 5 data + 3 pad + (4 + 3 + 1 pad) comment + 4 end.
-        assert_eq!(b.len(), 52);
-        assert_eq!(le32(&b, 0), EPB);
-        assert_eq!(le32(&b, 4), 52);
-        assert_eq!(le32(&b, 48), 52);
-        assert_eq!(le32(&b, 12), 1, "timestamp high word");
-        assert_eq!(le32(&b, 16), 2, "timestamp low word");
-        assert_eq!(le32(&b, 20), 5, "captured length");
-        assert_eq!(le32(&b, 24), 60, "original length");
-        assert_eq!(&b[28..36], b"abcde\0\0\0");
-        assert_eq!(&b[36..40], &[1, 0, 3, 0], "opt_comment, length 3");
-        assert_eq!(&b[40..44], b"xyz\0");
-        assert_eq!(&b[44..48], &[0, 0, 0, 0], "opt_endofopt");
-
-        // No options: no opt_endofopt either; a 4-byte body needs no padding.
-        let mut w = PcapngWriter::new(Vec::new());
-        w.simple_packet(b"abcd", 4).unwrap();
-        let b = w.into_inner();
-        assert_eq!(b.len(), 20);
-        assert_eq!(le32(&b, 4), 20);
-        assert_eq!(le32(&b, 16), 20);
-    }
-
-    #[test]
-    fn comments_are_valid_utf8_without_controls_and_fit_the_length_field() {
-        assert_eq!(comment_text(b"ok \xff\xfe end"), r"ok \xff\xfe end");
-        assert_eq!(
-            comment_text(b"a\0b\x1b[31mc\nd\te\n\nf"),
-            "a\\x00b\\x1b[31mc\nd\\te\n\nf"
-        );
-        assert_eq!(comment_text("— é".as_bytes()), "— é");
-        // 'é' is 2 bytes: a cut inside it would leave invalid UTF-8.
-        let long = "é".repeat(40_000);
-        let c = comment_text(long.as_bytes());
-        assert_eq!(c.len(), 65_534);
-        assert!(c.chars().all(|ch| ch == 'é'));
-        let o = BlockOption::comment(long.as_bytes());
-        assert!(std::str::from_utf8(&o.value).is_ok());
-    }
-
-    fn finding(code: FindingCode, sev: Severity, frames: &[u64], summary: &str) -> Finding {
-        Finding {
-            code,
-            severity: sev,
-            step: Step::Cert,
-            confidence: Confidence::Certain,
-            summary: summary.into(),
-            explanation: String::new(),
-            remediation: vec![],
-            blame: None,
-            evidence: frames
-                .iter()
-                .map(|&n| Evidence {
-                    frame: Some(n),
-                    time_ns: 0,
-                    what: format!("frame {n}"),
-                    log: None,
-                })
-                .collect(),
-        }
-    }
-
-    fn timeline() -> Timeline {
-        let mut t = Timeline::empty(Source::Capture {
-            files: vec!["x.pcap".into()],
-        });
-        t.findings.push(finding(
-            FindingCode::SslInterception,
-            Severity::Error,
-            &[2, 2, 3],
-            "issued by 'Corp\0 Proxy CA'",
-        ));
-        t.findings.push(finding(
-            FindingCode::CaptureGap,
-            Severity::Warning,
-            &[],
-            "no frame",
-        ));
-        t
-    }
-
-    #[test]
-    fn each_finding_goes_on_its_evidence_frames_once() {
-        let a = annotations("x.pcap", &timeline());
-        assert_eq!(a.frames.keys().copied().collect::<Vec<_>>(), vec![2, 3]);
-        assert_eq!(
-            a.frames[&2],
-            vec![
-                "licpath: ERROR ssl_interception — issued by 'Corp\0 Proxy CA' [evidence: frame 2]"
-            ]
-        );
-        let lines: Vec<&str> = a.section.lines().collect();
-        assert_eq!(
-            lines[0],
-            format!(
-                "licpath {}: x.pcap: verdict FAILED (1 error, 1 warning)",
-                env!("CARGO_PKG_VERSION")
-            )
-        );
-        assert_eq!(
-            lines[1],
-            "licpath: ERROR ssl_interception — issued by 'Corp\0 Proxy CA' (frame #2, #3)"
-        );
-        assert_eq!(lines[2], "licpath: WARNING capture_gap — no frame");
-    }
-
-    /// A little-endian pcap: (seconds, fraction, data) records.
-    fn pcap(nanos: bool, recs: &[(u32, u32, &[u8])]) -> Vec<u8> {
-        let mut b = Vec::new();
-        b.extend_from_slice(&(if nanos { 0xa1b2_3c4d_u32 } else { 0xa1b2_c3d4 }).to_le_bytes());
-        b.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        b.extend_from_slice(&65535u32.to_le_bytes());
-        b.extend_from_slice(&1u32.to_le_bytes());
-        for (s, f, d) in recs {
-            b.extend_from_slice(&s.to_le_bytes());
-            b.extend_from_slice(&f.to_le_bytes());
-            b.extend_from_slice(&(d.len() as u32).to_le_bytes());
-            b.extend_from_slice(&(d.len() as u32 + 10).to_le_bytes());
-            b.extend_from_slice(d);
-        }
-        b
-    }
-
-    /// Every block of a pcapng file, owned: (kind, if_id, timestamp, data, options).
-    #[derive(Debug, PartialEq)]
-    struct Read {
-        kind: &'static str,
-        if_id: u32,
-        ts: u64,
-        data: Vec<u8>,
-        orig: u32,
-        options: Vec<(u16, Vec<u8>)>,
-    }
-
-    fn read_back(b: &[u8]) -> Vec<Read> {
-        let mut r = PcapNGReader::new(1 << 16, b).unwrap();
-        let mut out = Vec::new();
-        let opts = |o: &[PcapNGOption]| -> Vec<(u16, Vec<u8>)> {
-            o.iter()
-                .map(|o| (o.code.0, o.as_bytes().unwrap().to_vec()))
-                .filter(|(c, _)| *c != 0)
-                .collect()
-        };
-        loop {
-            match r.next() {
-                Ok((off, block)) => {
-                    let rec = match block {
-                        PcapBlockOwned::NG(Block::SectionHeader(s)) => Read {
-                            kind: "shb",
-                            if_id: 0,
-                            ts: 0,
-                            data: vec![],
-                            orig: 0,
-                            options: opts(&s.options),
-                        },
-                        PcapBlockOwned::NG(Block::InterfaceDescription(i)) => Read {
-                            kind: "idb",
-                            if_id: u32::from(i.linktype.0 as u16),
-                            ts: u64::from(i.snaplen),
-                            data: vec![],
-                            orig: 0,
-                            options: opts(&i.options),
-                        },
-                        PcapBlockOwned::NG(Block::EnhancedPacket(e)) => Read {
-                            kind: "epb",
-                            if_id: e.if_id,
-                            ts: (u64::from(e.ts_high) << 32) | u64::from(e.ts_low),
-                            data: e.packet_data().to_vec(),
-                            orig: e.origlen,
-                            options: opts(&e.options),
-                        },
-                        _ => panic!("unexpected block"),
-                    };
-                    out.push(rec);
-                    r.consume(off);
-                }
-                Err(PcapError::Eof) => break,
-                Err(PcapError::Incomplete(_)) => r.refill().unwrap(),
-                Err(e) => panic!("{e:?}"),
-            }
-        }
-        out
-    }
-
-    fn notes() -> Annotations {
-        let mut frames = BTreeMap::new();
-        frames.insert(
-            2,
-            vec!["licpath: ERROR x — y".to_string(), "second".to_string()],
-        );
-        Annotations {
-            frames,
-            section: "verdict FAILED".into(),
-        }
-    }
-
-    #[test]
-    fn pcap_frames_keep_bytes_time_and_resolution() {
-        for (nanos, tsresol) in [(false, 6u8), (true, 9)] {
-            let input = pcap(
-                nanos,
-                &[(1_700_000_000, 999_999, b"one"), (5, 7, b"second!")],
-            );
-            let mut out = Vec::new();
-            let s = annotate("in", &input[..], &mut out, &notes()).unwrap();
-            assert_eq!((s.frames, s.commented_frames), (2, 1));
-            assert!(s.missing_frames.is_empty() && !s.truncated);
-            assert_eq!(s.bytes_written, out.len() as u64);
-            let blocks = read_back(&out);
-            assert_eq!(blocks.len(), 4);
-            assert_eq!(blocks[0].kind, "shb");
-            assert_eq!(blocks[0].options[0], (1, b"verdict FAILED".to_vec()));
-            assert_eq!(
-                blocks[0].options[1],
-                (
-                    4,
-                    format!("licpath {}", env!("CARGO_PKG_VERSION")).into_bytes()
-                )
-            );
-            assert_eq!(
-                (blocks[1].kind, blocks[1].if_id, blocks[1].ts),
-                ("idb", 1, 65535)
-            );
-            assert_eq!(blocks[1].options, vec![(9, vec![tsresol])]);
-            let per_s = 10u64.pow(u32::from(tsresol));
-            assert_eq!(blocks[2].ts, 1_700_000_000 * per_s + 999_999);
-            assert_eq!((&blocks[2].data[..], blocks[2].orig), (&b"one"[..], 13));
-            assert!(blocks[2].options.is_empty());
-            assert_eq!(blocks[3].ts, 5 * per_s + 7);
-            assert_eq!(&blocks[3].data[..], b"second!");
-            assert_eq!(
-                blocks[3].options,
-                vec![
-                    (1, b"licpath: ERROR x \xe2\x80\x94 y".to_vec()),
-                    (1, b"second".to_vec())
-                ]
-            );
-        }
-    }
-
-    #[test]
-    fn pcapng_interfaces_options_and_other_blocks_are_kept() {
-        let mut w = PcapngWriter::new(Vec::new());
-        let opt = |code, v: &[u8]| BlockOption {
-            code,
-            value: Cow::Owned(v.to_vec()),
-        };
-        w.section_header(&[opt(2, b"hw"), opt(4, b"dumpcap")])
-            .unwrap();
-        w.interface(1, 262144, &[opt(2, b"eth0")]).unwrap();
-        w.interface(101, 1500, &[opt(9, &[9]), opt(14, &5i64.to_le_bytes())])
-            .unwrap();
-        w.enhanced_packet(
-            1,
-            42,
-            b"ipframe",
-            7,
-            &[opt(1, b"theirs"), opt(2, &[1, 0, 0, 0])],
-        )
-        .unwrap();
-        // A Name Resolution Block (type 4) with no records but the end marker.
-        w.raw_block(&[4, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0])
-            .unwrap();
-        w.enhanced_packet(0, 43, b"ethframe", 8, &[]).unwrap();
-        w.enhanced_packet(7, 44, b"no such interface", 17, &[])
-            .unwrap();
-        let input = w.into_inner();
-        let mut notes = notes();
-        notes.frames.insert(1, vec!["ours".into()]);
-        notes.frames.insert(9, vec!["beyond".into()]);
-        let mut out = Vec::new();
-        let s = annotate("in", &input[..], &mut out, &notes).unwrap();
-        assert_eq!(s.frames, 2);
-        assert_eq!(s.blocks_dropped, 1);
-        assert_eq!(s.missing_frames, vec![9]);
-        // The NRB is copied as it was.
-        assert!(
-            out.windows(16)
-                .any(|b| b == [4, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0])
-        );
-        let mut r = read_back_skipping_nrb(&out);
-        assert_eq!(r.len(), 5);
-        assert_eq!(
-            r[0].options,
-            vec![
-                (1, b"verdict FAILED".to_vec()),
-                (2, b"hw".to_vec()),
-                (4, b"dumpcap".to_vec())
-            ]
-        );
-        assert_eq!((r[1].if_id, r[1].ts), (1, 262144));
-        assert_eq!(r[1].options, vec![(2, b"eth0".to_vec())]);
-        assert_eq!((r[2].if_id, r[2].ts), (101, 1500));
-        assert_eq!(
-            r[2].options,
-            vec![(9, vec![9]), (14, 5i64.to_le_bytes().to_vec())]
-        );
-        let last = r.pop().unwrap();
-        assert_eq!(
-            (last.if_id, last.ts, &last.data[..]),
-            (0, 43, &b"ethframe"[..])
-        );
-        assert_eq!(
-            last.options,
-            vec![
-                (1, b"licpath: ERROR x \xe2\x80\x94 y".to_vec()),
-                (1, b"second".to_vec())
-            ]
-        );
-        let first = r.pop().unwrap();
-        assert_eq!(
-            (first.if_id, first.ts, &first.data[..]),
-            (1, 42, &b"ipframe"[..])
-        );
-        assert_eq!(
-            first.options,
-            vec![
-                (1, b"theirs".to_vec()),
-                (2, vec![1, 0, 0, 0]),
-                (1, b"ours".to_vec())
-            ]
-        );
-    }
-
-    fn read_back_skipping_nrb(b: &[u8]) -> Vec<Read> {
-        // Drop the 16-byte empty NRB so that read_back sees only the blocks it decodes.
-        let nrb = [4u8, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0];
-        let at = b.windows(16).position(|w| w == nrb).unwrap();
-        let mut v = b[..at].to_vec();
-        v.extend_from_slice(&b[at + 16..]);
-        read_back(&v)
-    }
-
-    #[test]
-    fn truncated_input_keeps_what_came_before_and_garbage_is_refused() {
-        let input = pcap(false, &[(1, 1, b"one"), (2, 2, b"two-two")]);
-        let mut out = Vec::new();
-        let s = annotate("in", &input[..input.len() - 3], &mut out, &notes()).unwrap();
-        assert!(s.truncated);
-        assert_eq!(s.frames, 1);
-        assert_eq!(s.missing_frames, vec![2]);
-        assert_eq!(read_back(&out).len(), 3);
-        let e = annotate(
-            "in",
-            &b"hello world, not a capture"[..],
-            Vec::new(),
-            &notes(),
-        );
-        assert!(matches!(e, Err(AnnotateError::NotACapture { .. })), "{e:?}");
-    }
-}
+mod tests;
