@@ -43,16 +43,7 @@ fn timeline_of(capture: &str) -> Timeline {
 }
 
 fn screen(term: &Terminal<TestBackend>) -> String {
-    let buf = term.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let line: String = (0..buf.area.width)
-            .map(|x| buf[(x, y)].symbol().to_string())
-            .collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
+    common::screen_text(term.backend().buffer())
 }
 
 fn draw_capture(app: &mut CaptureApp, w: u16, h: u16, theme: Theme) -> Terminal<TestBackend> {

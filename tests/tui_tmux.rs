@@ -189,3 +189,48 @@ fn live_mode_under_tmux() {
     s.wait_for("PAUSED");
     s.keys(&["q"]);
 }
+
+/// `tui --watch` in a real terminal: an EPC drop directory, empty at first; a capture
+/// copied in is judged and shows as the switch's row, a second one adds its attempt,
+/// Enter opens the latest in the capture view, q comes back and q quits.
+#[test]
+fn watch_mode_under_tmux() {
+    if !have_tmux() {
+        eprintln!("tmux not installed: skipping");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("licpath-tui-watch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let s = Session::start(
+        "watch",
+        &format!(
+            "{} tui --watch --dir {}",
+            env!("CARGO_BIN_EXE_licpath"),
+            dir.display()
+        ),
+    );
+    s.wait_for("waiting for licensing attempts");
+    let captures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    std::fs::copy(captures.join("healthy-proxy.pcap"), dir.join("a.pcap")).unwrap();
+    s.wait_for("1 switch  1 attempt");
+    s.wait_for("OK   198.51.100.10");
+    std::fs::copy(captures.join("proxy-407.pcap"), dir.join("b.pcap")).unwrap();
+    let screen = s.wait_for("last failure proxy_auth_required");
+    assert!(screen.contains("1 switch  2 attempts"), "{screen}");
+    assert!(
+        screen.contains("FAILED  proxy_auth_required 198.51.100.10"),
+        "{screen}"
+    );
+    s.keys(&["Enter"]);
+    s.wait_for("HTTP/1.1 407 Proxy Authentication Required");
+    s.keys(&["q"]);
+    s.wait_for("switches (Enter: latest attempt)");
+    s.keys(&["q"]);
+    let t0 = Instant::now();
+    while s.screen().contains("switches (Enter") {
+        assert!(t0.elapsed() < Duration::from_secs(5), "tui did not quit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

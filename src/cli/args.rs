@@ -76,7 +76,9 @@ pub enum Command {
     /// INCONCLUSIVE), for scripts and monitoring; the exit status is the worst line's.
     #[command(after_help = concat!(probe_examples!(), "\n\n", exit_status!()))]
     Check(ProbeArgs),
-    /// Terminal UI. With a capture file: browse its connections (ladder, events, findings).
+    /// Terminal UI. With a capture file: browse its connections and DNS lookups (ladder,
+    /// events, findings). With --watch and --file, --dir or --interface: watch mode, each
+    /// licensing attempt judged as it happens (as `licpath watch` does), one row per switch.
     /// Otherwise: live mode, re-probing the targets every --interval seconds like mtr;
     /// takes every probe option (--from-config, --proxy, --dns-server, ...).
     #[command(
@@ -227,6 +229,7 @@ of the finding that heads it, duration, evidence frames (file#frame), summary.";
 
 const TUI_EXAMPLES: &str = "Examples:\n  \
 licpath tui captures/ssl-interception-tls12.pcap      # browse a capture\n  \
+licpath tui --watch --file /var/tmp/lic.pcap --from-config sw1.txt --from-config sw2.txt\n  \
 licpath tui --interval 10 --proxy proxy.example.com:80  # live, smart transport\n  \
 licpath tui --from-config show-run.txt --map Vlan10=eth1\n\n\
 Keys: ? shows them all; q quits. NO_COLOR turns colour off.";
@@ -479,6 +482,41 @@ pub struct TuiArgs {
     pub net: NetArgs,
     #[command(flatten)]
     pub trust: TrustArgs,
+    #[command(flatten)]
+    pub watch: TuiWatchArgs,
+}
+
+/// `tui --watch`: `watch`'s sources and the flags of its context that `tui` has not
+/// already (--from-config, --proxy, --dns-server and the trust flags are shared).
+#[derive(Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("watch_source").args(["file", "dir", "interface"])))]
+pub struct TuiWatchArgs {
+    /// Watch mode: judge each licensing attempt as it completes, as `licpath watch` does
+    /// (the same engine and rules), from --file, --dir or --interface. The screen has one
+    /// row per switch (last attempt, verdict, streak, last failure's cause) and the
+    /// attempts as they come; Enter opens the selected switch's latest attempt in the
+    /// capture view. --from-config names the switches, --proxy and --dns-server are the
+    /// switches' (one each here).
+    #[arg(long, requires = "watch_source")]
+    pub watch: bool,
+    /// With --watch: a capture still being written, followed like `tail -F` with its
+    /// rotation set (as `watch --file`; `-` is standard input).
+    #[arg(long, value_name = "FILE", requires = "watch")]
+    pub file: Option<PathBuf>,
+    /// With --watch: a directory where capture exports land (as `watch --dir`).
+    #[arg(long, value_name = "DIR", requires = "watch")]
+    pub dir: Option<PathBuf>,
+    /// With --watch: capture live on this interface (as `watch --interface`; builds with
+    /// the cargo feature `live-capture`).
+    #[arg(long, value_name = "IFACE", requires = "watch")]
+    pub interface: Option<String>,
+    /// With --watch: a switch's address: only its traffic is judged. Repeatable.
+    #[arg(long = "switch", value_name = "IP", requires = "watch")]
+    pub switches: Vec<IpAddr>,
+    /// With --watch: also treat NAME as a licensing host (an SSM On-Prem server, a CSLU).
+    /// Repeatable.
+    #[arg(long = "host", value_name = "NAME", requires = "watch")]
+    pub hosts: Vec<String>,
 }
 
 /// What to probe: targets, or the switch's own configuration.
@@ -677,7 +715,7 @@ fn parse_dns_server(s: &str) -> Result<SocketAddr, ArgError> {
 
 /// `analyze --proxy`: `HOST:PORT` (or `http://HOST:PORT`), no credentials: the switch
 /// has none to give a proxy, and a capture does not need them.
-fn parse_proxy_endpoint(s: &str) -> Result<(String, u16), ArgError> {
+pub(super) fn parse_proxy_endpoint(s: &str) -> Result<(String, u16), ArgError> {
     let p = super::proxy::parse_proxy_shown(s)
         .map_err(|(shown, why)| ArgError::Proxy { shown, why })?;
     if p.credentials.is_some() {
@@ -741,6 +779,38 @@ mod tests {
         };
         assert_eq!(t.net.proxy.as_deref(), Some("p.example:80"));
         assert!(t.trust.ios_version.is_some());
+    }
+
+    #[test]
+    fn tui_watch_takes_one_source_and_the_sources_need_watch() {
+        use clap::error::ErrorKind;
+        let ok = parse(&[
+            "tui", "--watch", "--dir", "/srv/epc", "--switch", "10.0.0.1",
+        ])
+        .unwrap();
+        let Command::Tui(t) = ok.command else {
+            panic!("not tui")
+        };
+        assert!(t.watch.watch);
+        assert_eq!(
+            t.watch.dir.as_deref(),
+            Some(std::path::Path::new("/srv/epc"))
+        );
+        assert_eq!(t.watch.switches, ["10.0.0.1".parse::<IpAddr>().unwrap()]);
+        for (args, kind) in [
+            (&["tui", "--watch"][..], ErrorKind::MissingRequiredArgument),
+            (
+                &["tui", "--file", "a.pcap"],
+                ErrorKind::MissingRequiredArgument,
+            ),
+            (
+                &["tui", "--watch", "--file", "a", "--dir", "b"],
+                ErrorKind::ArgumentConflict,
+            ),
+        ] {
+            let e = parse(args).expect_err("refused");
+            assert_eq!(e.kind(), kind, "{args:?}");
+        }
     }
 
     #[test]

@@ -1,18 +1,26 @@
-//! `licpath tui`: a capture file to browse, or the live probe re-run every interval.
+//! `licpath tui`: a capture file to browse, the live probe re-run every interval, or
+//! (`--watch`) `watch`'s engine judging attempts as they come.
 
-use super::args::TuiArgs;
+use super::args::{TuiArgs, WatchArgs, WatchFormat};
 use super::error::CliError;
 use super::input::diagnose_config;
 use super::probe::{check_binding, finish_capture, probe_setup, start_capture};
+use super::watch::Sink;
 use crate::flow::AnalyzeConfig;
+use crate::tui::msg::Msg;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn run(args: &TuiArgs) -> Result<u8, CliError> {
     if !std::io::stdout().is_terminal() {
         return Err(CliError::Usage(
             "tui needs a terminal (use analyze or probe for scripts)".into(),
         ));
+    }
+    if args.watch.watch {
+        return watch(args);
     }
     if let Some(file) = capture_file(&args.plan.targets) {
         return browse(file, args);
@@ -57,6 +65,109 @@ fn browse(file: &str, args: &TuiArgs) -> Result<u8, CliError> {
     };
     crate::tui::run::run_capture(PathBuf::from(file), acfg, dcfg)?;
     Ok(0)
+}
+
+/// `tui --watch`: the sources and the engine of `watch` (same configuration, same
+/// judging), the attempts sent to the screen instead of stdout.
+fn watch(args: &TuiArgs) -> Result<u8, CliError> {
+    if !args.plan.targets.is_empty() {
+        return Err(CliError::Usage(
+            "tui --watch reads --file, --dir or --interface, not a target or a capture".into(),
+        ));
+    }
+    if args.net.capture.is_some() {
+        return Err(CliError::Usage(
+            "--capture records a live probe; tui --watch reads a capture".into(),
+        ));
+    }
+    let wargs = watch_args(args)?;
+    let source = wargs
+        .file
+        .as_ref()
+        .or(wargs.dir.as_ref())
+        .map(|p| p.display().to_string())
+        .or_else(|| wargs.interface.clone())
+        .unwrap_or_default();
+    let cfg = super::watch::config(&wargs)?;
+    let filter = crate::watch::filter::capture_filter(&cfg.acfg.context);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::sync_channel(super::watch::CHANNEL);
+    super::watch::start_source(&wargs, &filter, tx, stop.clone())?;
+    let r = crate::tui::run::run_watch(&source, cfg.max_switches, move |feed| {
+        // The engine keeps Rc state: it is made and run on its own thread.
+        std::thread::spawn(move || {
+            let mut w = super::watch::Watcher {
+                engine: crate::watch::Engine::new(cfg),
+                sink: ToScreen(feed),
+                textfile: None,
+                interval: std::time::Duration::from_secs(3600),
+                drops: None,
+            };
+            match w.run(&rx) {
+                Ok(0) => w.sink.ended(),
+                // The source's fatal line was sent.
+                Ok(_) => {}
+                Err(e) => w.sink.fatal(&e.to_string()),
+            }
+        });
+    });
+    stop.store(true, Ordering::Relaxed);
+    r?;
+    Ok(0)
+}
+
+/// `watch`'s flags from `tui`'s: one proxy and the name servers' addresses.
+fn watch_args(args: &TuiArgs) -> Result<WatchArgs, CliError> {
+    let proxy = match &args.net.proxy {
+        Some(p) => vec![
+            super::args::parse_proxy_endpoint(p)
+                .map_err(|e| CliError::Usage(format!("--proxy: {e}")))?,
+        ],
+        None => Vec::new(),
+    };
+    let w = &args.watch;
+    Ok(WatchArgs {
+        file: w.file.clone(),
+        dir: w.dir.clone(),
+        interface: w.interface.clone(),
+        from_config: args.plan.from_config.clone(),
+        proxy,
+        dns_servers: args.net.dns_servers.iter().map(|s| s.ip()).collect(),
+        switches: w.switches.clone(),
+        hosts: w.hosts.clone(),
+        trust: args.trust.clone(),
+        format: WatchFormat::Text,
+        textfile_dir: None,
+        interval: 3600,
+        max_switches: 1024,
+        idle_timeout: 60,
+    })
+}
+
+/// The attempts and the source's words go to the screen.
+struct ToScreen(crate::tui::run::Feed);
+
+impl Sink for ToScreen {
+    fn attempts(&mut self, attempts: &mut Vec<crate::watch::Attempt>) -> Result<(), CliError> {
+        if !attempts.is_empty() {
+            self.0.send(Msg::Attempts(std::mem::take(attempts)));
+        }
+        Ok(())
+    }
+
+    fn warning(&mut self, line: &str) {
+        self.0.send(Msg::Status(line.to_string()));
+    }
+
+    fn fatal(&mut self, line: &str) {
+        self.0.send(Msg::SourceEnded(Some(line.to_string())));
+    }
+}
+
+impl ToScreen {
+    fn ended(&self) {
+        self.0.send(Msg::SourceEnded(None));
+    }
 }
 
 #[cfg(test)]

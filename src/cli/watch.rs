@@ -20,7 +20,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
 /// Frames in flight between a source and the engine.
-const CHANNEL: usize = 16_384;
+pub(super) const CHANNEL: usize = 16_384;
 /// How often the engine's clock moves on without frames.
 const TICK: Duration = Duration::from_millis(100);
 /// The metrics file's name in --textfile-dir.
@@ -39,7 +39,7 @@ pub fn run(args: &WatchArgs) -> Result<u8, CliError> {
     let _signals = on_signal(tx, stop.clone())?;
     let mut w = Watcher {
         engine: Engine::new(cfg),
-        format: args.format,
+        sink: Stdout(args.format),
         textfile,
         interval: Duration::from_secs(args.interval),
         drops: args.interface.is_some().then_some((0, 0)),
@@ -50,7 +50,7 @@ pub fn run(args: &WatchArgs) -> Result<u8, CliError> {
 }
 
 /// The engine's settings from the flags and the switches' texts.
-fn config(args: &WatchArgs) -> Result<WatchConfig, CliError> {
+pub(super) fn config(args: &WatchArgs) -> Result<WatchConfig, CliError> {
     let configs = args
         .from_config
         .iter()
@@ -103,7 +103,7 @@ fn textfile_in(dir: &Path) -> Result<PathBuf, CliError> {
 }
 
 /// Starts the thread that reads the packets.
-fn start_source(
+pub(super) fn start_source(
     args: &WatchArgs,
     filter: &str,
     tx: SyncSender<SourceEvent>,
@@ -214,17 +214,55 @@ fn stop_signals() -> Result<impl std::future::Future<Output = ()> + Send, CliErr
     })
 }
 
-/// The engine and its outputs.
-struct Watcher {
-    engine: Engine,
-    format: WatchFormat,
-    textfile: Option<PathBuf>,
-    interval: Duration,
-    drops: Option<(u64, u64)>,
+/// Where the judged attempts go: stdout's lines (`watch`) or the TUI (`tui --watch`).
+pub(super) trait Sink {
+    /// Attempts judged since the last call (drained).
+    fn attempts(&mut self, attempts: &mut Vec<Attempt>) -> Result<(), CliError>;
+    /// Something the watch goes on after.
+    fn warning(&mut self, line: &str);
+    /// The capture cannot be read: the watch ends (exit 2).
+    fn fatal(&mut self, line: &str);
 }
 
-impl Watcher {
-    fn run(&mut self, rx: &Receiver<SourceEvent>) -> Result<u8, CliError> {
+/// `watch`'s lines on stdout, its warnings and errors on stderr.
+struct Stdout(WatchFormat);
+
+impl Sink for Stdout {
+    fn attempts(&mut self, attempts: &mut Vec<Attempt>) -> Result<(), CliError> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        let stdout = std::io::stdout();
+        let mut o = stdout.lock();
+        for a in attempts.drain(..) {
+            written(match self.0 {
+                WatchFormat::Text => write_attempt_text(&mut o, &a),
+                WatchFormat::Jsonl => write_attempt_jsonl(&mut o, &a),
+            })?;
+        }
+        written(o.flush())
+    }
+
+    fn warning(&mut self, line: &str) {
+        eprintln!("licpath: warning: {}", esc(line));
+    }
+
+    fn fatal(&mut self, line: &str) {
+        eprintln!("licpath: error: {}", esc(line));
+    }
+}
+
+/// The engine and its outputs.
+pub(super) struct Watcher<S: Sink> {
+    pub engine: Engine,
+    pub sink: S,
+    pub textfile: Option<PathBuf>,
+    pub interval: Duration,
+    pub drops: Option<(u64, u64)>,
+}
+
+impl<S: Sink> Watcher<S> {
+    pub fn run(&mut self, rx: &Receiver<SourceEvent>) -> Result<u8, CliError> {
         let mut out = Vec::new();
         // The capture clock: the last frame's time, moved on by the time since it came.
         let mut clock: Option<(i64, Instant)> = None;
@@ -257,18 +295,18 @@ impl Watcher {
                     self.engine.end_capture(&mut out);
                     clock = None;
                 }
-                Ok(SourceEvent::Warning(w)) => eprintln!("licpath: warning: {}", esc(&w)),
+                Ok(SourceEvent::Warning(w)) => self.sink.warning(&w),
                 Ok(SourceEvent::Drops { kernel, interface }) => {
                     let before = self.drops.map_or(0, |(k, i)| k + i);
-                    eprintln!(
-                        "licpath: warning: the capture lost {} packet(s) ({kernel} dropped by the kernel, {interface} by the interface): attempts may be judged on partial evidence",
+                    self.sink.warning(&format!(
+                        "the capture lost {} packet(s) ({kernel} dropped by the kernel, {interface} by the interface): attempts may be judged on partial evidence",
                         kernel + interface - before.min(kernel + interface)
-                    );
+                    ));
                     self.drops = Some((kernel, interface));
                 }
                 Ok(SourceEvent::Fatal(line)) => {
-                    self.print(&mut out)?;
-                    eprintln!("licpath: error: {}", esc(&line));
+                    self.sink.attempts(&mut out)?;
+                    self.sink.fatal(&line);
                     return Ok(super::EXIT_USAGE);
                 }
                 Ok(SourceEvent::Finished) | Err(RecvTimeoutError::Disconnected) => break,
@@ -281,31 +319,16 @@ impl Watcher {
                     self.engine.advance(now, &mut out);
                 }
             }
-            self.print(&mut out)?;
+            self.sink.attempts(&mut out)?;
             if last_write.elapsed() >= self.interval {
                 last_write = Instant::now();
                 self.write_metrics();
             }
         }
         self.engine.end_capture(&mut out);
-        self.print(&mut out)?;
+        self.sink.attempts(&mut out)?;
         self.write_metrics();
         Ok(0)
-    }
-
-    fn print(&self, attempts: &mut Vec<Attempt>) -> Result<(), CliError> {
-        if attempts.is_empty() {
-            return Ok(());
-        }
-        let stdout = std::io::stdout();
-        let mut o = stdout.lock();
-        for a in attempts.drain(..) {
-            written(match self.format {
-                WatchFormat::Text => write_attempt_text(&mut o, &a),
-                WatchFormat::Jsonl => write_attempt_jsonl(&mut o, &a),
-            })?;
-        }
-        written(o.flush())
     }
 
     /// The metrics file, written aside and renamed: the collector never reads half of it.

@@ -141,6 +141,8 @@ mod tests {
                 },
             ],
             findings: Vec::new(),
+            connection: None,
+            lookups: Vec::new(),
         }
     }
 

@@ -12,3 +12,4 @@ pub mod live;
 pub mod msg;
 pub mod rows;
 pub mod run;
+pub mod watch;

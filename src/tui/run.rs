@@ -8,6 +8,7 @@
 use super::capture::{CaptureApp, Load};
 use super::live::LiveApp;
 use super::msg::{Cmd, Key, Model, Msg, Wheel};
+use super::watch::WatchApp;
 use crate::diagnose::DiagnoseConfig;
 use crate::flow::AnalyzeConfig;
 use crate::model::Timeline;
@@ -249,6 +250,30 @@ pub fn run_capture(
     }
     let mut app = CaptureApp::new(&name);
     app.load = Load::Loading { read: 0, size };
+    run_loop(&mut app, tx, rx, |_, _| {})
+}
+
+/// Where a worker started outside the TUI (the watch engine) sends its messages.
+#[derive(Clone)]
+pub struct Feed(Sender<Incoming>);
+
+impl Feed {
+    /// False once the screen is gone.
+    pub fn send(&self, m: Msg) -> bool {
+        self.0.send(m.into()).is_ok()
+    }
+}
+
+/// Watch mode: `start` starts the watch engine with the feed it sends its attempts to;
+/// the screen shows them until `q`.
+pub fn run_watch(
+    source: &str,
+    max_switches: usize,
+    start: impl FnOnce(Feed),
+) -> Result<(), TuiError> {
+    let (tx, rx) = mpsc::channel::<Incoming>();
+    start(Feed(tx.clone()));
+    let mut app = WatchApp::new(source, max_switches);
     run_loop(&mut app, tx, rx, |_, _| {})
 }
 

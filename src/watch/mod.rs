@@ -106,6 +106,10 @@ pub struct Attempt {
     /// The primary finding's evidence frames (else the attempt's first frame).
     pub frames: Vec<FrameRef>,
     pub findings: Vec<Finding>,
+    /// The connection as judged (its events and findings): what `tui --watch` opens.
+    pub connection: Option<Box<Connection>>,
+    /// The lookup's exchanges as judged (a DNS attempt).
+    pub lookups: Vec<DnsExchange>,
 }
 
 impl Attempt {
@@ -153,7 +157,16 @@ pub struct Switches {
 }
 
 impl Switches {
-    fn record(&mut self, a: &Attempt) {
+    /// At most `max` switches (at least one).
+    pub fn new(max: usize) -> Switches {
+        Switches {
+            max,
+            ..Switches::default()
+        }
+    }
+
+    /// One attempt of a switch: its counters, streak, last failure and target verdicts.
+    pub fn record(&mut self, a: &Attempt) {
         let label = a.switch_label();
         if !self.by_label.contains_key(&label) && self.by_label.len() >= self.max.max(1) {
             let stalest = self
@@ -269,10 +282,7 @@ impl Engine {
         let retired = Rc::new(RefCell::new(Vec::new()));
         let analyzer = new_analyzer(&cfg, &retired);
         Engine {
-            switches: Switches {
-                max: cfg.max_switches,
-                ..Switches::default()
-            },
+            switches: Switches::new(cfg.max_switches),
             cfg,
             analyzer,
             retired,
@@ -401,7 +411,9 @@ impl Engine {
             primary: primary.map(|p| p.code),
             summary: primary.map(|p| p.summary.clone()),
             frames,
-            findings: c.findings,
+            findings: c.findings.clone(),
+            connection: Some(Box::new(c)),
+            lookups: Vec::new(),
         })
     }
 
@@ -522,6 +534,8 @@ impl Engine {
             summary: primary.map(|p| p.summary.clone()),
             frames,
             findings,
+            connection: None,
+            lookups: t.dns,
         };
         self.switches.record(&a);
         Some(a)

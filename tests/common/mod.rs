@@ -247,3 +247,16 @@ pub fn src_files(dir: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// A TestBackend's screen as text: one line per row, trailing blanks trimmed.
+pub fn screen_text(buf: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
