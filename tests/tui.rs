@@ -447,38 +447,35 @@ fn strip_for_a_healthy_path_and_for_a_capture_without_connections() {
     assert!(s.lines().any(|l| l.starts_with("  fix: ")), "{s}");
 }
 
-/// The README's picture of the first screen: the capture screen of the interception
-/// capture at 100x30, drawn from the TUI's own buffer into a page and photographed by
-/// headless Chromium (docs/img/tui-first-screen.png is the committed copy of this file).
-/// Skipped, with the reason printed, when Chromium is absent.
+/// The README's picture of the first screen is the TUI's own screen: the capture screen
+/// of the interception capture at 100x30, drawn into a TestBackend, must be the text block
+/// under README's `tui-picture` marker, character for character. After a change to the
+/// screen, `LICPATH_UPDATE_README=1 cargo test --test tui readme_picture` writes the new
+/// rendering into README.md (to be read and committed with the change).
 #[test]
-fn first_screen_picture_for_the_readme() {
+fn readme_picture_is_the_tui_s_own_screen() {
+    const MARKER: &str =
+        "<!-- tui-picture: tests/tui.rs::readme_picture_is_the_tui_s_own_screen -->\n```text\n";
     let mut app = capture_app("ssl-interception-tls12.pcap");
     let s = screen(&draw_capture(&mut app, 100, 30, PLAIN));
     first_screen_says_why(&s);
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("tui-picture");
-    std::fs::create_dir_all(&dir).unwrap();
-    let text = s
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    let page = dir.join("screen.html");
-    std::fs::write(
-        &page,
-        format!(
-            "<!doctype html><meta charset=utf-8><body style='margin:0;background:#101418'>\
-             <pre style='margin:8px;color:#e6e6e6;font:14px/1.25 monospace'>{text}</pre>"
-        ),
-    )
-    .unwrap();
-    let png = dir.join("tui-first-screen.png");
-    let _ = std::fs::remove_file(&png);
-    let shot = format!("--screenshot={}", png.display());
-    if common::chromium(&page, &shot, &dir.join("profile"), (900, 680)).is_none() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let start = readme
+        .find(MARKER)
+        .expect("README has the tui-picture marker")
+        + MARKER.len();
+    let len = readme[start..].find("```\n").expect("the block is closed");
+    if std::env::var_os("LICPATH_UPDATE_README").is_some() {
+        let updated = format!("{}{s}{}", &readme[..start], &readme[start + len..]);
+        std::fs::write(&path, updated).unwrap();
         return;
     }
-    let bytes = std::fs::read(&png).expect("the screenshot");
-    assert_eq!(common::png_size(&bytes), (900, 680));
+    assert_eq!(
+        &readme[start..start + len],
+        s,
+        "README's TUI picture is not the screen (LICPATH_UPDATE_README=1 rewrites it)"
+    );
 }
 
 /// `update` is a pure function of the state and the message (issue 25, R5): what it
