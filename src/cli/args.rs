@@ -353,9 +353,10 @@ pub struct WatchArgs {
     /// or `.tmp` are left alone until renamed.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// Capture live on this interface (a SPAN/mirror port, or this host's), with a kernel
-    /// filter for DNS, the licensing ports and the proxies and name servers of the
-    /// context. Needs CAP_NET_RAW; only in builds with the cargo feature `live-capture`.
+    /// Capture live on this interface (a SPAN/mirror port, or this host's) with an
+    /// AF_PACKET socket and a kernel filter for DNS, the licensing ports and the proxies
+    /// and name servers of the context (Linux; root or CAP_NET_RAW). A SPAN port must be
+    /// promiscuous (`ip link set IFACE promisc on`): licpath warns when it is not.
     #[arg(long, value_name = "IFACE")]
     pub interface: Option<String>,
     /// A switch's own text (`show running-config`, `show license all`...), as `analyze
@@ -506,8 +507,8 @@ pub struct TuiWatchArgs {
     /// With --watch: a directory where capture exports land (as `watch --dir`).
     #[arg(long, value_name = "DIR", requires = "watch")]
     pub dir: Option<PathBuf>,
-    /// With --watch: capture live on this interface (as `watch --interface`; builds with
-    /// the cargo feature `live-capture`).
+    /// With --watch: capture live on this interface (as `watch --interface`: AF_PACKET,
+    /// Linux, root or CAP_NET_RAW).
     #[arg(long, value_name = "IFACE", requires = "watch")]
     pub interface: Option<String>,
     /// With --watch: a switch's address: only its traffic is judged. Repeatable.

@@ -89,10 +89,9 @@ fn watch(args: &TuiArgs) -> Result<u8, CliError> {
         .or_else(|| wargs.interface.clone())
         .unwrap_or_default();
     let cfg = super::watch::config(&wargs)?;
-    let filter = crate::watch::filter::capture_filter(&cfg.acfg.context);
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = std::sync::mpsc::sync_channel(super::watch::CHANNEL);
-    super::watch::start_source(&wargs, &filter, tx, stop.clone())?;
+    super::watch::start_source(&wargs, &cfg.acfg.context, tx, stop.clone())?;
     let r = crate::tui::run::run_watch(&source, cfg.max_switches, move |feed| {
         // The engine keeps Rc state: it is made and run on its own thread.
         std::thread::spawn(move || {

@@ -7,6 +7,7 @@ use super::args::{WatchArgs, WatchFormat};
 use super::error::{CliError, written};
 use super::input::plan_from_config;
 use crate::escape::esc;
+use crate::model::context::AnalysisContext;
 use crate::report::prometheus::write_watch_prometheus;
 use crate::report::watch::{write_attempt_jsonl, write_attempt_text};
 use crate::watch::follow::{FollowSet, SourceEvent, follow, follow_stdin};
@@ -32,10 +33,9 @@ pub fn run(args: &WatchArgs) -> Result<u8, CliError> {
         Some(dir) => Some(textfile_in(dir)?),
         None => None,
     };
-    let filter = crate::watch::filter::capture_filter(&cfg.acfg.context);
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = sync_channel(CHANNEL);
-    start_source(args, &filter, tx.clone(), stop.clone())?;
+    start_source(args, &cfg.acfg.context, tx.clone(), stop.clone())?;
     let _signals = on_signal(tx, stop.clone())?;
     let mut w = Watcher {
         engine: Engine::new(cfg),
@@ -105,7 +105,7 @@ fn textfile_in(dir: &Path) -> Result<PathBuf, CliError> {
 /// Starts the thread that reads the packets.
 pub(super) fn start_source(
     args: &WatchArgs,
-    filter: &str,
+    ctx: &AnalysisContext,
     tx: SyncSender<SourceEvent>,
     stop: Arc<AtomicBool>,
 ) -> Result<(), CliError> {
@@ -134,38 +134,43 @@ pub(super) fn start_source(
         return spawn("licpath-follow", Box::new(move || follow(set, tx, stop)));
     }
     let device = args.interface.clone().unwrap_or_default();
-    live(&device, filter, tx, stop, spawn)
+    live(&device, ctx, tx, stop, spawn)
 }
 
-#[cfg(feature = "live-capture")]
+/// `--interface` on Linux: AF_PACKET with the kernel filter of the context.
+#[cfg(target_os = "linux")]
 fn live(
     device: &str,
-    filter: &str,
+    ctx: &AnalysisContext,
     tx: SyncSender<SourceEvent>,
     stop: Arc<AtomicBool>,
     spawn: impl Fn(&str, Box<dyn FnOnce() + Send>) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let cap = crate::watch::live::open(device, filter).map_err(CliError::WatchSource)?;
-    let device = device.to_string();
+    let (cap, warnings) = crate::watch::packet::open(device, ctx)
+        .map_err(|e| CliError::WatchSource(esc(&e).to_string()))?;
+    for w in warnings {
+        eprintln!("licpath: warning: {}", esc(&w));
+    }
     spawn(
         "licpath-capture",
-        Box::new(move || crate::watch::live::run(cap, &device, tx, stop)),
+        Box::new(move || crate::watch::packet::run(cap, tx, stop)),
     )
 }
 
-#[cfg(not(feature = "live-capture"))]
+/// Elsewhere: tcpdump (or dumpcap) into `--file -`, with the same filter.
+#[cfg(not(target_os = "linux"))]
 fn live(
     device: &str,
-    filter: &str,
+    ctx: &AnalysisContext,
     _tx: SyncSender<SourceEvent>,
     _stop: Arc<AtomicBool>,
     _spawn: impl Fn(&str, Box<dyn FnOnce() + Send>) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     Err(CliError::WatchSource(format!(
-        "--interface {}: this build has no live capture (cargo feature live-capture); capture with tcpdump instead: tcpdump -i {} -U -w - '{}' | licpath watch --file -",
+        "--interface {}: live capture is Linux-only (AF_PACKET); capture with tcpdump or dumpcap instead: tcpdump -i {} -U -w - '{}' | licpath watch --file -",
         esc(device),
         esc(device),
-        filter
+        crate::watch::filter::capture_filter(ctx)
     )))
 }
 

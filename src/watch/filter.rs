@@ -5,7 +5,7 @@ use crate::model::context::AnalysisContext;
 
 /// Ports every licensing path uses: DNS, HTTPS (smart, call-home, On-Prem), HTTP
 /// (call-home's deprecated plain transport, CRL and OCSP fetches), CSLU.
-const PORTS: &[u16] = &[53, 443, 80, 8182];
+pub(crate) const PORTS: &[u16] = &[53, 443, 80, 8182];
 
 /// DNS, the licensing ports, the proxies' ports, every packet to or from a configured
 /// proxy, name server or licensing address, and ICMP (unreachables answer SYNs and

@@ -11,10 +11,12 @@
 //! files. No I/O and no clock reads: time comes in with the frames and [`Engine::advance`]
 //! (the I/O is in [`follow`] and the CLI).
 
+#[cfg(target_os = "linux")]
+pub mod bpf;
 pub mod filter;
 pub mod follow;
-#[cfg(feature = "live-capture")]
-pub mod live;
+#[cfg(target_os = "linux")]
+pub mod packet;
 
 use crate::diagnose::verdict::{OverallVerdict, primary_finding};
 use crate::diagnose::{DiagnoseConfig, diagnose_connection_in};

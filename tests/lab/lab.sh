@@ -12,6 +12,8 @@
 #   lab.sh fleet-bench [N]        check --from-config over N switches on the 300 ms path,
 #                                 --concurrency default vs 1 (BENCHMARKS.md; LICPATH_BIN=
 #                                 benchmarks that binary instead of building one)
+#   lab.sh watch                  only `licpath watch --interface` on the lab's bridge, four
+#                                 switches trying (LICPATH_BIN= that binary; WATCH_SECONDS=)
 #   lab.sh chroot-probe           the static binary (scripts/release.sh: musl; another one
 #                                 with LICPATH_STATIC_BIN=PATH) probing the lab from an
 #                                 empty chroot in the switch namespace
@@ -24,6 +26,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 WORK=${LAB_WORK:-/tmp/licpath-lab}
 SW=lp-sw SRV=lp-srv FAR=lp-far
 SWX="ip netns exec $SW"
+# watch_check's four switches (namespaces on the bridge wbr0 in lp-srv).
+WATCH_NS=(lp-w1 lp-w2 lp-w3 lp-w4)
 SRVX="ip netns exec $SRV"
 FARX="ip netns exec $FAR"
 
@@ -43,6 +47,11 @@ down() {
   ip netns pids $SRV 2>/dev/null | xargs -r kill 2>/dev/null || true
   ip netns pids $SW 2>/dev/null | xargs -r kill 2>/dev/null || true
   ip netns pids $FAR 2>/dev/null | xargs -r kill 2>/dev/null || true
+  for ns in "${WATCH_NS[@]}"; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf "/etc/netns/$ns"
+  done
   ip netns del $SW 2>/dev/null || true
   ip netns del $SRV 2>/dev/null || true
   ip netns del $FAR 2>/dev/null || true
@@ -911,6 +920,112 @@ fleet_bench() { # bin [switches]
   ! awk '$4 != $5 { bad = 1 } END { exit !bad }' "$out"
 }
 
+# ---------------------------------------------------------------- watch mode
+# `licpath watch --interface` live (issue 24): four "switches", each a namespace of its own
+# (lp-w1..4, 192.0.2.98-101/28) on a bridge wbr0 in lp-srv (192.0.2.97, the router to every
+# lab server), try licensing every 3 s for WATCH_SECONDS (60): healthy direct, through squid,
+# through the intercepting squid (ssl-bump, TLS 1.2), and one whose name server answers
+# NXDOMAIN (a dnsmasq of its own on 198.51.100.57). watch runs in lp-srv on wbr0 (AF_PACKET;
+# the ports' own copies of each frame must not count: the kernel filter keeps wbr0's) with
+# the four switches' texts; each attempt must get one line with the right verdict and code,
+# and the metrics file must pass promtool.
+watch_check() { # bin
+  local bin=$1 dir="$WORK/watch" secs=${WATCH_SECONDS:-60} fail=0
+  echo "lab: licpath watch --interface wbr0, four switches trying for $secs s"
+  rm -rf "$dir"; mkdir -p "$dir/prom"
+  dns 203.0.113.10 198.51.100.53
+  $SRVX ip addr add 198.51.100.57/32 dev srv0 2>/dev/null || true
+  $SRVX dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=198.51.100.57 \
+    --port=53 --pid-file= --user=root --local=/cisco.com/ --log-facility="$WORK/logs/dnsmasq-nx.log" &
+  echo $! > "$WORK/dnsmasq-nx.pid"
+  $SRVX ip link add wbr0 type bridge 2>/dev/null || true
+  $SRVX ip addr add 192.0.2.97/28 dev wbr0; $SRVX ip link set wbr0 up
+  local names=(sw-direct sw-squid sw-bump sw-dns) i ns addr
+  local extra=("" $'license smart proxy address 198.51.100.3\nlicense smart proxy port 3128' \
+    $'license smart proxy address 198.51.100.3\nlicense smart proxy port 3131' "")
+  local nameservers=(198.51.100.53 198.51.100.53 198.51.100.53 198.51.100.57) cfgs=()
+  for i in 0 1 2 3; do
+    ns=${WATCH_NS[$i]} addr=192.0.2.$((98 + i))
+    ip netns add "$ns"
+    ip link add "wv$i" netns "$ns" type veth peer name "wp$i" netns $SRV
+    ip netns exec "$ns" ip link set lo up
+    ip netns exec "$ns" ip addr add "$addr/28" dev "wv$i"; ip netns exec "$ns" ip link set "wv$i" up
+    ip netns exec "$ns" ip route add default via 192.0.2.97
+    ip netns exec "$ns" ethtool -K "wv$i" gro off gso off tso off >/dev/null 2>&1 || true
+    $SRVX ethtool -K "wp$i" gro off gso off tso off >/dev/null 2>&1 || true
+    $SRVX ip link set "wp$i" master wbr0; $SRVX ip link set "wp$i" up
+    mkdir -p "/etc/netns/$ns"
+    printf 'nameserver %s\noptions timeout:1 attempts:2\n' "${nameservers[$i]}" > "/etc/netns/$ns/resolv.conf"
+    printf 'hostname %s\n!\ninterface Vlan1\n ip address %s 255.255.255.240\n!\nip name-server %s\nlicense smart transport smart\nlicense smart url smart %s\n%s\n' \
+      "${names[$i]}" "$addr" "${nameservers[$i]}" "$URL" "${extra[$i]}" > "$dir/${names[$i]}.txt"
+    cfgs+=(--from-config "$dir/${names[$i]}.txt")
+  done
+  $SRVX "$bin" watch --interface wbr0 --format jsonl "${cfgs[@]}" --textfile-dir "$dir/prom" --interval 5 \
+    > "$dir/watch.jsonl" 2> "$dir/watch.err" &
+  local wpid=$!
+  sleep 1
+  local cmds=("${CURL_BASE[*]} $URL" "${CURL_BASE[*]} --proxy1.0 198.51.100.3:3128 $URL" \
+    "${CURL_BASE[*]} $T12 --proxy1.0 198.51.100.3:3131 $URL" "${CURL_BASE[*]} $URL")
+  local pids=()
+  for i in 0 1 2 3; do
+    (
+      end=$((SECONDS + secs)) n=0
+      while [ $SECONDS -lt $end ]; do
+        # shellcheck disable=SC2086
+        ip netns exec "${WATCH_NS[$i]}" ${cmds[$i]} 2>/dev/null || true
+        n=$((n + 1)); sleep 3
+      done
+      echo "$n" > "$dir/${names[$i]}.attempts"
+    ) &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  sleep 3
+  kill -TERM "$wpid" 2>/dev/null || true
+  local code=0; wait "$wpid" || code=$?
+  local promtool_out
+  promtool_out=$(promtool check metrics < "$dir/prom/licpath-watch.prom" 2>&1) || { echo "  FAIL watch: promtool check metrics: $promtool_out"; fail=1; }
+  python3 - "$dir" "$code" <<'PY' || fail=1
+import json, sys, os
+d, code = sys.argv[1], sys.argv[2]
+lines = [json.loads(l) for l in open(f"{d}/watch.jsonl") if l.strip()]
+err = open(f"{d}/watch.err").read()
+problems = [] if code == "0" else [f"watch exited {code}: {err}"]
+# switch -> (kind, verdict, primary code) expected of every line of that kind, and the
+# kinds each attempt makes (a direct attempt looks its name up first).
+want = {
+    "sw-direct": {"dns": ("ok", None), "connection": ("ok", None)},
+    "sw-squid": {"connection": ("ok", None)},
+    "sw-bump": {"connection": ("failed", "ssl_interception")},
+    "sw-dns": {"dns": ("failed", "dns_nxdomain")},
+}
+for sw, kinds in want.items():
+    n = int(open(f"{d}/{sw}.attempts").read())
+    mine = [l for l in lines if l["switch"] == sw]
+    for kind, (verdict, primary) in kinds.items():
+        of = [l for l in mine if l["kind"] == kind]
+        if len(of) != n:
+            problems.append(f"{sw}: {len(of)} {kind} lines for {n} attempts")
+        for l in of:
+            got = (l["verdict"], (l.get("primary") or {}).get("code"))
+            if got[0] != verdict or (primary and got[1] != primary):
+                problems.append(f"{sw}: {kind} {l['target']}: {got}, expected {(verdict, primary)}")
+    other = [l["kind"] for l in mine if l["kind"] not in kinds]
+    if other:
+        problems.append(f"{sw}: unexpected lines {other}")
+strangers = {l["switch"] for l in lines} - set(want)
+if strangers:
+    problems.append(f"lines of no switch: {sorted(strangers)}")
+if "promiscuous" not in err:
+    problems.append("no warning that wbr0 is not promiscuous")
+if problems:
+    print("  FAIL watch: " + "\n       ".join(problems[:12])); sys.exit(1)
+print(f"  ok   watch: {len(lines)} lines, " + ", ".join(
+    f"{sw} {sum(1 for l in lines if l['switch'] == sw)}" for sw in want) + " (each attempt judged once, right)")
+PY
+  return $fail
+}
+
 # The static binary (scripts/release.sh: the musl release binary, or LICPATH_STATIC_BIN, e.g.
 # the glibc crt-static one) in an empty chroot inside the switch namespace:
 # only the binary, a resolv.conf naming the lab's name server and the lab's trustpool.
@@ -963,6 +1078,7 @@ check() {
   done
   probe_check "$bin" || fail=1
   tui_check "$bin" || fail=1
+  watch_check "$bin" || fail=1
   return $fail
 }
 
@@ -977,5 +1093,6 @@ case ${1:-} in
   rtt-bench) bin=$(licpath_bin); up; rtt_bench "$bin" "${2:-5}";;
   fleet-bench) bin=${LICPATH_BIN:-$(licpath_bin)}; up; fleet_bench "$bin" "${2:-50}";;
   chroot-probe) up; chroot_probe;;
-  *) sed -n '2,18p' "$0"; exit 2;;
+  watch) bin=${LICPATH_BIN:-$(licpath_bin)}; up; watch_check "$bin";;
+  *) sed -n '2,20p' "$0"; exit 2;;
 esac
