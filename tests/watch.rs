@@ -500,3 +500,40 @@ fn a_file_replaced_or_cut_is_followed_anew() {
         .collect();
     assert_eq!(codes, ["-", "proxy_denied", "tcp_refused"], "{lines:?}");
 }
+
+/// A site defaults file's `format = "json"` (what analyze and check take) gives watch its
+/// JSON form, one object per line, instead of exit 2; `--format json` the same.
+#[test]
+fn a_site_format_of_json_is_jsonl_for_watch() {
+    let dir = tmp_dir("site-json");
+    let cfg = dir.join("config.toml");
+    std::fs::write(&cfg, "format = \"json\"\n").unwrap();
+    let cap = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/proxy-403.pcap");
+    let runs: [&[&str]; 2] = [
+        &["--config", cfg.to_str().unwrap(), "watch", "--file", "-"],
+        &["watch", "--format", "json", "--file", "-"],
+    ];
+    for args in runs {
+        let o = Command::new(BIN)
+            .args(args)
+            .stdin(std::fs::File::open(&cap).unwrap())
+            .output()
+            .unwrap();
+        let (out, err) = (
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr),
+        );
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+        let lines: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect();
+        assert!(lines.iter().all(|v| v["command"] == "watch"), "{out}");
+        assert!(
+            lines
+                .iter()
+                .any(|v| v["kind"] == "connection" && v["primary"]["code"] == "proxy_denied"),
+            "{args:?}: {out}"
+        );
+    }
+}

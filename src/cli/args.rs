@@ -380,7 +380,8 @@ pub struct WatchArgs {
     pub hosts: Vec<String>,
     #[command(flatten)]
     pub trust: TrustArgs,
-    /// Line format on stdout.
+    /// Line format on stdout: text, or jsonl (one JSON object per attempt and line; `json`
+    /// means the same, as in a site defaults file's `format = "json"`).
     #[arg(long, value_enum, default_value_t = WatchFormat::Text)]
     pub format: WatchFormat,
     /// Write Prometheus metrics (node_exporter's textfile collector) to
@@ -401,10 +402,13 @@ pub struct WatchArgs {
     pub idle_timeout: u64,
 }
 
-/// `watch --format`.
+/// `watch --format`. `json` is taken as `jsonl`: watch's JSON is a stream, one object per
+/// attempt and line, so a site defaults file's `format = "json"` (what `analyze` and
+/// `check` take) gives watch its JSON form instead of exit 2.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum WatchFormat {
     Text,
+    #[value(alias = "json")]
     Jsonl,
 }
 
