@@ -133,6 +133,7 @@ fn one_row_per_switch_its_attempts_and_enter_opens_the_latest() {
         "{s}"
     );
     assert!(s.contains("FAIL #"), "{s}");
+    assert!(s.lines().last().unwrap().ends_with("? help  q back"), "{s}");
     app.update(Msg::Key(Key::Char('d')));
     assert!(screen(&app, 100, 30).contains("ERROR proxy_auth_required"));
     assert_eq!(app.update(Msg::Key(Key::Char('q'))), Effect::REDRAW);

@@ -69,6 +69,15 @@ pub struct CaptureApp {
     /// The terminal's area (mouse clicks are placed on the layout drawn in it).
     pub size: Rect,
     pub theme: Theme,
+    /// What `q` does here: quit, or (a view opened from another screen) go back.
+    pub exit: Exit,
+}
+
+/// What `q` and Esc do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    Back,
 }
 
 pub const HELP: &[(&str, &str)] = &[
@@ -79,7 +88,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("g / G", "first / last row"),
     ("mouse", "click a row, wheel scrolls"),
     ("?", "this help"),
-    ("q Esc", "quit"),
+    ("q Esc", "quit (tui --watch: back to the switches)"),
 ];
 
 impl CaptureApp {
@@ -96,6 +105,7 @@ impl CaptureApp {
             tick: 0,
             size: Rect::default(),
             theme: Theme::from_env(),
+            exit: Exit::Quit,
         }
     }
 
@@ -346,12 +356,18 @@ pub fn render(f: &mut Frame, app: &CaptureApp, theme: Theme) {
     footer(
         f,
         foot,
-        &[
-            "j/k select",
-            "f filter",
-            "tab ladder/events/findings",
-            "PgUp/PgDn scroll",
-        ],
+        (
+            &[
+                "j/k select",
+                "f filter",
+                "tab ladder/events/findings",
+                "PgUp/PgDn scroll",
+            ],
+            match app.exit {
+                Exit::Quit => "q quit",
+                Exit::Back => "q back",
+            },
+        ),
         app.help.then_some(HELP),
         theme,
     );

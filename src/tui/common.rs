@@ -436,39 +436,44 @@ pub fn scrolled_pane<'a>(
         .scroll((scroll, 0))
 }
 
-/// The keys always shown at the end of the key bar.
-const PINNED_KEYS: &str = "? help  q quit";
-
 /// The key bar: as many of `hints` as fit whole, then `? help  q quit`, which is always
 /// there (`q quit` alone on the narrowest terminal).
 pub fn key_bar(hints: &[&str], width: usize) -> String {
-    if width < PINNED_KEYS.len() {
-        return fit("q quit", width);
+    key_bar_ending(hints, "q quit", width)
+}
+
+/// The key bar ending in `? help` and `q` (`q quit`, or `q back` in a view opened from
+/// another).
+pub fn key_bar_ending(hints: &[&str], q: &str, width: usize) -> String {
+    let pinned = format!("? help  {q}");
+    if width < pinned.len() {
+        return fit(q, width);
     }
     let mut out = String::new();
     for h in hints {
         let more = out.chars().count() + h.chars().count() + 2;
-        if more + 2 + PINNED_KEYS.len() > width {
+        if more + 2 + pinned.len() > width {
             break;
         }
         out.push_str(h);
         out.push_str("  ");
     }
-    out.push_str(PINNED_KEYS);
+    out.push_str(&pinned);
     out
 }
 
-/// The key bar on the last line, and the help overlay when it is open.
+/// The key bar on the last line (ending in `q`, see [`key_bar_ending`]), and the help
+/// overlay when it is open.
 pub fn footer(
     f: &mut Frame,
     area: Rect,
-    hints: &[&str],
+    (hints, q): (&[&str], &str),
     help: Option<&[(&str, &str)]>,
     theme: Theme,
 ) {
     f.render_widget(
         Paragraph::new(Span::styled(
-            key_bar(hints, area.width as usize),
+            key_bar_ending(hints, q, area.width as usize),
             theme.dim(),
         )),
         area,

@@ -339,15 +339,18 @@ pub fn render(f: &mut Frame, app: &LiveApp, theme: Theme, now_unix: i64) {
     footer(
         f,
         foot,
-        &[
-            "r re-probe",
-            "p pause",
-            "+/- interval",
-            "tab target",
-            "x proxy",
-            "c chain",
-            "w write JSON",
-        ],
+        (
+            &[
+                "r re-probe",
+                "p pause",
+                "+/- interval",
+                "tab target",
+                "x proxy",
+                "c chain",
+                "w write JSON",
+            ],
+            "q quit",
+        ),
         app.help.then_some(HELP),
         theme,
     );

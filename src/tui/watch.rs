@@ -4,7 +4,7 @@
 //! watch's own text lines), and Enter opens a switch's latest attempt in the capture view.
 //! The judging is the watch engine's, on its own thread: this screen only shows it.
 
-use super::capture::CaptureApp;
+use super::capture::{CaptureApp, Exit};
 use super::common::*;
 use super::msg::{Effect, Key, Model, Msg, Wheel};
 use crate::diagnose::verdict::OverallVerdict;
@@ -123,6 +123,7 @@ impl WatchApp {
         ));
         app.theme = self.theme;
         app.size = self.size;
+        app.exit = Exit::Back;
         app.loaded(t);
         self.detail = Some(app);
     }
@@ -283,7 +284,10 @@ pub fn render(f: &mut Frame, app: &WatchApp, theme: Theme) {
     footer(
         f,
         foot,
-        &["j/k select", "Enter latest attempt", "PgUp/PgDn attempts"],
+        (
+            &["j/k select", "Enter latest attempt", "PgUp/PgDn attempts"],
+            "q quit",
+        ),
         app.help.then_some(HELP),
         theme,
     );
