@@ -14,9 +14,10 @@ pub fn observed_success(c: &Connection) -> bool {
     if !c.tls.as_ref().is_some_and(|t| t.handshake_complete) {
         return false;
     }
-    let tls13 = c.events.iter().any(
-        |e| matches!(&e.kind, EventKind::TlsServerHello(sh) if is_tls13(sh.version) && !sh.hello_retry_request),
-    );
+    let tls13 = c.tls.as_ref().is_some_and(|t| t.handshake_inferred)
+        || c.events.iter().any(
+            |e| matches!(&e.kind, EventKind::TlsServerHello(sh) if is_tls13(sh.version) && !sh.hello_retry_request),
+        );
     let needed = if tls13 { 2 } else { 1 };
     let mut sent = 0u32;
     c.events.iter().any(|e| match &e.kind {

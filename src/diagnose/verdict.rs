@@ -167,10 +167,16 @@ pub fn proof(t: &Timeline, cfg: &super::DiagnoseConfig) -> Option<String> {
         .version
         .map(|v| format!("{} ", tls_version_name(v)))
         .unwrap_or_default();
-    let mut parts = vec![format!(
-        "{version}handshake with {name} completed (connection #{})",
-        c.id
-    )];
+    let mut parts = vec![match tls13_completion_inferred(&c.events) {
+        Some(finished) if tls.handshake_inferred => format!(
+            "TLS 1.3 handshake with {name} inferred complete from record sizes (connection #{}: the ServerHello was not captured; the client offered TLS 1.3, sent a {finished}-byte Finished-sized application_data record after the server's flight, and the server answered it with records larger than an alert)",
+            c.id
+        ),
+        _ => format!(
+            "{version}handshake with {name} completed (connection #{})",
+            c.id
+        ),
+    }];
     parts.push(match super::cert::chain_of(c) {
         Some((_, certs)) => {
             let host = super::cert::host_of(c, tls.sni.as_deref());

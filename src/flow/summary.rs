@@ -113,6 +113,10 @@ pub fn summarize_connection(
     }
     if let Some(t) = tls.as_mut() {
         t.handshake_complete = tls_handshake_complete(&conn.events);
+        if !t.handshake_complete && tls13_completion_inferred(&conn.events).is_some() {
+            t.handshake_complete = true;
+            t.handshake_inferred = true;
+        }
     }
     let name_from_target = conn
         .proxy_target

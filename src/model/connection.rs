@@ -138,6 +138,10 @@ pub struct TlsSummary {
     pub certificates: Vec<CertInfo>,
     pub alert: Option<String>,
     pub handshake_complete: bool,
+    /// TLS 1.3 completion inferred from record sizes and directions, the ServerHello not
+    /// captured ([`tls13_completion_inferred`]); absent from JSON when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub handshake_inferred: bool,
 }
 
 /// The host part of an `http://` URL (lower case), or `None` for anything else: where a
@@ -219,4 +223,66 @@ pub fn tls_handshake_complete(events: &[Event]) -> bool {
             .any(|e| e.dir == dir && matches!(e.kind, EventKind::TlsChangeCipherSpec))
     };
     ccs(Direction::ToServer) && ccs(Direction::ToClient)
+}
+
+/// The smallest encrypted TLS 1.3 Finished record (RFC 8446 §4.4.4: 4 + a 32-byte hash + 1
+/// content type + a 16-byte tag); an encrypted alert is 2 + 1 + 16 = 19.
+const MIN_TLS13_FINISHED: u32 = 53;
+
+/// TLS 1.3 completion from what is left when the capture lost the server's flight (a gap
+/// where its ServerHello was), all of which must hold, in this order in time:
+/// 1. the client offered TLS 1.3 and no ServerHello was decoded;
+/// 2. the server's direction lost bytes to the capture;
+/// 3. after server data, the client's first record is encrypted `application_data` (in
+///    TLS 1.2 its next records would be a ClientKeyExchange and a `handshake`-typed
+///    Finished; before any server data it would be early data) of a Finished's size, not
+///    an alert's: the client accepted the server's flight and finished;
+/// 4. the server then sent an encrypted record larger than an alert (a ticket, an answer):
+///    it accepted the client's Finished.
+///
+/// Inferred, never decoded: the record sizes are the evidence. Returns the size of the
+/// client's Finished-sized record.
+pub fn tls13_completion_inferred(events: &[Event]) -> Option<u32> {
+    let mut offered = false;
+    let mut server_lost = false;
+    let mut server_data = false;
+    let mut finished: Option<u32> = None;
+    for e in events {
+        let to_client = e.dir == Direction::ToClient;
+        match &e.kind {
+            EventKind::TlsClientHello(ch) => {
+                offered |= ch.supported_versions.iter().any(|v| v.0 == 0x0304)
+            }
+            EventKind::TlsServerHello(sh) if !sh.hello_retry_request => return None,
+            EventKind::TlsClientKeyExchange => return None,
+            EventKind::TcpGap { .. } | EventKind::TcpLost { .. } if to_client => {
+                server_lost = true;
+                server_data = true;
+            }
+            EventKind::TlsEncrypted {
+                content_type,
+                largest,
+                records,
+                ..
+            } => match (to_client, finished) {
+                (true, None) => server_data = true,
+                (true, Some(size)) if *largest >= MIN_TLS13_FINISHED => {
+                    return Some(size);
+                }
+                (false, None) => {
+                    let first_is_finished = *records == 1 && *largest >= MIN_TLS13_FINISHED;
+                    if !(offered && server_lost && server_data)
+                        || content_type != "application_data"
+                        || !first_is_finished
+                    {
+                        return None;
+                    }
+                    finished = Some(*largest);
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    None
 }

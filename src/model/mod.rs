@@ -26,7 +26,7 @@ pub mod testing;
 pub use blame::Blame;
 pub use connection::{
     Connection, RevocationKind, TcpLoss, TcpState, TlsSummary, named_host, revocation_hosts_of,
-    revocation_urls_of, tls_handshake_complete, url_host,
+    revocation_urls_of, tls_handshake_complete, tls13_completion_inferred, url_host,
 };
 pub use protocol::{
     DnsTransport, DnsType, EndReason, TlsAlert, TlsAlertDescription, TlsAlertSeverity, TlsVersion,

@@ -213,3 +213,62 @@ fn hosts_of_urls() {
     assert_eq!(url_host("ldap://directory/cn=crl"), None);
     assert_eq!(url_host("http:///nohost"), None);
 }
+
+/// The push-only-filter shape (captures/push-only-filter.pcap): the ServerHello lost with
+/// the server's first segment, then the client's 69-byte Finished, tickets, a request and
+/// its answer. Every condition of the inference is needed.
+#[test]
+fn tls13_completion_is_inferred_only_from_the_whole_shape() {
+    use Direction::*;
+    let gap = EventKind::TcpGap {
+        missing_bytes: 1448,
+    };
+    let shape = |hello: TlsVersion, finished: u64, server_after: u64| {
+        connection()
+            .client_hello(Some("smartreceiver.cisco.com"), hello)
+            .event(ToClient, gap.clone())
+            .event(ToServer, EventKind::TlsChangeCipherSpec)
+            .encrypted(ToServer, finished)
+            .encrypted(ToClient, server_after)
+            .encrypted(ToServer, 122)
+            .encrypted(ToClient, 186)
+            .build()
+    };
+    assert_eq!(
+        tls13_completion_inferred(&shape(TlsVersion::Tls13, 69, 298).events),
+        Some(69)
+    );
+    // An alert-sized record is the client refusing, not finishing.
+    assert_eq!(
+        tls13_completion_inferred(&shape(TlsVersion::Tls13, 19, 298).events),
+        None
+    );
+    // A client that never offered TLS 1.3.
+    assert_eq!(
+        tls13_completion_inferred(&shape(TlsVersion::Tls12, 69, 298).events),
+        None
+    );
+    // The server answering the Finished with an alert-sized record only.
+    let refused = connection()
+        .client_hello(None, TlsVersion::Tls13)
+        .event(ToClient, gap.clone())
+        .encrypted(ToServer, 69)
+        .encrypted(ToClient, 19)
+        .build();
+    assert_eq!(tls13_completion_inferred(&refused.events), None);
+    // Early data (before any server byte), or a ServerHello seen: not this rule.
+    let early = connection()
+        .client_hello(None, TlsVersion::Tls13)
+        .encrypted(ToServer, 69)
+        .event(ToClient, gap)
+        .encrypted(ToClient, 298)
+        .build();
+    assert_eq!(tls13_completion_inferred(&early.events), None);
+    let seen = connection()
+        .client_hello(None, TlsVersion::Tls13)
+        .server_hello(TlsVersion::Tls13)
+        .encrypted(ToServer, 69)
+        .encrypted(ToClient, 298)
+        .build();
+    assert_eq!(tls13_completion_inferred(&seen.events), None);
+}

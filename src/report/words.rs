@@ -355,6 +355,10 @@ pub fn connection_facts(c: &Connection, source: &Source) -> Vec<String> {
         facts.push(format!("TCP RTT {:.1} ms", rtt as f64 / 1e6));
     }
     if let Some(tls) = &c.tls
+        && tls.handshake_inferred
+    {
+        facts.push("TLS 1.3, handshake complete (inferred from record sizes)".into());
+    } else if let Some(tls) = &c.tls
         && let Some(v) = tls.version
     {
         facts.push(format!(
