@@ -70,6 +70,84 @@ pub fn text_of_bytes(b: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// Runs of text between whitespace longer than this many bytes are shown cut (issue 28
+/// item 9): a 16 KB SNI or an 8 KB certificate name is hostile, no DNS name is longer
+/// than 253 bytes and no real certificate name part comes near; the reports for people
+/// (text, HTML, Markdown, TUI) show its first [`SHOWN_PREFIX`] bytes, then
+/// `…[cut: N bytes]`. JSON keeps the whole string.
+pub const MAX_SHOWN: usize = 256;
+/// Bytes of a cut run that are shown.
+pub const SHOWN_PREFIX: usize = 128;
+
+/// `s` with each run longer than [`MAX_SHOWN`] bytes between ASCII whitespace cut to its
+/// first [`SHOWN_PREFIX`] bytes (on a character boundary) and `…[cut: N bytes]`;
+/// borrowed when nothing is that long. Idempotent: a cut run is short.
+pub fn cut(s: &str) -> Cow<'_, str> {
+    match cut_bytes(s.as_bytes()) {
+        Cow::Borrowed(_) => Cow::Borrowed(s),
+        // The cut is on character boundaries and the marker is ASCII.
+        Cow::Owned(b) => Cow::Owned(String::from_utf8_lossy(&b).into_owned()),
+    }
+}
+
+fn cut_bytes(b: &[u8]) -> Cow<'_, [u8]> {
+    let long = |run: &&[u8]| run.len() > MAX_SHOWN;
+    if !b.split(u8::is_ascii_whitespace).any(|r| long(&r)) {
+        return Cow::Borrowed(b);
+    }
+    let mut out = Vec::with_capacity(b.len().min(4 * MAX_SHOWN));
+    let mut start = 0;
+    for (i, run) in b.split(u8::is_ascii_whitespace).enumerate() {
+        if i > 0 {
+            // The separator that ended the previous run.
+            out.extend_from_slice(b.get(start - 1..start).unwrap_or_default());
+        }
+        start += run.len() + 1;
+        if !long(&run) {
+            out.extend_from_slice(run);
+            continue;
+        }
+        let mut end = SHOWN_PREFIX;
+        // Back to the start of a UTF-8 character (continuation bytes are 10xxxxxx).
+        while end > 0 && run.get(end).is_some_and(|c| c & 0xc0 == 0x80) {
+            end -= 1;
+        }
+        out.extend_from_slice(run.get(..end).unwrap_or(run));
+        out.extend_from_slice(format!("…[cut: {} bytes]", run.len()).as_bytes());
+    }
+    Cow::Owned(out)
+}
+
+/// [`escape`] of [`cut`]: a string from outside as the reports for people show it.
+pub fn escape_shown(s: &str) -> Cow<'_, str> {
+    match cut(s) {
+        Cow::Borrowed(b) => escape(b),
+        Cow::Owned(o) => Cow::Owned(escape(&o).into_owned()),
+    }
+}
+
+/// Bytes or text from outside, displayed cut ([`cut`]) and escaped ([`esc`]): what the
+/// text report and the TUI print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown<'a>(&'a [u8]);
+
+/// Wraps a string or bytes for display, cut and escaped.
+///
+/// ```
+/// use licpath::escape::shown;
+/// let sni = format!("{}.example", "a".repeat(300));
+/// assert_eq!(shown(&sni).to_string(), format!("{}…[cut: 308 bytes]", "a".repeat(128)));
+/// ```
+pub fn shown<S: AsRef<[u8]> + ?Sized>(s: &S) -> Shown<'_> {
+    Shown(s.as_ref())
+}
+
+impl Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Display::fmt(&Untrusted(&cut_bytes(self.0)), f)
+    }
+}
+
 /// How `c` is shown when it must not reach the terminal as it is.
 enum Replacement {
     Named(&'static str),
@@ -145,6 +223,44 @@ mod tests {
 
     fn e(s: &str) -> String {
         esc(s).to_string()
+    }
+
+    #[test]
+    fn long_runs_are_cut_with_their_length_and_short_ones_kept() {
+        let sni = "s".repeat(16_384);
+        let name = format!("CN={}", "é".repeat(4_096));
+        let prose = format!("the certificate is for {name}, not {sni}");
+        let c = cut(&prose);
+        assert_eq!(
+            c,
+            format!(
+                "the certificate is for CN={}…[cut: 8196 bytes] not {}…[cut: 16384 bytes]",
+                "é".repeat(62),
+                "s".repeat(128)
+            )
+        );
+        assert_eq!(cut(&c), c, "idempotent");
+        for s in [
+            "",
+            "smartreceiver.cisco.com",
+            &"x".repeat(MAX_SHOWN),
+            "a b\tc\nd",
+        ] {
+            assert!(matches!(cut(s), Cow::Borrowed(_)), "{s}");
+        }
+        // Escaped after the cut: controls in the part shown stay visible.
+        let hostile = format!("\x1b[2J{}", "z".repeat(1_000));
+        assert_eq!(
+            shown(&hostile).to_string(),
+            format!("\\x1b[2J{}…[cut: 1004 bytes]", "z".repeat(124))
+        );
+        assert_eq!(escape_shown(&hostile), shown(&hostile).to_string());
+        // Bytes that are not UTF-8 are cut on a byte and shown as \xNN.
+        let bytes = [vec![0xffu8; 300], b" ok".to_vec()].concat();
+        assert_eq!(
+            shown(&bytes).to_string(),
+            format!("{}…[cut: 300 bytes] ok", "\\xff".repeat(128))
+        );
     }
 
     #[test]

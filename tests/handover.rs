@@ -540,6 +540,55 @@ fn hostile_sni_stays_text_in_html_and_markdown() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// Issue 28 item 9: a 16 KB SNI is shown cut, with a marker and its length, in the text
+/// report, the HTML page and the Markdown, and whole in the JSON.
+#[test]
+fn a_long_sni_is_shown_cut_with_its_length_and_kept_whole_in_json() {
+    let dir = tmp_dir("long-sni");
+    let sni = format!("{}.smartreceiver.cisco.com", "a".repeat(16_360));
+    let p = capture_with_sni(&dir, &sni);
+    let t = analyze_with(&p, true, None);
+    assert_eq!(t.connections.len(), 1, "{:?}", t.connections);
+    let marker = format!("…[cut: {} bytes]", sni.len());
+    let shown = format!("{}{marker}", &sni[..128]);
+    let mut text = Vec::new();
+    licpath::report::text::write_text(
+        &mut text,
+        "long-sni.pcap",
+        "pcap",
+        &t,
+        licpath::report::text::Color::Never,
+    )
+    .unwrap();
+    let text = String::from_utf8(text).unwrap();
+    let inputs = [(p.display().to_string(), t)];
+    let html = html_of(&inputs);
+    let md = markdown_of(&inputs);
+    let mut json = Vec::new();
+    let report = licpath::report::json::report("long-sni.pcap", "pcap", &inputs[0].1);
+    licpath::report::json::write_json(
+        &mut json,
+        "analyze",
+        licpath::model::EndReason::Completed,
+        vec![report],
+        None,
+    )
+    .unwrap();
+    let json = String::from_utf8(json).unwrap();
+    for (what, doc) in [("text", &text), ("html", &html), ("markdown", &md)] {
+        assert!(doc.contains(&shown), "{what}: no cut SNI with its length");
+        assert!(!doc.contains(&sni[..1000]), "{what}: the SNI shown whole");
+    }
+    assert!(text.contains(&format!("ClientHello SNI {shown}")), "{text}");
+    // JSON: the whole string, in each of the model's fields that hold it, never cut.
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let c = &v["reports"][0]["timeline"]["connections"][0];
+    assert_eq!(c["server_name"].as_str(), Some(sni.as_str()));
+    assert_eq!(c["tls"]["sni"].as_str(), Some(sni.as_str()));
+    assert!(!json.contains("[cut:"), "JSON holds a cut string");
+    std::fs::remove_dir_all(dir).ok();
+}
+
 /// The page fetches nothing: no script, no external style sheet, font or image.
 fn assert_self_contained(html: &str) {
     for needle in [

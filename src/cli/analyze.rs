@@ -364,10 +364,7 @@ fn annotate_text(
     text: &TextSummary,
     args: &AnalyzeArgs,
 ) -> Result<(), CliError> {
-    let all_bytes = text
-        .origins
-        .iter()
-        .all(|o| o.level == crate::capture::text::Level::Bytes);
+    let all_bytes = text.origins.all_of(crate::capture::text::Level::Bytes);
     if !all_bytes || text.form == Some(Form::Brief) || text.form == Some(Form::List) {
         return Err(CliError::Usage(format!(
             "--annotate writes the capture's own frames: {} is {}, which states facts about the packets, not their bytes; paste 'show monitor capture NAME buffer dump' (or tshark -x) or export the pcap",

@@ -172,6 +172,9 @@ pub struct Analyzer {
     /// What the budget forced so far (its limits are filled in at the end).
     overload: OverloadFacts,
     kept: Vec<Connection>,
+    /// Bytes of long strings the kept connections may still hold whole
+    /// ([`crate::model::long_strings`]).
+    kept_strings_left: usize,
     dns: dns::DnsTracker,
     stats: CaptureStats,
     name_by_addr: HashMap<IpAddr, String>,
@@ -215,6 +218,7 @@ impl Analyzer {
             buffered_bytes: 0,
             overload: OverloadFacts::default(),
             kept: Vec::new(),
+            kept_strings_left: crate::model::long_strings::KEPT_LONG_STRINGS,
             dns: dns::DnsTracker::default(),
             stats: CaptureStats::default(),
             name_by_addr: HashMap::new(),

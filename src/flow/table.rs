@@ -303,6 +303,10 @@ impl Analyzer {
             if let Some(sink) = self.stream.as_mut() {
                 sink(Retired::Connection(conn));
             } else if self.kept.len() < MAX_SHOWN_CONNECTIONS {
+                crate::model::long_strings::bound_connection(
+                    &mut conn,
+                    &mut self.kept_strings_left,
+                );
                 self.kept.push(conn);
             } else {
                 self.hidden_connections += 1;
@@ -318,7 +322,9 @@ impl Analyzer {
 
 pub(super) fn event_heap_estimate(e: &Event) -> usize {
     match &e.kind {
-        EventKind::TlsCertificate { certificates } => certificates.len() * CERT_HEAP_ESTIMATE,
+        EventKind::TlsCertificate { certificates } => {
+            crate::model::long_strings::heap_bytes(&e.kind, certificates.len() * CERT_HEAP_ESTIMATE)
+        }
         EventKind::TcpSyn { .. }
         | EventKind::TcpSynAck { .. }
         | EventKind::TcpEstablished { .. }
@@ -326,7 +332,8 @@ pub(super) fn event_heap_estimate(e: &Event) -> usize {
         | EventKind::TcpRst
         | EventKind::TcpGap { .. }
         | EventKind::TcpLost { .. } => 0,
-        _ => EVENT_HEAP_ESTIMATE,
+        // The strings an event holds: a 16 KB SNI is not a 96-byte event.
+        k => crate::model::long_strings::heap_bytes(k, EVENT_HEAP_ESTIMATE),
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod blame;
 mod connection;
 pub mod context;
+pub mod long_strings;
 pub mod reach;
 mod reading;
 mod static_host;

@@ -18,6 +18,62 @@ use std::collections::HashMap;
 
 pub use super::words::{confidence_note, connection_verdict, offset_ms, overflow_line};
 
+/// A document being written (issue 28 item 9: streamed, not built whole): the renderers
+/// write into it as into a `String`, and it hands what it holds to the writer every
+/// [`PAGE_CHUNK`] bytes, so memory is one chunk whatever the document's size. The first
+/// write error is kept and returned by [`Page::finish`].
+pub struct Page<'a> {
+    out: &'a mut dyn std::io::Write,
+    buf: String,
+    error: Option<std::io::Error>,
+}
+
+/// Bytes a [`Page`] gathers before writing them.
+pub const PAGE_CHUNK: usize = 64 * 1024;
+
+impl<'a> Page<'a> {
+    pub fn new(out: &'a mut dyn std::io::Write) -> Self {
+        Page {
+            out,
+            buf: String::with_capacity(PAGE_CHUNK + 1024),
+            error: None,
+        }
+    }
+
+    pub fn push_str(&mut self, s: &str) {
+        self.buf.push_str(s);
+        if self.buf.len() >= PAGE_CHUNK {
+            self.spill();
+        }
+    }
+
+    pub fn push(&mut self, c: char) {
+        self.push_str(c.encode_utf8(&mut [0; 4]));
+    }
+
+    fn spill(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(self.buf.as_bytes())
+        {
+            self.error = Some(e);
+        }
+        self.buf.clear();
+    }
+
+    /// Writes what is left; the first error met, if any.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.spill();
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+impl std::fmt::Write for Page<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
 /// Events drawn per connection; the rest are counted ("--json has all").
 pub const MAX_LADDER_ROWS: usize = 400;
 
@@ -596,6 +652,36 @@ pub fn combined_verdict(reports: &[CaptureReport]) -> OverallVerdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_hands_its_text_to_the_writer_in_chunks() {
+        /// Records the size of each write.
+        struct Sizes(Vec<usize>);
+        impl std::io::Write for Sizes {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.push(b.len());
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut sizes = Sizes(Vec::new());
+        let mut page = Page::new(&mut sizes);
+        let line = "x".repeat(1000);
+        for _ in 0..1000 {
+            std::fmt::Write::write_str(&mut page, &line).unwrap();
+            page.push('\n');
+        }
+        page.finish().unwrap();
+        assert_eq!(sizes.0.iter().sum::<usize>(), 1_001_000);
+        assert!(sizes.0.len() >= 15, "{:?}", sizes.0);
+        assert!(
+            sizes.0.iter().all(|&n| n < PAGE_CHUNK + 1001),
+            "{:?}",
+            sizes.0
+        );
+    }
 
     fn finding(code: FindingCode, severity: Severity) -> Finding {
         Finding {

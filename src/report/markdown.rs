@@ -9,7 +9,7 @@
 //! (`www.`, `http://`, `a@b.c`; GFM spec §6.9) or ticket tool's link detection makes a
 //! clickable link of a name a server chose.
 
-use super::handover::{self as doc, ConnectionBlock, FindingItem, Section, Table};
+use super::handover::{self as doc, ConnectionBlock, FindingItem, Page, Section, Table};
 use super::json::CaptureReport;
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -48,7 +48,7 @@ enum Place {
 
 fn escape_in(s: &str, place: Place) -> Cow<'_, str> {
     const ANYWHERE: &[char] = &['\\', '`', '*', '[', ']', '<', '~'];
-    let visible = crate::escape::escape(s);
+    let visible = crate::escape::escape_shown(s);
     let chars: Vec<char> = visible.chars().collect();
     let alnum = |i: Option<usize>| {
         i.and_then(|i| chars.get(i))
@@ -184,11 +184,11 @@ fn longest_backtick_run(s: &str) -> usize {
 }
 
 /// A fenced code block that `content` cannot close, each line made safe as for a terminal.
-fn code_block(m: &mut String, info: &str, content: &str) {
+fn code_block(m: &mut Page<'_>, info: &str, content: &str) {
     let lines: Vec<String> = content
         .trim_end_matches('\n')
         .lines()
-        .map(|l| crate::escape::escape(l).into_owned())
+        .map(|l| crate::escape::escape_shown(l).into_owned())
         .collect();
     let longest = lines
         .iter()
@@ -205,7 +205,7 @@ pub fn write_markdown(
     reports: &[CaptureReport],
 ) -> io::Result<()> {
     let verdict = doc::combined_verdict(reports);
-    let mut m = String::with_capacity(16 * 1024);
+    let mut m = Page::new(out);
     let _ = writeln!(
         m,
         "# {}: {} — {}\n\n_licpath {} · {}_\n",
@@ -218,10 +218,10 @@ pub fn write_markdown(
     for r in reports {
         write_report(&mut m, r);
     }
-    out.write_all(m.as_bytes())
+    m.finish()
 }
 
-fn write_report(m: &mut String, r: &CaptureReport) {
+fn write_report(m: &mut Page<'_>, r: &CaptureReport) {
     for section in doc::sections(r) {
         match section {
             Section::Verdict {
@@ -274,7 +274,7 @@ fn write_report(m: &mut String, r: &CaptureReport) {
 }
 
 /// Each finding under its own heading: summary, why, where, evidence, fix.
-fn write_findings(m: &mut String, items: &[FindingItem], overflow: Option<String>) {
+fn write_findings(m: &mut Page<'_>, items: &[FindingItem], overflow: Option<String>) {
     let _ = writeln!(m, "\n### Findings ({})\n", items.len());
     if items.is_empty() {
         m.push_str("No finding.\n\n");
@@ -311,7 +311,7 @@ fn write_findings(m: &mut String, items: &[FindingItem], overflow: Option<String
 }
 
 /// A table of escaped cells (CommonMark tables extension) and a blank line.
-fn table<const N: usize>(m: &mut String, t: Table<N>) {
+fn table<const N: usize>(m: &mut Page<'_>, t: Table<N>) {
     let _ = writeln!(m, "| {} |\n|{}", t.head.join(" | "), "---|".repeat(N));
     for row in t.rows {
         let cells: Vec<String> = row.iter().map(|c| cell(c).into_owned()).collect();
@@ -320,7 +320,7 @@ fn table<const N: usize>(m: &mut String, t: Table<N>) {
     m.push('\n');
 }
 
-fn write_connection(m: &mut String, b: &ConnectionBlock) {
+fn write_connection(m: &mut Page<'_>, b: &ConnectionBlock) {
     let _ = writeln!(
         m,
         "#### {} — {}\n\n{}\n",
@@ -440,11 +440,17 @@ mod tests {
 
     #[test]
     fn code_block_fence_outlasts_the_content() {
-        let mut m = String::new();
-        code_block(&mut m, "text", "a ``` b\n````\n");
-        assert_eq!(m, "`````text\na ``` b\n````\n`````\n");
-        let mut m = String::new();
-        code_block(&mut m, "", "x\x1b[2J");
-        assert_eq!(m, "```\nx\\x1b[2J\n```\n");
+        let block = |info: &str, content: &str| {
+            let mut out = Vec::new();
+            let mut m = Page::new(&mut out);
+            code_block(&mut m, info, content);
+            m.finish().unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            block("text", "a ``` b\n````\n"),
+            "`````text\na ``` b\n````\n`````\n"
+        );
+        assert_eq!(block("", "x\x1b[2J"), "```\nx\\x1b[2J\n```\n");
     }
 }

@@ -8,7 +8,8 @@ use super::words::{
     primary_error, span,
 };
 use super::{format_utc, overall_verdict};
-use crate::escape::esc;
+// Network strings are shown cut (issue 28 item 9) and escaped.
+use crate::escape::shown as esc;
 use crate::model::*;
 use std::io::{self, Write};
 

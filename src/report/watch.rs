@@ -6,7 +6,8 @@
 
 use super::json::PrimaryRef;
 use crate::diagnose::verdict::OverallVerdict;
-use crate::escape::esc;
+// Network strings are shown cut (issue 28 item 9) and escaped.
+use crate::escape::shown as esc;
 use crate::model::{Finding, SCHEMA_VERSION, Severity};
 use crate::watch::{Attempt, AttemptKind, FrameRef};
 use serde::Serialize;

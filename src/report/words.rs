@@ -2,7 +2,8 @@
 //! and log line, read by the text, HTML and Markdown reports and the TUI.
 
 use super::format_utc;
-use crate::escape::esc;
+// Network strings are shown cut (issue 28 item 9) and escaped.
+use crate::escape::shown as esc;
 use crate::model::time::format_date;
 use crate::model::*;
 

@@ -5,7 +5,8 @@
 use super::common::*;
 use super::msg::{Effect, Key, Model, Msg, Wheel};
 use super::rows::{Row, dns_events, dns_ladder};
-use crate::escape::esc;
+// Network strings are shown cut (issue 28 item 9) and escaped.
+use crate::escape::shown as esc;
 use crate::model::*;
 use crate::report::overall_verdict;
 use crate::report::words::describe_event;

@@ -2,7 +2,8 @@
 //! ladder diagram and findings as lines.
 
 use crate::diagnose::verdict::{primary_finding, primary_first};
-use crate::escape::{esc, escape};
+// Network strings are shown cut (issue 28 item 9) and escaped.
+use crate::escape::{escape_shown as escape, shown as esc};
 use crate::model::*;
 use crate::report::OverallVerdict;
 use crate::report::words::describe_event;

@@ -6,7 +6,8 @@ use super::common::*;
 use super::msg::{Cmd, Effect, Key, Model, Msg, Wheel};
 use crate::diagnose::steps::{StepState, StepView, steps_of};
 use crate::diagnose::verdict::primary_finding;
-use crate::escape::esc;
+// Network strings are shown cut (issue 28 item 9) and escaped.
+use crate::escape::shown as esc;
 use crate::model::*;
 use crate::report::{OverallVerdict, overall_verdict};
 use ratatui::Frame;

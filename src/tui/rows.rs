@@ -4,7 +4,8 @@
 //! judges nothing itself.
 
 use super::common::*;
-use crate::escape::esc;
+// Network strings are shown cut (issue 28 item 9) and escaped.
+use crate::escape::shown as esc;
 use crate::model::*;
 use crate::report::words::{dns_answer, dns_retries};
 use ratatui::text::{Line, Span};

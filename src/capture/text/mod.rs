@@ -82,8 +82,104 @@ pub struct Origin {
     pub level: Level,
 }
 
-/// Frames past this many keep no line of origin (bounded memory on a huge paste).
-pub const MAX_ORIGINS: usize = 1 << 22;
+/// Runs of origins kept at most (bounded memory on a huge paste: frames past them keep no
+/// line of origin). A summary or a list is one run per stretch of consecutive lines (a
+/// repeated frame number, a banner or a skipped line starts another); a dissection or a
+/// hex dump, whose frames take varying numbers of lines, one run per frame.
+pub const MAX_ORIGIN_RUNS: usize = 1 << 19;
+/// Endpoint pairs whose undescribed bytes are counted at most.
+pub const MAX_UNDESCRIBED: usize = 1 << 16;
+
+/// Frames numbered one after another whose first lines are equally far apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    frame: u64,
+    line: u64,
+    /// Lines from one frame of the run to the next (0 while the run has one frame).
+    step: u64,
+    count: u64,
+    level: Level,
+}
+
+impl Run {
+    fn extend(&mut self, o: &Origin) -> bool {
+        if self.frame.checked_add(self.count) != Some(o.frame) || o.level != self.level {
+            return false;
+        }
+        let last = self.line + self.step * (self.count - 1);
+        let step = match o.line.checked_sub(last) {
+            Some(step) if step > 0 && (self.count == 1 || step == self.step) => step,
+            _ => return false,
+        };
+        self.step = step;
+        self.count += 1;
+        true
+    }
+
+    fn get(&self, frame: u64) -> Option<Origin> {
+        let k = frame.checked_sub(self.frame).filter(|&k| k < self.count)?;
+        Some(Origin {
+            frame,
+            line: self.line + self.step * k,
+            level: self.level,
+        })
+    }
+}
+
+/// Where each frame came from, run-length encoded (memory grows with the runs, not the
+/// frames: a 1 GB summary is a few runs per repeated capture).
+#[derive(Debug, Clone, Default)]
+pub struct Origins {
+    runs: Vec<Run>,
+    /// Every run's numbers follow the previous run's (no number repeated).
+    unsorted: bool,
+    /// The weakest level of every frame, kept or not.
+    weakest: Option<Level>,
+}
+
+impl Origins {
+    pub fn push(&mut self, o: Origin) {
+        self.weakest = Some(self.weakest.map_or(o.level, |w| w.min(o.level)));
+        if self.runs.last_mut().is_some_and(|r| r.extend(&o)) || self.runs.len() >= MAX_ORIGIN_RUNS
+        {
+            return;
+        }
+        self.unsorted |= self
+            .runs
+            .last()
+            .is_some_and(|r| r.frame.saturating_add(r.count) > o.frame);
+        self.runs.push(Run {
+            frame: o.frame,
+            line: o.line,
+            step: 0,
+            count: 1,
+            level: o.level,
+        });
+    }
+
+    /// The origin of frame `frame`: a number the text repeats (texts pasted one after
+    /// another) is the first frame so numbered.
+    pub fn get(&self, frame: u64) -> Option<Origin> {
+        if self.unsorted {
+            return self.runs.iter().find_map(|r| r.get(frame));
+        }
+        // Numbers rise with the text (the usual case): a binary search.
+        let i = self
+            .runs
+            .partition_point(|r| r.frame.saturating_add(r.count) <= frame);
+        self.runs.get(i).and_then(|r| r.get(frame))
+    }
+
+    /// Every frame's level, the frames past the runs kept included.
+    pub fn weakest(&self) -> Option<Level> {
+        self.weakest
+    }
+
+    /// Whether every frame read is of `level` (true when none was read).
+    pub fn all_of(&self, level: Level) -> bool {
+        self.weakest.is_none_or(|w| w == level) && self.runs.iter().all(|r| r.level == level)
+    }
+}
 
 /// What was read from the text.
 #[derive(Debug, Clone, Default)]
@@ -99,8 +195,8 @@ pub struct TextSummary {
     pub anchored_by: Option<String>,
     /// The text states no time at all (a bare hex dump).
     pub no_times: bool,
-    /// Where each frame came from, in frame order (the first [`MAX_ORIGINS`]).
-    pub origins: Vec<Origin>,
+    /// Where each frame came from (the first [`MAX_ORIGIN_RUNS`] runs).
+    pub origins: Origins,
     /// What the text cannot show, in words, each once.
     pub not_shown: Vec<&'static str>,
     /// Bytes a TCP endpoint sent that the text states (`Len=N`) but does not describe, by
@@ -110,17 +206,12 @@ pub struct TextSummary {
 
 impl TextSummary {
     pub fn origin_of(&self, frame: u64) -> Option<Origin> {
-        // Frame numbers usually rise with the text: a binary search first, then a scan.
-        let i = self.origins.partition_point(|o| o.frame < frame);
-        match self.origins.get(i) {
-            Some(o) if o.frame == frame => Some(*o),
-            _ => self.origins.iter().find(|o| o.frame == frame).copied(),
-        }
+        self.origins.get(frame)
     }
 
     /// The weakest level of evidence among the frames read (`None` when none was).
     pub fn weakest(&self) -> Option<Level> {
-        self.origins.iter().map(|o| o.level).min()
+        self.origins.weakest()
     }
 
     fn note(&mut self, what: &'static str) {
@@ -178,13 +269,11 @@ impl Out<'_> {
             self.summary.frames_cut += 1;
         }
         let time_ns = self.anchor.resolve(&f.time, &mut self.summary);
-        if self.summary.origins.len() < MAX_ORIGINS {
-            self.summary.origins.push(Origin {
-                frame: number,
-                line: f.line,
-                level: f.level,
-            });
-        }
+        self.summary.origins.push(Origin {
+            frame: number,
+            line: f.line,
+            level: f.level,
+        });
         let orig_len = f.orig_len.unwrap_or(f.data.len() as u32).max(if f.cut {
             f.data.len() as u32 + 1
         } else {
@@ -210,7 +299,7 @@ impl Out<'_> {
         // but carries nothing (an empty Ethernet header of no type).
         let frames = self.builder.build(&f);
         if let Some((from, to, n)) = self.builder.unstated.take()
-            && self.summary.undescribed.len() < MAX_ORIGINS
+            && self.summary.undescribed.len() < MAX_UNDESCRIBED
         {
             let frame = f.number.unwrap_or(self.last_number + 1);
             let e = self

@@ -183,3 +183,52 @@ fn lines_are_bounded_and_the_text_is_streamed() {
     .unwrap();
     assert_eq!((n, s.frames, s.lines), (100_000, 100_000, 100_000));
 }
+
+#[test]
+fn origins_are_kept_as_runs_and_give_each_frames_line() {
+    let mut o = Origins::default();
+    let at = |frame, line, level| Origin { frame, line, level };
+    // A summary: frames 1..=100_000 one a line from line 3; then a banner and the same
+    // capture again (its numbers start at 1 once more); then a dissection's frames.
+    for k in 0..100_000 {
+        o.push(at(1 + k, 3 + k, Level::Summary));
+    }
+    for k in 0..10 {
+        o.push(at(1 + k, 200_010 + k, Level::Summary));
+    }
+    o.push(at(500_000, 300_000, Level::Fields));
+    o.push(at(500_001, 300_041, Level::Fields));
+    o.push(at(500_002, 300_050, Level::Fields));
+    assert_eq!(o.runs.len(), 4, "{:?}", o.runs);
+    assert_eq!(o.get(1), Some(at(1, 3, Level::Summary)));
+    assert_eq!(o.get(77_777), Some(at(77_777, 77_779, Level::Summary)));
+    assert_eq!(o.get(100_000), Some(at(100_000, 100_002, Level::Summary)));
+    assert_eq!(o.get(500_001), Some(at(500_001, 300_041, Level::Fields)));
+    assert_eq!(o.get(500_002), Some(at(500_002, 300_050, Level::Fields)));
+    assert_eq!(o.get(100_001), None);
+    assert_eq!(o.weakest(), Some(Level::Summary));
+    assert!(!o.all_of(Level::Fields));
+    // Past the cap of runs, frames keep no line but still count for the weakest level.
+    let mut o = Origins::default();
+    for k in 0..(MAX_ORIGIN_RUNS as u64 + 10) {
+        o.push(at(1 + 2 * k, 1 + 3 * k, Level::Bytes));
+    }
+    o.push(at(u64::MAX, u64::MAX, Level::Summary));
+    assert_eq!(o.runs.len(), MAX_ORIGIN_RUNS);
+    assert_eq!(o.get(u64::MAX), None);
+    assert_eq!(o.weakest(), Some(Level::Summary));
+}
+
+#[test]
+fn a_long_summary_holds_a_few_runs_not_a_record_per_frame() {
+    let mut text = String::new();
+    for k in 1..=5_000u64 {
+        text.push_str(&format!(
+            "{k} 0.{k:06} 10.0.0.1 -> 10.0.0.2 TCP 74 40000 -> 443 [ACK] Seq=1 Ack=1 Win=64240 Len=0\n"
+        ));
+    }
+    let (f, s) = read(&text, InputFormat::Auto);
+    assert_eq!(f.len(), 5_000);
+    assert_eq!(s.origins.runs.len(), 1);
+    assert_eq!(s.origin_of(4_321).map(|o| o.line), Some(4_321));
+}

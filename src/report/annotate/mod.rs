@@ -249,11 +249,12 @@ pub fn annotations(file: &str, t: &Timeline) -> Annotations {
     );
     let mut frames: BTreeMap<u64, Vec<String>> = BTreeMap::new();
     for f in super::handover::findings(t).iter().map(|i| i.finding) {
-        let line = finding_line(f);
+        // Long network strings are shown cut (issue 28 item 9), as in the text report.
+        let line = crate::escape::cut(&finding_line(f)).into_owned();
         let mut seen_in: Vec<String> = Vec::new();
         for e in &f.evidence {
             if let Some(n) = e.frame {
-                let comment = format!("{line} [evidence: {}]", e.what);
+                let comment = format!("{line} [evidence: {}]", crate::escape::cut(&e.what));
                 let list = frames.entry(n).or_default();
                 if !list.contains(&comment) {
                     list.push(comment);
