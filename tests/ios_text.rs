@@ -239,7 +239,7 @@ fn hostile_text_is_skipped_not_fatal() {
 
 #[test]
 fn plan_from_tech_support_with_map() {
-    let c = parse_config(&sample("tech-support-17.6.txt"));
+    let c = parse_config(sample("tech-support-17.6.txt"));
     let map = InterfaceMap::parse(&["Gi0/0=eth1".into()]).unwrap();
     let plan = derive(&c, &map);
     assert_eq!(plan.transport, "smart");
@@ -268,7 +268,7 @@ fn plan_from_tech_support_with_map() {
 
 #[test]
 fn running_config_with_vrf_static_hosts_and_crl_17_9() {
-    let c = parse_config(&sample("running-config-smart-vrf-17.9.txt"));
+    let c = parse_config(sample("running-config-smart-vrf-17.9.txt"));
     assert_eq!(c.version.as_deref(), Some("17.9"));
     let plan = derive(&c, &InterfaceMap::default());
     assert_eq!(plan.proxy.as_deref(), Some("192.0.2.80:80"));
@@ -318,7 +318,7 @@ fn running_config_with_vrf_static_hosts_and_crl_17_9() {
 
 #[test]
 fn callhome_without_service_and_dns_disabled_16_12() {
-    let c = parse_config(&sample("running-config-callhome-16.12.txt"));
+    let c = parse_config(sample("running-config-callhome-16.12.txt"));
     let plan = derive(
         &c,
         &InterfaceMap::parse(&["vlan 200=veth-sw".into()]).unwrap(),
@@ -347,7 +347,7 @@ fn callhome_without_service_and_dns_disabled_16_12() {
 
 #[test]
 fn ip_literal_url_and_cslu_discovery() {
-    let c = parse_config(&sample("running-config-onprem-ip-17.3.txt"));
+    let c = parse_config(sample("running-config-onprem-ip-17.3.txt"));
     let plan = derive(&c, &InterfaceMap::default());
     let fs = check_config(&c, &plan, "run.txt");
     assert_eq!(codes(&fs), ["cert_hostname_mismatch"]);
@@ -359,7 +359,7 @@ fn ip_literal_url_and_cslu_discovery() {
     assert!(!plan.server_identity_check);
     assert!(check_config(&off, &plan, "run.txt").is_empty());
 
-    let c = parse_config(&sample("show-license-status-cslu-17.12.txt"));
+    let c = parse_config(sample("show-license-status-cslu-17.12.txt"));
     let plan = derive(&c, &InterfaceMap::default());
     assert_eq!(plan.transport, "cslu");
     assert_eq!(plan.targets[0].url, "http://cslu-local:8182/cslu/v1/pi");
@@ -381,7 +381,7 @@ fn log_lines_up_with_a_capture_through_the_clock_offset() {
 Nov 22 2026 01:16:42.000 UTC: %SMART_LIC-3-COMM_FAILED: Communications failure with the Cisco Smart Software Manager (CSSM) : Connection timed out
 Nov 21 2026 01:16:42.000 UTC: %SMART_LIC-3-COMM_FAILED: Communications failure with the Cisco Smart Software Manager (CSSM) : Connection timed out
 ";
-    let mut log = read_logs(&[("sw.log".into(), text.into())], None);
+    let mut log = read_logs(&[("sw.log".to_string(), text)], None);
     const BASE: i64 = 1_795_305_600;
     t.connections
         .push(failed_connection(7, BASE + 990, BASE + 1000));
@@ -398,7 +398,7 @@ Nov 21 2026 01:16:42.000 UTC: %SMART_LIC-3-COMM_FAILED: Communications failure w
     );
 
     // A given offset wins; with it, nothing lines up.
-    let mut log2 = read_logs(&[("sw.log".into(), text.into())], None);
+    let mut log2 = read_logs(&[("sw.log".to_string(), text)], None);
     correlate(&mut log2, &t, Some(0));
     assert_eq!(log2.clock_offset_ns, Some(0));
     assert!(log2.entries.iter().all(|e| e.connection.is_none()));

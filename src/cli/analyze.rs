@@ -435,7 +435,11 @@ fn analyze_config(all: bool, hosts: &[String]) -> AnalyzeConfig {
 /// `--logs`: alone, the logs become one timeline of their own; with captures, they are
 /// lined up with each capture's connections (`clock_offset_s`: the switch clock minus the
 /// capture's, estimated when absent).
-fn add_logs(results: &mut Vec<Analysed>, inputs: &[(String, String)], clock_offset_s: Option<f64>) {
+fn add_logs(
+    results: &mut Vec<Analysed>,
+    inputs: &[(String, Vec<u8>)],
+    clock_offset_s: Option<f64>,
+) {
     let offset = clock_offset_s.map(|s| (s * 1e9) as i64);
     if results.is_empty() {
         let names: Vec<String> = inputs.iter().map(|(n, _)| n.clone()).collect();

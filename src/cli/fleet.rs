@@ -137,17 +137,18 @@ fn say_skipped(skipped: &[(String, &'static str)]) {
 const NOT_SWITCH_TEXT: &str = "no switch configuration in it";
 
 /// A directory entry whose text holds no switch configuration or status: skipped.
-fn is_switch_text(text: &str) -> bool {
+fn is_switch_text(text: &[u8]) -> bool {
     crate::ios::config::parse_config(text).lines_used > 0
 }
 
 /// The switch's name from its text: `hostname NAME` (running-config), else the file name.
-pub(crate) fn hostname_of(text: &str) -> Option<String> {
-    text.lines()
-        .filter_map(|l| l.trim().strip_prefix("hostname "))
-        .filter_map(|rest| rest.split_whitespace().next())
-        .map(str::to_string)
-        .next()
+pub(crate) fn hostname_of(text: &[u8]) -> Option<String> {
+    crate::ios::text_lines(text).find_map(|l| {
+        l.trim()
+            .strip_prefix("hostname ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_string)
+    })
 }
 
 /// What one input line of the report will say.
@@ -586,10 +587,10 @@ mod tests {
     #[test]
     fn hostname_names_the_switch() {
         assert_eq!(
-            hostname_of("!\nversion 17.9\n hostname  sw-01 \nlicense smart transport smart\n"),
+            hostname_of(b"!\nversion 17.9\n hostname  sw-01 \nlicense smart transport smart\n"),
             Some("sw-01".into())
         );
-        assert_eq!(hostname_of("license smart transport smart\n"), None);
+        assert_eq!(hostname_of(b"license smart transport smart\n"), None);
     }
 
     #[test]

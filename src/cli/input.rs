@@ -32,7 +32,7 @@ pub(crate) fn plan_from_config(path: &Path, maps: &[String]) -> Result<ConfigPla
 /// The plan of the switch's text `text` read from the file `name`.
 pub(crate) fn plan_from_text(
     name: &str,
-    text: &str,
+    text: &[u8],
     maps: &[String],
 ) -> Result<ConfigPlan, CliError> {
     let name = name.to_string();
@@ -120,9 +120,10 @@ fn kind_of(t: &std::fs::FileType) -> &'static str {
     }
 }
 
-/// Text pasted from a terminal: at most 64 MiB, any encoding (bytes that are not UTF-8
-/// kept as the text `\xNN`, see [`crate::escape::text_of_bytes`]), URL passwords masked.
-pub(crate) fn read_text_file(path: &Path) -> Result<String, CliError> {
+/// Text pasted from a terminal: at most 64 MiB, any encoding, held as the bytes read. The
+/// readers make each line text as they read it ([`crate::ios::text_lines`]: bytes that are
+/// not UTF-8 as `\xNN`, URL passwords masked), so only what is kept is ever escaped.
+pub(crate) fn read_text_file(path: &Path) -> Result<Vec<u8>, CliError> {
     let buf = read_bounded(path, MAX_TEXT, "text pasted from a switch")?;
     if buf.iter().take(4096).filter(|&&b| b == 0).count() > 8 {
         return Err(CliError::BadInput(format!(
@@ -130,10 +131,7 @@ pub(crate) fn read_text_file(path: &Path) -> Result<String, CliError> {
             path.display()
         )));
     }
-    // The password of every URL in it is masked before any reader, report or error sees
-    // the text (`license smart proxy address http://user:pw@...`, a log line quoting one).
-    let text = crate::escape::text_of_bytes(&buf);
-    Ok(crate::model::url::mask_userinfo_in_text(&text).into_owned())
+    Ok(buf)
 }
 
 /// The diagnosis settings: a trust store judges every chain; otherwise the built-in IOS
@@ -194,10 +192,13 @@ mod tests {
     #[test]
     fn text_files() {
         let p = tmp("ok.txt", b"license smart transport smart\n\xff");
+        let raw = read_text_file(&p).unwrap();
+        assert_eq!(raw, b"license smart transport smart\n\xff", "held as read");
+        let lines: Vec<_> = crate::ios::text_lines(&raw).collect();
         assert_eq!(
-            read_text_file(&p).unwrap(),
-            "license smart transport smart\n\\xff",
-            "a byte that is not UTF-8 is kept as \\xff, not replaced"
+            lines,
+            ["license smart transport smart", "\\xff"],
+            "a byte that is not UTF-8 is shown as \\xff, not replaced"
         );
         let bin = tmp("bin.txt", &[0u8; 64]);
         let e = read_text_file(&bin).unwrap_err();

@@ -14,9 +14,9 @@ const LINE_CAP: usize = 4096;
 /// The commands whose output appears in `text` (file index `file`), in order, each with
 /// the line where it was recognised. One output is one entry: `show license all` is not
 /// also counted as `show license status`, a tech support not also as either.
-pub fn recognise_commands(file: usize, text: &str) -> Vec<CommandSeen> {
+pub fn recognise_commands(file: usize, text: &[u8]) -> Vec<CommandSeen> {
     let mut out: Vec<CommandSeen> = Vec::new();
-    for (idx, raw) in text.lines().enumerate() {
+    for (idx, raw) in super::text_lines(text).enumerate() {
         let line = raw.trim_end_matches('\r');
         if line.len() > LINE_CAP {
             continue;
@@ -163,7 +163,7 @@ mod tests {
     use super::*;
 
     fn cmds(text: &str) -> Vec<(Command, u64)> {
-        recognise_commands(0, text)
+        recognise_commands(0, text.as_bytes())
             .into_iter()
             .map(|c| (c.command, c.line))
             .collect()

@@ -43,20 +43,20 @@ const LINE_CAP: usize = 4096;
 const TEXT_CAP: usize = 200;
 
 /// One output (one file, possibly several commands).
-pub fn parse_config(text: &str) -> SwitchConfig {
-    parse_config_files(&[(String::new(), text.to_string())])
+pub fn parse_config(text: impl AsRef<[u8]>) -> SwitchConfig {
+    parse_config_files(&[(String::new(), text.as_ref())])
 }
 
 /// Several pasted files (name, text) read as one switch: later lines win.
-pub fn parse_config_files(inputs: &[(String, String)]) -> SwitchConfig {
+pub fn parse_config_files<T: AsRef<[u8]>>(inputs: &[(String, T)]) -> SwitchConfig {
     let mut c = SwitchConfig {
         files: inputs.iter().map(|(n, _)| n.clone()).collect(),
         ..SwitchConfig::default()
     };
     for (file, (_, text)) in inputs.iter().enumerate() {
         c.commands
-            .extend(super::command::recognise_commands(file, text));
-        read_file(&mut c, file, text);
+            .extend(super::command::recognise_commands(file, text.as_ref()));
+        read_file(&mut c, file, text.as_ref());
     }
     c
 }
@@ -107,11 +107,11 @@ impl Line<'_> {
     }
 }
 
-fn read_file(c: &mut SwitchConfig, file: usize, text: &str) {
+fn read_file(c: &mut SwitchConfig, file: usize, text: &[u8]) {
     let mut block = Block::None;
     let mut status = Status::Outside;
 
-    for (idx, raw) in text.lines().take(2_000_000).enumerate() {
+    for (idx, raw) in super::text_lines(text).take(2_000_000).enumerate() {
         let lineno = idx as u64 + 1;
         let raw = raw.trim_end_matches('\r');
         if raw.len() > LINE_CAP {

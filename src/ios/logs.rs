@@ -24,10 +24,10 @@ pub struct ParsedLog {
 /// Parse one file's text. `file` is its index in the caller's list; `year_hint` is used
 /// for timestamps printed without a year when the text itself names none (e.g. the
 /// capture's year).
-pub fn parse_log(text: &str, file: usize, year_hint: Option<i64>) -> ParsedLog {
+pub fn parse_log(text: impl AsRef<[u8]>, file: usize, year_hint: Option<i64>) -> ParsedLog {
     let mut reader = Reader::default();
     let mut lines_read = 0;
-    for (idx, line) in text.lines().enumerate() {
+    for (idx, line) in super::text_lines(text.as_ref()).enumerate() {
         let lineno = idx as u64 + 1;
         lines_read = lineno;
         let line = cap(line.trim_end_matches('\r'), LINE_CAP);
@@ -430,7 +430,7 @@ impl Reader {
 }
 
 /// Parse several pasted files (name, text) into one [`SwitchLog`] on the switch's clock.
-pub fn read_logs(inputs: &[(String, String)], year_hint: Option<i64>) -> SwitchLog {
+pub fn read_logs<T: AsRef<[u8]>>(inputs: &[(String, T)], year_hint: Option<i64>) -> SwitchLog {
     let mut log = SwitchLog {
         files: inputs.iter().map(|(n, _)| n.clone()).collect(),
         ..SwitchLog::default()
@@ -738,7 +738,7 @@ mod tests {
         assert_eq!(ack(&both("<none>", "<none>")), None);
         // A push with no ACK line before it is read and dropped, not taken for a message.
         assert!(
-            parse_log(&format!("Last report push: {late}\n"), 0, None)
+            parse_log(format!("Last report push: {late}\n"), 0, None)
                 .entries
                 .is_empty()
         );
