@@ -128,6 +128,8 @@ fn a_closed_proxy_port_is_proxy_unreachable() {
     let addr = closed_port();
     let mut c = cfg(addr);
     c.proxy = Some(("127.0.0.1".into(), addr.port()));
+    // As `probe --from-config` runs: the probe stands for the switch.
+    c.imitates_switch = true;
     let t = run("smart", c);
     assert_eq!(codes(&t), vec!["proxy_unreachable"]);
     let conn = &t.connections[0];
@@ -1415,4 +1417,77 @@ fn a_1mb_certificate_is_named_as_oversized() {
         );
         assert_eq!(t.connections[0].verdict, Verdict::Failed, "{version:?}");
     }
+}
+
+/// Issue 22 principle 6 for the connection steps: a probe without the switch's
+/// configuration measured this host's path. Its TCP, proxy and TLS failures are said of
+/// this host and their fixes change nothing on the switch; the verdict stays the rules'
+/// (failed: the path refused, the proxy denied, a non-TLS answer). Real loopback servers.
+#[test]
+fn failures_of_a_probe_from_this_host_are_said_of_this_host() {
+    let no_switch_config = |f: &Finding| {
+        f.remediation.iter().all(|l| {
+            let l = l.trim_start();
+            !(l.starts_with("license ")
+                || l.starts_with("ip ")
+                || l.starts_with("interface ")
+                || l.starts_with("show "))
+        })
+    };
+    let check = |t: &Timeline, code: &str| {
+        assert_eq!(codes(t), vec![code]);
+        assert_eq!(overall(t), "failed", "{code}: the verdict is the rules'");
+        let v = t.vantage.as_ref().expect("a probe says where it stands");
+        assert!(!v.imitates_switch);
+        let f = &t.connections[0].findings[0];
+        assert!(
+            f.summary.starts_with(&format!("from this host {}", v.host)),
+            "{code}: {}",
+            f.summary
+        );
+        assert!(no_switch_config(f), "{code}: {:?}", f.remediation);
+        assert!(
+            f.remediation
+                .last()
+                .is_some_and(|l| l.starts_with("licpath probe --from-config")),
+            "{code}: {:?}",
+            f.remediation
+        );
+    };
+    // TCP: a closed port.
+    let addr = closed_port();
+    let t = run(
+        &format!("https://smartreceiver.cisco.com:{}/", addr.port()),
+        cfg(addr),
+    );
+    check(&t, "tcp_refused");
+    // Proxy: CONNECT answered 403.
+    let (addr, _rx) = server(
+        b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+        Duration::from_millis(50),
+    );
+    let mut c = cfg(addr);
+    c.proxy = Some(("127.0.0.1".into(), addr.port()));
+    check(&run("smart", c), "proxy_denied");
+    // TLS: a plaintext answer to the ClientHello.
+    let (addr, _rx) = server(
+        b"HTTP/1.1 302 Found\r\nLocation: http://portal.example/login\r\n\r\n",
+        Duration::from_millis(50),
+    );
+    let t = run(
+        &format!("https://smartreceiver.cisco.com:{}/", addr.port()),
+        cfg(addr),
+    );
+    check(&t, "tls_plaintext_answer");
+    // The same refusal from a probe that imitated the switch keeps the switch's fixes.
+    let addr = closed_port();
+    let mut c = cfg(addr);
+    c.imitates_switch = true;
+    let t = run(
+        &format!("https://smartreceiver.cisco.com:{}/", addr.port()),
+        c,
+    );
+    let f = &t.connections[0].findings[0];
+    assert!(!f.summary.starts_with("from this host"), "{}", f.summary);
+    assert!(!no_switch_config(f), "{:?}", f.remediation);
 }

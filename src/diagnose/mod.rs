@@ -26,6 +26,7 @@ pub mod tcp;
 pub mod text_capture;
 pub mod tls;
 pub mod trust;
+pub mod vantage;
 pub mod verdict;
 
 pub use cert::switch_rejects;
@@ -90,6 +91,11 @@ pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
     };
     let dns = dns::findings(t, &revocation_hosts, cfg, capture_end);
     t.findings.extend(dns);
+    // A probe that stood for nothing but this host: its connection failures are this host's.
+    let here = match (&t.source, &t.vantage) {
+        (Source::Probe { .. }, Some(v)) if !v.imitates_switch => Some(v.clone()),
+        _ => None,
+    };
     for c in &mut t.connections {
         if c.revocation {
             // With what the URL serves (CRL or OCSP), from the certificates.
@@ -101,6 +107,9 @@ pub fn diagnose(t: &mut Timeline, cfg: &DiagnoseConfig) {
                 _ => Client::of(c, t.context.as_ref()),
             };
             diagnose_connection_as(c, cfg, capture_end, client);
+            if let Some(v) = &here {
+                vantage::from_this_host(c, v);
+            }
         }
     }
     let clock = capture::clock(t, cfg.now_unix);
