@@ -943,3 +943,34 @@ fn a_healthy_report_is_titled_by_its_verdict() {
     );
     assert!(!html.contains("cannot reach"), "{html}");
 }
+
+/// A healthy page says what proved success, not a bare "No finding" (issue 26): the
+/// handshake, the root and the trust store, and data both ways, as the text's `proof:`.
+#[test]
+fn a_healthy_report_says_what_proves_success() {
+    let p = lab("healthy-proxy.pcap");
+    let t = analyze_with(&p, false, None);
+    let inputs = [(p.display().to_string(), t)];
+    for doc in [markdown_of(&inputs), html_of(&inputs)] {
+        let line = dom_text(
+            doc.lines()
+                .find(|l| l.contains("No finding"))
+                .unwrap_or_else(|| panic!("no 'No finding' line: {doc}")),
+        )
+        .replace('`', ""); // Markdown puts host names in code spans
+
+        for part in [
+            "What proves the path works",
+            "TLS 1.2 handshake with smartreceiver.cisco.com completed",
+            "IdenTrust Commercial Root CA 1",
+            "data both ways",
+        ] {
+            assert!(line.contains(part), "{part:?} not in {line:?}");
+        }
+    }
+    // A failed page keeps its findings and claims no proof.
+    let p = lab("proxy-407.pcap");
+    let inputs = [(p.display().to_string(), analyze_with(&p, false, None))];
+    let md = markdown_of(&inputs);
+    assert!(!md.contains("What proves"), "{md}");
+}

@@ -134,6 +134,15 @@ pub fn verdict_line(r: &CaptureReport) -> String {
     )
 }
 
+/// What proved success (`Timeline::proof`, the text report's `proof:` line) as the
+/// hand-over documents say it (issue 26): a healthy report names its evidence rather
+/// than a bare "No finding".
+pub fn proof_line(t: &Timeline) -> Option<String> {
+    t.proof
+        .as_deref()
+        .map(|p| format!("What proves the path works: {p}."))
+}
+
 /// A CSS class / emphasis for a verdict.
 pub fn verdict_class(v: OverallVerdict) -> &'static str {
     match v {
@@ -180,6 +189,8 @@ pub enum Section<'a> {
     Findings {
         items: Vec<FindingItem<'a>>,
         overflow: Option<String>,
+        /// [`proof_line`]: what proved success, printed where a bare "No finding" stood.
+        proof: Option<String>,
     },
     Dns(Table<6>),
     /// The table of every connection, the ones drawn and the line saying how many are not.
@@ -213,6 +224,7 @@ pub fn sections<'a>(r: &CaptureReport<'a>) -> Vec<Section<'a>> {
         Section::Findings {
             items,
             overflow: overflow_line(t),
+            proof: proof_line(t),
         },
     ];
     if !t.dns.is_empty() || !t.static_hosts.is_empty() {

@@ -179,7 +179,11 @@ fn write_report(h: &mut Page<'_>, r: &CaptureReport) {
                 }
                 h.push_str("</table>\n");
             }
-            Section::Findings { items, overflow } => write_findings(h, &items, overflow),
+            Section::Findings {
+                items,
+                overflow,
+                proof,
+            } => write_findings(h, &items, overflow, proof),
             Section::Dns(dns) => {
                 h.push_str("<h3>DNS</h3>\n");
                 table(h, dns);
@@ -221,10 +225,23 @@ fn write_report(h: &mut Page<'_>, r: &CaptureReport) {
 }
 
 /// Each finding as an article: severity, code, step, summary, why, where, evidence, fix.
-fn write_findings(h: &mut Page<'_>, items: &[FindingItem], overflow: Option<String>) {
+/// A healthy input says what proved success where a bare "No finding" stood (issue 26).
+fn write_findings(
+    h: &mut Page<'_>,
+    items: &[FindingItem],
+    overflow: Option<String>,
+    proof: Option<String>,
+) {
     let _ = writeln!(h, "<h3>Findings ({})</h3>", items.len());
-    if items.is_empty() {
-        h.push_str("<p>No finding.</p>\n");
+    match (items.is_empty(), proof) {
+        (true, Some(p)) => {
+            let _ = writeln!(h, "<p class=\"proof\">No finding. {}</p>", escape(&p));
+        }
+        (true, None) => h.push_str("<p>No finding.</p>\n"),
+        (false, Some(p)) => {
+            let _ = writeln!(h, "<p class=\"proof\">{}</p>", escape(&p));
+        }
+        (false, None) => {}
     }
     for i in items {
         let f = i.finding;

@@ -238,7 +238,11 @@ fn write_report(m: &mut Page<'_>, r: &CaptureReport) {
                     let _ = writeln!(m, "| {k} | {} |", cell(&v));
                 }
             }
-            Section::Findings { items, overflow } => write_findings(m, &items, overflow),
+            Section::Findings {
+                items,
+                overflow,
+                proof,
+            } => write_findings(m, &items, overflow, proof),
             Section::Dns(dns) => {
                 m.push_str("### DNS\n\n");
                 table(m, dns);
@@ -274,10 +278,23 @@ fn write_report(m: &mut Page<'_>, r: &CaptureReport) {
 }
 
 /// Each finding under its own heading: summary, why, where, evidence, fix.
-fn write_findings(m: &mut Page<'_>, items: &[FindingItem], overflow: Option<String>) {
+/// A healthy input says what proved success where a bare "No finding" stood (issue 26).
+fn write_findings(
+    m: &mut Page<'_>,
+    items: &[FindingItem],
+    overflow: Option<String>,
+    proof: Option<String>,
+) {
     let _ = writeln!(m, "\n### Findings ({})\n", items.len());
-    if items.is_empty() {
-        m.push_str("No finding.\n\n");
+    match (items.is_empty(), proof) {
+        (true, Some(p)) => {
+            let _ = writeln!(m, "No finding. {}\n", escape(&p));
+        }
+        (true, None) => m.push_str("No finding.\n\n"),
+        (false, Some(p)) => {
+            let _ = writeln!(m, "{}\n", escape(&p));
+        }
+        (false, None) => {}
     }
     for i in items {
         let f = i.finding;
