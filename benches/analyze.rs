@@ -203,7 +203,7 @@ fn main() {
     let t = Instant::now();
     let cfg = licpath::diagnose::DiagnoseConfig {
         now_unix: 1_790_000_000,
-        trust: licpath::diagnose::trust::TrustProfile::ios_xe(None),
+        trust: licpath::model::trust::TrustProfile::ios_xe(None),
         judge_all_chains: false,
         ca_file: None,
         revocation_checked_by: None,

@@ -229,8 +229,8 @@ fn analyze_binary_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::trust::TrustProfile;
     use crate::flow::tests::{SYN, tcp};
+    use crate::model::trust::TrustProfile;
     use crate::report::{json, text};
     use std::path::PathBuf;
 

@@ -2,8 +2,8 @@
 //! root and no lab (the lab's probe mode covers the real dnsmasq/squid/nginx ones). Each
 //! server is a few lines of std TCP that behaves like the misbehaving peer it names.
 
-use licpath::diagnose::trust::TrustProfile;
 use licpath::diagnose::{DiagnoseConfig, diagnose_connection};
+use licpath::model::trust::TrustProfile;
 use licpath::model::*;
 use licpath::probe::session::Recorder;
 use licpath::probe::target::{load_presets, resolve_target};

@@ -6,9 +6,9 @@ mod common;
 
 use licpath::diagnose::DiagnoseConfig;
 use licpath::diagnose::steps::{StepState, steps_of};
-use licpath::diagnose::trust::TrustProfile;
 use licpath::flow::AnalyzeConfig;
 use licpath::model::Timeline;
+use licpath::model::trust::TrustProfile;
 use licpath::tui::capture::{self, CaptureApp};
 use licpath::tui::common::Theme;
 use licpath::tui::live::{self, LiveApp, sparkline};

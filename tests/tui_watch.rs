@@ -5,8 +5,8 @@
 mod common;
 
 use licpath::diagnose::DiagnoseConfig;
-use licpath::diagnose::trust::TrustProfile;
 use licpath::flow::AnalyzeConfig;
+use licpath::model::trust::TrustProfile;
 use licpath::tui::common::Theme;
 use licpath::tui::msg::{Effect, Key, Model, Msg};
 use licpath::tui::watch::{RECENT, WatchApp};

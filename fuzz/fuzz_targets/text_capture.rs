@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
             continue;
         };
         let mut t = a.finish(licpath::model::Source::Capture { files: vec![] });
-        let cfg = licpath::diagnose::DiagnoseConfig { now_unix: 1_790_000_000, trust: licpath::diagnose::trust::TrustProfile::ios_xe(None), judge_all_chains: true, ca_file: None, revocation_checked_by: None };
+        let cfg = licpath::diagnose::DiagnoseConfig { now_unix: 1_790_000_000, trust: licpath::model::trust::TrustProfile::ios_xe(None), judge_all_chains: true, ca_file: None, revocation_checked_by: None };
         licpath::diagnose::diagnose(&mut t, &cfg);
         licpath::diagnose::text_capture::apply(&mut t, &s);
         let mut out = Vec::new();

@@ -3,7 +3,7 @@
 //! struct flattened where they apply, so a subcommand refuses the flags it would ignore.
 //! Nothing here touches the OS; value parsers are pure.
 
-use crate::diagnose::trust::IosVersion;
+use crate::model::trust::IosVersion;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;

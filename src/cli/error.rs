@@ -3,9 +3,9 @@
 //! The lower layers' errors are wrapped as they are (`#[from]`, hickory's pattern), so
 //! each keeps whose fault it is (the model's [`Blame`], rustls' idea).
 
-use crate::diagnose::trust::TrustError;
 use crate::ios::IosTextError;
 use crate::model::Blame;
+use crate::model::trust::TrustError;
 use crate::pipeline::AnalyzeError;
 use crate::probe::error::ProbeError;
 use crate::report::annotate::AnnotateError;

@@ -5,10 +5,10 @@
 use super::args::TrustArgs;
 use super::error::CliError;
 use crate::diagnose::DiagnoseConfig;
-use crate::diagnose::trust::TrustProfile;
 use crate::ios::IosTextError;
-use crate::ios::plan::ProbePlan;
 use crate::model::Finding;
+use crate::model::switch::ProbePlan;
+use crate::model::trust::TrustProfile;
 use std::io::Read;
 use std::path::Path;
 
@@ -140,7 +140,7 @@ pub(crate) fn read_text_file(path: &Path) -> Result<Vec<u8>, CliError> {
 /// or the configuration's release.
 pub(crate) fn diagnose_config(
     args: &TrustArgs,
-    ios_version: Option<crate::diagnose::trust::IosVersion>,
+    ios_version: Option<crate::model::trust::IosVersion>,
 ) -> Result<DiagnoseConfig, CliError> {
     let pem_profile = |path: &Path| -> Result<TrustProfile, CliError> {
         let pem = read_bounded(path, MAX_PEM, "a PEM trustpool or CA file")?;

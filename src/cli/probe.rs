@@ -108,7 +108,7 @@ pub(crate) fn setup_with(
         None => None,
     };
     let (proxy, credentials) = proxy_of(net)?;
-    let local = |b: Option<&crate::ios::plan::Binding>| b.and_then(|b| b.local.clone());
+    let local = |b: Option<&crate::model::switch::Binding>| b.and_then(|b| b.local.clone());
     let secs = std::time::Duration::from_secs_f64;
     let dns_servers_origin = if net.dns_servers.is_empty() {
         ResolverOrigin::SwitchConfig

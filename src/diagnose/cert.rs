@@ -5,8 +5,9 @@
 //! ([`switch_rejects`]).
 
 use super::DiagnoseConfig;
-use super::trust::{self, ChainVerdict, ProfileKind, TrustProfile, judge_chain};
+use super::trust::{self, ChainVerdict, judge_chain};
 use crate::model::time::format_utc_secs as date;
+use crate::model::trust::{ProfileKind, TrustProfile};
 use crate::model::*;
 use crate::wire::x509::name_matches;
 
@@ -526,8 +527,8 @@ pub fn switch_rejects(
 mod tests {
     use super::*;
     use crate::diagnose::test_config;
-    use crate::diagnose::trust::{TrustProfile, TrustedRoot};
     use crate::model::testing::{START_NS, ca, cert, cisco_chain};
+    use crate::model::trust::{TrustProfile, TrustedRoot};
 
     const HOST: Option<&str> = Some("smartreceiver.cisco.com");
 
@@ -728,7 +729,7 @@ mod tests {
         ];
         let profile = |cn: &str| TrustProfile {
             name: "file".into(),
-            kind: crate::diagnose::trust::ProfileKind::Device,
+            kind: crate::model::trust::ProfileKind::Device,
             roots: vec![TrustedRoot {
                 subject_cn: cn.into(),
                 subject: None,

@@ -32,8 +32,8 @@ pub mod verdict;
 pub use cert::switch_rejects;
 pub use http::CLOCK_SKEW_WARNING_S;
 
+use crate::model::trust::TrustProfile;
 use crate::model::*;
-use trust::TrustProfile;
 
 #[derive(Debug, Clone)]
 pub struct DiagnoseConfig {

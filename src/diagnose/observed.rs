@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn an_observed_success_outranks_a_derived_profile() {
         let old = DiagnoseConfig {
-            trust: super::super::trust::TrustProfile::ios_xe(Some("17.3.2".parse().expect("v"))),
+            trust: crate::model::trust::TrustProfile::ios_xe(Some("17.3.2".parse().expect("v"))),
             ..test_config()
         };
         let done = |b: ConnectionBuilder| {

@@ -6,8 +6,8 @@
 //! certificate, which a passive observer cannot see). The certificates themselves are
 //! judged in `cert`.
 
-use super::trust::ProfileKind;
 use super::{Client, DiagnoseConfig, Seen, cert, first, ms, observed};
+use crate::model::trust::ProfileKind;
 use crate::model::*;
 
 /// A never-filled hole in the server's answer at least this large (about one segment on a

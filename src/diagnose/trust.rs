@@ -1,21 +1,12 @@
-//! Trust profiles and chain judgement: which roots a device trusts, and what a presented
-//! chain means against them (Cisco Field Notice FN72323). Never hard-codes one chain: the built-in IOS XE
-//! profile is a list of root names, replaceable with a real trustpool (`--trust-store`).
+//! Chain judgement: what a presented chain means against a device's trust profile
+//! (`model::trust`; Cisco Field Notice FN72323). Never hard-codes one chain: the built-in
+//! IOS XE profile is a list of root names, replaceable with a real trustpool
+//! (`--trust-store`).
 
 use super::interceptors;
 use crate::model::CertInfo;
+use crate::model::trust::{IDENTRUST_ROOT, IOS_XE_ROOTS, ProfileKind, TrustProfile};
 
-/// Roots of a recent IOS XE built-in trustpool relevant to licensing (FN72323). By
-/// name only: the built-in profile has no keys, so a lab root with the same name matches.
-pub const IOS_XE_ROOTS: &[&str] = &[
-    "IdenTrust Commercial Root CA 1",
-    "QuoVadis Root CA 2",
-    "VeriSign Class 3 Public Primary Certification Authority - G5",
-    "Cisco Licensing Root CA",
-    "Cisco Root CA 2048",
-    "Cisco Root CA M2",
-];
-pub const IDENTRUST_ROOT: &str = "IdenTrust Commercial Root CA 1";
 /// CAs of the public chains Cisco's licensing names were issued under (FN72323).
 const CISCO_PUBLIC_CA_MARKERS: &[&str] = &["HydrantID", "IdenTrust", "QuoVadis"];
 /// Public Cisco licensing names: a chain for these from any other CA is interception.
@@ -25,210 +16,6 @@ pub const CISCO_PUBLIC_NAMES: &[&str] = &[
     "smartreceiver-stage.cisco.com",
     "smartreceiver-dev.cisco.com",
 ];
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustedRoot {
-    pub subject_cn: String,
-    pub subject: Option<String>,
-    pub spki_sha256: Option<String>,
-}
-
-/// Whose roots a profile holds, which decides what a missing root means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProfileKind {
-    /// A switch's trustpool (the built-in IOS XE list or an exported `--trust-store`): a
-    /// root a current IOS XE trusts but this profile lacks is `root_missing_on_device`.
-    Device,
-    /// A public root store (Mozilla's), for hosts that are not the switch's concern.
-    Public,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustProfile {
-    pub name: String,
-    /// Whose trust this is: a device's trustpool, or a public root store.
-    pub kind: ProfileKind,
-    pub roots: Vec<TrustedRoot>,
-    /// Why IdenTrust is absent, when FN72323 applies.
-    pub fn72323_affected: Option<String>,
-}
-
-/// An IOS XE release, e.g. "17.3.2a" → (17, 3, 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct IosVersion(pub u32, pub u32, pub u32);
-
-/// A release or a trust store that cannot be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TrustError {
-    #[error("'{0}' is not an IOS XE version like 17.3.2 or 16.12.5b")]
-    BadVersion(String),
-    #[error("{name}: bad PEM: {why}")]
-    BadPem { name: String, why: String },
-    #[error("{name}: {why}")]
-    BadCertificate { name: String, why: String },
-    #[error("{name}: no certificate found")]
-    NoCertificate { name: String },
-}
-
-impl std::str::FromStr for IosVersion {
-    type Err = TrustError;
-    fn from_str(s: &str) -> Result<Self, TrustError> {
-        let mut parts = s.trim().split('.').map(|p| {
-            p.chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>()
-                .parse::<u32>()
-        });
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(Ok(a)), Some(Ok(b)), Some(Ok(c))) => Ok(IosVersion(a, b, c)),
-            (Some(Ok(a)), Some(Ok(b)), None) => Ok(IosVersion(a, b, 0)),
-            _ => Err(TrustError::BadVersion(s.to_string())),
-        }
-    }
-}
-
-impl std::fmt::Display for IosVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}", self.0, self.1, self.2)
-    }
-}
-
-impl IosVersion {
-    /// FN72323 / CSCvx00521: fixed in 16.12.6, 17.3.4, 17.4.2, 17.5.1, 17.6.1, 17.7.1+.
-    pub fn has_identrust_root(self) -> bool {
-        let IosVersion(major, minor, patch) = self;
-        match (major, minor) {
-            (m, _) if m > 17 => true,
-            (17, n) if n >= 7 => true,
-            (17, 6) | (17, 5) => patch >= 1,
-            (17, 4) => patch >= 2,
-            (17, 3) => patch >= 4,
-            (16, 12) => patch >= 6,
-            _ => false,
-        }
-    }
-}
-
-impl TrustProfile {
-    pub fn ios_xe(version: Option<IosVersion>) -> TrustProfile {
-        let affected = version.filter(|v| !v.has_identrust_root());
-        let roots = IOS_XE_ROOTS
-            .iter()
-            .filter(|r| affected.is_none() || **r != IDENTRUST_ROOT)
-            .map(|r| TrustedRoot {
-                subject_cn: r.to_string(),
-                subject: None,
-                spki_sha256: None,
-            })
-            .collect();
-        TrustProfile {
-            name: match version {
-                Some(v) => format!("IOS XE {v} built-in trustpool"),
-                None => "IOS XE built-in trustpool (recent release)".into(),
-            },
-            kind: ProfileKind::Device,
-            roots,
-            fn72323_affected: affected.map(|v| {
-                format!(
-                    "IOS XE {v} predates the FN72323 fix (CSCvx00521) and lacks {IDENTRUST_ROOT}"
-                )
-            }),
-        }
-    }
-
-    /// Mozilla's roots (webpki-roots), matched by subject name: for an SSM On-Prem or
-    /// proxy with a publicly issued certificate.
-    pub fn mozilla() -> TrustProfile {
-        let roots = webpki_roots::TLS_SERVER_ROOTS
-            .iter()
-            .filter_map(|a| crate::wire::x509::name_from_der_contents(a.subject.as_ref()))
-            .map(|(subject, cn)| TrustedRoot {
-                subject_cn: cn.unwrap_or_default(),
-                subject: Some(subject),
-                spki_sha256: None,
-            })
-            .collect();
-        TrustProfile {
-            name: "Mozilla root store (webpki-roots)".into(),
-            kind: ProfileKind::Public,
-            roots,
-            fn72323_affected: None,
-        }
-    }
-
-    /// [`TrustProfile::mozilla`], built once for the whole run.
-    pub fn mozilla_shared() -> &'static TrustProfile {
-        static MOZILLA: std::sync::OnceLock<TrustProfile> = std::sync::OnceLock::new();
-        MOZILLA.get_or_init(TrustProfile::mozilla)
-    }
-
-    /// A profile from PEM certificates (a switch's exported trustpool, or a lab CA).
-    pub fn from_pem(name: &str, pem: &[u8]) -> Result<TrustProfile, TrustError> {
-        let mut roots = Vec::new();
-        for item in x509_parser::pem::Pem::iter_from_buffer(pem) {
-            let item = item.map_err(|e| TrustError::BadPem {
-                name: name.to_string(),
-                why: e.to_string(),
-            })?;
-            if item.label != "CERTIFICATE" {
-                continue;
-            }
-            let info = crate::wire::x509::parse_certificate(&item.contents).map_err(|e| {
-                TrustError::BadCertificate {
-                    name: name.to_string(),
-                    why: e.to_string(),
-                }
-            })?;
-            roots.push(TrustedRoot {
-                subject_cn: info.subject_cn.clone().unwrap_or_default(),
-                subject: Some(info.subject.clone()),
-                spki_sha256: Some(info.spki_sha256.clone()),
-            });
-        }
-        if roots.is_empty() {
-            return Err(TrustError::NoCertificate {
-                name: name.to_string(),
-            });
-        }
-        Ok(TrustProfile {
-            name: format!("trust store {name}"),
-            kind: ProfileKind::Device,
-            roots,
-            fn72323_affected: None,
-        })
-    }
-
-    /// This profile with `extra`'s roots added (`--ca-file`: "what if the switch had
-    /// these CAs too?").
-    pub fn with_roots_of(&self, extra: &TrustProfile) -> TrustProfile {
-        let mut roots = self.roots.clone();
-        roots.extend(extra.roots.iter().cloned());
-        TrustProfile {
-            name: format!("{} + {}", self.name, extra.name),
-            kind: self.kind,
-            roots,
-            fn72323_affected: self.fn72323_affected.clone(),
-        }
-    }
-
-    /// Trusts this certificate as an anchor: by key when the profile has keys, else by name.
-    fn trusts_cert(&self, c: &CertInfo) -> bool {
-        self.roots
-            .iter()
-            .any(|r| match (&r.spki_sha256, &r.subject) {
-                (Some(k), Some(s)) => *k == c.spki_sha256 && *s == c.subject,
-                _ => c.subject_cn.as_deref() == Some(r.subject_cn.as_str()),
-            })
-    }
-
-    /// Has a root named like this issuer (when the root itself was not sent).
-    fn trusts_issuer(&self, c: &CertInfo) -> bool {
-        self.roots.iter().any(|r| match &r.subject {
-            Some(s) => *s == c.issuer,
-            None => c.issuer_cn.as_deref() == Some(r.subject_cn.as_str()),
-        })
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainVerdict {
@@ -405,6 +192,7 @@ fn anchored_at_public_root(top: &CertInfo) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::trust::{IosVersion, TrustedRoot};
 
     fn cert(subject_cn: &str, issuer_cn: &str, ca: bool) -> CertInfo {
         if ca {

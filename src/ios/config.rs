@@ -3,7 +3,7 @@
 //! lines that do not matter are skipped, never fatal; several outputs pasted into one file
 //! are fine. What the lines mean for the probe plan is decided in `ios::plan`.
 
-pub use crate::model::switch::{
+use crate::model::switch::{
     CallHome, CallHomeProfile, NameServer, StaticHost, StatusTransport, SwitchConfig, Trustpoint,
 };
 use crate::model::switch::{ConfigLine, LineKey};

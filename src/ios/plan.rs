@@ -3,12 +3,12 @@
 //! `licpath probe --from-config` runs. Misconfigurations are judged in
 //! `diagnose::config`, not here.
 
-use super::config::{StatusTransport, SwitchConfig, Trustpoint};
 use super::error::IosTextError;
-pub use crate::model::switch::{
+use crate::model::switch::{
     Binding, CALLHOME_DEFAULT_URL, CSLU_DISCOVERY_URL, PlanTarget, ProbePlan, SMART_DEFAULT_URL,
     same_vrf,
 };
+use crate::model::switch::{StatusTransport, SwitchConfig, Trustpoint};
 use crate::model::url::Url;
 use std::net::IpAddr;
 

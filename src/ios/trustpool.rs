@@ -4,7 +4,7 @@
 //! not at hand.
 
 use super::error::IosTextError;
-use crate::diagnose::trust::{ProfileKind, TrustProfile, TrustedRoot};
+use crate::model::trust::{ProfileKind, TrustProfile, TrustedRoot};
 
 /// Certificates read at most (a built-in pool holds about 16; a paste is bounded).
 const MAX_CERTS: usize = 10_000;

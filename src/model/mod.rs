@@ -14,6 +14,7 @@ mod reading;
 mod static_host;
 pub mod switch;
 pub mod time;
+pub mod trust;
 pub mod url;
 pub mod vantage;
 

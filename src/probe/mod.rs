@@ -12,11 +12,11 @@ pub mod session;
 pub mod target;
 pub mod verifier;
 
-use crate::diagnose::trust::TrustProfile;
 use crate::diagnose::{DiagnoseConfig, diagnose, switch_rejects};
 use crate::flow::summary::summarize_connection;
 use crate::flow::{AnalyzeConfig, LICENSING_NAMES};
 use crate::model::reach::{self, Reach};
+use crate::model::trust::TrustProfile;
 use crate::model::url::{Credentials, Scheme, Url, shown};
 use crate::model::*;
 use std::collections::{BTreeMap, HashSet};

@@ -3,7 +3,7 @@
 
 use super::{OverallVerdict, overall_verdict};
 use crate::diagnose::verdict::primary_of;
-use crate::ios::plan::ProbePlan;
+use crate::model::switch::ProbePlan;
 use crate::model::{EndReason, Finding, FindingCode, SCHEMA_VERSION, Severity, Timeline, Vantage};
 use serde::Serialize;
 use std::io::Write;

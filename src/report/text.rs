@@ -396,7 +396,7 @@ fn write_switch_log(
 pub fn write_plan(
     out: &mut dyn Write,
     file: &str,
-    plan: &crate::ios::plan::ProbePlan,
+    plan: &crate::model::switch::ProbePlan,
     findings: &[Finding],
     color: Color,
 ) -> io::Result<()> {

@@ -2,7 +2,7 @@
 //! connection and per name, the verdict and primary code `analyze` gives the whole file.
 
 use super::*;
-use crate::diagnose::trust::TrustProfile;
+use crate::model::trust::TrustProfile;
 use crate::pipeline::analyze_file;
 use std::path::Path;
 

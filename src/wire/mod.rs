@@ -6,6 +6,7 @@ pub mod error;
 pub mod http;
 pub mod link;
 pub mod tls;
+pub mod trust_store;
 pub mod x509;
 
 pub use error::WireError;

@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use licpath::diagnose::DiagnoseConfig;
-use licpath::diagnose::trust::TrustProfile;
 use licpath::flow::AnalyzeConfig;
+use licpath::model::trust::TrustProfile;
 use licpath::model::*;
 use std::path::{Path, PathBuf};
 
