@@ -1,5 +1,5 @@
 #!/bin/bash
-# usage (root): RATE=--pps=7500 scripts/watch-live-bench.sh LICPATH(built with --features live-capture) MIX.pcap [LOOPS]
+# usage (root): RATE=--pps=7500 scripts/watch-live-bench.sh LICPATH MIX.pcap [LOOPS]
 # MIX.pcap from scripts/gen-watch-mix.py. Writes /tmp/bench-*; the namespace lpw-bench is removed at the end.
 # tcpreplay --topspeed into a veth that `licpath watch --interface` reads, in a namespace.
 set -u
@@ -15,8 +15,10 @@ sleep 2
 peak=0
 ( while kill -0 $W 2>/dev/null; do r=$(awk '/VmHWM/{print $2}' /proc/$W/status 2>/dev/null); echo $r > /tmp/bench-hwm; sleep 1; done ) &
 ip netns exec $NS tcpreplay ${RATE:---topspeed} --loop=$LOOPS -i va $PCAP 2>&1 | grep -E "Actual|Rated|Statistics|Successful|Failed" 
-sleep 8
+sleep ${SETTLE:-8}
 grep -v "^#" /tmp/bench-prom/licpath-watch.prom | grep -E "drops|switches_forgotten"
+# The kernel's own count of the socket's drops (sock_diag), beside licpath's.
+echo "ss: $(ip netns exec $NS ss -0 -m | grep -o 'skmem:([^)]*)')"
 echo "peak RSS (VmHWM) kB: $(awk '/VmHWM/{print $2}' /proc/$W/status)"
 kill -TERM $W; wait $W; echo "watch exit $?"
 echo "lines: $(wc -l < /tmp/bench-lines.jsonl)"; head -c 300 /tmp/bench-err.txt
