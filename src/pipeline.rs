@@ -1,5 +1,6 @@
 //! The analysis pipeline end to end: read a capture file, track connections, diagnose.
-//! One function so that the CLI, the benchmark, the TUI and the tests run the same thing.
+//! One function so that the CLI, the benchmark, the TUI and the tests run the same thing;
+//! the switch's logs (`--logs`) alone or lined up with a capture, likewise.
 
 use crate::capture::text::{InputFormat, TextError, TextSummary, read_text};
 use crate::capture::{CaptureError, ReadSummary, read_capture_file};
@@ -224,6 +225,47 @@ fn analyze_binary_file(
     }
     diagnose(&mut timeline, dcfg);
     Ok((timeline, summary))
+}
+
+/// The switch's texts (`--logs` without a capture) as a timeline of their own.
+pub struct LogsOnly {
+    pub timeline: Timeline,
+    /// Some configuration or status command was read (not only log lines).
+    pub config_read: bool,
+}
+
+/// `--logs` alone: every command's output is read (configuration and status too), each
+/// rule on the commands it needs. No year is invented for stamps printed without one (not
+/// this host's clock's): they stay undated, in the order printed.
+pub fn logs_timeline(inputs: &[(String, Vec<u8>)]) -> LogsOnly {
+    let files: Vec<String> = inputs.iter().map(|(n, _)| n.clone()).collect();
+    let mut t = Timeline::empty(Source::Logs { files });
+    let text =
+        crate::ios::read_switch_text(inputs, None, &crate::ios::plan::InterfaceMap::default());
+    let mut log = text.log;
+    for e in &mut log.entries {
+        e.time_ns = e.switch_time_ns;
+    }
+    t.start_ns = log.entries.iter().filter_map(|e| e.time_ns).min();
+    t.end_ns = log.entries.iter().filter_map(|e| e.time_ns).max();
+    t.findings = crate::diagnose::logs::text_findings(&text.config, &text.plan, &log);
+    t.switch_log = Some(log);
+    LogsOnly {
+        timeline: t,
+        config_read: !text.config.commands.is_empty(),
+    }
+}
+
+/// `--logs` with a capture: the switch's logs lined up with the capture's connections
+/// (`clock_offset_ns`: the switch clock minus the capture's, estimated when `None`).
+/// Year-less stamps are dated by the capture (flagged as inferred), its year taken from
+/// the capture's first frame.
+pub fn add_logs(t: &mut Timeline, inputs: &[(String, Vec<u8>)], clock_offset_ns: Option<i64>) {
+    let year = t.start_ns.and_then(crate::model::time::year_of_ns);
+    let mut log = crate::ios::logs::read_logs(inputs, year);
+    crate::diagnose::logs::correlate(&mut log, t, clock_offset_ns);
+    t.findings.extend(crate::diagnose::logs::log_findings(&log));
+    t.switch_log = Some(log);
 }
 
 #[cfg(test)]

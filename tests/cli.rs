@@ -638,7 +638,7 @@ fn analyze_logs_with_a_capture_lines_them_up() {
     let conn = &doc["reports"][0]["timeline"]["connections"][0];
     let end_s = conn["end_ns"].as_i64().unwrap() / 1_000_000_000;
     let stamp = |secs: i64| {
-        let t = licpath::report::format_utc(secs * 1_000_000_000);
+        let t = licpath::model::time::format_utc(secs * 1_000_000_000);
         // "YYYY-MM-DD HH:MM:SS UTC" → "2026-11-22 10:00:00.000 UTC" eventlog style.
         format!("{}.000 UTC", &t[..19])
     };

@@ -4,11 +4,11 @@
 //! success in UTC). Skipped, with a printed reason, when the folder is absent.
 
 use licpath::diagnose::logs::text_findings;
+use licpath::diagnose::verdict::{OverallVerdict, overall_verdict};
 use licpath::ios::plan::InterfaceMap;
 use licpath::ios::{SwitchText, read_switch_text};
 use licpath::model::switch::Command;
 use licpath::model::*;
-use licpath::report::{OverallVerdict, overall_verdict};
 
 struct Judged {
     text: SwitchText,
@@ -1006,7 +1006,7 @@ macro_rules! trustpool {
             let text = std::fs::read_to_string(dir().join($file)).unwrap();
             let certs = licpath::ios::trustpool::parse_trustpool(&text);
             assert_eq!(certs.len(), 16);
-            let p = licpath::ios::parse_trust_store_text($file, &text).unwrap();
+            let p = licpath::ios::trustpool::parse_trust_store_text($file, &text).unwrap();
             let names: Vec<&str> = p.roots.iter().map(|r| r.subject_cn.as_str()).collect();
             for want in [
                 "IdenTrust Commercial Root CA 1",

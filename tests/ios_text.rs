@@ -523,8 +523,8 @@ fn an_ongoing_counter_older_than_a_later_ack_is_history() {
     t.findings = fs;
     t.switch_log = Some(text.log);
     assert_eq!(
-        licpath::report::overall_verdict(&t),
-        licpath::report::OverallVerdict::Ok
+        licpath::diagnose::verdict::overall_verdict(&t),
+        licpath::diagnose::verdict::OverallVerdict::Ok
     );
 }
 

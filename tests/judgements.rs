@@ -46,11 +46,11 @@ fn said_of_capture(input: &Path, args: &[String]) -> Said {
             };
         }
     };
-    let verdict = match licpath::report::overall_verdict(&t) {
-        licpath::report::OverallVerdict::Ok => "ok",
-        licpath::report::OverallVerdict::Failed => "failed",
-        licpath::report::OverallVerdict::NoLicensingTraffic => "no_licensing_traffic",
-        licpath::report::OverallVerdict::Inconclusive => "inconclusive",
+    let verdict = match licpath::diagnose::verdict::overall_verdict(&t) {
+        licpath::diagnose::verdict::OverallVerdict::Ok => "ok",
+        licpath::diagnose::verdict::OverallVerdict::Failed => "failed",
+        licpath::diagnose::verdict::OverallVerdict::NoLicensingTraffic => "no_licensing_traffic",
+        licpath::diagnose::verdict::OverallVerdict::Inconclusive => "inconclusive",
     };
     Said {
         verdict: verdict.into(),

@@ -74,7 +74,8 @@ fn every_lab_capture_gives_its_expected_result() {
         let exp = expected(exp_path);
         let t = analyze_as_cli(pcap, exp.get("args").map(String::as_str).unwrap_or(""));
         let mut fail = |what: String| failures.push(format!("{stem}: {what}"));
-        let verdict = format!("{:?}", licpath::report::overall_verdict(&t)).to_lowercase();
+        let verdict =
+            format!("{:?}", licpath::diagnose::verdict::overall_verdict(&t)).to_lowercase();
         // `ok|inconclusive`: either (the independent judgement says ok, licpath does not
         // yet prove it: tests/judgements marks it open); never failed.
         if !exp
@@ -307,8 +308,8 @@ fn packets_beat_a_derived_profile_on_the_fn72323_capture() {
     let finding = |args: &str| {
         let t = analyze_as_cli(&pcap, args);
         assert_eq!(
-            licpath::report::overall_verdict(&t),
-            licpath::report::OverallVerdict::Ok,
+            licpath::diagnose::verdict::overall_verdict(&t),
+            licpath::diagnose::verdict::OverallVerdict::Ok,
             "{args}: {:?}",
             codes(&t)
         );
@@ -408,8 +409,8 @@ fn loss_before_the_capture_point_is_retransmission_not_a_gap() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/loss-before-capture-tls13.pcap");
     let t = analyze_as_cli(&pcap, "");
     assert_eq!(
-        licpath::report::overall_verdict(&t),
-        licpath::report::OverallVerdict::Ok
+        licpath::diagnose::verdict::overall_verdict(&t),
+        licpath::diagnose::verdict::OverallVerdict::Ok
     );
     let c = t.connections.iter().find(|c| c.licensing).unwrap();
     assert!(

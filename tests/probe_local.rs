@@ -251,9 +251,9 @@ fn plain_http_target_is_decoded_by_the_analysers_http_decoder() {
 }
 
 fn overall(t: &Timeline) -> &'static str {
-    match licpath::report::overall_verdict(t) {
-        licpath::report::OverallVerdict::Ok => "ok",
-        licpath::report::OverallVerdict::Failed => "failed",
+    match licpath::diagnose::verdict::overall_verdict(t) {
+        licpath::diagnose::verdict::OverallVerdict::Ok => "ok",
+        licpath::diagnose::verdict::OverallVerdict::Failed => "failed",
         _ => "other",
     }
 }
@@ -295,7 +295,7 @@ fn clock_skew_from_the_https_date_header() {
 
     // Within the threshold: nothing.
     let now = licpath::probe::now_ns() / 1_000_000_000;
-    let c = diagnosed_with_date(licpath::report::format_http_date(now + 30), &dcfg);
+    let c = diagnosed_with_date(licpath::model::time::format_http_date(now + 30), &dcfg);
     assert!(
         !c.findings.iter().any(|f| f.code == FindingCode::ClockSkew),
         "{:?}",
@@ -1155,8 +1155,8 @@ fn this_hosts_failing_resolver_is_this_hosts_failure_not_the_switchs() {
     );
     // This host's failure decides nothing about the switch: inconclusive (exit 3).
     assert_eq!(
-        licpath::report::overall_verdict(&t),
-        licpath::report::OverallVerdict::Inconclusive
+        licpath::diagnose::verdict::overall_verdict(&t),
+        licpath::diagnose::verdict::OverallVerdict::Inconclusive
     );
     let line = licpath::report::check_line("smart", &t);
     assert!(line.contains(": this host's resolver ("), "{line}");
@@ -1211,8 +1211,8 @@ fn a_failing_dns_server_given_on_the_command_line_is_not_this_hosts() {
         f.summary
     );
     assert_eq!(
-        licpath::report::overall_verdict(&t),
-        licpath::report::OverallVerdict::Failed
+        licpath::diagnose::verdict::overall_verdict(&t),
+        licpath::diagnose::verdict::OverallVerdict::Failed
     );
 }
 
@@ -1238,8 +1238,8 @@ fn a_resolv_conf_without_name_servers_is_this_hosts_failure() {
         f.summary
     );
     assert_eq!(
-        licpath::report::overall_verdict(&t),
-        licpath::report::OverallVerdict::Inconclusive
+        licpath::diagnose::verdict::overall_verdict(&t),
+        licpath::diagnose::verdict::OverallVerdict::Inconclusive
     );
     let v = t.vantage.as_ref().unwrap();
     assert!(v.resolver.is_empty());

@@ -464,7 +464,7 @@ fn tcpdump_nanosecond_timestamps() {
         .unwrap();
     let t = analyze(&p);
     let start = t.start_ns.unwrap();
-    let shown = licpath::report::format_utc(start);
+    let shown = licpath::model::time::format_utc(start);
     assert_eq!(&shown[11..23], &first[..12]);
     assert_eq!(start % 1_000_000_000, first[9..].parse::<i64>().unwrap());
     let c = only_conn(&t);

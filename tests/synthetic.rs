@@ -84,8 +84,8 @@ fn lab(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn verdict(t: &Timeline) -> licpath::report::OverallVerdict {
-    licpath::report::overall_verdict(t)
+fn verdict(t: &Timeline) -> licpath::diagnose::verdict::OverallVerdict {
+    licpath::diagnose::verdict::overall_verdict(t)
 }
 
 fn lab_t(name: &str) -> Timeline {

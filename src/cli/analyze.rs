@@ -10,7 +10,7 @@ use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
 use crate::model::context::{AnalysisContext, KnownProxy};
-use crate::model::{EndReason, Finding, Source, SwitchLog, Timeline};
+use crate::model::{EndReason, Finding, SwitchLog, Timeline};
 use crate::pipeline::analyze_input;
 use crate::report::{self, json, text};
 use std::io::{IsTerminal, Write};
@@ -302,7 +302,11 @@ use text, json or jsonl here (or check/watch --format prometheus)"
             Some(text) => annotate_text(out, input, name, t, text, args)?,
         }
     }
-    let verdict = json::combine(results.iter().map(|(_, _, t)| report::overall_verdict(t)));
+    let verdict = json::combine(
+        results
+            .iter()
+            .map(|(_, _, t)| crate::diagnose::verdict::overall_verdict(t)),
+    );
     Ok(if unusable > 0 {
         EXIT_USAGE
     } else {
@@ -321,8 +325,14 @@ fn analyze_one(
 ) -> Result<(Analysed, Option<TextSummary>), CliError> {
     let name = path.display().to_string();
     let size = std::fs::metadata(path).map_or(0, |m| m.len());
-    let meter = progress::wanted(json, std::io::stderr().is_terminal(), size)
-        .then(|| progress::Meter::start(&name, size));
+    use progress::Reader::{Person, Program};
+    let stdout = if json { Program } else { Person };
+    let stderr = if std::io::stderr().is_terminal() {
+        Person
+    } else {
+        Program
+    };
+    let meter = progress::wanted(stdout, stderr, size).then(|| progress::Meter::start(&name, size));
     let analysed = analyze_input(path, input, acfg, dcfg, meter.as_ref().map(|m| m.counter()));
     if let Some(m) = meter {
         m.finish();
@@ -434,7 +444,8 @@ fn analyze_config(all: bool, hosts: &[String]) -> AnalyzeConfig {
 
 /// `--logs`: alone, the logs become one timeline of their own; with captures, they are
 /// lined up with each capture's connections (`clock_offset_s`: the switch clock minus the
-/// capture's, estimated when absent).
+/// capture's, estimated when absent). The pipeline does the work; this says on stderr when
+/// nothing was recognised.
 fn add_logs(
     results: &mut Vec<Analysed>,
     inputs: &[(String, Vec<u8>)],
@@ -442,36 +453,15 @@ fn add_logs(
 ) {
     let offset = clock_offset_s.map(|s| (s * 1e9) as i64);
     if results.is_empty() {
-        let names: Vec<String> = inputs.iter().map(|(n, _)| n.clone()).collect();
-        let mut t = Timeline::empty(Source::Logs {
-            files: names.clone(),
-        });
-        // No year is invented for stamps printed without one (not this host's clock's):
-        // they stay undated, in the order printed. Every command's output is read
-        // (configuration and status too), each rule on the commands it needs.
-        let text =
-            crate::ios::read_switch_text(inputs, None, &crate::ios::plan::InterfaceMap::default());
-        let mut log = text.log;
-        for e in &mut log.entries {
-            e.time_ns = e.switch_time_ns;
+        let logs = crate::pipeline::logs_timeline(inputs);
+        if let (false, Some(log)) = (logs.config_read, &logs.timeline.switch_log) {
+            warn_if_nothing_recognised(log);
         }
-        t.start_ns = log.entries.iter().filter_map(|e| e.time_ns).min();
-        t.end_ns = log.entries.iter().filter_map(|e| e.time_ns).max();
-        t.findings = crate::diagnose::logs::text_findings(&text.config, &text.plan, &log);
-        if text.config.commands.is_empty() {
-            warn_if_nothing_recognised(&log);
-        }
-        t.switch_log = Some(log);
-        results.push((names.join(", "), "switch log", t));
+        let names = inputs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>();
+        results.push((names.join(", "), "switch log", logs.timeline));
     } else {
         for (_, _, t) in results.iter_mut() {
-            // Year-less stamps are dated by the capture they are lined up with (flagged
-            // as inferred).
-            let year = t.start_ns.and_then(crate::model::time::year_of_ns);
-            let mut log = crate::ios::logs::read_logs(inputs, year);
-            crate::diagnose::logs::correlate(&mut log, t, offset);
-            t.findings.extend(crate::diagnose::logs::log_findings(&log));
-            t.switch_log = Some(log);
+            crate::pipeline::add_logs(t, inputs, offset);
         }
         if let Some((_, _, t)) = results.first()
             && let Some(log) = &t.switch_log

@@ -10,9 +10,10 @@ use super::error::{CliError, written};
 use super::input::{ConfigPlan, plan_from_text, read_text_file};
 use super::probe::{Job, probe_jobs, setup_with};
 use super::{EXIT_FINDINGS, EXIT_USAGE};
+use crate::diagnose::verdict::OverallVerdict;
 use crate::escape::esc;
 use crate::model::{EndReason, Finding, Severity, Timeline};
-use crate::report::{self, OverallVerdict, RunLine, json};
+use crate::report::{self, RunLine, json};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -139,16 +140,6 @@ const NOT_SWITCH_TEXT: &str = "no switch configuration in it";
 /// A directory entry whose text holds no switch configuration or status: skipped.
 fn is_switch_text(text: &[u8]) -> bool {
     crate::ios::config::parse_config(text).lines_used > 0
-}
-
-/// The switch's name from its text: `hostname NAME` (running-config), else the file name.
-pub(crate) fn hostname_of(text: &[u8]) -> Option<String> {
-    crate::ios::text_lines(text).find_map(|l| {
-        l.trim()
-            .strip_prefix("hostname ")
-            .and_then(|rest| rest.split_whitespace().next())
-            .map(str::to_string)
-    })
 }
 
 /// What one input line of the report will say.
@@ -442,7 +433,7 @@ pub fn run(args: &ProbeArgs) -> Result<u8, CliError> {
                     let (Some(t), Some(label)) = (results.get(id), labels.get(*id)) else {
                         continue;
                     };
-                    if report::overall_verdict(t) != OverallVerdict::Ok {
+                    if crate::diagnose::verdict::overall_verdict(t) != OverallVerdict::Ok {
                         worst = worst.max(EXIT_FINDINGS);
                     }
                     run_lines.push(RunLine::Target {
@@ -583,15 +574,6 @@ pub(crate) fn write_monitoring(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hostname_names_the_switch() {
-        assert_eq!(
-            hostname_of(b"!\nversion 17.9\n hostname  sw-01 \nlicense smart transport smart\n"),
-            Some("sw-01".into())
-        );
-        assert_eq!(hostname_of(b"license smart transport smart\n"), None);
-    }
 
     #[test]
     fn directories_expand_to_their_files_sorted() {

@@ -44,7 +44,7 @@ pub(crate) fn plan_from_text(
     let plan = crate::ios::plan::derive(&cfg, &map);
     let findings = crate::diagnose::config::check_config(&cfg, &plan, &name);
     Ok(ConfigPlan {
-        hostname: super::fleet::hostname_of(text),
+        hostname: crate::ios::config::hostname_of(text),
         addresses: cfg.interface_addresses.clone(),
         file: name,
         plan,
@@ -155,7 +155,7 @@ pub(crate) fn diagnose_config(
             "a trustpool (PEM or show crypto pki trustpool)",
         )?;
         let text = crate::ios::decode_text(&name, &bytes)?;
-        Ok(crate::ios::parse_trust_store_text(&name, &text)?)
+        Ok(crate::ios::trustpool::parse_trust_store_text(&name, &text)?)
     };
     let trust = match &args.trust_store {
         Some(path) => store_profile(path)?,

@@ -33,8 +33,8 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_INCONCLUSIVE: u8 = 3;
 
 /// The exit code of a verdict: 0 ok, 1 failed, 3 inconclusive or no licensing traffic.
-pub fn exit_code(verdict: crate::report::OverallVerdict) -> u8 {
-    use crate::report::OverallVerdict as V;
+pub fn exit_code(verdict: crate::diagnose::verdict::OverallVerdict) -> u8 {
+    use crate::diagnose::verdict::OverallVerdict as V;
     match verdict {
         V::Ok => 0,
         V::Failed => EXIT_FINDINGS,

@@ -8,6 +8,7 @@ use super::input::{ConfigPlan, diagnose_config, plan_from_config};
 use super::proxy::parse_proxy_arg;
 use super::{EXIT_FINDINGS, color_of, now_unix};
 use crate::diagnose::DiagnoseConfig;
+use crate::diagnose::verdict::OverallVerdict;
 use crate::escape::esc;
 use crate::model::reach::Reach;
 use crate::model::url::parse_proxy;
@@ -15,7 +16,7 @@ use crate::model::url::{Credentials, ProxyAddr};
 use crate::model::{EndReason, FindingCode, ResolverOrigin, Severity, Timeline};
 use crate::probe::target::{self, Target};
 use crate::probe::{ProbeConfig, Timeouts};
-use crate::report::{self, OverallVerdict, RunLine, json, text};
+use crate::report::{self, RunLine, json, text};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -327,7 +328,7 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
     let verdict = json::combine(
         timelines
             .iter()
-            .map(|(_, t)| report::overall_verdict(t))
+            .map(|(_, t)| crate::diagnose::verdict::overall_verdict(t))
             .chain(plan_failed.then_some(OverallVerdict::Failed)),
     );
     Ok(super::exit_code(verdict))

@@ -20,9 +20,19 @@ pub const MIN_BYTES: u64 = 50_000_000;
 /// How often the line is redrawn.
 const TICK: Duration = Duration::from_millis(250);
 
-/// Whether a file of `size` bytes gets a progress line.
-pub fn wanted(json: bool, stderr_is_terminal: bool, size: u64) -> bool {
-    !json && stderr_is_terminal && size >= MIN_BYTES
+/// Who reads an output stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// A person: text on stdout, a terminal on stderr.
+    Person,
+    /// A program: JSON on stdout, a pipe or file on stderr.
+    Program,
+}
+
+/// Whether a file of `size` bytes gets a progress line: only when people read both the
+/// report (`stdout`) and the terminal the line is drawn on (`stderr`).
+pub fn wanted(stdout: Reader, stderr: Reader, size: u64) -> bool {
+    stdout == Reader::Person && stderr == Reader::Person && size >= MIN_BYTES
 }
 
 /// `licpath: reading big.pcap: 120.0 of 480.0 MB (25%), 60 MB/s, 6 s left`. A compressed
@@ -109,13 +119,17 @@ mod tests {
 
     #[test]
     fn only_for_people_and_big_files() {
-        assert!(wanted(false, true, MIN_BYTES));
-        assert!(!wanted(true, true, 1 << 30), "never with --json");
+        use Reader::{Person, Program};
+        assert!(wanted(Person, Person, MIN_BYTES));
+        assert!(!wanted(Program, Person, 1 << 30), "never with --json");
         assert!(
-            !wanted(false, false, 1 << 30),
+            !wanted(Person, Program, 1 << 30),
             "never when stderr is not a terminal"
         );
-        assert!(!wanted(false, true, MIN_BYTES - 1), "small files are quick");
+        assert!(
+            !wanted(Person, Person, MIN_BYTES - 1),
+            "small files are quick"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! answer, and a capture clock that cannot be right. What is merely missing from a
 //! capture is never made into a network failure.
 
+use crate::model::time::{MsPrecision::Whole, ms};
 use crate::model::*;
 
 /// The Embedded Packet Capture commands that record a switch's licensing exchange
@@ -364,7 +365,7 @@ pub fn ended(c: &Connection, f: &[Finding], capture_end_ns: i64) -> Option<Findi
         FindingCode::TlsTimeout => "ClientHello",
         _ => "SYN",
     };
-    let waited = super::ms(capture_end_ns - request.time_ns);
+    let waited = ms(capture_end_ns - request.time_ns, Whole);
     Some(
         ended_finding(
             format!(

@@ -316,20 +316,31 @@ fn trust(
     judged.into_iter().chain(what_if).collect()
 }
 
+/// What a client did with a chain it was shown, as far as the capture shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAnswer {
+    /// It refused the chain with a certificate alert.
+    Refused,
+    /// It completed the handshake.
+    Completed,
+    /// The capture does not show.
+    NotShown,
+}
+
 /// A trust finding on a host that is not the switch's concern, judged against today's
 /// public roots, weighed by what the client did: an error when it refused the chain with a
 /// certificate alert, information when it completed the handshake (it trusts that CA: a
 /// private CA it was given, or a root Mozilla has since removed — old captures show
 /// those), a warning when the capture does not show.
-pub fn as_the_client_saw_it(f: Finding, refused: bool, completed: bool) -> Finding {
+pub fn as_the_client_saw_it(f: Finding, client: ClientAnswer) -> Finding {
     if !matches!(
         f.code,
         FindingCode::UntrustedRoot | FindingCode::IncompleteChain
-    ) || refused
+    ) || client == ClientAnswer::Refused
     {
         return f;
     }
-    if completed {
+    if client == ClientAnswer::Completed {
         let why = format!(
             "{} The client completed the handshake, so it trusts this CA; a switch would need it in its trustpool.",
             f.explanation

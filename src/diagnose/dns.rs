@@ -8,6 +8,7 @@
 
 use super::DiagnoseConfig;
 use super::revocation;
+use crate::model::time::{MsPrecision::Whole, ms};
 use crate::model::*;
 use std::collections::BTreeMap;
 
@@ -138,7 +139,7 @@ fn ended(name: &str, exchanges: &[&DnsExchange], capture_end_ns: i64) -> Option<
     if !waiting || !asked_once || waited >= super::capture::CAPTURE_ENDED_WAIT_NS {
         return None;
     }
-    let waited = super::ms(waited);
+    let waited = ms(waited, Whole);
     Some(super::capture::ended_finding(
         format!(
             "the capture ended {waited} after the DNS query for {name}, before any answer or retry: not a DNS timeout, the answer may simply not have been captured"

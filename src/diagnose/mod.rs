@@ -29,9 +29,6 @@ pub mod trust;
 pub mod vantage;
 pub mod verdict;
 
-pub use cert::switch_rejects;
-pub use http::CLOCK_SKEW_WARNING_S;
-
 use crate::model::trust::TrustProfile;
 use crate::model::*;
 
@@ -243,11 +240,6 @@ pub(crate) fn first(
         .iter()
         .enumerate()
         .find(|(_, e)| e.dir == dir && pred(&e.kind))
-}
-
-/// A duration for summaries: "212 ms".
-pub(crate) fn ms(ns: i64) -> String {
-    format!("{:.0} ms", ns as f64 / 1e6)
 }
 
 /// The configuration rule tests use: a recent IOS XE trust profile, "now" one day after

@@ -3,7 +3,8 @@
 //! proxy settings have no credentials), 5xx (the proxy failed upstream), anything else or
 //! silence is a failure at the proxy step.
 
-use super::{Seen, ms};
+use super::Seen;
+use crate::model::time::{MsPrecision::Whole, ms};
 use crate::model::*;
 
 const PROXY_REMEDY: &[&str] = &[
@@ -112,7 +113,7 @@ fn refused(
         Evidence::of(ce, format!("CONNECT {ctarget}")),
         Evidence::of(e, format!("proxy answered {line}{via}")),
     ];
-    let took = ms(e.time_ns - ce.time_ns);
+    let took = ms(e.time_ns - ce.time_ns, Whole);
     let error = |code, summary: String| {
         Finding::new(code, Severity::Error, Step::Proxy, summary).evidence(evidence.clone())
     };

@@ -3,7 +3,8 @@
 //! switch logs as 'Connection timed out' (CALL_HOME ERR 207); a RST in answer to the SYN
 //! is a refusal (RFC 9293 §3.5.2).
 
-use super::{Seen, ms};
+use super::Seen;
+use crate::model::time::{MsPrecision::Whole, ms};
 use crate::model::*;
 
 /// Retransmitted segments on one connection before it is worth a warning.
@@ -90,7 +91,7 @@ fn timeout(c: &Connection, seen: &Seen) -> Finding {
         "{} SYN{} over {}",
         syns.len(),
         if syns.len() == 1 { "" } else { "s" },
-        ms(span)
+        ms(span, Whole)
     );
     attempt(
         c,

@@ -6,7 +6,8 @@
 //! certificate, which a passive observer cannot see). The certificates themselves are
 //! judged in `cert`.
 
-use super::{Client, DiagnoseConfig, Seen, cert, first, ms, observed};
+use super::{Client, DiagnoseConfig, Seen, cert, first, observed};
+use crate::model::time::{MsPrecision::Whole, ms};
 use crate::model::trust::ProfileKind;
 use crate::model::*;
 
@@ -45,11 +46,17 @@ pub fn handshake(
             let refused = hello.client_alert.is_some_and(
                 |(_, e)| matches!(e.kind, EventKind::TlsAlert(a) if a.is_about_certificate()),
             );
-            let completed = c.tls.as_ref().is_some_and(|t| t.handshake_complete);
+            let answer = if refused {
+                cert::ClientAnswer::Refused
+            } else if c.tls.as_ref().is_some_and(|t| t.handshake_complete) {
+                cert::ClientAnswer::Completed
+            } else {
+                cert::ClientAnswer::NotShown
+            };
             f.extend(
                 judged
                     .into_iter()
-                    .map(|x| cert::as_the_client_saw_it(x, refused, completed)),
+                    .map(|x| cert::as_the_client_saw_it(x, answer)),
             );
         } else if client != Client::Probe && observed::observed_success(c) {
             let hint = observed::ios_xe_signature(c, hello.sni.as_deref());
@@ -276,7 +283,7 @@ fn reset(h: &Hello, e: &Event) -> Finding {
         Step::Tls,
         format!(
             "the connection was {how} {} after the ClientHello for {}",
-            ms(e.time_ns - h.event.time_ns),
+            ms(e.time_ns - h.event.time_ns, Whole),
             h.label
         ),
     )
@@ -343,7 +350,7 @@ fn timeout(c: &Connection, h: &Hello, seen: &Seen) -> Finding {
         format!(
             "no ServerHello for {} within {} of the ClientHello",
             h.label,
-            ms(waited)
+            ms(waited, Whole)
         ),
     )
     .confidence(if gap {

@@ -393,7 +393,8 @@ mod tests {
 
     #[test]
     fn the_probe_refuses_exactly_what_the_rules_call_an_error() {
-        use crate::diagnose::{DiagnoseConfig, switch_rejects};
+        use crate::diagnose::DiagnoseConfig;
+        use crate::diagnose::cert::switch_rejects;
         use crate::model::FindingCode::*;
         let cfg = |trust| DiagnoseConfig {
             now_unix: 1_800_000_000,

@@ -7,7 +7,7 @@
 //! ([`crate::model::Blame`]): a refused or silent path is the network's wherever it is
 //! seen from. DNS has its own wording (`dns.rs::this_hosts_resolver`). Pure.
 
-use crate::model::vantage::Vantage;
+use crate::model::Vantage;
 use crate::model::*;
 
 /// The steps whose findings are worded for this host when the probe stood for nothing but
@@ -95,8 +95,8 @@ fn here_check(step: Step, server: std::net::SocketAddr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ResolverOrigin;
     use crate::model::testing::connection;
-    use crate::model::vantage::ResolverOrigin;
 
     fn vantage(imitates_switch: bool) -> Vantage {
         Vantage {

@@ -30,6 +30,17 @@ pub struct DnsTracker {
     early_answers: HashMap<(std::net::IpAddr, std::net::IpAddr, String, u16), DnsResponse>,
 }
 
+/// What a DNS message is to the analysis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    /// The switch asking for a licensing name (kept).
+    Licensing,
+    /// Kept for the report (`--all`, a name server's failure, a revocation host).
+    Kept,
+    /// Counted, not shown.
+    Hidden,
+}
+
 impl DnsTracker {
     #[allow(clippy::too_many_arguments)]
     pub fn message(
@@ -40,9 +51,10 @@ impl DnsTracker {
         dst: SocketAddr,
         m: &DnsMessage,
         transport: DnsTransport,
-        licensing: bool,
-        keep: bool,
+        interest: Interest,
     ) {
+        let licensing = interest == Interest::Licensing;
+        let keep = interest != Interest::Hidden;
         if m.is_response {
             let key = (dst.ip(), src.ip(), m.qname.clone(), m.qtype);
             if let Some(mut ex) = self.pending.remove(&key) {

@@ -30,6 +30,7 @@ use app::AppState;
 use event::{DnsOut, push_event};
 use lru::Lru;
 use reassembly::{Delivery, Reassembler};
+use reorder::Release;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use summary::{apply_context, event_is_licensing, finalize_connection};
@@ -260,7 +261,7 @@ impl Analyzer {
         if let Some(r) = self.reorder.as_mut() {
             r.clock(now_ns);
         }
-        self.release(false);
+        self.release(Release::Due);
         self.sweep(now_ns);
         self.stream_dns();
     }
@@ -325,7 +326,7 @@ impl Analyzer {
         match self.reorder.as_mut() {
             Some(r) => {
                 r.push(frame, time_ns, linktype, data);
-                self.release(false);
+                self.release(Release::Due);
             }
             None => self.analyse_frame(frame, time_ns, linktype, data),
         }
@@ -344,9 +345,9 @@ impl Analyzer {
             .map_or(now_ns, |s| s.min(now_ns))
     }
 
-    /// Analyses the frames the time-order window lets go (all of them: `all`).
-    fn release(&mut self, all: bool) {
-        while let Some(h) = self.reorder.as_mut().and_then(|r| r.pop(all)) {
+    /// Analyses the frames the time-order window lets go (all of them: [`Release::All`]).
+    fn release(&mut self, release: Release) {
+        while let Some(h) = self.reorder.as_mut().and_then(|r| r.pop(release)) {
             self.analyse_frame(h.frame, h.time_ns, h.linktype, &h.data);
             if let Some(r) = self.reorder.as_mut() {
                 r.recycle(h.data);
@@ -481,14 +482,20 @@ impl Analyzer {
         let licensing = (by_name || proxy_name) && from_switch;
         // Kept for now; only a failure of the server itself stays (see `finish`).
         let to_name_server = from_switch && ctx.is_name_server(server.ip());
-        let keep = licensing
-            || to_name_server
+        let interest = if licensing {
+            dns::Interest::Licensing
+        } else if to_name_server
             || self.cfg.all
             || self
                 .revocation_hosts
-                .contains(&m.qname.trim_end_matches('.').to_ascii_lowercase());
+                .contains(&m.qname.trim_end_matches('.').to_ascii_lowercase())
+        {
+            dns::Interest::Kept
+        } else {
+            dns::Interest::Hidden
+        };
         self.dns
-            .message(frame, time_ns, src, dst, &m, transport, licensing, keep);
+            .message(frame, time_ns, src, dst, &m, transport, interest);
         self.stream_dns();
     }
 
@@ -504,7 +511,7 @@ impl Analyzer {
 
     /// Ends the analysis: flushes live flows and unanswered queries.
     pub fn finish(mut self, source: Source) -> Timeline {
-        self.release(true);
+        self.release(Release::All);
         self.flows.clear();
         let mut flows = self.table.drain();
         flows.sort_by_key(|f| f.conn.id);

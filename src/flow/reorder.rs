@@ -97,9 +97,10 @@ impl Reorder {
         }));
     }
 
-    /// The earliest frame, when the window is over its bounds (`all`: whenever one is
-    /// held, at the end of the capture).
-    pub fn pop(&mut self, all: bool) -> Option<Held> {
+    /// The earliest frame, when the window is over its bounds ([`Release::All`]: whenever
+    /// one is held, at the end of the capture).
+    pub fn pop(&mut self, release: Release) -> Option<Held> {
+        let all = release == Release::All;
         let due = || match (self.horizon_ns, self.newest, self.heap.peek()) {
             (Some(h), Some(n), Some(Reverse(first))) => n.saturating_sub(first.time_ns) >= h,
             _ => false,
@@ -120,12 +121,23 @@ impl Reorder {
     }
 }
 
+/// Which held frames [`Reorder::pop`] lets go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// Only those the window's bounds push out.
+    Due,
+    /// Every one (the end of the capture).
+    All,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn drain(r: &mut Reorder, all: bool) -> Vec<u64> {
-        std::iter::from_fn(|| r.pop(all)).map(|h| h.frame).collect()
+    fn drain(r: &mut Reorder, release: Release) -> Vec<u64> {
+        std::iter::from_fn(|| r.pop(release))
+            .map(|h| h.frame)
+            .collect()
     }
 
     #[test]
@@ -134,8 +146,11 @@ mod tests {
         for (frame, t) in [(1, 30), (2, 10), (3, 20), (4, 10)] {
             r.push(frame, t, 1, &[0; 60]);
         }
-        assert!(drain(&mut r, false).is_empty(), "the window is not full");
-        assert_eq!(drain(&mut r, true), [2, 4, 3, 1]);
+        assert!(
+            drain(&mut r, Release::Due).is_empty(),
+            "the window is not full"
+        );
+        assert_eq!(drain(&mut r, Release::All), [2, 4, 3, 1]);
         assert_eq!(r.bytes, 0);
     }
 
@@ -147,13 +162,13 @@ mod tests {
         for f in 1..=n {
             r.push(f, (n - f) as i64, 1, &[1]);
         }
-        assert_eq!(drain(&mut r, false), [n, n - 1]);
+        assert_eq!(drain(&mut r, Release::Due), [n, n - 1]);
         assert_eq!(r.heap.len(), WINDOW_FRAMES);
         let big = vec![0u8; WINDOW_BYTES / 2 + 1];
         let mut r = Reorder::default();
         r.push(1, 5, 1, &big);
         r.push(2, 4, 1, &big);
-        assert_eq!(drain(&mut r, false), [2], "over the byte bound");
+        assert_eq!(drain(&mut r, Release::Due), [2], "over the byte bound");
     }
 
     #[test]
@@ -161,11 +176,11 @@ mod tests {
         let mut r = Reorder::streaming();
         r.push(1, 0, 1, &[1]);
         r.push(2, STREAM_HORIZON_NS / 2, 1, &[1]);
-        assert!(drain(&mut r, false).is_empty());
+        assert!(drain(&mut r, Release::Due).is_empty());
         r.push(3, STREAM_HORIZON_NS, 1, &[1]);
-        assert_eq!(drain(&mut r, false), [1]);
+        assert_eq!(drain(&mut r, Release::Due), [1]);
         // A quiet link: the clock alone lets the rest go.
         r.clock(3 * STREAM_HORIZON_NS);
-        assert_eq!(drain(&mut r, false), [2, 3]);
+        assert_eq!(drain(&mut r, Release::Due), [2, 3]);
     }
 }

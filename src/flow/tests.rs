@@ -38,7 +38,7 @@ impl Feed {
             .frame(self.frame, self.frame as i64 * 1_000_000, 1, &f, len);
         // These tests look at the live flows frame by frame: no frame waits in the
         // time-order window.
-        self.a.release(true);
+        self.a.release(super::reorder::Release::All);
     }
     /// SYN, SYN/ACK, ACK and a ClientHello from client `n`.
     fn tls_start(&mut self, n: u8, sni: &str) {

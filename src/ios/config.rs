@@ -4,7 +4,7 @@
 //! are fine. What the lines mean for the probe plan is decided in `ios::plan`.
 
 use crate::model::switch::{
-    CallHome, CallHomeProfile, NameServer, StaticHost, StatusTransport, SwitchConfig, Trustpoint,
+    CallHome, CallHomeProfile, IpHost, NameServer, StatusTransport, SwitchConfig, Trustpoint,
 };
 use crate::model::switch::{ConfigLine, LineKey};
 
@@ -41,6 +41,17 @@ enum Block {
 const LINE_CAP: usize = 4096;
 /// Longest line text kept as evidence.
 const TEXT_CAP: usize = 200;
+
+/// The switch's name from its text: the first `hostname NAME` line (running-config), at
+/// any indentation; `None` when there is none (the caller names the switch by its file).
+pub fn hostname_of(text: &[u8]) -> Option<String> {
+    super::text_lines(text).find_map(|l| {
+        l.trim()
+            .strip_prefix("hostname ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_string)
+    })
+}
 
 /// One output (one file, possibly several commands).
 pub fn parse_config(text: impl AsRef<[u8]>) -> SwitchConfig {
@@ -400,10 +411,10 @@ fn ip_host_line(c: &mut SwitchConfig, at: &Line) -> Option<bool> {
         ["ip", "host", _, rest @ ..] => (None, at.words[2], rest),
         _ => return None,
     };
-    c.hosts.push(StaticHost {
+    c.hosts.push(IpHost {
         vrf,
         name: name.to_ascii_lowercase(),
-        addrs: rest.iter().filter_map(|a| a.parse().ok()).collect(),
+        addresses: rest.iter().filter_map(|a| a.parse().ok()).collect(),
         line: at.no,
         file: at.file,
     });
@@ -665,6 +676,15 @@ fn block_line(c: &mut SwitchConfig, block: &mut Block, l: &[&str], words: &[&str
 mod tests {
     use super::*;
 
+    #[test]
+    fn hostname_names_the_switch() {
+        assert_eq!(
+            hostname_of(b"!\nversion 17.9\n hostname  sw-01 \nlicense smart transport smart\n"),
+            Some("sw-01".into())
+        );
+        assert_eq!(hostname_of(b"license smart transport smart\n"), None);
+    }
+
     fn keys(c: &SwitchConfig) -> Vec<LineKey> {
         c.lines.iter().map(|l| l.key).collect()
     }
@@ -759,7 +779,7 @@ mod tests {
         let hosts: Vec<_> = c
             .hosts
             .iter()
-            .map(|h| (h.vrf.as_deref(), h.name.as_str(), h.addrs.len(), h.line))
+            .map(|h| (h.vrf.as_deref(), h.name.as_str(), h.addresses.len(), h.line))
             .collect();
         assert_eq!(
             hosts,

@@ -5,14 +5,13 @@
 
 pub mod command;
 pub mod config;
-pub mod error;
+mod error;
 pub mod logs;
 pub mod plan;
 pub mod time;
 pub mod trustpool;
 
 pub use error::{IosTextError, decode_text};
-pub use trustpool::parse_trust_store_text;
 
 use crate::model::SwitchLog;
 use crate::model::switch::{ProbePlan, SwitchConfig};

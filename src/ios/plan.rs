@@ -308,7 +308,7 @@ fn static_entries(
         .iter()
         .filter(|h| names.contains(&h.name))
         .filter(|h| same_vrf(h.vrf.as_deref(), vrf))
-        .flat_map(|h| h.addrs.iter().map(move |a| (h.name.clone(), *a)))
+        .flat_map(|h| h.addresses.iter().map(move |a| (h.name.clone(), *a)))
         .collect()
 }
 

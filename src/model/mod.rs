@@ -5,7 +5,7 @@
 //! the TUI only read it. Pure data: no I/O, no clock reads. Times are nanoseconds since
 //! the Unix epoch as seen by whoever recorded them (the capture's clock, or the prober's).
 
-pub mod blame;
+mod blame;
 mod connection;
 pub mod context;
 pub mod long_strings;
@@ -16,7 +16,7 @@ pub mod switch;
 pub mod time;
 pub mod trust;
 pub mod url;
-pub mod vantage;
+mod vantage;
 
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};

@@ -68,7 +68,7 @@ pub struct SwitchConfig {
     pub domain_lookup_source: Vec<(Option<String>, String)>,
     /// `ip http client source-interface IF`.
     pub http_client_source: Option<String>,
-    pub hosts: Vec<StaticHost>,
+    pub hosts: Vec<IpHost>,
     /// The `ip address` / `ipv6 address` of its interfaces: the sources of its traffic.
     pub interface_addresses: Vec<IpAddr>,
     pub service_call_home: bool,
@@ -210,11 +210,13 @@ pub struct NameServer {
     pub addr: IpAddr,
 }
 
+/// One `ip host [vrf V] NAME ADDR...` line of the configuration, where it was read. What a
+/// report shows of a name resolved without DNS is [`crate::model::StaticHost`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StaticHost {
+pub struct IpHost {
     pub vrf: Option<String>,
     pub name: String,
-    pub addrs: Vec<IpAddr>,
+    pub addresses: Vec<IpAddr>,
     pub line: u64,
     /// Index into the input files.
     pub file: usize,

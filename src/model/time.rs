@@ -105,6 +105,25 @@ pub fn days_since_epoch(year: i64, month: i64, day: i64) -> Option<i64> {
 /// Julian day number of 1970-01-01.
 const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
 
+/// How finely [`ms`] says a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MsPrecision {
+    /// Whole milliseconds, `212 ms`: the findings' summaries and `check` lines.
+    Whole,
+    /// Tenths, `212.3 ms`, and seconds from 10 s on (`12.3 s`): the TUI's columns.
+    Tenths,
+}
+
+/// A duration in nanoseconds as people read it (the one duration formatter).
+pub fn ms(ns: i64, precision: MsPrecision) -> String {
+    let ms = ns as f64 / 1e6;
+    match precision {
+        MsPrecision::Whole => format!("{ms:.0} ms"),
+        MsPrecision::Tenths if ms >= 10_000.0 => format!("{:.1} s", ms / 1000.0),
+        MsPrecision::Tenths => format!("{ms:.1} ms"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +196,14 @@ mod tests {
         assert_eq!(year_of_ns(0), Some(1970));
         assert_eq!(year_of_ns(1_674_691_200_123_000_000), Some(2023));
         assert_eq!(year_of_ns(-1), Some(1969));
+    }
+
+    #[test]
+    fn durations_are_said_whole_or_in_tenths() {
+        assert_eq!(ms(212_345_678, MsPrecision::Whole), "212 ms");
+        assert_eq!(ms(212_345_678, MsPrecision::Tenths), "212.3 ms");
+        assert_eq!(ms(12_345_000_000, MsPrecision::Tenths), "12.3 s");
+        assert_eq!(ms(12_345_000_000, MsPrecision::Whole), "12345 ms");
     }
 
     #[test]

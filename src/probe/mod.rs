@@ -12,7 +12,8 @@ pub mod session;
 pub mod target;
 pub mod verifier;
 
-use crate::diagnose::{DiagnoseConfig, diagnose, switch_rejects};
+use crate::diagnose::cert::switch_rejects;
+use crate::diagnose::{DiagnoseConfig, diagnose};
 use crate::flow::summary::summarize_connection;
 use crate::flow::{AnalyzeConfig, LICENSING_NAMES};
 use crate::model::reach::{self, Reach};

@@ -2,8 +2,7 @@
 //! binary; users add or replace them with files of their own). Pure.
 
 use super::error::ProbeError;
-pub use crate::model::url::Scheme;
-use crate::model::url::{Url, bracketed, parse_host_port, shown};
+use crate::model::url::{Scheme, Url, bracketed, parse_host_port, shown};
 use std::fmt;
 use std::path::Path;
 

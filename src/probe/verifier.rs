@@ -1,12 +1,13 @@
 //! A rustls certificate verifier that first records the presented chain, so the probe
 //! always sees (and reports) it, then refuses it exactly when the *switch* would: the
-//! decision is `diagnose::switch_rejects`, the certificate rules that judge captures. A
+//! decision is `diagnose::cert::switch_rejects`, the certificate rules that judge captures. A
 //! refused chain ends the handshake with the alert rustls sends for the reason
 //! (unknown_ca, certificate_expired, bad_certificate), as the switch's client does, so a
 //! capture of the probe looks like a capture of the switch. Handshake signatures are
 //! still verified against the presented leaf key.
 
-use crate::diagnose::{DiagnoseConfig, switch_rejects};
+use crate::diagnose::DiagnoseConfig;
+use crate::diagnose::cert::switch_rejects;
 use crate::model::FindingCode;
 use rustls::CertificateError;
 use rustls::DigitallySignedStruct;

@@ -8,15 +8,15 @@
 //!
 //! Strings here are raw (unescaped): each renderer escapes for its own format.
 
-use super::OverallVerdict;
 use super::json::CaptureReport;
 use super::words::{self, describe_event};
+use crate::diagnose::verdict::OverallVerdict;
 use crate::diagnose::verdict::primary_first;
 use crate::model::time::format_date;
 use crate::model::*;
 use std::collections::HashMap;
 
-pub use super::words::{confidence_note, connection_verdict, offset_ms, overflow_line};
+use super::words::{connection_verdict, offset_ms, overflow_line};
 
 /// A document being written (issue 28 item 9: streamed, not built whole): the renderers
 /// write into it as into a `String`, and it hands what it holds to the writer every

@@ -253,7 +253,7 @@ fn write_findings(
             f.severity.as_str(),
             f.code.as_str(),
             f.step.as_str(),
-            doc::confidence_note(f)
+            super::words::confidence_note(f)
                 .map(|c| format!(" <span class=\"conf\">[{}]</span>", escape(&c)))
                 .unwrap_or_default(),
             escape(&f.summary),

@@ -1,8 +1,8 @@
 //! The JSON report: one document, versioned (`schema_version`), described in
 //! `docs/json-schema.md`. Consumers are tested with their own types in `tests/json.rs`.
 
-use super::{OverallVerdict, overall_verdict};
 use crate::diagnose::verdict::primary_of;
+use crate::diagnose::verdict::{OverallVerdict, overall_verdict};
 use crate::model::switch::ProbePlan;
 use crate::model::{EndReason, Finding, FindingCode, SCHEMA_VERSION, Severity, Timeline, Vantage};
 use serde::Serialize;

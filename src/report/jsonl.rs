@@ -3,7 +3,8 @@
 //! findings; a line never holds a raw newline (JSON escapes it inside strings).
 
 use super::json::PrimaryRef;
-use super::{OverallVerdict, RunLine, certificate_expiry_seconds, probe_times, step_state_name};
+use super::{RunLine, certificate_expiry_seconds, probe_times, step_state_name};
+use crate::diagnose::verdict::OverallVerdict;
 use crate::diagnose::verdict::primary_finding;
 use crate::model::{Finding, SCHEMA_VERSION, Severity, Vantage};
 use serde::Serialize;

@@ -304,7 +304,7 @@ fn write_findings(
             doc::severity_word(f.severity),
             f.code.as_str(),
             f.step.as_str(),
-            doc::confidence_note(f)
+            super::words::confidence_note(f)
                 .map(|c| format!(" \\[{}\\]", inline(&c)))
                 .unwrap_or_default(),
             escape(&f.summary),

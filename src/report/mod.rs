@@ -13,7 +13,7 @@ pub mod text;
 pub mod watch;
 pub mod words;
 
-pub use crate::diagnose::verdict::{OverallVerdict, overall_verdict};
+use crate::diagnose::verdict::{OverallVerdict, overall_verdict};
 use crate::model::{Timeline, Verdict};
 
 /// One line for `licpath check`: `OK <target> ...` or `FAIL <target>: <step>: <code>:
@@ -21,7 +21,7 @@ use crate::model::{Timeline, Verdict};
 pub fn check_line(label: &str, t: &Timeline) -> String {
     use crate::model::Severity;
     let took = match (t.start_ns, t.end_ns) {
-        (Some(a), Some(b)) => format!("{:.0} ms", (b - a) as f64 / 1e6),
+        (Some(a), Some(b)) => crate::model::time::ms(b - a, crate::model::time::MsPrecision::Whole),
         _ => String::new(),
     };
     match overall_verdict(t) {
@@ -145,9 +145,6 @@ pub fn step_state_name(s: crate::diagnose::steps::StepState) -> &'static str {
         StepState::Static => "static",
     }
 }
-
-/// Moved to the one calendar module; re-exported for the printers and front-ends.
-pub use crate::model::time::{format_http_date, format_utc};
 
 #[cfg(test)]
 mod tests {

@@ -12,9 +12,9 @@
 //! says (`\\`, `\"`, `\n`), other control characters become U+FFFD and a value is cut at
 //! [`MAX_LABEL_CHARS`].
 
-use super::{RunLine, certificate_expiry_seconds, overall_verdict, probe_times};
+use super::{RunLine, certificate_expiry_seconds, probe_times};
 use crate::diagnose::steps::StepState;
-use crate::diagnose::verdict::OverallVerdict;
+use crate::diagnose::verdict::{OverallVerdict, overall_verdict};
 use crate::model::{Finding, Timeline};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Write;

@@ -7,7 +7,8 @@ use super::words::{
     dns_answer, dns_retries, listed_name, log_file, log_message, offset_ms, overflow_line,
     primary_error, span,
 };
-use super::{format_utc, overall_verdict};
+use crate::diagnose::verdict::overall_verdict;
+use crate::model::time::format_utc;
 // Network strings are shown cut (issue 28 item 9) and escaped.
 use crate::escape::shown as esc;
 use crate::model::*;

@@ -1,7 +1,7 @@
 //! The phrasebook the printers share: one wording for each event, connection, DNS exchange
 //! and log line, read by the text, HTML and Markdown reports and the TUI.
 
-use super::format_utc;
+use crate::model::time::format_utc;
 // Network strings are shown cut (issue 28 item 9) and escaped.
 use crate::escape::shown as esc;
 use crate::model::time::format_date;

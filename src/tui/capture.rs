@@ -5,10 +5,11 @@
 use super::common::*;
 use super::msg::{Effect, Key, Model, Msg, Wheel};
 use super::rows::{Row, dns_events, dns_ladder};
+use crate::model::time::{MsPrecision::Tenths, ms};
 // Network strings are shown cut (issue 28 item 9) and escaped.
+use crate::diagnose::verdict::overall_verdict;
 use crate::escape::shown as esc;
 use crate::model::*;
-use crate::report::overall_verdict;
 use crate::report::words::describe_event;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -605,7 +606,7 @@ fn event_lines(c: &Connection, theme: Theme) -> Vec<Line<'static>> {
             c.bytes_to_server,
             c.bytes_to_client,
             c.handshake_rtt_ns
-                .map(|r| format!(", RTT {}", ms(r)))
+                .map(|r| format!(", RTT {}", ms(r, Tenths)))
                 .unwrap_or_default()
         ),
         theme.bold(),
@@ -616,7 +617,7 @@ fn event_lines(c: &Connection, theme: Theme) -> Vec<Line<'static>> {
             lines.push(Line::from(if i == 0 {
                 format!(
                     "{:>10} {} {} {}",
-                    ms(e.time_ns - c.start_ns),
+                    ms(e.time_ns - c.start_ns, Tenths),
                     e.frame.map(|n| format!("#{n}")).unwrap_or_default(),
                     e.dir.arrow(),
                     part

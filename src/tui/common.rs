@@ -2,10 +2,11 @@
 //! ladder diagram and findings as lines.
 
 use crate::diagnose::verdict::{primary_finding, primary_first};
+use crate::model::time::{MsPrecision::Tenths, ms};
 // Network strings are shown cut (issue 28 item 9) and escaped.
+use crate::diagnose::verdict::OverallVerdict;
 use crate::escape::{escape_shown as escape, shown as esc};
 use crate::model::*;
-use crate::report::OverallVerdict;
 use crate::report::words::describe_event;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -64,15 +65,6 @@ impl Theme {
     }
 }
 
-pub fn ms(ns: i64) -> String {
-    let ms = ns as f64 / 1e6;
-    if ms >= 10_000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else {
-        format!("{ms:.1} ms")
-    }
-}
-
 /// A ladder diagram: the switch on the left, the server (or proxy) on the right, one
 /// arrow per event, with its time since the connection's first packet.
 pub fn ladder_lines(c: &Connection, width: u16, theme: Theme) -> Vec<Line<'static>> {
@@ -106,7 +98,10 @@ pub fn ladder_lines(c: &Connection, width: u16, theme: Theme) -> Vec<Line<'stati
             _ => Style::default(),
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{:>10}  ", ms(e.time_ns - c.start_ns)), theme.dim()),
+            Span::styled(
+                format!("{:>10}  ", ms(e.time_ns - c.start_ns, Tenths)),
+                theme.dim(),
+            ),
             Span::styled(arrow, style),
         ]));
     }

@@ -6,10 +6,11 @@ use super::common::*;
 use super::msg::{Cmd, Effect, Key, Model, Msg, Wheel};
 use crate::diagnose::steps::{StepState, StepView, steps_of};
 use crate::diagnose::verdict::primary_finding;
+use crate::model::time::{MsPrecision::Tenths, ms};
 // Network strings are shown cut (issue 28 item 9) and escaped.
+use crate::diagnose::verdict::{OverallVerdict, overall_verdict};
 use crate::escape::shown as esc;
 use crate::model::*;
-use crate::report::{OverallVerdict, overall_verdict};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -507,7 +508,10 @@ fn step_line(t: &TargetState, idx: usize, s: &StepView, width: u16, theme: Theme
     Line::from(vec![
         Span::styled(format!("{:<8}", s.name), theme.bold()),
         Span::styled(format!("{:<7}", s.state.badge()), style),
-        Span::raw(format!("{:>9} ", s.latency_ns.map(ms).unwrap_or_default())),
+        Span::raw(format!(
+            "{:>9} ",
+            s.latency_ns.map(|n| ms(n, Tenths)).unwrap_or_default()
+        )),
         Span::raw(format!("{rate} ")),
         Span::styled(
             format!("{:<spark_w$}", sparkline(&hist, spark_w)),

@@ -4,6 +4,7 @@
 //! judges nothing itself.
 
 use super::common::*;
+use crate::model::time::{MsPrecision::Tenths, ms};
 // Network strings are shown cut (issue 28 item 9) and escaped.
 use crate::escape::shown as esc;
 use crate::model::*;
@@ -116,7 +117,7 @@ pub fn dns_ladder(d: &DnsExchange, width: u16, theme: Theme) -> Vec<Line<'static
     );
     let pad = arrow_w.saturating_sub(query.chars().count() + 4);
     lines.push(Line::from(vec![
-        Span::styled(format!("{:>10}  ", ms(0)), theme.dim()),
+        Span::styled(format!("{:>10}  ", ms(0, Tenths)), theme.dim()),
         Span::raw(format!("|-{query}{}->|", "-".repeat(pad))),
     ]));
     let answer = fit(&dns_answer(d), room);
@@ -124,7 +125,7 @@ pub fn dns_ladder(d: &DnsExchange, width: u16, theme: Theme) -> Vec<Line<'static
     let at = d
         .response
         .as_ref()
-        .map_or(String::new(), |r| ms(r.time_ns - d.query_ns));
+        .map_or(String::new(), |r| ms(r.time_ns - d.query_ns, Tenths));
     let pad = arrow_w.saturating_sub(answer.chars().count() + 4);
     lines.push(Line::from(vec![
         Span::styled(format!("{at:>10}  "), theme.dim()),
@@ -153,7 +154,7 @@ pub fn dns_events(d: &DnsExchange, theme: Theme) -> Vec<Line<'static>> {
     let frame = |f: Option<u64>| f.map(|n| format!("#{n}")).unwrap_or_default();
     lines.push(Line::from(format!(
         "{:>10} {} -> query {} {}",
-        ms(0),
+        ms(0, Tenths),
         frame(d.query_frame),
         d.qtype,
         esc(&d.name)
@@ -162,7 +163,7 @@ pub fn dns_events(d: &DnsExchange, theme: Theme) -> Vec<Line<'static>> {
         Some(r) => {
             lines.push(Line::from(format!(
                 "{:>10} {} <- {}",
-                ms(r.time_ns - d.query_ns),
+                ms(r.time_ns - d.query_ns, Tenths),
                 frame(r.frame),
                 dns_answer(d)
             )));

@@ -111,9 +111,17 @@ impl IcmpUnreachable {
     }
 }
 
-/// Decodes the body of an ICMP (`v6` false) or ICMPv6 message when it is a destination
-/// unreachable quoting a TCP or UDP packet; `None` for anything else.
-pub fn decode_icmp_unreachable(v6: bool, icmp: &[u8]) -> Option<IcmpUnreachable> {
+/// Which ICMP a message body is: ICMP (over IPv4) or ICMPv6.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IcmpVersion {
+    V4,
+    V6,
+}
+
+/// Decodes the body of an ICMP or ICMPv6 message when it is a destination unreachable
+/// quoting a TCP or UDP packet; `None` for anything else.
+pub fn decode_icmp_unreachable(version: IcmpVersion, icmp: &[u8]) -> Option<IcmpUnreachable> {
+    let v6 = version == IcmpVersion::V6;
     let (&kind, &code) = (icmp.first()?, icmp.get(1)?);
     if kind != if v6 { 1 } else { 3 } {
         return None;
@@ -307,8 +315,15 @@ fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_
                 return Err(WireError::Truncated("transport header"));
             }
             match ip_number {
-                1 | 58 => decode_icmp_unreachable(ip_number == 58, payload.payload)
-                    .map_or(Transport::Other(ip_number), Transport::IcmpUnreachable),
+                1 | 58 => decode_icmp_unreachable(
+                    if ip_number == 58 {
+                        IcmpVersion::V6
+                    } else {
+                        IcmpVersion::V4
+                    },
+                    payload.payload,
+                )
+                .map_or(Transport::Other(ip_number), Transport::IcmpUnreachable),
                 _ => Transport::Other(ip_number),
             }
         }
@@ -386,7 +401,7 @@ mod tests {
         let mut frag = icmp.clone();
         frag[1] = 4;
         frag[6..8].copy_from_slice(&1400u16.to_be_bytes());
-        let u = decode_icmp_unreachable(false, &frag).unwrap();
+        let u = decode_icmp_unreachable(IcmpVersion::V4, &frag).unwrap();
         assert_eq!(u.next_hop_mtu, Some(1400));
 
         // ICMPv6 type 1 code 4 (port unreachable) quoting a UDP query to [2001:db8::53]:53.
@@ -406,19 +421,19 @@ mod tests {
         );
         inner.extend_from_slice(&[0xd4, 0x31, 0, 53, 0, 8, 0, 0]);
         v6.extend_from_slice(&inner);
-        let u = decode_icmp_unreachable(true, &v6).unwrap();
+        let u = decode_icmp_unreachable(IcmpVersion::V6, &v6).unwrap();
         assert_eq!(u.orig_dst.to_string(), "[2001:db8::53]:53");
         assert_eq!((u.protocol, u.reason()), (17, "port unreachable"));
 
         // Echo replies, short quotes and quotes of other protocols are not unreachables.
         assert_eq!(
-            decode_icmp_unreachable(false, &[0, 0, 0, 0, 0, 0, 0, 0]),
+            decode_icmp_unreachable(IcmpVersion::V4, &[0, 0, 0, 0, 0, 0, 0, 0]),
             None
         );
-        assert_eq!(decode_icmp_unreachable(false, &icmp[..30]), None);
+        assert_eq!(decode_icmp_unreachable(IcmpVersion::V4, &icmp[..30]), None);
         let mut gre = icmp.clone();
         gre[8 + 9] = 47;
-        assert_eq!(decode_icmp_unreachable(false, &gre), None);
+        assert_eq!(decode_icmp_unreachable(IcmpVersion::V4, &gre), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! X.509. No I/O; every length from the wire is checked against a named limit.
 
 pub mod dns;
-pub mod error;
+mod error;
 pub mod http;
 pub mod link;
 pub mod tls;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::switch::{NameServer, StaticHost, StatusTransport, Trustpoint};
+use crate::model::switch::{IpHost, NameServer, StatusTransport, Trustpoint};
 
 const SMART: &str = "https://smartreceiver.cisco.com/licservice/license";
 
@@ -270,10 +270,10 @@ fn call_home_plain_http_destinations_of_active_profiles() {
 
 #[test]
 fn static_hosts_for_cisco_names_only_with_their_vrf() {
-    let host = |vrf: Option<&str>, name: &str, line| StaticHost {
+    let host = |vrf: Option<&str>, name: &str, line| IpHost {
         vrf: vrf.map(Into::into),
         name: name.into(),
-        addrs: Vec::new(),
+        addresses: Vec::new(),
         line,
         file: 0,
     };
