@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use licpath::model::{Source, StaticHost, StaticOrigin, Timeline};
-use licpath::report::annotate::{annotate_file, annotations, finding_line};
+use licpath::report::annotate::{OutputCap, annotate_file, annotations, finding_line};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -111,7 +111,7 @@ fn check_annotated(input: &Path, out_dir: &Path, with_interface: bool) {
         "{}.annotated.pcapng",
         input.file_name().unwrap().to_string_lossy()
     ));
-    let s = annotate_file(input, &out, &notes).unwrap();
+    let s = annotate_file(input, &out, &notes, OutputCap::Auto).unwrap();
     assert!(s.missing_frames.is_empty(), "{s:?}");
     assert_eq!(s.frames, t.stats.frames);
 
@@ -328,7 +328,7 @@ fn annotated_gzip_and_multi_interface_pcapng_keep_every_frame() {
     let ng = lab("healthy-proxy-pcapng.pcapng");
     let out = dir.join("healthy.pcapng");
     let t = analyze_with(&ng, false, None);
-    let s = annotate_file(&ng, &out, &annotations("x", &t)).unwrap();
+    let s = annotate_file(&ng, &out, &annotations("x", &t), OutputCap::Auto).unwrap();
     assert_eq!(s.frames, 21);
     assert_eq!(tshark_frames(&ng, true), tshark_frames(&out, true));
     std::fs::remove_dir_all(dir).ok();
@@ -340,7 +340,7 @@ fn annotate_refuses_to_overwrite_its_input() {
     let p = dir.join("in.pcap");
     std::fs::copy(lab("proxy-407.pcap"), &p).unwrap();
     let t = analyze_with(&p, false, None);
-    let e = annotate_file(&p, &p, &annotations("x", &t)).unwrap_err();
+    let e = annotate_file(&p, &p, &annotations("x", &t), OutputCap::Auto).unwrap_err();
     assert!(
         e.to_string().contains("must not overwrite its input"),
         "{e}"

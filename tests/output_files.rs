@@ -244,3 +244,112 @@ fn the_tuis_live_json_does_not_follow_a_planted_link() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A classic pcap of `frames` Ethernet frames of 65,535 zero bytes, gzip-compressed into
+/// `path`: it inflates about 1,000 times (a gzip bomb).
+fn gzip_bomb(path: &Path, frames: u32) {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::best(),
+    );
+    let mut header = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    header.extend_from_slice(&[0; 8]);
+    header.extend_from_slice(&65_535u32.to_le_bytes());
+    header.extend_from_slice(&1u32.to_le_bytes());
+    gz.write_all(&header).unwrap();
+    // Ethernet, IPv4, UDP 198.51.100.10:40000 -> 203.0.113.9:9, then zeros.
+    let mut frame = vec![0u8; 65_535];
+    frame[12..14].copy_from_slice(&[0x08, 0x00]);
+    let ip_len = (65_535u32 - 14) as u16;
+    let ip = [
+        0x45,
+        0,
+        (ip_len >> 8) as u8,
+        ip_len as u8,
+        0,
+        0,
+        0,
+        0,
+        64,
+        17,
+        0,
+        0,
+        198,
+        51,
+        100,
+        10,
+        203,
+        0,
+        113,
+        9,
+    ];
+    frame[14..34].copy_from_slice(&ip);
+    let udp_len = ip_len - 20;
+    frame[34..42].copy_from_slice(&[0x9c, 0x40, 0, 9, (udp_len >> 8) as u8, udp_len as u8, 0, 0]);
+    for i in 0..frames {
+        let mut rec = Vec::with_capacity(16);
+        rec.extend_from_slice(&(1_790_000_000 + i).to_le_bytes());
+        rec.extend_from_slice(&0u32.to_le_bytes());
+        rec.extend_from_slice(&65_535u32.to_le_bytes());
+        rec.extend_from_slice(&65_535u32.to_le_bytes());
+        gz.write_all(&rec).unwrap();
+        gz.write_all(&frame).unwrap();
+    }
+    gz.finish().unwrap();
+}
+
+/// Issue 28 item 11: `--annotate` of a gzip bomb (32 MiB of frames in about 35 KB) is
+/// refused by its cap, 100 times the compressed size plus 16 MiB: one line, exit 2, nothing
+/// left behind; `--max-output` raises or lowers the cap, for any input.
+#[test]
+fn annotating_a_gzip_bomb_is_refused_by_the_output_cap() {
+    fn flag(f: &'static str) -> &'static OsStr {
+        f.as_ref()
+    }
+    let dir = tmp_dir("bomb");
+    let bomb = dir.join("bomb.pcap.gz");
+    gzip_bomb(&bomb, 512);
+    let compressed = std::fs::metadata(&bomb).unwrap().len();
+    assert!(compressed < 100_000, "{compressed}");
+    let out = dir.join("out.pcapng");
+    let r = licpath(&[
+        flag("analyze"),
+        flag("--annotate"),
+        out.as_os_str(),
+        bomb.as_os_str(),
+    ]);
+    assert_exit(&r, 2);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("the annotated capture would be larger than")
+            && err.contains("a gzip bomb?")
+            && err.contains("--max-output"),
+        "{err}"
+    );
+    assert_eq!(names_in(&dir), ["bomb.pcap.gz"]);
+    // Allowed explicitly, it is written.
+    let r = licpath(&[
+        flag("analyze"),
+        flag("--annotate"),
+        out.as_os_str(),
+        flag("--max-output"),
+        flag("100M"),
+        bomb.as_os_str(),
+    ]);
+    assert_exit(&r, 3);
+    assert!(std::fs::metadata(&out).unwrap().len() > 32 << 20);
+    // And a plain capture under a cap it passes: refused, nothing left.
+    let small = dir.join("small.pcapng");
+    let r = licpath(&[
+        flag("analyze"),
+        flag("--annotate"),
+        small.as_os_str(),
+        flag("--max-output"),
+        flag("1K"),
+        lab("ssl-interception-tls12.pcap").as_os_str(),
+    ]);
+    assert_exit(&r, 2);
+    assert!(!small.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

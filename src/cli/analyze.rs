@@ -298,7 +298,7 @@ use text, json or jsonl here (or check/watch --format prometheus)"
         (&args.annotate, &args.files[..], results.first())
     {
         match texts.first().and_then(Option::as_ref) {
-            None => super::handover::write_annotated(out, input, name, t)?,
+            None => super::handover::write_annotated(out, input, name, t, output_cap(args))?,
             Some(text) => annotate_text(out, input, name, t, text, args)?,
         }
     }
@@ -395,7 +395,13 @@ fn annotate_text(
         .map_err(CliError::Output)?;
     let file = tmp.as_file().try_clone().map_err(CliError::Output)?;
     write_hex_as_pcapng(input, file, InputFormat::from(args.input_format))?;
-    super::handover::write_annotated(out, tmp.path(), name, t)
+    super::handover::write_annotated(out, tmp.path(), name, t, output_cap(args))
+}
+
+/// `--max-output`, else the cap from the input's kind and size.
+fn output_cap(args: &AnalyzeArgs) -> crate::report::annotate::OutputCap {
+    use crate::report::annotate::OutputCap;
+    args.max_output.map_or(OutputCap::Auto, OutputCap::Bytes)
 }
 
 /// The frames of a hex dump as a pcapng (interface 0 Ethernet, 1 raw IP; µs times).

@@ -303,6 +303,12 @@ pub struct AnalyzeArgs {
     /// shows the diagnosis (frame.comment). Every frame is kept as it was.
     #[arg(long, value_name = "OUT.pcapng")]
     pub annotate: Option<PathBuf>,
+    /// With --annotate: the largest annotated capture to write (bytes, or with K, M, G:
+    /// KiB, MiB, GiB). Default: no cap for a plain capture (the copy is about its size);
+    /// for a gzip-compressed one 100 times its compressed size plus 16 MiB, so that a gzip
+    /// bomb is refused (exit 2) instead of filling the disk.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, requires = "annotate")]
+    pub max_output: Option<u64>,
     /// How to read a capture pasted as text (docs/text-captures.md): tshark's summary
     /// lines (`brief`, `show monitor capture NAME buffer brief`), a packet list with a
     /// header row (`list`), a detailed dissection (`detailed`, `buffer detailed`, `tshark
@@ -750,6 +756,29 @@ fn parse_resolve(s: &str) -> Result<(String, IpAddr), ArgError> {
     }
 }
 
+/// `--max-output`: bytes, or a number with K, M or G (KiB, MiB, GiB; a trailing B or iB
+/// allowed).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix("iB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(t);
+    let (digits, shift) = match t.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&t[..i], 10),
+        Some((i, 'M' | 'm')) => (&t[..i], 20),
+        Some((i, 'G' | 'g')) => (&t[..i], 30),
+        _ => (t, 0),
+    };
+    digits
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1u64 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("expected a size such as 500M, 2G or 1048576, got {s:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -916,5 +945,12 @@ mod tests {
         assert!(parse_secs("0").is_err());
         assert!(parse_secs("601").is_err());
         assert_eq!(parse_secs("2.5"), Ok(2.5));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("500M"), Ok(500 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("64kB"), Ok(64 << 10));
+        for bad in ["0", "", "M", "-1", "1T", "99999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
     }
 }

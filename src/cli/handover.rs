@@ -6,7 +6,7 @@ use super::error::CliError;
 use crate::escape::esc;
 use crate::model::Timeline;
 use crate::outfile::{OutputError, OutputFile};
-use crate::report::annotate::{AnnotateError, annotate_file, annotations};
+use crate::report::annotate::{AnnotateError, OutputCap, annotate_file, annotations};
 use crate::report::json::CaptureReport;
 use crate::report::{html, markdown};
 use clap::Args;
@@ -92,9 +92,15 @@ fn write_file(
 
 /// `analyze --annotate OUT`: `input` (the one capture analysed into `t`) written again
 /// as pcapng with the findings as packet comments.
-pub fn write_annotated(out: &Path, input: &Path, name: &str, t: &Timeline) -> Result<(), CliError> {
+pub fn write_annotated(
+    out: &Path,
+    input: &Path,
+    name: &str,
+    t: &Timeline,
+    cap: OutputCap,
+) -> Result<(), CliError> {
     let notes = annotations(name, t);
-    let s = annotate_file(input, out, &notes).map_err(|e| match e {
+    let s = annotate_file(input, out, &notes, cap).map_err(|e| match e {
         AnnotateError::Output(e) => output_error(e),
         AnnotateError::Io { path, source } if Path::new(&path) == input => {
             CliError::read(input, source)
@@ -106,7 +112,9 @@ pub fn write_annotated(out: &Path, input: &Path, name: &str, t: &Timeline) -> Re
             source.kind(),
             format!("{}: {source}", out.display()),
         )),
-        AnnotateError::NotACapture { .. } | AnnotateError::Corrupt { .. } => CliError::from(e),
+        AnnotateError::NotACapture { .. }
+        | AnnotateError::Corrupt { .. }
+        | AnnotateError::TooLarge { .. } => CliError::from(e),
     })?;
     eprintln!(
         "licpath: annotated capture written to {} ({} frames, {} with a finding as comment)",

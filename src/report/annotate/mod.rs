@@ -320,6 +320,58 @@ pub enum AnnotateError {
     /// The output refused (the input itself, a directory, a link) or not finished.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// The output would pass its cap ([`OutputCap`]): a compressed input that inflates
+    /// far beyond any capture (a gzip bomb), or `--max-output`. Nothing is left behind.
+    #[error(
+        "{path}: the annotated capture would be larger than {limit} bytes ({why}): not written; give --max-output SIZE to allow more"
+    )]
+    TooLarge {
+        path: String,
+        limit: u64,
+        why: String,
+    },
+}
+
+/// How large the annotated capture may grow. A pcapng copy is about as large as the
+/// capture it copies, which for a plain file is bounded by the file; a gzip-compressed one
+/// is bounded here by [`GZIP_RATIO`] times its compressed size (real captures compress 2 to
+/// 20 times; deflate allows 1,032) plus [`CAP_SLACK`] for the comments, unless the user
+/// gives `--max-output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputCap {
+    /// The default: from the input's kind and size.
+    Auto,
+    /// `--max-output SIZE` bytes.
+    Bytes(u64),
+}
+
+/// Inflation allowed to a gzip input by default.
+pub const GZIP_RATIO: u64 = 100;
+/// Bytes allowed beyond the ratio (comments, block overhead, tiny inputs).
+pub const CAP_SLACK: u64 = 16 << 20;
+
+/// A writer that refuses a write that would pass `left` bytes, and remembers it
+/// (`refused`), so that a full disk or a file-size limit is not mistaken for the cap.
+struct Capped<W> {
+    inner: W,
+    left: u64,
+    refused: bool,
+}
+
+impl<W: Write> Write for Capped<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if buf.len() as u64 > self.left {
+            self.refused = true;
+            return Err(io::Error::other("output cap reached"));
+        }
+        let n = self.inner.write(buf)?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Option values of a big-endian section, re-encoded little-endian: text as it is,
@@ -642,6 +694,7 @@ pub fn annotate_file(
     input: &Path,
     output: &Path,
     notes: &Annotations,
+    cap: OutputCap,
 ) -> Result<AnnotateSummary, AnnotateError> {
     let name = input.display().to_string();
     let io_err = |source| AnnotateError::Io {
@@ -655,9 +708,37 @@ pub fn annotate_file(
     } else {
         Box::new(file)
     };
+    let compressed = std::fs::metadata(input).map_err(io_err)?.len();
+    let (limit, why) = match cap {
+        OutputCap::Bytes(n) => (n, "--max-output".to_string()),
+        OutputCap::Auto if gzip => (
+            compressed
+                .saturating_mul(GZIP_RATIO)
+                .saturating_add(CAP_SLACK),
+            format!(
+                "{GZIP_RATIO} times the {compressed} bytes of the gzip-compressed input: a gzip bomb?"
+            ),
+        ),
+        OutputCap::Auto => (u64::MAX, String::new()),
+    };
     // Never the input itself, never through a planted link, never a half-written file.
     let mut out = OutputFile::create(output, &[input])?;
-    let s = annotate(&name, reader, &mut out, notes)?;
+    let mut capped = Capped {
+        inner: &mut out,
+        left: limit,
+        refused: false,
+    };
+    let s = match annotate(&name, reader, &mut capped, notes) {
+        // `out` drops unfinished: its temporary file is removed.
+        Err(_) if capped.refused => {
+            return Err(AnnotateError::TooLarge {
+                path: output.display().to_string(),
+                limit,
+                why,
+            });
+        }
+        other => other?,
+    };
     out.commit()?;
     Ok(s)
 }
