@@ -3,8 +3,9 @@
 //! format is detected by magic, never by extension. Streamed through pcap-parser's
 //! bounded buffer: memory does not grow with file size.
 //!
-//! This is the I/O edge: it reads files and hands frames to a callback; it decodes
-//! nothing above the capture format.
+//! This is the I/O edge: it reads files and hands frames to a callback (or every block,
+//! numbered the same way, to a [`BlockSink`]: `--annotate` copies the file through it); it
+//! decodes nothing above the capture format.
 
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapNGPacketBlock;
@@ -96,45 +97,58 @@ struct Interface {
     offset_s: i64,
 }
 
-/// Reads `path` and calls `on_frame` for every packet, in file order.
-pub fn read_capture_file(
-    path: &Path,
-    on_frame: impl FnMut(Frame<'_>),
-) -> Result<ReadSummary, CaptureError> {
+/// How a capture file is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+}
+
+/// A capture file opened for reading: its bytes as a capture (decompressed), and how it
+/// was stored.
+pub struct Opened {
+    pub reader: Box<dyn Read + Send>,
+    pub compression: Compression,
+}
+
+/// Opens a capture file for reading, decompressing it when it is gzip (by magic): the one
+/// way a capture file is opened, for the analysis and for `--annotate`'s copy alike.
+pub fn open(path: &Path) -> Result<Opened, CaptureError> {
     let name = path.display().to_string();
     let io_err = |source| CaptureError::Io {
         path: name.clone(),
         source,
     };
     let mut file = BufReader::with_capacity(64 * 1024, File::open(path).map_err(io_err)?);
-    let mut magic = [0u8; 2];
     let peek = std::io::BufRead::fill_buf(&mut file).map_err(io_err)?;
     if peek.is_empty() {
         return Err(CaptureError::Empty { path: name });
     }
-    magic[..peek.len().min(2)].copy_from_slice(&peek[..peek.len().min(2)]);
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let summary = if magic == GZIP_MAGIC {
-        let gz = flate2::read::MultiGzDecoder::new(file);
-        read_capture(
-            &name,
-            Counting {
-                inner: gz,
-                count: count.clone(),
-            },
-            on_frame,
-        )
+    Ok(if peek.starts_with(&GZIP_MAGIC) {
+        Opened {
+            reader: Box::new(flate2::read::MultiGzDecoder::new(file)),
+            compression: Compression::Gzip,
+        }
     } else {
-        read_capture(
-            &name,
-            Counting {
-                inner: file,
-                count: count.clone(),
-            },
-            on_frame,
-        )
+        Opened {
+            reader: Box::new(file),
+            compression: Compression::None,
+        }
+    })
+}
+
+/// Reads `path` and calls `on_frame` for every packet, in file order.
+pub fn read_capture_file(
+    path: &Path,
+    on_frame: impl FnMut(Frame<'_>),
+) -> Result<ReadSummary, CaptureError> {
+    let name = path.display().to_string();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let input = Counting {
+        inner: open(path)?.reader,
+        count: count.clone(),
     };
-    summary.map(|mut s| {
+    read_capture(&name, input, on_frame).map(|mut s| {
         s.bytes_read = count.load(std::sync::atomic::Ordering::Relaxed);
         s
     })
@@ -144,35 +158,111 @@ pub fn read_capture_file(
 pub fn read_capture<R: Read + Send>(
     name: &str,
     reader: R,
-    mut on_frame: impl FnMut(Frame<'_>),
+    on_frame: impl FnMut(Frame<'_>),
 ) -> Result<ReadSummary, CaptureError> {
+    /// Hands the frames to the callback; wants no raw bytes.
+    struct Frames<F>(F);
+    impl<F: FnMut(Frame<'_>)> BlockSink for Frames<F> {
+        type Error = std::convert::Infallible;
+        fn block(
+            &mut self,
+            _: &PcapBlockOwned<'_>,
+            frame: Option<Frame<'_>>,
+        ) -> Result<Raw, Self::Error> {
+            if let Some(f) = frame {
+                (self.0)(f);
+            }
+            Ok(Raw::NotWanted)
+        }
+    }
+    let reading = match read_blocks(name, reader, &mut Frames(on_frame)) {
+        Ok(r) => r,
+        Err(ReadError::Capture(e)) => return Err(e),
+        Err(ReadError::Sink(never)) => match never {},
+    };
+    if reading.summary.format.is_empty() {
+        return Err(CaptureError::NotACapture {
+            path: name.to_string(),
+            magic: "no capture header".into(),
+        });
+    }
+    Ok(reading.summary)
+}
+
+/// Whether a [`BlockSink`] wants the bytes of the block it was just handed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Raw {
+    Wanted,
+    NotWanted,
+}
+
+/// What [`read_blocks`] hands every block of a capture to, in file order, with the frame
+/// the reader numbers it as (`None` for a block that carries no frame: a header, an
+/// interface, a packet on an interface the file did not declare). One reader numbers the
+/// frames for the analysis and for `--annotate`'s copy, so a comment cannot land on
+/// another frame than the one its finding cites.
+pub trait BlockSink {
+    type Error;
+    /// One block, with its frame when it is one.
+    fn block(
+        &mut self,
+        block: &PcapBlockOwned<'_>,
+        frame: Option<Frame<'_>>,
+    ) -> Result<Raw, Self::Error>;
+    /// The bytes of the block just handed over, as read, when [`Raw::Wanted`].
+    fn raw(&mut self, _bytes: &[u8]) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// What [`read_blocks`] read, and why it stopped before the end when it did (also in
+/// `summary.corrupt`, as text).
+pub struct Reading {
+    pub summary: ReadSummary,
+    pub stopped: Option<CaptureError>,
+}
+
+/// Why [`read_blocks`] gave no [`Reading`]: the input is no capture, or the sink failed.
+#[derive(Debug)]
+pub enum ReadError<E> {
+    Capture(CaptureError),
+    Sink(E),
+}
+
+/// Reads a capture from any reader (already decompressed) and hands each block to `sink`.
+/// Memory is bounded by the largest block (16 MiB; a larger one stops the reading).
+pub fn read_blocks<R: Read + Send, S: BlockSink>(
+    name: &str,
+    reader: R,
+    sink: &mut S,
+) -> Result<Reading, ReadError<S::Error>> {
     let mut reader = match create_reader(READ_BUFFER, reader) {
         Ok(r) => r,
         Err(PcapError::Eof) => {
-            return Err(CaptureError::Empty {
+            return Err(ReadError::Capture(CaptureError::Empty {
                 path: name.to_string(),
-            });
+            }));
         }
         Err(PcapError::ReadError) => {
-            return Err(CaptureError::Io {
+            return Err(ReadError::Capture(CaptureError::Io {
                 path: name.to_string(),
                 source: std::io::Error::other("read error"),
-            });
+            }));
         }
         Err(_) => {
-            return Err(CaptureError::NotACapture {
+            return Err(ReadError::Capture(CaptureError::NotACapture {
                 path: name.to_string(),
                 magic: "an unknown magic number".into(),
-            });
+            }));
         }
     };
     let mut blocks = Blocks::default();
+    let mut stopped = None;
     let mut buffer = READ_BUFFER;
     loop {
-        let summary = &mut blocks.summary;
         match reader.next() {
             Ok((offset, block)) => {
-                match blocks.read(&block) {
+                let wanted = match blocks.read(&block) {
                     BlockRead::Frame {
                         time_ns,
                         linktype,
@@ -180,68 +270,68 @@ pub fn read_capture<R: Read + Send>(
                         orig_len,
                     } => {
                         blocks.summary.frames += 1;
-                        on_frame(Frame {
+                        let frame = Frame {
                             number: blocks.summary.frames,
                             time_ns,
                             linktype,
                             data,
                             orig_len,
-                        });
+                        };
+                        sink.block(&block, Some(frame))
                     }
-                    BlockRead::NoFrame => {}
+                    BlockRead::NoFrame => sink.block(&block, None),
                     BlockRead::Stop(why) => {
-                        blocks.summary.corrupt = Some(why);
+                        stopped = Some(why);
                         break;
                     }
+                };
+                drop(block);
+                if wanted.map_err(ReadError::Sink)? == Raw::Wanted {
+                    let raw = reader.data().get(..offset).unwrap_or_default();
+                    sink.raw(raw).map_err(ReadError::Sink)?;
                 }
                 reader.consume(offset);
             }
             Err(PcapError::Eof) => break,
             Err(PcapError::Incomplete(_)) => {
                 if reader.reader_exhausted() {
-                    summary.truncated = true;
+                    blocks.summary.truncated = true;
                     break;
                 }
                 if reader.refill().is_err() {
-                    summary.corrupt = Some(CaptureError::ReadFailed.to_string());
+                    stopped = Some(CaptureError::ReadFailed);
                     break;
                 }
             }
             Err(PcapError::BufferTooSmall) => {
                 if buffer >= MAX_BLOCK || !reader.grow(buffer * 2) {
-                    summary.corrupt =
-                        Some(CaptureError::BlockTooLarge { limit: MAX_BLOCK }.to_string());
+                    stopped = Some(CaptureError::BlockTooLarge { limit: MAX_BLOCK });
                     break;
                 }
                 buffer *= 2;
                 if reader.refill().is_err() {
-                    summary.corrupt = Some(CaptureError::ReadFailed.to_string());
+                    stopped = Some(CaptureError::ReadFailed);
                     break;
                 }
             }
             Err(PcapError::UnexpectedEof) => {
-                summary.truncated = true;
+                blocks.summary.truncated = true;
                 break;
             }
             Err(e) => {
-                summary.corrupt = Some(
-                    CaptureError::Undecodable {
-                        frame: summary.frames,
-                        detail: format!("{e:?}"),
-                    }
-                    .to_string(),
-                );
+                stopped = Some(CaptureError::Undecodable {
+                    frame: blocks.summary.frames,
+                    detail: format!("{e:?}"),
+                });
                 break;
             }
         }
     }
-    if blocks.summary.format.is_empty() {
-        return Err(CaptureError::NotACapture {
-            path: name.to_string(),
-            magic: "no capture header".into(),
-        });
-    }
-    Ok(blocks.summary)
+    blocks.summary.corrupt = stopped.as_ref().map(ToString::to_string);
+    Ok(Reading {
+        summary: blocks.summary,
+        stopped,
+    })
 }
 
 /// What one block of the file is to the reader.
@@ -257,7 +347,7 @@ enum BlockRead<'b> {
     /// the file did not declare (skipped).
     NoFrame,
     /// Reading stops here, for this reason.
-    Stop(String),
+    Stop(CaptureError),
 }
 
 /// The interfaces declared so far and the summary of what was read.
@@ -318,15 +408,12 @@ impl Blocks {
                         data: epb.packet_data(),
                         orig_len: epb.origlen,
                     },
-                    None => BlockRead::Stop(
-                        CaptureError::TimestampOutOfRange {
-                            frame: self.summary.frames + 1,
-                            units,
-                            resolution: i.resolution,
-                            offset_s: i.offset_s,
-                        }
-                        .to_string(),
-                    ),
+                    None => BlockRead::Stop(CaptureError::TimestampOutOfRange {
+                        frame: self.summary.frames + 1,
+                        units,
+                        resolution: i.resolution,
+                        offset_s: i.offset_s,
+                    }),
                 }
             }
             // SPBs carry no timestamp (RFC draft-ietf-opsawg-pcapng §4.4).

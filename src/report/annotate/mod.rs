@@ -5,8 +5,9 @@
 //! Three parts: [`annotations`] (pure: timeline → comment texts), [`PcapngWriter`] (pure:
 //! blocks to any `io::Write`, draft-ietf-opsawg-pcapng) and [`annotate`], a second streaming
 //! pass over the input that copies every frame byte for byte with its raw timestamp and
-//! interface. The analysis streams and keeps no frame, so the input is read again here;
-//! frames are numbered as `capture::read_capture` numbers them (Wireshark's numbering).
+//! interface. The analysis streams and keeps no frame, so the input is read again here,
+//! by the analysis' own reader (`capture::read_blocks`): the frames are numbered by the
+//! one counter the findings were cited with (Wireshark's numbering).
 //! Nothing here decides anything: the comments are the findings' own wording.
 //!
 //! The input's own comments and text options are hostile until proven otherwise: they are
@@ -15,14 +16,15 @@
 //! `licpath VERSION #MARK: `, where MARK is a hash of this run's verdict and findings that
 //! the file's first section comment carries too (docs/annotate.md).
 
+use crate::capture::{BlockSink, CaptureError, Compression, Frame, Raw, ReadError, read_blocks};
 use crate::model::{Finding, Timeline};
 use crate::outfile::{OutputError, OutputFile};
+use pcap_parser::PcapBlockOwned;
 use pcap_parser::pcapng::{Block, PcapNGOption};
 use pcap_parser::traits::PcapNGPacketBlock;
-use pcap_parser::{PcapBlockOwned, PcapError, create_reader};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 // Block types and option codes, draft-ietf-opsawg-pcapng §4 and §3.5.
@@ -39,10 +41,6 @@ const IF_TSRESOL: u16 = 9;
 const IF_TSOFFSET: u16 = 14;
 /// An option's length field is 16 bits (§3.5).
 const MAX_OPTION_LEN: usize = u16::MAX as usize;
-/// Same limits as `capture`: a block larger than this is corrupt input.
-const READ_BUFFER: usize = 1 << 20;
-const MAX_BLOCK: usize = 16 << 20;
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// One option of a block: its code and value (unpadded).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -471,75 +469,42 @@ fn section_options<'a>(notes: &Annotations, input: Vec<BlockOption<'a>>) -> Vec<
     opts
 }
 
-/// Second pass: reads a pcap or pcapng capture (already decompressed) from `input` and
-/// writes it to `out` as pcapng with `notes`. Memory is bounded by the largest block.
+/// Second pass: reads a pcap or pcapng capture (already decompressed) from `input` through
+/// the analysis' own reader ([`crate::capture::read_blocks`], so frames are numbered as the
+/// findings cite them) and writes it to `out` as pcapng with `notes`. Memory is bounded by
+/// the largest block.
 pub fn annotate<R: Read + Send, W: Write>(
     name: &str,
     input: R,
     out: W,
     notes: &Annotations,
 ) -> Result<AnnotateSummary, AnnotateError> {
-    let corrupt = |why: String| AnnotateError::Corrupt {
-        path: name.to_string(),
-        why,
-    };
-    let mut reader = create_reader(READ_BUFFER, input).map_err(|e| match e {
-        PcapError::ReadError => AnnotateError::Io {
-            path: name.to_string(),
-            source: io::Error::other("read error"),
-        },
-        _ => AnnotateError::NotACapture {
-            path: name.to_string(),
-        },
-    })?;
     let mut copier = Copier {
         w: PcapngWriter::new(out),
         notes,
         summary: AnnotateSummary::default(),
-        interfaces: 0,
         big_endian: false,
         first_section: true,
         legacy_per_second: 1_000_000,
     };
-    let mut buffer = READ_BUFFER;
-    loop {
-        let (offset, copy_raw) = match reader.next() {
-            Ok((offset, block)) => (offset, copier.block(block)?),
-            Err(PcapError::Eof) => break,
-            Err(PcapError::Incomplete(_)) => {
-                if reader.reader_exhausted() {
-                    copier.summary.truncated = true;
-                    break;
-                }
-                reader.refill().map_err(|_| corrupt("read error".into()))?;
-                continue;
-            }
-            Err(PcapError::BufferTooSmall) => {
-                if buffer >= MAX_BLOCK || !reader.grow(buffer * 2) {
-                    return Err(corrupt(format!(
-                        "a block is larger than {} MiB",
-                        MAX_BLOCK >> 20
-                    )));
-                }
-                buffer *= 2;
-                reader.refill().map_err(|_| corrupt("read error".into()))?;
-                continue;
-            }
-            Err(PcapError::UnexpectedEof) => {
-                copier.summary.truncated = true;
-                break;
-            }
-            Err(_) => {
-                // Undecodable data: what came before is written, as the analysis used it.
-                copier.summary.truncated = true;
-                break;
-            }
-        };
-        if copy_raw {
-            let raw = reader.data().get(..offset).unwrap_or_default();
-            copier.w.raw_block(raw).map_err(AnnotateError::Write)?;
+    let reading = read_blocks(name, input, &mut copier).map_err(|e| match e {
+        ReadError::Sink(e) => e,
+        ReadError::Capture(CaptureError::Io { path, source }) => AnnotateError::Io { path, source },
+        ReadError::Capture(_) => AnnotateError::NotACapture {
+            path: name.to_string(),
+        },
+    })?;
+    match reading.stopped {
+        // The reader could not go on: the copy would be cut where nothing says why.
+        Some(e @ (CaptureError::BlockTooLarge { .. } | CaptureError::ReadFailed)) => {
+            return Err(AnnotateError::Corrupt {
+                path: name.to_string(),
+                why: e.to_string(),
+            });
         }
-        reader.consume(offset);
+        // Undecodable data: what came before is written, as the analysis used it.
+        Some(_) => copier.summary.truncated = true,
+        None => copier.summary.truncated |= reading.summary.truncated,
     }
     let Copier { w, mut summary, .. } = copier;
     summary.missing_frames = notes
@@ -559,8 +524,6 @@ struct Copier<'n, W: Write> {
     w: PcapngWriter<W>,
     notes: &'n Annotations,
     summary: AnnotateSummary,
-    /// Interfaces of the current section (pcapng), 1 after a classic pcap header.
-    interfaces: u32,
     /// The current section's byte order.
     big_endian: bool,
     first_section: bool,
@@ -568,10 +531,18 @@ struct Copier<'n, W: Write> {
     legacy_per_second: u64,
 }
 
-impl<W: Write> Copier<'_, W> {
-    /// Writes one block; true when it is to be copied as it was read (a little-endian
-    /// pcapng block that carries no frame).
-    fn block(&mut self, block: PcapBlockOwned) -> Result<bool, AnnotateError> {
+impl<W: Write> BlockSink for Copier<'_, W> {
+    type Error = AnnotateError;
+
+    /// Writes one block; [`Raw::Wanted`] when it is to be copied as it was read (a
+    /// little-endian pcapng block that carries no frame). A packet block is a frame when
+    /// the reader numbers it one (`frame`), and dropped (counted) when it does not.
+    fn block(
+        &mut self,
+        block: &PcapBlockOwned<'_>,
+        frame: Option<Frame<'_>>,
+    ) -> Result<Raw, AnnotateError> {
+        let number = frame.map(|f| f.number);
         match block {
             PcapBlockOwned::LegacyHeader(h) => {
                 self.w
@@ -590,33 +561,36 @@ impl<W: Write> Copier<'_, W> {
                         }],
                     )
                     .map_err(AnnotateError::Write)?;
-                self.interfaces = 1;
             }
-            PcapBlockOwned::Legacy(b) => {
-                if self.interfaces == 0 {
-                    self.summary.blocks_dropped += 1;
-                } else {
-                    self.summary.frames += 1;
+            PcapBlockOwned::Legacy(b) => match number {
+                None => self.summary.blocks_dropped += 1,
+                Some(n) => {
+                    self.summary.frames = n;
                     // Units of if_tsresol 6 or 9: seconds scaled, plus the fraction as
                     // written (µs or ns).
                     let units = u64::from(b.ts_sec) * self.legacy_per_second + u64::from(b.ts_usec);
-                    let opts = comments_for(self.notes, self.summary.frames);
+                    let opts = comments_for(self.notes, n);
                     self.summary.commented_frames += u64::from(!opts.is_empty());
                     self.w
                         .enhanced_packet(0, units, b.data, b.origlen, &opts)
                         .map_err(AnnotateError::Write)?;
                 }
-            }
-            PcapBlockOwned::NG(block) => return self.ng_block(block),
+            },
+            PcapBlockOwned::NG(block) => return self.ng_block(block, number),
         }
-        Ok(false)
+        Ok(Raw::NotWanted)
     }
 
-    fn ng_block(&mut self, block: Block) -> Result<bool, AnnotateError> {
+    fn raw(&mut self, bytes: &[u8]) -> Result<(), AnnotateError> {
+        self.w.raw_block(bytes).map_err(AnnotateError::Write)
+    }
+}
+
+impl<W: Write> Copier<'_, W> {
+    fn ng_block(&mut self, block: &Block, frame: Option<u64>) -> Result<Raw, AnnotateError> {
         match block {
             Block::SectionHeader(shb) => {
                 self.big_endian = shb.big_endian();
-                self.interfaces = 0;
                 let input = copy_options(SHB, &shb.options, self.big_endian);
                 let opts = if self.first_section {
                     section_options(self.notes, input)
@@ -627,7 +601,6 @@ impl<W: Write> Copier<'_, W> {
                 self.w.section_header(&opts).map_err(AnnotateError::Write)?;
             }
             Block::InterfaceDescription(idb) => {
-                self.interfaces += 1;
                 self.w
                     .interface(
                         idb.linktype.0 as u16,
@@ -636,44 +609,44 @@ impl<W: Write> Copier<'_, W> {
                     )
                     .map_err(AnnotateError::Write)?;
             }
-            Block::EnhancedPacket(ref epb) => {
-                if epb.if_id < self.interfaces {
-                    self.summary.frames += 1;
+            Block::EnhancedPacket(epb) => match frame {
+                Some(n) => {
+                    self.summary.frames = n;
                     let mut opts = copy_options(EPB, &epb.options, self.big_endian);
-                    let ours = comments_for(self.notes, self.summary.frames);
+                    let ours = comments_for(self.notes, n);
                     self.summary.commented_frames += u64::from(!ours.is_empty());
                     opts.extend(ours);
                     let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
                     self.w
                         .enhanced_packet(epb.if_id, units, epb.packet_data(), epb.origlen, &opts)
                         .map_err(AnnotateError::Write)?;
-                } else {
-                    // The reader skips it too: same frame numbers.
-                    self.summary.blocks_dropped += 1;
                 }
-            }
-            Block::SimplePacket(ref spb) => self.simple_packet(spb)?,
+                // On an interface the section did not declare: no frame to the reader.
+                None => self.summary.blocks_dropped += 1,
+            },
+            Block::SimplePacket(spb) => self.simple_packet(spb, frame)?,
             _ => {
                 if self.big_endian {
                     self.summary.blocks_dropped += 1;
                 } else {
-                    return Ok(true);
+                    return Ok(Raw::Wanted);
                 }
             }
         }
-        Ok(false)
+        Ok(Raw::NotWanted)
     }
 
     fn simple_packet(
         &mut self,
         spb: &pcap_parser::pcapng::SimplePacketBlock,
+        frame: Option<u64>,
     ) -> Result<(), AnnotateError> {
-        if self.interfaces == 0 {
+        let Some(n) = frame else {
             self.summary.blocks_dropped += 1;
             return Ok(());
-        }
-        self.summary.frames += 1;
-        let ours = comments_for(self.notes, self.summary.frames);
+        };
+        self.summary.frames = n;
+        let ours = comments_for(self.notes, n);
         if ours.is_empty() {
             self.w
                 .simple_packet(spb.packet_data(), spb.origlen)
@@ -701,17 +674,14 @@ pub fn annotate_file(
         path: name.clone(),
         source,
     };
-    let mut file = BufReader::with_capacity(64 * 1024, std::fs::File::open(input).map_err(io_err)?);
-    let gzip = file.fill_buf().map_err(io_err)?.starts_with(&GZIP_MAGIC);
-    let reader: Box<dyn Read + Send> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(file))
-    } else {
-        Box::new(file)
-    };
+    let opened = crate::capture::open(input).map_err(|e| match e {
+        CaptureError::Io { path, source } => AnnotateError::Io { path, source },
+        _ => AnnotateError::NotACapture { path: name.clone() },
+    })?;
     let compressed = std::fs::metadata(input).map_err(io_err)?.len();
     let (limit, why) = match cap {
         OutputCap::Bytes(n) => (n, "--max-output".to_string()),
-        OutputCap::Auto if gzip => (
+        OutputCap::Auto if opened.compression == Compression::Gzip => (
             compressed
                 .saturating_mul(GZIP_RATIO)
                 .saturating_add(CAP_SLACK),
@@ -728,7 +698,7 @@ pub fn annotate_file(
         left: limit,
         refused: false,
     };
-    let s = match annotate(&name, reader, &mut capped, notes) {
+    let s = match annotate(&name, opened.reader, &mut capped, notes) {
         // `out` drops unfinished: its temporary file is removed.
         Err(_) if capped.refused => {
             return Err(AnnotateError::TooLarge {

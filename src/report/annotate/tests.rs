@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::model::*;
-use pcap_parser::PcapNGReader;
 use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{PcapError, PcapNGReader};
 
 fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
@@ -406,4 +406,36 @@ fn truncated_input_keeps_what_came_before_and_garbage_is_refused() {
         &notes(),
     );
     assert!(matches!(e, Err(AnnotateError::NotACapture { .. })), "{e:?}");
+}
+
+#[test]
+fn frames_are_numbered_by_the_analysis_reader_and_the_copy_stops_where_it_stops() {
+    // Interface 1's if_tsoffset puts its packets past what an i64 of nanoseconds holds:
+    // the analysis stops reading at frame 2 (capture::TimestampOutOfRange). The copy must
+    // stop there too, or its frame 2 would not be the frame the report cites as frame 2.
+    let mut w = PcapngWriter::new(Vec::new());
+    let opt = |code, v: &[u8]| BlockOption {
+        code,
+        value: Cow::Owned(v.to_vec()),
+    };
+    w.section_header(&[]).unwrap();
+    w.interface(1, 262144, &[]).unwrap();
+    w.interface(1, 262144, &[opt(IF_TSOFFSET, &i64::MAX.to_le_bytes())])
+        .unwrap();
+    w.enhanced_packet(0, 1, b"first", 5, &[]).unwrap();
+    w.enhanced_packet(1, 2, b"out of range", 12, &[]).unwrap();
+    w.enhanced_packet(0, 3, b"third", 5, &[]).unwrap();
+    let input = w.into_inner();
+    let mut seen = Vec::new();
+    let read = crate::capture::read_capture("in", &input[..], |f| seen.push(f.number)).unwrap();
+    assert_eq!(seen, [1]);
+    assert!(read.corrupt.is_some_and(|c| c.contains("out of range")));
+    let mut notes = notes();
+    notes.frames.insert(2, vec!["on frame 2".into()]);
+    let mut out = Vec::new();
+    let s = annotate("in", &input[..], &mut out, &notes).unwrap();
+    assert_eq!(s.frames, 1, "the frames the analysis read");
+    assert!(s.truncated);
+    assert_eq!(s.missing_frames, vec![2]);
+    assert_eq!(read_back(&out).len(), 4, "SHB, two IDBs, one packet");
 }
