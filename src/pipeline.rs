@@ -237,11 +237,11 @@ pub struct LogsOnly {
 /// `--logs` alone: every command's output is read (configuration and status too), each
 /// rule on the commands it needs. No year is invented for stamps printed without one (not
 /// this host's clock's): they stay undated, in the order printed.
-pub fn logs_timeline(inputs: &[(String, Vec<u8>)]) -> LogsOnly {
+pub fn logs_timeline(inputs: &[(String, Vec<u8>)]) -> Result<LogsOnly, crate::ios::IosTextError> {
     let files: Vec<String> = inputs.iter().map(|(n, _)| n.clone()).collect();
     let mut t = Timeline::empty(Source::Logs { files });
     let text =
-        crate::ios::read_switch_text(inputs, None, &crate::ios::plan::InterfaceMap::default());
+        crate::ios::read_switch_text(inputs, None, &crate::ios::plan::InterfaceMap::default())?;
     let mut log = text.log;
     for e in &mut log.entries {
         e.time_ns = e.switch_time_ns;
@@ -250,10 +250,10 @@ pub fn logs_timeline(inputs: &[(String, Vec<u8>)]) -> LogsOnly {
     t.end_ns = log.entries.iter().filter_map(|e| e.time_ns).max();
     t.findings = crate::diagnose::logs::text_findings(&text.config, &text.plan, &log);
     t.switch_log = Some(log);
-    LogsOnly {
+    Ok(LogsOnly {
         timeline: t,
         config_read: !text.config.commands.is_empty(),
-    }
+    })
 }
 
 /// `--logs` with a capture: the switch's logs lined up with the capture's connections

@@ -768,6 +768,45 @@ fn probe_from_config_plan_only() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// The switch's proxy is parsed once, where the text is read: one that cannot be read is
+/// refused (exit 2, one line naming the file and the value) by analyze, check and probe
+/// alike. Before, analyze warned and went on without it while probe refused.
+#[test]
+fn a_switch_proxy_that_cannot_be_read_is_refused_by_every_command() {
+    let bad = tmpfile(
+        "bad-proxy.txt",
+        b"license smart transport smart\nlicense smart proxy address proxy!corp\nlicense smart proxy port 3128\n",
+    );
+    let bad = bad.to_str().unwrap();
+    let healthy = cap("healthy-direct-tls12.pcap");
+    for args in [
+        vec!["analyze", "--from-config", bad, &healthy],
+        vec!["check", "--plan-only", "--from-config", bad],
+        vec!["probe", "--from-config", bad],
+    ] {
+        let o = licpath(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("bad-proxy.txt: license smart proxy \"proxy!corp:3128\": bad host name"),
+            "{args:?}: {err}"
+        );
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    // The same text with a proxy that reads: no warning, the plan carries it.
+    let good = tmpfile(
+        "good-proxy.txt",
+        b"license smart transport smart\nlicense smart proxy address proxy.corp.example\nlicense smart proxy port 3128\n",
+    );
+    let good = good.to_str().unwrap();
+    let (doc, _) = json_value(&["check", "--plan-only", "--json", "--from-config", good]);
+    assert_eq!(doc["plan"]["plan"]["proxy"], "proxy.corp.example:3128");
+    let o = licpath(&["analyze", "--from-config", good, &healthy]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
+
 /// `licpath probe --from-config` with the configuration `config(port)` of a switch whose
 /// CSLU answers on a loopback port: the request the CSLU got, the JSON, the exit code.
 fn probe_from_config_to_loopback_cslu(

@@ -241,13 +241,16 @@ fn hostile_text_is_skipped_not_fatal() {
 fn plan_from_tech_support_with_map() {
     let c = parse_config(sample("tech-support-17.6.txt"));
     let map = InterfaceMap::parse(&["Gi0/0=eth1".into()]).unwrap();
-    let plan = derive(&c, &map);
-    assert_eq!(plan.transport, "smart");
+    let plan = derive(&c, &map).unwrap();
+    assert_eq!(plan.transport.as_str(), "smart");
     assert_eq!(
-        plan.targets[0].url,
+        plan.targets[0].written,
         "https://smartreceiver.cisco.com/licservice/license"
     );
-    assert_eq!(plan.proxy.as_deref(), Some("proxy.corp.example:8080"));
+    assert_eq!(
+        plan.proxy.as_ref().map(ToString::to_string).as_deref(),
+        Some("proxy.corp.example:8080")
+    );
     assert_eq!(plan.vrf.as_deref(), Some("Mgmt-vrf"));
     let src = plan.source.as_ref().unwrap();
     assert_eq!(
@@ -270,8 +273,11 @@ fn plan_from_tech_support_with_map() {
 fn running_config_with_vrf_static_hosts_and_crl_17_9() {
     let c = parse_config(sample("running-config-smart-vrf-17.9.txt"));
     assert_eq!(c.version.as_deref(), Some("17.9"));
-    let plan = derive(&c, &InterfaceMap::default());
-    assert_eq!(plan.proxy.as_deref(), Some("192.0.2.80:80"));
+    let plan = derive(&c, &InterfaceMap::default()).unwrap();
+    assert_eq!(
+        plan.proxy.as_ref().map(ToString::to_string).as_deref(),
+        Some("192.0.2.80:80")
+    );
     assert_eq!(
         plan.dns_servers,
         [
@@ -288,15 +294,19 @@ fn running_config_with_vrf_static_hosts_and_crl_17_9() {
     assert!(plan.notes.iter().any(|n| n.contains("--map")));
     // SLA-TrustPoint checks revocation; the self-signed trustpoint's "none" does not count.
     assert_eq!(
-        plan.revocation_check,
-        Some(("SLA-TrustPoint".to_string(), vec!["crl".to_string()]))
+        plan.revocation_check
+            .as_ref()
+            .map(|r| (r.trustpoint.clone(), r.methods_line())),
+        Some(("SLA-TrustPoint".to_string(), "crl".to_string()))
     );
     // "crl none": an unreachable CRL lets the handshake go on, so it is not strict.
     let lenient = parse_config(
         "crypto pki trustpoint SLA-TrustPoint\n revocation-check crl none\n!\nlicense smart transport smart\n",
     );
     assert_eq!(
-        derive(&lenient, &InterfaceMap::default()).revocation_check,
+        derive(&lenient, &InterfaceMap::default())
+            .unwrap()
+            .revocation_check,
         None
     );
     let fs = check_config(&c, &plan, "run.txt");
@@ -322,9 +332,13 @@ fn callhome_without_service_and_dns_disabled_16_12() {
     let plan = derive(
         &c,
         &InterfaceMap::parse(&["vlan 200=veth-sw".into()]).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(plan.transport.as_str(), "callhome");
+    assert_eq!(
+        plan.proxy.as_ref().map(ToString::to_string).as_deref(),
+        Some("proxy.corp.example:3128")
     );
-    assert_eq!(plan.transport, "callhome");
-    assert_eq!(plan.proxy.as_deref(), Some("proxy.corp.example:3128"));
     assert_eq!(plan.vrf.as_deref(), Some("Mgmt-vrf"));
     assert_eq!(
         plan.source.as_ref().and_then(|b| b.local.as_deref()),
@@ -348,21 +362,21 @@ fn callhome_without_service_and_dns_disabled_16_12() {
 #[test]
 fn ip_literal_url_and_cslu_discovery() {
     let c = parse_config(sample("running-config-onprem-ip-17.3.txt"));
-    let plan = derive(&c, &InterfaceMap::default());
+    let plan = derive(&c, &InterfaceMap::default()).unwrap();
     let fs = check_config(&c, &plan, "run.txt");
     assert_eq!(codes(&fs), ["cert_hostname_mismatch"]);
     // Turning the identity check off is a deliberate choice: no warning then.
     let off = parse_config(
         &(sample("running-config-onprem-ip-17.3.txt") + "no license smart server-identity-check\n"),
     );
-    let plan = derive(&off, &InterfaceMap::default());
+    let plan = derive(&off, &InterfaceMap::default()).unwrap();
     assert!(!plan.server_identity_check);
     assert!(check_config(&off, &plan, "run.txt").is_empty());
 
     let c = parse_config(sample("show-license-status-cslu-17.12.txt"));
-    let plan = derive(&c, &InterfaceMap::default());
-    assert_eq!(plan.transport, "cslu");
-    assert_eq!(plan.targets[0].url, "http://cslu-local:8182/cslu/v1/pi");
+    let plan = derive(&c, &InterfaceMap::default()).unwrap();
+    assert_eq!(plan.transport.as_str(), "cslu");
+    assert_eq!(plan.targets[0].written, "http://cslu-local:8182/cslu/v1/pi");
     // Only show license status: no running-config, so no "no name server" guess.
     assert_eq!(
         codes(&check_config(&c, &plan, "st.txt")),
@@ -416,7 +430,8 @@ fn failed_connection(id: u64, start_s: i64, end_s: i64) -> Connection {
 /// The switch's text judged as `analyze --logs` does (synthetic samples).
 fn judge_text(names: &[&str]) -> (Vec<Finding>, licpath::ios::SwitchText) {
     let inputs: Vec<(String, String)> = names.iter().map(|n| (n.to_string(), sample(n))).collect();
-    let text = licpath::ios::read_switch_text(&inputs, Some(2026), &InterfaceMap::default());
+    let text =
+        licpath::ios::read_switch_text(&inputs, Some(2026), &InterfaceMap::default()).unwrap();
     let fs = licpath::diagnose::logs::text_findings(&text.config, &text.plan, &text.log);
     (fs, text)
 }
@@ -424,7 +439,7 @@ fn judge_text(names: &[&str]) -> (Vec<Finding>, licpath::ios::SwitchText) {
 #[test]
 fn transport_off_in_show_license_status_is_an_error_with_the_fix() {
     let (fs, text) = judge_text(&["show-license-status-transport-off.txt"]);
-    assert_eq!(text.plan.transport, "off");
+    assert_eq!(text.plan.transport.as_str(), "off");
     assert_eq!(codes(&fs), ["config_transport_off"]);
     let f = &fs[0];
     assert_eq!(f.severity, Severity::Error);
@@ -462,8 +477,8 @@ fn rules_judge_only_what_their_input_shows() {
     // judged, so it is not.
     let status = "Smart Licensing Status\n======================\n\nTransport:\n  Type: Callhome\n\nUsage Reporting:\n  Last ACK received: <none>\n  Last report push: <none>\n";
     let inputs = vec![("status.txt".to_string(), status.to_string())];
-    let text = licpath::ios::read_switch_text(&inputs, None, &InterfaceMap::default());
-    assert_eq!(text.plan.transport, "callhome");
+    let text = licpath::ios::read_switch_text(&inputs, None, &InterfaceMap::default()).unwrap();
+    assert_eq!(text.plan.transport.as_str(), "callhome");
     let fs = licpath::diagnose::logs::text_findings(&text.config, &text.plan, &text.log);
     assert_eq!(codes(&fs), ["text_inconclusive"]);
     // The same status with a whole running-config that lacks `service call-home`.
@@ -472,7 +487,7 @@ fn rules_judge_only_what_their_input_shows() {
         ("status.txt".to_string(), status.to_string()),
         ("run.txt".to_string(), config.to_string()),
     ];
-    let text = licpath::ios::read_switch_text(&inputs, None, &InterfaceMap::default());
+    let text = licpath::ios::read_switch_text(&inputs, None, &InterfaceMap::default()).unwrap();
     let fs = licpath::diagnose::logs::text_findings(&text.config, &text.plan, &text.log);
     assert_eq!(codes(&fs), ["config_callhome_disabled"]);
     let f = &fs[0];
@@ -482,7 +497,7 @@ fn rules_judge_only_what_their_input_shows() {
         "inc.txt".to_string(),
         "license smart transport callhome\n".to_string(),
     )];
-    let text = licpath::ios::read_switch_text(&filtered, None, &InterfaceMap::default());
+    let text = licpath::ios::read_switch_text(&filtered, None, &InterfaceMap::default()).unwrap();
     assert!(!text.config.full_config);
     let fs = licpath::diagnose::logs::text_findings(&text.config, &text.plan, &text.log);
     assert_eq!(codes(&fs), ["text_inconclusive"]);
@@ -532,8 +547,13 @@ fn an_ongoing_counter_older_than_a_later_ack_is_history() {
 fn call_home_era_records_plaintext_destination_and_failed_http() {
     let (fs, text) = judge_text(&["call-home-16.12-statistics.txt"]);
     // 16.12 predates SLP: the era's own plan, Call Home to the active profile's URL.
-    assert_eq!(text.plan.transport, "callhome");
-    let urls: Vec<&str> = text.plan.targets.iter().map(|t| t.url.as_str()).collect();
+    assert_eq!(text.plan.transport.as_str(), "callhome");
+    let urls: Vec<&str> = text
+        .plan
+        .targets
+        .iter()
+        .map(|t| t.written.as_str())
+        .collect();
     assert_eq!(
         urls,
         ["http://tools.cisco.com/its/service/oddce/services/DDCEService"]

@@ -10,6 +10,7 @@ use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
 use crate::model::context::{AnalysisContext, KnownProxy};
+use crate::model::switch::Transport;
 use crate::model::{EndReason, Finding, SwitchLog, Timeline};
 use crate::pipeline::analyze_input;
 use crate::report::{self, json, text};
@@ -145,34 +146,19 @@ fn add_config_context(ctx: &mut AnalysisContext, c: &ConfigPlan) {
             .map(|(_, a)| *a)
             .collect()
     };
-    match plan
-        .proxy
-        .as_deref()
-        .map(crate::model::url::parse_host_port)
-    {
-        Some(Ok((host, Some(port)))) => {
-            let origin = match plan.transport.as_str() {
-                "callhome" => "call-home http-proxy",
-                _ => "license smart proxy",
-            };
-            let mut p = KnownProxy::new(&host, port, origin);
-            p.addresses.extend(static_of(&p.host));
-            ctx.proxies.push(p);
-        }
-        Some(_) => eprintln!(
-            "licpath: warning: {}: the proxy {:?} is not HOST:PORT; its traffic is not recognised",
-            esc(&c.file),
-            esc(plan.proxy.as_deref().unwrap_or_default())
-        ),
-        None => {}
+    if let Some(proxy) = &plan.proxy {
+        let origin = match plan.transport {
+            Transport::Callhome => "call-home http-proxy",
+            _ => "license smart proxy",
+        };
+        let mut p = KnownProxy::new(&proxy.host, proxy.port, origin);
+        p.addresses.extend(static_of(&p.host));
+        ctx.proxies.push(p);
     }
     ctx.dns_servers.extend(&plan.dns_servers);
     ctx.config_addresses.extend(&c.addresses);
     for t in &plan.targets {
-        let Ok(u) = crate::model::url::Url::parse(&t.url) else {
-            continue;
-        };
-        let host = u.host().to_ascii_lowercase();
+        let host = t.url.host().to_ascii_lowercase();
         match host.parse::<IpAddr>() {
             Ok(ip) => ctx.licensing_addresses.push(ip),
             Err(_) => {
@@ -251,7 +237,7 @@ use text, json or jsonl here (or check/watch --format prometheus)"
             .iter()
             .map(|p| Ok((p.display().to_string(), read_text_file(p)?)))
             .collect::<Result<Vec<_>, CliError>>()?;
-        add_logs(&mut results, &inputs, args.clock_offset);
+        add_logs(&mut results, &inputs, args.clock_offset)?;
     }
     for (_, _, t) in &mut results {
         add_config(t, &setup);
@@ -456,10 +442,10 @@ fn add_logs(
     results: &mut Vec<Analysed>,
     inputs: &[(String, Vec<u8>)],
     clock_offset_s: Option<f64>,
-) {
+) -> Result<(), CliError> {
     let offset = clock_offset_s.map(|s| (s * 1e9) as i64);
     if results.is_empty() {
-        let logs = crate::pipeline::logs_timeline(inputs);
+        let logs = crate::pipeline::logs_timeline(inputs)?;
         if let (false, Some(log)) = (logs.config_read, &logs.timeline.switch_log) {
             warn_if_nothing_recognised(log);
         }
@@ -475,6 +461,7 @@ fn add_logs(
             warn_if_nothing_recognised(log);
         }
     }
+    Ok(())
 }
 
 fn warn_if_nothing_recognised(log: &SwitchLog) {
@@ -513,7 +500,7 @@ mod tests {
     fn logs_alone_make_one_timeline() {
         let line = "*Nov 22 13:52:16.474: %SMART_LIC-3-COMM_FAILED: Communications failure with the Cisco Smart License Utility (CSLU) : Unable to resolve server hostname/domain name\n";
         let mut results = Vec::new();
-        add_logs(&mut results, &[("show-log.txt".into(), line.into())], None);
+        add_logs(&mut results, &[("show-log.txt".into(), line.into())], None).unwrap();
         assert_eq!(results.len(), 1);
         let (name, format, t) = &results[0];
         assert_eq!((name.as_str(), *format), ("show-log.txt", "switch log"));

@@ -268,7 +268,9 @@ pub struct AnalyzeArgs {
     /// unanswered, ICMP unreachable), a query its name server failed. Its configuration
     /// findings join each report, its IOS XE release picks the trust profile (unless
     /// --ios-version), and a capture without licensing traffic gets an Embedded Packet
-    /// Capture filter with its addresses. The flags below add to what the file says.
+    /// Capture filter with its addresses. The flags below add to what the file says. A
+    /// proxy or licensing URL in it that licpath cannot read refuses the file (exit 2),
+    /// as probe and check do: read without it, the proxy's traffic would pass for direct.
     #[arg(long, value_name = "FILE")]
     pub from_config: Option<PathBuf>,
     /// The switch's proxy (`license smart proxy address` + `port`): connections to
@@ -368,7 +370,8 @@ pub struct WatchArgs {
     /// A switch's own text (`show running-config`, `show license all`...), as `analyze
     /// --from-config` reads it: its proxy, name servers and URLs tell which packets are
     /// licensing traffic, and its `hostname` names the lines of its interfaces'
-    /// addresses. Repeatable: one per switch.
+    /// addresses. Repeatable: one per switch. A proxy or licensing URL in it that licpath
+    /// cannot read refuses it (exit 2).
     #[arg(long, value_name = "FILE")]
     pub from_config: Vec<PathBuf>,
     /// A switch's proxy (`license smart proxy address` + `port`). Repeatable.
@@ -541,7 +544,9 @@ pub struct PlanArgs {
     /// status`, `show license tech support` (pasted into one file is fine). Flags given
     /// here override what the file says. `check` takes several (repeat the flag, or give a
     /// directory of one text per switch): one line per switch and target, named by the
-    /// text's `hostname`.
+    /// text's `hostname`. A proxy or licensing URL in the text that licpath cannot read
+    /// refuses that text (exit 2; an ERROR line per switch with several), as analyze
+    /// does: probing without it would go straight past the switch's proxy.
     #[arg(long, value_name = "FILE|DIR")]
     pub from_config: Vec<PathBuf>,
     /// With --from-config: the local interface (or Linux VRF device) standing in for a

@@ -338,7 +338,7 @@ fn write_plan_line(out: &mut dyn Write, p: &ConfigPlan) -> std::io::Result<()> {
         .plan
         .targets
         .iter()
-        .map(|t| esc(&t.url).to_string())
+        .map(|t| esc(&t.written).to_string())
         .collect();
     let mut line = format!(
         "{name}  PLAN  transport {}: {}",
@@ -350,7 +350,7 @@ fn write_plan_line(out: &mut dyn Write, p: &ConfigPlan) -> std::io::Result<()> {
         }
     );
     if let Some(proxy) = &p.plan.proxy {
-        line.push_str(&format!(" via proxy {}", esc(proxy)));
+        line.push_str(&format!(" via proxy {}", esc(&proxy.to_string())));
     }
     if !p.plan.dns_servers.is_empty() {
         let dns: Vec<String> = p.plan.dns_servers.iter().map(|a| a.to_string()).collect();

@@ -41,7 +41,11 @@ pub(crate) fn plan_from_text(
         return Err(IosTextError::NoConfiguration { file: name }.into());
     }
     let map = crate::ios::plan::InterfaceMap::parse(maps)?;
-    let plan = crate::ios::plan::derive(&cfg, &map);
+    let plan =
+        crate::ios::plan::derive(&cfg, &map).map_err(|source| IosTextError::BadPlanValue {
+            file: name.clone(),
+            source,
+        })?;
     let findings = crate::diagnose::config::check_config(&cfg, &plan, &name);
     Ok(ConfigPlan {
         hostname: crate::ios::config::hostname_of(text),
@@ -231,7 +235,7 @@ mod tests {
             b"license smart transport smart\nlicense smart url smart https://smartreceiver.cisco.com/licservice/license\n",
         );
         let cp = plan_from_config(&p, &[]).unwrap();
-        assert_eq!(cp.plan.transport, "smart");
+        assert_eq!(cp.plan.transport, crate::model::switch::Transport::Smart);
         assert_eq!(cp.file, p.display().to_string());
         let none = tmp("none.txt", b"hostname sw1\n");
         assert!(matches!(

@@ -11,7 +11,6 @@ use crate::diagnose::DiagnoseConfig;
 use crate::diagnose::verdict::OverallVerdict;
 use crate::escape::esc;
 use crate::model::reach::Reach;
-use crate::model::url::parse_proxy;
 use crate::model::url::{Credentials, ProxyAddr};
 use crate::model::{EndReason, FindingCode, ResolverOrigin, Severity, Timeline};
 use crate::probe::target::{self, Target};
@@ -82,17 +81,20 @@ pub(crate) fn setup_with(
     let dir_refs: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
     let presets = target::load_presets(&dir_refs)?;
     let plan = from_config.as_ref().map(|c| &c.plan);
-    let mut target_names = plan_args.targets.clone();
-    if target_names.is_empty() {
-        match plan {
-            Some(p) => target_names.extend(p.targets.iter().map(|t| t.url.clone())),
-            None => target_names.push("smart".into()),
-        }
-    }
-    let targets = target_names
-        .iter()
-        .map(|t| target::resolve_target(t, &presets))
-        .collect::<Result<Vec<_>, _>>()?;
+    let targets = match plan {
+        // The plan's URLs, parsed where the text was read.
+        Some(p) if plan_args.targets.is_empty() => p
+            .targets
+            .iter()
+            .map(|t| Target::of_plan(&t.written, &t.url))
+            .collect::<Result<Vec<_>, _>>()?,
+        _ if plan_args.targets.is_empty() => vec![target::resolve_target("smart", &presets)?],
+        _ => plan_args
+            .targets
+            .iter()
+            .map(|t| target::resolve_target(t, &presets))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
     let ios_version = trust_args.ios_version.or_else(|| {
         plan.and_then(|p| p.ios_version.as_deref())
             .and_then(|v| v.parse().ok())
@@ -101,13 +103,7 @@ pub(crate) fn setup_with(
     trust.judge_all_chains = true;
     // `revocation-check crl` in the configuration: an unreachable CRL fails the switch.
     trust.revocation_checked_by = plan.and_then(|p| p.revocation_check.clone());
-    let plan_proxy = match plan.and_then(|p| p.proxy.as_deref()) {
-        Some(pp) => Some(
-            parse_proxy(pp)
-                .map_err(|e| CliError::BadInput(format!("license smart proxy {pp:?}: {e}")))?,
-        ),
-        None => None,
-    };
+    let plan_proxy = plan.and_then(|p| p.proxy.clone());
     let (proxy, credentials) = proxy_of(net)?;
     let local = |b: Option<&crate::model::switch::Binding>| b.and_then(|b| b.local.clone());
     let secs = std::time::Duration::from_secs_f64;

@@ -12,8 +12,8 @@
 //! resolution, revocation checking.
 
 use crate::model::switch::{
-    CSLU_DISCOVERY_URL, ConfigLine, LineKey, PlanTarget, ProbePlan, SwitchConfig, policy_release,
-    same_vrf,
+    CSLU_DISCOVERY_URL, ConfigLine, LineKey, PlanTarget, ProbePlan, RevocationMethod, SwitchConfig,
+    Transport, methods_line, policy_release, same_vrf,
 };
 use crate::model::url::{Scheme, Url};
 use crate::model::*;
@@ -79,8 +79,8 @@ impl Cx<'_> {
     /// The line that states `t`'s URL (`license smart url`, a call-home destination), else
     /// where the URL came from.
     fn url_seen(&self, t: &PlanTarget) -> Seen {
-        self.q_stating(LineKey::Url, &t.url)
-            .unwrap_or_else(|| self.file_only(format!("{} ({})", t.url, t.origin)))
+        self.q_stating(LineKey::Url, &t.written)
+            .unwrap_or_else(|| self.file_only(format!("{} ({})", t.written, t.origin)))
     }
 }
 
@@ -133,14 +133,14 @@ pub fn check_config(c: &SwitchConfig, plan: &ProbePlan, file: &str) -> Vec<Findi
 fn plan_undecided(cx: &Cx) -> Option<Finding> {
     let c = cx.c;
     let extract = c.running_config && !c.full_config && c.status.is_none();
-    let what = match cx.plan.transport.as_str() {
-        "disabled" => {
+    let what = match &cx.plan.transport {
+        Transport::Disabled => {
             "Smart Licensing is off on this switch ('no license smart enable'): it reports to nothing, so there is no licensing path to judge".to_string()
         }
-        "unknown" => {
+        Transport::Unknown => {
             "the text does not say how this switch reports licensing, so no probe plan is made".to_string()
         }
-        "off" => return None,
+        Transport::Off => return None,
         t if extract => format!(
             "a filtered extract of the running-config: it states transport {t}, but what the filter removed (URL, proxy, VRF, name servers, release) is taken as the default, so the plan is not known to be complete"
         ),
@@ -173,7 +173,7 @@ fn plan_undecided(cx: &Cx) -> Option<Finding> {
         lines
     };
     let mut fix: Vec<String> = Vec::new();
-    if cx.plan.transport == "disabled" {
+    if cx.plan.transport == Transport::Disabled {
         fix.push("(if the switch should use Smart Licensing) license smart enable".into());
         fix.push("show license all   (registration and the last communication attempt)".into());
     } else {
@@ -200,7 +200,7 @@ fn plan_undecided(cx: &Cx) -> Option<Finding> {
 
 /// `license smart transport off` (or `Type: Transport Off`): nothing is ever sent.
 fn transport_off(cx: &Cx) -> Option<Finding> {
-    (cx.plan.transport == "off").then(|| {
+    (cx.plan.transport == Transport::Off).then(|| {
         cx.finding(
             FindingCode::ConfigTransportOff,
             Severity::Error,
@@ -222,7 +222,13 @@ fn transport_off(cx: &Cx) -> Option<Finding> {
 /// without `license smart url cslu` (17.3.2 and later: before, there is no cslu default).
 fn cslu_no_address(cx: &Cx) -> Option<Finding> {
     let c = cx.c;
-    if cx.plan.transport != "cslu" || !cx.plan.targets.iter().any(|t| t.url == CSLU_DISCOVERY_URL) {
+    if cx.plan.transport != Transport::Cslu
+        || !cx
+            .plan
+            .targets
+            .iter()
+            .any(|t| t.written == CSLU_DISCOVERY_URL)
+    {
         return None;
     }
     let from_status = cx.status_says("cslu") && c.line_of(LineKey::StatusCsluAddress).is_some();
@@ -263,7 +269,7 @@ fn cslu_no_address(cx: &Cx) -> Option<Finding> {
 /// Transport callhome without `service call-home`. An absence: only a whole running-config
 /// can show it.
 fn callhome_disabled(cx: &Cx) -> Option<Finding> {
-    if cx.plan.transport != "callhome" || !cx.c.full_config || cx.c.service_call_home {
+    if cx.plan.transport != Transport::Callhome || !cx.c.full_config || cx.c.service_call_home {
         return None;
     }
     Some(
@@ -294,7 +300,7 @@ fn overall_state(c: &SwitchConfig) -> &str {
 /// `Overall State: Device configured for Offline transport` with a transport set.
 fn offline_state(cx: &Cx) -> Option<Finding> {
     let state = overall_state(cx.c);
-    if !state.to_ascii_lowercase().contains("offline") || cx.plan.transport == "off" {
+    if !state.to_ascii_lowercase().contains("offline") || cx.plan.transport == Transport::Off {
         return None;
     }
     Some(
@@ -347,12 +353,9 @@ fn no_trust(cx: &Cx) -> Option<Finding> {
 fn licensing_urls(cx: &Cx) -> Vec<Finding> {
     let mut out = Vec::new();
     for t in &cx.plan.targets {
-        let Ok(url) = Url::parse(&t.url) else {
-            continue;
-        };
-        out.extend(plaintext_url(cx, t, &url));
-        out.extend(ip_literal_url(cx, t, &url));
-        out.extend(non_production_url(cx, t, &url));
+        out.extend(plaintext_url(cx, t, &t.url));
+        out.extend(ip_literal_url(cx, t, &t.url));
+        out.extend(non_production_url(cx, t, &t.url));
     }
     out
 }
@@ -367,7 +370,7 @@ fn plaintext_url(cx: &Cx, t: &PlanTarget, url: &Url) -> Option<Finding> {
             FindingCode::PlaintextHttp,
             Severity::Warning,
             Step::Http,
-            format!("{} URL is plain HTTP: {}", t.label, t.url),
+            format!("{} URL is plain HTTP: {}", t.label, t.written),
         )
         .explain("Cisco's receivers expect HTTPS; plain HTTP to tools.cisco.com is deprecated and is refused or redirected.")
         .fix(["license smart url default"])
@@ -434,7 +437,7 @@ fn call_home_plaintext(cx: &Cx) -> Vec<Finding> {
         .filter(|p| p.active)
         .flat_map(|p| p.urls.iter().map(move |u| (p, u)))
         .filter(|(_, u)| u.to_ascii_lowercase().starts_with("http://"))
-        .filter(|(_, u)| !cx.plan.targets.iter().any(|t| &t.url == *u))
+        .filter(|(_, u)| !cx.plan.targets.iter().any(|t| &t.written == *u))
         .map(|(p, u)| {
             let at = cx
                 .q_stating(LineKey::Url, u)
@@ -498,16 +501,14 @@ fn needs_dns(cx: &Cx) -> bool {
         || cx.c.line_of(LineKey::StatusType).is_some()
         || !pre_policy(cx.c);
     let a_name = plan.targets.iter().any(|t| {
-        Url::parse(&t.url).is_ok_and(|u| {
-            let host = u.host();
-            host.parse::<std::net::IpAddr>().is_err()
-                && !plan
-                    .resolve
-                    .iter()
-                    .any(|(n, _)| *n == host.to_ascii_lowercase())
-        })
+        let host = t.url.host();
+        host.parse::<std::net::IpAddr>().is_err()
+            && !plan
+                .resolve
+                .iter()
+                .any(|(n, _)| *n == host.to_ascii_lowercase())
     });
-    a_name && plan.transport != "off" && transport_said
+    a_name && plan.transport != Transport::Off && transport_said
 }
 
 /// `no ip domain lookup`: no name resolves.
@@ -589,10 +590,10 @@ fn crl_checks(cx: &Cx) -> Vec<Finding> {
         .filter(|tp| !tp.revocation_check.is_empty())
     {
         let line = revocation_lines.next();
-        if tp.revocation_check.first().map(String::as_str) != Some("crl") {
+        if tp.revocation_check.first() != Some(&RevocationMethod::Crl) {
             continue;
         }
-        let check = tp.revocation_check.join(" ");
+        let check = methods_line(&tp.revocation_check);
         let at = match line {
             Some(l) => {
                 let (at, text) = quote(c, l, cx.file);

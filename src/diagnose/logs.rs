@@ -364,7 +364,7 @@ pub fn text_findings(
         || log.entries.iter().any(|e| says_ok(&e.kind));
     if !decided {
         out.push(match no_plan {
-            Some(f) if plan.transport == "disabled" => f,
+            Some(f) if plan.transport == crate::model::switch::Transport::Disabled => f,
             _ => inconclusive(c, log),
         });
     }

@@ -46,7 +46,7 @@ pub struct DiagnoseConfig {
     /// The switch's trustpoint that checks revocation strictly, with its methods
     /// (`revocation-check crl` → ("SLA-TrustPoint", ["crl"]); from `--from-config`): an
     /// unreachable CRL (or OCSP responder, for "ocsp") is then an error, not a warning.
-    pub revocation_checked_by: Option<(String, Vec<String>)>,
+    pub revocation_checked_by: Option<crate::model::switch::RevocationCheck>,
 }
 
 /// Whether a connection's client is known to be the switch (`--switch`, or an interface

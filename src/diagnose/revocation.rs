@@ -7,6 +7,7 @@
 //! `crl_unreachable`, as a warning: the licensing path itself may be fine.
 
 use super::DiagnoseConfig;
+use crate::model::switch::RevocationMethod;
 use crate::model::*;
 use std::collections::BTreeMap;
 
@@ -144,29 +145,30 @@ fn unreachable(
     kind: RevocationKind,
     cfg: &DiagnoseConfig,
 ) -> Finding {
-    let mode = match kind {
-        RevocationKind::Crl => "crl",
-        RevocationKind::Ocsp => "ocsp",
+    let method = match kind {
+        RevocationKind::Crl => RevocationMethod::Crl,
+        RevocationKind::Ocsp => RevocationMethod::Ocsp,
     };
     let strict = cfg
         .revocation_checked_by
         .as_ref()
-        .filter(|(_, modes)| modes.iter().any(|m| m == mode));
+        .filter(|check| check.uses(&method));
     match strict {
-        Some((tp, modes)) => Finding::new(
+        Some(check) => Finding::new(
             FindingCode::CrlUnreachable,
             Severity::Error,
             Step::Cert,
             format!(
-                "{summary}, and trustpoint {tp} has 'revocation-check {}': the switch cannot finish validating the server",
-                modes.join(" ")
+                "{summary}, and trustpoint {} has 'revocation-check {}': the switch cannot finish validating the server",
+                check.trustpoint,
+                check.methods_line()
             ),
         )
         .explain("The configuration shows revocation checking on the trustpoint that validates the licensing server: the switch fetches this URL over plain HTTP while it validates the chain and stalls or fails when it cannot (%PKI-3-CRL_FETCH_FAIL, 'Waiting for reply'), so licensing fails even though the server itself is reachable.")
         .fix([
             "! either let the switch reach the revocation host over HTTP (port 80) from its source interface/VRF,",
             "! or stop checking revocation on that trustpoint (licensing does not need it):",
-            &format!("crypto pki trustpoint {tp}"),
+            &format!("crypto pki trustpoint {}", check.trustpoint),
             " revocation-check none",
         ])
         .evidence(evidence),
@@ -203,6 +205,7 @@ pub fn dns_finding(
 mod tests {
     use super::*;
     use crate::diagnose::test_config;
+    use crate::model::switch::RevocationCheck;
     use crate::model::testing::connection;
 
     fn fetch() -> crate::model::testing::ConnectionBuilder {
@@ -290,7 +293,10 @@ mod tests {
     #[test]
     fn strict_trustpoint_makes_it_an_error() {
         let cfg = DiagnoseConfig {
-            revocation_checked_by: Some(("SLA-TrustPoint".into(), vec!["crl".into()])),
+            revocation_checked_by: Some(RevocationCheck {
+                trustpoint: "SLA-TrustPoint".into(),
+                methods: vec![RevocationMethod::Crl],
+            }),
             ..test_config()
         };
         let mut c = fetch().response(503, "Service Unavailable").build();
@@ -310,7 +316,10 @@ mod tests {
         );
         // OCSP-only checking does not wait for a CRL.
         let ocsp_only = DiagnoseConfig {
-            revocation_checked_by: Some(("SLA-TrustPoint".into(), vec!["ocsp".into()])),
+            revocation_checked_by: Some(RevocationCheck {
+                trustpoint: "SLA-TrustPoint".into(),
+                methods: vec![RevocationMethod::Ocsp],
+            }),
             ..test_config()
         };
         apply(&mut c, None, &ocsp_only);

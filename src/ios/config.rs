@@ -6,7 +6,7 @@
 use crate::model::switch::{
     CallHome, CallHomeProfile, IpHost, NameServer, StatusTransport, SwitchConfig, Trustpoint,
 };
-use crate::model::switch::{ConfigLine, LineKey};
+use crate::model::switch::{ConfigLine, LineKey, RevocationMethod};
 
 fn unquote(s: &str) -> String {
     s.trim().trim_matches('"').to_string()
@@ -626,7 +626,10 @@ fn block_line(c: &mut SwitchConfig, block: &mut Block, l: &[&str], words: &[&str
         Block::Trustpoint => match l {
             ["revocation-check", modes @ ..] => {
                 if let Some(tp) = c.trustpoints.last_mut() {
-                    tp.revocation_check = modes.iter().map(|m| m.to_string()).collect();
+                    tp.revocation_check = modes
+                        .iter()
+                        .map(|m| RevocationMethod::from_word(m))
+                        .collect();
                 }
                 true
             }
@@ -675,6 +678,7 @@ fn block_line(c: &mut SwitchConfig, block: &mut Block, l: &[&str], words: &[&str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::switch::methods_line;
 
     #[test]
     fn hostname_names_the_switch() {
@@ -867,7 +871,7 @@ mod tests {
         let tps: Vec<_> = c
             .trustpoints
             .iter()
-            .map(|t| (t.name.as_str(), t.revocation_check.join(" ")))
+            .map(|t| (t.name.as_str(), methods_line(&t.revocation_check)))
             .collect();
         assert_eq!(
             tps,

@@ -32,6 +32,26 @@ pub enum IosTextError {
     /// PEM that does not decode.
     #[error("{reason}")]
     BadPem { file: String, reason: String },
+    /// The switch's proxy or a licensing URL that licpath cannot use as the switch would.
+    #[error("{file}: {source}")]
+    BadPlanValue {
+        file: String,
+        #[source]
+        source: PlanValueError,
+    },
+}
+
+/// A value the probe plan rests on (the switch's proxy, a licensing URL) that does not
+/// parse: the text is refused (exit 2) by every command that reads it, rather than read
+/// without the value (which would take the proxy's traffic for direct traffic, or probe
+/// straight past the proxy). The value is quoted as the text gives it (passwords are
+/// masked when the text is read).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} {value:?}: {reason}")]
+pub struct PlanValueError {
+    pub what: String,
+    pub value: String,
+    pub reason: crate::model::url::UrlError,
 }
 
 /// Bytes read from a file or a paste → text: refuses binary data and oversized input,

@@ -56,11 +56,18 @@ pub fn read_switch_text<T: AsRef<[u8]>>(
     inputs: &[(String, T)],
     year_hint: Option<i64>,
     map: &plan::InterfaceMap,
-) -> SwitchText {
+) -> Result<SwitchText, error::IosTextError> {
     let config = config::parse_config_files(inputs);
-    let plan = plan::derive(&config, map);
+    let plan = plan::derive(&config, map).map_err(|source| error::IosTextError::BadPlanValue {
+        file: inputs
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        source,
+    })?;
     let log = logs::read_logs(inputs, year_hint);
-    SwitchText { config, plan, log }
+    Ok(SwitchText { config, plan, log })
 }
 
 #[cfg(test)]

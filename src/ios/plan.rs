@@ -3,13 +3,13 @@
 //! `licpath probe --from-config` runs. Misconfigurations are judged in
 //! `diagnose::config`, not here.
 
-use super::error::IosTextError;
+use super::error::{IosTextError, PlanValueError};
 use crate::model::switch::{
-    Binding, CALLHOME_DEFAULT_URL, CSLU_DISCOVERY_URL, PlanTarget, ProbePlan, SMART_DEFAULT_URL,
-    same_vrf,
+    Binding, CALLHOME_DEFAULT_URL, CSLU_DISCOVERY_URL, PlanTarget, ProbePlan, RevocationCheck,
+    RevocationMethod, SMART_DEFAULT_URL, Transport, same_vrf,
 };
 use crate::model::switch::{StatusTransport, SwitchConfig, Trustpoint};
-use crate::model::url::Url;
+use crate::model::url::{ProxyAddr, parse_proxy};
 use std::net::IpAddr;
 
 /// Switch interface or VRF name → local interface (or Linux VRF device), from `--map`.
@@ -59,27 +59,28 @@ pub fn same_interface(a: &str, b: &str) -> bool {
 }
 
 /// `smart`, `Smart`, `Callhome`, `call-home`, `cslu`, `off`, `Transport Off` (the status
-/// view's spelling) → one lower-case name.
-fn norm_transport(t: &str) -> String {
+/// view's spelling) → one transport.
+fn norm_transport(t: &str) -> Transport {
     let t = t.trim().to_ascii_lowercase();
     let t = t.strip_prefix("transport ").unwrap_or(&t);
     match t {
-        "callhome" | "call-home" => "callhome".into(),
-        other => other.to_string(),
+        "call-home" => Transport::Callhome,
+        other => Transport::from_word(other),
     }
 }
 
 /// Where the licensing traffic goes and leaves from, as the transport decides it.
 struct Route {
     targets: Vec<PlanTarget>,
-    /// `HOST:PORT`.
-    proxy: Option<String>,
+    proxy: Option<ProxyAddr>,
     vrf: Option<String>,
     /// The switch interface the HTTPS connection leaves from.
     source_if: Option<String>,
 }
 
-pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
+/// The plan, its proxy and URLs parsed once: a proxy or URL the switch's text gives that
+/// licpath cannot use is refused here ([`PlanValueError`]), for every command alike.
+pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> Result<ProbePlan, PlanValueError> {
     let mut notes = Vec::new();
     let status = c.status.clone().unwrap_or_default();
     let transport = transport_of(c, &status, &mut notes);
@@ -89,10 +90,10 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
         vrf: c.vrf.clone().or(status.vrf.clone()),
         source_if: c.http_client_source.clone(),
     };
-    match transport.as_str() {
-        "smart" => smart_route(c, &status, &mut route, &mut notes),
-        "callhome" => callhome_route(c, &mut route),
-        "cslu" => route.targets.push(cslu_target(c, &status)),
+    match transport {
+        Transport::Smart => smart_route(c, &status, &mut route, &mut notes)?,
+        Transport::Callhome => callhome_route(c, &mut route)?,
+        Transport::Cslu => route.targets.push(cslu_target(c, &status)?),
         _ => {}
     }
     let Route {
@@ -109,13 +110,13 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
         .filter(|n| same_vrf(n.vrf.as_deref(), vrf.as_deref()))
         .map(|n| n.addr)
         .collect();
-    let resolve = static_entries(c, &targets, proxy.as_deref(), vrf.as_deref());
+    let resolve = static_entries(c, &targets, proxy.as_ref(), vrf.as_deref());
     let (source, dns_source) = sources(c, map, source_if.as_ref(), vrf.as_ref(), &mut notes);
     let server_identity_check = c
         .server_identity_check
         .or(status.server_identity_check)
         .unwrap_or(true);
-    ProbePlan {
+    Ok(ProbePlan {
         transport,
         targets,
         proxy,
@@ -128,13 +129,13 @@ pub fn derive(c: &SwitchConfig, map: &InterfaceMap) -> ProbePlan {
         ios_version: c.version.clone(),
         revocation_check: revocation_check(c),
         notes,
-    }
+    })
 }
 
 /// The transport, normalised: `license smart transport`, else the status view's `Type:`,
 /// else what the release and the configuration make of an unstated one
 /// ([`unstated_transport`]); a note says which when there is no config line.
-fn transport_of(c: &SwitchConfig, status: &StatusTransport, notes: &mut Vec<String>) -> String {
+fn transport_of(c: &SwitchConfig, status: &StatusTransport, notes: &mut Vec<String>) -> Transport {
     match (&c.transport, &status.kind) {
         (Some(t), _) => norm_transport(t),
         (None, Some(k)) => {
@@ -153,7 +154,7 @@ fn transport_of(c: &SwitchConfig, status: &StatusTransport, notes: &mut Vec<Stri
 /// reports over Call Home (`callhome` when call-home is configured). Anything else
 /// (`show version` alone, an extract, a release the text does not give): `unknown`, with
 /// a note saying what is needed. Never an invented plan.
-fn unstated_transport(c: &SwitchConfig, notes: &mut Vec<String>) -> String {
+fn unstated_transport(c: &SwitchConfig, notes: &mut Vec<String>) -> Transport {
     let release = c.version.as_deref();
     let era = release.and_then(crate::model::switch::policy_release);
     let call_home = c.service_call_home
@@ -164,47 +165,47 @@ fn unstated_transport(c: &SwitchConfig, notes: &mut Vec<String>) -> String {
         notes.push(
             "'no license smart enable': Smart Licensing is off on this switch, so it reports to nothing and there is nothing to probe (to turn it on: license smart enable, with call-home to tools.cisco.com)".into(),
         );
-        return "disabled".into();
+        return Transport::Disabled;
     }
     match (era, c.full_config) {
         (Some(true), true) => {
             notes.push(
                 "no 'license smart transport' line: the factory default of Smart Licensing Using Policy, cslu".into(),
             );
-            "cslu".into()
+            Transport::Cslu
         }
         (Some(false), _) if call_home || c.smart_enabled == Some(true) => {
             notes.push(format!(
                 "IOS XE {} predates Smart Licensing Using Policy (17.3.2): no cslu, no 'license smart transport'; Smart Licensing reports over Call Home",
                 release.unwrap_or("?")
             ));
-            "callhome".into()
+            Transport::Callhome
         }
         (Some(false), _) => {
             notes.push(format!(
                 "IOS XE {} predates Smart Licensing Using Policy (17.3.2): Smart Licensing reports over Call Home, and the text shows no call-home configuration (need: show running-config | section call-home, show call-home profile all)",
                 release.unwrap_or("?")
             ));
-            "unknown".into()
+            Transport::Unknown
         }
         (None, _) if release.is_some() => {
             notes.push(format!(
                 "release {} does not say whether it runs Smart Licensing Using Policy (17.3.2 and later) or Call Home (before): need show version",
                 release.unwrap_or("?")
             ));
-            "unknown".into()
+            Transport::Unknown
         }
         (_, false) => {
             notes.push(
                 "the text is not a whole running-config and states no transport: need show running-config (or show license status)".into(),
             );
-            "unknown".into()
+            Transport::Unknown
         }
         (_, true) => {
             notes.push(
                 "the running-config states no transport and no release: the default depends on the release (cslu from 17.3.2, Call Home before): need show version".into(),
             );
-            "unknown".into()
+            Transport::Unknown
         }
     }
 }
@@ -216,33 +217,54 @@ fn smart_route(
     status: &StatusTransport,
     route: &mut Route,
     notes: &mut Vec<String>,
-) {
+) -> Result<(), PlanValueError> {
     let (url, origin) = match (&c.smart_url, &status.url) {
-        (Some(u), _) if !c.url_default => (u.clone(), "license smart url smart"),
-        (_, Some(u)) if !c.url_default && u.contains("://") => (u.clone(), "show license status"),
-        _ => (SMART_DEFAULT_URL.to_string(), "default"),
+        (Some(u), _) if !c.url_default => (u.as_str(), "license smart url smart"),
+        (_, Some(u)) if !c.url_default && u.contains("://") => (u.as_str(), "show license status"),
+        _ => (SMART_DEFAULT_URL, "default"),
     };
-    route.targets.push(PlanTarget {
-        label: "smart".into(),
-        url,
-        origin: origin.into(),
+    route.targets.push(target("smart", url, origin)?);
+    let (address, what) = match (&c.proxy_address, &status.proxy_address) {
+        (Some(a), _) => (a, "license smart proxy"),
+        (None, Some(a)) => (a, "show license status Proxy"),
+        (None, None) => return Ok(()),
+    };
+    let port = c
+        .proxy_port
+        .or_else(|| status.proxy_port.as_deref().and_then(|p| p.parse().ok()));
+    let port = port.unwrap_or_else(|| {
+        notes.push("proxy address without a port: assuming 80".into());
+        80
     });
-    let address = c.proxy_address.clone().or(status.proxy_address.clone());
-    if let Some(a) = address {
-        let port = c
-            .proxy_port
-            .or_else(|| status.proxy_port.as_deref().and_then(|p| p.parse().ok()));
-        let port = port.unwrap_or_else(|| {
-            notes.push("proxy address without a port: assuming 80".into());
-            80
-        });
-        route.proxy = Some(host_port(&a, port));
-    }
+    route.proxy = Some(proxy(what, address, port)?);
+    Ok(())
+}
+
+/// A target of the plan, its URL parsed once.
+fn target(label: &str, url: &str, origin: &str) -> Result<PlanTarget, PlanValueError> {
+    PlanTarget::new(label, url, origin).map_err(|reason| PlanValueError {
+        what: format!("{label} URL ({origin})"),
+        value: url.to_string(),
+        reason,
+    })
+}
+
+/// The switch's proxy, parsed once (the one proxy parser, `model::url::parse_proxy`). The
+/// switch sends no credentials to a proxy, so a userinfo in the text is dropped.
+fn proxy(what: &str, host: &str, port: u16) -> Result<ProxyAddr, PlanValueError> {
+    let value = host_port(host, port);
+    let mut p = parse_proxy(&value).map_err(|reason| PlanValueError {
+        what: what.to_string(),
+        value,
+        reason,
+    })?;
+    p.credentials = None;
+    Ok(p)
 }
 
 /// Call-home transport: the URLs of the active profiles (else CiscoTAC-1's default), and
 /// the `call-home` block's proxy, VRF and source interface, which win over the others.
-fn callhome_route(c: &SwitchConfig, route: &mut Route) {
+fn callhome_route(c: &SwitchConfig, route: &mut Route) -> Result<(), PlanValueError> {
     let ch = c.call_home.clone().unwrap_or_default();
     let urls: Vec<(String, String)> = ch
         .profiles
@@ -255,53 +277,48 @@ fn callhome_route(c: &SwitchConfig, route: &mut Route) {
         })
         .collect();
     if urls.is_empty() {
-        route.targets.push(PlanTarget {
-            label: "callhome".into(),
-            url: CALLHOME_DEFAULT_URL.into(),
-            origin: "default (CiscoTAC-1)".into(),
-        });
+        let origin = "default (CiscoTAC-1)";
+        route
+            .targets
+            .push(target("callhome", CALLHOME_DEFAULT_URL, origin)?);
     }
     for (url, origin) in urls {
-        route.targets.push(PlanTarget {
-            label: "callhome".into(),
-            url,
-            origin,
-        });
+        route.targets.push(target("callhome", &url, &origin)?);
     }
-    route.proxy = ch.http_proxy.as_ref().map(|(h, p)| host_port(h, *p));
+    route.proxy = match &ch.http_proxy {
+        Some((h, p)) => Some(proxy("call-home http-proxy", h, *p)?),
+        None => None,
+    };
     route.vrf = ch.vrf.clone().or(route.vrf.take());
     route.source_if = ch.source_interface.clone().or(route.source_if.take());
+    Ok(())
 }
 
 /// CSLU transport: the configured (or status view's) CSLU address, else discovery.
-fn cslu_target(c: &SwitchConfig, status: &StatusTransport) -> PlanTarget {
-    let url = c.cslu_url.clone().or(status.cslu_address.clone());
+fn cslu_target(c: &SwitchConfig, status: &StatusTransport) -> Result<PlanTarget, PlanValueError> {
+    let url = c.cslu_url.as_ref().or(status.cslu_address.as_ref());
     let (url, origin) = match url {
-        Some(u) => (u, "license smart url cslu"),
+        Some(u) => (u.as_str(), "license smart url cslu"),
         // With no address the switch looks for a CSLU named cslu-local.
         None => (
-            CSLU_DISCOVERY_URL.to_string(),
+            CSLU_DISCOVERY_URL,
             "default (CSLU discovery by the name cslu-local)",
         ),
     };
-    PlanTarget {
-        label: "cslu".into(),
-        url,
-        origin: origin.into(),
-    }
+    target("cslu", url, origin)
 }
 
 /// The `ip host` entries of the licensing VRF for the targets' hosts and the proxy's.
 fn static_entries(
     c: &SwitchConfig,
     targets: &[PlanTarget],
-    proxy: Option<&str>,
+    proxy: Option<&ProxyAddr>,
     vrf: Option<&str>,
 ) -> Vec<(String, IpAddr)> {
     let names: Vec<String> = targets
         .iter()
-        .filter_map(|t| Url::parse(&t.url).ok().map(|u| u.host().to_string()))
-        .chain(proxy.map(|p| split_host(p).to_string()))
+        .map(|t| t.url.host())
+        .chain(proxy.map(|p| p.host.as_str()))
         .map(|h| h.to_ascii_lowercase())
         .collect();
     c.hosts
@@ -349,24 +366,23 @@ fn sources(
 
 /// The trustpoint whose `revocation-check` makes the switch fetch CRLs/OCSP (one without
 /// `none`): SLA-TrustPoint first, else the first such one.
-fn revocation_check(c: &SwitchConfig) -> Option<(String, Vec<String>)> {
+fn revocation_check(c: &SwitchConfig) -> Option<RevocationCheck> {
     let strict = |tp: &&Trustpoint| {
-        !tp.revocation_check.is_empty() && !tp.revocation_check.iter().any(|m| m == "none")
+        !tp.revocation_check.is_empty() && !tp.revocation_check.contains(&RevocationMethod::None)
     };
     c.trustpoints
         .iter()
         .filter(strict)
         .find(|tp| tp.name.eq_ignore_ascii_case("SLA-TrustPoint"))
         .or_else(|| c.trustpoints.iter().find(strict))
-        .map(|tp| (tp.name.clone(), tp.revocation_check.clone()))
+        .map(|tp| RevocationCheck {
+            trustpoint: tp.name.clone(),
+            methods: tp.revocation_check.clone(),
+        })
 }
 
 fn host_port(host: &str, port: u16) -> String {
     crate::model::url::authority(host.trim_start_matches('[').trim_end_matches(']'), port)
-}
-
-fn split_host(hp: &str) -> &str {
-    crate::model::url::host_of_authority(hp)
 }
 
 #[cfg(test)]
@@ -376,7 +392,7 @@ mod tests {
     use crate::ios::config::parse_config;
 
     fn plan(text: &str) -> ProbePlan {
-        derive(&parse_config(text), &InterfaceMap::default())
+        derive(&parse_config(text), &InterfaceMap::default()).unwrap()
     }
 
     #[test]
@@ -384,17 +400,17 @@ mod tests {
         let p = plan("license smart transport Call-Home\n");
         assert_eq!((p.transport.as_str(), p.notes.len()), ("callhome", 0));
         let p = plan("Transport:\n  Type: Smart\n  URL: https://smart.example/its\n");
-        assert_eq!(p.transport, "smart");
+        assert_eq!(p.transport.as_str(), "smart");
         assert_eq!(
             p.notes,
             ["transport 'Smart' read from show license status (no 'license smart transport' line)"]
         );
-        assert_eq!(p.targets[0].url, "https://smart.example/its");
+        assert_eq!(p.targets[0].written, "https://smart.example/its");
         assert_eq!(p.targets[0].origin, "show license status");
         // A whole 17.3.2+ configuration without a transport line: the factory default.
         let p = plan("version 17.9\nhostname sw1\nip name-server 192.0.2.1\n");
-        assert_eq!(p.transport, "cslu");
-        assert_eq!(p.targets[0].url, CSLU_DISCOVERY_URL);
+        assert_eq!(p.transport.as_str(), "cslu");
+        assert_eq!(p.targets[0].written, CSLU_DISCOVERY_URL);
         assert_eq!(
             p.notes,
             [
@@ -417,8 +433,8 @@ mod tests {
         let p = plan(
             "version 16.12\nhostname s\nservice call-home\ncall-home\n profile \"CiscoTAC-1\"\n  active\n",
         );
-        assert_eq!(p.transport, "callhome");
-        assert_eq!(p.targets[0].url, CALLHOME_DEFAULT_URL);
+        assert_eq!(p.transport.as_str(), "callhome");
+        assert_eq!(p.targets[0].written, CALLHOME_DEFAULT_URL);
         // Before 17.3.2 without call-home, `show version` alone, an extract, `version 17.3`:
         // unknown, with what is needed.
         for text in [
@@ -442,9 +458,12 @@ mod tests {
              license smart url default\n\
              license smart proxy address proxy.example\n",
         );
-        assert_eq!(p.targets[0].url, SMART_DEFAULT_URL);
+        assert_eq!(p.targets[0].written, SMART_DEFAULT_URL);
         assert_eq!(p.targets[0].origin, "default");
-        assert_eq!(p.proxy.as_deref(), Some("proxy.example:80"));
+        assert_eq!(
+            p.proxy.as_ref().map(ToString::to_string).as_deref(),
+            Some("proxy.example:80")
+        );
         assert_eq!(p.notes, ["proxy address without a port: assuming 80"]);
     }
 
@@ -465,11 +484,14 @@ mod tests {
         let t: Vec<_> = p
             .targets
             .iter()
-            .map(|t| (t.url.as_str(), t.origin.as_str()))
+            .map(|t| (t.written.as_str(), t.origin.as_str()))
             .collect();
         assert_eq!(t, [(CALLHOME_DEFAULT_URL, "default (CiscoTAC-1)")]);
         assert_eq!(p.vrf.as_deref(), Some("Mgmt-vrf"));
-        assert_eq!(p.proxy.as_deref(), Some("192.0.2.10:3128"));
+        assert_eq!(
+            p.proxy.as_ref().map(ToString::to_string).as_deref(),
+            Some("192.0.2.10:3128")
+        );
         let source = p.source.as_ref().map(|b| b.switch.as_str());
         assert_eq!(source, Some("GigabitEthernet0/0"));
     }
@@ -502,7 +524,7 @@ mod tests {
              ip domain lookup vrf Mgmt-vrf source-interface Gi0/0\n",
         );
         // No source interface: the VRF stands in; DNS leaves from its own interface.
-        let p = derive(&c, &InterfaceMap::default());
+        let p = derive(&c, &InterfaceMap::default()).unwrap();
         assert_eq!(
             p.source.as_ref().map(|b| b.switch.as_str()),
             Some("Mgmt-vrf")
@@ -513,7 +535,7 @@ mod tests {
         );
         assert_eq!(p.notes.len(), 2, "{:?}", p.notes);
         let map = InterfaceMap::parse(&["mgmt-vrf=mgmt".into(), "GigabitEthernet0/0=eth1".into()]);
-        let p = derive(&c, &map.unwrap_or_default());
+        let p = derive(&c, &map.unwrap_or_default()).unwrap();
         assert_eq!(p.source.and_then(|b| b.local).as_deref(), Some("mgmt"));
         assert_eq!(p.dns_source.and_then(|b| b.local).as_deref(), Some("eth1"));
         assert!(p.notes.is_empty(), "{:?}", p.notes);
@@ -533,17 +555,37 @@ mod tests {
              crypto pki trustpoint sla-trustpoint\n \
              revocation-check ocsp crl\n",
         );
-        let want = (
-            "sla-trustpoint".to_string(),
-            vec!["ocsp".into(), "crl".into()],
-        );
+        let want = RevocationCheck {
+            trustpoint: "sla-trustpoint".to_string(),
+            methods: vec![RevocationMethod::Ocsp, RevocationMethod::Crl],
+        };
         assert_eq!(p.revocation_check, Some(want));
         let p = plan(
             "crypto pki trustpoint SLA-TrustPoint\n revocation-check crl none\n\
                       crypto pki trustpoint TP-crl\n revocation-check crl\n",
         );
-        assert_eq!(p.revocation_check.map(|r| r.0).as_deref(), Some("TP-crl"));
+        assert_eq!(
+            p.revocation_check.map(|r| r.trustpoint).as_deref(),
+            Some("TP-crl")
+        );
         assert_eq!(plan("crypto pki trustpoint X\n").revocation_check, None);
+    }
+
+    #[test]
+    fn a_proxy_or_url_that_does_not_parse_refuses_the_plan() {
+        let c =
+            parse_config("license smart transport smart\nlicense smart proxy address proxy!corp\n");
+        let e = derive(&c, &InterfaceMap::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "license smart proxy \"proxy!corp:80\": bad host name \"proxy!corp\""
+        );
+        let c = parse_config("license smart transport cslu\nlicense smart url cslu cslu.example\n");
+        let e = derive(&c, &InterfaceMap::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cslu URL (license smart url cslu) \"cslu.example\": not a URL (expected https://host/path)"
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! would do with it ([`ProbePlan`]). Diagnosis reads these; the text parsing that fills
 //! them lives in `ios`, which the core does not import. Pure data, no I/O.
 
+use crate::model::url::{ProxyAddr, Url, UrlError};
 use serde::Serialize;
+use std::fmt;
 use std::net::IpAddr;
 
 pub const SMART_DEFAULT_URL: &str = "https://smartreceiver.cisco.com/licservice/license";
@@ -243,8 +245,8 @@ pub struct CallHomeProfile {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trustpoint {
     pub name: String,
-    /// `revocation-check crl none` → ["crl", "none"].
-    pub revocation_check: Vec<String>,
+    /// `revocation-check crl none` → [Crl, None].
+    pub revocation_check: Vec<RevocationMethod>,
 }
 
 /// The "Transport:" section of `show license status`.
@@ -273,9 +275,27 @@ pub struct StatusTransport {
 pub struct PlanTarget {
     /// `smart`, `callhome`, `cslu`.
     pub label: String,
-    pub url: String,
+    /// Parsed once, where the plan is derived: what the probe and the rules use.
+    #[serde(skip)]
+    pub url: Url,
+    /// The URL as the text (or the default) writes it: what reports quote.
+    #[serde(rename = "url")]
+    pub written: String,
     /// Where the URL came from, in words.
     pub origin: String,
+}
+
+impl PlanTarget {
+    /// A target of the plan, its URL parsed: a URL the probe could not request is refused
+    /// here, where the text is read, not later by each reader.
+    pub fn new(label: &str, written: &str, origin: &str) -> Result<PlanTarget, UrlError> {
+        Ok(PlanTarget {
+            label: label.to_string(),
+            url: Url::parse(written)?,
+            written: written.to_string(),
+            origin: origin.to_string(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -286,12 +306,153 @@ pub struct Binding {
     pub local: Option<String>,
 }
 
+/// How the switch reports (`license smart transport X`, the status view's `Type:`, or what
+/// the release makes of an unstated one). Printed and serialized as its word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    Smart,
+    Callhome,
+    Cslu,
+    Off,
+    Automatic,
+    /// `no license smart enable`: Smart Licensing is off, nothing to probe.
+    Disabled,
+    /// The text does not say.
+    Unknown,
+    /// A word licpath does not know, lower case, as the text gives it.
+    Other(String),
+}
+
+impl Transport {
+    /// A lower-case transport word.
+    pub fn from_word(word: &str) -> Transport {
+        match word {
+            "smart" => Transport::Smart,
+            "callhome" => Transport::Callhome,
+            "cslu" => Transport::Cslu,
+            "off" => Transport::Off,
+            "automatic" => Transport::Automatic,
+            "disabled" => Transport::Disabled,
+            "unknown" => Transport::Unknown,
+            other => Transport::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Transport::Smart => "smart",
+            Transport::Callhome => "callhome",
+            Transport::Cslu => "cslu",
+            Transport::Off => "off",
+            Transport::Automatic => "automatic",
+            Transport::Disabled => "disabled",
+            Transport::Unknown => "unknown",
+            Transport::Other(w) => w,
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Transport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A `revocation-check` method of a trustpoint (`crl`, `ocsp`, `none`), in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevocationMethod {
+    Crl,
+    Ocsp,
+    /// `none` after the others: an unreachable server lets the check pass.
+    None,
+    /// A word licpath does not know, as given.
+    Other(String),
+}
+
+impl RevocationMethod {
+    /// The word as the line gives it (IOS prints keywords in lower case).
+    pub fn from_word(word: &str) -> RevocationMethod {
+        match word {
+            "crl" => RevocationMethod::Crl,
+            "ocsp" => RevocationMethod::Ocsp,
+            "none" => RevocationMethod::None,
+            other => RevocationMethod::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            RevocationMethod::Crl => "crl",
+            RevocationMethod::Ocsp => "ocsp",
+            RevocationMethod::None => "none",
+            RevocationMethod::Other(w) => w,
+        }
+    }
+}
+
+impl fmt::Display for RevocationMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The trustpoint that checks revocation strictly and its methods (`revocation-check ocsp
+/// crl` → [Ocsp, Crl]). JSON keeps the old shape: `["SLA-TrustPoint", ["crl"]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationCheck {
+    pub trustpoint: String,
+    pub methods: Vec<RevocationMethod>,
+}
+
+impl RevocationCheck {
+    /// Does it check by this method?
+    pub fn uses(&self, m: &RevocationMethod) -> bool {
+        self.methods.contains(m)
+    }
+
+    /// The methods as the line gives them: `ocsp crl`.
+    pub fn methods_line(&self) -> String {
+        methods_line(&self.methods)
+    }
+}
+
+/// Methods as a `revocation-check` line gives them: `ocsp crl`.
+pub fn methods_line(methods: &[RevocationMethod]) -> String {
+    let words: Vec<&str> = methods.iter().map(RevocationMethod::as_str).collect();
+    words.join(" ")
+}
+
+impl Serialize for RevocationCheck {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let words: Vec<&str> = self.methods.iter().map(RevocationMethod::as_str).collect();
+        (&self.trustpoint, words).serialize(s)
+    }
+}
+
+fn opt_as_string<T: fmt::Display, S: serde::Serializer>(
+    v: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ProbePlan {
-    pub transport: String,
+    pub transport: Transport,
     pub targets: Vec<PlanTarget>,
-    /// `host:port`.
-    pub proxy: Option<String>,
+    /// The switch's proxy, parsed once (`HOST:PORT` in JSON and text). The switch sends
+    /// no credentials to a proxy: a userinfo in the text is dropped.
+    #[serde(serialize_with = "opt_as_string")]
+    pub proxy: Option<ProxyAddr>,
     pub vrf: Option<String>,
     pub dns_servers: Vec<IpAddr>,
     /// Static `ip host` entries that apply (replace DNS for these names).
@@ -306,7 +467,7 @@ pub struct ProbePlan {
     /// without a final `none`, which would let an unreachable server pass) and its
     /// methods: the switch then needs them before it trusts CSSM. SLA-TrustPoint, the one
     /// that validates CSSM, is preferred.
-    pub revocation_check: Option<(String, Vec<String>)>,
+    pub revocation_check: Option<RevocationCheck>,
     /// Plain statements about how the plan was derived.
     pub notes: Vec<String>,
 }

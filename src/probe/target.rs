@@ -63,6 +63,10 @@ fn parse_target_url(input: &str) -> Result<Url, ProbeError> {
         input: input.to_string(),
         source,
     })?;
+    no_credentials(input, url)
+}
+
+fn no_credentials(input: &str, url: Url) -> Result<Url, ProbeError> {
     if url.credentials().is_some() {
         return Err(ProbeError::Preset {
             origin: shown(input),
@@ -78,6 +82,13 @@ impl Target {
     /// out.
     pub fn parsed_url(&self) -> Result<Url, ProbeError> {
         parse_target_url(&self.url())
+    }
+
+    /// A target of the switch's plan, its URL parsed where the text was read (`written`, the
+    /// URL as the text gives it, is the label).
+    pub fn of_plan(written: &str, url: &Url) -> Result<Target, ProbeError> {
+        let url = no_credentials(written, url.clone())?;
+        Ok(Target::from_url(written.to_string(), &url, None))
     }
 
     fn from_url(label: String, url: &Url, trust: Option<TrustKind>) -> Target {

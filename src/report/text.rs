@@ -423,7 +423,7 @@ pub fn write_plan(
             out,
             "   target          {:<9} {}  ({})",
             esc(&t.label),
-            esc(&t.url),
+            esc(&t.written),
             esc(&t.origin)
         )?;
     }
@@ -433,7 +433,10 @@ pub fn write_plan(
     writeln!(
         out,
         "   proxy           {}",
-        esc(plan.proxy.as_deref().unwrap_or("none (direct)"))
+        esc(&plan
+            .proxy
+            .as_ref()
+            .map_or("none (direct)".to_string(), |p| p.to_string()))
     )?;
     writeln!(
         out,
@@ -472,12 +475,12 @@ pub fn write_plan(
             "off"
         }
     )?;
-    if let Some((tp, modes)) = &plan.revocation_check {
+    if let Some(check) = &plan.revocation_check {
         writeln!(
             out,
             "   revocation      checked (trustpoint {}: revocation-check {}): the probe's step 6 must reach them",
-            esc(tp),
-            esc(&modes.join(" "))
+            esc(&check.trustpoint),
+            esc(&check.methods_line())
         )?;
     }
     for n in &plan.notes {

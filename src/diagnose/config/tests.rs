@@ -5,14 +5,10 @@ const SMART: &str = "https://smartreceiver.cisco.com/licservice/license";
 
 fn plan(transport: &str, urls: &[(&str, &str)]) -> ProbePlan {
     ProbePlan {
-        transport: transport.into(),
+        transport: Transport::from_word(transport),
         targets: urls
             .iter()
-            .map(|(label, url)| PlanTarget {
-                label: (*label).into(),
-                url: (*url).into(),
-                origin: "test".into(),
-            })
+            .map(|(label, url)| PlanTarget::new(label, url, "test").unwrap())
             .collect(),
         proxy: None,
         vrf: None,
@@ -191,7 +187,6 @@ fn url_rules_per_target_in_order() {
             ("smart", "http://smartreceiver-stage.cisco.com/x"),
             ("cslu", "http://cslu.corp:8182/cslu/v1/pi"),
             ("smart", "https://192.0.2.1/licservice/license"),
-            ("smart", "not a url"),
         ],
     );
     let fs = licensing_urls(&Cx {
@@ -369,7 +364,10 @@ fn domain_lookup_disabled_wins_over_missing_name_servers() {
 fn crl_checks_pair_trustpoints_with_their_lines() {
     let tp = |name: &str, check: &[&str]| Trustpoint {
         name: name.into(),
-        revocation_check: check.iter().map(|s| s.to_string()).collect(),
+        revocation_check: check
+            .iter()
+            .map(|s| RevocationMethod::from_word(s))
+            .collect(),
     };
     let c = SwitchConfig {
         trustpoints: vec![
