@@ -4,7 +4,7 @@ use super::args::{AnalyzeArgs, OutputFormat, TrustArgs};
 use super::error::{CliError, written};
 use super::input::{ConfigPlan, diagnose_config, plan_from_config, read_text_file};
 use super::progress;
-use super::{EXIT_USAGE, color_of, exit_code};
+use super::{EXIT_USAGE, color_of, exit_code, report_stdout};
 use crate::capture::text::{Form, InputFormat, TextSummary};
 use crate::diagnose::DiagnoseConfig;
 use crate::escape::esc;
@@ -242,8 +242,11 @@ use text, json or jsonl here (or check/watch --format prometheus)"
     for (_, _, t) in &mut results {
         add_config(t, &setup);
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let color = match format {
+        OutputFormat::Text => color_of(args.output.color),
+        _ => text::Color::Never,
+    };
+    let mut out = report_stdout(color);
     written(if format == OutputFormat::Json {
         let reports = results
             .iter()
@@ -255,7 +258,6 @@ use text, json or jsonl here (or check/watch --format prometheus)"
             .iter()
             .try_for_each(|(n, f, t)| report::jsonl::write_capture_line(&mut out, n, f, t))
     } else {
-        let color = color_of(args.output.color);
         let context = match &acfg.context {
             c if c.is_empty() => Ok(()),
             c => report::context::write_context(&mut out, c).and_then(|_| writeln!(out)),

@@ -71,6 +71,11 @@ pub fn run(cli: args::Cli) -> u8 {
     }
 }
 
+/// Whether the text report is coloured. The decision is licpath's own, not anstream's
+/// `AutoStream::choice`: that one lets NO_COLOR override CLICOLOR_FORCE and takes
+/// CLICOLOR_FORCE=0 as forcing, where the documented behaviour (the man page's ENVIRONMENT,
+/// bixense.com/clicolors) is "set and not 0" forces and forcing wins; and it refuses colour
+/// on a terminal whose TERM is unset. anstream carries the colours out ([`report_stdout`]).
 fn color_of(choice: ColorChoice) -> text::Color {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     match choice {
@@ -88,6 +93,17 @@ fn color_of(choice: ColorChoice) -> text::Color {
         }
         ColorChoice::Auto => text::Color::Never,
     }
+}
+
+/// Standard output for a report, through anstream: coloured text passes through, or on a
+/// Windows console without ANSI support goes through the console API; uncoloured output
+/// (which holds no escape: untrusted text is escaped) is passed through, never scanned.
+fn report_stdout(color: text::Color) -> anstream::AutoStream<std::io::StdoutLock<'static>> {
+    let choice = match color {
+        text::Color::Always => anstream::ColorChoice::Always,
+        text::Color::Never => anstream::ColorChoice::AlwaysAnsi,
+    };
+    anstream::AutoStream::new(std::io::stdout().lock(), choice)
 }
 
 fn now_unix() -> i64 {

@@ -6,7 +6,7 @@ use super::args::{NetArgs, OutputFormat, PlanArgs, ProbeArgs, TrustArgs};
 use super::error::{CliError, written};
 use super::input::{ConfigPlan, diagnose_config, plan_from_config};
 use super::proxy::parse_proxy_arg;
-use super::{EXIT_FINDINGS, color_of, now_unix};
+use super::{EXIT_FINDINGS, color_of, now_unix, report_stdout};
 use crate::diagnose::DiagnoseConfig;
 use crate::diagnose::verdict::OverallVerdict;
 use crate::escape::esc;
@@ -224,8 +224,11 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
     if let Some(pr) = &plan_report
         && (args.plan_only || targets.is_empty())
     {
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
+        let color = match format {
+            OutputFormat::Json => text::Color::Never,
+            _ => color_of(args.output.color),
+        };
+        let mut out = report_stdout(color);
         written(if format == OutputFormat::Json {
             json::write_json(
                 &mut out,
@@ -235,13 +238,7 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
                 Some(*pr),
             )
         } else {
-            text::write_plan(
-                &mut out,
-                pr.file,
-                pr.plan,
-                pr.findings,
-                color_of(args.output.color),
-            )
+            text::write_plan(&mut out, pr.file, pr.plan, pr.findings, color)
         })?;
         // No plan (Smart Licensing off, transport unknown): the text does not decide.
         let plan_undecided = pr
@@ -303,7 +300,11 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
         from_config: from_config.as_ref().filter(|_| plan_failed),
         switch: from_config.as_ref().and_then(|c| c.hostname.as_deref()),
     };
-    print_reports(&mut std::io::stdout().lock(), args, &printed)?;
+    let color = match args.format() {
+        OutputFormat::Text if mode != Mode::Check => color_of(args.output.color),
+        _ => text::Color::Never,
+    };
+    print_reports(&mut report_stdout(color), args, color, &printed)?;
     let reports: Vec<_> = timelines
         .iter()
         .zip(&labels)
@@ -345,7 +346,12 @@ struct Printed<'a> {
 }
 
 /// Prints the reports in the `--format` asked for.
-fn print_reports(out: &mut dyn Write, args: &ProbeArgs, p: &Printed<'_>) -> Result<(), CliError> {
+fn print_reports(
+    out: &mut dyn Write,
+    args: &ProbeArgs,
+    color: text::Color,
+    p: &Printed<'_>,
+) -> Result<(), CliError> {
     let probed = p.probed;
     match args.format() {
         OutputFormat::Json => {
@@ -383,7 +389,6 @@ fn print_reports(out: &mut dyn Write, args: &ProbeArgs, p: &Printed<'_>) -> Resu
                 .try_for_each(|(l, t)| writeln!(out, "{}", esc(&report::check_line(l, t)))),
         ),
         OutputFormat::Text => {
-            let color = color_of(args.output.color);
             let plan_text = match &p.plan_report {
                 Some(pr) => text::write_plan(out, pr.file, pr.plan, pr.findings, color)
                     .and_then(|_| writeln!(out)),

@@ -12,6 +12,7 @@ use crate::model::time::format_utc;
 // Network strings are shown cut (issue 28 item 9) and escaped.
 use crate::escape::shown as esc;
 use crate::model::*;
+use anstyle::{AnsiColor, Style};
 use std::io::{self, Write};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,25 +23,38 @@ pub enum Color {
 
 struct Paint(Color);
 
+/// The report's styles (SGR through anstyle; each ends with a reset).
+const fn fg(c: AnsiColor) -> Style {
+    Style::new().fg_color(Some(anstyle::Color::Ansi(c)))
+}
+const RED_BOLD: Style = fg(AnsiColor::Red).bold();
+const GREEN: Style = fg(AnsiColor::Green);
+const GREEN_BOLD: Style = fg(AnsiColor::Green).bold();
+const YELLOW: Style = fg(AnsiColor::Yellow);
+const YELLOW_BOLD: Style = fg(AnsiColor::Yellow).bold();
+const CYAN: Style = fg(AnsiColor::Cyan);
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
 impl Paint {
-    fn wrap(&self, code: &str, s: &str) -> String {
+    fn wrap(&self, style: Style, s: &str) -> String {
         match self.0 {
-            Color::Always => format!("\x1b[{code}m{s}\x1b[0m"),
+            Color::Always => format!("{style}{s}{style:#}"),
             Color::Never => s.to_string(),
         }
     }
     fn sev(&self, s: Severity) -> String {
         match s {
-            Severity::Error => self.wrap("1;31", "ERROR"),
-            Severity::Warning => self.wrap("33", "WARN "),
-            Severity::Info => self.wrap("36", "INFO "),
+            Severity::Error => self.wrap(RED_BOLD, "ERROR"),
+            Severity::Warning => self.wrap(YELLOW, "WARN "),
+            Severity::Info => self.wrap(CYAN, "INFO "),
         }
     }
     fn bold(&self, s: &str) -> String {
-        self.wrap("1", s)
+        self.wrap(BOLD, s)
     }
     fn dim(&self, s: &str) -> String {
-        self.wrap("2", s)
+        self.wrap(DIM, s)
     }
 }
 
@@ -54,12 +68,12 @@ fn frame(f: Option<u64>) -> String {
 }
 
 fn verdict_word(p: &Paint, c: &Connection) -> String {
-    let code = match c.verdict {
-        Verdict::Ok => "32",
-        Verdict::Failed => "1;31",
-        Verdict::Unknown => "33",
+    let style = match c.verdict {
+        Verdict::Ok => GREEN,
+        Verdict::Failed => RED_BOLD,
+        Verdict::Unknown => YELLOW,
     };
-    p.wrap(code, &connection_verdict(c))
+    p.wrap(style, &connection_verdict(c))
 }
 
 fn write_finding(
@@ -174,9 +188,9 @@ fn write_verdict(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Result<()>
     let errors = t.error_count();
     let warnings = t.warning_count();
     let vword = match verdict {
-        super::OverallVerdict::Failed => p.wrap("1;31", verdict.as_str()),
-        super::OverallVerdict::Ok => p.wrap("1;32", verdict.as_str()),
-        _ => p.wrap("1;33", verdict.as_str()),
+        super::OverallVerdict::Failed => p.wrap(RED_BOLD, verdict.as_str()),
+        super::OverallVerdict::Ok => p.wrap(GREEN_BOLD, verdict.as_str()),
+        _ => p.wrap(YELLOW_BOLD, verdict.as_str()),
     };
     writeln!(
         out,
@@ -247,7 +261,7 @@ fn write_dns(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Result<()> {
     for d in &t.dns {
         let answer = match &d.response {
             Some(_) => dns_answer(d),
-            None => p.wrap("33", &dns_answer(d)),
+            None => p.wrap(YELLOW, &dns_answer(d)),
         };
         let retries = dns_retries(d);
         writeln!(
