@@ -1417,3 +1417,76 @@ fn a_probe_whose_own_resolver_fails_blames_this_host() {
     assert_eq!(r["vantage"]["resolver_origin"], "dns_server");
     assert!(r["timeline"]["findings"][0].get("blame").is_none(), "{r}");
 }
+
+/// The `--from-config` option's help of `probe`, `check`, `analyze`, `watch` and `tui`
+/// (first sentence of it, as `--help` prints it on one line).
+fn from_config_help(sub: &str) -> String {
+    let o = licpath(&[sub, "--help"]);
+    assert_eq!(o.status.code(), Some(0), "{sub} --help");
+    let out = stdout(&o);
+    let opt = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("--from-config <"))
+        .unwrap_or_else(|| panic!("{sub} --help has no --from-config: {out}"));
+    let text = opt.split_once('>').unwrap().1.trim();
+    text.split_inclusive("in any order is fine.")
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Issue 26: `probe --from-config` and `analyze --from-config` described different input
+/// commands. Every subcommand now names the same ones, and the ones the reader takes:
+/// each named command's real output (../shared/ios-real) is read, not refused.
+#[test]
+fn from_config_help_names_the_same_switch_text_everywhere() {
+    let probe = from_config_help("probe");
+    assert!(probe.ends_with("in any order is fine."), "{probe}");
+    for sub in ["check", "analyze", "watch", "tui"] {
+        assert_eq!(from_config_help(sub), probe, "{sub} vs probe");
+    }
+    let named: Vec<&str> = probe.split('`').skip(1).step_by(2).collect();
+    assert_eq!(
+        named,
+        [
+            "show running-config",
+            "show license status",
+            "show license all",
+            "show license tech support",
+            "show call-home",
+            "show version"
+        ],
+        "{probe}"
+    );
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/ios-real");
+    if !shared.is_dir() {
+        eprintln!("SKIP (truth part): ../shared/ios-real absent");
+        return;
+    }
+    // No real `show license status` in ../shared: the lab-written one of tests/data/ios.
+    let status = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/ios/show-license-status-cslu-17.12.txt");
+    for cmd in named {
+        let prefix = cmd.replace(' ', "_") + "__";
+        let file = std::fs::read_dir(&shared)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with(&prefix)
+            })
+            .or_else(|| (cmd == "show license status").then(|| status.clone()))
+            .unwrap_or_else(|| panic!("no real {cmd} text in ../shared/ios-real"));
+        let o = licpath(&[
+            "probe",
+            "--plan-only",
+            "--from-config",
+            file.to_str().unwrap(),
+        ]);
+        assert_ne!(o.status.code(), Some(2), "{cmd}: {}", stderr(&o));
+    }
+}

@@ -24,6 +24,16 @@ to run next"
     };
 }
 
+/// What `--from-config` reads (every subcommand: one reader, src/ios/config.rs): written
+/// once, so `probe`, `check`, `analyze`, `watch` and `tui` describe the same input.
+macro_rules! switch_text {
+    () => {
+        "The switch's own text: `show running-config`, `show license status` (or `show \
+license all`, `show license tech support`), `show call-home`, `show version`; any of them, \
+several pasted into one file in any order is fine."
+    };
+}
+
 macro_rules! probe_examples {
     () => {
         "Targets: smart (default), callhome, cslu[@HOST], or a URL such as \
@@ -261,17 +271,15 @@ pub struct AnalyzeArgs {
     /// Repeatable.
     #[arg(long = "host", value_name = "NAME")]
     pub hosts: Vec<String>,
-    /// The switch's own text (`show running-config`, `show license all`, `show license
-    /// tech support`; pasted into one file is fine), read as `probe --from-config` reads
-    /// it. Its proxy, name servers and licensing URLs tell which packets are the switch's
-    /// licensing traffic: a connection to its proxy that never got to CONNECT (refused,
-    /// unanswered, ICMP unreachable), a query its name server failed. Its configuration
-    /// findings join each report, its IOS XE release picks the trust profile (unless
-    /// --ios-version), and a capture without licensing traffic gets an Embedded Packet
-    /// Capture filter with its addresses. The flags below add to what the file says. A
-    /// proxy or licensing URL in it that licpath cannot read refuses the file (exit 2),
-    /// as probe and check do: read without it, the proxy's traffic would pass for direct.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = concat!(switch_text!(), " Read as `probe \
+--from-config` reads it. Its proxy, name servers and licensing URLs tell which packets are \
+the switch's licensing traffic: a connection to its proxy that never got to CONNECT \
+(refused, unanswered, ICMP unreachable), a query its name server failed. Its configuration \
+findings join each report, its IOS XE release picks the trust profile (unless \
+--ios-version), and a capture without licensing traffic gets an Embedded Packet Capture \
+filter with its addresses. The flags below add to what the file says. A proxy or licensing \
+URL in it that licpath cannot read refuses the file (exit 2), as probe and check do: read \
+without it, the proxy's traffic would pass for direct."))]
     pub from_config: Option<PathBuf>,
     /// The switch's proxy (`license smart proxy address` + `port`): connections to
     /// HOST:PORT that never got to CONNECT are judged as licensing traffic (tcp_refused,
@@ -367,12 +375,10 @@ pub struct WatchArgs {
     /// promiscuous (`ip link set IFACE promisc on`): licpath warns when it is not.
     #[arg(long, value_name = "IFACE")]
     pub interface: Option<String>,
-    /// A switch's own text (`show running-config`, `show license all`...), as `analyze
-    /// --from-config` reads it: its proxy, name servers and URLs tell which packets are
-    /// licensing traffic, and its `hostname` names the lines of its interfaces'
-    /// addresses. Repeatable: one per switch. A proxy or licensing URL in it that licpath
-    /// cannot read refuses it (exit 2).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help = concat!(switch_text!(), " Read as `analyze \
+--from-config` reads it: its proxy, name servers and URLs tell which packets are licensing \
+traffic, and its `hostname` names the lines of its interfaces' addresses. Repeatable: one \
+per switch. A proxy or licensing URL in it that licpath cannot read refuses it (exit 2)."))]
     pub from_config: Vec<PathBuf>,
     /// A switch's proxy (`license smart proxy address` + `port`). Repeatable.
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_proxy_endpoint)]
@@ -540,14 +546,14 @@ pub struct PlanArgs {
     /// Default: smart, or what --from-config derives.
     #[arg(value_name = "TARGET")]
     pub targets: Vec<String>,
-    /// Derive the plan from the switch's own text: `show running-config`, `show license
-    /// status`, `show license tech support` (pasted into one file is fine). Flags given
-    /// here override what the file says. `check` takes several (repeat the flag, or give a
-    /// directory of one text per switch): one line per switch and target, named by the
-    /// text's `hostname`. A proxy or licensing URL in the text that licpath cannot read
-    /// refuses that text (exit 2; an ERROR line per switch with several), as analyze
-    /// does: probing without it would go straight past the switch's proxy.
-    #[arg(long, value_name = "FILE|DIR")]
+    #[arg(long, value_name = "FILE|DIR", help = concat!(switch_text!(), " The plan is \
+derived from it: its licensing URL and transport, proxy, name servers, `ip host` entries, \
+source interface and VRF, IOS XE release. Flags given here override what the file says. \
+`check` takes several (repeat the flag, or give a directory of one text per switch): one \
+line per switch and target, named by the text's `hostname`. A proxy or licensing URL in \
+the text that licpath cannot read refuses that text (exit 2; an ERROR line per switch with \
+several), as analyze does: probing without it would go straight past the switch's \
+proxy."))]
     pub from_config: Vec<PathBuf>,
     /// With --from-config: the local interface (or Linux VRF device) standing in for a
     /// switch interface or VRF, e.g. --map Vlan10=eth1 --map Mgmt-vrf=mgmt; repeatable.
