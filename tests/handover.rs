@@ -270,7 +270,7 @@ fn annotated_pcap_shows_findings_on_evidence_frames_in_tshark() {
     let c = tshark_comments(&out);
     assert!(
         c[&14].iter().any(|c| c.starts_with("licpath ") && c.contains(
-            ": ERROR ssl_interception — SSL interception by Squid (ssl-bump): the certificate for smartreceiver.cisco.com was issued by 'C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA'"
+            ": ERROR ssl_interception — SSL interception by Squid (ssl-bump): the certificate for smartreceiver.cisco.com was issued by 'CN=Lab Squid Interception CA, O=Lab Security Appliance, C=US'"
         )),
         "{c:?}"
     );
@@ -380,6 +380,71 @@ fn html_of(inputs: &[(String, Timeline)]) -> String {
 
 fn markdown_of(inputs: &[(String, Timeline)]) -> String {
     render(inputs, licpath::report::markdown::write_markdown)
+}
+
+/// Issue 26: the chain table of cert-expired.pcap (tshark: the leaf's notAfter is
+/// 2021-01-01, the capture is of 2026-11-22; the intermediate is valid then). The expired
+/// row carries a word and a row style, not a colour alone; both name columns read CN
+/// first (the lab stores the intermediate's name CN first and the root's, as its issuer,
+/// country first); name cells break at spaces only.
+#[test]
+fn the_chain_table_marks_the_expired_row_and_writes_names_one_way() {
+    let input = [reports_of(&lab("cert-expired.pcap"), false)];
+    let html = html_of(&input);
+    let rows: Vec<&str> = html
+        .lines()
+        .filter(|l| l.starts_with("<tr") && l.contains("<td class=\"name\">"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{html}");
+    assert!(
+        rows[0].starts_with("<tr class=\"bad\">")
+            && rows[0].contains("<td><b>EXPIRED when seen</b> 2020-01-01 .. 2021-01-01</td>"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].starts_with("<tr><td>1</td>") && !rows[1].contains("EXPIRED"),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[1].contains(
+        "<td class=\"name\">CN=HydrantID Server CA O1, O=IdenTrust, C=US</td><td class=\"name\">CN=IdenTrust Commercial Root CA 1, O=IdenTrust, C=US</td>"
+    ), "{}", rows[1]);
+    let names = rows
+        .iter()
+        .flat_map(|r| r.split("<td class=\"name\">").skip(1))
+        .collect::<Vec<_>>();
+    assert_eq!(names.len(), 4);
+    assert!(names.iter().all(|n| n.starts_with("CN=")), "{names:?}");
+    assert!(html.contains("names written CN first, C last (RFC 4514 order)"));
+    let rule = html
+        .lines()
+        .find(|l| l.starts_with("td.name {"))
+        .expect("a td.name rule");
+    assert!(
+        rule.contains("word-break: normal")
+            && !rule.contains("break-all")
+            && !rule.contains("anywhere"),
+        "{rule}"
+    );
+    let md = markdown_of(&input);
+    let md_rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| 0 |") || l.starts_with("| 1 |"))
+        .collect();
+    assert_eq!(md_rows.len(), 2, "{md}");
+    assert!(
+        md_rows[0].contains("| **EXPIRED when seen** 2020-01-01 .. 2021-01-01 |"),
+        "{}",
+        md_rows[0]
+    );
+    assert!(
+        !md_rows[1].contains("EXPIRED")
+            && md_rows[1].contains("| CN=HydrantID Server CA O1, O=IdenTrust, C=US | CN=IdenTrust Commercial Root CA 1, O=IdenTrust, C=US |"),
+        "{}",
+        md_rows[1]
+    );
+    assert!(md.contains("(leaf first; names written CN first, C last (RFC 4514 order)"));
 }
 
 /// The browser window the reports are rendered in (pixels).
@@ -636,11 +701,11 @@ fn html_report_renders_in_chromium_with_verdict_code_and_issuer() {
             &[
                 // The cause leads (the TUI's and text report's primary finding), then the
                 // symptom.
-                "Verdict: FAILED (2 errors, 0 warnings) ssl_interception SSL interception by Squid (ssl-bump): the certificate for smartreceiver.cisco.com was issued by 'C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA', not by Cisco's public CA chain tls_alert the client aborted",
+                "Verdict: FAILED (2 errors, 0 warnings) ssl_interception SSL interception by Squid (ssl-bump): the certificate for smartreceiver.cisco.com was issued by 'CN=Lab Squid Interception CA, O=Lab Security Appliance, C=US', not by Cisco's public CA chain tls_alert the client aborted",
                 "ERROR ssl_interception (cert)",
                 "#1 198.51.100.10:59462 -> 198.51.100.3:3131 smartreceiver.cisco.com FAILED at cert ssl_interception",
-                "was issued by 'C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA'",
-                "C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA",
+                "was issued by 'CN=Lab Squid Interception CA, O=Lab Security Appliance, C=US'",
+                "CN=Lab Squid Interception CA, O=Lab Security Appliance, C=US",
                 "crypto pki trustpoint PROXY-CA",
                 "Certificate chain as presented",
                 "Frames 17",
@@ -726,7 +791,7 @@ fn markdown_says_what_the_text_report_says() {
         "- seen: #14 +13.902 ms Certificate chain of 3 cert(s), leaf `smartreceiver.cisco.com`",
         "```text",
         "crypto pki trustpoint PROXY-CA",
-        "| 0 | `CN=smartreceiver.cisco.com`, O=Cisco Systems Inc., C=US | C=US, O=Lab Security Appliance, CN=Lab Squid Interception CA |",
+        "| 0 | `CN=smartreceiver.cisco.com`, O=Cisco Systems Inc., C=US | CN=Lab Squid Interception CA, O=Lab Security Appliance, C=US |",
     ] {
         assert!(md.contains(needle), "{needle:?} not in:\n{md}");
     }

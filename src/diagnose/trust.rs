@@ -4,8 +4,8 @@
 //! (`--trust-store`).
 
 use super::interceptors;
-use crate::model::CertInfo;
 use crate::model::trust::{IDENTRUST_ROOT, IOS_XE_ROOTS, ProfileKind, TrustProfile};
+use crate::model::{CertInfo, dn};
 
 /// CAs of the public chains Cisco's licensing names were issued under (FN72323).
 const CISCO_PUBLIC_CA_MARKERS: &[&str] = &["HydrantID", "IdenTrust", "QuoVadis"];
@@ -63,11 +63,8 @@ pub fn judge_chain(certs: &[CertInfo], host: Option<&str>, profile: &TrustProfil
         }
     }
     let root_sent = top.self_signed;
-    let anchor = if root_sent {
-        top.subject.clone()
-    } else {
-        top.issuer.clone()
-    };
+    // Names in verdicts are for messages: written as people read them (model::dn).
+    let anchor = dn::display(if root_sent { &top.subject } else { &top.issuer });
     let anchored = if root_sent {
         profile.trusts_cert(top)
     } else {
@@ -78,7 +75,7 @@ pub fn judge_chain(certs: &[CertInfo], host: Option<&str>, profile: &TrustProfil
     let product = interceptors::identify(certs).map(|i| i.product);
     if let Some(product) = product {
         return ChainVerdict::Interception {
-            issuer: leaf.issuer.clone(),
+            issuer: dn::display(&leaf.issuer),
             product: Some(product),
             anchor_trusted: anchored,
         };
@@ -97,7 +94,7 @@ pub fn judge_chain(certs: &[CertInfo], host: Option<&str>, profile: &TrustProfil
         // re-signed it, so it is judged by trust below too.
         if !public && !anchored_at_public_root(top) && !leaf.self_signed {
             return ChainVerdict::Interception {
-                issuer: leaf.issuer.clone(),
+                issuer: dn::display(&leaf.issuer),
                 product: None,
                 anchor_trusted: anchored,
             };
@@ -136,8 +133,8 @@ pub fn judge_chain(certs: &[CertInfo], host: Option<&str>, profile: &TrustProfil
     // well-known root means a missing intermediate.
     if !root_sent && !top.is_ca && !is_well_known_root(top) {
         return ChainVerdict::IncompleteChain {
-            top: top.subject.clone(),
-            missing_issuer: top.issuer.clone(),
+            top: dn::display(&top.subject),
+            missing_issuer: dn::display(&top.issuer),
         };
     }
     ChainVerdict::UntrustedRoot { root: anchor }
@@ -316,8 +313,9 @@ mod tests {
         let recent = TrustProfile::ios_xe(None);
         assert_eq!(
             judge_chain(std::slice::from_ref(&leaf), Some("onprem.example"), &recent),
+            // Verdicts name the root as messages write names (model::dn: CN first).
             ChainVerdict::UntrustedRoot {
-                root: leaf.issuer.clone()
+                root: dn::display(&leaf.issuer)
             }
         );
         // Mozilla trusts it: the same leaf is fine for a public host.

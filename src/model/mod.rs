@@ -8,6 +8,7 @@
 mod blame;
 mod connection;
 pub mod context;
+pub mod dn;
 pub mod long_strings;
 pub mod reach;
 mod reading;

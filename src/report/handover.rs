@@ -581,7 +581,8 @@ pub fn connection_facts(c: &Connection, source: &Source) -> String {
     words::connection_facts(c, source).join(" | ")
 }
 
-/// The certificates as presented, leaf first: one row per certificate.
+/// The certificates as presented, leaf first: one row per certificate. Names are written
+/// CN first … C last whatever order the certificate stored them in ([`dn::display`]).
 pub struct ChainRow {
     pub index: usize,
     pub subject: String,
@@ -590,7 +591,13 @@ pub struct ChainRow {
     pub serial: String,
     pub sha256: String,
     pub self_signed: bool,
+    /// What the diagnosis found wrong with this certificate's dates (`EXPIRED when
+    /// seen`), shown as a word and a row style, never by colour alone.
+    pub mark: Option<&'static str>,
 }
+
+/// The chain table's header note: what order the names are written in.
+pub const CHAIN_NAME_ORDER: &str = "names written CN first, C last (RFC 4514 order), whatever order the certificate stores them in";
 
 pub fn chain(c: &Connection) -> Vec<ChainRow> {
     let certs = c.tls.as_ref().map(|t| &t.certificates[..]).unwrap_or(&[]);
@@ -599,8 +606,8 @@ pub fn chain(c: &Connection) -> Vec<ChainRow> {
         .enumerate()
         .map(|(index, x)| ChainRow {
             index,
-            subject: x.subject.clone(),
-            issuer: x.issuer.clone(),
+            subject: dn::display(&x.subject),
+            issuer: dn::display(&x.issuer),
             valid: format!(
                 "{} .. {}",
                 format_date(x.not_before),
@@ -609,8 +616,34 @@ pub fn chain(c: &Connection) -> Vec<ChainRow> {
             serial: x.serial.clone(),
             sha256: x.sha256.clone(),
             self_signed: x.self_signed,
+            mark: date_mark(c, x),
         })
         .collect()
+}
+
+/// The word for a certificate the connection's date findings name (diagnose/cert.rs
+/// cites each as `Certificate <CN or name>`): the table says what the findings say.
+fn date_mark(c: &Connection, x: &CertInfo) -> Option<&'static str> {
+    let cited = format!(
+        "Certificate {}",
+        x.subject_cn.as_deref().unwrap_or(&x.subject)
+    );
+    // A capture clock that cannot be right: the dates were judged against now.
+    let now = c
+        .findings
+        .iter()
+        .any(|f| f.code == FindingCode::CaptureClockInvalid);
+    c.findings
+        .iter()
+        .filter(|f| f.evidence.iter().any(|e| e.what == cited))
+        .find_map(|f| match (f.code, f.severity, now) {
+            (FindingCode::CertExpired, Severity::Error, false) => Some("EXPIRED when seen"),
+            (FindingCode::CertExpired, Severity::Error, true) => Some("EXPIRED now"),
+            (FindingCode::CertExpired, _, _) => Some("expired since"),
+            (FindingCode::CertNotYetValid, _, false) => Some("NOT YET VALID when seen"),
+            (FindingCode::CertNotYetValid, _, true) => Some("NOT YET VALID now"),
+            _ => None,
+        })
 }
 
 /// DNS exchanges: (time, frame, type, name, answer, server); static entries (`ip host`,

@@ -68,6 +68,12 @@ th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vert
 th { background: var(--bg); }
 table.facts th { width: 190px; }
 td.wrap { word-break: break-all; }
+/* Names break at their spaces and after commas only, never inside a word. */
+td.name { word-break: normal; overflow-wrap: normal; }
+/* A certificate the findings call expired or not yet valid: a word, bold, and a bar. */
+table.chain tr.bad td { background: #fdecea; }
+table.chain tr.bad td:first-child { border-left: 4px solid var(--err); font-weight: 700; }
+table.chain tr.bad b { color: var(--err); }
 .finding { border: 1px solid var(--line); border-left: 6px solid var(--tcp); border-radius: 4px;
   padding: 8px 12px; margin: 10px 0; }
 .finding.error { border-left-color: var(--err); }
@@ -326,11 +332,19 @@ fn write_connection(h: &mut Page<'_>, b: &ConnectionBlock) {
     );
     ladder_svg(h, b);
     if !b.chain.is_empty() {
-        h.push_str("<p class=\"label\"><b>Certificate chain as presented</b> (leaf first)</p>\n<table>\n<tr><th>#</th><th>subject</th><th>issuer</th><th>valid (UTC)</th><th>serial</th><th>SHA-256</th></tr>\n");
+        let _ = writeln!(
+            h,
+            "<p class=\"label\"><b>Certificate chain as presented</b> (leaf first; {})</p>\n<table class=\"chain\">\n<tr><th>#</th><th>subject</th><th>issuer</th><th>valid (UTC)</th><th>serial</th><th>SHA-256</th></tr>",
+            doc::CHAIN_NAME_ORDER
+        );
         for r in &b.chain {
+            let (row, mark) = match r.mark {
+                Some(m) => (" class=\"bad\"", format!("<b>{}</b> ", escape(m))),
+                None => ("", String::new()),
+            };
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td class=\"wrap\">{}{}</td><td class=\"wrap\">{}</td><td>{}</td><td class=\"wrap mono\">{}</td><td class=\"wrap mono\">{}</td></tr>",
+                "<tr{row}><td>{}</td><td class=\"name\">{}{}</td><td class=\"name\">{}</td><td>{mark}{}</td><td class=\"wrap mono\">{}</td><td class=\"wrap mono\">{}</td></tr>",
                 r.index,
                 escape(&r.subject),
                 if r.self_signed {

@@ -371,11 +371,16 @@ fn write_connection(m: &mut Page<'_>, b: &ConnectionBlock) {
         m.push('\n');
     }
     if !b.chain.is_empty() {
-        m.push_str("Certificate chain as presented (leaf first):\n\n| # | subject | issuer | valid (UTC) | serial | SHA-256 |\n|---|---|---|---|---|---|\n");
+        let _ = write!(
+            m,
+            "Certificate chain as presented (leaf first; {}):\n\n| # | subject | issuer | valid (UTC) | serial | SHA-256 |\n|---|---|---|---|---|---|\n",
+            doc::CHAIN_NAME_ORDER
+        );
         for r in &b.chain {
+            let mark = r.mark.map(|w| format!("**{w}** ")).unwrap_or_default();
             let _ = writeln!(
                 m,
-                "| {} | {}{} | {} | {} | {} | {} |",
+                "| {} | {}{} | {} | {mark}{} | {} | {} |",
                 r.index,
                 cell(&r.subject),
                 if r.self_signed { " (self-signed)" } else { "" },

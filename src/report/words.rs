@@ -193,8 +193,14 @@ fn certificate_lines(certificates: &[CertInfo]) -> String {
         s.push_str(&format!(
             "\n{:>33}[{i}] {}  <- issued by {}  valid {} .. {}",
             "",
-            esc(c.subject_cn.as_deref().unwrap_or(&c.subject)),
-            esc(c.issuer_cn.as_deref().unwrap_or(&c.issuer)),
+            esc(&c
+                .subject_cn
+                .clone()
+                .unwrap_or_else(|| dn::display(&c.subject))),
+            esc(&c
+                .issuer_cn
+                .clone()
+                .unwrap_or_else(|| dn::display(&c.issuer))),
             format_date(c.not_before),
             format_date(c.not_after)
         ));

@@ -188,8 +188,11 @@ fn certificate_label(certs: &[CertInfo], max: usize) -> String {
     let Some(leaf) = certs.first() else {
         return fit("Certificate (empty)", max);
     };
-    let subject = esc(leaf.subject_cn.as_deref().unwrap_or(&leaf.subject)).to_string();
-    let issuer = esc(leaf.issuer_cn.as_deref().unwrap_or(&leaf.issuer)).to_string();
+    let name = |cn: &Option<String>, dn: &str| {
+        esc(&cn.clone().unwrap_or_else(|| crate::model::dn::display(dn))).to_string()
+    };
+    let subject = name(&leaf.subject_cn, &leaf.subject);
+    let issuer = name(&leaf.issuer_cn, &leaf.issuer);
     let long = format!("Certificate {subject} ← {issuer}");
     if long.chars().count() <= max {
         return long;

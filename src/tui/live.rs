@@ -537,9 +537,12 @@ fn chain_lines(t: &Timeline, theme: Theme) -> Vec<Line<'static>> {
     for (i, cert) in certs.iter().enumerate() {
         lines.push(Line::from(vec![
             Span::styled(format!("[{i}] "), theme.bold()),
-            Span::raw(cert.subject.clone()),
+            Span::raw(crate::model::dn::display(&cert.subject)),
         ]));
-        lines.push(Line::from(format!("    issuer  {}", cert.issuer)));
+        lines.push(Line::from(format!(
+            "    issuer  {}",
+            crate::model::dn::display(&cert.issuer)
+        )));
         lines.push(Line::from(format!(
             "    valid   {} .. {}",
             crate::model::time::format_date(cert.not_before),
