@@ -288,6 +288,85 @@ fn annotated_pcap_shows_findings_on_evidence_frames_in_tshark() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// Issue 26: mtu_blackhole's evidence sits on the frames that prove it, as tshark's expert
+/// info points at them (the segment past the hole, the receiver's duplicate ACK with its
+/// SACK block), in the report and in the annotated pcapng; the summary names the frame.
+#[test]
+fn mtu_blackhole_evidence_is_on_the_frames_tshark_points_at() {
+    if !have("tshark") {
+        return;
+    }
+    let input = lab("mtu-blackhole.pcap");
+    let frames = |filter: &str| -> Vec<u64> {
+        tshark(
+            &input,
+            &["-Y", filter, "-T", "fields", "-e", "frame.number"],
+        )
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect()
+    };
+    let past_hole = frames("tcp.analysis.lost_segment");
+    let dup_ack = frames("tcp.analysis.duplicate_ack");
+    assert_eq!(
+        (past_hole.len(), dup_ack.len()),
+        (1, 1),
+        "the lab capture changed"
+    );
+    let sack = tshark(
+        &input,
+        &[
+            "-Y",
+            "tcp.analysis.duplicate_ack",
+            "-T",
+            "fields",
+            "-e",
+            "tcp.options.sack_le",
+            "-e",
+            "tcp.options.sack_re",
+        ],
+    );
+    let sack: Vec<&str> = sack.split_whitespace().collect();
+    let t = analyze_with(&input, false, None);
+    let f = t
+        .all_findings()
+        .find(|f| f.code.as_str() == "mtu_blackhole")
+        .expect("mtu_blackhole");
+    assert!(
+        f.summary.contains(&format!(
+            "bytes before frame #{} never arrived",
+            past_hole[0]
+        )),
+        "{}",
+        f.summary
+    );
+    let cited: Vec<u64> = f.evidence.iter().filter_map(|e| e.frame).collect();
+    for n in past_hole.iter().chain(&dup_ack) {
+        assert!(cited.contains(n), "frame {n} not cited: {cited:?}");
+    }
+    let ack = f
+        .evidence
+        .iter()
+        .find(|e| e.frame == Some(dup_ack[0]))
+        .unwrap();
+    assert!(
+        ack.what.contains(&format!("SACK {}-{}", sack[0], sack[1])),
+        "{}",
+        ack.what
+    );
+    let dir = tmp_dir("mtu");
+    check_annotated(&input, &dir, false);
+    let comments = tshark_comments(&dir.join("mtu-blackhole.pcap.annotated.pcapng"));
+    for n in past_hole.iter().chain(&dup_ack) {
+        assert!(
+            comments
+                .get(n)
+                .is_some_and(|c| c.iter().any(|c| c.contains("ERROR mtu_blackhole"))),
+            "frame {n}: {comments:?}"
+        );
+    }
+}
+
 #[test]
 fn annotated_gzip_and_multi_interface_pcapng_keep_every_frame() {
     if !have("tshark") || !have("mergecap") {

@@ -256,7 +256,7 @@ pub fn filtered(c: &Connection) -> Finding {
         .events
         .iter()
         .filter_map(|e| match e.kind {
-            EventKind::TcpGap { missing_bytes } | EventKind::TcpLost { missing_bytes } => {
+            EventKind::TcpGap { missing_bytes } | EventKind::TcpLost { missing_bytes, .. } => {
                 Some(missing_bytes)
             }
             _ => None,

@@ -257,15 +257,16 @@ fn no_server_hello(c: &Connection, h: &Hello, seen: &Seen) -> Finding {
         return reset(h, e);
     }
     let lost = c.events.iter().skip(h.at).find_map(|e| match e.kind {
-        EventKind::TcpLost { missing_bytes }
-            if e.dir == Direction::ToClient && missing_bytes >= MTU_HOLE_MIN =>
-        {
-            Some((e, missing_bytes))
+        EventKind::TcpLost {
+            missing_bytes,
+            dup_ack,
+        } if e.dir == Direction::ToClient && missing_bytes >= MTU_HOLE_MIN => {
+            Some((e, missing_bytes, dup_ack))
         }
         _ => None,
     });
     match lost {
-        Some((e, missing_bytes)) => mtu_blackhole(h, seen, e, missing_bytes),
+        Some((e, missing_bytes, dup_ack)) => mtu_blackhole(h, seen, e, missing_bytes, dup_ack),
         None => timeout(c, h, seen),
     }
 }
@@ -298,16 +299,33 @@ fn reset(h: &Hello, e: &Event) -> Finding {
     ])
 }
 
-/// `mtu_blackhole`: later server data arrived, the bytes before it (at `lost`) never did,
-/// and no retransmission filled the hole: large segments die on the path while small
-/// ones pass.
-fn mtu_blackhole(h: &Hello, seen: &Seen, lost: &Event, missing_bytes: u64) -> Finding {
+/// `mtu_blackhole`: later server data arrived, the bytes before it (at `lost`: the first
+/// segment past the hole) never did, and no retransmission filled the hole: large segments
+/// die on the path while small ones pass. The evidence is on the frames that prove it, as
+/// tshark's expert info points at them: that segment ("previous segment not captured")
+/// and the client's duplicate ACK ("Dup ACK", its SACK block naming what it holds).
+fn mtu_blackhole(
+    h: &Hello,
+    seen: &Seen,
+    lost: &Event,
+    missing_bytes: u64,
+    dup_ack: Option<DupAck>,
+) -> Finding {
+    let (before, that) = match lost.frame {
+        Some(n) => (format!(" before frame #{n}"), "that later, smaller segment"),
+        None => (String::new(), "a later, smaller segment"),
+    };
+    let sack = |a: &DupAck| {
+        a.sack
+            .map(|(l, r)| format!(" with SACK {l}-{r}"))
+            .unwrap_or_default()
+    };
     Finding::new(
         FindingCode::MtuBlackhole,
         Severity::Error,
         Step::Tls,
         format!(
-            "the server's TLS answer for {} is lost in the network: {missing_bytes} bytes never arrived while a later, smaller segment did (path MTU black hole)",
+            "the server's TLS answer for {} is lost in the network: {missing_bytes} bytes{before} never arrived while {that} did (path MTU black hole)",
             h.label
         ),
     )
@@ -322,9 +340,19 @@ fn mtu_blackhole(h: &Hello, seen: &Seen, lost: &Event, missing_bytes: u64) -> Fi
         Evidence::of(h.event, "ClientHello"),
         Evidence::of(
             lost,
-            format!("{missing_bytes} bytes of the server's answer never arrived; later bytes did"),
+            format!("the server's data arrived past a hole: the {missing_bytes} bytes before it never did"),
         ),
     ])
+    .evidence(dup_ack.map(|a| {
+        Evidence::frame(
+            a.frame,
+            a.time_ns,
+            format!(
+                "the client's duplicate ACK{}: it got the later bytes, not the {missing_bytes} before them",
+                sack(&a)
+            ),
+        )
+    }))
     .evidence(
         seen.close_from_client
             .map(|(_, e)| Evidence::of(e, "client gave up")),
@@ -743,18 +771,20 @@ mod tests {
     fn large_hole_in_the_answer_is_an_mtu_black_hole() {
         let f = only(judged(hello().to_client(EventKind::TcpLost {
             missing_bytes: 2800,
+            dup_ack: None,
         })));
         assert_eq!(
             (f.code, f.confidence, f.step),
             (FindingCode::MtuBlackhole, Confidence::Medium, Step::Tls)
         );
         assert!(
-            f.summary.contains("2800 bytes never arrived"),
+            f.summary.contains("2800 bytes") && f.summary.contains("never arrived"),
             "{}",
             f.summary
         );
         let small = only(judged(hello().to_client(EventKind::TcpLost {
             missing_bytes: MTU_HOLE_MIN - 1,
+            dup_ack: None,
         })));
         assert_eq!(small.code, FindingCode::TlsTimeout);
     }

@@ -27,4 +27,28 @@ pub(crate) fn push_event(
     });
 }
 
+/// As [`push_event`], in time order: an event learnt late (a hole known lost only when
+/// the flow ends) goes where its frame is on the ladder.
+pub(crate) fn insert_event(
+    conn: &mut Connection,
+    time_ns: i64,
+    frame: Option<u64>,
+    dir: Direction,
+    kind: EventKind,
+) {
+    push_event(conn, time_ns, frame, dir, kind);
+    if conn
+        .events
+        .last()
+        .is_some_and(|e| e.frame == frame && e.time_ns == time_ns)
+    {
+        let at = conn.events.partition_point(|e| e.time_ns <= time_ns);
+        if at < conn.events.len() {
+            if let Some(e) = conn.events.pop() {
+                conn.events.insert(at, e);
+            }
+        }
+    }
+}
+
 pub(crate) type DnsOut = Vec<(Option<u64>, i64, Direction, Vec<u8>)>;

@@ -27,7 +27,7 @@ use crate::model::context::AnalysisContext;
 use crate::model::*;
 use crate::wire::link::{IcmpUnreachable, Packet, TcpSegment, Transport, decode_frame};
 use app::AppState;
-use event::{DnsOut, push_event};
+use event::{DnsOut, insert_event, push_event};
 use lru::Lru;
 use reassembly::{Delivery, Reassembler};
 use reorder::Release;

@@ -37,6 +37,18 @@ pub struct Reassembler {
     /// The peer acknowledged exactly up to the hole at `next` while later bytes waited
     /// behind it ([`Reassembler::peer_acked`]).
     hole_reported: bool,
+    /// The frames that show the hole at `next` (issue 26: evidence on the frames that
+    /// prove it): set by the flow as segments and ACKs come, cleared when no byte waits.
+    pub hole_frames: HoleFrames,
+}
+
+/// The frames that show a hole: the first segment that arrived past it (tshark's
+/// "previous segment not captured"), and the receiver's duplicate ACK of its start
+/// (tshark's "Dup ACK"), with its SACK block as stream offsets when it has one.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct HoleFrames {
+    pub after: Option<(u64, i64)>,
+    pub dup_ack: Option<(u64, i64, Option<(u64, u64)>)>,
 }
 
 impl Reassembler {
@@ -113,6 +125,10 @@ impl Reassembler {
                 return;
             }
             let data = entry.remove();
+            if self.ooo.is_empty() {
+                // The last waiting bytes go: no hole is left to show.
+                self.hole_frames = HoleFrames::default();
+            }
             self.ooo_bytes -= data.len();
             let end = start + data.len() as u64;
             if end > self.next {
@@ -131,6 +147,7 @@ impl Reassembler {
                 self.gap_bytes += missing;
                 deliver(Delivery::Gap(missing));
                 self.next = start;
+                self.hole_frames = HoleFrames::default();
             }
             self.drain(deliver);
         }
@@ -165,10 +182,23 @@ impl Reassembler {
     /// §3.2; with SACK, RFC 2018, the same ACK number), so the segment that fills it is a
     /// retransmission of bytes lost before the capture point (issue 22 principle 1), not
     /// reordering and not a capture gap.
-    pub fn peer_acked(&mut self, ack: u32) {
-        if !self.ooo.is_empty() && self.acked_offset(ack) == Some(self.next) {
-            self.hole_reported = true;
-        }
+    /// True when this ACK reports the hole.
+    pub fn peer_acked(&mut self, ack: u32) -> bool {
+        let reports = !self.ooo.is_empty() && self.acked_offset(ack) == Some(self.next);
+        self.hole_reported |= reports;
+        reports
+    }
+
+    /// Whether bytes wait behind a hole.
+    pub fn waiting(&self) -> bool {
+        !self.ooo.is_empty()
+    }
+
+    /// A sequence number as tshark's relative one (the first data byte is 1), when it
+    /// lies ahead of the stream start.
+    pub fn relative(&self, seq: u32) -> Option<u64> {
+        let rel = seq.wrapping_sub(self.base?);
+        (rel < HALF_SEQ_SPACE).then(|| u64::from(rel) + (self.next & !0xffff_ffff) + 1)
     }
 
     /// Whether the peer acknowledged bytes of this stream not delivered yet (captured
@@ -194,6 +224,7 @@ impl Reassembler {
                 self.gap_bytes += missing;
                 deliver(Delivery::Gap(missing));
                 self.next = hole_end;
+                self.hole_frames = HoleFrames::default();
             }
             self.drain(&mut deliver);
         }

@@ -285,10 +285,24 @@ impl Analyzer {
         } = &mut flow;
         // Holes left at the end were never acknowledged by the receiver: lost on the
         // network, not by the capture (an acknowledged hole is a TcpGap, found earlier).
+        // The first such hole is cited on the frames that show it: the segment past it and
+        // the receiver's duplicate ACK (what tshark's expert info points at).
         for dir in [Direction::ToServer, Direction::ToClient] {
+            let mut shown = std::mem::take(&mut streams[idx(dir)].hole_frames);
             streams[idx(dir)].flush(|d| match d {
                 Delivery::Gap(n) => {
-                    push_event(conn, t, None, dir, EventKind::TcpLost { missing_bytes: n });
+                    let (frame, at) = shown.after.map_or((None, t), |(f, at)| (Some(f), at));
+                    let dup_ack = shown.dup_ack.map(|(frame, time_ns, sack)| DupAck {
+                        frame,
+                        time_ns,
+                        sack,
+                    });
+                    shown = Default::default();
+                    let kind = EventKind::TcpLost {
+                        missing_bytes: n,
+                        dup_ack,
+                    };
+                    insert_event(conn, at, frame, dir, kind);
                     app.gap(dir, n);
                 }
                 d => deliver(app, conn, None, t, dir, d, &mut dns_out),

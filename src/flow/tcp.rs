@@ -180,7 +180,13 @@ pub(super) fn flow_segment(
     adopt_uncaptured_server_side(flow, dir, seg);
     if !f.syn {
         if f.ack && !f.rst {
-            flow.streams[1 - idx(dir)].peer_acked(seg.ack);
+            let stream = &mut flow.streams[1 - idx(dir)];
+            if stream.peer_acked(seg.ack) {
+                let sack = seg
+                    .sack
+                    .and_then(|(l, r)| Some((stream.relative(l)?, stream.relative(r)?)));
+                stream.hole_frames.dup_ack.get_or_insert((frame, t, sack));
+            }
         }
         hold_ack_of_uncaptured_bytes(flow, frame, t, dir, seg);
         reassemble(flow, frame, t, dir, seg, timed_out, dns_out);
@@ -380,6 +386,11 @@ pub(super) fn reassemble(
     stream.segment(seg.seq, seg.payload, |d| {
         deliver(app, conn, conn_frame, t, dir, d, dns_out)
     });
+    if stream.waiting() {
+        // The first segment past a hole: what shows the hole (tshark's "previous segment
+        // not captured"), cited if the hole is never filled.
+        stream.hole_frames.after.get_or_insert((frame, t));
+    }
     let after = stream.retransmitted_segments;
     conn.retransmissions += after - before;
     if after > before {

@@ -286,3 +286,13 @@ pub fn tls13_completion_inferred(events: &[Event]) -> Option<u32> {
     }
     None
 }
+
+/// A receiver's duplicate ACK reporting a hole: its frame, time, and first SACK block as
+/// tshark's relative sequence numbers (what it holds past the hole).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct DupAck {
+    pub frame: u64,
+    pub time_ns: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sack: Option<(u64, u64)>,
+}

@@ -28,8 +28,9 @@ pub mod testing;
 
 pub use blame::Blame;
 pub use connection::{
-    Connection, RevocationKind, TcpLoss, TcpState, TlsSummary, named_host, revocation_hosts_of,
-    revocation_urls_of, tls_handshake_complete, tls13_completion_inferred, url_host,
+    Connection, DupAck, RevocationKind, TcpLoss, TcpState, TlsSummary, named_host,
+    revocation_hosts_of, revocation_urls_of, tls_handshake_complete, tls13_completion_inferred,
+    url_host,
 };
 pub use protocol::{
     DnsTransport, DnsType, EndReason, TlsAlert, TlsAlertDescription, TlsAlertSeverity, TlsVersion,
@@ -702,11 +703,11 @@ pub enum EventKind {
     TcpGap {
         missing_bytes: u64,
     },
-    /// A hole before data that did arrive, never acknowledged by the receiver while the
-    /// capture ran: lost on the network (not by the capture), e.g. full-size segments
-    /// swallowed by a path-MTU black hole while the small last one got through.
+    /// Bytes lost on the network before the segment this event sits on (never ACKed).
     TcpLost {
         missing_bytes: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dup_ack: Option<DupAck>,
     },
     HttpConnectRequest {
         target: String,

@@ -46,7 +46,17 @@ pub fn describe_event(k: &EventKind) -> String {
         EventKind::TcpGap { missing_bytes } => {
             format!("[capture gap: {missing_bytes} bytes not captured]")
         }
-        EventKind::TcpLost { missing_bytes } => format!(
+        EventKind::TcpLost {
+            missing_bytes,
+            dup_ack: Some(a),
+        } => format!(
+            "{missing_bytes} bytes lost before this segment (the receiver got this one, not them: duplicate ACK #{}{})",
+            a.frame,
+            a.sack
+                .map(|(l, r)| format!(" with SACK {l}-{r}"))
+                .unwrap_or_default()
+        ),
+        EventKind::TcpLost { missing_bytes, .. } => format!(
             "{missing_bytes} bytes lost before data that arrived (never acknowledged by the receiver)"
         ),
         EventKind::HttpConnectRequest { target, version } => {

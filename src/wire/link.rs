@@ -56,6 +56,9 @@ pub struct TcpSegment<'a> {
     /// The timestamp option's TSval (RFC 7323 §3): a retransmission sent a tick later
     /// carries a new one, a frame captured twice the same.
     pub tsval: Option<u32>,
+    /// The first SACK block (RFC 2018), left and right edge: what a receiver holds past
+    /// a hole it reports with a duplicate ACK.
+    pub sack: Option<(u32, u32)>,
     pub payload: &'a [u8],
     /// Payload bytes the sender put on the wire that the capture lacks (snaplen/truncation).
     pub payload_missing: u32,
@@ -275,6 +278,10 @@ fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_
                 Ok(TcpOptionElement::Timestamp(v, _)) => Some(v),
                 _ => None,
             });
+            let sack = tcp.options_iterator().find_map(|o| match o {
+                Ok(TcpOptionElement::SelectiveAcknowledgement(first, _)) => Some(first),
+                _ => None,
+            });
             // What the IP header promised minus what we hold = bytes lost to truncation.
             let promised = ip_payload_len(&sliced).unwrap_or(payload.payload.len());
             let header_len = usize::from(tcp.data_offset()) * 4;
@@ -295,6 +302,7 @@ fn decode_ip(ip: &[u8], vlan_tags: u8, cisco_metadata: bool) -> Result<Packet<'_
                 window: tcp.window_size(),
                 mss,
                 tsval,
+                sack,
                 payload: &captured_payload[..captured_payload.len().min(expected_payload)],
                 payload_missing: u32::try_from(missing).unwrap_or(u32::MAX),
             })
