@@ -36,18 +36,15 @@ pub(crate) fn insert_event(
     dir: Direction,
     kind: EventKind,
 ) {
+    let before = conn.events.len();
     push_event(conn, time_ns, frame, dir, kind);
-    if conn
-        .events
-        .last()
-        .is_some_and(|e| e.frame == frame && e.time_ns == time_ns)
+    // Kept (not dropped by the cap): moved from the end to its place among the others.
+    let at = conn.events[..before].partition_point(|e| e.time_ns <= time_ns);
+    if conn.events.len() > before
+        && at < before
+        && let Some(e) = conn.events.pop()
     {
-        let at = conn.events.partition_point(|e| e.time_ns <= time_ns);
-        if at < conn.events.len() {
-            if let Some(e) = conn.events.pop() {
-                conn.events.insert(at, e);
-            }
-        }
+        conn.events.insert(at, e);
     }
 }
 

@@ -48,7 +48,7 @@ pub struct Reassembler {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct HoleFrames {
     pub after: Option<(u64, i64)>,
-    pub dup_ack: Option<(u64, i64, Option<(u64, u64)>)>,
+    pub dup_ack: Option<crate::model::DupAck>,
 }
 
 impl Reassembler {

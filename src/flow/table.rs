@@ -292,16 +292,11 @@ impl Analyzer {
             streams[idx(dir)].flush(|d| match d {
                 Delivery::Gap(n) => {
                     let (frame, at) = shown.after.map_or((None, t), |(f, at)| (Some(f), at));
-                    let dup_ack = shown.dup_ack.map(|(frame, time_ns, sack)| DupAck {
-                        frame,
-                        time_ns,
-                        sack,
-                    });
-                    shown = Default::default();
                     let kind = EventKind::TcpLost {
                         missing_bytes: n,
-                        dup_ack,
+                        dup_ack: shown.dup_ack,
                     };
+                    shown = Default::default();
                     insert_event(conn, at, frame, dir, kind);
                     app.gap(dir, n);
                 }

@@ -185,7 +185,11 @@ pub(super) fn flow_segment(
                 let sack = seg
                     .sack
                     .and_then(|(l, r)| Some((stream.relative(l)?, stream.relative(r)?)));
-                stream.hole_frames.dup_ack.get_or_insert((frame, t, sack));
+                stream.hole_frames.dup_ack.get_or_insert(DupAck {
+                    frame,
+                    time_ns: t,
+                    sack,
+                });
             }
         }
         hold_ack_of_uncaptured_bytes(flow, frame, t, dir, seg);
