@@ -3,7 +3,8 @@
 
     scripts/gen-stress.py [--out /tmp] [--scale 1.0] [NAME ...]
 
-NAME is one or more of: syn-flood, tls-unfinished, ooo, inorder (default: all four).
+NAME is one or more of: syn-flood, tls-unfinished, ooo, inorder, dns-unanswered (default:
+all five).
 The files are large (100 MB .. 1 GB): they go to --out, never into the repository.
 --scale shrinks them proportionally (0.01 for a quick try).
 
@@ -16,6 +17,8 @@ The files are large (100 MB .. 1 GB): they go to --out, never into the repositor
                   interleaved one segment per flow.
   inorder         1 GiB of in-order TLS application data (16 KiB records in full-size
                   segments) over 4 flows with one licensing handshake each.
+  dns-unanswered  200,000 distinct DNS queries (A q<N>.example from 16 clients to one
+                  name server, UDP), none answered, 10 us apart (issue 28 item 12).
 
 Ethernet/IPv4 pcap, microsecond timestamps, 1 ms apart (the whole file spans less than the
 analyser's idle timeout of 300 s only for the small ones: that is part of the test).
@@ -153,11 +156,34 @@ def in_order(out, scale):
     return p.close()
 
 
+def udp_frame(src, dst, sport, dport, payload):
+    """An Ethernet+IPv4+UDP frame (checksums left 0)."""
+    eth = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28 + len(payload), 0, 0x4000, 64, 17, 0, src, dst)
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
+    return eth + ip + udp + payload
+
+
+def dns_query(qid, name):
+    qname = b"".join(bytes([len(label)]) + label.encode() for label in name.split(".")) + b"\x00"
+    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname + struct.pack("!HH", 1, 1)
+
+
+def dns_unanswered(out, scale):
+    p = Pcap(f"{out}/stress-dns-unanswered.pcap")
+    resolver = bytes([192, 0, 2, 53])
+    for i in range(int(200_000 * scale)):
+        query = dns_query(i & 0xFFFF, f"q{i}.example")
+        p.write(udp_frame(client_addr(i & 15), resolver, 1024 + (i >> 4) % 60000, 53, query), 10)
+    return p.close()
+
+
 GENERATORS = {
     "syn-flood": syn_flood,
     "tls-unfinished": tls_unfinished,
     "ooo": out_of_order,
     "inorder": in_order,
+    "dns-unanswered": dns_unanswered,
 }
 
 

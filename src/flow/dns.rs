@@ -2,12 +2,14 @@
 //! for the same name and type before an answer is a retry of the first. An answer whose
 //! query comes later in the file but earlier in time (files merged one after the other,
 //! or reordered) is kept for it. Bounded by [`MAX_PENDING`] unanswered queries and
-//! [`MAX_EARLY_ANSWERS`]. Pure.
+//! [`MAX_EARLY_ANSWERS`]. Unanswered queries are also queued by query time, so timing them
+//! out looks only at the oldest: the cost of a query does not grow with the table
+//! (linear in the queries, like the flow table's retirement queues). Pure.
 
 use crate::model::{DnsExchange, DnsResponse, DnsTransport, DnsType};
 use crate::wire::dns::{DnsMessage, rcode_name};
-use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
 
 const MAX_PENDING: usize = 16_384;
 const MAX_KEPT: usize = 10_000;
@@ -17,17 +19,15 @@ const MAX_EARLY_ANSWERS: usize = 1_024;
 /// A query unanswered for this long (capture time) is final: resolvers give up sooner.
 pub(crate) const QUERY_TIMEOUT_NS: i64 = 30_000_000_000;
 
-#[derive(Default)]
-pub struct DnsTracker {
-    /// (client ip, server ip, name, qtype) → exchange; retries share the entry.
-    pending: HashMap<(std::net::IpAddr, std::net::IpAddr, String, u16), DnsExchange>,
-    done: Vec<DnsExchange>,
-    hidden: u64,
-    keep_flags: HashMap<(std::net::IpAddr, std::net::IpAddr, String, u16), bool>,
-    /// ICMP unreachables about queries: (client, server) → (time, reason).
-    unreachable: HashMap<(SocketAddr, SocketAddr), (i64, String)>,
-    /// Answers with no query seen yet (see the module's documentation).
-    early_answers: HashMap<(std::net::IpAddr, std::net::IpAddr, String, u16), DnsResponse>,
+/// (client ip, server ip, name, qtype): a query and its retries.
+type Key = (IpAddr, IpAddr, String, u16);
+
+/// An unanswered query: its exchange, whether it is kept when final, and its place in
+/// [`DnsTracker::by_time`].
+struct Pending {
+    exchange: DnsExchange,
+    keep: bool,
+    seq: u64,
 }
 
 /// What a DNS message is to the analysis.
@@ -39,6 +39,26 @@ pub enum Interest {
     Kept,
     /// Counted, not shown.
     Hidden,
+}
+
+#[derive(Default)]
+pub struct DnsTracker {
+    /// Unanswered queries; retries share the entry.
+    pending: HashMap<Key, Pending>,
+    /// The same queries ordered by (query time, arrival): the oldest first, whatever
+    /// the order of the times in the file.
+    by_time: BTreeMap<(i64, u64), Key>,
+    /// Queries queued so far (the arrival number in [`DnsTracker::by_time`]).
+    queued: u64,
+    /// Queued queries [`DnsTracker::expire`] has looked at, in total: at most one more
+    /// than it timed out per call (tests hold it to that).
+    looked_at: u64,
+    done: Vec<DnsExchange>,
+    hidden: u64,
+    /// ICMP unreachables about queries: (client, server) → (time, reason).
+    unreachable: HashMap<(SocketAddr, SocketAddr), (i64, String)>,
+    /// Answers with no query seen yet (see the module's documentation).
+    early_answers: HashMap<Key, DnsResponse>,
 }
 
 impl DnsTracker {
@@ -57,8 +77,13 @@ impl DnsTracker {
         let keep = interest != Interest::Hidden;
         if m.is_response {
             let key = (dst.ip(), src.ip(), m.qname.clone(), m.qtype);
-            if let Some(mut ex) = self.pending.remove(&key) {
-                let keep = self.keep_flags.remove(&key).unwrap_or(keep);
+            if let Some(Pending {
+                exchange: mut ex,
+                keep,
+                seq,
+            }) = self.pending.remove(&key)
+            {
+                self.by_time.remove(&(ex.query_ns, seq));
                 ex.response = Some(DnsResponse {
                     frame,
                     time_ns: t,
@@ -84,8 +109,8 @@ impl DnsTracker {
             return;
         }
         let key = (src.ip(), dst.ip(), m.qname.clone(), m.qtype);
-        if let Some(ex) = self.pending.get_mut(&key) {
-            ex.retries += 1;
+        if let Some(p) = self.pending.get_mut(&key) {
+            p.exchange.retries += 1;
             return;
         }
         if self.pending.len() >= MAX_PENDING {
@@ -120,8 +145,17 @@ impl DnsTracker {
             self.store(answered, keep);
             return;
         }
-        self.keep_flags.insert(key.clone(), keep);
-        self.pending.insert(key, exchange);
+        let seq = self.queued;
+        self.queued += 1;
+        self.by_time.insert((t, seq), key.clone());
+        self.pending.insert(
+            key,
+            Pending {
+                exchange,
+                keep,
+                seq,
+            },
+        );
     }
 
     /// An ICMP unreachable quoting a query from `client` to `server`: remembered (the
@@ -148,18 +182,18 @@ impl DnsTracker {
         }
     }
 
-    /// Queries unanswered for `timeout_ns` (by default [`QUERY_TIMEOUT_NS`]) become final.
+    /// Queries unanswered for `timeout_ns` (by default [`QUERY_TIMEOUT_NS`]) become final,
+    /// the oldest first. Looks only at the front of the time queue: the queries it times
+    /// out and the first one it does not.
     pub fn expire(&mut self, now: i64, timeout_ns: i64) {
-        let old: Vec<_> = self
-            .pending
-            .iter()
-            .filter(|(_, e)| now - e.query_ns > timeout_ns)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in old {
-            if let Some(ex) = self.pending.remove(&k) {
-                let keep = self.keep_flags.remove(&k).unwrap_or(false);
-                self.store(ex, keep);
+        while let Some(oldest) = self.by_time.first_entry() {
+            self.looked_at += 1;
+            if now - oldest.key().0 <= timeout_ns {
+                break;
+            }
+            let key = oldest.remove();
+            if let Some(p) = self.pending.remove(&key) {
+                self.store(p.exchange, p.keep);
             }
         }
     }
@@ -170,12 +204,133 @@ impl DnsTracker {
     }
 
     pub fn finish(mut self) -> (Vec<DnsExchange>, u64) {
-        let rest: Vec<_> = self.pending.drain().collect();
-        for (k, ex) in rest {
-            let keep = self.keep_flags.remove(&k).unwrap_or(false);
-            self.store(ex, keep);
+        for key in std::mem::take(&mut self.by_time).into_values() {
+            if let Some(p) = self.pending.remove(&key) {
+                self.store(p.exchange, p.keep);
+            }
         }
         self.done.sort_by_key(|e| (e.query_ns, e.query_frame));
         (self.done, self.hidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: i64 = 1_000_000_000;
+
+    fn message(name: &str, is_response: bool) -> DnsMessage {
+        DnsMessage {
+            id: 7,
+            is_response,
+            rcode: 0,
+            qname: name.into(),
+            qtype: 1,
+            answers: Vec::new(),
+            truncated: false,
+        }
+    }
+
+    fn ends() -> (SocketAddr, SocketAddr) {
+        (
+            "10.1.1.1:50000".parse().unwrap(),
+            "10.1.1.53:53".parse().unwrap(),
+        )
+    }
+
+    fn ask(d: &mut DnsTracker, t: i64, name: &str, keep: bool) {
+        let (client, ns) = ends();
+        let m = message(name, false);
+        let interest = if keep {
+            Interest::Kept
+        } else {
+            Interest::Hidden
+        };
+        d.message(None, t, client, ns, &m, DnsTransport::Udp, interest);
+    }
+
+    fn answer(d: &mut DnsTracker, t: i64, name: &str) {
+        let (client, ns) = ends();
+        let m = message(name, true);
+        d.message(None, t, ns, client, &m, DnsTransport::Udp, Interest::Kept);
+    }
+
+    fn names(done: &[DnsExchange]) -> Vec<&str> {
+        done.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    /// Issue 28 item 12: with the table full, each new query used to look at every
+    /// pending one (16,384) to find none timed out; now at the oldest only. Queries 1 µs
+    /// apart, so none times out until the last, 40 s later, which times them all out.
+    #[test]
+    fn a_full_table_costs_each_query_one_look_at_the_oldest() {
+        let mut d = DnsTracker::default();
+        let over = 4_096;
+        let n = MAX_PENDING + over;
+        for i in 0..n {
+            ask(&mut d, i as i64 * 1_000, &format!("q{i}.example"), true);
+        }
+        assert_eq!(d.pending.len(), MAX_PENDING);
+        assert_eq!(d.hidden, over as u64);
+        assert_eq!(d.looked_at, over as u64, "one look per query refused");
+        ask(&mut d, 40 * S, "last.example", true);
+        // Each call looked at one query it left, plus every query it timed out.
+        assert_eq!(d.looked_at, (over + MAX_PENDING) as u64);
+        assert_eq!(d.pending.len(), 1);
+        let (done, hidden) = d.finish();
+        // The first 10,000 to time out are kept (the oldest), the rest counted.
+        assert_eq!(done.len(), MAX_KEPT);
+        assert_eq!(done[0].name, "q0.example");
+        assert_eq!(
+            done[MAX_KEPT - 1].name,
+            format!("q{}.example", MAX_KEPT - 1)
+        );
+        assert!(done.iter().all(|e| e.response.is_none()));
+        assert_eq!(hidden, (over + MAX_PENDING - MAX_KEPT + 1) as u64);
+    }
+
+    /// Which queries time out, and when, is what it was: strictly older than the timeout,
+    /// whatever the order of their times in the file; answered ones are not; retries share
+    /// the entry; a query not kept is counted.
+    #[test]
+    fn queries_time_out_as_before_in_time_order() {
+        let mut d = DnsTracker::default();
+        ask(&mut d, 0, "a.example", true);
+        ask(&mut d, 5 * S, "b.example", true);
+        // Earlier in time than b, later in the file.
+        ask(&mut d, S, "c.example", true);
+        ask(&mut d, 2 * S, "a.example", true);
+        ask(&mut d, 3 * S, "hidden.example", false);
+        answer(&mut d, 6 * S, "b.example");
+        ask(&mut d, 20 * S, "d.example", true);
+        let done = d.take_done();
+        assert_eq!(names(&done), ["b.example"]);
+        assert!(done[0].response.is_some());
+
+        d.expire(31 * S + S / 2, QUERY_TIMEOUT_NS);
+        let done = d.take_done();
+        assert_eq!(names(&done), ["a.example", "c.example"]);
+        assert_eq!(done[0].retries, 1);
+        assert!(done.iter().all(|e| e.response.is_none()));
+        assert_eq!(d.hidden, 0);
+        d.expire(33 * S + 1, QUERY_TIMEOUT_NS);
+        assert_eq!(d.hidden, 1, "hidden.example timed out, not kept");
+
+        // Exactly the timeout is not past it.
+        d.expire(50 * S, QUERY_TIMEOUT_NS);
+        assert!(d.take_done().is_empty());
+        d.expire(50 * S + 1, QUERY_TIMEOUT_NS);
+        assert_eq!(names(&d.take_done()), ["d.example"]);
+
+        // An answer after its query timed out finds nothing pending: a new query may
+        // take the name again, and finish() ends what is left.
+        answer(&mut d, 51 * S, "a.example");
+        ask(&mut d, 60 * S, "a.example", true);
+        ask(&mut d, 59 * S, "e.example", true);
+        assert!(d.by_time.len() == 2 && d.pending.len() == 2);
+        let (done, hidden) = d.finish();
+        assert_eq!(names(&done), ["e.example", "a.example"]);
+        assert_eq!(hidden, 1);
     }
 }
