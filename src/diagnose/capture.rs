@@ -8,23 +8,6 @@
 use crate::model::time::{MsPrecision::Whole, ms};
 use crate::model::*;
 
-/// The Embedded Packet Capture commands that record a switch's licensing exchange
-/// (Cisco Catalyst 9000 "Configuring Packet Capture"): an access list for the licensing,
-/// proxy and DNS traffic, the capture on the uplink, a sync that makes the switch talk now,
-/// and the export.
-pub const EPC_COMMANDS: &[&str] = &[
-    "ip access-list extended LICPATH",
-    " permit ip any host <proxy-or-licensing-address>",
-    " permit ip host <proxy-or-licensing-address> any",
-    " permit udp any any eq domain",
-    " permit udp any eq domain any",
-    "monitor capture LICPATH interface <uplink-or-source-interface> both access-list LICPATH buffer size 100",
-    "monitor capture LICPATH start",
-    "license smart sync all",
-    "monitor capture LICPATH stop",
-    "monitor capture LICPATH export location flash:licpath.pcap",
-];
-
 /// The findings about reading the capture (`stats.reading`, recorded by `flow` and
 /// `pipeline`), in the order they were met: time going backwards, frames cut by the snap
 /// length, the flow table's budget, the file cut short.

@@ -3,8 +3,24 @@
 //! that records exactly the switch's licensing traffic, with its real addresses instead
 //! of placeholders.
 
-use super::capture::EPC_COMMANDS;
 use crate::model::context::AnalysisContext;
+
+/// The Embedded Packet Capture commands that record a switch's licensing exchange
+/// (Cisco Catalyst 9000 "Configuring Packet Capture"): an access list for the licensing,
+/// proxy and DNS traffic, the capture on the uplink, a sync that makes the switch talk now,
+/// and the export.
+pub const EPC_COMMANDS: &[&str] = &[
+    "ip access-list extended LICPATH",
+    " permit ip any host <proxy-or-licensing-address>",
+    " permit ip host <proxy-or-licensing-address> any",
+    " permit udp any any eq domain",
+    " permit udp any eq domain any",
+    "monitor capture LICPATH interface <uplink-or-source-interface> both access-list LICPATH buffer size 100",
+    "monitor capture LICPATH start",
+    "license smart sync all",
+    "monitor capture LICPATH stop",
+    "monitor capture LICPATH export location flash:licpath.pcap",
+];
 
 /// The Embedded Packet Capture commands of [`EPC_COMMANDS`], the access list written for
 /// this switch: its proxy, its name servers, the licensing addresses known without DNS,

@@ -834,7 +834,8 @@ pub struct CertInfo {
     pub crl_urls: Vec<String>,
     /// OCSP responders from Authority Information Access (URIs).
     pub ocsp_urls: Vec<String>,
-    /// DER of the certificate, hex; kept so trust can be judged by key, not only by name.
+    /// SHA-256 of the certificate's SubjectPublicKeyInfo (its public key as encoded in it),
+    /// hex; kept so trust can be judged by key, not only by name.
     #[serde(skip)]
     pub spki_sha256: String,
 }

@@ -1,5 +1,8 @@
-//! Reports: text for people, JSON for scripts. Printers write to any `io::Write`; they
-//! read only the model.
+//! Reports: text for people; JSON, JSONL and Prometheus for scripts and monitoring; HTML,
+//! Markdown and the annotated pcapng to hand over (`handover` holds what the two documents
+//! say, `words` the phrasebook the text report, the documents and the TUI share). Printers
+//! write to any `io::Write` and read only the model, with one exception: `annotate` copies
+//! the capture file again, through the analysis' own reader (`capture::read_blocks`).
 
 pub mod annotate;
 pub mod context;

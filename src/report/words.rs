@@ -168,8 +168,7 @@ fn syn_line(what: &str, mss: Option<u16>, window: u16, retransmission: bool) -> 
 /// `ClientHello SNI name offers TLS 1.3/TLS 1.2 (17 ciphers, ALPN h2, ECH)`.
 fn client_hello_line(h: &ClientHello) -> String {
     format!(
-        "ClientHello {}SNI {} offers {} ({} ciphers{}{})",
-        "",
+        "ClientHello SNI {} offers {} ({} ciphers{}{})",
         h.sni
             .as_deref()
             .map_or("(none)".into(), |n| esc(n).to_string()),
