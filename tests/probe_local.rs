@@ -832,7 +832,7 @@ fn a_lost_first_dns_query_is_retried_like_the_switch() {
         .expect("an A exchange");
     assert_eq!(a.retries, 1, "answered on the second try: {a:?}");
     let r = a.response.as_ref().expect("answered");
-    assert_eq!(r.rcode, "NOERROR");
+    assert_eq!(r.rcode, licpath::model::DnsRcode::NOERROR);
     assert_eq!(r.answers[0].data, DnsData::A("127.0.0.1".parse().unwrap()));
     assert!(
         r.time_ns - a.query_ns >= 300_000_000,

@@ -252,9 +252,12 @@ fn ndpi_connect_on_the_proxy_host_has_both_legs() {
         );
         assert_eq!(c.verdict, Verdict::Ok);
     }
-    assert!(t.dns.iter().any(
-        |d| d.name == "apache.org" && d.response.as_ref().is_some_and(|r| r.rcode == "NOERROR")
-    ));
+    assert!(t.dns.iter().any(|d| {
+        d.name == "apache.org"
+            && d.response
+                .as_ref()
+                .is_some_and(|r| r.rcode == licpath::model::DnsRcode::NOERROR)
+    }));
 }
 
 #[test]
@@ -304,7 +307,10 @@ fn arkime_nxdomain() {
         .iter()
         .find(|d| d.name == "no.such.host")
         .expect("query");
-    assert_eq!(d.response.as_ref().unwrap().rcode, "NXDOMAIN");
+    assert_eq!(
+        d.response.as_ref().unwrap().rcode,
+        licpath::model::DnsRcode::NXDOMAIN
+    );
     assert!(codes(&t).contains(&"dns_nxdomain"));
     // Not a licensing name: a warning, not an error.
     assert!(!t.has_errors());

@@ -58,16 +58,16 @@ pub fn findings(
         if !exchanges.iter().any(|d| asks_address(d)) {
             continue;
         }
-        let rcodes: Vec<&str> = exchanges
+        let rcodes: Vec<DnsRcode> = exchanges
             .iter()
-            .filter_map(|d| d.response.as_ref().map(|r| r.rcode.as_str()))
+            .filter_map(|d| d.response.as_ref().map(|r| r.rcode))
             .collect();
         let evidence = evidence(name, &exchanges);
         if let Some(kind) = revocation_hosts.get(&name.to_ascii_lowercase()) {
             let reason = if rcodes.is_empty() {
                 "no answer".to_string()
             } else {
-                rcodes.join(", ")
+                rcode_names(&rcodes)
             };
             out.push(revocation::dns_finding(name, &reason, evidence, *kind, cfg));
             continue;
@@ -236,11 +236,17 @@ fn retried(name: &str, exchanges: &[&DnsExchange]) -> Option<Finding> {
     )
 }
 
+/// Response codes as the summaries list them: `SERVFAIL, REFUSED`.
+fn rcode_names(rcodes: &[DnsRcode]) -> String {
+    let names: Vec<String> = rcodes.iter().map(DnsRcode::to_string).collect();
+    names.join(", ")
+}
+
 /// The finding for a name that did not resolve, from the response codes seen (`rcodes`).
 fn unresolved(
     name: &str,
     exchanges: &[&DnsExchange],
-    rcodes: &[&str],
+    rcodes: &[DnsRcode],
     one_direction: bool,
 ) -> Finding {
     let severity = if exchanges.iter().any(|d| d.licensing) {
@@ -254,18 +260,21 @@ fn unresolved(
             .fix(dns_remedy(name))
     };
     let icmp = exchanges.iter().find_map(|d| d.unreachable.as_deref());
-    if rcodes.contains(&"NXDOMAIN") {
+    if rcodes.contains(&DnsRcode::NXDOMAIN) {
         finding(
             FindingCode::DnsNxdomain,
             format!("{name} does not exist according to the DNS server (NXDOMAIN)"),
             "The name server answered that the name does not exist. The switch logs 'Unable to resolve server hostname/domain name' (CALL_HOME ERR 218). Usually a wrong or internal-only DNS server, or a split-horizon zone without the Cisco names.",
         )
-    } else if rcodes.iter().any(|r| *r == "SERVFAIL" || *r == "REFUSED") {
+    } else if rcodes
+        .iter()
+        .any(|r| *r == DnsRcode::SERVFAIL || *r == DnsRcode::REFUSED)
+    {
         finding(
             FindingCode::DnsServfail,
             format!(
                 "the DNS server failed or refused to resolve {name} ({})",
-                rcodes.join(", ")
+                rcode_names(rcodes)
             ),
             "SERVFAIL means the server could not get an answer upstream; REFUSED that it will not answer this client (recursion not allowed for the switch's address). The switch cannot resolve the licensing name.",
         )
@@ -474,7 +483,7 @@ mod tests {
         for name in ["tools.cisco.com", "proxy.corp.example"] {
             let f = only(judged(vec![DnsExchange {
                 licensing: true,
-                ..dns(name, DnsType::A, Some("NXDOMAIN"), vec![])
+                ..dns(name, DnsType::A, Some(DnsRcode::NXDOMAIN), vec![])
             }]));
             let want = format!("ip host {name} <ip>");
             assert!(
@@ -493,22 +502,22 @@ mod tests {
     fn by_response_code() {
         for (rcode, code, summary) in [
             (
-                "NXDOMAIN",
+                DnsRcode::NXDOMAIN,
                 FindingCode::DnsNxdomain,
                 "smartreceiver.cisco.com does not exist according to the DNS server (NXDOMAIN)",
             ),
             (
-                "SERVFAIL",
+                DnsRcode::SERVFAIL,
                 FindingCode::DnsServfail,
                 "the DNS server failed or refused to resolve smartreceiver.cisco.com (SERVFAIL)",
             ),
             (
-                "REFUSED",
+                DnsRcode::REFUSED,
                 FindingCode::DnsServfail,
                 "the DNS server failed or refused to resolve smartreceiver.cisco.com (REFUSED)",
             ),
             (
-                "NOERROR",
+                DnsRcode::NOERROR,
                 FindingCode::DnsNoAddress,
                 "the DNS answer for smartreceiver.cisco.com holds no address",
             ),
@@ -566,13 +575,21 @@ mod tests {
         let a = dns(
             NAME,
             DnsType::A,
-            Some("NOERROR"),
+            Some(DnsRcode::NOERROR),
             vec![DnsData::A("146.112.59.25".parse().expect("ip"))],
         );
-        let aaaa = dns(NAME, DnsType::AAAA, Some("NOERROR"), vec![]);
+        let aaaa = dns(NAME, DnsType::AAAA, Some(DnsRcode::NOERROR), vec![]);
         assert!(judged(vec![aaaa, a]).is_empty());
         // Names never asked for an address are not judged.
-        assert!(judged(vec![dns(NAME, DnsType::TXT, Some("NXDOMAIN"), vec![])]).is_empty());
+        assert!(
+            judged(vec![dns(
+                NAME,
+                DnsType::TXT,
+                Some(DnsRcode::NXDOMAIN),
+                vec![]
+            )])
+            .is_empty()
+        );
     }
 
     #[test]
@@ -580,7 +597,7 @@ mod tests {
         let mut late = dns(
             NAME,
             DnsType::A,
-            Some("NOERROR"),
+            Some(DnsRcode::NOERROR),
             vec![DnsData::A("203.0.113.10".parse().expect("ip"))],
         );
         late.retries = 1;
@@ -608,7 +625,7 @@ mod tests {
             qtype: DnsType::AAAA,
             ..late
         };
-        let first = dns(NAME, DnsType::A, Some("NOERROR"), vec![]);
+        let first = dns(NAME, DnsType::A, Some(DnsRcode::NOERROR), vec![]);
         let f = only(judged(vec![first, third]));
         assert!(
             f.summary.starts_with(
@@ -629,7 +646,7 @@ mod tests {
             ttl: 60,
             data: DnsData::Cname(target.into()),
         };
-        let mut ex = dns(NAME, DnsType::A, Some("NOERROR"), vec![]);
+        let mut ex = dns(NAME, DnsType::A, Some(DnsRcode::NOERROR), vec![]);
         if let Some(r) = ex.response.as_mut() {
             r.answers = vec![
                 answer("b.example", "SmartReceiver.cisco.com"),
@@ -653,7 +670,7 @@ mod tests {
     /// `dns_truncated`; an answer over TCP that holds no address stays `dns_no_address`.
     #[test]
     fn a_truncated_answer_without_an_answer_over_tcp_is_said() {
-        let mut udp = dns(NAME, DnsType::A, Some("NOERROR"), vec![]);
+        let mut udp = dns(NAME, DnsType::A, Some(DnsRcode::NOERROR), vec![]);
         if let Some(r) = udp.response.as_mut() {
             r.truncated = true;
         }
@@ -677,7 +694,7 @@ mod tests {
         );
         let answered = DnsExchange {
             transport: DnsTransport::Tcp,
-            ..dns(NAME, DnsType::A, Some("NOERROR"), vec![])
+            ..dns(NAME, DnsType::A, Some(DnsRcode::NOERROR), vec![])
         };
         assert_eq!(
             only(judged(vec![udp, answered])).code,
@@ -689,7 +706,12 @@ mod tests {
     fn other_names_are_warnings() {
         let other = DnsExchange {
             licensing: false,
-            ..dns("www.example.com", DnsType::A, Some("NXDOMAIN"), vec![])
+            ..dns(
+                "www.example.com",
+                DnsType::A,
+                Some(DnsRcode::NXDOMAIN),
+                vec![],
+            )
         };
         assert_eq!(only(judged(vec![other])).severity, Severity::Warning);
     }
@@ -721,7 +743,7 @@ mod tests {
             vec![dns(
                 "validation.identrust.com",
                 DnsType::A,
-                Some("NXDOMAIN"),
+                Some(DnsRcode::NXDOMAIN),
                 vec![],
             )],
             vec![],

@@ -340,7 +340,7 @@ mod tests {
             vec![dns(
                 "smartreceiver.cisco.com",
                 DnsType::A,
-                Some("NXDOMAIN"),
+                Some(DnsRcode::NXDOMAIN),
                 vec![],
             )],
             vec![

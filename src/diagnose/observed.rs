@@ -25,7 +25,7 @@ pub fn observed_success(c: &Connection) -> bool {
             records,
             content_type,
             ..
-        } if content_type == "application_data" => {
+        } if *content_type == TlsRecordType::ApplicationData => {
             if e.dir == Direction::ToServer {
                 sent = sent.saturating_add(*records);
                 false

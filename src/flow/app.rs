@@ -165,7 +165,7 @@ fn tls_feed(
                     ..
                 }) = conn.events.last_mut()
                     && *d == dir
-                    && content_type == rec.content_type
+                    && *content_type == rec.content_type
                 {
                     *records += 1;
                     *bytes += rec.len as u64;
@@ -181,7 +181,7 @@ fn tls_feed(
                     EventKind::TlsEncrypted {
                         records: 1,
                         bytes: rec.len as u64,
-                        content_type: rec.content_type.to_string(),
+                        content_type: rec.content_type,
                         largest: rec.len as u32,
                     },
                 );

@@ -6,8 +6,8 @@
 //! out looks only at the oldest: the cost of a query does not grow with the table
 //! (linear in the queries, like the flow table's retirement queues). Pure.
 
-use crate::model::{DnsExchange, DnsResponse, DnsTransport, DnsType};
-use crate::wire::dns::{DnsMessage, rcode_name};
+use crate::model::{DnsExchange, DnsRcode, DnsResponse, DnsTransport, DnsType};
+use crate::wire::dns::DnsMessage;
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
 
@@ -87,7 +87,7 @@ impl DnsTracker {
                 ex.response = Some(DnsResponse {
                     frame,
                     time_ns: t,
-                    rcode: rcode_name(m.rcode),
+                    rcode: DnsRcode(m.rcode),
                     answers: m.answers.clone(),
                     truncated: m.truncated,
                 });
@@ -101,7 +101,7 @@ impl DnsTracker {
                     .or_insert_with(|| DnsResponse {
                         frame,
                         time_ns: t,
-                        rcode: rcode_name(m.rcode),
+                        rcode: DnsRcode(m.rcode),
                         answers: m.answers.clone(),
                         truncated: m.truncated,
                     });

@@ -599,7 +599,7 @@ fn judge_name_servers(
             && d.qtype.is_address()
             && (d.unreachable.is_some()
                 || match &d.response {
-                    Some(r) => matches!(r.rcode.as_str(), "SERVFAIL" | "REFUSED"),
+                    Some(r) => matches!(r.rcode, DnsRcode::SERVFAIL | DnsRcode::REFUSED),
                     // Asked again: the client itself waited in vain.
                     None => d.retries > 0 || silent(d),
                 });

@@ -272,7 +272,7 @@ pub fn tls13_completion_inferred(events: &[Event]) -> Option<u32> {
                 (false, None) => {
                     let first_is_finished = *records == 1 && *largest >= MIN_TLS13_FINISHED;
                     if !(offered && server_lost && server_data)
-                        || content_type != "application_data"
+                        || *content_type != TlsRecordType::ApplicationData
                         || !first_is_finished
                     {
                         return None;

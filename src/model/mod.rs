@@ -33,8 +33,8 @@ pub use connection::{
     url_host,
 };
 pub use protocol::{
-    DnsTransport, DnsType, EndReason, TlsAlert, TlsAlertDescription, TlsAlertSeverity, TlsVersion,
-    is_tls13, tls_version_name, tls_version_rank,
+    DnsRcode, DnsTransport, DnsType, EndReason, TlsAlert, TlsAlertDescription, TlsAlertSeverity,
+    TlsRecordType, TlsVersion, is_tls13, tls_version_name, tls_version_rank,
 };
 pub use reading::{CutShort, OverloadFacts, ReadingFacts};
 pub use static_host::{StaticHost, StaticOrigin};
@@ -739,7 +739,8 @@ pub enum EventKind {
     TlsEncrypted {
         records: u32,
         bytes: u64,
-        content_type: String,
+        #[serde(serialize_with = "protocol::tls_record_type_serde")]
+        content_type: TlsRecordType,
         largest: u32,
     },
     /// Bytes where a TLS record was expected that are not TLS.
@@ -875,7 +876,7 @@ pub struct DnsExchange {
 pub struct DnsResponse {
     pub frame: Option<u64>,
     pub time_ns: i64,
-    pub rcode: String,
+    pub rcode: DnsRcode,
     pub answers: Vec<DnsAnswer>,
     /// The TC bit: the answer did not fit (RFC 1035 §4.1.1), a resolver asks over TCP.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

@@ -5,7 +5,7 @@
 
 use serde::{Serialize, Serializer, ser::SerializeStruct};
 use std::fmt;
-pub use tls_parser::{TlsAlertDescription, TlsAlertSeverity, TlsVersion};
+pub use tls_parser::{TlsAlertDescription, TlsAlertSeverity, TlsRecordType, TlsVersion};
 
 /// "TLS 1.2", "SSL 3.0", "TLS 1.3 draft 23"; anything else as its number ("0x7a7a").
 pub fn tls_version_name(v: TlsVersion) -> String {
@@ -191,6 +191,58 @@ impl Serialize for DnsType {
     }
 }
 
+/// A DNS RCODE (RFC 1035 §4.1.1, the header's 4 bits): named as RFC 1035 names it,
+/// "RCODEn" otherwise. JSON and text carry the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DnsRcode(pub u8);
+
+impl DnsRcode {
+    pub const NOERROR: DnsRcode = DnsRcode(0);
+    pub const FORMERR: DnsRcode = DnsRcode(1);
+    pub const SERVFAIL: DnsRcode = DnsRcode(2);
+    pub const NXDOMAIN: DnsRcode = DnsRcode(3);
+    pub const NOTIMP: DnsRcode = DnsRcode(4);
+    pub const REFUSED: DnsRcode = DnsRcode(5);
+}
+
+impl fmt::Display for DnsRcode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match *self {
+            DnsRcode::NOERROR => "NOERROR",
+            DnsRcode::FORMERR => "FORMERR",
+            DnsRcode::SERVFAIL => "SERVFAIL",
+            DnsRcode::NXDOMAIN => "NXDOMAIN",
+            DnsRcode::NOTIMP => "NOTIMP",
+            DnsRcode::REFUSED => "REFUSED",
+            DnsRcode(n) => return f.pad(&format!("RCODE{n}")),
+        };
+        f.pad(name)
+    }
+}
+
+impl Serialize for DnsRcode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A TLS record's content type (RFC 8446 §5.1, RFC 6520): its name, or "unknown".
+pub fn tls_record_type_name(t: TlsRecordType) -> &'static str {
+    match t {
+        TlsRecordType::ChangeCipherSpec => "change_cipher_spec",
+        TlsRecordType::Alert => "alert",
+        TlsRecordType::Handshake => "handshake",
+        TlsRecordType::ApplicationData => "application_data",
+        TlsRecordType::Heartbeat => "heartbeat",
+        _ => "unknown",
+    }
+}
+
+/// `#[serde(serialize_with)]`: a record type as its name.
+pub fn tls_record_type_serde<S: Serializer>(t: &TlsRecordType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(tls_record_type_name(*t))
+}
+
 /// What a DNS exchange travelled over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -355,6 +407,16 @@ mod tests {
             r#""tcp""#
         );
         assert_eq!(DnsTransport::Udp.to_string(), "udp");
+        // Response codes and record types keep the names the JSON always carried.
+        assert_eq!(
+            serde_json::to_string(&[DnsRcode::NXDOMAIN, DnsRcode(9)]).expect("json"),
+            r#"["NXDOMAIN","RCODE9"]"#
+        );
+        assert_eq!(
+            tls_record_type_name(TlsRecordType::ApplicationData),
+            "application_data"
+        );
+        assert_eq!(tls_record_type_name(TlsRecordType(25)), "unknown");
         assert_eq!(
             serde_json::to_string(&EndReason::Interrupted).expect("json"),
             r#""interrupted""#

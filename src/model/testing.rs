@@ -169,7 +169,7 @@ impl ConnectionBuilder {
             EventKind::TlsEncrypted {
                 records: 1,
                 bytes,
-                content_type: "application_data".into(),
+                content_type: TlsRecordType::ApplicationData,
                 largest: bytes as u32,
             },
         )
@@ -254,7 +254,12 @@ pub fn cisco_chain(host: &str) -> Vec<CertInfo> {
 
 /// A query from [`CLIENT`]'s address to 198.51.100.53 for `name`, answered with `rcode`
 /// and `answers` (`None`: unanswered).
-pub fn dns(name: &str, qtype: DnsType, rcode: Option<&str>, answers: Vec<DnsData>) -> DnsExchange {
+pub fn dns(
+    name: &str,
+    qtype: DnsType,
+    rcode: Option<DnsRcode>,
+    answers: Vec<DnsData>,
+) -> DnsExchange {
     DnsExchange {
         client: "192.0.2.10:53000".parse().expect("client"),
         server: "198.51.100.53:53".parse().expect("server"),
@@ -268,7 +273,7 @@ pub fn dns(name: &str, qtype: DnsType, rcode: Option<&str>, answers: Vec<DnsData
         response: rcode.map(|rcode| DnsResponse {
             frame: Some(2),
             time_ns: START_NS + 20_000_000,
-            rcode: rcode.into(),
+            rcode,
             answers: answers
                 .into_iter()
                 .map(|data| DnsAnswer {

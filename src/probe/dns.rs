@@ -15,7 +15,7 @@
 use super::ProbeConfig;
 use super::error::ProbeError;
 use crate::model::{DnsExchange, DnsResponse, DnsTransport, DnsType, ResolverOrigin};
-use crate::wire::dns::{DnsError, DnsMessage, parse_dns_message, rcode_name};
+use crate::wire::dns::{DnsError, DnsMessage, parse_dns_message};
 use hickory_resolver::proto::op::{Message, Query};
 use hickory_resolver::proto::rr::{Name, RecordType};
 use hickory_resolver::proto::xfer::Protocol;
@@ -368,7 +368,7 @@ fn response(msg: &DnsMessage, at: i64) -> DnsResponse {
     DnsResponse {
         frame: None,
         time_ns: at,
-        rcode: rcode_name(msg.rcode),
+        rcode: crate::model::DnsRcode(msg.rcode),
         answers: msg.answers.clone(),
         truncated: msg.truncated,
     }
@@ -408,7 +408,7 @@ pub async fn resolve(
                         addrs.push(ip);
                     }
                 }
-                conclusive |= r.rcode == "NXDOMAIN" || !addrs.is_empty();
+                conclusive |= r.rcode == crate::model::DnsRcode::NXDOMAIN || !addrs.is_empty();
             }
             exchanges.push(ex);
         }

@@ -828,7 +828,7 @@ mod tests {
             vec![testing::dns(
                 "smartreceiver.cisco.com",
                 DnsType::A,
-                Some("NOERROR"),
+                Some(DnsRcode::NOERROR),
                 vec![],
             )],
             vec![

@@ -110,7 +110,8 @@ pub fn describe_event(k: &EventKind) -> String {
             content_type,
             ..
         } => format!(
-            "{records} encrypted {content_type} record{} ({bytes} bytes)",
+            "{records} encrypted {} record{} ({bytes} bytes)",
+            crate::model::protocol::tls_record_type_name(*content_type),
             if *records == 1 { "" } else { "s" }
         ),
         EventKind::NotTls { preview } => format!("not TLS: {}", esc(preview)),
@@ -325,7 +326,7 @@ pub fn dns_answer(d: &DnsExchange) -> String {
                 .collect();
             format!(
                 "{} {} in {:.1} ms",
-                esc(&r.rcode),
+                r.rcode,
                 if addrs.is_empty() {
                     "(no answer)".into()
                 } else {

@@ -503,7 +503,7 @@ fn render_list(
                     format!("{} {}", d.qtype, esc(d.name.trim_end_matches('.'))),
                     d.response
                         .as_ref()
-                        .map_or("no answer".to_string(), |r| esc(&r.rcode).to_string()),
+                        .map_or("no answer".to_string(), |r| r.rcode.to_string()),
                 ),
             };
             let fixed = b.len() + 1 + id_w + 2;

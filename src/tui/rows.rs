@@ -53,7 +53,11 @@ impl<'a> Row<'a> {
             Row::Dns(d) => {
                 if citing(d, t).any(|f| f.severity == Severity::Error) {
                     Verdict::Failed
-                } else if d.response.as_ref().is_some_and(|r| r.rcode == "NOERROR") {
+                } else if d
+                    .response
+                    .as_ref()
+                    .is_some_and(|r| r.rcode == DnsRcode::NOERROR)
+                {
                     Verdict::Ok
                 } else {
                     Verdict::Unknown
@@ -121,7 +125,10 @@ pub fn dns_ladder(d: &DnsExchange, width: u16, theme: Theme) -> Vec<Line<'static
         Span::raw(format!("|-{query}{}->|", "-".repeat(pad))),
     ]));
     let answer = fit(&dns_answer(d), room);
-    let bad = d.response.as_ref().is_none_or(|r| r.rcode != "NOERROR");
+    let bad = d
+        .response
+        .as_ref()
+        .is_none_or(|r| r.rcode != DnsRcode::NOERROR);
     let at = d
         .response
         .as_ref()

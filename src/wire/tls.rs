@@ -3,7 +3,9 @@
 //! encrypted records are only counted and sized, never buffered. Bounded by
 //! [`MAX_RECORD_LEN`] and [`MAX_HANDSHAKE_LEN`].
 
-use crate::model::{ClientHello, Direction, EventKind, ServerHello, TlsAlert, TlsVersion};
+use crate::model::{
+    ClientHello, Direction, EventKind, ServerHello, TlsAlert, TlsRecordType, TlsVersion,
+};
 use crate::wire::x509::parse_certificate;
 use tls_parser::{
     TlsCipherSuite, TlsExtension, TlsMessage, TlsMessageHandshake,
@@ -24,17 +26,6 @@ const EXT_ECH: u16 = 0xfe0d;
 
 fn is_grease(v: u16) -> bool {
     v & 0x0f0f == 0x0a0a && (v >> 8) == (v & 0xff)
-}
-
-fn content_type_name(t: u8) -> &'static str {
-    match t {
-        20 => "change_cipher_spec",
-        21 => "alert",
-        22 => "handshake",
-        23 => "application_data",
-        24 => "heartbeat",
-        _ => "unknown",
-    }
 }
 
 #[derive(Debug, Default)]
@@ -68,7 +59,7 @@ pub struct TlsDecoder {
 /// from an alert in TLS 1.3 (RFC 8446 §5.2: an encrypted alert is 2 + 1 + 16 bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpaqueRecord {
-    pub content_type: &'static str,
+    pub content_type: TlsRecordType,
     pub len: usize,
 }
 
@@ -147,11 +138,11 @@ impl TlsDecoder {
                     return;
                 }
                 let (ctype, major, len) = (
-                    half.pending[0],
+                    TlsRecordType(half.pending[0]),
                     half.pending[1],
                     usize::from(u16::from_be_bytes([half.pending[3], half.pending[4]])),
                 );
-                if !(20..=24).contains(&ctype) || major != 3 {
+                if !(20..=24).contains(&ctype.0) || major != 3 {
                     half.dead = true;
                     let preview =
                         crate::wire::http::preview(&[half.pending.as_slice(), data].concat(), 64);
@@ -177,13 +168,15 @@ impl TlsDecoder {
                 // An alert record of 2 bytes cannot be ciphertext (RFC 8446 §5.2: an AEAD
                 // adds at least a 16-byte tag; RFC 5246 §6.2.3 ciphers likewise), so it is
                 // a plaintext alert even after ChangeCipherSpec or a TLS 1.3 ServerHello.
-                let plaintext_alert = ctype == 21 && len == 2;
-                let opaque = ctype == 23
-                    || ctype == 24
-                    || (half.encrypted && ctype != 20 && !plaintext_alert);
+                let plaintext_alert = ctype == TlsRecordType::Alert && len == 2;
+                let opaque = ctype == TlsRecordType::ApplicationData
+                    || ctype == TlsRecordType::Heartbeat
+                    || (half.encrypted
+                        && ctype != TlsRecordType::ChangeCipherSpec
+                        && !plaintext_alert);
                 if opaque {
                     out.push(TlsOutput::Opaque(OpaqueRecord {
-                        content_type: content_type_name(ctype),
+                        content_type: ctype,
                         len,
                     }));
                     half.pending.clear();
@@ -200,13 +193,19 @@ impl TlsDecoder {
                 return;
             }
             let record = std::mem::take(&mut half.pending);
-            self.record(dir, record[0], &record[5..], out);
+            self.record(dir, TlsRecordType(record[0]), &record[5..], out);
         }
     }
 
-    fn record(&mut self, dir: Direction, ctype: u8, body: &[u8], out: &mut Vec<TlsOutput>) {
+    fn record(
+        &mut self,
+        dir: Direction,
+        ctype: TlsRecordType,
+        body: &[u8],
+        out: &mut Vec<TlsOutput>,
+    ) {
         match ctype {
-            20 => {
+            TlsRecordType::ChangeCipherSpec => {
                 out.push(TlsOutput::Event(EventKind::TlsChangeCipherSpec));
                 // TLS 1.3's compatibility CCS changes nothing (RFC 8446 §D.4); neither does
                 // one sent after a HelloRetryRequest.
@@ -214,7 +213,7 @@ impl TlsDecoder {
                     self.half(dir).encrypted = true;
                 }
             }
-            21 => {
+            TlsRecordType::Alert => {
                 if let &[level, description] = body {
                     out.push(TlsOutput::Event(EventKind::TlsAlert(TlsAlert::new(
                         level,
@@ -222,12 +221,12 @@ impl TlsDecoder {
                     ))));
                 } else {
                     out.push(TlsOutput::Opaque(OpaqueRecord {
-                        content_type: "alert",
+                        content_type: TlsRecordType::Alert,
                         len: body.len(),
                     }));
                 }
             }
-            22 => {
+            TlsRecordType::Handshake => {
                 let half = self.half(dir);
                 half.handshake.extend_from_slice(body);
                 self.drain_handshake(dir, out);
@@ -536,7 +535,7 @@ pub(crate) mod tests {
         assert_eq!(
             out,
             vec![TlsOutput::Opaque(OpaqueRecord {
-                content_type: "alert",
+                content_type: TlsRecordType::Alert,
                 len: 19
             })]
         );
@@ -604,7 +603,7 @@ pub(crate) mod tests {
         assert_eq!(
             out,
             vec![TlsOutput::Opaque(OpaqueRecord {
-                content_type: "application_data",
+                content_type: TlsRecordType::ApplicationData,
                 len: 0x4000
             })]
         );
