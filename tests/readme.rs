@@ -1,6 +1,7 @@
 //! The README's claims that can drift, checked (issue 26): every capture, document and
 //! finding code it names exists; it states no count of captures that a new lab scenario
-//! would make false; the quick start's commands are real subcommands and flags.
+//! would make false; the quick start's commands are real subcommands and flags, and so are
+//! the flags the section on what licpath fetches and writes names.
 
 use std::path::Path;
 use std::process::Command;
@@ -25,6 +26,14 @@ fn paths<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
         })
         .filter(|p| p.len() > prefix.len())
         .collect()
+}
+
+/// The text under `heading`, up to the next `## ` heading.
+fn section<'a>(text: &'a str, heading: &str) -> &'a str {
+    text.split(heading)
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_else(|| panic!("a {heading:?} section"))
 }
 
 #[test]
@@ -112,11 +121,7 @@ fn no_count_that_drifts() {
 #[test]
 fn quick_start_commands_are_real() {
     let text = readme();
-    let quick = text
-        .split("## Quick start")
-        .nth(1)
-        .and_then(|s| s.split("\n## ").next())
-        .expect("a Quick start section");
+    let quick = section(&text, "## Quick start");
     let mut n = 0;
     for line in quick.lines().filter(|l| l.starts_with("licpath ")) {
         let cmd = line.split('#').next().unwrap().trim();
@@ -145,4 +150,43 @@ fn quick_start_commands_are_real() {
         n += 1;
     }
     assert!(n >= 5, "quick start has {n} licpath commands");
+}
+
+/// Issue 28: the section on what licpath fetches and writes names only flags that exist
+/// (it named `watch --textfile DIR`, a flag that is `--textfile-dir`).
+#[test]
+fn what_licpath_fetches_and_writes_names_real_flags() {
+    let text = readme();
+    let section = section(&text, "## What licpath fetches and writes");
+    let helps: Vec<String> = ["analyze", "check", "probe", "watch", "tui", "man", "config"]
+        .iter()
+        .map(|sub| {
+            let o = Command::new(env!("CARGO_BIN_EXE_licpath"))
+                .args([sub, "--help"])
+                .output()
+                .unwrap();
+            assert_eq!(o.status.code(), Some(0), "{sub} --help");
+            String::from_utf8_lossy(&o.stdout).into_owned()
+        })
+        .collect();
+    // A flag is `--` and a word, ended by a character that cannot continue it.
+    let ends = |s: &str| !s.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-');
+    let mut n = 0;
+    for (i, _) in section.match_indices("--") {
+        let rest = &section[i..];
+        let len = 2 + rest[2..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(rest.len() - 2);
+        let flag = &rest[..len];
+        if len < 4 {
+            continue;
+        }
+        let known = helps.iter().any(|h| {
+            h.match_indices(flag)
+                .any(|(j, _)| ends(&h[j + flag.len()..]))
+        });
+        assert!(known, "README names {flag}, which no subcommand takes");
+        n += 1;
+    }
+    assert!(n >= 8, "only {n} flags found in the section");
 }
