@@ -788,7 +788,7 @@ fn html_report_renders_in_chromium_with_verdict_code_and_issuer() {
                 "crypto pki trustpoint PROXY-CA",
                 "Certificate chain as presented",
                 "Frames 17",
-                "+13.902 ms #14 Certificate (3 certs)",
+                "+14.252 ms #14 Certificate (3 certs)",
             ],
         ),
         (
@@ -867,7 +867,7 @@ fn markdown_says_what_the_text_report_says() {
         "**Verdict: FAILED (2 errors, 0 warnings)**",
         "#### ERROR `ssl_interception` (cert) \\[confidence: high\\]",
         // No backslash where no renderer sees markup (issue 26): '#14' mid-line.
-        "- seen: #14 +13.902 ms Certificate chain of 3 cert(s), leaf `smartreceiver.cisco.com`",
+        "- seen: #14 +14.252 ms Certificate chain of 3 cert(s), leaf `smartreceiver.cisco.com`",
         "```text",
         "crypto pki trustpoint PROXY-CA",
         "| 0 | `CN=smartreceiver.cisco.com`, O=Cisco Systems Inc., C=US | CN=Lab Squid Interception CA, O=Lab Security Appliance, C=US |",
@@ -1117,4 +1117,123 @@ fn a_healthy_report_says_what_proves_success() {
     let inputs = [(p.display().to_string(), analyze_with(&p, false, None))];
     let md = markdown_of(&inputs);
     assert!(!md.contains("What proves"), "{md}");
+}
+
+/// The text report of one input, without colour.
+fn text_of(name: &str, t: &Timeline) -> String {
+    let mut text = Vec::new();
+    licpath::report::text::write_text(
+        &mut text,
+        name,
+        "pcap",
+        t,
+        licpath::report::text::Color::Never,
+    )
+    .unwrap();
+    String::from_utf8(text).unwrap()
+}
+
+/// Issue 26: one time and frame convention, said in every output. Times count from the
+/// capture's first frame, as tshark's frame.time_relative, for connections and DNS alike
+/// (ssl-interception-tls12.pcap: DNS first, so the SYN is not at +0); a DNS row gives its
+/// query frame and its answer frame, so the answer frames DNS evidence cites
+/// (dns-nxdomain.pcap) are in the DNS table of the text, HTML and Markdown reports.
+#[test]
+fn one_time_and_frame_convention_labelled_in_every_report() {
+    if !have("tshark") {
+        return;
+    }
+    let relative = |file: &Path, frame: u64| -> String {
+        let s = tshark(
+            file,
+            &[
+                "-Y",
+                &format!("frame.number == {frame}"),
+                "-T",
+                "fields",
+                "-e",
+                "frame.time_relative",
+            ],
+        );
+        format!("{:+.3} ms", s.trim().parse::<f64>().unwrap() * 1e3)
+    };
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let label = "+ms from the capture's first frame (Wireshark's Time column)";
+    // Connections: the SYN's ladder time is tshark's.
+    let input = lab("ssl-interception-tls12.pcap");
+    let syn: u64 = tshark(
+        &input,
+        &[
+            "-Y",
+            "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ],
+    )
+    .lines()
+    .next()
+    .unwrap()
+    .trim()
+    .parse()
+    .unwrap();
+    let at = relative(&input, syn);
+    assert_ne!(at, "+0.000 ms", "the capture should start with DNS");
+    let (name, t) = reports_of(&input, false);
+    let text = text_of(&name, &t);
+    assert!(
+        squash(&text).contains(&format!("{at} #{syn} -> SYN")),
+        "{at} #{syn}:\n{text}"
+    );
+    assert!(text.contains(label), "{text}");
+    let html = html_of(&[(name.clone(), t.clone())]);
+    assert!(html.contains(&format!(">{at}</text>")), "{at}");
+    let html_label = label.replace('\'', "&#39;");
+    assert!(html.contains(&html_label));
+    let md = markdown_of(&[(name, t)]);
+    assert!(squash(&md).contains(&format!("{at} #{syn} -> SYN")), "{md}");
+    assert!(md.contains(label));
+    // DNS: the evidence's answer frames are in the table, with tshark's times.
+    let input = lab("dns-nxdomain.pcap");
+    let (name, t) = reports_of(&input, false);
+    let f = t
+        .all_findings()
+        .find(|f| f.code.as_str() == "dns_nxdomain")
+        .unwrap();
+    let answers: Vec<u64> = f.evidence.iter().filter_map(|e| e.frame).collect();
+    assert!(!answers.is_empty());
+    let text = text_of(&name, &t);
+    let html = html_of(&[(name.clone(), t.clone())]);
+    let md = markdown_of(&[(name, t)]);
+    for n in answers {
+        // The answer names its query (tshark's dns.response_to).
+        let query = tshark(
+            &input,
+            &[
+                "-Y",
+                &format!("frame.number == {n}"),
+                "-T",
+                "fields",
+                "-e",
+                "dns.response_to",
+            ],
+        );
+        let q: u64 = query.trim().parse().unwrap();
+        let seen = format!("#{n} {}", relative(&input, n));
+        assert!(text.contains(&format!("seen: {seen}")), "{seen}:\n{text}");
+        let when = relative(&input, q);
+        assert!(
+            text.lines()
+                .any(|l| squash(l).starts_with(&format!("{when} #{q} "))
+                    && l.contains(&format!("-> #{n} NXDOMAIN"))),
+            "query #{q} -> answer #{n}:\n{text}"
+        );
+        assert!(
+            html.contains(&format!("<td>{when}</td><td>#{q} -&gt; #{n}</td>")),
+            "{html}"
+        );
+        assert!(md.contains(&format!("| {when} | #{q} -> #{n} |")), "{md}");
+    }
+    assert!(text.contains(label) && html.contains(&html_label) && md.contains(label));
 }

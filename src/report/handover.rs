@@ -229,7 +229,7 @@ pub fn sections<'a>(r: &CaptureReport<'a>) -> Vec<Section<'a>> {
     ];
     if !t.dns.is_empty() || !t.static_hosts.is_empty() {
         v.push(Section::Dns(Table {
-            head: ["time", "frame", "type", "name", "answer", "server"],
+            head: ["time", "frames", "type", "name", "answer", "server"],
             rows: dns_rows(t),
         }));
     }
@@ -242,7 +242,7 @@ pub fn sections<'a>(r: &CaptureReport<'a>) -> Vec<Section<'a>> {
             },
             drawn: drawn
                 .into_iter()
-                .map(|c| connection_block(c, &t.source))
+                .map(|c| connection_block(c, &t.source, t.start_ns.unwrap_or(0)))
                 .collect(),
             not_drawn: (not_drawn > 0).then(|| {
                 format!(
@@ -269,13 +269,14 @@ pub fn sections<'a>(r: &CaptureReport<'a>) -> Vec<Section<'a>> {
 }
 
 /// A drawn connection's title, verdict, facts, ladder and chain.
-pub fn connection_block<'a>(c: &'a Connection, source: &Source) -> ConnectionBlock<'a> {
+/// Times count from `start`, the input's (words::time_base).
+pub fn connection_block<'a>(c: &'a Connection, source: &Source, start: i64) -> ConnectionBlock<'a> {
     ConnectionBlock {
         connection: c,
         title: connection_title(c),
         verdict: connection_verdict(c),
         facts: connection_facts(c, source),
-        ladder: ladder(c),
+        ladder: ladder(c, start),
         events_not_shown: ladder_rows_not_shown(c),
         chain: chain(c),
     }
@@ -312,6 +313,9 @@ pub fn facts(r: &CaptureReport) -> Vec<(&'static str, String)> {
             v.push(("Licensing messages recognised", n.to_string()));
             v.push(("Span", span));
         }
+    }
+    if !t.dns.is_empty() || !t.connections.is_empty() {
+        v.push(("Times", words::time_base(t).to_string()));
     }
     let licensing = t.connections.iter().filter(|c| c.licensing).count();
     v.push((
@@ -368,7 +372,8 @@ fn capture_warnings(t: &Timeline) -> String {
     }
 }
 
-/// One finding, where it belongs and the clock its evidence is measured on.
+/// One finding, where it belongs and the clock its evidence is measured on (the input's
+/// start for every finding: words::time_base).
 pub struct FindingItem<'a> {
     pub finding: &'a Finding,
     pub connection: Option<&'a Connection>,
@@ -390,7 +395,7 @@ pub fn findings(t: &Timeline) -> Vec<FindingItem<'_>> {
             c.findings.iter().map(move |f| FindingItem {
                 finding: f,
                 connection: Some(c),
-                start_ns: c.start_ns,
+                start_ns: start,
             })
         }))
         .collect();
@@ -457,8 +462,9 @@ pub struct LadderRow {
     pub emphasis: Emphasis,
 }
 
-/// The connection's events as ladder rows, at most [`MAX_LADDER_ROWS`].
-pub fn ladder(c: &Connection) -> Vec<LadderRow> {
+/// The connection's events as ladder rows, at most [`MAX_LADDER_ROWS`], timed from
+/// `start` (the input's).
+pub fn ladder(c: &Connection, start: i64) -> Vec<LadderRow> {
     let evidence_of = |sev: Severity| -> Vec<u64> {
         c.findings
             .iter()
@@ -513,7 +519,7 @@ pub fn ladder(c: &Connection) -> Vec<LadderRow> {
                 | EventKind::ProbeFailure { .. } => Emphasis::Note,
             };
             LadderRow {
-                offset: offset_ms(e.time_ns, c.start_ns),
+                offset: offset_ms(e.time_ns, start),
                 frame: e.frame,
                 dir: e.dir,
                 label,
@@ -664,7 +670,7 @@ pub fn dns_rows(t: &Timeline) -> Vec<[String; 6]> {
         .chain(t.dns.iter().map(|d| {
             [
                 offset_ms(d.query_ns, start),
-                d.query_frame.map(|n| format!("#{n}")).unwrap_or_default(),
+                words::dns_frames(d),
                 d.qtype.to_string(),
                 d.name.clone(),
                 format!("{}{}", words::dns_answer(d), words::dns_retries(d)),
@@ -743,7 +749,7 @@ mod tests {
     }
 
     #[test]
-    fn findings_list_errors_first_and_keep_their_connection_clock() {
+    fn findings_list_errors_first_on_the_input_s_clock() {
         let mut t = Timeline::empty(Source::Capture { files: vec![] });
         t.start_ns = Some(100);
         t.findings
@@ -766,7 +772,7 @@ mod tests {
         assert_eq!(
             seen,
             vec![
-                (FindingCode::TlsReset, Some(7), 5_000),
+                (FindingCode::TlsReset, Some(7), 100),
                 (FindingCode::CaptureGap, None, 100)
             ]
         );

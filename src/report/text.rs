@@ -5,7 +5,7 @@
 use super::words::{
     confidence_note, connection_facts, connection_route, connection_verdict, describe_event,
     dns_answer, dns_retries, listed_name, log_file, log_message, offset_ms, overflow_line,
-    primary_error, span,
+    primary_error, span, time_base,
 };
 use crate::diagnose::verdict::overall_verdict;
 use crate::model::time::format_utc;
@@ -134,7 +134,7 @@ pub fn write_text(
     }
     write_dns(out, &p, t)?;
     for c in &t.connections {
-        write_connection(out, &p, c, &t.source)?;
+        write_connection(out, &p, c, &t.source, start)?;
     }
     if let Some(log) = &t.switch_log {
         write_switch_log(out, &p, t, log)?;
@@ -155,7 +155,7 @@ fn write_heading(
         writeln!(out, "   measured {}", esc(&v.line()))?;
     }
     let span = span(t);
-    match &t.source {
+    (match &t.source {
         Source::Probe { .. } => writeln!(
             out,
             "   {format}, {} connection attempt{}, {span}",
@@ -179,7 +179,11 @@ fn write_heading(
                 if n == 1 { "" } else { "s" }
             )
         }
+    })?;
+    if !t.dns.is_empty() || !t.connections.is_empty() {
+        writeln!(out, "   times:   {}", time_base(t))?;
     }
+    Ok(())
 }
 
 /// The overall verdict with the counts, and the primary cause when something failed.
@@ -266,12 +270,16 @@ fn write_dns(out: &mut dyn Write, p: &Paint, t: &Timeline) -> io::Result<()> {
         let retries = dns_retries(d);
         writeln!(
             out,
-            "   {} {} {:<5} {} -> {}{retries}  via {}/{}",
+            "   {} {} {:<5} {} -> {}{answer}{retries}  via {}/{}",
             rel_ms(d.query_ns, start),
             frame(d.query_frame),
             d.qtype,
             esc(&d.name),
-            answer,
+            d.response
+                .as_ref()
+                .and_then(|r| r.frame)
+                .map(|n| format!("#{n} "))
+                .unwrap_or_default(),
             d.server,
             d.transport
         )?;
@@ -285,6 +293,7 @@ fn write_connection(
     p: &Paint,
     c: &Connection,
     source: &Source,
+    start: i64,
 ) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
@@ -300,7 +309,7 @@ fn write_connection(
         writeln!(
             out,
             "   {} {} {} {}",
-            rel_ms(e.time_ns, c.start_ns),
+            rel_ms(e.time_ns, start),
             frame(e.frame),
             e.dir.arrow(),
             describe_event(&e.kind)
@@ -310,7 +319,7 @@ fn write_connection(
         writeln!(out, "   ... {} more events not kept", c.events_dropped)?;
     }
     for f in &c.findings {
-        write_finding(out, p, f, c.start_ns, "   ")?;
+        write_finding(out, p, f, start, "   ")?;
     }
     Ok(())
 }

@@ -12,6 +12,37 @@ pub fn offset_ms(ns: i64, start: i64) -> String {
     format!("{:+.3} ms", (ns - start) as f64 / 1e6)
 }
 
+/// What every time of a report counts from, and which frame a row cites (issue 26: one
+/// convention for connections and DNS, said in every output): times count from the
+/// input's start (the timeline's first frame, Wireshark's default Time column; a probe's
+/// start), never from a connection's SYN or a query; a cited frame and its time are the
+/// same packet's, and a DNS row gives its query's frame and its answer's.
+pub fn time_base(t: &Timeline) -> &'static str {
+    match t.source {
+        Source::Probe { .. } => {
+            "+ms from the probe's start; a DNS row: its query's time, query frame -> answer frame"
+        }
+        _ => {
+            "+ms from the capture's first frame (Wireshark's Time column); a DNS row: its query's time, query frame -> answer frame"
+        }
+    }
+}
+
+/// The TUI's short form of [`time_base`], for a pane title (the capture's or the
+/// probe's start: the screen's first line names which).
+pub fn time_base_short(_t: &Timeline) -> &'static str {
+    "ms from start"
+}
+
+/// `#1 -> #2`: a DNS exchange's query frame and its answer's (`#1` unanswered).
+pub fn dns_frames(d: &DnsExchange) -> String {
+    let frame = |f: Option<u64>| f.map_or_else(|| "?".to_string(), |n| format!("#{n}"));
+    match &d.response {
+        Some(r) => format!("{} -> {}", frame(d.query_frame), frame(r.frame)),
+        None => frame(d.query_frame),
+    }
+}
+
 /// One line (a certificate event: one line per certificate) describing an event, with
 /// every string that came from the network escaped for the terminal.
 pub fn describe_event(k: &EventKind) -> String {

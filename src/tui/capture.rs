@@ -10,7 +10,7 @@ use crate::model::time::{MsPrecision::Tenths, ms};
 use crate::diagnose::verdict::overall_verdict;
 use crate::escape::shown as esc;
 use crate::model::*;
-use crate::report::words::describe_event;
+use crate::report::words::{describe_event, time_base_short};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -550,6 +550,7 @@ fn selected_pane(
     width: u16,
     theme: Theme,
 ) -> (String, Vec<Line<'static>>) {
+    let start = t.start_ns.unwrap_or(0);
     match (app.selected_row(), app.pane) {
         (None, _) => (
             " nothing selected ".into(),
@@ -566,17 +567,25 @@ fn selected_pane(
             },
         ),
         (Some(r), Pane::Ladder) => (
-            format!(" {} ladder [tab: events, findings] ", r.subject()),
+            format!(
+                " {} ladder [tab: events, findings], {} ",
+                r.subject(),
+                time_base_short(t)
+            ),
             match r {
-                Row::Connection(c) => ladder_lines(c, width.saturating_sub(2), theme),
-                Row::Dns(d) => dns_ladder(d, width.saturating_sub(2), theme),
+                Row::Connection(c) => ladder_lines(c, start, width.saturating_sub(2), theme),
+                Row::Dns(d) => dns_ladder(d, start, width.saturating_sub(2), theme),
             },
         ),
         (Some(r), Pane::Events) => (
-            format!(" {} events (PgUp/PgDn) ", r.subject()),
+            format!(
+                " {} events (PgUp/PgDn), {} ",
+                r.subject(),
+                time_base_short(t)
+            ),
             match r {
-                Row::Connection(c) => event_lines(c, theme),
-                Row::Dns(d) => dns_events(d, theme),
+                Row::Connection(c) => event_lines(c, start, theme),
+                Row::Dns(d) => dns_events(d, start, theme),
             },
         ),
         (Some(r), Pane::Findings) => {
@@ -592,7 +601,7 @@ fn selected_pane(
     }
 }
 
-fn event_lines(c: &Connection, theme: Theme) -> Vec<Line<'static>> {
+fn event_lines(c: &Connection, start: i64, theme: Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(
         format!(
             "{} -> {}  {}  {} B out, {} B in{}",
@@ -617,7 +626,7 @@ fn event_lines(c: &Connection, theme: Theme) -> Vec<Line<'static>> {
             lines.push(Line::from(if i == 0 {
                 format!(
                     "{:>10} {} {} {}",
-                    ms(e.time_ns - c.start_ns, Tenths),
+                    ms(e.time_ns - start, Tenths),
                     e.frame.map(|n| format!("#{n}")).unwrap_or_default(),
                     e.dir.arrow(),
                     part

@@ -66,8 +66,8 @@ impl Theme {
 }
 
 /// A ladder diagram: the switch on the left, the server (or proxy) on the right, one
-/// arrow per event, with its time since the connection's first packet.
-pub fn ladder_lines(c: &Connection, width: u16, theme: Theme) -> Vec<Line<'static>> {
+/// arrow per event, with its time since `start`, the input's (words::time_base).
+pub fn ladder_lines(c: &Connection, start: i64, width: u16, theme: Theme) -> Vec<Line<'static>> {
     let right = match &c.proxy_target {
         Some(t) => format!("proxy {} (to {})", c.server, esc(t)),
         None => format!("server {}", c.server),
@@ -99,7 +99,7 @@ pub fn ladder_lines(c: &Connection, width: u16, theme: Theme) -> Vec<Line<'stati
         };
         lines.push(Line::from(vec![
             Span::styled(
-                format!("{:>10}  ", ms(e.time_ns - c.start_ns, Tenths)),
+                format!("{:>10}  ", ms(e.time_ns - start, Tenths)),
                 theme.dim(),
             ),
             Span::styled(arrow, style),

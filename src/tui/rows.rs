@@ -96,7 +96,7 @@ fn citing<'t>(d: &DnsExchange, t: &'t Timeline) -> impl Iterator<Item = &'t Find
 
 /// A lookup as a ladder: the query to the name server, its answer back (or what came
 /// instead), times from the query.
-pub fn dns_ladder(d: &DnsExchange, width: u16, theme: Theme) -> Vec<Line<'static>> {
+pub fn dns_ladder(d: &DnsExchange, start: i64, width: u16, theme: Theme) -> Vec<Line<'static>> {
     let width = width as usize;
     let mut lines = ladder_header(
         &format!("switch {}", d.client),
@@ -121,7 +121,10 @@ pub fn dns_ladder(d: &DnsExchange, width: u16, theme: Theme) -> Vec<Line<'static
     );
     let pad = arrow_w.saturating_sub(query.chars().count() + 4);
     lines.push(Line::from(vec![
-        Span::styled(format!("{:>10}  ", ms(0, Tenths)), theme.dim()),
+        Span::styled(
+            format!("{:>10}  ", ms(d.query_ns - start, Tenths)),
+            theme.dim(),
+        ),
         Span::raw(format!("|-{query}{}->|", "-".repeat(pad))),
     ]));
     let answer = fit(&dns_answer(d), room);
@@ -132,7 +135,7 @@ pub fn dns_ladder(d: &DnsExchange, width: u16, theme: Theme) -> Vec<Line<'static
     let at = d
         .response
         .as_ref()
-        .map_or(String::new(), |r| ms(r.time_ns - d.query_ns, Tenths));
+        .map_or(String::new(), |r| ms(r.time_ns - start, Tenths));
     let pad = arrow_w.saturating_sub(answer.chars().count() + 4);
     lines.push(Line::from(vec![
         Span::styled(format!("{at:>10}  "), theme.dim()),
@@ -145,7 +148,7 @@ pub fn dns_ladder(d: &DnsExchange, width: u16, theme: Theme) -> Vec<Line<'static
 }
 
 /// A lookup's facts: who asked whom, the frames, every answer.
-pub fn dns_events(d: &DnsExchange, theme: Theme) -> Vec<Line<'static>> {
+pub fn dns_events(d: &DnsExchange, start: i64, theme: Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(Span::styled(
         format!(
             "{} -> {}  DNS {} {} over {}{}",
@@ -161,7 +164,7 @@ pub fn dns_events(d: &DnsExchange, theme: Theme) -> Vec<Line<'static>> {
     let frame = |f: Option<u64>| f.map(|n| format!("#{n}")).unwrap_or_default();
     lines.push(Line::from(format!(
         "{:>10} {} -> query {} {}",
-        ms(0, Tenths),
+        ms(d.query_ns - start, Tenths),
         frame(d.query_frame),
         d.qtype,
         esc(&d.name)
@@ -170,7 +173,7 @@ pub fn dns_events(d: &DnsExchange, theme: Theme) -> Vec<Line<'static>> {
         Some(r) => {
             lines.push(Line::from(format!(
                 "{:>10} {} <- {}",
-                ms(r.time_ns - d.query_ns, Tenths),
+                ms(r.time_ns - start, Tenths),
                 frame(r.frame),
                 dns_answer(d)
             )));
