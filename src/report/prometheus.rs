@@ -11,6 +11,11 @@
 //! Label values come from configurations and the network: they are escaped as the format
 //! says (`\\`, `\"`, `\n`), other control characters become U+FFFD and a value is cut at
 //! [`MAX_LABEL_CHARS`].
+//!
+//! Hand-written rather than through a metrics crate (issue 25 item 7): those are built
+//! around a registry of live counters and gauges served to a scraper; this printer writes
+//! one run's report as a text file, so a registry would be a second model of the same
+//! numbers, and the collector's rules above are checked here line by line either way.
 
 use super::{RunLine, certificate_expiry_seconds, probe_times};
 use crate::diagnose::steps::StepState;
