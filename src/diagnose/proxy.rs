@@ -4,6 +4,7 @@
 //! silence is a failure at the proxy step.
 
 use super::Seen;
+use crate::model::protocol::head_too_long_text;
 use crate::model::time::{MsPrecision::Whole, ms};
 use crate::model::*;
 
@@ -23,7 +24,9 @@ pub fn connect(c: &Connection, (ci, ce): (usize, &Event), seen: &Seen) -> (bool,
         e.dir == Direction::ToClient
             && matches!(
                 e.kind,
-                EventKind::HttpResponse { .. } | EventKind::NotTls { .. }
+                EventKind::HttpResponse { .. }
+                    | EventKind::NotTls { .. }
+                    | EventKind::HttpHeadTooLong { .. }
             )
     });
     let asked = Evidence::of(ce, format!("CONNECT {ctarget}"));
@@ -43,14 +46,17 @@ pub fn connect(c: &Connection, (ci, ce): (usize, &Event), seen: &Seen) -> (bool,
             let line = format!("{status} {reason}");
             (false, Some(refused(ce, e, ctarget, *status, &line, headers)))
         }
-        Some((e, EventKind::NotTls { preview })) if preview.starts_with(HEAD_TOO_LONG) => (
+        Some((e, EventKind::HttpHeadTooLong { limit, preview })) => (
             false,
             Some(
                 Finding::new(
                     FindingCode::ProxyBadResponse,
                     Severity::Error,
                     Step::Proxy,
-                    format!("the proxy's answer to CONNECT never ended: {preview}"),
+                    format!(
+                        "the proxy's answer to CONNECT never ended: {}",
+                        head_too_long_text(*limit, preview)
+                    ),
                 )
                 .explain("The proxy answered in HTTP but kept sending header lines past the bound a client reads (RFC 9112 §2.3 leaves the limit to the client; the switch gives up too). A broken or hostile proxy, or something in front of it that loops.")
                 .fix([

@@ -7,6 +7,7 @@
 //! judged in `cert`.
 
 use super::{Client, DiagnoseConfig, Seen, cert, first, observed};
+use crate::model::protocol::head_too_long_text;
 use crate::model::time::{MsPrecision::Whole, ms};
 use crate::model::trust::ProfileKind;
 use crate::model::*;
@@ -126,7 +127,11 @@ impl<'a> Hello<'a> {
             }),
             not_tls: after()
                 .find(|(_, e)| {
-                    e.dir == Direction::ToClient && matches!(e.kind, EventKind::NotTls { .. })
+                    e.dir == Direction::ToClient
+                        && matches!(
+                            e.kind,
+                            EventKind::NotTls { .. } | EventKind::HttpHeadTooLong { .. }
+                        )
                 })
                 .map(|(_, e)| e),
         })
@@ -192,6 +197,10 @@ fn oversized(c: &Connection, h: &Hello) -> Option<Finding> {
 fn plaintext_answer(h: &Hello, e: &Event) -> Finding {
     let preview = match &e.kind {
         EventKind::NotTls { preview } => preview.chars().take(60).collect::<String>(),
+        EventKind::HttpHeadTooLong { limit, preview } => head_too_long_text(*limit, preview)
+            .chars()
+            .take(60)
+            .collect::<String>(),
         _ => String::new(),
     };
     Finding::new(

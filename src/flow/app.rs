@@ -268,15 +268,15 @@ fn http_feed(
                     let preview = http::preview(&h.response, 64);
                     h.response = Vec::new();
                     // A head that never ends is an HTTP answer out of bounds, not "not HTTP".
-                    let preview = match why {
-                        crate::wire::WireError::HttpHeadTooLong { limit } => format!(
-                            "{}{} KB of headers: {preview}",
-                            crate::model::HEAD_TOO_LONG,
-                            limit / 1024
-                        ),
-                        _ => format!("not an HTTP answer: {preview}"),
+                    let kind = match why {
+                        crate::wire::WireError::HttpHeadTooLong { limit } => {
+                            EventKind::HttpHeadTooLong { limit, preview }
+                        }
+                        _ => EventKind::NotTls {
+                            preview: format!("not an HTTP answer: {preview}"),
+                        },
                     };
-                    push_event(conn, t, frame, dir, EventKind::NotTls { preview });
+                    push_event(conn, t, frame, dir, kind);
                     Vec::new()
                 }
             }
@@ -357,14 +357,22 @@ mod tests {
         for chunk in answer.chunks(1400) {
             app.data(&mut conn, Direction::ToClient, 2, Some(2), chunk, &mut dns);
         }
-        let preview = conn.events.iter().find_map(|e| match &e.kind {
-            EventKind::NotTls { preview } => Some(preview.clone()),
-            _ => None,
-        });
-        let preview = preview.expect("the endless head is an event");
+        let event = conn
+            .events
+            .iter()
+            .find(|e| matches!(e.kind, EventKind::HttpHeadTooLong { .. }))
+            .expect("the endless head is its own event");
+        assert!(matches!(
+            event.kind,
+            EventKind::HttpHeadTooLong { limit: 16384, .. }
+        ));
+        // JSON: the `not_tls` event it was before it had a kind of its own.
+        let json = serde_json::to_value(event).expect("json");
+        assert_eq!(json["type"], "not_tls", "{json}");
+        let preview = json["preview"].as_str().unwrap_or_default();
         assert!(
-            preview.starts_with("its answer exceeded 16 KB of headers"),
-            "{preview}"
+            preview.starts_with("its answer exceeded 16 KB of headers: HTTP/1.1 200"),
+            "{json}"
         );
         crate::diagnose::diagnose_connection(&mut conn, &crate::diagnose::test_config());
         let f = conn.findings.first().expect("a finding");

@@ -86,7 +86,9 @@ macro_rules! event_strings {
                     cert_strings!(c, $f);
                 }
             }
-            EventKind::NotTls { preview } => $f(preview),
+            EventKind::NotTls { preview } | EventKind::HttpHeadTooLong { preview, .. } => {
+                $f(preview)
+            }
             EventKind::HttpsExchange {
                 request,
                 reason,

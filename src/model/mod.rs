@@ -14,6 +14,7 @@ pub mod reach;
 mod reading;
 mod static_host;
 pub mod switch;
+mod switch_log;
 pub mod time;
 pub mod trust;
 pub mod url;
@@ -38,14 +39,11 @@ pub use protocol::{
 };
 pub use reading::{CutShort, OverloadFacts, ReadingFacts};
 pub use static_host::{StaticHost, StaticOrigin};
+pub use switch_log::{LogEntry, LogKind, SwitchLog};
 pub use vantage::{ResolverOrigin, Unasked, Vantage};
 
 /// Version of the JSON schema (`docs/json-schema.md`). Bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// How a `NotTls` preview starts when an HTTP answer's head exceeded the decoder's bound
-/// (a peer streaming headers without end), so rules tell it from an answer that is not HTTP.
-pub const HEAD_TOO_LONG: &str = "its answer exceeded ";
 
 /// Where the events came from.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -99,110 +97,6 @@ pub struct Timeline {
     /// `diagnose::verdict::proof`): reported beside the verdict, not inside the timeline.
     #[serde(skip)]
     pub proof: Option<String>,
-}
-
-/// Lines recognised in text pasted from the switch (`show logging`, `show license
-/// eventlog`, `show license tech support`, ...), and how they line up with the packets.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct SwitchLog {
-    pub files: Vec<String>,
-    pub lines_read: u64,
-    pub entries: Vec<LogEntry>,
-    /// Switch clock minus this timeline's clock (ns), when known.
-    pub clock_offset_ns: Option<i64>,
-    /// How the offset was found, in words (given, estimated from N pairs, unknown).
-    pub clock_offset_basis: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct LogEntry {
-    /// Which of `files` (0-based) and the 1-based line in it.
-    pub file: usize,
-    pub line: u64,
-    /// The timestamp as the switch printed it.
-    pub timestamp: Option<String>,
-    /// The switch's clock in ns since the epoch (a missing year or an unknown zone is
-    /// inferred: see `time_inferred`).
-    pub switch_time_ns: Option<i64>,
-    pub time_inferred: bool,
-    /// On this timeline's clock (switch time minus the offset), when the offset is known.
-    pub time_ns: Option<i64>,
-    #[serde(flatten)]
-    pub kind: LogKind,
-    /// The line itself (capped).
-    pub text: String,
-    /// The connection of the capture this entry matches, if any.
-    pub connection: Option<u64>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case", tag = "message")]
-pub enum LogKind {
-    /// `%SMART_LIC-3-COMM_FAILED`; `server` is `cssm` or `cslu`.
-    CommFailed { server: String, reason: String },
-    /// `%SMART_LIC-5-COMM_RESTORED`.
-    CommRestored { server: String },
-    /// `%CALL_HOME-...` with an `(ERR nnn : text)`.
-    CallHomeFailed {
-        url: Option<String>,
-        error: Option<u16>,
-        reason: String,
-    },
-    /// `show license eventlog`: `SAEVT_COMM_FAIL error="..."`.
-    EventCommFail { error: String },
-    /// `show license eventlog`: `SAEVT_COMM_RESTORED`.
-    EventCommRestored,
-    /// `%PKI-3-CRL_FETCH_FAIL` / `%PKI-4-CRLHTTPFETCHFAIL`.
-    CrlFetchFail {
-        trustpoint: Option<String>,
-        reason: Option<String>,
-    },
-    /// `%PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID`.
-    CertNotYetValid,
-    /// `%PKI-3-CERTIFICATE_INVALID_EXPIRED`.
-    CertExpired,
-    /// `show license tech support`: one message type's communication statistics.
-    TechSupport {
-        message_type: String,
-        total: Option<u64>,
-        success: Option<u64>,
-        fail: Option<u64>,
-        last_response: Option<String>,
-        failure_reason: Option<String>,
-        /// `Ongoing Failure: Overall=N Communication=N`: failures since the last success,
-        /// and how many of them never reached the server.
-        ongoing_overall: Option<u64>,
-        ongoing_communication: Option<u64>,
-        /// `Last Success Time:` / `Last Failure Time:` as printed, and in ns (UTC; the
-        /// zone as printed, an unknown one taken as UTC).
-        last_success: Option<String>,
-        last_failure: Option<String>,
-        last_success_ns: Option<i64>,
-        last_failure_ns: Option<i64>,
-    },
-    /// `Usage Reporting:` of `show license status`/`all`/`tech support`: the last report
-    /// push and the last ACK from CSSM (or CSLU). An ACK at or after the push proves the
-    /// last exchange worked.
-    UsageReporting {
-        last_ack: Option<String>,
-        last_push: Option<String>,
-        ack_after_push: Option<bool>,
-    },
-    /// Pre-policy `show license all`: `Last Communication Attempt: SUCCEEDED on ...`.
-    LastCommAttempt { result: String },
-    /// The switch's clock is not synchronised: a `No time source` header, or log
-    /// timestamps marked `*` (not authoritative). `sign` says which, as printed.
-    ClockUnsynced { sign: String },
-    /// `show call-home statistics`: HTTP messages sent and failed since the counters
-    /// started, the message types that failed, and the last message's time as printed.
-    CallHomeStatistics {
-        http_success: u64,
-        http_failed: u64,
-        failed_types: Vec<String>,
-        last_sent: Option<String>,
-    },
-    /// Another SMART_LIC / CALL_HOME / PKI message, kept for the timeline.
-    Other { mnemonic: String },
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -745,6 +639,13 @@ pub enum EventKind {
     },
     /// Bytes where a TLS record was expected that are not TLS.
     NotTls {
+        preview: String,
+    },
+    /// An HTTP answer whose head ran past the decoder's bound (`limit` bytes): a peer
+    /// streaming header lines without end. JSON: the `not_tls` event it always was.
+    #[serde(rename = "not_tls", serialize_with = "protocol::head_too_long_serde")]
+    HttpHeadTooLong {
+        limit: usize,
         preview: String,
     },
     Undecoded {

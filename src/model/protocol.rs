@@ -243,6 +243,26 @@ pub fn tls_record_type_serde<S: Serializer>(t: &TlsRecordType, s: S) -> Result<S
     s.serialize_str(tls_record_type_name(*t))
 }
 
+/// What an answer whose HTTP head never ended is said to be (`HttpHeadTooLong`).
+pub fn head_too_long_text(limit: usize, preview: &str) -> String {
+    format!(
+        "its answer exceeded {} KB of headers: {preview}",
+        limit / 1024
+    )
+}
+
+/// `#[serde(serialize_with)]` of `EventKind::HttpHeadTooLong`: `{"type": "not_tls",
+/// "preview": "its answer exceeded 16 KB of headers: ..."}`, as before it had a kind.
+pub fn head_too_long_serde<S: Serializer, P: AsRef<str>>(
+    limit: &usize,
+    preview: &P,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut st = s.serialize_struct("NotTls", 1)?;
+    st.serialize_field("preview", &head_too_long_text(*limit, preview.as_ref()))?;
+    st.end()
+}
+
 /// What a DNS exchange travelled over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -514,6 +514,7 @@ pub fn ladder(c: &Connection, start: i64) -> Vec<LadderRow> {
                 | EventKind::TlsChangeCipherSpec
                 | EventKind::TlsEncrypted { .. } => Emphasis::Tls,
                 EventKind::NotTls { .. }
+                | EventKind::HttpHeadTooLong { .. }
                 | EventKind::Undecoded { .. }
                 | EventKind::ProbeNote { .. }
                 | EventKind::ProbeFailure { .. } => Emphasis::Note,

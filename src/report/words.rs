@@ -146,6 +146,10 @@ pub fn describe_event(k: &EventKind) -> String {
             if *records == 1 { "" } else { "s" }
         ),
         EventKind::NotTls { preview } => format!("not TLS: {}", esc(preview)),
+        EventKind::HttpHeadTooLong { limit, preview } => format!(
+            "not TLS: {}",
+            esc(&crate::model::protocol::head_too_long_text(*limit, preview))
+        ),
         EventKind::Undecoded { reason } => format!("undecoded: {}", esc(reason)),
         EventKind::TcpUnreachable { reason } => format!("connect failed: {}", esc(reason)),
         EventKind::HttpsExchange {

@@ -91,9 +91,10 @@ pub fn ladder_lines(c: &Connection, start: i64, width: u16, theme: Theme) -> Vec
             Direction::ToClient => format!("|<-{}{text}-|", "-".repeat(pad)),
         };
         let style = match &e.kind {
-            EventKind::TcpRst | EventKind::TlsAlert { .. } | EventKind::NotTls { .. } => {
-                theme.bad()
-            }
+            EventKind::TcpRst
+            | EventKind::TlsAlert { .. }
+            | EventKind::NotTls { .. }
+            | EventKind::HttpHeadTooLong { .. } => theme.bad(),
             EventKind::HttpResponse { status, .. } if *status >= 400 => theme.bad(),
             _ => Style::default(),
         };
