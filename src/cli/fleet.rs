@@ -8,15 +8,15 @@
 use super::args::{OutputFormat, PlanArgs, ProbeArgs};
 use super::error::{CliError, written};
 use super::input::{ConfigPlan, plan_from_text, read_text_file};
-use super::probe::{Job, probe_jobs, setup_with};
 use super::{EXIT_FINDINGS, EXIT_USAGE};
-use crate::diagnose::verdict::OverallVerdict;
 use crate::escape::esc;
-use crate::model::{EndReason, Finding, Severity, Timeline};
+use crate::model::{Finding, Severity};
 use crate::report::{self, RunLine, json};
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::path::PathBuf;
+
+mod check;
 
 /// Several `--from-config`, or a directory: the many-switch mode.
 pub(crate) fn is_fleet(plan: &PlanArgs) -> bool {
@@ -31,12 +31,16 @@ enum Origin {
     InDirectory,
 }
 
+/// A file to read and where it came from, or an entry that cannot be read (its name, and
+/// the message).
+type InputFile = Result<(PathBuf, Origin), (String, String)>;
+
 /// The inputs of a run: the files to read, the entries that cannot be read (each an
 /// `ERROR` line: the name, and the message), and the directory entries skipped (name,
 /// why): every entry of a directory is accounted for.
 #[derive(Default)]
 struct Inputs {
-    files: Vec<Result<(PathBuf, Origin), (String, String)>>,
+    files: Vec<InputFile>,
     skipped: Vec<(String, &'static str)>,
 }
 
@@ -160,58 +164,9 @@ enum Line {
     },
 }
 
-/// Reads one input and sets up its probes, sharing the jobs of identical plans.
-fn read_line(
-    file: Result<(PathBuf, Origin), (String, String)>,
-    args: &ProbeArgs,
-    jobs: &mut Vec<Job>,
-    by_key: &mut HashMap<String, usize>,
-) -> Line {
-    let plan = match read_plan(file, args) {
-        Ok(plan) => plan,
-        Err(line) => return line,
-    };
-    let file = plan.file.clone();
-    let unusable = |message: String| Line::Unusable {
-        file: file.clone(),
-        message,
-    };
-    let name = plan.hostname.clone().unwrap_or_else(|| file.clone());
-    let config_findings = plan.findings.clone();
-    let setup = match setup_with(Some(plan), &args.plan, &args.net, &args.trust) {
-        Ok(s) => s,
-        Err(e) => return unusable(format!("{name}: {e}")),
-    };
-    let mut ids = Vec::new();
-    for t in setup.targets {
-        // Same target, same probe settings, same trust: same result (the clock read while
-        // setting up is not part of the plan).
-        let trust = crate::diagnose::DiagnoseConfig {
-            now_unix: 0,
-            ..setup.trust.clone()
-        };
-        let key = format!("{t:?}|{:?}|{trust:?}", setup.cfg);
-        let next = jobs.len();
-        let id = *by_key.entry(key).or_insert(next);
-        if id == next {
-            jobs.push((t, setup.cfg.clone(), setup.trust.clone()));
-        }
-        ids.push(id);
-    }
-    Line::Switch {
-        name,
-        file,
-        config_findings,
-        jobs: ids,
-    }
-}
-
 /// One input's text into its plan, or the line that says why there is none (a directory
 /// entry that is not switch text is skipped).
-fn read_plan(
-    file: Result<(PathBuf, Origin), (String, String)>,
-    args: &ProbeArgs,
-) -> Result<ConfigPlan, Line> {
+fn read_plan(file: InputFile, args: &ProbeArgs) -> Result<ConfigPlan, Line> {
     let (path, origin) = file.map_err(|(file, message)| Line::Unusable { file, message })?;
     let file = path.display().to_string();
     let unusable = |e: CliError| Line::Unusable {
@@ -229,58 +184,34 @@ fn read_plan(
 /// line per switch (its plan, and its configuration's findings), `ERROR` lines on stderr
 /// for unusable inputs, one summary line for skipped files; nothing is probed. Exit 1 when
 /// a configuration has an error finding, 2 when an input is unusable, else 0.
+///
+/// Streamed (issue 28 item 13): each text is read, planned and written before the next
+/// one is read; what is kept is the counters, the unusable inputs' messages and the
+/// skipped names. The JSON document is the same bytes as one built whole.
 pub fn plan_only(args: &ProbeArgs) -> Result<u8, CliError> {
     let inputs = expand(&args.plan.from_config, glob_of(args)?.as_ref());
-    let mut plans: Vec<ConfigPlan> = Vec::new();
-    let mut worst = 0u8;
-    let mut unusable: Vec<(String, String)> = Vec::new();
-    let mut skipped = inputs.skipped;
-    for f in inputs.files {
-        match read_plan(f, args) {
-            Ok(p) => plans.push(p),
-            Err(Line::Skipped { file }) => skipped.push((file, NOT_SWITCH_TEXT)),
-            Err(Line::Unusable { file, message }) => unusable.push((file, message)),
-            Err(Line::Switch { .. }) => {}
-        }
-    }
-    if plans.is_empty() && unusable.is_empty() {
-        say_skipped(&skipped);
-        return Err(CliError::Usage(
-            "--from-config: no switch text to read (an empty directory, or --glob matched none?)"
-                .into(),
-        ));
-    }
-    for p in &plans {
-        if p.findings.iter().any(|f| f.severity == Severity::Error) {
-            worst = worst.max(EXIT_FINDINGS);
-        }
-    }
-    if !unusable.is_empty() {
-        worst = worst.max(EXIT_USAGE);
-    }
+    let run = PlanRun {
+        files: RefCell::new(inputs.files.into_iter()),
+        args,
+        state: RefCell::new(PlanState {
+            skipped: inputs.skipped,
+            ..PlanState::default()
+        }),
+        started: Cell::new(false),
+    };
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = Held {
+        out: stdout.lock(),
+        held: Some(Vec::new()),
+        started: &run.started,
+    };
     if args.format() == OutputFormat::Json {
-        let reports: Vec<PlanLine> = plans
-            .iter()
-            .map(|p| PlanLine {
-                switch: p.hostname.as_deref(),
-                report: json::PlanReport {
-                    file: &p.file,
-                    plan: &p.plan,
-                    findings: &p.findings,
-                },
-            })
-            .collect();
         let doc = PlanDocument {
             schema_version: crate::model::SCHEMA_VERSION,
             licpath_version: env!("CARGO_PKG_VERSION"),
             command: "plan",
-            plans: reports,
-            unusable: unusable
-                .iter()
-                .map(|(file, message)| Unusable { file, message })
-                .collect(),
+            plans: Plans(&run),
+            unusable: UnusableList(&run.state),
         };
         written(
             serde_json::to_writer_pretty(&mut out, &doc)
@@ -288,13 +219,98 @@ pub fn plan_only(args: &ProbeArgs) -> Result<u8, CliError> {
                 .and_then(|_| writeln!(out)),
         )?;
     } else {
-        for (_, message) in &unusable {
-            eprintln!("ERROR  {}", esc(message));
+        while let Some(p) = run.next_plan() {
+            written(write_plan_line(&mut out, &p))?;
         }
-        written(plans.iter().try_for_each(|p| write_plan_line(&mut out, p)))?;
     }
-    say_skipped(&skipped);
-    Ok(worst)
+    let state = run.state.into_inner();
+    if !run.started.get() {
+        // Nothing was written (the document is held until the first input counts).
+        say_skipped(&state.skipped);
+        return Err(CliError::Usage(
+            "--from-config: no switch text to read (an empty directory, or --glob matched none?)"
+                .into(),
+        ));
+    }
+    written(out.flush())?;
+    say_skipped(&state.skipped);
+    Ok(state.worst)
+}
+
+/// What a streamed `--plan-only` keeps while it reads.
+#[derive(Default)]
+struct PlanState {
+    worst: u8,
+    unusable: Vec<(String, String)>,
+    skipped: Vec<(String, &'static str)>,
+}
+
+/// The inputs of a `--plan-only` run, read one at a time.
+struct PlanRun<'a> {
+    files: RefCell<std::vec::IntoIter<InputFile>>,
+    args: &'a ProbeArgs,
+    state: RefCell<PlanState>,
+    /// An input gave a plan or was unusable: the output is no longer held back.
+    started: Cell<bool>,
+}
+
+impl PlanRun<'_> {
+    /// The next input's plan; unusable and skipped inputs on the way are recorded (an
+    /// unusable one is said on stderr in the text format).
+    fn next_plan(&self) -> Option<ConfigPlan> {
+        loop {
+            let f = self.files.borrow_mut().next()?;
+            let mut state = self.state.borrow_mut();
+            match read_plan(f, self.args) {
+                Ok(p) => {
+                    if p.findings.iter().any(|f| f.severity == Severity::Error) {
+                        state.worst = state.worst.max(EXIT_FINDINGS);
+                    }
+                    self.started.set(true);
+                    return Some(p);
+                }
+                Err(Line::Skipped { file }) => state.skipped.push((file, NOT_SWITCH_TEXT)),
+                Err(Line::Unusable { file, message }) => {
+                    if self.args.format() != OutputFormat::Json {
+                        eprintln!("ERROR  {}", esc(&message));
+                    }
+                    state.worst = state.worst.max(EXIT_USAGE);
+                    state.unusable.push((file, message));
+                    self.started.set(true);
+                }
+                Err(Line::Switch { .. }) => {}
+            }
+        }
+    }
+}
+
+/// Standard output held back until `started`: a run with no input to report writes
+/// nothing (its error is a usage error), else everything goes straight through.
+struct Held<'a, W: Write> {
+    out: W,
+    held: Option<Vec<u8>>,
+    started: &'a Cell<bool>,
+}
+
+impl<W: Write> Write for Held<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Some(h) = &mut self.held {
+            if !self.started.get() {
+                h.extend_from_slice(buf);
+                return Ok(buf.len());
+            }
+            self.out.write_all(h)?;
+            self.held = None;
+        }
+        self.out.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if let Some(h) = self.held.take_if(|_| self.started.get()) {
+            self.out.write_all(&h)?;
+        }
+        self.out.flush()
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -302,8 +318,50 @@ struct PlanDocument<'a> {
     schema_version: u32,
     licpath_version: &'static str,
     command: &'static str,
-    plans: Vec<PlanLine<'a>>,
-    unusable: Vec<Unusable<'a>>,
+    plans: Plans<'a>,
+    unusable: UnusableList<'a>,
+}
+
+/// The plans, read and serialised one at a time.
+struct Plans<'a>(&'a PlanRun<'a>);
+
+impl serde::Serialize for Plans<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(std::iter::from_fn(|| self.0.next_plan()).map(OwnedPlanLine))
+    }
+}
+
+/// A plan as [`PlanLine`] serialises it.
+struct OwnedPlanLine(ConfigPlan);
+
+impl serde::Serialize for OwnedPlanLine {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = &self.0;
+        PlanLine {
+            switch: p.hostname.as_deref(),
+            report: json::PlanReport {
+                file: &p.file,
+                plan: &p.plan,
+                findings: &p.findings,
+            },
+        }
+        .serialize(s)
+    }
+}
+
+/// The unusable inputs, once the plans are written.
+struct UnusableList<'a>(&'a RefCell<PlanState>);
+
+impl serde::Serialize for UnusableList<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let state = self.0.borrow();
+        s.collect_seq(
+            state
+                .unusable
+                .iter()
+                .map(|(file, message)| Unusable { file, message }),
+        )
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -367,184 +425,7 @@ pub fn run(args: &ProbeArgs) -> Result<u8, CliError> {
     if args.plan_only {
         return plan_only(args);
     }
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    let inputs = expand(&args.plan.from_config, glob_of(args)?.as_ref());
-    let mut skipped = inputs.skipped;
-    let lines: Vec<Line> = inputs
-        .files
-        .into_iter()
-        .map(|f| read_line(f, args, &mut jobs, &mut by_key))
-        .filter(|l| match l {
-            Line::Skipped { file } => {
-                skipped.push((file.clone(), NOT_SWITCH_TEXT));
-                false
-            }
-            _ => true,
-        })
-        .collect();
-    say_skipped(&skipped);
-    if lines.is_empty() {
-        return Err(CliError::Usage(
-            "--from-config: no file to read (an empty directory?)".into(),
-        ));
-    }
-    let mut lines = lines;
-    let duplicates = label_uniquely(&mut lines);
-    let labels: Vec<String> = jobs.iter().map(|(t, _, _)| t.to_string()).collect();
-    let (done, end_reason) = probe_jobs(jobs, usize::from(args.concurrency))?;
-    let results: HashMap<usize, &Timeline> = done.iter().map(|(i, t)| (*i, t)).collect();
-    let mut worst = 0u8;
-    let mut run_lines: Vec<RunLine> = duplicates
-        .iter()
-        .map(|(hostname, file, label)| RunLine::Duplicate {
-            hostname,
-            file,
-            label,
-        })
-        .collect();
-    for line in &lines {
-        match line {
-            Line::Unusable { file, message } => {
-                worst = worst.max(EXIT_USAGE);
-                run_lines.push(RunLine::Unusable { file, message });
-            }
-            Line::Skipped { .. } => {}
-            Line::Switch {
-                name,
-                file,
-                config_findings,
-                jobs,
-            } => {
-                if config_findings
-                    .iter()
-                    .any(|f| f.severity == Severity::Error)
-                {
-                    worst = worst.max(EXIT_FINDINGS);
-                }
-                if !config_findings.is_empty() {
-                    run_lines.push(RunLine::Configuration {
-                        switch: name,
-                        file,
-                        findings: config_findings,
-                    });
-                }
-                for id in jobs {
-                    let (Some(t), Some(label)) = (results.get(id), labels.get(*id)) else {
-                        continue;
-                    };
-                    if crate::diagnose::verdict::overall_verdict(t) != OverallVerdict::Ok {
-                        worst = worst.max(EXIT_FINDINGS);
-                    }
-                    run_lines.push(RunLine::Target {
-                        switch: Some(name),
-                        target: label,
-                        timeline: t,
-                    });
-                }
-            }
-        }
-    }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match args.format() {
-        OutputFormat::Json => {
-            let labelled: Vec<(String, &Timeline)> = run_lines
-                .iter()
-                .filter_map(|l| match l {
-                    RunLine::Target {
-                        switch,
-                        target,
-                        timeline,
-                    } => Some((format!("{} {target}", switch.unwrap_or("")), *timeline)),
-                    _ => None,
-                })
-                .collect();
-            let reports = labelled
-                .iter()
-                .map(|(l, t)| json::report(l, "live probe", t))
-                .collect();
-            written(json::write_json(
-                &mut out, "check", end_reason, reports, None,
-            ))?;
-        }
-        OutputFormat::Text => written(write_text(&mut out, &run_lines))?,
-        f => write_monitoring(&mut out, f, "check", &run_lines)?,
-    }
-    if end_reason == EndReason::Interrupted {
-        return Ok(130);
-    }
-    Ok(worst)
-}
-
-/// Two texts with the same `hostname` (a spare beside the real switch) must not share
-/// one name, hence one monitoring series: each of them is labelled `hostname (file)`
-/// instead. Returns (hostname, file, label) of each one relabelled.
-fn label_uniquely(lines: &mut [Line]) -> Vec<(String, String, String)> {
-    let mut count: HashMap<String, usize> = HashMap::new();
-    for l in lines.iter() {
-        if let Line::Switch { name, .. } = l {
-            *count.entry(name.clone()).or_default() += 1;
-        }
-    }
-    let mut relabelled = Vec::new();
-    for l in lines.iter_mut() {
-        if let Line::Switch { name, file, .. } = l
-            && count.get(name.as_str()).is_some_and(|&n| n > 1)
-        {
-            let label = format!("{name} ({file})");
-            relabelled.push((std::mem::replace(name, label.clone()), file.clone(), label));
-        }
-    }
-    relabelled
-}
-
-/// check's text: one line per switch × target, `NAME  FAIL  configuration: CODES` for a
-/// configuration's errors, `ERROR  message` for an unusable input.
-fn write_text(out: &mut dyn Write, lines: &[RunLine<'_>]) -> std::io::Result<()> {
-    for line in lines {
-        match *line {
-            // An input that gave no plan is a message, not a result: stderr (the other
-            // formats keep it as a record).
-            RunLine::Unusable { message, .. } => eprintln!("ERROR  {}", esc(message)),
-            RunLine::Duplicate {
-                hostname, label, ..
-            } => eprintln!(
-                "licpath: warning: several switch texts say hostname {}: this one is shown as {}",
-                esc(hostname),
-                esc(label)
-            ),
-            RunLine::Configuration {
-                switch, findings, ..
-            } => {
-                let codes: Vec<&str> = findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .map(|f| f.code.as_str())
-                    .collect();
-                if codes.is_empty() {
-                    continue;
-                }
-                writeln!(
-                    out,
-                    "{}  FAIL  configuration: {}",
-                    esc(switch),
-                    codes.join(", ")
-                )?
-            }
-            RunLine::Target {
-                switch,
-                target,
-                timeline,
-            } => writeln!(
-                out,
-                "{}  {}",
-                esc(switch.unwrap_or("")),
-                esc(&report::check_line(target, timeline))
-            )?,
-        }
-    }
-    Ok(())
+    check::run(args)
 }
 
 /// `--format jsonl` and `--format prometheus` (probe, check, and check over many
@@ -559,15 +440,20 @@ pub(crate) fn write_monitoring(
         OutputFormat::Prometheus => {
             let mut w = report::prometheus::Written::default();
             written(report::prometheus::write_prometheus(out, lines).map(|x| w = x))?;
-            if w.duplicates > 0 {
-                eprintln!(
-                    "licpath: warning: {} metric series repeated (two switch texts with the same hostname?): the first kept",
-                    w.duplicates
-                );
-            }
+            say_repeated(&w);
             Ok(())
         }
         _ => written(report::jsonl::write_jsonl(out, command, lines)),
+    }
+}
+
+/// A repeated Prometheus series (the first is kept), said on stderr.
+fn say_repeated(w: &report::prometheus::Written) {
+    if w.duplicates > 0 {
+        eprintln!(
+            "licpath: warning: {} metric series repeated (two switch texts with the same hostname?): the first kept",
+            w.duplicates
+        );
     }
 }
 
@@ -583,7 +469,7 @@ mod tests {
         for f in ["b.txt", "a.txt", ".hidden"] {
             std::fs::write(dir.join(f), "x").unwrap();
         }
-        let name = |r: &Result<(PathBuf, Origin), (String, String)>| {
+        let name = |r: &InputFile| {
             r.as_ref()
                 .unwrap()
                 .0

@@ -257,7 +257,7 @@ pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
     let capture = start_capture(args.net.capture.as_deref(), &cfg, &targets)?;
     let jobs = targets
         .iter()
-        .map(|t| (t.clone(), cfg.clone(), trust.clone()))
+        .map(|t| (t.clone(), cfg.clone(), Arc::new(trust.clone())))
         .collect();
     let (timelines, end_reason) = probe_jobs(jobs, usize::from(args.concurrency))?;
     let slowest_rtt = timelines
@@ -406,8 +406,9 @@ fn print_reports(
 /// A target's index and its timeline.
 type Probed = (usize, Timeline);
 
-/// One probe to run: the target, the probe's settings, the device's trust.
-pub(crate) type Job = (Target, Arc<ProbeConfig>, DiagnoseConfig);
+/// One probe to run: the target, the probe's settings, the device's trust (shared by every
+/// job whose trust is the same: a fleet holds one copy, not one a switch).
+pub(crate) type Job = (Target, Arc<ProbeConfig>, Arc<DiagnoseConfig>);
 
 /// Probes the jobs, at most `concurrency` at once; Ctrl-C stops them ("interrupted"). The
 /// timelines come back with their job's index, in job order.
@@ -415,6 +416,24 @@ pub(crate) fn probe_jobs(
     jobs: Vec<Job>,
     concurrency: usize,
 ) -> Result<(Vec<Probed>, EndReason), CliError> {
+    let mut done: Vec<Probed> = Vec::new();
+    let end = probe_each(jobs, concurrency, |i, t| {
+        done.push((i, t));
+        Ok(())
+    })?;
+    done.sort_by_key(|(i, _)| *i);
+    Ok((done, end))
+}
+
+/// Probes the jobs in their order, at most `concurrency` at once, and hands each timeline
+/// to `done` as it finishes (with its job's index): only the running probes are held, not
+/// one task or timeline per job (issue 28 item 13). Ctrl-C stops them ("interrupted");
+/// an error of `done` stops them and is returned.
+pub(crate) fn probe_each(
+    jobs: Vec<Job>,
+    concurrency: usize,
+    mut done: impl FnMut(usize, Timeline) -> Result<(), CliError>,
+) -> Result<EndReason, CliError> {
     use crate::probe::probe_target;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -422,45 +441,46 @@ pub(crate) fn probe_jobs(
         .build()
         .map_err(CliError::Runtime)?;
     let now = now_unix();
-    let permits = Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let result = rt.block_on(async {
         let mut set = tokio::task::JoinSet::new();
-        for (i, (t, cfg, trust)) in jobs.into_iter().enumerate() {
-            let permits = permits.clone();
-            set.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                (i, probe_target(&t, cfg, &trust, now).await)
-            });
+        let mut waiting = jobs.into_iter().enumerate();
+        let spawn = |set: &mut tokio::task::JoinSet<Probed>, job: Option<(usize, Job)>| {
+            if let Some((i, (t, cfg, trust))) = job {
+                set.spawn(async move { (i, probe_target(&t, cfg, &trust, now).await) });
+            }
+        };
+        for _ in 0..concurrency.max(1) {
+            spawn(&mut set, waiting.next());
         }
-        let mut done: Vec<Probed> = Vec::new();
-        let interrupted = loop {
+        loop {
             tokio::select! {
                 r = set.join_next() => match r {
-                    Some(Ok(x)) => done.push(x),
-                    Some(Err(e)) => eprintln!(
-                        "licpath: warning: a probe task failed: {}",
-                        esc(&e.to_string())
-                    ),
-                    None => break false,
+                    Some(r) => {
+                        spawn(&mut set, waiting.next());
+                        match r {
+                            Ok((i, t)) => {
+                                if let Err(e) = done(i, t) {
+                                    set.abort_all();
+                                    return Err(e);
+                                }
+                            }
+                            Err(e) => eprintln!(
+                                "licpath: warning: a probe task failed: {}",
+                                esc(&e.to_string())
+                            ),
+                        }
+                    }
+                    None => return Ok(EndReason::Completed),
                 },
                 _ = tokio::signal::ctrl_c() => {
                     set.abort_all();
-                    break true;
+                    return Ok(EndReason::Interrupted);
                 }
             }
-        };
-        done.sort_by_key(|(i, _)| *i);
-        (
-            done,
-            if interrupted {
-                EndReason::Interrupted
-            } else {
-                EndReason::Completed
-            },
-        )
+        }
     });
     rt.shutdown_timeout(std::time::Duration::from_millis(200));
-    Ok(result)
+    result
 }
 
 #[cfg(feature = "live-capture")]

@@ -116,9 +116,161 @@ pub fn write_json(
         plan,
         reports,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(|e| match e.io_error_kind() {
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io_error)?;
+    writeln!(out)
+}
+
+fn io_error(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
         Some(kind) => std::io::Error::from(kind),
         None => std::io::Error::other(e),
-    })?;
-    writeln!(out)
+    }
+}
+
+/// A document's reports written one at a time (`check` over many switches): each report
+/// is serialised into `spool` (a temporary file) as [`write_json`] places it, and
+/// [`Spool::finish`] writes the document around them, the same bytes, while one report at
+/// a time is in memory (the verdict, which comes first, is known only at the end).
+pub struct Spool<W> {
+    spool: W,
+    count: usize,
+    verdict: Option<OverallVerdict>,
+}
+
+impl<W: Write + std::io::Read + std::io::Seek> Spool<W> {
+    pub fn new(spool: W) -> Self {
+        Spool {
+            spool,
+            count: 0,
+            verdict: None,
+        }
+    }
+
+    pub fn add(&mut self, r: &CaptureReport<'_>) -> std::io::Result<()> {
+        // serde_json's pretty form of an array element two levels deep.
+        let sep: &[u8] = if self.count == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        };
+        self.spool.write_all(sep)?;
+        serde_json::to_writer_pretty(Indented(&mut self.spool), r).map_err(io_error)?;
+        self.count += 1;
+        self.verdict = Some(combine(self.verdict.into_iter().chain([r.verdict])));
+        Ok(())
+    }
+
+    pub fn finish(
+        mut self,
+        out: &mut dyn Write,
+        command: &str,
+        end_reason: EndReason,
+    ) -> std::io::Result<()> {
+        let doc = Document {
+            schema_version: SCHEMA_VERSION,
+            licpath_version: env!("CARGO_PKG_VERSION"),
+            command,
+            end_reason,
+            verdict: combine(self.verdict.into_iter()),
+            plan: None,
+            reports: Vec::new(),
+        };
+        let mut head = serde_json::to_vec_pretty(&doc).map_err(io_error)?;
+        const EMPTY: &[u8] = b"[]\n}";
+        if self.count == 0 {
+            out.write_all(&head)?;
+            return writeln!(out);
+        }
+        if !head.ends_with(EMPTY) {
+            return Err(std::io::Error::other(
+                "the JSON document's reports are not last",
+            ));
+        }
+        head.truncate(head.len() - EMPTY.len());
+        out.write_all(&head)?;
+        out.write_all(b"[")?;
+        self.spool.flush()?;
+        self.spool.seek(std::io::SeekFrom::Start(0))?;
+        std::io::copy(&mut self.spool, out)?;
+        out.write_all(b"\n  ]\n}\n")
+    }
+}
+
+/// Indents what is written by four spaces after each line break (a report written on its
+/// own, placed two levels deep; JSON strings hold no raw line break).
+struct Indented<W>(W);
+
+impl<W: Write> Write for Indented<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+            self.0.write_all(&rest[..=i])?;
+            self.0.write_all(b"    ")?;
+            rest = &rest[i + 1..];
+        }
+        self.0.write_all(rest)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::testing::{connection, timeline};
+    use crate::model::{Step, Verdict};
+
+    /// The spooled document (check over many switches, issue 28 item 13) is the bytes of
+    /// the document written whole, with none, one and several reports.
+    #[test]
+    fn a_spooled_document_is_the_whole_documents_bytes() {
+        let mut failed = connection().syn().build();
+        failed.verdict = Verdict::Failed;
+        failed.reached = Step::Tcp;
+        failed.findings = vec![Finding::new(
+            FindingCode::TcpRefused,
+            Severity::Error,
+            Step::Tcp,
+            "refused\nby \"203.0.113.10\"",
+        )];
+        let t = [
+            timeline(vec![], vec![failed]),
+            timeline(vec![], vec![connection().syn().build()]),
+            timeline(vec![], vec![]),
+        ];
+        for n in 0..=t.len() {
+            let labels: Vec<String> = (0..n).map(|i| format!("sw{i} https://x/{i}")).collect();
+            let reports = || {
+                labels
+                    .iter()
+                    .zip(&t)
+                    .map(|(l, t)| report(l, "live probe", t))
+            };
+            let mut whole = Vec::new();
+            write_json(
+                &mut whole,
+                "check",
+                EndReason::Completed,
+                reports().collect(),
+                None,
+            )
+            .unwrap();
+            let mut spool = Spool::new(std::io::Cursor::new(Vec::new()));
+            for r in reports() {
+                spool.add(&r).unwrap();
+            }
+            let mut streamed = Vec::new();
+            spool
+                .finish(&mut streamed, "check", EndReason::Completed)
+                .unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(whole).unwrap(),
+                "{n} report(s)"
+            );
+        }
+    }
 }

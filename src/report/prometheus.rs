@@ -295,8 +295,22 @@ fn verdict_name(v: OverallVerdict) -> &'static str {
 
 /// Writes the lines as one textfile: each family once, its HELP and TYPE first.
 pub fn write_prometheus(out: &mut dyn Write, lines: &[RunLine<'_>]) -> std::io::Result<Written> {
-    let mut s = Samples::default();
+    let mut s = Series::default();
     for line in lines {
+        s.add(line);
+    }
+    s.write(out)
+}
+
+/// The samples of a run, gathered one line at a time: a family's samples are printed
+/// together, so they wait for the end of the run, but what a line's timeline gave is kept
+/// as its sample lines only, not the timeline (a fleet of 20,000 switches, issue 28).
+#[derive(Default)]
+pub struct Series(Samples);
+
+impl Series {
+    pub fn add(&mut self, line: &RunLine<'_>) {
+        let s = &mut self.0;
         match *line {
             RunLine::Target {
                 switch,
@@ -320,7 +334,11 @@ pub fn write_prometheus(out: &mut dyn Write, lines: &[RunLine<'_>]) -> std::io::
             ),
         }
     }
-    write_samples(out, &s)
+
+    /// Each family once, its HELP and TYPE first.
+    pub fn write(&self, out: &mut dyn Write) -> std::io::Result<Written> {
+        write_samples(out, &self.0)
+    }
 }
 
 /// Each family once, its HELP and TYPE first.
