@@ -44,6 +44,11 @@ pub const MAX_EVENTS_PER_CONNECTION: usize = 512;
 /// Connections kept whole for display. Further relevant ones go to the overflow sink
 /// (the caller diagnoses and counts them), so memory stays flat whatever the file size.
 pub const MAX_SHOWN_CONNECTIONS: usize = 1_000;
+/// Events the kept connections hold in all: 1,000 connections of 512 events each would be
+/// ~60 MB (a pasted text repeated over and over continues the same few connections, issue
+/// 23). Past it, relevant connections go to the overflow sink as past
+/// [`MAX_SHOWN_CONNECTIONS`].
+pub const MAX_KEPT_EVENTS: usize = 1 << 16;
 /// Estimated bytes of one live flow before it holds any data: the boxed state, its entry
 /// in the flow table and in the retirement queues (measured: `size_of::<Flow>()` is 760).
 const FLOW_BASE_COST: usize = 1024;
@@ -176,6 +181,8 @@ pub struct Analyzer {
     /// Bytes of long strings the kept connections may still hold whole
     /// ([`crate::model::long_strings`]).
     kept_strings_left: usize,
+    /// Events the kept connections may still hold ([`MAX_KEPT_EVENTS`]).
+    kept_events_left: usize,
     dns: dns::DnsTracker,
     stats: CaptureStats,
     name_by_addr: HashMap<IpAddr, String>,
@@ -220,6 +227,7 @@ impl Analyzer {
             overload: OverloadFacts::default(),
             kept: Vec::new(),
             kept_strings_left: crate::model::long_strings::KEPT_LONG_STRINGS,
+            kept_events_left: MAX_KEPT_EVENTS,
             dns: dns::DnsTracker::default(),
             stats: CaptureStats::default(),
             name_by_addr: HashMap::new(),

@@ -311,13 +311,18 @@ impl Analyzer {
         if conn.licensing || revocation || self.cfg.all {
             if let Some(sink) = self.stream.as_mut() {
                 sink(Retired::Connection(conn));
-            } else if self.kept.len() < MAX_SHOWN_CONNECTIONS {
+            } else if self.kept.len() < MAX_SHOWN_CONNECTIONS
+                && conn.events.len() < self.kept_events_left
+            {
+                self.kept_events_left -= conn.events.len();
                 crate::model::long_strings::bound_connection(
                     &mut conn,
                     &mut self.kept_strings_left,
                 );
                 self.kept.push(conn);
             } else {
+                // Once one did not fit, none is kept after it: the kept ones stay the first.
+                self.kept_events_left = 0;
                 self.hidden_connections += 1;
                 if let Some(sink) = self.overflow.as_mut() {
                     sink(conn);

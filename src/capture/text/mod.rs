@@ -131,6 +131,11 @@ impl Run {
 #[derive(Debug, Clone, Default)]
 pub struct Origins {
     runs: Vec<Run>,
+    /// The frame numbers the runs cover, as merged ranges (start → end, exclusive): a
+    /// number already covered is the first frame so numbered, so a later frame with it
+    /// needs no run (a text pasted over and over costs its distinct numbers, not its
+    /// length).
+    covered: std::collections::BTreeMap<u64, u64>,
     /// Every run's numbers follow the previous run's (no number repeated).
     unsorted: bool,
     /// The weakest level of every frame, kept or not.
@@ -140,10 +145,18 @@ pub struct Origins {
 impl Origins {
     pub fn push(&mut self, o: Origin) {
         self.weakest = Some(self.weakest.map_or(o.level, |w| w.min(o.level)));
-        if self.runs.last_mut().is_some_and(|r| r.extend(&o)) || self.runs.len() >= MAX_ORIGIN_RUNS
-        {
+        if self.is_covered(o.frame) {
             return;
         }
+        if self.runs.last_mut().is_some_and(|r| r.extend(&o)) {
+            self.cover(o.frame);
+            return;
+        }
+        if self.runs.len() >= MAX_ORIGIN_RUNS {
+            return;
+        }
+        // Every covered range holds a run's numbers: no more ranges than runs.
+        self.cover(o.frame);
         self.unsorted |= self
             .runs
             .last()
@@ -155,6 +168,30 @@ impl Origins {
             count: 1,
             level: o.level,
         });
+    }
+
+    fn is_covered(&self, frame: u64) -> bool {
+        self.covered
+            .range(..=frame)
+            .next_back()
+            .is_some_and(|(_, &end)| frame < end)
+    }
+
+    /// Marks `frame` covered, merging it with the ranges it touches.
+    fn cover(&mut self, frame: u64) {
+        let end = frame.saturating_add(1);
+        let mut start = frame;
+        if let Some((&s, &e)) = self.covered.range(..=frame).next_back()
+            && e >= frame
+        {
+            start = s;
+        }
+        let mut new_end = end;
+        if let Some(&e) = self.covered.get(&end) {
+            self.covered.remove(&end);
+            new_end = e;
+        }
+        self.covered.insert(start, new_end.max(end));
     }
 
     /// The origin of frame `frame`: a number the text repeats (texts pasted one after
