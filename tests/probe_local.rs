@@ -4,6 +4,7 @@
 
 use licpath::diagnose::{DiagnoseConfig, diagnose_connection};
 use licpath::model::trust::TrustProfile;
+use licpath::model::url::ProxyAddr;
 use licpath::model::*;
 use licpath::probe::session::Recorder;
 use licpath::probe::target::{load_presets, resolve_target};
@@ -93,7 +94,11 @@ fn proxy_407_is_reported_with_its_headers_and_the_credentials_were_sent() {
         Duration::from_millis(50),
     );
     let mut c = cfg(addr);
-    c.proxy = Some(("127.0.0.1".into(), addr.port()));
+    c.proxy = Some(ProxyAddr {
+        host: "127.0.0.1".into(),
+        port: addr.port(),
+        credentials: None,
+    });
     c.proxy_credentials = Some(licpath::model::url::Credentials::parse("lab:labpass"));
     let t = run("smart", c);
     let req = String::from_utf8(rx.recv().unwrap()).unwrap();
@@ -127,7 +132,11 @@ fn proxy_407_is_reported_with_its_headers_and_the_credentials_were_sent() {
 fn a_closed_proxy_port_is_proxy_unreachable() {
     let addr = closed_port();
     let mut c = cfg(addr);
-    c.proxy = Some(("127.0.0.1".into(), addr.port()));
+    c.proxy = Some(ProxyAddr {
+        host: "127.0.0.1".into(),
+        port: addr.port(),
+        credentials: None,
+    });
     // As `probe --from-config` runs: the probe stands for the switch.
     c.imitates_switch = true;
     let t = run("smart", c);
@@ -156,7 +165,11 @@ fn a_closed_proxy_port_is_proxy_unreachable() {
 fn a_proxy_port_that_speaks_something_else_is_a_bad_proxy_answer() {
     let (addr, _rx) = server(b"SSH-2.0-OpenSSH_9.2\r\n\r\n", Duration::from_millis(50));
     let mut c = cfg(addr);
-    c.proxy = Some(("127.0.0.1".into(), addr.port()));
+    c.proxy = Some(ProxyAddr {
+        host: "127.0.0.1".into(),
+        port: addr.port(),
+        credentials: None,
+    });
     let t = run("smart", c);
     assert_eq!(codes(&t), vec!["proxy_bad_response"]);
 }
@@ -693,7 +706,11 @@ fn probe_notes_keep_their_order() {
         Duration::from_millis(50),
     );
     let mut c = cfg(addr);
-    c.proxy = Some(("proxy.lab".into(), addr.port()));
+    c.proxy = Some(ProxyAddr {
+        host: "proxy.lab".into(),
+        port: addr.port(),
+        credentials: None,
+    });
     c.resolve.push(("proxy.lab".into(), addr.ip()));
     c.proxy_credentials = Some(licpath::model::url::Credentials::parse("lab:labpass"));
     let t = run("smart", c);
@@ -723,7 +740,11 @@ fn proxy_credentials_never_appear_in_the_report() {
     ))
     .unwrap();
     let mut c = cfg(addr);
-    c.proxy = Some((url.host().into(), url.port()));
+    c.proxy = Some(ProxyAddr {
+        host: url.host().into(),
+        port: url.port(),
+        credentials: None,
+    });
     c.proxy_credentials = url.credentials().cloned();
     let debug = format!("{c:?}");
     assert!(!debug.contains("Sup3rSecret"), "{debug}");
@@ -1467,7 +1488,11 @@ fn failures_of_a_probe_from_this_host_are_said_of_this_host() {
         Duration::from_millis(50),
     );
     let mut c = cfg(addr);
-    c.proxy = Some(("127.0.0.1".into(), addr.port()));
+    c.proxy = Some(ProxyAddr {
+        host: "127.0.0.1".into(),
+        port: addr.port(),
+        credentials: None,
+    });
     check(&run("smart", c), "proxy_denied");
     // TLS: a plaintext answer to the ClientHello.
     let (addr, _rx) = server(

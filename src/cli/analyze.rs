@@ -11,6 +11,7 @@ use crate::escape::esc;
 use crate::flow::AnalyzeConfig;
 use crate::model::context::{AnalysisContext, KnownProxy};
 use crate::model::switch::Transport;
+use crate::model::url::ProxyAddr;
 use crate::model::{EndReason, Finding, SwitchLog, Timeline};
 use crate::pipeline::analyze_input;
 use crate::report::{self, json, text};
@@ -34,7 +35,7 @@ pub struct Setup {
 /// and the trust flags.
 pub(crate) struct ContextFlags<'a> {
     pub configs: &'a [ConfigPlan],
-    pub proxies: &'a [(String, u16)],
+    pub proxies: &'a [ProxyAddr],
     pub dns_servers: &'a [IpAddr],
     pub switches: &'a [IpAddr],
     pub hosts: &'a [String],
@@ -115,8 +116,9 @@ fn context_of(flags: &ContextFlags) -> AnalysisContext {
     for c in flags.configs {
         add_config_context(&mut ctx, c);
     }
-    for (host, port) in flags.proxies {
-        ctx.proxies.push(KnownProxy::new(host, *port, "--proxy"));
+    for p in flags.proxies {
+        ctx.proxies
+            .push(KnownProxy::new(&p.host, p.port, "--proxy"));
     }
     ctx.dns_servers.extend(flags.dns_servers);
     ctx.switch_addresses.extend(flags.switches);

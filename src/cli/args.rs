@@ -4,6 +4,7 @@
 //! Nothing here touches the OS; value parsers are pure.
 
 use crate::model::trust::IosVersion;
+use crate::model::url::ProxyAddr;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -286,7 +287,7 @@ without it, the proxy's traffic would pass for direct."))]
     /// tcp_timeout, tcp_unreachable with the proxy's fix). HOST may be a name: DNS for it
     /// in the capture gives its addresses. Repeatable.
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_proxy_endpoint)]
-    pub proxy: Vec<(String, u16)>,
+    pub proxy: Vec<ProxyAddr>,
     /// The switch's name server (`ip name-server`): a query to it that went unanswered
     /// or got SERVFAIL/REFUSED/ICMP unreachable is judged as licensing DNS (the switch asks
     /// the same server for the licensing names), whatever name it asked. Repeatable.
@@ -382,7 +383,7 @@ per switch. A proxy or licensing URL in it that licpath cannot read refuses it (
     pub from_config: Vec<PathBuf>,
     /// A switch's proxy (`license smart proxy address` + `port`). Repeatable.
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_proxy_endpoint)]
-    pub proxy: Vec<(String, u16)>,
+    pub proxy: Vec<ProxyAddr>,
     /// A switch's name server (`ip name-server`). Repeatable.
     #[arg(long = "dns-server", value_name = "IP")]
     pub dns_servers: Vec<IpAddr>,
@@ -737,13 +738,13 @@ fn parse_dns_server(s: &str) -> Result<SocketAddr, ArgError> {
 
 /// `analyze --proxy`: `HOST:PORT` (or `http://HOST:PORT`), no credentials: the switch
 /// has none to give a proxy, and a capture does not need them.
-pub(super) fn parse_proxy_endpoint(s: &str) -> Result<(String, u16), ArgError> {
+pub(super) fn parse_proxy_endpoint(s: &str) -> Result<ProxyAddr, ArgError> {
     let p = super::proxy::parse_proxy_shown(s)
         .map_err(|(shown, why)| ArgError::Proxy { shown, why })?;
     if p.credentials.is_some() {
         return Err(ArgError::ProxyCredentials);
     }
-    Ok((p.host, p.port))
+    Ok(p)
 }
 
 fn parse_resolve(s: &str) -> Result<(String, IpAddr), ArgError> {
@@ -926,12 +927,13 @@ mod tests {
             parse_dns_server("[2001:db8::53]:5353").unwrap().port(),
             5353
         );
+        let endpoint = |s: &str| parse_proxy_endpoint(s).map(|p| (p.host, p.port));
         assert_eq!(
-            parse_proxy_endpoint("Proxy.Example:3128"),
+            endpoint("Proxy.Example:3128"),
             Ok(("proxy.example".into(), 3128))
         );
         assert_eq!(
-            parse_proxy_endpoint("[2001:db8::5]:8080"),
+            endpoint("[2001:db8::5]:8080"),
             Ok(("2001:db8::5".into(), 8080))
         );
         assert!(

@@ -137,7 +137,10 @@ pub(crate) fn setup_with(
             .dns_source_interface
             .clone()
             .or_else(|| local(plan.and_then(|p| p.dns_source.as_ref()))),
-        proxy: proxy.or(plan_proxy).map(|p| (p.host, p.port)),
+        proxy: proxy.or(plan_proxy).map(|p| ProxyAddr {
+            credentials: None,
+            ..p
+        }),
         proxy_credentials: credentials,
         timeouts: Timeouts {
             dns: secs(net.dns_timeout),
@@ -497,7 +500,7 @@ pub(crate) fn start_capture(
 ) -> Result<Capture, CliError> {
     use crate::probe::capture;
     let Some(path) = path else { return Ok(None) };
-    let ports: Vec<u16> = targets.iter().map(|t| t.port).collect();
+    let ports: Vec<u16> = targets.iter().map(Target::port).collect();
     // DNS leaving from another interface than the sessions needs both: "any".
     let device = match (&cfg.source_interface, &cfg.dns_source_interface) {
         (Some(s), None) => s.as_str(),
@@ -626,7 +629,10 @@ mod tests {
             "license smart transport smart\nlicense smart url smart https://smartreceiver.cisco.com/licservice/license\nlicense smart proxy address 192.0.2.8\nlicense smart proxy port 3128\nip name-server 192.0.2.53\n",
         );
         let s = setup(&["probe", "--from-config", &f]).unwrap();
-        assert_eq!(s.cfg.proxy, Some(("192.0.2.8".into(), 3128)));
+        assert_eq!(
+            s.cfg.proxy.as_ref().map(|p| (p.host.as_str(), p.port)),
+            Some(("192.0.2.8", 3128))
+        );
         assert_eq!(s.cfg.dns_servers, vec!["192.0.2.53:53".parse().unwrap()]);
         assert!(s.from_config.is_some());
         let s = setup(&[
@@ -641,7 +647,10 @@ mod tests {
             "Aladdin:open sesame",
         ])
         .unwrap();
-        assert_eq!(s.cfg.proxy, Some(("other.example".into(), 8080)));
+        assert_eq!(
+            s.cfg.proxy.as_ref().map(|p| (p.host.as_str(), p.port)),
+            Some(("other.example", 8080))
+        );
         assert_eq!(s.cfg.dns_servers, vec!["192.0.2.99:53".parse().unwrap()]);
         // RFC 7617 §2's example.
         assert_eq!(
@@ -656,7 +665,10 @@ mod tests {
     #[test]
     fn proxy_credentials_from_the_url_or_the_flag_once() {
         let s = setup(&["probe", "--proxy", "http://bob:pw@Proxy.Example:3128"]).unwrap();
-        assert_eq!(s.cfg.proxy, Some(("proxy.example".into(), 3128)));
+        assert_eq!(
+            s.cfg.proxy.as_ref().map(|p| (p.host.as_str(), p.port)),
+            Some(("proxy.example", 3128))
+        );
         let c = s.cfg.proxy_credentials.as_ref().unwrap();
         assert_eq!(c.basic_authorization(), "Basic Ym9iOnB3");
         assert_eq!(c.to_string(), "bob:***");

@@ -214,6 +214,24 @@ impl Url {
         self.credentials.as_ref()
     }
 
+    /// The same URL to another host and port (`cslu@10.1.1.5`): `host` as
+    /// [`parse_host_port`] gives it.
+    pub fn with_authority(&self, host: String, port: u16) -> Url {
+        Url {
+            host,
+            port,
+            ..self.clone()
+        }
+    }
+
+    /// The same URL without a userinfo: what is requested of a server that named it.
+    pub fn without_credentials(self) -> Url {
+        Url {
+            credentials: None,
+            ..self
+        }
+    }
+
     /// The value of a `Host` header (RFC 9110 §7.2): the port only when not the default.
     pub fn host_header(&self) -> String {
         if self.port == self.scheme.default_port() {

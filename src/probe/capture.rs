@@ -53,8 +53,8 @@ pub fn filter_for(cfg: &ProbeConfig, target_ports: &[u16]) -> String {
     let mut ports: Vec<u16> = target_ports.to_vec();
     ports.push(53);
     ports.extend(cfg.dns_servers.iter().map(|s| s.port()));
-    if let Some((_, p)) = &cfg.proxy {
-        ports.push(*p);
+    if let Some(p) = &cfg.proxy {
+        ports.push(p.port);
     }
     if cfg.revocation {
         ports.push(80);
@@ -189,7 +189,7 @@ mod tests {
     fn the_filter_names_every_port_the_probe_uses() {
         let cfg = ProbeConfig {
             dns_servers: vec!["198.51.100.53:5353".parse().unwrap()],
-            proxy: Some(("proxy.lab".into(), 3128)),
+            proxy: Some(crate::model::url::parse_proxy("proxy.lab:3128").unwrap()),
             revocation: true,
             ..ProbeConfig::default()
         };

@@ -18,7 +18,7 @@ use crate::flow::summary::summarize_connection;
 use crate::flow::{AnalyzeConfig, LICENSING_NAMES};
 use crate::model::reach::{self, Reach};
 use crate::model::trust::TrustProfile;
-use crate::model::url::{Credentials, Scheme, Url, shown};
+use crate::model::url::{Credentials, ProxyAddr, Scheme, Url, shown};
 use crate::model::*;
 use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
@@ -77,8 +77,9 @@ pub struct ProbeConfig {
     /// Where DNS queries leave from when it differs from `source_interface` (`ip domain
     /// lookup source-interface`).
     pub dns_source_interface: Option<String>,
-    /// `--proxy HOST:PORT`.
-    pub proxy: Option<(String, u16)>,
+    /// `--proxy HOST:PORT` or the switch's proxy (its credentials are
+    /// `proxy_credentials`').
+    pub proxy: Option<ProxyAddr>,
     /// `--proxy-user` or the userinfo of `--proxy`: sent as `Proxy-Authorization: Basic`
     /// for testing a proxy; never printed (the switch itself cannot authenticate).
     pub proxy_credentials: Option<Credentials>,
@@ -283,10 +284,7 @@ fn revocation_request(url: &str, cfg: &ProbeConfig) -> Result<(Target, Reach), S
         .map_err(|e| format!("{e} (--revocation-allow-private fetches it)"))?;
     let target = Target {
         label: parsed.to_string(),
-        scheme: Scheme::Http,
-        host: parsed.host().to_string(),
-        port: parsed.port(),
-        path: parsed.path().to_string(),
+        url: parsed.without_credentials(),
         trust: TrustKind::None,
     };
     Ok((target, reach))
@@ -378,7 +376,7 @@ async fn revocation_fetches(
                         notes.push(note(format!(
                             "revocation URL {} not fetched: {} resolves only to refused addresses: {e} (--revocation-allow-private fetches it)",
                             t.label,
-                            t.host
+                            t.host()
                         )));
                     }
                     None
@@ -408,8 +406,8 @@ async fn revocation_fetches(
 /// Where the TCP connection goes (host, port) and whether that is the proxy.
 fn first_hop(cfg: &ProbeConfig, target: &Target) -> (String, u16, bool) {
     match &cfg.proxy {
-        Some((h, p)) => (h.clone(), *p, true),
-        None => (target.host.clone(), target.port, false),
+        Some(p) => (p.host.clone(), p.port, true),
+        None => (target.host().to_string(), target.port(), false),
     }
 }
 
@@ -438,7 +436,7 @@ pub async fn probe_target(
     let licensing_names: Vec<String> = LICENSING_NAMES
         .iter()
         .map(|s| s.to_string())
-        .chain(std::iter::once(target.host.clone()))
+        .chain(std::iter::once(target.host().to_string()))
         .collect();
     let (connect_host, connect_port, via_proxy) = first_hop(&cfg, target);
     if let (true, Some(cred)) = (via_proxy, &cfg.proxy_credentials) {
@@ -489,7 +487,7 @@ pub async fn probe_target(
     let revocation = if cfg.revocation {
         revocation_fetches(
             &connections,
-            &target.host,
+            target.host(),
             &cfg,
             &servers,
             &dcfg,

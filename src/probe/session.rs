@@ -753,13 +753,7 @@ pub async fn attempt(
     judge: &Arc<DiagnoseConfig>,
 ) -> Connection {
     let mut rec = Recorder::new(id, addr);
-    let url = match target.parsed_url() {
-        Ok(u) => u,
-        Err(e) => {
-            rec.failure(Blame::Local, format!("not connected: {e}"));
-            return rec.conn;
-        }
-    };
+    let url = &target.url;
     if via_proxy {
         rec.conn.proxy_target = Some(authority(url.host(), url.port()));
         // The switch's proxy (`--proxy`), as `analyze --from-config`/`--proxy` marks it:
@@ -772,13 +766,13 @@ pub async fn attempt(
         return rec.conn;
     };
     let tunnel = match (via_proxy, url.scheme()) {
-        (true, Scheme::Https) => http_connect(&mut rec, &mut stream, cfg, &url).await,
+        (true, Scheme::Https) => http_connect(&mut rec, &mut stream, cfg, url).await,
         _ => true,
     };
     if tunnel {
         match url.scheme() {
-            Scheme::Https => tls_and_http(&mut rec, &mut stream, cfg, judge, &url).await,
-            Scheme::Http => plain_http(&mut rec, &mut stream, cfg, &url, via_proxy).await,
+            Scheme::Https => tls_and_http(&mut rec, &mut stream, cfg, judge, url).await,
+            Scheme::Http => plain_http(&mut rec, &mut stream, cfg, url, via_proxy).await,
         }
     }
     rec.close();

@@ -2,7 +2,7 @@
 //! binary; users add or replace them with files of their own). Pure.
 
 use super::error::ProbeError;
-use crate::model::url::{Scheme, Url, bracketed, parse_host_port, shown};
+use crate::model::url::{Scheme, Url, parse_host_port, shown};
 use std::fmt;
 use std::path::Path;
 
@@ -28,21 +28,26 @@ pub enum TrustKind {
 pub struct Target {
     /// The preset name, or the URL as given.
     pub label: String,
-    pub scheme: Scheme,
-    pub host: String,
-    pub port: u16,
-    pub path: String,
+    /// Parsed once, where the target was named (command line, preset, the switch's plan):
+    /// every request the probe writes is built from it, so a host or path that could not
+    /// be written safely was refused before any byte went out. Never has credentials.
+    pub url: Url,
     pub trust: TrustKind,
 }
 
 impl Target {
+    /// The URL as reports print it (no credentials).
     pub fn url(&self) -> String {
-        let host = if self.port == self.scheme.default_port() {
-            bracketed(&self.host)
-        } else {
-            crate::model::url::authority(&self.host, self.port)
-        };
-        format!("{}://{host}{}", self.scheme.as_str(), self.path)
+        self.url.to_string()
+    }
+
+    /// Lower case; an IPv6 address without its brackets.
+    pub fn host(&self) -> &str {
+        self.url.host()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.url.port()
     }
 }
 
@@ -77,13 +82,6 @@ fn no_credentials(input: &str, url: Url) -> Result<Url, ProbeError> {
 }
 
 impl Target {
-    /// The target as the one URL type: what every request the probe writes is built from,
-    /// so a host or path that could not be written safely is refused before any byte goes
-    /// out.
-    pub fn parsed_url(&self) -> Result<Url, ProbeError> {
-        parse_target_url(&self.url())
-    }
-
     /// A target of the switch's plan, its URL parsed where the text was read (`written`, the
     /// URL as the text gives it, is the label).
     pub fn of_plan(written: &str, url: &Url) -> Result<Target, ProbeError> {
@@ -94,10 +92,7 @@ impl Target {
     fn from_url(label: String, url: &Url, trust: Option<TrustKind>) -> Target {
         Target {
             label,
-            scheme: url.scheme(),
-            host: url.host().to_string(),
-            port: url.port(),
-            path: url.path().to_string(),
+            url: url.clone(),
             trust: trust.unwrap_or(match url.scheme() {
                 Scheme::Https => TrustKind::IosXe,
                 Scheme::Http => TrustKind::None,
@@ -209,10 +204,7 @@ pub fn resolve_target(arg: &str, presets: &[Target]) -> Result<Target, ProbeErro
             input: h.to_string(),
             source,
         })?;
-        t.host = host;
-        if let Some(port) = port {
-            t.port = port;
-        }
+        t.url = t.url.with_authority(host, port.unwrap_or(t.url.port()));
         t.label = format!("{name}@{h}");
     }
     Ok(t)
@@ -247,15 +239,12 @@ mod tests {
         let p = load_presets(&[]).unwrap();
         let t = resolve_target("https://[2001:db8::5]:8443/cslu/v1/pi/VA-1", &p).unwrap();
         assert_eq!(
-            (t.scheme, t.host.as_str(), t.port, t.path.as_str()),
+            (t.url.scheme(), t.host(), t.port(), t.url.path()),
             (Scheme::Https, "2001:db8::5", 8443, "/cslu/v1/pi/VA-1")
         );
         assert_eq!(t.url(), "https://[2001:db8::5]:8443/cslu/v1/pi/VA-1");
         let t = resolve_target("HTTPS://OnPrem.Example.com", &p).unwrap();
-        assert_eq!(
-            (t.host.as_str(), t.path.as_str()),
-            ("onprem.example.com", "/")
-        );
+        assert_eq!((t.host(), t.url.path()), ("onprem.example.com", "/"));
         for bad in [
             "ftp://x/",
             "https://",

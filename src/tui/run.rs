@@ -364,7 +364,7 @@ pub fn run_live(
     interval_s: u64,
 ) -> Result<(), TuiError> {
     let labels: Vec<String> = targets.iter().map(|t| t.to_string()).collect();
-    let proxy = cfg.proxy.as_ref().map(|(h, p)| format!("{h}:{p}"));
+    let proxy = cfg.proxy.as_ref().map(|p| format!("{}:{}", p.host, p.port));
     let mut app = LiveApp::new(labels, interval_s, proxy);
     let (cmd_tx, cmd_rx) = mpsc::channel();
     let (tx, rx) = mpsc::channel::<Incoming>();
