@@ -585,7 +585,20 @@ impl<W: Write> BlockSink for Copier<'_, W> {
         Ok(Raw::NotWanted)
     }
 
+    /// Copies a block as read, unless its framing is broken (its two lengths disagree, or
+    /// are not its size): copied, it would make the rest of the output unreadable, so it
+    /// is dropped and counted.
     fn raw(&mut self, bytes: &[u8]) -> Result<(), AnnotateError> {
+        let n = bytes.len();
+        let le = |at: usize| {
+            bytes
+                .get(at..at + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        };
+        if n < 12 || n % 4 != 0 || le(4) != Some(n) || le(n - 4) != Some(n) {
+            self.summary.blocks_dropped += 1;
+            return Ok(());
+        }
         self.w.raw_block(bytes).map_err(AnnotateError::Write)
     }
 }

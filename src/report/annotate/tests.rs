@@ -439,3 +439,30 @@ fn frames_are_numbered_by_the_analysis_reader_and_the_copy_stops_where_it_stops(
     assert_eq!(s.missing_frames, vec![2]);
     assert_eq!(read_back(&out).len(), 4, "SHB, two IDBs, one packet");
 }
+
+/// Found by fuzzing (fuzz/fuzz_targets/annotate.rs): a block of an unknown type whose
+/// trailing length disagrees with its leading one was copied as read, and the annotated
+/// file could not be read past it. It is dropped and counted; the frames are kept.
+#[test]
+fn a_block_with_broken_framing_is_dropped_not_copied() {
+    let mut w = PcapngWriter::new(Vec::new());
+    w.section_header(&[]).unwrap();
+    w.interface(1, 262144, &[]).unwrap();
+    // Type 0x100, 16 bytes long by its head, 5120 by its tail.
+    w.raw_block(&[0, 1, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 0])
+        .unwrap();
+    w.enhanced_packet(0, 43, b"ethframe", 8, &[]).unwrap();
+    let input = w.into_inner();
+    let mut out = Vec::new();
+    let s = annotate("in", &input[..], &mut out, &notes()).unwrap();
+    assert_eq!((s.frames, s.blocks_dropped), (1, 1));
+    // Every block of the output is framed: head and tail lengths agree, end to end.
+    let mut at = 0;
+    while at < out.len() {
+        let len = le32(&out, at + 4) as usize;
+        assert!(len >= 12 && at + len <= out.len(), "block at {at}");
+        assert_eq!(le32(&out, at + len - 4) as usize, len, "block at {at}");
+        at += len;
+    }
+    assert_eq!(read_back(&out).len(), 3);
+}
