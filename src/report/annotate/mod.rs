@@ -595,7 +595,7 @@ impl<W: Write> BlockSink for Copier<'_, W> {
                 .get(at..at + 4)
                 .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
         };
-        if n < 12 || n % 4 != 0 || le(4) != Some(n) || le(n - 4) != Some(n) {
+        if n < 12 || !n.is_multiple_of(4) || le(4) != Some(n) || le(n - 4) != Some(n) {
             self.summary.blocks_dropped += 1;
             return Ok(());
         }
