@@ -263,21 +263,33 @@ pub fn tls13_completion_inferred(events: &[Event]) -> Option<u32> {
                 content_type,
                 largest,
                 records,
-                ..
+                bytes,
             } => match (to_client, finished) {
                 (true, None) => server_data = true,
                 (true, Some(size)) if *largest >= MIN_TLS13_FINISHED => {
                     return Some(size);
                 }
                 (false, None) => {
-                    let first_is_finished = *records == 1 && *largest >= MIN_TLS13_FINISHED;
+                    // The client's records sent together are folded into one event (its
+                    // Finished and its request, when the request left before the server's
+                    // tickets came): the first is Finished-sized when even the smallest
+                    // record they can hold is, and it is at least what the others leave.
+                    let others = u64::from(*largest) * u64::from(records.saturating_sub(1));
+                    let smallest = bytes.saturating_sub(others);
+                    let first_is_finished = *records >= 1
+                        && smallest >= u64::from(MIN_TLS13_FINISHED)
+                        && *largest >= MIN_TLS13_FINISHED;
                     if !(offered && server_lost && server_data)
                         || *content_type != TlsRecordType::ApplicationData
                         || !first_is_finished
                     {
                         return None;
                     }
-                    finished = Some(*largest);
+                    finished = Some(if *records == 1 {
+                        *largest
+                    } else {
+                        smallest as u32
+                    });
                 }
                 _ => {}
             },

@@ -238,6 +238,32 @@ fn tls13_completion_is_inferred_only_from_the_whole_shape() {
         tls13_completion_inferred(&shape(TlsVersion::Tls13, 69, 298).events),
         Some(69)
     );
+    // A fresh lab run of push-only-filter (curl, TLS 1.3): the client's request left with
+    // its Finished, before the server's tickets, so the two records (69 + 122 bytes) are
+    // one folded event; the smallest either can be is 69, Finished-sized.
+    let folded = |bytes: u64, largest: u32| {
+        connection()
+            .client_hello(Some("smartreceiver.cisco.com"), TlsVersion::Tls13)
+            .event(ToClient, gap.clone())
+            .event(ToServer, EventKind::TlsChangeCipherSpec)
+            .event(
+                ToServer,
+                EventKind::TlsEncrypted {
+                    records: 2,
+                    bytes,
+                    content_type: "application_data".into(),
+                    largest,
+                },
+            )
+            .encrypted(ToClient, 298)
+            .build()
+    };
+    assert_eq!(
+        tls13_completion_inferred(&folded(191, 122).events),
+        Some(69)
+    );
+    // An alert (19) folded with a larger record: the first may be the alert.
+    assert_eq!(tls13_completion_inferred(&folded(141, 122).events), None);
     // An alert-sized record is the client refusing, not finishing.
     assert_eq!(
         tls13_completion_inferred(&shape(TlsVersion::Tls13, 19, 298).events),
