@@ -10,6 +10,8 @@ use licpath::ios::{SwitchText, read_switch_text};
 use licpath::model::switch::Command;
 use licpath::model::*;
 
+mod common;
+
 struct Judged {
     text: SwitchText,
     findings: Vec<Finding>,
@@ -62,12 +64,47 @@ fn codes(fs: &[Finding]) -> Vec<String> {
     v
 }
 
-/// The verdict and codes, and every finding quoting `file:line` of the files given.
-fn check(j: &Judged, verdict: OverallVerdict, want: &[&str]) {
+/// The verdict and codes, and every finding quoting `file:line` of the files given. The
+/// verdict is the file's independent judgement (tests/judgements, issue 22), never what
+/// licpath printed: a `logs` judgement's verdict; a text judged as a plan (a configuration,
+/// `show version`) records no exchange, so `analyze --logs` cannot decide: inconclusive.
+fn check(j: &Judged, want: &[&str]) {
+    let [file] = j.text.config.files.as_slice() else {
+        panic!("one file per judgement: {:?}", j.text.config.files)
+    };
+    let judged = common::judgement(&format!("../shared/ios-real/{file}"))
+        .unwrap_or_else(|| panic!("{file}: no judgement in tests/judgements"));
+    let verdict = match judged.command.as_str() {
+        "logs" => judged.verdict.clone(),
+        _ => "inconclusive".to_string(),
+    };
+    let said = match j.verdict {
+        OverallVerdict::Ok => "ok",
+        OverallVerdict::Failed => "failed",
+        OverallVerdict::Inconclusive => "inconclusive",
+        OverallVerdict::NoLicensingTraffic => "no_licensing_traffic",
+    };
+    let found = codes(&j.findings);
+    for c in &judged.codes {
+        assert!(
+            found
+                .iter()
+                .any(|f| f.split(':').next() == Some(c.as_str())),
+            "{file}: judged {c} missing from {found:?}"
+        );
+    }
+    for c in &judged.absent {
+        assert!(
+            !found
+                .iter()
+                .any(|f| f.split(':').next() == Some(c.as_str())),
+            "{file}: {c} present, judged absent"
+        );
+    }
     assert_eq!(
-        (j.verdict, codes(&j.findings)),
+        (said, found),
         (
-            verdict,
+            verdict.as_str(),
             want.iter().map(|s| s.to_string()).collect::<Vec<_>>()
         ),
         "{:#?}",
@@ -175,8 +212,6 @@ fn finding(j: &Judged, code: FindingCode) -> &Finding {
         .unwrap_or_else(|| panic!("no {code:?}"))
 }
 
-use OverallVerdict::{Failed, Inconclusive, Ok as Good};
-
 // ---- show license tech support -------------------------------------------------------
 
 #[test]
@@ -184,7 +219,7 @@ fn tech_support_c9300_stack_smart_direct_all_ok() {
     let Some(j) = judge(&["show_license_tech_support__c9300-stack-smart-direct-all-ok.txt"]) else {
         return;
     };
-    check(&j, Good, &["switch_comm_ok:info"]);
+    check(&j, &["switch_comm_ok:info"]);
     assert_eq!(commands(&j), [Command::LicenseTechSupport]);
     assert_eq!(j.text.plan.transport.as_str(), "smart");
     assert_eq!(
@@ -230,7 +265,6 @@ fn tech_support_c9410r_cslu_build_request_error_is_local() {
     // `Clock sync-ed with NTP: False` (Other Info): the clock sign, context.
     check(
         &j,
-        Good,
         &[
             "agent_error:info",
             "switch_clock_unsynced:info",
@@ -274,7 +308,6 @@ fn tech_support_c9300_cslu_empty_hello_no_reply_30() {
     // Line 386, `Clock sync-ed with NTP: False` (Other Info): the clock sign.
     check(
         &j,
-        Failed,
         &[
             "comm_failed:error",
             "config_cslu_no_address:warning",
@@ -326,7 +359,7 @@ fn tech_support_c9407r_one_old_result_polling_failure_is_not_failed() {
     else {
         return;
     };
-    check(&j, Good, &["comm_flapping:warning", "switch_comm_ok:info"]);
+    check(&j, &["comm_flapping:warning", "switch_comm_ok:info"]);
     assert_eq!(
         j.text
             .plan
@@ -372,7 +405,6 @@ fn tech_support_c9300_3stack_cslu_hello_no_reply_210_pdt() {
     };
     check(
         &j,
-        Failed,
         &[
             "comm_failed:error",
             "config_cslu_no_address:warning",
@@ -402,7 +434,6 @@ fn tech_support_c9300l_without_title_hello_no_reply_205_pst() {
     };
     check(
         &j,
-        Failed,
         &[
             "comm_failed:error",
             "config_cslu_no_address:warning",
@@ -423,7 +454,7 @@ fn tech_support_c9606r_proxy_ist_ok() {
     let Some(j) = judge(&["show_license_tech_support__c9606r-smart-proxy-ist-ok.txt"]) else {
         return;
     };
-    check(&j, Good, &["switch_comm_ok:info"]);
+    check(&j, &["switch_comm_ok:info"]);
     assert_eq!(
         j.text
             .plan
@@ -455,7 +486,6 @@ fn tech_support_c9300_offline_state_no_attempts_is_inconclusive() {
     // `No time source, *17:05:54.449 UTC ...`: the clock is not synchronised.
     check(
         &j,
-        Inconclusive,
         &[
             "config_transport_off:warning",
             "switch_clock_unsynced:info",
@@ -496,7 +526,6 @@ fn tech_support_c9300_offline_trust_sync_try_again_is_server_side() {
     // worked; it declined, which is not a transport failure (judgement: ok).
     check(
         &j,
-        Good,
         &[
             "config_transport_off:warning",
             "server_rejected:warning",
@@ -542,7 +571,6 @@ fn tech_support_c9500_svl_offline_state_ist() {
     };
     check(
         &j,
-        Inconclusive,
         &["config_transport_off:warning", "text_inconclusive:info"],
     );
     assert_eq!(
@@ -568,7 +596,7 @@ fn tech_support_c9500_trust_established_utc() {
     else {
         return;
     };
-    check(&j, Good, &["switch_comm_ok:info"]);
+    check(&j, &["switch_comm_ok:info"]);
     assert_eq!(block(&j, "Trust Sync").7, Some(1_745_298_132 * S));
     // `Trust Code Installed:    Trust Code Type: CSSM`, then per-member INSTALLED lines.
     assert_eq!(status(&j).trust_installed, Some(true));
@@ -587,7 +615,7 @@ fn license_all_c9300_callhome_2021_says_nothing_either_way() {
     };
     // No running-config: no call-home judgement (a status view cannot show
     // `service call-home`).
-    check(&j, Inconclusive, &["text_inconclusive:info"]);
+    check(&j, &["text_inconclusive:info"]);
     assert_eq!(commands(&j), [Command::LicenseAll]);
     assert_eq!(j.text.plan.transport.as_str(), "callhome");
     assert_eq!(usage(&j), (None, None, None));
@@ -598,7 +626,7 @@ fn license_all_c9407r_ack_after_push_is_ok() {
     let Some(j) = judge(&["show_license_all__c9407r-smart-proxy-pdt.txt"]) else {
         return;
     };
-    check(&j, Good, &["switch_comm_ok:info"]);
+    check(&j, &["switch_comm_ok:info"]);
     assert_eq!(
         j.text
             .plan
@@ -617,7 +645,7 @@ fn license_all_csr1000v_legacy_last_communication_succeeded() {
     let Some(j) = judge(&["show_license_all__csr1000v-legacy-registered-callhome.txt"]) else {
         return;
     };
-    check(&j, Good, &["switch_comm_ok:info"]);
+    check(&j, &["switch_comm_ok:info"]);
     assert_eq!(j.text.plan.transport.as_str(), "callhome");
     let e = j
         .text
@@ -640,7 +668,7 @@ fn license_all_c9350_4member_stack_proxy() {
     let Some(j) = judge(&["show_license_all__c9350-4member-stack-smart-proxy.txt"]) else {
         return;
     };
-    check(&j, Good, &["switch_comm_ok:info"]);
+    check(&j, &["switch_comm_ok:info"]);
     assert_eq!(
         j.text
             .plan
@@ -663,7 +691,6 @@ fn license_all_c9350_stage_url_ack_before_push() {
     // this transport, so the path worked then; the push since is not a failure.
     check(
         &j,
-        Good,
         &["non_production_endpoint:warning", "switch_comm_ok:info"],
     );
     assert_eq!(j.text.plan.proxy, None, "Proxy: Not Configured");
@@ -685,7 +712,6 @@ fn license_all_c9300_48u_cslu_pacific() {
     };
     check(
         &j,
-        Good,
         &["config_cslu_no_address:warning", "switch_comm_ok:info"],
     );
     assert_eq!(
@@ -708,7 +734,7 @@ macro_rules! inconclusive_alone {
             let Some(j) = judge(&[$file]) else {
                 return;
             };
-            check(&j, Inconclusive, &["text_inconclusive:info"]);
+            check(&j, &["text_inconclusive:info"]);
             assert_eq!(commands(&j), [$command]);
         }
     };
@@ -758,7 +784,6 @@ fn logging_no_licensing_messages_but_an_unsynchronised_clock() {
     // `*Nov 13 15:53:49.926 PDT:`: `*` says the clock is not authoritative.
     check(
         &j,
-        Inconclusive,
         &["switch_clock_unsynced:info", "text_inconclusive:info"],
     );
     assert_eq!(commands(&j), [Command::Logging]);
@@ -774,7 +799,7 @@ fn call_home_settings_are_read() {
     let Some(j) = judge(&["show_call-home__enabled-tac-profile-active.txt"]) else {
         return;
     };
-    check(&j, Inconclusive, &["text_inconclusive:info"]);
+    check(&j, &["text_inconclusive:info"]);
     assert_eq!(commands(&j), [Command::CallHome]);
     let c = &j.text.config;
     // `call home feature : enable`; CiscoTAC-1 ACTIVE for Smart Licensing, muskan INACTIVE;
@@ -802,7 +827,7 @@ fn call_home_smart_licensing_destination_is_read() {
     let Some(j) = judge(&["show_call-home_smart-licensing__tac-profile-ddce-url.txt"]) else {
         return;
     };
-    check(&j, Inconclusive, &["text_inconclusive:info"]);
+    check(&j, &["text_inconclusive:info"]);
     assert_eq!(commands(&j), [Command::CallHome]);
     let ch = j.text.config.call_home.clone().unwrap_or_default();
     let p = &ch.profiles[0];
@@ -824,11 +849,7 @@ fn logging_c9200_cslu_dns_comm_failed() {
     let Some(j) = judge(&["show_logging__c9200-cslu-dns-comm-failed.txt"]) else {
         return;
     };
-    check(
-        &j,
-        Failed,
-        &["dns_unresolved:error", "switch_clock_unsynced:info"],
-    );
+    check(&j, &["dns_unresolved:error", "switch_clock_unsynced:info"]);
     let fails: Vec<&LogEntry> = j
         .text
         .log
@@ -865,11 +886,7 @@ fn logging_csr1000v_crl_fetch_fail_with_continuation() {
     };
     // Catalyst Center's trustpoint, not the licensing chain's, and no SMART_LIC line:
     // context, and the licensing verdict stays open with what to run next.
-    check(
-        &j,
-        Inconclusive,
-        &["crl_unreachable:info", "text_inconclusive:info"],
-    );
+    check(&j, &["crl_unreachable:info", "text_inconclusive:info"]);
     let f = finding(&j, FindingCode::CrlUnreachable);
     assert!(
         f.summary.starts_with("context, not a licensing failure")
@@ -897,7 +914,6 @@ fn running_config_c9200l_17_6_factory_default_cslu() {
     };
     check(
         &j,
-        Inconclusive,
         &[
             "config_cslu_no_address:warning",
             "config_no_name_server:warning",
@@ -932,7 +948,7 @@ fn running_config_csr1000v_16_9_no_license_smart_enable() {
     };
     // `no license smart enable` on 16.9: Smart Licensing is off, before SLP (no CSLU):
     // no plan is invented, and the text says what it shows.
-    check(&j, Inconclusive, &["text_inconclusive:info"]);
+    check(&j, &["text_inconclusive:info"]);
     assert_eq!(
         j.text.config.http_client_source.as_deref(),
         Some("GigabitEthernet1")
@@ -972,32 +988,45 @@ fn plan_only(name: &str) -> Option<(Option<i32>, String)> {
     Some((o.status.code(), transport))
 }
 
+/// The exit status a `plan` judgement stands for (0 ok, 1 failed, 3 inconclusive).
+fn judged_exit(name: &str) -> Option<i32> {
+    let j = common::judgement(&format!("../shared/ios-real/{name}"))?;
+    assert_eq!(j.command, "plan", "{name}");
+    Some(match j.verdict.as_str() {
+        "ok" => 0,
+        "failed" => 1,
+        _ => 3,
+    })
+}
+
 #[test]
 fn no_plan_is_invented_for_smart_licensing_off_or_show_version_alone() {
-    // 16.9 with `no license smart enable`: not cslu, inconclusive (exit 3).
-    let Some(r) = plan_only("show_running-config__csr1000v-16.9-no-license-smart-enable.txt")
-    else {
-        return;
-    };
-    assert_eq!(r, (Some(3), "disabled".to_string()));
-    // `show version` alone says the release, not how the switch reports.
-    for v in [
-        "show_version__c9300-24p-17.6-bundle.txt",
-        "show_version__c8000v-17.15-slp.txt",
+    // The exit statuses are the independent judgements' (tests/judgements); the transport
+    // is what the text states: none for 16.9 with `no license smart enable`, none for
+    // `show version` alone (the release, not how the switch reports), the `| inc transport`
+    // extract's own line (it hides URL, proxy, VRF: kept, not taken as complete), and the
+    // factory default cslu for a whole 17.6 configuration without a transport line.
+    for (name, transport) in [
+        (
+            "show_running-config__csr1000v-16.9-no-license-smart-enable.txt",
+            "disabled",
+        ),
+        ("show_version__c9300-24p-17.6-bundle.txt", "unknown"),
+        ("show_version__c8000v-17.15-slp.txt", "unknown"),
+        (
+            "show_running-config_inc_transport__license-smart-transport-smart.txt",
+            "smart",
+        ),
+        (
+            "show_running-config__c9200l-17.6-callhome-sla-trustpoint.txt",
+            "cslu",
+        ),
     ] {
-        assert_eq!(plan_only(v), Some((Some(3), "unknown".to_string())), "{v}");
+        let Some(r) = plan_only(name) else {
+            return;
+        };
+        assert_eq!(r, (judged_exit(name), transport.to_string()), "{name}");
     }
-    // A `| inc transport` extract states the transport but hides URL, proxy, VRF: the plan
-    // is kept, not taken as complete.
-    assert_eq!(
-        plan_only("show_running-config_inc_transport__license-smart-transport-smart.txt"),
-        Some((Some(3), "smart".to_string()))
-    );
-    // A whole 17.6 configuration without a transport line: the factory default, cslu.
-    assert_eq!(
-        plan_only("show_running-config__c9200l-17.6-callhome-sla-trustpoint.txt"),
-        Some((Some(0), "cslu".to_string()))
-    );
 }
 
 macro_rules! version_alone {
@@ -1007,7 +1036,7 @@ macro_rules! version_alone {
             let Some(j) = judge(&[$file]) else {
                 return;
             };
-            check(&j, Inconclusive, &["text_inconclusive:info"]);
+            check(&j, &["text_inconclusive:info"]);
             assert_eq!(commands(&j), [Command::Version]);
             assert_eq!(j.text.plan.ios_version.as_deref(), Some($version));
             // The release alone is no plan: never cslu-local.
@@ -1045,7 +1074,7 @@ macro_rules! trustpool {
             let Some(j) = judge(&[$file]) else {
                 return;
             };
-            check(&j, Inconclusive, &["text_inconclusive:info"]);
+            check(&j, &["text_inconclusive:info"]);
             assert_eq!(commands(&j), [Command::CryptoPkiTrustpool]);
             let text = std::fs::read_to_string(dir().join($file)).unwrap();
             let certs = licpath::ios::trustpool::parse_trustpool(&text);

@@ -146,40 +146,32 @@ fn strings(v: &Value) -> Vec<String> {
         .collect()
 }
 
-/// How `said` disagrees with the judgement `j` (its `revised` fields where present).
-fn disagreements(j: &Value, said: &Said) -> Vec<String> {
-    let revised = &j["revised"];
-    let want = |k: &str| {
-        if revised.is_object() && revised.get(k).is_some() {
-            &revised[k]
-        } else {
-            &j[k]
-        }
-    };
+/// How `said` disagrees with the judgement `j` (its `revised` fields in force).
+fn disagreements(j: &Judgement, said: &Said) -> Vec<String> {
     let mut bad = Vec::new();
-    let verdict = want("verdict").as_str().unwrap_or_default();
+    let verdict = j.verdict.as_str();
     if said.verdict != verdict {
         bad.push(format!("verdict {} (judged {verdict})", said.verdict));
     }
-    if let Some(step) = want("step").as_str()
+    if let Some(step) = j.step.as_deref()
         && verdict == "failed"
         && STEPS.contains(&step)
         && said.step.as_deref() != Some(step)
     {
         bad.push(format!("step {:?} (judged {step})", said.step));
     }
-    if let Some(primary) = want("primary").as_str()
+    if let Some(primary) = j.primary.as_deref()
         && said.primary.as_deref() != Some(primary)
     {
         bad.push(format!("primary {:?} (judged {primary})", said.primary));
     }
-    for c in strings(want("codes")) {
-        if !said.codes.contains(&c) {
+    for c in &j.codes {
+        if !said.codes.contains(c) {
             bad.push(format!("{c} missing"));
         }
     }
-    for c in strings(want("absent")) {
-        if said.codes.contains(&c) {
+    for c in &j.absent {
+        if said.codes.contains(c) {
             bad.push(format!("{c} present (judged absent)"));
         }
     }
@@ -218,7 +210,12 @@ fn every_judgement_holds() {
             "logs" | "plan" | "text-capture" => said_of_text(command, &input, &args),
             other => panic!("{name}: unknown command {other}"),
         };
-        let bad = disagreements(&j, &said);
+        let judged = judgement(input_rel)
+            .unwrap_or_else(|| panic!("{name}: not found by its input's name {input_rel}"));
+        let bad = disagreements(&judged, &said);
+        if j["resolved"].is_string() && j["open"].is_string() {
+            failures.push(format!("{name}: both `open` and `resolved`: clear `open`"));
+        }
         match (j["open"].as_str(), bad.is_empty()) {
             (Some(_), true) => failures.push(format!(
                 "{name}: marked open but now agrees: clear `open` (and say how it was resolved)"
@@ -244,5 +241,38 @@ fn every_judgement_holds() {
         failures.is_empty(),
         "judgements that licpath contradicts (fix licpath, or revise the judgement with evidence, or mark it open with why):\n{}",
         failures.join("\n")
+    );
+}
+
+/// Issue 22's method covers every real input: each capture of captures/ (not the
+/// configuration texts that go with them) and of ../shared/captures/public, each text of
+/// ../shared/ios-real and ../shared/epc-real has its judgement. A capture added without one
+/// fails here.
+#[test]
+fn every_input_has_a_judgement() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut inputs = Vec::new();
+    let mut add = |dir: &str, exts: &[&str]| {
+        let Ok(rd) = std::fs::read_dir(root.join(dir)) else {
+            println!("SKIP {dir}: absent");
+            return;
+        };
+        for e in rd {
+            let name = e.expect("entry").file_name().to_string_lossy().to_string();
+            if exts.iter().any(|x| name.ends_with(x)) {
+                inputs.push(format!("{dir}/{name}"));
+            }
+        }
+    };
+    add("captures", &[".pcap", ".pcapng", ".pcap.gz", ".cap"]);
+    add("../shared/captures/public", &[".pcap", ".pcapng", ".cap"]);
+    add("../shared/ios-real", &[".txt"]);
+    add("../shared/epc-real", &[".txt"]);
+    inputs.sort();
+    let missing: Vec<&String> = inputs.iter().filter(|i| judgement(i).is_none()).collect();
+    assert!(inputs.len() >= 58, "only {} inputs found", inputs.len());
+    assert!(
+        missing.is_empty(),
+        "inputs without an independent judgement in tests/judgements/: {missing:?}"
     );
 }

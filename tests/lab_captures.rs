@@ -1,6 +1,8 @@
 //! The lab's reference captures (captures/NAME.pcap* with NAME.expected, produced by
 //! tests/lab/lab.sh from real dnsmasq/squid/nginx/curl runs) analysed by licpath: each
-//! must give the verdict, finding, step and TLS facts its expected file names.
+//! must give the verdict, finding, step and TLS facts its expected file names; the
+//! verdict, finding and step of each expected file are those of the capture's independent
+//! judgement (tests/judgements), checked here.
 
 mod common;
 use common::*;
@@ -74,14 +76,34 @@ fn every_lab_capture_gives_its_expected_result() {
         let exp = expected(exp_path);
         let t = analyze_as_cli(pcap, exp.get("args").map(String::as_str).unwrap_or(""));
         let mut fail = |what: String| failures.push(format!("{stem}: {what}"));
+        // Issue 22: what licpath must say is the independent judgement's (tests/judgements),
+        // never what it printed once: the expected file may not contradict it.
+        let rel = format!("captures/{}", pcap.file_name().unwrap().to_string_lossy());
+        let Some(judged) = judgement(&rel) else {
+            fail(format!("{rel} has no judgement in tests/judgements"));
+            continue;
+        };
+        if exp.get("verdict") != Some(&judged.verdict) {
+            fail(format!(
+                "expected verdict {:?}, judged {}",
+                exp.get("verdict"),
+                judged.verdict
+            ));
+        }
+        if let Some(code) = exp.get("finding")
+            && !judged.codes.contains(code)
+            && judged.primary.as_ref() != Some(code)
+        {
+            fail(format!("expected finding {code} is not judged"));
+        }
+        if let Some(step) = exp.get("step")
+            && judged.step.as_ref() != Some(step)
+        {
+            fail(format!("expected step {step}, judged {:?}", judged.step));
+        }
         let verdict =
             format!("{:?}", licpath::diagnose::verdict::overall_verdict(&t)).to_lowercase();
-        // `ok|inconclusive`: either (the independent judgement says ok, licpath does not
-        // yet prove it: tests/judgements marks it open); never failed.
-        if !exp
-            .get("verdict")
-            .is_some_and(|v| v.split('|').any(|v| *v == verdict))
-        {
+        if exp.get("verdict") != Some(&verdict) {
             fail(format!(
                 "verdict {verdict}, expected {:?} (codes {:?})",
                 exp.get("verdict"),

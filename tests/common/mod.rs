@@ -260,3 +260,54 @@ pub fn screen_text(buf: &ratatui::buffer::Buffer) -> String {
     }
     out
 }
+
+/// An independent judgement of tests/judgements/ (format: its README.md), with its
+/// `revised` fields in force where a later comparison corrected it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judgement {
+    pub command: String,
+    pub verdict: String,
+    pub step: Option<String>,
+    pub primary: Option<String>,
+    pub codes: Vec<String>,
+    pub absent: Vec<String>,
+}
+
+/// The judgement of `input` (`captures/NAME.pcap`, `../shared/ios-real/NAME.txt`, ...), by
+/// its file name `<source>__<file>.json`; `None` when there is none.
+pub fn judgement(input: &str) -> Option<Judgement> {
+    let file = Path::new(input).file_name()?.to_string_lossy().to_string();
+    let source = match input {
+        i if i.starts_with("captures/") => "captures",
+        i if i.contains("/captures/public/") => "public",
+        i if i.contains("/ios-real/") => "ios-real",
+        i if i.contains("/epc-real/") => "epc-real",
+        _ => return None,
+    };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/judgements")
+        .join(format!("{source}__{file}.json"));
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).expect("judgement JSON");
+    let revised = &j["revised"];
+    let want = |k: &str| match revised.get(k) {
+        Some(v) if revised.is_object() => v.clone(),
+        _ => j[k].clone(),
+    };
+    let text = |v: serde_json::Value| v.as_str().map(str::to_string);
+    let list = |v: serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    };
+    Some(Judgement {
+        command: text(j["command"].clone()).unwrap_or_default(),
+        verdict: text(want("verdict")).expect("a judged verdict"),
+        step: text(want("step")),
+        primary: text(want("primary")),
+        codes: list(want("codes")),
+        absent: list(want("absent")),
+    })
+}
