@@ -1,7 +1,8 @@
 //! The README's claims that can drift, checked (issue 26): every capture, document and
 //! finding code it names exists; it states no count of captures that a new lab scenario
 //! would make false; the quick start's commands are real subcommands and flags, and so are
-//! the flags the section on what licpath fetches and writes names.
+//! the flags the section on what licpath fetches and writes names; every `$ licpath ...`
+//! example prints the lines the README shows (issue 22: the examples hold).
 
 use std::path::Path;
 use std::process::Command;
@@ -189,4 +190,44 @@ fn what_licpath_fetches_and_writes_names_real_flags() {
         n += 1;
     }
     assert!(n >= 8, "only {n} flags found in the section");
+}
+
+/// Each `$ licpath ARGS` example in a code block (indented or not) runs from the
+/// repository's root and its output starts with the lines shown, to the block's end: an
+/// example that no longer holds (a verdict, a count, a code that changed) fails here.
+#[test]
+fn every_shell_example_prints_what_it_shows() {
+    let text = readme();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut n = 0;
+    for (i, l) in lines.iter().enumerate() {
+        let Some(cmd) = l.trim_start().strip_prefix("$ licpath ") else {
+            continue;
+        };
+        let indent = l.len() - l.trim_start().len();
+        let shown: Vec<&str> = lines[i + 1..]
+            .iter()
+            .take_while(|x| x.trim() != "```")
+            .map(|x| x.get(indent..).unwrap_or(""))
+            .collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_licpath"))
+            .args(cmd.split_whitespace())
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let printed = String::from_utf8_lossy(&out.stdout);
+        let printed: Vec<&str> = printed.lines().collect();
+        for (k, want) in shown.iter().enumerate() {
+            assert_eq!(
+                printed.get(k).copied(),
+                Some(*want),
+                "README line {}: `licpath {cmd}` output line {} differs",
+                i + 2 + k,
+                k + 1
+            );
+        }
+        n += 1;
+    }
+    assert!(n >= 2, "only {n} shell examples found");
 }
