@@ -456,8 +456,16 @@ fn tls_server_with_revocation_urls(
         }
         None => (vec![params.self_signed(&key).unwrap().der().clone()], None),
     };
+    (serve_tls_once(server_config(chain, &key)), ca_pem)
+}
+
+/// A rustls server configuration presenting `chain` with `key`.
+fn server_config(
+    chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+    key: &rcgen::KeyPair,
+) -> rustls::ServerConfig {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
+    rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
@@ -465,8 +473,7 @@ fn tls_server_with_revocation_urls(
             chain,
             rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
         )
-        .unwrap();
-    (serve_tls_once(config), ca_pem)
+        .unwrap()
 }
 
 /// Serves one TLS connection on loopback with `config`, until the client refuses the
@@ -1515,4 +1522,56 @@ fn failures_of_a_probe_from_this_host_are_said_of_this_host() {
     let f = &t.connections[0].findings[0];
     assert!(!f.summary.starts_with("from this host"), "{}", f.summary);
     assert!(!no_switch_config(f), "{:?}", f.remediation);
+}
+
+/// Issue 22 principle 7 on a live handshake (the lab's squid ssl-bump, reproduced here on
+/// loopback; by hand with a squid whose static bump certificate names gateway.proxy.lab):
+/// an interceptor that presents its own certificate, for another name, gives both
+/// ssl_interception and cert_hostname_mismatch. Interception heads them, and the mismatch is
+/// said to come with it: no `ip host` hunt for a stale entry, no `license smart url`.
+#[test]
+fn an_interceptors_own_name_is_explained_by_the_interception() {
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "Lab Squid Interception CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca, rcgen::KeyPair::generate().unwrap()).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["gateway.proxy.lab".into()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let config = server_config(vec![leaf.der().clone(), ca.der().clone()], &key);
+    let tls = serve_tls_once(config);
+    let t = run(
+        &format!("https://smartreceiver.cisco.com:{}/", tls.port()),
+        cfg(tls),
+    );
+    let primary = licpath::diagnose::verdict::primary_of(&t).map(|(f, _)| f.code);
+    assert_eq!(
+        primary,
+        Some(FindingCode::SslInterception),
+        "{:?}",
+        codes(&t)
+    );
+    let mismatch = t
+        .all_findings()
+        .find(|f| f.code == FindingCode::CertHostnameMismatch)
+        .expect("cert_hostname_mismatch");
+    assert!(
+        mismatch.summary.contains("gateway.proxy.lab"),
+        "{}",
+        mismatch.summary
+    );
+    assert!(
+        mismatch.explanation.contains("issued by the interceptor"),
+        "{}",
+        mismatch.explanation
+    );
+    assert_eq!(
+        mismatch.remediation,
+        [
+            "! explained by ssl_interception: exempting smartreceiver.cisco.com from SSL inspection removes both"
+        ]
+    );
 }

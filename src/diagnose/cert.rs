@@ -83,7 +83,21 @@ pub fn judge(
     if let Some(profile) = profile {
         f.extend(trust(ce, certs, host, profile, cfg));
     }
+    if f.iter().any(|x| x.code == FindingCode::SslInterception) {
+        f.iter_mut()
+            .filter(|x| x.code == FindingCode::CertHostnameMismatch)
+            .for_each(|x| explained_by_interception(x, host.unwrap_or_default()));
+    }
     f
+}
+
+/// Principle 7: a name mismatch that comes with interception is the interceptor's own
+/// certificate, not a wrong DNS answer or `ip host` entry: said so, and fixed with it.
+fn explained_by_interception(f: &mut Finding, host: &str) {
+    f.explanation = "The certificate was issued by the interceptor (see ssl_interception), which presented a certificate of its own instead of one for the name the switch asked for: the mismatch comes with the interception, not from a wrong DNS answer or `ip host` entry.".into();
+    f.remediation = vec![format!(
+        "! explained by ssl_interception: exempting {host} from SSL inspection removes both"
+    )];
 }
 
 fn label(c: &CertInfo) -> String {
