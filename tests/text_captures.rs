@@ -31,6 +31,20 @@ fn licpath(args: &[&str]) -> (i32, Value, String) {
     )
 }
 
+/// `licpath ARGS` with `input` on stdin: its JSON.
+fn licpath_stdin(args: &[&str], input: &[u8]) -> Value {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn epc_dir() -> Option<PathBuf> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/epc-real");
     if d.is_dir() {
@@ -157,6 +171,122 @@ fn the_published_packet_list_is_a_healthy_proxy_path_that_ends_mid_handshake() {
             .as_str()
             .unwrap()
             .starts_with("read from text capture (packet list): 14 frame(s) from 15 line(s)"),
+        "{note}"
+    );
+    // Issue 23 item 3: its `UTC time` column is a time of day with no date anywhere in
+    // the text: said so, not called relative.
+    assert!(
+        note["summary"].as_str().unwrap().ends_with(
+            "; times are UTC times of day without a date (the date shown is not the text's)"
+        ),
+        "{note}"
+    );
+}
+
+/// The text note's summary and the timeline's start of one report.
+fn note_and_start(r: &Value) -> (String, i64) {
+    let note = r["timeline"]["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["code"] == "text_capture")
+        .map(|f| f["summary"].as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    (note, r["timeline"]["start_ns"].as_i64().unwrap_or(-1))
+}
+
+/// Issue 23 item 3: a time column or field that carries a date anchors the times: tshark's
+/// `-t ud` summary (it was not read at all), `-t u` (a time of day: said undated), a packet
+/// list whose `UTC time` column has dates (the published list with the date put in), a
+/// detailed dissection whose `Arrival Time` is UTC and whose `Epoch Time` lines are gone.
+#[test]
+fn a_time_column_with_a_date_anchors_the_times() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pcap = root.join("captures/healthy-direct-tls12.pcap");
+    // Frame 1 of the pcap: 2026-11-22 13:51:57.519974 UTC (tshark -T fields -e frame.time_epoch).
+    let first_ns = 1_795_355_517_519_974_000;
+    if tshark_present() {
+        let p = pcap.to_str().unwrap();
+        let run = |name: &str, text: String| {
+            let f = tmp_text(name, &text);
+            let (code, json, err) = licpath(&["analyze", "--json", f.to_str().unwrap()]);
+            assert_ne!(code, 2, "{name}: {err}");
+            note_and_start(&json["reports"][0])
+        };
+        let (note, start) = run("ud.txt", tshark(&["-r", p, "-t", "ud"]));
+        assert!(
+            note.ends_with(
+                "; times anchored by the summary's dates (no zone printed: read as UTC)"
+            ),
+            "{note}"
+        );
+        assert_eq!(start, first_ns);
+        let (note, _) = run("u.txt", tshark(&["-r", p, "-t", "u"]));
+        assert!(
+            note.contains("times are UTC times of day without a date"),
+            "{note}"
+        );
+        let detailed: String = tshark(&["-r", p, "-V"])
+            .lines()
+            .filter(|l| !l.contains("Epoch Time:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let (note, start) = run("arrival.txt", detailed);
+        assert!(
+            note.ends_with("; times anchored by Arrival Time (UTC)"),
+            "{note}"
+        );
+        assert_eq!(start, first_ns);
+    }
+    let Some(dir) = epc_dir() else { return };
+    let list =
+        std::fs::read_to_string(dir.join("wireshark_packet_list__c9k-slp-proxy-https-ok.txt"))
+            .unwrap();
+    let dated: String = list
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match (i, l.split_once('\t')) {
+            (0, _) | (_, None) => format!("{l}\n"),
+            (_, Some((no, rest))) => format!("{no}\t2023-03-14 {rest}\n"),
+        })
+        .collect();
+    let f = tmp_text("dated-list.txt", &dated);
+    let (_, json, err) = licpath(&["analyze", "--json", f.to_str().unwrap()]);
+    let (note, start) = note_and_start(&json["reports"][0]);
+    assert!(
+        note.ends_with("; times anchored by the UTC time column's dates"),
+        "{note} {err}"
+    );
+    // 2023-03-14 15:41:19.614815 UTC
+    assert_eq!(start, 1_678_808_479_614_815_000);
+}
+
+/// Issue 23 item 5 through stdin: a hex line cut short (an odd digit) marks its frame
+/// truncated, as for a file.
+#[test]
+fn a_cut_hex_line_on_stdin_marks_its_frame_truncated() {
+    if !tshark_present() {
+        return;
+    }
+    let pcap = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/syn-rejected.pcap");
+    let hex = tshark(&["-r", pcap.to_str().unwrap(), "-x"]);
+    // The last hex line of the dump loses its end: 3 hex digits of its first byte group.
+    let mut lines: Vec<String> = hex.lines().map(str::to_string).collect();
+    let last = lines
+        .iter()
+        .rposition(|l| {
+            l.len() > 10 && l.as_bytes()[4] == b' ' && l[..4].chars().all(|c| c.is_ascii_hexdigit())
+        })
+        .expect("a hex line");
+    let cut = lines[last][..10].to_string(); // `0030  00 0`: offset, one byte and a half
+    lines[last] = cut;
+    let text = lines.join("\n") + "\n";
+    let json = licpath_stdin(&["analyze", "--json", "--all", "-"], text.as_bytes());
+    let r = &json["reports"][0];
+    assert_eq!(r["file"], "-");
+    let (note, _) = note_and_start(r);
+    assert!(
+        note.contains("1 frame(s) cut short in the hex (marked truncated)"),
         "{note}"
     );
 }
@@ -506,21 +636,10 @@ fn annotate_writes_the_frames_of_a_hex_dump() {
 
 #[test]
 fn stdin_and_a_forced_format() {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_licpath"))
-        .args(["analyze", "--json", "--input-format", "brief", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"    1   0.000000 10.0.0.1 -> 10.0.0.2 TCP 74 40000 -> 8443 [SYN] Seq=0 Win=64240 Len=0\n    2   0.000100 10.0.0.2 -> 10.0.0.1 TCP 54 8443 -> 40000 [RST, ACK] Seq=1 Ack=1 Win=0 Len=0\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = licpath_stdin(
+        &["analyze", "--json", "--input-format", "brief", "-"],
+        b"    1   0.000000 10.0.0.1 -> 10.0.0.2 TCP 74 40000 -> 8443 [SYN] Seq=0 Win=64240 Len=0\n    2   0.000100 10.0.0.2 -> 10.0.0.1 TCP 54 8443 -> 40000 [RST, ACK] Seq=1 Ack=1 Win=0 Len=0\n",
+    );
     let r = &json["reports"][0];
     assert_eq!(r["file"], "-");
     assert_eq!(r["format"], "text capture (tshark summary lines)");

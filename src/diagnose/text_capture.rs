@@ -92,6 +92,9 @@ fn note(s: &TextSummary, withheld: usize) -> Finding {
     match (&s.anchored_by, s.no_times) {
         (_, true) => summary.push_str("; the text states no times (timeouts cannot be judged)"),
         (Some(by), _) => summary.push_str(&format!("; times anchored by {by}")),
+        (None, _) if s.undated_time_of_day => summary.push_str(
+            "; times are UTC times of day without a date (the date shown is not the text's)",
+        ),
         (None, _) => summary.push_str("; times are relative to the first packet"),
     }
     let levels = match s.weakest() {

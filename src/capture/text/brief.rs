@@ -11,7 +11,13 @@ pub fn parse_line(line: &str, n: u64) -> Option<Facts> {
     let mut w = line.split_whitespace();
     let number: u64 = w.next()?.parse().ok()?;
     let t = w.next()?;
-    let time = if t.contains(':') {
+    let mut words = 7;
+    let time = if time::is_date(t) {
+        // `tshark -t ud` (or `-t ad`: the zone is not printed; read as UTC, and said so).
+        words += 1;
+        let at = time::date_time(&format!("{t} {}", w.next()?), true)?;
+        Stated::Dated(at, "the summary's dates (no zone printed: read as UTC)")
+    } else if t.contains(':') {
         Stated::TimeOfDay(time::time_of_day(t)?)
     } else {
         Stated::Relative(time::seconds(t)?)
@@ -25,7 +31,7 @@ pub fn parse_line(line: &str, n: u64) -> Option<Facts> {
     let protocol = w.next()?.to_string();
     let frame_len: u32 = w.next()?.parse().ok()?;
     // The Info column: the rest of the line, its spacing kept.
-    let info = after_words(line, 7);
+    let info = after_words(line, words);
     let mut f = Facts {
         line: n,
         number: Some(number),

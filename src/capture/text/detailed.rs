@@ -249,6 +249,11 @@ impl LineReader for Detailed {
                     if let Some(s) = v.split_whitespace().next().and_then(time::seconds) {
                         b.facts.time = Stated::Epoch(s);
                     }
+                } else if let Some(v) = t.strip_prefix("Arrival Time: ")
+                    && !matches!(b.facts.time, Stated::Epoch(_))
+                    && let Some(s) = time::date_time(v, false)
+                {
+                    b.facts.time = Stated::Dated(s, "Arrival Time (UTC)");
                 } else if let Some(v) = t.strip_prefix("[Time since reference or first frame: ")
                     && b.facts.time == Stated::None
                     && let Some(s) = v.split_whitespace().next().and_then(time::seconds)

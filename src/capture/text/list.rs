@@ -12,7 +12,10 @@ pub enum Col {
     No,
     Relative,
     Epoch,
+    /// A UTC time column: a time of day, or a date and time.
     TimeOfDay,
+    /// An absolute (local) time column: dated only when a cell says UTC.
+    Absolute,
     Src,
     Dst,
     Protocol,
@@ -31,7 +34,16 @@ fn col_of(name: &str) -> Col {
         "no." | "no" | "frame.number" => Col::No,
         "time" | "relative time" | "frame.time_relative" | "delta time" => Col::Relative,
         "epoch time" | "frame.time_epoch" => Col::Epoch,
-        "utc time" | "absolute time" | "time of day" => Col::TimeOfDay,
+        "utc time"
+        | "time of day"
+        | "frame.time_utc"
+        | "utc date, as yyyy-mm-dd, and time"
+        | "utc date and time" => Col::TimeOfDay,
+        "absolute time"
+        | "arrival time"
+        | "frame.time"
+        | "absolute date, as yyyy-mm-dd, and time"
+        | "absolute date and time" => Col::Absolute,
         "source" | "ip.src" | "ipv6.src" | "_ws.col.def_src" | "_ws.col.source" => Col::Src,
         "destination" | "ip.dst" | "ipv6.dst" | "_ws.col.def_dst" | "_ws.col.destination" => {
             Col::Dst
@@ -90,7 +102,19 @@ impl List {
             let mut v = Vec::new();
             let mut s = line.trim_start();
             for _ in 0..info_at {
-                let end = s.find(char::is_whitespace).unwrap_or(s.len());
+                let mut end = s.find(char::is_whitespace).unwrap_or(s.len());
+                // `2026-12-07 14:32:07.563`: a dated time column is one cell.
+                if time::is_date(&s[..end]) {
+                    let next = s[end..].trim_start();
+                    if next
+                        .split(':')
+                        .next()
+                        .is_some_and(|h| h.parse::<u8>().is_ok())
+                    {
+                        let skip = s.len() - next.len();
+                        end = skip + next.find(char::is_whitespace).unwrap_or(next.len());
+                    }
+                }
                 v.push(&s[..end]);
                 s = s[end..].trim_start();
             }
@@ -106,7 +130,14 @@ impl List {
         let number: u64 = cell(Col::No)?.parse().ok()?;
         let time = if let Some(t) = cell(Col::Epoch).and_then(time::seconds) {
             Stated::Epoch(t)
-        } else if let Some(t) = cell(Col::TimeOfDay).and_then(time::time_of_day) {
+        } else if let Some(t) = cell(Col::TimeOfDay).and_then(|c| time::date_time(c, true)) {
+            Stated::Dated(t, "the UTC time column's dates")
+        } else if let Some(t) = cell(Col::Absolute).and_then(|c| time::date_time(c, false)) {
+            Stated::Dated(t, "the time column's dates (UTC)")
+        } else if let Some(t) = cell(Col::TimeOfDay)
+            .or(cell(Col::Absolute))
+            .and_then(time::time_of_day)
+        {
             Stated::TimeOfDay(t)
         } else if let Some(t) = cell(Col::Relative).and_then(time::seconds) {
             Stated::Relative(t)

@@ -232,6 +232,8 @@ pub struct TextSummary {
     pub anchored_by: Option<String>,
     /// The text states no time at all (a bare hex dump).
     pub no_times: bool,
+    /// Times of day (a `UTC time` column) that nothing in the text dates.
+    pub undated_time_of_day: bool,
     /// Where each frame came from (the first [`MAX_ORIGIN_RUNS`] runs).
     pub origins: Origins,
     /// What the text cannot show, in words, each once.
@@ -457,7 +459,9 @@ pub fn read_text<R: BufRead>(
         return Err(TextError::NoPackets { lines: n });
     }
     let mut s = out.summary;
-    if s.anchored_by.is_none() && !s.no_times {
+    if s.anchored_by.is_none() && s.undated_time_of_day {
+        s.note("the date: the text's times are UTC times of day, and nothing in it says which day");
+    } else if s.anchored_by.is_none() && !s.no_times {
         s.note("the absolute time: the text's times are relative to its first packet");
     }
     Ok(s)

@@ -20,6 +20,9 @@ pub enum Stated {
     Epoch(i64),
     /// Nanoseconds since midnight UTC, date unknown.
     TimeOfDay(i64),
+    /// A date and time (UTC) from a column or field other than `Epoch Time`, ns since the
+    /// Unix epoch, with the words that say where it came from.
+    Dated(i64, &'static str),
 }
 
 /// The clock the text's relative times are placed on.
@@ -53,6 +56,10 @@ impl Anchor {
                 s.anchored_by.get_or_insert_with(|| "Epoch Time".into());
                 ns
             }
+            Stated::Dated(ns, by) => {
+                s.anchored_by.get_or_insert_with(|| by.into());
+                ns
+            }
             Stated::Relative(rel) => match &self.clock_ns {
                 Some((base, by)) => {
                     s.anchored_by.get_or_insert_with(|| {
@@ -68,7 +75,10 @@ impl Anchor {
                         .get_or_insert_with(|| format!("the UTC time column, dated by {by}"));
                     base.div_euclid(DAY_NS) * DAY_NS + tod
                 }
-                None => tod,
+                None => {
+                    s.undated_time_of_day = true;
+                    tod
+                }
             },
         };
         self.seen_time = true;
@@ -108,6 +118,63 @@ pub fn time_of_day(s: &str) -> Option<i64> {
         .then(|| (h * 3600 + m * 60) * NS + sec)
 }
 
+/// A date and time in UTC, as a time column or field prints it: `2026-12-07
+/// 14:32:07.563` (also with `T`, and `Z`, `+0000`, `+00:00` or ` UTC` after it) or tshark's
+/// `Dec  7, 2026 14:32:07.563000000 UTC`. A zone other than UTC is refused (the text does
+/// not state its offset); no zone at all is taken as UTC only when `utc` says the column is.
+pub fn date_time(s: &str, utc: bool) -> Option<i64> {
+    let s = s.trim();
+    let (rest, zoned) = match ["Z", "+0000", "+00:00", " UTC", " GMT"]
+        .iter()
+        .find_map(|z| s.strip_suffix(z))
+    {
+        Some(r) => (r.trim_end(), true),
+        None => (s, false),
+    };
+    if !zoned && !utc {
+        return None;
+    }
+    let (y, mon, d, clock) = if rest.as_bytes().get(4) == Some(&b'-') {
+        let (date, clock) = rest.split_once(['T', ' '])?;
+        let mut it = date.splitn(3, '-');
+        let y: i64 = it.next()?.parse().ok()?;
+        let mon: i64 = it.next()?.parse().ok()?;
+        let d: i64 = it.next()?.parse().ok()?;
+        (y, mon, d, clock.trim())
+    } else {
+        // `Dec  7, 2026 14:32:07.563000000`: a zone name must have been UTC.
+        let w: Vec<&str> = rest.split_whitespace().collect();
+        let [m, d, y, clock] = w.as_slice() else {
+            return None;
+        };
+        if !zoned {
+            return None;
+        }
+        let d: i64 = d.trim_end_matches(',').parse().ok()?;
+        (y.parse().ok()?, month(m)?, d, *clock)
+    };
+    if clock.contains(['+', '-']) {
+        return None;
+    }
+    let tod = time_of_day(clock)?;
+    Some(
+        days_since_epoch(y, mon, d)?
+            .checked_mul(DAY_NS)?
+            .checked_add(tod)?,
+    )
+}
+
+/// `2026-12-07`.
+pub fn is_date(w: &str) -> bool {
+    let b = w.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
 pub fn month(m: &str) -> Option<i64> {
     const M: [&str; 12] = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
@@ -134,6 +201,28 @@ pub fn show_clock(line: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dated_time_columns_and_fields() {
+        let t = (days_since_epoch(2026, 12, 7).unwrap() * 86_400 + 14 * 3600 + 32 * 60 + 7) * NS
+            + 563_000_000;
+        assert_eq!(date_time("2026-12-07 14:32:07.563", true), Some(t));
+        assert_eq!(date_time("2026-12-07T14:32:07.563Z", false), Some(t));
+        assert_eq!(
+            date_time("2026-12-07 14:32:07.563000000+0000", false),
+            Some(t)
+        );
+        assert_eq!(
+            date_time("Dec  7, 2026 14:32:07.563000000 UTC", false),
+            Some(t)
+        );
+        // No zone: UTC only for a UTC column; another zone: never.
+        assert_eq!(date_time("2026-12-07 14:32:07.563", false), None);
+        assert_eq!(date_time("Dec  7, 2026 14:32:07.563000000 CET", true), None);
+        assert_eq!(date_time("2026-12-07 14:32:07.563+01:00", true), None);
+        // A time of day alone is not a date.
+        assert_eq!(date_time("14:32:07.563", true), None);
+    }
 
     #[test]
     fn seconds_and_clock() {
