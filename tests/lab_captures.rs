@@ -474,3 +474,76 @@ fn a_healthy_report_says_what_proved_it() {
     let failed = analyze_as_cli(&dir.join("cert-expired.pcap"), "");
     assert_eq!(failed.proof, None);
 }
+
+/// Issue 22 principle 7 on the lab's captures: fixes are built from what the capture shows.
+/// The TLS 1.3 interception capture names its proxy (198.51.100.3:3131) in the probe to run
+/// next, no `<proxy:port>` placeholder; the certificate that ended five years before it was
+/// seen (cert-expired) is the server's or a middlebox's to renew, not the switch's clock.
+#[test]
+fn fixes_are_built_from_what_the_capture_shows() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let t = analyze_as_cli(&dir.join("ssl-interception-tls13.pcap"), "--host proxy.lab");
+    let fixes: Vec<&String> = t.all_findings().flat_map(|f| &f.remediation).collect();
+    assert!(
+        fixes
+            .iter()
+            .any(|l| l.starts_with("licpath probe --proxy 198.51.100.3:3131")),
+        "{fixes:?}"
+    );
+    assert!(!fixes.iter().any(|l| l.contains("<proxy")), "{fixes:?}");
+    let t = analyze_as_cli(&dir.join("cert-expired.pcap"), "");
+    let f = t
+        .all_findings()
+        .find(|f| f.code == FindingCode::CertExpired)
+        .expect("cert_expired");
+    assert!(
+        f.remediation[0].starts_with("! on the server (or the middlebox answering in its place)"),
+        "{:?}",
+        f.remediation
+    );
+    assert!(
+        !f.remediation.iter().any(|l| l.starts_with("clock set")),
+        "{:?}",
+        f.remediation
+    );
+}
+
+/// Issue 22 principle 1 on the lab's healthy proxy capture with the proxy's
+/// `HTTP/1.1 200 Connection established` (frame 10) taken out by editcap: the TLS handshake
+/// that went through the tunnel proves the CONNECT succeeded; still ok, no proxy failure.
+#[test]
+fn a_handshake_through_the_tunnel_proves_the_connect() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let out = std::env::temp_dir().join(format!("licpath-no200-{}.pcap", std::process::id()));
+    let ok = std::process::Command::new("editcap")
+        .arg(dir.join("healthy-proxy.pcap"))
+        .arg(&out)
+        .arg("10")
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("skipped: editcap is absent");
+        return;
+    }
+    let t = analyze_as_cli(&out, "--host proxy.lab");
+    let _ = std::fs::remove_file(&out);
+    assert_eq!(
+        licpath::diagnose::verdict::overall_verdict(&t),
+        licpath::diagnose::verdict::OverallVerdict::Ok,
+        "{:?}",
+        codes(&t)
+    );
+    assert!(
+        !t.all_findings()
+            .any(|f| f.step == Step::Proxy && f.severity == Severity::Error),
+        "{:?}",
+        codes(&t)
+    );
+    assert!(
+        !t.connections
+            .iter()
+            .flat_map(|c| &c.events)
+            .any(|e| matches!(e.kind, EventKind::HttpResponse { .. })),
+        "the 200 is gone"
+    );
+}

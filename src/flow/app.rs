@@ -35,6 +35,8 @@ pub struct ConnectState {
     /// Client bytes sent after the CONNECT head, before the proxy answered.
     early_client: Vec<u8>,
     tunnel: Option<TlsDecoder>,
+    /// The capture lost server bytes while the proxy's answer was awaited.
+    answer_lost: bool,
 }
 
 impl AppState {
@@ -128,6 +130,7 @@ impl AppState {
             AppState::Connect(c) => match c.tunnel.as_mut() {
                 Some(dec) => dec.gap(dir, n),
                 None => {
+                    c.answer_lost |= dir == Direction::ToClient && !c.head.response_done;
                     c.head.request_done = true;
                     c.head.response_done = true;
                 }
@@ -304,6 +307,10 @@ fn connect_feed(
         if dir == Direction::ToServer && c.early_client.len() < crate::wire::tls::MAX_HANDSHAKE_LEN
         {
             c.early_client.extend_from_slice(data);
+        } else if dir == Direction::ToClient && c.answer_lost && starts_tls_handshake(data) {
+            // The proxy's answer was not captured, but what came next is a TLS handshake
+            // record: the tunnel is open (principle 1: the wire says it).
+            open_tunnel(c, conn, t, frame, data);
         }
         return;
     }
@@ -316,14 +323,31 @@ fn connect_feed(
                 _ => None,
             });
             if ok == Some(true) {
-                let mut dec = TlsDecoder::new();
-                let early = std::mem::take(&mut c.early_client);
-                tls_feed(&mut dec, conn, Direction::ToServer, t, frame, &early);
-                tls_feed(&mut dec, conn, Direction::ToClient, t, frame, &rest);
-                c.tunnel = Some(dec);
+                open_tunnel(c, conn, t, frame, &rest);
             }
         }
     }
+}
+
+/// TLS in the tunnel from here: the client's bytes held so far, then the server's `data`.
+fn open_tunnel(
+    c: &mut ConnectState,
+    conn: &mut Connection,
+    t: i64,
+    frame: Option<u64>,
+    data: &[u8],
+) {
+    let mut dec = TlsDecoder::new();
+    let early = std::mem::take(&mut c.early_client);
+    tls_feed(&mut dec, conn, Direction::ToServer, t, frame, &early);
+    tls_feed(&mut dec, conn, Direction::ToClient, t, frame, data);
+    c.tunnel = Some(dec);
+}
+
+/// A TLS handshake record's header (content type 22, version 3.x, a length a record may
+/// have) at the start of `data`.
+fn starts_tls_handshake(data: &[u8]) -> bool {
+    matches!(data, [0x16, 0x03, 0..=4, hi, lo, ..] if u16::from_be_bytes([*hi, *lo]) <= 16_384 + 2048)
 }
 
 #[cfg(test)]
