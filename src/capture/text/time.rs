@@ -157,11 +157,9 @@ pub fn date_time(s: &str, utc: bool) -> Option<i64> {
         return None;
     }
     let tod = time_of_day(clock)?;
-    Some(
-        days_since_epoch(y, mon, d)?
-            .checked_mul(DAY_NS)?
-            .checked_add(tod)?,
-    )
+    days_since_epoch(y, mon, d)?
+        .checked_mul(DAY_NS)?
+        .checked_add(tod)
 }
 
 /// `2026-12-07`.
