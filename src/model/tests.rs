@@ -251,7 +251,7 @@ fn tls13_completion_is_inferred_only_from_the_whole_shape() {
                 EventKind::TlsEncrypted {
                     records: 2,
                     bytes,
-                    content_type: "application_data".into(),
+                    content_type: TlsRecordType::ApplicationData,
                     largest,
                 },
             )
