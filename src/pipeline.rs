@@ -378,6 +378,33 @@ mod tests {
         );
     }
 
+    /// Issue 23 item 5: the connections kept for display hold at most
+    /// `MAX_KEPT_EVENTS` events in all; the rest are diagnosed and counted like those
+    /// past the 1,000 (200 connections of 600 SYNs each kept 102,400 events).
+    #[test]
+    fn the_kept_connections_hold_a_bounded_number_of_events() {
+        let frames: Vec<Vec<u8>> = (0..200u16)
+            .flat_map(|i| {
+                (0..600).map(move |_| {
+                    tcp(
+                        [10, 1, (i >> 8) as u8, i as u8],
+                        30000,
+                        [192, 0, 2, 1],
+                        8182,
+                        1,
+                        SYN,
+                        b"",
+                    )
+                })
+            })
+            .collect();
+        let t = run(&file("events.pcap", &pcap(&frames)), false).unwrap();
+        let kept: usize = t.connections.iter().map(|c| c.events.len()).sum();
+        assert!(kept <= crate::flow::MAX_KEPT_EVENTS, "{kept} events kept");
+        assert!(t.connections.len() >= 100, "{}", t.connections.len());
+        assert_eq!(t.connections.len() as u64 + t.overflow.connections, 200);
+    }
+
     #[test]
     fn with_all_the_connections_past_the_cap_are_not_called_licensing() {
         let t = run(&file("cap-all.pcap", &pcap(&syns(1_100, 300))), true).unwrap();
