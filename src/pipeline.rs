@@ -134,6 +134,12 @@ fn analyze_text(
         Ok(summary)
     })?;
     let text = text.unwrap_or_default();
+    timeline.stats.reading.time_base = match (&text.anchored_by, text.no_times) {
+        (_, true) => TimeBase::NoTimes,
+        (Some(_), false) => TimeBase::Dated,
+        (None, false) if text.undated_time_of_day => TimeBase::UndatedTimeOfDay,
+        (None, false) => TimeBase::RelativeToFirst,
+    };
     crate::diagnose::text_capture::apply(&mut timeline, &text);
     Ok((timeline, summary, Some(text)))
 }

@@ -962,6 +962,22 @@ fn running_config_csr1000v_16_9_no_license_smart_enable() {
         "{}",
         f.summary
     );
+    // Said once, and nothing about how a probe would be sent (nothing is probed): the
+    // plan's `--map` note stays in the plan.
+    assert_eq!(
+        f.summary.matches("Smart Licensing is off").count(),
+        1,
+        "{}",
+        f.summary
+    );
+    assert!(!f.summary.contains("--map"), "{}", f.summary);
+    assert!(
+        j.text
+            .plan
+            .notes
+            .iter()
+            .any(|n| n.contains("--map GigabitEthernet1=IF"))
+    );
     assert_eq!(
         f.evidence[0].log.as_deref(),
         Some("show_running-config__csr1000v-16.9-no-license-smart-enable.txt:98")

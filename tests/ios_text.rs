@@ -603,3 +603,34 @@ fn ntp_not_synchronised_in_tech_support_is_the_clock_sign() {
     // No error: the clock sign is context, never a failure of the path.
     assert!(fs.iter().all(|f| f.severity != Severity::Error), "{fs:#?}");
 }
+
+/// A log whose stamps have no year (`*Mar  1 ...`, the switch's clock never set) is not
+/// "empty": the report's heading quotes its first and last stamps as printed and says
+/// they are not placed on a calendar.
+#[test]
+fn a_log_without_a_year_says_its_stamps_as_printed() {
+    let dir = std::env::temp_dir().join(format!("licpath-noyear-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("show-logging.txt");
+    std::fs::write(
+        &log,
+        "*Mar  1 00:01:02.123: %SMART_LIC-3-COMM_FAILED: Communications failure with the Cisco Smart Software Manager (CSSM) : Fail to send out Call Home HTTP message.\n\
+         *Mar  1 08:01:02.456: %SMART_LIC-3-COMM_FAILED: Communications failure with the Cisco Smart Software Manager (CSSM) : Fail to send out Call Home HTTP message.\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_licpath"))
+        .args(["analyze", "--color", "never", "--logs"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let heading = text.lines().nth(1).unwrap_or_default();
+    assert!(!heading.contains("empty"), "{text}");
+    assert!(
+        heading.contains(
+            "Mar 1 00:01:02.123 to Mar 1 08:01:02.456 as the switch printed them (no year: not placed on a calendar)"
+        ),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -647,3 +647,50 @@ fn stdin_and_a_forced_format() {
     // is not needed for the frames to be counted).
     assert_eq!(r["timeline"]["stats"]["frames"], 2);
 }
+
+/// `licpath analyze FILE`'s text report, or the `--html`/`--markdown` file it writes.
+fn report_of(format: &str, file: &Path) -> String {
+    let written = file.with_extension(format);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_licpath"));
+    cmd.args(["analyze", "--color", "never"]);
+    if format != "text" {
+        let _ = std::fs::remove_file(&written);
+        cmd.arg(format!("--{format}")).arg(&written);
+    }
+    let out = cmd.arg(file).output().expect("run licpath");
+    if format == "text" {
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    } else {
+        std::fs::read_to_string(&written).unwrap_or_default()
+    }
+}
+
+/// A text whose times are relative to its first packet (a tshark summary), one with UTC
+/// times of day and no date, and a bare hex dump without times: the report's heading
+/// (text, HTML, Markdown) says what the times are and never prints the 1970 date the
+/// frames sit on for want of one.
+#[test]
+fn a_text_without_a_date_is_never_dated_1970() {
+    let refused = "    1   0.000000 10.0.0.1 -> 10.0.0.2 TCP 74 40000 -> 443 [SYN] Seq=0 Win=64240 Len=0\n    2   0.003000 10.0.0.2 -> 10.0.0.1 TCP 54 443 -> 40000 [RST, ACK] Seq=1 Ack=1 Win=0 Len=0\n";
+    let relative = tmp_text("relative.txt", refused);
+    let time_of_day = tmp_text(
+        "time-of-day.txt",
+        &refused
+            .replace("0.000000", "08:15:02.000000")
+            .replace("0.003000", "08:15:02.003000"),
+    );
+    for format in ["text", "html", "markdown"] {
+        let r = report_of(format, &relative);
+        assert!(!r.contains("1970"), "{format}: {r}");
+        assert!(
+            r.contains("times relative to the first packet (no date or time of day) + 0.003 s"),
+            "{format}: {r}"
+        );
+    }
+    let r = report_of("text", &time_of_day);
+    assert!(!r.contains("1970"), "{r}");
+    assert!(
+        r.contains("08:15:02.000 UTC (a time of day without a date) + 0.003 s"),
+        "{r}"
+    );
+}

@@ -13,7 +13,7 @@
 
 use crate::model::switch::{
     CSLU_DISCOVERY_URL, ConfigLine, LineKey, PlanTarget, ProbePlan, RevocationMethod, SwitchConfig,
-    Transport, methods_line, policy_release, same_vrf,
+    Transport, UNMAPPED_SOURCE_NOTE, methods_line, policy_release, same_vrf,
 };
 use crate::model::url::{Scheme, Url};
 use crate::model::*;
@@ -186,16 +186,29 @@ fn plan_undecided(cx: &Cx) -> Option<Finding> {
             FindingCode::TextInconclusive,
             Severity::Info,
             Step::Http,
-            if cx.plan.notes.is_empty() {
-                what
-            } else {
-                format!("{what}: {}", cx.plan.notes.join("; "))
-            },
+            undecided_summary(what, cx.plan),
         )
         .explain("licpath plans the switch's licensing exchange only from what the text shows: the transport line, the status view's Type, or the release's own default with a whole configuration. Before 17.3.2 Smart Licensing reports over Call Home (no CSLU, no SLP); from 17.3.2 a configuration without a transport line means cslu.")
         .fix(fix)
         .evidence(seen(lines)),
     )
+}
+
+/// What the text leaves undecided, with the plan's notes that say why. Not the notes on
+/// how a probe would be sent (`--map`: nothing is probed), and none when Smart Licensing is
+/// off: its one note says again what `what` says.
+fn undecided_summary(what: String, plan: &ProbePlan) -> String {
+    let notes: Vec<&str> = plan
+        .notes
+        .iter()
+        .map(String::as_str)
+        .filter(|n| plan.transport != Transport::Disabled && !n.contains(UNMAPPED_SOURCE_NOTE))
+        .collect();
+    if notes.is_empty() {
+        what
+    } else {
+        format!("{what}: {}", notes.join("; "))
+    }
 }
 
 /// `license smart transport off` (or `Type: Transport Off`): nothing is ever sent.

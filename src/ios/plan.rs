@@ -353,8 +353,10 @@ fn sources(
     for b in [&source, &dns_source].into_iter().flatten() {
         if b.local.is_none() {
             let note = format!(
-                "the switch sends from {} but --map gives no local interface for it: probing from this host's default route (use --map {}=IF)",
-                b.switch, b.switch
+                "the switch sends from {} {}: probing from this host's default route (use --map {}=IF)",
+                b.switch,
+                crate::model::switch::UNMAPPED_SOURCE_NOTE,
+                b.switch
             );
             if !notes.contains(&note) {
                 notes.push(note);

@@ -37,7 +37,7 @@ pub use protocol::{
     DnsRcode, DnsTransport, DnsType, EndReason, TlsAlert, TlsAlertDescription, TlsAlertSeverity,
     TlsRecordType, TlsVersion, is_tls13, tls_version_name, tls_version_rank,
 };
-pub use reading::{CutShort, OverloadFacts, ReadingFacts};
+pub use reading::{CutShort, OverloadFacts, ReadingFacts, TimeBase};
 pub use static_host::{StaticHost, StaticOrigin};
 pub use switch_log::{LogEntry, LogKind, SwitchLog};
 pub use vantage::{ResolverOrigin, Unasked, Vantage};

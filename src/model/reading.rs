@@ -17,6 +17,25 @@ pub struct ReadingFacts {
     pub overload: Option<OverloadFacts>,
     /// The file ends inside a record, or its reading stopped on a corrupt block.
     pub cut_short: Option<CutShort>,
+    /// What the input's times are measured against (a capture's are dated; a text
+    /// capture's may state no date, or no time at all).
+    pub time_base: TimeBase,
+}
+
+/// What a capture's times are measured against. A pcap's are dated by its clock; a text
+/// capture (issue 23) may give only times of day, times since its first packet, or none,
+/// and then its times sit on 1970-01-01: no report may print that as a date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TimeBase {
+    /// Dated times (a pcap's clock, or a text anchored by a date).
+    #[default]
+    Dated,
+    /// UTC times of day that nothing in the input dates.
+    UndatedTimeOfDay,
+    /// Times since the input's first packet.
+    RelativeToFirst,
+    /// The input states no times (a bare hex dump).
+    NoTimes,
 }
 
 /// What the flow table's budget forced (`flow::FlowLimits`), with the budget itself.

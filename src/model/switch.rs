@@ -13,6 +13,11 @@ pub const CSLU_DISCOVERY_URL: &str = "http://cslu-local:8182/cslu/v1/pi";
 pub const CALLHOME_DEFAULT_URL: &str =
     "https://tools.cisco.com/its/service/oddce/services/DDCEService";
 
+/// The words of a plan note that says a switch interface has no local interface to probe
+/// from (`--map`): how to probe, never a fact about the switch's licensing, so the
+/// inconclusive summary leaves such notes out.
+pub const UNMAPPED_SOURCE_NOTE: &str = "but --map gives no local interface for it";
+
 /// Does this release run Smart Licensing Using Policy (17.3.2 and later: SLP, CSLU, the
 /// cslu default transport), or the Smart Licensing before it (Call Home, registration)?
 /// `None` when the text does not say: unparseable, or `17.3` without its patch level (a

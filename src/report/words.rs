@@ -270,12 +270,41 @@ pub fn confidence_note(f: &Finding) -> Option<String> {
     }
 }
 
-/// `2026-01-15 08:00:00 UTC + 1.250 s`: when the input starts and how long it lasts.
+/// `2026-01-15 08:00:00.000 UTC + 1.250 s`: when the input starts and how long it lasts,
+/// said as the input states its times: a text capture's times without a date are never
+/// printed as a 1970 date, and switch log stamps without a year are quoted as printed.
+/// Log stamps are escaped here, like every input string of the phrasebook.
 pub fn span(t: &Timeline) -> String {
-    match (t.start_ns, t.end_ns) {
-        (Some(a), Some(b)) => format!("{} + {:.3} s", format_utc(a), (b - a) as f64 / 1e9),
-        _ => "empty".into(),
+    let (Some(a), Some(b)) = (t.start_ns, t.end_ns) else {
+        return undated_log_span(t).unwrap_or_else(|| "empty".into());
+    };
+    let length = (b - a) as f64 / 1e9;
+    match t.stats.reading.time_base {
+        TimeBase::Dated => format!("{} + {length:.3} s", format_utc(a)),
+        TimeBase::UndatedTimeOfDay => {
+            let utc = format_utc(a);
+            let time_of_day = utc.split_once(' ').map_or(utc.as_str(), |(_, t)| t);
+            format!("{time_of_day} (a time of day without a date) + {length:.3} s")
+        }
+        TimeBase::RelativeToFirst => {
+            format!("times relative to the first packet (no date or time of day) + {length:.3} s")
+        }
+        TimeBase::NoTimes => "the text states no times".into(),
     }
+}
+
+/// A switch log whose stamps have no year (`*Mar  1 00:01:02.123`): its first and last
+/// stamps as the switch printed them, since no calendar date can be given.
+fn undated_log_span(t: &Timeline) -> Option<String> {
+    let log = t.switch_log.as_ref()?;
+    let mut stamps = log.entries.iter().filter_map(|e| e.timestamp.as_deref());
+    let first = stamps.next()?;
+    let last = stamps.next_back().unwrap_or(first);
+    Some(format!(
+        "{} to {} as the switch printed them (no year: not placed on a calendar)",
+        esc(first),
+        esc(last)
+    ))
 }
 
 /// A connection's name in the list of connections: `smartreceiver.cisco.com`, `crl.example
