@@ -9,14 +9,7 @@ fn main() -> ExitCode {
     match config::parse_command_line(std::env::args_os().collect()) {
         Ok((c, _)) => ExitCode::from(cli::run(c)),
         Err(e) if e.use_stderr() => {
-            // clap quotes the refused value: a `--proxy` password is masked first.
-            use clap::error::{ContextKind, ContextValue};
-            use licpath::model::url::{mask_userinfo, mask_userinfo_in_text};
-            let mut text = e.render().to_string();
-            if let Some(ContextValue::String(v)) = e.get(ContextKind::InvalidValue) {
-                text = text.replace(v.as_str(), &mask_userinfo(v));
-            }
-            eprint!("{}", mask_userinfo_in_text(&text));
+            eprint!("{}", cli::clap_error_text(&e));
             ExitCode::from(cli::EXIT_USAGE)
         }
         Err(e) => {

@@ -135,6 +135,59 @@ fn config_file_precedence_with_config_show() {
     let _ = std::fs::remove_dir_all(&xdg);
 }
 
+/// Issue 25 R1: `probe`/`check`/`tui --proxy` is parsed once, where clap reads the flags,
+/// by the parser `analyze --proxy` uses: a refused value is the flag's usage error (its
+/// first line says which flag, the value masked and why; exit 2, nothing on stdout),
+/// before anything runs, and a config file's refused proxy names the file, for `check`
+/// and `config show` alike (before: the probe refused it later without naming the file,
+/// and `config show` printed it as "(not a HOST:PORT; not shown)", exit 0).
+#[test]
+fn a_refused_proxy_is_the_flags_usage_error() {
+    for (sub, value, why) in [
+        (
+            "check",
+            "proxy-without-port",
+            "expected HOST:PORT (the switch needs an explicit port too)",
+        ),
+        ("probe", "::1", "an IPv6 address needs brackets: [::1]:port"),
+        ("tui", "bad!proxy:80", "bad host name \"bad!proxy\""),
+        (
+            "analyze",
+            "::1",
+            "an IPv6 address needs brackets: [::1]:port",
+        ),
+    ] {
+        let o = licpath(&[sub, "--proxy", value]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{sub} {value}: {e}");
+        assert!(o.stdout.is_empty());
+        assert_eq!(
+            e.lines().next().unwrap_or_default(),
+            format!("error: invalid value '{value}' for '--proxy <HOST:PORT>': {why}"),
+            "{sub} {value}: {e}"
+        );
+    }
+    let xdg = std::env::temp_dir().join(format!("licpath-cli-proxy-{}", std::process::id()));
+    std::fs::create_dir_all(xdg.join("licpath")).unwrap();
+    let file = xdg.join("licpath/config.toml");
+    std::fs::write(&file, "proxy = \"alice:Pa#S3cretPW@proxy.example\"\n").unwrap();
+    for args in [&["check", "smart"][..], &["config", "show"]] {
+        let o = licpath_xdg(&xdg, args);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+        let first = e.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(&format!("{}: ", file.display()))
+                && first.contains("'alice:***@proxy.example' for '--proxy <HOST:PORT>'")
+                && first.contains("expected HOST:PORT"),
+            "{args:?}: {e}"
+        );
+        assert!(!e.contains("S3cretPW"), "{args:?}: {e}");
+    }
+    let _ = std::fs::remove_dir_all(&xdg);
+}
+
 /// analyze --format: jsonl is one object per capture file; prometheus is refused.
 #[test]
 fn analyze_format_jsonl_and_refused_prometheus() {

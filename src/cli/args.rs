@@ -3,6 +3,7 @@
 //! struct flattened where they apply, so a subcommand refuses the flags it would ignore.
 //! Nothing here touches the OS; value parsers are pure.
 
+use super::proxy::{parse_proxy_arg, parse_proxy_endpoint};
 use crate::model::trust::IosVersion;
 use crate::model::url::ProxyAddr;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -148,6 +149,7 @@ pub enum ConfigAction {
 #[derive(Debug, Default)]
 pub struct ConfigShowArgs {
     pub dns_servers: Vec<SocketAddr>,
+    /// The value as typed (its parser accepted it), printed masked.
     pub proxy: Option<String>,
     pub trust_store: Option<PathBuf>,
     pub concurrency: Option<u16>,
@@ -168,7 +170,12 @@ impl clap::FromArgMatches for ConfigShowArgs {
                 .flatten()
                 .copied()
                 .collect(),
-            proxy: m.try_get_one::<String>("proxy").map_err(bug)?.cloned(),
+            // As typed (checked by --proxy's parser), for `config show` to print masked.
+            proxy: m
+                .try_get_raw("proxy")
+                .map_err(bug)?
+                .and_then(|mut v| v.next())
+                .map(|v| v.to_string_lossy().into_owned()),
             trust_store: m
                 .try_get_one::<PathBuf>("trust_store")
                 .map_err(bug)?
@@ -592,8 +599,8 @@ pub struct NetArgs {
     /// Go through this HTTP proxy with CONNECT, as `license smart proxy address/port`.
     /// `http://USER:PASSWORD@HOST:PORT` is taken as HOST:PORT with --proxy-user
     /// USER:PASSWORD (the password is never printed).
-    #[arg(long, value_name = "HOST:PORT")]
-    pub proxy: Option<String>,
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_proxy_arg)]
+    pub proxy: Option<ProxyAddr>,
     /// Basic credentials for the proxy, for testing only: the switch itself cannot
     /// authenticate to a proxy.
     #[arg(long, value_name = "USER:PASSWORD")]
@@ -703,13 +710,6 @@ pub enum ArgError {
     Seconds,
     #[error("{0:?} is not an IP address (IP or IP:PORT, [IPv6]:PORT)")]
     DnsServer(String),
-    /// `shown`: the value with any password masked (`cli::proxy`).
-    #[error("{shown:?}: {why} (expected HOST:PORT, e.g. 10.0.0.5:3128)")]
-    Proxy { shown: String, why: String },
-    #[error(
-        "credentials have no place here: the switch cannot authenticate to a proxy (give HOST:PORT)"
-    )]
-    ProxyCredentials,
     #[error("{0:?}: expected HOST=IP")]
     ResolveForm(String),
     #[error("{input:?}: {ip:?} is not an IP address")]
@@ -734,17 +734,6 @@ fn parse_dns_server(s: &str) -> Result<SocketAddr, ArgError> {
     s.parse::<IpAddr>()
         .map(|ip| SocketAddr::new(ip, 53))
         .map_err(|_| ArgError::DnsServer(s.to_string()))
-}
-
-/// `analyze --proxy`: `HOST:PORT` (or `http://HOST:PORT`), no credentials: the switch
-/// has none to give a proxy, and a capture does not need them.
-pub(super) fn parse_proxy_endpoint(s: &str) -> Result<ProxyAddr, ArgError> {
-    let p = super::proxy::parse_proxy_shown(s)
-        .map_err(|(shown, why)| ArgError::Proxy { shown, why })?;
-    if p.credentials.is_some() {
-        return Err(ArgError::ProxyCredentials);
-    }
-    Ok(p)
 }
 
 fn parse_resolve(s: &str) -> Result<(String, IpAddr), ArgError> {
@@ -823,7 +812,10 @@ mod tests {
         let Command::Tui(t) = ok.command else {
             panic!("not tui")
         };
-        assert_eq!(t.net.proxy.as_deref(), Some("p.example:80"));
+        assert_eq!(
+            t.net.proxy.as_ref().map(|p| (p.host.as_str(), p.port)),
+            Some(("p.example", 80))
+        );
         assert!(t.trust.ios_version.is_some());
     }
 

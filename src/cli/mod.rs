@@ -71,6 +71,18 @@ pub fn run(cli: args::Cli) -> u8 {
     }
 }
 
+/// A clap error as printed: clap quotes a refused value as typed, so a `--proxy` password
+/// is masked first (`main.rs`, and the config file's values in `config`).
+pub fn clap_error_text(e: &clap::Error) -> String {
+    use crate::model::url::{mask_userinfo, mask_userinfo_in_text};
+    use clap::error::{ContextKind, ContextValue};
+    let mut text = e.render().to_string();
+    if let Some(ContextValue::String(v)) = e.get(ContextKind::InvalidValue) {
+        text = text.replace(v.as_str(), &mask_userinfo(v));
+    }
+    mask_userinfo_in_text(&text).into_owned()
+}
+
 /// Whether the text report is coloured. The decision is licpath's own, not anstream's
 /// `AutoStream::choice`: that one lets NO_COLOR override CLICOLOR_FORCE and takes
 /// CLICOLOR_FORCE=0 as forcing, where the documented behaviour (the man page's ENVIRONMENT,

@@ -117,12 +117,15 @@ fn watch(args: &TuiArgs) -> Result<u8, CliError> {
 
 /// `watch`'s flags from `tui`'s: one proxy and the name servers' addresses.
 fn watch_args(args: &TuiArgs) -> Result<WatchArgs, CliError> {
+    // A capture is judged without the proxy's credentials (`analyze --proxy` takes none).
     let proxy = match &args.net.proxy {
-        Some(p) => vec![
-            super::args::parse_proxy_endpoint(p)
-                .map_err(|e| CliError::Usage(format!("--proxy: {e}")))?,
-        ],
-        None => Vec::new(),
+        Some(p) if p.credentials.is_some() => {
+            return Err(CliError::Usage(format!(
+                "--proxy: {}",
+                super::proxy::ProxyArgError::Credentials
+            )));
+        }
+        p => p.iter().cloned().collect(),
     };
     let w = &args.watch;
     Ok(WatchArgs {
