@@ -171,8 +171,8 @@ fn block(j: &Judged, name: &str) -> Block {
                 *fail,
                 *ongoing_overall,
                 *ongoing_communication,
-                last_response.clone(),
-                failure_reason.clone(),
+                last_response.as_ref().map(|r| r.reason.text.clone()),
+                failure_reason.as_ref().map(|r| r.text.clone()),
                 *last_success_ns,
                 *last_failure_ns,
             )),
@@ -657,7 +657,13 @@ fn license_all_csr1000v_legacy_last_communication_succeeded() {
     assert_eq!(
         e.kind,
         LogKind::LastCommAttempt {
-            result: "SUCCEEDED".into()
+            result: AttemptResult {
+                outcome: Attempt::Succeeded,
+                reason: FailReason {
+                    cause: FailCause::Other,
+                    text: "SUCCEEDED".into()
+                }
+            }
         }
     );
     assert_eq!(e.line, 18);
@@ -862,7 +868,10 @@ fn logging_c9200_cslu_dns_comm_failed() {
         fails[0].kind,
         LogKind::CommFailed {
             server: "cslu".into(),
-            reason: "Unable to resolve server hostname/domain name".into()
+            reason: FailReason {
+                cause: FailCause::Unresolved,
+                text: "Unable to resolve server hostname/domain name".into()
+            }
         }
     );
     // `*Nov 17 18:05:09.580` has no year and no zone: no year is invented, so it is

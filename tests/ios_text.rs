@@ -51,7 +51,10 @@ fn show_logging_dns_failures_17_3() {
         LogKind::CallHomeFailed {
             url: Some("https://smartreceiver.cisco.com/licservice/license".into()),
             error: Some(218),
-            reason: "Host name resolution failed".into()
+            reason: FailReason {
+                cause: FailCause::Unresolved,
+                text: "Host name resolution failed".into()
+            }
         }
     );
     // "*Nov 20 09:14:30.118" with no year: the hint supplies it, and says so.
@@ -191,8 +194,8 @@ fn tech_support_statistics() {
                 *total,
                 *success,
                 *fail,
-                last_response.clone(),
-                failure_reason.clone(),
+                last_response.as_ref().map(|r| r.reason.text.clone()),
+                failure_reason.as_ref().map(|r| r.text.clone()),
                 e.timestamp.clone(),
             )),
             _ => None,

@@ -26,11 +26,11 @@ struct Class {
 }
 
 /// What a failure reason (COMM_FAILED text, CALL_HOME ERR, SAEVT error, tech-support
-/// Failure Reason / Last Response) says about the failing step.
-fn classify(reason: &str, err: Option<u16>) -> Class {
-    let r = reason.to_ascii_lowercase();
-    if err == Some(218) || r.contains("resolve") || r.contains("resolution") {
-        return Class {
+/// Failure Reason / Last Response), classified where it was read, says about the failing
+/// step.
+fn classify(cause: FailCause) -> Class {
+    match cause {
+        FailCause::Unresolved => Class {
             code: FindingCode::DnsUnresolved,
             step: Step::Dns,
             confidence: Confidence::High,
@@ -42,10 +42,8 @@ fn classify(reason: &str, err: Option<u16>) -> Class {
                 "ip domain lookup [vrf <licensing-vrf>] source-interface <interface>",
                 "show running-config | include ip host   (a stale static entry for the name?)",
             ],
-        };
-    }
-    if err == Some(207) || r.contains("timed out") || r.contains("time out") {
-        return Class {
+        },
+        FailCause::TimedOut => Class {
             code: FindingCode::TcpTimeout,
             step: Step::Tcp,
             confidence: Confidence::Medium,
@@ -56,10 +54,8 @@ fn classify(reason: &str, err: Option<u16>) -> Class {
                 "ip http client source-interface <interface>",
                 "license smart vrf <vrf>   (if the path is in a VRF)",
             ],
-        };
-    }
-    if err == Some(205) || r.contains("aborted") {
-        return Class {
+        },
+        FailCause::Aborted => Class {
             code: FindingCode::CommFailed,
             step: Step::Tls,
             confidence: Confidence::Low,
@@ -70,10 +66,8 @@ fn classify(reason: &str, err: Option<u16>) -> Class {
                 "crypto pki trustpool import url http://www.cisco.com/security/pki/trs/ios_core.p7b",
                 "ntp server <ip>   (the clock must be within the certificate's validity)",
             ],
-        };
-    }
-    if r.contains("empty response") {
-        return Class {
+        },
+        FailCause::EmptyResponse => Class {
             code: FindingCode::CommFailed,
             step: Step::Http,
             confidence: Confidence::Medium,
@@ -82,62 +76,30 @@ fn classify(reason: &str, err: Option<u16>) -> Class {
             remediation: &[
                 "check the proxy's logs for the licensing host; try without the proxy if the path allows it",
             ],
-        };
-    }
-    if r.contains("transport not available") || r.contains("transport is not") {
-        return Class {
+        },
+        FailCause::NoTransport => Class {
             code: FindingCode::CommFailed,
             step: Step::Http,
             confidence: Confidence::High,
             what: "no usable licensing transport is configured",
             explanation: "The switch has no transport to send with: transport off, or cslu with no CSLU address and none discoverable.",
             remediation: &["license smart transport smart", "license smart url default"],
-        };
-    }
-    Class {
-        code: FindingCode::CommFailed,
-        step: Step::Http,
-        confidence: Confidence::Low,
-        what: "the switch could not complete its exchange with the licensing server",
-        explanation: "The message says the exchange failed without saying at which step (DNS, TCP, proxy, TLS or HTTP). A capture or `licpath probe --from-config` finds the step.",
-        remediation: &[],
+        },
+        FailCause::Other => Class {
+            code: FindingCode::CommFailed,
+            step: Step::Http,
+            confidence: Confidence::Low,
+            what: "the switch could not complete its exchange with the licensing server",
+            explanation: "The message says the exchange failed without saying at which step (DNS, TCP, proxy, TLS or HTTP). A capture or `licpath probe --from-config` finds the step.",
+            remediation: &[],
+        },
     }
 }
 
 enum Role {
-    Fail(String, Option<u16>),
+    Fail(FailReason),
     Restore,
     Other,
-}
-
-/// What a tech-support `Last Response` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Response {
-    /// `OK`, `OK_POLL`: the exchange worked.
-    Success,
-    /// `NO DATA TO PROCESS`: nothing to send (counted as a success, proves nothing).
-    NoData,
-    /// `OK_TRY_AGAIN`: the server answered and asked the switch to retry later.
-    TryAgain,
-    /// `BUILD REQUEST ERROR`: the switch's agent failed before sending anything.
-    BuildError,
-    /// `NO REPLY` and anything else.
-    Failed,
-}
-
-fn response_of(r: &str) -> Response {
-    let u = r.trim().to_ascii_uppercase();
-    if u.starts_with("OK_TRY_AGAIN") {
-        Response::TryAgain
-    } else if u == "OK" || u.starts_with("OK_") || u.starts_with("OK ") {
-        Response::Success
-    } else if u.contains("NO DATA TO PROCESS") {
-        Response::NoData
-    } else if u.contains("BUILD REQUEST ERROR") {
-        Response::BuildError
-    } else {
-        Response::Failed
-    }
 }
 
 /// One message type's statistics, as the rules read them.
@@ -145,9 +107,9 @@ struct Stats<'a> {
     message_type: &'a str,
     total: u64,
     fail: u64,
-    response: Option<Response>,
-    last_response: Option<&'a str>,
-    reason: Option<&'a str>,
+    response: Option<Reply>,
+    last_response: Option<&'a LastResponse>,
+    reason: Option<&'a FailReason>,
     ongoing: u64,
     ongoing_comm: u64,
     recovered: bool,
@@ -174,19 +136,19 @@ impl<'a> Stats<'a> {
         else {
             return None;
         };
-        let response = last_response.as_deref().map(response_of);
+        let response = last_response.as_ref().map(|r| r.reply);
         let recovered = match (last_success_ns, last_failure_ns) {
             (Some(s), Some(f)) => s >= f,
             (Some(_), None) => true,
-            _ => response == Some(Response::Success),
+            _ => response == Some(Reply::Success),
         };
         // Agents that print no `Ongoing Failure`: a failing last response not followed
         // by a success is ongoing, and counted as a communication failure.
         let (ongoing, ongoing_comm) = match (ongoing_overall, ongoing_communication) {
             (Some(o), Some(c)) => (*o, *c),
             _ => match response {
-                Some(Response::Failed) if !recovered => (1, 1),
-                Some(Response::TryAgain) if !recovered => (1, 0),
+                Some(Reply::NoReply | Reply::Other) if !recovered => (1, 1),
+                Some(Reply::TryAgain) if !recovered => (1, 0),
                 _ => (0, 0),
             },
         };
@@ -195,8 +157,8 @@ impl<'a> Stats<'a> {
             total: total.unwrap_or(0),
             fail: fail.unwrap_or(0),
             response,
-            last_response: last_response.as_deref(),
-            reason: failure_reason.as_deref(),
+            last_response: last_response.as_ref(),
+            reason: failure_reason.as_ref(),
             ongoing,
             ongoing_comm,
             recovered,
@@ -210,8 +172,11 @@ impl<'a> Stats<'a> {
         format!(
             "{}: {}{}",
             self.message_type,
-            self.last_response.unwrap_or("no response"),
-            self.reason.map(|r| format!(" ({r})")).unwrap_or_default()
+            self.last_response
+                .map_or("no response", |r| r.reason.text.as_str()),
+            self.reason
+                .map(|r| format!(" ({})", r.text))
+                .unwrap_or_default()
         )
     }
 }
@@ -228,12 +193,12 @@ pub fn says_ok(k: &LogKind) -> bool {
         // answer (OK_TRY_AGAIN, or a success recorded) with no communication failure
         // since: it declined, but the transport worked.
         LogKind::TechSupport { last_success, .. } => Stats::of(k).is_some_and(|s| {
-            s.response == Some(Response::Success) && s.ongoing == 0
+            s.response == Some(Reply::Success) && s.ongoing == 0
                 || s.ongoing_comm == 0
-                    && (s.response == Some(Response::TryAgain) || last_success.is_some())
+                    && (s.response == Some(Reply::TryAgain) || last_success.is_some())
         }),
         LogKind::UsageReporting { last_ack, .. } => last_ack.is_some(),
-        LogKind::LastCommAttempt { result } => result.to_ascii_uppercase().starts_with("SUCCEEDED"),
+        LogKind::LastCommAttempt { result } => result.outcome == Attempt::Succeeded,
         _ => false,
     }
 }
@@ -301,23 +266,27 @@ fn success_said(log: &SwitchLog, latest: Option<(i64, usize)>) -> String {
 
 fn role(k: &LogKind) -> Role {
     match k {
-        LogKind::CommFailed { reason, .. } => Role::Fail(reason.clone(), None),
-        LogKind::EventCommFail { error } => Role::Fail(error.clone(), None),
-        LogKind::CallHomeFailed { reason, error, .. } => Role::Fail(reason.clone(), *error),
+        LogKind::CommFailed { reason, .. } | LogKind::CallHomeFailed { reason, .. } => {
+            Role::Fail(reason.clone())
+        }
+        LogKind::EventCommFail { error } => Role::Fail(error.clone()),
         // Only ongoing failures that never reached the server are communication
-        // failures; the others are judged by `tech_support`.
+        // failures; the others are judged by `tech_support`. One that prints neither a
+        // reason nor a response names no step.
         LogKind::TechSupport { .. } => match Stats::of(k) {
             Some(s) if s.ongoing_comm > 0 => Role::Fail(
                 s.reason
-                    .or(s.last_response)
-                    .unwrap_or("no reply")
-                    .to_string(),
-                None,
+                    .or(s.last_response.map(|r| &r.reason))
+                    .cloned()
+                    .unwrap_or_else(|| FailReason {
+                        cause: FailCause::Other,
+                        text: "no reply".into(),
+                    }),
             ),
             _ => Role::Other,
         },
-        LogKind::LastCommAttempt { result } if result.to_ascii_uppercase().starts_with("FAIL") => {
-            Role::Fail(result.clone(), None)
+        LogKind::LastCommAttempt { result } if result.outcome == Attempt::Failed => {
+            Role::Fail(result.reason.clone())
         }
         LogKind::CommRestored { .. } | LogKind::EventCommRestored => Role::Restore,
         _ => Role::Other,
@@ -463,14 +432,14 @@ fn failure_groups(
     let mut groups: Vec<FailGroup> = Vec::new();
     for (pos, &i) in order.iter().enumerate() {
         let e = &log.entries[i];
-        let Role::Fail(reason, err) = role(&e.kind) else {
+        let Role::Fail(reason) = role(&e.kind) else {
             continue;
         };
         if matches!(e.kind, LogKind::TechSupport { .. }) && superseded(failure_ns(e), latest) {
             continue;
         }
-        let class = classify(&reason, err);
-        let reason = reason.trim().to_string();
+        let class = classify(reason.cause);
+        let reason = reason.text.trim().to_string();
         let g = match groups
             .iter()
             .position(|g| (g.class.code, g.class.step) == (class.code, class.step))

@@ -2,10 +2,14 @@
 //! tech support`, `show license history message`, a syslog server's file. Pure and
 //! tolerant: every line is looked at on its own (plus a little state for the tech-support
 //! blocks and PKI continuation lines); what is not recognised is skipped, never fatal.
-//! Rules that turn entries into findings live in `diagnose::logs`.
+//! The words the rules decide on (failure reasons, `Last Response`, `Last Communication
+//! Attempt`) are classified here once (`classify`); the rules that turn entries into
+//! findings live in `diagnose::logs` and match on those enums, never on the text.
 
 use super::time::{LogTime, find_last_timestamp, find_timestamp};
 use crate::model::{LogEntry, LogKind, SwitchLog};
+
+mod classify;
 
 /// Longest line kept in an entry's `text`.
 const TEXT_CAP: usize = 300;
@@ -294,7 +298,7 @@ impl Reader {
                 Some(i) => (&rest[..i], Some(&rest[i + 4..])),
                 None => (rest, None),
             };
-            *last_response = none_if_empty(resp);
+            *last_response = none_if_empty(resp).map(classify::last_response);
             if let Some(d) = date.and_then(find_timestamp) {
                 *time = Some(d);
             }
@@ -303,7 +307,7 @@ impl Reader {
             return true;
         }
         if let Some(rest) = strip_label(line, "Failure Reason") {
-            *failure_reason = none_if_empty(rest);
+            *failure_reason = none_if_empty(rest).map(|r| classify::fail_reason(r, None));
             if failure_reason.is_some() {
                 text.push_str(" / ");
                 text.push_str(&cap(line, TEXT_CAP / 2));
@@ -396,7 +400,9 @@ impl Reader {
         };
         if let Some(result) = none_if_empty(result) {
             let ts = date.and_then(find_timestamp);
-            let kind = LogKind::LastCommAttempt { result };
+            let kind = LogKind::LastCommAttempt {
+                result: classify::attempt_result(result),
+            };
             self.raw.push((lineno, ts, None, kind, cap(line, TEXT_CAP)));
         }
         true
@@ -595,8 +601,11 @@ fn recognise(line: &str) -> Option<LogKind> {
         let name = &rest[..name_end];
         return match name {
             "SAEVT_COMM_FAIL" | "SAEVT_COMM_FAILED" => Some(LogKind::EventCommFail {
-                error: quoted_value(&rest[name_end..], "error")
-                    .unwrap_or_else(|| rest[name_end..].trim().to_string()),
+                error: classify::fail_reason(
+                    quoted_value(&rest[name_end..], "error")
+                        .unwrap_or_else(|| rest[name_end..].trim().to_string()),
+                    None,
+                ),
             }),
             "SAEVT_COMM_RESTORED" => Some(LogKind::EventCommRestored),
             _ => None,
@@ -606,7 +615,7 @@ fn recognise(line: &str) -> Option<LogKind> {
     match (fac, mn) {
         ("SMART_LIC", "COMM_FAILED") => Some(LogKind::CommFailed {
             server: server_of(text),
-            reason: comm_reason(text),
+            reason: classify::fail_reason(comm_reason(text), None),
         }),
         ("SMART_LIC", "COMM_RESTORED") => Some(LogKind::CommRestored {
             server: server_of(text),
@@ -619,7 +628,7 @@ fn recognise(line: &str) -> Option<LogKind> {
                     .filter(|u| u.contains("://"))
                     .map(str::to_string),
                 error: Some(code),
-                reason,
+                reason: classify::fail_reason(reason, Some(code)),
             }),
             None => Some(LogKind::Other {
                 mnemonic: format!("{fac}-{mn}"),
@@ -663,6 +672,7 @@ fn trustpoint_of(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Attempt, AttemptResult, FailCause, FailReason, Reply};
 
     #[test]
     fn mnemonic_needs_the_whole_shape() {
@@ -702,7 +712,12 @@ mod tests {
             (*total, *fail, *ongoing_communication),
             (Some(3), Some(1), Some(0))
         );
-        assert_eq!(last_response.as_deref(), Some("NO REPLY"));
+        assert_eq!(
+            last_response
+                .as_ref()
+                .map(|r| (r.reply, r.reason.text.as_str())),
+            Some((Reply::NoReply, "NO REPLY"))
+        );
         assert_eq!(*failure_reason, None);
         assert_eq!(last_failure.as_deref(), Some("Nov 20 2026 10:00:00 UTC"));
         assert!(last_failure_ns.is_some());
@@ -764,7 +779,13 @@ mod tests {
         assert_eq!(
             p.entries[1].kind,
             LogKind::LastCommAttempt {
-                result: "FAILED".into()
+                result: AttemptResult {
+                    outcome: Attempt::Failed,
+                    reason: FailReason {
+                        cause: FailCause::Other,
+                        text: "FAILED".into()
+                    }
+                }
             }
         );
         assert_eq!(

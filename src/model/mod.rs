@@ -39,7 +39,10 @@ pub use protocol::{
 };
 pub use reading::{CutShort, OverloadFacts, ReadingFacts, TimeBase};
 pub use static_host::{StaticHost, StaticOrigin};
-pub use switch_log::{LogEntry, LogKind, SwitchLog};
+pub use switch_log::{
+    Attempt, AttemptResult, FailCause, FailReason, LastResponse, LogEntry, LogKind, Reply,
+    SwitchLog,
+};
 pub use vantage::{ResolverOrigin, Unasked, Vantage};
 
 /// Version of the JSON schema (`docs/json-schema.md`). Bump on any incompatible change.

@@ -42,17 +42,18 @@ pub struct LogEntry {
 #[serde(rename_all = "snake_case", tag = "message")]
 pub enum LogKind {
     /// `%SMART_LIC-3-COMM_FAILED`; `server` is `cssm` or `cslu`.
-    CommFailed { server: String, reason: String },
+    CommFailed { server: String, reason: FailReason },
     /// `%SMART_LIC-5-COMM_RESTORED`.
     CommRestored { server: String },
     /// `%CALL_HOME-...` with an `(ERR nnn : text)`.
     CallHomeFailed {
         url: Option<String>,
         error: Option<u16>,
-        reason: String,
+        /// Classified with `error`: an `ERR 218` names resolution whatever its text says.
+        reason: FailReason,
     },
     /// `show license eventlog`: `SAEVT_COMM_FAIL error="..."`.
-    EventCommFail { error: String },
+    EventCommFail { error: FailReason },
     /// `show license eventlog`: `SAEVT_COMM_RESTORED`.
     EventCommRestored,
     /// `%PKI-3-CRL_FETCH_FAIL` / `%PKI-4-CRLHTTPFETCHFAIL`.
@@ -70,8 +71,8 @@ pub enum LogKind {
         total: Option<u64>,
         success: Option<u64>,
         fail: Option<u64>,
-        last_response: Option<String>,
-        failure_reason: Option<String>,
+        last_response: Option<LastResponse>,
+        failure_reason: Option<FailReason>,
         /// `Ongoing Failure: Overall=N Communication=N`: failures since the last success,
         /// and how many of them never reached the server.
         ongoing_overall: Option<u64>,
@@ -92,7 +93,7 @@ pub enum LogKind {
         ack_after_push: Option<bool>,
     },
     /// Pre-policy `show license all`: `Last Communication Attempt: SUCCEEDED on ...`.
-    LastCommAttempt { result: String },
+    LastCommAttempt { result: AttemptResult },
     /// The switch's clock is not synchronised: a `No time source` header, or log
     /// timestamps marked `*` (not authoritative). `sign` says which, as printed.
     ClockUnsynced { sign: String },
@@ -106,4 +107,85 @@ pub enum LogKind {
     },
     /// Another SMART_LIC / CALL_HOME / PKI message, kept for the timeline.
     Other { mnemonic: String },
+}
+
+/// A failure reason as the switch printed it (COMM_FAILED's text, a CALL_HOME `ERR nnn :
+/// text`, an eventlog `error="..."`, a tech-support `Failure Reason`), and what it names.
+/// Classified once, where the text is read (`ios::logs`); the rules match on `cause`,
+/// reports and JSON show `text` as printed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct FailReason {
+    #[serde(skip)]
+    pub cause: FailCause,
+    pub text: String,
+}
+
+/// What a failure reason names. The text says less than a packet: `Unresolved` does not
+/// say whether the name server answered NXDOMAIN or nothing at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailCause {
+    /// "Unable to resolve server hostname/domain name", `ERR 218 : Host name resolution
+    /// failed`.
+    Unresolved,
+    /// "Connection timed out", `ERR 207 : Connection time out`.
+    TimedOut,
+    /// `ERR 205 : Request Aborted`.
+    Aborted,
+    /// "Received empty response from server".
+    EmptyResponse,
+    /// "Communication transport not available."
+    NoTransport,
+    /// Any other text: the exchange failed, the step is not named (`text` says it as
+    /// printed).
+    Other,
+}
+
+/// A tech-support `Last Response` (the date after ` on ` taken off): what it says, and
+/// the same text read as a failure reason (used when the block prints no `Failure
+/// Reason`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct LastResponse {
+    #[serde(skip)]
+    pub reply: Reply,
+    pub reason: FailReason,
+}
+
+/// What a tech-support `Last Response` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// `OK`, `OK_POLL`: the exchange worked.
+    Success,
+    /// `NO DATA TO PROCESS`: nothing to send (counted as a success, proves nothing).
+    NoData,
+    /// `OK_TRY_AGAIN`: the server answered and asked the switch to retry later.
+    TryAgain,
+    /// `BUILD REQUEST ERROR`: the switch's agent failed before sending anything.
+    BuildError,
+    /// `NO REPLY`.
+    NoReply,
+    /// Anything else (`INVALID STATUS CODE`, ...): a failure, as printed in the text.
+    Other,
+}
+
+/// A pre-policy `Last Communication Attempt` (the date after ` on ` taken off): what it
+/// says, and the same text read as a failure reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct AttemptResult {
+    #[serde(skip)]
+    pub outcome: Attempt,
+    pub reason: FailReason,
+}
+
+/// What a pre-policy `Last Communication Attempt` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// `SUCCEEDED`.
+    Succeeded,
+    /// `FAILED` (anything starting `FAIL`).
+    Failed,
+    /// Anything else: neither a success nor a failure.
+    Other,
 }

@@ -465,7 +465,7 @@ pub fn describe_log(k: &LogKind) -> String {
         LogKind::CommFailed { server, reason } => format!(
             "COMM_FAILED ({}): {}",
             esc(&server.to_uppercase()),
-            esc(reason)
+            esc(&reason.text)
         ),
         LogKind::CommRestored { server } => {
             format!("COMM_RESTORED ({})", esc(&server.to_uppercase()))
@@ -473,9 +473,9 @@ pub fn describe_log(k: &LogKind) -> String {
         LogKind::CallHomeFailed { error, reason, .. } => format!(
             "CALL_HOME failed{}: {}",
             error.map(|e| format!(" (ERR {e})")).unwrap_or_default(),
-            esc(reason)
+            esc(&reason.text)
         ),
-        LogKind::EventCommFail { error } => format!("SAEVT_COMM_FAIL: {}", esc(error)),
+        LogKind::EventCommFail { error } => format!("SAEVT_COMM_FAIL: {}", esc(&error.text)),
         LogKind::EventCommRestored => "SAEVT_COMM_RESTORED".into(),
         LogKind::CrlFetchFail { trustpoint, reason } => format!(
             "CRL fetch failed{}{}",
@@ -502,10 +502,12 @@ pub fn describe_log(k: &LogKind) -> String {
             esc(message_type),
             total.map_or("?".into(), |v| v.to_string()),
             fail.map_or("?".into(), |v| v.to_string()),
-            esc(last_response.as_deref().unwrap_or("none")),
+            esc(last_response
+                .as_ref()
+                .map_or("none", |r| r.reason.text.as_str())),
             failure_reason
-                .as_deref()
-                .map(|r| format!(" ({})", esc(r)))
+                .as_ref()
+                .map(|r| format!(" ({})", esc(&r.text)))
                 .unwrap_or_default()
         ),
         LogKind::UsageReporting {
@@ -518,7 +520,7 @@ pub fn describe_log(k: &LogKind) -> String {
             esc(last_ack.as_deref().unwrap_or("none"))
         ),
         LogKind::LastCommAttempt { result } => {
-            format!("last communication attempt {}", esc(result))
+            format!("last communication attempt {}", esc(&result.reason.text))
         }
         LogKind::ClockUnsynced { sign } => format!("clock not synchronised: {}", esc(sign)),
         LogKind::CallHomeStatistics {

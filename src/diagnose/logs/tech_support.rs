@@ -3,7 +3,7 @@
 //! agent's own errors (`agent_error`) and, when nothing is wrong, the evidence that the
 //! switch communicates (`switch_comm_ok`).
 
-use super::{Response, Stats, failure_ns, last_evidence, says_ok, success_said, superseded};
+use super::{Stats, failure_ns, last_evidence, says_ok, success_said, superseded};
 use crate::model::*;
 
 /// Tech-support message types that are not communication failures, by what they show:
@@ -54,9 +54,9 @@ impl<'a> Outcomes<'a> {
                 continue;
             }
             match s.response {
-                Some(Response::BuildError) => o.agent.push((i, s.said())),
+                Some(Reply::BuildError) => o.agent.push((i, s.said())),
                 _ if s.ongoing > 0 => o.rejected.push((i, s.said())),
-                Some(Response::NoData) => o.no_data.push(s.message_type),
+                Some(Reply::NoData) => o.no_data.push(s.message_type),
                 _ if s.fail > 0 && s.recovered => o.recovered.push((
                     i,
                     format!(
@@ -234,7 +234,7 @@ pub(super) fn ok_said(e: &LogEntry) -> String {
             .map(|s| {
                 let on = e.timestamp.as_deref().unwrap_or("an unknown date");
                 match (s.response, s.last_success) {
-                    (Some(Response::Success), _) => format!("{} on {on}", s.said()),
+                    (Some(Reply::Success), _) => format!("{} on {on}", s.said()),
                     (_, Some(ok)) => format!(
                         "{} on {on}: the server answered (last success on {ok})",
                         s.said()

@@ -5,19 +5,35 @@ use super::*;
 
 #[test]
 fn reasons_map_to_steps() {
-    let c = classify("Unable to resolve server hostname/domain name", None);
+    let c = classify(FailCause::Unresolved);
     assert_eq!((c.code, c.step), (FindingCode::DnsUnresolved, Step::Dns));
-    let c = classify("Connection time out", Some(207));
+    let c = classify(FailCause::TimedOut);
     assert_eq!((c.code, c.step), (FindingCode::TcpTimeout, Step::Tcp));
-    let c = classify("Request Aborted", Some(205));
+    let c = classify(FailCause::Aborted);
     assert_eq!((c.code, c.step), (FindingCode::CommFailed, Step::Tls));
-    let c = classify("Host name resolution failed", Some(218));
-    assert_eq!(c.code, FindingCode::DnsUnresolved);
-    let c = classify("something new in 17.18", None);
+    let c = classify(FailCause::EmptyResponse);
     assert_eq!(
-        (c.code, c.confidence),
-        (FindingCode::CommFailed, Confidence::Low)
+        (c.code, c.step, c.confidence),
+        (FindingCode::CommFailed, Step::Http, Confidence::Medium)
     );
+    let c = classify(FailCause::NoTransport);
+    assert_eq!(
+        (c.code, c.step, c.confidence),
+        (FindingCode::CommFailed, Step::Http, Confidence::High)
+    );
+    let c = classify(FailCause::Other);
+    assert_eq!(
+        (c.code, c.step, c.confidence),
+        (FindingCode::CommFailed, Step::Http, Confidence::Low)
+    );
+}
+
+/// A failure reason as the reader gives it.
+fn reason(cause: FailCause, text: &str) -> FailReason {
+    FailReason {
+        cause,
+        text: text.into(),
+    }
 }
 
 /// A log of untimed entries (kept in file order), one per kind, lines 1, 2, ...
@@ -43,21 +59,32 @@ fn log_of(kinds: Vec<LogKind>) -> SwitchLog {
     }
 }
 
-fn failed(reason: &str) -> LogKind {
+fn failed(cause: FailCause, text: &str) -> LogKind {
     LogKind::CommFailed {
         server: "cssm".into(),
-        reason: reason.into(),
+        reason: reason(cause, text),
     }
 }
 
 /// A tech-support message type: attempts, last response, `Ongoing Failure` counts.
-fn tech(message_type: &str, total: u64, fail: u64, response: &str, ongoing: (u64, u64)) -> LogKind {
+fn tech(message_type: &str, total: u64, fail: u64, reply: Reply, ongoing: (u64, u64)) -> LogKind {
+    let text = match reply {
+        Reply::Success => "OK",
+        Reply::NoData => "NO DATA TO PROCESS",
+        Reply::TryAgain => "OK_TRY_AGAIN",
+        Reply::BuildError => "BUILD REQUEST ERROR",
+        Reply::NoReply => "NO REPLY",
+        Reply::Other => "INVALID STATUS CODE",
+    };
     LogKind::TechSupport {
         message_type: message_type.into(),
         total: Some(total),
         success: Some(total - fail),
         fail: Some(fail),
-        last_response: Some(response.into()),
+        last_response: Some(LastResponse {
+            reply,
+            reason: reason(FailCause::Other, text),
+        }),
         failure_reason: None,
         ongoing_overall: Some(ongoing.0),
         ongoing_communication: Some(ongoing.1),
@@ -76,17 +103,17 @@ fn codes(fs: &[Finding]) -> Vec<&'static str> {
 #[test]
 fn failures_group_by_meaning_and_a_later_restore_makes_history() {
     let log = log_of(vec![
-        failed("Connection timed out"),
+        failed(FailCause::TimedOut, "Connection timed out"),
         LogKind::CallHomeFailed {
             url: None,
             error: Some(207),
-            reason: "Connection time out".into(),
+            reason: reason(FailCause::TimedOut, "Connection time out"),
         },
-        failed(" Connection timed out "),
+        failed(FailCause::TimedOut, " Connection timed out "),
         LogKind::CommRestored {
             server: "cssm".into(),
         },
-        failed("Unable to resolve server hostname"),
+        failed(FailCause::Unresolved, "Unable to resolve server hostname"),
     ]);
     let order = entries_in_order(&log);
     let groups = failure_groups(&log, &order, None);
@@ -117,12 +144,12 @@ fn failures_group_by_meaning_and_a_later_restore_makes_history() {
 #[test]
 fn tech_support_sorts_message_types_by_outcome() {
     let log = log_of(vec![
-        tech("Usage Reporting", 5, 4, "OK_TRY_AGAIN", (2, 0)),
-        tech("Trust Establishment", 3, 1, "OK", (0, 0)),
-        tech("Authorization Request", 1, 1, "BUILD REQUEST ERROR", (1, 0)),
-        tech("Hello Message", 4, 0, "NO DATA TO PROCESS", (0, 0)),
+        tech("Usage Reporting", 5, 4, Reply::TryAgain, (2, 0)),
+        tech("Trust Establishment", 3, 1, Reply::Success, (0, 0)),
+        tech("Authorization Request", 1, 1, Reply::BuildError, (1, 0)),
+        tech("Hello Message", 4, 0, Reply::NoData, (0, 0)),
         // Communication failures are the classifier's, not these rules'.
-        tech("Result Polling", 2, 1, "NO REPLY", (1, 1)),
+        tech("Result Polling", 2, 1, Reply::NoReply, (1, 1)),
     ]);
     let order = entries_in_order(&log);
     let o = Outcomes::of(&log, &order, None);
@@ -169,6 +196,45 @@ fn tech_support_sorts_message_types_by_outcome() {
 }
 
 #[test]
+fn without_ongoing_counters_a_failing_reply_not_recovered_is_ongoing() {
+    let without_counters = |reply| {
+        let mut k = tech("Usage Reporting", 3, 1, reply, (0, 0));
+        if let LogKind::TechSupport {
+            ongoing_overall,
+            ongoing_communication,
+            last_success_ns,
+            ..
+        } = &mut k
+        {
+            (*ongoing_overall, *ongoing_communication, *last_success_ns) = (None, None, None);
+        }
+        log_findings(&log_of(vec![k]))
+    };
+    for reply in [Reply::NoReply, Reply::Other] {
+        let fs = without_counters(reply);
+        assert_eq!(codes(&fs), ["comm_failed"], "{reply:?}");
+        assert_eq!(fs[0].severity, Severity::Error);
+        assert!(
+            fs[0].summary.contains(
+                "Usage Reporting: 1 of 3 attempts failed, 1 ongoing communication failure"
+            ),
+            "{}",
+            fs[0].summary
+        );
+    }
+    assert!(
+        without_counters(Reply::NoReply)[0]
+            .summary
+            .contains("\"NO REPLY\"")
+    );
+    // The server answered: it declined, and the transport worked.
+    assert_eq!(
+        codes(&without_counters(Reply::TryAgain)),
+        ["server_rejected", "switch_comm_ok"]
+    );
+}
+
+#[test]
 fn the_latest_record_wins() {
     let at = |mut e: LogEntry, t: i64| {
         e.switch_time_ns = Some(t);
@@ -176,7 +242,7 @@ fn the_latest_record_wins() {
     };
     // Result Polling: one NO REPLY counted as ongoing (Communication=1) at t=100, then
     // Trust Sync OK at t=150 and an ACK at t=200: the counter is history.
-    let mut polling = tech("Result Polling", 5, 1, "NO REPLY", (1, 1));
+    let mut polling = tech("Result Polling", 5, 1, Reply::NoReply, (1, 1));
     if let LogKind::TechSupport {
         last_failure_ns,
         last_success_ns,
@@ -186,7 +252,7 @@ fn the_latest_record_wins() {
         *last_failure_ns = Some(100);
         *last_success_ns = Some(50);
     }
-    let mut sync = tech("Trust Sync", 3, 0, "OK", (0, 0));
+    let mut sync = tech("Trust Sync", 3, 0, Reply::Success, (0, 0));
     if let LogKind::TechSupport {
         last_success_ns, ..
     } = &mut sync
@@ -227,7 +293,10 @@ fn the_latest_record_wins() {
     assert_eq!(codes(&fs), ["comm_failed"]);
     assert_eq!(fs[0].severity, Severity::Error);
     // A syslog failure older than an ACK: a warning and flapping; newer: an error.
-    let mut log = log_of(vec![failed("Connection timed out"), ack_only()]);
+    let mut log = log_of(vec![
+        failed(FailCause::TimedOut, "Connection timed out"),
+        ack_only(),
+    ]);
     log.entries[0].switch_time_ns = Some(10);
     log.entries[1].switch_time_ns = Some(20);
     let fs = log_findings(&log);
@@ -279,7 +348,13 @@ fn clock_signs_and_call_home_statistics() {
 
 #[test]
 fn tech_support_defers_to_the_findings_before_it() {
-    let log = log_of(vec![tech("Trust Establishment", 3, 1, "OK", (0, 0))]);
+    let log = log_of(vec![tech(
+        "Trust Establishment",
+        3,
+        1,
+        Reply::Success,
+        (0, 0),
+    )]);
     let recovered = [(0, "x".to_string())];
     let flapping = Finding::new(FindingCode::CommFlapping, Severity::Warning, Step::Http, "");
     assert!(recovered_since(&log, &recovered, std::slice::from_ref(&flapping)).is_none());
