@@ -176,3 +176,88 @@ fn the_reader_sees_through_groups_and_comments() {
         ]
     );
 }
+
+/// The source of a file as the circle check reads it: the part before its first
+/// `#[cfg(test)]` (its tests may import anything), comments left out.
+fn code_outside_tests(source: &str) -> String {
+    let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+    code.lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `Result<_, String>` outside tests at most (issue 25: "at most 3 `Result<_, String>`
+/// outside tests, and none in diagnose or tui"). A string error cannot say whose fault it
+/// is, nor be matched on: each layer has its `thiserror` enum. Here, not in a file of its
+/// own, so that every landing runs it with the layering rules.
+const STRING_ERRORS_AT_MOST: usize = 3;
+
+/// Folders (under src/) with no `Result<_, String>` at all.
+const NO_STRING_ERRORS: &[&str] = &["diagnose/", "tui/"];
+
+/// Each `Result<…, String>` of `source` outside its tests (the part from its first
+/// `#[cfg(test)]` on) and comments, as the 1-based line: the last type argument is
+/// `String` (`Result<(A, Vec<String>), String>` counts, `io::Result<Option<String>>` and
+/// `Result<A, (String, String)>` do not).
+fn string_errors(source: &str) -> Vec<usize> {
+    let code = code_outside_tests(source);
+    let mut out = Vec::new();
+    for (at, _) in code.match_indices("Result<") {
+        let mut depth = 0;
+        let mut last = String::new();
+        for c in code[at + "Result<".len()..].chars() {
+            match c {
+                '<' | '(' | '[' => depth += 1,
+                '>' if depth == 0 => break,
+                '>' | ')' | ']' => depth -= 1,
+                ',' if depth == 0 => {
+                    last.clear();
+                    continue;
+                }
+                _ => {}
+            }
+            last.push(c);
+        }
+        if last.trim() == "String" {
+            out.push(code[..at].matches('\n').count() + 1);
+        }
+    }
+    out
+}
+
+#[test]
+fn string_errors_are_few_and_none_in_diagnose_or_tui() {
+    let found: Vec<String> = common::src_files("")
+        .iter()
+        .flat_map(|(rel, source)| {
+            string_errors(source)
+                .into_iter()
+                .map(move |line| format!("src/{rel}:{line}"))
+        })
+        .collect();
+    let banned: Vec<&String> = found
+        .iter()
+        .filter(|f| {
+            NO_STRING_ERRORS
+                .iter()
+                .any(|d| f.starts_with(&format!("src/{d}")))
+        })
+        .collect();
+    assert!(
+        banned.is_empty(),
+        "Result<_, String> in {NO_STRING_ERRORS:?} (give the layer's error enum a variant): {banned:?}"
+    );
+    assert!(
+        found.len() <= STRING_ERRORS_AT_MOST,
+        "{} Result<_, String> outside tests, at most {STRING_ERRORS_AT_MOST} (give the layer's error enum a variant): {found:?}",
+        found.len()
+    );
+    eprintln!("Result<_, String> outside tests: {} {found:?}", found.len());
+}
+
+#[test]
+fn string_errors_are_read_from_the_last_type_argument() {
+    let src = "fn a() -> Result<(Live, Vec<String>), String> {}\nfn b() -> std::io::Result<Option<String>> {}\nfn c() -> Result<u8, (String, String)> {}\n// fn d() -> Result<u8, String>\nfn e(f: impl Fn() -> Result<Vec<u8>,\n    String>) {}\n#[cfg(test)]\nfn g() -> Result<u8, String> {}\n";
+    assert_eq!(string_errors(src), [1, 5]);
+}

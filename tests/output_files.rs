@@ -229,7 +229,9 @@ fn the_tuis_live_json_does_not_follow_a_planted_link() {
     std::fs::write(&victim, b"precious").unwrap();
     let link = dir.join("licpath-live-1.json");
     symlink(&victim, &link).unwrap();
-    let e = licpath::tui::run::write_live_json(&link, &[]).unwrap_err();
+    let e = licpath::tui::run::write_live_json(&link, &[])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("symbolic link"), "{e}");
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
     assert!(is_symlink(&link));

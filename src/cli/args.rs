@@ -718,6 +718,8 @@ pub enum ArgError {
     ResolveNoHost(String),
     #[error("{input:?}: {host:?} is not a host name")]
     ResolveHost { input: String, host: String },
+    #[error("expected a size such as 500M, 2G or 1048576, got {0:?}")]
+    Size(String),
 }
 
 fn parse_secs(s: &str) -> Result<f64, ArgError> {
@@ -759,7 +761,7 @@ fn parse_resolve(s: &str) -> Result<(String, IpAddr), ArgError> {
 
 /// `--max-output`: bytes, or a number with K, M or G (KiB, MiB, GiB; a trailing B or iB
 /// allowed).
-fn parse_size(s: &str) -> Result<u64, String> {
+fn parse_size(s: &str) -> Result<u64, ArgError> {
     let t = s.trim();
     let t = t
         .strip_suffix("iB")
@@ -777,7 +779,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(1u64 << shift))
         .filter(|&n| n > 0)
-        .ok_or_else(|| format!("expected a size such as 500M, 2G or 1048576, got {s:?}"))
+        .ok_or_else(|| ArgError::Size(s.to_string()))
 }
 
 #[cfg(test)]

@@ -143,12 +143,15 @@ pub fn load(args: &[OsString]) -> Result<Loaded, CliError> {
     })
 }
 
+/// A config file's text that is not TOML or holds a key or value the file may not.
+#[derive(Debug, thiserror::Error)]
+// toml's own Display spans several lines with a caret; its message says what and where.
+#[error("{}", .0.message())]
+pub struct ConfigError(toml::de::Error);
+
 /// The file's text into its values (pure).
-pub fn parse(text: &str) -> Result<SiteConfig, String> {
-    toml::from_str(text).map_err(|e| {
-        // toml's message spans several lines with a caret; the first says what and where.
-        e.message().to_string()
-    })
+pub fn parse(text: &str) -> Result<SiteConfig, ConfigError> {
+    toml::from_str(text).map_err(ConfigError)
 }
 
 impl SiteConfig {
@@ -396,6 +399,7 @@ mod tests {
         assert!(
             parse("dns-servers = \"10.0.0.53\"\n")
                 .unwrap_err()
+                .to_string()
                 .contains("unknown field")
         );
         assert!(parse("concurrency = \"many\"\n").is_err());

@@ -147,7 +147,7 @@ fn live(
     spawn: impl Fn(&str, Box<dyn FnOnce() + Send>) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     let (cap, warnings) = crate::watch::packet::open(device, ctx)
-        .map_err(|e| CliError::WatchSource(esc(&e).to_string()))?;
+        .map_err(|e| CliError::WatchSource(esc(&e.to_string()).to_string()))?;
     for w in warnings {
         eprintln!("licpath: warning: {}", esc(&w));
     }

@@ -258,15 +258,26 @@ fn urls_to_fetch(
     out.into_keys().collect()
 }
 
+/// Why a revocation URL is not fetched, said after "revocation URL U not fetched: ".
+#[derive(Debug, thiserror::Error)]
+enum NotFetched {
+    #[error("only http:// is")]
+    NotHttp,
+    #[error("refused as malformed: {0}")]
+    Malformed(crate::model::url::UrlError),
+    #[error("{0} (--revocation-allow-private fetches it)")]
+    Outside(reach::Refused),
+}
+
 /// The request for a revocation URL, or why it is not made: malformed, not `http://`, or
 /// outside the allow-list (`model::reach`) before any lookup.
-fn revocation_request(url: &str, cfg: &ProbeConfig) -> Result<(Target, Reach), String> {
+fn revocation_request(url: &str, cfg: &ProbeConfig) -> Result<(Target, Reach), NotFetched> {
     // The server chose these URLs: one that cannot be written safely on a request line
     // is reported, never fetched.
     let parsed = match Url::parse(url) {
         Ok(u) if u.scheme() == Scheme::Http => u,
-        Ok(_) => return Err("only http:// is".into()),
-        Err(e) => return Err(format!("refused as malformed: {e}")),
+        Ok(_) => return Err(NotFetched::NotHttp),
+        Err(e) => return Err(NotFetched::Malformed(e)),
     };
     let reach = match cfg.revocation_reach {
         // `ip host` in the switch's configuration: its CRL host is internal.
@@ -280,8 +291,7 @@ fn revocation_request(url: &str, cfg: &ProbeConfig) -> Result<(Target, Reach), S
         }
         r => r,
     };
-    reach::check_url(&parsed, reach)
-        .map_err(|e| format!("{e} (--revocation-allow-private fetches it)"))?;
+    reach::check_url(&parsed, reach).map_err(NotFetched::Outside)?;
     let target = Target {
         label: parsed.to_string(),
         url: parsed.without_credentials(),

@@ -85,6 +85,14 @@ pub enum TuiError {
     },
     #[error("{0}")]
     Terminal(#[from] std::io::Error),
+    /// The live JSON document could not be written: the output file refused or failed.
+    #[error(transparent)]
+    Output(#[from] crate::outfile::OutputError),
+    #[error("{file}: {source}")]
+    Write {
+        file: String,
+        source: std::io::Error,
+    },
 }
 
 fn now_unix() -> i64 {
@@ -394,7 +402,7 @@ fn write_json_in_background(app: &LiveApp, done: Sender<Incoming>) {
     std::thread::spawn(move || {
         let msg = match write_live_json(std::path::Path::new(&path), &rounds) {
             Ok(()) => format!("wrote {path}"),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         };
         let _ = done.send(Msg::Status(msg).into());
     });
@@ -406,9 +414,8 @@ fn write_json_in_background(app: &LiveApp, done: Sender<Incoming>) {
 pub fn write_live_json(
     path: &std::path::Path,
     rounds: &[(String, Timeline)],
-) -> Result<(), String> {
-    let shown = || path.display().to_string();
-    let mut out = crate::outfile::OutputFile::create(path, &[]).map_err(|e| e.to_string())?;
+) -> Result<(), TuiError> {
+    let mut out = crate::outfile::OutputFile::create(path, &[])?;
     let reports = rounds
         .iter()
         .map(|(l, t)| crate::report::json::report(l, "live probe", t))
@@ -420,6 +427,9 @@ pub fn write_live_json(
         reports,
         None,
     )
-    .map_err(|e| format!("{}: {e}", shown()))?;
-    out.commit().map_err(|e| e.to_string())
+    .map_err(|source| TuiError::Write {
+        file: path.display().to_string(),
+        source,
+    })?;
+    Ok(out.commit()?)
 }

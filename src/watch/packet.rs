@@ -67,15 +67,69 @@ fn rx_dropped(device: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// Opens `device` for `ctx`'s traffic: an error is the one line the CLI prints (exit 2);
-/// the warnings (not promiscuous, a filter reduced to fit) are printed and the watch goes on.
-pub fn open(device: &str, ctx: &AnalysisContext) -> Result<(Live, Vec<String>), String> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| format!("capturing on {device}: {what}{e}");
+/// Why `device` cannot be captured on: the one line the CLI prints (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("capturing on {device}: not an interface name")]
+    NotAnInterface { device: String },
+    #[error("capturing on {device}: no such interface (ip link shows the names)")]
+    NoSuchInterface { device: String },
+    #[error(
+        "capturing on {device}: link type {arphrd} is neither Ethernet nor raw IP; capture with tcpdump instead and pipe it: tcpdump -i {device} -U -w - | licpath watch --file -"
+    )]
+    LinkType { device: String, arphrd: String },
+    #[error("capturing on {device}: {source}{}", needs_root(source))]
+    Socket {
+        device: String,
+        source: std::io::Error,
+    },
+    /// A step of setting the socket up (`step` ends with ": ", or is empty).
+    #[error("capturing on {device}: {step}{source}")]
+    Setup {
+        device: String,
+        step: &'static str,
+        source: std::io::Error,
+    },
+    /// A socket option nix set (its error as nix words it).
+    #[error("capturing on {device}: {step}{source}")]
+    SocketOption {
+        device: String,
+        step: &'static str,
+        source: nix::Error,
+    },
+}
+
+fn needs_root(e: &std::io::Error) -> &'static str {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        " (capturing needs root or CAP_NET_RAW)"
+    } else {
+        ""
+    }
+}
+
+/// Opens `device` for `ctx`'s traffic; the warnings (not promiscuous, a filter reduced to
+/// fit) are printed and the watch goes on.
+pub fn open(device: &str, ctx: &AnalysisContext) -> Result<(Live, Vec<String>), OpenError> {
+    let dev = || device.to_string();
+    let setup = |step| {
+        move |source| OpenError::Setup {
+            device: dev(),
+            step,
+            source,
+        }
+    };
+    let option = |step| {
+        move |source| OpenError::SocketOption {
+            device: dev(),
+            step,
+            source,
+        }
+    };
     if device.is_empty() || device.contains('/') || device.len() > 15 {
-        return Err(fail("", &"not an interface name"));
+        return Err(OpenError::NotAnInterface { device: dev() });
     }
     let ifindex = nix::net::if_::if_nametoindex(device)
-        .map_err(|_| fail("", &"no such interface (ip link shows the names)"))?;
+        .map_err(|_| OpenError::NoSuchInterface { device: dev() })?;
     // ARPHRD_ETHER 1 and loopback 772 carry an Ethernet header; ARPHRD_NONE 65534 (TUN,
     // WireGuard) none.
     let arphrd = sysfs(device, "type");
@@ -83,13 +137,10 @@ pub fn open(device: &str, ctx: &AnalysisContext) -> Result<(Live, Vec<String>), 
         Some("1" | "772") => (Framing::Ethernet, LINKTYPE_ETHERNET),
         Some("65534") => (Framing::RawIp, LINKTYPE_RAW),
         other => {
-            return Err(fail(
-                "",
-                &format!(
-                    "link type {} is neither Ethernet nor raw IP; capture with tcpdump instead and pipe it: tcpdump -i {device} -U -w - | licpath watch --file -",
-                    other.unwrap_or("unknown")
-                ),
-            ));
+            return Err(OpenError::LinkType {
+                device: dev(),
+                arphrd: other.unwrap_or("unknown").to_string(),
+            });
         }
     };
     let mut warnings = Vec::new();
@@ -108,29 +159,25 @@ pub fn open(device: &str, ctx: &AnalysisContext) -> Result<(Live, Vec<String>), 
         Type::RAW,
         Some(Protocol::from(i32::from(ETH_P_ALL.to_be()))),
     )
-    .map_err(|e| {
-        let mut m = fail("", &e);
-        if e.kind() == std::io::ErrorKind::PermissionDenied {
-            m.push_str(" (capturing needs root or CAP_NET_RAW)");
-        }
-        m
+    .map_err(|source| OpenError::Socket {
+        device: dev(),
+        source,
     })?;
     sock.attach_filter(&filter)
-        .map_err(|e| fail("attaching the filter: ", &e))?;
+        .map_err(setup("attaching the filter: "))?;
     // Root may go past net.core.rmem_max; anyone else gets what rmem_max allows.
     if setsockopt(&sock, sockopt::RcvBufForce, &RECV_BUFFER).is_err() {
         let _ = sock.set_recv_buffer_size(RECV_BUFFER);
     }
-    setsockopt(&sock, sockopt::ReceiveTimestampns, &true)
-        .map_err(|e| fail("SO_TIMESTAMPNS: ", &e))?;
-    setsockopt(&sock, sockopt::RxqOvfl, &1).map_err(|e| fail("SO_RXQ_OVFL: ", &e))?;
+    setsockopt(&sock, sockopt::ReceiveTimestampns, &true).map_err(option("SO_TIMESTAMPNS: "))?;
+    setsockopt(&sock, sockopt::RxqOvfl, &1).map_err(option("SO_RXQ_OVFL: "))?;
     // What was queued before the filter was attached came from any interface: dropped.
-    sock.set_nonblocking(true).map_err(|e| fail("", &e))?;
+    sock.set_nonblocking(true).map_err(setup(""))?;
     let mut scratch = vec![0u8; MAX_FRAME];
     while (&sock).read(&mut scratch).is_ok() {}
     sock.set_nonblocking(false)
         .and_then(|()| sock.set_read_timeout(Some(READ_TIMEOUT)))
-        .map_err(|e| fail("", &e))?;
+        .map_err(setup(""))?;
     let promisc = sysfs(device, "flags")
         .and_then(|f| u32::from_str_radix(f.trim_start_matches("0x"), 16).ok())
         .is_some_and(|f| f & IFF_PROMISC != 0);
@@ -327,6 +374,28 @@ fn parse_diag(b: &[u8], inode: u32) -> Diag {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_interface_that_cannot_be_opened_is_one_line_naming_it() {
+        let ctx = AnalysisContext::default();
+        let said = |device: &str| open(device, &ctx).err().map(|e| e.to_string());
+        assert_eq!(
+            said("a/b").as_deref(),
+            Some("capturing on a/b: not an interface name")
+        );
+        assert_eq!(
+            said("nosuch0").as_deref(),
+            Some("capturing on nosuch0: no such interface (ip link shows the names)")
+        );
+        let e = OpenError::Socket {
+            device: "eth0".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(
+            e.to_string(),
+            "capturing on eth0: permission denied (capturing needs root or CAP_NET_RAW)"
+        );
+    }
 
     /// A sock_diag reply as the kernel lays it out: another socket's message, then ours
     /// with a UID attribute before its counters.
