@@ -116,7 +116,10 @@ fn pki_messages_and_continuation_lines_17_6() {
     assert_eq!(
         crl_entry.kind,
         LogKind::CrlFetchFail {
-            trustpoint: Some("SLA-TrustPoint".into()),
+            trustpoint: Some(Trustpoint {
+                chain: Chain::Licensing,
+                name: "SLA-TrustPoint".into()
+            }),
             reason: Some("Enrollment URL not configured.".into())
         }
     );

@@ -558,20 +558,11 @@ fn failure_summary(log: &SwitchLog, order: &[usize], g: &FailGroup, recovered: b
     }
 }
 
-/// Is this trustpoint on the licensing chain? SLA-TrustPoint holds Cisco Licensing Root
-/// CA and the trustpool validates CSSM's server; any other named trustpoint (DNAC-CA of
-/// Catalyst Center, TP-self-signed-..., a VPN's CA) serves another service. `None`: the
-/// message named none, so it cannot be said.
-fn licensing_trustpoint(name: Option<&str>) -> Option<bool> {
-    let n = name?.to_ascii_lowercase();
-    Some(n == "sla-trustpoint" || n.contains("trustpool"))
-}
-
 /// PKI: CRL fetch failures, one finding per trustpoint. Only a trustpoint on the licensing
 /// chain makes one a licensing failure (error); an unnamed one may be (warning); another
 /// service's is context (info).
 fn crl_fetch_failures(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
-    let mut crl: Vec<(Option<String>, Vec<usize>)> = Vec::new();
+    let mut crl: Vec<(Option<Trustpoint>, Vec<usize>)> = Vec::new();
     for &i in order {
         if let LogKind::CrlFetchFail { trustpoint, .. } = &log.entries[i].kind {
             match crl.iter_mut().find(|(t, _)| t == trustpoint) {
@@ -581,20 +572,21 @@ fn crl_fetch_failures(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
         }
     }
     crl.into_iter().map(|(tp, idx)| {
-        let on_chain = licensing_trustpoint(tp.as_deref());
+        // `None`: the message named no trustpoint, so its chain cannot be said.
+        let on_chain = tp.as_ref().map(|t| t.chain);
         let reason = idx.iter().rev().find_map(|&i| match &log.entries[i].kind {
             LogKind::CrlFetchFail { reason, .. } => reason.clone(),
             _ => None,
         });
         let times = format!(
             "{}{} ({} time{})",
-            tp.as_deref().map(|n| format!("trustpoint {n}")).unwrap_or_else(|| "a trustpoint the message does not name".into()),
+            tp.as_ref().map(|t| format!("trustpoint {}", t.name)).unwrap_or_else(|| "a trustpoint the message does not name".into()),
             reason.map(|r| format!(": {r}")).unwrap_or_default(),
             idx.len(),
             if idx.len() == 1 { "" } else { "s" }
         );
         let (severity, summary, explanation) = match on_chain {
-            Some(true) => (
+            Some(Chain::Licensing) => (
                 Severity::Error,
                 format!("the switch could not fetch the CRL for {times}"),
                 "With `revocation-check crl` the switch fetches the issuer's CRL over plain HTTP before it accepts the server's certificate, and waits when it cannot. Licensing needs no CRL check: turn it off for the trustpoint, or let the switch reach the CRL host on TCP 80.",
@@ -604,13 +596,13 @@ fn crl_fetch_failures(log: &SwitchLog, order: &[usize]) -> Vec<Finding> {
                 format!("the switch could not fetch the CRL for {times}: it may be on the licensing chain"),
                 "The message does not name its trustpoint. If it is SLA-TrustPoint (or the trustpool), the licensing handshake waits on the CRL: `show crypto pki trustpoint | include Trustpoint|Revocation` tells which trustpoints check CRLs.",
             ),
-            Some(false) => (
+            Some(Chain::Other) => (
                 Severity::Info,
                 format!("context, not a licensing failure: the switch could not fetch the CRL for {times}, a trustpoint not on the licensing chain"),
                 "Licensing validates CSSM with the trustpool and SLA-TrustPoint; this trustpoint serves another service (DNAC-CA is Catalyst Center's, TP-self-signed-* the switch's own HTTPS server). Its CRL does not decide whether licensing works. Only if this trustpoint holds the CA of a proxy that re-signs the licensing traffic is it on the chain.",
             ),
         };
-        let name = tp.unwrap_or_else(|| "<trustpoint>".into());
+        let name = tp.map_or_else(|| "<trustpoint>".into(), |t| t.name);
         Finding::new(FindingCode::CrlUnreachable, severity, Step::Cert, summary)
             .confidence(Confidence::High)
             .explain(explanation)

@@ -7,7 +7,7 @@
 //! findings live in `diagnose::logs` and match on those enums, never on the text.
 
 use super::time::{LogTime, find_last_timestamp, find_timestamp};
-use crate::model::{LogEntry, LogKind, SwitchLog};
+use crate::model::{LogEntry, LogKind, SwitchLog, Trustpoint};
 
 mod classify;
 
@@ -659,20 +659,20 @@ fn quoted_value(s: &str, key: &str) -> Option<String> {
 }
 
 /// `... for trustpoint SLA-TrustPoint ...` / `trustpoint "SLA-TrustPoint"`.
-fn trustpoint_of(text: &str) -> Option<String> {
+fn trustpoint_of(text: &str) -> Option<Trustpoint> {
     let lower = text.to_ascii_lowercase();
     let i = lower.find("trustpoint")? + "trustpoint".len();
     let name = text[i..]
         .split_whitespace()
         .next()?
         .trim_matches(|c| c == '"' || c == '\'' || c == ':' || c == ',');
-    (!name.is_empty()).then(|| name.to_string())
+    (!name.is_empty()).then(|| classify::trustpoint(name.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Attempt, AttemptResult, FailCause, FailReason, Reply};
+    use crate::model::{Attempt, AttemptResult, Chain, FailCause, FailReason, Reply};
 
     #[test]
     fn mnemonic_needs_the_whole_shape() {
@@ -767,7 +767,10 @@ mod tests {
         assert_eq!(
             p.entries[0].kind,
             LogKind::CrlFetchFail {
-                trustpoint: Some("TP1".into()),
+                trustpoint: Some(Trustpoint {
+                    chain: Chain::Other,
+                    name: "TP1".into()
+                }),
                 reason: Some("Enrollment URL not configured".into())
             }
         );

@@ -40,8 +40,8 @@ pub use protocol::{
 pub use reading::{CutShort, OverloadFacts, ReadingFacts, TimeBase};
 pub use static_host::{StaticHost, StaticOrigin};
 pub use switch_log::{
-    Attempt, AttemptResult, FailCause, FailReason, LastResponse, LogEntry, LogKind, Reply,
-    SwitchLog,
+    Attempt, AttemptResult, Chain, FailCause, FailReason, LastResponse, LogEntry, LogKind, Reply,
+    SwitchLog, Trustpoint,
 };
 pub use vantage::{ResolverOrigin, Unasked, Vantage};
 

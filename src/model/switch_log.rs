@@ -58,7 +58,7 @@ pub enum LogKind {
     EventCommRestored,
     /// `%PKI-3-CRL_FETCH_FAIL` / `%PKI-4-CRLHTTPFETCHFAIL`.
     CrlFetchFail {
-        trustpoint: Option<String>,
+        trustpoint: Option<Trustpoint>,
         reason: Option<String>,
     },
     /// `%PKI-3-CERTIFICATE_INVALID_NOT_YET_VALID`.
@@ -177,6 +177,26 @@ pub struct AttemptResult {
     #[serde(skip)]
     pub outcome: Attempt,
     pub reason: FailReason,
+}
+
+/// A trustpoint a PKI message names, as printed, and whether it is on the licensing chain
+/// (classified where it is read, `ios::logs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Trustpoint {
+    #[serde(skip)]
+    pub chain: Chain,
+    pub name: String,
+}
+
+/// Which chain a trustpoint serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chain {
+    /// SLA-TrustPoint (Cisco Licensing Root CA) or the trustpool (which validates CSSM's
+    /// server).
+    Licensing,
+    /// Another service's (DNAC-CA of Catalyst Center, TP-self-signed-..., a VPN's CA).
+    Other,
 }
 
 /// What a pre-policy `Last Communication Attempt` says.

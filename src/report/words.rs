@@ -480,8 +480,8 @@ pub fn describe_log(k: &LogKind) -> String {
         LogKind::CrlFetchFail { trustpoint, reason } => format!(
             "CRL fetch failed{}{}",
             trustpoint
-                .as_deref()
-                .map(|t| format!(" for {}", esc(t)))
+                .as_ref()
+                .map(|t| format!(" for {}", esc(&t.name)))
                 .unwrap_or_default(),
             reason
                 .as_deref()

@@ -367,18 +367,21 @@ fn tech_support_defers_to_the_findings_before_it() {
 
 #[test]
 fn pki_messages_per_trustpoint_and_validity() {
-    let crl = |tp: Option<&str>, reason: Option<&str>| LogKind::CrlFetchFail {
-        trustpoint: tp.map(Into::into),
+    let crl = |tp: Option<(Chain, &str)>, reason: Option<&str>| LogKind::CrlFetchFail {
+        trustpoint: tp.map(|(chain, name)| Trustpoint {
+            chain,
+            name: name.into(),
+        }),
         reason: reason.map(Into::into),
     };
     let log = log_of(vec![
-        crl(Some("SLA-TrustPoint"), Some("old")),
-        crl(Some("DNAC-CA"), None),
+        crl(Some((Chain::Licensing, "SLA-TrustPoint")), Some("old")),
+        crl(Some((Chain::Other, "DNAC-CA")), None),
         crl(
-            Some("SLA-TrustPoint"),
+            Some((Chain::Licensing, "SLA-TrustPoint")),
             Some("Enrollment URL not configured"),
         ),
-        crl(Some("SLA-TrustPoint"), None),
+        crl(Some((Chain::Licensing, "SLA-TrustPoint")), None),
         crl(None, None),
         LogKind::CertExpired,
         LogKind::CertExpired,

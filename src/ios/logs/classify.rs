@@ -1,9 +1,12 @@
 //! What the switch's words mean, decided once where they are read: a failure reason's
-//! cause, a tech-support `Last Response`, a pre-policy `Last Communication Attempt`. The
+//! cause, a tech-support `Last Response`, a pre-policy `Last Communication Attempt`, the
+//! chain a PKI message's trustpoint serves. The
 //! rules (`diagnose::logs`) match on the enums this returns, never on the text; the text
 //! is kept as printed for reports and JSON.
 
-use crate::model::{Attempt, AttemptResult, FailCause, FailReason, LastResponse, Reply};
+use crate::model::{
+    Attempt, AttemptResult, Chain, FailCause, FailReason, LastResponse, Reply, Trustpoint,
+};
 
 /// A failure reason as printed. `err` is a CALL_HOME `ERR nnn` code: it names the step
 /// whatever the text after it says.
@@ -63,6 +66,18 @@ pub(super) fn attempt_result(text: String) -> AttemptResult {
     }
 }
 
+/// A trustpoint's name as printed: SLA-TrustPoint holds Cisco Licensing Root CA and the
+/// trustpool validates CSSM's server; any other serves another service.
+pub(super) fn trustpoint(name: String) -> Trustpoint {
+    let n = name.to_ascii_lowercase();
+    let chain = if n == "sla-trustpoint" || n.contains("trustpool") {
+        Chain::Licensing
+    } else {
+        Chain::Other
+    };
+    Trustpoint { chain, name }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::parse_log;
@@ -90,6 +105,16 @@ mod tests {
                 )),
                 _ => None,
             })
+            .collect()
+    }
+
+    /// What `text` is read as, the clock's signs aside.
+    fn kinds(text: &str) -> Vec<LogKind> {
+        parse_log(text, 0, None)
+            .entries
+            .into_iter()
+            .map(|e| e.kind)
+            .filter(|k| !matches!(k, LogKind::ClockUnsynced { .. }))
             .collect()
     }
 
@@ -178,13 +203,8 @@ mod tests {
     fn real_pre_policy_attempt_succeeded() {
         // show_license_all__csr1000v-legacy-registered-callhome.txt:18
         let line = "  Last Communication Attempt: SUCCEEDED on Mar 13 08:09:28 2024 UTC\n";
-        let kinds: Vec<LogKind> = parse_log(line, 0, None)
-            .entries
-            .into_iter()
-            .map(|e| e.kind)
-            .collect();
         assert_eq!(
-            kinds,
+            kinds(line),
             [LogKind::LastCommAttempt {
                 result: AttemptResult {
                     outcome: Attempt::Succeeded,
@@ -202,14 +222,8 @@ mod tests {
         // show_logging__c9200-cslu-dns-comm-failed.txt:28 (and the nine lines after it),
         // its trailing space as printed.
         let line = "*Nov 17 18:05:09.580: %SMART_LIC-3-COMM_FAILED: Communications failure with the Cisco Smart License Utility (CSLU) : Unable to resolve server hostname/domain name \n";
-        let kinds: Vec<LogKind> = parse_log(line, 0, None)
-            .entries
-            .into_iter()
-            .map(|e| e.kind)
-            .filter(|k| !matches!(k, LogKind::ClockUnsynced { .. }))
-            .collect();
         assert_eq!(
-            kinds,
+            kinds(line),
             [LogKind::CommFailed {
                 server: "cslu".into(),
                 reason: FailReason {
@@ -218,6 +232,27 @@ mod tests {
                 }
             }]
         );
+    }
+
+    #[test]
+    fn real_crl_fetch_failure_names_another_services_trustpoint() {
+        // show_logging__csr1000v-17.3-pki-crl-fetch-fail.txt:66-67 (again at 85-86)
+        let text = "May 31 03:29:35: %PKI-3-CRL_FETCH_FAIL: CRL fetch for trustpoint DNAC-CA failed\n                      Reason : Enrollment URL not configured.\n";
+        assert_eq!(
+            kinds(text),
+            [LogKind::CrlFetchFail {
+                trustpoint: Some(Trustpoint {
+                    chain: Chain::Other,
+                    name: "DNAC-CA".into()
+                }),
+                reason: Some("Enrollment URL not configured.".into())
+            }]
+        );
+        // The licensing chain: SLA-TrustPoint in any case, or the trustpool.
+        for name in ["SLA-TrustPoint", "sla-trustpoint", "Trustpool"] {
+            assert_eq!(trustpoint(name.into()).chain, Chain::Licensing, "{name}");
+        }
+        assert_eq!(trustpoint("TP-self-signed-1234".into()).chain, Chain::Other);
     }
 
     /// The reasons ../shared/DOMAIN.md lists (§4) and the CALL_HOME error codes; none of
