@@ -543,29 +543,6 @@ fn segment(to_server: bool, seq: u32, ack: u32, flags: u8, payload: &[u8]) -> Ve
     frames::tcp_frame(src, dst, seq, ack, flags, payload)
 }
 
-/// A TLS 1.2 ClientHello record offering one suite, with `sni` (RFC 8446 §4.1.2, RFC 6066 §3).
-fn client_hello(sni: &str) -> Vec<u8> {
-    let name = sni.as_bytes();
-    let mut ext = vec![0, 0];
-    ext.extend_from_slice(&((name.len() + 5) as u16).to_be_bytes());
-    ext.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
-    ext.push(0);
-    ext.extend_from_slice(&(name.len() as u16).to_be_bytes());
-    ext.extend_from_slice(name);
-    let mut body = vec![3, 3];
-    body.extend_from_slice(&[7; 32]);
-    body.extend_from_slice(&[0, 0, 2, 0xc0, 0x2f, 1, 0]);
-    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
-    body.extend_from_slice(&ext);
-    let mut hs = vec![1, 0];
-    hs.extend_from_slice(&(body.len() as u16).to_be_bytes());
-    hs.extend_from_slice(&body);
-    let mut rec = vec![0x16, 3, 1];
-    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
-    rec.extend_from_slice(&hs);
-    rec
-}
-
 /// A capture whose ClientHello carries [`HOSTILE_SNI`], answered by a reset.
 fn hostile_capture(dir: &Path) -> PathBuf {
     capture_with_sni(dir, HOSTILE_SNI)
@@ -573,7 +550,7 @@ fn hostile_capture(dir: &Path) -> PathBuf {
 
 /// A capture whose ClientHello carries `sni`, answered by a reset.
 fn capture_with_sni(dir: &Path, sni: &str) -> PathBuf {
-    let hello = client_hello(sni);
+    let hello = frames::client_hello(sni);
     use frames::{ACK, PSH, RST, SYN};
     let segments = [
         segment(true, 1000, 0, SYN, &[]),

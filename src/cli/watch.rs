@@ -11,7 +11,7 @@ use crate::model::context::AnalysisContext;
 use crate::report::prometheus::write_watch_prometheus;
 use crate::report::watch::{write_attempt_jsonl, write_attempt_text};
 use crate::watch::follow::{FollowSet, SourceEvent, follow, follow_stdin};
-use crate::watch::{Attempt, Engine, WATCH_RETIREMENT, WatchConfig, WatchFrame};
+use crate::watch::{Attempt, AttemptSink, Engine, WATCH_RETIREMENT, WatchConfig, WatchFrame};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -84,9 +84,16 @@ pub(super) fn config(args: &WatchArgs) -> Result<WatchConfig, CliError> {
     Ok(WatchConfig {
         acfg: setup.acfg,
         dcfg: setup.dcfg,
-        retirement: crate::flow::Retirement {
-            idle_timeout_ns: args.idle_timeout as i64 * 1_000_000_000,
-            ..WATCH_RETIREMENT
+        retirement: {
+            let idle_timeout_ns = args.idle_timeout as i64 * 1_000_000_000;
+            crate::flow::Retirement {
+                idle_timeout_ns,
+                // Never shorter than the idle timeout asked for.
+                max_attempt_ns: WATCH_RETIREMENT
+                    .max_attempt_ns
+                    .map(|m| m.max(idle_timeout_ns)),
+                ..WATCH_RETIREMENT
+            }
         },
         max_switches: args.max_switches as usize,
         names,
@@ -257,6 +264,42 @@ impl Sink for Stdout {
     }
 }
 
+/// Judged attempts held at most on their way to the sink: the end of a capture judges every
+/// live flow at once, and each attempt may hold its connection's long strings
+/// (`model::long_strings::ATTEMPT_LONG_STRINGS`): they are written as they come, in
+/// batches of this many at most, not gathered first.
+pub(super) const BATCH: usize = 64;
+
+/// The engine's attempts on their way to a [`Sink`] (see [`BATCH`]); the first failure to
+/// write is kept, and nothing more is written after it.
+struct Batch<'a, S: Sink> {
+    sink: &'a mut S,
+    held: Vec<Attempt>,
+    failed: Option<CliError>,
+}
+
+impl<S: Sink> Batch<'_, S> {
+    fn flush(&mut self) {
+        if self.failed.is_none()
+            && let Err(e) = self.sink.attempts(&mut self.held)
+        {
+            self.failed = Some(e);
+        }
+        self.held.clear();
+    }
+}
+
+impl<S: Sink> AttemptSink for Batch<'_, S> {
+    fn attempt(&mut self, a: Attempt) {
+        if self.failed.is_none() {
+            self.held.push(a);
+        }
+        if self.held.len() >= BATCH {
+            self.flush();
+        }
+    }
+}
+
 /// The engine and its outputs.
 pub(super) struct Watcher<S: Sink> {
     pub engine: Engine,
@@ -268,7 +311,6 @@ pub(super) struct Watcher<S: Sink> {
 
 impl<S: Sink> Watcher<S> {
     pub fn run(&mut self, rx: &Receiver<SourceEvent>) -> Result<u8, CliError> {
-        let mut out = Vec::new();
         // The capture clock: the last frame's time, moved on by the time since it came.
         let mut clock: Option<(i64, Instant)> = None;
         let mut last_tick = Instant::now();
@@ -283,21 +325,23 @@ impl<S: Sink> Watcher<S> {
                     data,
                     orig_len,
                 }) => {
-                    self.engine.frame(
-                        WatchFrame {
-                            number,
-                            time_ns,
-                            linktype,
-                            data: &data,
-                            orig_len,
-                        },
-                        &mut out,
-                    );
+                    self.judge(|e, out| {
+                        e.frame(
+                            WatchFrame {
+                                number,
+                                time_ns,
+                                linktype,
+                                data: &data,
+                                orig_len,
+                            },
+                            out,
+                        )
+                    })?;
                     clock = Some((time_ns, Instant::now()));
                 }
                 Ok(SourceEvent::FileStarted(name)) => self.engine.file_started(&name),
                 Ok(SourceEvent::CaptureEnded) => {
-                    self.engine.end_capture(&mut out);
+                    self.judge(|e, out| e.end_capture(out))?;
                     clock = None;
                 }
                 Ok(SourceEvent::Warning(w)) => self.sink.warning(&w),
@@ -310,7 +354,6 @@ impl<S: Sink> Watcher<S> {
                     self.drops = Some((kernel, interface));
                 }
                 Ok(SourceEvent::Fatal(line)) => {
-                    self.sink.attempts(&mut out)?;
                     self.sink.fatal(&line);
                     return Ok(super::EXIT_USAGE);
                 }
@@ -321,19 +364,30 @@ impl<S: Sink> Watcher<S> {
                 last_tick = Instant::now();
                 if let Some((t, at)) = clock {
                     let now = t.saturating_add(at.elapsed().as_nanos() as i64);
-                    self.engine.advance(now, &mut out);
+                    self.judge(|e, out| e.advance(now, out))?;
                 }
             }
-            self.sink.attempts(&mut out)?;
             if last_write.elapsed() >= self.interval {
                 last_write = Instant::now();
                 self.write_metrics();
             }
         }
-        self.engine.end_capture(&mut out);
-        self.sink.attempts(&mut out)?;
+        self.judge(|e, out| e.end_capture(out))?;
         self.write_metrics();
         Ok(0)
+    }
+
+    /// Runs the engine with the sink taking its attempts as they are judged, at most
+    /// [`BATCH`] held on the way.
+    fn judge(&mut self, f: impl FnOnce(&mut Engine, &mut dyn AttemptSink)) -> Result<(), CliError> {
+        let mut out = Batch {
+            sink: &mut self.sink,
+            held: Vec::new(),
+            failed: None,
+        };
+        f(&mut self.engine, &mut out);
+        out.flush();
+        out.failed.map_or(Ok(()), Err)
     }
 
     /// The metrics file, written aside and renamed: the collector never reads half of it.
@@ -353,5 +407,64 @@ impl<S: Sink> Watcher<S> {
         if let Err(e) = result {
             eprintln!("licpath: warning: {}", esc(&e));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::tests::{licensing_config, tls_attempt};
+
+    /// Records how many attempts each call hands over.
+    #[derive(Default)]
+    struct Batches(Vec<usize>);
+
+    impl Sink for Batches {
+        fn attempts(&mut self, attempts: &mut Vec<Attempt>) -> Result<(), CliError> {
+            if !attempts.is_empty() {
+                self.0.push(attempts.len());
+            }
+            attempts.clear();
+            Ok(())
+        }
+        fn warning(&mut self, _: &str) {}
+        fn fatal(&mut self, _: &str) {}
+    }
+
+    /// 300 connections still open when the capture ends are judged together; they reach
+    /// the sink as they are judged, never more than [`BATCH`] held on the way (all 300
+    /// at once before: with a 16 KB SNI each, what made `watch` peak at 175 MB).
+    #[test]
+    fn attempts_judged_together_reach_the_sink_in_bounded_batches() {
+        let (tx, rx) = sync_channel(100_000);
+        tx.send(SourceEvent::FileStarted("many.pcap".into()))
+            .unwrap();
+        let mut number = 0;
+        for i in 0..300u16 {
+            for data in tls_attempt([198, 51, 100, 10], 20_000 + i, "smartreceiver.cisco.com") {
+                number += 1;
+                tx.send(SourceEvent::Frame {
+                    number,
+                    // All within 0.3 s: still lingering (or in the time-order window) at the end.
+                    time_ns: 1_790_000_000_000_000_000 + number as i64 * 200_000,
+                    linktype: 1,
+                    orig_len: data.len() as u32,
+                    data: crate::watch::follow::FrameBytes::new(&data),
+                })
+                .unwrap();
+            }
+        }
+        tx.send(SourceEvent::Finished).unwrap();
+        let mut w = Watcher {
+            engine: Engine::new(licensing_config()),
+            sink: Batches::default(),
+            textfile: None,
+            interval: Duration::from_secs(3600),
+            drops: None,
+        };
+        assert_eq!(w.run(&rx).unwrap(), 0);
+        let b = &w.sink.0;
+        assert_eq!(b.iter().sum::<usize>(), 300, "{b:?}");
+        assert!(b.iter().all(|&n| n <= BATCH), "{b:?}");
     }
 }

@@ -198,6 +198,15 @@ impl DnsTracker {
         }
     }
 
+    /// Unanswered queries, answers waiting for their query, unreachables remembered.
+    pub fn held(&self) -> (usize, usize, usize) {
+        (
+            self.pending.len(),
+            self.early_answers.len(),
+            self.unreachable.len(),
+        )
+    }
+
     /// The exchanges finished so far, taken out (streaming mode).
     pub fn take_done(&mut self) -> Vec<DnsExchange> {
         std::mem::take(&mut self.done)

@@ -143,6 +143,11 @@ pub struct Retirement {
     pub idle_timeout_ns: i64,
     /// A query unanswered for this long is final.
     pub query_timeout_ns: i64,
+    /// Streaming: a connection whose packets still come this long after its first is
+    /// judged as it stands when the next one comes, and that packet starts a new one (a
+    /// SYN resent for minutes, a replayed capture: it would never go idle, and never be
+    /// judged). `None`: a connection lasts as long as its packets.
+    pub max_attempt_ns: Option<i64>,
 }
 
 impl Default for Retirement {
@@ -151,6 +156,7 @@ impl Default for Retirement {
             closed_linger_ns: CLOSED_LINGER_NS,
             idle_timeout_ns: IDLE_TIMEOUT_NS,
             query_timeout_ns: dns::QUERY_TIMEOUT_NS,
+            max_attempt_ns: None,
         }
     }
 }
@@ -548,6 +554,51 @@ impl Analyzer {
             context: (!self.cfg.context.is_empty()).then(|| self.cfg.context.clone()),
             vantage: None,
             proof: None,
+        }
+    }
+}
+
+/// What an analyzer holds at one moment, counted: what a long `watch` must keep bounded
+/// (tests hold each count to its bound).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeldCounts {
+    pub live_flows: usize,
+    /// The live flows' estimated bytes (the budget's measure) and their events.
+    pub flow_bytes: usize,
+    pub flow_events: usize,
+    pub closing: usize,
+    pub dns_pending: usize,
+    pub dns_early_answers: usize,
+    pub dns_unreachable: usize,
+    pub named_addrs: usize,
+    pub reorder_frames: usize,
+}
+
+impl Analyzer {
+    /// What is held now ([`HeldCounts`]).
+    pub fn held(&self) -> HeldCounts {
+        let (dns_pending, dns_early_answers, dns_unreachable) = self.dns.held();
+        let flow_events = self
+            .flows
+            .values()
+            .filter_map(|&i| self.table.get(i))
+            .map(|f| f.conn.events.len())
+            .sum();
+        HeldCounts {
+            live_flows: self.flows.len(),
+            flow_bytes: self.flow_bytes,
+            flow_events,
+            closing: self.closing.len(),
+            dns_pending,
+            dns_early_answers,
+            dns_unreachable,
+            named_addrs: self.name_by_addr.len()
+                + self.licensing_addrs.len()
+                + self.proxy_addrs.len(),
+            reorder_frames: self
+                .reorder
+                .as_ref()
+                .map_or(0, reorder::Reorder::held_frames),
         }
     }
 }

@@ -113,6 +113,11 @@ impl Reorder {
         Some(h)
     }
 
+    /// Frames held.
+    pub fn held_frames(&self) -> usize {
+        self.heap.len()
+    }
+
     /// A released frame's buffer, for reuse.
     pub fn recycle(&mut self, buf: Vec<u8>) {
         if self.pool.len() < 64 && buf.capacity() <= 64 * 1024 {

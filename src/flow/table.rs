@@ -318,6 +318,7 @@ impl Analyzer {
                 crate::model::long_strings::bound_connection(
                     &mut conn,
                     &mut self.kept_strings_left,
+                    crate::model::long_strings::KEPT_LONG_STRINGS,
                 );
                 self.kept.push(conn);
             } else {

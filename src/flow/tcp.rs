@@ -31,6 +31,21 @@ impl Analyzer {
         {
             self.finish_flow(*f);
         }
+        // Streaming: a connection lasting past `max_attempt_ns` is judged as it stands;
+        // this packet starts the next one.
+        if let Some(max) = self.retirement.max_attempt_ns {
+            for k in [fwd, rev] {
+                if self
+                    .flows
+                    .get(&k)
+                    .and_then(|&i| self.table.get(i))
+                    .is_some_and(|old| time_ns.saturating_sub(old.conn.start_ns) > max)
+                    && let Some(f) = self.remove_flow(&k)
+                {
+                    self.finish_flow(*f);
+                }
+            }
+        }
         let known = match self.flows.get(&fwd) {
             Some(&slot) => Some((fwd, Direction::ToServer, slot)),
             None => self

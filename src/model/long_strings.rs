@@ -16,11 +16,16 @@ use super::{CertInfo, ClientHello, Connection, EventKind};
 pub const LONG_STRING: usize = 1024;
 /// Bytes of long strings the kept connections hold whole, all of them together.
 pub const KEPT_LONG_STRINGS: usize = 4 << 20;
+/// Bytes of long strings one attempt of `watch` holds whole, all its strings together:
+/// each attempt is judged and written on its own, so each has its own budget; past it,
+/// every long string of that attempt is cut. 64 KiB: an SNI can be that long.
+pub const ATTEMPT_LONG_STRINGS: usize = 64 << 10;
 /// Bytes of a long string kept when it is cut.
 const KEPT_PREFIX: usize = 128;
 
-/// `s` cut to its first [`KEPT_PREFIX`] bytes, its length and a hash of the whole.
-pub fn cut_kept(s: &str) -> String {
+/// `s` cut to its first [`KEPT_PREFIX`] bytes, its length and a hash of the whole; `whole`
+/// is the budget it did not fit (bytes).
+pub fn cut_kept(s: &str, whole: usize) -> String {
     let mut end = KEPT_PREFIX.min(s.len());
     while !s.is_char_boundary(end) {
         end -= 1;
@@ -29,11 +34,15 @@ pub fn cut_kept(s: &str) -> String {
     let hash = s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
+    let whole = if whole >= 1 << 20 {
+        format!("{} MiB", whole >> 20)
+    } else {
+        format!("{} KiB", whole >> 10)
+    };
     format!(
-        "{}…[cut: {} bytes, fnv1a {hash:016x}; over the {} MiB kept whole]",
+        "{}…[cut: {} bytes, fnv1a {hash:016x}; over the {whole} kept whole]",
         s.get(..end).unwrap_or(""),
         s.len(),
-        KEPT_LONG_STRINGS >> 20
     )
 }
 
@@ -161,8 +170,9 @@ fn connection_strings(c: &mut Connection, f: &mut dyn FnMut(&mut String)) {
 }
 
 /// Keeps `c`'s long strings whole when they fit what is left of `budget` (and takes them
-/// from it), else cuts every one of them ([`cut_kept`]). Returns how many were cut.
-pub fn bound_connection(c: &mut Connection, budget: &mut usize) -> usize {
+/// from it), else cuts every one of them ([`cut_kept`]; `whole`: the budget's size, for
+/// the marker). Returns how many were cut.
+pub fn bound_connection(c: &mut Connection, budget: &mut usize, whole: usize) -> usize {
     let mut long = 0usize;
     connection_strings(c, &mut |s| {
         if s.len() > LONG_STRING {
@@ -176,7 +186,7 @@ pub fn bound_connection(c: &mut Connection, budget: &mut usize) -> usize {
     let mut cut = 0;
     connection_strings(c, &mut |s| {
         if s.len() > LONG_STRING {
-            *s = cut_kept(s);
+            *s = cut_kept(s, whole);
             cut += 1;
         }
     });
@@ -212,11 +222,11 @@ mod tests {
         };
         let mut budget = 3 * sni.len();
         let mut whole = make();
-        assert_eq!(bound_connection(&mut whole, &mut budget), 0);
+        assert_eq!(bound_connection(&mut whole, &mut budget, 1 << 20), 0);
         assert_eq!(budget, 0);
         assert_eq!(whole.server_name.as_deref(), Some(sni.as_str()));
         let mut cut = make();
-        assert_eq!(bound_connection(&mut cut, &mut budget), 3);
+        assert_eq!(bound_connection(&mut cut, &mut budget, 1 << 20), 3);
         let shown = cut.server_name.clone().unwrap();
         assert!(shown.starts_with(&sni[..128]), "{shown}");
         assert!(
@@ -232,8 +242,10 @@ mod tests {
         assert_eq!(hello.as_deref(), Some(shown.as_str()));
         // The hash tells two long strings apart even with the same start and length.
         let other = format!("s{}.exampLe", "a".repeat(16_384));
-        assert_ne!(cut_kept(&sni), cut_kept(&other));
-        assert_eq!(cut_kept(&sni), cut_kept(&sni.clone()));
+        assert_ne!(cut_kept(&sni, 1 << 20), cut_kept(&other, 1 << 20));
+        assert_eq!(cut_kept(&sni, 1 << 20), cut_kept(&sni.clone(), 1 << 20));
+        assert!(shown.ends_with("; over the 1 MiB kept whole]"), "{shown}");
+        assert!(cut_kept(&sni, ATTEMPT_LONG_STRINGS).ends_with("; over the 64 KiB kept whole]"));
     }
 
     #[test]

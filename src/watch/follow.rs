@@ -15,9 +15,9 @@ use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// How often a file at its end is looked at again.
@@ -37,6 +37,71 @@ const FULL_HEADER_BYTES: u64 = 512;
 /// How long a file shorter than [`FULL_HEADER_BYTES`] is given to grow before it is read.
 const HEADER_WAIT: Duration = Duration::from_millis(300);
 
+/// Bytes of frames on their way from the sources to the engine, at most (besides the
+/// channel's count of frames): a source waits while more are in flight, as it waits on a
+/// full channel. The channel's 16,384 frames of a capture of 64 KiB frames (a host's own
+/// offloaded traffic) would otherwise be a GiB, and of long-strings TLS 18 MB.
+pub const MAX_IN_FLIGHT: usize = 4 << 20;
+
+/// The bytes of frames in flight, process-wide (one watch per process).
+static IN_FLIGHT: InFlight = InFlight {
+    bytes: Mutex::new(0),
+    freed: Condvar::new(),
+};
+
+struct InFlight {
+    bytes: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl InFlight {
+    /// Counts `n` more bytes, first waiting until they fit (one frame always goes).
+    fn take(&self, n: usize) {
+        let mut b = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
+        while *b > 0 && *b + n > MAX_IN_FLIGHT {
+            b = self.freed.wait(b).unwrap_or_else(|e| e.into_inner());
+        }
+        *b += n;
+    }
+
+    fn give(&self, n: usize) {
+        let mut b = self.bytes.lock().unwrap_or_else(|e| e.into_inner());
+        *b = b.saturating_sub(n);
+        self.freed.notify_all();
+    }
+}
+
+/// A frame's bytes on their way to the engine: counted in flight ([`MAX_IN_FLIGHT`])
+/// until dropped.
+#[derive(Debug)]
+pub struct FrameBytes(Vec<u8>);
+
+impl FrameBytes {
+    /// Copies `data`, once the bytes in flight leave room for it.
+    pub fn new(data: &[u8]) -> FrameBytes {
+        IN_FLIGHT.take(data.len());
+        FrameBytes(data.to_vec())
+    }
+
+    /// Bytes in flight now, process-wide.
+    pub fn in_flight() -> usize {
+        *IN_FLIGHT.bytes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl std::ops::Deref for FrameBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for FrameBytes {
+    fn drop(&mut self) {
+        IN_FLIGHT.give(self.0.len());
+    }
+}
+
 /// What the source thread tells the engine.
 #[derive(Debug)]
 pub enum SourceEvent {
@@ -46,7 +111,7 @@ pub enum SourceEvent {
         number: u64,
         time_ns: i64,
         linktype: u32,
-        data: Vec<u8>,
+        data: FrameBytes,
         orig_len: u32,
     },
     /// The capture so far is over: a directory's export was read whole, a followed file
@@ -466,7 +531,7 @@ fn send_frame(tx: &SyncSender<SourceEvent>, f: Frame<'_>) {
         number: f.number,
         time_ns: f.time_ns,
         linktype: f.linktype,
-        data: f.data.to_vec(),
+        data: FrameBytes::new(f.data),
         orig_len: f.orig_len,
     });
 }

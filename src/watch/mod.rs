@@ -47,11 +47,14 @@ const MAX_TARGETS: usize = 16;
 
 /// The retirement `watch` uses by default: a closed connection is judged one second
 /// after its last packet, an idle one after a minute, an unanswered query after 10 s
-/// (IOS XE gives up after 3 tries of `ip domain timeout` 3 s).
+/// (IOS XE gives up after 3 tries of `ip domain timeout` 3 s), and one still going two
+/// minutes after its first packet when its next packet comes (no licensing exchange takes
+/// that long; its packets would otherwise pile up events for as long as they come).
 pub const WATCH_RETIREMENT: Retirement = Retirement {
     closed_linger_ns: 1_000_000_000,
     idle_timeout_ns: 60_000_000_000,
     query_timeout_ns: 10_000_000_000,
+    max_attempt_ns: Some(120_000_000_000),
 };
 
 /// What the engine runs with.
@@ -120,6 +123,19 @@ impl Attempt {
         self.switch_name
             .clone()
             .unwrap_or_else(|| self.switch.to_string())
+    }
+}
+
+/// Where the engine hands each attempt the moment it is judged, one at a time: a long
+/// capture's end (every live flow judged at once) never holds more than one judged attempt
+/// in the engine. A `Vec` collects them.
+pub trait AttemptSink {
+    fn attempt(&mut self, a: Attempt);
+}
+
+impl AttemptSink for Vec<Attempt> {
+    fn attempt(&mut self, a: Attempt) {
+        self.push(a);
     }
 }
 
@@ -259,6 +275,18 @@ impl Files {
     }
 }
 
+/// What an [`Engine`] holds at one moment, counted ([`Engine::held`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineHeld {
+    pub analyzer: crate::flow::HeldCounts,
+    pub dns_groups: usize,
+    pub resolved: usize,
+    pub recent: usize,
+    pub files: usize,
+    pub switches: usize,
+    pub targets: usize,
+}
+
 /// The incremental pipeline: frames in, judged attempts out.
 pub struct Engine {
     cfg: WatchConfig,
@@ -310,7 +338,7 @@ impl Engine {
     }
 
     /// One frame; attempts it completed go to `out`.
-    pub fn frame(&mut self, f: WatchFrame<'_>, out: &mut Vec<Attempt>) {
+    pub fn frame(&mut self, f: WatchFrame<'_>, out: &mut dyn AttemptSink) {
         self.frames += 1;
         self.last_ns = Some(self.last_ns.map_or(f.time_ns, |l| l.max(f.time_ns)));
         self.analyzer
@@ -321,7 +349,7 @@ impl Engine {
     }
 
     /// The capture clock is at `now_ns` with no new frame: retires what waited enough.
-    pub fn advance(&mut self, now_ns: i64, out: &mut Vec<Attempt>) {
+    pub fn advance(&mut self, now_ns: i64, out: &mut dyn AttemptSink) {
         self.analyzer.advance(now_ns);
         self.drain(None, out);
         let settled = self.analyzer.settled_ns(now_ns);
@@ -331,7 +359,7 @@ impl Engine {
     /// The capture is over (an export of its own, a file replaced, the end of the watch):
     /// what is still open is judged as `analyze` judges the end of a file, and a new
     /// analyzer starts for what comes next. Switch states stay.
-    pub fn end_capture(&mut self, out: &mut Vec<Attempt>) {
+    pub fn end_capture(&mut self, out: &mut dyn AttemptSink) {
         let analyzer =
             std::mem::replace(&mut self.analyzer, new_analyzer(&self.cfg, &self.retired));
         let t = analyzer.finish(Source::Capture { files: Vec::new() });
@@ -346,14 +374,14 @@ impl Engine {
 
     /// The judged attempts of what the analyzer retired. `capture_end`: the capture ended
     /// there (else it goes on, and a step still waiting has simply timed out).
-    fn drain(&mut self, capture_end: Option<i64>, out: &mut Vec<Attempt>) {
+    fn drain(&mut self, capture_end: Option<i64>, out: &mut dyn AttemptSink) {
         let retired = std::mem::take(&mut *self.retired.borrow_mut());
         for r in retired {
             match r {
                 Retired::Connection(c) => {
                     if let Some(a) = self.connection(c, capture_end) {
                         self.switches.record(&a);
-                        out.push(a);
+                        out.attempt(a);
                     }
                 }
                 Retired::Dns(d) if d.licensing => {
@@ -393,6 +421,10 @@ impl Engine {
             return None;
         }
         self.remember(key, c.end_ns);
+        // Its long strings within the attempt's own budget, before the findings copy them.
+        let whole = crate::model::long_strings::ATTEMPT_LONG_STRINGS;
+        let mut left = whole;
+        crate::model::long_strings::bound_connection(&mut c, &mut left, whole);
         diagnose_connection_in(&mut c, &self.cfg.dcfg, capture_end);
         let verdict = match c.verdict {
             Verdict::Ok => OverallVerdict::Ok,
@@ -448,7 +480,7 @@ impl Engine {
     }
 
     /// Lookups whose window has passed at `now_ns` are judged.
-    fn release_groups(&mut self, now_ns: i64, out: &mut Vec<Attempt>) {
+    fn release_groups(&mut self, now_ns: i64, out: &mut dyn AttemptSink) {
         if self.groups.is_empty() {
             return;
         }
@@ -459,16 +491,20 @@ impl Engine {
             .map(|(k, _)| k.clone())
             .collect();
         for key in ready {
-            if let Some(g) = self.groups.remove(&key) {
-                out.extend(self.lookup(key, g, None));
+            if let Some(g) = self.groups.remove(&key)
+                && let Some(a) = self.lookup(key, g, None)
+            {
+                out.attempt(a);
             }
         }
     }
 
-    fn release_groups_at_end(&mut self, capture_end: Option<i64>, out: &mut Vec<Attempt>) {
+    fn release_groups_at_end(&mut self, capture_end: Option<i64>, out: &mut dyn AttemptSink) {
         let all: Vec<_> = self.groups.drain().collect();
         for (key, g) in all {
-            out.extend(self.lookup(key, g, capture_end));
+            if let Some(a) = self.lookup(key, g, capture_end) {
+                out.attempt(a);
+            }
         }
     }
 
@@ -554,6 +590,24 @@ impl Engine {
         self.resolved.insert(key, (t, d));
     }
 
+    /// What the engine holds now: the analyzer's counts and its own tables.
+    pub fn held(&self) -> EngineHeld {
+        EngineHeld {
+            analyzer: self.analyzer.held(),
+            dns_groups: self.groups.len(),
+            resolved: self.resolved.len(),
+            recent: self.recent.len(),
+            files: self.files.starts.len(),
+            switches: self.switches.by_label.len(),
+            targets: self
+                .switches
+                .by_label
+                .values()
+                .map(|s| s.targets.len())
+                .sum(),
+        }
+    }
+
     /// Frames read so far, across files.
     pub fn frames(&self) -> u64 {
         self.frames
@@ -585,4 +639,4 @@ fn connection_target(c: &Connection) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

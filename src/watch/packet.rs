@@ -236,7 +236,7 @@ pub fn run(live: Live, tx: SyncSender<SourceEvent>, stop: Arc<AtomicBool>) {
             Ok((len, time_ns)) => {
                 number += 1;
                 let time_ns = time_ns.unwrap_or_else(wall_clock_ns);
-                let data = buf[..len.min(buf.len())].to_vec();
+                let data = super::follow::FrameBytes::new(&buf[..len.min(buf.len())]);
                 let frame = SourceEvent::Frame {
                     number,
                     time_ns,

@@ -168,3 +168,135 @@ fn every_lab_capture_gets_the_verdicts_analyze_gives() {
         "{compared} connections, {names} names"
     );
 }
+
+/// The server of [`tls_attempt`], a licensing address in [`licensing_config`].
+const SERVER: ([u8; 4], u16) = ([203, 0, 113, 99], 443);
+
+/// An engine's settings where [`SERVER`] is a licensing address.
+pub(crate) fn licensing_config() -> WatchConfig {
+    let mut cfg = config();
+    cfg.acfg.context.licensing_addresses = vec![IpAddr::from(SERVER.0)];
+    cfg
+}
+
+/// The frames of one licensing attempt from `client` port `port` to [`SERVER`]: the
+/// handshake, a ClientHello with `sni`, the server's reset.
+pub(crate) fn tls_attempt(client: [u8; 4], port: u16, sni: &str) -> Vec<Vec<u8>> {
+    use crate::capture::testing::{ACK, PSH, RST, SYN, client_hello, tcp_frame};
+    let hello = client_hello(sni);
+    let c = (client, port);
+    vec![
+        tcp_frame(c, SERVER, 1000, 0, SYN, &[]),
+        tcp_frame(SERVER, c, 5000, 1001, SYN | ACK, &[]),
+        tcp_frame(c, SERVER, 1001, 5001, ACK, &[]),
+        tcp_frame(c, SERVER, 1001, 5001, PSH | ACK, &hello),
+        tcp_frame(SERVER, c, 5001, 1001 + hello.len() as u32, RST | ACK, &[]),
+    ]
+}
+
+/// `frames` into `e`, numbered on from `first`, 1 ms apart from `t0_ns`.
+pub(crate) fn feed(
+    e: &mut Engine,
+    first: u64,
+    t0_ns: i64,
+    frames: &[Vec<u8>],
+    out: &mut dyn AttemptSink,
+) {
+    for (i, data) in frames.iter().enumerate() {
+        e.frame(
+            WatchFrame {
+                number: first + i as u64,
+                time_ns: t0_ns + i as i64 * 1_000_000,
+                linktype: 1,
+                data,
+                orig_len: data.len() as u32,
+            },
+            out,
+        );
+    }
+}
+
+/// Issue 28 item 9 in `watch`: each attempt holds its connection's long strings whole
+/// within its own budget (`ATTEMPT_LONG_STRINGS`), and cut past it, before the findings
+/// copy them; so a hostile SNI costs each line and each attempt a bounded size.
+#[test]
+fn an_attempt_holds_its_long_strings_within_its_own_budget() {
+    use crate::model::long_strings::{ATTEMPT_LONG_STRINGS, LONG_STRING};
+    let mut e = Engine::new(licensing_config());
+    e.file_started("hostile.pcap");
+    let fits = format!("{}.example", "f".repeat(16_000));
+    let over = format!("{}.example", "o".repeat(40_000));
+    let mut out = Vec::new();
+    feed(
+        &mut e,
+        1,
+        1_790_000_000_000_000_000,
+        &tls_attempt([198, 51, 100, 10], 51000, &fits),
+        &mut out,
+    );
+    feed(
+        &mut e,
+        6,
+        1_790_000_001_000_000_000,
+        &tls_attempt([198, 51, 100, 10], 51001, &over),
+        &mut out,
+    );
+    e.end_capture(&mut out);
+    assert_eq!(out.len(), 2, "{out:?}");
+    let sni = |a: &Attempt| {
+        let c = a.connection.as_ref().unwrap();
+        c.tls.as_ref().and_then(|t| t.sni.clone()).unwrap()
+    };
+    assert_eq!(sni(&out[0]), fits, "within the budget: whole");
+    let cut = sni(&out[1]);
+    assert!(cut.starts_with(&over[..128]), "{cut}");
+    assert!(
+        cut.contains(&format!("…[cut: {} bytes, fnv1a ", over.len())),
+        "{cut}"
+    );
+    assert!(cut.ends_with("; over the 64 KiB kept whole]"), "{cut}");
+    // What the attempt holds of long strings: its connection's, its findings' texts, its
+    // line's; within the budget whatever the input.
+    let mut line = Vec::new();
+    crate::report::watch::write_attempt_jsonl(&mut line, &out[1]).unwrap();
+    let c = out[1].connection.as_ref().unwrap();
+    let held = serde_json::to_string(&**c).unwrap().len() + line.len();
+    assert!(held < ATTEMPT_LONG_STRINGS, "{held} bytes held");
+    assert!(
+        !String::from_utf8(line)
+            .unwrap()
+            .contains(&"o".repeat(LONG_STRING))
+    );
+}
+
+/// A SYN resent every 10 s for 5 minutes to a licensing server that never answers (or a
+/// replayed capture that repeats its connections): its packets keep coming, so it never
+/// goes idle. It is judged every `max_attempt_ns` (two minutes), each time as an unanswered
+/// handshake, and its flow holds the events of two minutes at most, not of the whole run.
+#[test]
+fn a_connection_whose_packets_keep_coming_is_judged_every_two_minutes() {
+    use crate::capture::testing::{SYN, tcp_frame};
+    let mut e = Engine::new(licensing_config());
+    e.file_started("resent.pcap");
+    let syn = tcp_frame(([198, 51, 100, 10], 40000), SERVER, 1000, 0, SYN, &[]);
+    let t0 = 1_790_000_000_000_000_000i64;
+    let mut during = Vec::new();
+    let mut most_events = 0;
+    for i in 0..=30 {
+        feed(
+            &mut e,
+            i + 1,
+            t0 + i as i64 * 10_000_000_000,
+            std::slice::from_ref(&syn),
+            &mut during,
+        );
+        most_events = most_events.max(e.held().analyzer.flow_events);
+    }
+    assert_eq!(during.len(), 2, "{during:?}");
+    for a in &during {
+        assert_eq!(a.verdict, OverallVerdict::Failed, "{a:?}");
+        assert_eq!(a.primary, Some(FindingCode::TcpTimeout), "{a:?}");
+        assert!(a.duration_ns <= 120_000_000_000, "{a:?}");
+    }
+    assert!(most_events <= 13, "{most_events} events held by one flow");
+}
