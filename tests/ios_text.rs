@@ -632,6 +632,15 @@ fn a_log_without_a_year_says_its_stamps_as_printed() {
     let text = String::from_utf8_lossy(&out.stdout);
     let heading = text.lines().nth(1).unwrap_or_default();
     assert!(!heading.contains("empty"), "{text}");
+    // The '*' is a clock sign on the same lines, not a third message.
+    assert!(
+        heading.contains("2 lines read, 2 licensing messages recognised"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Switch log (2 messages, 1 clock sign from"),
+        "{text}"
+    );
     assert!(
         heading.contains(
             "Mar 1 00:01:02.123 to Mar 1 08:01:02.456 as the switch printed them (no year: not placed on a calendar)"

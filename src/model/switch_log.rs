@@ -17,6 +17,23 @@ pub struct SwitchLog {
     pub clock_offset_basis: String,
 }
 
+impl SwitchLog {
+    /// The messages read, without the clock signs (`*` or `.` before a stamp, `No time
+    /// source`): a sign is an entry of its own on the same line as its message, so
+    /// counting entries would count that line twice.
+    pub fn messages(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| !e.kind.is_clock_sign())
+            .count()
+    }
+
+    /// The clock signs read (`LogKind::ClockUnsynced`).
+    pub fn clock_signs(&self) -> usize {
+        self.entries.len() - self.messages()
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct LogEntry {
     /// Which of `files` (0-based) and the 1-based line in it.
@@ -107,6 +124,13 @@ pub enum LogKind {
     },
     /// Another SMART_LIC / CALL_HOME / PKI message, kept for the timeline.
     Other { mnemonic: String },
+}
+
+impl LogKind {
+    /// A sign of the switch's clock, not a message (`*`/`.` stamps, `No time source`).
+    pub fn is_clock_sign(&self) -> bool {
+        matches!(self, LogKind::ClockUnsynced { .. })
+    }
 }
 
 /// A failure reason as the switch printed it (COMM_FAILED's text, a CALL_HOME `ERR nnn :

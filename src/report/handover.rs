@@ -253,9 +253,10 @@ pub fn sections<'a>(r: &CaptureReport<'a>) -> Vec<Section<'a>> {
         });
     }
     if let Some(log) = &t.switch_log {
+        // Rows: every entry, clock signs included.
         let n = log.entries.len();
         v.push(Section::SwitchLog {
-            title: format!("Switch log ({})", plural(n as u64, "message")),
+            title: format!("Switch log ({})", words::log_count(log)),
             clock: &log.clock_offset_basis,
             table: Table {
                 head: ["switch time", "message", "read from"],
@@ -308,7 +309,7 @@ pub fn facts(r: &CaptureReport) -> Vec<(&'static str, String)> {
             let (lines, n) = t
                 .switch_log
                 .as_ref()
-                .map_or((0, 0), |l| (l.lines_read, l.entries.len()));
+                .map_or((0, 0), |l| (l.lines_read, l.messages()));
             v.push(("Lines read", lines.to_string()));
             v.push(("Licensing messages recognised", n.to_string()));
             v.push(("Span", span));

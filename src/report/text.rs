@@ -4,8 +4,8 @@
 
 use super::words::{
     confidence_note, connection_facts, connection_route, connection_verdict, describe_event,
-    dns_answer, dns_retries, listed_name, log_file, log_message, offset_ms, overflow_line,
-    primary_error, span, time_base,
+    dns_answer, dns_retries, listed_name, log_count, log_file, log_message, offset_ms,
+    overflow_line, primary_error, span, time_base,
 };
 use crate::diagnose::verdict::overall_verdict;
 use crate::model::time::format_utc;
@@ -172,7 +172,7 @@ fn write_heading(
             let (lines, n) = t
                 .switch_log
                 .as_ref()
-                .map_or((0, 0), |l| (l.lines_read, l.entries.len()));
+                .map_or((0, 0), |l| (l.lines_read, l.messages()));
             writeln!(
                 out,
                 "   {format}, {lines} lines read, {n} licensing message{} recognised, {span}",
@@ -345,10 +345,9 @@ fn write_switch_log(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "\n   {} ({} message{} from {})",
+        "\n   {} ({} from {})",
         p.bold("Switch log"),
-        log.entries.len(),
-        if log.entries.len() == 1 { "" } else { "s" },
+        log_count(log),
         esc(&log.files.join(", "))
     )?;
     writeln!(out, "   clock: {}", esc(&log.clock_offset_basis))?;

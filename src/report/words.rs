@@ -293,6 +293,18 @@ pub fn span(t: &Timeline) -> String {
     }
 }
 
+/// `3 messages`, `2 messages, 1 clock sign`: what a switch log section lists.
+pub fn log_count(log: &SwitchLog) -> String {
+    let n = log.messages();
+    let mut s = format!("{n} message{}", if n == 1 { "" } else { "s" });
+    match log.clock_signs() {
+        0 => {}
+        1 => s.push_str(", 1 clock sign"),
+        k => s.push_str(&format!(", {k} clock signs")),
+    }
+    s
+}
+
 /// A switch log whose stamps have no year (`*Mar  1 00:01:02.123`): its first and last
 /// stamps as the switch printed them, since no calendar date can be given.
 fn undated_log_span(t: &Timeline) -> Option<String> {
