@@ -314,11 +314,16 @@ impl<W: Write> Write for Held<'_, W> {
 }
 
 #[derive(serde::Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 struct PlanDocument<'a> {
+    #[cfg_attr(test, schemars(extend("const" = crate::model::SCHEMA_VERSION)))]
     schema_version: u32,
     licpath_version: &'static str,
+    #[cfg_attr(test, schemars(extend("const" = "plan")))]
     command: &'static str,
+    #[cfg_attr(test, schemars(with = "Vec<PlanLine<'static>>"))]
     plans: Plans<'a>,
+    #[cfg_attr(test, schemars(with = "Vec<Unusable<'static>>"))]
     unusable: UnusableList<'a>,
 }
 
@@ -365,6 +370,7 @@ impl serde::Serialize for UnusableList<'_> {
 }
 
 #[derive(serde::Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 struct PlanLine<'a> {
     switch: Option<&'a str>,
     #[serde(flatten)]
@@ -372,6 +378,7 @@ struct PlanLine<'a> {
 }
 
 #[derive(serde::Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 struct Unusable<'a> {
     file: &'a str,
     message: &'a str,
@@ -460,6 +467,17 @@ fn say_repeated(w: &report::prometheus::Written) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_committed_plan_schema_is_what_the_types_generate() {
+        crate::report::schema::check_committed(
+            "licpath-plan.schema.json",
+            &crate::report::schema::generate::<PlanDocument>(
+                "licpath plan JSON",
+                "What `licpath probe|check --plan-only --format json` prints (docs/json-schema.md)",
+            ),
+        );
+    }
 
     #[test]
     fn directories_expand_to_their_files_sorted() {

@@ -69,6 +69,7 @@ pub fn primary_of(t: &Timeline) -> Option<(&Finding, Option<u64>)> {
 
 /// The verdict over one timeline, for the summary line, JSON and exit codes.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OverallVerdict {
     /// Licensing connections were seen and none failed.

@@ -4,6 +4,7 @@ use super::*;
 use crate::model::url::{Scheme, Url, host_of_authority};
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TcpState {
     /// SYN sent, nothing came back.
@@ -21,6 +22,7 @@ pub enum TcpState {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct Connection {
     pub id: u64,
     pub client: SocketAddr,
@@ -72,6 +74,7 @@ pub struct Connection {
 /// 200 ms), i.e. not fast retransmits after duplicate ACKs. SYN retransmissions are timeouts;
 /// `segments_*` count the data segments and SYNs sent, retransmissions included.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct TcpLoss {
     pub segments_to_server: u64,
     pub retransmitted_to_server: u64,
@@ -128,11 +131,14 @@ impl Connection {
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct TlsSummary {
     pub sni: Option<String>,
     #[serde(serialize_with = "protocol::tls_version_serde::option")]
+    #[cfg_attr(test, schemars(with = "Option<super::schema::TlsVersionName>"))]
     pub client_max_version: Option<TlsVersion>,
     #[serde(serialize_with = "protocol::tls_version_serde::option")]
+    #[cfg_attr(test, schemars(with = "Option<super::schema::TlsVersionName>"))]
     pub version: Option<TlsVersion>,
     pub cipher: Option<String>,
     pub certificates: Vec<CertInfo>,
@@ -302,6 +308,7 @@ pub fn tls13_completion_inferred(events: &[Event]) -> Option<u32> {
 /// A receiver's duplicate ACK reporting a hole: its frame, time, and first SACK block as
 /// tshark's relative sequence numbers (what it holds past the hole).
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct DupAck {
     pub frame: u64,
     pub time_ns: i64,

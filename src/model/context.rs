@@ -11,6 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 /// The switch's surroundings as far as they are known. Empty: nothing known, and the
 /// analysis is exactly what it is without any of it.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct AnalysisContext {
     /// The switch text it was read from (`--from-config`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,6 +41,7 @@ pub struct AnalysisContext {
 /// A configured proxy: as the configuration names it, and the addresses known for it
 /// without DNS (the address itself, or `ip host` entries for its name).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct KnownProxy {
     /// Name or address, lower case, IPv6 without brackets.
     pub host: String,

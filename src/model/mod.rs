@@ -25,6 +25,8 @@ use std::net::{IpAddr, SocketAddr};
 
 pub mod protocol;
 #[cfg(test)]
+pub(crate) mod schema;
+#[cfg(test)]
 pub mod testing;
 
 pub use blame::Blame;
@@ -50,6 +52,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Where the events came from.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Source {
     Capture {
@@ -65,7 +68,9 @@ pub enum Source {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct Timeline {
+    #[cfg_attr(test, schemars(extend("const" = crate::model::SCHEMA_VERSION)))]
     pub schema_version: u32,
     pub source: Source,
     /// First and last packet/event time (ns since epoch); `None` for an empty input.
@@ -103,6 +108,7 @@ pub struct Timeline {
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct CaptureStats {
     pub bytes: u64,
     pub frames: u64,
@@ -126,6 +132,7 @@ fn is_zero(n: &u64) -> bool {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     Capture,
@@ -152,6 +159,7 @@ impl Step {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Info,
@@ -172,6 +180,7 @@ impl Severity {
 /// The finding vocabulary (docs/findings.md). Extend, never rename: these strings are a
 /// contract with scripts.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FindingCode {
     DnsNxdomain,
@@ -413,6 +422,7 @@ impl FindingCode {
 
 /// How sure a finding is. Passive TLS 1.3 inferences are never `Certain`.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Confidence {
     Low,
@@ -424,6 +434,7 @@ pub enum Confidence {
 /// A pointer into the evidence: a frame of the capture (1-based, as Wireshark numbers
 /// them) and its time, with what it shows.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct Evidence {
     pub frame: Option<u64>,
     pub time_ns: i64,
@@ -434,6 +445,7 @@ pub struct Evidence {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct Finding {
     pub code: FindingCode,
     pub severity: Severity,
@@ -546,6 +558,7 @@ impl Finding {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// From the side that opened the connection (the switch, or the proxy's client leg).
@@ -570,6 +583,7 @@ impl Direction {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct Event {
     pub time_ns: i64,
     pub frame: Option<u64>,
@@ -579,6 +593,7 @@ pub struct Event {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum EventKind {
     TcpSyn {
@@ -637,6 +652,7 @@ pub enum EventKind {
         records: u32,
         bytes: u64,
         #[serde(serialize_with = "protocol::tls_record_type_serde")]
+        #[cfg_attr(test, schemars(with = "schema::TlsRecordTypeName"))]
         content_type: TlsRecordType,
         largest: u32,
     },
@@ -647,6 +663,7 @@ pub enum EventKind {
     /// An HTTP answer whose head ran past the decoder's bound (`limit` bytes): a peer
     /// streaming header lines without end. JSON: the `not_tls` event it always was.
     #[serde(rename = "not_tls", serialize_with = "protocol::head_too_long_serde")]
+    #[cfg_attr(test, schemars(with = "schema::WrittenAsAnother"))]
     HttpHeadTooLong {
         limit: usize,
         preview: String,
@@ -689,12 +706,15 @@ pub enum EventKind {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct ClientHello {
     /// Always empty: kept for the JSON's shape (the record layer's version is not kept).
     pub record_version: String,
     #[serde(serialize_with = "protocol::tls_version_serde::one")]
+    #[cfg_attr(test, schemars(with = "schema::TlsVersionName"))]
     pub version: TlsVersion,
     #[serde(serialize_with = "protocol::tls_version_serde::list")]
+    #[cfg_attr(test, schemars(with = "Vec<schema::TlsVersionName>"))]
     pub supported_versions: Vec<TlsVersion>,
     pub sni: Option<String>,
     pub alpn: Vec<String>,
@@ -714,15 +734,18 @@ impl ClientHello {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct ServerHello {
     /// The negotiated version (supported_versions wins over the legacy field, RFC 8446 §4.2.1).
     #[serde(serialize_with = "protocol::tls_version_serde::one")]
+    #[cfg_attr(test, schemars(with = "schema::TlsVersionName"))]
     pub version: TlsVersion,
     pub cipher: String,
     pub hello_retry_request: bool,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct CertInfo {
     pub subject: String,
     pub issuer: String,
@@ -746,6 +769,7 @@ pub struct CertInfo {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Ok,
@@ -755,6 +779,7 @@ pub enum Verdict {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct DnsExchange {
     pub client: SocketAddr,
     pub server: SocketAddr,
@@ -777,6 +802,7 @@ pub struct DnsExchange {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct DnsResponse {
     pub frame: Option<u64>,
     pub time_ns: i64,
@@ -788,6 +814,7 @@ pub struct DnsResponse {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct DnsAnswer {
     pub name: String,
     pub ttl: u32,
@@ -796,6 +823,7 @@ pub struct DnsAnswer {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 #[serde(rename_all = "snake_case", tag = "type", content = "value")]
 pub enum DnsData {
     A(IpAddr),
@@ -807,6 +835,7 @@ pub enum DnsData {
 /// What the connections past the display cap had: how many, how many failed, and how
 /// often each finding code occurred among them.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct OverflowSummary {
     pub connections: u64,
     pub failed: u64,

@@ -265,6 +265,7 @@ pub fn head_too_long_serde<S: Serializer, P: AsRef<str>>(
 
 /// What a DNS exchange travelled over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DnsTransport {
     Udp,
@@ -288,6 +289,7 @@ impl fmt::Display for DnsTransport {
 
 /// What a peer sent that was longer than the probe's TLS client takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TlsOversizedMessage {
     /// One handshake message (the Certificate, in practice): rustls takes 64 KiB.
@@ -298,6 +300,7 @@ pub enum TlsOversizedMessage {
 
 /// Why a run ended: it finished, or Ctrl-C stopped it (the reports are then partial).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EndReason {
     Completed,

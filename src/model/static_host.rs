@@ -7,6 +7,7 @@ use std::net::IpAddr;
 /// A name resolved without DNS, from a static entry: the switch's `ip host NAME IP`, or
 /// the probe's `--resolve NAME=IP` standing in for one.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct StaticHost {
     pub name: String,
     pub addresses: Vec<IpAddr>,
@@ -15,6 +16,7 @@ pub struct StaticHost {
 
 /// Where a [`StaticHost`] came from.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StaticOrigin {
     /// `--resolve NAME=IP` on the command line.

@@ -277,6 +277,7 @@ pub struct StatusTransport {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct PlanTarget {
     /// `smart`, `callhome`, `cslu`.
     pub label: String,
@@ -304,6 +305,7 @@ impl PlanTarget {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct Binding {
     /// The switch's interface or VRF.
     pub switch: String,
@@ -451,12 +453,14 @@ fn opt_as_string<T: fmt::Display, S: serde::Serializer>(
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct ProbePlan {
     pub transport: Transport,
     pub targets: Vec<PlanTarget>,
     /// The switch's proxy, parsed once (`HOST:PORT` in JSON and text). The switch sends
     /// no credentials to a proxy: a userinfo in the text is dropped.
     #[serde(serialize_with = "opt_as_string")]
+    #[cfg_attr(test, schemars(with = "Option<String>"))]
     pub proxy: Option<ProxyAddr>,
     pub vrf: Option<String>,
     pub dns_servers: Vec<IpAddr>,

@@ -7,6 +7,7 @@ use serde::Serialize;
 /// Lines recognised in text pasted from the switch (`show logging`, `show license
 /// eventlog`, `show license tech support`, ...), and how they line up with the packets.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct SwitchLog {
     pub files: Vec<String>,
     pub lines_read: u64,
@@ -35,6 +36,7 @@ impl SwitchLog {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct LogEntry {
     /// Which of `files` (0-based) and the 1-based line in it.
     pub file: usize,
@@ -56,6 +58,7 @@ pub struct LogEntry {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 #[serde(rename_all = "snake_case", tag = "message")]
 pub enum LogKind {
     /// `%SMART_LIC-3-COMM_FAILED`; `server` is `cssm` or `cslu`.
@@ -138,6 +141,7 @@ impl LogKind {
 /// Classified once, where the text is read (`ios::logs`); the rules match on `cause`,
 /// reports and JSON show `text` as printed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct FailReason {
     #[serde(skip)]
@@ -169,6 +173,7 @@ pub enum FailCause {
 /// the same text read as a failure reason (used when the block prints no `Failure
 /// Reason`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct LastResponse {
     #[serde(skip)]
@@ -196,6 +201,7 @@ pub enum Reply {
 /// A pre-policy `Last Communication Attempt` (the date after ` on ` taken off): what it
 /// says, and the same text read as a failure reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct AttemptResult {
     #[serde(skip)]
@@ -206,6 +212,7 @@ pub struct AttemptResult {
 /// A trustpoint a PKI message names, as printed, and whether it is on the licensing chain
 /// (classified where it is read, `ios::logs`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct Trustpoint {
     #[serde(skip)]

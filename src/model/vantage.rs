@@ -9,6 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 
 /// Where the name servers the probe asked came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ResolverOrigin {
     /// This host's own resolver configuration (`/etc/resolv.conf`).
@@ -41,6 +42,7 @@ impl ResolverOrigin {
 
 /// Where a probe was measured from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct Vantage {
     /// This host's name (the kernel's), escaped by whoever prints it.
     pub host: String,

@@ -1,5 +1,6 @@
 //! The JSON report: one document, versioned (`schema_version`), described in
-//! `docs/json-schema.md`. Consumers are tested with their own types in `tests/json.rs`.
+//! `docs/json-schema.md` and, generated from these types, `docs/schema/` (real outputs
+//! are validated against it in `tests/json_schema.rs`).
 
 use crate::diagnose::verdict::primary_of;
 use crate::diagnose::verdict::{OverallVerdict, overall_verdict};
@@ -9,6 +10,7 @@ use serde::Serialize;
 use std::io::Write;
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct CaptureReport<'a> {
     pub file: &'a str,
     pub format: &'a str,
@@ -29,6 +31,7 @@ pub struct CaptureReport<'a> {
 
 /// Which finding heads a report, and where it is.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct PrimaryRef<'a> {
     pub code: FindingCode,
     pub severity: Severity,
@@ -39,9 +42,12 @@ pub struct PrimaryRef<'a> {
 }
 
 #[derive(Serialize)]
-struct Document<'a> {
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
+pub(super) struct Document<'a> {
+    #[cfg_attr(test, schemars(extend("const" = crate::model::SCHEMA_VERSION)))]
     schema_version: u32,
     licpath_version: &'static str,
+    #[cfg_attr(test, schemars(extend("enum" = ["analyze", "probe", "check", "tui"])))]
     command: &'a str,
     /// Why the run ended: `completed`, or `interrupted` (Ctrl-C; reports are partial).
     end_reason: EndReason,
@@ -54,6 +60,7 @@ struct Document<'a> {
 
 /// The plan derived from the switch's configuration, and what is wrong with it.
 #[derive(Serialize, Clone, Copy)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct PlanReport<'a> {
     pub file: &'a str,
     pub plan: &'a ProbePlan,

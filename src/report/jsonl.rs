@@ -12,13 +12,17 @@ use std::io::Write;
 
 /// One line.
 #[derive(Serialize)]
-struct Object<'a> {
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
+pub(super) struct Object<'a> {
+    #[cfg_attr(test, schemars(extend("const" = crate::model::SCHEMA_VERSION)))]
     schema_version: u32,
     licpath_version: &'static str,
+    #[cfg_attr(test, schemars(extend("enum" = ["analyze", "probe", "check"])))]
     command: &'a str,
     /// `target` (a target probed), `configuration` (a switch's configuration has error
     /// findings), `unusable` (an input that gave no plan) or `duplicate` (a text whose
     /// hostname, in `message`, another text has too; `switch` is its label).
+    #[cfg_attr(test, schemars(extend("enum" = ["target", "configuration", "unusable", "duplicate", "capture"])))]
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     switch: Option<&'a str>,
@@ -51,9 +55,12 @@ struct Object<'a> {
 }
 
 #[derive(Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 struct StepObject {
+    #[cfg_attr(test, schemars(with = "crate::model::Step"))]
     step: &'static str,
     /// ok | failed | unknown | not_run | skipped
+    #[cfg_attr(test, schemars(extend("enum" = ["ok", "failed", "unknown", "not_run", "skipped", "static"])))]
     state: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     duration_seconds: Option<f64>,

@@ -12,6 +12,8 @@ pub mod json;
 pub mod jsonl;
 pub mod markdown;
 pub mod prometheus;
+#[cfg(test)]
+pub(crate) mod schema;
 pub mod text;
 pub mod watch;
 pub mod words;

@@ -59,11 +59,15 @@ fn frames_text(frames: &[FrameRef]) -> String {
 }
 
 #[derive(Serialize)]
-struct Line<'a> {
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
+pub(super) struct Line<'a> {
+    #[cfg_attr(test, schemars(extend("const" = crate::model::SCHEMA_VERSION)))]
     schema_version: u32,
     licpath_version: &'static str,
+    #[cfg_attr(test, schemars(extend("const" = "watch")))]
     command: &'static str,
     /// `connection` or `dns`.
+    #[cfg_attr(test, schemars(extend("enum" = ["connection", "dns"])))]
     kind: &'static str,
     switch: String,
     switch_address: String,

@@ -80,6 +80,7 @@ pub struct WatchFrame<'a> {
 
 /// A frame of one file: where evidence points.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct FrameRef {
     pub file: String,
     pub frame: u64,
