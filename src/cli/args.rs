@@ -142,7 +142,24 @@ pub enum ConfigAction {
     Show(ConfigShowArgs),
 }
 
-/// The flags a config file can set (`cli/config.rs` `KEYS`), given here to see which wins.
+/// The keys of the site config file (`cli/config.rs` reads it), each with the flag (clap
+/// id) it stands for and the subcommands it applies to: a property of the flags, so it
+/// lives with them. The key is the flag's long name (checked by a test), and `config show`
+/// takes exactly these flags, with `check`'s definitions ([`ConfigShowArgs`]).
+/// `analyze`'s and `watch`'s --dns-server and --proxy name the *switch's* name server and
+/// proxy in a capture from anywhere, so a site default is not applied there; the trust
+/// store and the format are.
+pub(super) const KEYS: &[(&str, &str, &[&str])] = &[
+    ("dns-server", "dns_servers", PROBES),
+    ("proxy", "proxy", PROBES),
+    ("trust-store", "trust_store", ALL),
+    ("concurrency", "concurrency", PROBES),
+    ("format", "format", ALL),
+];
+const PROBES: &[&str] = &["probe", "check", "tui"];
+const ALL: &[&str] = &["analyze", "probe", "check", "tui", "watch"];
+
+/// The flags a config file can set ([`KEYS`]), given here to see which wins.
 /// They are `check`'s own definitions (value parser, value name, help), taken from
 /// [`ProbeArgs`] without their defaults so that an untyped flag stays `None`: one
 /// definition serves the file, `config show` and the subcommands.
@@ -197,7 +214,7 @@ impl clap::FromArgMatches for ConfigShowArgs {
 impl Args for ConfigShowArgs {
     fn augment_args(cmd: clap::Command) -> clap::Command {
         let check = ProbeArgs::augment_args(clap::Command::new("check"));
-        let keys = super::config::KEYS.iter().enumerate();
+        let keys = KEYS.iter().enumerate();
         keys.fold(cmd, |cmd, (order, (_, id, _))| {
             match check.get_arguments().find(|a| a.get_id() == *id) {
                 Some(a) => cmd.arg(a.clone().default_value(None).display_order(order)),

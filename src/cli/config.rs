@@ -7,7 +7,7 @@
 //! given on the command line wins. `licpath config show` prints what is in force and where
 //! each value came from. Nothing here is printed raw: a proxy's password never is.
 
-use super::args::Cli;
+use super::args::{Cli, KEYS};
 use super::error::CliError;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
@@ -46,22 +46,6 @@ impl OneOrMany {
         }
     }
 }
-
-/// The keys of the file, each with the flag (clap id) it stands for and the subcommands
-/// it applies to. The key is the flag's long name (checked by a test), and `config show`
-/// takes exactly these flags, with `check`'s definitions (`args::ConfigShowArgs`).
-/// `analyze`'s and `watch`'s --dns-server and --proxy name the *switch's* name server and
-/// proxy in a capture from anywhere, so a site default is not applied there; the trust
-/// store and the format are.
-pub(super) const KEYS: &[(&str, &str, &[&str])] = &[
-    ("dns-server", "dns_servers", PROBES),
-    ("proxy", "proxy", PROBES),
-    ("trust-store", "trust_store", ALL),
-    ("concurrency", "concurrency", PROBES),
-    ("format", "format", ALL),
-];
-const PROBES: &[&str] = &["probe", "check", "tui"];
-const ALL: &[&str] = &["analyze", "probe", "check", "tui", "watch"];
 
 /// The config file in force: `--config FILE` (which must exist), else the per-user file
 /// when it exists.

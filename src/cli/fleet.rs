@@ -11,7 +11,7 @@ use super::input::{ConfigPlan, plan_from_text, read_text_file};
 use super::{EXIT_FINDINGS, EXIT_USAGE};
 use crate::escape::esc;
 use crate::model::{Finding, Severity};
-use crate::report::{self, RunLine, json};
+use crate::report::json;
 use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::path::PathBuf;
@@ -433,35 +433,6 @@ pub fn run(args: &ProbeArgs) -> Result<u8, CliError> {
         return plan_only(args);
     }
     check::run(args)
-}
-
-/// `--format jsonl` and `--format prometheus` (probe, check, and check over many
-/// switches). A repeated series (two texts with the same `hostname`) is said on stderr.
-pub(crate) fn write_monitoring(
-    out: &mut dyn Write,
-    format: OutputFormat,
-    command: &str,
-    lines: &[RunLine<'_>],
-) -> Result<(), CliError> {
-    match format {
-        OutputFormat::Prometheus => {
-            let mut w = report::prometheus::Written::default();
-            written(report::prometheus::write_prometheus(out, lines).map(|x| w = x))?;
-            say_repeated(&w);
-            Ok(())
-        }
-        _ => written(report::jsonl::write_jsonl(out, command, lines)),
-    }
-}
-
-/// A repeated Prometheus series (the first is kept), said on stderr.
-fn say_repeated(w: &report::prometheus::Written) {
-    if w.duplicates > 0 {
-        eprintln!(
-            "licpath: warning: {} metric series repeated (two switch texts with the same hostname?): the first kept",
-            w.duplicates
-        );
-    }
 }
 
 #[cfg(test)]

@@ -47,8 +47,8 @@ pub fn run(cli: args::Cli) -> u8 {
     use args::Command;
     let result = match cli.command {
         Command::Analyze(a) => analyze::run(&a),
-        Command::Probe(a) => probe::run(&a, probe::Mode::Probe),
-        Command::Check(a) => probe::run(&a, probe::Mode::Check),
+        Command::Probe(a) => probe_or_fleet(&a, probe::Mode::Probe),
+        Command::Check(a) => probe_or_fleet(&a, probe::Mode::Check),
         Command::Tui(a) => tui::run(&a),
         Command::Watch(a) => watch::run(&a),
         Command::Completions { shell } => docs::completions(shell),
@@ -69,6 +69,21 @@ pub fn run(cli: args::Cli) -> u8 {
             e.exit_code()
         }
     }
+}
+
+/// `probe` and `check`: the fleet (`fleet`, which probes through `probe`) for `check` or
+/// `--plan-only` over several switch texts, else the one plan.
+fn probe_or_fleet(args: &args::ProbeArgs, mode: probe::Mode) -> Result<u8, CliError> {
+    probe::refuse_misuse(args)?;
+    if fleet::is_fleet(&args.plan) {
+        if args.plan_only {
+            return fleet::plan_only(args);
+        }
+        if mode == probe::Mode::Check {
+            return fleet::run(args);
+        }
+    }
+    probe::run(args, mode)
 }
 
 /// A clap error as printed: clap quotes a refused value as typed, so a `--proxy` password

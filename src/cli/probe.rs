@@ -189,22 +189,28 @@ fn needs_from_config() -> CliError {
     CliError::Usage("--map and --plan-only go with --from-config FILE".into())
 }
 
-pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
+/// The flag combinations `probe` and `check` refuse, whether they probe one plan or a
+/// fleet (`cli::probe_or_fleet` asks before choosing).
+pub(super) fn refuse_misuse(args: &ProbeArgs) -> Result<(), CliError> {
     if args.plan_only && args.plan.from_config.is_empty() {
         return Err(needs_from_config());
     }
-    let format = args.format();
-    if args.plan_only && matches!(format, OutputFormat::Jsonl | OutputFormat::Prometheus) {
+    if args.plan_only
+        && matches!(
+            args.format(),
+            OutputFormat::Jsonl | OutputFormat::Prometheus
+        )
+    {
         return Err(CliError::Usage(
             "--plan-only prints text or json (jsonl and prometheus are per probed target)".into(),
         ));
     }
-    if args.plan_only && super::fleet::is_fleet(&args.plan) {
-        return super::fleet::plan_only(args);
-    }
-    if mode == Mode::Check && super::fleet::is_fleet(&args.plan) {
-        return super::fleet::run(args);
-    }
+    Ok(())
+}
+
+/// One plan probed (or printed, `--plan-only`), its flags passed by [`refuse_misuse`].
+pub fn run(args: &ProbeArgs, mode: Mode) -> Result<u8, CliError> {
+    let format = args.format();
     let ProbeSetup {
         targets,
         cfg,
@@ -379,7 +385,7 @@ fn print_reports(
                     timeline: t,
                 }))
                 .collect();
-            super::fleet::write_monitoring(out, format, p.command, &lines)
+            write_monitoring(out, format, p.command, &lines)
         }
         OutputFormat::Text if p.mode == Mode::Check => written(
             probed
@@ -574,6 +580,35 @@ pub(crate) fn check_binding(cfg: &ProbeConfig) -> Result<(), CliError> {
         crate::probe::session::bound_socket_std(cfg, probe_addr)?;
     }
     Ok(())
+}
+
+/// `--format jsonl` and `--format prometheus` (probe, check, and check over many
+/// switches). A repeated series (two texts with the same `hostname`) is said on stderr.
+pub(crate) fn write_monitoring(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    command: &str,
+    lines: &[RunLine<'_>],
+) -> Result<(), CliError> {
+    match format {
+        OutputFormat::Prometheus => {
+            let mut w = report::prometheus::Written::default();
+            written(report::prometheus::write_prometheus(out, lines).map(|x| w = x))?;
+            say_repeated(&w);
+            Ok(())
+        }
+        _ => written(report::jsonl::write_jsonl(out, command, lines)),
+    }
+}
+
+/// A repeated Prometheus series (the first is kept), said on stderr.
+pub(crate) fn say_repeated(w: &report::prometheus::Written) {
+    if w.duplicates > 0 {
+        eprintln!(
+            "licpath: warning: {} metric series repeated (two switch texts with the same hostname?): the first kept",
+            w.duplicates
+        );
+    }
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@
 //! timeline is dropped once the last switch that shares it is written (issue 28 item 13:
 //! 20,000 switch texts held 325 MB, every task, timeline and line until the end).
 
-use super::{Line, NOT_SWITCH_TEXT, expand, glob_of, read_plan, say_skipped, write_monitoring};
+use super::{Line, NOT_SWITCH_TEXT, expand, glob_of, read_plan, say_skipped};
 use crate::cli::args::{OutputFormat, ProbeArgs};
 use crate::cli::error::{CliError, written};
-use crate::cli::probe::{Job, probe_each, setup_with};
+use crate::cli::probe::{Job, probe_each, say_repeated, setup_with, write_monitoring};
 use crate::cli::{EXIT_FINDINGS, EXIT_USAGE};
 use crate::diagnose::DiagnoseConfig;
 use crate::diagnose::verdict::{OverallVerdict, overall_verdict};
@@ -302,7 +302,7 @@ impl Sink {
             Sink::Prometheus(series) => {
                 let mut w = prometheus::Written::default();
                 written(series.write(out).map(|x| w = x))?;
-                super::say_repeated(&w);
+                say_repeated(&w);
                 Ok(())
             }
             Sink::Json(spool) => written(spool.finish(out, "check", end_reason)),
