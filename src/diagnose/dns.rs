@@ -5,12 +5,17 @@
 //! host that does not resolve is judged by `revocation` instead. A name asked once, not
 //! yet retried, when the capture stopped is `capture_ended`: the answer may simply not have
 //! been captured.
+//!
+//! Before these rules run, [`judge_name_servers`] decides which exchanges with a configured
+//! name server are the switch's licensing DNS: the flow tracker records every exchange
+//! with one and calls it as exchanges finish (at the end of a file, or as `watch` streams).
 
 use super::DiagnoseConfig;
 use super::revocation;
+use crate::model::context::AnalysisContext;
 use crate::model::time::{MsPrecision::Whole, ms};
 use crate::model::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// What to configure when `name` does not resolve: the static entry names the name that
 /// failed (a proxy's name, tools.cisco.com), not always smartreceiver (principle 7: fixes
@@ -405,6 +410,78 @@ pub fn unasked(t: &Timeline) -> Option<Finding> {
     )
 }
 
+/// How long the switch waits for a name server's answer (IOS XE `ip domain timeout`,
+/// 3 s by default): an unanswered query to a configured name server is a failure of the
+/// server only when the capture went on at least this long after it.
+const NAME_SERVER_WAIT_NS: i64 = 3_000_000_000;
+
+/// What the flow tracker knows when it hands over finished DNS exchanges: the facts
+/// [`judge_name_servers`] decides on.
+pub struct NameServerFacts<'a> {
+    /// The switch's addresses and name servers (`--from-config`, `--dns-server`, ...).
+    pub context: &'a AnalysisContext,
+    /// Every exchange is kept (`--all`), licensing or not.
+    pub keep_all: bool,
+    /// CRL / OCSP hosts named by the certificates seen so far (lower case, no final dot):
+    /// their exchanges are kept for `revocation`.
+    pub revocation_hosts: &'a HashSet<String>,
+    /// The capture's last packet so far (`None` before any).
+    pub capture_end: Option<i64>,
+}
+
+/// Exchanges with a configured name server: an address query the server failed (no
+/// answer, SERVFAIL, REFUSED, ICMP unreachable) for a name that never resolved is the
+/// switch's licensing DNS whatever it asked, since the switch asks that server for the
+/// licensing names too; one it answered says nothing about licensing and is hidden
+/// (unless kept anyway). Returns how many were hidden.
+pub fn judge_name_servers(dns: &mut Vec<DnsExchange>, facts: &NameServerFacts) -> u64 {
+    let ctx = facts.context;
+    // Silence counts once the capture went on past the switch's wait for an answer; a
+    // capture that ends right after the query shows nothing either way.
+    let silent = |d: &DnsExchange| {
+        facts
+            .capture_end
+            .is_some_and(|end| end.saturating_sub(d.query_ns) >= NAME_SERVER_WAIT_NS)
+    };
+    if ctx.dns_servers.is_empty() {
+        return 0;
+    }
+    // A name with an address answer was resolved, whatever its other queries got (an
+    // AAAA refused next to an answered A): the rules judge names, not queries.
+    let resolved: HashSet<String> = dns
+        .iter()
+        .filter(|d| {
+            d.response.as_ref().is_some_and(|r| {
+                r.answers
+                    .iter()
+                    .any(|a| matches!(a.data, DnsData::A(_) | DnsData::Aaaa(_)))
+            })
+        })
+        .map(|d| d.name.to_ascii_lowercase())
+        .collect();
+    let before = dns.len();
+    dns.retain_mut(|d| {
+        if d.licensing || !ctx.is_switch(d.client.ip()) || !ctx.is_name_server(d.server.ip()) {
+            return true;
+        }
+        let failed = !resolved.contains(&d.name.to_ascii_lowercase())
+            && d.qtype.is_address()
+            && (d.unreachable.is_some()
+                || match &d.response {
+                    Some(r) => matches!(r.rcode, DnsRcode::SERVFAIL | DnsRcode::REFUSED),
+                    // Asked again: the client itself waited in vain.
+                    None => d.retries > 0 || silent(d),
+                });
+        d.licensing = failed;
+        failed
+            || facts.keep_all
+            || facts
+                .revocation_hosts
+                .contains(&d.name.trim_end_matches('.').to_ascii_lowercase())
+    });
+    (before - dns.len()) as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -429,6 +506,83 @@ mod tests {
             &test_config(),
             Some(end_ns),
         )
+    }
+
+    /// Exchanges of the switch (192.0.2.10) with its name server (198.51.100.53), none
+    /// licensing by name, judged with `keep_all` and `revocation_hosts` as given.
+    fn name_server_judged(
+        exchanges: Vec<DnsExchange>,
+        keep_all: bool,
+        revocation: &[&str],
+    ) -> (Vec<(String, DnsType, bool)>, u64) {
+        let context = AnalysisContext {
+            switch_addresses: vec!["192.0.2.10".parse().unwrap()],
+            dns_servers: vec!["198.51.100.53".parse().unwrap()],
+            ..AnalysisContext::default()
+        };
+        let revocation_hosts = revocation.iter().map(|h| h.to_string()).collect();
+        let facts = NameServerFacts {
+            context: &context,
+            keep_all,
+            revocation_hosts: &revocation_hosts,
+            capture_end: Some(START_NS + 5_000_000_000),
+        };
+        let mut dns = exchanges
+            .into_iter()
+            .map(|d| DnsExchange {
+                licensing: false,
+                ..d
+            })
+            .collect();
+        let hidden = judge_name_servers(&mut dns, &facts);
+        let kept = dns.into_iter().map(|d| (d.name, d.qtype, d.licensing));
+        (kept.collect(), hidden)
+    }
+
+    #[test]
+    fn a_name_server_failing_the_switch_is_licensing_dns_and_answers_are_hidden() {
+        let ip = DnsData::A("192.0.2.80".parse().unwrap());
+        let exchanges = || {
+            vec![
+                dns(
+                    "ntp.corp.example",
+                    DnsType::A,
+                    Some(DnsRcode::SERVFAIL),
+                    vec![],
+                ),
+                dns(
+                    "crl.corp.example",
+                    DnsType::A,
+                    Some(DnsRcode::NOERROR),
+                    vec![ip.clone()],
+                ),
+                // Refused, but its A was answered: the name resolved.
+                dns(
+                    "crl.corp.example",
+                    DnsType::AAAA,
+                    Some(DnsRcode::REFUSED),
+                    vec![],
+                ),
+                dns(
+                    "www.corp.example",
+                    DnsType::A,
+                    Some(DnsRcode::NXDOMAIN),
+                    vec![],
+                ),
+            ]
+        };
+        let failed = ("ntp.corp.example".to_string(), DnsType::A, true);
+        let (kept, hidden) = name_server_judged(exchanges(), false, &[]);
+        assert_eq!((kept, hidden), (vec![failed.clone()], 3));
+        // A revocation host's exchanges stay (for `revocation`), not as licensing DNS.
+        let (kept, hidden) = name_server_judged(exchanges(), false, &["crl.corp.example"]);
+        let crl = |t| ("crl.corp.example".to_string(), t, false);
+        let expected = vec![failed.clone(), crl(DnsType::A), crl(DnsType::AAAA)];
+        assert_eq!((kept, hidden), (expected, 1));
+        // --all keeps every exchange; only the failure is licensing.
+        let (kept, hidden) = name_server_judged(exchanges(), true, &[]);
+        let licensing: Vec<bool> = kept.iter().map(|k| k.2).collect();
+        assert_eq!((licensing, hidden), (vec![true, false, false, false], 0));
     }
 
     #[test]

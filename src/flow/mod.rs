@@ -23,6 +23,7 @@ pub mod summary;
 pub mod table;
 mod tcp;
 
+use crate::diagnose::dns::{NameServerFacts, judge_name_servers};
 use crate::model::context::AnalysisContext;
 use crate::model::*;
 use crate::wire::link::{IcmpUnreachable, Packet, TcpSegment, Transport, decode_frame};
@@ -88,10 +89,6 @@ const DUP_RING: usize = 4096;
 const MAX_NAMED_ADDRS: usize = 65_536;
 /// Revocation hosts remembered from certificates (a chain names a few; hostile ones more).
 const MAX_REVOCATION_HOSTS: usize = 64;
-/// How long the switch waits for a name server's answer (IOS XE `ip domain timeout`,
-/// 3 s by default): an unanswered query to a configured name server is a failure of the
-/// server only when the capture went on at least this long after it.
-const NAME_SERVER_WAIT_NS: i64 = 3_000_000_000;
 /// Ports that identify the server side when the SYN was not captured.
 const SERVER_PORTS: &[u16] = &[443, 80, 8080, 3128, 8182, 8443, 53, 8000, 8888];
 
@@ -282,16 +279,29 @@ impl Analyzer {
 
     /// Streaming mode: the DNS exchanges finished since the last call go to the sink.
     fn stream_dns(&mut self) {
-        let Some(sink) = self.stream.as_mut() else {
+        if self.stream.is_none() {
             return;
-        };
+        }
         let mut done = self.dns.take_done();
         if done.is_empty() {
             return;
         }
-        judge_name_servers(&mut done, &self.cfg, &self.revocation_hosts, self.last_ns);
-        for d in done {
-            sink(Retired::Dns(d));
+        judge_name_servers(&mut done, &self.name_server_facts());
+        if let Some(sink) = self.stream.as_mut() {
+            for d in done {
+                sink(Retired::Dns(d));
+            }
+        }
+    }
+
+    /// What the tracker knows for [`judge_name_servers`] to decide which exchanges with a
+    /// configured name server are the switch's licensing DNS.
+    fn name_server_facts(&self) -> NameServerFacts<'_> {
+        NameServerFacts {
+            context: &self.cfg.context,
+            keep_all: self.cfg.all,
+            revocation_hosts: &self.revocation_hosts,
+            capture_end: self.last_ns,
         }
     }
 
@@ -494,7 +504,7 @@ impl Analyzer {
         let ctx = &self.cfg.context;
         let from_switch = ctx.is_switch(client.ip());
         let licensing = (by_name || proxy_name) && from_switch;
-        // Kept for now; only a failure of the server itself stays (see `finish`).
+        // Kept for now; only a failure of the server itself stays (`judge_name_servers`).
         let to_name_server = from_switch && ctx.is_name_server(server.ip());
         let interest = if licensing {
             dns::Interest::Licensing
@@ -534,8 +544,8 @@ impl Analyzer {
         }
         self.kept.sort_by_key(|c| c.id);
         self.stats.reading.overload = self.overload_facts();
-        let (mut dns, mut hidden_dns) = self.dns.finish();
-        hidden_dns += judge_name_servers(&mut dns, &self.cfg, &self.revocation_hosts, self.last_ns);
+        let (mut dns, mut hidden_dns) = std::mem::take(&mut self.dns).finish();
+        hidden_dns += judge_name_servers(&mut dns, &self.name_server_facts());
         self.stats.flows_evicted = self.overload.flows_evicted;
         Timeline {
             schema_version: SCHEMA_VERSION,
@@ -614,60 +624,6 @@ impl Analyzer {
             ..o.clone()
         })
     }
-}
-
-/// Exchanges with a configured name server: an address query the server failed (no
-/// answer, SERVFAIL, REFUSED, ICMP unreachable) for a name that never resolved is the
-/// switch's licensing DNS whatever it asked, since the switch asks that server for the
-/// licensing names too; one it answered says nothing about licensing and is hidden
-/// (unless kept anyway). Returns how many were hidden.
-fn judge_name_servers(
-    dns: &mut Vec<DnsExchange>,
-    cfg: &AnalyzeConfig,
-    revocation_hosts: &HashSet<String>,
-    capture_end: Option<i64>,
-) -> u64 {
-    let ctx = &cfg.context;
-    // Silence counts once the capture went on past the switch's wait for an answer; a
-    // capture that ends right after the query shows nothing either way.
-    let silent = |d: &DnsExchange| {
-        capture_end.is_some_and(|end| end.saturating_sub(d.query_ns) >= NAME_SERVER_WAIT_NS)
-    };
-    if ctx.dns_servers.is_empty() {
-        return 0;
-    }
-    // A name with an address answer was resolved, whatever its other queries got (an
-    // AAAA refused next to an answered A): the rules judge names, not queries.
-    let resolved: HashSet<String> = dns
-        .iter()
-        .filter(|d| {
-            d.response.as_ref().is_some_and(|r| {
-                r.answers
-                    .iter()
-                    .any(|a| matches!(a.data, DnsData::A(_) | DnsData::Aaaa(_)))
-            })
-        })
-        .map(|d| d.name.to_ascii_lowercase())
-        .collect();
-    let before = dns.len();
-    dns.retain_mut(|d| {
-        if d.licensing || !ctx.is_switch(d.client.ip()) || !ctx.is_name_server(d.server.ip()) {
-            return true;
-        }
-        let failed = !resolved.contains(&d.name.to_ascii_lowercase())
-            && d.qtype.is_address()
-            && (d.unreachable.is_some()
-                || match &d.response {
-                    Some(r) => matches!(r.rcode, DnsRcode::SERVFAIL | DnsRcode::REFUSED),
-                    // Asked again: the client itself waited in vain.
-                    None => d.retries > 0 || silent(d),
-                });
-        d.licensing = failed;
-        failed
-            || cfg.all
-            || revocation_hosts.contains(&d.name.trim_end_matches('.').to_ascii_lowercase())
-    });
-    (before - dns.len()) as u64
 }
 
 #[cfg(test)]
