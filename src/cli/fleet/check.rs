@@ -4,6 +4,7 @@
 //! switch's lines are written, in input order, as soon as its probes are done. A probe's
 //! timeline is dropped once the last switch that shares it is written (issue 28 item 13:
 //! 20,000 switch texts held 325 MB, every task, timeline and line until the end).
+//! JSONL's configuration lines wait in a temporary file, not in memory.
 
 use super::{Line, NOT_SWITCH_TEXT, expand, glob_of, read_plan, say_skipped};
 use crate::cli::args::{OutputFormat, ProbeArgs};
@@ -14,10 +15,10 @@ use crate::diagnose::DiagnoseConfig;
 use crate::diagnose::verdict::{OverallVerdict, overall_verdict};
 use crate::escape::esc;
 use crate::model::{EndReason, Finding, Severity, Timeline};
-use crate::report::{self, RunLine, json, prometheus};
+use crate::report::{self, RunLine, json, jsonl, prometheus};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
-use std::io::Write;
+use std::io::{BufRead, Seek, Write};
 use std::sync::Arc;
 
 /// The probes of a run, one per distinct plan, and the trusts they share.
@@ -35,24 +36,36 @@ fn digest(s: &str) -> [u8; 32] {
     Sha256::digest(s.as_bytes()).into()
 }
 
-/// Reads one input and sets up its probes, sharing the jobs of identical plans.
-fn read_line(file: super::InputFile, args: &ProbeArgs, jobs: &mut Jobs) -> Line {
+/// Reads one input and sets up its probes, sharing the jobs of identical plans. With a
+/// spool (JSONL), a configuration's line goes there, its switch left to fill in.
+fn read_line(
+    file: super::InputFile,
+    args: &ProbeArgs,
+    jobs: &mut Jobs,
+    spool: Option<&mut std::io::BufWriter<std::fs::File>>,
+) -> Result<Line, CliError> {
     let plan = match read_plan(file, args) {
         Ok(plan) => plan,
-        Err(line) => return line,
+        Err(line) => return Ok(line),
     };
     let file = plan.file.clone();
     let name = plan.hostname.clone().unwrap_or_else(|| file.clone());
-    let config_findings = slim(plan.findings.clone(), args.format());
+    let findings = plan.findings.clone();
     let setup = match setup_with(Some(plan), &args.plan, &args.net, &args.trust) {
         Ok(s) => s,
         Err(e) => {
-            return Line::Unusable {
+            return Ok(Line::Unusable {
                 file,
                 message: format!("{name}: {e}"),
-            };
+            });
         }
     };
+    if let Some(spool) = spool
+        && !findings.is_empty()
+    {
+        jsonl::configuration_line(spool, "check", &file, &findings).map_err(spool_error)?;
+    }
+    let config_findings = slim(findings, args.format());
     // Same target, same probe settings, same trust: same result (the clock read while
     // setting up is not part of the plan).
     let trust_key = format!(
@@ -78,22 +91,19 @@ fn read_line(file: super::InputFile, args: &ProbeArgs, jobs: &mut Jobs) -> Line 
         }
         ids.push(id);
     }
-    Line::Switch {
+    Ok(Line::Switch {
         name,
         file,
         config_findings,
         jobs: ids,
-    }
+    })
 }
 
-/// A configuration's findings as far as the output shows them: JSONL prints them whole;
-/// Prometheus their code and severity; text and JSON only whether there are errors (and
-/// text their codes).
+/// A configuration's findings as far as the output shows them: Prometheus their code and
+/// severity (JSONL too: its lines wait in the spool whole); text and JSON only whether
+/// there are errors (and text their codes).
 fn slim(mut findings: Vec<Finding>, format: OutputFormat) -> Vec<Finding> {
-    if format == OutputFormat::Jsonl {
-        return findings;
-    }
-    if format != OutputFormat::Prometheus {
+    if !matches!(format, OutputFormat::Prometheus | OutputFormat::Jsonl) {
         findings.retain(|f| f.severity == Severity::Error);
     }
     for f in &mut findings {
@@ -110,8 +120,12 @@ pub(super) fn run(args: &ProbeArgs) -> Result<u8, CliError> {
     let inputs = expand(&args.plan.from_config, glob_of(args)?.as_ref());
     let mut skipped = inputs.skipped;
     let mut lines: VecDeque<Line> = VecDeque::new();
+    let mut spool = match args.format() {
+        OutputFormat::Jsonl => Some(std::io::BufWriter::new(temporary("configuration lines")?)),
+        _ => None,
+    };
     for f in inputs.files {
-        match read_line(f, args, &mut jobs) {
+        match read_line(f, args, &mut jobs, spool.as_mut())? {
             Line::Skipped { file } => skipped.push((file, NOT_SWITCH_TEXT)),
             line => lines.push_back(line),
         }
@@ -126,7 +140,7 @@ pub(super) fn run(args: &ProbeArgs) -> Result<u8, CliError> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut run = Run {
-        sink: Sink::of(args.format())?,
+        sink: Sink::of(args.format(), spool)?,
         labels: jobs.jobs.iter().map(|(t, _, _)| t.to_string()).collect(),
         uses: vec![0; jobs.jobs.len()],
         results: HashMap::new(),
@@ -253,30 +267,45 @@ impl Run {
 /// document's verdict, which comes first, is known only at the end.
 enum Sink {
     Text,
-    Jsonl,
+    /// The configurations' lines, in input order, their switch left empty.
+    Jsonl(std::io::BufReader<std::fs::File>),
     Prometheus(prometheus::Series),
     Json(json::Spool<std::fs::File>),
 }
 
 impl Sink {
-    fn of(format: OutputFormat) -> Result<Sink, CliError> {
+    fn of(
+        format: OutputFormat,
+        configurations: Option<std::io::BufWriter<std::fs::File>>,
+    ) -> Result<Sink, CliError> {
         Ok(match format {
             OutputFormat::Text => Sink::Text,
             OutputFormat::Prometheus => Sink::Prometheus(prometheus::Series::default()),
-            OutputFormat::Json => {
-                let spool = tempfile::tempfile().map_err(|e| {
-                    CliError::Usage(format!("a temporary file for the JSON reports: {e}"))
-                })?;
-                Sink::Json(json::Spool::new(spool))
+            OutputFormat::Json => Sink::Json(json::Spool::new(temporary("the JSON reports")?)),
+            _ => {
+                let mut file = match configurations {
+                    Some(w) => w.into_inner().map_err(|e| spool_error(e.into_error()))?,
+                    None => temporary("configuration lines")?,
+                };
+                file.rewind().map_err(spool_error)?;
+                Sink::Jsonl(std::io::BufReader::new(file))
             }
-            _ => Sink::Jsonl,
         })
     }
 
     fn line(&mut self, out: &mut dyn Write, line: &RunLine<'_>) -> Result<(), CliError> {
         match self {
             Sink::Text => written(write_text(out, std::slice::from_ref(line))),
-            Sink::Jsonl => write_monitoring(out, OutputFormat::Jsonl, "check", &[*line]),
+            Sink::Jsonl(spooled) => match *line {
+                RunLine::Configuration { switch, .. } => {
+                    let mut spooled_line = Vec::new();
+                    spooled
+                        .read_until(b'\n', &mut spooled_line)
+                        .map_err(spool_error)?;
+                    written(jsonl::write_with_switch(out, &spooled_line, switch))
+                }
+                _ => write_monitoring(out, OutputFormat::Jsonl, "check", &[*line]),
+            },
             Sink::Prometheus(series) => {
                 series.add(line);
                 Ok(())
@@ -298,7 +327,7 @@ impl Sink {
 
     fn finish(self, out: &mut dyn Write, end_reason: EndReason) -> Result<(), CliError> {
         match self {
-            Sink::Text | Sink::Jsonl => Ok(()),
+            Sink::Text | Sink::Jsonl(_) => Ok(()),
             Sink::Prometheus(series) => {
                 let mut w = prometheus::Written::default();
                 written(series.write(out).map(|x| w = x))?;
@@ -308,6 +337,14 @@ impl Sink {
             Sink::Json(spool) => written(spool.finish(out, "check", end_reason)),
         }
     }
+}
+
+fn temporary(what: &str) -> Result<std::fs::File, CliError> {
+    tempfile::tempfile().map_err(|e| CliError::Usage(format!("a temporary file for {what}: {e}")))
+}
+
+fn spool_error(e: std::io::Error) -> CliError {
+    CliError::Usage(format!("a temporary file: {e}"))
 }
 
 /// Two texts with the same `hostname` (a spare beside the real switch) must not share
@@ -378,4 +415,38 @@ fn write_text(out: &mut dyn Write, lines: &[RunLine<'_>]) -> std::io::Result<()>
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Evidence, FindingCode, Step};
+
+    /// A switch waiting for its probes keeps its findings' codes and severities only, in
+    /// every format: JSONL's whole lines wait in a temporary file (issue 28 item 13).
+    #[test]
+    fn a_waiting_switch_keeps_no_finding_text() {
+        let mut warning = Finding::new(
+            FindingCode::ConfigCsluNoAddress,
+            Severity::Warning,
+            Step::Dns,
+            "no CSLU address",
+        );
+        warning.evidence = vec![Evidence {
+            frame: None,
+            time_ns: 0,
+            what: "license smart url cslu".into(),
+            log: None,
+        }];
+        for format in [OutputFormat::Jsonl, OutputFormat::Prometheus] {
+            let kept = slim(vec![warning.clone()], format);
+            assert_eq!(kept.len(), 1, "{format:?}");
+            assert_eq!(kept[0].code, FindingCode::ConfigCsluNoAddress);
+            assert_eq!(kept[0].severity, Severity::Warning);
+            assert!(kept[0].summary.is_empty(), "{format:?}");
+            assert!(kept[0].explanation.is_empty(), "{format:?}");
+            assert!(kept[0].evidence.is_empty(), "{format:?}");
+        }
+        assert!(slim(vec![warning], OutputFormat::Text).is_empty());
+    }
 }
