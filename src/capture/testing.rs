@@ -1,5 +1,5 @@
-//! Frames and capture files built in code, for tests and the benchmark: an Ethernet II +
-//! IPv4 + TCP frame, and a classic pcap around such frames.
+//! Frames and capture files built in code, for tests and the benchmark: Ethernet II +
+//! IPv4 frames of TCP, UDP and ICMP unreachable, and a classic pcap around such frames.
 //!
 //! One file for three kinds of user: the library's unit tests (`capture::testing`, compiled
 //! for tests only), and the integration tests and benches, which cannot see the library's
@@ -25,23 +25,52 @@ pub fn tcp_frame(
     flags: u8,
     payload: &[u8],
 ) -> Vec<u8> {
-    let mut f = Vec::with_capacity(54 + payload.len());
+    let mut tcp = Vec::with_capacity(20 + payload.len());
+    tcp.extend_from_slice(&src.1.to_be_bytes());
+    tcp.extend_from_slice(&dst.1.to_be_bytes());
+    tcp.extend_from_slice(&seq.to_be_bytes());
+    tcp.extend_from_slice(&ack.to_be_bytes());
+    // Data offset 5 words; flags; window 65535; checksum 0; urgent pointer 0.
+    tcp.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+    tcp.extend_from_slice(payload);
+    ipv4_frame(src.0, dst.0, 6, &tcp)
+}
+
+/// An Ethernet II + IPv4 + UDP frame from `src` to `dst` (address, port); checksum 0.
+pub fn udp_frame(src: ([u8; 4], u16), dst: ([u8; 4], u16), payload: &[u8]) -> Vec<u8> {
+    let mut udp = Vec::with_capacity(8 + payload.len());
+    udp.extend_from_slice(&src.1.to_be_bytes());
+    udp.extend_from_slice(&dst.1.to_be_bytes());
+    udp.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    udp.extend_from_slice(&[0, 0]);
+    udp.extend_from_slice(payload);
+    ipv4_frame(src.0, dst.0, 17, &udp)
+}
+
+/// An ICMP destination unreachable with `code` (3: port unreachable) from `from`, about
+/// `refused` (a frame of [`udp_frame`] or [`tcp_frame`]): sent to its source, quoting its
+/// IP header and first 8 bytes (RFC 792).
+pub fn icmp_unreachable_frame(from: [u8; 4], code: u8, refused: &[u8]) -> Vec<u8> {
+    let ip = &refused[14..];
+    let mut icmp = vec![3, code, 0, 0, 0, 0, 0, 0];
+    icmp.extend_from_slice(&ip[..28]);
+    let to: [u8; 4] = ip[12..16].try_into().unwrap();
+    ipv4_frame(from, to, 1, &icmp)
+}
+
+/// An Ethernet II frame around an IPv4 packet from `src` to `dst` carrying `l4` (IP
+/// protocol `protocol`): no options, id 0, don't fragment, TTL 64, checksum 0.
+fn ipv4_frame(src: [u8; 4], dst: [u8; 4], protocol: u8, l4: &[u8]) -> Vec<u8> {
+    let mut f = Vec::with_capacity(34 + l4.len());
     // Destination and source MAC (locally administered), EtherType IPv4.
     f.extend_from_slice(&[2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00]);
-    let total = (40 + payload.len()) as u16;
-    // Version 4, IHL 5; length; id 0; don't fragment; TTL 64; protocol TCP; checksum 0.
+    let total = (20 + l4.len()) as u16;
     f.extend_from_slice(&[0x45, 0]);
     f.extend_from_slice(&total.to_be_bytes());
-    f.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0]);
-    f.extend_from_slice(&src.0);
-    f.extend_from_slice(&dst.0);
-    f.extend_from_slice(&src.1.to_be_bytes());
-    f.extend_from_slice(&dst.1.to_be_bytes());
-    f.extend_from_slice(&seq.to_be_bytes());
-    f.extend_from_slice(&ack.to_be_bytes());
-    // Data offset 5 words; flags; window 65535; checksum 0; urgent pointer 0.
-    f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
-    f.extend_from_slice(payload);
+    f.extend_from_slice(&[0, 0, 0x40, 0, 64, protocol, 0, 0]);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(l4);
     f
 }
 

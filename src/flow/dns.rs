@@ -1,14 +1,19 @@
 //! DNS query/response matching: by (client, server, transaction id, name); a second query
-//! for the same name and type before an answer is a retry of the first. An answer whose
-//! query comes later in the file but earlier in time (files merged one after the other,
-//! or reordered) is kept for it. Bounded by [`MAX_PENDING`] unanswered queries and
-//! [`MAX_EARLY_ANSWERS`]. Unanswered queries are also queued by query time, so timing them
-//! out looks only at the oldest: the cost of a query does not grow with the table
-//! (linear in the queries, like the flow table's retirement queues). Pure.
+//! for the same name and type before an answer is a retry of the first. An answer that
+//! matches no query (its query comes later in the file but earlier in time: files merged
+//! one after the other, or reordered) is kept for it. Bounded by [`MAX_PENDING`]
+//! unanswered queries and [`MAX_EARLY_ANSWERS`]. Unanswered queries are also queued by
+//! query time, so timing them out looks only at the oldest: the cost of a query does not
+//! grow with the table (linear in the queries, like the flow table's retirement queues).
+//! Streaming (`watch`), answers waiting for their query and ICMP unreachables are let go
+//! the same way once older than the query timeout, so that a watch of days keeps room for
+//! the new ones; a file's analysis keeps them to its end (a file merged direction after
+//! direction has its answers minutes, in capture time, before their queries). Pure.
 
 use crate::model::{DnsExchange, DnsRcode, DnsResponse, DnsTransport, DnsType};
 use crate::wire::dns::DnsMessage;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
 
 const MAX_PENDING: usize = 16_384;
@@ -28,6 +33,60 @@ struct Pending {
     exchange: DnsExchange,
     keep: bool,
     seq: u64,
+}
+
+/// Entries by key, each with its capture time, also ordered by (time, arrival) so that
+/// the oldest are let go looking only at them. The first per key is kept.
+struct ByTime<K, V> {
+    entries: HashMap<K, (i64, u64, V)>,
+    order: BTreeMap<(i64, u64), K>,
+    arrived: u64,
+}
+
+impl<K, V> Default for ByTime<K, V> {
+    fn default() -> Self {
+        ByTime {
+            entries: HashMap::new(),
+            order: BTreeMap::new(),
+            arrived: 0,
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> ByTime<K, V> {
+    /// Keeps `value` (made only then) unless `key` has one, or `max` are held.
+    fn keep_first(&mut self, key: K, t: i64, value: impl FnOnce() -> V, max: usize) {
+        if self.entries.len() >= max || self.entries.contains_key(&key) {
+            return;
+        }
+        self.arrived += 1;
+        self.order.insert((t, self.arrived), key.clone());
+        self.entries.insert(key, (t, self.arrived, value()));
+    }
+
+    fn get(&self, key: &K) -> Option<(i64, &V)> {
+        self.entries.get(key).map(|(t, _, v)| (*t, v))
+    }
+
+    fn remove(&mut self, key: &K) -> Option<V> {
+        let (t, arrived, v) = self.entries.remove(key)?;
+        self.order.remove(&(t, arrived));
+        Some(v)
+    }
+
+    /// Lets go of the entries older than `oldest_kept`.
+    fn forget_before(&mut self, oldest_kept: i64) {
+        while let Some(oldest) = self.order.first_entry() {
+            if oldest.key().0 >= oldest_kept {
+                break;
+            }
+            self.entries.remove(&oldest.remove());
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
 }
 
 /// What a DNS message is to the analysis.
@@ -55,10 +114,13 @@ pub struct DnsTracker {
     looked_at: u64,
     done: Vec<DnsExchange>,
     hidden: u64,
-    /// ICMP unreachables about queries: (client, server) → (time, reason).
-    unreachable: HashMap<(SocketAddr, SocketAddr), (i64, String)>,
-    /// Answers with no query seen yet (see the module's documentation).
-    early_answers: HashMap<Key, DnsResponse>,
+    /// ICMP unreachables about queries: (client, server) → reason, at its time.
+    unreachable: ByTime<(SocketAddr, SocketAddr), String>,
+    /// Answers that matched no query (see the module's documentation).
+    early_answers: ByTime<Key, DnsResponse>,
+    /// Streaming: [`DnsTracker::expire`] also lets go of the answers and unreachables
+    /// older than the timeout.
+    streaming: bool,
 }
 
 impl DnsTracker {
@@ -77,6 +139,13 @@ impl DnsTracker {
         let keep = interest != Interest::Hidden;
         if m.is_response {
             let key = (dst.ip(), src.ip(), m.qname.clone(), m.qtype);
+            let response = || DnsResponse {
+                frame,
+                time_ns: t,
+                rcode: DnsRcode(m.rcode),
+                answers: m.answers.clone(),
+                truncated: m.truncated,
+            };
             if let Some(Pending {
                 exchange: mut ex,
                 keep,
@@ -84,27 +153,13 @@ impl DnsTracker {
             }) = self.pending.remove(&key)
             {
                 self.by_time.remove(&(ex.query_ns, seq));
-                ex.response = Some(DnsResponse {
-                    frame,
-                    time_ns: t,
-                    rcode: DnsRcode(m.rcode),
-                    answers: m.answers.clone(),
-                    truncated: m.truncated,
-                });
+                ex.response = Some(response());
                 self.store(ex, keep);
-            }
-            // An answer with no query seen: the query fell before the capture started,
-            // or comes later in a file that is not in time order.
-            if self.early_answers.len() < MAX_EARLY_ANSWERS {
+            } else {
+                // An answer with no query seen: the query fell before the capture
+                // started, or comes later in a file that is not in time order.
                 self.early_answers
-                    .entry(key)
-                    .or_insert_with(|| DnsResponse {
-                        frame,
-                        time_ns: t,
-                        rcode: DnsRcode(m.rcode),
-                        answers: m.answers.clone(),
-                        truncated: m.truncated,
-                    });
+                    .keep_first(key, t, response, MAX_EARLY_ANSWERS);
             }
             return;
         }
@@ -161,17 +216,19 @@ impl DnsTracker {
     /// An ICMP unreachable quoting a query from `client` to `server`: remembered (the
     /// first per socket pair, bounded) for the unanswered exchanges of that pair.
     pub fn unreachable(&mut self, client: SocketAddr, server: SocketAddr, t: i64, reason: &str) {
-        if self.unreachable.len() < MAX_UNREACHABLE {
-            self.unreachable
-                .entry((client, server))
-                .or_insert_with(|| (t, reason.to_string()));
-        }
+        self.unreachable
+            .keep_first((client, server), t, || reason.to_string(), MAX_UNREACHABLE);
+    }
+
+    /// Streaming mode: see [`DnsTracker::expire`].
+    pub fn set_streaming(&mut self) {
+        self.streaming = true;
     }
 
     fn store(&mut self, mut ex: DnsExchange, keep: bool) {
         if ex.response.is_none()
             && let Some((t, why)) = self.unreachable.get(&(ex.client, ex.server))
-            && *t >= ex.query_ns
+            && t >= ex.query_ns
         {
             ex.unreachable = Some(why.clone());
         }
@@ -184,7 +241,9 @@ impl DnsTracker {
 
     /// Queries unanswered for `timeout_ns` (by default [`QUERY_TIMEOUT_NS`]) become final,
     /// the oldest first. Looks only at the front of the time queue: the queries it times
-    /// out and the first one it does not.
+    /// out and the first one it does not. Streaming, the answers waiting for their query
+    /// and the unreachables as old go too: no query still unanswered is older than they
+    /// are (an answer or an unreachable is for a query before it).
     pub fn expire(&mut self, now: i64, timeout_ns: i64) {
         while let Some(oldest) = self.by_time.first_entry() {
             self.looked_at += 1;
@@ -195,6 +254,11 @@ impl DnsTracker {
             if let Some(p) = self.pending.remove(&key) {
                 self.store(p.exchange, p.keep);
             }
+        }
+        if self.streaming {
+            let oldest_kept = now.saturating_sub(timeout_ns);
+            self.early_answers.forget_before(oldest_kept);
+            self.unreachable.forget_before(oldest_kept);
         }
     }
 

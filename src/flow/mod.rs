@@ -260,10 +260,12 @@ impl Analyzer {
     /// Streaming mode (`watch`): each connection that would be shown goes to `sink` when
     /// its flow retires (closed and lingered, idle, or evicted), and each kept DNS exchange
     /// when answered or timed out (name-server failures judged as in [`Analyzer::finish`]).
-    /// Nothing is kept: memory stays that of the live flows.
+    /// Nothing is kept: memory stays that of the live flows (and of the DNS answers and
+    /// ICMP unreachables of the last query timeout: [`dns::DnsTracker::expire`]).
     pub fn set_stream_sink(&mut self, sink: impl FnMut(Retired) + 'static) {
         self.stream = Some(Box::new(sink));
         self.reorder = Some(reorder::Reorder::streaming());
+        self.dns.set_streaming();
     }
 
     /// The capture's clock moved to `now_ns` with no frame (a quiet link): retires what

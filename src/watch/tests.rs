@@ -300,3 +300,161 @@ fn a_connection_whose_packets_keep_coming_is_judged_every_two_minutes() {
     }
     assert!(most_events <= 13, "{most_events} events held by one flow");
 }
+
+/// The switch and name server of the DNS tests below.
+const SWITCH_IP: [u8; 4] = [198, 51, 100, 10];
+const NAME_SERVER: ([u8; 4], u16) = ([198, 51, 100, 53], 53);
+
+/// A query for `name` from the switch's port `port` to [`NAME_SERVER`], or its answer
+/// (`Some` addresses).
+fn dns_frame(port: u16, name: &str, answer: Option<&[[u8; 4]]>) -> Vec<u8> {
+    use crate::capture::testing::udp_frame;
+    let switch = (SWITCH_IP, port);
+    match answer {
+        None => udp_frame(
+            switch,
+            NAME_SERVER,
+            &crate::wire::dns::tests::build(7, name, 1, 0, false, &[]),
+        ),
+        Some(a) => udp_frame(
+            NAME_SERVER,
+            switch,
+            &crate::wire::dns::tests::build(7, name, 1, 0, true, a),
+        ),
+    }
+}
+
+/// One frame at `time_ns`, then the clock at that time (watch's tick).
+fn feed_at(e: &mut Engine, time_ns: i64, data: &[u8], out: &mut Vec<Attempt>) {
+    let number = e.frames() + 1;
+    e.frame(
+        WatchFrame {
+            number,
+            time_ns,
+            linktype: 1,
+            data,
+            orig_len: data.len() as u32,
+        },
+        out,
+    );
+    e.advance(time_ns, out);
+}
+
+/// The lookups of the licensing name judged, as (verdict, primary code, ICMP reason).
+fn licensing_lookups(
+    out: &[Attempt],
+) -> Vec<(OverallVerdict, Option<FindingCode>, Option<String>)> {
+    out.iter()
+        .filter(|a| a.kind == AttemptKind::Dns && a.target == "smartreceiver.cisco.com")
+        .map(|a| {
+            let icmp = a.lookups.iter().find_map(|d| d.unreachable.clone());
+            (a.verdict, a.primary, icmp)
+        })
+        .collect()
+}
+
+/// A busy watch answers many lookups: none of them is held once answered, so an answer
+/// that comes before its query (by more than the time-order window: two mirrored ports,
+/// one late) still finds room after 2,000 of them in 8 s. Every answered one used to be
+/// kept as well among the answers waiting for their query (1,024 at most, never let go),
+/// so the table stayed full and that answer was dropped: the lookup timed out. An answer
+/// that matches no query is let go after the query timeout.
+#[test]
+fn an_answer_before_its_query_is_matched_after_thousands_of_answered_lookups() {
+    let mut e = Engine::new(config());
+    e.file_started("span.pcap");
+    let mut out = Vec::new();
+    let t0 = 1_790_000_000_000_000_000i64;
+    let ms = 1_000_000;
+    for i in 0..2_000 {
+        let name = format!("host{i}.corp.example");
+        let t = t0 + i * 4 * ms;
+        feed_at(&mut e, t, &dns_frame(40_000, &name, None), &mut out);
+        feed_at(
+            &mut e,
+            t + ms,
+            &dns_frame(40_000, &name, Some(&[[10, 0, 0, 1]])),
+            &mut out,
+        );
+    }
+    let held_after_answers = e.held().analyzer.dns_early_answers;
+    // The answer at t + 5 ms, its query (at t) 2 s later in the capture.
+    let t = t0 + 8_500 * ms;
+    let name = "smartreceiver.cisco.com";
+    feed_at(
+        &mut e,
+        t + 5 * ms,
+        &dns_frame(40_001, name, Some(&[[203, 0, 113, 10]])),
+        &mut out,
+    );
+    e.advance(t + 2_000 * ms, &mut out);
+    feed_at(&mut e, t, &dns_frame(40_001, name, None), &mut out);
+    let stray = dns_frame(40_002, "stray.corp.example", Some(&[[10, 0, 0, 2]]));
+    feed_at(&mut e, t + 3_000 * ms, &stray, &mut out);
+    e.advance(t + 5_000 * ms, &mut out);
+    let held_stray = e.held().analyzer.dns_early_answers;
+    e.advance(t + 20_000 * ms, &mut out);
+    assert_eq!(
+        licensing_lookups(&out),
+        [(OverallVerdict::Ok, None, None)],
+        "{:?}",
+        out.iter().map(|a| &a.summary).collect::<Vec<_>>()
+    );
+    assert_eq!(held_after_answers, 0, "answered: not held");
+    assert_eq!(held_stray, 1, "matching no query: held");
+    assert_eq!(e.held().analyzer.dns_early_answers, 0, "10 s on: let go");
+}
+
+/// A long watch sees many ICMP errors. Those of the last few seconds are held for the
+/// queries they refuse; older ones let go, so after 5,000 a new one is still recorded and
+/// says why a query got no answer, also for a socket pair refused once before. They used
+/// to be kept forever, the first per socket pair, 4,096 at most: the later ones were not
+/// recorded and the lookups timed out with no reason.
+#[test]
+fn an_icmp_error_is_attributed_after_thousands_of_earlier_ones() {
+    use crate::capture::testing::{icmp_unreachable_frame, udp_frame};
+    let mut e = Engine::new(config());
+    e.file_started("span.pcap");
+    let mut out = Vec::new();
+    let t0 = 1_790_000_000_000_000_000i64;
+    let ms = 1_000_000;
+    let name = "smartreceiver.cisco.com";
+    let refused = |e: &mut Engine, t: i64, port: u16, out: &mut Vec<Attempt>| {
+        let query = dns_frame(port, name, None);
+        feed_at(e, t, &query, out);
+        feed_at(
+            e,
+            t + ms,
+            &icmp_unreachable_frame(NAME_SERVER.0, 3, &query),
+            out,
+        );
+    };
+    // Port 50000 refused once at the start: attributed.
+    refused(&mut e, t0, 50_000, &mut out);
+    // 5,000 traceroute probes refused by their last hop, one socket pair each.
+    for i in 0..5_000u16 {
+        let probe = udp_frame(([10, 20, 0, 1], 20_000 + i), ([192, 0, 2, 1], 33_434), b"");
+        let t = t0 + 20_000 * ms + i64::from(i) * 10 * ms;
+        feed_at(
+            &mut e,
+            t,
+            &icmp_unreachable_frame([192, 0, 2, 1], 3, &probe),
+            &mut out,
+        );
+    }
+    let held_after_flood = e.held().analyzer.dns_unreachable;
+    // Then a new socket pair refused, and port 50000 again.
+    let t = t0 + 80_000 * ms;
+    refused(&mut e, t, 50_001, &mut out);
+    refused(&mut e, t + 60_000 * ms, 50_000, &mut out);
+    e.advance(t + 90_000 * ms, &mut out);
+    let why = Some("ICMP port unreachable from 198.51.100.53".to_string());
+    let refused = (OverallVerdict::Failed, Some(FindingCode::DnsTimeout), why);
+    assert_eq!(
+        licensing_lookups(&out),
+        [refused.clone(), refused.clone(), refused]
+    );
+    // Those of the last 10 s (the query timeout) at most; none once all are older.
+    assert!(held_after_flood <= 1_001, "{held_after_flood} held");
+    assert_eq!(e.held().analyzer.dns_unreachable, 0);
+}
