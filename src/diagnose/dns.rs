@@ -49,13 +49,7 @@ pub fn findings(
     let mut out = Vec::new();
     for name in names {
         let exchanges: Vec<&DnsExchange> = t.dns.iter().filter(|d| d.name == name).collect();
-        let resolved = exchanges.iter().any(|d| {
-            d.response.as_ref().is_some_and(|r| {
-                r.answers
-                    .iter()
-                    .any(|a| matches!(a.data, DnsData::A(_) | DnsData::Aaaa(_)))
-            })
-        });
+        let resolved = exchanges.iter().any(|d| d.answered_an_address());
         if resolved {
             out.extend(retried(name, &exchanges));
             continue;
@@ -450,13 +444,7 @@ pub fn judge_name_servers(dns: &mut Vec<DnsExchange>, facts: &NameServerFacts) -
     // AAAA refused next to an answered A): the rules judge names, not queries.
     let resolved: HashSet<String> = dns
         .iter()
-        .filter(|d| {
-            d.response.as_ref().is_some_and(|r| {
-                r.answers
-                    .iter()
-                    .any(|a| matches!(a.data, DnsData::A(_) | DnsData::Aaaa(_)))
-            })
-        })
+        .filter(|d| d.answered_an_address())
         .map(|d| d.name.to_ascii_lowercase())
         .collect();
     let before = dns.len();

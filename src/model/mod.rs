@@ -801,6 +801,17 @@ pub struct DnsExchange {
     pub licensing: bool,
 }
 
+impl DnsExchange {
+    /// The answer holds an address (A or AAAA): the name resolved, whatever was asked.
+    pub fn answered_an_address(&self) -> bool {
+        self.response.as_ref().is_some_and(|r| {
+            r.answers
+                .iter()
+                .any(|a| matches!(a.data, DnsData::A(_) | DnsData::Aaaa(_)))
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema), schemars(deny_unknown_fields))]
 pub struct DnsResponse {

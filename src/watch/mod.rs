@@ -519,13 +519,7 @@ impl Engine {
         let mut exchanges = g.exchanges;
         exchanges.sort_by_key(|d| (d.query_ns, d.query_frame));
         let first = exchanges.first()?.clone();
-        let resolves = |d: &DnsExchange| {
-            d.response.as_ref().is_some_and(|r| {
-                r.answers
-                    .iter()
-                    .any(|a| matches!(a.data, DnsData::A(_) | DnsData::Aaaa(_)))
-            })
-        };
+        let resolves = DnsExchange::answered_an_address;
         let resolved_now = exchanges.iter().any(resolves);
         let end_ns = exchanges
             .iter()
