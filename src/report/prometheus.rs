@@ -24,7 +24,7 @@ use crate::model::{Finding, Timeline};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
-use std::io::Write;
+use std::io::{Seek, Write};
 
 /// A label value longer than this is cut (a hostile `hostname` must not make a
 /// megabyte series).
@@ -177,13 +177,39 @@ struct Samples {
     /// The first 128 bits of each series' SHA-256.
     seen: HashSet<[u8; 16]>,
     duplicates: usize,
+    /// A family's lines beyond this many bytes go to a temporary file of its own.
+    spool_at: Option<usize>,
+    /// The first error writing a temporary file: the run's output fails with it.
+    error: Option<std::io::Error>,
 }
 
-/// One family's sample lines, each ending in a newline, and how many.
+/// One family's sample lines, each ending in a newline, and how many: the first ones
+/// in a temporary file when spooled, the latest in memory.
 #[derive(Default)]
 struct Family {
+    file: Option<std::fs::File>,
     lines: String,
     samples: usize,
+}
+
+impl Family {
+    fn spill(&mut self) -> std::io::Result<()> {
+        let file = match &mut self.file {
+            Some(f) => f,
+            None => self.file.insert(tempfile::tempfile()?),
+        };
+        file.write_all(self.lines.as_bytes())?;
+        self.lines.clear();
+        Ok(())
+    }
+
+    fn write(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if let Some(mut file) = self.file.as_ref() {
+            file.rewind()?;
+            std::io::copy(&mut file, out)?;
+        }
+        out.write_all(self.lines.as_bytes())
+    }
 }
 
 /// What a run's samples hold: the bytes of the sample lines and the series digests.
@@ -222,6 +248,12 @@ impl Samples {
         // Writing into a String cannot fail.
         let _ = writeln!(family.lines, "{series} {value}");
         family.samples += 1;
+        if self.spool_at.is_some_and(|at| family.lines.len() >= at)
+            && let Err(e) = family.spill()
+        {
+            self.error.get_or_insert(e);
+            self.spool_at = None;
+        }
     }
 
     fn held(&self) -> Held {
@@ -371,7 +403,16 @@ impl Series {
         }
     }
 
-    /// What is held so far.
+    /// The samples of a long run (`check` over a fleet): each family's lines past 64 KiB
+    /// wait in a temporary file of its own (issue 28 item 13).
+    pub fn spooled() -> Series {
+        Series(Samples {
+            spool_at: Some(64 * 1024),
+            ..Samples::default()
+        })
+    }
+
+    /// What is held in memory so far.
     pub fn held(&self) -> Held {
         self.0.held()
     }
@@ -388,10 +429,16 @@ fn write_samples(out: &mut dyn Write, s: &Samples) -> std::io::Result<Written> {
         samples: 0,
         duplicates: s.duplicates,
     };
+    if let Some(e) = &s.error {
+        return Err(std::io::Error::new(
+            e.kind(),
+            format!("a temporary file for the samples: {e}"),
+        ));
+    }
     for (m, family) in &s.families {
         writeln!(out, "# HELP {} {}", m.name(), m.help())?;
         writeln!(out, "# TYPE {} {}", m.name(), m.kind())?;
-        out.write_all(family.lines.as_bytes())?;
+        family.write(out)?;
         written.samples += family.samples;
     }
     Ok(written)
@@ -586,6 +633,40 @@ mod tests {
             }
         );
         assert_eq!(w.samples % names.len(), 0, "{text}");
+    }
+
+    /// Spooled, the samples in memory stay under the spool size per family and the
+    /// exposition is the same bytes.
+    #[test]
+    fn spooled_samples_are_the_same_bytes_in_bounded_memory() {
+        let t = failed_timeline();
+        let mut kept = Series::default();
+        let mut spooled = Series(Samples {
+            spool_at: Some(1024),
+            ..Samples::default()
+        });
+        let names: Vec<String> = (0..300).map(|i| format!("switch-{i:05}")).collect();
+        for name in &names {
+            let line = RunLine::Target {
+                switch: Some(name),
+                target: "smart",
+                timeline: &t,
+            };
+            kept.add(&line);
+            spooled.add(&line);
+        }
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        assert_eq!(kept.write(&mut a).unwrap(), spooled.write(&mut b).unwrap());
+        assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+        let families = spooled.0.families.len();
+        let held = spooled.held().line_bytes;
+        assert!(held < 1024 * families, "{held} bytes held");
+        assert!(kept.held().line_bytes > 10 * 1024 * families);
+        // Written twice, the same (each file is read from its start).
+        let (mut c, mut d) = (Vec::new(), Vec::new());
+        spooled.write(&mut c).unwrap();
+        spooled.write(&mut d).unwrap();
+        assert_eq!(c, d);
     }
 
     #[test]

@@ -280,7 +280,7 @@ impl Sink {
     ) -> Result<Sink, CliError> {
         Ok(match format {
             OutputFormat::Text => Sink::Text,
-            OutputFormat::Prometheus => Sink::Prometheus(prometheus::Series::default()),
+            OutputFormat::Prometheus => Sink::Prometheus(prometheus::Series::spooled()),
             OutputFormat::Json => Sink::Json(json::Spool::new(temporary("the JSON reports")?)),
             _ => {
                 let mut file = match configurations {
