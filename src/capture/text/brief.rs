@@ -15,7 +15,7 @@ pub fn parse_line(line: &str, n: u64) -> Option<Facts> {
     let time = if time::is_date(t) {
         // `tshark -t ud` (or `-t ad`: the zone is not printed; read as UTC, and said so).
         words += 1;
-        let at = time::date_time(&format!("{t} {}", w.next()?), true)?;
+        let at = time::date_time(&format!("{t} {}", w.next()?), time::Unzoned::Utc)?;
         Stated::Dated(at, "the summary's dates (no zone printed: read as UTC)")
     } else if t.contains(':') {
         Stated::TimeOfDay(time::time_of_day(t)?)

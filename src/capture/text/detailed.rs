@@ -251,7 +251,7 @@ impl LineReader for Detailed {
                     }
                 } else if let Some(v) = t.strip_prefix("Arrival Time: ")
                     && !matches!(b.facts.time, Stated::Epoch(_))
-                    && let Some(s) = time::date_time(v, false)
+                    && let Some(s) = time::date_time(v, time::Unzoned::Refused)
                 {
                     b.facts.time = Stated::Dated(s, "Arrival Time (UTC)");
                 } else if let Some(v) = t.strip_prefix("[Time since reference or first frame: ")

@@ -130,9 +130,13 @@ impl List {
         let number: u64 = cell(Col::No)?.parse().ok()?;
         let time = if let Some(t) = cell(Col::Epoch).and_then(time::seconds) {
             Stated::Epoch(t)
-        } else if let Some(t) = cell(Col::TimeOfDay).and_then(|c| time::date_time(c, true)) {
+        } else if let Some(t) =
+            cell(Col::TimeOfDay).and_then(|c| time::date_time(c, time::Unzoned::Utc))
+        {
             Stated::Dated(t, "the UTC time column's dates")
-        } else if let Some(t) = cell(Col::Absolute).and_then(|c| time::date_time(c, false)) {
+        } else if let Some(t) =
+            cell(Col::Absolute).and_then(|c| time::date_time(c, time::Unzoned::Refused))
+        {
             Stated::Dated(t, "the time column's dates (UTC)")
         } else if let Some(t) = cell(Col::TimeOfDay)
             .or(cell(Col::Absolute))

@@ -118,11 +118,20 @@ pub fn time_of_day(s: &str) -> Option<i64> {
         .then(|| (h * 3600 + m * 60) * NS + sec)
 }
 
+/// What [`date_time`] makes of a date and time that names no zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unzoned {
+    /// The column is a UTC one (`UTC time`, `-t ud`): the time is UTC.
+    Utc,
+    /// The column says nothing of a zone: no time is placed.
+    Refused,
+}
+
 /// A date and time in UTC, as a time column or field prints it: `2026-12-07
 /// 14:32:07.563` (also with `T`, and `Z`, `+0000`, `+00:00` or ` UTC` after it) or tshark's
 /// `Dec  7, 2026 14:32:07.563000000 UTC`. A zone other than UTC is refused (the text does
-/// not state its offset); no zone at all is taken as UTC only when `utc` says the column is.
-pub fn date_time(s: &str, utc: bool) -> Option<i64> {
+/// not state its offset); no zone at all is taken as UTC only when the column says so.
+pub fn date_time(s: &str, unzoned: Unzoned) -> Option<i64> {
     let s = s.trim();
     let (rest, zoned) = match ["Z", "+0000", "+00:00", " UTC", " GMT"]
         .iter()
@@ -131,7 +140,7 @@ pub fn date_time(s: &str, utc: bool) -> Option<i64> {
         Some(r) => (r.trim_end(), true),
         None => (s, false),
     };
-    if !zoned && !utc {
+    if !zoned && unzoned == Unzoned::Refused {
         return None;
     }
     let (y, mon, d, clock) = if rest.as_bytes().get(4) == Some(&b'-') {
@@ -204,22 +213,31 @@ mod tests {
     fn dated_time_columns_and_fields() {
         let t = (days_since_epoch(2026, 12, 7).unwrap() * 86_400 + 14 * 3600 + 32 * 60 + 7) * NS
             + 563_000_000;
-        assert_eq!(date_time("2026-12-07 14:32:07.563", true), Some(t));
-        assert_eq!(date_time("2026-12-07T14:32:07.563Z", false), Some(t));
+        assert_eq!(date_time("2026-12-07 14:32:07.563", Unzoned::Utc), Some(t));
         assert_eq!(
-            date_time("2026-12-07 14:32:07.563000000+0000", false),
+            date_time("2026-12-07T14:32:07.563Z", Unzoned::Refused),
             Some(t)
         );
         assert_eq!(
-            date_time("Dec  7, 2026 14:32:07.563000000 UTC", false),
+            date_time("2026-12-07 14:32:07.563000000+0000", Unzoned::Refused),
+            Some(t)
+        );
+        assert_eq!(
+            date_time("Dec  7, 2026 14:32:07.563000000 UTC", Unzoned::Refused),
             Some(t)
         );
         // No zone: UTC only for a UTC column; another zone: never.
-        assert_eq!(date_time("2026-12-07 14:32:07.563", false), None);
-        assert_eq!(date_time("Dec  7, 2026 14:32:07.563000000 CET", true), None);
-        assert_eq!(date_time("2026-12-07 14:32:07.563+01:00", true), None);
+        assert_eq!(date_time("2026-12-07 14:32:07.563", Unzoned::Refused), None);
+        assert_eq!(
+            date_time("Dec  7, 2026 14:32:07.563000000 CET", Unzoned::Utc),
+            None
+        );
+        assert_eq!(
+            date_time("2026-12-07 14:32:07.563+01:00", Unzoned::Utc),
+            None
+        );
         // A time of day alone is not a date.
-        assert_eq!(date_time("14:32:07.563", true), None);
+        assert_eq!(date_time("14:32:07.563", Unzoned::Utc), None);
     }
 
     #[test]
