@@ -1,7 +1,8 @@
 //! Reading capture files: classic pcap (µs/ns, either byte order), pcapng (several
 //! interfaces, per-interface resolution and offset), optionally gzip-compressed. The
 //! format is detected by magic, never by extension. Streamed through pcap-parser's
-//! bounded buffer: memory does not grow with file size.
+//! bounded buffer: memory does not grow with file size. A capture pasted as text (tshark's
+//! lines, a packet list, dissections, hex dumps) becomes the same frames in `text`.
 //!
 //! This is the I/O edge: it reads files and hands frames to a callback (or every block,
 //! numbered the same way, to a [`BlockSink`]: `--annotate` copies the file through it); it

@@ -5,10 +5,14 @@
 //!
 //! This module only orchestrates: one module per family of rules, in the order of the
 //! steps a switch goes through (`dns`, `tcp`, `proxy`, `tls`, `cert`, `http`), plus
-//! `capture` (what the capture itself lacks), `observed` (what the packets show outranks a
-//! derived trust profile), `revocation` (CRL/OCSP fetches), `config`
-//! and `logs` (the switch's own text) and `verdict`. docs/findings.md maps every finding
-//! code to the file and function that emits it.
+//! `capture` (what the capture itself lacks), `text_capture` (what a capture read from text
+//! proved), `observed` (what the packets show outranks a derived trust profile),
+//! `revocation` (CRL/OCSP fetches), `config` and `logs` (the switch's own text), `vantage`
+//! (where a live probe stood) and `verdict`. Beside them, building no finding themselves:
+//! `trust` (chain judgement, for `cert`), `interceptors` (the TLS-inspection catalogue),
+//! `context` (advice from what is known of the switch) and `steps` (the path as steps, for
+//! the monitoring formats and the TUI). docs/findings.md maps every finding code to the
+//! file and function that emits it.
 
 pub mod capture;
 pub mod cert;
