@@ -4,7 +4,7 @@
 //! silence is a failure at the proxy step.
 
 use super::Seen;
-use crate::model::protocol::head_too_long_text;
+use crate::model::head_too_long_text;
 use crate::model::time::{MsPrecision::Whole, ms};
 use crate::model::*;
 

@@ -7,7 +7,7 @@
 //! judged in `cert`.
 
 use super::{Client, DiagnoseConfig, Seen, cert, first, observed};
-use crate::model::protocol::head_too_long_text;
+use crate::model::head_too_long_text;
 use crate::model::time::{MsPrecision::Whole, ms};
 use crate::model::trust::ProfileKind;
 use crate::model::*;
@@ -167,10 +167,10 @@ fn oversized(c: &Connection, h: &Hello) -> Option<Finding> {
         _ => None,
     })?;
     let what = match message {
-        protocol::TlsOversizedMessage::Handshake => {
+        TlsOversizedMessage::Handshake => {
             format!("a handshake message over {limit} bytes")
         }
-        protocol::TlsOversizedMessage::Record => {
+        TlsOversizedMessage::Record => {
             format!("a TLS record over {limit} bytes, more than RFC 8446 §5.2 allows")
         }
     };

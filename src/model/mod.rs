@@ -23,7 +23,7 @@ mod vantage;
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 
-pub mod protocol;
+mod protocol;
 #[cfg(test)]
 pub(crate) mod schema;
 #[cfg(test)]
@@ -37,7 +37,8 @@ pub use connection::{
 };
 pub use protocol::{
     DnsRcode, DnsTransport, DnsType, EndReason, TlsAlert, TlsAlertDescription, TlsAlertSeverity,
-    TlsRecordType, TlsVersion, is_tls13, tls_version_name, tls_version_rank,
+    TlsOversizedMessage, TlsRecordType, TlsVersion, head_too_long_text, is_tls13,
+    tls_record_type_name, tls_version_name, tls_version_rank,
 };
 pub use reading::{CutShort, OverloadFacts, ReadingFacts, TimeBase};
 pub use static_host::{StaticHost, StaticOrigin};

@@ -586,7 +586,7 @@ async fn tls_and_http(
 /// expansion, RFC 8446 §5.2): a server past them is an oversized certificate in practice,
 /// said as such by the diagnosis instead of a handshake the client broke off.
 fn oversized(e: &rustls::Error) -> Option<EventKind> {
-    use crate::model::protocol::TlsOversizedMessage;
+    use crate::model::TlsOversizedMessage;
     use rustls::InvalidMessage;
     let (message, limit) = match e {
         rustls::Error::InvalidMessage(InvalidMessage::HandshakePayloadTooLarge) => {

@@ -142,13 +142,13 @@ pub fn describe_event(k: &EventKind) -> String {
             ..
         } => format!(
             "{records} encrypted {} record{} ({bytes} bytes)",
-            crate::model::protocol::tls_record_type_name(*content_type),
+            crate::model::tls_record_type_name(*content_type),
             if *records == 1 { "" } else { "s" }
         ),
         EventKind::NotTls { preview } => format!("not TLS: {}", esc(preview)),
         EventKind::HttpHeadTooLong { limit, preview } => format!(
             "not TLS: {}",
-            esc(&crate::model::protocol::head_too_long_text(*limit, preview))
+            esc(&crate::model::head_too_long_text(*limit, preview))
         ),
         EventKind::Undecoded { reason } => format!("undecoded: {}", esc(reason)),
         EventKind::TcpUnreachable { reason } => format!("connect failed: {}", esc(reason)),
@@ -181,8 +181,8 @@ pub fn describe_event(k: &EventKind) -> String {
         EventKind::TlsOversized { message, limit } => format!(
             "{} over {limit} bytes: the TLS client gave up",
             match message {
-                crate::model::protocol::TlsOversizedMessage::Handshake => "handshake message",
-                crate::model::protocol::TlsOversizedMessage::Record => "TLS record",
+                crate::model::TlsOversizedMessage::Handshake => "handshake message",
+                crate::model::TlsOversizedMessage::Record => "TLS record",
             }
         ),
     }
