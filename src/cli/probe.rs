@@ -577,7 +577,7 @@ pub(crate) fn check_binding(cfg: &ProbeConfig) -> Result<(), CliError> {
                 .into(),
             _ => (std::net::Ipv4Addr::new(192, 0, 2, 1), 443).into(),
         };
-        crate::probe::session::bound_socket_std(cfg, probe_addr)?;
+        crate::probe::session::check_source_binding(cfg, probe_addr)?;
     }
     Ok(())
 }

@@ -117,7 +117,7 @@ impl Recorder {
 }
 
 /// What one read brought.
-enum Got {
+enum ReadOutcome {
     Data(usize),
     Closed,
     Reset,
@@ -125,14 +125,36 @@ enum Got {
     Error(std::io::Error),
 }
 
-async fn read_until(stream: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> Got {
+async fn read_until(stream: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> ReadOutcome {
     let left = deadline.saturating_duration_since(Instant::now());
     match tokio::time::timeout(left, stream.read(buf)).await {
-        Err(_) => Got::Timeout,
-        Ok(Ok(0)) => Got::Closed,
-        Ok(Ok(n)) => Got::Data(n),
-        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => Got::Reset,
-        Ok(Err(e)) => Got::Error(e),
+        Err(_) => ReadOutcome::Timeout,
+        Ok(Ok(0)) => ReadOutcome::Closed,
+        Ok(Ok(n)) => ReadOutcome::Data(n),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionReset => ReadOutcome::Reset,
+        Ok(Err(e)) => ReadOutcome::Error(e),
+    }
+}
+
+/// One read of the server's answer (`waiting_for`): the number of bytes, recorded as the
+/// server's; anything else (closed, reset, timeout, error) is recorded and ends the step.
+async fn receive(
+    rec: &mut Recorder,
+    stream: &mut TcpStream,
+    buf: &mut [u8],
+    deadline: Instant,
+    waiting_for: &'static str,
+    timeout: Duration,
+) -> Option<usize> {
+    match read_until(stream, buf, deadline).await {
+        ReadOutcome::Data(n) => {
+            rec.data(Direction::ToClient, &buf[..n]);
+            Some(n)
+        }
+        other => {
+            record_no_data(rec, other, waiting_for, timeout);
+            None
+        }
     }
 }
 
@@ -159,20 +181,26 @@ async fn send(rec: &mut Recorder, stream: &mut TcpStream, bytes: &[u8], deadline
     }
 }
 
-/// Handles a read outcome that is not data: records it and says to stop.
-fn not_data(rec: &mut Recorder, got: Got, waiting_for: &'static str, timeout: Duration) {
-    match got {
-        Got::Closed => rec.peer_closed(false),
-        Got::Reset => rec.peer_closed(true),
-        Got::Timeout => rec.failed(ProbeError::Timeout {
+/// Records a read that brought no data: the peer closed or reset, the wait timed out, or
+/// the read failed.
+fn record_no_data(
+    rec: &mut Recorder,
+    read: ReadOutcome,
+    waiting_for: &'static str,
+    timeout: Duration,
+) {
+    match read {
+        ReadOutcome::Closed => rec.peer_closed(false),
+        ReadOutcome::Reset => rec.peer_closed(true),
+        ReadOutcome::Timeout => rec.failed(ProbeError::Timeout {
             waiting_for,
             after: timeout,
         }),
-        Got::Error(source) => rec.failed(ProbeError::Io {
+        ReadOutcome::Error(source) => rec.failed(ProbeError::Io {
             doing: "receive",
             source,
         }),
-        Got::Data(_) => {}
+        ReadOutcome::Data(_) => {}
     }
 }
 
@@ -241,7 +269,7 @@ fn negotiated_mss(_: &TcpStream) -> Option<u16> {
 }
 
 /// Checks that the kernel accepts the source binding (device exists, permission).
-pub fn bound_socket_std(cfg: &ProbeConfig, addr: SocketAddr) -> Result<(), ProbeError> {
+pub fn check_source_binding(cfg: &ProbeConfig, addr: SocketAddr) -> Result<(), ProbeError> {
     make_socket(cfg, addr).map(|_| ())
 }
 
@@ -361,27 +389,19 @@ async fn read_head(
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
-        match read_until(stream, &mut chunk, deadline).await {
-            Got::Data(n) => {
-                rec.data(Direction::ToClient, &chunk[..n]);
-                buf.extend_from_slice(&chunk[..n]);
-                match parse_response_head(&buf) {
-                    Head::Complete { head, len } => return Some((head.status, len, buf)),
-                    Head::Invalid(_) => return None,
-                    Head::NeedMore if buf.len() > MAX_HEAD => {
-                        rec.failed(ProbeError::HeadTooLong {
-                            what,
-                            limit: MAX_HEAD,
-                        });
-                        return None;
-                    }
-                    Head::NeedMore => {}
-                }
-            }
-            got => {
-                not_data(rec, got, what, timeout);
+        let n = receive(rec, stream, &mut chunk, deadline, what, timeout).await?;
+        buf.extend_from_slice(&chunk[..n]);
+        match parse_response_head(&buf) {
+            Head::Complete { head, len } => return Some((head.status, len, buf)),
+            Head::Invalid(_) => return None,
+            Head::NeedMore if buf.len() > MAX_HEAD => {
+                rec.failed(ProbeError::HeadTooLong {
+                    what,
+                    limit: MAX_HEAD,
+                });
                 return None;
             }
+            Head::NeedMore => {}
         }
     }
 }
@@ -421,15 +441,15 @@ async fn http_connect(
             let mut chunk = [0u8; 1024];
             while got < MAX_BODY_PREVIEW {
                 match read_until(stream, &mut chunk, deadline).await {
-                    Got::Data(n) => {
+                    ReadOutcome::Data(n) => {
                         rec.data(Direction::ToClient, &chunk[..n]);
                         got += n;
                     }
-                    Got::Closed => {
+                    ReadOutcome::Closed => {
                         rec.peer_closed(false);
                         break;
                     }
-                    Got::Reset => {
+                    ReadOutcome::Reset => {
                         rec.peer_closed(true);
                         break;
                     }
@@ -523,14 +543,18 @@ async fn tls_and_http(
         if !tls.is_handshaking() {
             break;
         }
-        let n = match read_until(stream, &mut chunk, deadline).await {
-            Got::Data(n) => n,
-            got => {
-                not_data(rec, got, "TLS answer", cfg.timeouts.tls);
-                return;
-            }
+        let Some(n) = receive(
+            rec,
+            stream,
+            &mut chunk,
+            deadline,
+            "TLS answer",
+            cfg.timeouts.tls,
+        )
+        .await
+        else {
+            return;
         };
-        rec.data(Direction::ToClient, &chunk[..n]);
         received += n;
         if received > MAX_HANDSHAKE_BYTES {
             rec.failed(ProbeError::HandshakeTooLong {
@@ -696,14 +720,18 @@ async fn https_request(
             }
             Head::NeedMore => {}
         }
-        let n = match read_until(stream, &mut chunk, deadline).await {
-            Got::Data(n) => n,
-            got => {
-                not_data(rec, got, "HTTP answer inside TLS", cfg.timeouts.http);
-                return;
-            }
+        let Some(n) = receive(
+            rec,
+            stream,
+            &mut chunk,
+            deadline,
+            "HTTP answer inside TLS",
+            cfg.timeouts.http,
+        )
+        .await
+        else {
+            return;
         };
-        rec.data(Direction::ToClient, &chunk[..n]);
         let mut slice = &chunk[..n];
         while !slice.is_empty() {
             if tls.read_tls(&mut slice).is_err() || tls.process_new_packets().is_err() {
@@ -792,7 +820,7 @@ mod tests {
             ..ProbeConfig::default()
         };
         // No such device as root, no permission otherwise: a local problem either way.
-        let e = bound_socket_std(&cfg, "192.0.2.1:443".parse().expect("literal"))
+        let e = check_source_binding(&cfg, "192.0.2.1:443".parse().expect("literal"))
             .expect_err("no such interface");
         assert_eq!(e.blame(), Blame::Local);
         assert!(
