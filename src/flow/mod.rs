@@ -275,7 +275,15 @@ impl Analyzer {
             r.clock(now_ns);
         }
         self.release(Release::Due);
-        self.sweep(now_ns);
+        // Retire only up to the earliest frame still waiting in the window: a closed
+        // connection's late packet may be one of them, and retired first it would start
+        // a connection of its own (as the frame path sweeps at the analysed clock).
+        let clock = self
+            .reorder
+            .as_ref()
+            .and_then(reorder::Reorder::oldest_held_ns)
+            .map_or(now_ns, |t| t.min(now_ns));
+        self.sweep(clock);
         self.stream_dns();
     }
 

@@ -113,6 +113,11 @@ impl Reorder {
         Some(h)
     }
 
+    /// The time of the earliest frame still held.
+    pub fn oldest_held_ns(&self) -> Option<i64> {
+        self.heap.peek().map(|Reverse(h)| h.time_ns)
+    }
+
     /// Frames held.
     pub fn held_frames(&self) -> usize {
         self.heap.len()

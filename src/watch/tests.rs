@@ -458,3 +458,53 @@ fn an_icmp_error_is_attributed_after_thousands_of_earlier_ones() {
     assert!(held_after_flood <= 1_001, "{held_after_flood} held");
     assert_eq!(e.held().analyzer.dns_unreachable, 0);
 }
+
+/// A closed connection's late packet (the client's RST 15 ms after the server's, still in
+/// the one-second time-order window) belongs to that connection: the clock of a quiet link
+/// retires closed connections only up to the earliest frame still waiting, so the late
+/// packet is not left to start an attempt of its own (the lab's watch check saw 21 lines
+/// for 20 attempts: an extra "inconclusive, capture_one_direction").
+#[test]
+fn a_late_packet_still_in_the_window_does_not_start_an_attempt_of_its_own() {
+    use crate::capture::testing::{RST, client_hello, tcp_frame};
+    let mut e = Engine::new(licensing_config());
+    e.file_started("late.pcap");
+    let t0 = 1_790_000_000_000_000_000i64;
+    let ms = 1_000_000i64;
+    let mut out = Vec::new();
+    // SYN ... the server's RST at t0 + 4 ms.
+    feed(
+        &mut e,
+        1,
+        t0,
+        &tls_attempt([198, 51, 100, 10], 40000, "smartreceiver.cisco.com"),
+        &mut out,
+    );
+    let seq = 1001 + client_hello("smartreceiver.cisco.com").len() as u32;
+    let late = tcp_frame(([198, 51, 100, 10], 40000), SERVER, seq, 0, RST, &[]);
+    e.frame(
+        WatchFrame {
+            number: 6,
+            time_ns: t0 + 19 * ms,
+            linktype: 1,
+            data: &late,
+            orig_len: late.len() as u32,
+        },
+        &mut out,
+    );
+    // A quiet link: the clock past the linger of the closed connection (1 s after its
+    // last analysed frame) but not yet past the late frame's second in the window.
+    e.advance(t0 + 1_009 * ms, &mut out);
+    e.advance(t0 + 3_000 * ms, &mut out);
+    e.end_capture(&mut out);
+    let connections: Vec<_> = out
+        .iter()
+        .filter(|a| a.kind == AttemptKind::Connection)
+        .collect();
+    assert_eq!(connections.len(), 1, "{connections:?}");
+    assert_ne!(
+        connections[0].primary,
+        Some(FindingCode::CaptureOneDirection),
+        "{connections:?}"
+    );
+}
