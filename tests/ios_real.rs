@@ -185,6 +185,11 @@ fn block(j: &Judged, name: &str) -> Block {
 
 const S: i64 = 1_000_000_000;
 
+/// The plan's proxy as it prints (`HOST:PORT`), if any.
+fn plan_proxy(j: &Judged) -> Option<String> {
+    j.text.plan.proxy.as_ref().map(ToString::to_string)
+}
+
 fn status(j: &Judged) -> licpath::model::switch::StatusTransport {
     j.text.config.status.clone().unwrap_or_default()
 }
@@ -360,15 +365,7 @@ fn tech_support_c9407r_one_old_result_polling_failure_is_not_failed() {
         return;
     };
     check(&j, &["comm_flapping:warning", "switch_comm_ok:info"]);
-    assert_eq!(
-        j.text
-            .plan
-            .proxy
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref(),
-        Some("173.36.224.109:80")
-    );
+    assert_eq!(plan_proxy(&j).as_deref(), Some("173.36.224.109:80"));
     let b = block(&j, "Result Polling");
     assert_eq!(
         (b.0, b.1, b.2, b.3, b.4),
@@ -455,15 +452,7 @@ fn tech_support_c9606r_proxy_ist_ok() {
         return;
     };
     check(&j, &["switch_comm_ok:info"]);
-    assert_eq!(
-        j.text
-            .plan
-            .proxy
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref(),
-        Some("173.36.224.108:80")
-    );
+    assert_eq!(plan_proxy(&j).as_deref(), Some("173.36.224.108:80"));
     assert_eq!(
         block(&j, "Trust Sync").7,
         Some(1_709_012_886 * S),
@@ -573,15 +562,7 @@ fn tech_support_c9500_svl_offline_state_ist() {
         &j,
         &["config_transport_off:warning", "text_inconclusive:info"],
     );
-    assert_eq!(
-        j.text
-            .plan
-            .proxy
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref(),
-        Some("173.36.224.108:80")
-    );
+    assert_eq!(plan_proxy(&j).as_deref(), Some("173.36.224.108:80"));
     assert_eq!(
         status(&j).trust_installed,
         Some(false),
@@ -627,15 +608,7 @@ fn license_all_c9407r_ack_after_push_is_ok() {
         return;
     };
     check(&j, &["switch_comm_ok:info"]);
-    assert_eq!(
-        j.text
-            .plan
-            .proxy
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref(),
-        Some("173.36.224.109:80")
-    );
+    assert_eq!(plan_proxy(&j).as_deref(), Some("173.36.224.109:80"));
     assert_eq!(usage(&j).2, Some(true));
     assert_eq!(status(&j).trust_installed, Some(true));
 }
@@ -675,15 +648,7 @@ fn license_all_c9350_4member_stack_proxy() {
         return;
     };
     check(&j, &["switch_comm_ok:info"]);
-    assert_eq!(
-        j.text
-            .plan
-            .proxy
-            .as_ref()
-            .map(ToString::to_string)
-            .as_deref(),
-        Some("173.36.224.109:80")
-    );
+    assert_eq!(plan_proxy(&j).as_deref(), Some("173.36.224.109:80"));
     assert_eq!(status(&j).trust_installed, Some(true));
 }
 
