@@ -351,6 +351,15 @@ fn args_of(capture: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// `licpath analyze --json EXTRA FILE`: its first report and stderr.
+fn report_with(extra: &[String], file: &Path) -> (Value, String) {
+    let mut a: Vec<&str> = vec!["analyze", "--json"];
+    a.extend(extra.iter().map(String::as_str));
+    a.push(file.to_str().unwrap());
+    let (_, json, err) = licpath(&a);
+    (json["reports"][0].clone(), err)
+}
+
 /// The captures judged by default: one of each failure class and the healthy paths.
 const DEFAULT: &[&str] = &[
     "healthy-proxy",
@@ -480,13 +489,7 @@ fn captures_as_text_agree_with_their_pcap() {
                             let dir = tmp.join(&name);
                             std::fs::create_dir_all(&dir).unwrap();
                             let extra = args_of(cap);
-                            let run = |p: &Path| {
-                                let mut a: Vec<&str> = vec!["analyze", "--json"];
-                                a.extend(extra.iter().map(String::as_str));
-                                a.push(p.to_str().unwrap());
-                                let (_, json, err) = licpath(&a);
-                                (json["reports"][0].clone(), err)
-                            };
+                            let run = |p: &Path| report_with(&extra, p);
                             let (pcap, _) = run(cap);
                             let forms = text_forms(cap, &dir)
                                 .into_iter()
@@ -693,4 +696,57 @@ fn a_text_without_a_date_is_never_dated_1970() {
         r.contains("08:15:02.000 UTC (a time of day without a date) + 0.003 s"),
         "{r}"
     );
+}
+
+/// Captures whose detailed dissection (`tshark -V`, `buffer detailed`) gives the pcap's
+/// verdict and primary code: the fields carry the evidence the pcap's verdict rests on.
+const DETAILED_AGREES: &[&str] = &[
+    // The status line and headers are dissected on the response's last segment (tshark's
+    // one pass); `[3 Reassembled TCP Segments ...: #10(1448), ...]` says the head began in
+    // the first: the head goes there, the segments after it are its body.
+    "proxy-403",
+    "proxy-407",
+    "proxy-upstream-503",
+];
+
+/// Captures of captures/ whose detailed form does not (yet) give the pcap's verdict and
+/// primary code, each with why.
+const DETAILED_DIFFERS: &[(&str, &str)] = &[];
+
+/// Issue 23: "detailed: the same verdict and primary code, wherever the fields carry it".
+/// Every capture of [`DETAILED_AGREES`] (pcap and `tshark -V` made here): verdict and primary
+/// code equal.
+#[test]
+fn detailed_dissections_give_the_pcaps_verdict_and_primary_code() {
+    if !tshark_present() {
+        println!("SKIP: tshark is absent");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    for (name, _) in DETAILED_DIFFERS {
+        assert!(!DETAILED_AGREES.contains(name), "{name} in both lists");
+    }
+    let mut wrong = Vec::new();
+    for name in DETAILED_AGREES {
+        let cap = ["pcap", "pcapng"]
+            .iter()
+            .map(|x| root.join(format!("{name}.{x}")))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("{name}: no capture"));
+        let extra = args_of(&cap);
+        let text = tmp_text(
+            &format!("{name}.V"),
+            &tshark(&["-r", cap.to_str().unwrap(), "-V"]),
+        );
+        let run = |p: &Path| {
+            let (r, err) = report_with(&extra, p);
+            assert!(!r.is_null(), "{name}: {err}");
+            (verdict(&r), primary(&r))
+        };
+        let (pcap, detailed) = (run(&cap), run(&text));
+        if pcap != detailed {
+            wrong.push(format!("{name}: pcap {pcap:?}, detailed {detailed:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -216,6 +216,13 @@ impl Builder {
                 side.head = Some(head);
             }
         }
+        // A response head whose segment carried more (`Len`, a dissection's field): the
+        // rest of the segment is the start of its body.
+        if let (Some(App::Response { .. }), Some(l)) = (&f.app, t.len)
+            && !payload.is_empty()
+        {
+            payload.resize(payload.len().max(l as usize), b' ');
+        }
         let mut unstated = match t.len {
             Some(l) if payload.is_empty() && f.app.is_none() && !fl.syn => l,
             _ => 0,

@@ -39,7 +39,29 @@ struct Block {
     dns_answers: Vec<std::net::IpAddr>,
     dns_section: u8,
     sni: Option<String>,
+    /// `TCP segment data (N bytes)`: the segment's bytes belong to a message tshark
+    /// reassembles and dissects in a later frame.
+    segment_data: bool,
+    /// `[3 Reassembled TCP Segments (3434 bytes): #10(1448), #12(1448), #14(538)]`: the
+    /// frames whose bytes make the message this frame dissects, in order.
+    reassembled: Vec<u64>,
 }
+
+/// A frame read but not handed on yet: frames wait while an earlier segment's bytes are
+/// still to be dissected (tshark -V, one pass, dissects a message split over segments on
+/// its last segment only; the message starts in the first).
+enum Held {
+    Bytes(RawFrame),
+    Facts {
+        facts: Facts,
+        /// Its bytes await the frame that dissects them.
+        open: bool,
+    },
+}
+
+/// Frames held at most while a message is reassembled (a longer message: its first
+/// segments go on undescribed, as without the hold).
+const MAX_HELD: usize = 4096;
 
 #[derive(Default)]
 pub struct Detailed {
@@ -47,17 +69,18 @@ pub struct Detailed {
     layer: Option<Layer>,
     hex: Frames,
     hex_seen: bool,
+    held: std::collections::VecDeque<Held>,
 }
 
 impl Detailed {
     fn close(&mut self, out: &mut Out<'_>) {
-        let Some(b) = self.block.take() else {
+        let Some(mut b) = self.block.take() else {
             return;
         };
         let bytes = self.hex.take();
         let hex_seen = std::mem::take(&mut self.hex_seen);
-        match bytes.filter(|_| hex_seen) {
-            Some((data, _, cut, raw)) => out.frame(RawFrame {
+        let held = match bytes.filter(|_| hex_seen) {
+            Some((data, _, cut, raw)) => Held::Bytes(RawFrame {
                 number: b.facts.number,
                 line: b.facts.line,
                 time: b.facts.time,
@@ -72,8 +95,65 @@ impl Detailed {
                 level: Level::Bytes,
             }),
             None => {
-                let f = b.into_facts();
-                out.facts(f, Level::Fields);
+                let reassembled = std::mem::take(&mut b.reassembled);
+                let open = b.segment_data
+                    && reassembled.is_empty()
+                    && b.facts.app.is_none()
+                    && b.tls.is_empty()
+                    && b.http_head.is_empty()
+                    && b.facts.tcp.as_ref().is_some_and(|t| t.len.unwrap_or(0) > 0);
+                let mut facts = b.into_facts();
+                self.reassemble(&mut facts, &reassembled);
+                Held::Facts { facts, open }
+            }
+        };
+        self.held.push_back(held);
+        self.release(out, false);
+    }
+
+    /// The message this frame dissects began in an earlier segment (`reassembled` lists
+    /// the frames): an HTTP head goes to the segment that carried it, the first; the
+    /// segments after it carry the rest of the message (its body).
+    fn reassemble(&mut self, f: &mut Facts, reassembled: &[u64]) {
+        let [first, ..] = reassembled else {
+            return;
+        };
+        let same_flow =
+            |g: &Facts| (g.src, g.dst, g.sport, g.dport) == (f.src, f.dst, f.sport, f.dport);
+        for h in &mut self.held {
+            let Held::Facts { facts: g, open } = h else {
+                continue;
+            };
+            let Some(n) = g.number.filter(|n| reassembled.contains(n)) else {
+                continue;
+            };
+            if !*open || !same_flow(g) {
+                continue;
+            }
+            *open = false;
+            if n == *first
+                && matches!(
+                    f.app,
+                    Some(App::Response { .. } | App::Request { .. } | App::Connect { .. })
+                )
+            {
+                g.app = f.app.take();
+            }
+        }
+    }
+
+    /// Hands on the frames that wait for nothing (all of them at the end, or the oldest
+    /// past [`MAX_HELD`]).
+    fn release(&mut self, out: &mut Out<'_>, all: bool) {
+        while let Some(h) = self.held.front() {
+            let waits = matches!(h, Held::Facts { open: true, .. });
+            if waits && !all && self.held.len() <= MAX_HELD {
+                break;
+            }
+            match self.held.pop_front() {
+                Some(Held::Bytes(f)) => out.frame(f),
+                Some(Held::Facts { facts, .. }) => out.facts(facts, Level::Fields),
+                None => {}
             }
         }
     }
@@ -214,6 +294,18 @@ impl LineReader for Detailed {
         if line.trim().is_empty() {
             return;
         }
+        if let Some(r) = line.strip_prefix('[')
+            && r.contains(" Reassembled TCP Segments (")
+        {
+            // `[3 Reassembled TCP Segments (3434 bytes): #10(1448), #12(1448), #14(538)]`
+            b.reassembled = r
+                .split('#')
+                .skip(1)
+                .filter_map(|x| x.split('(').next()?.parse().ok())
+                .collect();
+            self.layer = Some(Layer::Other);
+            return;
+        }
         if !line.starts_with(' ') && !line.starts_with('\t') {
             let l = layer_of(line);
             self.layer = Some(l);
@@ -271,6 +363,7 @@ impl LineReader for Detailed {
 
     fn finish(&mut self, out: &mut Out<'_>) {
         self.close(out);
+        self.release(out, true);
     }
 }
 
@@ -311,6 +404,8 @@ fn tcp_field(b: &mut Block, t: &str) {
         tcp.window = v.trim().parse().ok();
     } else if let Some(v) = t.strip_prefix("MSS Value: ") {
         tcp.mss = v.trim().parse().ok();
+    } else if t.starts_with("TCP segment data (") {
+        b.segment_data = true;
     } else if t.contains("(suspected) retransmission")
         || t.starts_with("[This frame is a (suspected) spurious retransmission")
     {

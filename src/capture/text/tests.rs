@@ -258,3 +258,33 @@ fn a_long_summary_holds_a_few_runs_not_a_record_per_frame() {
     assert_eq!(s.origins.runs.len(), 1);
     assert_eq!(s.origin_of(4_321).map(|o| o.line), Some(4_321));
 }
+
+/// tshark -V (one pass) dissects a response split over segments on its last segment; the
+/// reassembly line says the head began in the first. The head goes to the first segment's
+/// bytes (the frames wait for it), the rest of every segment is the message's body.
+#[test]
+fn a_reassembled_http_head_goes_to_the_segment_that_began_it() {
+    let seg = |n: u32, len: u32, tail: &str| {
+        format!(
+            "Frame {n}: 1514 bytes on wire (12112 bits), 1514 bytes captured (12112 bits)\n    Epoch Time: 1795355535.3179{n:02} seconds\nInternet Protocol Version 4, Src: 198.51.100.3, Dst: 198.51.100.10\nTransmission Control Protocol, Src Port: 3129, Dst Port: 49938, Seq: 1, Ack: 139, Len: {len}\n    Flags: 0x010 (ACK)\n    TCP payload ({len} bytes)\n    TCP segment data ({len} bytes)\n{tail}\n"
+        )
+    };
+    let ack = "Frame 2: 66 bytes on wire (528 bits), 66 bytes captured (528 bits)\n    Epoch Time: 1795355535.317950 seconds\nInternet Protocol Version 4, Src: 198.51.100.10, Dst: 198.51.100.3\nTransmission Control Protocol, Src Port: 49938, Dst Port: 3129, Seq: 139, Ack: 1449, Len: 0\n    Flags: 0x010 (ACK)\n\n";
+    let head = "[2 Reassembled TCP Segments (1548 bytes): #1(1448), #3(100)]\n    [Frame: 1, payload: 0-1447 (1448 bytes)]\nHypertext Transfer Protocol\n    HTTP/1.1 407 Proxy Authentication Required\\r\\n\n        Status Code: 407\n    Proxy-Authenticate: Basic realm=\"lab\"\\r\\n\n    \\r\\n\n";
+    let text = seg(1, 1448, "") + ack + &seg(3, 100, head);
+    let (f, _) = read(&text, InputFormat::Detailed);
+    assert_eq!(f.len(), 3);
+    let payload = |i: usize| -> &[u8] { &f[i].3[40..] };
+    assert_eq!(f[0].0, 1);
+    let first = String::from_utf8_lossy(payload(0)).into_owned();
+    assert!(
+        first.starts_with(
+            "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"lab\"\r\n\r\n"
+        ),
+        "{first}"
+    );
+    assert_eq!(payload(0).len(), 1448, "the segment's Len: head, then body");
+    assert_eq!(f[1].0, 2);
+    assert_eq!(payload(1).len(), 0);
+    assert_eq!((f[2].0, payload(2)), (3, &[b' '; 100][..]), "body");
+}
