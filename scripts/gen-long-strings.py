@@ -3,14 +3,16 @@
 format on the long-strings input"):
 
     scripts/gen-long-strings.py [--out /tmp/long-strings.pcap] [--connections 1000]
-                                [--sni-bytes 16384] [--name-bytes 8192]
+                                [--sni-bytes 16384] [--name-bytes 8192] [--clients 1]
 
 A DNS exchange resolves smartreceiver.cisco.com to the server, so every connection to it
 is a licensing connection with default flags. Then CONNECTIONS TLS 1.2 connections, each
 with its own strings: a ClientHello whose SNI is SNI_BYTES long, the server's ServerHello,
 a Certificate (one certificate whose subject and issuer common names are NAME_BYTES long
 each, made with Python's `cryptography`) and ServerHelloDone, then the client's fatal
-unknown_ca alert and a FIN. About 35 MB for the defaults; never committed.
+unknown_ca alert and a FIN. About 35 MB for the defaults; never committed. With --clients N
+the connections come from N client addresses in turn (10.0.0.2 onwards: N "switches" for
+`watch` and `tui --watch`, each with its own long strings).
 
 Ethernet/IPv4 pcap, microsecond timestamps, 100 us apart.
 """
@@ -145,10 +147,17 @@ def send(p, src, dst, sport, dport, seq, ack, data):
     return seq + len(data)
 
 
-def connection(p, i, key, sni_bytes, name_bytes):
-    port = 10000 + i
-    c = (CLIENT, SERVER, port, 443)
-    s = (SERVER, CLIENT, 443, port)
+def client(i, clients):
+    """The address of connection i's client: 10.0.0.2 onwards, `clients` of them in turn."""
+    n = 2 + i % clients
+    return bytes([10, 0, n >> 8, n & 0xFF])
+
+
+def connection(p, i, key, sni_bytes, name_bytes, clients):
+    port = 10000 + i % 50000
+    cl = client(i, clients)
+    c = (cl, SERVER, port, 443)
+    s = (SERVER, cl, 443, port)
     p.write(tcp(*c, 1000, 0, SYN))
     p.write(tcp(*s, 5000, 1001, SYN | ACK))
     p.write(tcp(*c, 1001, 5001, ACK))
@@ -168,12 +177,13 @@ def main():
     ap.add_argument("--connections", type=int, default=1000)
     ap.add_argument("--sni-bytes", type=int, default=16384)
     ap.add_argument("--name-bytes", type=int, default=8192)
+    ap.add_argument("--clients", type=int, default=1)
     a = ap.parse_args()
     key = ec.generate_private_key(ec.SECP256R1())
     p = Pcap(a.out)
     dns_exchange(p)
     for i in range(a.connections):
-        connection(p, i, key, a.sni_bytes, a.name_bytes)
+        connection(p, i, key, a.sni_bytes, a.name_bytes, a.clients)
     print(f"{a.out}: {p.close()} frames", file=sys.stderr)
 
 

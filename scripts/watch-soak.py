@@ -53,6 +53,7 @@ out = open(base, "wb")
 out.write(HEADER)
 out.flush()
 lines = open(os.path.join(WORK, "..", "soak-lines.txt"), "w")
+os.makedirs(WORK + "-metrics", exist_ok=True)  # watch refuses a --textfile-dir that is not there
 w = subprocess.Popen([LICPATH, "watch", "--file", base, "--max-switches", "500",
                       "--textfile-dir", WORK + "-metrics"], stdout=lines)
 start = time.time()

@@ -399,6 +399,30 @@ fn a_capture_that_cannot_be_opened_is_one_line_and_exit_2() {
     assert!(err.contains("licpath-nonexistent0"), "{err}");
 }
 
+/// A --textfile-dir that is not there is refused at start in the flag's own words, not by
+/// the name of a temporary file licpath tried to create in it.
+#[test]
+fn a_textfile_dir_that_is_not_there_is_one_line_naming_the_flag() {
+    let dir = tmp_dir("textfile-missing");
+    let capture = dir.join("x.pcap");
+    std::fs::write(&capture, pcap_header()).unwrap();
+    let missing = dir.join("no-such-dir");
+    let o = Command::new(BIN)
+        .args(["watch", "--file"])
+        .arg(&capture)
+        .arg("--textfile-dir")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--textfile-dir"), "{err}");
+    assert!(err.contains(&*missing.to_string_lossy()), "{err}");
+    assert!(err.contains("existing directory"), "{err}");
+    assert!(!err.contains(".tmp"), "a temporary file's name: {err}");
+}
+
 #[test]
 fn the_textfile_names_switches_by_hostname_and_passes_promtool() {
     let dir = tmp_dir("metrics");

@@ -427,6 +427,7 @@ per switch. A proxy or licensing URL in it that licpath cannot read refuses it (
     /// Write Prometheus metrics (node_exporter's textfile collector) to
     /// DIR/licpath-watch.prom every --interval seconds, atomically (written aside, then
     /// renamed): per switch its attempts, failures by code, last attempt and last success.
+    /// DIR must exist (node_exporter's textfile collector directory).
     #[arg(long, value_name = "DIR")]
     pub textfile_dir: Option<PathBuf>,
     /// Seconds between two writes of the metrics file.

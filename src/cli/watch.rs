@@ -105,8 +105,25 @@ pub(super) fn config(args: &WatchArgs) -> Result<WatchConfig, CliError> {
 fn textfile_in(dir: &Path) -> Result<PathBuf, CliError> {
     // A file created exclusively under a random name (removed when it drops): no name a
     // link could be planted at.
-    tempfile::NamedTempFile::new_in(dir).map_err(|e| CliError::read(dir, e))?;
+    // The directory is checked here, at start, and said in the flag's words: tempfile's own
+    // error names its random file, which the user never asked for.
+    tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        CliError::Usage(format!(
+            "--textfile-dir {}: cannot write there ({}); name an existing directory this user may write in (the one node_exporter's textfile collector reads)",
+            dir.display(),
+            io_reason(&e)
+        ))
+    })?;
     Ok(dir.join(TEXTFILE))
+}
+
+/// An I/O error's reason without the path tempfile adds to it ("... at path X").
+fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" at path ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
 }
 
 /// Starts the thread that reads the packets.
