@@ -707,6 +707,9 @@ const DETAILED_AGREES: &[&str] = &[
     "proxy-403",
     "proxy-407",
     "proxy-upstream-503",
+    // The ICMP error's quoted IP and TCP header (addresses, ports) says which connection
+    // it refused.
+    "syn-admin-prohibited",
 ];
 
 /// Captures of captures/ whose detailed form does not (yet) give the pcap's verdict and

@@ -10,9 +10,10 @@
 //!   description, encrypted records, DNS queries and answers with their rcode;
 //! - nothing else: a segment whose bytes the text does not describe carries none, and a
 //!   Certificate message is empty (the chain is not visible: no certificate rule reads
-//!   it); an ICMP error quotes nothing (which connection it answers is not stated).
+//!   it); an ICMP error quotes the header a dissection shows (addresses, ports), nothing
+//!   from a summary (which connection it answers is not stated there).
 
-use super::facts::{App, Facts, Tls};
+use super::facts::{App, Facts, Icmp, Tls};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -140,7 +141,9 @@ impl Builder {
                 }
             }
         }
-        let (proto, l4) = if let Some(t) = &f.tcp
+        let (proto, l4) = if let Some(i) = &f.icmp {
+            (if i.v6 { 58 } else { 1 }, icmp(i))
+        } else if let Some(t) = &f.tcp
             && let (Some(sp), Some(dp)) = (sport, dport)
         {
             (
@@ -276,6 +279,30 @@ impl Builder {
         h.extend_from_slice(&payload);
         h
     }
+}
+
+/// An ICMP message with the header it quotes, as far as the text states it: the quoted
+/// IP header (addresses, protocol) and the first 8 bytes after it (ports; a TCP sequence
+/// number), which is what tells which connection an error answers.
+fn icmp(i: &Icmp) -> Vec<u8> {
+    let mut m = vec![i.kind, i.code, 0, 0, 0, 0];
+    m.extend_from_slice(&i.mtu.unwrap_or(0).to_be_bytes());
+    if let Some(q) = &i.quoted
+        && let (Some(src), Some(dst)) = (q.src, q.dst)
+        && src.is_ipv4() == dst.is_ipv4()
+    {
+        let mut l4 = Vec::new();
+        if let (Some(sp), Some(dp)) = (q.sport, q.dport) {
+            l4.extend_from_slice(&sp.to_be_bytes());
+            l4.extend_from_slice(&dp.to_be_bytes());
+            l4.extend_from_slice(&match q.protocol {
+                6 => q.seq.unwrap_or(0).to_be_bytes(),
+                _ => [0, 8, 0, 0],
+            });
+        }
+        m.extend(ip(src, dst, q.protocol, 0, &l4));
+    }
+    m
 }
 
 fn dns_port(f: &Facts) -> Option<u16> {

@@ -21,6 +21,8 @@ enum Layer {
     Tls,
     Http,
     Dns,
+    /// An ICMP or ICMPv6 message; the layers after it (a DNS query, ...) are its quote.
+    Icmp,
     Other,
 }
 
@@ -53,7 +55,7 @@ struct Block {
 enum Held {
     Bytes(RawFrame),
     Facts {
-        facts: Facts,
+        facts: Box<Facts>,
         /// Its bytes await the frame that dissects them.
         open: bool,
     },
@@ -104,7 +106,10 @@ impl Detailed {
                     && b.facts.tcp.as_ref().is_some_and(|t| t.len.unwrap_or(0) > 0);
                 let mut facts = b.into_facts();
                 self.reassemble(&mut facts, &reassembled);
-                Held::Facts { facts, open }
+                Held::Facts {
+                    facts: Box::new(facts),
+                    open,
+                }
             }
         };
         self.held.push_back(held);
@@ -152,7 +157,7 @@ impl Detailed {
             }
             match self.held.pop_front() {
                 Some(Held::Bytes(f)) => out.frame(f),
-                Some(Held::Facts { facts, .. }) => out.facts(facts, Level::Fields),
+                Some(Held::Facts { facts, .. }) => out.facts(*facts, Level::Fields),
                 None => {}
             }
         }
@@ -237,6 +242,8 @@ fn layer_of(line: &str) -> Layer {
         Layer::Http
     } else if l.starts_with("Domain Name System") {
         Layer::Dns
+    } else if l.starts_with("Internet Control Message Protocol") {
+        Layer::Icmp
     } else if l.starts_with("Ethernet")
         || l.starts_with("802.1Q")
         || l.starts_with("Cisco MetaData")
@@ -308,8 +315,13 @@ impl LineReader for Detailed {
         }
         if !line.starts_with(' ') && !line.starts_with('\t') {
             let l = layer_of(line);
-            self.layer = Some(l);
             let f = &mut b.facts;
+            if f.icmp.is_some() {
+                // The layers of the packet an ICMP error quotes: not this frame's.
+                self.layer = Some(Layer::Other);
+                return;
+            }
+            self.layer = Some(l);
             match l {
                 Layer::Ip => {
                     f.src = title_field(line, "Src: ").and_then(facts::addr);
@@ -330,6 +342,13 @@ impl LineReader for Detailed {
                     }
                 }
                 Layer::Dns => b.dns_response = line.contains("(response)"),
+                Layer::Icmp => {
+                    f.icmp = Some(facts::Icmp {
+                        v6: line.contains("Protocol v6"),
+                        ..facts::Icmp::default()
+                    });
+                    f.protocol = "ICMP".into();
+                }
                 _ => {}
             }
             return;
@@ -357,6 +376,7 @@ impl LineReader for Detailed {
             Some(Layer::Tls) => tls_field(b, t),
             Some(Layer::Http) if !b.http_done => http_field(b, line, t),
             Some(Layer::Dns) => dns_field(b, line, t),
+            Some(Layer::Icmp) => icmp_field(b, line, t),
             _ => {}
         }
     }
@@ -491,5 +511,42 @@ fn dns_field(b: &mut Block, line: &str, t: &str) {
             }
             _ => {}
         }
+    }
+}
+
+/// The ICMP message's type, code and next-hop MTU, and the header it quotes: `Internet
+/// Protocol Version 4, Src: a, Dst: b` and `Transmission Control Protocol, Src Port: 1,
+/// Dst Port: 2, Seq: N` (or UDP) one indent in (their own fields are deeper).
+fn icmp_field(b: &mut Block, line: &str, t: &str) {
+    let Some(i) = b.facts.icmp.as_mut() else {
+        return;
+    };
+    let number = |v: &str| -> Option<u16> { v.split_whitespace().next()?.parse().ok() };
+    let top = line.starts_with("    ") && !line.starts_with("     ");
+    if !top {
+        return;
+    }
+    if let Some(v) = t.strip_prefix("Type: ") {
+        i.kind = number(v).and_then(|n| u8::try_from(n).ok()).unwrap_or(0);
+    } else if let Some(v) = t.strip_prefix("Code: ") {
+        i.code = number(v).and_then(|n| u8::try_from(n).ok()).unwrap_or(0);
+    } else if let Some(v) = t.strip_prefix("MTU of next hop: ") {
+        i.mtu = number(v);
+    } else if t.starts_with("Internet Protocol Version") {
+        let q = i.quoted.get_or_insert_with(facts::Quoted::default);
+        q.src = title_field(t, "Src: ").and_then(facts::addr);
+        q.dst = title_field(t, "Dst: ").and_then(facts::addr);
+    } else if let Some(q) = i.quoted.as_mut() {
+        let protocol = if t.starts_with("Transmission Control Protocol") {
+            6
+        } else if t.starts_with("User Datagram Protocol") {
+            17
+        } else {
+            return;
+        };
+        q.protocol = protocol;
+        q.sport = title_field(t, "Src Port: ").and_then(|p| p.parse().ok());
+        q.dport = title_field(t, "Dst Port: ").and_then(|p| p.parse().ok());
+        q.seq = title_field(t, "Seq: ").and_then(|p| p.parse().ok());
     }
 }

@@ -81,6 +81,31 @@ pub struct Tcp {
     pub retransmission: bool,
 }
 
+/// An ICMP or ICMPv6 message as a dissection states it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Icmp {
+    pub v6: bool,
+    pub kind: u8,
+    pub code: u8,
+    /// `MTU of next hop` (fragmentation needed).
+    pub mtu: Option<u16>,
+    /// The header of the packet an error quotes (addresses, ports).
+    pub quoted: Option<Quoted>,
+}
+
+/// The IP and TCP/UDP header an ICMP error quotes, as far as the text states it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Quoted {
+    pub src: Option<IpAddr>,
+    pub dst: Option<IpAddr>,
+    /// 6 (TCP) or 17 (UDP); 0 when the text shows no transport header.
+    pub protocol: u8,
+    pub sport: Option<u16>,
+    pub dport: Option<u16>,
+    /// A quoted TCP header's sequence number (as tshark shows it: not relative).
+    pub seq: Option<u32>,
+}
+
 /// One packet as the text states it.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
@@ -95,6 +120,8 @@ pub struct Facts {
     /// `Some` for TCP.
     pub tcp: Option<Tcp>,
     pub udp: bool,
+    /// An ICMP message (a dissection's); a summary line's ICMP states no quote.
+    pub icmp: Option<Icmp>,
     pub app: Option<App>,
     /// TLS 1.3 by the protocol column (`TLSv1.3`).
     pub tls13: bool,

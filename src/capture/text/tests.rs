@@ -288,3 +288,23 @@ fn a_reassembled_http_head_goes_to_the_segment_that_began_it() {
     assert_eq!(payload(1).len(), 0);
     assert_eq!((f[2].0, payload(2)), (3, &[b' '; 100][..]), "body");
 }
+
+/// A dissected ICMP error: its quoted header (one indent in) says which connection it
+/// answers, and the quoted packet's layers after it (a DNS query) are not a packet of
+/// their own.
+#[test]
+fn a_dissected_icmp_error_quotes_the_header_it_shows() {
+    let text = "Frame 7: 102 bytes on wire (816 bits), 102 bytes captured (816 bits)\n    Epoch Time: 1795355535.317900 seconds\nInternet Protocol Version 4, Src: 203.0.113.22, Dst: 198.51.100.10\nInternet Control Message Protocol\n    Type: 3 (Destination unreachable)\n    Code: 13 (Communication administratively filtered)\n    Unused: 00000000\n    Internet Protocol Version 4, Src: 198.51.100.10, Dst: 203.0.113.22\n        Source Address: 198.51.100.10\n    Transmission Control Protocol, Src Port: 38702, Dst Port: 443, Seq: 2331838810\n        Source Port: 38702\nDomain Name System (query)\n    Transaction ID: 0x5d91\n    Queries\n        proxy.lab: type A, class IN\n";
+    let (f, _) = read(text, InputFormat::Detailed);
+    assert_eq!(f.len(), 1);
+    let data = &f[0].3;
+    assert_eq!(data[9], 1, "ICMP");
+    let u =
+        crate::wire::link::decode_icmp_unreachable(crate::wire::link::IcmpVersion::V4, &data[20..])
+            .expect("an unreachable with its quote");
+    assert_eq!(u.code, 13);
+    assert_eq!(u.protocol, 6);
+    assert_eq!(u.orig_src, "198.51.100.10:38702".parse().unwrap());
+    assert_eq!(u.orig_dst, "203.0.113.22:443".parse().unwrap());
+    assert_eq!(&data[data.len() - 4..], &2_331_838_810u32.to_be_bytes());
+}
