@@ -145,7 +145,9 @@ pub fn check_url(url: &Url, reach: Reach) -> Result<(), Refused> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return check_address(ip, reach);
     }
-    let local = host == "localhost" || host.ends_with(".localhost") || host == "localhost.";
+    // A fully qualified name (the root's trailing dot) is the same name.
+    let name = host.strip_suffix('.').unwrap_or(host);
+    let local = name == "localhost" || name.ends_with(".localhost");
     if local && reach != Reach::Any {
         return Err(Refused::LocalName(host.to_string()));
     }
@@ -242,6 +244,25 @@ mod tests {
             "the name localhost means this host (RFC 6761)"
         );
         assert!(check_url(&url("http://a.localhost/x.crl"), Reach::Public).is_err());
+        assert!(check_url(&url("http://a.localhost/x.crl"), Reach::Any).is_ok());
         assert!(check_url(&url("http://127.0.0.1:1/x.crl"), Reach::Any).is_ok());
+    }
+
+    /// Found by fuzz/fuzz_targets/reach.rs (issue 28): `a.localhost.` (fully qualified)
+    /// passed where `a.localhost` and `localhost.` were refused.
+    #[test]
+    fn a_localhost_name_is_refused_with_the_roots_trailing_dot_too() {
+        for u in [
+            "http://a.localhost./x.crl",
+            "http://.localhost.",
+            "http://localhost./",
+        ] {
+            let url = Url::parse(u).unwrap();
+            for reach in [Reach::Public, Reach::Internal] {
+                let e = check_url(&url, reach).unwrap_err();
+                assert!(matches!(e, Refused::LocalName(_)), "{u} {reach:?}: {e}");
+            }
+            assert_eq!(check_url(&url, Reach::Any), Ok(()), "{u}");
+        }
     }
 }
