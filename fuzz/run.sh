@@ -2,7 +2,7 @@
 # Runs every fuzz target for SECONDS each (default 300), one after the other, seeding the
 # capture-level targets with the lab's captures. Needs cargo-fuzz (`cargo install
 # cargo-fuzz`) and the nightly toolchain, or stable with RUSTC_BOOTSTRAP=1 (used when no
-# nightly is installed). The file-writing targets (output_file, annotate) work in $TMPDIR,
+# nightly is installed). The file-writing targets (output_file, annotate, textfile) work in $TMPDIR,
 # /dev/shm by default: each run fsyncs what it commits, which a disk makes 20 times slower. Crashers land in fuzz/artifacts/TARGET/;
 # copy them to tests/data/fuzz/ and add them to tests/fuzz_regressions.rs.
 #
@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs=${1:-300}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(capture_file frame tls_stream certificate dns_message http_head url escape reach output_file text_capture annotate)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(capture_file frame tls_stream certificate dns_message http_head url escape reach output_file text_capture annotate textfile)
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then fuzz=(cargo +nightly fuzz); else fuzz=(env RUSTC_BOOTSTRAP=1 cargo fuzz); fi
 [ -w /dev/shm ] && export TMPDIR=${TMPDIR:-/dev/shm}
 mkdir -p corpus/capture_file corpus/annotate corpus/output_file
