@@ -96,6 +96,11 @@ impl Builder {
                 self.dns_asked.clear();
             }
             self.dns_asked.insert((client, id));
+            for m in &f.more {
+                if let App::DnsQuery { id, .. } = m {
+                    self.dns_asked.insert((client, *id));
+                }
+            }
         } else if !self.dns_asked.contains(&(client, id))
             && let Some(App::DnsResponse { name, qtype, .. }) = &f.app
         {
@@ -359,9 +364,18 @@ fn checksum(b: &[u8]) -> u16 {
     !(sum as u16)
 }
 
-/// The application bytes the facts state (`tcp`: DNS gets its length prefix).
+/// The application bytes the facts state (`tcp`: DNS gets its length prefix), the
+/// further messages of the segment after the first.
 fn app_bytes(f: &Facts, tcp: bool) -> Vec<u8> {
-    match &f.app {
+    let mut v = message_bytes(f.app.as_ref(), f, tcp);
+    for m in &f.more {
+        v.extend(message_bytes(Some(m), f, tcp));
+    }
+    v
+}
+
+fn message_bytes(app: Option<&App>, f: &Facts, tcp: bool) -> Vec<u8> {
+    match app {
         None => Vec::new(),
         Some(App::Connect { target, version }) => {
             format!("CONNECT {target} {version}\r\n\r\n").into_bytes()

@@ -34,12 +34,10 @@ struct Block {
     tls: Vec<Tls>,
     http_head: Vec<String>,
     http_done: bool,
-    dns_id: Option<u16>,
-    dns_response: bool,
-    dns_rcode: u8,
-    dns_name: Option<(String, u16)>,
-    dns_answers: Vec<std::net::IpAddr>,
-    dns_section: u8,
+    /// The DNS message being read, and those read before it in this frame (DNS over TCP
+    /// carries several in one segment: each its own `Domain Name System` layer).
+    dns: Dns,
+    dns_done: Vec<App>,
     sni: Option<String>,
     /// `TCP segment data (N bytes)`: the segment's bytes belong to a message tshark
     /// reassembles and dissects in a later frame.
@@ -64,6 +62,36 @@ enum Held {
 /// Frames held at most while a message is reassembled (a longer message: its first
 /// segments go on undescribed, as without the hold).
 const MAX_HELD: usize = 4096;
+
+/// One DNS message's fields.
+#[derive(Default)]
+struct Dns {
+    id: Option<u16>,
+    response: bool,
+    rcode: u8,
+    name: Option<(String, u16)>,
+    answers: Vec<std::net::IpAddr>,
+    section: u8,
+}
+
+impl Dns {
+    fn into_app(self) -> Option<App> {
+        let (Some(id), Some((name, qtype))) = (self.id, self.name) else {
+            return None;
+        };
+        Some(if self.response {
+            App::DnsResponse {
+                id,
+                name,
+                qtype,
+                rcode: self.rcode,
+                answers: self.answers,
+            }
+        } else {
+            App::DnsQuery { id, name, qtype }
+        })
+    }
+}
 
 #[derive(Default)]
 pub struct Detailed {
@@ -184,18 +212,12 @@ impl Block {
             };
             facts::read_info(&mut h, &self.http_head[0]);
             f.app = h.app.map(|a| with_headers(a, head));
-        } else if let (Some(id), Some((name, qtype))) = (self.dns_id, self.dns_name) {
-            f.app = Some(if self.dns_response {
-                App::DnsResponse {
-                    id,
-                    name,
-                    qtype,
-                    rcode: self.dns_rcode,
-                    answers: self.dns_answers,
-                }
-            } else {
-                App::DnsQuery { id, name, qtype }
-            });
+        } else {
+            let mut msgs = std::mem::take(&mut self.dns_done);
+            msgs.extend(self.dns.into_app());
+            let mut msgs = msgs.into_iter();
+            f.app = msgs.next();
+            f.more = msgs.collect();
         }
         self.facts
     }
@@ -341,7 +363,11 @@ impl LineReader for Detailed {
                         f.protocol = "UDP".into();
                     }
                 }
-                Layer::Dns => b.dns_response = line.contains("(response)"),
+                Layer::Dns => {
+                    let before = std::mem::take(&mut b.dns);
+                    b.dns_done.extend(before.into_app());
+                    b.dns.response = line.contains("(response)");
+                }
                 Layer::Icmp => {
                     f.icmp = Some(facts::Icmp {
                         v6: line.contains("Protocol v6"),
@@ -471,19 +497,20 @@ fn tls_field(b: &mut Block, t: &str) {
 }
 
 fn dns_field(b: &mut Block, line: &str, t: &str) {
+    let b = &mut b.dns;
     if let Some(v) = t.strip_prefix("Transaction ID: ") {
-        b.dns_id = u16::from_str_radix(v.trim().trim_start_matches("0x"), 16).ok();
+        b.id = u16::from_str_radix(v.trim().trim_start_matches("0x"), 16).ok();
     } else if t.contains("= Reply code: ") {
-        b.dns_rcode = t
+        b.rcode = t
             .rsplit_once('(')
             .and_then(|(_, c)| c.trim_end_matches(')').parse().ok())
             .unwrap_or(0);
     } else if t == "Queries" {
-        b.dns_section = 1;
+        b.section = 1;
     } else if t == "Answers" {
-        b.dns_section = 2;
+        b.section = 2;
     } else if t == "Authoritative nameservers" || t == "Additional records" {
-        b.dns_section = 3;
+        b.section = 3;
     } else if line.starts_with("        ") && !line.starts_with("         ") {
         // `proxy.lab: type A, class IN[, addr 198.51.100.3]`
         let Some((name, rest)) = t.split_once(": type ") else {
@@ -499,14 +526,14 @@ fn dns_field(b: &mut Block, line: &str, t: &str) {
             "TXT" => 16,
             _ => 0,
         };
-        match b.dns_section {
-            1 if b.dns_name.is_none() => b.dns_name = Some((name.to_string(), qtype)),
+        match b.section {
+            1 if b.name.is_none() => b.name = Some((name.to_string(), qtype)),
             2 => {
                 if let Some(a) = rest
                     .split_once("addr ")
                     .and_then(|(_, a)| a.trim().parse().ok())
                 {
-                    b.dns_answers.push(a);
+                    b.answers.push(a);
                 }
             }
             _ => {}

@@ -123,6 +123,9 @@ pub struct Facts {
     /// An ICMP message (a dissection's); a summary line's ICMP states no quote.
     pub icmp: Option<Icmp>,
     pub app: Option<App>,
+    /// Further messages in the same segment after `app` (DNS over TCP: two queries in
+    /// one segment, each dissected on its own).
+    pub more: Vec<App>,
     /// TLS 1.3 by the protocol column (`TLSv1.3`).
     pub tls13: bool,
     /// The frame's length on the wire (the Length column, `N bytes on wire`).

@@ -308,3 +308,30 @@ fn a_dissected_icmp_error_quotes_the_header_it_shows() {
     assert_eq!(u.orig_dst, "203.0.113.22:443".parse().unwrap());
     assert_eq!(&data[data.len() - 4..], &2_331_838_810u32.to_be_bytes());
 }
+
+/// DNS over TCP: two queries in one segment are two `Domain Name System` layers; both are
+/// rebuilt in the segment (the second was lost: its answer looked unasked).
+#[test]
+fn two_dns_messages_in_one_segment_are_both_rebuilt() {
+    let q = |id: &str, ty: &str| {
+        format!(
+            "Domain Name System (query)\n    Length: 41\n    Transaction ID: {id}\n    Queries\n        smartreceiver.cisco.com: type {ty}, class IN\n            Name: smartreceiver.cisco.com\n"
+        )
+    };
+    let text = format!(
+        "Frame 4: 152 bytes on wire (1216 bits), 152 bytes captured (1216 bits)\n    Epoch Time: 1795355535.317900 seconds\nInternet Protocol Version 4, Src: 198.51.100.10, Dst: 198.51.100.53\nTransmission Control Protocol, Src Port: 58990, Dst Port: 53, Seq: 1, Ack: 1, Len: 86\n    Flags: 0x018 (PSH, ACK)\n{}{}",
+        q("0x22ee", "A"),
+        q("0xccd1", "AAAA")
+    );
+    let (f, _) = read(&text, InputFormat::Detailed);
+    assert_eq!(f.len(), 1);
+    let payload = &f[0].3[40..];
+    assert_eq!(
+        payload.len(),
+        86,
+        "two messages of 41 bytes, each after its length"
+    );
+    assert_eq!(&payload[..4], &[0, 41, 0x22, 0xee]);
+    assert_eq!(&payload[43..47], &[0, 41, 0xcc, 0xd1]);
+    assert_eq!(&payload[84..86], &[0, 1], "class IN of the AAAA question");
+}
