@@ -381,11 +381,17 @@ impl Analyzer {
 
     /// Analyses the frames the time-order window lets go (all of them: [`Release::All`]).
     fn release(&mut self, release: Release) {
+        self.release_each(release, &mut || {});
+    }
+
+    /// [`Analyzer::release`], calling `each` after each frame analysed.
+    fn release_each(&mut self, release: Release, each: &mut dyn FnMut()) {
         while let Some(h) = self.reorder.as_mut().and_then(|r| r.pop(release)) {
             self.analyse_frame(h.frame, h.time_ns, h.linktype, &h.data);
             if let Some(r) = self.reorder.as_mut() {
                 r.recycle(h.data);
             }
+            each();
         }
     }
 
@@ -544,13 +550,22 @@ impl Analyzer {
     }
 
     /// Ends the analysis: flushes live flows and unanswered queries.
-    pub fn finish(mut self, source: Source) -> Timeline {
-        self.release(Release::All);
+    pub fn finish(self, source: Source) -> Timeline {
+        self.finish_with(source, || {})
+    }
+
+    /// [`Analyzer::finish`], calling `between` after each step that may retire something
+    /// (each frame the time-order window lets go, each live flow finished): a streaming
+    /// sink's consumer takes each connection as it is retired, instead of every
+    /// connection still open at the end being held at once (`watch`, issue 28 item 9).
+    pub fn finish_with(mut self, source: Source, mut between: impl FnMut()) -> Timeline {
+        self.release_each(Release::All, &mut between);
         self.flows.clear();
         let mut flows = self.table.drain();
         flows.sort_by_key(|f| f.conn.id);
         for f in flows {
             self.finish_flow(*f);
+            between();
         }
         self.kept.sort_by_key(|c| c.id);
         self.stats.reading.overload = self.overload_facts();
@@ -624,6 +639,11 @@ impl Analyzer {
 }
 
 impl Analyzer {
+    /// The latest time of a frame given to [`Analyzer::frame`]: the capture's end so far.
+    pub fn last_ns(&self) -> Option<i64> {
+        self.last_ns
+    }
+
     /// What the budget of [`FlowLimits`] forced, if anything (`capture_overload`).
     fn overload_facts(&self) -> Option<OverloadFacts> {
         let o = &self.overload;

@@ -363,8 +363,12 @@ impl Engine {
     pub fn end_capture(&mut self, out: &mut dyn AttemptSink) {
         let analyzer =
             std::mem::replace(&mut self.analyzer, new_analyzer(&self.cfg, &self.retired));
-        let t = analyzer.finish(Source::Capture { files: Vec::new() });
-        let end = t.end_ns.or(self.last_ns);
+        let end = analyzer.last_ns().or(self.last_ns);
+        // Each connection judged and handed over as it is finished, not all of them held
+        // until the last is.
+        let t = analyzer.finish_with(Source::Capture { files: Vec::new() }, || {
+            self.judge_retired(end, out);
+        });
         self.retired
             .borrow_mut()
             .extend(t.dns.into_iter().map(Retired::Dns));
@@ -376,6 +380,14 @@ impl Engine {
     /// The judged attempts of what the analyzer retired. `capture_end`: the capture ended
     /// there (else it goes on, and a step still waiting has simply timed out).
     fn drain(&mut self, capture_end: Option<i64>, out: &mut dyn AttemptSink) {
+        self.judge_retired(capture_end, out);
+        if capture_end.is_some() {
+            self.release_groups_at_end(capture_end, out);
+        }
+    }
+
+    /// The connections retired so far judged (handed to `out`), their lookups grouped.
+    fn judge_retired(&mut self, capture_end: Option<i64>, out: &mut dyn AttemptSink) {
         let retired = std::mem::take(&mut *self.retired.borrow_mut());
         for r in retired {
             match r {
@@ -399,9 +411,6 @@ impl Engine {
                 }
                 Retired::Dns(_) => {}
             }
-        }
-        if capture_end.is_some() {
-            self.release_groups_at_end(capture_end, out);
         }
     }
 

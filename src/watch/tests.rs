@@ -508,3 +508,48 @@ fn a_late_packet_still_in_the_window_does_not_start_an_attempt_of_its_own() {
         "{connections:?}"
     );
 }
+
+/// Issue 28 item 9: the end of a capture judges every connection still open (lingering,
+/// or still in the time-order window), and each is judged and handed over as it is
+/// finished. Before, all of them were finished first and held at once (with their long
+/// strings: 450 connections of the long-strings capture, +17 MB) until the last was.
+#[test]
+fn the_end_of_a_capture_hands_over_each_connection_as_it_is_finished() {
+    use std::cell::Cell;
+    let mut e = Engine::new(licensing_config());
+    e.file_started("many.pcap");
+    // Retired by the analyzer and not judged yet: counted up by the analyzer's sink,
+    // down by the engine's.
+    let waiting = Rc::new(Cell::new(0usize));
+    let most = Rc::new(Cell::new(0usize));
+    {
+        let (retired, waiting, most) = (e.retired.clone(), waiting.clone(), most.clone());
+        e.analyzer.set_stream_sink(move |r| {
+            waiting.set(waiting.get() + 1);
+            most.set(most.get().max(waiting.get()));
+            retired.borrow_mut().push(r);
+        });
+    }
+    struct Judged(Rc<Cell<usize>>, usize);
+    impl AttemptSink for Judged {
+        fn attempt(&mut self, _: Attempt) {
+            self.0.set(self.0.get() - 1);
+            self.1 += 1;
+        }
+    }
+    let mut out = Judged(waiting.clone(), 0);
+    for i in 0..100u16 {
+        let frames = tls_attempt([198, 51, 100, 10], 20_000 + i, "smartreceiver.cisco.com");
+        // All within 0.5 s: every one still open or in the window at the end.
+        let t0 = 1_790_000_000_000_000_000 + i64::from(i) * 5_000_000;
+        feed(&mut e, u64::from(i) * 5 + 1, t0, &frames, &mut out);
+    }
+    assert_eq!(out.1, 0, "none judged before the end");
+    e.end_capture(&mut out);
+    assert_eq!(out.1, 100);
+    assert_eq!(
+        most.get(),
+        1,
+        "connections retired and not yet judged, at most"
+    );
+}

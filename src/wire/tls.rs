@@ -110,7 +110,7 @@ impl TlsDecoder {
                 half.dead = false;
                 half.resync = false;
                 half.pending.clear();
-                half.handshake.clear();
+                half.handshake = Vec::new();
                 half.skip = 0;
             }
         }
@@ -253,7 +253,7 @@ impl TlsDecoder {
                 | usize::from(half.handshake[3]);
             if msg_len > MAX_HANDSHAKE_LEN {
                 half.dead = true;
-                half.handshake.clear();
+                half.handshake = Vec::new();
                 out.push(TlsOutput::Event(EventKind::Undecoded {
                     reason: format!("handshake message of {msg_len} bytes exceeds the {MAX_HANDSHAKE_LEN}-byte limit"),
                 }));
@@ -262,7 +262,14 @@ impl TlsDecoder {
             if half.handshake.len() < 4 + msg_len {
                 return;
             }
-            let msg: Vec<u8> = half.handshake.drain(..4 + msg_len).collect();
+            // The buffer's last message takes the buffer with it: a connection that
+            // lingers after its handshake holds no buffer (a 16 KB ClientHello and a
+            // certificate left 64 KiB of capacity behind each, counted as buffered).
+            let msg: Vec<u8> = if half.handshake.len() == 4 + msg_len {
+                std::mem::take(&mut half.handshake)
+            } else {
+                half.handshake.drain(..4 + msg_len).collect()
+            };
             self.handshake_message(&msg, out);
         }
     }
@@ -589,6 +596,35 @@ pub(crate) mod tests {
         assert!(out.iter().all(|o| !matches!(o, TlsOutput::Opaque(_))));
         assert!(!whole_records(&[23, 3, 3, 0, 3, 1, 2]));
         assert!(!whole_records(&[23, 3, 3, 0, 1, 1, 0x17]));
+    }
+
+    /// A handshake message across two records (a 16 KB SNI, as in the long-strings
+    /// capture of issue 28 item 9) leaves nothing buffered once it is decoded: before,
+    /// the reassembly buffer kept its capacity (24 KB here) for as long as the
+    /// connection lived, and lingering connections held it against the flow budget.
+    #[test]
+    fn a_decoded_handshake_message_leaves_no_buffer_behind() {
+        let sni = "a".repeat(16_000);
+        let rec = client_hello(&sni);
+        let hs = &rec[5..];
+        let (a, b) = hs.split_at(12_000);
+        let mut stream = Vec::new();
+        for part in [a, b] {
+            stream.extend_from_slice(&[22, 3, 1]);
+            stream.extend_from_slice(&(part.len() as u16).to_be_bytes());
+            stream.extend_from_slice(part);
+        }
+        let mut d = TlsDecoder::new();
+        let mut out = Vec::new();
+        let (first, second) = stream.split_at(12_005 + 3);
+        d.feed(Direction::ToServer, first, &mut out);
+        assert!(out.is_empty());
+        assert!(d.buffered_bytes() >= 12_000, "the first record waits");
+        d.feed(Direction::ToServer, second, &mut out);
+        assert!(
+            matches!(events(&out)[..], [EventKind::TlsClientHello(ch)] if ch.sni.as_deref() == Some(sni.as_str()))
+        );
+        assert_eq!(d.buffered_bytes(), 0);
     }
 
     #[test]
