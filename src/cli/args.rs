@@ -563,6 +563,10 @@ pub struct TuiWatchArgs {
     /// Repeatable.
     #[arg(long = "host", value_name = "NAME", requires = "watch")]
     pub hosts: Vec<String>,
+    /// With --watch: switches shown at most, each with its latest attempt (memory stays
+    /// bounded, as `watch --max-switches`); past it the one quiet longest is forgotten.
+    #[arg(long, value_name = "N", default_value_t = 1024, requires = "watch", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_switches: u64,
 }
 
 /// What to probe: targets, or the switch's own configuration.

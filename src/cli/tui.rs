@@ -141,7 +141,7 @@ fn watch_args(args: &TuiArgs) -> Result<WatchArgs, CliError> {
         format: WatchFormat::Text,
         textfile_dir: None,
         interval: 3600,
-        max_switches: 1024,
+        max_switches: w.max_switches,
         idle_timeout: 60,
     })
 }
@@ -185,5 +185,33 @@ mod tests {
         );
         assert_eq!(capture_file(&["smart".into()]), None);
         assert_eq!(capture_file(&[here.clone(), here]), None);
+    }
+
+    /// `tui --watch --max-switches N` caps the switches the screen keeps (each with its
+    /// latest attempt), as `watch --max-switches` does; 1024 by default.
+    #[test]
+    fn tui_watch_takes_the_cap_on_switches() {
+        use clap::Parser;
+        let max = |extra: &[&str]| {
+            let mut argv = vec!["licpath", "tui", "--watch", "--file", "/tmp/x.pcap"];
+            argv.extend_from_slice(extra);
+            let cli = crate::cli::args::Cli::try_parse_from(argv).unwrap();
+            let crate::cli::args::Command::Tui(t) = cli.command else {
+                panic!("not tui")
+            };
+            watch_args(&t).unwrap().max_switches
+        };
+        assert_eq!(max(&[]), 1024);
+        assert_eq!(max(&["--max-switches", "5"]), 5);
+        let zero = [
+            "licpath",
+            "tui",
+            "--watch",
+            "--file",
+            "x",
+            "--max-switches",
+            "0",
+        ];
+        assert!(crate::cli::args::Cli::try_parse_from(zero).is_err());
     }
 }

@@ -85,7 +85,7 @@ impl WatchApp {
                 self.recent.pop_front();
             }
             self.recent.push_back((a.verdict, line));
-            self.latest.insert(a.switch_label(), a);
+            self.latest.insert(a.switch_label(), for_the_screen(a));
         }
         let kept = &self.switches.by_label;
         self.latest.retain(|label, _| kept.contains_key(label));
@@ -157,6 +157,19 @@ impl WatchApp {
             _ => {}
         }
     }
+}
+
+/// What the screen keeps of a switch's latest attempt: what [`WatchApp::open`] shows. A
+/// connection carries its own findings, so the attempt's copy of them, its evidence
+/// frames and summary (already in the attempt's line) are dropped: up to
+/// `--max-switches` of these are held for as long as the screen runs.
+fn for_the_screen(mut a: Attempt) -> Attempt {
+    if a.connection.is_some() {
+        a.findings = Vec::new();
+    }
+    a.frames = Vec::new();
+    a.summary = None;
+    a
 }
 
 impl Model for WatchApp {
