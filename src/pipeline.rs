@@ -89,12 +89,12 @@ pub fn analyze_input(
             drop(reader);
             return analyze_binary_file(path, acfg, dcfg, progress).map(|(t, s)| (t, s, None));
         }
-        return analyze_frames(&name, acfg, dcfg, |on_frame| {
+        return analyze_frames(&name, acfg, dcfg, |analyzer| {
             let read = crate::capture::read_capture(&name, reader.take(u64::MAX), |f| {
                 if let Some(p) = progress {
                     p.fetch_add(f.data.len() as u64 + 16, Ordering::Relaxed);
                 }
-                on_frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
+                analyzer.frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
             });
             read.map_err(AnalyzeError::from)
         })
@@ -114,12 +114,13 @@ fn analyze_text(
     progress: Option<&AtomicU64>,
 ) -> Result<(Timeline, ReadSummary, Option<TextSummary>), AnalyzeError> {
     let mut text = None;
-    let (mut timeline, summary) = analyze_frames(name, acfg, dcfg, |on_frame| {
+    let (mut timeline, summary) = analyze_frames(name, acfg, dcfg, |analyzer| {
         let s = read_text(reader, input, |f| {
             if let Some(p) = progress {
                 p.fetch_add(f.data.len() as u64, Ordering::Relaxed);
             }
-            on_frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
+            analyzer.stated_certificates(f.number, f.chains);
+            analyzer.frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
         })
         .map_err(|source| AnalyzeError::Text {
             path: name.to_string(),
@@ -144,17 +145,17 @@ fn analyze_text(
     Ok((timeline, summary, Some(text)))
 }
 
-/// The analyser and the rules over the frames `read` gives (its callback takes frame
-/// number, time, link type, bytes, length on the wire). Text inputs skip the "no usable
-/// frame" check: a text of MAC-only lines is a capture with no IP traffic, not garbage.
+/// The analyser and the rules over the frames `read` gives the analyser. Text inputs skip
+/// the "no usable frame" check: a text of MAC-only lines is a capture with no IP traffic,
+/// not garbage.
 fn analyze_frames(
     name: &str,
     acfg: &AnalyzeConfig,
     dcfg: &DiagnoseConfig,
-    read: impl FnOnce(&mut dyn FnMut(u64, i64, u32, &[u8], u32)) -> Result<ReadSummary, AnalyzeError>,
+    read: impl FnOnce(&mut Analyzer) -> Result<ReadSummary, AnalyzeError>,
 ) -> Result<(Timeline, ReadSummary), AnalyzeError> {
     let (mut analyzer, overflow) = analyzer_of(acfg, dcfg);
-    let summary = read(&mut |n, t, l, d, o| analyzer.frame(n, t, l, d, o))?;
+    let summary = read(&mut analyzer)?;
     if summary.truncated {
         analyzer.stats_mut().file_truncated = true;
     }

@@ -710,6 +710,36 @@ const DETAILED_AGREES: &[&str] = &[
     // The ICMP error's quoted IP and TCP header (addresses, ports) says which connection
     // it refused.
     "syn-admin-prohibited",
+    // The certificate chain read from the certificates' fields (names, dates, SANs, CA
+    // flag, CRL/OCSP URLs; tshark cuts the DER), judged by the pcap's certificate rules:
+    // the failing chains give the pcap's code, not the client's `tls_alert` ...
+    "cert-expired",
+    "cert-not-yet-valid",
+    "cert-wrong-name",
+    "incomplete-chain",
+    "leaf-direct-root",
+    "untrusted-root",
+    "ssl-interception-tls12",
+    // ... the FN72323 root missing on the device (its `.expected` args: an old IOS XE) ...
+    "root-missing-fn72323",
+    // ... and a completed TLS 1.2 handshake is OK (the chain is trusted, by name) where it
+    // was inconclusive, the CRL fetch judged as the pcap's (the CRL host a certificate
+    // names is the revocation host) ...
+    "healthy-direct-tls12",
+    "healthy-proxy",
+    "healthy-proxy-pcapng",
+    "healthy-proxy-vlan10",
+    "old-quovadis-chain",
+    "crl-fetch-ok",
+    "crl-fetch-unreachable",
+    "rtt-300ms",
+    "proxy-port-80",
+    // ... also where the Certificate is reassembled from segments (`#13(407), #14(524),
+    // #16(162)`): the named segments are described by the frame that carries it, no hole.
+    "mss536-proxy",
+    // TLS 1.3: the certificate is encrypted, nothing to read; the alert decides, as in the
+    // pcap.
+    "ssl-interception-tls13",
 ];
 
 /// Captures whose detailed form gives the pcap's findings (every code) but whose verdict
@@ -724,7 +754,23 @@ const DETAILED_SAME_FINDINGS: &[&str] = &[
 
 /// Captures of captures/ whose detailed form does not (yet) give the pcap's verdict and
 /// primary code, each with why.
-const DETAILED_DIFFERS: &[(&str, &str)] = &[];
+const DETAILED_DIFFERS: &[(&str, &str)] = &[
+    // Captures whose text carries a certificate chain and still differ: the chain is read
+    // (capture::text::tests::every_certificate_of_the_captures_reads_the_same_from_fields_as_from_der)
+    // and judged as the pcap's, but the TCP segments decide.
+    (
+        "packet-loss",
+        "ok capture_gap: the retransmitted segments' bytes the text does not describe are a gap where the pcap counts retransmissions",
+    ),
+    (
+        "lossy-epc-duplicates",
+        "ok capture_gap: as packet-loss (duplicated and retransmitted segments)",
+    ),
+    (
+        "merged-server-first",
+        "inconclusive capture_gap: tshark dissects the merged file's out-of-order segments apart from the message",
+    ),
+];
 
 /// Issue 23: "detailed: the same verdict and primary code, wherever the fields carry it".
 /// Every capture of [`DETAILED_AGREES`] (pcap and `tshark -V` made here): verdict and primary
@@ -766,4 +812,61 @@ fn detailed_dissections_give_the_pcaps_verdict_and_primary_code() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A chain read from a dissection's fields is marked so in the JSON (no fingerprint, no
+/// key), said so beside the certificates in the text report, judged by the pcap's rules,
+/// and the note says what the text still cannot show (signatures and keys) instead of
+/// "the chain". Fails without the certificate fields (an empty Certificate, `tls_alert`).
+#[test]
+fn a_chain_read_from_fields_is_marked_and_judged() {
+    if !tshark_present() {
+        println!("SKIP: tshark is absent");
+        return;
+    }
+    let cap = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/cert-expired.pcap");
+    let p = tmp_text(
+        "cert-expired.V",
+        &tshark(&["-r", cap.to_str().unwrap(), "-V"]),
+    );
+    let (r, err) = report_with(&[], &p);
+    assert!(!r.is_null(), "{err}");
+    assert_eq!(primary(&r), "cert_expired");
+    let c = &r["timeline"]["connections"][0];
+    let certs = &c["tls"]["certificates"];
+    assert_eq!(certs.as_array().map(Vec::len), Some(2), "{c}");
+    for x in certs.as_array().unwrap() {
+        assert_eq!(x["read_from"], "dissection_fields");
+        assert_eq!(x["sha256"], "");
+    }
+    assert_eq!(
+        certs[0]["subject"],
+        "CN=smartreceiver.cisco.com, O=Cisco Systems Inc., C=US"
+    );
+    assert_eq!(certs[0]["not_after"], 1_609_459_200);
+    let note = r["timeline"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "text_capture")
+        .unwrap()["explanation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        note.contains("the certificates' signatures and keys"),
+        "{note}"
+    );
+    assert!(!note.contains("the server's certificate chain"), "{note}");
+    let text = report_of("text", &p);
+    assert!(
+        text.contains("Certificate (2 certs, read from the text's dissection fields: no fingerprint, key or signature)"),
+        "{text}"
+    );
+    let html = report_of("html", &p);
+    assert!(
+        html.contains("none: read from the text&#39;s dissection fields")
+            || html.contains("none: read from the text's dissection fields"),
+        "the fingerprint cell"
+    );
 }

@@ -269,6 +269,29 @@ fn trust(
         ),
     )];
     let verdict = judge_chain(certs, host, profile);
+    // A chain read from a text's fields has no keys: a root it sends is trusted by name
+    // only, which a key would confirm or refute (a look-alike root of the same name). A
+    // claim that rests on such a match is medium; the negative verdicts (a name not in
+    // the profile, an issuer not sent) are concluded from names with the DER too.
+    let by_name_only = |v: &ChainVerdict, p: &TrustProfile| {
+        matches!(
+            v,
+            ChainVerdict::Trusted { .. }
+                | ChainVerdict::Interception {
+                    anchor_trusted: true,
+                    ..
+                }
+        ) && certs.iter().any(|c| c.key_unknown())
+            && (p.kind == ProfileKind::Public || certs.iter().any(|c| p.would_check_key(c)))
+    };
+    let capped = |f: Finding, v: &ChainVerdict, p: &TrustProfile| {
+        if by_name_only(v, p) {
+            let c = f.confidence.min(Confidence::Medium);
+            f.confidence(c)
+        } else {
+            f
+        }
+    };
     let what_if = match &cfg.ca_file {
         Some((file, with_ca))
             if profile.kind == ProfileKind::Device
@@ -282,10 +305,11 @@ fn trust(
                         }
                 ) =>
         {
-            Some(ca_file_what_if(
-                file,
-                judge_chain(certs, host, with_ca),
-                evidence.clone(),
+            let v = judge_chain(certs, host, with_ca);
+            Some(capped(
+                ca_file_what_if(file, v.clone(), evidence.clone()),
+                &v,
+                with_ca,
             ))
         }
         _ => None,
@@ -293,7 +317,7 @@ fn trust(
     let error = |code, summary: String| {
         Finding::new(code, Severity::Error, Step::Cert, summary).evidence(evidence.clone())
     };
-    let judged = match verdict {
+    let judged = match verdict.clone() {
         ChainVerdict::Trusted { .. } | ChainVerdict::Empty => None,
         ChainVerdict::Interception { issuer, product, anchor_trusted } => Some(
             error(FindingCode::SslInterception, interception_summary(host, &issuer, product))
@@ -327,7 +351,11 @@ fn trust(
                 .fix(["! on the server: configure the full chain (leaf + intermediates)"]),
         ),
     };
-    judged.into_iter().chain(what_if).collect()
+    judged
+        .map(|f| capped(f, &verdict, profile))
+        .into_iter()
+        .chain(what_if)
+        .collect()
 }
 
 /// What a client did with a chain it was shown, as far as the capture shows.
@@ -796,6 +824,63 @@ mod tests {
             &with("Lab Root"),
         );
         assert!(f.is_empty(), "{f:#?}");
+    }
+
+    /// A chain read from a text's fields has no keys: a keyed root (a PEM `--ca-file`)
+    /// matches it by name only, and what rests on that match is medium; the DER's chain is
+    /// matched by key and name. A negative verdict keeps its confidence.
+    #[test]
+    fn an_anchor_matched_by_name_only_is_medium() {
+        let der = [
+            cert("onprem.example", "Lab Root", 1_600_000_000, 1_900_000_000),
+            ca("Lab Root", "Lab Root"),
+        ];
+        let fields: Vec<CertInfo> = der
+            .iter()
+            .map(|c| CertInfo {
+                spki_sha256: String::new(),
+                read_from: CertSource::DissectionFields,
+                ..c.clone()
+            })
+            .collect();
+        let with = |subject: &str| DiagnoseConfig {
+            ca_file: Some((
+                "lab.pem".into(),
+                test_config().trust.with_roots_of(&TrustProfile {
+                    name: "lab.pem".into(),
+                    kind: crate::model::trust::ProfileKind::Device,
+                    roots: vec![TrustedRoot {
+                        subject_cn: "Lab Root".into(),
+                        subject: Some(subject.into()),
+                        spki_sha256: Some("Lab Root".into()),
+                    }],
+                    fn72323_affected: None,
+                }),
+            )),
+            ..test_config()
+        };
+        let what_if = |certs: &[CertInfo], subject: &str| {
+            let f = judged(certs, Some("onprem.example"), &with(subject));
+            assert_eq!(f[0].code, FindingCode::UntrustedRoot);
+            assert_eq!(
+                f[0].confidence,
+                Confidence::Certain,
+                "a name not in the profile"
+            );
+            (f[1].severity, f[1].confidence)
+        };
+        assert_eq!(
+            what_if(&der, "CN=Lab Root"),
+            (Severity::Info, Confidence::Certain)
+        );
+        assert_eq!(
+            what_if(&fields, "CN=Lab Root"),
+            (Severity::Info, Confidence::Medium)
+        );
+        assert_eq!(
+            what_if(&fields, "CN=Other Root"),
+            (Severity::Warning, Confidence::Certain)
+        );
     }
 
     #[test]

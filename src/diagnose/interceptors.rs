@@ -239,6 +239,7 @@ mod tests {
             crl_urls: vec![],
             ocsp_urls: vec![],
             spki_sha256: String::new(),
+            read_from: crate::model::CertSource::Der,
         }
     }
 

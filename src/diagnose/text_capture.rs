@@ -4,7 +4,10 @@
 //! fields: high; hex bytes: as from a pcap). What the text cannot show is one
 //! `text_capture` note, with the command that shows it, and no verdict rests on it: a
 //! connection whose handshake completed but whose certificate chain the text does not
-//! carry is not called OK (the switch's trust would judge that chain).
+//! carry is not called OK (the switch's trust would judge that chain). A chain read from
+//! a dissection's fields is judged by the certificate rules like a chain from the DER,
+//! by name only (no key, no signature: `diagnose/cert.rs` caps what rests on a
+//! name-only anchor at medium).
 
 use crate::capture::text::{Level, TextSummary};
 use crate::model::*;
@@ -123,7 +126,7 @@ fn note(s: &TextSummary, withheld: usize) -> Finding {
     }
     let mut fix = Vec::new();
     if s.weakest().is_some_and(|l| l < Level::Bytes) {
-        fix.push("show monitor capture NAME buffer detailed   ! the fields: flags, SNI, alerts, HTTP headers, DNS answers");
+        fix.push("show monitor capture NAME buffer detailed   ! the fields: flags, SNI, alerts, certificates, HTTP headers, DNS answers");
         fix.push(
             "show monitor capture NAME buffer dump   ! the bytes: the same analysis as the pcap",
         );

@@ -214,7 +214,16 @@ pub struct Analyzer {
     reorder: Option<reorder::Reorder>,
     /// The latest time of a frame analysed (let go by `reorder`): the clock of retirement.
     analysed_ns: Option<i64>,
+    /// Certificates a text states for a frame's Certificate messages (read from a detailed
+    /// dissection's fields: the frame rebuilt from the text carries the message empty), by
+    /// frame number, oldest first; consulted where the message's event is made
+    /// ([`Analyzer::stated_certificates`]).
+    stated_chains: VecDeque<(u64, VecDeque<Vec<CertInfo>>)>,
 }
+
+/// Frames whose stated certificates wait for their frame to be analysed (the time-order
+/// window holds a few): past this the oldest are dropped.
+const MAX_STATED_FRAMES: usize = 256;
 
 impl Analyzer {
     pub fn new(cfg: AnalyzeConfig) -> Self {
@@ -249,6 +258,7 @@ impl Analyzer {
             stream: None,
             reorder: Some(reorder::Reorder::default()),
             analysed_ns: None,
+            stated_chains: VecDeque::new(),
         }
     }
 
@@ -333,6 +343,46 @@ impl Analyzer {
     fn is_licensing_name(&self, name: &str) -> bool {
         let name = name.trim_end_matches('.');
         self.cfg.names.iter().any(|n| n.eq_ignore_ascii_case(name))
+    }
+
+    /// The chains frame `frame` carries, one a Certificate message in order, as a text
+    /// states them (a detailed dissection's fields; the frame itself, rebuilt from the
+    /// text, carries each message empty): given before the frame. The message's event
+    /// takes its chain when the frame is analysed; no bytes are made up for them.
+    pub fn stated_certificates(&mut self, frame: u64, chains: Vec<Vec<CertInfo>>) {
+        if chains.is_empty() {
+            return;
+        }
+        if self.stated_chains.len() >= MAX_STATED_FRAMES {
+            self.stated_chains.pop_front();
+        }
+        self.stated_chains.push_back((frame, chains.into()));
+    }
+
+    /// Fills the empty Certificate events among `events` with the chains stated for their
+    /// frames ([`Analyzer::stated_certificates`]).
+    fn fill_stated(stated: &mut VecDeque<(u64, VecDeque<Vec<CertInfo>>)>, events: &mut [Event]) {
+        if stated.is_empty() {
+            return;
+        }
+        for e in events {
+            let (Some(frame), EventKind::TlsCertificate { certificates }) = (e.frame, &mut e.kind)
+            else {
+                continue;
+            };
+            if !certificates.is_empty() {
+                continue;
+            }
+            let Some(i) = stated.iter().position(|(f, _)| *f == frame) else {
+                continue;
+            };
+            if let Some(chain) = stated[i].1.pop_front() {
+                *certificates = chain;
+            }
+            if stated[i].1.is_empty() {
+                stated.remove(i);
+            }
+        }
     }
 
     /// One captured frame. `frame` is 1-based; `orig_len` the length on the wire.

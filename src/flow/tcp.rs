@@ -82,6 +82,12 @@ impl Analyzer {
         let events_before = flow.conn.events.len();
         let buffered_before = flow.buffered();
         flow_segment(flow, frame, time_ns, dir, seg, &mut dns_out);
+        let new_events = flow
+            .conn
+            .events
+            .get_mut(events_before..)
+            .unwrap_or_default();
+        Self::fill_stated(&mut self.stated_chains, new_events);
         let new_events = &flow.conn.events[events_before..];
         for host in revocation_hosts_of(new_events) {
             if self.revocation_hosts.len() < MAX_REVOCATION_HOSTS {

@@ -764,9 +764,50 @@ pub struct CertInfo {
     /// OCSP responders from Authority Information Access (URIs).
     pub ocsp_urls: Vec<String>,
     /// SHA-256 of the certificate's SubjectPublicKeyInfo (its public key as encoded in it),
-    /// hex; kept so trust can be judged by key, not only by name.
+    /// hex; kept so trust can be judged by key, not only by name. Empty when not known
+    /// ([`CertSource::DissectionFields`]).
     #[serde(skip)]
     pub spki_sha256: String,
+    /// What the fields were read from: the DER (JSON: absent), or a text dissection's
+    /// fields (`"read_from": "dissection_fields"`: no DER, so `sha256` is empty and no key
+    /// or signature is known).
+    #[serde(skip_serializing_if = "CertSource::is_der")]
+    pub read_from: CertSource,
+}
+
+/// Where a certificate's fields were read from.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CertSource {
+    /// Its DER (a capture's bytes, a probe's handshake, a PEM file): every field, its
+    /// fingerprint and its key.
+    #[default]
+    Der,
+    /// The fields a text dissection states (`tshark -V`, `show monitor capture NAME buffer
+    /// detailed`; issue 23): names, dates, SANs, CA flag, CRL and OCSP URLs, serial. Not
+    /// the DER (tshark cuts it), so neither its fingerprint nor its key nor its signature.
+    DissectionFields,
+}
+
+impl CertSource {
+    pub fn is_der(&self) -> bool {
+        *self == CertSource::Der
+    }
+}
+
+impl CertInfo {
+    /// Its key is not known (read from a text's fields): trust can judge it by name only.
+    pub fn key_unknown(&self) -> bool {
+        self.read_from == CertSource::DissectionFields
+    }
+
+    /// The SHA-256 of its DER, or `None` when the DER was not read (printers show what
+    /// it was read from instead of an empty fingerprint).
+    pub fn fingerprint(&self) -> Option<&str> {
+        (self.read_from == CertSource::Der && !self.sha256.is_empty())
+            .then_some(self.sha256.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]

@@ -231,6 +231,7 @@ pub fn cert(cn: &str, issuer_cn: &str, not_before: i64, not_after: i64) -> CertI
         crl_urls: Vec::new(),
         ocsp_urls: Vec::new(),
         spki_sha256: cn.into(),
+        read_from: crate::model::CertSource::Der,
     }
 }
 

@@ -141,13 +141,22 @@ impl TrustProfile {
     }
 
     /// Trusts this certificate as an anchor: by key when the profile has keys, else by name.
+    /// A certificate whose key is not known (read from a text's fields) is matched by name
+    /// only: its distinguished name against the root's, else its common name.
     pub fn trusts_cert(&self, c: &CertInfo) -> bool {
         self.roots
             .iter()
             .any(|r| match (&r.spki_sha256, &r.subject) {
+                (Some(_), Some(s)) if c.key_unknown() => *s == c.subject,
                 (Some(k), Some(s)) => *k == c.spki_sha256 && *s == c.subject,
                 _ => c.subject_cn.as_deref() == Some(r.subject_cn.as_str()),
             })
+    }
+
+    /// Whether trusting `c` as an anchor would compare a key this profile holds but `c`
+    /// lacks (read from a text's fields): the match is then by name only.
+    pub fn would_check_key(&self, c: &CertInfo) -> bool {
+        c.key_unknown() && self.roots.iter().any(|r| r.spki_sha256.is_some())
     }
 
     /// Has a root named like this issuer (when the root itself was not sent).

@@ -607,6 +607,9 @@ pub struct ChainRow {
 /// The chain table's header note: what order the names are written in.
 pub const CHAIN_NAME_ORDER: &str = "names written CN first, C last (RFC 4514 order), whatever order the certificate stores them in";
 
+/// The fingerprint cell of a certificate read from a text's fields (no DER, so none).
+pub const NO_FINGERPRINT: &str = "none: read from the text's dissection fields";
+
 pub fn chain(c: &Connection) -> Vec<ChainRow> {
     let certs = c.tls.as_ref().map(|t| &t.certificates[..]).unwrap_or(&[]);
     certs
@@ -622,7 +625,7 @@ pub fn chain(c: &Connection) -> Vec<ChainRow> {
                 format_date(x.not_after)
             ),
             serial: x.serial.clone(),
-            sha256: x.sha256.clone(),
+            sha256: x.fingerprint().unwrap_or(NO_FINGERPRINT).to_string(),
             self_signed: x.self_signed,
             mark: date_mark(c, x),
         })
@@ -926,6 +929,7 @@ mod tests {
                 crl_urls: vec![],
                 ocsp_urls: vec![],
                 spki_sha256: String::new(),
+                read_from: crate::model::CertSource::Der,
             }],
             ..TlsSummary::default()
         });

@@ -230,9 +230,14 @@ fn client_hello_line(h: &ClientHello) -> String {
 /// `Certificate (2 certs)` and one line per certificate, leaf first.
 fn certificate_lines(certificates: &[CertInfo]) -> String {
     let mut s = format!(
-        "Certificate ({} cert{})",
+        "Certificate ({} cert{}{})",
         certificates.len(),
-        if certificates.len() == 1 { "" } else { "s" }
+        if certificates.len() == 1 { "" } else { "s" },
+        if certificates.iter().any(CertInfo::key_unknown) {
+            ", read from the text's dissection fields: no fingerprint, key or signature"
+        } else {
+            ""
+        }
     );
     for (i, c) in certificates.iter().enumerate() {
         s.push_str(&format!(

@@ -552,7 +552,11 @@ fn chain_lines(t: &Timeline, theme: Theme) -> Vec<Line<'static>> {
             format!(
                 "    serial  {}  sha256 {}",
                 cert.serial,
-                fit(&cert.sha256, 16)
+                fit(
+                    cert.fingerprint()
+                        .unwrap_or(crate::report::handover::NO_FINGERPRINT),
+                    16
+                )
             ),
             theme.dim(),
         )));

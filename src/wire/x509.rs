@@ -9,7 +9,7 @@ use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::*;
 
 /// SANs kept per certificate; CDN certificates can carry hundreds.
-const MAX_SANS: usize = 64;
+pub const MAX_SANS: usize = 64;
 /// CRL / OCSP URLs kept per certificate, and their length: hostile input stays small.
 const MAX_URLS: usize = 4;
 const MAX_URL_LEN: usize = 256;
@@ -151,6 +151,129 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, WireError> {
         sha256: hex(&Sha256::digest(der)),
         is_ca,
         spki_sha256: hex(&Sha256::digest(cert.public_key().raw)),
+        read_from: crate::model::CertSource::Der,
+    })
+}
+
+/// The fields of one certificate as a text dissection states them (`tshark -V`, `show
+/// monitor capture NAME buffer detailed`): no DER. Names are RDNs in encoded order, each a
+/// set of (attribute type OID in dotted form, value as shown).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatedCert {
+    pub subject: Vec<Vec<(String, String)>>,
+    pub issuer: Vec<Vec<(String, String)>>,
+    /// The serial as shown (`0x1001`, a decimal number, hex bytes with colons).
+    pub serial: String,
+    pub not_before: Option<i64>,
+    pub not_after: Option<i64>,
+    /// dNSName and iPAddress entries of subjectAltName, in order.
+    pub sans: Vec<String>,
+    pub is_ca: bool,
+    pub crl_urls: Vec<String>,
+    pub ocsp_urls: Vec<String>,
+}
+
+impl StatedCert {
+    /// Whether the dissection showed enough to judge it: both names and both dates.
+    pub fn is_whole(&self) -> bool {
+        !self.subject.is_empty()
+            && !self.issuer.is_empty()
+            && self.not_before.is_some()
+            && self.not_after.is_some()
+    }
+}
+
+/// A name's display form as x509-parser writes it from the DER ([`CertInfo::subject`]):
+/// `TYPE=value` per attribute, ` + ` within an RDN, `, ` between RDNs, the type by the
+/// same registry (`CN`, `O`, `serialNumber`, `OID(2.5.4.97)`).
+fn stated_name(rdns: &[Vec<(String, String)>]) -> String {
+    use x509_parser::objects::{oid_registry, oid2abbrev};
+    let attr = |(oid, value): &(String, String)| {
+        let ty = match oid.parse::<x509_parser::asn1_rs::Oid<'static>>() {
+            Ok(o) => oid2abbrev(&o, oid_registry())
+                .map(str::to_string)
+                .unwrap_or_else(|_| format!("{o:?}")),
+            Err(_) => oid.clone(),
+        };
+        format!("{ty}={value}")
+    };
+    rdns.iter()
+        .map(|rdn| rdn.iter().map(attr).collect::<Vec<_>>().join(" + "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The first common name (2.5.4.3) of a stated name.
+fn stated_cn(rdns: &[Vec<(String, String)>]) -> Option<String> {
+    rdns.iter()
+        .flatten()
+        .find(|(oid, _)| oid == "2.5.4.3")
+        .map(|(_, v)| v.clone())
+}
+
+/// `0x1001`, `4097`, `00:c3:1f` → the serial as [`serial_hex`] writes it from the DER; empty
+/// when the text's form is not a whole number (cut short, say).
+fn stated_serial(shown: &str) -> String {
+    let s = shown.trim();
+    let digits = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        h.replace(':', "")
+    } else if s.contains(':') {
+        s.replace(':', "")
+    } else if let Ok(n) = s.parse::<u128>() {
+        format!("{n:X}")
+    } else {
+        return String::new();
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return String::new();
+    }
+    let even = if digits.len() % 2 == 1 {
+        format!("0{digits}")
+    } else {
+        digits
+    };
+    let bytes: Vec<u8> = even
+        .as_bytes()
+        .chunks(2)
+        .filter_map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+        .collect();
+    serial_hex(&bytes)
+}
+
+/// A certificate read from a text dissection's fields, bounded as one read from the DER
+/// ([`MAX_SANS`], [`MAX_URLS`], [`MAX_URL_LEN`]) and marked as such: no fingerprint and no
+/// key (empty), so nothing passes for a DER that was not read. `None` when the text did
+/// not show both names and both dates.
+pub fn cert_from_fields(f: &StatedCert) -> Option<CertInfo> {
+    let (not_before, not_after) = (f.not_before?, f.not_after?);
+    if !f.is_whole() {
+        return None;
+    }
+    let subject = stated_name(&f.subject);
+    let issuer = stated_name(&f.issuer);
+    let urls = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .filter(|u| u.len() <= MAX_URL_LEN)
+            .take(MAX_URLS)
+            .cloned()
+            .collect()
+    };
+    Some(CertInfo {
+        self_signed: subject == issuer,
+        subject_cn: stated_cn(&f.subject),
+        issuer_cn: stated_cn(&f.issuer),
+        subject,
+        issuer,
+        serial: stated_serial(&f.serial),
+        not_before,
+        not_after,
+        sans: f.sans.iter().take(MAX_SANS).cloned().collect(),
+        sha256: String::new(),
+        is_ca: f.is_ca,
+        crl_urls: urls(&f.crl_urls),
+        ocsp_urls: urls(&f.ocsp_urls),
+        spki_sha256: String::new(),
+        read_from: crate::model::CertSource::DissectionFields,
     })
 }
 
@@ -194,6 +317,7 @@ mod tests {
             crl_urls: vec![],
             ocsp_urls: vec![],
             spki_sha256: String::new(),
+            read_from: crate::model::CertSource::Der,
         }
     }
 

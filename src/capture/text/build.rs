@@ -9,9 +9,10 @@
 //!   ClientHello with its SNI; TLS 1.3 by the protocol column), plaintext alerts with their
 //!   description, encrypted records, DNS queries and answers with their rcode;
 //! - nothing else: a segment whose bytes the text does not describe carries none, and a
-//!   Certificate message is empty (the chain is not visible: no certificate rule reads
-//!   it); an ICMP error quotes the header a dissection shows (addresses, ports), nothing
-//!   from a summary (which connection it answers is not stated there).
+//!   Certificate message is empty (its DER is not in the text: the certificates a
+//!   dissection's fields state go beside the frame, see [`super::certs`]); an ICMP error
+//!   quotes the header a dissection shows (addresses, ports), nothing from a summary
+//!   (which connection it answers is not stated there).
 
 use super::facts::{App, Facts, Icmp, Tls};
 use std::collections::HashMap;

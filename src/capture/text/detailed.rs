@@ -4,6 +4,7 @@
 //! (`tshark -V -x`, EPC's detail with data) gives the frame's own bytes; otherwise the
 //! frame is rebuilt from the fields the tree states.
 
+use super::certs;
 use super::detect::is_frame_header;
 use super::facts::{self, App, Facts, Tls};
 use super::hex::{self, Frames};
@@ -45,6 +46,7 @@ struct Block {
     /// `[3 Reassembled TCP Segments (3434 bytes): #10(1448), #12(1448), #14(538)]`: the
     /// frames whose bytes make the message this frame dissects, in order.
     reassembled: Vec<u64>,
+    certs: certs::Reader,
 }
 
 /// A frame read but not handed on yet: frames wait while an earlier segment's bytes are
@@ -122,6 +124,7 @@ impl Detailed {
                 cut: cut || b.captured.is_some_and(|c| (data.len() as u32) < c),
                 orig_len: b.orig_len,
                 data,
+                chains: Vec::new(),
                 level: Level::Bytes,
             }),
             None => {
@@ -164,6 +167,14 @@ impl Detailed {
                 continue;
             }
             *open = false;
+            if matches!(f.app, Some(App::Tls(_)))
+                && let Some(t) = g.tcp.as_mut()
+            {
+                // Part of TLS records this frame carries whole (a Certificate split over
+                // segments, `#13(407), #14(524), #16(162)`): described there, so no
+                // bytes of its own and no hole.
+                t.len = None;
+            }
             if n == *first
                 && matches!(
                     f.app,
@@ -202,6 +213,9 @@ impl Block {
                 {
                     sni.clone_from(&self.sni);
                 }
+            }
+            if self.tls.contains(&Tls::Certificate) {
+                f.chains = self.certs.finish();
             }
             f.app = Some(App::Tls(self.tls));
         } else if !self.http_head.is_empty() {
@@ -399,7 +413,10 @@ impl LineReader for Detailed {
                 }
             }
             Some(Layer::Tcp) => tcp_field(b, t),
-            Some(Layer::Tls) => tls_field(b, t),
+            Some(Layer::Tls) => {
+                b.certs.line(line);
+                tls_field(b, t);
+            }
             Some(Layer::Http) if !b.http_done => http_field(b, line, t),
             Some(Layer::Dns) => dns_field(b, line, t),
             Some(Layer::Icmp) => icmp_field(b, line, t),

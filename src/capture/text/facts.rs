@@ -130,6 +130,9 @@ pub struct Facts {
     pub tls13: bool,
     /// The frame's length on the wire (the Length column, `N bytes on wire`).
     pub frame_len: Option<u32>,
+    /// The certificates of each Certificate message, as a dissection's fields state them
+    /// (empty: not stated; a summary never states them).
+    pub chains: Vec<Vec<crate::model::CertInfo>>,
 }
 
 impl Facts {
@@ -140,7 +143,13 @@ impl Facts {
             && msgs.contains(&Tls::Certificate)
             && level < Level::Bytes
         {
-            v.push("the server's certificate chain (its bytes are not in the text): run 'show monitor capture NAME buffer dump' or export the pcap ('monitor capture NAME export location flash:NAME.pcap')");
+            let messages = msgs.iter().filter(|m| **m == Tls::Certificate).count();
+            let read = self.chains.iter().filter(|c| !c.is_empty()).count();
+            v.push(if read >= messages {
+                "the certificates' signatures and keys (tshark cuts their DER; their fields were read: names, dates, SANs, CA flag, CRL and OCSP URLs), so the chain's trust is judged by name only: run 'show monitor capture NAME buffer dump' or export the pcap ('monitor capture NAME export location flash:NAME.pcap') for the bytes"
+            } else {
+                "the server's certificate chain (its bytes are not in the text): run 'show monitor capture NAME buffer dump' or export the pcap ('monitor capture NAME export location flash:NAME.pcap')"
+            });
         }
         if level == Level::Summary && self.protocol.eq_ignore_ascii_case("ICMP") {
             v.push("which connection an ICMP error answers (the quoted header is only in the detail): run 'show monitor capture NAME buffer detailed'");

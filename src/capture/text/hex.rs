@@ -245,6 +245,7 @@ impl Hex {
             data,
             orig_len: None,
             cut,
+            chains: Vec::new(),
             level: Level::Bytes,
         });
     }

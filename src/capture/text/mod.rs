@@ -10,13 +10,16 @@
 //!   message names, SNI, alerts, DNS rcodes and answers): the frames are rebuilt from
 //!   those facts only ([`build`]); what the text does not state is left out, never
 //!   invented (a TLS certificate whose bytes are not in the text is an empty Certificate
-//!   message: "not visible", which no certificate rule reads as evidence).
+//!   message: "not visible", which no certificate rule reads as evidence). A detailed
+//!   dissection's certificate fields are read ([`certs`]) and go beside the frame
+//!   ([`TextFrame::chains`]) as certificates marked as read from fields, never as bytes.
 //!
 //! Streamed line by line with a bounded line length: memory does not grow with the text.
 //! Pure apart from reading the given reader.
 
 mod brief;
 pub mod build;
+mod certs;
 mod detailed;
 mod detect;
 mod facts;
@@ -72,6 +75,10 @@ pub struct TextFrame<'a> {
     /// 1-based line of the text where the frame starts.
     pub line: u64,
     pub level: Level,
+    /// The certificates of the frame's Certificate messages, one chain a message, as the
+    /// text's fields state them (the rebuilt bytes carry each message empty): for
+    /// [`crate::flow::Analyzer::stated_certificates`]. Empty when not stated.
+    pub chains: Vec<Vec<crate::model::CertInfo>>,
 }
 
 /// Where one frame of the analysis came from.
@@ -326,6 +333,7 @@ impl Out<'_> {
             orig_len,
             line: f.line,
             level: f.level,
+            chains: f.chains,
         });
     }
 
@@ -353,6 +361,7 @@ impl Out<'_> {
             .into_iter()
             .map(|d| (crate::wire::link::linktype::RAW, d));
         let none = empty.then(|| (crate::wire::link::linktype::ETHERNET, vec![0; 14]));
+        let mut chains = f.chains;
         for (linktype, data) in rebuilt.chain(none) {
             self.frame(RawFrame {
                 number: f.number,
@@ -363,6 +372,8 @@ impl Out<'_> {
                 orig_len: None,
                 cut: false,
                 level,
+                // A TLS message's facts make one frame.
+                chains: std::mem::take(&mut chains),
             });
         }
     }
@@ -387,6 +398,8 @@ pub(crate) struct RawFrame {
     /// An odd digit or a short line: the bytes end early.
     cut: bool,
     level: Level,
+    /// The certificates the text's fields state for its Certificate messages.
+    chains: Vec<Vec<crate::model::CertInfo>>,
 }
 
 /// Reads text from `reader` and calls `on_frame` for every frame, in text order. The form

@@ -335,3 +335,118 @@ fn two_dns_messages_in_one_segment_are_both_rebuilt() {
     assert_eq!(&payload[43..47], &[0, 41, 0xcc, 0xd1]);
     assert_eq!(&payload[84..86], &[0, 1], "class IN of the AAAA question");
 }
+
+/// Every certificate in the connections of `timeline`, in order.
+fn certificates_of(t: &crate::model::Timeline) -> Vec<crate::model::CertInfo> {
+    t.connections
+        .iter()
+        .flat_map(|c| &c.events)
+        .filter_map(|e| match &e.kind {
+            crate::model::EventKind::TlsCertificate { certificates } => Some(certificates),
+            _ => None,
+        })
+        .flatten()
+        .cloned()
+        .collect()
+}
+
+fn analyzer() -> crate::flow::Analyzer {
+    crate::flow::Analyzer::new(crate::flow::AnalyzeConfig {
+        all: true,
+        ..Default::default()
+    })
+}
+
+/// Every certificate of captures/, read from its DER in the pcap and from the fields of
+/// tshark's dissection (`-V`), is the same CertInfo but for what the fields cannot give
+/// (the fingerprint, the key) and the mark saying where it was read from: the names (in
+/// encoded order, as x509-parser writes them), dates, SANs, CA flag, URLs and serial.
+/// Skipped without tshark.
+#[test]
+fn every_certificate_of_the_captures_reads_the_same_from_fields_as_from_der() {
+    use crate::model::{CertSource, Source};
+    let Ok(v) = std::process::Command::new("tshark")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("SKIP: tshark is absent");
+        return;
+    };
+    assert!(v.status.success());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut captures: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    captures.sort();
+    let mut compared = 0;
+    let mut with_chain = 0;
+    for cap in &captures {
+        let mut a = analyzer();
+        crate::capture::read_capture_file(cap, |f| {
+            a.frame(f.number, f.time_ns, f.linktype, f.data, f.orig_len)
+        })
+        .unwrap();
+        let source = || Source::Capture { files: vec![] };
+        let der = certificates_of(&a.finish(source()));
+        let text = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(cap)
+            .arg("-V")
+            .output()
+            .unwrap()
+            .stdout;
+        // The chains the fields state, frame by frame (the analyser's handling of the
+        // rebuilt frames is not what this compares).
+        let mut fields = Vec::new();
+        read_text(&text[..], InputFormat::Detailed, |f| {
+            fields.extend(f.chains.into_iter().flatten())
+        })
+        .unwrap();
+        let name = cap.display();
+        // As sets: a retransmitted or re-dissected message states a certificate twice.
+        let key = |c: &crate::model::CertInfo| {
+            (
+                c.subject.clone(),
+                c.serial.clone(),
+                c.not_before,
+                c.issuer.clone(),
+            )
+        };
+        let mut der: Vec<_> = der
+            .iter()
+            .map(|d| {
+                assert_eq!(d.read_from, CertSource::Der);
+                crate::model::CertInfo {
+                    sha256: String::new(),
+                    spki_sha256: String::new(),
+                    read_from: CertSource::DissectionFields,
+                    ..d.clone()
+                }
+            })
+            .collect();
+        der.sort_by_key(key);
+        der.dedup();
+        fields.sort_by_key(key);
+        fields.dedup();
+        if fields.is_empty() {
+            // tshark did not dissect the message (merged-directions: its segments out of
+            // order): the text states no certificate, which is not a field misread.
+            continue;
+        }
+        for f in &fields {
+            assert_eq!(f.read_from, CertSource::DissectionFields);
+            assert!(f.sha256.is_empty() && f.spki_sha256.is_empty() && f.fingerprint().is_none());
+        }
+        assert_eq!(der, fields, "{name}");
+        with_chain += usize::from(!der.is_empty());
+        compared += der.len();
+    }
+    // The lab's chains: 2 or 3 certificates on each of a score of captures.
+    assert!(
+        with_chain >= 20 && compared >= 45,
+        "{with_chain} captures, {compared} certificates"
+    );
+}
