@@ -171,12 +171,17 @@ pub struct StatedCert {
     pub is_ca: bool,
     pub crl_urls: Vec<String>,
     pub ocsp_urls: Vec<String>,
+    /// A line of it was cut short by the dissector (`[truncated]`, a value ending in `…`):
+    /// a name or a URL may lack a part, so it is not taken.
+    pub cut: bool,
 }
 
 impl StatedCert {
-    /// Whether the dissection showed enough to judge it: both names and both dates.
+    /// Whether the dissection showed enough to judge it: both names and both dates, no
+    /// line cut short.
     pub fn is_whole(&self) -> bool {
-        !self.subject.is_empty()
+        !self.cut
+            && !self.subject.is_empty()
             && !self.issuer.is_empty()
             && self.not_before.is_some()
             && self.not_after.is_some()

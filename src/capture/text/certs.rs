@@ -192,6 +192,18 @@ impl Reader {
         let Some(cert) = self.cert.as_mut() else {
             return;
         };
+        // EPC's engine prefixes a label it cut with `[truncated]`, tshark 4 ends it with
+        // `…`: a name or a value read from such a line may lack a part.
+        let read_here = name.is_some()
+            || matches!(
+                key.trim_start_matches("[truncated]"),
+                "serialNumber" | "dNSName" | "iPAddress" | "uniformResourceIdentifier"
+            )
+            || is_time_field(key.trim_start_matches("[truncated]"));
+        if read_here && (t.starts_with("[truncated]") || t.ends_with('…')) {
+            cert.cut = true;
+            return;
+        }
         if at_cert && key == "serialNumber" {
             cert.serial = value.to_string();
         } else if t.starts_with("RDNSequence item") && name.is_some() {
@@ -513,6 +525,11 @@ mod real {
         let mut text = String::from("        Handshake Protocol: Certificate\n");
         text.push_str(&cert("\u{1b}[31mred\u{7}", 1000, true));
         text.push_str(&cert("undated", 1, false));
+        // A label the dissector cut (EPC's `[truncated]`): the certificate is not taken.
+        text.push_str(&cert("cut", 1, true).replace(
+            "RelativeDistinguishedName item (id-at-commonName=cut)",
+            "[truncated]RelativeDistinguishedName item (id-at-commonName=cu",
+        ));
         for i in 0..40 {
             text.push_str(&cert(&format!("c{i}"), 1, true));
         }
@@ -523,10 +540,11 @@ mod real {
         let chain = &chains[0];
         assert_eq!(
             chain.len(),
-            MAX_CHAIN - 1,
-            "16 read, the undated one left out"
+            MAX_CHAIN - 2,
+            "16 read, the undated and the cut one left out"
         );
         assert_eq!(chain[0].sans.len(), crate::wire::x509::MAX_SANS);
+        assert!(chain.iter().all(|c| c.subject_cn.as_deref() != Some("cut")));
         // Kept as stated: the printers escape it like any network string.
         assert_eq!(chain[0].subject, "CN=\u{1b}[31mred\u{7}");
         assert!(
