@@ -8,7 +8,7 @@ every minute and the lines it wrote.
 
 usage: watch-soak.py LICPATH DURATION_S WORKDIR [RATE_PER_S]
 """
-import os, struct, subprocess, sys, time
+import fcntl, os, struct, subprocess, sys, time
 
 LICPATH, DURATION, WORK = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 RATE = float(sys.argv[4]) if len(sys.argv) > 4 else 20.0
@@ -46,6 +46,13 @@ def rss_kb(pid):
 
 
 os.makedirs(WORK, exist_ok=True)
+# One soak per WORKDIR: a second one started on the same directory truncates the first's
+# files as it reaches their names (issue 24's soak lost two files so; the watch saw them cut).
+lock = open(WORK.rstrip("/") + ".lock", "w")
+try:
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    sys.exit(f"{WORK}: another soak is writing here")
 base = os.path.join(WORK, "cap.pcap")
 for f in os.listdir(WORK):
     os.unlink(os.path.join(WORK, f))

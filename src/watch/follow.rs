@@ -340,6 +340,8 @@ struct FollowReader<'a> {
     reads: u32,
     /// When the file first held [`HEADER_BYTES`].
     header_seen: Option<Instant>,
+    /// How the file was replaced or cut ([`Outcome::Replaced`]).
+    why: String,
 }
 
 impl FollowReader<'_> {
@@ -349,8 +351,14 @@ impl FollowReader<'_> {
             return Outcome::Stopped;
         }
         match std::fs::metadata(&self.path) {
-            Ok(m) if file_id(&self.path, &m) != self.id => return Outcome::Replaced,
-            Ok(m) if m.len() < self.pos => return Outcome::Replaced,
+            Ok(m) if file_id(&self.path, &m) != self.id => {
+                self.why = "replaced by another file".into();
+                return Outcome::Replaced;
+            }
+            Ok(m) if m.len() < self.pos => {
+                self.why = format!("cut from {} to {} bytes", self.pos, m.len());
+                return Outcome::Replaced;
+            }
             Ok(m) if m.len() > self.pos => {
                 self.last_growth = Instant::now();
                 return Outcome::Following;
@@ -502,6 +510,7 @@ fn read_one(
         last_list: Instant::now(),
         reads: 0,
         header_seen: None,
+        why: String::new(),
     };
     let result = read_capture(&name, &mut reader, |f| send_frame(tx, f));
     let outcome = reader.outcome;
@@ -509,7 +518,7 @@ fn read_one(
         Ok(summary) => {
             if let Some(why) = summary.corrupt {
                 let _ = tx.send(SourceEvent::Warning(format!(
-                    "{name}: {why}; the rest of this file is skipped"
+                    "{name}: {why}; the rest of this file is skipped (attempts open in it are judged without it)"
                 )));
             }
         }
@@ -517,6 +526,14 @@ fn read_one(
         Err(e) => {
             let _ = tx.send(SourceEvent::Warning(format!("{e}; file skipped")));
         }
+    }
+    if outcome == Outcome::Replaced {
+        // What was open is judged as at the end of a capture: a query whose answer was
+        // still to come is judged unanswered, so the judgement is never silent.
+        let _ = tx.send(SourceEvent::Warning(format!(
+            "{name}: {} while being read; read anew from its start, and the attempts still open are judged as at the end of a capture (two writers on one file do this too)",
+            reader.why
+        )));
     }
     match outcome {
         // Reading stopped by itself (corrupt data): the file is done.
@@ -594,5 +611,178 @@ mod tests {
         assert!(d.contains((1, 2), 150), "grown after: still read");
         assert!(!d.contains((1, 2), 10), "shorter: rewritten");
         assert!(!d.contains((1, 3), 100));
+    }
+}
+
+#[cfg(test)]
+mod soak_tests {
+    use super::*;
+    use std::io::Write;
+    use std::sync::mpsc::sync_channel;
+
+    /// A pcap record carrying its sequence number, of a length that varies with it.
+    fn record(seq: u64) -> Vec<u8> {
+        let mut data = seq.to_le_bytes().to_vec();
+        data.resize(8 + (seq as usize * 37) % 700, 0xab);
+        let t = 1_800_000_000_000_000 + seq * 1_000;
+        let mut r = Vec::new();
+        for v in [
+            (t / 1_000_000) as u32,
+            (t % 1_000_000) as u32,
+            data.len() as u32,
+            data.len() as u32,
+        ] {
+            r.extend_from_slice(&v.to_le_bytes());
+        }
+        r.extend_from_slice(&data);
+        r
+    }
+
+    fn header() -> Vec<u8> {
+        let mut h = Vec::new();
+        for v in [0xa1b2_c3d4u32.to_le_bytes().to_vec(), vec![2, 0, 4, 0]] {
+            h.extend_from_slice(&v);
+        }
+        for v in [0u32, 0, 262_144, 1] {
+            h.extend_from_slice(&v.to_le_bytes());
+        }
+        h
+    }
+
+    /// Writes a `tcpdump -C` rotation set slowly, in chunks that split headers and records,
+    /// with pauses longer than the reader's polls, deleting the file 3 back at each
+    /// rotation (as `-W` does, so inodes are freed and reused). Returns the frames written.
+    fn write_set(base: &Path, files: usize, per_file: u64) -> u64 {
+        let mut seq = 0;
+        let mut rng = 12_345u64;
+        let mut next = move |n: u64| {
+            rng = rng.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (rng >> 33) % n
+        };
+        let name = |i: usize| {
+            let mut n = base.as_os_str().to_owned();
+            if i > 0 {
+                n.push(i.to_string());
+            }
+            PathBuf::from(n)
+        };
+        for i in 0..files {
+            let mut f = File::create(name(i)).unwrap();
+            let h = header();
+            f.write_all(&h[..10]).unwrap();
+            std::thread::sleep(Duration::from_millis(60));
+            f.write_all(&h[10..]).unwrap();
+            if i >= 3 {
+                std::fs::remove_file(name(i - 3)).unwrap();
+            }
+            std::thread::sleep(Duration::from_millis(400));
+            let mut bytes = Vec::new();
+            for _ in 0..per_file {
+                bytes.extend(record(seq));
+                seq += 1;
+            }
+            let mut at = 0;
+            while at < bytes.len() {
+                let n = (1 + next(3_000) as usize).min(bytes.len() - at);
+                f.write_all(&bytes[at..at + n]).unwrap();
+                at += n;
+                let pause = match next(20) {
+                    0 => 400,
+                    1..=3 => 120,
+                    _ => next(8),
+                };
+                std::thread::sleep(Duration::from_millis(pause));
+            }
+        }
+        seq
+    }
+
+    /// A new directory of its own for a test, and the capture name in it.
+    fn fresh_dir(name: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("licpath-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let base = dir.join("cap.pcap");
+        (dir, base)
+    }
+
+    /// The soak of issue 24 as a test: every frame of a rotation set written slowly, in
+    /// pieces, with deletions, reaches the engine once and in order, with no capture
+    /// ended inside a file.
+    #[test]
+    fn a_rotation_set_written_slowly_reaches_the_engine_whole_and_once() {
+        let (dir, base) = fresh_dir("follow");
+        let mut written = 0;
+        let (events, seqs) = follow_while(&base, || written = write_set(&base, 6, 400));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(events, ["started"; 6], "one start per file, nothing else");
+        assert_eq!(
+            seqs,
+            (0..written).collect::<Vec<_>>(),
+            "every frame once, in order"
+        );
+    }
+
+    /// Follows `base` on a thread while `write` runs; what the source said, in order
+    /// (frames as their sequence numbers).
+    fn follow_while(base: &Path, write: impl FnOnce()) -> (Vec<String>, Vec<u64>) {
+        let (tx, rx) = sync_channel(1 << 14);
+        let stop = Arc::new(AtomicBool::new(false));
+        let reader = {
+            let (set, stop) = (FollowSet::File(base.to_path_buf()), stop.clone());
+            std::thread::spawn(move || follow(set, tx, stop))
+        };
+        write();
+        std::thread::sleep(Duration::from_secs(1));
+        stop.store(true, Ordering::Relaxed);
+        reader.join().unwrap();
+        let (mut events, mut seqs) = (Vec::new(), Vec::new());
+        for e in rx.try_iter() {
+            match e {
+                SourceEvent::Frame { data, .. } => {
+                    seqs.push(u64::from_le_bytes(data[..8].try_into().unwrap()))
+                }
+                SourceEvent::FileStarted(_) => events.push("started".to_string()),
+                SourceEvent::Warning(w) => events.push(w),
+                SourceEvent::Finished => {}
+                other => events.push(format!("{other:?}")),
+            }
+        }
+        (events, seqs)
+    }
+
+    /// A file cut while it is followed (a second writer truncating it, tcpdump restarted
+    /// in place) is read anew, and the judging of what was open is said on stderr: the
+    /// soak of issue 24 lost two files to a second writer without a word.
+    #[test]
+    fn a_file_cut_while_followed_is_read_anew_with_a_warning() {
+        let (dir, base) = fresh_dir("cut");
+        let mut first = header();
+        for seq in 0..50 {
+            first.extend(record(seq));
+        }
+        std::fs::write(&base, &first).unwrap();
+        let (events, seqs) = follow_while(&base, || {
+            std::thread::sleep(Duration::from_millis(800));
+            let mut f = std::fs::OpenOptions::new().write(true).open(&base).unwrap();
+            f.set_len(24).unwrap();
+            std::thread::sleep(Duration::from_millis(800));
+            let mut more = Vec::new();
+            for seq in 100..110 {
+                more.extend(record(seq));
+            }
+            use std::io::Seek;
+            f.seek(std::io::SeekFrom::Start(24)).unwrap();
+            f.write_all(&more).unwrap();
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        let cut = format!(
+            "{}: cut from {} to 24 bytes while being read; read anew from its start, and the attempts still open are judged as at the end of a capture (two writers on one file do this too)",
+            base.display(),
+            first.len()
+        );
+        assert_eq!(events, ["started", &cut, "CaptureEnded", "started"]);
+        let want: Vec<u64> = (0..50).chain(100..110).collect();
+        assert_eq!(seqs, want);
     }
 }
