@@ -27,6 +27,9 @@ struct Side {
     last_used: u32,
     /// It sent its ChangeCipherSpec (or a TLS 1.3 ServerHello): its records are encrypted.
     encrypted: bool,
+    /// The sequence number a dissection states for the endpoint's next new byte (its
+    /// last new segment's `Sequence Number` + `Len`); `None` without one.
+    stated_next: Option<u32>,
     /// The HTTP head it sent last: tshark names a head on the segment that carries it and
     /// again on the reassembled message; the second is not sent twice.
     head: Option<String>,
@@ -193,6 +196,7 @@ impl Builder {
                 last: n,
                 last_used: 0,
                 encrypted: false,
+                stated_next: None,
                 head: None,
             }
         });
@@ -200,10 +204,20 @@ impl Builder {
         if fl.syn && !t.retransmission {
             side.next = isn(&src);
         }
+        // A segment a dissection numbers before what the endpoint has sent already (a
+        // retransmission, tshark's out-of-order segment) is sent again where it was.
+        let behind = match (t.seq, side.stated_next) {
+            (Some(s), Some(n)) if !fl.syn => (n.wrapping_sub(s) as i32) > 0,
+            _ => false,
+        };
         // A retransmission re-sends the previous segment; one with nothing before it to
         // re-send (a "spurious" one in a text that lacks the first) is new data.
-        let retransmission = t.retransmission && (fl.syn || side.last_used > 0);
-        let seq = if retransmission { side.last } else { side.next };
+        let retransmission = behind || (t.retransmission && (fl.syn || side.last_used > 0));
+        let seq = match (t.seq, side.stated_next) {
+            (Some(s), Some(n)) if behind => side.next.wrapping_sub(n.wrapping_sub(s)),
+            _ if retransmission => side.last,
+            _ => side.next,
+        };
         // Bytes the text says were sent (`Len=N`) but does not describe: left out and
         // skipped in the sequence space, so the analyser sees bytes the capture lacks (a
         // gap), neither silence nor invented content.
@@ -252,6 +266,9 @@ impl Builder {
             self.unstated = Some((src, dst, unstated));
         }
         if !retransmission {
+            side.stated_next = t.seq.map(|s| {
+                s.wrapping_add(t.len.unwrap_or(0) + u32::from(fl.syn) + u32::from(fl.fin))
+            });
             side.last = seq;
             side.last_used = payload.len() as u32 + unstated;
             side.next = seq.wrapping_add(used);

@@ -40,6 +40,9 @@ struct Block {
     dns: Dns,
     dns_done: Vec<App>,
     sni: Option<String>,
+    /// The last TLS record line named an encrypted handshake message (its nested
+    /// `Handshake Protocol:` line is the same message).
+    encrypted_record_named: bool,
     /// `TCP segment data (N bytes)`: the segment's bytes belong to a message tshark
     /// reassembles and dissects in a later frame.
     segment_data: bool,
@@ -465,6 +468,8 @@ fn tcp_field(b: &mut Block, t: &str) {
         .or_else(|| t.strip_prefix("Window size value: "))
     {
         tcp.window = v.trim().parse().ok();
+    } else if let Some(v) = t.strip_prefix("Sequence Number: ") {
+        tcp.seq = v.split_whitespace().next().and_then(|n| n.parse().ok());
     } else if let Some(v) = t.strip_prefix("MSS Value: ") {
         tcp.mss = v.trim().parse().ok();
     } else if t.starts_with("TCP segment data (") {
@@ -496,8 +501,16 @@ fn tls_field(b: &mut Block, t: &str) {
             // The message itself follows as its own `Handshake Protocol:` line.
             return;
         }
+        if !t.contains("Record Layer") && std::mem::take(&mut b.encrypted_record_named) {
+            // `Handshake Protocol: Encrypted Handshake Message` inside the record the
+            // `Record Layer` line named already: one record, not two.
+            return;
+        }
+        b.encrypted_record_named =
+            t.contains("Record Layer") && m.starts_with("Encrypted Handshake Message");
         m
     } else if let Some((_, m)) = t.split_once("Record Layer: ") {
+        b.encrypted_record_named = false;
         if m.starts_with("Change Cipher Spec") {
             "Change Cipher Spec"
         } else if m.starts_with("Application Data") {

@@ -79,6 +79,9 @@ pub struct Tcp {
     pub len: Option<u32>,
     pub mss: Option<u16>,
     pub retransmission: bool,
+    /// The sequence number a dissection states (`Sequence Number: N`, relative as tshark
+    /// shows it): places a segment sent again where it was first sent.
+    pub seq: Option<u32>,
 }
 
 /// An ICMP or ICMPv6 message as a dissection states it.

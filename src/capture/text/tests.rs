@@ -450,3 +450,37 @@ fn every_certificate_of_the_captures_reads_the_same_from_fields_as_from_der() {
         "{with_chain} captures, {compared} certificates"
     );
 }
+
+/// A dissection numbers its segments: one numbered before what the endpoint has sent
+/// already (tshark's `Out-Of-Order`, a retransmission it does not flag) is sent again where
+/// it was, not as new data after the FIN; an encrypted handshake record named on its
+/// record line and again inside it is one record.
+#[test]
+fn a_segment_numbered_before_the_last_is_sent_again_where_it_was() {
+    let seg = |n: u32, seq: u32, len: u32, flags: &str, tls: &str| {
+        format!(
+            "Frame {n}: 97 bytes on wire (776 bits), 97 bytes captured (776 bits)\n    Epoch Time: 1795355535.3179{n:02} seconds\nInternet Protocol Version 4, Src: 198.51.100.10, Dst: 203.0.113.16\nTransmission Control Protocol, Src Port: 60612, Dst Port: 443, Seq: {seq}, Len: {len}\n    Sequence Number: {seq}    (relative sequence number)\n    Sequence Number (raw): 1185438572\n    Flags: {flags}\n{tls}\n"
+        )
+    };
+    let record = "Transport Layer Security\n    TLSv1.2 Record Layer: Handshake Protocol: Encrypted Handshake Message\n        Content Type: Handshake (22)\n        Length: 26\n        Handshake Protocol: Encrypted Handshake Message\n";
+    let text = seg(1, 0, 0, "0x002 (SYN)", "")
+        + &seg(2, 1, 31, "0x018 (PSH, ACK)", record)
+        + &seg(3, 32, 0, "0x011 (FIN, ACK)", "")
+        + &seg(4, 1, 31, "0x018 (PSH, ACK)", record);
+    let (f, _) = read(&text, InputFormat::Detailed);
+    let seq = |i: usize| u32::from_be_bytes(f[i].3[24..28].try_into().unwrap());
+    let payload = |i: usize| &f[i].3[40..];
+    assert_eq!(payload(1).len(), 31);
+    assert_eq!(
+        &payload(1)[..5],
+        &[22, 3, 3, 0, 26],
+        "one record of 26 bytes"
+    );
+    assert_eq!(
+        seq(2),
+        seq(1).wrapping_add(31),
+        "the FIN after the 31 bytes"
+    );
+    assert_eq!(seq(3), seq(1), "sent again where it was");
+    assert_eq!(payload(3).len(), 31);
+}
