@@ -159,14 +159,11 @@ impl WatchApp {
     }
 }
 
-/// What the screen keeps of a switch's latest attempt: what [`WatchApp::open`] shows. A
-/// connection carries its own findings, so the attempt's copy of them, its evidence
-/// frames and summary (already in the attempt's line) are dropped: up to
-/// `--max-switches` of these are held for as long as the screen runs.
+/// What the screen keeps of a switch's latest attempt: its findings (the verdict strip)
+/// and its connection or lookups (what [`WatchApp::open`] shows). Its evidence frames and
+/// summary, already in the attempt's line, are dropped: up to `--max-switches` of these
+/// are held for as long as the screen runs.
 fn for_the_screen(mut a: Attempt) -> Attempt {
-    if a.connection.is_some() {
-        a.findings = Vec::new();
-    }
     a.frames = Vec::new();
     a.summary = None;
     a
