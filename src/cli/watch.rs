@@ -117,13 +117,13 @@ fn textfile_in(dir: &Path) -> Result<PathBuf, CliError> {
     Ok(dir.join(TEXTFILE))
 }
 
-/// An I/O error's reason without the path tempfile adds to it ("... at path X").
+/// An I/O error's reason without the path tempfile adds to its message ("... at path X"):
+/// the operating system's words for its code.
 fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" at path ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
+    e.raw_os_error().map_or_else(
+        || e.kind().to_string(),
+        |code| std::io::Error::from_raw_os_error(code).to_string(),
+    )
 }
 
 /// Starts the thread that reads the packets.

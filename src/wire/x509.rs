@@ -14,17 +14,27 @@ pub const MAX_SANS: usize = 64;
 const MAX_URLS: usize = 4;
 const MAX_URL_LEN: usize = 256;
 
-fn uri(g: &GeneralName<'_>) -> Option<String> {
+fn uri<'a>(g: &GeneralName<'a>) -> Option<&'a str> {
     match g {
-        GeneralName::URI(u) if u.len() <= MAX_URL_LEN => Some(u.to_string()),
+        GeneralName::URI(u) => Some(u),
         _ => None,
     }
+}
+
+/// A certificate's revocation URLs as kept, from the DER or a dissection's fields alike:
+/// each at most [`MAX_URL_LEN`] bytes (longer ones left out), at most [`MAX_URLS`].
+fn bounded_urls<'a>(urls: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    urls.into_iter()
+        .filter(|u| u.len() <= MAX_URL_LEN)
+        .take(MAX_URLS)
+        .map(str::to_string)
+        .collect()
 }
 
 /// (CRL distribution point URIs, OCSP responder URIs) of a certificate.
 fn revocation_urls(cert: &X509Certificate<'_>) -> (Vec<String>, Vec<String>) {
     use x509_parser::extensions::{DistributionPointName, ParsedExtension};
-    let (mut crl, mut ocsp) = (Vec::new(), Vec::new());
+    let (mut crl, mut ocsp) = (Vec::<&str>::new(), Vec::<&str>::new());
     for ext in cert.extensions() {
         match ext.parsed_extension() {
             ParsedExtension::CRLDistributionPoints(points) => {
@@ -48,9 +58,7 @@ fn revocation_urls(cert: &X509Certificate<'_>) -> (Vec<String>, Vec<String>) {
             _ => {}
         }
     }
-    crl.truncate(MAX_URLS);
-    ocsp.truncate(MAX_URLS);
-    (crl, ocsp)
+    (bounded_urls(crl), bounded_urls(ocsp))
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -256,13 +264,6 @@ pub fn cert_from_fields(f: &StatedCert) -> Option<CertInfo> {
     }
     let subject = stated_name(&f.subject);
     let issuer = stated_name(&f.issuer);
-    let urls = |v: &[String]| -> Vec<String> {
-        v.iter()
-            .filter(|u| u.len() <= MAX_URL_LEN)
-            .take(MAX_URLS)
-            .cloned()
-            .collect()
-    };
     Some(CertInfo {
         self_signed: subject == issuer,
         subject_cn: stated_cn(&f.subject),
@@ -275,8 +276,8 @@ pub fn cert_from_fields(f: &StatedCert) -> Option<CertInfo> {
         sans: f.sans.iter().take(MAX_SANS).cloned().collect(),
         sha256: String::new(),
         is_ca: f.is_ca,
-        crl_urls: urls(&f.crl_urls),
-        ocsp_urls: urls(&f.ocsp_urls),
+        crl_urls: bounded_urls(f.crl_urls.iter().map(String::as_str)),
+        ocsp_urls: bounded_urls(f.ocsp_urls.iter().map(String::as_str)),
         spki_sha256: String::new(),
         read_from: crate::model::CertSource::DissectionFields,
     })

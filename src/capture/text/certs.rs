@@ -9,6 +9,7 @@
 //! no fingerprint, no key, no signature. Bounded: [`MAX_CHAIN`] certificates a message,
 //! [`MAX_CHAINS`] messages a frame; the per-certificate bounds are the DER path's.
 
+use super::time::{NS, Unzoned, date_time};
 use crate::model::CertInfo;
 use crate::wire::x509::{StatedCert, cert_from_fields};
 
@@ -412,21 +413,11 @@ fn stated_time(v: &str) -> Option<i64> {
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
-/// tshark 4's generalizedTime: `Jul 29, 2051 19:35:51.000000000 UTC`.
+/// tshark 4's generalizedTime: `Jul 29, 2051 19:35:51.000000000 UTC`, the form of a
+/// dissection's `Arrival Time`, read by the same [`date_time`] (a zone other than UTC, or
+/// none, is refused); whole seconds.
 fn month_day_year(v: &str) -> Option<i64> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let mut w = v.split_whitespace();
-    let first = w.next()?;
-    let month = MONTHS.iter().position(|m| *m == first)? as i64 + 1;
-    let day: i64 = w.next()?.trim_end_matches(',').parse().ok()?;
-    let year: i64 = w.next()?.parse().ok()?;
-    let time = w.next()?;
-    if !matches!(w.next(), Some("UTC") | None) {
-        return None;
-    }
-    stated_time(&format!("{year:04}-{month:02}-{day:02} {time}"))
+    date_time(v, Unzoned::Refused).map(|ns| ns.div_euclid(NS))
 }
 
 #[cfg(test)]

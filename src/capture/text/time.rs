@@ -6,7 +6,7 @@
 use super::TextSummary;
 use crate::model::time::days_since_epoch;
 
-const NS: i64 = 1_000_000_000;
+pub const NS: i64 = 1_000_000_000;
 const DAY_NS: i64 = 86_400 * NS;
 
 /// A time as one line of text states it.
