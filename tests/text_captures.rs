@@ -754,47 +754,37 @@ const DETAILED_AGREES: &[&str] = &[
     // A capture that starts at the ServerHello: the certificate's names (read from its
     // fields) say it is the licensing host.
     "midstream-server-hello",
+    // Stated numbers past what an endpoint sent are a hole the capture does not hold:
+    // mtu-blackhole's server segment `Seq: 1449, Len: 24` goes past the 1,448 lost bytes
+    // and the client's duplicate ACK names them with its SACK 1449-1473 (mtu_blackhole,
+    // not capture_gap); push-only-filter's server, first seen at 1449 (its start not
+    // captured), starts there, so its records reach the TLS reader and every segment
+    // carries its stated bytes (capture_filtered, and the TLS 1.3 inference from record
+    // sizes, not capture_ended with false retransmissions).
+    "mtu-blackhole",
+    "push-only-filter",
 ];
 
 /// Captures of captures/ whose detailed form does not (yet) give the pcap's verdict and
 /// primary code, each with why.
 const DETAILED_DIFFERS: &[(&str, &str)] = &[
-    // Captures whose text carries a certificate chain and still differ: the chain is read
-    // (capture::text::tests::every_certificate_of_the_captures_reads_the_same_from_fields_as_from_der)
-    // and judged as the pcap's, but the TCP segments decide.
+    // Frames out of time order: the pcap's primary (capture_time_backwards) is found, but
+    // tshark flags every segment against file order as a (suspected) spurious
+    // retransmission and does not dissect it, so what the pcap's OK rests on is payload
+    // only in -V: merged-server-first's ClientHello (frame 15: `TCP payload (234 bytes)`,
+    // no TLS layer), merged-directions' server flight, reversed-order's every TLS record.
+    // Placing segments by their raw sequence numbers was tried: no change here.
     (
         "merged-server-first",
-        "inconclusive capture_gap: tshark dissects the merged file's out-of-order segments apart from the message",
+        "inconclusive capture_time_backwards: tshark does not dissect the ClientHello it flags as a spurious retransmission",
     ),
-    // The fields carry it, the builder does not use it yet: frame 6 states `Seq: 1449,
-    // Len: 24` after 1 byte sent, and the client's SACK (`SLE=1449 SRE=1473`), so the
-    // 1448-byte segment the path dropped is stated. Placing a segment by a stated number
-    // past what its endpoint sent (tried) invents gaps wherever a rebuilt segment is not
-    // exactly its stated Len (loss-before-capture-tls13, lossy-*, mss536-proxy): it needs
-    // every rebuilt payload to be its stated Len first.
-    (
-        "mtu-blackhole",
-        "inconclusive capture_gap: the hole tshark states (Seq past the sent bytes) is not placed in the sequence space",
-    ),
-    // -V states the record types and lengths the pcap's inference rests on (the client's
-    // 69-byte application data after the server's flight), but the server's first segment
-    // is Continuation Data of a record begun before the capture; the rebuilt connection does
-    // not reach the inference (cause in the builder not pinned, 2026-12-07).
-    (
-        "push-only-filter",
-        "inconclusive where the pcap says ok capture_filtered: the inference from record sizes is not reached",
-    ),
-    // Frames out of time order: tshark flags each segment against file order as a
-    // (suspected) spurious retransmission and does not dissect it, so the server's flight,
-    // on which the pcap's OK rests, is payload only in -V (reversed-order: no TLS layer at
-    // all). Placing segments by their raw sequence numbers was tried: no change here.
     (
         "merged-directions",
         "inconclusive capture_gap: tshark does not dissect the server's flight it flags as spurious retransmissions",
     ),
     (
         "reversed-order",
-        "inconclusive capture_gap: tshark does not dissect the segments it flags as spurious retransmissions",
+        "inconclusive capture_time_backwards: tshark does not dissect the segments it flags as spurious retransmissions",
     ),
 ];
 

@@ -15,7 +15,7 @@
 //!   (which connection it answers is not stated there).
 
 use super::facts::{App, Facts, Icmp, Tls};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 
 /// Per endpoint: the next sequence number it sends, and the previous segment's.
@@ -33,7 +33,20 @@ struct Side {
     /// The HTTP head it sent last: tshark names a head on the segment that carries it and
     /// again on the reassembled message; the second is not sent twice.
     head: Option<String>,
+    /// The dissection's numbers show bytes of its stream before the next that the
+    /// capture does not hold (a hole), and no message was named since.
+    after_hole: bool,
+    /// Stated sequence numbers (segment starts and ends) and where they were put.
+    marks: VecDeque<(u32, u32)>,
+    /// Every segment it sent so far was rebuilt with as many bytes as the text states
+    /// (`Len`), so its stated numbers and the rebuilt ones differ by a constant: a
+    /// segment numbered past the next can then be placed there (a rebuilt message
+    /// shorter than its segment would make a hole of bytes that were captured).
+    exact: bool,
 }
+
+/// Stated sequence numbers kept per endpoint, for acknowledgements and SACK edges.
+const MAX_MARKS: usize = 32;
 
 /// TCP endpoints seen so far (bounded: the oldest half is dropped past the cap).
 #[derive(Default)]
@@ -182,45 +195,152 @@ impl Builder {
         if self.sides.len() > MAX_SIDES {
             self.sides.clear();
         }
-        let isn = |a: &SocketAddr| -> u32 {
-            // A fixed, distinct starting number per endpoint.
-            let p = u32::from(a.port());
-            p.wrapping_mul(2_654_435_761).wrapping_add(1000)
-        };
         let mut payload = app_bytes(f, true);
-        let peer_next = self.sides.get(&(dst, src)).map(|s| s.next);
-        let side = self.sides.entry((src, dst)).or_insert_with(|| {
-            let n = isn(&src);
-            Side {
-                next: n,
-                last: n,
-                last_used: 0,
-                encrypted: false,
-                stated_next: None,
-                head: None,
-            }
-        });
+        // A peer not seen yet is acknowledged at its relative 1 (see [`isn`]); a stated
+        // acknowledgement or SACK edge goes where the builder put that number.
+        let peer = self.sides.get(&(dst, src));
+        let peer_next = peer.map_or(isn(&dst).wrapping_add(1), |p| p.next);
+        let ack_stated = t.ack.and_then(|a| peer?.rebuilt(a));
+        let sack: Vec<(u32, u32)> = t
+            .sack
+            .iter()
+            .filter_map(|&(l, r)| Some((peer?.rebuilt(l)?, peer?.rebuilt(r)?)))
+            .collect();
         let fl = t.flags;
+        let side = self
+            .sides
+            .entry((src, dst))
+            .or_insert_with(|| Side::new(&src, t));
         if fl.syn && !t.retransmission {
             side.next = isn(&src);
         }
-        // A segment a dissection numbers before what the endpoint has sent already (a
-        // retransmission, tshark's out-of-order segment) is sent again where it was.
-        let behind = match (t.seq, side.stated_next) {
-            (Some(s), Some(n)) if !fl.syn => (n.wrapping_sub(s) as i32) > 0,
-            _ => false,
+        let (seq, retransmission) = side.place(t);
+        side.note_messages(f, t, &mut payload);
+        let unstated = side.fill(f, t, retransmission, &mut payload);
+        let used = payload.len() as u32 + u32::from(fl.syn) + u32::from(fl.fin) + unstated;
+        if unstated > 0 && !retransmission {
+            self.unstated = Some((src, dst, unstated));
+        } else if f.app.is_some() && !retransmission {
+            side.after_hole = false;
+        }
+        if !retransmission {
+            let len = t.len.or(t.described_later).unwrap_or(0);
+            side.exact &= payload.len() as u32 + unstated == len;
+            side.stated_next = t
+                .seq
+                .map(|s| s.wrapping_add(len + u32::from(fl.syn) + u32::from(fl.fin)));
+            if let (Some(s), Some(end)) = (t.seq, side.stated_next) {
+                side.mark(s, seq);
+                side.mark(end, seq.wrapping_add(used));
+            }
+            side.last = seq;
+            side.last_used = payload.len() as u32 + unstated;
+            side.next = seq.wrapping_add(used);
+        }
+        let acks = fl.ack || (!payload.is_empty() && !fl.syn);
+        let ack = if acks {
+            ack_stated.unwrap_or(peer_next)
+        } else {
+            0
         };
+        let mut opts = match t.mss.filter(|_| fl.syn) {
+            Some(m) => {
+                let b = m.to_be_bytes();
+                vec![2, 4, b[0], b[1]]
+            }
+            None => Vec::new(),
+        };
+        if !sack.is_empty() && !fl.syn {
+            opts.extend_from_slice(&[1, 1, 5, 2 + 8 * sack.len() as u8]);
+            for (l, r) in &sack {
+                opts.extend_from_slice(&l.to_be_bytes());
+                opts.extend_from_slice(&r.to_be_bytes());
+            }
+        }
+        let flags = u8::from(fl.fin)
+            | u8::from(fl.syn) << 1
+            | u8::from(fl.rst) << 2
+            | u8::from(fl.psh || !payload.is_empty()) << 3
+            | u8::from(acks) << 4;
+        let win = t.window.unwrap_or(65535).min(65535) as u16;
+        let mut h = Vec::with_capacity(20 + opts.len() + payload.len());
+        h.extend_from_slice(&src.port().to_be_bytes());
+        h.extend_from_slice(&dst.port().to_be_bytes());
+        h.extend_from_slice(&seq.to_be_bytes());
+        h.extend_from_slice(&ack.to_be_bytes());
+        h.push((((20 + opts.len()) / 4) as u8) << 4);
+        h.push(flags);
+        h.extend_from_slice(&win.to_be_bytes());
+        h.extend_from_slice(&[0, 0, 0, 0]);
+        h.extend_from_slice(&opts);
+        h.extend_from_slice(&payload);
+        h
+    }
+}
+
+/// A fixed, distinct starting number per endpoint. A relative sequence number N as a
+/// dissection states it (tshark's, counted from the SYN, or from the first number the
+/// peer acknowledged when the start was not captured) is `isn + N`.
+fn isn(a: &SocketAddr) -> u32 {
+    let p = u32::from(a.port());
+    p.wrapping_mul(2_654_435_761).wrapping_add(1000)
+}
+
+impl Side {
+    /// An endpoint first seen in `t`: after its SYN (not captured) it starts at the
+    /// number the text states, and bytes before it were not captured (a hole the
+    /// analyser sees, as in the pcap), else at relative 1.
+    fn new(src: &SocketAddr, t: &super::facts::Tcp) -> Side {
+        let first = match t.seq {
+            Some(s) if !t.flags.syn => s,
+            _ => 1,
+        };
+        let n = isn(src).wrapping_add(first);
+        Side {
+            next: n,
+            last: n,
+            last_used: 0,
+            encrypted: false,
+            stated_next: None,
+            head: None,
+            after_hole: first > 1,
+            marks: VecDeque::new(),
+            exact: true,
+        }
+    }
+
+    /// Where segment `t` goes, and whether it re-sends bytes sent before. A segment a
+    /// dissection numbers before what the endpoint has sent already (a retransmission,
+    /// tshark's out-of-order segment) is sent again where it was; one numbered past it
+    /// leaves the bytes between out: the capture does not hold them (a hole).
+    fn place(&mut self, t: &super::facts::Tcp) -> (u32, bool) {
+        let fl = t.flags;
+        let ahead = match (t.seq, self.stated_next) {
+            (Some(s), Some(n)) if !fl.syn => s.wrapping_sub(n) as i32,
+            _ => 0,
+        };
+        let behind = ahead < 0;
         // A retransmission re-sends the previous segment; one with nothing before it to
         // re-send (a "spurious" one in a text that lacks the first) is new data.
-        let retransmission = behind || (t.retransmission && (fl.syn || side.last_used > 0));
-        let seq = match (t.seq, side.stated_next) {
-            (Some(s), Some(n)) if behind => side.next.wrapping_sub(n.wrapping_sub(s)),
-            _ if retransmission => side.last,
-            _ => side.next,
+        let retransmission = behind || (t.retransmission && (fl.syn || self.last_used > 0));
+        let seq = if behind {
+            self.next.wrapping_sub(ahead.unsigned_abs())
+        } else if retransmission {
+            self.last
+        } else if ahead > 0 && self.exact {
+            self.after_hole = true;
+            self.next.wrapping_add(ahead as u32)
+        } else {
+            self.next
         };
-        // Bytes the text says were sent (`Len=N`) but does not describe: left out and
-        // skipped in the sequence space, so the analyser sees bytes the capture lacks (a
-        // gap), neither silence nor invented content.
+        (seq, retransmission)
+    }
+
+    /// Notes what the segment's messages tell of the endpoint: its records encrypted
+    /// from its ChangeCipherSpec (TLS 1.3: its ServerHello) on; an HTTP head named again
+    /// (tshark names it on its segment and on the reassembled message) is not sent
+    /// twice; a response head whose segment carried more (`Len`) begins its body.
+    fn note_messages(&mut self, f: &Facts, t: &super::facts::Tcp, payload: &mut Vec<u8>) {
         if let Some(App::Tls(msgs)) = &f.app
             && msgs.iter().any(|m| {
                 matches!(
@@ -229,78 +349,72 @@ impl Builder {
                 ) || (f.tls13 && *m == Tls::ServerHello)
             })
         {
-            side.encrypted = true;
+            self.encrypted = true;
         }
         if let Some(App::Connect { .. } | App::Request { .. } | App::Response { .. }) = &f.app {
-            let head = String::from_utf8_lossy(&payload).into_owned();
-            if side.head.as_deref() == Some(head.as_str()) {
+            let head = String::from_utf8_lossy(payload).into_owned();
+            if self.head.as_deref() == Some(head.as_str()) {
                 payload.clear();
             } else {
-                side.head = Some(head);
+                self.head = Some(head);
             }
         }
-        // A response head whose segment carried more (`Len`, a dissection's field): the
-        // rest of the segment is the start of its body.
         if let (Some(App::Response { .. }), Some(l)) = (&f.app, t.len)
             && !payload.is_empty()
         {
             payload.resize(payload.len().max(l as usize), b' ');
         }
-        let mut unstated = match t.len {
-            Some(l) if payload.is_empty() && f.app.is_none() && !fl.syn => l,
+    }
+
+    /// Fills a segment whose bytes the text states (`Len=N`) but does not describe, as
+    /// far as what is known of the stream says what they are; returns the bytes left
+    /// out: skipped in the sequence space, so the analyser sees bytes the capture lacks
+    /// (a gap), neither silence nor invented content.
+    fn fill(
+        &self,
+        f: &Facts,
+        t: &super::facts::Tcp,
+        retransmission: bool,
+        payload: &mut Vec<u8>,
+    ) -> u32 {
+        let unstated = match t.len {
+            Some(l) if payload.is_empty() && f.app.is_none() && !t.flags.syn => l,
             _ => 0,
         };
-        // Past its ChangeCipherSpec (TLS 1.3: the ServerHello) an endpoint sends only
-        // encrypted records: undescribed bytes then are encrypted data (their record
-        // boundaries are not stated: one record of that size).
-        if side.encrypted && unstated > 5 {
-            payload = record(23, &vec![0; unstated as usize - 5]);
-            unstated = 0;
-        } else if side.head.is_some() && !side.encrypted && unstated > 0 {
+        if self.encrypted && unstated > 5 {
+            // Past its ChangeCipherSpec (TLS 1.3: the ServerHello) an endpoint sends only
+            // encrypted records: undescribed bytes then are encrypted data (their record
+            // boundaries are not stated: one record of that size).
+            *payload = record(23, &vec![0; unstated as usize - 5]);
+        } else if self.after_hole && unstated > 0 && !retransmission {
+            // Past bytes the capture does not hold, a reader of the stream has lost its
+            // framing and skips what comes until whole records do, as it skips the real
+            // bytes in the pcap (tshark's "Continuation Data"): zeros, which no reader
+            // takes for a record, so the segment carries the data the text says it did.
+            *payload = vec![0; unstated as usize];
+        } else if self.head.is_some() && !self.encrypted && unstated > 0 {
             // After an HTTP head (not a CONNECT tunnel's TLS): the message's body.
-            payload = vec![b' '; unstated as usize];
-            unstated = 0;
+            *payload = vec![b' '; unstated as usize];
+        } else {
+            return unstated;
         }
-        let used = payload.len() as u32 + u32::from(fl.syn) + u32::from(fl.fin) + unstated;
-        if unstated > 0 && !retransmission {
-            self.unstated = Some((src, dst, unstated));
+        0
+    }
+
+    /// Keeps where stated number `stated` went (the latest [`MAX_MARKS`]).
+    fn mark(&mut self, stated: u32, rebuilt: u32) {
+        if self.marks.back().is_some_and(|m| m.0 == stated) {
+            return;
         }
-        if !retransmission {
-            side.stated_next = t.seq.map(|s| {
-                s.wrapping_add(t.len.unwrap_or(0) + u32::from(fl.syn) + u32::from(fl.fin))
-            });
-            side.last = seq;
-            side.last_used = payload.len() as u32 + unstated;
-            side.next = seq.wrapping_add(used);
+        if self.marks.len() == MAX_MARKS {
+            self.marks.pop_front();
         }
-        let acks = fl.ack || (!payload.is_empty() && !fl.syn);
-        let ack = if acks { peer_next.unwrap_or(0) } else { 0 };
-        let mut h = Vec::with_capacity(24 + payload.len());
-        h.extend_from_slice(&src.port().to_be_bytes());
-        h.extend_from_slice(&dst.port().to_be_bytes());
-        h.extend_from_slice(&seq.to_be_bytes());
-        h.extend_from_slice(&ack.to_be_bytes());
-        let opts: &[u8] = &match t.mss.filter(|_| fl.syn) {
-            Some(m) => {
-                let b = m.to_be_bytes();
-                vec![2, 4, b[0], b[1]]
-            }
-            None => Vec::new(),
-        };
-        let off = ((20 + opts.len()) / 4) as u8;
-        h.push(off << 4);
-        let flags = u8::from(fl.fin)
-            | u8::from(fl.syn) << 1
-            | u8::from(fl.rst) << 2
-            | u8::from(fl.psh || !payload.is_empty()) << 3
-            | u8::from(acks) << 4;
-        h.push(flags);
-        let win = t.window.unwrap_or(65535).min(65535) as u16;
-        h.extend_from_slice(&win.to_be_bytes());
-        h.extend_from_slice(&[0, 0, 0, 0]);
-        h.extend_from_slice(opts);
-        h.extend_from_slice(&payload);
-        h
+        self.marks.push_back((stated, rebuilt));
+    }
+
+    /// Where the builder put stated number `stated`, when it is a segment's start or end.
+    fn rebuilt(&self, stated: u32) -> Option<u32> {
+        self.marks.iter().rev().find(|m| m.0 == stated).map(|m| m.1)
     }
 }
 

@@ -176,7 +176,7 @@ impl Detailed {
                 // Part of TLS records this frame carries whole (a Certificate split over
                 // segments, `#13(407), #14(524), #16(162)`): described there, so no
                 // bytes of its own and no hole.
-                t.len = None;
+                t.described_later = t.len.take();
             }
             if n == *first
                 && matches!(
@@ -470,6 +470,20 @@ fn tcp_field(b: &mut Block, t: &str) {
         tcp.window = v.trim().parse().ok();
     } else if let Some(v) = t.strip_prefix("Sequence Number: ") {
         tcp.seq = v.split_whitespace().next().and_then(|n| n.parse().ok());
+    } else if let Some(v) = t.strip_prefix("Acknowledgment Number: ") {
+        tcp.ack = v.split_whitespace().next().and_then(|n| n.parse().ok());
+    } else if let Some(v) = t.strip_prefix("left edge = ") {
+        let edge = v.split_whitespace().next().and_then(|n| n.parse().ok());
+        if let Some(l) = edge
+            && tcp.sack.len() < super::facts::MAX_SACK_BLOCKS
+        {
+            tcp.sack.push((l, l));
+        }
+    } else if let Some(v) = t.strip_prefix("right edge = ") {
+        let edge = v.split_whitespace().next().and_then(|n| n.parse().ok());
+        if let (Some(r), Some(block)) = (edge, tcp.sack.last_mut()) {
+            block.1 = r;
+        }
     } else if let Some(v) = t.strip_prefix("MSS Value: ") {
         tcp.mss = v.trim().parse().ok();
     } else if t.starts_with("TCP segment data (") {

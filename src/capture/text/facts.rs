@@ -82,7 +82,19 @@ pub struct Tcp {
     /// The sequence number a dissection states (`Sequence Number: N`, relative as tshark
     /// shows it): places a segment sent again where it was first sent.
     pub seq: Option<u32>,
+    /// Bytes of this segment that a later frame's message describes whole (a TLS record
+    /// reassembled from segments): counted in the sequence numbers, sent with that
+    /// message, not here (`len` is then `None`).
+    pub described_later: Option<u32>,
+    /// The acknowledgement number a dissection states (relative, as `seq`).
+    pub ack: Option<u32>,
+    /// The SACK blocks a dissection states (`left edge = N`, `right edge = N`), at most
+    /// [`MAX_SACK_BLOCKS`]: which later bytes the receiver holds past a hole.
+    pub sack: Vec<(u32, u32)>,
 }
+
+/// SACK blocks a TCP header holds at most (40 option bytes: 4 blocks of 8 and a kind).
+pub const MAX_SACK_BLOCKS: usize = 4;
 
 /// An ICMP or ICMPv6 message as a dissection states it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -484,3 +484,130 @@ fn a_segment_numbered_before_the_last_is_sent_again_where_it_was() {
     assert_eq!(seq(3), seq(1), "sent again where it was");
     assert_eq!(payload(3).len(), 31);
 }
+
+/// One TCP segment of a dissection, 55432 <-> 443: `from_client`, stated numbers, flags,
+/// SACK blocks and what follows the TCP layer.
+fn dissected(
+    n: u32,
+    from_client: bool,
+    (seq, ack, len): (u32, u32, u32),
+    flags: &str,
+    sack: &[(u32, u32)],
+    after: &str,
+) -> String {
+    let (src, dst, sp, dp) = if from_client {
+        ("192.0.2.51", "203.0.113.23", 55432, 443)
+    } else {
+        ("203.0.113.23", "192.0.2.51", 443, 55432)
+    };
+    let edges: String = sack
+        .iter()
+        .map(|(l, r)| {
+            format!(
+                "            left edge = {l} (relative)\n            right edge = {r} (relative)\n"
+            )
+        })
+        .collect();
+    format!(
+        "Frame {n}: 76 bytes on wire (608 bits), 76 bytes captured (608 bits)\n    Epoch Time: 1795355535.3179{n:02} seconds\nInternet Protocol Version 4, Src: {src}, Dst: {dst}\nTransmission Control Protocol, Src Port: {sp}, Dst Port: {dp}, Seq: {seq}, Ack: {ack}, Len: {len}\n    [TCP Segment Len: {len}]\n    Sequence Number: {seq}    (relative sequence number)\n    Acknowledgment Number: {ack}    (relative ack number)\n    Flags: {flags}\n    Options: (12 bytes), SACK\n        TCP Option - SACK\n{edges}    TCP payload ({len} bytes)\n{after}"
+    )
+}
+
+/// The rebuilt TCP header's sequence and acknowledgement numbers, SACK edges and payload.
+fn tcp_of(frame: &[u8]) -> (u32, u32, Vec<(u32, u32)>, &[u8]) {
+    let word = |i: usize| u32::from_be_bytes(frame[i..i + 4].try_into().unwrap());
+    let off = 20 + usize::from(frame[32] >> 4) * 4;
+    let mut sack = Vec::new();
+    let mut i = 40;
+    while i < off {
+        match frame[i] {
+            1 => i += 1,
+            5 => {
+                let end = i + usize::from(frame[i + 1]);
+                sack.extend((i + 2..end).step_by(8).map(|j| (word(j), word(j + 4))));
+                i = end;
+            }
+            _ => i += usize::from(frame[i + 1]).max(2),
+        }
+    }
+    (word(24), word(28), sack, &frame[off..])
+}
+
+/// A path-MTU black hole as a dissection states it (captures/mtu-blackhole): the server's
+/// segment numbered 1449 after its SYN/ACK leaves the 1,448 bytes before it out (the
+/// capture does not hold them), and the client's duplicate ACK with SACK 1449-1473 names
+/// the hole and the segment past it in the rebuilt numbers, so the analyser sees what the
+/// pcap shows. Without the stated numbers the segment went right after the SYN/ACK, the
+/// ACK acknowledged it, and the text said capture_gap where the pcap says mtu_blackhole.
+#[test]
+fn a_segment_numbered_past_the_next_leaves_a_hole_that_acks_and_sacks_name() {
+    let tls_continuation = "Transport Layer Security\n\n";
+    let text = dissected(1, true, (0, 0, 0), "0x002 (SYN)", &[], "")
+        + &dissected(2, false, (0, 1, 0), "0x012 (SYN, ACK)", &[], "")
+        + &dissected(3, true, (1, 1, 0), "0x010 (ACK)", &[], "")
+        + &dissected(
+            4,
+            false,
+            (1449, 1, 24),
+            "0x018 (PSH, ACK)",
+            &[],
+            tls_continuation,
+        )
+        + &dissected(5, true, (1, 1, 0), "0x010 (ACK)", &[(1449, 1473)], "")
+        + &dissected(6, false, (1473, 1, 0), "0x010 (ACK)", &[], "");
+    let (f, _) = read(&text, InputFormat::Detailed);
+    assert_eq!(f.len(), 6);
+    let (server_isn, ..) = tcp_of(&f[1].3);
+    let (seq, _, _, data) = tcp_of(&f[3].3);
+    assert_eq!(seq, server_isn.wrapping_add(1449), "placed past the hole");
+    assert_eq!(
+        data,
+        &[0u8; 24][..],
+        "the stated 24 bytes, which no reader takes for a record"
+    );
+    let (_, ack, sack, _) = tcp_of(&f[4].3);
+    assert_eq!(
+        ack,
+        server_isn.wrapping_add(1),
+        "the duplicate ACK acknowledges the SYN only"
+    );
+    assert_eq!(
+        sack,
+        [(server_isn.wrapping_add(1449), server_isn.wrapping_add(1473))]
+    );
+    let (seq, ..) = tcp_of(&f[5].3);
+    assert_eq!(
+        seq,
+        server_isn.wrapping_add(1473),
+        "numbers go on past the segment"
+    );
+}
+
+/// A connection whose start was not captured (captures/push-only-filter): the client
+/// acknowledged the server's relative 1, and the server's first captured segment is
+/// numbered 1449 and is Continuation Data. It goes 1,448 bytes past what the client
+/// acknowledged (not right after it, nor at the peer's unrelated number, which made its
+/// later records look like retransmissions that never reached the TLS reader) and carries
+/// its 155 bytes, so "every packet carries data" (a capture filter) can be judged.
+#[test]
+fn an_endpoint_first_seen_mid_stream_starts_at_its_stated_number() {
+    let record = "Transport Layer Security\n    TLSv1.2 Record Layer: Application Data Protocol: Hypertext Transfer Protocol\n        Content Type: Application Data (23)\n        Length: 298\n";
+    let text = dissected(1, true, (1, 1, 40), "0x018 (PSH, ACK)", &[], "")
+        + &dissected(
+            2,
+            false,
+            (1449, 41, 155),
+            "0x018 (PSH, ACK)",
+            &[],
+            "Transport Layer Security\n\n",
+        )
+        + &dissected(3, false, (1604, 41, 303), "0x018 (PSH, ACK)", &[], record);
+    let (f, _) = read(&text, InputFormat::Detailed);
+    let (_, client_ack, ..) = tcp_of(&f[0].3);
+    let (seq, _, _, data) = tcp_of(&f[1].3);
+    assert_eq!(seq, client_ack.wrapping_add(1448));
+    assert_eq!(data.len(), 155);
+    let (seq3, _, _, data3) = tcp_of(&f[2].3);
+    assert_eq!(seq3, seq.wrapping_add(155), "the record right after it");
+    assert_eq!(&data3[..5], &[23, 3, 3, 1, 42], "one record of 298 bytes");
+}
