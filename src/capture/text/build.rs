@@ -384,8 +384,9 @@ impl Side {
         if self.encrypted && unstated > 5 {
             // Past its ChangeCipherSpec (TLS 1.3: the ServerHello) an endpoint sends only
             // encrypted records: undescribed bytes then are encrypted data (their record
-            // boundaries are not stated: one record of that size).
-            *payload = record(23, &vec![0; unstated as usize - 5]);
+            // boundaries are not stated: as few records as hold them, each no larger
+            // than a TLS record can be, so a large segment is not an invalid record).
+            *payload = opaque_records(unstated as usize);
         } else if self.after_hole && unstated > 0 && !retransmission {
             // Past bytes the capture does not hold, a reader of the stream has lost its
             // framing and skips what comes until whole records do, as it skips the real
@@ -541,6 +542,19 @@ fn framed(msg: Vec<u8>, tcp: bool) -> Vec<u8> {
     let mut v = (msg.len() as u16).to_be_bytes().to_vec();
     v.extend(msg);
     v
+}
+
+/// `n` bytes (more than 5) of encrypted application data records: as few as hold them,
+/// each at most 2^14 + 256 bytes of ciphertext (RFC 5246 §6.2.3), of even sizes.
+fn opaque_records(n: usize) -> Vec<u8> {
+    const MAX_BODY: usize = 16_384 + 256;
+    let count = n.div_ceil(5 + MAX_BODY);
+    let mut out = Vec::with_capacity(n);
+    for i in 0..count {
+        let size = n / count + usize::from(i < n % count);
+        out.extend(record(23, &vec![0; size - 5]));
+    }
+    out
 }
 
 fn record(content: u8, body: &[u8]) -> Vec<u8> {

@@ -371,7 +371,7 @@ impl LineReader for Detailed {
                     f.dport = title_field(line, "Dst Port: ").and_then(|p| p.parse().ok());
                     if l == Layer::Tcp {
                         f.tcp = Some(facts::Tcp {
-                            len: title_field(line, "Len: ").and_then(|p| p.parse().ok()),
+                            len: title_field(line, "Len: ").and_then(facts::stated_len),
                             ..facts::Tcp::default()
                         });
                         f.protocol = "TCP".into();

@@ -93,6 +93,17 @@ pub struct Tcp {
     pub sack: Vec<(u32, u32)>,
 }
 
+/// The largest TCP payload an IP packet holds (65,535 bytes less the smallest IPv6 and
+/// TCP headers): a stated `Len` past it is no fact about a segment, and is not read (the
+/// builder sends the bytes a `Len` states, so a hostile `Len=4000000000` would otherwise
+/// be an allocation of 4 GB).
+pub const MAX_STATED_LEN: u32 = 65_535 - 20;
+
+/// A segment's stated `Len`, when it is one a segment can have.
+pub fn stated_len(v: &str) -> Option<u32> {
+    v.trim().parse().ok().filter(|l| *l <= MAX_STATED_LEN)
+}
+
 /// SACK blocks a TCP header holds at most (40 option bytes: 4 blocks of 8 and a kind).
 pub const MAX_SACK_BLOCKS: usize = 4;
 
@@ -294,7 +305,7 @@ fn tcp_info(f: &mut Facts, info: &str) {
         if let Some(v) = w.strip_prefix("Win=") {
             t.window = v.parse().ok();
         } else if let Some(v) = w.strip_prefix("Len=") {
-            t.len = v.parse().ok();
+            t.len = stated_len(v);
         } else if let Some(v) = w.strip_prefix("MSS=") {
             t.mss = v.parse().ok();
         }

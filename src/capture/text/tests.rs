@@ -611,3 +611,28 @@ fn an_endpoint_first_seen_mid_stream_starts_at_its_stated_number() {
     assert_eq!(seq3, seq.wrapping_add(155), "the record right after it");
     assert_eq!(&data3[..5], &[23, 3, 3, 1, 42], "one record of 298 bytes");
 }
+
+/// A stated `Len` is sent as bytes: one no segment can have (`Len=4000000000`, hostile)
+/// is not read (it was a 4 GB allocation, which aborted); a large one past the
+/// ChangeCipherSpec (a host capture's offloaded 30,000-byte segment) is encrypted records
+/// no larger than TLS allows (one record of 30,000 bytes made the TLS reader give up the
+/// direction: "TLS record of 29995 bytes exceeds the limit").
+#[test]
+fn a_stated_len_is_bounded_and_its_encrypted_bytes_are_valid_records() {
+    let text = "    1 0.000000 10.0.0.1 → 10.0.0.2 TCP 74 40000 → 443 [SYN] Seq=0 Win=64240 Len=0\n    2 0.001 10.0.0.1 → 10.0.0.2 TLSv1.2 100 Change Cipher Spec\n    3 0.002 10.0.0.1 → 10.0.0.2 TCP 60 40000 → 443 [ACK] Seq=1 Ack=1 Win=5 Len=4000000000\n    4 0.003 10.0.0.1 → 10.0.0.2 TCP 30054 40000 → 443 [ACK] Seq=1 Ack=1 Win=5 Len=30000\n";
+    let (f, _) = read(text, InputFormat::Brief);
+    assert_eq!(f.len(), 4);
+    assert_eq!(f[2].3.len(), 40, "no bytes for an impossible Len");
+    let mut data = &f[3].3[40..];
+    assert_eq!(data.len(), 30_000);
+    let mut sizes = Vec::new();
+    while data.len() >= 5 {
+        assert_eq!(&data[..3], &[23, 3, 3]);
+        let len = usize::from(u16::from_be_bytes([data[3], data[4]]));
+        sizes.push(len);
+        data = &data[(5 + len).min(data.len())..];
+    }
+    assert!(data.is_empty());
+    assert_eq!(sizes, [14_995, 14_995]);
+    assert!(sizes.iter().all(|l| *l <= crate::wire::tls::MAX_RECORD_LEN));
+}
