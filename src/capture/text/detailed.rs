@@ -468,9 +468,17 @@ fn tcp_field(b: &mut Block, t: &str) {
         .or_else(|| t.strip_prefix("Window size value: "))
     {
         tcp.window = v.trim().parse().ok();
-    } else if let Some(v) = t.strip_prefix("Sequence Number: ") {
+    } else if let Some(v) = t
+        .strip_prefix("Sequence Number: ")
+        .or_else(|| t.strip_prefix("Sequence number: "))
+    {
+        // Wireshark before 3.4 (older IOS XE EPC engines) writes the field names in
+        // lower case after the first word.
         tcp.seq = v.split_whitespace().next().and_then(|n| n.parse().ok());
-    } else if let Some(v) = t.strip_prefix("Acknowledgment Number: ") {
+    } else if let Some(v) = t
+        .strip_prefix("Acknowledgment Number: ")
+        .or_else(|| t.strip_prefix("Acknowledgment number: "))
+    {
         tcp.ack = v.split_whitespace().next().and_then(|n| n.parse().ok());
     } else if let Some(v) = t.strip_prefix("left edge = ") {
         let edge = v.split_whitespace().next().and_then(|n| n.parse().ok());
