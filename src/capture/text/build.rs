@@ -212,6 +212,10 @@ impl Builder {
             .entry((src, dst))
             .or_insert_with(|| Side::new(&src, t));
         if fl.syn && !t.retransmission {
+            // A new connection (tshark's "port numbers reused", a capture pasted twice):
+            // nothing of the last one's stream carries over (its numbers, holes,
+            // encryption, HTTP head).
+            *side = Side::new(&src, t);
             side.next = isn(&src);
         }
         let (seq, retransmission) = side.place(t);

@@ -646,3 +646,33 @@ fn a_stated_len_is_bounded_and_its_encrypted_bytes_are_valid_records() {
     assert_eq!(sizes, [14_995, 14_995]);
     assert!(sizes.iter().all(|l| *l <= crate::wire::tls::MAX_RECORD_LEN));
 }
+
+/// The same ports again after a SYN are a new connection (a capture pasted twice): what
+/// the last one's stream left (its encryption, its holes, where its numbers went) does
+/// not carry over. Undescribed bytes of the second connection before any message were
+/// taken for encrypted records because the first had sent its ChangeCipherSpec.
+#[test]
+fn a_new_syn_on_the_same_ports_starts_a_new_stream() {
+    let syn = "    1 0.000000 10.0.0.1 → 10.0.0.2 TCP 74 40000 → 443 [SYN] Seq=0 Win=64240 Len=0\n";
+    let ccs = "    2 0.001 10.0.0.1 → 10.0.0.2 TLSv1.2 100 Change Cipher Spec\n";
+    let data =
+        "    3 0.002 10.0.0.1 → 10.0.0.2 TCP 60 40000 → 443 [ACK] Seq=1 Ack=1 Win=5 Len=40\n";
+    let (f, s) = read(&format!("{syn}{ccs}{data}{syn}{data}"), InputFormat::Brief);
+    assert_eq!(f.len(), 5);
+    let payload = |i: usize| &f[i].3[40..];
+    assert_eq!(
+        &payload(2)[..3],
+        &[23, 3, 3],
+        "after its ChangeCipherSpec: a record"
+    );
+    assert!(
+        payload(4).is_empty(),
+        "the new connection sent no ChangeCipherSpec"
+    );
+    assert_eq!(s.undescribed.values().map(|v| v.0).sum::<u64>(), 40);
+    assert_eq!(
+        f[3].3[24..28],
+        f[0].3[24..28],
+        "the second SYN where the first was"
+    );
+}
