@@ -221,7 +221,9 @@ impl Builder {
         let (seq, retransmission) = side.place(t);
         side.note_messages(f, t, &mut payload);
         let unstated = side.fill(f, t, retransmission, &mut payload);
-        let used = payload.len() as u32 + u32::from(fl.syn) + u32::from(fl.fin) + unstated;
+        // The segment's data bytes (sent or left out), and its sequence space.
+        let carried = payload.len() as u32 + unstated;
+        let used = carried + u32::from(fl.syn) + u32::from(fl.fin);
         if unstated > 0 && !retransmission {
             self.unstated = Some((src, dst, unstated));
         } else if f.app.is_some() && !retransmission {
@@ -229,7 +231,7 @@ impl Builder {
         }
         if !retransmission {
             let len = t.len.or(t.described_later).unwrap_or(0);
-            side.exact &= payload.len() as u32 + unstated == len;
+            side.exact &= carried == len;
             side.stated_next = t
                 .seq
                 .map(|s| s.wrapping_add(len + u32::from(fl.syn) + u32::from(fl.fin)));
@@ -238,7 +240,7 @@ impl Builder {
                 side.mark(end, seq.wrapping_add(used));
             }
             side.last = seq;
-            side.last_used = payload.len() as u32 + unstated;
+            side.last_used = carried;
             side.next = seq.wrapping_add(used);
         }
         let acks = fl.ack || (!payload.is_empty() && !fl.syn);

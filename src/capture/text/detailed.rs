@@ -474,22 +474,20 @@ fn tcp_field(b: &mut Block, t: &str) {
     {
         // Wireshark before 3.4 (older IOS XE EPC engines) writes the field names in
         // lower case after the first word.
-        tcp.seq = v.split_whitespace().next().and_then(|n| n.parse().ok());
+        tcp.seq = leading_number(v);
     } else if let Some(v) = t
         .strip_prefix("Acknowledgment Number: ")
         .or_else(|| t.strip_prefix("Acknowledgment number: "))
     {
-        tcp.ack = v.split_whitespace().next().and_then(|n| n.parse().ok());
+        tcp.ack = leading_number(v);
     } else if let Some(v) = t.strip_prefix("left edge = ") {
-        let edge = v.split_whitespace().next().and_then(|n| n.parse().ok());
-        if let Some(l) = edge
+        if let Some(l) = leading_number(v)
             && tcp.sack.len() < super::facts::MAX_SACK_BLOCKS
         {
             tcp.sack.push((l, l));
         }
     } else if let Some(v) = t.strip_prefix("right edge = ") {
-        let edge = v.split_whitespace().next().and_then(|n| n.parse().ok());
-        if let (Some(r), Some(block)) = (edge, tcp.sack.last_mut()) {
+        if let (Some(r), Some(block)) = (leading_number(v), tcp.sack.last_mut()) {
             block.1 = r;
         }
     } else if let Some(v) = t.strip_prefix("MSS Value: ") {
@@ -501,6 +499,11 @@ fn tcp_field(b: &mut Block, t: &str) {
     {
         tcp.retransmission = true;
     }
+}
+
+/// The number a field's value begins with (`1449    (relative sequence number)`).
+fn leading_number(v: &str) -> Option<u32> {
+    v.split_whitespace().next()?.parse().ok()
 }
 
 fn tls_field(b: &mut Block, t: &str) {

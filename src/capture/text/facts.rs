@@ -93,8 +93,8 @@ pub struct Tcp {
     pub sack: Vec<(u32, u32)>,
 }
 
-/// The largest TCP payload an IP packet holds (65,535 bytes less the smallest IPv6 and
-/// TCP headers): a stated `Len` past it is no fact about a segment, and is not read (the
+/// The largest TCP payload an IP packet holds (an IPv6 payload of 65,535 bytes less the
+/// smallest TCP header; IPv4's is smaller still): a stated `Len` past it is no fact about a segment, and is not read (the
 /// builder sends the bytes a `Len` states, so a hostile `Len=4000000000` would otherwise
 /// be an allocation of 4 GB).
 pub const MAX_STATED_LEN: u32 = 65_535 - 20;
